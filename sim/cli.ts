@@ -1,0 +1,201 @@
+/**
+ * The `isrsim` command line. Thin: parse arguments, load the scenario, call
+ * runScenario, print, write files atomically. Exit codes: 0 ok, 1 model or invariant
+ * failure (with a reproduce line), 2 usage or validation error.
+ */
+import { mkdirSync, readFileSync, renameSync, writeFileSync, rmSync } from 'node:fs'
+import { dirname, extname, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import Table from 'cli-table3'
+import { Command, CommanderError, InvalidArgumentError } from 'commander'
+import type { RouteResult, SimResult } from './contract.ts'
+import { InvariantError, ScenarioError } from './errors.ts'
+import { reproduceLine, runScenario } from './run.ts'
+import { parseScenario, scenarioJsonSchema, type Scenario } from './scenario.ts'
+import { ISRSIM_VERSION } from './version.ts'
+
+/** A usage or input problem: exit 2. */
+class UsageError extends Error {}
+
+export async function loadScenario(file: string): Promise<Scenario> {
+  const path = resolve(file)
+  const ext = extname(path)
+  let input: unknown
+  if (ext === '.json') {
+    let text: string
+    try {
+      text = readFileSync(path, 'utf8')
+    } catch (e) {
+      throw new UsageError(`cannot read scenario file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
+    }
+    try {
+      input = JSON.parse(text)
+    } catch (e) {
+      throw new UsageError(`${file}: not valid JSON (${(e as Error).message})`)
+    }
+  } else if (['.ts', '.mts', '.js', '.mjs'].includes(ext)) {
+    let mod: { default?: unknown }
+    try {
+      mod = (await import(pathToFileURL(path).href)) as { default?: unknown }
+    } catch (e) {
+      if (e instanceof ScenarioError) throw new ScenarioError(e.issues, file)
+      const code = (e as NodeJS.ErrnoException).code
+      if (code === 'ERR_MODULE_NOT_FOUND' && String((e as Error).message).includes(path)) throw new UsageError(`cannot read scenario file ${file}: ENOENT`)
+      throw new UsageError(`${file}: failed to load (${(e as Error).message})`)
+    }
+    if (mod.default === null || typeof mod.default !== 'object') {
+      throw new UsageError(`${file}: the default export is not a scenario (export default defineScenario({ ... }))`)
+    }
+    input = mod.default
+  } else {
+    throw new UsageError(`${file}: scenario files must end in .json, .ts, .mts, .js or .mjs; received "${ext || 'no extension'}"`)
+  }
+  return parseScenario(input, file)
+}
+
+/** Write to a temporary file in the same directory, then rename: never a half-written output. */
+export function writeAtomic(file: string, text: string): void {
+  mkdirSync(dirname(resolve(file)), { recursive: true })
+  const tmp = `${file}.${process.pid}.tmp`
+  try {
+    writeFileSync(tmp, text)
+    renameSync(tmp, file)
+  } catch (e) {
+    rmSync(tmp, { force: true })
+    throw e
+  }
+}
+
+export function resultJson(r: SimResult): string {
+  return `${JSON.stringify(r, null, 2)}\n`
+}
+
+function positiveInt(name: string) {
+  return (v: string): number => {
+    const n = Number(v)
+    if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a whole number >= 1, received "${v}"`)
+    return n
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Human-readable output
+
+const pct = (x: number) => `${(x * 100).toFixed(x < 0.001 && x > 0 ? 3 : 1)}%`
+
+export function fmtS(s: number): string {
+  if (s === 0) return '0'
+  if (s < 1) return `${(s * 1000).toFixed(0)} ms`
+  if (s < 120) return `${s.toFixed(1)} s`
+  if (s < 7200) return `${(s / 60).toFixed(1)} min`
+  if (s < 172800) return `${(s / 3600).toFixed(1)} h`
+  return `${(s / 86400).toFixed(1)} d`
+}
+
+const fmtN = (n: number) => (Number.isInteger(n) ? n.toLocaleString('en-US') : n.toFixed(2))
+
+function revalidateLabel(r: RouteResult): string {
+  const v = r.effectiveRevalidateS === false ? 'false' : r.effectiveRevalidateS === 0 ? '0 (dynamic)' : `${r.effectiveRevalidateS} s`
+  return r.revalidateSource === 'page' ? v : `${v}\n(${r.revalidateSource})`
+}
+
+export function summaryTable(r: SimResult): string {
+  const measuredS = r.scenario.durationS - r.scenario.warmupS
+  const t = new Table({
+    head: ['route', 'revalidate', 'requests', 'HIT', 'STALE', 'MISS', 'other', 'renders (bg/block/dyn, failed)', 'renders/min', 'age p50 / p95', 'latency p95'],
+    style: { head: [], border: [] },
+  })
+  const row = (id: string, x: RouteResult | (SimResult['totals'] & SimResult['staleness'] & SimResult['latency']), rev: string) => {
+    const n = x.requests || 1
+    const other = [x.dynamic && `dyn ${pct(x.dynamic / n)}`, x.notFound && `404 ${pct(x.notFound / n)}`, x.error && `err ${pct(x.error / n)}`].filter(Boolean).join(' ') || '-'
+    t.push([
+      id, rev, fmtN(x.requests), pct(x.hit / n), pct(x.stale / n), pct(x.miss / n), other,
+      `${fmtN(x.renders)} (${fmtN(x.backgroundRenders)}/${fmtN(x.blockingRenders)}/${fmtN(x.dynamicRenders)}, ${fmtN(x.failedRenders)})`,
+      (x.renders / (measuredS / 60)).toFixed(2),
+      `${fmtS(x.ageP50S)} / ${fmtS(x.ageP95S)}`,
+      `${x.p95Ms.toFixed(0)} ms`,
+    ])
+  }
+  for (const [id, x] of Object.entries(r.routes)) row(id, x, revalidateLabel(x))
+  if (Object.keys(r.routes).length > 1) row('TOTAL', { ...r.totals, ...r.staleness, ...r.latency }, '')
+  const lines = [
+    `isrsim ${r.isrsimVersion} · scenario "${r.scenario.name}" (${r.scenario.hash}) · Next.js ${r.next.version} profile · seed ${JSON.stringify(r.seed)}`,
+    `simulated ${fmtS(r.scenario.durationS)}${r.scenario.warmupS > 0 ? `, measured after ${fmtS(r.scenario.warmupS)} warmup` : ''}`,
+    t.toString(),
+    `stale served ${pct(r.staleness.staleServedFraction)} · age mean ${fmtS(r.staleness.ageMeanS)}, p99 ${fmtS(r.staleness.ageP99S)}, max ${fmtS(r.staleness.ageMaxS)} · render time ${fmtS(r.totals.renderCpuS)}`,
+  ]
+  if (r.intervals) {
+    const i = r.intervals
+    const ci = (v: { low: number; high: number } | undefined, f: (x: number) => string) => (v ? `[${f(v.low)}, ${f(v.high)}]` : '-')
+    lines.push(`95% CI over ${r.replications} replications: stale served ${ci(i.staleness.staleServedFraction, pct)}, age p95 ${ci(i.staleness.ageP95S, fmtS)}, renders ${ci(i.totals.renders, (x) => x.toFixed(0))}`)
+  }
+  for (const w of r.warnings) lines.push(`warning [${w.code}]${w.route ? ` ${w.route}` : ''}: ${w.message}\n  fix: ${w.fix}`)
+  return lines.join('\n')
+}
+
+// ---------------------------------------------------------------------------
+
+export function buildProgram(): Command {
+  const program = new Command()
+  program
+    .name('isrsim')
+    .description('Predict what Next.js ISR will do: staleness, regenerations, origin load and cost.')
+    .version(ISRSIM_VERSION)
+    .exitOverride()
+    .configureOutput({ outputError: (str, write) => write(str) })
+
+  program
+    .command('run')
+    .description('Simulate a scenario and print a table per route.')
+    .argument('<scenario>', 'scenario file (.ts with defineScenario, or .json)')
+    .option('--seed <seed>', 'seed (overrides the scenario\'s)')
+    .option('--replications <n>', 'independent replications for intervals', positiveInt('--replications'), 1)
+    .option('--json', 'print only the result JSON on stdout')
+    .option('--out <file>', 'write the result JSON to this file')
+    .action(async (file: string, opts: { seed?: string; replications: number; json?: boolean; out?: string }) => {
+      const scenario = await loadScenario(file)
+      const result = runScenario(scenario, { replications: opts.replications, source: file, ...(opts.seed === undefined ? {} : { seed: opts.seed }) })
+      const json = resultJson(result)
+      if (opts.out) writeAtomic(opts.out, json)
+      if (opts.json) {
+        process.stdout.write(json)
+      } else {
+        process.stdout.write(`${summaryTable(result)}\n`)
+        if (opts.out) process.stdout.write(`result written to ${opts.out}\n`)
+        process.stdout.write(`${reproduceLine(file, result.seed)}\n`)
+      }
+    })
+
+  program
+    .command('schema')
+    .description('Print the JSON Schema of scenario files.')
+    .option('--out <file>', 'write it to this file instead')
+    .action((opts: { out?: string }) => {
+      const text = `${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`
+      if (opts.out) writeAtomic(opts.out, text)
+      else process.stdout.write(text)
+    })
+  return program
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync([...argv], { from: 'user' })
+    return 0
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0
+      return 2
+    }
+    if (e instanceof ScenarioError || e instanceof UsageError) {
+      process.stderr.write(`isrsim: ${e.message}\n`)
+      return 2
+    }
+    if (e instanceof InvariantError) {
+      process.stderr.write(`isrsim: ${e.message}\n`)
+      return 1
+    }
+    throw e
+  }
+}
+

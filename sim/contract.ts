@@ -1,0 +1,122 @@
+/**
+ * The JSON output contract. Types only, no imports, no runtime code: reports/ and
+ * loadtest/ `import type` from here and read the JSON files, never simulator code.
+ * Units are in the names: …S seconds, …Ms milliseconds, …Fraction in [0, 1].
+ */
+
+export const SCHEMA_VERSION = 1
+
+export interface OutcomeCounts {
+  /** Measured requests (after warmup). hit + stale + miss + dynamic + notFound + error. */
+  readonly requests: number
+  /** Fresh cached page served (x-nextjs-cache: HIT). */
+  readonly hit: number
+  /** Stale cached page served while a background regeneration runs (STALE). */
+  readonly stale: number
+  /** Waited for a blocking render (MISS; also 16.3+ expired entries, REVALIDATED/HIT on the wire). */
+  readonly miss: number
+  /** Rendered for this request, never cached (dynamic route). */
+  readonly dynamic: number
+  /** 404 without a render (dynamicParams: false). */
+  readonly notFound: number
+  /** HTTP 500: a blocking or dynamic render failed. */
+  readonly error: number
+}
+
+export interface RenderCounts {
+  /** Every render attempt: background, blocking and dynamic. */
+  readonly renders: number
+  readonly backgroundRenders: number
+  readonly blockingRenders: number
+  readonly dynamicRenders: number
+  readonly failedRenders: number
+  /** Render wall time summed over all attempts, seconds (CPU plus waiting on data). */
+  readonly renderCpuS: number
+}
+
+export interface Staleness {
+  /** stale / requests. */
+  readonly staleServedFraction: number
+  /** Age of a served page = time since the start of the render that produced it (when its data was read). Over 200 responses. */
+  readonly ageMeanS: number
+  readonly ageP50S: number
+  readonly ageP95S: number
+  readonly ageP99S: number
+  readonly ageMaxS: number
+}
+
+export interface Latency {
+  /** Response time; a blocking render counts its full wait. Cached responses count 0 (server overhead is not modelled). */
+  readonly meanMs: number
+  readonly p50Ms: number
+  readonly p95Ms: number
+  readonly p99Ms: number
+  readonly maxMs: number
+}
+
+export type Totals = OutcomeCounts & RenderCounts
+
+export interface RouteResult extends OutcomeCounts, RenderCounts, Staleness, Latency {
+  readonly pattern: string
+  /** The revalidate the route's entries use: seconds, false (never by time) or 0 (dynamic). */
+  readonly effectiveRevalidateS: number | false
+  /** What set effectiveRevalidateS, e.g. "page" or "page calls request APIs (dynamic)". */
+  readonly revalidateSource: string
+  readonly paths: number
+  readonly prebuilt: number
+}
+
+/** One fixed time bin; counts include the warmup (bins start at t = 0). */
+export interface SeriesBin {
+  readonly atS: number
+  readonly hit: number
+  readonly stale: number
+  readonly miss: number
+  readonly dynamic: number
+  readonly notFound: number
+  readonly error: number
+  readonly renders: number
+  readonly failedRenders: number
+}
+
+/** A replicated figure: mean over N independent seeds and its 95% confidence interval (Student t). */
+export interface Interval {
+  readonly mean: number
+  readonly sd: number
+  readonly low: number
+  readonly high: number
+}
+
+export type IntervalsOf<T> = { readonly [K in keyof T]?: T[K] extends number ? Interval : never }
+
+export interface Warning {
+  readonly code: string
+  readonly route?: string
+  readonly message: string
+  readonly fix: string
+}
+
+export interface SimResult {
+  readonly schemaVersion: 1
+  /** Bumped whenever simulated behaviour changes; goldens are keyed by it. */
+  readonly modelVersion: string
+  readonly isrsimVersion: string
+  readonly scenario: { readonly name: string; readonly hash: string; readonly durationS: number; readonly warmupS: number }
+  readonly seed: string
+  readonly rng: 'alea'
+  readonly next: { readonly version: string; readonly expireTimeS: number }
+  readonly replications: number
+  readonly totals: Totals
+  readonly staleness: Staleness
+  readonly latency: Latency
+  readonly routes: Readonly<Record<string, RouteResult>>
+  readonly series: { readonly binS: number; readonly bins: readonly SeriesBin[] }
+  readonly warnings: readonly Warning[]
+  /** Present when replications > 1: the same figures as intervals over the replications. */
+  readonly intervals?: {
+    readonly totals: IntervalsOf<Totals>
+    readonly staleness: IntervalsOf<Staleness>
+    readonly latency: IntervalsOf<Latency>
+    readonly routes: Readonly<Record<string, IntervalsOf<RouteResult>>>
+  }
+}

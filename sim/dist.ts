@@ -1,0 +1,73 @@
+/**
+ * Distributions as free functions of an Rng (pure-rand's shape). Each documents
+ * how many draws it consumes, so stream alignment is predictable.
+ */
+import type { Rng } from './rng.ts'
+
+/** Exp(1) variate. One draw. Uses 1-u so the result is finite (u can be 0). */
+export function unitExponential(rng: Rng): number {
+  return -Math.log(1 - rng.next())
+}
+
+/** z for the 95th percentile of the standard normal. */
+const Z95 = 1.6448536269514722
+
+/** Parameters of a lognormal given its median and 95th percentile (same unit). */
+export function lognormalParams(median: number, p95: number): { mu: number; sigma: number } {
+  return { mu: Math.log(median), sigma: Math.log(p95 / median) / Z95 }
+}
+
+/** Lognormal variate exp(mu + sigma·Z). Two draws (Box–Muller, the second normal is discarded). */
+export function lognormal(rng: Rng, mu: number, sigma: number): number {
+  const u1 = 1 - rng.next()
+  const u2 = rng.next()
+  const z = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2)
+  return Math.exp(mu + sigma * z)
+}
+
+/** Walker/Vose alias table: O(1) sampling from a discrete distribution with one draw. */
+export interface AliasTable {
+  readonly n: number
+  readonly prob: Float64Array
+  readonly alias: Int32Array
+}
+
+export function createAlias(weights: ArrayLike<number>): AliasTable {
+  const n = weights.length
+  let total = 0
+  for (let i = 0; i < n; i++) total += weights[i] ?? 0
+  const prob = new Float64Array(n)
+  const alias = new Int32Array(n)
+  const scaled = new Float64Array(n)
+  const small: number[] = []
+  const large: number[] = []
+  for (let i = 0; i < n; i++) {
+    scaled[i] = ((weights[i] ?? 0) * n) / total
+    ;((scaled[i] ?? 0) < 1 ? small : large).push(i)
+  }
+  while (small.length > 0 && large.length > 0) {
+    const s = small.pop() as number
+    const l = large.pop() as number
+    prob[s] = scaled[s] as number
+    alias[s] = l
+    scaled[l] = (scaled[l] as number) + (scaled[s] as number) - 1
+    ;((scaled[l] as number) < 1 ? small : large).push(l)
+  }
+  for (const i of large) { prob[i] = 1; alias[i] = i }
+  for (const i of small) { prob[i] = 1; alias[i] = i } // numerical leftovers
+  return { n, prob, alias }
+}
+
+/** Index drawn from an alias table. One draw (the fraction of u·n picks the column side). */
+export function pickAlias(table: AliasTable, u: number): number {
+  const x = u * table.n
+  const i = x | 0
+  return x - i < (table.prob[i] as number) ? i : (table.alias[i] as number)
+}
+
+/** Zipf weights 1/k^s for ranks k = 1..n (index 0 is the most popular). */
+export function zipfWeights(n: number, s: number): Float64Array {
+  const w = new Float64Array(n)
+  for (let k = 0; k < n; k++) w[k] = 1 / Math.pow(k + 1, s)
+  return w
+}

@@ -1,0 +1,396 @@
+/**
+ * The ISR model of one `next start` instance: the full-route cache with time-based
+ * stale-while-revalidate, per-path de-duplication, failure back-off, blocking misses,
+ * dynamicParams and (16.3+) expire. It plugs into the domain-free engine through
+ * integer events. Per-path state lives in typed arrays indexed by a global path id,
+ * so a request allocates nothing.
+ *
+ * Rule references (§n) point at shared/isr-semantics.md.
+ */
+import { createAlias, lognormal, lognormalParams, pickAlias, unitExponential, zipfWeights, type AliasTable } from '../dist.ts'
+import { assert, assertNever, InvariantError } from '../errors.ts'
+import type { Scheduler } from '../engine.ts'
+import {
+  BACKGROUND, BLOCKING, DYNAMIC, DYNAMIC_RENDER, ERROR, HIT, MISS, NOT_FOUND, STALE,
+  type Metrics, type Outcome, type RenderMode,
+} from '../metrics.ts'
+import type { Rng, Streams } from '../rng.ts'
+import type { Scenario } from '../scenario.ts'
+import { secToUs } from '../time.ts'
+import type { VersionProfile } from './profiles.ts'
+import { backoffRevalidateS, effectiveRevalidate, type EffectiveRevalidate } from './revalidate.ts'
+
+// Event kinds and the rank table: at the same µs a finished render is written
+// before a request looks the cache up (a request at the end time sees the new entry).
+export const EV_REQUEST = 0
+export const EV_UNKNOWN_REQUEST = 1
+export const EV_RENDER_DONE = 2
+const RANK_RENDER_DONE = 1
+const RANK_REQUEST = 2
+
+const HOUR_US = 3_600_000_000
+const NONE = 0, INFLIGHT_BACKGROUND = 1, INFLIGHT_BLOCKING = 2
+
+/** One response or render, for hand-traced tests and `--trace`. Only built when tracing. */
+export type TraceEvent =
+  | { readonly kind: 'request'; readonly atUs: number; readonly route: string; readonly path: number; readonly outcome: Outcome; readonly ageUs: number; readonly latencyUs: number }
+  | { readonly kind: 'render'; readonly atUs: number; readonly route: string; readonly path: number; readonly mode: RenderMode; readonly endUs: number; readonly ok: boolean }
+  | { readonly kind: 'render-done'; readonly atUs: number; readonly route: string; readonly path: number; readonly ok: boolean }
+
+export interface ResolvedRoute {
+  readonly index: number
+  readonly id: string
+  readonly pattern: string
+  readonly effective: EffectiveRevalidate
+  readonly isDynamic: boolean
+  /** Route's revalidate in µs; Infinity = false. */
+  readonly revalidateUs: number
+  /** Route's expire in µs; Infinity when revalidate is false (no expire is set, §2). */
+  readonly expireUs: number
+  readonly count: number
+  readonly prebuilt: number
+  readonly dynamicParams: boolean
+  readonly firstPath: number
+}
+
+interface RouteRuntime {
+  readonly render: { readonly kind: 'constant'; readonly us: number } | { readonly kind: 'lognormal'; readonly mu: number; readonly sigma: number }
+  readonly renderRng: Rng
+  readonly failureRng: Rng
+  readonly pathRng: Rng
+  readonly alias: AliasTable | null
+  readonly failureRate: number
+  readonly outages: ReadonlyArray<{ readonly fromUs: number; readonly toUs: number; readonly failureRate: number }>
+}
+
+/** An arrival process: cumulative expected count Λ, mapped to time through the (daily) rate curve. */
+interface Arrivals {
+  readonly rng: Rng
+  readonly poisson: boolean
+  /** Requests per µs at multiplier 1. */
+  readonly ratePerUs: number
+  readonly hourly: Float64Array | null
+  lambda: number
+  segIndex: number
+  segStartUs: number
+  segStartLambda: number
+}
+
+export interface IsrModel {
+  readonly routes: readonly ResolvedRoute[]
+  readonly totalPaths: number
+  /** Schedules the first events. */
+  start(sched: Scheduler): void
+  dispatch(kind: number, arg: number, nowUs: number): void
+  /** End-of-run invariant checks (Caffeine's `finished()`). */
+  finish(nowUs: number): void
+  /** Expected number of events, for the runaway guard. */
+  readonly expectedEvents: number
+}
+
+export function resolveRoutes(s: Scenario): ResolvedRoute[] {
+  let firstPath = 0
+  return s.routes.map((r, index) => {
+    const effective = effectiveRevalidate(r)
+    const isDynamic = effective.revalidateS === 0
+    const revalidateUs = effective.revalidateS === false ? Infinity : secToUs(effective.revalidateS)
+    const count = r.params?.count ?? 1
+    const out: ResolvedRoute = {
+      index, id: r.id, pattern: r.pattern, effective, isDynamic, revalidateUs,
+      expireUs: effective.revalidateS === false ? Infinity : secToUs(s.next.expireTimeS),
+      count, prebuilt: r.params?.prebuilt ?? count, dynamicParams: r.params?.dynamicParams ?? true,
+      firstPath,
+    }
+    firstPath += count
+    return out
+  })
+}
+
+export function createIsrModel(
+  s: Scenario,
+  profile: VersionProfile,
+  streams: Streams,
+  metrics: Metrics,
+  trace: ((e: TraceEvent) => void) | null,
+): IsrModel {
+  const routes = resolveRoutes(s)
+  const totalPaths = routes.reduce((n, r) => n + r.count, 0)
+  const durationUs = secToUs(s.durationS)
+  const buildAtUs = -secToUs(s.buildAgeS)
+
+  // Per-path state (§0: one entry per key, one in-flight regeneration per key).
+  const pathRoute = new Int32Array(totalPaths)
+  const hasEntry = new Uint8Array(totalPaths)
+  /** FSC lastModified: when the entry was last `set` (end of a render, or a failure re-set). */
+  const lastModUs = new Float64Array(totalPaths)
+  /** Start of the render that produced the served content: the page's data time. */
+  const contentAtUs = new Float64Array(totalPaths)
+  /** The entry's cache control (SharedCacheControls per path; lowered by back-off, §3). */
+  const revalUs = new Float64Array(totalPaths)
+  const expUs = new Float64Array(totalPaths)
+  const inflight = new Uint8Array(totalPaths)
+  const inflightStartUs = new Float64Array(totalPaths)
+  const inflightEndUs = new Float64Array(totalPaths)
+  const inflightOk = new Uint8Array(totalPaths)
+
+  const rt: RouteRuntime[] = []
+  const arrivals: Arrivals[] = []
+  const unknownArrivals: (Arrivals | null)[] = []
+  const arrivalsSeen = new Float64Array(routes.length)
+
+  for (const r of routes) {
+    const cfg = s.routes[r.index]!
+    for (let p = r.firstPath; p < r.firstPath + r.count; p++) {
+      pathRoute[p] = r.index
+      // §A "aged from build time": prebuilt entries carry the build's mtime (§1.1).
+      if (!r.isDynamic && p - r.firstPath < r.prebuilt) {
+        hasEntry[p] = 1
+        lastModUs[p] = buildAtUs
+        contentAtUs[p] = buildAtUs
+        revalUs[p] = r.revalidateUs
+        expUs[p] = r.expireUs
+      }
+    }
+    const pop = cfg.traffic.popularity
+    rt.push({
+      render: typeof cfg.renderS === 'number'
+        ? { kind: 'constant', us: secToUs(cfg.renderS) }
+        : { kind: 'lognormal', ...lognormalParams(secToUs(cfg.renderS.lognormal.medianS), secToUs(cfg.renderS.lognormal.p95S)) },
+      renderRng: streams.claim('render', r.id),
+      failureRng: streams.claim('failures', r.id),
+      pathRng: streams.claim('paths', r.id),
+      alias: pop === 'uniform' || r.count === 1 ? null : createAlias(zipfWeights(r.count, pop.zipf)),
+      failureRate: cfg.failureRate,
+      outages: s.outages
+        .filter((o) => o.routes === undefined || o.routes.includes(r.id))
+        .map((o) => ({ fromUs: secToUs(o.fromS), toUs: secToUs(o.toS), failureRate: o.failureRate })),
+    })
+    const hourly = cfg.traffic.diurnal ? Float64Array.from(cfg.traffic.diurnal.hourly) : null
+    const startHour = cfg.traffic.diurnal?.startHour ?? 0
+    const mk = (rps: number, rng: Rng): Arrivals => ({
+      rng, poisson: cfg.traffic.arrivals === 'poisson', ratePerUs: rps / 1e6, hourly,
+      lambda: 0, segIndex: startHour, segStartUs: 0, segStartLambda: 0,
+    })
+    arrivals.push(mk(cfg.traffic.rps, streams.claim('arrivals', r.id)))
+    unknownArrivals.push(cfg.traffic.unknownRate > 0 ? mk(cfg.traffic.unknownRate, streams.claim('unknown', r.id)) : null)
+  }
+
+  let sched: Scheduler | null = null
+
+  /** Time of the arrival with cumulative expected count `a.lambda`, or Infinity if none. */
+  function timeOf(a: Arrivals): number {
+    if (a.hourly === null) return Math.round(a.lambda / a.ratePerUs)
+    // Piecewise-constant rate: walk hour segments forward (amortised O(1): Λ only grows).
+    for (;;) {
+      const rate = a.ratePerUs * (a.hourly[a.segIndex % 24] as number)
+      const segEndLambda = a.segStartLambda + rate * HOUR_US
+      if (a.lambda <= segEndLambda && rate > 0) return a.segStartUs + Math.round((a.lambda - a.segStartLambda) / rate)
+      if (a.segStartUs > durationUs) return Infinity
+      a.segIndex++
+      a.segStartUs += HOUR_US
+      a.segStartLambda = segEndLambda
+    }
+  }
+
+  /** Advance to the next arrival: +Exp(1) in Λ for Poisson, +1 for evenly spaced. */
+  function nextArrivalUs(a: Arrivals): number {
+    a.lambda += a.poisson ? unitExponential(a.rng) : 1
+    return timeOf(a)
+  }
+
+  function firstArrivalUs(a: Arrivals): number {
+    // k6's constant-arrival-rate starts its first iteration at t = 0.
+    a.lambda = a.poisson ? unitExponential(a.rng) : 0
+    return timeOf(a)
+  }
+
+  function renderDurationUs(r: RouteRuntime): number {
+    const d = r.render
+    switch (d.kind) {
+      case 'constant': return d.us
+      case 'lognormal': return Math.round(lognormal(r.renderRng, d.mu, d.sigma))
+      default: return assertNever(d)
+    }
+  }
+
+  /** One draw per render, always, so stream alignment does not depend on the rate. */
+  function renderFails(r: RouteRuntime, atUs: number): boolean {
+    const u = r.failureRng.next()
+    let pOk = 1 - r.failureRate
+    for (let i = 0; i < r.outages.length; i++) {
+      const o = r.outages[i]!
+      if (atUs >= o.fromUs && atUs < o.toUs) pOk *= 1 - o.failureRate
+    }
+    return u >= pOk
+  }
+
+  /** Start a cached-path render (background or blocking); de-duplicated per path (§1.3, rule 4). */
+  function startRender(route: ResolvedRoute, p: number, mode: typeof BACKGROUND | typeof BLOCKING, nowUs: number): void {
+    assert(inflight[p] === NONE, () => `two regenerations in flight for ${route.id} path #${p - route.firstPath}`, nowUs)
+    const r = rt[route.index]!
+    const dur = renderDurationUs(r)
+    const ok = !renderFails(r, nowUs)
+    inflight[p] = mode === BACKGROUND ? INFLIGHT_BACKGROUND : INFLIGHT_BLOCKING
+    inflightStartUs[p] = nowUs
+    inflightEndUs[p] = nowUs + dur
+    inflightOk[p] = ok ? 1 : 0
+    metrics.render(route.index, mode, ok, dur, nowUs)
+    if (trace !== null) trace({ kind: 'render', atUs: nowUs, route: route.id, path: p - route.firstPath, mode, endUs: nowUs + dur, ok })
+    sched!.at(nowUs + dur, RANK_RENDER_DONE, EV_RENDER_DONE, p)
+  }
+
+  function respond(route: ResolvedRoute, path: number, outcome: Outcome, ageUs: number, latencyUs: number, nowUs: number): void {
+    metrics.request(route.index, outcome, ageUs, latencyUs, nowUs)
+    if (trace !== null) trace({ kind: 'request', atUs: nowUs, route: route.id, path, outcome, ageUs, latencyUs })
+  }
+
+  /** A render for this request only: dynamic routes, and one-off unknown paths. Nothing is cached. */
+  function renderForRequest(route: ResolvedRoute, mode: RenderMode, okOutcome: Outcome, nowUs: number): void {
+    const r = rt[route.index]!
+    const dur = renderDurationUs(r)
+    const ok = !renderFails(r, nowUs)
+    metrics.render(route.index, mode, ok, dur, nowUs)
+    if (trace !== null) trace({ kind: 'render', atUs: nowUs, route: route.id, path: -1, mode, endUs: nowUs + dur, ok })
+    respond(route, -1, ok ? okOutcome : ERROR, ok ? dur : -1, dur, nowUs)
+  }
+
+  function onRequest(route: ResolvedRoute, p: number, nowUs: number): void {
+    const path = p - route.firstPath
+    if (route.isDynamic) {
+      // §5.2: rendered on every request, never cached, no x-nextjs-cache header.
+      renderForRequest(route, DYNAMIC_RENDER, DYNAMIC, nowUs)
+      return
+    }
+    const f = inflight[p]
+    if (f === INFLIGHT_BACKGROUND) {
+      // §1.3: joiners of a pending background regeneration get the stale entry.
+      respond(route, path, STALE, nowUs - (contentAtUs[p] as number), 0, nowUs)
+      return
+    }
+    if (f === INFLIGHT_BLOCKING) {
+      // Rule 4: concurrent requests coalesce on the leader's blocking render and share its result.
+      const end = inflightEndUs[p] as number
+      if (inflightOk[p] === 1) respond(route, path, MISS, end - (inflightStartUs[p] as number), end - nowUs, nowUs)
+      else respond(route, path, ERROR, -1, end - nowUs, nowUs)
+      return
+    }
+    if (hasEntry[p] === 0) {
+      if (!route.dynamicParams) {
+        // Rule 5 / §6: dynamicParams = false, unknown param -> prerendered 404, no render.
+        respond(route, path, NOT_FOUND, -1, 0, nowUs)
+        return
+      }
+      blocking(route, p, nowUs)
+      return
+    }
+    const sinceSetUs = nowUs - (lastModUs[p] as number)
+    if (profile.enforcesExpire && sinceSetUs > (expUs[p] as number)) {
+      // §2, 16.3+: past expire the request blocks on a fresh render (isStale = -1).
+      blocking(route, p, nowUs)
+      return
+    }
+    if (sinceSetUs > (revalUs[p] as number)) {
+      // §1.1: stale strictly after lastModified + revalidate; serve stale, regenerate in background.
+      respond(route, path, STALE, nowUs - (contentAtUs[p] as number), 0, nowUs)
+      startRender(route, p, BACKGROUND, nowUs)
+      return
+    }
+    respond(route, path, HIT, nowUs - (contentAtUs[p] as number), 0, nowUs)
+  }
+
+  function blocking(route: ResolvedRoute, p: number, nowUs: number): void {
+    startRender(route, p, BLOCKING, nowUs)
+    const end = inflightEndUs[p] as number
+    if (inflightOk[p] === 1) respond(route, p - route.firstPath, MISS, end - nowUs, end - nowUs, nowUs)
+    else respond(route, p - route.firstPath, ERROR, -1, end - nowUs, nowUs)
+  }
+
+  function onRenderDone(p: number, nowUs: number): void {
+    const route = routes[pathRoute[p] as number]!
+    const ok = inflightOk[p] === 1
+    if (ok) {
+      // §1.3: the new entry's clock starts when the regeneration ends.
+      hasEntry[p] = 1
+      lastModUs[p] = nowUs
+      contentAtUs[p] = inflightStartUs[p] as number
+      revalUs[p] = route.revalidateUs
+      expUs[p] = route.expireUs
+    } else if (hasEntry[p] === 1) {
+      // §3: keep the old content, re-set it from the failure time with the clamped revalidate.
+      const prevReval = revalUs[p] as number
+      const r2 = backoffRevalidateS(prevReval === Infinity ? false : prevReval / 1e6)
+      lastModUs[p] = nowUs
+      revalUs[p] = secToUs(r2)
+      const prevExp = expUs[p] as number
+      expUs[p] = profile.backoffSetsExpire && prevExp !== Infinity ? Math.max(secToUs(r2 + 3), prevExp) : prevExp
+    }
+    // A failed blocking render with no previous entry caches nothing: the next request retries (§3.3).
+    inflight[p] = NONE
+    if (trace !== null) trace({ kind: 'render-done', atUs: nowUs, route: route.id, path: p - route.firstPath, ok })
+  }
+
+  let expectedEvents = 0
+  for (const [i, r] of s.routes.entries()) {
+    expectedEvents += (r.traffic.rps + r.traffic.unknownRate) * s.durationS * (arrivals[i]!.hourly ? Math.max(...arrivals[i]!.hourly!) : 1)
+  }
+
+  return {
+    routes,
+    totalPaths,
+    expectedEvents,
+    start(scheduler) {
+      sched = scheduler
+      routes.forEach((r, i) => {
+        const a = arrivals[i]!
+        if (a.ratePerUs > 0) { const t = firstArrivalUs(a); if (t < durationUs) scheduler.at(t, RANK_REQUEST, EV_REQUEST, i) }
+        const u = unknownArrivals[i]
+        if (u) { const t = firstArrivalUs(u); if (t < durationUs) scheduler.at(t, RANK_REQUEST, EV_UNKNOWN_REQUEST, i) }
+      })
+    },
+    dispatch(kind, arg, nowUs) {
+      switch (kind) {
+        case EV_REQUEST: {
+          const a = arrivals[arg]!
+          const next = nextArrivalUs(a)
+          // Schedule the next arrival first: it replaces this event in the heap in one sift.
+          if (next < durationUs) sched!.at(next, RANK_REQUEST, EV_REQUEST, arg)
+          const route = routes[arg]!
+          const r = rt[arg]!
+          const u = route.count === 1 ? 0 : r.pathRng.next()
+          const idx = r.alias === null ? Math.floor(u * route.count) : pickAlias(r.alias, u)
+          if (nowUs >= metrics.warmupUs) arrivalsSeen[arg] = arrivalsSeen[arg]! + 1
+          onRequest(route, route.firstPath + idx, nowUs)
+          return
+        }
+        case EV_UNKNOWN_REQUEST: {
+          const next = nextArrivalUs(unknownArrivals[arg]!)
+          if (next < durationUs) sched!.at(next, RANK_REQUEST, EV_UNKNOWN_REQUEST, arg)
+          const route = routes[arg]!
+          if (nowUs >= metrics.warmupUs) arrivalsSeen[arg] = arrivalsSeen[arg]! + 1
+          if (route.isDynamic) renderForRequest(route, DYNAMIC_RENDER, DYNAMIC, nowUs)
+          // A never-seen path: 404 without dynamicParams, else a blocking render that is
+          // cached but never asked for again (§6).
+          else if (!route.dynamicParams) respond(route, -1, NOT_FOUND, -1, 0, nowUs)
+          else renderForRequest(route, BLOCKING, MISS, nowUs)
+          return
+        }
+        case EV_RENDER_DONE:
+          onRenderDone(arg, nowUs)
+          return
+        default:
+          throw new InvariantError(`unknown event kind ${kind}`, nowUs)
+      }
+    },
+    finish(nowUs) {
+      for (const r of routes) {
+        // Conservation: every measured arrival got exactly one outcome.
+        const answered = metrics.requestsOf(r.index)
+        assert(answered === arrivalsSeen[r.index], () => `route ${r.id}: ${arrivalsSeen[r.index]} requests arrived but ${answered} outcomes were recorded`, nowUs)
+        for (let p = r.firstPath; p < r.firstPath + r.count; p++) {
+          assert(hasEntry[p] === 0 || (lastModUs[p] as number) <= nowUs, () => `route ${r.id} path #${p - r.firstPath}: lastModified ${lastModUs[p]} µs is in the future (now ${nowUs} µs)`, nowUs)
+          assert(hasEntry[p] === 0 || (contentAtUs[p] as number) <= (lastModUs[p] as number), () => `route ${r.id} path #${p - r.firstPath}: content newer than its entry`, nowUs)
+        }
+      }
+    },
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * Counters the model writes into and the summary read from them at the end. Metrics
+ * never feed back into the model, so adding one cannot move an event or a draw.
+ * Everything is a typed array indexed by route: recording allocates nothing.
+ */
+import { HISTOGRAM_BUCKETS as B, bucketOf, quantileOf } from './histogram.ts'
+import type { Latency, OutcomeCounts, RenderCounts, SeriesBin, Staleness } from './contract.ts'
+import { US_PER_MS, US_PER_S } from './time.ts'
+
+export const HIT = 0, STALE = 1, MISS = 2, DYNAMIC = 3, NOT_FOUND = 4, ERROR = 5
+export type Outcome = typeof HIT | typeof STALE | typeof MISS | typeof DYNAMIC | typeof NOT_FOUND | typeof ERROR
+export const OUTCOME_NAMES = ['hit', 'stale', 'miss', 'dynamic', 'notFound', 'error'] as const
+const NO = OUTCOME_NAMES.length
+
+export const BACKGROUND = 0, BLOCKING = 1, DYNAMIC_RENDER = 2
+export type RenderMode = typeof BACKGROUND | typeof BLOCKING | typeof DYNAMIC_RENDER
+export const RENDER_MODE_NAMES = ['background', 'blocking', 'dynamic'] as const
+
+/** Series columns: the six outcomes, then renders and failed renders. */
+const SC = NO + 2
+
+export class Metrics {
+  readonly counts: Float64Array
+  readonly renders: Float64Array
+  readonly failed: Float64Array
+  readonly renderUs: Float64Array
+  readonly ageHist: Float64Array
+  readonly ageSum: Float64Array
+  readonly ageMax: Float64Array
+  readonly ageN: Float64Array
+  readonly latHist: Float64Array
+  readonly latSum: Float64Array
+  readonly latMax: Float64Array
+  readonly series: Float64Array
+  readonly bins: number
+  readonly routes: number
+  readonly warmupUs: number
+  readonly binUs: number
+
+  constructor(routes: number, warmupUs: number, binUs: number, durationUs: number) {
+    this.routes = routes
+    this.warmupUs = warmupUs
+    this.binUs = binUs
+    this.counts = new Float64Array(routes * NO)
+    this.renders = new Float64Array(routes * 3)
+    this.failed = new Float64Array(routes)
+    this.renderUs = new Float64Array(routes)
+    this.ageHist = new Float64Array(routes * B)
+    this.ageSum = new Float64Array(routes)
+    this.ageMax = new Float64Array(routes)
+    this.ageN = new Float64Array(routes)
+    this.latHist = new Float64Array(routes * B)
+    this.latSum = new Float64Array(routes)
+    this.latMax = new Float64Array(routes)
+    this.bins = Math.ceil(durationUs / binUs)
+    this.series = new Float64Array(this.bins * SC)
+  }
+
+  /** One response. ageUs < 0 means no page was served (404, 500). */
+  request(route: number, outcome: Outcome, ageUs: number, latencyUs: number, atUs: number): void {
+    this.series[Math.floor(atUs / this.binUs) * SC + outcome] = this.series[Math.floor(atUs / this.binUs) * SC + outcome]! + 1
+    if (atUs < this.warmupUs) return
+    this.counts[route * NO + outcome] = this.counts[route * NO + outcome]! + 1
+    if (ageUs >= 0) {
+      this.ageHist[route * B + bucketOf(ageUs)] = this.ageHist[route * B + bucketOf(ageUs)]! + 1
+      this.ageSum[route] = this.ageSum[route]! + ageUs
+      this.ageN[route] = this.ageN[route]! + 1
+      if (ageUs > (this.ageMax[route] as number)) this.ageMax[route] = ageUs
+    }
+    this.latHist[route * B + bucketOf(latencyUs)] = this.latHist[route * B + bucketOf(latencyUs)]! + 1
+    this.latSum[route] = this.latSum[route]! + latencyUs
+    if (latencyUs > (this.latMax[route] as number)) this.latMax[route] = latencyUs
+  }
+
+  /** One render attempt, recorded when it starts (its outcome is drawn then). */
+  render(route: number, mode: RenderMode, ok: boolean, durationUs: number, atUs: number): void {
+    const bin = Math.floor(atUs / this.binUs) * SC
+    this.series[bin + NO] = this.series[bin + NO]! + 1
+    if (!ok) this.series[bin + NO + 1] = this.series[bin + NO + 1]! + 1
+    if (atUs < this.warmupUs) return
+    this.renders[route * 3 + mode] = this.renders[route * 3 + mode]! + 1
+    if (!ok) this.failed[route] = this.failed[route]! + 1
+    this.renderUs[route] = this.renderUs[route]! + durationUs
+  }
+
+  requestsOf(route: number): number {
+    let n = 0
+    for (let o = 0; o < NO; o++) n += this.counts[route * NO + o] as number
+    return n
+  }
+
+  /** Figures for a set of routes (one route, or all of them for the totals). */
+  summarize(routeSet: readonly number[]): OutcomeCounts & RenderCounts & Staleness & Latency {
+    const c = [0, 0, 0, 0, 0, 0]
+    const r = [0, 0, 0]
+    let failed = 0, renderUs = 0, ageSum = 0, ageN = 0, ageMax = 0, latSum = 0, latMax = 0
+    const ageHist = new Float64Array(B)
+    const latHist = new Float64Array(B)
+    for (const i of routeSet) {
+      for (let o = 0; o < NO; o++) c[o] = (c[o] as number) + (this.counts[i * NO + o] as number)
+      for (let m = 0; m < 3; m++) r[m] = (r[m] as number) + (this.renders[i * 3 + m] as number)
+      failed += this.failed[i] as number
+      renderUs += this.renderUs[i] as number
+      ageSum += this.ageSum[i] as number
+      ageN += this.ageN[i] as number
+      ageMax = Math.max(ageMax, this.ageMax[i] as number)
+      latSum += this.latSum[i] as number
+      latMax = Math.max(latMax, this.latMax[i] as number)
+      for (let b = 0; b < B; b++) {
+        ageHist[b] = (ageHist[b] as number) + (this.ageHist[i * B + b] as number)
+        latHist[b] = (latHist[b] as number) + (this.latHist[i * B + b] as number)
+      }
+    }
+    const [hit, stale, miss, dynamic, notFound, error] = c as [number, number, number, number, number, number]
+    const requests = hit + stale + miss + dynamic + notFound + error
+    const [bg, bl, dy] = r as [number, number, number]
+    const ageS = (q: number) => s6(quantileOf(ageHist, 0, ageN, q) / US_PER_S)
+    const latMs = (q: number) => s3(quantileOf(latHist, 0, requests, q) / US_PER_MS)
+    return {
+      requests, hit, stale, miss, dynamic, notFound, error,
+      renders: bg + bl + dy, backgroundRenders: bg, blockingRenders: bl, dynamicRenders: dy,
+      failedRenders: failed, renderCpuS: s6(renderUs / US_PER_S),
+      staleServedFraction: requests === 0 ? 0 : round(stale / requests, 9),
+      ageMeanS: ageN === 0 ? 0 : s6(ageSum / ageN / US_PER_S),
+      ageP50S: ageS(0.5), ageP95S: ageS(0.95), ageP99S: ageS(0.99), ageMaxS: s6(ageMax / US_PER_S),
+      meanMs: requests === 0 ? 0 : s3(latSum / requests / US_PER_MS),
+      p50Ms: latMs(0.5), p95Ms: latMs(0.95), p99Ms: latMs(0.99), maxMs: s3(latMax / US_PER_MS),
+    }
+  }
+
+  seriesBins(): SeriesBin[] {
+    const out: SeriesBin[] = []
+    for (let b = 0; b < this.bins; b++) {
+      const o = b * SC
+      const v = (k: number) => this.series[o + k] as number
+      out.push({ atS: s6((b * this.binUs) / US_PER_S), hit: v(0), stale: v(1), miss: v(2), dynamic: v(3), notFound: v(4), error: v(5), renders: v(NO), failedRenders: v(NO + 1) })
+    }
+    return out
+  }
+}
+
+export function round(x: number, digits: number): number {
+  const f = 10 ** digits
+  return Math.round(x * f) / f
+}
+const s6 = (x: number) => round(x, 6)
+const s3 = (x: number) => round(x, 3)

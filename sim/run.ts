@@ -1,0 +1,161 @@
+/**
+ * runScenario: scenario + seed -> SimResult. All logic lives here so tests never
+ * spawn processes; the CLI is a thin shell around it.
+ */
+import tQuantile from '@stdlib/stats-base-dists-t-quantile'
+import { SCHEMA_VERSION, type Interval, type IntervalsOf, type RouteResult, type SimResult, type Warning } from './contract.ts'
+import { createEngine } from './engine.ts'
+import { InvariantError } from './errors.ts'
+import { createIsrModel, type TraceEvent } from './isr/model.ts'
+import { profileFor } from './isr/profiles.ts'
+import { Metrics } from './metrics.ts'
+import { createStreams } from './rng.ts'
+import { scenarioHash, type Scenario } from './scenario.ts'
+import { secToUs } from './time.ts'
+import { ISRSIM_VERSION, MODEL_VERSION } from './version.ts'
+
+export interface RunOptions {
+  /** Overrides the scenario's seed. */
+  readonly seed?: string
+  /** Independent seeds: replication 0 uses the seed itself, replication i uses `${seed}#${i}`. @default 1 */
+  readonly replications?: number
+  /** Called for every response and render of replication 0 (tests, --trace). Slows the run. */
+  readonly trace?: (e: TraceEvent) => void
+  /** Where the scenario came from, for the reproduce line. */
+  readonly source?: string
+}
+
+/** Nice bin widths, seconds; the chosen one gives at most 240 bins. */
+const BIN_WIDTHS_S = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 43200, 86400, 604800]
+
+export function seriesBinS(durationS: number): number {
+  return BIN_WIDTHS_S.find((w) => durationS / w <= 240) ?? Math.ceil(durationS / 240)
+}
+
+export function replicationSeed(seed: string, i: number): string {
+  return i === 0 ? seed : `${seed}#${i}`
+}
+
+export function reproduceLine(source: string | undefined, seed: string): string {
+  return `Reproduce: isrsim run ${source ?? '<scenario>'} --seed ${JSON.stringify(seed)}`
+}
+
+export function runScenario(s: Scenario, options: RunOptions = {}): SimResult {
+  const seed = options.seed ?? String(s.seed)
+  const n = options.replications ?? 1
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`replications must be a whole number >= 1, received ${n}`)
+  const reps: SimResult[] = []
+  for (let i = 0; i < n; i++) {
+    const repSeed = replicationSeed(seed, i)
+    try {
+      reps.push(runOnce(s, repSeed, i === 0 ? options.trace ?? null : null))
+    } catch (e) {
+      if (e instanceof InvariantError) {
+        const where = e.atUs === undefined ? '' : ` at t=${e.atUs / 1e6}s`
+        throw new InvariantError(`Invariant violated${where} in scenario "${s.name}" (seed ${JSON.stringify(repSeed)}): ${e.message}\n${reproduceLine(options.source, repSeed)}`, e.atUs)
+      }
+      throw e
+    }
+  }
+  const base = reps[0]!
+  const result: SimResult = { ...base, seed, replications: n }
+  return n === 1 ? result : { ...result, intervals: intervalsOf(reps) }
+}
+
+function runOnce(s: Scenario, seed: string, trace: ((e: TraceEvent) => void) | null): SimResult {
+  const durationUs = secToUs(s.durationS)
+  const binS = seriesBinS(s.durationS)
+  const profile = profileFor(s.next.version)
+  const streams = createStreams(seed)
+  const metrics = new Metrics(s.routes.length, secToUs(s.warmupS), secToUs(binS), durationUs)
+  const model = createIsrModel(s, profile, streams, metrics, trace)
+  const engine = createEngine()
+  model.start(engine)
+  engine.run({ untilUs: durationUs, dispatch: model.dispatch, maxEvents: Math.ceil(model.expectedEvents * 4 + 1e6) })
+  model.finish(durationUs)
+
+  const all = model.routes.map((r) => r.index)
+  const totalsAll = metrics.summarize(all)
+  const routes: Record<string, RouteResult> = {}
+  for (const r of model.routes) {
+    routes[r.id] = {
+      pattern: r.pattern,
+      effectiveRevalidateS: r.effective.revalidateS,
+      revalidateSource: r.effective.source,
+      paths: r.count,
+      prebuilt: r.isDynamic ? 0 : r.prebuilt,
+      ...metrics.summarize([r.index]),
+    }
+  }
+  const { requests, hit, stale, miss, dynamic, notFound, error, renders, backgroundRenders, blockingRenders, dynamicRenders, failedRenders, renderCpuS } = totalsAll
+  const { staleServedFraction, ageMeanS, ageP50S, ageP95S, ageP99S, ageMaxS, meanMs, p50Ms, p95Ms, p99Ms, maxMs } = totalsAll
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    modelVersion: MODEL_VERSION,
+    isrsimVersion: ISRSIM_VERSION,
+    scenario: { name: s.name, hash: scenarioHash(s), durationS: s.durationS, warmupS: s.warmupS },
+    seed,
+    rng: 'alea',
+    next: { version: s.next.version, expireTimeS: s.next.expireTimeS },
+    replications: 1,
+    totals: { requests, hit, stale, miss, dynamic, notFound, error, renders, backgroundRenders, blockingRenders, dynamicRenders, failedRenders, renderCpuS },
+    staleness: { staleServedFraction, ageMeanS, ageP50S, ageP95S, ageP99S, ageMaxS },
+    latency: { meanMs, p50Ms, p95Ms, p99Ms, maxMs },
+    routes,
+    series: { binS, bins: metrics.seriesBins() },
+    warnings: warningsFor(s),
+  }
+}
+
+/** Mean and 95% confidence interval of the mean (Student t, n-1 degrees of freedom). */
+export function interval(values: readonly number[]): Interval {
+  const n = values.length
+  const mean = values.reduce((a, b) => a + b, 0) / n
+  const sd = n < 2 ? 0 : Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1))
+  const half = n < 2 ? 0 : tQuantile(0.975, n - 1) * sd / Math.sqrt(n)
+  const r = (x: number) => Math.round(x * 1e9) / 1e9
+  return { mean: r(mean), sd: r(sd), low: r(mean - half), high: r(mean + half) }
+}
+
+function intervalsOfObjects<T extends object>(objs: readonly T[]): IntervalsOf<T> {
+  const out: Record<string, Interval> = {}
+  for (const [k, v] of Object.entries(objs[0]!)) {
+    if (typeof v === 'number') out[k] = interval(objs.map((o) => (o as Record<string, number>)[k]!))
+  }
+  return out as IntervalsOf<T>
+}
+
+function intervalsOf(reps: readonly SimResult[]): NonNullable<SimResult['intervals']> {
+  const routes: Record<string, IntervalsOf<RouteResult>> = {}
+  for (const id of Object.keys(reps[0]!.routes)) routes[id] = intervalsOfObjects(reps.map((r) => r.routes[id]!))
+  return {
+    totals: intervalsOfObjects(reps.map((r) => r.totals)),
+    staleness: intervalsOfObjects(reps.map((r) => r.staleness)),
+    latency: intervalsOfObjects(reps.map((r) => r.latency)),
+    routes,
+  }
+}
+
+/** Caveats a Next.js engineer would want pointed out, each with its fix. */
+export function warningsFor(s: Scenario): Warning[] {
+  const out: Warning[] = []
+  const profile = profileFor(s.next.version)
+  for (const r of s.routes) {
+    const rev = r.dynamic ? 0 : r.revalidateS
+    if (rev === 0) {
+      out.push({ code: 'dynamic-route', route: r.id, message: `${r.pattern} is dynamic (${r.dynamic ? 'the page calls request APIs' : 'revalidate = 0'}): every request renders and nothing is cached.`, fix: 'Move cookies()/headers() into a client component or a route handler, or set revalidate > 0, if the page can be shared between users.' })
+      continue
+    }
+    if (typeof rev === 'number' && s.buildAgeS > rev) {
+      out.push({ code: 'build-older-than-revalidate', route: r.id, message: `The build is ${s.buildAgeS}s old, older than revalidate ${rev}s: the first request to every prebuilt ${r.pattern} path after start is STALE and triggers a regeneration.`, fix: 'Deploy right after building, or expect a regeneration burst at start.' })
+    }
+    if (profile.enforcesExpire && typeof rev === 'number' && s.next.expireTimeS <= rev) {
+      out.push({ code: 'expire-before-revalidate', route: r.id, message: `expireTime ${s.next.expireTimeS}s <= revalidate ${rev}s on ${s.next.version}: entries expire before they go stale, so requests block on renders instead of being served stale.`, fix: 'Set expireTime well above the largest revalidate.' })
+    }
+    const dynamicParams = r.params?.dynamicParams ?? true
+    if (r.traffic.unknownRate > 0 && dynamicParams) {
+      out.push({ code: 'unknown-paths-render', route: r.id, message: `${r.traffic.unknownRate} req/s to unknown ${r.pattern} paths each cost a blocking render and a new cache entry.`, fix: 'Set dynamicParams = false if every valid path is prebuilt, or return notFound() early.' })
+    }
+  }
+  return out
+}

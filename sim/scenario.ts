@@ -1,0 +1,274 @@
+/**
+ * The scenario format: one zod schema gives the TypeScript types, the validation and
+ * the published JSON Schema. Validation collects every issue and reports each as
+ * field path, value received and what is allowed.
+ */
+import { createHash } from 'node:crypto'
+import * as z from 'zod'
+import { ScenarioError, type ScenarioIssue } from './errors.ts'
+
+export const NEXT_VERSIONS = ['14', '15', '16.0', '16.3', '16.4'] as const
+export type NextVersion = (typeof NEXT_VERSIONS)[number]
+
+const ONE_YEAR_S = 31_536_000
+const TEN_YEARS_S = 10 * ONE_YEAR_S
+
+const seconds = (desc: string) => z.number().min(0).max(TEN_YEARS_S).describe(desc)
+const fraction = (desc: string) => z.number().min(0).max(1).describe(desc)
+
+const revalidate = z
+  .union([z.literal(false), z.literal(0), z.number().min(1).max(TEN_YEARS_S)], {
+    error: 'must be false (never revalidate by time), 0 (dynamic: rendered on every request) or a number of seconds >= 1 (Next.js rejects fractions below 1 at response time)',
+  })
+  .describe('Seconds after which a cached page is stale; false = never by time; 0 = dynamic.')
+
+const renderTime = z
+  .union(
+    [
+      z.number().min(0).max(3600),
+      z.strictObject({
+        lognormal: z.strictObject({
+          medianS: z.number().gt(0).max(3600).describe('Median render time, seconds.'),
+          p95S: z.number().gt(0).max(3600).describe('95th percentile render time, seconds (>= medianS).'),
+        }),
+      }),
+    ],
+    { error: 'must be a number of seconds (0..3600) or { "lognormal": { "medianS": s, "p95S": s } }' },
+  )
+  .describe('Wall time of one render (all layouts, the page and its data fetches), seconds.')
+
+const popularity = z
+  .union([z.literal('uniform'), z.strictObject({ zipf: z.number().gt(0).max(10).describe('Zipf exponent s: path of rank k gets weight 1/k^s.') })], {
+    error: 'must be "uniform" or { "zipf": s } with 0 < s <= 10',
+  })
+  .describe('How requests spread over the route\'s paths (rank 0 is the most popular).')
+
+const diurnal = z
+  .strictObject({
+    hourly: z.array(z.number().min(0).max(1000)).length(24).describe('Rate multiplier for each hour of the day, 0..23.'),
+    startHour: z.int().min(0).max(23).default(0).describe('Hour of day at t = 0.'),
+  })
+  .describe('A daily rate curve: the rate in hour h is rps × hourly[h] (piecewise constant).')
+
+const traffic = z.strictObject({
+  rps: z.number().min(0).max(1e7).describe('Mean requests per second to the route\'s known paths.'),
+  arrivals: z.enum(['poisson', 'uniform']).default('poisson').describe('"poisson" (independent users) or "uniform" (evenly spaced, what k6 constant-arrival-rate sends).'),
+  popularity: popularity.default('uniform'),
+  unknownRate: z.number().min(0).max(1e7).default(0).describe('Requests per second to paths that were never prebuilt and are each requested once (bots, typos, deleted items).'),
+  diurnal: diurnal.optional(),
+})
+
+const params = z
+  .strictObject({
+    count: z.int().min(1).max(50_000_000).describe('Distinct paths the route serves (1 for a static route).'),
+    prebuilt: z.int().min(0).optional().describe('How many of them generateStaticParams returns, most popular first. Default: all.'),
+    dynamicParams: z.boolean().default(true).describe('false: a path that was not prebuilt is a 404 with no render.'),
+  })
+  .describe('generateStaticParams / dynamicParams.')
+
+const route = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'must be a route id of letters, digits, "_" or "-" (e.g. "post")').describe('Stable route id, used in results and streams.'),
+  pattern: z.string().regex(/^\//, 'must be a URL pattern starting with "/" (e.g. "/blog/[slug]")').describe('App Router pattern, e.g. /blog/[slug].'),
+  revalidateS: revalidate.default(false),
+  dynamic: z.boolean().default(false).describe('The page calls request APIs (cookies(), headers(), ...): rendered on every request.'),
+  params: params.optional(),
+  renderS: renderTime,
+  failureRate: fraction('Probability that a render throws (the regeneration fails).').default(0),
+  traffic,
+})
+
+const outage = z.strictObject({
+  fromS: seconds('Start of the window, seconds since t = 0.'),
+  toS: seconds('End of the window (exclusive), seconds.'),
+  failureRate: fraction('Probability that a render starting in the window fails.'),
+  routes: z.array(z.string()).optional().describe('Route ids affected; default all.'),
+})
+
+export const scenarioSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    name: z.string().min(1).max(200).describe('Scenario name, used for output files.'),
+    description: z.string().optional(),
+    seed: z.union([z.string().min(1), z.int()]).default('1').describe('Default seed; --seed overrides.'),
+    durationS: z.number().gt(0).max(TEN_YEARS_S).describe('Simulated seconds.'),
+    warmupS: seconds('Seconds at the start that are simulated but not measured.').default(0),
+    buildAgeS: seconds('How long before t = 0 the build prerendered the pages.').default(0),
+    next: z
+      .strictObject({
+        version: z.enum(NEXT_VERSIONS).default('16.4').describe('Next.js behaviour profile.'),
+        expireTimeS: z.number().gt(0).max(TEN_YEARS_S).default(ONE_YEAR_S).describe('next.config expireTime, seconds (enforced from 16.3).'),
+      })
+      .default({ version: '16.4', expireTimeS: ONE_YEAR_S }),
+    routes: z.array(route).min(1),
+    outages: z.array(outage).default([]),
+  })
+  .superRefine((s, ctx) => {
+    const ids = new Map<string, number>()
+    s.routes.forEach((r, i) => {
+      const first = ids.get(r.id)
+      if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['routes', i, 'id'], input: r.id, message: `is already used by routes[${first}]; route ids must be unique` })
+      else ids.set(r.id, i)
+      const count = r.params?.count ?? 1
+      const dynamicSegment = /\[/.test(r.pattern)
+      if (!dynamicSegment && count !== 1) ctx.addIssue({ code: 'custom', path: ['routes', i, 'params', 'count'], input: count, message: `must be 1 for a pattern without a [param] segment ("${r.pattern}")` })
+      if (r.params?.prebuilt !== undefined && r.params.prebuilt > count) ctx.addIssue({ code: 'custom', path: ['routes', i, 'params', 'prebuilt'], input: r.params.prebuilt, message: `must be at most params.count (${count})` })
+      if (typeof r.renderS === 'object' && r.renderS.lognormal.p95S < r.renderS.lognormal.medianS) ctx.addIssue({ code: 'custom', path: ['routes', i, 'renderS', 'lognormal', 'p95S'], input: r.renderS.lognormal.p95S, message: `must be >= medianS (${r.renderS.lognormal.medianS})` })
+      if (r.traffic.diurnal && r.traffic.rps > 0 && !r.traffic.diurnal.hourly.some((m) => m > 0)) ctx.addIssue({ code: 'custom', path: ['routes', i, 'traffic', 'diurnal', 'hourly'], input: r.traffic.diurnal.hourly, message: 'must have at least one positive multiplier when rps > 0' })
+    })
+    if (s.warmupS >= s.durationS) ctx.addIssue({ code: 'custom', path: ['warmupS'], input: s.warmupS, message: `must be less than durationS (${s.durationS})` })
+    s.outages.forEach((o, i) => {
+      if (o.toS <= o.fromS) ctx.addIssue({ code: 'custom', path: ['outages', i, 'toS'], input: o.toS, message: `must be greater than fromS (${o.fromS})` })
+      o.routes?.forEach((id, j) => {
+        if (!ids.has(id)) ctx.addIssue({ code: 'custom', path: ['outages', i, 'routes', j], input: id, message: `is not a route id (known: ${[...ids.keys()].map((k) => `"${k}"`).join(', ')})` })
+      })
+    })
+  })
+
+/** What a scenario author writes (JSON or `defineScenario`): optional fields may be left out. */
+export type ScenarioInput = z.input<typeof scenarioSchema>
+/** A validated scenario with every default filled in. */
+export type Scenario = z.output<typeof scenarioSchema>
+export type RouteConfig = Scenario['routes'][number]
+
+/** Validate and fill defaults. Collects every issue; throws ScenarioError. */
+export function parseScenario(input: unknown, source?: string): Scenario {
+  const r = scenarioSchema.safeParse(input, { reportInput: true })
+  if (r.success) return r.data
+  throw new ScenarioError(r.error.issues.map((i) => toIssue(i, input)), source)
+}
+
+/** Typed scenario files: `export default defineScenario({...})`. Validates where it is written. */
+export function defineScenario<const T extends ScenarioInput>(input: T): T {
+  parseScenario(input)
+  return input
+}
+
+/** sha-256 of the canonical resolved scenario, without seed and comments: same model, same hash. */
+export function scenarioHash(s: Scenario): string {
+  const { seed: _seed, description: _d, $schema: _s, ...model } = s
+  return createHash('sha256').update(canonicalJson(model)).digest('hex').slice(0, 16)
+}
+
+export function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`
+  if (v !== null && typeof v === 'object') {
+    const o = v as Record<string, unknown>
+    return `{${Object.keys(o).sort().filter((k) => o[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`
+  }
+  return JSON.stringify(v)
+}
+
+/** The published JSON Schema (draft 2020-12) of the scenario input. */
+export function scenarioJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(scenarioSchema, { io: 'input', unrepresentable: 'any' }),
+    $id: 'https://isrsim.dev/scenario.schema.json',
+    title: 'isrsim scenario',
+  }
+}
+
+// ---------------------------------------------------------------------------
+// zod issue -> ScenarioIssue with domain wording
+
+type ZodIssue = z.core.$ZodIssue
+
+/** Fields whose allowed values are best said in one sentence, whatever zod's branch-level complaint. */
+const FIELD_RULES: Record<string, string> = {
+  revalidateS: 'must be false (never revalidate by time), 0 (dynamic: rendered on every request) or a number of seconds >= 1 (Next.js rejects fractions below 1)',
+  renderS: 'must be a number of seconds (0..3600) or { "lognormal": { "medianS": s, "p95S": s } }',
+  popularity: 'must be "uniform" or { "zipf": s } with 0 < s <= 10',
+  id: 'must be a unique route id of letters, digits, "_" or "-" (e.g. "post")',
+}
+
+function toIssue(i: ZodIssue, root: unknown): ScenarioIssue {
+  const path = formatPath(i.path)
+  const received = 'input' in i ? i.input : valueAt(root, i.path)
+  const last = i.path[i.path.length - 1]
+  const rule = typeof last === 'string' && i.code !== 'unrecognized_keys' && i.code !== 'custom' ? FIELD_RULES[last] : undefined
+  if (rule !== undefined) return received === undefined ? { path, message: `is required: it ${rule}` } : { path, message: rule, received }
+  switch (i.code) {
+    case 'unrecognized_keys': {
+      const allowed = allowedKeys(i.path)
+      return {
+        path: i.keys.length === 1 ? joinPath(path, i.keys[0] as string) : path,
+        message: `unknown field${i.keys.length === 1 ? '' : `s ${i.keys.map((k) => `"${k}"`).join(', ')}`}${allowed ? `; allowed fields: ${allowed.join(', ')}` : ''}`,
+        received: i.keys.length === 1 ? valueAt(root, [...i.path, i.keys[0] as string]) : i.keys,
+      }
+    }
+    case 'invalid_type':
+      if (received === undefined) return { path, message: `is required (${describeExpected(i.expected)})` }
+      return { path, message: `must be ${describeExpected(i.expected)}`, received }
+    case 'too_small': {
+      const what = i.origin === 'array' ? `at least ${String(i.minimum)} item(s)` : i.origin === 'string' ? `a non-empty string` : `${i.inclusive ? '>=' : '>'} ${String(i.minimum)}`
+      return { path, message: `must be ${what}`, received }
+    }
+    case 'too_big': {
+      const what = i.origin === 'array' ? `at most ${String(i.maximum)} item(s)` : `${i.inclusive ? '<=' : '<'} ${String(i.maximum)}`
+      return { path, message: `must be ${what}`, received }
+    }
+    case 'invalid_value':
+      return { path, message: `must be one of ${i.values.map((v) => JSON.stringify(v)).join(', ')}`, received }
+    default:
+      return { path, message: i.message, received }
+  }
+}
+
+function describeExpected(expected: string): string {
+  switch (expected) {
+    case 'int': return 'a whole number'
+    case 'number': return 'a number'
+    case 'string': return 'a string'
+    case 'boolean': return 'true or false'
+    case 'array': return 'an array'
+    case 'object': return 'an object'
+    default: return expected
+  }
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : joinPath(acc, String(k))), '')
+}
+
+function joinPath(base: string, key: string): string {
+  return base === '' ? key : `${base}.${key}`
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let v: unknown = root
+  for (const k of path) {
+    if (v === null || typeof v !== 'object') return undefined
+    v = (v as Record<PropertyKey, unknown>)[k]
+  }
+  return v
+}
+
+/** The field names allowed at an object path, read from the schema itself. */
+function allowedKeys(path: readonly PropertyKey[]): string[] | undefined {
+  let candidates: z.core.$ZodType[] = [scenarioSchema]
+  for (const k of [...path, null]) {
+    const next: z.core.$ZodType[] = []
+    for (let c of candidates) {
+      c = unwrap(c)
+      const def = c._zod.def as unknown as { type: string; shape?: Record<string, z.core.$ZodType>; element?: z.core.$ZodType; options?: z.core.$ZodType[] }
+      const variants = def.type === 'union' ? (def.options ?? []).map(unwrap) : [c]
+      for (const v of variants) {
+        const d = v._zod.def as unknown as typeof def
+        if (k === null) { if (d.type === 'object' && d.shape) return Object.keys(d.shape) }
+        else if (typeof k === 'number' && d.type === 'array' && d.element) next.push(d.element)
+        else if (typeof k === 'string' && d.type === 'object' && d.shape?.[k]) next.push(d.shape[k])
+      }
+    }
+    candidates = next
+  }
+  return undefined
+}
+
+function unwrap(t: z.core.$ZodType): z.core.$ZodType {
+  let c = t
+  for (;;) {
+    const def = c._zod.def as unknown as { type: string; innerType?: z.core.$ZodType; in?: z.core.$ZodType }
+    if ((def.type === 'default' || def.type === 'optional' || def.type === 'prefault' || def.type === 'nullable') && def.innerType) c = def.innerType
+    else if (def.type === 'pipe' && def.in) c = def.in
+    else return c
+  }
+}
