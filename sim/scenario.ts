@@ -56,6 +56,13 @@ const traffic = z.strictObject({
   popularity: popularity.default('uniform'),
   unknownRate: z.number().min(0).max(1e7).default(0).describe('Requests per second to paths that were never prebuilt and are each requested once (bots, typos, deleted items).'),
   diurnal: diurnal.optional(),
+  schedule: z
+    .strictObject({
+      atS: z.array(z.number().min(0).max(TEN_YEARS_S)).max(10_000_000).describe('Request times, seconds since t = 0, ascending.'),
+      path: z.array(z.int().min(0)).optional().describe('Path index (popularity rank) of each request; default 0.'),
+    })
+    .optional()
+    .describe('Explicit requests in addition to rps, e.g. replayed from an access log.'),
 })
 
 const params = z
@@ -113,6 +120,14 @@ export const scenarioSchema = z
       if (!dynamicSegment && count !== 1) ctx.addIssue({ code: 'custom', path: ['routes', i, 'params', 'count'], input: count, message: `must be 1 for a pattern without a [param] segment ("${r.pattern}")` })
       if (r.params?.prebuilt !== undefined && r.params.prebuilt > count) ctx.addIssue({ code: 'custom', path: ['routes', i, 'params', 'prebuilt'], input: r.params.prebuilt, message: `must be at most params.count (${count})` })
       if (typeof r.renderS === 'object' && r.renderS.lognormal.p95S < r.renderS.lognormal.medianS) ctx.addIssue({ code: 'custom', path: ['routes', i, 'renderS', 'lognormal', 'p95S'], input: r.renderS.lognormal.p95S, message: `must be >= medianS (${r.renderS.lognormal.medianS})` })
+      const sch = r.traffic.schedule
+      if (sch) {
+        const bad = sch.atS.findIndex((t, j) => j > 0 && t < (sch.atS[j - 1] as number))
+        if (bad > 0) ctx.addIssue({ code: 'custom', path: ['routes', i, 'traffic', 'schedule', 'atS', bad], input: sch.atS[bad], message: `must not be earlier than the time before it (${sch.atS[bad - 1]}); times are ascending` })
+        if (sch.path && sch.path.length !== sch.atS.length) ctx.addIssue({ code: 'custom', path: ['routes', i, 'traffic', 'schedule', 'path'], input: sch.path.length, message: `must have one entry per time (${sch.atS.length})` })
+        const over = sch.path?.findIndex((p) => p >= count) ?? -1
+        if (over >= 0) ctx.addIssue({ code: 'custom', path: ['routes', i, 'traffic', 'schedule', 'path', over], input: sch.path![over], message: `must be a path index below params.count (${count})` })
+      }
       if (r.traffic.diurnal && r.traffic.rps > 0 && !r.traffic.diurnal.hourly.some((m) => m > 0)) ctx.addIssue({ code: 'custom', path: ['routes', i, 'traffic', 'diurnal', 'hourly'], input: r.traffic.diurnal.hourly, message: 'must have at least one positive multiplier when rps > 0' })
     })
     if (s.warmupS >= s.durationS) ctx.addIssue({ code: 'custom', path: ['warmupS'], input: s.warmupS, message: `must be less than durationS (${s.durationS})` })

@@ -25,6 +25,7 @@ import { backoffRevalidateS, effectiveRevalidate, type EffectiveRevalidate } fro
 export const EV_REQUEST = 0
 export const EV_UNKNOWN_REQUEST = 1
 export const EV_RENDER_DONE = 2
+export const EV_SCHEDULED_REQUEST = 3
 const RANK_RENDER_DONE = 1
 const RANK_REQUEST = 2
 
@@ -137,6 +138,8 @@ export function createIsrModel(
   const arrivals: Arrivals[] = []
   const unknownArrivals: (Arrivals | null)[] = []
   const arrivalsSeen = new Float64Array(routes.length)
+  const schedules = s.routes.map((r) => (r.traffic.schedule ? { atUs: r.traffic.schedule.atS.map(secToUs), path: r.traffic.schedule.path ?? null } : null))
+  const scheduleNext = new Int32Array(routes.length)
 
   for (const r of routes) {
     const cfg = s.routes[r.index]!
@@ -184,7 +187,7 @@ export function createIsrModel(
     for (;;) {
       const rate = a.ratePerUs * (a.hourly[a.segIndex % 24] as number)
       const segEndLambda = a.segStartLambda + rate * HOUR_US
-      if (a.lambda <= segEndLambda && rate > 0) return a.segStartUs + Math.round((a.lambda - a.segStartLambda) / rate)
+      if (a.lambda < segEndLambda && rate > 0) return a.segStartUs + Math.round((a.lambda - a.segStartLambda) / rate)
       if (a.segStartUs > durationUs) return Infinity
       a.segIndex++
       a.segStartUs += HOUR_US
@@ -331,7 +334,7 @@ export function createIsrModel(
 
   let expectedEvents = 0
   for (const [i, r] of s.routes.entries()) {
-    expectedEvents += (r.traffic.rps + r.traffic.unknownRate) * s.durationS * (arrivals[i]!.hourly ? Math.max(...arrivals[i]!.hourly!) : 1)
+    expectedEvents += (r.traffic.rps + r.traffic.unknownRate) * s.durationS * (arrivals[i]!.hourly ? Math.max(...arrivals[i]!.hourly!) : 1) + (r.traffic.schedule?.atS.length ?? 0)
   }
 
   return {
@@ -345,6 +348,8 @@ export function createIsrModel(
         if (a.ratePerUs > 0) { const t = firstArrivalUs(a); if (t < durationUs) scheduler.at(t, RANK_REQUEST, EV_REQUEST, i) }
         const u = unknownArrivals[i]
         if (u) { const t = firstArrivalUs(u); if (t < durationUs) scheduler.at(t, RANK_REQUEST, EV_UNKNOWN_REQUEST, i) }
+        const sch = schedules[i]
+        if (sch && sch.atUs.length > 0 && sch.atUs[0]! < durationUs) scheduler.at(sch.atUs[0]!, RANK_REQUEST, EV_SCHEDULED_REQUEST, i)
       })
     },
     dispatch(kind, arg, nowUs) {
@@ -372,6 +377,16 @@ export function createIsrModel(
           // cached but never asked for again (§6).
           else if (!route.dynamicParams) respond(route, -1, NOT_FOUND, -1, 0, nowUs)
           else renderForRequest(route, BLOCKING, MISS, nowUs)
+          return
+        }
+        case EV_SCHEDULED_REQUEST: {
+          const sch = schedules[arg]!
+          const j = scheduleNext[arg]!
+          scheduleNext[arg] = j + 1
+          if (j + 1 < sch.atUs.length && sch.atUs[j + 1]! < durationUs) sched!.at(sch.atUs[j + 1]!, RANK_REQUEST, EV_SCHEDULED_REQUEST, arg)
+          const route = routes[arg]!
+          if (nowUs >= metrics.warmupUs) arrivalsSeen[arg] = arrivalsSeen[arg]! + 1
+          onRequest(route, route.firstPath + (sch.path === null ? 0 : sch.path[j]!), nowUs)
           return
         }
         case EV_RENDER_DONE:
