@@ -6,6 +6,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync, rmSync } from 'node:fs'
 import { dirname, extname, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { tsImport } from 'tsx/esm/api'
 import Table from 'cli-table3'
 import { Command, CommanderError, InvalidArgumentError } from 'commander'
 import type { RouteResult, SimResult } from './contract.ts'
@@ -36,17 +37,23 @@ export async function loadScenario(file: string): Promise<Scenario> {
   } else if (['.ts', '.mts', '.js', '.mjs'].includes(ext)) {
     let mod: { default?: unknown }
     try {
-      mod = (await import(pathToFileURL(path).href)) as { default?: unknown }
+      // tsImport loads .ts whether or not the user's folder is an ES module package.
+      mod = (await tsImport(pathToFileURL(path).href, import.meta.url)) as { default?: unknown }
     } catch (e) {
-      if (e instanceof ScenarioError) throw new ScenarioError(e.issues, file)
+      // The user's file may load its own copy of sim/ (another module instance): match by shape.
+      if (e instanceof Error && e.name === 'ScenarioError' && Array.isArray((e as ScenarioError).issues)) throw new ScenarioError((e as ScenarioError).issues, file)
       const code = (e as NodeJS.ErrnoException).code
       if (code === 'ERR_MODULE_NOT_FOUND' && String((e as Error).message).includes(path)) throw new UsageError(`cannot read scenario file ${file}: ENOENT`)
       throw new UsageError(`${file}: failed to load (${(e as Error).message})`)
     }
-    if (mod.default === null || typeof mod.default !== 'object') {
-      throw new UsageError(`${file}: the default export is not a scenario (export default defineScenario({ ... }))`)
+    // A .ts file outside an ES module package loads as CommonJS: its default export arrives
+    // as module.exports.default.
+    let d = mod.default
+    if (d !== null && typeof d === 'object' && 'default' in d && ('__esModule' in d || Object.keys(d).length === 1)) d = (d as { default: unknown }).default
+    if (d === null || typeof d !== 'object' || Array.isArray(d)) {
+      throw new UsageError(`${file}: the default export is not a scenario object (export default defineScenario({ ... })); received ${JSON.stringify(d) ?? typeof d}`)
     }
-    input = mod.default
+    input = d
   } else {
     throw new UsageError(`${file}: scenario files must end in .json, .ts, .mts, .js or .mjs; received "${ext || 'no extension'}"`)
   }

@@ -149,7 +149,7 @@ export type RouteConfig = Scenario['routes'][number]
 export function parseScenario(input: unknown, source?: string): Scenario {
   const r = scenarioSchema.safeParse(input, { reportInput: true })
   if (r.success) return r.data
-  throw new ScenarioError(r.error.issues.map((i) => toIssue(i, input)), source)
+  throw new ScenarioError(r.error.issues.flatMap((i) => toIssues(i, input)), source)
 }
 
 /** Typed scenario files: `export default defineScenario({...})`. Validates where it is written. */
@@ -195,6 +195,17 @@ const FIELD_RULES: Record<string, string> = {
   id: 'must be a unique route id of letters, digits, "_" or "-" (e.g. "post")',
 }
 
+function toIssues(i: ZodIssue, root: unknown): ScenarioIssue[] {
+  if (i.code !== 'unrecognized_keys') return [toIssue(i, root)]
+  // One issue per unknown field, each at its own path with its own value.
+  const allowed = allowedKeys(i.path)
+  return i.keys.map((key) => ({
+    path: joinPath(formatPath(i.path), key),
+    message: `unknown field${allowed ? `; allowed fields: ${allowed.join(', ')}` : ''}`,
+    received: valueAt(root, [...i.path, key]),
+  }))
+}
+
 function toIssue(i: ZodIssue, root: unknown): ScenarioIssue {
   const path = formatPath(i.path)
   const received = 'input' in i ? i.input : valueAt(root, i.path)
@@ -202,23 +213,15 @@ function toIssue(i: ZodIssue, root: unknown): ScenarioIssue {
   const rule = typeof last === 'string' && i.code !== 'unrecognized_keys' && i.code !== 'custom' ? FIELD_RULES[last] : undefined
   if (rule !== undefined) return received === undefined ? { path, message: `is required: it ${rule}` } : { path, message: rule, received }
   switch (i.code) {
-    case 'unrecognized_keys': {
-      const allowed = allowedKeys(i.path)
-      return {
-        path: i.keys.length === 1 ? joinPath(path, i.keys[0] as string) : path,
-        message: `unknown field${i.keys.length === 1 ? '' : `s ${i.keys.map((k) => `"${k}"`).join(', ')}`}${allowed ? `; allowed fields: ${allowed.join(', ')}` : ''}`,
-        received: i.keys.length === 1 ? valueAt(root, [...i.path, i.keys[0] as string]) : i.keys,
-      }
-    }
     case 'invalid_type':
       if (received === undefined) return { path, message: `is required (${describeExpected(i.expected)})` }
       return { path, message: `must be ${describeExpected(i.expected)}`, received }
     case 'too_small': {
-      const what = i.origin === 'array' ? `at least ${String(i.minimum)} item(s)` : i.origin === 'string' ? `a non-empty string` : `${i.inclusive ? '>=' : '>'} ${String(i.minimum)}`
+      const what = i.origin === 'array' ? `${i.exact ? 'exactly' : 'at least'} ${String(i.minimum)} item(s)` : i.origin === 'string' ? `a non-empty string` : `${i.inclusive ? '>=' : '>'} ${String(i.minimum)}`
       return { path, message: `must be ${what}`, received }
     }
     case 'too_big': {
-      const what = i.origin === 'array' ? `at most ${String(i.maximum)} item(s)` : `${i.inclusive ? '<=' : '<'} ${String(i.maximum)}`
+      const what = i.origin === 'array' ? `${i.exact ? 'exactly' : 'at most'} ${String(i.maximum)} item(s)` : `${i.inclusive ? '<=' : '<'} ${String(i.maximum)}`
       return { path, message: `must be ${what}`, received }
     }
     case 'invalid_value':
