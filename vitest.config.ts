@@ -1,5 +1,9 @@
 import { defineConfig } from 'vitest/config'
 
+// One fast-check seed for the whole run (workers inherit the environment), printed by
+// test/setup.ts so that any failing property can be replayed with DEFAULT_SEED=<seed>.
+process.env.DEFAULT_SEED ??= String((Date.now() ^ (Math.random() * 0x100000000)) >>> 0)
+
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],

@@ -6,7 +6,7 @@
  */
 const SUB = 128
 const EXACT = 2 * SUB
-/** Up to 2^52 µs (~143 years). */
+/** Buckets cover up to 2^53 µs (~285 years); larger safe integers land in the last bucket. */
 const MAX_EXP = 52
 export const HISTOGRAM_BUCKETS = EXACT + (MAX_EXP - 8 + 1) * SUB
 

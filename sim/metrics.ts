@@ -54,11 +54,26 @@ export class Metrics {
     this.latMax = new Float64Array(routes)
     this.bins = Math.ceil(durationUs / binUs)
     this.series = new Float64Array(this.bins * SC)
+    this.binEndUs = binUs
+  }
+
+  /** Series cursor: events arrive in time order, so the bin only moves forward (no division). */
+  private binBase = 0
+  private binEndUs: number
+
+  private binOffset(atUs: number): number {
+    if (atUs >= this.binEndUs) {
+      const b = Math.floor(atUs / this.binUs)
+      this.binBase = b * SC
+      this.binEndUs = (b + 1) * this.binUs
+    }
+    return this.binBase
   }
 
   /** One response. ageUs < 0 means no page was served (404, 500). */
   request(route: number, outcome: Outcome, ageUs: number, latencyUs: number, atUs: number): void {
-    this.series[Math.floor(atUs / this.binUs) * SC + outcome] = this.series[Math.floor(atUs / this.binUs) * SC + outcome]! + 1
+    const bo = this.binOffset(atUs) + outcome
+    this.series[bo] = this.series[bo]! + 1
     if (atUs < this.warmupUs) return
     this.counts[route * NO + outcome] = this.counts[route * NO + outcome]! + 1
     if (ageUs >= 0) {
@@ -74,7 +89,7 @@ export class Metrics {
 
   /** One render attempt, recorded when it starts (its outcome is drawn then). */
   render(route: number, mode: RenderMode, ok: boolean, durationUs: number, atUs: number): void {
-    const bin = Math.floor(atUs / this.binUs) * SC
+    const bin = this.binOffset(atUs)
     this.series[bin + NO] = this.series[bin + NO]! + 1
     if (!ok) this.series[bin + NO + 1] = this.series[bin + NO + 1]! + 1
     if (atUs < this.warmupUs) return

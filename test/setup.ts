@@ -1,15 +1,7 @@
-// fast-check runs from one seed per test run, printed in every failure, so a failing
-// property can be replayed: DEFAULT_SEED=<seed> npm test.
+// fast-check runs from one seed per test run (set in vitest.config.ts), printed once per
+// file, so a failing property can be replayed: DEFAULT_SEED=<seed> npm test.
 import fc from 'fast-check'
 
-const seedFromEnv = process.env.DEFAULT_SEED
-const seed = seedFromEnv !== undefined ? Number(seedFromEnv) : Date.now() ^ (Math.random() * 0x100000000)
+const seed = Number(process.env.DEFAULT_SEED ?? 42)
 fc.configureGlobal({ seed, numRuns: Number(process.env.FC_NUM_RUNS ?? 40) })
-if (!globalThis.__isrsimSeedPrinted) {
-  globalThis.__isrsimSeedPrinted = true
-  console.log(`fast-check seed: ${seed} (replay with DEFAULT_SEED=${seed} npm test)`)
-}
-
-declare global {
-  var __isrsimSeedPrinted: boolean | undefined
-}
+console.log(`fast-check seed: ${seed} (replay with DEFAULT_SEED=${seed} npm test)`)

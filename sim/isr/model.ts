@@ -7,7 +7,7 @@
  *
  * Rule references (§n) point at shared/isr-semantics.md.
  */
-import { createAlias, lognormal, lognormalParams, pickAlias, unitExponential, zipfWeights, type AliasTable } from '../dist.ts'
+import { createAlias, exponentialZiggurat, lognormal, lognormalParams, pickAlias, zipfWeights, type AliasTable } from '../dist.ts'
 import { assert, assertNever, InvariantError } from '../errors.ts'
 import type { Scheduler } from '../engine.ts'
 import {
@@ -31,6 +31,23 @@ const RANK_REQUEST = 2
 
 const HOUR_US = 3_600_000_000
 const NONE = 0, INFLIGHT_BACKGROUND = 1, INFLIGHT_BLOCKING = 2
+
+// Per-path fields (stride W).
+const W = 8
+/** FSC lastModified: when the entry was last `set` (end of a render, or a failure re-set). */
+const F_LAST_MOD = 0
+/** Start of the render that produced the served content: the page's data time. */
+const F_CONTENT_AT = 1
+/** The entry's cache control, µs (SharedCacheControls per path; lowered by back-off, §3). Infinity = false. */
+const F_REVAL = 2
+const F_EXPIRE = 3
+const F_INFLIGHT_START = 4
+const F_INFLIGHT_END = 5
+/** 0 = no entry, 1 = entry. */
+const F_HAS_ENTRY = 6
+/** NONE, INFLIGHT_BACKGROUND or INFLIGHT_BLOCKING; + 4 when the in-flight render will succeed. */
+const F_INFLIGHT = 7
+const OK_BIT = 4
 
 /** One response or render, for hand-traced tests and `--trace`. Only built when tracing. */
 export type TraceEvent =
@@ -119,20 +136,9 @@ export function createIsrModel(
   const durationUs = secToUs(s.durationS)
   const buildAtUs = -secToUs(s.buildAgeS)
 
-  // Per-path state (§0: one entry per key, one in-flight regeneration per key).
-  const pathRoute = new Int32Array(totalPaths)
-  const hasEntry = new Uint8Array(totalPaths)
-  /** FSC lastModified: when the entry was last `set` (end of a render, or a failure re-set). */
-  const lastModUs = new Float64Array(totalPaths)
-  /** Start of the render that produced the served content: the page's data time. */
-  const contentAtUs = new Float64Array(totalPaths)
-  /** The entry's cache control (SharedCacheControls per path; lowered by back-off, §3). */
-  const revalUs = new Float64Array(totalPaths)
-  const expUs = new Float64Array(totalPaths)
-  const inflight = new Uint8Array(totalPaths)
-  const inflightStartUs = new Float64Array(totalPaths)
-  const inflightEndUs = new Float64Array(totalPaths)
-  const inflightOk = new Uint8Array(totalPaths)
+  // Per-path state (§0: one entry per key, one in-flight regeneration per key), interleaved
+  // so that a request touches one 64-byte line: st[p * W + field].
+  const st = new Float64Array(totalPaths * W)
 
   const rt: RouteRuntime[] = []
   const arrivals: Arrivals[] = []
@@ -143,15 +149,15 @@ export function createIsrModel(
 
   for (const r of routes) {
     const cfg = s.routes[r.index]!
-    for (let p = r.firstPath; p < r.firstPath + r.count; p++) {
-      pathRoute[p] = r.index
-      // §A "aged from build time": prebuilt entries carry the build's mtime (§1.1).
-      if (!r.isDynamic && p - r.firstPath < r.prebuilt) {
-        hasEntry[p] = 1
-        lastModUs[p] = buildAtUs
-        contentAtUs[p] = buildAtUs
-        revalUs[p] = r.revalidateUs
-        expUs[p] = r.expireUs
+    // §A "aged from build time": prebuilt entries carry the build's mtime (§1.1).
+    if (!r.isDynamic) {
+      for (let p = r.firstPath; p < r.firstPath + r.prebuilt; p++) {
+        const o = p * W
+        st[o + F_HAS_ENTRY] = 1
+        st[o + F_LAST_MOD] = buildAtUs
+        st[o + F_CONTENT_AT] = buildAtUs
+        st[o + F_REVAL] = r.revalidateUs
+        st[o + F_EXPIRE] = r.expireUs
       }
     }
     const pop = cfg.traffic.popularity
@@ -179,6 +185,7 @@ export function createIsrModel(
   }
 
   let sched: Scheduler | null = null
+  const enforcesExpire = profile.enforcesExpire
 
   /** Time of the arrival with cumulative expected count `a.lambda`, or Infinity if none. */
   function timeOf(a: Arrivals): number {
@@ -197,13 +204,13 @@ export function createIsrModel(
 
   /** Advance to the next arrival: +Exp(1) in Λ for Poisson, +1 for evenly spaced. */
   function nextArrivalUs(a: Arrivals): number {
-    a.lambda += a.poisson ? unitExponential(a.rng) : 1
+    a.lambda += a.poisson ? exponentialZiggurat(a.rng) : 1
     return timeOf(a)
   }
 
   function firstArrivalUs(a: Arrivals): number {
     // k6's constant-arrival-rate starts its first iteration at t = 0.
-    a.lambda = a.poisson ? unitExponential(a.rng) : 0
+    a.lambda = a.poisson ? exponentialZiggurat(a.rng) : 0
     return timeOf(a)
   }
 
@@ -229,14 +236,14 @@ export function createIsrModel(
 
   /** Start a cached-path render (background or blocking); de-duplicated per path (§1.3, rule 4). */
   function startRender(route: ResolvedRoute, p: number, mode: typeof BACKGROUND | typeof BLOCKING, nowUs: number): void {
-    assert(inflight[p] === NONE, () => `two regenerations in flight for ${route.id} path #${p - route.firstPath}`, nowUs)
+    const o = p * W
+    assert(st[o + F_INFLIGHT] === NONE, () => `two regenerations in flight for ${route.id} path #${p - route.firstPath}`, nowUs)
     const r = rt[route.index]!
     const dur = renderDurationUs(r)
     const ok = !renderFails(r, nowUs)
-    inflight[p] = mode === BACKGROUND ? INFLIGHT_BACKGROUND : INFLIGHT_BLOCKING
-    inflightStartUs[p] = nowUs
-    inflightEndUs[p] = nowUs + dur
-    inflightOk[p] = ok ? 1 : 0
+    st[o + F_INFLIGHT] = (mode === BACKGROUND ? INFLIGHT_BACKGROUND : INFLIGHT_BLOCKING) + (ok ? OK_BIT : 0)
+    st[o + F_INFLIGHT_START] = nowUs
+    st[o + F_INFLIGHT_END] = nowUs + dur
     metrics.render(route.index, mode, ok, dur, nowUs)
     if (trace !== null) trace({ kind: 'render', atUs: nowUs, route: route.id, path: p - route.firstPath, mode, endUs: nowUs + dur, ok })
     sched!.at(nowUs + dur, RANK_RENDER_DONE, EV_RENDER_DONE, p)
@@ -264,20 +271,21 @@ export function createIsrModel(
       renderForRequest(route, DYNAMIC_RENDER, DYNAMIC, nowUs)
       return
     }
-    const f = inflight[p]
-    if (f === INFLIGHT_BACKGROUND) {
-      // §1.3: joiners of a pending background regeneration get the stale entry.
-      respond(route, path, STALE, nowUs - (contentAtUs[p] as number), 0, nowUs)
-      return
-    }
-    if (f === INFLIGHT_BLOCKING) {
+    const o = p * W
+    const f = st[o + F_INFLIGHT]!
+    if (f !== NONE) {
+      if ((f & 3) === INFLIGHT_BACKGROUND) {
+        // §1.3: joiners of a pending background regeneration get the stale entry.
+        respond(route, path, STALE, nowUs - st[o + F_CONTENT_AT]!, 0, nowUs)
+        return
+      }
       // Rule 4: concurrent requests coalesce on the leader's blocking render and share its result.
-      const end = inflightEndUs[p] as number
-      if (inflightOk[p] === 1) respond(route, path, MISS, end - (inflightStartUs[p] as number), end - nowUs, nowUs)
+      const end = st[o + F_INFLIGHT_END]!
+      if ((f & OK_BIT) !== 0) respond(route, path, MISS, end - st[o + F_INFLIGHT_START]!, end - nowUs, nowUs)
       else respond(route, path, ERROR, -1, end - nowUs, nowUs)
       return
     }
-    if (hasEntry[p] === 0) {
+    if (st[o + F_HAS_ENTRY] === 0) {
       if (!route.dynamicParams) {
         // Rule 5 / §6: dynamicParams = false, unknown param -> prerendered 404, no render.
         respond(route, path, NOT_FOUND, -1, 0, nowUs)
@@ -286,50 +294,63 @@ export function createIsrModel(
       blocking(route, p, nowUs)
       return
     }
-    const sinceSetUs = nowUs - (lastModUs[p] as number)
-    if (profile.enforcesExpire && sinceSetUs > (expUs[p] as number)) {
+    const sinceSetUs = nowUs - st[o + F_LAST_MOD]!
+    if (sinceSetUs <= st[o + F_REVAL]! && !(enforcesExpire && sinceSetUs > st[o + F_EXPIRE]!)) {
+      // The hot path: a fresh entry (§1.1: fresh while now - lastModified <= revalidate).
+      respond(route, path, HIT, nowUs - st[o + F_CONTENT_AT]!, 0, nowUs)
+      return
+    }
+    if (enforcesExpire && sinceSetUs > st[o + F_EXPIRE]!) {
       // §2, 16.3+: past expire the request blocks on a fresh render (isStale = -1).
       blocking(route, p, nowUs)
       return
     }
-    if (sinceSetUs > (revalUs[p] as number)) {
-      // §1.1: stale strictly after lastModified + revalidate; serve stale, regenerate in background.
-      respond(route, path, STALE, nowUs - (contentAtUs[p] as number), 0, nowUs)
-      startRender(route, p, BACKGROUND, nowUs)
-      return
-    }
-    respond(route, path, HIT, nowUs - (contentAtUs[p] as number), 0, nowUs)
+    // §1.1: stale strictly after lastModified + revalidate; serve stale, regenerate in background.
+    respond(route, path, STALE, nowUs - st[o + F_CONTENT_AT]!, 0, nowUs)
+    startRender(route, p, BACKGROUND, nowUs)
   }
 
   function blocking(route: ResolvedRoute, p: number, nowUs: number): void {
     startRender(route, p, BLOCKING, nowUs)
-    const end = inflightEndUs[p] as number
-    if (inflightOk[p] === 1) respond(route, p - route.firstPath, MISS, end - nowUs, end - nowUs, nowUs)
+    const end = st[p * W + F_INFLIGHT_END]!
+    if ((st[p * W + F_INFLIGHT]! & OK_BIT) !== 0) respond(route, p - route.firstPath, MISS, end - nowUs, end - nowUs, nowUs)
     else respond(route, p - route.firstPath, ERROR, -1, end - nowUs, nowUs)
   }
 
   function onRenderDone(p: number, nowUs: number): void {
-    const route = routes[pathRoute[p] as number]!
-    const ok = inflightOk[p] === 1
+    const route = routes[routeOfPath(p)]!
+    const o = p * W
+    const ok = (st[o + F_INFLIGHT]! & OK_BIT) !== 0
     if (ok) {
       // §1.3: the new entry's clock starts when the regeneration ends.
-      hasEntry[p] = 1
-      lastModUs[p] = nowUs
-      contentAtUs[p] = inflightStartUs[p] as number
-      revalUs[p] = route.revalidateUs
-      expUs[p] = route.expireUs
-    } else if (hasEntry[p] === 1) {
+      st[o + F_HAS_ENTRY] = 1
+      st[o + F_LAST_MOD] = nowUs
+      st[o + F_CONTENT_AT] = st[o + F_INFLIGHT_START]!
+      st[o + F_REVAL] = route.revalidateUs
+      st[o + F_EXPIRE] = route.expireUs
+    } else if (st[o + F_HAS_ENTRY] === 1) {
       // §3: keep the old content, re-set it from the failure time with the clamped revalidate.
-      const prevReval = revalUs[p] as number
+      const prevReval = st[o + F_REVAL]!
       const r2 = backoffRevalidateS(prevReval === Infinity ? false : prevReval / 1e6)
-      lastModUs[p] = nowUs
-      revalUs[p] = secToUs(r2)
-      const prevExp = expUs[p] as number
-      expUs[p] = profile.backoffSetsExpire && prevExp !== Infinity ? Math.max(secToUs(r2 + 3), prevExp) : prevExp
+      st[o + F_LAST_MOD] = nowUs
+      st[o + F_REVAL] = secToUs(r2)
+      const prevExp = st[o + F_EXPIRE]!
+      st[o + F_EXPIRE] = profile.backoffSetsExpire && prevExp !== Infinity ? Math.max(secToUs(r2 + 3), prevExp) : prevExp
     }
     // A failed blocking render with no previous entry caches nothing: the next request retries (§3.3).
-    inflight[p] = NONE
+    st[o + F_INFLIGHT] = NONE
     if (trace !== null) trace({ kind: 'render-done', atUs: nowUs, route: route.id, path: p - route.firstPath, ok })
+  }
+
+  /** Route of a global path id (binary search over first paths; only on render completion). */
+  function routeOfPath(p: number): number {
+    let lo = 0, hi = routes.length - 1
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1
+      if (routes[mid]!.firstPath <= p) lo = mid
+      else hi = mid - 1
+    }
+    return lo
   }
 
   let expectedEvents = 0
@@ -402,8 +423,10 @@ export function createIsrModel(
         const answered = metrics.requestsOf(r.index)
         assert(answered === arrivalsSeen[r.index], () => `route ${r.id}: ${arrivalsSeen[r.index]} requests arrived but ${answered} outcomes were recorded`, nowUs)
         for (let p = r.firstPath; p < r.firstPath + r.count; p++) {
-          assert(hasEntry[p] === 0 || (lastModUs[p] as number) <= nowUs, () => `route ${r.id} path #${p - r.firstPath}: lastModified ${lastModUs[p]} µs is in the future (now ${nowUs} µs)`, nowUs)
-          assert(hasEntry[p] === 0 || (contentAtUs[p] as number) <= (lastModUs[p] as number), () => `route ${r.id} path #${p - r.firstPath}: content newer than its entry`, nowUs)
+          const o = p * W
+          if (st[o + F_HAS_ENTRY] === 0) continue
+          assert(st[o + F_LAST_MOD]! <= nowUs, () => `route ${r.id} path #${p - r.firstPath}: lastModified ${st[o + F_LAST_MOD]} µs is in the future (now ${nowUs} µs)`, nowUs)
+          assert(st[o + F_CONTENT_AT]! <= st[o + F_LAST_MOD]!, () => `route ${r.id} path #${p - r.firstPath}: content newer than its entry`, nowUs)
         }
       }
     },

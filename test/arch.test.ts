@@ -1,0 +1,230 @@
+/**
+ * Architecture rules (architecture.md §2.2): import edges between sim/, scenarios/,
+ * reports/ and loadtest/, and the determinism bans inside sim/. Files are read with
+ * node:fs; comments are removed (TypeScript's printer) and import specifiers are
+ * extracted with regular expressions. The checker is tested on a synthetic tree of
+ * violations first, so a broken regex cannot make the real check pass vacuously.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { builtinModules } from 'node:module'
+import { join, posix, relative, sep } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import ts from 'typescript'
+import { describe, expect, it } from 'vitest'
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+const DIRS = ['sim', 'scenarios', 'reports', 'loadtest'] as const
+
+interface Source { readonly path: string; readonly text: string }
+interface ImportRef {
+  readonly spec: string
+  readonly typeOnly: boolean
+  readonly dynamic: boolean
+  /** Repo-relative posix path for relative specifiers (and `isrsim` self-references), else null. */
+  readonly target: string | null
+}
+
+/** Source text without comments, so prose may mention Date.now or `import x from`. */
+function stripComments(path: string, text: string): string {
+  const sf = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS)
+  return ts.createPrinter({ removeComments: true }).printFile(sf)
+}
+
+const STATIC_IMPORT = /(?:^|[;\s}])(import|export)\s+(type\s+)?(?:[\w$*{},\s]+?\s+from\s*)?["']([^"'\n]+)["']/g
+const DYNAMIC_IMPORT = /\bimport\s*\(\s*(?:(["'`])([^"'`\n]+)\1\s*\))?/g
+
+function resolveTarget(from: string, spec: string): string | null {
+  if (spec.startsWith('.')) return posix.normalize(posix.join(posix.dirname(from), spec))
+  if (spec === 'isrsim') return 'sim/index.ts' // package self-reference (package.json "exports")
+  if (spec === 'isrsim/contract') return 'sim/contract.ts'
+  return null
+}
+
+function importsOf(file: Source): ImportRef[] {
+  const code = stripComments(file.path, file.text)
+  const out: ImportRef[] = []
+  for (const m of code.matchAll(STATIC_IMPORT)) {
+    const spec = m[3]!
+    out.push({ spec, typeOnly: m[2] !== undefined, dynamic: false, target: resolveTarget(file.path, spec) })
+  }
+  for (const m of code.matchAll(DYNAMIC_IMPORT)) {
+    const spec = m[2] ?? '<computed>'
+    out.push({ spec, typeOnly: false, dynamic: true, target: m[2] === undefined ? null : resolveTarget(file.path, spec) })
+  }
+  return out
+}
+
+const isBuiltin = (spec: string) => spec.startsWith('node:') || builtinModules.includes(spec.split('/')[0]!)
+
+const BANNED: readonly [string, RegExp][] = [
+  ['Math.random', /\bMath\.random\b/],
+  ['Date.now', /\bDate\.now\b/],
+  ['performance.now', /\bperformance\.now\b/],
+  ['new Date(', /\bnew\s+Date\s*\(/],
+  ['setTimeout', /\bsetTimeout\b/],
+  ['setInterval', /\bsetInterval\b/],
+  ['async ', /\basync\s/],
+]
+
+/** Every rule violation in a set of files, as "path: what" lines. */
+function checkArchitecture(files: readonly Source[]): string[] {
+  const v: string[] = []
+  for (const f of files) {
+    const top = f.path.split('/')[0]
+    const refs = importsOf(f)
+    for (const r of refs) {
+      const what = `${r.typeOnly ? 'import type' : r.dynamic ? 'import()' : 'import'} '${r.spec}'`
+      if ((r.spec === 'seedrandom' || r.spec.startsWith('seedrandom/')) && f.path !== 'sim/rng.ts') v.push(`${f.path}: ${what}: only sim/rng.ts may import seedrandom`)
+      if (top === 'sim') {
+        if (r.target !== null && !r.target.startsWith('sim/')) v.push(`${f.path}: ${what}: sim/ may only import from sim/ (resolves to ${r.target})`)
+        if (isBuiltin(r.spec) && f.path !== 'sim/cli.ts' && !(f.path === 'sim/scenario.ts' && r.spec === 'node:crypto')) v.push(`${f.path}: ${what}: node built-ins only in sim/cli.ts (and node:crypto in sim/scenario.ts)`)
+        if (r.dynamic && f.path !== 'sim/cli.ts') v.push(`${f.path}: ${what}: dynamic import only in sim/cli.ts`)
+        if (f.path === 'sim/contract.ts') v.push(`${f.path}: ${what}: contract.ts is a leaf and imports nothing`)
+        if ((f.path === 'sim/engine.ts' || f.path === 'sim/calendar.ts') && r.target?.startsWith('sim/isr/')) v.push(`${f.path}: ${what}: the engine knows no domain (sim/isr/)`)
+      }
+      if (top === 'scenarios' && r.target !== 'sim/index.ts') v.push(`${f.path}: ${what}: scenarios/ may only import sim/index.ts`)
+      if ((top === 'reports' || top === 'loadtest') && r.target?.startsWith('sim/') && !(r.typeOnly && r.target === 'sim/contract.ts')) {
+        v.push(`${f.path}: ${what}: ${top}/ may only \`import type\` from sim/contract.ts`)
+      }
+    }
+    if (top === 'sim' && f.path !== 'sim/cli.ts') {
+      const code = stripComments(f.path, f.text)
+      for (const [name, re] of BANNED) if (re.test(code)) v.push(`${f.path}: contains ${JSON.stringify(name)}`)
+    }
+  }
+  return v.sort()
+}
+
+function readTree(): Source[] {
+  const out: Source[] = []
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (e.name === 'node_modules' || e.name.startsWith('.')) continue
+      const full = join(dir, e.name)
+      if (e.isDirectory()) walk(full)
+      else if (e.isFile() && e.name.endsWith('.ts')) out.push({ path: relative(ROOT, full).split(sep).join('/'), text: readFileSync(full, 'utf8') })
+    }
+  }
+  for (const d of DIRS) if (existsSync(join(ROOT, d))) walk(join(ROOT, d))
+  return out.sort((a, b) => a.path.localeCompare(b.path))
+}
+
+describe('architecture checker (self-test on a synthetic tree)', () => {
+  const bad: Source[] = [
+    {
+      path: 'sim/bad.ts',
+      text: [
+        '// Math.random and Date.now in a comment are fine; so is: import x from "../test/helpers.ts"',
+        "import blog from '../scenarios/blog.ts'",
+        "import seedrandom from 'seedrandom'",
+        "import { readFileSync } from 'node:fs'",
+        "import type { Foo } from '../test/helpers.ts'",
+        "export { r } from '../reports/build.ts'",
+        "import * as lt from '../loadtest/lib/env.ts'",
+        'const t = Date.now() + Math.random() + performance.now()',
+        'const d = new Date(0)',
+        'setTimeout(() => {}, 1); setInterval(() => {}, 1)',
+        'export async function f() { return import("./x.ts") }',
+      ].join('\n'),
+    },
+    { path: 'sim/scenario.ts', text: "import { createHash } from 'node:crypto'\nimport { readFileSync } from 'fs'\nimport * as z from 'zod'" },
+    { path: 'sim/cli.ts', text: "import { readFileSync } from 'node:fs'\nexport async function main() { Date.now(); await import(process.argv[2]!) }" },
+    { path: 'sim/rng.ts', text: "import seedrandom from 'seedrandom'" },
+    { path: 'sim/contract.ts', text: "import type { X } from './x.ts'\nexport const SCHEMA_VERSION = 1" },
+    { path: 'sim/engine.ts', text: "import { Calendar } from './calendar.ts'\nimport type { M } from './isr/model.ts'" },
+    { path: 'sim/isr/model.ts', text: "import { lognormal } from '../dist.ts'\nconst re = /^\\//; const url = 'https://x.dev/a' // setTimeout" },
+    { path: 'scenarios/ok.ts', text: "import { defineScenario } from '../sim/index.ts'\nexport default defineScenario({})" },
+    { path: 'scenarios/bad.ts', text: "import { runScenario } from '../sim/run.ts'\nimport {\n  defineScenario,\n} from '../sim/index.ts'\nimport z from 'zod'" },
+    { path: 'reports/ok.ts', text: "import type { SimResult } from '../sim/contract.ts'\nimport { readFileSync } from 'node:fs'\nimport type { Totals } from 'isrsim/contract'" },
+    { path: 'reports/bad.ts', text: "import { SCHEMA_VERSION } from '../sim/contract.ts'\nimport type { Scenario } from '../sim/index.ts'\nimport { runScenario } from 'isrsim'" },
+    { path: 'loadtest/bad.ts', text: "import http from 'k6/http'\nimport { type Totals } from '../sim/contract.ts'\nimport { bucketOf } from '../sim/histogram.ts'" },
+  ]
+
+  it('extracts every import form', () => {
+    const refs = importsOf(bad[0]!)
+    expect(refs.map((r) => [r.spec, r.typeOnly, r.dynamic, r.target])).toEqual([
+      ['../scenarios/blog.ts', false, false, 'scenarios/blog.ts'],
+      ['seedrandom', false, false, null],
+      ['node:fs', false, false, null],
+      ['../test/helpers.ts', true, false, 'test/helpers.ts'],
+      ['../reports/build.ts', false, false, 'reports/build.ts'],
+      ['../loadtest/lib/env.ts', false, false, 'loadtest/lib/env.ts'],
+      ['./x.ts', false, true, 'sim/x.ts'],
+    ])
+    expect(importsOf(bad[8]!).map((r) => r.target)).toEqual(['sim/run.ts', 'sim/index.ts', null])
+  })
+
+  it('reports each violation, and nothing that is allowed', () => {
+    expect(checkArchitecture(bad)).toEqual([
+      "loadtest/bad.ts: import '../sim/contract.ts': loadtest/ may only `import type` from sim/contract.ts",
+      "loadtest/bad.ts: import '../sim/histogram.ts': loadtest/ may only `import type` from sim/contract.ts",
+      "reports/bad.ts: import '../sim/contract.ts': reports/ may only `import type` from sim/contract.ts",
+      "reports/bad.ts: import 'isrsim': reports/ may only `import type` from sim/contract.ts",
+      "reports/bad.ts: import type '../sim/index.ts': reports/ may only `import type` from sim/contract.ts",
+      "scenarios/bad.ts: import '../sim/run.ts': scenarios/ may only import sim/index.ts",
+      "scenarios/bad.ts: import 'zod': scenarios/ may only import sim/index.ts",
+      'sim/bad.ts: contains "Date.now"',
+      'sim/bad.ts: contains "Math.random"',
+      'sim/bad.ts: contains "async "',
+      'sim/bad.ts: contains "new Date("',
+      'sim/bad.ts: contains "performance.now"',
+      'sim/bad.ts: contains "setInterval"',
+      'sim/bad.ts: contains "setTimeout"',
+      "sim/bad.ts: import '../loadtest/lib/env.ts': sim/ may only import from sim/ (resolves to loadtest/lib/env.ts)",
+      "sim/bad.ts: import '../reports/build.ts': sim/ may only import from sim/ (resolves to reports/build.ts)",
+      "sim/bad.ts: import '../scenarios/blog.ts': sim/ may only import from sim/ (resolves to scenarios/blog.ts)",
+      "sim/bad.ts: import 'node:fs': node built-ins only in sim/cli.ts (and node:crypto in sim/scenario.ts)",
+      "sim/bad.ts: import 'seedrandom': only sim/rng.ts may import seedrandom",
+      "sim/bad.ts: import type '../test/helpers.ts': sim/ may only import from sim/ (resolves to test/helpers.ts)",
+      "sim/bad.ts: import() './x.ts': dynamic import only in sim/cli.ts",
+      "sim/contract.ts: import type './x.ts': contract.ts is a leaf and imports nothing",
+      "sim/engine.ts: import type './isr/model.ts': the engine knows no domain (sim/isr/)",
+      "sim/scenario.ts: import 'fs': node built-ins only in sim/cli.ts (and node:crypto in sim/scenario.ts)",
+    ])
+  })
+})
+
+describe('architecture of this repository', () => {
+  const files = readTree()
+  let cached: string[] | undefined
+  const violations = () => (cached ??= checkArchitecture(files))
+
+  it('finds the source tree', () => {
+    const paths = files.map((f) => f.path)
+    for (const p of ['sim/index.ts', 'sim/rng.ts', 'sim/engine.ts', 'sim/isr/model.ts', 'sim/cli.ts', 'sim/scenario.ts', 'sim/contract.ts']) expect(paths).toContain(p)
+    expect(paths.some((p) => p.startsWith('scenarios/'))).toBe(true)
+    expect(importsOf(files.find((f) => f.path === 'sim/rng.ts')!).map((r) => r.spec)).toEqual(['seedrandom'])
+  })
+
+  it('sim/ imports only sim/ and packages, never scenarios/, reports/, loadtest/ or test/', () => {
+    expect(violations().filter((l) => l.includes('sim/ may only import from sim/'))).toEqual([])
+  })
+
+  it('only sim/rng.ts imports seedrandom', () => {
+    expect(violations().filter((l) => l.includes('seedrandom'))).toEqual([])
+  })
+
+  it('node built-ins and dynamic imports only in sim/cli.ts (node:crypto also in sim/scenario.ts)', () => {
+    expect(violations().filter((l) => l.includes('node built-ins') || l.includes('dynamic import'))).toEqual([])
+  })
+
+  it('sim/contract.ts is a leaf; the engine and calendar import nothing from sim/isr/', () => {
+    expect(violations().filter((l) => l.includes('leaf') || l.includes('knows no domain'))).toEqual([])
+  })
+
+  it('scenarios/ import only sim/index.ts', () => {
+    expect(violations().filter((l) => l.startsWith('scenarios/'))).toEqual([])
+  })
+
+  it('reports/ and loadtest/ reach sim/ only through `import type` of sim/contract.ts', () => {
+    expect(violations().filter((l) => l.startsWith('reports/') || l.startsWith('loadtest/'))).toEqual([])
+  })
+
+  it('sim/ (except cli.ts) has no clock, no Math.random, no timers, no async', () => {
+    expect(violations().filter((l) => l.includes(': contains '))).toEqual([])
+  })
+
+  it('no violations at all', () => {
+    expect(violations()).toEqual([])
+  })
+})

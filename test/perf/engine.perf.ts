@@ -1,0 +1,69 @@
+/**
+ * `npm run bench`: figures, never pass/fail. Three parts:
+ *  1. tinybench micro-benchmarks of the calendar and of short whole runs;
+ *  2. whole-run throughput (simulated requests per second, one core) of the bundled
+ *     catalogue scenario, each run in a fresh process;
+ *  3. memory: a 1M-request and a 100M-request run of the same scenario.
+ * Set BENCH_QUICK=1 for a short version (CI smoke).
+ */
+import { execFileSync } from 'node:child_process'
+import { Bench } from 'tinybench'
+import catalogue from '../../scenarios/catalogue.ts'
+import { Calendar } from '../../sim/calendar.ts'
+import { parseScenario, runScenario } from '../../sim/index.ts'
+
+const quick = process.env.BENCH_QUICK === '1'
+const fmt = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 0 })
+
+// 1. tinybench --------------------------------------------------------------------
+const bench = new Bench({ time: quick ? 200 : 1000 })
+const cal = new Calendar()
+let seed = 1
+const nextRand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647)
+for (let i = 0; i < 64; i++) cal.push(Math.floor(nextRand() * 1e9), 2, 0, i)
+const short = parseScenario({ ...catalogue, durationS: 60, warmupS: 0 })
+const shortRequests = runScenario(short).totals.requests
+bench
+  .add('calendar replaceTop, 64 pending events', () => {
+    for (let i = 0; i < 1000; i++) cal.replaceTop(cal.topAt() + Math.floor(nextRand() * 1e6), 2, 0, i)
+  })
+  .add(`catalogue, 60 simulated s (${fmt(shortRequests)} requests)`, () => {
+    runScenario(short)
+  })
+await bench.run()
+console.log('\n1. tinybench')
+console.table(bench.table())
+const shortTask = bench.tasks[1]!.result
+if (shortTask && 'latency' in shortTask && shortTask.latency) {
+  console.log(`   short catalogue runs: ${fmt(shortRequests / (shortTask.latency.mean / 1000))} simulated requests/s (including model set-up)`)
+}
+const calTask = bench.tasks[0]!.result
+if (calTask && 'latency' in calTask && calTask.latency) {
+  console.log(`   calendar: ${(calTask.latency.mean * 1e6 / 1000).toFixed(1)} ns per replaceTop`)
+}
+
+// 2. whole-run throughput ----------------------------------------------------------
+type Once = { requests: number; wallS: number; cpuS: number; requestsPerWallS: number; requestsPerCpuS: number; maxRssMiB: number; heapUsedMiB: number }
+function once(scenario: string, requests: number): Once {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', 'test/perf/run-once.ts', scenario, String(requests)], { encoding: 'utf8' })
+  return JSON.parse(out.trim().split('\n').pop()!) as Once
+}
+console.log('\n2. whole-run throughput, bundled catalogue scenario, one core')
+const runs = quick ? 1 : 3
+const target = quick ? 2_000_000 : 20_000_000
+const results: Once[] = []
+for (let i = 0; i < runs; i++) {
+  const r = once('scenarios/catalogue.ts', target)
+  results.push(r)
+  console.log(`   run ${i + 1}: ${fmt(r.requests)} requests in ${r.wallS.toFixed(2)} s wall / ${r.cpuS.toFixed(2)} s CPU = ${fmt(r.requestsPerWallS)} req/s (${fmt(r.requestsPerCpuS)} per CPU-second)`)
+}
+const best = Math.max(...results.map((r) => r.requestsPerWallS))
+const median = results.map((r) => r.requestsPerWallS).sort((a, b) => a - b)[Math.floor(results.length / 2)]!
+console.log(`   median ${fmt(median)} simulated requests/s, best ${fmt(best)}`)
+
+// 3. memory ------------------------------------------------------------------------
+console.log('\n3. memory: does it grow with requests? (fresh process per run)')
+for (const n of quick ? [1_000_000, 10_000_000] : [1_000_000, 100_000_000]) {
+  const r = once('scenarios/catalogue.ts', n)
+  console.log(`   ${fmt(r.requests).padStart(12)} requests: peak RSS ${r.maxRssMiB} MiB, heap after run ${r.heapUsedMiB} MiB (${r.wallS.toFixed(1)} s)`)
+}

@@ -1,0 +1,347 @@
+/**
+ * Laws over random small scenarios (TigerBeetle-style swarm): conservation,
+ * determinism, stream isolation, at most one render in flight per path, and warmup.
+ *
+ * A failing property prints fast-check's seed and the counterexample ({ input, seed });
+ * assertion messages repeat the scenario JSON and simulator seed so the run can be
+ * replayed with `isrsim run` directly.
+ */
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { NEXT_VERSIONS, parseScenario, runScenario, type ScenarioInput, type SimResult, type TraceEvent } from '../sim/index.ts'
+import { OUTCOME_NAMES, RENDER_MODE_NAMES } from '../sim/metrics.ts'
+
+type RouteInput = ScenarioInput['routes'][number]
+type RenderInput = RouteInput['renderS']
+type RequestEv = Extract<TraceEvent, { kind: 'request' }>
+type RenderEv = Extract<TraceEvent, { kind: 'render' }>
+
+interface Case { readonly input: ScenarioInput; readonly seed: string }
+
+/** numRuns per property: small by default (whole file < 20 s); FC_NUM_RUNS raises it for soak runs. */
+const RUNS = process.env.FC_NUM_RUNS !== undefined ? Number(process.env.FC_NUM_RUNS) : 25
+
+// ---------------------------------------------------------------------------
+// Arbitraries
+
+/** Decimals on a fixed grid, so the JSON in messages is short and exact. */
+const grid = (min: number, max: number, step: number) => fc.integer({ min: Math.round(min / step), max: Math.round(max / step) }).map((k) => Math.round(k * step * 1e6) / 1e6)
+
+const arbRender: fc.Arbitrary<RenderInput> = fc.oneof(
+  grid(0, 5, 0.001),
+  fc.tuple(grid(0.001, 2, 0.001), grid(1, 5, 0.01)).map(([medianS, f]) => ({ lognormal: { medianS, p95S: Math.max(medianS, Math.round(medianS * f * 1000) / 1000) } })),
+)
+const arbFailure = grid(0, 0.5, 0.001)
+const arbRevalidate = fc.oneof(fc.constant(false as const), fc.constant(0 as const), fc.integer({ min: 1, max: 120 }))
+
+interface RouteOpts { readonly maxRps?: number }
+
+function arbRoute(i: number, opts: RouteOpts = {}): fc.Arbitrary<RouteInput> {
+  return fc.integer({ min: 1, max: 50 }).chain((count) =>
+    fc.record({
+      revalidateS: arbRevalidate,
+      dynamic: fc.oneof({ weight: 4, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+      withParams: count > 1 ? fc.constant(true) : fc.boolean(),
+      prebuilt: fc.option(fc.integer({ min: 0, max: count }), { nil: undefined }),
+      dynamicParams: fc.boolean(),
+      renderS: arbRender,
+      failureRate: arbFailure,
+      rps: grid(0, opts.maxRps ?? 20, 0.1),
+      arrivals: fc.constantFrom('poisson' as const, 'uniform' as const),
+      popularity: fc.oneof(fc.constant('uniform' as const), grid(0.1, 2, 0.1).map((zipf) => ({ zipf }))),
+      unknownRate: fc.oneof(fc.constant(0), grid(0, 2, 0.1)),
+    }).map((r): RouteInput => ({
+      id: `r${i}`,
+      pattern: count > 1 ? `/r${i}/[id]` : `/r${i}`,
+      revalidateS: r.revalidateS,
+      dynamic: r.dynamic,
+      ...(r.withParams ? { params: { count, ...(r.prebuilt === undefined ? {} : { prebuilt: r.prebuilt }), dynamicParams: r.dynamicParams } } : {}),
+      renderS: r.renderS,
+      failureRate: r.failureRate,
+      traffic: { rps: r.rps, arrivals: r.arrivals, popularity: r.popularity, unknownRate: r.unknownRate },
+    })),
+  )
+}
+
+type Outages = NonNullable<ScenarioInput['outages']>
+const noOutages = (): fc.Arbitrary<Outages> => fc.constant<Outages>([])
+
+function arbOutages(nRoutes: number): fc.Arbitrary<Outages> {
+  return fc.array(
+    fc.record({
+      fromS: fc.integer({ min: 0, max: 400 }),
+      lenS: fc.integer({ min: 1, max: 200 }),
+      failureRate: grid(0, 1, 0.01),
+      routes: fc.option(fc.uniqueArray(fc.integer({ min: 0, max: nRoutes - 1 }), { maxLength: nRoutes }), { nil: undefined }),
+    }).map((o) => ({
+      fromS: o.fromS, toS: o.fromS + o.lenS, failureRate: o.failureRate,
+      ...(o.routes === undefined ? {} : { routes: o.routes.map((k) => `r${k}`) }),
+    })),
+    { maxLength: 2 },
+  )
+}
+
+interface ScenarioOpts extends RouteOpts {
+  readonly minRoutes?: number
+  /** Rewrite each generated route (e.g. force revalidate false). */
+  readonly route?: (r: RouteInput) => RouteInput
+  readonly outages?: boolean
+}
+
+function arbScenario(opts: ScenarioOpts = {}): fc.Arbitrary<ScenarioInput> {
+  return fc.integer({ min: opts.minRoutes ?? 1, max: 4 }).chain((n) =>
+    fc.record({
+      routes: fc.tuple(...Array.from({ length: n }, (_, i) => arbRoute(i, opts))),
+      outages: opts.outages === false ? noOutages() : fc.oneof(noOutages(), arbOutages(n)),
+      version: fc.constantFrom(...NEXT_VERSIONS),
+      durationS: fc.integer({ min: 10, max: 400 }),
+      warmupS: fc.oneof(fc.constant(0), grid(0, 5, 0.001)),
+      buildAgeS: fc.oneof(fc.constant(0), grid(0, 100, 0.5)),
+    }).map((s): ScenarioInput => ({
+      name: 'prop',
+      durationS: s.durationS,
+      warmupS: s.warmupS,
+      buildAgeS: s.buildAgeS,
+      next: { version: s.version },
+      routes: opts.route ? s.routes.map(opts.route) : s.routes,
+      outages: s.outages,
+    })),
+  )
+}
+
+const arbSeed = fc.stringMatching(/^[a-z0-9]{1,8}$/)
+const arbCase = (opts: ScenarioOpts = {}): fc.Arbitrary<Case> => fc.record({ input: arbScenario(opts), seed: arbSeed })
+
+// ---------------------------------------------------------------------------
+// Running
+
+interface Run {
+  readonly result: SimResult
+  readonly events: TraceEvent[]
+  readonly requests: RequestEv[]
+  readonly renders: RenderEv[]
+}
+
+function run(input: ScenarioInput, seed: string): Run {
+  const events: TraceEvent[] = []
+  const result = runScenario(parseScenario(input), { seed, trace: (e) => events.push(e) })
+  return {
+    result,
+    events,
+    requests: events.filter((e): e is RequestEv => e.kind === 'request'),
+    renders: events.filter((e): e is RenderEv => e.kind === 'render'),
+  }
+}
+
+/** The replay context for assertion messages. */
+const where = (c: Case) => `scenario ${JSON.stringify(c.input)} seed ${JSON.stringify(c.seed)}`
+
+const warmupUs = (input: ScenarioInput) => Math.round((input.warmupS ?? 0) * 1e6)
+
+/** Per route: the (atUs, path) request sequence, as a string for compact diffs. */
+function requestSequences(requests: readonly RequestEv[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {}
+  for (const r of requests) (out[r.route] ??= []).push(`${r.atUs}:${r.path}`)
+  return out
+}
+
+/** Per route: every trace event of that route, serialised. */
+function traceByRoute(events: readonly TraceEvent[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {}
+  for (const e of events) (out[e.route] ??= []).push(JSON.stringify(e))
+  return out
+}
+
+const without = <T extends object, K extends keyof T>(o: T, k: K): Omit<T, K> => { const { [k]: _, ...rest } = o; return rest }
+
+// ---------------------------------------------------------------------------
+
+describe(`simulator laws over random scenarios (fast-check seed ${fc.readConfigureGlobal().seed})`, () => {
+  it('conservation: outcomes sum to requests per route and in total, and match the trace', () => {
+    fc.assert(
+      fc.property(arbCase(), (c) => {
+        const { result, requests, renders } = run(c.input, c.seed)
+        const w = where(c)
+        const wu = warmupUs(c.input)
+        const sum = (o: { hit: number; stale: number; miss: number; dynamic: number; notFound: number; error: number }) => o.hit + o.stale + o.miss + o.dynamic + o.notFound + o.error
+        expect(sum(result.totals), `totals: ${w}`).toBe(result.totals.requests)
+        expect(Object.keys(result.routes).sort(), w).toEqual(c.input.routes.map((r) => r.id).sort())
+        let routeTotal = 0
+        for (const r of c.input.routes) {
+          const rr = result.routes[r.id]!
+          expect(sum(rr), `route ${r.id}: ${w}`).toBe(rr.requests)
+          routeTotal += rr.requests
+          // Every traced request has exactly one outcome, and the counts per outcome agree.
+          const measured = requests.filter((e) => e.route === r.id && e.atUs >= wu)
+          expect(measured.length, `route ${r.id} traced vs counted requests: ${w}`).toBe(rr.requests)
+          const byOutcome = Object.fromEntries(OUTCOME_NAMES.map((n) => [n, 0])) as Record<(typeof OUTCOME_NAMES)[number], number>
+          for (const e of measured) {
+            const name = OUTCOME_NAMES[e.outcome]
+            expect(name, `outcome ${e.outcome}: ${w}`).toBeDefined()
+            byOutcome[name!]++
+          }
+          expect(byOutcome, `route ${r.id} outcome counts: ${w}`).toEqual({ hit: rr.hit, stale: rr.stale, miss: rr.miss, dynamic: rr.dynamic, notFound: rr.notFound, error: rr.error })
+          // Renders likewise: every traced render start is counted once, by mode and outcome.
+          const rs = renders.filter((e) => e.route === r.id && e.atUs >= wu)
+          const modes = RENDER_MODE_NAMES.map((_, m) => rs.filter((e) => e.mode === m).length)
+          expect({ renders: rs.length, background: modes[0], blocking: modes[1], dynamic: modes[2], failed: rs.filter((e) => !e.ok).length }, `route ${r.id} renders: ${w}`)
+            .toEqual({ renders: rr.renders, background: rr.backgroundRenders, blocking: rr.blockingRenders, dynamic: rr.dynamicRenders, failed: rr.failedRenders })
+        }
+        expect(routeTotal, `sum over routes: ${w}`).toBe(result.totals.requests)
+        // The series counts every response, warmup included.
+        const seriesTotal = result.series.bins.reduce((a, b) => a + sum(b), 0)
+        expect(seriesTotal, `series vs trace: ${w}`).toBe(requests.length)
+      }),
+      { numRuns: RUNS },
+    )
+  })
+
+  it('determinism: the same input and seed give an identical result and trace', () => {
+    fc.assert(
+      fc.property(arbCase(), (c) => {
+        const a = run(c.input, c.seed)
+        const b = run(c.input, c.seed)
+        expect(JSON.stringify(b.result), where(c)).toBe(JSON.stringify(a.result))
+        expect(JSON.stringify(b.events), where(c)).toBe(JSON.stringify(a.events))
+        // Parsing does not mutate the input: a third run from the same object agrees too.
+        expect(JSON.stringify(runScenario(parseScenario(c.input), { seed: c.seed })), where(c)).toBe(JSON.stringify(a.result))
+      }),
+      { numRuns: RUNS },
+    )
+  })
+
+  it('determinism: different seeds give different results when there is Poisson traffic', () => {
+    const withPoisson = arbCase().chain((c) =>
+      fc.tuple(grid(1, 20, 0.1), arbSeed).map(([rps, other]) => {
+        const [first, ...rest] = c.input.routes
+        const r0: RouteInput = { ...first!, traffic: { ...first!.traffic, rps, arrivals: 'poisson' } }
+        return { c: { ...c, input: { ...c.input, routes: [r0, ...rest] } }, other }
+      }),
+    ).filter(({ c, other }) => c.seed !== other)
+    fc.assert(
+      fc.property(withPoisson, ({ c, other }) => {
+        const a = run(c.input, c.seed)
+        const b = run(c.input, other)
+        const ta = a.requests.filter((e) => e.route === 'r0').map((e) => e.atUs)
+        const tb = b.requests.filter((e) => e.route === 'r0').map((e) => e.atUs)
+        expect(tb, `r0 arrival times equal under seeds ${c.seed} and ${other}: ${where(c)}`).not.toEqual(ta)
+        expect(JSON.stringify(without(b.result, 'seed')), `results equal under seeds ${c.seed} and ${other}: ${where(c)}`).not.toBe(JSON.stringify(without(a.result, 'seed')))
+      }),
+      { numRuns: RUNS },
+    )
+  })
+
+  it("stream isolation: changing one route's renderS or failureRate moves no request, and nothing of other routes", () => {
+    const arb = arbCase().chain((c) =>
+      fc.record({
+        k: fc.integer({ min: 0, max: c.input.routes.length - 1 }),
+        renderS: fc.option(arbRender, { nil: undefined }),
+        failureRate: fc.option(arbFailure, { nil: undefined }),
+      }).map((ch) => ({ c, ...ch })),
+    )
+    fc.assert(
+      fc.property(arb, ({ c, k, renderS, failureRate }) => {
+        const changed: ScenarioInput = {
+          ...c.input,
+          routes: c.input.routes.map((r, i) => (i !== k ? r : {
+            ...r,
+            ...(renderS === undefined ? {} : { renderS }),
+            ...(failureRate === undefined ? {} : { failureRate }),
+          })),
+        }
+        const a = run(c.input, c.seed)
+        const b = run(changed, c.seed)
+        const msg = `route r${k} -> renderS ${JSON.stringify(renderS)} failureRate ${failureRate}: ${where(c)}`
+        expect(requestSequences(b.requests), `request sequences moved; ${msg}`).toEqual(requestSequences(a.requests))
+        const ta = traceByRoute(a.events), tb = traceByRoute(b.events)
+        for (const r of c.input.routes) {
+          if (r.id !== `r${k}`) expect(tb[r.id], `trace of untouched route ${r.id} changed; ${msg}`).toEqual(ta[r.id])
+        }
+      }),
+      { numRuns: RUNS },
+    )
+  })
+
+  it('stream isolation: adding a route (first or last) leaves every existing route unchanged', () => {
+    const arb = fc.record({ c: arbCase(), extra: arbRoute(9), first: fc.boolean() })
+    fc.assert(
+      fc.property(arb, ({ c, extra, first }) => {
+        const added: ScenarioInput = { ...c.input, routes: first ? [extra, ...c.input.routes] : [...c.input.routes, extra] }
+        const a = run(c.input, c.seed)
+        const b = run(added, c.seed)
+        const msg = `added ${JSON.stringify(extra)} ${first ? 'first' : 'last'}: ${where(c)}`
+        const sa = requestSequences(a.requests)
+        const sb = requestSequences(b.requests)
+        const ta = traceByRoute(a.events), tb = traceByRoute(b.events)
+        for (const r of c.input.routes) {
+          expect(sb[r.id], `requests of ${r.id} moved; ${msg}`).toEqual(sa[r.id])
+          expect(tb[r.id], `trace of ${r.id} changed; ${msg}`).toEqual(ta[r.id])
+          expect(b.result.routes[r.id], `result of ${r.id} changed; ${msg}`).toEqual(a.result.routes[r.id])
+        }
+      }),
+      { numRuns: RUNS },
+    )
+  })
+
+  it('revalidate false (no dynamic, no outages): prebuilt paths never render, others at most one successful render', () => {
+    const arb = arbCase({ outages: false, route: (r) => ({ ...r, revalidateS: false, dynamic: false }) })
+    fc.assert(
+      fc.property(arb, (c) => {
+        const { renders } = run(c.input, c.seed)
+        const ok = new Map<string, number>()
+        for (const e of renders) {
+          if (e.path < 0) continue // one-off unknown paths are never asked for again
+          const route = c.input.routes.find((r) => r.id === e.route)!
+          const count = route.params?.count ?? 1
+          const prebuilt = route.params?.prebuilt ?? count
+          expect(e.path, `render of prebuilt ${e.route} #${e.path} at ${e.atUs} µs: ${where(c)}`).toBeGreaterThanOrEqual(prebuilt)
+          expect(RENDER_MODE_NAMES[e.mode], `render of ${e.route} #${e.path} at ${e.atUs} µs: ${where(c)}`).toBe('blocking')
+          if (e.ok) ok.set(`${e.route}#${e.path}`, (ok.get(`${e.route}#${e.path}`) ?? 0) + 1)
+        }
+        for (const [p, n] of ok) expect(n, `${p} rendered successfully ${n} times: ${where(c)}`).toBeLessThanOrEqual(1)
+      }),
+      { numRuns: RUNS },
+    )
+  })
+
+  it('no path ever has two renders in flight', () => {
+    fc.assert(
+      fc.property(arbCase(), (c) => {
+        const { renders, events } = run(c.input, c.seed)
+        const last = new Map<string, RenderEv>()
+        for (const e of renders) {
+          expect(e.endUs, `render ends before it starts: ${where(c)}`).toBeGreaterThanOrEqual(e.atUs)
+          if (e.path < 0) continue
+          const key = `${e.route}#${e.path}`
+          const prev = last.get(key)
+          if (prev !== undefined) {
+            expect(e.atUs, `${key}: render [${e.atUs}, ${e.endUs}) overlaps [${prev.atUs}, ${prev.endUs}): ${where(c)}`).toBeGreaterThanOrEqual(prev.endUs)
+          }
+          last.set(key, e)
+        }
+        // Every cached-path render that ends inside the run is followed by its render-done.
+        const durationUs = Math.round(c.input.durationS * 1e6)
+        const done = events.filter((e) => e.kind === 'render-done').map((e) => `${e.route}#${e.path}@${e.atUs}:${e.ok}`)
+        const expected = renders.filter((e) => e.path >= 0 && e.endUs < durationUs).map((e) => `${e.route}#${e.path}@${e.endUs}:${e.ok}`)
+        expect([...done].sort(), where(c)).toEqual([...expected].sort())
+      }),
+      { numRuns: RUNS },
+    )
+  })
+
+  it('warmup: measured requests are exactly the traced requests at or after warmupS', () => {
+    const arb = arbCase().chain((c) => grid(0, Math.min(5, c.input.durationS - 1), 0.001).map((warmupS) => ({ ...c, input: { ...c.input, warmupS } })))
+    fc.assert(
+      fc.property(arb, (c) => {
+        const { result, requests } = run(c.input, c.seed)
+        const wu = warmupUs(c.input)
+        expect(result.totals.requests, where(c)).toBe(requests.filter((e) => e.atUs >= wu).length)
+        for (const r of c.input.routes) {
+          expect(result.routes[r.id]!.requests, `route ${r.id}: ${where(c)}`).toBe(requests.filter((e) => e.route === r.id && e.atUs >= wu).length)
+        }
+        expect(result.scenario.warmupS).toBe(c.input.warmupS)
+      }),
+      { numRuns: RUNS },
+    )
+  })
+})
