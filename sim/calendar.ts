@@ -35,59 +35,86 @@ export class Calendar {
   topRank(): number { return Math.floor((this.key[0] as number) / SEQ_SPAN) }
 
   push(atUs: number, rank: number, kind: number, arg: number): void {
-    const key = this.nextKey(rank) // validates first: a rejected push leaves the heap unchanged
+    this.incoming[0] = atUs
+    this.pushIncoming(rank, kind, arg)
+  }
+
+  /** push() for the event whose time is in incoming[0]: no double crosses a call. */
+  pushIncoming(rank: number, kind: number, arg: number): void {
+    this.setKey(rank) // validates first: a rejected push leaves the heap unchanged
     if (this.n === this.at.length) this.grow()
-    const i = this.n++
-    this.siftUp(i, atUs, key, kind, arg)
+    this.siftUp(this.n++, kind, arg)
   }
 
   /** Remove the top event. */
   pop(): void {
     const last = --this.n
     if (last > 0) {
-      this.siftDown(0, this.at[last] as number, this.key[last] as number, this.kind[last] as number, this.arg[last] as number)
+      this.incoming[0] = this.at[last]!
+      this.incoming[1] = this.key[last]!
+      this.siftDown(this.kind[last]!, this.arg[last]!)
     }
   }
 
   /** Pop the top and push a new event in one sift (the common "next arrival" case). */
   replaceTop(atUs: number, rank: number, kind: number, arg: number): void {
-    this.siftDown(0, atUs, this.nextKey(rank), kind, arg)
+    this.incoming[0] = atUs
+    this.replaceTopIncoming(rank, kind, arg)
   }
 
-  private nextKey(rank: number): number {
+  /** replaceTop() for the event whose time is in incoming[0]. */
+  replaceTopIncoming(rank: number, kind: number, arg: number): void {
+    this.setKey(rank)
+    this.siftDown(kind, arg)
+  }
+
+  /**
+   * The event being placed: [atUs, key]. Doubles travel here, not as arguments or return
+   * values: V8 boxes a double that crosses a call it does not inline (the key is above
+   * 2^32), which would be an allocation per event.
+   */
+  readonly incoming = new Float64Array(2)
+
+  private setKey(rank: number): void {
     const seq = this.seqNext++
     if (seq >= SEQ_SPAN || rank < 0 || rank > MAX_RANK || (rank | 0) !== rank) {
+      this.seqNext--
       throw new RangeError(`calendar: rank ${rank} must be an integer 0..${MAX_RANK} and seq ${seq} below 2^48`)
     }
-    return rank * SEQ_SPAN + seq
+    this.incoming[1] = rank * SEQ_SPAN + seq
   }
 
-  private siftUp(i: number, at: number, key: number, kind: number, arg: number): void {
+  private siftUp(start: number, kind: number, arg: number): void {
     const A = this.at, K = this.key, KI = this.kind, AR = this.arg
+    const at = this.incoming[0]!, key = this.incoming[1]!
+    let i = start
     while (i > 0) {
       const p = (i - 1) >> 1
-      const pa = A[p] as number
-      if (pa < at || (pa === at && (K[p] as number) < key)) break
-      A[i] = pa; K[i] = K[p] as number; KI[i] = KI[p] as number; AR[i] = AR[p] as number
+      const pa = A[p]!
+      if (pa < at || (pa === at && K[p]! < key)) break
+      A[i] = pa; K[i] = K[p]!; KI[i] = KI[p]!; AR[i] = AR[p]!
       i = p
     }
     A[i] = at; K[i] = key; KI[i] = kind; AR[i] = arg
   }
 
-  private siftDown(i: number, at: number, key: number, kind: number, arg: number): void {
+  /** Place the incoming event from the root down. */
+  private siftDown(kind: number, arg: number): void {
     const A = this.at, K = this.key, KI = this.kind, AR = this.arg
+    const at = this.incoming[0]!, key = this.incoming[1]!
     const n = this.n
+    let i = 0
     for (;;) {
       let c = 2 * i + 1
       if (c >= n) break
       const r = c + 1
       if (r < n) {
-        const ca = A[c] as number, ra = A[r] as number
-        if (ra < ca || (ra === ca && (K[r] as number) < (K[c] as number))) c = r
+        const ca = A[c]!, ra = A[r]!
+        if (ra < ca || (ra === ca && K[r]! < K[c]!)) c = r
       }
-      const ca = A[c] as number
-      if (at < ca || (at === ca && key < (K[c] as number))) break
-      A[i] = ca; K[i] = K[c] as number; KI[i] = KI[c] as number; AR[i] = AR[c] as number
+      const ca = A[c]!
+      if (at < ca || (at === ca && key < K[c]!)) break
+      A[i] = ca; K[i] = K[c]!; KI[i] = KI[c]!; AR[i] = AR[c]!
       i = c
     }
     A[i] = at; K[i] = key; KI[i] = kind; AR[i] = arg

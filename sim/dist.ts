@@ -4,11 +4,6 @@
  */
 import type { Rng } from './rng.ts'
 
-/** Exp(1) variate. One draw. Uses 1-u so the result is finite (u can be 0). */
-export function unitExponential(rng: Rng): number {
-  return -Math.log(1 - rng.next())
-}
-
 // Ziggurat tables for Exp(1) (Marsaglia & Tsang 2000, 256 layers), built once.
 const ZIG_KE = new Float64Array(256)
 const ZIG_WE = new Float64Array(256)
@@ -36,22 +31,40 @@ const ZIG_FE = new Float64Array(256)
 const ZIG_R = 7.697117470131487
 
 /**
- * Exp(1) variate by the ziggurat method: exact, and ~99% of calls cost one draw and a
- * table lookup instead of a logarithm (it is the hottest line of a simulated request).
- * Draws: usually one; a rejected sample takes two more per retry.
- * The layer comes from the draw's low 8 bits and the value from all 32 (Alea's
- * resolution), as in the original.
+ * Adds an Exp(1) variate to `acc[i]`, by the ziggurat method: exact, and ~99% of
+ * calls cost one draw and a table lookup instead of a logarithm (the hottest line of a
+ * simulated request). The result goes into a typed array rather than being returned,
+ * because V8 boxes a returned double when it does not inline the call, which would be an
+ * allocation per arrival.
+ * Draws: usually one; a rejected sample takes two more per retry. The layer comes from
+ * the draw's low 8 bits and the value from all 32 (Alea's resolution), as in the original.
  */
-export function exponentialZiggurat(rng: Rng): number {
+export function addExponential(acc: Float64Array, i: number, rng: Rng): void {
   for (;;) {
-    const jz = (rng.next() * 4294967296) >>> 0
+    const jz = rng.nextInt32() >>> 0
     const iz = jz & 255
-    if (jz < (ZIG_KE[iz] as number)) return jz * (ZIG_WE[iz] as number)
-    if (iz === 0) return ZIG_R - Math.log(1 - rng.next())
+    if (jz < (ZIG_KE[iz] as number)) {
+      acc[i] = acc[i]! + jz * (ZIG_WE[iz] as number)
+      return
+    }
+    if (iz === 0) {
+      acc[i] = acc[i]! + ZIG_R - Math.log(1 - rng.next())
+      return
+    }
     const x = jz * (ZIG_WE[iz] as number)
     const fe = ZIG_FE[iz] as number
-    if (fe + rng.next() * ((ZIG_FE[iz - 1] as number) - fe) < Math.exp(-x)) return x
+    if (fe + rng.next() * ((ZIG_FE[iz - 1] as number) - fe) < Math.exp(-x)) {
+      acc[i] = acc[i]! + x
+      return
+    }
   }
+}
+
+/** Exp(1) variate by the ziggurat method (see addExponential), for code off the hot path. */
+export function exponentialZiggurat(rng: Rng): number {
+  const acc = new Float64Array(1)
+  addExponential(acc, 0, rng)
+  return acc[0]!
 }
 
 /** z for the 95th percentile of the standard normal. */
@@ -101,6 +114,11 @@ export function createAlias(weights: ArrayLike<number>): AliasTable {
   for (const i of large) { prob[i] = 1; alias[i] = i }
   for (const i of small) { prob[i] = 1; alias[i] = i } // numerical leftovers
   return { n, prob, alias }
+}
+
+/** Index drawn from an alias table with a 32-bit draw from Rng.nextInt32() (same as u = (i >>> 0) / 2^32). */
+export function pickAliasInt32(table: AliasTable, i32: number): number {
+  return pickAlias(table, (i32 >>> 0) * 2.3283064365386963e-10)
 }
 
 /** Index drawn from an alias table. One draw (the fraction of u·n picks the column side). */

@@ -2,6 +2,10 @@
  * The discrete-event engine. It knows no domain (SimPy's layering): events are
  * (atUs, rank, kind, arg) and a model's `dispatch` gives them meaning. No clock, no
  * randomness, no async.
+ *
+ * Allocation-free by construction: the current time lives in a Float64Array slot (a
+ * closure variable or an object field may be boxed by V8 on every write), and `dispatch`
+ * receives only small integers.
  */
 import { Calendar } from './calendar.ts'
 import { InvariantError } from './errors.ts'
@@ -16,7 +20,8 @@ export interface Scheduler {
 export interface RunOptions {
   /** Exclusive end: events at `untilUs` or later are not processed (SimPy's `until`). */
   readonly untilUs: number
-  readonly dispatch: (kind: number, arg: number, nowUs: number) => void
+  /** Handles one event; the time is `engine.nowUs`. */
+  readonly dispatch: (kind: number, arg: number) => void
   /** Guard against runaway models. */
   readonly maxEvents: number
 }
@@ -27,49 +32,74 @@ export interface RunStats {
   readonly lastAtUs: number
 }
 
-export interface Engine extends Scheduler {
-  run(options: RunOptions): RunStats
+export class Engine implements Scheduler {
+  /**
+   * clock[0] is the current time, µs. Hot code reads it directly: a call to the nowUs
+   * getter that V8 does not inline returns a boxed double (an allocation).
+   */
+  readonly clock = new Float64Array(1)
+  private readonly cal = new Calendar()
+  // While an event is being dispatched it stays at the heap's root; the first event
+  // it schedules replaces it in one sift instead of a pop plus a push.
+  private topLive = false
+
+  /** The current simulated time, integer µs. */
+  get nowUs(): number {
+    return this.clock[0]!
+  }
+
+  /**
+   * when[0] is the time of the event that schedule() adds. Hot code writes it and calls
+   * schedule(), so that no double crosses a call (see `clock`).
+   */
+  readonly when: Float64Array
+
+  constructor() {
+    this.when = this.cal.incoming
+  }
+
+  at(atUs: number, rank: number, kind: number, arg: number): void {
+    this.when[0] = atUs
+    this.schedule(rank, kind, arg)
+  }
+
+  /** Schedule an event at when[0] (an integer µs >= now). */
+  schedule(rank: number, kind: number, arg: number): void {
+    const atUs = this.when[0]!
+    if (!(atUs >= this.clock[0]!) || Math.floor(atUs) !== atUs || atUs > Number.MAX_SAFE_INTEGER) this.badTime(kind)
+    if (this.topLive) {
+      this.topLive = false
+      this.cal.replaceTopIncoming(rank, kind, arg)
+    } else {
+      this.cal.pushIncoming(rank, kind, arg)
+    }
+  }
+
+  private badTime(kind: number): never {
+    throw new InvariantError(`event kind ${kind} scheduled at ${this.when[0]} µs, which is not an integer time >= now (${this.clock[0]} µs)`, this.clock[0])
+  }
+
+  run({ untilUs, dispatch, maxEvents }: RunOptions): RunStats {
+    const cal = this.cal
+    let processed = 0
+    while (cal.size > 0) {
+      const t = cal.topAt()
+      if (t >= untilUs) break
+      if (++processed > maxEvents) {
+        throw new InvariantError(`runaway model: more than ${maxEvents} events before ${untilUs} µs`, t)
+      }
+      this.clock[0] = t
+      this.topLive = true
+      dispatch(cal.topKind(), cal.topArg())
+      if (this.topLive) {
+        this.topLive = false
+        cal.pop()
+      }
+    }
+    return { processed, pending: cal.size, lastAtUs: this.nowUs }
+  }
 }
 
 export function createEngine(): Engine {
-  const cal = new Calendar()
-  let nowUs = 0
-  // While an event is being dispatched it stays at the heap's root; the first event
-  // it schedules replaces it in one sift instead of a pop plus a push.
-  let topLive = false
-
-  const at = (atUs: number, rank: number, kind: number, arg: number): void => {
-    if (!(atUs >= nowUs) || !Number.isSafeInteger(atUs)) {
-      throw new InvariantError(`event kind ${kind} scheduled at ${atUs} µs, which is not an integer time >= now (${nowUs} µs)`, nowUs)
-    }
-    if (topLive) {
-      topLive = false
-      cal.replaceTop(atUs, rank, kind, arg)
-    } else {
-      cal.push(atUs, rank, kind, arg)
-    }
-  }
-
-  return {
-    get nowUs() { return nowUs },
-    at,
-    run({ untilUs, dispatch, maxEvents }) {
-      let processed = 0
-      while (cal.size > 0) {
-        const t = cal.topAt()
-        if (t >= untilUs) break
-        if (++processed > maxEvents) {
-          throw new InvariantError(`runaway model: more than ${maxEvents} events before ${untilUs} µs`, t)
-        }
-        nowUs = t
-        topLive = true
-        dispatch(cal.topKind(), cal.topArg(), t)
-        if (topLive) {
-          topLive = false
-          cal.pop()
-        }
-      }
-      return { processed, pending: cal.size, lastAtUs: nowUs }
-    },
-  }
+  return new Engine()
 }

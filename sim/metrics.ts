@@ -3,7 +3,7 @@
  * never feed back into the model, so adding one cannot move an event or a draw.
  * Everything is a typed array indexed by route: recording allocates nothing.
  */
-import { HISTOGRAM_BUCKETS as B, bucketOf, quantileOf } from './histogram.ts'
+import { HISTOGRAM_BUCKETS as B, bucketAt, quantileOf } from './histogram.ts'
 import type { Latency, OutcomeCounts, RenderCounts, SeriesBin, Staleness } from './contract.ts'
 import { US_PER_MS, US_PER_S } from './time.ts'
 
@@ -15,6 +15,9 @@ const NO = OUTCOME_NAMES.length
 export const BACKGROUND = 0, BLOCKING = 1, DYNAMIC_RENDER = 2
 export type RenderMode = typeof BACKGROUND | typeof BLOCKING | typeof DYNAMIC_RENDER
 export const RENDER_MODE_NAMES = ['background', 'blocking', 'dynamic'] as const
+
+/** Indexes of Metrics.obs. */
+export const OBS_AT = 0, OBS_AGE = 1, OBS_LATENCY = 2, OBS_DURATION = 3
 
 /** Series columns: the six outcomes, then renders and failed renders. */
 const SC = NO + 2
@@ -54,42 +57,58 @@ export class Metrics {
     this.latMax = new Float64Array(routes)
     this.bins = Math.ceil(durationUs / binUs)
     this.series = new Float64Array(this.bins * SC)
-    this.binEndUs = binUs
+    this.binEnd[0] = binUs
   }
 
   /** Series cursor: events arrive in time order, so the bin only moves forward (no division). */
   private binBase = 0
-  private binEndUs: number
+  private readonly binEnd = new Float64Array(1)
 
-  private binOffset(atUs: number): number {
-    if (atUs >= this.binEndUs) {
+  /** Series offset of the bin holding obs[OBS_AT]. */
+  private binOffset(): number {
+    const atUs = this.obs[OBS_AT]!
+    if (atUs >= this.binEnd[0]!) {
       const b = Math.floor(atUs / this.binUs)
       this.binBase = b * SC
-      this.binEndUs = (b + 1) * this.binUs
+      this.binEnd[0] = (b + 1) * this.binUs
     }
     return this.binBase
   }
 
-  /** One response. ageUs < 0 means no page was served (404, 500). */
-  request(route: number, outcome: Outcome, ageUs: number, latencyUs: number, atUs: number): void {
-    const bo = this.binOffset(atUs) + outcome
+  /**
+   * The observation being recorded: [atUs, ageUs, latencyUs, durationUs] (OBS_*). Doubles
+   * reach request() and render() through this array, not as arguments or object fields:
+   * V8 boxes a double argument of a call it does not inline, and may box a double stored
+   * in an object field, on every write. Typed-array stores never allocate.
+   */
+  readonly obs = new Float64Array(4)
+
+  /** One response: time, age and latency from the observation fields. */
+  request(route: number, outcome: Outcome): void {
+    const obs = this.obs
+    const atUs = obs[OBS_AT]!, ageUs = obs[OBS_AGE]!, latencyUs = obs[OBS_LATENCY]!
+    const bo = this.binOffset() + outcome
     this.series[bo] = this.series[bo]! + 1
     if (atUs < this.warmupUs) return
-    this.counts[route * NO + outcome] = this.counts[route * NO + outcome]! + 1
+    const c = route * NO + outcome
+    this.counts[c] = this.counts[c]! + 1
     if (ageUs >= 0) {
-      this.ageHist[route * B + bucketOf(ageUs)] = this.ageHist[route * B + bucketOf(ageUs)]! + 1
+      const h = route * B + bucketAt(obs, OBS_AGE)
+      this.ageHist[h] = this.ageHist[h]! + 1
       this.ageSum[route] = this.ageSum[route]! + ageUs
       this.ageN[route] = this.ageN[route]! + 1
-      if (ageUs > (this.ageMax[route] as number)) this.ageMax[route] = ageUs
+      if (ageUs > this.ageMax[route]!) this.ageMax[route] = ageUs
     }
-    this.latHist[route * B + bucketOf(latencyUs)] = this.latHist[route * B + bucketOf(latencyUs)]! + 1
+    const l = route * B + bucketAt(obs, OBS_LATENCY)
+    this.latHist[l] = this.latHist[l]! + 1
     this.latSum[route] = this.latSum[route]! + latencyUs
-    if (latencyUs > (this.latMax[route] as number)) this.latMax[route] = latencyUs
+    if (latencyUs > this.latMax[route]!) this.latMax[route] = latencyUs
   }
 
-  /** One render attempt, recorded when it starts (its outcome is drawn then). */
-  render(route: number, mode: RenderMode, ok: boolean, durationUs: number, atUs: number): void {
-    const bin = this.binOffset(atUs)
+  /** One render attempt, recorded when it starts (its outcome is drawn then): atUs and durationUs fields. */
+  render(route: number, mode: RenderMode, ok: boolean): void {
+    const atUs = this.obs[OBS_AT]!, durationUs = this.obs[OBS_DURATION]!
+    const bin = this.binOffset()
     this.series[bin + NO] = this.series[bin + NO]! + 1
     if (!ok) this.series[bin + NO + 1] = this.series[bin + NO + 1]! + 1
     if (atUs < this.warmupUs) return

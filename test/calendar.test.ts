@@ -138,7 +138,7 @@ describe('Engine', () => {
     const eng = createEngine()
     for (const t of [15, 0, 10, 5, 9_999_999]) eng.at(t, 0, 1, t)
     const seen: number[] = []
-    const dispatch = (_kind: number, arg: number, now: number) => { expect(now).toBe(arg); expect(eng.nowUs).toBe(now); seen.push(arg) }
+    const dispatch = (_kind: number, arg: number) => { expect(eng.nowUs).toBe(arg); seen.push(arg) }
     const a = eng.run({ untilUs: 10, dispatch, maxEvents: 100 })
     expect(seen).toEqual([0, 5])
     expect(a).toEqual({ processed: 2, pending: 3, lastAtUs: 5 })
@@ -169,11 +169,11 @@ describe('Engine', () => {
   it('the maxEvents guard throws on a runaway model, and not at exactly maxEvents', () => {
     const runaway = createEngine()
     runaway.at(0, 0, 0, 0)
-    expect(() => runaway.run({ untilUs: 1e12, dispatch: (_k, _a, now) => runaway.at(now + 1, 0, 0, 0), maxEvents: 1000 }))
+    expect(() => runaway.run({ untilUs: 1e12, dispatch: () => runaway.at(runaway.nowUs + 1, 0, 0, 0), maxEvents: 1000 }))
       .toThrow(/runaway model: more than 1000 events/)
     try {
       const e2 = createEngine(); e2.at(0, 0, 0, 0)
-      e2.run({ untilUs: 1e12, dispatch: (_k, _a, now) => e2.at(now, 0, 0, 0), maxEvents: 50 })
+      e2.run({ untilUs: 1e12, dispatch: () => e2.at(e2.nowUs, 0, 0, 0), maxEvents: 50 })
       expect.unreachable('should have thrown')
     } catch (e) {
       expect(e).toBeInstanceOf(InvariantError)
@@ -191,7 +191,8 @@ describe('Engine', () => {
     const order: number[] = []
     eng.run({
       untilUs: 100,
-      dispatch: (_k, arg, now) => {
+      dispatch: (_k, arg) => {
+        const now = eng.nowUs
         order.push(arg)
         if (arg === 1) {
           eng.at(now, 0, 0, 10) // replaces A at the root: lower rank, runs before B
@@ -237,7 +238,8 @@ describe('Engine', () => {
           const stats = eng.run({
             untilUs,
             maxEvents: 10_000,
-            dispatch: (kind, arg, now) => {
+            dispatch: (kind, arg) => {
+              const now = eng.nowUs
               got.push([now, kind, arg])
               for (const c of children[j++] ?? []) eng.at(now + c.delay, c.rank, c.rank, eseq++)
             },

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { createAlias, lognormal, lognormalParams, pickAlias, unitExponential, zipfWeights, type AliasTable } from '../sim/dist.ts'
+import { addExponential, createAlias, exponentialZiggurat, lognormal, lognormalParams, pickAlias, pickAliasInt32, zipfWeights, type AliasTable } from '../sim/dist.ts'
 import { bucketOf, bucketValue, HISTOGRAM_BUCKETS, quantileOf } from '../sim/histogram.ts'
 import { createStreams, type Rng } from '../sim/rng.ts'
 
@@ -12,7 +12,12 @@ const testRng = (seed: string): Rng => createStreams(seed).claim('test')
 
 /** A fake Rng returning fixed values, to count draws and hit the edges (u = 0, u → 1). */
 function fixedRng(values: number[]): Rng & { used: number } {
-  const r = { id: 'fixed', used: 0, next: () => { const v = values[r.used % values.length]!; r.used++; return v } }
+  const r = {
+    id: 'fixed',
+    used: 0,
+    next: () => { const v = values[r.used % values.length]!; r.used++; return v },
+    nextInt32: () => (r.next() * 4294967296) | 0,
+  }
   return r
 }
 
@@ -142,30 +147,63 @@ describe('lognormal and exponential', () => {
     for (let i = 0; i < 100; i++) expect(lognormal(rng, mu, sigma)).toBeCloseTo(0.25, 12)
   })
 
-  it('lognormal consumes exactly two draws, unitExponential one (stream alignment)', () => {
+  it('lognormal consumes exactly two draws; the ziggurat one when the draw is inside a layer (stream alignment)', () => {
     const a = fixedRng([0.3, 0.6, 0.9])
     for (let i = 0; i < 5; i++) lognormal(a, 0, 1)
     expect(a.used).toBe(10)
+    // u = 0.3 -> jz = 1288490188, layer 204: inside the layer, accepted at once.
     const b = fixedRng([0.3])
-    for (let i = 0; i < 5; i++) unitExponential(b)
+    const acc = new Float64Array(1)
+    for (let i = 0; i < 5; i++) addExponential(acc, 0, b)
     expect(b.used).toBe(5)
   })
 
+  it('the ziggurat exponential is Exp(1): mean, variance, quantiles and a Kolmogorov-Smirnov test over 1M draws', () => {
+    const rng = testRng('ziggurat')
+    const n = 1_000_000
+    const xs = new Float64Array(n)
+    for (let i = 0; i < n; i++) xs[i] = exponentialZiggurat(rng)
+    xs.sort()
+    let m = 0, m2 = 0
+    for (const x of xs) { m += x; m2 += x * x }
+    m /= n
+    const variance = m2 / n - m * m
+    // Standard error of the mean is 1/sqrt(n) = 0.001; 5 sigma.
+    expect(Math.abs(m - 1)).toBeLessThan(0.005)
+    expect(Math.abs(variance - 1)).toBeLessThan(0.02)
+    expect(Math.abs(xs[n / 2]! - Math.LN2)).toBeLessThan(0.005)
+    expect(Math.abs(xs[Math.floor(n * 0.99)]! - Math.log(100))).toBeLessThan(0.05)
+    let d = 0
+    for (let i = 0; i < n; i++) {
+      const cdf = 1 - Math.exp(-xs[i]!)
+      d = Math.max(d, Math.abs((i + 1) / n - cdf), Math.abs(i / n - cdf))
+    }
+    // KS critical value at alpha = 0.001 is 1.95/sqrt(n).
+    expect(d).toBeLessThan(1.95 / Math.sqrt(n))
+  })
+
+  it('pickAliasInt32 agrees with pickAlias on the same draw', () => {
+    const table = createAlias(zipfWeights(1000, 1.1))
+    const rng = testRng('alias-int')
+    for (let i = 0; i < 10000; i++) {
+      const i32 = rng.nextInt32()
+      expect(pickAliasInt32(table, i32)).toBe(pickAlias(table, (i32 >>> 0) / 4294967296))
+    }
+  })
+
   it('is finite at the edges u = 0 and u → 1', () => {
-    expect(unitExponential(fixedRng([0])) === 0).toBe(true) // -log(1) is -0, which is fine
-    expect(Number.isFinite(unitExponential(fixedRng([1 - 2 ** -32])))).toBe(true)
-    expect(unitExponential(fixedRng([1 - 2 ** -32]))).toBeCloseTo(32 * Math.LN2, 9)
+    for (const u of [0, 1 - 2 ** -32, 0.5]) expect(Number.isFinite(exponentialZiggurat(fixedRng([u, 0.5, 0.5])))).toBe(true)
     for (const u1 of [0, 1 - 2 ** -32]) for (const u2 of [0, 0.25, 1 - 2 ** -32]) {
       const x = lognormal(fixedRng([u1, u2]), 0, 1)
       expect(Number.isFinite(x) && x > 0, `u1=${u1} u2=${u2} -> ${x}`).toBe(true)
     }
   })
 
-  it('unitExponential has mean 1 and P(X > 1) = 1/e over 200k draws', () => {
+  it('the ziggurat exponential has mean 1 and P(X > 1) = 1/e over 200k draws', () => {
     const rng = testRng('exp')
     const n = 200_000
     let sum = 0, over1 = 0
-    for (let i = 0; i < n; i++) { const x = unitExponential(rng); sum += x; if (x > 1) over1++ }
+    for (let i = 0; i < n; i++) { const x = exponentialZiggurat(rng); sum += x; if (x > 1) over1++ }
     expect(Math.abs(sum / n - 1)).toBeLessThan(5 / Math.sqrt(n)) // sd of the mean = 1/sqrt(n)
     const p = Math.exp(-1)
     expect(Math.abs(over1 / n - p)).toBeLessThan(5 * Math.sqrt(p * (1 - p) / n))

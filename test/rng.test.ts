@@ -3,8 +3,9 @@
  * and of draws on other streams, distinct across names, keys and seeds, one owner each.
  */
 import fc from 'fast-check'
+import seedrandom from 'seedrandom'
 import { describe, expect, it } from 'vitest'
-import { createStreams, type StreamName } from '../sim/rng.ts'
+import { AleaRng, createStreams, type StreamName } from '../sim/rng.ts'
 
 const NAMES: readonly StreamName[] = ['arrivals', 'paths', 'render', 'failures', 'unknown', 'on-demand', 'test']
 
@@ -108,5 +109,24 @@ describe('createStreams', () => {
     expect(Math.abs(sq / n - mean * mean - 1 / 12)).toBeLessThan(0.002)
     const sigma = Math.sqrt(n * 0.1 * 0.9)
     for (const c of bins) expect(Math.abs(c - n / 10)).toBeLessThan(5 * sigma)
+  })
+
+  it('reproduces seedrandom\'s Alea exactly for the same seed string', () => {
+    for (const seedString of ['x', '["42","arrivals","post"]', '']) {
+      const ours = new AleaRng('t', seedString)
+      const theirs = seedrandom.alea(seedString)
+      for (let i = 0; i < 1000; i++) expect(ours.next()).toBe(theirs())
+    }
+  })
+
+  it('nextInt32 is the same draw as next(), as a signed 32-bit integer', () => {
+    const a = new AleaRng('a', 'same')
+    const b = new AleaRng('b', 'same')
+    for (let i = 0; i < 10000; i++) {
+      const u = a.next()
+      const i32 = b.nextInt32()
+      expect(Number.isInteger(i32) && i32 >= -(2 ** 31) && i32 < 2 ** 31).toBe(true)
+      expect((i32 >>> 0) / 4294967296).toBe(u)
+    }
   })
 })

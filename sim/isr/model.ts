@@ -7,11 +7,11 @@
  *
  * Rule references (§n) point at shared/isr-semantics.md.
  */
-import { createAlias, exponentialZiggurat, lognormal, lognormalParams, pickAlias, zipfWeights, type AliasTable } from '../dist.ts'
+import { addExponential, createAlias, lognormal, lognormalParams, pickAliasInt32, zipfWeights, type AliasTable } from '../dist.ts'
 import { assert, assertNever, InvariantError } from '../errors.ts'
-import type { Scheduler } from '../engine.ts'
+import type { Engine } from '../engine.ts'
 import {
-  BACKGROUND, BLOCKING, DYNAMIC, DYNAMIC_RENDER, ERROR, HIT, MISS, NOT_FOUND, STALE,
+  BACKGROUND, BLOCKING, DYNAMIC, DYNAMIC_RENDER, ERROR, HIT, MISS, NOT_FOUND, OBS_AGE, OBS_AT, OBS_DURATION, OBS_LATENCY, STALE,
   type Metrics, type Outcome, type RenderMode,
 } from '../metrics.ts'
 import type { Rng, Streams } from '../rng.ts'
@@ -88,23 +88,28 @@ interface Arrivals {
   /** Requests per µs at multiplier 1. */
   readonly ratePerUs: number
   readonly hourly: Float64Array | null
-  lambda: number
-  segIndex: number
-  segStartUs: number
-  segStartLambda: number
+  /**
+   * Mutable state in a Float64Array (stores never allocate): A_LAMBDA the cumulative
+   * expected count Λ of the next arrival, A_NEXT its time in µs (Infinity: none), and
+   * the current hour segment of the daily curve.
+   */
+  readonly v: Float64Array
 }
 
 export interface IsrModel {
   readonly routes: readonly ResolvedRoute[]
   readonly totalPaths: number
   /** Schedules the first events. */
-  start(sched: Scheduler): void
-  dispatch(kind: number, arg: number, nowUs: number): void
+  start(engine: Engine): void
+  /** Handles one event at `engine.nowUs`. */
+  dispatch(kind: number, arg: number): void
   /** End-of-run invariant checks (Caffeine's `finished()`). */
   finish(nowUs: number): void
   /** Expected number of events, for the runaway guard. */
   readonly expectedEvents: number
 }
+
+const A_LAMBDA = 0, A_NEXT = 1, A_SEG_INDEX = 2, A_SEG_START_US = 3, A_SEG_START_LAMBDA = 4
 
 export function resolveRoutes(s: Scenario): ResolvedRoute[] {
   let firstPath = 0
@@ -176,99 +181,133 @@ export function createIsrModel(
     })
     const hourly = cfg.traffic.diurnal ? Float64Array.from(cfg.traffic.diurnal.hourly) : null
     const startHour = cfg.traffic.diurnal?.startHour ?? 0
-    const mk = (rps: number, rng: Rng): Arrivals => ({
-      rng, poisson: cfg.traffic.arrivals === 'poisson', ratePerUs: rps / 1e6, hourly,
-      lambda: 0, segIndex: startHour, segStartUs: 0, segStartLambda: 0,
-    })
+    const mk = (rps: number, rng: Rng): Arrivals => {
+      const v = new Float64Array(5)
+      v[A_SEG_INDEX] = startHour
+      return { rng, poisson: cfg.traffic.arrivals === 'poisson', ratePerUs: rps / 1e6, hourly, v }
+    }
     arrivals.push(mk(cfg.traffic.rps, streams.claim('arrivals', r.id)))
     unknownArrivals.push(cfg.traffic.unknownRate > 0 ? mk(cfg.traffic.unknownRate, streams.claim('unknown', r.id)) : null)
   }
 
-  let sched: Scheduler | null = null
+  let sched: Engine | null = null
+  /** The engine's clock: clock[0] is now, µs (read directly, never through a getter). */
+  let clock: Float64Array = new Float64Array(1)
+  /** The engine's when[0]: the time of the next event schedule() adds. */
+  let when: Float64Array = new Float64Array(1)
   const enforcesExpire = profile.enforcesExpire
+  const warmupUs = metrics.warmupUs
+  const obs = metrics.obs
 
-  /** Time of the arrival with cumulative expected count `a.lambda`, or Infinity if none. */
-  function timeOf(a: Arrivals): number {
-    if (a.hourly === null) return Math.round(a.lambda / a.ratePerUs)
+  // Doubles (times, ages) cross function calls only through double-typed fields, such
+  // as `engine.nowUs`, `Arrivals.nextUs` and the Metrics observation fields, never as
+  // arguments or return values. V8 boxes a double argument into a new heap object
+  // whenever it does not inline the call, and that would cost an allocation per request.
+
+  /** Sets the time of the next arrival from its cumulative expected count Λ (Infinity if none). */
+  function placeArrival(a: Arrivals): void {
+    if (a.hourly === null) {
+      a.v[A_NEXT] = Math.round(a.v[A_LAMBDA]! / a.ratePerUs)
+      return
+    }
     // Piecewise-constant rate: walk hour segments forward (amortised O(1): Λ only grows).
     for (;;) {
-      const rate = a.ratePerUs * (a.hourly[a.segIndex % 24] as number)
-      const segEndLambda = a.segStartLambda + rate * HOUR_US
-      if (a.lambda < segEndLambda && rate > 0) return a.segStartUs + Math.round((a.lambda - a.segStartLambda) / rate)
-      if (a.segStartUs > durationUs) return Infinity
-      a.segIndex++
-      a.segStartUs += HOUR_US
-      a.segStartLambda = segEndLambda
+      const rate = a.ratePerUs * (a.hourly[a.v[A_SEG_INDEX]! % 24] as number)
+      const segEndLambda = a.v[A_SEG_START_LAMBDA]! + rate * HOUR_US
+      if (a.v[A_LAMBDA]! < segEndLambda && rate > 0) {
+        a.v[A_NEXT] = a.v[A_SEG_START_US]! + Math.round((a.v[A_LAMBDA]! - a.v[A_SEG_START_LAMBDA]!) / rate)
+        return
+      }
+      if (a.v[A_SEG_START_US]! > durationUs) {
+        a.v[A_NEXT] = Infinity
+        return
+      }
+      a.v[A_SEG_INDEX] = a.v[A_SEG_INDEX]! + 1
+      a.v[A_SEG_START_US] = a.v[A_SEG_START_US]! + HOUR_US
+      a.v[A_SEG_START_LAMBDA] = segEndLambda
     }
   }
 
   /** Advance to the next arrival: +Exp(1) in Λ for Poisson, +1 for evenly spaced. */
-  function nextArrivalUs(a: Arrivals): number {
-    a.lambda += a.poisson ? exponentialZiggurat(a.rng) : 1
-    return timeOf(a)
+  function advanceArrival(a: Arrivals): void {
+    if (a.poisson) addExponential(a.v, A_LAMBDA, a.rng)
+    else a.v[A_LAMBDA] = a.v[A_LAMBDA]! + 1
+    placeArrival(a)
   }
 
-  function firstArrivalUs(a: Arrivals): number {
+  function firstArrival(a: Arrivals): void {
     // k6's constant-arrival-rate starts its first iteration at t = 0.
-    a.lambda = a.poisson ? exponentialZiggurat(a.rng) : 0
-    return timeOf(a)
+    a.v[A_LAMBDA] = 0
+    if (a.poisson) addExponential(a.v, A_LAMBDA, a.rng)
+    placeArrival(a)
   }
 
-  function renderDurationUs(r: RouteRuntime): number {
+  /** Samples a render into `renderDurUs` and `renderOk` (render and failure streams, one route). */
+  let renderOk = false
+  const renderDur = new Float64Array(1)
+  function sampleRender(r: RouteRuntime): void {
     const d = r.render
     switch (d.kind) {
-      case 'constant': return d.us
-      case 'lognormal': return Math.round(lognormal(r.renderRng, d.mu, d.sigma))
-      default: return assertNever(d)
+      case 'constant': renderDur[0] = d.us; break
+      case 'lognormal': renderDur[0] = Math.round(lognormal(r.renderRng, d.mu, d.sigma)); break
+      default: assertNever(d)
     }
-  }
-
-  /** One draw per render, always, so stream alignment does not depend on the rate. */
-  function renderFails(r: RouteRuntime, atUs: number): boolean {
+    // One failure draw per render, always, so stream alignment does not depend on the rate.
     const u = r.failureRng.next()
+    const nowUs = clock[0]!
     let pOk = 1 - r.failureRate
     for (let i = 0; i < r.outages.length; i++) {
       const o = r.outages[i]!
-      if (atUs >= o.fromUs && atUs < o.toUs) pOk *= 1 - o.failureRate
+      if (nowUs >= o.fromUs && nowUs < o.toUs) pOk *= 1 - o.failureRate
     }
-    return u >= pOk
+    renderOk = u < pOk
   }
 
   /** Start a cached-path render (background or blocking); de-duplicated per path (§1.3, rule 4). */
-  function startRender(route: ResolvedRoute, p: number, mode: typeof BACKGROUND | typeof BLOCKING, nowUs: number): void {
+  function startRender(route: ResolvedRoute, p: number, mode: typeof BACKGROUND | typeof BLOCKING): void {
+    const nowUs = clock[0]!
     const o = p * W
     assert(st[o + F_INFLIGHT] === NONE, () => `two regenerations in flight for ${route.id} path #${p - route.firstPath}`, nowUs)
-    const r = rt[route.index]!
-    const dur = renderDurationUs(r)
-    const ok = !renderFails(r, nowUs)
-    st[o + F_INFLIGHT] = (mode === BACKGROUND ? INFLIGHT_BACKGROUND : INFLIGHT_BLOCKING) + (ok ? OK_BIT : 0)
+    sampleRender(rt[route.index]!)
+    const endUs = nowUs + renderDur[0]!
+    st[o + F_INFLIGHT] = (mode === BACKGROUND ? INFLIGHT_BACKGROUND : INFLIGHT_BLOCKING) + (renderOk ? OK_BIT : 0)
     st[o + F_INFLIGHT_START] = nowUs
-    st[o + F_INFLIGHT_END] = nowUs + dur
-    metrics.render(route.index, mode, ok, dur, nowUs)
-    if (trace !== null) trace({ kind: 'render', atUs: nowUs, route: route.id, path: p - route.firstPath, mode, endUs: nowUs + dur, ok })
-    sched!.at(nowUs + dur, RANK_RENDER_DONE, EV_RENDER_DONE, p)
+    st[o + F_INFLIGHT_END] = endUs
+    obs[OBS_AT] = nowUs
+    obs[OBS_DURATION] = renderDur[0]!
+    metrics.render(route.index, mode, renderOk)
+    if (trace !== null) trace({ kind: 'render', atUs: nowUs, route: route.id, path: p - route.firstPath, mode, endUs, ok: renderOk })
+    when[0] = endUs
+    sched!.schedule(RANK_RENDER_DONE, EV_RENDER_DONE, p)
   }
 
-  function respond(route: ResolvedRoute, path: number, outcome: Outcome, ageUs: number, latencyUs: number, nowUs: number): void {
-    metrics.request(route.index, outcome, ageUs, latencyUs, nowUs)
-    if (trace !== null) trace({ kind: 'request', atUs: nowUs, route: route.id, path, outcome, ageUs, latencyUs })
+  /** Record a response whose age and latency are already in `obs[OBS_AGE]` / `obs[OBS_LATENCY]`. */
+  function respond(route: ResolvedRoute, path: number, outcome: Outcome): void {
+    obs[OBS_AT] = clock[0]!
+    metrics.request(route.index, outcome)
+    if (trace !== null) trace({ kind: 'request', atUs: obs[OBS_AT]!, route: route.id, path, outcome, ageUs: obs[OBS_AGE]!, latencyUs: obs[OBS_LATENCY]! })
   }
 
   /** A render for this request only: dynamic routes, and one-off unknown paths. Nothing is cached. */
-  function renderForRequest(route: ResolvedRoute, mode: RenderMode, okOutcome: Outcome, nowUs: number): void {
-    const r = rt[route.index]!
-    const dur = renderDurationUs(r)
-    const ok = !renderFails(r, nowUs)
-    metrics.render(route.index, mode, ok, dur, nowUs)
-    if (trace !== null) trace({ kind: 'render', atUs: nowUs, route: route.id, path: -1, mode, endUs: nowUs + dur, ok })
-    respond(route, -1, ok ? okOutcome : ERROR, ok ? dur : -1, dur, nowUs)
+  function renderForRequest(route: ResolvedRoute, mode: RenderMode, okOutcome: Outcome): void {
+    const nowUs = clock[0]!
+    sampleRender(rt[route.index]!)
+    obs[OBS_AT] = nowUs
+    obs[OBS_DURATION] = renderDur[0]!
+    metrics.render(route.index, mode, renderOk)
+    if (trace !== null) trace({ kind: 'render', atUs: nowUs, route: route.id, path: -1, mode, endUs: nowUs + renderDur[0]!, ok: renderOk })
+    obs[OBS_AGE] = renderOk ? renderDur[0]! : -1
+    obs[OBS_LATENCY] = renderDur[0]!
+    respond(route, -1, renderOk ? okOutcome : ERROR)
   }
 
-  function onRequest(route: ResolvedRoute, p: number, nowUs: number): void {
+  /** A request for path p of a route. The fresh-entry case is the hot path: no allocation. */
+  function onRequest(route: ResolvedRoute, p: number): void {
+    const nowUs = clock[0]!
     const path = p - route.firstPath
     if (route.isDynamic) {
       // §5.2: rendered on every request, never cached, no x-nextjs-cache header.
-      renderForRequest(route, DYNAMIC_RENDER, DYNAMIC, nowUs)
+      renderForRequest(route, DYNAMIC_RENDER, DYNAMIC)
       return
     }
     const o = p * W
@@ -276,48 +315,61 @@ export function createIsrModel(
     if (f !== NONE) {
       if ((f & 3) === INFLIGHT_BACKGROUND) {
         // §1.3: joiners of a pending background regeneration get the stale entry.
-        respond(route, path, STALE, nowUs - st[o + F_CONTENT_AT]!, 0, nowUs)
+        obs[OBS_AGE] = nowUs - st[o + F_CONTENT_AT]!
+        obs[OBS_LATENCY] = 0
+        respond(route, path, STALE)
         return
       }
       // Rule 4: concurrent requests coalesce on the leader's blocking render and share its result.
       const end = st[o + F_INFLIGHT_END]!
-      if ((f & OK_BIT) !== 0) respond(route, path, MISS, end - st[o + F_INFLIGHT_START]!, end - nowUs, nowUs)
-      else respond(route, path, ERROR, -1, end - nowUs, nowUs)
+      const ok = (f & OK_BIT) !== 0
+      obs[OBS_AGE] = ok ? end - st[o + F_INFLIGHT_START]! : -1
+      obs[OBS_LATENCY] = end - nowUs
+      respond(route, path, ok ? MISS : ERROR)
       return
     }
     if (st[o + F_HAS_ENTRY] === 0) {
       if (!route.dynamicParams) {
         // Rule 5 / §6: dynamicParams = false, unknown param -> prerendered 404, no render.
-        respond(route, path, NOT_FOUND, -1, 0, nowUs)
+        obs[OBS_AGE] = -1
+        obs[OBS_LATENCY] = 0
+        respond(route, path, NOT_FOUND)
         return
       }
-      blocking(route, p, nowUs)
+      blocking(route, p)
       return
     }
     const sinceSetUs = nowUs - st[o + F_LAST_MOD]!
-    if (sinceSetUs <= st[o + F_REVAL]! && !(enforcesExpire && sinceSetUs > st[o + F_EXPIRE]!)) {
-      // The hot path: a fresh entry (§1.1: fresh while now - lastModified <= revalidate).
-      respond(route, path, HIT, nowUs - st[o + F_CONTENT_AT]!, 0, nowUs)
+    const expired = enforcesExpire && sinceSetUs > st[o + F_EXPIRE]!
+    if (expired) {
+      // §2, 16.3+: past expire the request blocks on a fresh render (isStale = -1).
+      blocking(route, p)
       return
     }
-    if (enforcesExpire && sinceSetUs > st[o + F_EXPIRE]!) {
-      // §2, 16.3+: past expire the request blocks on a fresh render (isStale = -1).
-      blocking(route, p, nowUs)
+    obs[OBS_AGE] = nowUs - st[o + F_CONTENT_AT]!
+    obs[OBS_LATENCY] = 0
+    if (sinceSetUs <= st[o + F_REVAL]!) {
+      // §1.1: fresh while now - lastModified <= revalidate.
+      respond(route, path, HIT)
       return
     }
     // §1.1: stale strictly after lastModified + revalidate; serve stale, regenerate in background.
-    respond(route, path, STALE, nowUs - st[o + F_CONTENT_AT]!, 0, nowUs)
-    startRender(route, p, BACKGROUND, nowUs)
+    respond(route, path, STALE)
+    startRender(route, p, BACKGROUND)
   }
 
-  function blocking(route: ResolvedRoute, p: number, nowUs: number): void {
-    startRender(route, p, BLOCKING, nowUs)
-    const end = st[p * W + F_INFLIGHT_END]!
-    if ((st[p * W + F_INFLIGHT]! & OK_BIT) !== 0) respond(route, p - route.firstPath, MISS, end - nowUs, end - nowUs, nowUs)
-    else respond(route, p - route.firstPath, ERROR, -1, end - nowUs, nowUs)
+  function blocking(route: ResolvedRoute, p: number): void {
+    startRender(route, p, BLOCKING)
+    const o = p * W
+    const dur = st[o + F_INFLIGHT_END]! - st[o + F_INFLIGHT_START]!
+    const ok = (st[o + F_INFLIGHT]! & OK_BIT) !== 0
+    obs[OBS_AGE] = ok ? dur : -1
+    obs[OBS_LATENCY] = dur
+    respond(route, p - route.firstPath, ok ? MISS : ERROR)
   }
 
-  function onRenderDone(p: number, nowUs: number): void {
+  function onRenderDone(p: number): void {
+    const nowUs = clock[0]!
     const route = routes[routeOfPath(p)]!
     const o = p * W
     const ok = (st[o + F_INFLIGHT]! & OK_BIT) !== 0
@@ -353,6 +405,54 @@ export function createIsrModel(
     return lo
   }
 
+  function onArrival(ri: number): void {
+    const a = arrivals[ri]!
+    advanceArrival(a)
+    // Schedule the next arrival first: it replaces this event in the heap in one sift.
+    if (a.v[A_NEXT]! < durationUs) {
+      when[0] = a.v[A_NEXT]!
+      sched!.schedule(RANK_REQUEST, EV_REQUEST, ri)
+    }
+    const route = routes[ri]!
+    const r = rt[ri]!
+    let idx = 0
+    if (route.count > 1) {
+      const i32 = r.pathRng.nextInt32()
+      idx = r.alias === null ? Math.floor((i32 >>> 0) * 2.3283064365386963e-10 * route.count) : pickAliasInt32(r.alias, i32)
+    }
+    if (clock[0]! >= warmupUs) arrivalsSeen[ri] = arrivalsSeen[ri]! + 1
+    onRequest(route, route.firstPath + idx)
+  }
+
+  function onUnknownArrival(ri: number): void {
+    const a = unknownArrivals[ri]!
+    advanceArrival(a)
+    if (a.v[A_NEXT]! < durationUs) {
+      when[0] = a.v[A_NEXT]!
+      sched!.schedule(RANK_REQUEST, EV_UNKNOWN_REQUEST, ri)
+    }
+    const route = routes[ri]!
+    if (clock[0]! >= warmupUs) arrivalsSeen[ri] = arrivalsSeen[ri]! + 1
+    if (route.isDynamic) renderForRequest(route, DYNAMIC_RENDER, DYNAMIC)
+    else if (!route.dynamicParams) {
+      // A never-seen path: 404 without dynamicParams, else a blocking render that is
+      // cached but never asked for again (§6).
+      obs[OBS_AGE] = -1
+      obs[OBS_LATENCY] = 0
+      respond(route, -1, NOT_FOUND)
+    } else renderForRequest(route, BLOCKING, MISS)
+  }
+
+  function onScheduledArrival(ri: number): void {
+    const sch = schedules[ri]!
+    const j = scheduleNext[ri]!
+    scheduleNext[ri] = j + 1
+    if (j + 1 < sch.atUs.length && sch.atUs[j + 1]! < durationUs) sched!.at(sch.atUs[j + 1]!, RANK_REQUEST, EV_SCHEDULED_REQUEST, ri)
+    const route = routes[ri]!
+    if (clock[0]! >= warmupUs) arrivalsSeen[ri] = arrivalsSeen[ri]! + 1
+    onRequest(route, route.firstPath + (sch.path === null ? 0 : sch.path[j]!))
+  }
+
   let expectedEvents = 0
   for (const [i, r] of s.routes.entries()) {
     expectedEvents += (r.traffic.rps + r.traffic.unknownRate) * s.durationS * (arrivals[i]!.hourly ? Math.max(...arrivals[i]!.hourly!) : 1) + (r.traffic.schedule?.atS.length ?? 0)
@@ -362,59 +462,26 @@ export function createIsrModel(
     routes,
     totalPaths,
     expectedEvents,
-    start(scheduler) {
-      sched = scheduler
+    start(engine) {
+      sched = engine
+      clock = engine.clock
+      when = engine.when
       routes.forEach((r, i) => {
         const a = arrivals[i]!
-        if (a.ratePerUs > 0) { const t = firstArrivalUs(a); if (t < durationUs) scheduler.at(t, RANK_REQUEST, EV_REQUEST, i) }
+        if (a.ratePerUs > 0) { firstArrival(a); if (a.v[A_NEXT]! < durationUs) engine.at(a.v[A_NEXT]!, RANK_REQUEST, EV_REQUEST, i) }
         const u = unknownArrivals[i]
-        if (u) { const t = firstArrivalUs(u); if (t < durationUs) scheduler.at(t, RANK_REQUEST, EV_UNKNOWN_REQUEST, i) }
+        if (u) { firstArrival(u); if (u.v[A_NEXT]! < durationUs) engine.at(u.v[A_NEXT]!, RANK_REQUEST, EV_UNKNOWN_REQUEST, i) }
         const sch = schedules[i]
-        if (sch && sch.atUs.length > 0 && sch.atUs[0]! < durationUs) scheduler.at(sch.atUs[0]!, RANK_REQUEST, EV_SCHEDULED_REQUEST, i)
+        if (sch && sch.atUs.length > 0 && sch.atUs[0]! < durationUs) engine.at(sch.atUs[0]!, RANK_REQUEST, EV_SCHEDULED_REQUEST, i)
       })
     },
-    dispatch(kind, arg, nowUs) {
+    dispatch(kind, arg) {
       switch (kind) {
-        case EV_REQUEST: {
-          const a = arrivals[arg]!
-          const next = nextArrivalUs(a)
-          // Schedule the next arrival first: it replaces this event in the heap in one sift.
-          if (next < durationUs) sched!.at(next, RANK_REQUEST, EV_REQUEST, arg)
-          const route = routes[arg]!
-          const r = rt[arg]!
-          const u = route.count === 1 ? 0 : r.pathRng.next()
-          const idx = r.alias === null ? Math.floor(u * route.count) : pickAlias(r.alias, u)
-          if (nowUs >= metrics.warmupUs) arrivalsSeen[arg] = arrivalsSeen[arg]! + 1
-          onRequest(route, route.firstPath + idx, nowUs)
-          return
-        }
-        case EV_UNKNOWN_REQUEST: {
-          const next = nextArrivalUs(unknownArrivals[arg]!)
-          if (next < durationUs) sched!.at(next, RANK_REQUEST, EV_UNKNOWN_REQUEST, arg)
-          const route = routes[arg]!
-          if (nowUs >= metrics.warmupUs) arrivalsSeen[arg] = arrivalsSeen[arg]! + 1
-          if (route.isDynamic) renderForRequest(route, DYNAMIC_RENDER, DYNAMIC, nowUs)
-          // A never-seen path: 404 without dynamicParams, else a blocking render that is
-          // cached but never asked for again (§6).
-          else if (!route.dynamicParams) respond(route, -1, NOT_FOUND, -1, 0, nowUs)
-          else renderForRequest(route, BLOCKING, MISS, nowUs)
-          return
-        }
-        case EV_SCHEDULED_REQUEST: {
-          const sch = schedules[arg]!
-          const j = scheduleNext[arg]!
-          scheduleNext[arg] = j + 1
-          if (j + 1 < sch.atUs.length && sch.atUs[j + 1]! < durationUs) sched!.at(sch.atUs[j + 1]!, RANK_REQUEST, EV_SCHEDULED_REQUEST, arg)
-          const route = routes[arg]!
-          if (nowUs >= metrics.warmupUs) arrivalsSeen[arg] = arrivalsSeen[arg]! + 1
-          onRequest(route, route.firstPath + (sch.path === null ? 0 : sch.path[j]!), nowUs)
-          return
-        }
-        case EV_RENDER_DONE:
-          onRenderDone(arg, nowUs)
-          return
-        default:
-          throw new InvariantError(`unknown event kind ${kind}`, nowUs)
+        case EV_REQUEST: onArrival(arg); return
+        case EV_RENDER_DONE: onRenderDone(arg); return
+        case EV_UNKNOWN_REQUEST: onUnknownArrival(arg); return
+        case EV_SCHEDULED_REQUEST: onScheduledArrival(arg); return
+        default: throw new InvariantError(`unknown event kind ${kind}`, clock[0]!)
       }
     },
     finish(nowUs) {
