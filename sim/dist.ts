@@ -83,11 +83,13 @@ export function lognormal(rng: Rng, mu: number, sigma: number): number {
   return Math.exp(mu + sigma * z)
 }
 
-/** Walker/Vose alias table: O(1) sampling from a discrete distribution with one draw. */
+/**
+ * Walker/Vose alias table: O(1) sampling from a discrete distribution with one draw.
+ * `cells` interleaves [prob, alias] per column so that a pick touches one cache line.
+ */
 export interface AliasTable {
   readonly n: number
-  readonly prob: Float64Array
-  readonly alias: Int32Array
+  readonly cells: Float64Array
 }
 
 export function createAlias(weights: ArrayLike<number>): AliasTable {
@@ -113,7 +115,18 @@ export function createAlias(weights: ArrayLike<number>): AliasTable {
   }
   for (const i of large) { prob[i] = 1; alias[i] = i }
   for (const i of small) { prob[i] = 1; alias[i] = i } // numerical leftovers
-  return { n, prob, alias }
+  const cells = new Float64Array(2 * n)
+  for (let i = 0; i < n; i++) { cells[2 * i] = prob[i]!; cells[2 * i + 1] = alias[i]! }
+  return { n, cells }
+}
+
+/** Probability of keeping column i (else its alias is returned). */
+export function aliasProb(table: AliasTable, i: number): number {
+  return table.cells[2 * i]!
+}
+
+export function aliasOf(table: AliasTable, i: number): number {
+  return table.cells[2 * i + 1]!
 }
 
 /** Index drawn from an alias table with a 32-bit draw from Rng.nextInt32() (same as u = (i >>> 0) / 2^32). */
@@ -125,7 +138,8 @@ export function pickAliasInt32(table: AliasTable, i32: number): number {
 export function pickAlias(table: AliasTable, u: number): number {
   const x = u * table.n
   const i = x | 0
-  return x - i < (table.prob[i] as number) ? i : (table.alias[i] as number)
+  const c = table.cells
+  return x - i < c[2 * i]! ? i : c[2 * i + 1]!
 }
 
 /** Zipf weights 1/k^s for ranks k = 1..n (index 0 is the most popular). */

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { addExponential, createAlias, exponentialZiggurat, lognormal, lognormalParams, pickAlias, pickAliasInt32, zipfWeights, type AliasTable } from '../sim/dist.ts'
+import { addExponential, aliasOf, aliasProb, createAlias, exponentialZiggurat, lognormal, lognormalParams, pickAlias, pickAliasInt32, zipfWeights, type AliasTable } from '../sim/dist.ts'
 import { bucketOf, bucketValue, HISTOGRAM_BUCKETS, quantileOf } from '../sim/histogram.ts'
 import { createStreams, type Rng } from '../sim/rng.ts'
 
@@ -25,8 +25,8 @@ function fixedRng(values: number[]): Rng & { used: number } {
 function aliasProbabilities(t: AliasTable): number[] {
   const p = new Array<number>(t.n).fill(0)
   for (let j = 0; j < t.n; j++) {
-    p[j]! += t.prob[j]! / t.n
-    p[t.alias[j]!]! += (1 - t.prob[j]!) / t.n
+    p[j]! += aliasProb(t, j) / t.n
+    p[aliasOf(t, j)]! += (1 - aliasProb(t, j)) / t.n
   }
   return p
 }
@@ -68,10 +68,10 @@ describe('alias tables', () => {
           const total = weights.reduce((a, b) => a + b, 0)
           const p = aliasProbabilities(t)
           for (let i = 0; i < t.n; i++) {
-            expect(t.prob[i]!).toBeGreaterThanOrEqual(0)
-            expect(t.prob[i]!).toBeLessThanOrEqual(1)
-            expect(t.alias[i]!).toBeGreaterThanOrEqual(0)
-            expect(t.alias[i]!).toBeLessThan(t.n)
+            expect(aliasProb(t, i)).toBeGreaterThanOrEqual(0)
+            expect(aliasProb(t, i)).toBeLessThanOrEqual(1)
+            expect(aliasOf(t, i)).toBeGreaterThanOrEqual(0)
+            expect(aliasOf(t, i)).toBeLessThan(t.n)
             expect(Math.abs(p[i]! - weights[i]! / total), `index ${i} of ${JSON.stringify(weights)}`).toBeLessThan(1e-9)
           }
         },

@@ -1,9 +1,10 @@
 /**
- * `npm run bench`: figures, never pass/fail. Three parts:
+ * `npm run bench`: figures, never pass/fail. Four parts:
  *  1. tinybench micro-benchmarks of the calendar and of short whole runs;
  *  2. whole-run throughput (simulated requests per second, one core) of the bundled
  *     catalogue scenario, each run in a fresh process;
- *  3. memory: a 1M-request and a 100M-request run of the same scenario.
+ *  3. bytes allocated per simulated request (the hot path should allocate nothing);
+ *  4. memory: a 1M-request and a 100M-request run of the same scenario.
  * Set BENCH_QUICK=1 for a short version (CI smoke).
  */
 import { execFileSync } from 'node:child_process'
@@ -61,8 +62,20 @@ const best = Math.max(...results.map((r) => r.requestsPerWallS))
 const median = results.map((r) => r.requestsPerWallS).sort((a, b) => a - b)[Math.floor(results.length / 2)]!
 console.log(`   median ${fmt(median)} simulated requests/s, best ${fmt(best)}`)
 
-// 3. memory ------------------------------------------------------------------------
-console.log('\n3. memory: does it grow with requests? (fresh process per run)')
+// 3. allocation ---------------------------------------------------------------------
+console.log('\n3. allocation per simulated request (sampling heap profiler, warm run, fresh process)')
+type Alloc = { requests: number; allocatedMiB: number; bytesPerRequest: number }
+function alloc(input: string, requests: number): Alloc {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', 'test/perf/run-once.ts', input, String(requests), 'alloc'], { encoding: 'utf8' })
+  return JSON.parse(out.trim().split('\n').pop()!) as Alloc
+}
+for (const [label, file] of [['only fresh hits (one page, revalidate false)', 'test/perf/hit-only.json'], ['bundled catalogue (renders included)', 'scenarios/catalogue.ts']] as const) {
+  const a = alloc(file, quick ? 1_000_000 : 5_000_000)
+  console.log(`   ${label}: ${a.bytesPerRequest} bytes/request (${a.allocatedMiB} MiB for ${fmt(a.requests)} requests, run set-up included)`)
+}
+
+// 4. memory ------------------------------------------------------------------------
+console.log('\n4. memory: does it grow with requests? (fresh process per run)')
 for (const n of quick ? [1_000_000, 10_000_000] : [1_000_000, 100_000_000]) {
   const r = once('scenarios/catalogue.ts', n)
   console.log(`   ${fmt(r.requests).padStart(12)} requests: peak RSS ${r.maxRssMiB} MiB, heap after run ${r.heapUsedMiB} MiB (${r.wallS.toFixed(1)} s)`)
