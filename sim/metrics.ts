@@ -99,6 +99,11 @@ export class Metrics {
       this.ageN[route] = this.ageN[route]! + 1
       if (ageUs > this.ageMax[route]!) this.ageMax[route] = ageUs
     }
+    if (latencyUs === 0) {
+      // Cached responses (most requests): bucket 0, no bucket arithmetic.
+      this.latHist[route * B] = this.latHist[route * B]! + 1
+      return
+    }
     const l = route * B + bucketAt(obs, OBS_LATENCY)
     this.latHist[l] = this.latHist[l]! + 1
     this.latSum[route] = this.latSum[route]! + latencyUs
