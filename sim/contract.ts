@@ -67,14 +67,9 @@ export interface RouteResult extends OutcomeCounts, RenderCounts, Staleness, Lat
 }
 
 /** One fixed time bin; counts include the warmup (bins start at t = 0). */
-export interface SeriesBin {
+export interface SeriesBin extends Omit<OutcomeCounts, 'requests'> {
+  /** Start of the bin, seconds. */
   readonly atS: number
-  readonly hit: number
-  readonly stale: number
-  readonly miss: number
-  readonly dynamic: number
-  readonly notFound: number
-  readonly error: number
   readonly renders: number
   readonly failedRenders: number
 }

@@ -44,24 +44,25 @@ export class AleaRng implements Rng {
     this.s[3] = st.s2
   }
 
-  /** Uniform in [0, 1) (Alea, 32-bit resolution). One draw per call. */
-  next(): number {
-    const s = this.s
-    const t = 2091639 * s[1]! + s[0]! * 2.3283064365386963e-10
-    s[1] = s[2]!
-    s[2] = s[3]!
-    s[0] = t | 0
-    return (s[3] = t - s[0])
-  }
-
-  nextInt32(): number {
+  /** One Alea step; the draw is left in s[3] (nothing is returned, so no double is boxed). */
+  private step(): void {
     const s = this.s
     const t = 2091639 * s[1]! + s[0]! * 2.3283064365386963e-10
     s[1] = s[2]!
     s[2] = s[3]!
     s[0] = t | 0
     s[3] = t - s[0]
-    return (s[3] * 4294967296) | 0
+  }
+
+  /** Uniform in [0, 1) (Alea, 32-bit resolution). One draw per call. */
+  next(): number {
+    this.step()
+    return this.s[3]!
+  }
+
+  nextInt32(): number {
+    this.step()
+    return (this.s[3]! * 4294967296) | 0
   }
 }
 

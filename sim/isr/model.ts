@@ -407,14 +407,17 @@ export function createIsrModel(
     return lo
   }
 
-  function onArrival(ri: number): void {
-    const a = arrivals[ri]!
+  /** Draw the source's next arrival and schedule it. Done first, so that it replaces the current event in the heap in one sift. */
+  function scheduleNextArrival(a: Arrivals, kind: number, ri: number): void {
     advanceArrival(a)
-    // Schedule the next arrival first: it replaces this event in the heap in one sift.
     if (a.v[A_NEXT]! < durationUs) {
       when[0] = a.v[A_NEXT]!
-      sched!.schedule(RANK_REQUEST, EV_REQUEST, ri)
+      sched!.schedule(RANK_REQUEST, kind, ri)
     }
+  }
+
+  function onArrival(ri: number): void {
+    scheduleNextArrival(arrivals[ri]!, EV_REQUEST, ri)
     const route = routes[ri]!
     const r = rt[ri]!
     let idx = 0
@@ -427,12 +430,7 @@ export function createIsrModel(
   }
 
   function onUnknownArrival(ri: number): void {
-    const a = unknownArrivals[ri]!
-    advanceArrival(a)
-    if (a.v[A_NEXT]! < durationUs) {
-      when[0] = a.v[A_NEXT]!
-      sched!.schedule(RANK_REQUEST, EV_UNKNOWN_REQUEST, ri)
-    }
+    scheduleNextArrival(unknownArrivals[ri]!, EV_UNKNOWN_REQUEST, ri)
     const route = routes[ri]!
     if (clock[0]! >= warmupUs) arrivalsSeen[ri] = arrivalsSeen[ri]! + 1
     if (route.isDynamic) renderForRequest(route, DYNAMIC_RENDER, DYNAMIC)
