@@ -8,6 +8,7 @@ import { createEngine } from './engine.ts'
 import { InvariantError } from './errors.ts'
 import { createIsrModel, type TraceEvent } from './isr/model.ts'
 import { profileFor } from './isr/profiles.ts'
+import { effectiveRevalidate } from './isr/revalidate.ts'
 import { Metrics } from './metrics.ts'
 import { createStreams } from './rng.ts'
 import { scenarioHash, type Scenario } from './scenario.ts'
@@ -141,10 +142,28 @@ export function warningsFor(s: Scenario): Warning[] {
   const out: Warning[] = []
   const profile = profileFor(s.next.version)
   for (const r of s.routes) {
-    const rev = r.dynamic ? 0 : r.revalidateS
+    const eff = effectiveRevalidate(r)
+    const rev = eff.revalidateS
+    const dynamicLayouts = r.layouts.flatMap((l, i) => (l.dynamic ? [i] : []))
+    if (dynamicLayouts.length > 0 && !r.dynamic && r.revalidateS !== 0) {
+      out.push({
+        code: 'dynamic-layout',
+        route: r.id,
+        message: `${dynamicLayouts.map((i) => `layouts[${i}]`).join(', ')} call${dynamicLayouts.length === 1 ? 's' : ''} cookies()/headers(), so ${r.pattern} (page revalidate ${String(r.revalidateS)}) is rendered on every request: its ISR settings have no effect.`,
+        fix: 'Read cookies/headers in a client component, a route handler or middleware instead of the layout, or move the page out from under that layout.',
+      })
+    }
     if (rev === 0) {
-      out.push({ code: 'dynamic-route', route: r.id, message: `${r.pattern} is dynamic (${r.dynamic ? 'the page calls request APIs' : 'revalidate = 0'}): every request renders and nothing is cached.`, fix: 'Move cookies()/headers() into a client component or a route handler, or set revalidate > 0, if the page can be shared between users.' })
+      if (dynamicLayouts.length === 0) out.push({ code: 'dynamic-route', route: r.id, message: `${r.pattern} is dynamic (${eff.source}): every request renders and nothing is cached.`, fix: 'Move cookies()/headers() into a client component or a route handler, use a cached fetch, or set revalidate > 0, if the page can be shared between users.' })
       continue
+    }
+    if (eff.source !== 'page' && (r.revalidateS === false || (typeof rev === 'number' && rev < r.revalidateS))) {
+      out.push({
+        code: 'revalidate-lowered',
+        route: r.id,
+        message: `${eff.source} sets revalidate ${String(rev)}s, lower than the page's ${String(r.revalidateS)}: ${r.pattern} regenerates every ${String(rev)}s (the lowest value wins).`,
+        fix: `Raise ${eff.source}'s revalidate, or move that data behind its own cache (a fetch with its own revalidate no longer lowers the page once it sets none).`,
+      })
     }
     if (typeof rev === 'number' && s.buildAgeS > rev) {
       out.push({ code: 'build-older-than-revalidate', route: r.id, message: `The build is ${s.buildAgeS}s old, older than revalidate ${rev}s: the first request to every prebuilt ${r.pattern} path after start is STALE and triggers a regeneration.`, fix: 'Deploy right after building, or expect a regeneration burst at start.' })

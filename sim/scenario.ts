@@ -73,11 +73,31 @@ const params = z
   })
   .describe('generateStaticParams / dynamicParams.')
 
+const layout = z
+  .strictObject({
+    revalidateS: revalidate.optional().describe('The layout\'s `export const revalidate`; absent when it exports none.'),
+    dynamic: z.boolean().default(false).describe('The layout calls cookies()/headers(): every page under it is dynamic.'),
+  })
+  .describe('One layout segment, root first.')
+
+const fetchSpec = z
+  .strictObject({
+    id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, 'must be a fetch id of letters, digits, "_", ".", ":" or "-" (e.g. "posts")').describe('Fetch id: the same id on several routes is the same URL.'),
+    revalidateS: revalidate.optional().describe('next.revalidate: seconds, false (force-cache), 0 (no-store: the route is dynamic); absent when not set.'),
+    tags: z.array(z.string().min(1).max(256)).max(128).default([]).describe('next.tags; "{param}" is replaced per path, e.g. "post:{slug}".'),
+    latencyS: z.number().min(0).max(3600).default(0).describe('Origin latency of this fetch, seconds.'),
+    failureRate: fraction('Probability the origin call fails.').default(0),
+    perPath: z.boolean().optional().describe('One URL per path (true) or one shared URL (false). Default: true when a tag has a {param}.'),
+  })
+  .describe('A fetch the route makes during its render.')
+
 const route = z.strictObject({
   id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'must be a route id of letters, digits, "_" or "-" (e.g. "post")').describe('Stable route id, used in results and streams.'),
   pattern: z.string().regex(/^\//, 'must be a URL pattern starting with "/" (e.g. "/blog/[slug]")').describe('App Router pattern, e.g. /blog/[slug].'),
   revalidateS: revalidate.default(false),
   dynamic: z.boolean().default(false).describe('The page calls request APIs (cookies(), headers(), ...): rendered on every request.'),
+  layouts: z.array(layout).max(32).default([]).describe('The layouts above the page, root first.'),
+  fetches: z.array(fetchSpec).max(128).default([]),
   params: params.optional(),
   renderS: renderTime,
   failureRate: fraction('Probability that a render throws (the regeneration fails).').default(0),
@@ -111,6 +131,7 @@ export const scenarioSchema = z
   })
   .superRefine((s, ctx) => {
     const ids = new Map<string, number>()
+    const fetchIds = new Map<string, { key: string; at: string }>()
     s.routes.forEach((r, i) => {
       const first = ids.get(r.id)
       if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['routes', i, 'id'], input: r.id, message: `is already used by routes[${first}]; route ids must be unique` })
@@ -120,6 +141,18 @@ export const scenarioSchema = z
       if (!dynamicSegment && count !== 1) ctx.addIssue({ code: 'custom', path: ['routes', i, 'params', 'count'], input: count, message: `must be 1 for a pattern without a [param] segment ("${r.pattern}")` })
       if (r.params?.prebuilt !== undefined && r.params.prebuilt > count) ctx.addIssue({ code: 'custom', path: ['routes', i, 'params', 'prebuilt'], input: r.params.prebuilt, message: `must be at most params.count (${count})` })
       if (typeof r.renderS === 'object' && r.renderS.lognormal.p95S < r.renderS.lognormal.medianS) ctx.addIssue({ code: 'custom', path: ['routes', i, 'renderS', 'lognormal', 'p95S'], input: r.renderS.lognormal.p95S, message: `must be >= medianS (${r.renderS.lognormal.medianS})` })
+      const params = [...r.pattern.matchAll(/\[{1,2}(?:\.\.\.)?([^\]]+)\]{1,2}/g)].map((m) => m[1]!)
+      r.fetches.forEach((f, j) => {
+        f.tags.forEach((t, k) => {
+          for (const m of t.matchAll(/\{([^}]*)\}/g)) {
+            if (!params.includes(m[1]!)) ctx.addIssue({ code: 'custom', path: ['routes', i, 'fetches', j, 'tags', k], input: t, message: `uses {${m[1]}}, which is not a param of "${r.pattern}" (params: ${params.length ? params.map((p) => `{${p}}`).join(', ') : 'none'})` })
+          }
+        })
+        const seen = fetchIds.get(f.id)
+        const key = JSON.stringify({ revalidateS: f.revalidateS ?? null, tags: f.tags, latencyS: f.latencyS, failureRate: f.failureRate, perPath: f.perPath ?? null })
+        if (seen && seen.key !== key) ctx.addIssue({ code: 'custom', path: ['routes', i, 'fetches', j, 'id'], input: f.id, message: `is also used by ${seen.at} with different settings; one fetch id is one URL, so its revalidateS, tags, latencyS, failureRate and perPath must match` })
+        else if (!seen) fetchIds.set(f.id, { key, at: `routes[${i}].fetches[${j}]` })
+      })
       const sch = r.traffic.schedule
       if (sch) {
         const bad = sch.atS.findIndex((t, j) => j > 0 && t < (sch.atS[j - 1] as number))
@@ -195,6 +228,14 @@ const FIELD_RULES: Record<string, string> = {
   id: 'must be a unique route id of letters, digits, "_" or "-" (e.g. "post")',
 }
 
+/** The rule for a field path, or undefined. `id` is a route id only directly under routes[i]. */
+function fieldRule(path: readonly PropertyKey[]): string | undefined {
+  const last = path[path.length - 1]
+  if (typeof last !== 'string') return undefined
+  if (last === 'id') return path.length === 3 && path[0] === 'routes' ? FIELD_RULES.id : path.length === 5 && path[2] === 'fetches' ? 'must be a fetch id of letters, digits, "_", ".", ":" or "-" (e.g. "posts")' : undefined
+  return FIELD_RULES[last]
+}
+
 function toIssues(i: ZodIssue, root: unknown): ScenarioIssue[] {
   if (i.code !== 'unrecognized_keys') return [toIssue(i, root)]
   // One issue per unknown field, each at its own path with its own value.
@@ -209,8 +250,7 @@ function toIssues(i: ZodIssue, root: unknown): ScenarioIssue[] {
 function toIssue(i: ZodIssue, root: unknown): ScenarioIssue {
   const path = formatPath(i.path)
   const received = 'input' in i ? i.input : valueAt(root, i.path)
-  const last = i.path[i.path.length - 1]
-  const rule = typeof last === 'string' && i.code !== 'unrecognized_keys' && i.code !== 'custom' ? FIELD_RULES[last] : undefined
+  const rule = i.code !== 'unrecognized_keys' && i.code !== 'custom' ? fieldRule(i.path) : undefined
   if (rule !== undefined) return received === undefined ? { path, message: `is required: it ${rule}` } : { path, message: rule, received }
   switch (i.code) {
     case 'invalid_type':

@@ -360,7 +360,7 @@ describe('isrsim run: the table output', () => {
     for (const r of scenario.routes) expect(lines.some((l) => l.startsWith(`│ ${r.id} `)), r.id).toBe(true)
     expect(lines.some((l) => l.startsWith('│ TOTAL '))).toBe(true)
 
-    expect(run.stdout).toContain('warning [dynamic-route] search: /search is dynamic (the page calls request APIs): every request renders and nothing is cached.')
+    expect(run.stdout).toContain('warning [dynamic-route] search: /search is dynamic (page calls request APIs): every request renders and nothing is cached.')
     const warnings = warningsFor(scenario)
     expect(warnings.map((w) => w.route)).toContain('search')
     for (const w of warnings) {
