@@ -84,6 +84,24 @@ export interface Interval {
 
 export type IntervalsOf<T> = { readonly [K in keyof T]?: T[K] extends number ? Interval : never }
 
+/** One configured on-demand event and what it did, over all its occurrences (warmup included). */
+export interface OnDemandResult {
+  readonly kind: 'revalidateTag' | 'revalidatePath' | 'updateTag'
+  readonly tag?: string
+  readonly path?: string
+  readonly type?: 'page' | 'layout'
+  readonly profile?: 'max' | { readonly expireS: number }
+  readonly instance: number
+  /** How many times it fired. */
+  readonly occurrences: number
+  /** Cached entries it reached, summed over occurrences. Pages are not rendered then: only marked. */
+  readonly entriesTouched: number
+  /** Renders it caused (the next render of each touched entry, when the tag made it stale or expired) within 1 min, 1 h and 1 day. */
+  readonly rendersWithin1m: number
+  readonly rendersWithin1h: number
+  readonly rendersWithin1d: number
+}
+
 export interface Warning {
   readonly code: string
   readonly route?: string
@@ -106,6 +124,7 @@ export interface SimResult {
   readonly latency: Latency
   readonly routes: Readonly<Record<string, RouteResult>>
   readonly series: { readonly binS: number; readonly bins: readonly SeriesBin[] }
+  readonly onDemand: readonly OnDemandResult[]
   readonly warnings: readonly Warning[]
   /** Present when replications > 1: the same figures as intervals over the replications. */
   readonly intervals?: {

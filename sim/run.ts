@@ -104,6 +104,18 @@ function runOnce(s: Scenario, seed: string, trace: ((e: TraceEvent) => void) | n
     latency: { meanMs, p50Ms, p95Ms, p99Ms, maxMs },
     routes,
     series: { binS, bins: metrics.seriesBins() },
+    onDemand: model.onDemandStats().map((stats, i) => {
+      const e = s.onDemand[i]!
+      return {
+        kind: e.kind,
+        ...(e.tag === undefined ? {} : { tag: e.tag }),
+        ...(e.path === undefined ? {} : { path: e.path }),
+        ...(e.type === undefined ? {} : { type: e.type }),
+        ...(e.profile === undefined ? {} : { profile: e.profile }),
+        instance: e.instance,
+        ...stats,
+      }
+    }),
     warnings: warningsFor(s),
   }
 }
@@ -176,5 +188,17 @@ export function warningsFor(s: Scenario): Warning[] {
       out.push({ code: 'unknown-paths-render', route: r.id, message: `${r.traffic.unknownRate} req/s to unknown ${r.pattern} paths each cost a blocking render and a new cache entry.`, fix: 'Set dynamicParams = false if every valid path is prebuilt, or return notFound() early.' })
     }
   }
+  s.onDemand.forEach((e, i) => {
+    const what = e.kind === 'revalidatePath' ? `revalidatePath(${JSON.stringify(e.path)}${e.type ? `, ${JSON.stringify(e.type)}` : ''})` : `${e.kind}(${JSON.stringify(e.tag)}${e.profile ? `, ${JSON.stringify(e.profile)}` : ''})`
+    const route = `onDemand[${i}]`
+    if (e.kind === 'revalidatePath' && e.type === undefined && e.path?.includes('[')) {
+      out.push({ code: 'revalidatePath-no-effect', message: `${route} ${what}: a dynamic route path without a type has no effect (Next.js only warns).`, fix: 'Pass type "page" (every URL of that page) or "layout" (everything under it), or a concrete URL.' })
+    } else if (profile.tagModel === 'revalidated-at') {
+      if (e.profile !== undefined) out.push({ code: 'profile-ignored', message: `${route} ${what}: Next ${s.next.version} ignores the second argument, so touched pages block on a fresh render (MISS) instead of being served stale.`, fix: 'Upgrade to Next 16 for revalidateTag(tag, "max") stale-while-revalidate, or expect blocking misses.' })
+    } else if (e.kind === 'updateTag' || (e.kind === 'revalidateTag' && e.profile === undefined) || e.kind === 'revalidatePath') {
+      const why = e.kind === 'updateTag' ? 'updateTag expires its tag at once (read-your-own-writes)' : e.kind === 'revalidatePath' ? 'revalidatePath expires at once' : 'the one-argument revalidateTag is deprecated and expires at once'
+      out.push({ code: e.kind === 'revalidatePath' ? 'revalidatePath-blocking' : e.kind === 'updateTag' ? 'updateTag-blocking' : 'revalidateTag-deprecated', message: `${route} ${what}: ${why}, so the next visitor of every touched page waits for a blocking render (MISS).`, fix: 'Use revalidateTag(tag, "max") to serve the old page while it regenerates, unless the user must see their own write.' })
+    }
+  })
   return out
 }

@@ -6,6 +6,8 @@
 import { createHash } from 'node:crypto'
 import * as z from 'zod'
 import { ScenarioError, type ScenarioIssue } from './errors.ts'
+import { profileFor } from './isr/profiles.ts'
+import { eventTags, exampleTags, targetsOfTag } from './isr/tags.ts'
 
 export const NEXT_VERSIONS = ['14', '15', '16.0', '16.3', '16.4'] as const
 export type NextVersion = (typeof NEXT_VERSIONS)[number]
@@ -111,6 +113,23 @@ const outage = z.strictObject({
   routes: z.array(z.string()).optional().describe('Route ids affected; default all.'),
 })
 
+const onDemand = z
+  .strictObject({
+    kind: z.enum(['revalidateTag', 'revalidatePath', 'updateTag']).describe('The Next.js call.'),
+    tag: z.string().min(1).max(256).optional().describe('revalidateTag / updateTag: the tag, e.g. "posts", "post:7" or "_N_T_/blog/7".'),
+    path: z.string().regex(/^\//, 'must be a path starting with "/"').max(1024).optional().describe('revalidatePath: a URL ("/blog/7"), or a route file path with type ("/blog/[slug]" + "page").'),
+    type: z.enum(['page', 'layout']).optional().describe('revalidatePath type.'),
+    profile: z
+      .union([z.literal('max'), z.strictObject({ expireS: z.number().min(0).max(TEN_YEARS_S) })], { error: 'must be "max" or { "expireS": seconds }' })
+      .optional()
+      .describe('revalidateTag second argument (16.x); absent = the deprecated one-argument form.'),
+    atS: seconds('One-off at this time (or the first of a periodic event).').optional(),
+    everyS: z.number().gt(0).max(TEN_YEARS_S).optional().describe('Periodic: every this many seconds (from atS, or from everyS).'),
+    ratePerS: z.number().gt(0).max(1000).optional().describe('Poisson: this many per second on average.'),
+    instance: z.int().min(0).default(0).describe('The instance that receives the call (with local caches only it is affected).'),
+  })
+  .describe('An on-demand invalidation: revalidateTag, revalidatePath or updateTag.')
+
 export const scenarioSchema = z
   .strictObject({
     $schema: z.string().optional(),
@@ -128,6 +147,7 @@ export const scenarioSchema = z
       .default({ version: '16.4', expireTimeS: ONE_YEAR_S }),
     routes: z.array(route).min(1),
     outages: z.array(outage).default([]),
+    onDemand: z.array(onDemand).max(1000).default([]),
   })
   .superRefine((s, ctx) => {
     const ids = new Map<string, number>()
@@ -162,6 +182,32 @@ export const scenarioSchema = z
         if (over >= 0) ctx.addIssue({ code: 'custom', path: ['routes', i, 'traffic', 'schedule', 'path', over], input: sch.path![over], message: `must be a path index below params.count (${count})` })
       }
       if (r.traffic.diurnal && r.traffic.rps > 0 && !r.traffic.diurnal.hourly.some((m) => m > 0)) ctx.addIssue({ code: 'custom', path: ['routes', i, 'traffic', 'diurnal', 'hourly'], input: r.traffic.diurnal.hourly, message: 'must have at least one positive multiplier when rps > 0' })
+    })
+    s.onDemand.forEach((e, i) => {
+      const at = (field: string) => ['onDemand', i, field]
+      const when = [e.atS !== undefined && e.everyS === undefined, e.everyS !== undefined, e.ratePerS !== undefined].filter(Boolean).length
+      if (when !== 1 || (e.ratePerS !== undefined && e.atS !== undefined)) ctx.addIssue({ code: 'custom', path: ['onDemand', i], input: { atS: e.atS, everyS: e.everyS, ratePerS: e.ratePerS }, message: 'needs exactly one schedule: atS (one-off), everyS (periodic, optionally starting at atS) or ratePerS (Poisson)' })
+      if (e.kind === 'revalidatePath') {
+        if (e.path === undefined) ctx.addIssue({ code: 'custom', path: at('path'), message: 'is required for revalidatePath' })
+        if (e.tag !== undefined) ctx.addIssue({ code: 'custom', path: at('tag'), input: e.tag, message: 'is not used by revalidatePath (use path)' })
+        if (e.profile !== undefined) ctx.addIssue({ code: 'custom', path: at('profile'), input: e.profile, message: 'is only for revalidateTag' })
+      } else {
+        if (e.tag === undefined) ctx.addIssue({ code: 'custom', path: at('tag'), message: `is required for ${e.kind}` })
+        if (e.path !== undefined) ctx.addIssue({ code: 'custom', path: at('path'), input: e.path, message: `is not used by ${e.kind} (use tag)` })
+        if (e.type !== undefined) ctx.addIssue({ code: 'custom', path: at('type'), input: e.type, message: 'is only for revalidatePath' })
+        if (e.kind === 'updateTag' && e.profile !== undefined) ctx.addIssue({ code: 'custom', path: at('profile'), input: e.profile, message: 'is only for revalidateTag (updateTag always expires at once)' })
+      }
+      const tags = eventTags(e, s.next.version)
+      if (tags !== null && tags.length > 0 && tags.every((t) => targetsOfTag(t, s.routes).length === 0)) {
+        if (e.kind === 'revalidatePath') {
+          ctx.addIssue({ code: 'custom', path: at('path'), input: e.path, message: `matches no path of any route (path k of "/blog/[slug]" is "/blog/k", k < params.count; a route file path such as "/blog/[slug]" needs type "page" or "layout")` })
+        } else {
+          ctx.addIssue({ code: 'custom', path: at('tag'), input: e.tag, message: `is not a tag of any route (examples of tags here: ${exampleTags(s).map((t) => JSON.stringify(t)).join(', ')})` })
+        }
+      }
+      if (e.kind === 'updateTag' && !profileFor(s.next.version).hasUpdateTag) {
+        ctx.addIssue({ code: 'custom', path: at('kind'), input: e.kind, message: `updateTag exists only from Next 16 (Server Actions); next.version is "${s.next.version}": use revalidateTag` })
+      }
     })
     if (s.warmupS >= s.durationS) ctx.addIssue({ code: 'custom', path: ['warmupS'], input: s.warmupS, message: `must be less than durationS (${s.durationS})` })
     s.outages.forEach((o, i) => {
@@ -201,7 +247,9 @@ export function canonicalJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`
   if (v !== null && typeof v === 'object') {
     const o = v as Record<string, unknown>
-    return `{${Object.keys(o).sort().filter((k) => o[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`
+    // Empty lists are left out, so a feature a scenario does not use never changes its hash.
+    const keep = (k: string) => o[k] !== undefined && !(Array.isArray(o[k]) && o[k].length === 0)
+    return `{${Object.keys(o).sort().filter(keep).map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`
   }
   return JSON.stringify(v)
 }

@@ -17,7 +17,8 @@ import {
 import type { Rng, Streams } from '../rng.ts'
 import type { Scenario } from '../scenario.ts'
 import { secToUs } from '../time.ts'
-import type { VersionProfile } from './profiles.ts'
+import { MAX_PROFILE_EXPIRE_S, type VersionProfile } from './profiles.ts'
+import { eventTags, targetsOfTag } from './tags.ts'
 import { backoffRevalidateS, effectiveRevalidate, type EffectiveRevalidate } from './revalidate.ts'
 
 // Event kinds and the rank table: at the same µs a finished render is written
@@ -26,6 +27,9 @@ export const EV_REQUEST = 0
 export const EV_UNKNOWN_REQUEST = 1
 export const EV_RENDER_DONE = 2
 export const EV_SCHEDULED_REQUEST = 3
+export const EV_ON_DEMAND = 4
+// An invalidation lands before a render completes and before a request at the same µs.
+const RANK_ON_DEMAND = 0
 const RANK_RENDER_DONE = 1
 const RANK_REQUEST = 2
 
@@ -45,15 +49,25 @@ const F_INFLIGHT_START = 4
 const F_INFLIGHT_END = 5
 /** 0 = no entry, 1 = entry. */
 const F_HAS_ENTRY = 6
-/** NONE, INFLIGHT_BACKGROUND or INFLIGHT_BLOCKING; + 4 when the in-flight render will succeed. */
+/**
+ * NONE, INFLIGHT_BACKGROUND or INFLIGHT_BLOCKING; + OK_BIT when the in-flight render will
+ * succeed; + PREV_BIT when a previous entry was passed to it (a failure then re-sets that
+ * entry with the back-off, §3; a cold or tag-expired render has none).
+ */
 const F_INFLIGHT = 7
 const OK_BIT = 4
+const PREV_BIT = 8
+/** Why a render started: for attributing renders to the invalidation that caused them. */
+const CAUSE_OTHER = 0, CAUSE_TAG = 1
+/** Result of the tag check (§4.3 read side). */
+const TAGS_NONE = 0, TAGS_STALE = 1, TAGS_EXPIRED = 2
 
 /** One response or render, for hand-traced tests and `--trace`. Only built when tracing. */
 export type TraceEvent =
   | { readonly kind: 'request'; readonly atUs: number; readonly route: string; readonly path: number; readonly outcome: Outcome; readonly ageUs: number; readonly latencyUs: number }
   | { readonly kind: 'render'; readonly atUs: number; readonly route: string; readonly path: number; readonly mode: RenderMode; readonly endUs: number; readonly ok: boolean }
   | { readonly kind: 'render-done'; readonly atUs: number; readonly route: string; readonly path: number; readonly ok: boolean }
+  | { readonly kind: 'on-demand'; readonly atUs: number; readonly event: number; readonly entriesTouched: number }
 
 export interface ResolvedRoute {
   readonly index: number
@@ -109,6 +123,16 @@ export interface IsrModel {
   finish(nowUs: number): void
   /** Expected number of events, for the runaway guard. */
   readonly expectedEvents: number
+  /** Per on-demand event: occurrences, entries touched and the renders they caused. */
+  onDemandStats(): OnDemandStats[]
+}
+
+export interface OnDemandStats {
+  readonly occurrences: number
+  readonly entriesTouched: number
+  readonly rendersWithin1m: number
+  readonly rendersWithin1h: number
+  readonly rendersWithin1d: number
 }
 
 const A_LAMBDA = 0, A_NEXT = 1, A_SEG_INDEX = 2, A_SEG_START_US = 3, A_SEG_START_LAMBDA = 4
@@ -153,6 +177,68 @@ export function createIsrModel(
   const arrivalsSeen = new Float64Array(routes.length)
   const schedules = s.routes.map((r) => (r.traffic.schedule ? { atUs: r.traffic.schedule.atS.map(secToUs), path: r.traffic.schedule.path ?? null } : null))
   const scheduleNext = new Int32Array(routes.length)
+
+  // ---- On-demand invalidation (§4). Only tags that some event names are tracked; each
+  // path gets the list of those it carries (CSR: tagList[tagPtr[p] .. tagPtr[p + 1]]).
+  const revalidatedAtModel = profile.tagModel === 'revalidated-at'
+  const tagIndex = new Map<string, number>()
+  const events = s.onDemand.map((e, i) => {
+    const ids = (eventTags(e, s.next.version) ?? []).map((t) => {
+      let id = tagIndex.get(t)
+      if (id === undefined) tagIndex.set(t, (id = tagIndex.size))
+      return id
+    })
+    // 16.x: a profile gives stale-while-revalidate; its expire bounds how long (§4.3 table).
+    const swr = e.kind === 'revalidateTag' && e.profile !== undefined
+    const expireUs = swr ? secToUs(e.profile === 'max' ? MAX_PROFILE_EXPIRE_S : (e.profile as { expireS: number }).expireS) : 0
+    return {
+      ids, swr, expireUs,
+      firstUs: e.atS !== undefined ? secToUs(e.atS) : e.everyS !== undefined ? secToUs(e.everyS) : -1,
+      everyUs: e.everyS !== undefined ? secToUs(e.everyS) : 0,
+      usPerEvent: e.ratePerS !== undefined ? 1e6 / e.ratePerS : 0,
+      rng: e.ratePerS !== undefined ? streams.claim('on-demand', String(i)) : null,
+    }
+  })
+  const nTags = tagIndex.size
+  /** 16.x: when each tag was marked stale / expired; 14.x-15.x: tagExpired is revalidatedAt. */
+  const tagStale = new Float64Array(nTags).fill(-Infinity)
+  const tagExpired = new Float64Array(nTags).fill(-Infinity)
+  const tagTargets = [...tagIndex.keys()].map((t) => targetsOfTag(t, s.routes))
+  let tagPtr: Int32Array | null = null
+  let tagList = new Int32Array(0)
+  if (nTags > 0) {
+    const routeAll: number[][] = routes.map(() => [])
+    const pathExtra = new Map<number, number[]>()
+    tagTargets.forEach((targets, id) => {
+      for (const t of targets) {
+        if (t.path === 'all') routeAll[t.route]!.push(id)
+        else {
+          const p = routes[t.route]!.firstPath + t.path
+          const l = pathExtra.get(p)
+          if (l) l.push(id)
+          else pathExtra.set(p, [id])
+        }
+      }
+    })
+    tagPtr = new Int32Array(totalPaths + 1)
+    for (const r of routes) for (let p = r.firstPath; p < r.firstPath + r.count; p++) tagPtr[p + 1] = tagPtr[p]! + routeAll[r.index]!.length + (pathExtra.get(p)?.length ?? 0)
+    tagList = new Int32Array(tagPtr[totalPaths]!)
+    for (const r of routes) {
+      for (let p = r.firstPath; p < r.firstPath + r.count; p++) {
+        let j = tagPtr[p]!
+        for (const id of routeAll[r.index]!) tagList[j++] = id
+        for (const id of pathExtra.get(p) ?? []) tagList[j++] = id
+      }
+    }
+  }
+  // Fan-out accounting: which event last touched a path's entry, and when.
+  const lastTouch = new Int32Array(nTags > 0 ? totalPaths : 0).fill(-1)
+  const touchAtUs = new Float64Array(nTags > 0 ? totalPaths : 0)
+  const touchStamp = new Float64Array(nTags > 0 ? totalPaths : 0)
+  let occurrenceSerial = 0
+  /** Per event: occurrences, entries touched, renders caused within 1 min, 1 h, 1 day. */
+  const evStats = events.map(() => new Float64Array(5))
+  const poissonScratch = new Float64Array(1)
 
   for (const r of routes) {
     const cfg = s.routes[r.index]!
@@ -266,13 +352,14 @@ export function createIsrModel(
   }
 
   /** Start a cached-path render (background or blocking); de-duplicated per path (§1.3, rule 4). */
-  function startRender(route: ResolvedRoute, p: number, mode: typeof BACKGROUND | typeof BLOCKING): void {
+  function startRender(route: ResolvedRoute, p: number, mode: typeof BACKGROUND | typeof BLOCKING, withPrev: boolean, cause: number): void {
     const nowUs = clock[0]!
     const o = p * W
     assert(st[o + F_INFLIGHT] === NONE, () => `two regenerations in flight for ${route.id} path #${p - route.firstPath}`, nowUs)
+    if (cause === CAUSE_TAG) attributeRender(p)
     sampleRender(rt[route.index]!)
     const endUs = nowUs + renderDur[0]!
-    st[o + F_INFLIGHT] = (mode === BACKGROUND ? INFLIGHT_BACKGROUND : INFLIGHT_BLOCKING) + (renderOk ? OK_BIT : 0)
+    st[o + F_INFLIGHT] = (mode === BACKGROUND ? INFLIGHT_BACKGROUND : INFLIGHT_BLOCKING) + (renderOk ? OK_BIT : 0) + (withPrev ? PREV_BIT : 0)
     st[o + F_INFLIGHT_START] = nowUs
     st[o + F_INFLIGHT_END] = endUs
     obs[OBS_AT] = nowUs
@@ -338,30 +425,41 @@ export function createIsrModel(
         respond(route, path, NOT_FOUND)
         return
       }
-      blocking(route, p)
+      blocking(route, p, false, CAUSE_OTHER)
       return
+    }
+    let tags = TAGS_NONE
+    if (tagPtr !== null && tagPtr[p]! < tagPtr[p + 1]!) {
+      tags = tagState(p)
+      if (tags === TAGS_EXPIRED) {
+        // §4.3: a tag-expired entry reads as null: a blocking MISS with no previous entry.
+        blocking(route, p, false, CAUSE_TAG)
+        return
+      }
     }
     const sinceSetUs = nowUs - st[o + F_LAST_MOD]!
     const expired = enforcesExpire && sinceSetUs > st[o + F_EXPIRE]!
     if (expired) {
       // §2, 16.3+: past expire the request blocks on a fresh render (isStale = -1).
-      blocking(route, p)
+      blocking(route, p, true, CAUSE_OTHER)
       return
     }
     obs[OBS_AGE] = nowUs - st[o + F_CONTENT_AT]!
     obs[OBS_LATENCY] = 0
-    if (sinceSetUs <= st[o + F_REVAL]!) {
+    const fresh = sinceSetUs <= st[o + F_REVAL]!
+    if (fresh && tags === TAGS_NONE) {
       // §1.1: fresh while now - lastModified <= revalidate.
       respond(route, path, HIT)
       return
     }
-    // §1.1: stale strictly after lastModified + revalidate; serve stale, regenerate in background.
+    // §1.1: stale strictly after lastModified + revalidate, or a stale tag (16.x
+    // revalidateTag with a profile): serve stale, regenerate in the background.
     respond(route, path, STALE)
-    startRender(route, p, BACKGROUND)
+    startRender(route, p, BACKGROUND, true, fresh ? CAUSE_TAG : CAUSE_OTHER)
   }
 
-  function blocking(route: ResolvedRoute, p: number): void {
-    startRender(route, p, BLOCKING)
+  function blocking(route: ResolvedRoute, p: number, withPrev: boolean, cause: number): void {
+    startRender(route, p, BLOCKING, withPrev, cause)
     const o = p * W
     const dur = st[o + F_INFLIGHT_END]! - st[o + F_INFLIGHT_START]!
     const ok = (st[o + F_INFLIGHT]! & OK_BIT) !== 0
@@ -382,7 +480,7 @@ export function createIsrModel(
       st[o + F_CONTENT_AT] = st[o + F_INFLIGHT_START]!
       st[o + F_REVAL] = route.revalidateUs
       st[o + F_EXPIRE] = route.expireUs
-    } else if (st[o + F_HAS_ENTRY] === 1) {
+    } else if ((st[o + F_INFLIGHT]! & PREV_BIT) !== 0) {
       // §3: keep the old content, re-set it from the failure time with the clamped revalidate.
       const prevReval = st[o + F_REVAL]!
       const r2 = backoffRevalidateS(prevReval === Infinity ? false : prevReval / 1e6)
@@ -405,6 +503,83 @@ export function createIsrModel(
       else hi = mid - 1
     }
     return lo
+  }
+
+  /** §4.3 read side for path p's entry: TAGS_NONE, TAGS_STALE or TAGS_EXPIRED. */
+  function tagState(p: number): number {
+    const ts = st[p * W + F_LAST_MOD]!
+    const now = clock[0]!
+    let res = TAGS_NONE
+    for (let j = tagPtr![p]!, b = tagPtr![p + 1]!; j < b; j++) {
+      const t = tagList[j]!
+      const exp = tagExpired[t]!
+      // 14.x/15.x: revalidatedAt >= lastModified discards the entry (note >=).
+      if (revalidatedAtModel) {
+        if (exp >= ts) return TAGS_EXPIRED
+        continue
+      }
+      // 16.x: expired when expired <= now && expired > lastModified; stale when stale > lastModified.
+      if (exp <= now && exp > ts) return TAGS_EXPIRED
+      if (tagStale[t]! > ts) res = TAGS_STALE
+    }
+    return res
+  }
+
+  /** An on-demand call (§4.3 write side). Pages are not touched now: they are checked when next read. */
+  function onOnDemand(ei: number): void {
+    const e = events[ei]!
+    const now = clock[0]!
+    let next = Infinity
+    if (e.everyUs > 0) next = now + e.everyUs
+    else if (e.rng !== null) {
+      poissonScratch[0] = 0
+      addExponential(poissonScratch, 0, e.rng)
+      next = now + Math.round(poissonScratch[0]! * e.usPerEvent)
+    }
+    if (next < durationUs) {
+      when[0] = next
+      sched!.schedule(RANK_ON_DEMAND, EV_ON_DEMAND, ei)
+    }
+    for (const t of e.ids) {
+      if (revalidatedAtModel) tagExpired[t] = now // every call: revalidatedAt = now; a profile is ignored
+      else if (e.swr) {
+        tagStale[t] = now
+        tagExpired[t] = now + e.expireUs
+      } else tagExpired[t] = now // one-argument revalidateTag, updateTag, revalidatePath
+    }
+    // Fan-out: the cached entries this call reaches (each counted once per call).
+    const stats = evStats[ei]!
+    stats[0] = stats[0]! + 1
+    const serial = ++occurrenceSerial
+    let touched = 0
+    const touch = (p: number) => {
+      if (st[p * W + F_HAS_ENTRY] !== 1 || touchStamp[p] === serial) return
+      touchStamp[p] = serial
+      touched++
+      lastTouch[p] = ei
+      touchAtUs[p] = now
+    }
+    for (const t of e.ids) {
+      for (const target of tagTargets[t]!) {
+        const r = routes[target.route]!
+        if (target.path === 'all') for (let p = r.firstPath; p < r.firstPath + r.count; p++) touch(p)
+        else touch(r.firstPath + target.path)
+      }
+    }
+    stats[1] = stats[1]! + touched
+    if (trace !== null) trace({ kind: 'on-demand', atUs: now, event: ei, entriesTouched: touched })
+  }
+
+  /** A render an invalidation caused: count it against that invalidation, once. */
+  function attributeRender(p: number): void {
+    const ei = lastTouch[p]!
+    if (ei < 0) return
+    lastTouch[p] = -1
+    const delayUs = clock[0]! - touchAtUs[p]!
+    const stats = evStats[ei]!
+    if (delayUs <= 60e6) stats[2] = stats[2]! + 1
+    if (delayUs <= 3600e6) stats[3] = stats[3]! + 1
+    if (delayUs <= 86400e6) stats[4] = stats[4]! + 1
   }
 
   /** Draw the source's next arrival and schedule it. Done first, so that it replaces the current event in the heap in one sift. */
@@ -458,6 +633,8 @@ export function createIsrModel(
     expectedEvents += (r.traffic.rps + r.traffic.unknownRate) * s.durationS * (arrivals[i]!.hourly ? Math.max(...arrivals[i]!.hourly!) : 1) + (r.traffic.schedule?.atS.length ?? 0)
   }
 
+  for (const e of s.onDemand) expectedEvents += e.ratePerS !== undefined ? e.ratePerS * s.durationS : e.everyS !== undefined ? s.durationS / e.everyS : 1
+
   return {
     routes,
     totalPaths,
@@ -474,6 +651,15 @@ export function createIsrModel(
         const sch = schedules[i]
         if (sch && sch.atUs.length > 0 && sch.atUs[0]! < durationUs) engine.at(sch.atUs[0]!, RANK_REQUEST, EV_SCHEDULED_REQUEST, i)
       })
+      events.forEach((e, i) => {
+        let first = e.firstUs
+        if (e.rng !== null) {
+          poissonScratch[0] = 0
+          addExponential(poissonScratch, 0, e.rng)
+          first = Math.round(poissonScratch[0]! * e.usPerEvent)
+        }
+        if (first >= 0 && first < durationUs) engine.at(first, RANK_ON_DEMAND, EV_ON_DEMAND, i)
+      })
     },
     dispatch(kind, arg) {
       switch (kind) {
@@ -481,8 +667,12 @@ export function createIsrModel(
         case EV_RENDER_DONE: onRenderDone(arg); return
         case EV_UNKNOWN_REQUEST: onUnknownArrival(arg); return
         case EV_SCHEDULED_REQUEST: onScheduledArrival(arg); return
+        case EV_ON_DEMAND: onOnDemand(arg); return
         default: throw new InvariantError(`unknown event kind ${kind}`, clock[0]!)
       }
+    },
+    onDemandStats() {
+      return evStats.map((v) => ({ occurrences: v[0]!, entriesTouched: v[1]!, rendersWithin1m: v[2]!, rendersWithin1h: v[3]!, rendersWithin1d: v[4]! }))
     },
     finish(nowUs) {
       for (const r of routes) {

@@ -14,16 +14,35 @@ export interface VersionProfile {
   readonly enforcesExpire: boolean
   /** The failure back-off re-sets expire' = max(r' + 3, expire) (15.x/16.x); 14.x has no expire (§3). */
   readonly backoffSetsExpire: boolean
+  /**
+   * How invalidations are recorded and read (§4.3).
+   * - 'stale-expired' (16.x): a tag has `stale` and `expired` times. revalidateTag with a
+   *   profile marks it stale (stale-while-revalidate) and expired after the profile's expire;
+   *   the one-argument form, updateTag and revalidatePath expire it now (blocking MISS).
+   *   Expired when `expired <= now && expired > lastModified`; stale when `stale > lastModified`.
+   * - 'revalidated-at' (14.x, 15.x): every call sets `revalidatedAt = now` and the second
+   *   argument is ignored; an entry with `revalidatedAt >= lastModified` is a miss.
+   */
+  readonly tagModel: 'stale-expired' | 'revalidated-at'
+  /** revalidatePath strips a trailing slash and aliases "/" and "/index" (15.x/16.x, not 14.x; §4.2). */
+  readonly normalisesPathTags: boolean
+  /** updateTag exists (16.x Server Actions only; §4.3). */
+  readonly hasUpdateTag: boolean
 }
 
+const V16 = { tagModel: 'stale-expired', normalisesPathTags: true, hasUpdateTag: true, backoffSetsExpire: true } as const
+
 const PROFILES: Record<NextVersion, VersionProfile> = {
-  '14': { version: '14', enforcesExpire: false, backoffSetsExpire: false },
-  '15': { version: '15', enforcesExpire: false, backoffSetsExpire: true },
-  '16.0': { version: '16.0', enforcesExpire: false, backoffSetsExpire: true },
-  '16.3': { version: '16.3', enforcesExpire: true, backoffSetsExpire: true },
-  '16.4': { version: '16.4', enforcesExpire: true, backoffSetsExpire: true },
+  '14': { version: '14', enforcesExpire: false, backoffSetsExpire: false, tagModel: 'revalidated-at', normalisesPathTags: false, hasUpdateTag: false },
+  '15': { version: '15', enforcesExpire: false, backoffSetsExpire: true, tagModel: 'revalidated-at', normalisesPathTags: true, hasUpdateTag: false },
+  '16.0': { version: '16.0', enforcesExpire: false, ...V16 },
+  '16.3': { version: '16.3', enforcesExpire: true, ...V16 },
+  '16.4': { version: '16.4', enforcesExpire: true, ...V16 },
 }
 
 export function profileFor(version: NextVersion): VersionProfile {
   return PROFILES[version]
 }
+
+/** cacheLife "max" profile's expire, seconds (§2 table). */
+export const MAX_PROFILE_EXPIRE_S = 31_536_000

@@ -1,0 +1,130 @@
+/**
+ * Tags (shared/isr-semantics.md §4): which cache entries an on-demand event reaches.
+ * Pure functions over the scenario; the model turns their answers into per-path tag lists.
+ *
+ * Path k of a route is its pattern with every dynamic segment replaced by k
+ * (`/blog/[slug]` -> `/blog/7`), so scenarios can name concrete URLs.
+ */
+import type { NextVersion, RouteConfig, Scenario } from '../scenario.ts'
+import { profileFor } from './profiles.ts'
+
+export const IMPLICIT_TAG_PREFIX = '_N_T_'
+
+const DYNAMIC_SEGMENT = /\[{1,2}(?:\.\.\.)?([^\]]+)\]{1,2}/g
+
+/** The concrete URL of path index k. */
+export function pathOf(pattern: string, k: number): string {
+  return pattern.replace(DYNAMIC_SEGMENT, String(k))
+}
+
+/** Route-level implicit tags of a page (§4.1): every layout prefix, then the page itself. */
+export function implicitRouteTags(pattern: string): string[] {
+  const segments = pattern === '/' ? [] : pattern.split('/').slice(1)
+  const tags = [`${IMPLICIT_TAG_PREFIX}/layout`]
+  for (let i = 1; i <= segments.length; i++) tags.push(`${IMPLICIT_TAG_PREFIX}/${segments.slice(0, i).join('/')}/layout`)
+  tags.push(`${IMPLICIT_TAG_PREFIX}${pattern === '/' ? '' : pattern}/page`)
+  return tags
+}
+
+/** The pathname tag of path k (§4.1 `_N_T_<p>`). */
+export function pathnameTag(pattern: string, k: number): string {
+  return `${IMPLICIT_TAG_PREFIX}${pathOf(pattern, k)}`
+}
+
+/** The tags `revalidatePath(path, type)` invalidates (§4.2). 14.x has no normalisation. */
+export function revalidatePathTags(path: string, type: 'page' | 'layout' | undefined, normalise: boolean): string[] {
+  if (!normalise) return [`${IMPLICIT_TAG_PREFIX}${path}${type ? `/${type}` : ''}`]
+  const p = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path
+  const tags = [`${IMPLICIT_TAG_PREFIX}${p}${type ? `/${type}` : ''}`]
+  if (!type && p === '/') tags.push(`${IMPLICIT_TAG_PREFIX}/index`)
+  if (!type && p === '/index') tags.push(`${IMPLICIT_TAG_PREFIX}/`)
+  return tags
+}
+
+/** A set of paths an event reaches: all paths of a route, or one. */
+export type Target = { readonly route: number; readonly path: number | 'all' }
+
+/** Which paths carry `tag`, over every route of the scenario. Empty: nobody does. */
+export function targetsOfTag(tag: string, routes: readonly RouteConfig[]): Target[] {
+  const out: Target[] = []
+  routes.forEach((r, ri) => {
+    const count = r.params?.count ?? 1
+    if (tag.startsWith(IMPLICIT_TAG_PREFIX)) {
+      if (implicitRouteTags(r.pattern).includes(tag)) {
+        out.push({ route: ri, path: 'all' })
+        return
+      }
+      const k = pathIndexOf(r.pattern, tag.slice(IMPLICIT_TAG_PREFIX.length), count)
+      if (k !== undefined) out.push({ route: ri, path: k })
+      return
+    }
+    for (const f of r.fetches) {
+      for (const t of f.tags) {
+        if (!t.includes('{')) {
+          if (t === tag) { out.push({ route: ri, path: 'all' }); return }
+          continue
+        }
+        const k = templateIndexOf(t, tag, count)
+        if (k !== undefined) { out.push({ route: ri, path: k }); return }
+      }
+    }
+  })
+  return out
+}
+
+/** Path index k such that pathOf(pattern, k) === url, if any. (The "/" and "/index" alias is revalidatePath's, 15+.) */
+function pathIndexOf(pattern: string, url: string, count: number): number | undefined {
+  const u = url
+  if (!pattern.includes('[')) return u === pattern ? 0 : undefined
+  return sameIndex(matcher(pattern.split(/\[{1,2}(?:\.\.\.)?[^\]]+\]{1,2}/)).exec(u), count)
+}
+
+function templateIndexOf(template: string, tag: string, count: number): number | undefined {
+  return sameIndex(matcher(template.split(/\{[^}]*\}/)).exec(tag), count)
+}
+
+/** Every captured index must be the same k (all params of path k are k), and k < count. */
+function sameIndex(m: RegExpExecArray | null, count: number): number | undefined {
+  if (!m || m.length < 2) return undefined
+  const ks = m.slice(1).map(Number)
+  const k = ks[0]!
+  return ks.every((x) => x === k) && Number.isSafeInteger(k) && k < count ? k : undefined
+}
+
+/** A regexp matching the literal parts with a number between each two. */
+function matcher(parts: readonly string[]): RegExp {
+  return new RegExp(`^${parts.map(escapeRegExp).join('(\\d+)')}$`)
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
+}
+
+/** A few example tags of the scenario, for error messages. */
+export function exampleTags(s: Scenario): string[] {
+  const out = new Set<string>()
+  for (const r of s.routes) {
+    for (const f of r.fetches) for (const t of f.tags) out.add(t.replace(/\{[^}]*\}/g, '0'))
+    out.add(`${IMPLICIT_TAG_PREFIX}${pathOf(r.pattern, 0)}`)
+  }
+  return [...out].slice(0, 8)
+}
+
+/** The on-demand event fields that decide its tags. */
+export interface EventTarget {
+  readonly kind: 'revalidateTag' | 'revalidatePath' | 'updateTag'
+  readonly tag?: string | undefined
+  readonly path?: string | undefined
+  readonly type?: 'page' | 'layout' | undefined
+}
+
+/**
+ * The tags an event invalidates, or null when Next ignores the call: revalidatePath of a
+ * dynamic route path without a type only warns (§4.2).
+ */
+export function eventTags(e: EventTarget, version: NextVersion): string[] | null {
+  if (e.kind !== 'revalidatePath') return e.tag === undefined ? [] : [e.tag]
+  if (e.path === undefined) return []
+  if (e.type === undefined && e.path.includes('[')) return null
+  return revalidatePathTags(e.path, e.type, profileFor(version).normalisesPathTags)
+}
