@@ -11,7 +11,7 @@ import { profileFor } from './isr/profiles.ts'
 import { effectiveRevalidate } from './isr/revalidate.ts'
 import { Metrics } from './metrics.ts'
 import { createStreams } from './rng.ts'
-import { scenarioHash, type Scenario } from './scenario.ts'
+import { deploymentOf, scenarioHash, type Scenario } from './scenario.ts'
 import { secToUs } from './time.ts'
 import { ISRSIM_VERSION, MODEL_VERSION } from './version.ts'
 
@@ -187,6 +187,11 @@ export function warningsFor(s: Scenario): Warning[] {
     if (r.traffic.unknownRate > 0 && dynamicParams) {
       out.push({ code: 'unknown-paths-render', route: r.id, message: `${r.traffic.unknownRate} req/s to unknown ${r.pattern} paths each cost a blocking render and a new cache entry.`, fix: 'Set dynamicParams = false if every valid path is prebuilt, or return notFound() early.' })
     }
+  }
+  const dep = deploymentOf(s)
+  if (dep.instances > 1 && dep.cache === 'local' && s.onDemand.length > 0) {
+    const receivers = [...new Set(s.onDemand.map((e) => e.instance))].sort((a, b) => a - b)
+    out.push({ code: 'local-cache-invalidation', message: `${dep.instances} instances with local caches: on-demand calls reach only instance${receivers.length === 1 ? '' : 's'} ${receivers.join(', ')}; the other instances keep serving old pages until they go stale by time.`, fix: 'Use a shared cache handler (cacheHandler) that stores entries and tags centrally, or send the call to every instance.' })
   }
   s.onDemand.forEach((e, i) => {
     const what = e.kind === 'revalidatePath' ? `revalidatePath(${JSON.stringify(e.path)}${e.type ? `, ${JSON.stringify(e.type)}` : ''})` : `${e.kind}(${JSON.stringify(e.tag)}${e.profile ? `, ${JSON.stringify(e.profile)}` : ''})`

@@ -130,6 +130,15 @@ const onDemand = z
   })
   .describe('An on-demand invalidation: revalidateTag, revalidatePath or updateTag.')
 
+const deployment = z
+  .strictObject({
+    instances: z.int().min(1).max(256).default(1).describe('`next start` instances behind the load balancer.'),
+    balancer: z.enum(['round-robin', 'random']).default('round-robin').describe('How requests are spread over instances.'),
+    cache: z.enum(['local', 'shared']).default('local').describe('"local": each instance has its own cache and tags manifest (the default). "shared": a custom cache handler shares entries and tags.'),
+    tagPropagationS: seconds('shared cache: how long an invalidation takes to reach the other instances.').default(0),
+  })
+  .describe('How the app is deployed.')
+
 export const scenarioSchema = z
   .strictObject({
     $schema: z.string().optional(),
@@ -148,6 +157,7 @@ export const scenarioSchema = z
     routes: z.array(route).min(1),
     outages: z.array(outage).default([]),
     onDemand: z.array(onDemand).max(1000).default([]),
+    deployment: deployment.optional(),
   })
   .superRefine((s, ctx) => {
     const ids = new Map<string, number>()
@@ -205,6 +215,8 @@ export const scenarioSchema = z
           ctx.addIssue({ code: 'custom', path: at('tag'), input: e.tag, message: `is not a tag of any route (examples of tags here: ${exampleTags(s).map((t) => JSON.stringify(t)).join(', ')})` })
         }
       }
+      const instances = s.deployment?.instances ?? 1
+      if (e.instance >= instances) ctx.addIssue({ code: 'custom', path: at('instance'), input: e.instance, message: `must be below deployment.instances (${instances})` })
       if (e.kind === 'updateTag' && !profileFor(s.next.version).hasUpdateTag) {
         ctx.addIssue({ code: 'custom', path: at('kind'), input: e.kind, message: `updateTag exists only from Next 16 (Server Actions); next.version is "${s.next.version}": use revalidateTag` })
       }
@@ -223,6 +235,12 @@ export type ScenarioInput = z.input<typeof scenarioSchema>
 /** A validated scenario with every default filled in. */
 export type Scenario = z.output<typeof scenarioSchema>
 export type RouteConfig = Scenario['routes'][number]
+export type DeploymentConfig = NonNullable<Scenario['deployment']>
+
+/** The deployment with every default filled in (a single instance when absent). */
+export function deploymentOf(s: Scenario): DeploymentConfig {
+  return s.deployment ?? { instances: 1, balancer: 'round-robin', cache: 'local', tagPropagationS: 0 }
+}
 
 /** Validate and fill defaults. Collects every issue; throws ScenarioError. */
 export function parseScenario(input: unknown, source?: string): Scenario {

@@ -15,7 +15,7 @@ import {
   type Metrics, type Outcome, type RenderMode,
 } from '../metrics.ts'
 import type { Rng, Streams } from '../rng.ts'
-import type { Scenario } from '../scenario.ts'
+import { deploymentOf, type Scenario } from '../scenario.ts'
 import { secToUs } from '../time.ts'
 import { MAX_PROFILE_EXPIRE_S, type VersionProfile } from './profiles.ts'
 import { eventTags, targetsOfTag } from './tags.ts'
@@ -28,6 +28,7 @@ export const EV_UNKNOWN_REQUEST = 1
 export const EV_RENDER_DONE = 2
 export const EV_SCHEDULED_REQUEST = 3
 export const EV_ON_DEMAND = 4
+export const EV_TAG_PROPAGATE = 5
 // An invalidation lands before a render completes and before a request at the same µs.
 const RANK_ON_DEMAND = 0
 const RANK_RENDER_DONE = 1
@@ -64,8 +65,8 @@ const TAGS_NONE = 0, TAGS_STALE = 1, TAGS_EXPIRED = 2
 
 /** One response or render, for hand-traced tests and `--trace`. Only built when tracing. */
 export type TraceEvent =
-  | { readonly kind: 'request'; readonly atUs: number; readonly route: string; readonly path: number; readonly outcome: Outcome; readonly ageUs: number; readonly latencyUs: number }
-  | { readonly kind: 'render'; readonly atUs: number; readonly route: string; readonly path: number; readonly mode: RenderMode; readonly endUs: number; readonly ok: boolean }
+  | { readonly kind: 'request'; readonly atUs: number; readonly route: string; readonly path: number; readonly outcome: Outcome; readonly ageUs: number; readonly latencyUs: number; readonly instance: number }
+  | { readonly kind: 'render'; readonly atUs: number; readonly route: string; readonly path: number; readonly mode: RenderMode; readonly endUs: number; readonly ok: boolean; readonly instance: number }
   | { readonly kind: 'render-done'; readonly atUs: number; readonly route: string; readonly path: number; readonly ok: boolean }
   | { readonly kind: 'on-demand'; readonly atUs: number; readonly event: number; readonly entriesTouched: number }
 
@@ -167,9 +168,23 @@ export function createIsrModel(
   const durationUs = secToUs(s.durationS)
   const buildAtUs = -secToUs(s.buildAgeS)
 
-  // Per-path state (§0: one entry per key, one in-flight regeneration per key), interleaved
-  // so that a request touches one 64-byte line: st[p * W + field].
-  const st = new Float64Array(totalPaths * W)
+  // Several instances (§8). Each instance has its own in-flight de-duplication; with local
+  // caches (the default) each also has its own entries and tags manifest, and with a shared
+  // cache handler they all read and write the entry of instance 0's slot.
+  const deployment = deploymentOf(s)
+  const instances = deployment.instances
+  const sharedCache = deployment.cache === 'shared'
+  const caches = sharedCache ? 1 : instances
+  const balancerRng = instances > 1 && deployment.balancer === 'random' ? streams.claim('balancer') : null
+  let roundRobin = 0
+  /** The instance handling the current request (for the trace). */
+  let currentInstance = 0
+
+  // Per-(instance, path) state, interleaved so that a request touches one 64-byte line:
+  // st[slot * W + field] with slot = instance * totalPaths + path. Entry fields are read at
+  // the entry slot (the own slot, or the path's slot with a shared cache), in-flight fields
+  // at the own slot. With one instance both are the path itself.
+  const st = new Float64Array(instances * totalPaths * W)
 
   const rt: RouteRuntime[] = []
   const arrivals: Arrivals[] = []
@@ -192,7 +207,7 @@ export function createIsrModel(
     const swr = e.kind === 'revalidateTag' && e.profile !== undefined
     const expireUs = swr ? secToUs(e.profile === 'max' ? MAX_PROFILE_EXPIRE_S : (e.profile as { expireS: number }).expireS) : 0
     return {
-      ids, swr, expireUs,
+      ids, swr, expireUs, instance: e.instance,
       firstUs: e.atS !== undefined ? secToUs(e.atS) : e.everyS !== undefined ? secToUs(e.everyS) : -1,
       everyUs: e.everyS !== undefined ? secToUs(e.everyS) : 0,
       usPerEvent: e.ratePerS !== undefined ? 1e6 / e.ratePerS : 0,
@@ -201,8 +216,13 @@ export function createIsrModel(
   })
   const nTags = tagIndex.size
   /** 16.x: when each tag was marked stale / expired; 14.x-15.x: tagExpired is revalidatedAt. */
-  const tagStale = new Float64Array(nTags).fill(-Infinity)
-  const tagExpired = new Float64Array(nTags).fill(-Infinity)
+  // One view of the tags manifest per instance: local caches never share it, and a shared
+  // cache handler propagates an invalidation to the other instances after tagPropagationS.
+  const tagStale = new Float64Array(instances * nTags).fill(-Infinity)
+  const tagExpired = new Float64Array(instances * nTags).fill(-Infinity)
+  const propagationUs = secToUs(deployment.tagPropagationS)
+  /** Invalidations on their way to the other instances: [tag id, stale, expired] per write. */
+  const pending: { readonly from: number; readonly writes: Float64Array }[] = []
   const tagTargets = [...tagIndex.keys()].map((t) => targetsOfTag(t, s.routes))
   let tagPtr: Int32Array | null = null
   let tagList = new Int32Array(0)
@@ -232,9 +252,10 @@ export function createIsrModel(
     }
   }
   // Fan-out accounting: which event last touched a path's entry, and when.
-  const lastTouch = new Int32Array(nTags > 0 ? totalPaths : 0).fill(-1)
-  const touchAtUs = new Float64Array(nTags > 0 ? totalPaths : 0)
-  const touchStamp = new Float64Array(nTags > 0 ? totalPaths : 0)
+  const entrySlots = caches * totalPaths
+  const lastTouch = new Int32Array(nTags > 0 ? entrySlots : 0).fill(-1)
+  const touchAtUs = new Float64Array(nTags > 0 ? entrySlots : 0)
+  const touchStamp = new Float64Array(nTags > 0 ? entrySlots : 0)
   let occurrenceSerial = 0
   /** Per event: occurrences, entries touched, renders caused within 1 min, 1 h, 1 day. */
   const evStats = events.map(() => new Float64Array(5))
@@ -244,8 +265,8 @@ export function createIsrModel(
     const cfg = s.routes[r.index]!
     // §A "aged from build time": prebuilt entries carry the build's mtime (§1.1).
     if (!r.isDynamic) {
-      for (let p = r.firstPath; p < r.firstPath + r.prebuilt; p++) {
-        const o = p * W
+      for (let c = 0; c < caches; c++) for (let p = r.firstPath; p < r.firstPath + r.prebuilt; p++) {
+        const o = (c * totalPaths + p) * W
         st[o + F_HAS_ENTRY] = 1
         st[o + F_LAST_MOD] = buildAtUs
         st[o + F_CONTENT_AT] = buildAtUs
@@ -352,11 +373,12 @@ export function createIsrModel(
   }
 
   /** Start a cached-path render (background or blocking); de-duplicated per path (§1.3, rule 4). */
-  function startRender(route: ResolvedRoute, p: number, mode: typeof BACKGROUND | typeof BLOCKING, withPrev: boolean, cause: number): void {
+  function startRender(route: ResolvedRoute, slot: number, eslot: number, mode: typeof BACKGROUND | typeof BLOCKING, withPrev: boolean, cause: number): void {
     const nowUs = clock[0]!
-    const o = p * W
-    assert(st[o + F_INFLIGHT] === NONE, () => `two regenerations in flight for ${route.id} path #${p - route.firstPath}`, nowUs)
-    if (cause === CAUSE_TAG) attributeRender(p)
+    const o = slot * W
+    const p = slot % totalPaths
+    assert(st[o + F_INFLIGHT] === NONE, () => `two regenerations in flight for ${route.id} path #${p - route.firstPath} on instance ${(slot / totalPaths) | 0}`, nowUs)
+    if (cause === CAUSE_TAG) attributeRender(eslot)
     sampleRender(rt[route.index]!)
     const endUs = nowUs + renderDur[0]!
     st[o + F_INFLIGHT] = (mode === BACKGROUND ? INFLIGHT_BACKGROUND : INFLIGHT_BLOCKING) + (renderOk ? OK_BIT : 0) + (withPrev ? PREV_BIT : 0)
@@ -365,16 +387,16 @@ export function createIsrModel(
     obs[OBS_AT] = nowUs
     obs[OBS_DURATION] = renderDur[0]!
     metrics.render(route.index, mode, renderOk)
-    if (trace !== null) trace({ kind: 'render', atUs: nowUs, route: route.id, path: p - route.firstPath, mode, endUs, ok: renderOk })
+    if (trace !== null) trace({ kind: 'render', atUs: nowUs, route: route.id, path: p - route.firstPath, mode, endUs, ok: renderOk, instance: (slot / totalPaths) | 0 })
     when[0] = endUs
-    sched!.schedule(RANK_RENDER_DONE, EV_RENDER_DONE, p)
+    sched!.schedule(RANK_RENDER_DONE, EV_RENDER_DONE, slot)
   }
 
   /** Record a response whose age and latency are already in `obs[OBS_AGE]` / `obs[OBS_LATENCY]`. */
   function respond(route: ResolvedRoute, path: number, outcome: Outcome): void {
     obs[OBS_AT] = clock[0]!
     metrics.request(route.index, outcome)
-    if (trace !== null) trace({ kind: 'request', atUs: obs[OBS_AT]!, route: route.id, path, outcome, ageUs: obs[OBS_AGE]!, latencyUs: obs[OBS_LATENCY]! })
+    if (trace !== null) trace({ kind: 'request', atUs: obs[OBS_AT]!, route: route.id, path, outcome, ageUs: obs[OBS_AGE]!, latencyUs: obs[OBS_LATENCY]!, instance: currentInstance })
   }
 
   /** A render for this request only: dynamic routes, and one-off unknown paths. Nothing is cached. */
@@ -384,27 +406,42 @@ export function createIsrModel(
     obs[OBS_AT] = nowUs
     obs[OBS_DURATION] = renderDur[0]!
     metrics.render(route.index, mode, renderOk)
-    if (trace !== null) trace({ kind: 'render', atUs: nowUs, route: route.id, path: -1, mode, endUs: nowUs + renderDur[0]!, ok: renderOk })
+    if (trace !== null) trace({ kind: 'render', atUs: nowUs, route: route.id, path: -1, mode, endUs: nowUs + renderDur[0]!, ok: renderOk, instance: currentInstance })
     obs[OBS_AGE] = renderOk ? renderDur[0]! : -1
     obs[OBS_LATENCY] = renderDur[0]!
     respond(route, -1, renderOk ? okOutcome : ERROR)
+  }
+
+  /** The instance that serves the next request (the load balancer). */
+  function chooseInstance(): number {
+    if (instances === 1) return 0
+    if (balancerRng !== null) return ((balancerRng.nextInt32() >>> 0) * instances * 2.3283064365386963e-10) | 0
+    const i = roundRobin
+    roundRobin = i + 1 === instances ? 0 : i + 1
+    return i
   }
 
   /** A request for path p of a route. The fresh-entry case is the hot path: no allocation. */
   function onRequest(route: ResolvedRoute, p: number): void {
     const nowUs = clock[0]!
     const path = p - route.firstPath
+    const inst = chooseInstance()
     if (route.isDynamic) {
       // §5.2: rendered on every request, never cached, no x-nextjs-cache header.
+      currentInstance = inst
       renderForRequest(route, DYNAMIC_RENDER, DYNAMIC)
       return
     }
-    const o = p * W
+    currentInstance = inst
+    const slot = inst * totalPaths + p
+    const eslot = sharedCache ? p : slot
+    const o = slot * W
+    const e = eslot * W
     const f = st[o + F_INFLIGHT]!
     if (f !== NONE) {
       if ((f & 3) === INFLIGHT_BACKGROUND) {
         // §1.3: joiners of a pending background regeneration get the stale entry.
-        obs[OBS_AGE] = nowUs - st[o + F_CONTENT_AT]!
+        obs[OBS_AGE] = nowUs - st[e + F_CONTENT_AT]!
         obs[OBS_LATENCY] = 0
         respond(route, path, STALE)
         return
@@ -417,7 +454,7 @@ export function createIsrModel(
       respond(route, path, ok ? MISS : ERROR)
       return
     }
-    if (st[o + F_HAS_ENTRY] === 0) {
+    if (st[e + F_HAS_ENTRY] === 0) {
       if (!route.dynamicParams) {
         // Rule 5 / §6: dynamicParams = false, unknown param -> prerendered 404, no render.
         obs[OBS_AGE] = -1
@@ -425,28 +462,28 @@ export function createIsrModel(
         respond(route, path, NOT_FOUND)
         return
       }
-      blocking(route, p, false, CAUSE_OTHER)
+      blocking(route, slot, eslot, false, CAUSE_OTHER)
       return
     }
     let tags = TAGS_NONE
     if (tagPtr !== null && tagPtr[p]! < tagPtr[p + 1]!) {
-      tags = tagState(p)
+      tags = tagState(inst, p, e)
       if (tags === TAGS_EXPIRED) {
         // §4.3: a tag-expired entry reads as null: a blocking MISS with no previous entry.
-        blocking(route, p, false, CAUSE_TAG)
+        blocking(route, slot, eslot, false, CAUSE_TAG)
         return
       }
     }
-    const sinceSetUs = nowUs - st[o + F_LAST_MOD]!
-    const expired = enforcesExpire && sinceSetUs > st[o + F_EXPIRE]!
+    const sinceSetUs = nowUs - st[e + F_LAST_MOD]!
+    const expired = enforcesExpire && sinceSetUs > st[e + F_EXPIRE]!
     if (expired) {
       // §2, 16.3+: past expire the request blocks on a fresh render (isStale = -1).
-      blocking(route, p, true, CAUSE_OTHER)
+      blocking(route, slot, eslot, true, CAUSE_OTHER)
       return
     }
-    obs[OBS_AGE] = nowUs - st[o + F_CONTENT_AT]!
+    obs[OBS_AGE] = nowUs - st[e + F_CONTENT_AT]!
     obs[OBS_LATENCY] = 0
-    const fresh = sinceSetUs <= st[o + F_REVAL]!
+    const fresh = sinceSetUs <= st[e + F_REVAL]!
     if (fresh && tags === TAGS_NONE) {
       // §1.1: fresh while now - lastModified <= revalidate.
       respond(route, path, HIT)
@@ -455,39 +492,41 @@ export function createIsrModel(
     // §1.1: stale strictly after lastModified + revalidate, or a stale tag (16.x
     // revalidateTag with a profile): serve stale, regenerate in the background.
     respond(route, path, STALE)
-    startRender(route, p, BACKGROUND, true, fresh ? CAUSE_TAG : CAUSE_OTHER)
+    startRender(route, slot, eslot, BACKGROUND, true, fresh ? CAUSE_TAG : CAUSE_OTHER)
   }
 
-  function blocking(route: ResolvedRoute, p: number, withPrev: boolean, cause: number): void {
-    startRender(route, p, BLOCKING, withPrev, cause)
-    const o = p * W
+  function blocking(route: ResolvedRoute, slot: number, eslot: number, withPrev: boolean, cause: number): void {
+    startRender(route, slot, eslot, BLOCKING, withPrev, cause)
+    const o = slot * W
     const dur = st[o + F_INFLIGHT_END]! - st[o + F_INFLIGHT_START]!
     const ok = (st[o + F_INFLIGHT]! & OK_BIT) !== 0
     obs[OBS_AGE] = ok ? dur : -1
     obs[OBS_LATENCY] = dur
-    respond(route, p - route.firstPath, ok ? MISS : ERROR)
+    respond(route, (slot % totalPaths) - route.firstPath, ok ? MISS : ERROR)
   }
 
-  function onRenderDone(p: number): void {
+  function onRenderDone(slot: number): void {
     const nowUs = clock[0]!
+    const p = slot % totalPaths
     const route = routes[routeOfPath(p)]!
-    const o = p * W
+    const o = slot * W
+    const e = (sharedCache ? p : slot) * W
     const ok = (st[o + F_INFLIGHT]! & OK_BIT) !== 0
     if (ok) {
       // §1.3: the new entry's clock starts when the regeneration ends.
-      st[o + F_HAS_ENTRY] = 1
-      st[o + F_LAST_MOD] = nowUs
-      st[o + F_CONTENT_AT] = st[o + F_INFLIGHT_START]!
-      st[o + F_REVAL] = route.revalidateUs
-      st[o + F_EXPIRE] = route.expireUs
+      st[e + F_HAS_ENTRY] = 1
+      st[e + F_LAST_MOD] = nowUs
+      st[e + F_CONTENT_AT] = st[o + F_INFLIGHT_START]!
+      st[e + F_REVAL] = route.revalidateUs
+      st[e + F_EXPIRE] = route.expireUs
     } else if ((st[o + F_INFLIGHT]! & PREV_BIT) !== 0) {
       // §3: keep the old content, re-set it from the failure time with the clamped revalidate.
-      const prevReval = st[o + F_REVAL]!
+      const prevReval = st[e + F_REVAL]!
       const r2 = backoffRevalidateS(prevReval === Infinity ? false : prevReval / 1e6)
-      st[o + F_LAST_MOD] = nowUs
-      st[o + F_REVAL] = secToUs(r2)
-      const prevExp = st[o + F_EXPIRE]!
-      st[o + F_EXPIRE] = profile.backoffSetsExpire && prevExp !== Infinity ? Math.max(secToUs(r2 + 3), prevExp) : prevExp
+      st[e + F_LAST_MOD] = nowUs
+      st[e + F_REVAL] = secToUs(r2)
+      const prevExp = st[e + F_EXPIRE]!
+      st[e + F_EXPIRE] = profile.backoffSetsExpire && prevExp !== Infinity ? Math.max(secToUs(r2 + 3), prevExp) : prevExp
     }
     // A failed blocking render with no previous entry caches nothing: the next request retries (§3.3).
     st[o + F_INFLIGHT] = NONE
@@ -506,12 +545,13 @@ export function createIsrModel(
   }
 
   /** §4.3 read side for path p's entry: TAGS_NONE, TAGS_STALE or TAGS_EXPIRED. */
-  function tagState(p: number): number {
-    const ts = st[p * W + F_LAST_MOD]!
+  function tagState(inst: number, p: number, e: number): number {
+    const ts = st[e + F_LAST_MOD]!
     const now = clock[0]!
+    const view = inst * nTags
     let res = TAGS_NONE
     for (let j = tagPtr![p]!, b = tagPtr![p + 1]!; j < b; j++) {
-      const t = tagList[j]!
+      const t = view + tagList[j]!
       const exp = tagExpired[t]!
       // 14.x/15.x: revalidatedAt >= lastModified discards the entry (note >=).
       if (revalidatedAtModel) {
@@ -540,12 +580,23 @@ export function createIsrModel(
       when[0] = next
       sched!.schedule(RANK_ON_DEMAND, EV_ON_DEMAND, ei)
     }
-    for (const t of e.ids) {
-      if (revalidatedAtModel) tagExpired[t] = now // every call: revalidatedAt = now; a profile is ignored
-      else if (e.swr) {
-        tagStale[t] = now
-        tagExpired[t] = now + e.expireUs
-      } else tagExpired[t] = now // one-argument revalidateTag, updateTag, revalidatePath
+    // The write, as [tag id, stale, expired] triples; it reaches the receiving instance now.
+    const writes = new Float64Array(e.ids.length * 3)
+    e.ids.forEach((t, j) => {
+      writes[3 * j] = t
+      if (revalidatedAtModel) { writes[3 * j + 1] = NaN; writes[3 * j + 2] = now } // revalidatedAt = now; a profile is ignored
+      else if (e.swr) { writes[3 * j + 1] = now; writes[3 * j + 2] = now + e.expireUs }
+      else { writes[3 * j + 1] = NaN; writes[3 * j + 2] = now } // one-argument revalidateTag, updateTag, revalidatePath
+    })
+    applyTagWrites(e.instance, writes)
+    if (sharedCache && instances > 1) {
+      // A shared cache handler: the other instances see it after tagPropagationS.
+      if (propagationUs === 0) for (let i = 0; i < instances; i++) { if (i !== e.instance) applyTagWrites(i, writes) }
+      else {
+        pending.push({ from: e.instance, writes })
+        when[0] = now + propagationUs
+        if (when[0]! < durationUs) sched!.schedule(RANK_ON_DEMAND, EV_TAG_PROPAGATE, pending.length - 1)
+      }
     }
     // Fan-out: the cached entries this call reaches (each counted once per call).
     const stats = evStats[ei]!
@@ -559,15 +610,32 @@ export function createIsrModel(
       lastTouch[p] = ei
       touchAtUs[p] = now
     }
+    // Local caches: only the receiving instance's entries are reached.
+    const base = sharedCache ? 0 : e.instance * totalPaths
     for (const t of e.ids) {
       for (const target of tagTargets[t]!) {
         const r = routes[target.route]!
-        if (target.path === 'all') for (let p = r.firstPath; p < r.firstPath + r.count; p++) touch(p)
-        else touch(r.firstPath + target.path)
+        if (target.path === 'all') for (let p = r.firstPath; p < r.firstPath + r.count; p++) touch(base + p)
+        else touch(base + r.firstPath + target.path)
       }
     }
     stats[1] = stats[1]! + touched
     if (trace !== null) trace({ kind: 'on-demand', atUs: now, event: ei, entriesTouched: touched })
+  }
+
+  /** Apply [tag id, stale, expired] writes to one instance's view (NaN: leave stale as it is). */
+  function applyTagWrites(inst: number, writes: Float64Array): void {
+    for (let j = 0; j < writes.length; j += 3) {
+      const t = inst * nTags + writes[j]!
+      const stale = writes[j + 1]!
+      if (!Number.isNaN(stale)) tagStale[t] = stale
+      tagExpired[t] = writes[j + 2]!
+    }
+  }
+
+  function onTagPropagate(i: number): void {
+    const { from, writes } = pending[i]!
+    for (let k = 0; k < instances; k++) if (k !== from) applyTagWrites(k, writes)
   }
 
   /** A render an invalidation caused: count it against that invalidation, once. */
@@ -608,6 +676,7 @@ export function createIsrModel(
     scheduleNextArrival(unknownArrivals[ri]!, EV_UNKNOWN_REQUEST, ri)
     const route = routes[ri]!
     if (clock[0]! >= warmupUs) arrivalsSeen[ri] = arrivalsSeen[ri]! + 1
+    currentInstance = chooseInstance() // a one-off path: any instance renders it the same way
     if (route.isDynamic) renderForRequest(route, DYNAMIC_RENDER, DYNAMIC)
     else if (!route.dynamicParams) {
       // A never-seen path: 404 without dynamicParams, else a blocking render that is
@@ -668,6 +737,7 @@ export function createIsrModel(
         case EV_UNKNOWN_REQUEST: onUnknownArrival(arg); return
         case EV_SCHEDULED_REQUEST: onScheduledArrival(arg); return
         case EV_ON_DEMAND: onOnDemand(arg); return
+        case EV_TAG_PROPAGATE: onTagPropagate(arg); return
         default: throw new InvariantError(`unknown event kind ${kind}`, clock[0]!)
       }
     },
@@ -679,8 +749,8 @@ export function createIsrModel(
         // Conservation: every measured arrival got exactly one outcome.
         const answered = metrics.requestsOf(r.index)
         assert(answered === arrivalsSeen[r.index], () => `route ${r.id}: ${arrivalsSeen[r.index]} requests arrived but ${answered} outcomes were recorded`, nowUs)
-        for (let p = r.firstPath; p < r.firstPath + r.count; p++) {
-          const o = p * W
+        for (let c = 0; c < caches; c++) for (let p = r.firstPath; p < r.firstPath + r.count; p++) {
+          const o = (c * totalPaths + p) * W
           if (st[o + F_HAS_ENTRY] === 0) continue
           assert(st[o + F_LAST_MOD]! <= nowUs, () => `route ${r.id} path #${p - r.firstPath}: lastModified ${st[o + F_LAST_MOD]} µs is in the future (now ${nowUs} µs)`, nowUs)
           assert(st[o + F_CONTENT_AT]! <= st[o + F_LAST_MOD]!, () => `route ${r.id} path #${p - r.firstPath}: content newer than its entry`, nowUs)
