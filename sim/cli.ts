@@ -127,10 +127,14 @@ export function summaryTable(r: SimResult): string {
   if (Object.keys(r.routes).length > 1) row('TOTAL', { ...r.totals, ...r.staleness, ...r.latency }, '')
   const lines = [
     `isrsim ${r.isrsimVersion} · scenario "${r.scenario.name}" (${r.scenario.hash}) · Next.js ${r.next.version} profile · seed ${JSON.stringify(r.seed)}`,
-    `simulated ${fmtS(r.scenario.durationS)}${r.scenario.warmupS > 0 ? `, measured after ${fmtS(r.scenario.warmupS)} warmup` : ''}`,
+    `simulated ${fmtS(r.scenario.durationS)}${r.scenario.warmupS > 0 ? `, measured after ${fmtS(r.scenario.warmupS)} warmup` : ''}${r.deployment.instances > 1 ? ` · ${r.deployment.instances} instances (${r.deployment.cache} caches, ${r.deployment.balancer})` : ''}`,
     t.toString(),
     `stale served ${pct(r.staleness.staleServedFraction)} · age mean ${fmtS(r.staleness.ageMeanS)}, p99 ${fmtS(r.staleness.ageP99S)}, max ${fmtS(r.staleness.ageMaxS)} · render time ${fmtS(r.totals.renderCpuS)}`,
   ]
+  r.onDemand.forEach((e, i) => {
+    const call = e.kind === 'revalidatePath' ? `revalidatePath(${JSON.stringify(e.path)}${e.type ? `, "${e.type}"` : ''})` : `${e.kind}(${JSON.stringify(e.tag)}${e.profile ? `, ${JSON.stringify(e.profile)}` : ''})`
+    lines.push(`on-demand[${i}] ${call}: ${fmtN(e.occurrences)} call${e.occurrences === 1 ? '' : 's'}, ${fmtN(e.entriesTouched)} entries touched, renders caused within 1 min / 1 h / 1 day: ${fmtN(e.rendersWithin1m)} / ${fmtN(e.rendersWithin1h)} / ${fmtN(e.rendersWithin1d)}`)
+  })
   if (r.intervals) {
     const i = r.intervals
     const ci = (v: { low: number; high: number } | undefined, f: (x: number) => string) => (v ? `[${f(v.low)}, ${f(v.high)}]` : '-')

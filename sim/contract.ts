@@ -118,6 +118,7 @@ export interface SimResult {
   readonly seed: string
   readonly rng: 'alea'
   readonly next: { readonly version: string; readonly expireTimeS: number }
+  readonly deployment: { readonly instances: number; readonly balancer: 'round-robin' | 'random'; readonly cache: 'local' | 'shared'; readonly tagPropagationS: number }
   readonly replications: number
   readonly totals: Totals
   readonly staleness: Staleness

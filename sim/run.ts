@@ -98,6 +98,7 @@ function runOnce(s: Scenario, seed: string, trace: ((e: TraceEvent) => void) | n
     seed,
     rng: 'alea',
     next: { version: s.next.version, expireTimeS: s.next.expireTimeS },
+    deployment: deploymentOf(s),
     replications: 1,
     totals: { requests, hit, stale, miss, dynamic, notFound, error, renders, backgroundRenders, blockingRenders, dynamicRenders, failedRenders, renderCpuS },
     staleness: { staleServedFraction, ageMeanS, ageP50S, ageP95S, ageP99S, ageMaxS },
