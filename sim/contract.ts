@@ -54,7 +54,19 @@ export interface Latency {
   readonly maxMs: number
 }
 
-export type Totals = OutcomeCounts & RenderCounts
+export type Totals = OutcomeCounts & RenderCounts & {
+  /** Calls to the origin made by fetches (foreground and background), after warmup. */
+  readonly originFetches: number
+}
+
+export interface FetchResult {
+  /** Calls to the origin for this fetch id, after warmup. */
+  readonly originFetches: number
+  /** Data Cache entries it can have per cache: 1 for a shared URL, one per path index otherwise. */
+  readonly keys: number
+  /** Whether the Data Cache keeps it (revalidate or tags set; any fetch on 14). */
+  readonly cached: boolean
+}
 
 export interface RouteResult extends OutcomeCounts, RenderCounts, Staleness, Latency {
   readonly pattern: string
@@ -125,6 +137,7 @@ export interface SimResult {
   readonly latency: Latency
   readonly routes: Readonly<Record<string, RouteResult>>
   readonly series: { readonly binS: number; readonly bins: readonly SeriesBin[] }
+  readonly fetches: Readonly<Record<string, FetchResult>>
   readonly onDemand: readonly OnDemandResult[]
   readonly warnings: readonly Warning[]
   /** Present when replications > 1: the same figures as intervals over the replications. */

@@ -75,6 +75,7 @@ function runOnce(s: Scenario, seed: string, trace: ((e: TraceEvent) => void) | n
   engine.run({ untilUs: durationUs, dispatch: model.dispatch, maxEvents: Math.ceil(model.expectedEvents * 4 + 1e6) })
   model.finish(durationUs)
 
+  const fetches = model.fetchStats()
   const all = model.routes.map((r) => r.index)
   const totalsAll = metrics.summarize(all)
   const routes: Record<string, RouteResult> = {}
@@ -100,11 +101,12 @@ function runOnce(s: Scenario, seed: string, trace: ((e: TraceEvent) => void) | n
     next: { version: s.next.version, expireTimeS: s.next.expireTimeS },
     deployment: deploymentOf(s),
     replications: 1,
-    totals: { requests, hit, stale, miss, dynamic, notFound, error, renders, backgroundRenders, blockingRenders, dynamicRenders, failedRenders, renderCpuS },
+    totals: { requests, hit, stale, miss, dynamic, notFound, error, renders, backgroundRenders, blockingRenders, dynamicRenders, failedRenders, renderCpuS, originFetches: Object.values(fetches).reduce((n, f) => n + f.originFetches, 0) },
     staleness: { staleServedFraction, ageMeanS, ageP50S, ageP95S, ageP99S, ageMaxS },
     latency: { meanMs, p50Ms, p95Ms, p99Ms, maxMs },
     routes,
     series: { binS, bins: metrics.seriesBins() },
+    fetches,
     onDemand: model.onDemandStats().map((stats, i) => {
       const e = s.onDemand[i]!
       return {

@@ -148,7 +148,7 @@ function requestSequences(requests: readonly RequestEv[]): Record<string, string
 /** Per route: every trace event of that route, serialised. */
 function traceByRoute(events: readonly TraceEvent[]): Record<string, string[]> {
   const out: Record<string, string[]> = {}
-  for (const e of events) if (e.kind !== 'on-demand') (out[e.route] ??= []).push(JSON.stringify(e))
+  for (const e of events) if ('route' in e) (out[e.route] ??= []).push(JSON.stringify(e))
   return out
 }
 

@@ -18,7 +18,7 @@ import type { Rng, Streams } from '../rng.ts'
 import { deploymentOf, type Scenario } from '../scenario.ts'
 import { secToUs } from '../time.ts'
 import { MAX_PROFILE_EXPIRE_S, type VersionProfile } from './profiles.ts'
-import { eventTags, targetsOfTag } from './tags.ts'
+import { eventTags, IMPLICIT_TAG_PREFIX, tagMatchesTemplate, targetsOfTag } from './tags.ts'
 import { backoffRevalidateS, effectiveRevalidate, type EffectiveRevalidate } from './revalidate.ts'
 
 // Event kinds and the rank table: at the same µs a finished render is written
@@ -29,6 +29,7 @@ export const EV_RENDER_DONE = 2
 export const EV_SCHEDULED_REQUEST = 3
 export const EV_ON_DEMAND = 4
 export const EV_TAG_PROPAGATE = 5
+export const EV_FETCH_DONE = 6
 // An invalidation lands before a render completes and before a request at the same µs.
 const RANK_ON_DEMAND = 0
 const RANK_RENDER_DONE = 1
@@ -69,6 +70,7 @@ export type TraceEvent =
   | { readonly kind: 'render'; readonly atUs: number; readonly route: string; readonly path: number; readonly mode: RenderMode; readonly endUs: number; readonly ok: boolean; readonly instance: number }
   | { readonly kind: 'render-done'; readonly atUs: number; readonly route: string; readonly path: number; readonly ok: boolean }
   | { readonly kind: 'on-demand'; readonly atUs: number; readonly event: number; readonly entriesTouched: number }
+  | { readonly kind: 'fetch'; readonly atUs: number; readonly fetch: string; readonly key: number; readonly mode: 'foreground' | 'background'; readonly ok: boolean; readonly instance: number }
 
 export interface ResolvedRoute {
   readonly index: number
@@ -126,6 +128,8 @@ export interface IsrModel {
   readonly expectedEvents: number
   /** Per on-demand event: occurrences, entries touched and the renders they caused. */
   onDemandStats(): OnDemandStats[]
+  /** Per fetch id: origin calls after warmup, and how the entry is keyed. */
+  fetchStats(): Record<string, { readonly originFetches: number; readonly keys: number; readonly cached: boolean }>
 }
 
 export interface OnDemandStats {
@@ -261,6 +265,42 @@ export function createIsrModel(
   const evStats = events.map(() => new Float64Array(5))
   const poissonScratch = new Float64Array(1)
 
+  // ---- The Data Cache (§5.3). One entry per fetch key and cache: a shared URL is one key,
+  // a per-path URL one key per path index (the same index on every route that uses the id).
+  const ONE_YEAR_US = secToUs(31_536_000)
+  const fetchIndex = new Map<string, number>()
+  const fetchInfo: { id: string; spec: Scenario['routes'][number]['fetches'][number]; perPath: boolean; keys: number; base: number; latencyUs: number; rng: Rng }[] = []
+  for (const r of s.routes) {
+    for (const f of r.fetches) {
+      const perPath = f.perPath ?? f.tags.some((t) => t.includes('{'))
+      const count = r.params?.count ?? 1
+      const i = fetchIndex.get(f.id)
+      if (i === undefined) {
+        fetchIndex.set(f.id, fetchInfo.length)
+        fetchInfo.push({ id: f.id, spec: f, perPath, keys: perPath ? count : 1, base: 0, latencyUs: secToUs(f.latencyS), rng: streams.claim('fetch', f.id) })
+      } else if (perPath) fetchInfo[i]!.keys = Math.max(fetchInfo[i]!.keys, count)
+    }
+  }
+  let fetchKeys = 0
+  for (const f of fetchInfo) { f.base = fetchKeys; fetchKeys += f.keys }
+  const routeFetches = s.routes.map((r) => Int32Array.from(r.fetches.map((f) => fetchIndex.get(f.id)!)))
+  const fetchHas = new Uint8Array(caches * fetchKeys)
+  const fetchLastMod = new Float64Array(caches * fetchKeys)
+  const originFetches = new Float64Array(fetchInfo.length)
+  /** Per tag id: 1 when it is a fetch's own tag (not an implicit _N_T_ tag). */
+  const isFetchTag = new Uint8Array(nTags)
+  /** Per (tag id, fetch): 1 when that fetch carries the tag, so it applies to the fetch's entries. */
+  const tagOnFetch = new Uint8Array(nTags * fetchInfo.length)
+  for (const [tag, id] of tagIndex) {
+    if (tag.startsWith(IMPLICIT_TAG_PREFIX)) continue
+    isFetchTag[id] = 1
+    fetchInfo.forEach((f, fi) => {
+      if (f.spec.tags.some((t) => tagMatchesTemplate(t, tag))) tagOnFetch[id * fetchInfo.length + fi] = 1
+    })
+  }
+  /** The longest foreground origin call of the render being prepared (fetches run in parallel). */
+  const fetchWait = new Float64Array(1)
+
   for (const r of routes) {
     const cfg = s.routes[r.index]!
     // §A "aged from build time": prebuilt entries carry the build's mtime (§1.1).
@@ -372,6 +412,88 @@ export function createIsrModel(
     renderOk = u < pOk
   }
 
+  /** 16.x/14-15 tag check for a fetch entry written at `ts`: its own tags plus the page's implicit (soft) tags. */
+  function fetchTagState(inst: number, p: number, fi: number, ts: number): number {
+    if (tagPtr === null || p < 0) return TAGS_NONE
+    const now = clock[0]!
+    const view = inst * nTags
+    let res = TAGS_NONE
+    for (let j = tagPtr[p]!, b = tagPtr[p + 1]!; j < b; j++) {
+      const id = tagList[j]!
+      if (isFetchTag[id] === 1 && tagOnFetch[id * fetchInfo.length + fi] === 0) continue
+      const exp = tagExpired[view + id]!
+      if (revalidatedAtModel) { if (exp >= ts) return TAGS_EXPIRED; continue }
+      if (exp <= now && exp > ts) return TAGS_EXPIRED
+      if (tagStale[view + id]! > ts) res = TAGS_STALE
+    }
+    return res
+  }
+
+  /** One origin call for fetch key `slot` (cache * fetchKeys + key); its entry is written when it completes. */
+  function originCall(fi: number, slot: number, key: number, inst: number, mode: 'foreground' | 'background', store: boolean): boolean {
+    const f = fetchInfo[fi]!
+    const now = clock[0]!
+    if (now >= warmupUs) originFetches[fi] = originFetches[fi]! + 1
+    const ok = f.rng.next() >= f.spec.failureRate // one draw per origin call
+    if (trace !== null) trace({ kind: 'fetch', atUs: now, fetch: f.id, key, mode, ok, instance: inst })
+    // Only successful (HTTP 200) responses are cached (§5.3).
+    if (ok && store) {
+      when[0] = now + f.latencyUs
+      if (when[0]! < durationUs) sched!.schedule(RANK_RENDER_DONE, EV_FETCH_DONE, slot)
+    }
+    return ok
+  }
+
+  /**
+   * The data a render reads (§5.3), for path p (global index; -1 for a one-off unknown path)
+   * on instance `inst`. In an ISR render (`isr`) a stale entry is refetched in the foreground;
+   * in a dynamic render it is served stale and refreshed in the background, once per render
+   * (no de-duplication across requests). Foreground waits go into fetchWait[0]; a failed
+   * foreground call fails the render.
+   */
+  function readData(route: ResolvedRoute, p: number, inst: number, isr: boolean, bypass: boolean): void {
+    fetchWait[0] = 0
+    const fs = routeFetches[route.index]!
+    if (fs.length === 0) return
+    const now = clock[0]!
+    const cache = sharedCache ? 0 : inst
+    for (let i = 0; i < fs.length; i++) {
+      const fi = fs[i]!
+      const f = fetchInfo[fi]!
+      const spec = f.spec
+      const cacheable = spec.revalidateS !== undefined || spec.tags.length > 0 || profile.cachesPlainFetch
+      const key = f.perPath ? (p < 0 ? -1 : p - route.firstPath) : 0
+      const slot = cache * fetchKeys + f.base + key
+      let foreground = true
+      if (cacheable && key >= 0 && !bypass && fetchHas[slot] === 1) {
+        const ts = fetchLastMod[slot]!
+        // Without its own revalidate an entry takes the route's (an ISR route), else forever:
+        // `false` is stored as one year (§5.3).
+        const routeRevalUs = route.revalidateUs > 0 && route.revalidateUs !== Infinity ? route.revalidateUs : ONE_YEAR_US
+        const revalUs = spec.revalidateS === undefined ? routeRevalUs : spec.revalidateS === false ? ONE_YEAR_US : secToUs(spec.revalidateS)
+        const tags = fetchTagState(inst, p, fi, ts)
+        if (tags !== TAGS_EXPIRED) {
+          const stale = now - ts > revalUs || tags === TAGS_STALE
+          if (!stale) foreground = false
+          else if (!isr) {
+            // A dynamic render gets the stale data now and refreshes it in the background.
+            originCall(fi, slot, key, inst, 'background', true)
+            foreground = false
+          }
+        }
+      }
+      if (foreground) {
+        if (!originCall(fi, slot, key, inst, 'foreground', cacheable && key >= 0)) renderOk = false
+        if (f.latencyUs > fetchWait[0]!) fetchWait[0] = f.latencyUs
+      }
+    }
+  }
+
+  function onFetchDone(slot: number): void {
+    fetchHas[slot] = 1
+    fetchLastMod[slot] = clock[0]!
+  }
+
   /** Start a cached-path render (background or blocking); de-duplicated per path (§1.3, rule 4). */
   function startRender(route: ResolvedRoute, slot: number, eslot: number, mode: typeof BACKGROUND | typeof BLOCKING, withPrev: boolean, cause: number): void {
     const nowUs = clock[0]!
@@ -380,6 +502,9 @@ export function createIsrModel(
     assert(st[o + F_INFLIGHT] === NONE, () => `two regenerations in flight for ${route.id} path #${p - route.firstPath} on instance ${(slot / totalPaths) | 0}`, nowUs)
     if (cause === CAUSE_TAG) attributeRender(eslot)
     sampleRender(rt[route.index]!)
+    // 16.3+ expired (isStale -1) renders are on-demand revalidations: they bypass the Data Cache (§5.3).
+    readData(route, p, (slot / totalPaths) | 0, true, mode === BLOCKING && withPrev && enforcesExpire)
+    renderDur[0] = renderDur[0]! + fetchWait[0]!
     const endUs = nowUs + renderDur[0]!
     st[o + F_INFLIGHT] = (mode === BACKGROUND ? INFLIGHT_BACKGROUND : INFLIGHT_BLOCKING) + (renderOk ? OK_BIT : 0) + (withPrev ? PREV_BIT : 0)
     st[o + F_INFLIGHT_START] = nowUs
@@ -400,9 +525,11 @@ export function createIsrModel(
   }
 
   /** A render for this request only: dynamic routes, and one-off unknown paths. Nothing is cached. */
-  function renderForRequest(route: ResolvedRoute, mode: RenderMode, okOutcome: Outcome): void {
+  function renderForRequest(route: ResolvedRoute, mode: RenderMode, okOutcome: Outcome, p: number): void {
     const nowUs = clock[0]!
     sampleRender(rt[route.index]!)
+    readData(route, p, currentInstance, mode !== DYNAMIC_RENDER, false)
+    renderDur[0] = renderDur[0]! + fetchWait[0]!
     obs[OBS_AT] = nowUs
     obs[OBS_DURATION] = renderDur[0]!
     metrics.render(route.index, mode, renderOk)
@@ -429,7 +556,7 @@ export function createIsrModel(
     if (route.isDynamic) {
       // §5.2: rendered on every request, never cached, no x-nextjs-cache header.
       currentInstance = inst
-      renderForRequest(route, DYNAMIC_RENDER, DYNAMIC)
+      renderForRequest(route, DYNAMIC_RENDER, DYNAMIC, p)
       return
     }
     currentInstance = inst
@@ -677,14 +804,14 @@ export function createIsrModel(
     const route = routes[ri]!
     if (clock[0]! >= warmupUs) arrivalsSeen[ri] = arrivalsSeen[ri]! + 1
     currentInstance = chooseInstance() // a one-off path: any instance renders it the same way
-    if (route.isDynamic) renderForRequest(route, DYNAMIC_RENDER, DYNAMIC)
+    if (route.isDynamic) renderForRequest(route, DYNAMIC_RENDER, DYNAMIC, -1)
     else if (!route.dynamicParams) {
       // A never-seen path: 404 without dynamicParams, else a blocking render that is
       // cached but never asked for again (§6).
       obs[OBS_AGE] = -1
       obs[OBS_LATENCY] = 0
       respond(route, -1, NOT_FOUND)
-    } else renderForRequest(route, BLOCKING, MISS)
+    } else renderForRequest(route, BLOCKING, MISS, -1)
   }
 
   function onScheduledArrival(ri: number): void {
@@ -738,8 +865,16 @@ export function createIsrModel(
         case EV_SCHEDULED_REQUEST: onScheduledArrival(arg); return
         case EV_ON_DEMAND: onOnDemand(arg); return
         case EV_TAG_PROPAGATE: onTagPropagate(arg); return
+        case EV_FETCH_DONE: onFetchDone(arg); return
         default: throw new InvariantError(`unknown event kind ${kind}`, clock[0]!)
       }
+    },
+    fetchStats() {
+      const out: Record<string, { originFetches: number; keys: number; cached: boolean }> = {}
+      fetchInfo.forEach((f, i) => {
+        out[f.id] = { originFetches: originFetches[i]!, keys: f.keys, cached: f.spec.revalidateS !== undefined || f.spec.tags.length > 0 || profile.cachesPlainFetch }
+      })
+      return out
     },
     onDemandStats() {
       return evStats.map((v) => ({ occurrences: v[0]!, entriesTouched: v[1]!, rendersWithin1m: v[2]!, rendersWithin1h: v[3]!, rendersWithin1d: v[4]! }))

@@ -28,13 +28,18 @@ export interface VersionProfile {
   readonly normalisesPathTags: boolean
   /** updateTag exists (16.x Server Actions only; §4.3). */
   readonly hasUpdateTag: boolean
+  /**
+   * A fetch with no cache option (no revalidate, no tags) is Data-Cached with the route's
+   * revalidate: 14.x ("auto cache"). 15.x/16.x do not cache it at runtime (§5.2 fetch defaults).
+   */
+  readonly cachesPlainFetch: boolean
 }
 
-const V16 = { tagModel: 'stale-expired', normalisesPathTags: true, hasUpdateTag: true, backoffSetsExpire: true } as const
+const V16 = { tagModel: 'stale-expired', normalisesPathTags: true, hasUpdateTag: true, backoffSetsExpire: true, cachesPlainFetch: false } as const
 
 const PROFILES: Record<NextVersion, VersionProfile> = {
-  '14': { version: '14', enforcesExpire: false, backoffSetsExpire: false, tagModel: 'revalidated-at', normalisesPathTags: false, hasUpdateTag: false },
-  '15': { version: '15', enforcesExpire: false, backoffSetsExpire: true, tagModel: 'revalidated-at', normalisesPathTags: true, hasUpdateTag: false },
+  '14': { version: '14', enforcesExpire: false, backoffSetsExpire: false, tagModel: 'revalidated-at', normalisesPathTags: false, hasUpdateTag: false, cachesPlainFetch: true },
+  '15': { version: '15', enforcesExpire: false, backoffSetsExpire: true, tagModel: 'revalidated-at', normalisesPathTags: true, hasUpdateTag: false, cachesPlainFetch: false },
   '16.0': { version: '16.0', enforcesExpire: false, ...V16 },
   '16.3': { version: '16.3', enforcesExpire: true, ...V16 },
   '16.4': { version: '16.4', enforcesExpire: true, ...V16 },

@@ -91,6 +91,11 @@ function sameIndex(m: RegExpExecArray | null, count: number): number | undefined
   return ks.every((x) => x === k) && Number.isSafeInteger(k) && k < count ? k : undefined
 }
 
+/** Whether a fetch tag (possibly templated, "post:{slug}") can produce `tag` for some path. */
+export function tagMatchesTemplate(template: string, tag: string): boolean {
+  return template === tag || (template.includes('{') && matcher(template.split(/\{[^}]*\}/)).test(tag))
+}
+
 /** A regexp matching the literal parts with a number between each two. */
 function matcher(parts: readonly string[]): RegExp {
   return new RegExp(`^${parts.map(escapeRegExp).join('(\\d+)')}$`)
