@@ -68,7 +68,31 @@ export interface FetchResult {
   readonly cached: boolean
 }
 
+/** What users care about more than page age: how long origin changes take to show (needs dataChanges). */
+export interface Freshness {
+  /** Origin data changes after warmup (a change to k keys counts k). */
+  readonly dataChanges: number
+  /** Changes that some served page reflected by the end of the run. */
+  readonly reflected: number
+  /** Time from a data change until a served page first reflects it. */
+  readonly dataLagMeanS: number
+  readonly dataLagP50S: number
+  readonly dataLagP95S: number
+  readonly dataLagMaxS: number
+  /** Responses whose page was built from data older than the newest origin data, over all requests. */
+  readonly outdatedServedFraction: number
+}
+
+export interface DataChangeResult extends Omit<OnDemandResult, 'kind' | 'instance'> {
+  readonly tag?: string
+  readonly fetch?: string
+  /** Calls its webhook made. entriesTouched and rendersWithin* describe those calls. */
+  readonly webhookCalls: number
+}
+
 export interface RouteResult extends OutcomeCounts, RenderCounts, Staleness, Latency {
+  /** Responses built from data older than the newest origin data, over the route's requests. */
+  readonly outdatedServedFraction: number
   readonly pattern: string
   /** The revalidate the route's entries use: seconds, false (never by time) or 0 (dynamic). */
   readonly effectiveRevalidateS: number | false
@@ -138,13 +162,16 @@ export interface SimResult {
   readonly routes: Readonly<Record<string, RouteResult>>
   readonly series: { readonly binS: number; readonly bins: readonly SeriesBin[] }
   readonly fetches: Readonly<Record<string, FetchResult>>
+  readonly freshness: Freshness
   readonly onDemand: readonly OnDemandResult[]
+  readonly dataChanges: readonly DataChangeResult[]
   readonly warnings: readonly Warning[]
   /** Present when replications > 1: the same figures as intervals over the replications. */
   readonly intervals?: {
     readonly totals: IntervalsOf<Totals>
     readonly staleness: IntervalsOf<Staleness>
     readonly latency: IntervalsOf<Latency>
+    readonly freshness: IntervalsOf<Freshness>
     readonly routes: Readonly<Record<string, IntervalsOf<RouteResult>>>
   }
 }

@@ -7,7 +7,7 @@
 import seedrandom from 'seedrandom'
 
 /** Closed set: a new concern is a deliberate, reviewed change. */
-export type StreamName = 'arrivals' | 'paths' | 'render' | 'failures' | 'unknown' | 'on-demand' | 'balancer' | 'fetch' | 'test'
+export type StreamName = 'arrivals' | 'paths' | 'render' | 'failures' | 'unknown' | 'on-demand' | 'balancer' | 'fetch' | 'data' | 'test'
 
 /**
  * One Alea stream. seedrandom seeds it (its Mash hash of the seed string) and this

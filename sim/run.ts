@@ -76,6 +76,7 @@ function runOnce(s: Scenario, seed: string, trace: ((e: TraceEvent) => void) | n
   model.finish(durationUs)
 
   const fetches = model.fetchStats()
+  const fresh = model.freshness()
   const all = model.routes.map((r) => r.index)
   const totalsAll = metrics.summarize(all)
   const routes: Record<string, RouteResult> = {}
@@ -87,7 +88,10 @@ function runOnce(s: Scenario, seed: string, trace: ((e: TraceEvent) => void) | n
       paths: r.count,
       prebuilt: r.isDynamic ? 0 : r.prebuilt,
       ...metrics.summarize([r.index]),
+      outdatedServedFraction: 0,
     }
+    const n = routes[r.id]!.requests
+    routes[r.id] = { ...routes[r.id]!, outdatedServedFraction: n === 0 ? 0 : Math.round((fresh.outdatedByRoute[r.index]! / n) * 1e9) / 1e9 }
   }
   const { requests, hit, stale, miss, dynamic, notFound, error, renders, backgroundRenders, blockingRenders, dynamicRenders, failedRenders, renderCpuS } = totalsAll
   const { staleServedFraction, ageMeanS, ageP50S, ageP95S, ageP99S, ageMaxS, meanMs, p50Ms, p95Ms, p99Ms, maxMs } = totalsAll
@@ -107,6 +111,15 @@ function runOnce(s: Scenario, seed: string, trace: ((e: TraceEvent) => void) | n
     routes,
     series: { binS, bins: metrics.seriesBins() },
     fetches,
+    freshness: {
+      dataChanges: fresh.dataChanges,
+      reflected: fresh.reflected,
+      dataLagMeanS: fresh.dataLagMeanS,
+      dataLagP50S: fresh.dataLagP50S,
+      dataLagP95S: fresh.dataLagP95S,
+      dataLagMaxS: fresh.dataLagMaxS,
+      outdatedServedFraction: requests === 0 ? 0 : Math.round((fresh.outdatedByRoute.reduce((a, b) => a + b, 0) / requests) * 1e9) / 1e9,
+    },
     onDemand: model.onDemandStats().map((stats, i) => {
       const e = s.onDemand[i]!
       return {
@@ -116,6 +129,14 @@ function runOnce(s: Scenario, seed: string, trace: ((e: TraceEvent) => void) | n
         ...(e.type === undefined ? {} : { type: e.type }),
         ...(e.profile === undefined ? {} : { profile: e.profile }),
         instance: e.instance,
+        ...stats,
+      }
+    }),
+    dataChanges: fresh.changes.map((stats, i) => {
+      const c = s.dataChanges[i]!
+      return {
+        ...(c.tag === undefined ? {} : { tag: c.tag }),
+        ...(c.fetch === undefined ? {} : { fetch: c.fetch }),
         ...stats,
       }
     }),
@@ -148,6 +169,7 @@ function intervalsOf(reps: readonly SimResult[]): NonNullable<SimResult['interva
     totals: intervalsOfObjects(reps.map((r) => r.totals)),
     staleness: intervalsOfObjects(reps.map((r) => r.staleness)),
     latency: intervalsOfObjects(reps.map((r) => r.latency)),
+    freshness: intervalsOfObjects(reps.map((r) => r.freshness)),
     routes,
   }
 }

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto'
 import * as z from 'zod'
 import { ScenarioError, type ScenarioIssue } from './errors.ts'
 import { profileFor } from './isr/profiles.ts'
-import { eventTags, exampleTags, targetsOfTag } from './isr/tags.ts'
+import { eventTags, exampleTags, tagMatchesTemplate, targetsOfTag } from './isr/tags.ts'
 
 export const NEXT_VERSIONS = ['14', '15', '16.0', '16.3', '16.4'] as const
 export type NextVersion = (typeof NEXT_VERSIONS)[number]
@@ -130,6 +130,29 @@ const onDemand = z
   })
   .describe('An on-demand invalidation: revalidateTag, revalidatePath or updateTag.')
 
+const webhook = z
+  .strictObject({
+    kind: z.enum(['revalidateTag', 'revalidatePath', 'updateTag']),
+    tag: z.string().min(1).max(256).optional().describe('"{slug}" takes the changed path\'s index.'),
+    path: z.string().regex(/^\//, 'must be a path starting with "/"').max(1024).optional().describe('"{slug}" takes the changed path\'s index.'),
+    type: z.enum(['page', 'layout']).optional(),
+    profile: z.union([z.literal('max'), z.strictObject({ expireS: z.number().min(0).max(TEN_YEARS_S) })], { error: 'must be "max" or { "expireS": seconds }' }).optional(),
+    delayS: seconds('Seconds from the change to the call (CMS webhook latency).').default(0),
+    instance: z.int().min(0).default(0),
+  })
+  .describe('The on-demand call a CMS webhook makes after the change.')
+
+const dataChange = z
+  .strictObject({
+    tag: z.string().min(1).max(256).optional().describe('The data behind this fetch tag changes; a templated tag ("post:{slug}") picks one path at random each time.'),
+    fetch: z.string().min(1).optional().describe('Every key of this fetch id changes.'),
+    atS: seconds('One-off at this time (or the first of a periodic change).').optional(),
+    everyS: z.number().gt(0).max(TEN_YEARS_S).optional(),
+    ratePerS: z.number().gt(0).max(1000).optional().describe('Poisson: changes per second.'),
+    webhook: webhook.optional(),
+  })
+  .describe('A change of origin data, optionally followed by an on-demand call (the CMS webhook pattern).')
+
 const deployment = z
   .strictObject({
     instances: z.int().min(1).max(256).default(1).describe('`next start` instances behind the load balancer.'),
@@ -158,6 +181,7 @@ export const scenarioSchema = z
     outages: z.array(outage).default([]),
     onDemand: z.array(onDemand).max(1000).default([]),
     deployment: deployment.optional(),
+    dataChanges: z.array(dataChange).max(1000).default([]),
   })
   .superRefine((s, ctx) => {
     const ids = new Map<string, number>()
@@ -219,6 +243,24 @@ export const scenarioSchema = z
       if (e.instance >= instances) ctx.addIssue({ code: 'custom', path: at('instance'), input: e.instance, message: `must be below deployment.instances (${instances})` })
       if (e.kind === 'updateTag' && !profileFor(s.next.version).hasUpdateTag) {
         ctx.addIssue({ code: 'custom', path: at('kind'), input: e.kind, message: `updateTag exists only from Next 16 (Server Actions); next.version is "${s.next.version}": use revalidateTag` })
+      }
+    })
+    s.dataChanges.forEach((c, i) => {
+      const at = (field: string) => ['dataChanges', i, field]
+      if ((c.tag === undefined) === (c.fetch === undefined)) ctx.addIssue({ code: 'custom', path: ['dataChanges', i], input: { tag: c.tag, fetch: c.fetch }, message: 'needs exactly one of tag or fetch' })
+      const when = [c.atS !== undefined && c.everyS === undefined, c.everyS !== undefined, c.ratePerS !== undefined].filter(Boolean).length
+      if (when !== 1 || (c.ratePerS !== undefined && c.atS !== undefined)) ctx.addIssue({ code: 'custom', path: ['dataChanges', i], input: { atS: c.atS, everyS: c.everyS, ratePerS: c.ratePerS }, message: 'needs exactly one schedule: atS (one-off), everyS (periodic, optionally starting at atS) or ratePerS (Poisson)' })
+      if (c.fetch !== undefined && !s.routes.some((r) => r.fetches.some((f) => f.id === c.fetch))) ctx.addIssue({ code: 'custom', path: at('fetch'), input: c.fetch, message: `is not a fetch id of any route (known: ${[...new Set(s.routes.flatMap((r) => r.fetches.map((f) => f.id)))].map((x) => JSON.stringify(x)).join(', ') || 'none'})` })
+      if (c.tag !== undefined && !s.routes.some((r) => r.fetches.some((f) => f.tags.some((t) => t === c.tag || tagMatchesTemplate(t, c.tag!))))) ctx.addIssue({ code: 'custom', path: at('tag'), input: c.tag, message: `is not a tag of any fetch (fetch tags here: ${[...new Set(s.routes.flatMap((r) => r.fetches.flatMap((f) => f.tags)))].map((x) => JSON.stringify(x)).join(', ') || 'none'})` })
+      const w = c.webhook
+      if (w) {
+        if (w.kind === 'revalidatePath' ? w.path === undefined : w.tag === undefined) ctx.addIssue({ code: 'custom', path: ['dataChanges', i, 'webhook'], input: w, message: w.kind === 'revalidatePath' ? 'needs path for revalidatePath' : `needs tag for ${w.kind}` })
+        if (w.kind === 'updateTag' && !profileFor(s.next.version).hasUpdateTag) ctx.addIssue({ code: 'custom', path: ['dataChanges', i, 'webhook', 'kind'], input: w.kind, message: `updateTag exists only from Next 16 (Server Actions); next.version is "${s.next.version}": use revalidateTag` })
+        const instances = s.deployment?.instances ?? 1
+        if (w.instance >= instances) ctx.addIssue({ code: 'custom', path: ['dataChanges', i, 'webhook', 'instance'], input: w.instance, message: `must be below deployment.instances (${instances})` })
+        const sample = { kind: w.kind, tag: w.tag?.replace(/\{[^}]*\}/g, '0'), path: w.path?.replace(/\{[^}]*\}/g, '0'), type: w.type }
+        const tags = eventTags(sample, s.next.version)
+        if (tags !== null && tags.length > 0 && tags.every((t) => targetsOfTag(t, s.routes).length === 0)) ctx.addIssue({ code: 'custom', path: ['dataChanges', i, 'webhook', w.kind === 'revalidatePath' ? 'path' : 'tag'], input: w.kind === 'revalidatePath' ? w.path : w.tag, message: 'matches no page (checked with {…} = 0)' })
       }
     })
     if (s.warmupS >= s.durationS) ctx.addIssue({ code: 'custom', path: ['warmupS'], input: s.warmupS, message: `must be less than durationS (${s.durationS})` })

@@ -18,7 +18,8 @@ import type { Rng, Streams } from '../rng.ts'
 import { deploymentOf, type Scenario } from '../scenario.ts'
 import { secToUs } from '../time.ts'
 import { MAX_PROFILE_EXPIRE_S, type VersionProfile } from './profiles.ts'
-import { eventTags, IMPLICIT_TAG_PREFIX, tagMatchesTemplate, targetsOfTag } from './tags.ts'
+import { eventTags, IMPLICIT_TAG_PREFIX, tagMatchesTemplate, targetsOfTag, templateIndexOf } from './tags.ts'
+import { HISTOGRAM_BUCKETS, bucketOf, quantileOf } from '../histogram.ts'
 import { backoffRevalidateS, effectiveRevalidate, type EffectiveRevalidate } from './revalidate.ts'
 
 // Event kinds and the rank table: at the same µs a finished render is written
@@ -30,6 +31,8 @@ export const EV_SCHEDULED_REQUEST = 3
 export const EV_ON_DEMAND = 4
 export const EV_TAG_PROPAGATE = 5
 export const EV_FETCH_DONE = 6
+export const EV_DATA_CHANGE = 7
+export const EV_WEBHOOK = 8
 // An invalidation lands before a render completes and before a request at the same µs.
 const RANK_ON_DEMAND = 0
 const RANK_RENDER_DONE = 1
@@ -130,6 +133,21 @@ export interface IsrModel {
   onDemandStats(): OnDemandStats[]
   /** Per fetch id: origin calls after warmup, and how the entry is keyed. */
   fetchStats(): Record<string, { readonly originFetches: number; readonly keys: number; readonly cached: boolean }>
+  /** Origin data changes and how fast pages reflected them. */
+  freshness(): FreshnessStats
+}
+
+export interface FreshnessStats {
+  readonly dataChanges: number
+  readonly reflected: number
+  readonly dataLagMeanS: number
+  readonly dataLagP50S: number
+  readonly dataLagP95S: number
+  readonly dataLagMaxS: number
+  /** Per route: responses whose page read data older than the newest origin data. */
+  readonly outdatedByRoute: readonly number[]
+  /** Per data change entry: occurrences, webhook calls, and the webhook's fan-out. */
+  readonly changes: readonly (OnDemandStats & { readonly webhookCalls: number })[]
 }
 
 export interface OnDemandStats {
@@ -218,6 +236,32 @@ export function createIsrModel(
       rng: e.ratePerS !== undefined ? streams.claim('on-demand', String(i)) : null,
     }
   })
+  // Webhooks of data changes: every tag they can name is tracked too ("{slug}" = each path index).
+  const registerTag = (t: string) => {
+    let id = tagIndex.get(t)
+    if (id === undefined) tagIndex.set(t, (id = tagIndex.size))
+    return id
+  }
+  /** For a templated change tag, the number of path indexes it can pick from. */
+  const changeSpan = s.dataChanges.map((c) => {
+    if (c.tag === undefined || !c.tag.includes('{')) return 1
+    let span = 0
+    for (const r of s.routes) if (r.fetches.some((f) => f.tags.includes(c.tag!))) span = Math.max(span, r.params?.count ?? 1)
+    return Math.max(span, 1)
+  })
+  const webhookTagIds = s.dataChanges.map((c, ci) => {
+    const w = c.webhook
+    if (!w) return [] as number[][]
+    const templated = (w.tag ?? w.path ?? '').includes('{')
+    const ks = templated ? changeSpan[ci]! : 1
+    const out: number[][] = []
+    for (let k = 0; k < ks; k++) {
+      const fill = (x: string | undefined) => x?.replace(/\{[^}]*\}/g, String(k))
+      const tags = eventTags({ kind: w.kind, tag: fill(w.tag), path: fill(w.path), type: w.type }, s.next.version) ?? []
+      out.push(tags.filter((t) => targetsOfTag(t, s.routes).length > 0).map(registerTag))
+    }
+    return out
+  })
   const nTags = tagIndex.size
   /** 16.x: when each tag was marked stale / expired; 14.x-15.x: tagExpired is revalidatedAt. */
   // One view of the tags manifest per instance: local caches never share it, and a shared
@@ -262,7 +306,7 @@ export function createIsrModel(
   const touchStamp = new Float64Array(nTags > 0 ? entrySlots : 0)
   let occurrenceSerial = 0
   /** Per event: occurrences, entries touched, renders caused within 1 min, 1 h, 1 day. */
-  const evStats = events.map(() => new Float64Array(5))
+  const evStats = [...events, ...s.dataChanges].map(() => new Float64Array(5))
   const poissonScratch = new Float64Array(1)
 
   // ---- The Data Cache (§5.3). One entry per fetch key and cache: a shared URL is one key,
@@ -300,6 +344,58 @@ export function createIsrModel(
   }
   /** The longest foreground origin call of the render being prepared (fetches run in parallel). */
   const fetchWait = new Float64Array(1)
+
+  // ---- Origin data changes and freshness. Each page entry (and each in-flight render)
+  // remembers when the data of each of its fetches was read; a response is outdated when a
+  // key it reads changed after that, and a change is reflected by the first response whose
+  // data was read after it.
+  const tracksFreshness = s.dataChanges.length > 0
+  const maxF = Math.max(1, ...s.routes.map((r) => r.fetches.length))
+  const pageData = new Float64Array(tracksFreshness ? caches * totalPaths * maxF : 0)
+  const flightData = new Float64Array(tracksFreshness ? instances * totalPaths * maxF : 0)
+  /** Data times of the render being prepared (readData fills it). */
+  const renderData = new Float64Array(maxF)
+  const fetchDataAt = new Float64Array(caches * fetchKeys)
+  const keyFetch = new Int32Array(fetchKeys)
+  fetchInfo.forEach((f, fi) => { for (let k = 0; k < f.keys; k++) keyFetch[f.base + k] = fi })
+  const changedAt = new Float64Array(fetchKeys).fill(-Infinity)
+  const unreflected: number[][] = tracksFreshness ? Array.from({ length: fetchKeys }, () => []) : []
+  const outdated = new Float64Array(routes.length)
+  const lagHist = new Float64Array(HISTOGRAM_BUCKETS)
+  const lag = new Float64Array(4) // [count, sum µs, max µs, changes]
+  if (tracksFreshness) {
+    for (const r of routes) {
+      if (r.isDynamic) continue
+      for (let c = 0; c < caches; c++) for (let p = r.firstPath; p < r.firstPath + r.prebuilt; p++) pageData.fill(buildAtUs, (c * totalPaths + p) * maxF, (c * totalPaths + p + 1) * maxF)
+    }
+  }
+  /** Which data times the response being recorded read: 0 none, 1 pageData, 2 flightData, 3 renderData. */
+  let servedFrom = 0
+  let servedOff = 0
+  const changes = s.dataChanges.map((c, ci) => {
+    // The keys a change reaches: all keys of a fetch or of a literal tag; for a templated tag,
+    // key k of every fetch with that template (k drawn per change).
+    const literal: number[] = []
+    const templatedFetches: number[] = []
+    fetchInfo.forEach((f, fi) => {
+      if (c.fetch !== undefined) { if (f.id === c.fetch) for (let k = 0; k < f.keys; k++) literal.push(f.base + k); return }
+      for (const t of f.spec.tags) {
+        if (c.tag!.includes('{')) { if (t === c.tag) templatedFetches.push(fi) }
+        else if (t === c.tag) { for (let k = 0; k < f.keys; k++) literal.push(f.base + k) }
+        else if (t.includes('{')) { const k = templateIndexOf(t, c.tag!, f.keys); if (k !== undefined) literal.push(f.base + k) }
+      }
+    })
+    return {
+      literal, templatedFetches, span: changeSpan[ci]!,
+      firstUs: c.atS !== undefined ? secToUs(c.atS) : c.everyS !== undefined ? secToUs(c.everyS) : -1,
+      everyUs: c.everyS !== undefined ? secToUs(c.everyS) : 0,
+      usPerEvent: c.ratePerS !== undefined ? 1e6 / c.ratePerS : 0,
+      rng: streams.claim('data', String(ci)),
+      webhook: c.webhook,
+      webhookCalls: 0,
+    }
+  })
+  const webhookQueue: { readonly ci: number; readonly k: number }[] = []
 
   for (const r of routes) {
     const cfg = s.routes[r.index]!
@@ -465,6 +561,7 @@ export function createIsrModel(
       const key = f.perPath ? (p < 0 ? -1 : p - route.firstPath) : 0
       const slot = cache * fetchKeys + f.base + key
       let foreground = true
+      renderData[i] = fetchDataAt[slot]!
       if (cacheable && key >= 0 && !bypass && fetchHas[slot] === 1) {
         const ts = fetchLastMod[slot]!
         // Without its own revalidate an entry takes the route's (an ISR route), else forever:
@@ -483,6 +580,7 @@ export function createIsrModel(
         }
       }
       if (foreground) {
+        renderData[i] = now // the origin is read as the render starts
         if (!originCall(fi, slot, key, inst, 'foreground', cacheable && key >= 0)) renderOk = false
         if (f.latencyUs > fetchWait[0]!) fetchWait[0] = f.latencyUs
       }
@@ -492,6 +590,77 @@ export function createIsrModel(
   function onFetchDone(slot: number): void {
     fetchHas[slot] = 1
     fetchLastMod[slot] = clock[0]!
+    fetchDataAt[slot] = clock[0]! - fetchInfo[keyFetch[slot % fetchKeys]!]!.latencyUs
+  }
+
+  /** Freshness of the response being recorded (servedFrom/servedOff say which data it read). */
+  function checkFreshness(route: ResolvedRoute, p: number): void {
+    const arr = servedFrom === 1 ? pageData : servedFrom === 2 ? flightData : renderData
+    const fs = routeFetches[route.index]!
+    const now = clock[0]!
+    let isOutdated = false
+    for (let i = 0; i < fs.length; i++) {
+      const f = fetchInfo[fs[i]!]!
+      if (f.perPath && p < 0) continue // a one-off path reads its own, new URL
+      const key = f.base + (f.perPath ? p - route.firstPath : 0)
+      const d = arr[servedOff + i]!
+      if (changedAt[key]! > d) isOutdated = true
+      const q = unreflected[key]!
+      while (q.length > 0 && q[0]! <= d) {
+        const t = q.shift()!
+        if (now < warmupUs) continue
+        const lagUs = now - t
+        lagHist[bucketOf(lagUs)] = lagHist[bucketOf(lagUs)]! + 1
+        lag[0] = lag[0]! + 1
+        lag[1] = lag[1]! + lagUs
+        if (lagUs > lag[2]!) lag[2] = lagUs
+      }
+    }
+    if (isOutdated && now >= warmupUs) outdated[route.index] = outdated[route.index]! + 1
+  }
+
+  function scheduleNextOf(x: { everyUs: number; usPerEvent: number; rng: Rng | null }, kind: number, arg: number, fromUs: number, first: boolean): void {
+    let t = Infinity
+    if (x.everyUs > 0 && !first) t = fromUs + x.everyUs
+    else if (x.usPerEvent > 0) {
+      poissonScratch[0] = 0
+      addExponential(poissonScratch, 0, x.rng!)
+      t = fromUs + Math.round(poissonScratch[0]! * x.usPerEvent)
+    }
+    if (t < durationUs) {
+      when[0] = t
+      sched!.schedule(RANK_ON_DEMAND, kind, arg)
+    }
+  }
+
+  function onDataChange(ci: number): void {
+    const c = changes[ci]!
+    const now = clock[0]!
+    scheduleNextOf(c, EV_DATA_CHANGE, ci, now, false)
+    const k = c.templatedFetches.length > 0 ? ((c.rng.nextInt32() >>> 0) * c.span * 2.3283064365386963e-10) | 0 : 0
+    const mark = (key: number) => {
+      changedAt[key] = now
+      unreflected[key]!.push(now)
+      if (now >= warmupUs) lag[3] = lag[3]! + 1
+    }
+    for (const key of c.literal) mark(key)
+    for (const fi of c.templatedFetches) if (k < fetchInfo[fi]!.keys) mark(fetchInfo[fi]!.base + k)
+    evStats[events.length + ci]![0] = evStats[events.length + ci]![0]! + 1
+    if (c.webhook) {
+      webhookQueue.push({ ci, k })
+      when[0] = now + secToUs(c.webhook.delayS)
+      if (when[0]! < durationUs) sched!.schedule(RANK_ON_DEMAND, EV_WEBHOOK, webhookQueue.length - 1)
+    }
+  }
+
+  function onWebhook(qi: number): void {
+    const { ci, k } = webhookQueue[qi]!
+    const w = changes[ci]!.webhook!
+    changes[ci]!.webhookCalls++
+    const ids = webhookTagIds[ci]![Math.min(k, webhookTagIds[ci]!.length - 1)] ?? []
+    const swr = w.kind === 'revalidateTag' && w.profile !== undefined
+    const expireUs = swr ? secToUs(w.profile === 'max' ? MAX_PROFILE_EXPIRE_S : (w.profile as { expireS: number }).expireS) : 0
+    invalidate(ids, swr, expireUs, w.instance, events.length + ci)
   }
 
   /** Start a cached-path render (background or blocking); de-duplicated per path (§1.3, rule 4). */
@@ -505,6 +674,7 @@ export function createIsrModel(
     // 16.3+ expired (isStale -1) renders are on-demand revalidations: they bypass the Data Cache (§5.3).
     readData(route, p, (slot / totalPaths) | 0, true, mode === BLOCKING && withPrev && enforcesExpire)
     renderDur[0] = renderDur[0]! + fetchWait[0]!
+    if (tracksFreshness) flightData.set(renderData, slot * maxF)
     const endUs = nowUs + renderDur[0]!
     st[o + F_INFLIGHT] = (mode === BACKGROUND ? INFLIGHT_BACKGROUND : INFLIGHT_BLOCKING) + (renderOk ? OK_BIT : 0) + (withPrev ? PREV_BIT : 0)
     st[o + F_INFLIGHT_START] = nowUs
@@ -521,6 +691,8 @@ export function createIsrModel(
   function respond(route: ResolvedRoute, path: number, outcome: Outcome): void {
     obs[OBS_AT] = clock[0]!
     metrics.request(route.index, outcome)
+    if (tracksFreshness && servedFrom !== 0 && obs[OBS_AGE]! >= 0) checkFreshness(route, path < 0 ? -1 : route.firstPath + path)
+    servedFrom = 0
     if (trace !== null) trace({ kind: 'request', atUs: obs[OBS_AT]!, route: route.id, path, outcome, ageUs: obs[OBS_AGE]!, latencyUs: obs[OBS_LATENCY]!, instance: currentInstance })
   }
 
@@ -536,6 +708,8 @@ export function createIsrModel(
     if (trace !== null) trace({ kind: 'render', atUs: nowUs, route: route.id, path: -1, mode, endUs: nowUs + renderDur[0]!, ok: renderOk, instance: currentInstance })
     obs[OBS_AGE] = renderOk ? renderDur[0]! : -1
     obs[OBS_LATENCY] = renderDur[0]!
+    servedFrom = 3
+    servedOff = 0
     respond(route, -1, renderOk ? okOutcome : ERROR)
   }
 
@@ -568,12 +742,16 @@ export function createIsrModel(
     if (f !== NONE) {
       if ((f & 3) === INFLIGHT_BACKGROUND) {
         // §1.3: joiners of a pending background regeneration get the stale entry.
+        servedFrom = 1
+        servedOff = eslot * maxF
         obs[OBS_AGE] = nowUs - st[e + F_CONTENT_AT]!
         obs[OBS_LATENCY] = 0
         respond(route, path, STALE)
         return
       }
       // Rule 4: concurrent requests coalesce on the leader's blocking render and share its result.
+      servedFrom = 2
+      servedOff = slot * maxF
       const end = st[o + F_INFLIGHT_END]!
       const ok = (f & OK_BIT) !== 0
       obs[OBS_AGE] = ok ? end - st[o + F_INFLIGHT_START]! : -1
@@ -610,6 +788,8 @@ export function createIsrModel(
     }
     obs[OBS_AGE] = nowUs - st[e + F_CONTENT_AT]!
     obs[OBS_LATENCY] = 0
+    servedFrom = 1
+    servedOff = eslot * maxF
     const fresh = sinceSetUs <= st[e + F_REVAL]!
     if (fresh && tags === TAGS_NONE) {
       // §1.1: fresh while now - lastModified <= revalidate.
@@ -629,6 +809,8 @@ export function createIsrModel(
     const ok = (st[o + F_INFLIGHT]! & OK_BIT) !== 0
     obs[OBS_AGE] = ok ? dur : -1
     obs[OBS_LATENCY] = dur
+    servedFrom = 2
+    servedOff = slot * maxF
     respond(route, (slot % totalPaths) - route.firstPath, ok ? MISS : ERROR)
   }
 
@@ -646,6 +828,7 @@ export function createIsrModel(
       st[e + F_CONTENT_AT] = st[o + F_INFLIGHT_START]!
       st[e + F_REVAL] = route.revalidateUs
       st[e + F_EXPIRE] = route.expireUs
+      if (tracksFreshness) pageData.set(flightData.subarray(slot * maxF, (slot + 1) * maxF), (sharedCache ? p : slot) * maxF)
     } else if ((st[o + F_INFLIGHT]! & PREV_BIT) !== 0) {
       // §3: keep the old content, re-set it from the failure time with the clamped revalidate.
       const prevReval = st[e + F_REVAL]!
@@ -692,6 +875,54 @@ export function createIsrModel(
     return res
   }
 
+  /**
+   * Record an invalidation of tag ids (§4.3 write side) on the receiving instance, propagate it
+   * (shared cache), and count the cached entries it reaches against stats row `ei`.
+   */
+  function invalidate(ids: readonly number[], swr: boolean, expireUs: number, instance: number, ei: number): number {
+    const now = clock[0]!
+    // The write, as [tag id, stale, expired] triples; it reaches the receiving instance now.
+    const writes = new Float64Array(ids.length * 3)
+    ids.forEach((t, j) => {
+      writes[3 * j] = t
+      if (revalidatedAtModel) { writes[3 * j + 1] = NaN; writes[3 * j + 2] = now } // revalidatedAt = now; a profile is ignored
+      else if (swr) { writes[3 * j + 1] = now; writes[3 * j + 2] = now + expireUs }
+      else { writes[3 * j + 1] = NaN; writes[3 * j + 2] = now } // one-argument revalidateTag, updateTag, revalidatePath
+    })
+    applyTagWrites(instance, writes)
+    if (sharedCache && instances > 1) {
+      // A shared cache handler: the other instances see it after tagPropagationS.
+      if (propagationUs === 0) for (let i = 0; i < instances; i++) { if (i !== instance) applyTagWrites(i, writes) }
+      else {
+        pending.push({ from: instance, writes })
+        when[0] = now + propagationUs
+        if (when[0]! < durationUs) sched!.schedule(RANK_ON_DEMAND, EV_TAG_PROPAGATE, pending.length - 1)
+      }
+    }
+    // Fan-out: the cached entries this call reaches (each counted once per call).
+    const stats = evStats[ei]!
+    const serial = ++occurrenceSerial
+    let touched = 0
+    const touch = (p: number) => {
+      if (st[p * W + F_HAS_ENTRY] !== 1 || touchStamp[p] === serial) return
+      touchStamp[p] = serial
+      touched++
+      lastTouch[p] = ei
+      touchAtUs[p] = now
+    }
+    // Local caches: only the receiving instance's entries are reached.
+    const base = sharedCache ? 0 : instance * totalPaths
+    for (const t of ids) {
+      for (const target of tagTargets[t]!) {
+        const r = routes[target.route]!
+        if (target.path === 'all') for (let p = r.firstPath; p < r.firstPath + r.count; p++) touch(base + p)
+        else touch(base + r.firstPath + target.path)
+      }
+    }
+    stats[1] = stats[1]! + touched
+    return touched
+  }
+
   /** An on-demand call (§4.3 write side). Pages are not touched now: they are checked when next read. */
   function onOnDemand(ei: number): void {
     const e = events[ei]!
@@ -707,46 +938,8 @@ export function createIsrModel(
       when[0] = next
       sched!.schedule(RANK_ON_DEMAND, EV_ON_DEMAND, ei)
     }
-    // The write, as [tag id, stale, expired] triples; it reaches the receiving instance now.
-    const writes = new Float64Array(e.ids.length * 3)
-    e.ids.forEach((t, j) => {
-      writes[3 * j] = t
-      if (revalidatedAtModel) { writes[3 * j + 1] = NaN; writes[3 * j + 2] = now } // revalidatedAt = now; a profile is ignored
-      else if (e.swr) { writes[3 * j + 1] = now; writes[3 * j + 2] = now + e.expireUs }
-      else { writes[3 * j + 1] = NaN; writes[3 * j + 2] = now } // one-argument revalidateTag, updateTag, revalidatePath
-    })
-    applyTagWrites(e.instance, writes)
-    if (sharedCache && instances > 1) {
-      // A shared cache handler: the other instances see it after tagPropagationS.
-      if (propagationUs === 0) for (let i = 0; i < instances; i++) { if (i !== e.instance) applyTagWrites(i, writes) }
-      else {
-        pending.push({ from: e.instance, writes })
-        when[0] = now + propagationUs
-        if (when[0]! < durationUs) sched!.schedule(RANK_ON_DEMAND, EV_TAG_PROPAGATE, pending.length - 1)
-      }
-    }
-    // Fan-out: the cached entries this call reaches (each counted once per call).
-    const stats = evStats[ei]!
-    stats[0] = stats[0]! + 1
-    const serial = ++occurrenceSerial
-    let touched = 0
-    const touch = (p: number) => {
-      if (st[p * W + F_HAS_ENTRY] !== 1 || touchStamp[p] === serial) return
-      touchStamp[p] = serial
-      touched++
-      lastTouch[p] = ei
-      touchAtUs[p] = now
-    }
-    // Local caches: only the receiving instance's entries are reached.
-    const base = sharedCache ? 0 : e.instance * totalPaths
-    for (const t of e.ids) {
-      for (const target of tagTargets[t]!) {
-        const r = routes[target.route]!
-        if (target.path === 'all') for (let p = r.firstPath; p < r.firstPath + r.count; p++) touch(base + p)
-        else touch(base + r.firstPath + target.path)
-      }
-    }
-    stats[1] = stats[1]! + touched
+    evStats[ei]![0] = evStats[ei]![0]! + 1
+    const touched = invalidate(e.ids, e.swr, e.expireUs, e.instance, ei)
     if (trace !== null) trace({ kind: 'on-demand', atUs: now, event: ei, entriesTouched: touched })
   }
 
@@ -829,6 +1022,7 @@ export function createIsrModel(
     expectedEvents += (r.traffic.rps + r.traffic.unknownRate) * s.durationS * (arrivals[i]!.hourly ? Math.max(...arrivals[i]!.hourly!) : 1) + (r.traffic.schedule?.atS.length ?? 0)
   }
 
+  for (const c of s.dataChanges) expectedEvents += 2 * (c.ratePerS !== undefined ? c.ratePerS * s.durationS : c.everyS !== undefined ? s.durationS / c.everyS : 1)
   for (const e of s.onDemand) expectedEvents += e.ratePerS !== undefined ? e.ratePerS * s.durationS : e.everyS !== undefined ? s.durationS / e.everyS : 1
 
   return {
@@ -856,6 +1050,11 @@ export function createIsrModel(
         }
         if (first >= 0 && first < durationUs) engine.at(first, RANK_ON_DEMAND, EV_ON_DEMAND, i)
       })
+      changes.forEach((c, i) => {
+        if (c.firstUs >= 0) {
+          if (c.firstUs < durationUs) engine.at(c.firstUs, RANK_ON_DEMAND, EV_DATA_CHANGE, i)
+        } else scheduleNextOf(c, EV_DATA_CHANGE, i, 0, true)
+      })
     },
     dispatch(kind, arg) {
       switch (kind) {
@@ -866,6 +1065,8 @@ export function createIsrModel(
         case EV_ON_DEMAND: onOnDemand(arg); return
         case EV_TAG_PROPAGATE: onTagPropagate(arg); return
         case EV_FETCH_DONE: onFetchDone(arg); return
+        case EV_DATA_CHANGE: onDataChange(arg); return
+        case EV_WEBHOOK: onWebhook(arg); return
         default: throw new InvariantError(`unknown event kind ${kind}`, clock[0]!)
       }
     },
@@ -876,8 +1077,24 @@ export function createIsrModel(
       })
       return out
     },
+    freshness() {
+      const us = (x: number) => Math.round(x) / 1e6
+      return {
+        dataChanges: lag[3]!,
+        reflected: lag[0]!,
+        dataLagMeanS: lag[0]! > 0 ? us(lag[1]! / lag[0]!) : 0,
+        dataLagP50S: us(quantileOf(lagHist, 0, lag[0]!, 0.5)),
+        dataLagP95S: us(quantileOf(lagHist, 0, lag[0]!, 0.95)),
+        dataLagMaxS: us(lag[2]!),
+        outdatedByRoute: [...outdated],
+        changes: changes.map((c, ci) => {
+          const v = evStats[events.length + ci]!
+          return { occurrences: v[0]!, webhookCalls: c.webhookCalls, entriesTouched: v[1]!, rendersWithin1m: v[2]!, rendersWithin1h: v[3]!, rendersWithin1d: v[4]! }
+        }),
+      }
+    },
     onDemandStats() {
-      return evStats.map((v) => ({ occurrences: v[0]!, entriesTouched: v[1]!, rendersWithin1m: v[2]!, rendersWithin1h: v[3]!, rendersWithin1d: v[4]! }))
+      return evStats.slice(0, events.length).map((v) => ({ occurrences: v[0]!, entriesTouched: v[1]!, rendersWithin1m: v[2]!, rendersWithin1h: v[3]!, rendersWithin1d: v[4]! }))
     },
     finish(nowUs) {
       for (const r of routes) {

@@ -79,7 +79,8 @@ function pathIndexOf(pattern: string, url: string, count: number): number | unde
   return sameIndex(matcher(pattern.split(/\[{1,2}(?:\.\.\.)?[^\]]+\]{1,2}/)).exec(u), count)
 }
 
-function templateIndexOf(template: string, tag: string, count: number): number | undefined {
+/** The path index k for which a templated tag produces `tag`, if any (k < count). */
+export function templateIndexOf(template: string, tag: string, count: number): number | undefined {
   return sameIndex(matcher(template.split(/\{[^}]*\}/)).exec(tag), count)
 }
 
