@@ -131,6 +131,11 @@ export function summaryTable(r: SimResult): string {
     t.toString(),
     `stale served ${pct(r.staleness.staleServedFraction)} · age mean ${fmtS(r.staleness.ageMeanS)}, p99 ${fmtS(r.staleness.ageP99S)}, max ${fmtS(r.staleness.ageMaxS)} · render time ${fmtS(r.totals.renderCpuS)}`,
   ]
+  if (r.freshness.dataChanges > 0) {
+    const f = r.freshness
+    lines.push(`freshness: ${fmtN(f.dataChanges)} origin changes, ${fmtN(f.reflected)} reflected · data lag mean ${fmtS(f.dataLagMeanS)}, p50 ${fmtS(f.dataLagP50S)}, p95 ${fmtS(f.dataLagP95S)}, max ${fmtS(f.dataLagMaxS)} · outdated served ${pct(f.outdatedServedFraction)}`)
+  }
+  if (r.totals.originFetches > 0) lines.push(`origin fetches: ${Object.entries(r.fetches).map(([id, f]) => `${id} ${fmtN(f.originFetches)}`).join(', ')}`)
   r.onDemand.forEach((e, i) => {
     const call = e.kind === 'revalidatePath' ? `revalidatePath(${JSON.stringify(e.path)}${e.type ? `, "${e.type}"` : ''})` : `${e.kind}(${JSON.stringify(e.tag)}${e.profile ? `, ${JSON.stringify(e.profile)}` : ''})`
     lines.push(`on-demand[${i}] ${call}: ${fmtN(e.occurrences)} call${e.occurrences === 1 ? '' : 's'}, ${fmtN(e.entriesTouched)} entries touched, renders caused within 1 min / 1 h / 1 day: ${fmtN(e.rendersWithin1m)} / ${fmtN(e.rendersWithin1h)} / ${fmtN(e.rendersWithin1d)}`)

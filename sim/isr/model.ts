@@ -674,7 +674,7 @@ export function createIsrModel(
     // 16.3+ expired (isStale -1) renders are on-demand revalidations: they bypass the Data Cache (§5.3).
     readData(route, p, (slot / totalPaths) | 0, true, mode === BLOCKING && withPrev && enforcesExpire)
     renderDur[0] = renderDur[0]! + fetchWait[0]!
-    if (tracksFreshness) flightData.set(renderData, slot * maxF)
+    if (tracksFreshness) for (let i = 0; i < maxF; i++) flightData[slot * maxF + i] = renderData[i]!
     const endUs = nowUs + renderDur[0]!
     st[o + F_INFLIGHT] = (mode === BACKGROUND ? INFLIGHT_BACKGROUND : INFLIGHT_BLOCKING) + (renderOk ? OK_BIT : 0) + (withPrev ? PREV_BIT : 0)
     st[o + F_INFLIGHT_START] = nowUs
@@ -828,7 +828,10 @@ export function createIsrModel(
       st[e + F_CONTENT_AT] = st[o + F_INFLIGHT_START]!
       st[e + F_REVAL] = route.revalidateUs
       st[e + F_EXPIRE] = route.expireUs
-      if (tracksFreshness) pageData.set(flightData.subarray(slot * maxF, (slot + 1) * maxF), (sharedCache ? p : slot) * maxF)
+      if (tracksFreshness) {
+        const from = slot * maxF, to = (sharedCache ? p : slot) * maxF
+        for (let i = 0; i < maxF; i++) pageData[to + i] = flightData[from + i]!
+      }
     } else if ((st[o + F_INFLIGHT]! & PREV_BIT) !== 0) {
       // §3: keep the old content, re-set it from the failure time with the clamped revalidate.
       const prevReval = st[e + F_REVAL]!

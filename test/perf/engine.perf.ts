@@ -62,6 +62,15 @@ const best = Math.max(...results.map((r) => r.requestsPerWallS))
 const median = results.map((r) => r.requestsPerWallS).sort((a, b) => a - b)[Math.floor(results.length / 2)]!
 console.log(`   median ${fmt(median)} simulated requests/s, best ${fmt(best)}`)
 
+console.log('\n2b. whole-run throughput, catalogue extended with tags, fetches, 4 instances, invalidations and data changes (test/perf/catalogue-extended.ts)')
+const ext: Once[] = []
+for (let i = 0; i < runs; i++) {
+  const r = once('test/perf/catalogue-extended.ts', quick ? 1_000_000 : 10_000_000)
+  ext.push(r)
+  console.log(`   run ${i + 1}: ${fmt(r.requests)} requests in ${r.wallS.toFixed(2)} s wall = ${fmt(r.requestsPerWallS)} req/s`)
+}
+console.log(`   median ${fmt(ext.map((r) => r.requestsPerWallS).sort((a, b) => a - b)[Math.floor(ext.length / 2)]!)} simulated requests/s`)
+
 // 3. allocation ---------------------------------------------------------------------
 console.log('\n3. allocation per simulated request (sampling heap profiler, warm run, fresh process)')
 type Alloc = { requests: number; allocatedMiB: number; bytesPerRequest: number }
