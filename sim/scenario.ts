@@ -159,6 +159,7 @@ const deployment = z
     balancer: z.enum(['round-robin', 'random']).default('round-robin').describe('How requests are spread over instances.'),
     cache: z.enum(['local', 'shared']).default('local').describe('"local": each instance has its own cache and tags manifest (the default). "shared": a custom cache handler shares entries and tags.'),
     tagPropagationS: seconds('shared cache: how long an invalidation takes to reach the other instances.').default(0),
+    renderConcurrency: z.int().min(1).max(10_000).optional().describe('Renders one instance runs at once; more wait in a first-in-first-out queue. Default: unlimited.'),
   })
   .describe('How the app is deployed.')
 
@@ -182,6 +183,11 @@ export const scenarioSchema = z
     onDemand: z.array(onDemand).max(1000).default([]),
     deployment: deployment.optional(),
     dataChanges: z.array(dataChange).max(1000).default([]),
+    restarts: z
+      .array(z.strictObject({ atS: seconds('When the instance restarts.'), instance: z.int().min(0).optional().describe('Which instance; default all.') }))
+      .max(10_000)
+      .default([])
+      .describe('Process restarts: the memory cache, cache controls and (15+) the tags manifest are lost; entries are read back from disk.'),
   })
   .superRefine((s, ctx) => {
     const ids = new Map<string, number>()
@@ -262,6 +268,10 @@ export const scenarioSchema = z
         const tags = eventTags(sample, s.next.version)
         if (tags !== null && tags.length > 0 && tags.every((t) => targetsOfTag(t, s.routes).length === 0)) ctx.addIssue({ code: 'custom', path: ['dataChanges', i, 'webhook', w.kind === 'revalidatePath' ? 'path' : 'tag'], input: w.kind === 'revalidatePath' ? w.path : w.tag, message: 'matches no page (checked with {…} = 0)' })
       }
+    })
+    s.restarts.forEach((r, i) => {
+      const instances = s.deployment?.instances ?? 1
+      if (r.instance !== undefined && r.instance >= instances) ctx.addIssue({ code: 'custom', path: ['restarts', i, 'instance'], input: r.instance, message: `must be below deployment.instances (${instances})` })
     })
     if (s.warmupS >= s.durationS) ctx.addIssue({ code: 'custom', path: ['warmupS'], input: s.warmupS, message: `must be less than durationS (${s.durationS})` })
     s.outages.forEach((o, i) => {

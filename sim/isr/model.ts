@@ -33,12 +33,15 @@ export const EV_TAG_PROPAGATE = 5
 export const EV_FETCH_DONE = 6
 export const EV_DATA_CHANGE = 7
 export const EV_WEBHOOK = 8
+export const EV_RESTART = 9
 // An invalidation lands before a render completes and before a request at the same µs.
 const RANK_ON_DEMAND = 0
 const RANK_RENDER_DONE = 1
 const RANK_REQUEST = 2
 
 const HOUR_US = 3_600_000_000
+/** The default revalidate of an entry the manifest does not know (§1.1). */
+const ONE_SECOND_US = 1_000_000
 const NONE = 0, INFLIGHT_BACKGROUND = 1, INFLIGHT_BLOCKING = 2
 
 // Per-path fields (stride W).
@@ -198,6 +201,13 @@ export function createIsrModel(
   const sharedCache = deployment.cache === 'shared'
   const caches = sharedCache ? 1 : instances
   const balancerRng = instances > 1 && deployment.balancer === 'random' ? streams.claim('balancer') : null
+  // Render concurrency: each instance runs at most `workers` renders; the rest wait, first in,
+  // first out. Render times are known when a render is queued, so the earliest free worker
+  // gives its exact start time.
+  const workers = deployment.renderConcurrency ?? 0
+  const workerFreeAt = new Float64Array(instances * Math.max(workers, 1))
+  /** Start of the render being prepared (after any queueing), µs. */
+  const renderStart = new Float64Array(1)
   let roundRobin = 0
   /** The instance handling the current request (for the trace). */
   let currentInstance = 0
@@ -653,6 +663,33 @@ export function createIsrModel(
     }
   }
 
+  /**
+   * A process restart (§11.2): memory, the cache controls and (15+) the tags manifest are
+   * lost; entries are read back from disk with their times. Prebuilt paths fall back to the
+   * manifest's revalidate, paths generated on demand to the 1 s default until regenerated
+   * once (§1.1). In-flight renders finish (a graceful restart).
+   */
+  function onRestart(which: number): void {
+    for (let inst = 0; inst < instances; inst++) {
+      if (which !== instances && inst !== which) continue
+      if (!profile.tagsSurviveRestart && !sharedCache) {
+        tagStale.fill(-Infinity, inst * nTags, (inst + 1) * nTags)
+        tagExpired.fill(-Infinity, inst * nTags, (inst + 1) * nTags)
+      }
+      if (sharedCache) continue // entries and their cache controls come from the handler
+      for (const r of routes) {
+        if (r.isDynamic) continue
+        for (let p = r.firstPath; p < r.firstPath + r.count; p++) {
+          const e = (inst * totalPaths + p) * W
+          if (st[e + F_HAS_ENTRY] !== 1) continue
+          const prebuilt = p - r.firstPath < r.prebuilt
+          st[e + F_REVAL] = prebuilt ? r.revalidateUs : ONE_SECOND_US
+          st[e + F_EXPIRE] = prebuilt ? r.expireUs : Infinity
+        }
+      }
+    }
+  }
+
   function onWebhook(qi: number): void {
     const { ci, k } = webhookQueue[qi]!
     const w = changes[ci]!.webhook!
@@ -661,6 +698,22 @@ export function createIsrModel(
     const swr = w.kind === 'revalidateTag' && w.profile !== undefined
     const expireUs = swr ? secToUs(w.profile === 'max' ? MAX_PROFILE_EXPIRE_S : (w.profile as { expireS: number }).expireS) : 0
     invalidate(ids, swr, expireUs, w.instance, events.length + ci)
+  }
+
+  /** The render being prepared takes a worker on `inst`: renderStart[0] = when it can start. */
+  function claimWorker(inst: number): void {
+    const now = clock[0]!
+    if (workers === 0) {
+      renderStart[0] = now
+      return
+    }
+    let best = inst * workers
+    for (let w = best + 1; w < (inst + 1) * workers; w++) if (workerFreeAt[w]! < workerFreeAt[best]!) best = w
+    const start = Math.max(now, workerFreeAt[best]!)
+    renderStart[0] = start
+    workerFreeAt[best] = start + renderDur[0]!
+    // Data the render reads from the origin is read when it starts.
+    if (start > now) for (let i = 0; i < maxF; i++) if (renderData[i] === now) renderData[i] = start
   }
 
   /** Start a cached-path render (background or blocking); de-duplicated per path (§1.3, rule 4). */
@@ -674,15 +727,17 @@ export function createIsrModel(
     // 16.3+ expired (isStale -1) renders are on-demand revalidations: they bypass the Data Cache (§5.3).
     readData(route, p, (slot / totalPaths) | 0, true, mode === BLOCKING && withPrev && enforcesExpire)
     renderDur[0] = renderDur[0]! + fetchWait[0]!
+    claimWorker((slot / totalPaths) | 0)
     if (tracksFreshness) for (let i = 0; i < maxF; i++) flightData[slot * maxF + i] = renderData[i]!
-    const endUs = nowUs + renderDur[0]!
+    const startUs = renderStart[0]!
+    const endUs = startUs + renderDur[0]!
     st[o + F_INFLIGHT] = (mode === BACKGROUND ? INFLIGHT_BACKGROUND : INFLIGHT_BLOCKING) + (renderOk ? OK_BIT : 0) + (withPrev ? PREV_BIT : 0)
-    st[o + F_INFLIGHT_START] = nowUs
+    st[o + F_INFLIGHT_START] = startUs
     st[o + F_INFLIGHT_END] = endUs
     obs[OBS_AT] = nowUs
     obs[OBS_DURATION] = renderDur[0]!
     metrics.render(route.index, mode, renderOk)
-    if (trace !== null) trace({ kind: 'render', atUs: nowUs, route: route.id, path: p - route.firstPath, mode, endUs, ok: renderOk, instance: (slot / totalPaths) | 0 })
+    if (trace !== null) trace({ kind: 'render', atUs: startUs, route: route.id, path: p - route.firstPath, mode, endUs, ok: renderOk, instance: (slot / totalPaths) | 0 })
     when[0] = endUs
     sched!.schedule(RANK_RENDER_DONE, EV_RENDER_DONE, slot)
   }
@@ -702,12 +757,14 @@ export function createIsrModel(
     sampleRender(rt[route.index]!)
     readData(route, p, currentInstance, mode !== DYNAMIC_RENDER, false)
     renderDur[0] = renderDur[0]! + fetchWait[0]!
+    claimWorker(currentInstance)
+    const waitUs = renderStart[0]! - nowUs
     obs[OBS_AT] = nowUs
     obs[OBS_DURATION] = renderDur[0]!
     metrics.render(route.index, mode, renderOk)
-    if (trace !== null) trace({ kind: 'render', atUs: nowUs, route: route.id, path: -1, mode, endUs: nowUs + renderDur[0]!, ok: renderOk, instance: currentInstance })
+    if (trace !== null) trace({ kind: 'render', atUs: renderStart[0]!, route: route.id, path: -1, mode, endUs: renderStart[0]! + renderDur[0]!, ok: renderOk, instance: currentInstance })
     obs[OBS_AGE] = renderOk ? renderDur[0]! : -1
-    obs[OBS_LATENCY] = renderDur[0]!
+    obs[OBS_LATENCY] = waitUs + renderDur[0]!
     servedFrom = 3
     servedOff = 0
     respond(route, -1, renderOk ? okOutcome : ERROR)
@@ -808,7 +865,7 @@ export function createIsrModel(
     const dur = st[o + F_INFLIGHT_END]! - st[o + F_INFLIGHT_START]!
     const ok = (st[o + F_INFLIGHT]! & OK_BIT) !== 0
     obs[OBS_AGE] = ok ? dur : -1
-    obs[OBS_LATENCY] = dur
+    obs[OBS_LATENCY] = st[o + F_INFLIGHT_END]! - clock[0]! // the render, plus any wait for a worker
     servedFrom = 2
     servedOff = slot * maxF
     respond(route, (slot % totalPaths) - route.firstPath, ok ? MISS : ERROR)
@@ -1053,6 +1110,10 @@ export function createIsrModel(
         }
         if (first >= 0 && first < durationUs) engine.at(first, RANK_ON_DEMAND, EV_ON_DEMAND, i)
       })
+      for (const r of s.restarts) {
+        const t = secToUs(r.atS)
+        if (t < durationUs) engine.at(t, RANK_ON_DEMAND, EV_RESTART, r.instance ?? instances)
+      }
       changes.forEach((c, i) => {
         if (c.firstUs >= 0) {
           if (c.firstUs < durationUs) engine.at(c.firstUs, RANK_ON_DEMAND, EV_DATA_CHANGE, i)
@@ -1070,6 +1131,7 @@ export function createIsrModel(
         case EV_FETCH_DONE: onFetchDone(arg); return
         case EV_DATA_CHANGE: onDataChange(arg); return
         case EV_WEBHOOK: onWebhook(arg); return
+        case EV_RESTART: onRestart(arg); return
         default: throw new InvariantError(`unknown event kind ${kind}`, clock[0]!)
       }
     },

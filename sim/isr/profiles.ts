@@ -33,13 +33,15 @@ export interface VersionProfile {
    * revalidate: 14.x ("auto cache"). 15.x/16.x do not cache it at runtime (§5.2 fetch defaults).
    */
   readonly cachesPlainFetch: boolean
+  /** The tags manifest survives a restart: 14.x writes tags-manifest.json; 15.x/16.x keep it in memory only (§4.3). */
+  readonly tagsSurviveRestart: boolean
 }
 
-const V16 = { tagModel: 'stale-expired', normalisesPathTags: true, hasUpdateTag: true, backoffSetsExpire: true, cachesPlainFetch: false } as const
+const V16 = { tagModel: 'stale-expired', normalisesPathTags: true, hasUpdateTag: true, backoffSetsExpire: true, cachesPlainFetch: false, tagsSurviveRestart: false } as const
 
 const PROFILES: Record<NextVersion, VersionProfile> = {
-  '14': { version: '14', enforcesExpire: false, backoffSetsExpire: false, tagModel: 'revalidated-at', normalisesPathTags: false, hasUpdateTag: false, cachesPlainFetch: true },
-  '15': { version: '15', enforcesExpire: false, backoffSetsExpire: true, tagModel: 'revalidated-at', normalisesPathTags: true, hasUpdateTag: false, cachesPlainFetch: false },
+  '14': { version: '14', enforcesExpire: false, backoffSetsExpire: false, tagModel: 'revalidated-at', normalisesPathTags: false, hasUpdateTag: false, cachesPlainFetch: true, tagsSurviveRestart: true },
+  '15': { version: '15', enforcesExpire: false, backoffSetsExpire: true, tagModel: 'revalidated-at', normalisesPathTags: true, hasUpdateTag: false, cachesPlainFetch: false, tagsSurviveRestart: false },
   '16.0': { version: '16.0', enforcesExpire: false, ...V16 },
   '16.3': { version: '16.3', enforcesExpire: true, ...V16 },
   '16.4': { version: '16.4', enforcesExpire: true, ...V16 },
