@@ -98,3 +98,24 @@ describe('§4.1 tags reach Data Cache entries: their own tags and the page\'s so
     expect(t.events.filter((e) => e.kind === 'fetch').map((e) => e.kind === 'fetch' && `${e.fetch}#${e.key}@${s(e.atUs)}`)).toEqual(['post#0@1', 'nav#0@1', 'post#1@2', 'post#2@3', 'post#2@11', 'nav#0@11'])
   })
 })
+
+describe('§5.3: a 16.3+ expired render is an on-demand revalidation and bypasses the Data Cache', () => {
+  // Page revalidate 10, expireTime 100; fetch "cms" revalidate 3600, latency 0.5.
+  // t=11 STALE -> background render; "cms" has no entry -> origin call 1 (entry written at 11.5).
+  // t=200: 200 - 11.6 > 100 = expire.
+  //   16.4: blocking render that bypasses the Data Cache -> origin call 2 although "cms" is fresh.
+  //   16.0: expire is not enforced: STALE, background render reads the fresh "cms" entry: no call.
+  const input = (version: NextVersion) => one({ revalidateS: 10, fetches: [{ id: 'cms', revalidateS: 3600, latencyS: 0.5 }] }, [11, 200], version, { next: { version, expireTimeS: 100 } })
+
+  test('16.4: the expired render calls the origin again', () => {
+    const t = traced(input('16.4'))
+    expect(t.outcomes).toEqual(['stale', 'miss'])
+    expect(fetchesOf(t.events)).toEqual([[11, 'cms', 'foreground'], [200, 'cms', 'foreground']])
+  })
+
+  test('16.0: served stale; the regeneration reads the fresh Data Cache entry', () => {
+    const t = traced(input('16.0'))
+    expect(t.outcomes).toEqual(['stale', 'stale'])
+    expect(fetchesOf(t.events)).toEqual([[11, 'cms', 'foreground']])
+  })
+})
