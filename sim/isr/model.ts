@@ -9,6 +9,7 @@
  */
 import { addExponential, createAlias, lognormal, lognormalParams, pickAliasInt32, zipfWeights, type AliasTable } from '../dist.ts'
 import { assert, assertNever, InvariantError } from '../errors.ts'
+import type { Freshness } from '../contract.ts'
 import type { Engine } from '../engine.ts'
 import {
   BACKGROUND, BLOCKING, DYNAMIC, DYNAMIC_RENDER, ERROR, HIT, MISS, NOT_FOUND, OBS_AGE, OBS_AT, OBS_DURATION, OBS_LATENCY, STALE,
@@ -140,13 +141,7 @@ export interface IsrModel {
   freshness(): FreshnessStats
 }
 
-export interface FreshnessStats {
-  readonly dataChanges: number
-  readonly reflected: number
-  readonly dataLagMeanS: number
-  readonly dataLagP50S: number
-  readonly dataLagP95S: number
-  readonly dataLagMaxS: number
+export interface FreshnessStats extends Omit<Freshness, 'outdatedServedFraction'> {
   /** Per route: responses whose page read data older than the newest origin data. */
   readonly outdatedByRoute: readonly number[]
   /** Per data change entry: occurrences, webhook calls, and the webhook's fan-out. */
