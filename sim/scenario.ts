@@ -37,7 +37,7 @@ const renderTime = z
     ],
     { error: 'must be a number of seconds (0..3600) or { "lognormal": { "medianS": s, "p95S": s } }' },
   )
-  .describe('Wall time of one render (all layouts, the page and its data fetches), seconds.')
+  .describe('Wall time of one render (all layouts and the page), seconds, not counting origin calls: a fetch that goes to the origin in the foreground adds its latencyS (the longest of them).')
 
 const popularity = z
   .union([z.literal('uniform'), z.strictObject({ zipf: z.number().gt(0).max(10).describe('Zipf exponent s: path of rank k gets weight 1/k^s.') })], {
@@ -261,7 +261,8 @@ export const scenarioSchema = z
       const w = c.webhook
       if (w) {
         if (w.kind === 'revalidatePath' ? w.path === undefined : w.tag === undefined) ctx.addIssue({ code: 'custom', path: ['dataChanges', i, 'webhook'], input: w, message: w.kind === 'revalidatePath' ? 'needs path for revalidatePath' : `needs tag for ${w.kind}` })
-        if (w.kind === 'updateTag' && !profileFor(s.next.version).hasUpdateTag) ctx.addIssue({ code: 'custom', path: ['dataChanges', i, 'webhook', 'kind'], input: w.kind, message: `updateTag exists only from Next 16 (Server Actions); next.version is "${s.next.version}": use revalidateTag` })
+        // A webhook is a route handler, where updateTag throws ("can only be called from within a Server Action").
+        if (w.kind === 'updateTag') ctx.addIssue({ code: 'custom', path: ['dataChanges', i, 'webhook', 'kind'], input: w.kind, message: 'updateTag works only inside a Server Action; a webhook is a route handler, where it throws: use revalidateTag or revalidatePath' })
         const instances = s.deployment?.instances ?? 1
         if (w.instance >= instances) ctx.addIssue({ code: 'custom', path: ['dataChanges', i, 'webhook', 'instance'], input: w.instance, message: `must be below deployment.instances (${instances})` })
         const sample = { kind: w.kind, tag: w.tag?.replace(/\{[^}]*\}/g, '0'), path: w.path?.replace(/\{[^}]*\}/g, '0'), type: w.type }

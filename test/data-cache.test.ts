@@ -36,23 +36,27 @@ describe('A10 §5.3 in dynamic renders: stale data now, refreshed in the backgro
 })
 
 describe('A10 §5.3 in ISR regenerations: a stale entry is refetched in the foreground', () => {
-  test('the regeneration waits for the origin; the entry is shared with another route', () => {
+  test('the build fills the Data Cache; a stale entry makes the regeneration wait for the origin; entries are shared across routes', () => {
     // Two ISR pages read the same fetch "nav" (revalidate 60, latency 0.5). Both prebuilt at 0,
-    // page revalidate 10, render 0.1. The build's Data Cache is empty at start.
-    // t=11 a: STALE -> regeneration; "nav" has no entry: foreground call; render 11..11.6; nav set at 11.5.
-    // t=12 b: STALE -> regeneration; "nav" is fresh (written by a's render): no call; render 12..12.1.
-    // t=80 a: STALE -> regeneration; nav is stale (80 - 11.5 > 60): foreground call again.
+    // page revalidate 10, render 0.1. `next build` fetched "nav" at 0 (.next/cache/fetch-cache).
+    // t=11 a: STALE -> regeneration; nav is fresh (11 - 0 <= 60): no call; render 11..11.1.
+    // t=12 b: STALE -> regeneration; nav fresh: no call.
+    // t=80 a: STALE -> regeneration; nav is stale (80 > 60): foreground call, render 80..80.6; nav set at 80.5.
+    // t=81 b: regeneration (81 - 12.1 > 10); nav is fresh again, written by a's render: no call.
     const route = (id: string, atS: number[]): Route => ({ id, pattern: `/${id}`, revalidateS: 10, renderS: 0.1, fetches: [{ id: 'nav', revalidateS: 60, latencyS: 0.5 }], traffic: { rps: 0, schedule: { atS } } })
-    const t = traced({ name: 'shared', durationS: 100, routes: [route('a', [11, 80]), route('b', [12])] })
-    expect(fetchesOf(t.events)).toEqual([[11, 'nav', 'foreground'], [80, 'nav', 'foreground']])
-    expect(t.renders.map((r) => [r.route, s(r.atUs), Math.round(s(r.endUs - r.atUs) * 1000) / 1000])).toEqual([['a', 11, 0.6], ['b', 12, 0.1], ['a', 80, 0.6]])
+    const t = traced({ name: 'shared', durationS: 100, routes: [route('a', [11, 80]), route('b', [12, 81])] })
+    expect(fetchesOf(t.events)).toEqual([[80, 'nav', 'foreground']])
+    expect(t.renders.map((r) => [r.route, s(r.atUs), Math.round(s(r.endUs - r.atUs) * 1000) / 1000])).toEqual([['a', 11, 0.1], ['b', 12, 0.1], ['a', 80, 0.6], ['b', 81, 0.1]])
     // The effective revalidate is the lowest: the page's 10 beats the fetch's 60.
     expect(t.result.routes.a!.effectiveRevalidateS).toBe(10)
   })
 
-  test('a failing origin call fails the render: a cold path answers 500', () => {
-    const t = traced(one({ revalidateS: 10, params: { count: 1, prebuilt: 0 }, pattern: '/p/[id]', fetches: [{ id: 'cms', revalidateS: 10, failureRate: 1 }] }, [1, 2]))
-    expect(t.outcomes).toEqual(['error', 'error'])
+  test('§3.5: an HTTP error from the origin is not a failure: the page renders and is cached, the data is not', () => {
+    // Cold path: t=1 MISS (the page renders with the error response); nothing goes into the Data Cache.
+    // t=12 STALE (12 - 2 > 10): the regeneration finds no "cms" entry and calls the origin again.
+    const t = traced(one({ revalidateS: 10, params: { count: 1, prebuilt: 0 }, pattern: '/p/[id]', fetches: [{ id: 'cms', revalidateS: 3600, failureRate: 1 }] }, [1, 2, 12]))
+    expect(t.outcomes).toEqual(['miss', 'hit', 'stale'])
+    expect(t.result.totals.error).toBe(0)
     expect(t.result.fetches.cms!.originFetches).toBe(2)
   })
 })
@@ -66,9 +70,22 @@ describe('§5.2 fetch defaults: a fetch with no cache option', () => {
     expect(t.result.fetches.plain).toEqual({ originFetches: 3, keys: 1, cached: false })
   })
 
-  test('14: cached ("auto cache"), so only the first render calls the origin', () => {
-    const t = traced(input('14'))
-    expect(t.result.fetches.plain).toEqual({ originFetches: 1, keys: 1, cached: true })
+  test('14: not cached in a dynamic route either (its revalidate is 0)', () => {
+    expect(traced(input('14')).result.fetches.plain!.originFetches).toBe(3)
+  })
+
+  test.each([
+    ['14', 2],
+    ['15', 3],
+    ['16.4', 3],
+  ] as const)('%s in ISR routes: a plain fetch is cached with the route\'s revalidate on 14 only (%i origin calls)', (v, calls) => {
+    // Pages a and b (revalidate 10, prebuilt at 0, render 0.1) share a plain fetch.
+    // t=11 a regenerates: 14's build-cached entry (written at 0, revalidate 10) is stale -> call; 15+: call.
+    // t=12 b regenerates: 14 reuses the entry written at 11 (fresh); 15+: call.
+    // t=23 b regenerates (23 - 12.1 > 10): 14's entry is stale again (23 - 11 > 10) -> call; 15+: call.
+    const route = (id: string, atS: number[]): Route => ({ id, pattern: `/${id}`, revalidateS: 10, renderS: 0.1, fetches: [{ id: 'plain' }], traffic: { rps: 0, schedule: { atS } } })
+    const t = traced({ name: 'plain', durationS: 40, next: { version: v }, routes: [route('a', [5, 11]), route('b', [5.5, 12, 23])] })
+    expect(t.result.fetches.plain!.originFetches).toBe(calls)
   })
 })
 
@@ -100,22 +117,22 @@ describe('§4.1 tags reach Data Cache entries: their own tags and the page\'s so
 })
 
 describe('§5.3: a 16.3+ expired render is an on-demand revalidation and bypasses the Data Cache', () => {
-  // Page revalidate 10, expireTime 100; fetch "cms" revalidate 3600, latency 0.5.
-  // t=11 STALE -> background render; "cms" has no entry -> origin call 1 (entry written at 11.5).
-  // t=200: 200 - 11.6 > 100 = expire.
-  //   16.4: blocking render that bypasses the Data Cache -> origin call 2 although "cms" is fresh.
+  // Page revalidate 10, expireTime 100; fetch "cms" revalidate 3600, latency 0.5, filled by the build at 0.
+  // t=11 STALE -> background render; "cms" is fresh: no call.
+  // t=200: 200 - 11.1 > 100 = expire.
+  //   16.4: blocking render that bypasses the Data Cache -> an origin call although "cms" is fresh.
   //   16.0: expire is not enforced: STALE, background render reads the fresh "cms" entry: no call.
   const input = (version: NextVersion) => one({ revalidateS: 10, fetches: [{ id: 'cms', revalidateS: 3600, latencyS: 0.5 }] }, [11, 200], version, { next: { version, expireTimeS: 100 } })
 
-  test('16.4: the expired render calls the origin again', () => {
+  test('16.4: the expired render calls the origin although the entry is fresh', () => {
     const t = traced(input('16.4'))
     expect(t.outcomes).toEqual(['stale', 'miss'])
-    expect(fetchesOf(t.events)).toEqual([[11, 'cms', 'foreground'], [200, 'cms', 'foreground']])
+    expect(fetchesOf(t.events)).toEqual([[200, 'cms', 'foreground']])
   })
 
   test('16.0: served stale; the regeneration reads the fresh Data Cache entry', () => {
     const t = traced(input('16.0'))
     expect(t.outcomes).toEqual(['stale', 'stale'])
-    expect(fetchesOf(t.events)).toEqual([[11, 'cms', 'foreground']])
+    expect(fetchesOf(t.events)).toEqual([])
   })
 })

@@ -3,7 +3,7 @@
  * Hand-traced micro-scenarios.
  */
 import { describe, expect, test } from 'vitest'
-import type { ScenarioInput } from '../sim/index.ts'
+import { parseScenario, type ScenarioInput } from '../sim/index.ts'
 import { traced } from './helpers.ts'
 
 type Change = NonNullable<ScenarioInput['dataChanges']>[number]
@@ -67,9 +67,9 @@ describe('the CMS webhook pattern', () => {
 
 describe('Data Cache entries keep old data until refetched', () => {
   test('a fresh Data Cache entry serves old data into a regeneration: the page stays outdated', () => {
-    // "nav" (shared, revalidate 60 via its own setting) is fetched at t=11 by path 0's
-    // regeneration. nav changes at 15. Path 1 regenerates at 21: nav is fresh in the Data
-    // Cache (21 - 11.0 <= 60), so the new page still has nav data from 11: outdated.
+    // "nav" (shared, revalidate 60) was fetched by the build at 0 and is in the Data Cache.
+    // nav changes at 15. Path 1 regenerates at 21: nav is fresh in the Data Cache
+    // (21 - 0 <= 60), so the new page still has nav data from 0: outdated.
     const input: ScenarioInput = {
       name: 'dc', durationS: 100,
       routes: [{
@@ -82,8 +82,12 @@ describe('Data Cache entries keep old data until refetched', () => {
     const t = traced(input)
     expect(t.outcomes).toEqual(['stale', 'stale', 'hit'])
     // 11: data from the build, no change yet -> current. 21: old page (build data) -> outdated.
-    // 22.5: the new page read nav from the Data Cache (data time 11) -> still outdated.
+    // 22.5: the new page read nav from the Data Cache (data time 0) -> still outdated.
     expect(t.result.freshness.outdatedServedFraction).toBeCloseTo(2 / 3, 9)
     expect(t.result.freshness.reflected).toBe(0)
   })
+})
+
+test('updateTag cannot be a webhook: it throws outside a Server Action (exit 2)', () => {
+  expect(() => parseScenario(blog([{ tag: 'posts', atS: 5, webhook: { kind: 'updateTag', tag: 'posts', delayS: 1 } }], [6], [0]))).toThrow(/dataChanges\[0\]\.webhook\.kind: updateTag works only inside a Server Action/)
 })

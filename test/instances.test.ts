@@ -50,6 +50,23 @@ describe('§8 a shared cache handler', () => {
     expect(s(t.requests[2]!.ageUs)).toBe(2.5) // the last write wins: data read at 12
   })
 
+  test('cache controls stay per process: an entry another instance wrote goes stale after 1 s here (§1.1)', () => {
+    // A path not in the prerender manifest, revalidate 60, round-robin over 2 instances, shared cache.
+    // 1   i0 MISS, renders 1..1.1 and records revalidate 60 in its own memory.
+    // 2   i1 reads the shared entry; it has no cache control for the path: the 1 s default. 2 - 1.1 <= 1: HIT.
+    // 3   i0 HIT (60 s). 3.5 i1: 3.5 - 1.1 > 1: STALE, regenerates 3.5..3.6 and records 60.
+    // 5   i0 HIT. 6 i1 HIT (6 - 3.6 <= 60).
+    // Restart of both at 10: the 1 s default again. 11 i0: 11 - 3.6 > 1: STALE ("go stale after 1 s in every cold isolate").
+    const input: ScenarioInput = {
+      name: 'cc', durationS: 30, deployment: { instances: 2, cache: 'shared' },
+      routes: [{ id: 'p', pattern: '/b/[s]', revalidateS: 60, renderS: 0.1, params: { count: 1, prebuilt: 0 }, traffic: { rps: 0, schedule: { atS: [1, 2, 3, 3.5, 5, 6, 11] } } }],
+      restarts: [{ atS: 10 }],
+    }
+    const t = traced(input)
+    expect(t.outcomes).toEqual(['miss', 'hit', 'hit', 'stale', 'hit', 'hit', 'stale'])
+    expect(t.renders.map((r) => [s(r.atUs), r.instance])).toEqual([[1, 0], [3.5, 1], [11, 0]])
+  })
+
   test('an invalidation reaches the other instances after tagPropagationS', () => {
     // revalidateTag("posts") on i0 at 5. 6 -> i0 MISS (render 6..7, blocking). 6.5 -> i1: with no
     // propagation delay its view is expired too and it has nothing in flight: MISS (render 6.5..7.5).

@@ -34,12 +34,29 @@ describe('§4.1 implicit tags and path names', () => {
     expect(pathOf('/shop/[cat]/[item]', 4)).toEqual('/shop/4/4')
   })
 
-  test('§4.2 revalidatePath tags: type suffix, trailing slash and the / alias from 15; none of it on 14', () => {
+  test('§4.2 revalidatePath tags: type suffix, trailing slash and the / alias from 15; no normalisation on 14', () => {
     expect(revalidatePathTags('/blog', 'layout', true)).toEqual(['_N_T_/blog/layout'])
     expect(revalidatePathTags('/blog/', 'layout', true)).toEqual(['_N_T_/blog/layout'])
     expect(revalidatePathTags('/', undefined, true)).toEqual(['_N_T_/', '_N_T_/index'])
-    expect(revalidatePathTags('/blog/', 'layout', false)).toEqual(['_N_T_/blog//layout'])
+    // The type is joined with "/" only when the path lacks one (Next's source), on every version:
+    expect(revalidatePathTags('/', 'layout', true)).toEqual(['_N_T_/layout'])
+    expect(revalidatePathTags('/', 'page', false)).toEqual(['_N_T_/page'])
+    expect(revalidatePathTags('/blog/', 'layout', false)).toEqual(['_N_T_/blog/layout'])
+    expect(revalidatePathTags('/blog/1/', undefined, false)).toEqual(['_N_T_/blog/1/'])
     expect(revalidatePathTags('/', undefined, false)).toEqual(['_N_T_/'])
+  })
+
+  test('revalidatePath("/", "layout") reaches every page, on 14 and 16 (the docs\' "revalidate everything")', () => {
+    for (const version of ['14', '16.4'] as const) {
+      const t = traced(blog(version, [{ kind: 'revalidatePath', path: '/', type: 'layout', atS: 10 }], [11, 11, 11], [0, 1, 2]))
+      expect(t.outcomes).toEqual(['miss', 'miss', 'miss'])
+    }
+  })
+
+  test('route groups are in the page tag, not in the URL', () => {
+    expect(pathOf('/(shop)/p/[id]', 3)).toEqual('/p/3')
+    expect(pathOf('/(marketing)', 0)).toEqual('/')
+    expect(implicitRouteTags('/(shop)/p/[id]')).toContain('_N_T_/(shop)/p/[id]/page')
   })
 })
 

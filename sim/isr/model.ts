@@ -51,7 +51,11 @@ const W = 8
 const F_LAST_MOD = 0
 /** Start of the render that produced the served content: the page's data time. */
 const F_CONTENT_AT = 1
-/** The entry's cache control, µs (SharedCacheControls per path; lowered by back-off, §3). Infinity = false. */
+/**
+ * The path's cache control in this process, µs (SharedCacheControls, per instance even with a
+ * shared cache handler; lowered by the back-off, §3; lost on restart). Infinity = false.
+ * Always read at the own slot.
+ */
 const F_REVAL = 2
 const F_EXPIRE = 3
 const F_INFLIGHT_START = 4
@@ -336,6 +340,19 @@ export function createIsrModel(
   const fetchHas = new Uint8Array(caches * fetchKeys)
   const fetchLastMod = new Float64Array(caches * fetchKeys)
   const originFetches = new Float64Array(fetchInfo.length)
+  // `next build` ran the fetches of every prebuilt page and kept the results in
+  // .next/cache/fetch-cache (§0, §5.3, §11.3): the Data Cache starts warm for them.
+  const buildSeeded: number[] = []
+  s.routes.forEach((r, ri) => {
+    const route = routes[ri]!
+    if (route.isDynamic || route.prebuilt === 0) return
+    for (const f of r.fetches) {
+      const fi = fetchIndex.get(f.id)!
+      const info = fetchInfo[fi]!
+      if (!(f.revalidateS !== undefined || f.tags.length > 0 || profile.cachesPlainFetch)) continue
+      for (let k = 0; k < (info.perPath ? Math.min(route.prebuilt, info.keys) : 1); k++) buildSeeded.push(info.base + k)
+    }
+  })
   /** Per tag id: 1 when it is a fetch's own tag (not an implicit _N_T_ tag). */
   const isFetchTag = new Uint8Array(nTags)
   /** Per (tag id, fetch): 1 when that fetch carries the tag, so it applies to the fetch's entries. */
@@ -361,6 +378,13 @@ export function createIsrModel(
   /** Data times of the render being prepared (readData fills it). */
   const renderData = new Float64Array(maxF)
   const fetchDataAt = new Float64Array(caches * fetchKeys)
+  for (let c = 0; c < caches; c++) {
+    for (const key of buildSeeded) {
+      fetchHas[c * fetchKeys + key] = 1
+      fetchLastMod[c * fetchKeys + key] = buildAtUs
+      fetchDataAt[c * fetchKeys + key] = buildAtUs
+    }
+  }
   const keyFetch = new Int32Array(fetchKeys)
   fetchInfo.forEach((f, fi) => { for (let k = 0; k < f.keys; k++) keyFetch[f.base + k] = fi })
   const changedAt = new Float64Array(fetchKeys).fill(-Infinity)
@@ -404,6 +428,16 @@ export function createIsrModel(
 
   for (const r of routes) {
     const cfg = s.routes[r.index]!
+    // Cache controls per process: prebuilt paths from the prerender manifest, others the
+    // 1 s default until this process renders them (§1.1).
+    if (!r.isDynamic) {
+      for (let inst = 0; inst < instances; inst++) for (let p = r.firstPath; p < r.firstPath + r.count; p++) {
+        const o = (inst * totalPaths + p) * W
+        const prebuilt = p - r.firstPath < r.prebuilt
+        st[o + F_REVAL] = prebuilt ? r.revalidateUs : ONE_SECOND_US
+        st[o + F_EXPIRE] = prebuilt ? r.expireUs : Infinity
+      }
+    }
     // §A "aged from build time": prebuilt entries carry the build's mtime (§1.1).
     if (!r.isDynamic) {
       for (let c = 0; c < caches; c++) for (let p = r.firstPath; p < r.firstPath + r.prebuilt; p++) {
@@ -411,8 +445,6 @@ export function createIsrModel(
         st[o + F_HAS_ENTRY] = 1
         st[o + F_LAST_MOD] = buildAtUs
         st[o + F_CONTENT_AT] = buildAtUs
-        st[o + F_REVAL] = r.revalidateUs
-        st[o + F_EXPIRE] = r.expireUs
       }
     }
     const pop = cfg.traffic.popularity
@@ -562,7 +594,8 @@ export function createIsrModel(
       const fi = fs[i]!
       const f = fetchInfo[fi]!
       const spec = f.spec
-      const cacheable = spec.revalidateS !== undefined || spec.tags.length > 0 || profile.cachesPlainFetch
+      // 14.x caches a plain fetch too (force-cache default), but not in a dynamic route (§5.2).
+      const cacheable = spec.revalidateS !== undefined || spec.tags.length > 0 || (profile.cachesPlainFetch && !route.isDynamic)
       const key = f.perPath ? (p < 0 ? -1 : p - route.firstPath) : 0
       const slot = cache * fetchKeys + f.base + key
       let foreground = true
@@ -585,8 +618,9 @@ export function createIsrModel(
         }
       }
       if (foreground) {
-        renderData[i] = now // the origin is read as the render starts
-        if (!originCall(fi, slot, key, inst, 'foreground', cacheable && key >= 0)) renderOk = false
+        // An HTTP error is not a render failure: the page renders and is cached, the Data
+        // Cache keeps its old entry (only 200s are stored), and the page has no new data (§3.5).
+        if (originCall(fi, slot, key, inst, 'foreground', cacheable && key >= 0)) renderData[i] = now // read as the render starts
         if (f.latencyUs > fetchWait[0]!) fetchWait[0] = f.latencyUs
       }
     }
@@ -659,8 +693,8 @@ export function createIsrModel(
   }
 
   /**
-   * A process restart (§11.2): memory, the cache controls and (15+) the tags manifest are
-   * lost; entries are read back from disk with their times. Prebuilt paths fall back to the
+   * A process restart (§11.2): memory, the cache controls and (15+, local caches) the tags
+   * manifest are lost; entries are read back from disk (or the shared handler) with their times. Prebuilt paths fall back to the
    * manifest's revalidate, paths generated on demand to the 1 s default until regenerated
    * once (§1.1). In-flight renders finish (a graceful restart).
    */
@@ -671,15 +705,14 @@ export function createIsrModel(
         tagStale.fill(-Infinity, inst * nTags, (inst + 1) * nTags)
         tagExpired.fill(-Infinity, inst * nTags, (inst + 1) * nTags)
       }
-      if (sharedCache) continue // entries and their cache controls come from the handler
+      // Entries stay (on disk, or in the shared handler); this process's cache controls do not.
       for (const r of routes) {
         if (r.isDynamic) continue
         for (let p = r.firstPath; p < r.firstPath + r.count; p++) {
-          const e = (inst * totalPaths + p) * W
-          if (st[e + F_HAS_ENTRY] !== 1) continue
+          const o = (inst * totalPaths + p) * W
           const prebuilt = p - r.firstPath < r.prebuilt
-          st[e + F_REVAL] = prebuilt ? r.revalidateUs : ONE_SECOND_US
-          st[e + F_EXPIRE] = prebuilt ? r.expireUs : Infinity
+          st[o + F_REVAL] = prebuilt ? r.revalidateUs : ONE_SECOND_US
+          st[o + F_EXPIRE] = prebuilt ? r.expireUs : Infinity
         }
       }
     }
@@ -832,7 +865,7 @@ export function createIsrModel(
       }
     }
     const sinceSetUs = nowUs - st[e + F_LAST_MOD]!
-    const expired = enforcesExpire && sinceSetUs > st[e + F_EXPIRE]!
+    const expired = enforcesExpire && sinceSetUs > st[o + F_EXPIRE]!
     if (expired) {
       // §2, 16.3+: past expire the request blocks on a fresh render (isStale = -1).
       blocking(route, slot, eslot, true, CAUSE_OTHER)
@@ -842,7 +875,7 @@ export function createIsrModel(
     obs[OBS_LATENCY] = 0
     servedFrom = 1
     servedOff = eslot * maxF
-    const fresh = sinceSetUs <= st[e + F_REVAL]!
+    const fresh = sinceSetUs <= st[o + F_REVAL]!
     if (fresh && tags === TAGS_NONE) {
       // §1.1: fresh while now - lastModified <= revalidate.
       respond(route, path, HIT)
@@ -878,20 +911,20 @@ export function createIsrModel(
       st[e + F_HAS_ENTRY] = 1
       st[e + F_LAST_MOD] = nowUs
       st[e + F_CONTENT_AT] = st[o + F_INFLIGHT_START]!
-      st[e + F_REVAL] = route.revalidateUs
-      st[e + F_EXPIRE] = route.expireUs
+      st[o + F_REVAL] = route.revalidateUs
+      st[o + F_EXPIRE] = route.expireUs
       if (tracksFreshness) {
         const from = slot * maxF, to = (sharedCache ? p : slot) * maxF
         for (let i = 0; i < maxF; i++) pageData[to + i] = flightData[from + i]!
       }
     } else if ((st[o + F_INFLIGHT]! & PREV_BIT) !== 0) {
       // §3: keep the old content, re-set it from the failure time with the clamped revalidate.
-      const prevReval = st[e + F_REVAL]!
+      const prevReval = st[o + F_REVAL]!
       const r2 = backoffRevalidateS(prevReval === Infinity ? false : prevReval / 1e6)
       st[e + F_LAST_MOD] = nowUs
-      st[e + F_REVAL] = secToUs(r2)
-      const prevExp = st[e + F_EXPIRE]!
-      st[e + F_EXPIRE] = profile.backoffSetsExpire && prevExp !== Infinity ? Math.max(secToUs(r2 + 3), prevExp) : prevExp
+      st[o + F_REVAL] = secToUs(r2)
+      const prevExp = st[o + F_EXPIRE]!
+      st[o + F_EXPIRE] = profile.backoffSetsExpire && prevExp !== Infinity ? Math.max(secToUs(r2 + 3), prevExp) : prevExp
     }
     // A failed blocking render with no previous entry caches nothing: the next request retries (§3.3).
     st[o + F_INFLIGHT] = NONE

@@ -12,9 +12,9 @@ export const IMPLICIT_TAG_PREFIX = '_N_T_'
 
 const DYNAMIC_SEGMENT = /\[{1,2}(?:\.\.\.)?([^\]]+)\]{1,2}/g
 
-/** The concrete URL of path index k. */
+/** The concrete URL of path index k. Route groups, "(name)", are not part of the URL. */
 export function pathOf(pattern: string, k: number): string {
-  return pattern.replace(DYNAMIC_SEGMENT, String(k))
+  return pattern.replace(/\/\([^)]*\)/g, '').replace(DYNAMIC_SEGMENT, String(k)) || '/'
 }
 
 /** Route-level implicit tags of a page (§4.1): every layout prefix, then the page itself. */
@@ -31,11 +31,16 @@ export function pathnameTag(pattern: string, k: number): string {
   return `${IMPLICIT_TAG_PREFIX}${pathOf(pattern, k)}`
 }
 
-/** The tags `revalidatePath(path, type)` invalidates (§4.2). 14.x has no normalisation. */
+/**
+ * The tags `revalidatePath(path, type)` invalidates (§4.2). The type is joined with "/" only
+ * when the path does not already end in one (Next's source: `('/', 'layout')` is
+ * `_N_T_/layout`). 15+ also strips a trailing slash and aliases "/" and "/index"; 14.x does not.
+ */
 export function revalidatePathTags(path: string, type: 'page' | 'layout' | undefined, normalise: boolean): string[] {
-  if (!normalise) return [`${IMPLICIT_TAG_PREFIX}${path}${type ? `/${type}` : ''}`]
+  const withType = (p: string) => (type ? `${p}${p.endsWith('/') ? '' : '/'}${type}` : p)
+  if (!normalise) return [`${IMPLICIT_TAG_PREFIX}${withType(path)}`]
   const p = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path
-  const tags = [`${IMPLICIT_TAG_PREFIX}${p}${type ? `/${type}` : ''}`]
+  const tags = [`${IMPLICIT_TAG_PREFIX}${withType(p)}`]
   if (!type && p === '/') tags.push(`${IMPLICIT_TAG_PREFIX}/index`)
   if (!type && p === '/index') tags.push(`${IMPLICIT_TAG_PREFIX}/`)
   return tags
