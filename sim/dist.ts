@@ -105,16 +105,23 @@ export function createAlias(weights: ArrayLike<number>): AliasTable {
     scaled[i] = ((weights[i] ?? 0) * n) / total
     ;((scaled[i] ?? 0) < 1 ? small : large).push(i)
   }
+  let lastLarge = -1
   while (small.length > 0 && large.length > 0) {
     const s = small.pop() as number
     const l = large.pop() as number
+    lastLarge = l
     prob[s] = scaled[s] as number
     alias[s] = l
     scaled[l] = (scaled[l] as number) + (scaled[s] as number) - 1
     ;((scaled[l] as number) < 1 ? small : large).push(l)
   }
   for (const i of large) { prob[i] = 1; alias[i] = i }
-  for (const i of small) { prob[i] = 1; alias[i] = i } // numerical leftovers
+  // Leftovers come only from rounding; a zero weight among them must still never be drawn.
+  for (const i of small) {
+    const w = weights[i] ?? 0
+    prob[i] = w > 0 || lastLarge < 0 ? 1 : 0
+    alias[i] = w > 0 || lastLarge < 0 ? i : lastLarge
+  }
   const cells = new Float64Array(2 * n)
   for (let i = 0; i < n; i++) { cells[2 * i] = prob[i]!; cells[2 * i + 1] = alias[i]! }
   return { n, cells }

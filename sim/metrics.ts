@@ -23,14 +23,16 @@ export const OBS_AT = 0, OBS_AGE = 1, OBS_LATENCY = 2, OBS_DURATION = 3
 const SC = NO + 2
 
 export class Metrics {
+  /** Responses per route and outcome since t = 0 (the measured ones are these minus countsAtWarmup). */
   readonly counts: Float64Array
+  readonly countsAtWarmup: Float64Array
   readonly renders: Float64Array
   readonly failed: Float64Array
   readonly renderUs: Float64Array
+  // Histograms, sums and maxima hold measured responses only: measure() clears them at warmup.
   readonly ageHist: Float64Array
   readonly ageSum: Float64Array
   readonly ageMax: Float64Array
-  readonly ageN: Float64Array
   readonly latHist: Float64Array
   readonly latSum: Float64Array
   readonly latMax: Float64Array
@@ -39,40 +41,29 @@ export class Metrics {
   readonly routes: number
   readonly warmupUs: number
   readonly binUs: number
+  /** The series bin in progress; tick() moves it on at every bin boundary. */
+  private bin = 0
+  /** Outcome totals over all routes when the current bin began. */
+  private readonly binStart: Float64Array
 
   constructor(routes: number, warmupUs: number, binUs: number, durationUs: number) {
     this.routes = routes
     this.warmupUs = warmupUs
     this.binUs = binUs
     this.counts = new Float64Array(routes * NO)
+    this.countsAtWarmup = new Float64Array(routes * NO)
     this.renders = new Float64Array(routes * 3)
     this.failed = new Float64Array(routes)
     this.renderUs = new Float64Array(routes)
     this.ageHist = new Float64Array(routes * B)
     this.ageSum = new Float64Array(routes)
     this.ageMax = new Float64Array(routes)
-    this.ageN = new Float64Array(routes)
     this.latHist = new Float64Array(routes * B)
     this.latSum = new Float64Array(routes)
     this.latMax = new Float64Array(routes)
     this.bins = Math.ceil(durationUs / binUs)
     this.series = new Float64Array(this.bins * SC)
-    this.binEnd[0] = binUs
-  }
-
-  /** Series cursor: events arrive in time order, so the bin only moves forward (no division). */
-  private binBase = 0
-  private readonly binEnd = new Float64Array(1)
-
-  /** Series offset of the bin holding obs[OBS_AT]. */
-  private binOffset(): number {
-    const atUs = this.obs[OBS_AT]!
-    if (atUs >= this.binEnd[0]!) {
-      const b = Math.floor(atUs / this.binUs)
-      this.binBase = b * SC
-      this.binEnd[0] = (b + 1) * this.binUs
-    }
-    return this.binBase
+    this.binStart = new Float64Array(NO)
   }
 
   /**
@@ -83,20 +74,19 @@ export class Metrics {
    */
   readonly obs = new Float64Array(4)
 
-  /** One response: time, age and latency from the observation fields. */
+  /**
+   * One response: age and latency from the observation fields. The hot path: no time or
+   * warmup checks here; the series and the warmup cut come from tick() and measure().
+   */
   request(route: number, outcome: Outcome): void {
     const obs = this.obs
-    const atUs = obs[OBS_AT]!, ageUs = obs[OBS_AGE]!, latencyUs = obs[OBS_LATENCY]!
-    const bo = this.binOffset() + outcome
-    this.series[bo] = this.series[bo]! + 1
-    if (atUs < this.warmupUs) return
+    const ageUs = obs[OBS_AGE]!, latencyUs = obs[OBS_LATENCY]!
     const c = route * NO + outcome
     this.counts[c] = this.counts[c]! + 1
     if (ageUs >= 0) {
       const h = route * B + bucketAt(obs, OBS_AGE)
       this.ageHist[h] = this.ageHist[h]! + 1
       this.ageSum[route] = this.ageSum[route]! + ageUs
-      this.ageN[route] = this.ageN[route]! + 1
       if (ageUs > this.ageMax[route]!) this.ageMax[route] = ageUs
     }
     if (latencyUs === 0) {
@@ -110,10 +100,42 @@ export class Metrics {
     if (latencyUs > this.latMax[route]!) this.latMax[route] = latencyUs
   }
 
+  /** A series bin boundary (an event at every multiple of binUs): close the bin in progress. */
+  tick(): void {
+    this.closeBin()
+    this.bin++
+  }
+
+  /** The end of the run: close the last bin. */
+  finish(): void {
+    this.closeBin()
+  }
+
+  private closeBin(): void {
+    if (this.bin >= this.bins) return
+    for (let o = 0; o < NO; o++) {
+      let total = 0
+      for (let r = 0; r < this.routes; r++) total += this.counts[r * NO + o]!
+      this.series[this.bin * SC + o] = total - this.binStart[o]!
+      this.binStart[o] = total
+    }
+  }
+
+  /** Warmup ends (an event at warmupUs, before any request then): measure from here on. */
+  measure(): void {
+    this.countsAtWarmup.set(this.counts)
+    this.ageHist.fill(0)
+    this.ageSum.fill(0)
+    this.ageMax.fill(0)
+    this.latHist.fill(0)
+    this.latSum.fill(0)
+    this.latMax.fill(0)
+  }
+
   /** One render attempt, recorded when it starts (its outcome is drawn then): atUs and durationUs fields. */
   render(route: number, mode: RenderMode, ok: boolean): void {
     const atUs = this.obs[OBS_AT]!, durationUs = this.obs[OBS_DURATION]!
-    const bin = this.binOffset()
+    const bin = Math.min(this.bin, this.bins - 1) * SC
     this.series[bin + NO] = this.series[bin + NO]! + 1
     if (!ok) this.series[bin + NO + 1] = this.series[bin + NO + 1]! + 1
     if (atUs < this.warmupUs) return
@@ -122,7 +144,8 @@ export class Metrics {
     this.renderUs[route] = this.renderUs[route]! + durationUs
   }
 
-  requestsOf(route: number): number {
+  /** Responses recorded for a route since t = 0, warmup included. */
+  requestsSinceStartOf(route: number): number {
     let n = 0
     for (let o = 0; o < NO; o++) n += this.counts[route * NO + o] as number
     return n
@@ -136,16 +159,16 @@ export class Metrics {
     const ageHist = new Float64Array(B)
     const latHist = new Float64Array(B)
     for (const i of routeSet) {
-      for (let o = 0; o < NO; o++) c[o] = (c[o] as number) + (this.counts[i * NO + o] as number)
+      for (let o = 0; o < NO; o++) c[o] = (c[o] as number) + (this.counts[i * NO + o] as number) - (this.countsAtWarmup[i * NO + o] as number)
       for (let m = 0; m < 3; m++) r[m] = (r[m] as number) + (this.renders[i * 3 + m] as number)
       failed += this.failed[i] as number
       renderUs += this.renderUs[i] as number
       ageSum += this.ageSum[i] as number
-      ageN += this.ageN[i] as number
       ageMax = Math.max(ageMax, this.ageMax[i] as number)
       latSum += this.latSum[i] as number
       latMax = Math.max(latMax, this.latMax[i] as number)
       for (let b = 0; b < B; b++) {
+        ageN += this.ageHist[i * B + b] as number
         ageHist[b] = (ageHist[b] as number) + (this.ageHist[i * B + b] as number)
         latHist[b] = (latHist[b] as number) + (this.latHist[i * B + b] as number)
       }

@@ -73,6 +73,7 @@ function runOnce(s: Scenario, seed: string, trace: ((e: TraceEvent) => void) | n
   const engine = createEngine()
   model.start(engine)
   engine.run({ untilUs: durationUs, dispatch: model.dispatch, maxEvents: Math.ceil(model.expectedEvents * 4 + 1e6) })
+  metrics.finish()
   model.finish(durationUs)
 
   const fetches = model.fetchStats()

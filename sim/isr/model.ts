@@ -35,6 +35,8 @@ export const EV_FETCH_DONE = 6
 export const EV_DATA_CHANGE = 7
 export const EV_WEBHOOK = 8
 export const EV_RESTART = 9
+export const EV_BIN_TICK = 10
+export const EV_WARMUP = 11
 // An invalidation lands before a render completes and before a request at the same µs.
 const RANK_ON_DEMAND = 0
 const RANK_RENDER_DONE = 1
@@ -1076,14 +1078,14 @@ export function createIsrModel(
       const i32 = r.pathRng.nextInt32()
       idx = r.alias === null ? Math.floor((i32 >>> 0) * 2.3283064365386963e-10 * route.count) : pickAliasInt32(r.alias, i32)
     }
-    if (clock[0]! >= warmupUs) arrivalsSeen[ri] = arrivalsSeen[ri]! + 1
+    arrivalsSeen[ri] = arrivalsSeen[ri]! + 1
     onRequest(route, route.firstPath + idx)
   }
 
   function onUnknownArrival(ri: number): void {
     scheduleNextArrival(unknownArrivals[ri]!, EV_UNKNOWN_REQUEST, ri)
     const route = routes[ri]!
-    if (clock[0]! >= warmupUs) arrivalsSeen[ri] = arrivalsSeen[ri]! + 1
+    arrivalsSeen[ri] = arrivalsSeen[ri]! + 1
     currentInstance = chooseInstance() // a one-off path: any instance renders it the same way
     if (route.isDynamic) renderForRequest(route, DYNAMIC_RENDER, DYNAMIC, -1)
     else if (!route.dynamicParams) {
@@ -1101,11 +1103,12 @@ export function createIsrModel(
     scheduleNext[ri] = j + 1
     if (j + 1 < sch.atUs.length && sch.atUs[j + 1]! < durationUs) sched!.at(sch.atUs[j + 1]!, RANK_REQUEST, EV_SCHEDULED_REQUEST, ri)
     const route = routes[ri]!
-    if (clock[0]! >= warmupUs) arrivalsSeen[ri] = arrivalsSeen[ri]! + 1
+    arrivalsSeen[ri] = arrivalsSeen[ri]! + 1
     onRequest(route, route.firstPath + (sch.path === null ? 0 : sch.path[j]!))
   }
 
   let expectedEvents = 0
+  expectedEvents += metrics.bins + 1
   for (const [i, r] of s.routes.entries()) {
     expectedEvents += (r.traffic.rps + r.traffic.unknownRate) * s.durationS * (arrivals[i]!.hourly ? Math.max(...arrivals[i]!.hourly!) : 1) + (r.traffic.schedule?.atS.length ?? 0)
   }
@@ -1138,6 +1141,10 @@ export function createIsrModel(
         }
         if (first >= 0 && first < durationUs) engine.at(first, RANK_ON_DEMAND, EV_ON_DEMAND, i)
       })
+      // Metrics ticks: series bin boundaries, and the end of the warmup. Rank 0: before any
+      // request at the same time, which belongs to the new bin / the measured period.
+      if (metrics.bins > 1) engine.at(metrics.binUs, RANK_ON_DEMAND, EV_BIN_TICK, 1)
+      if (warmupUs > 0) engine.at(warmupUs, RANK_ON_DEMAND, EV_WARMUP, 0)
       for (const r of s.restarts) {
         const t = secToUs(r.atS)
         if (t < durationUs) engine.at(t, RANK_ON_DEMAND, EV_RESTART, r.instance ?? instances)
@@ -1160,6 +1167,11 @@ export function createIsrModel(
         case EV_DATA_CHANGE: onDataChange(arg); return
         case EV_WEBHOOK: onWebhook(arg); return
         case EV_RESTART: onRestart(arg); return
+        case EV_BIN_TICK:
+          metrics.tick()
+          if (arg + 1 < metrics.bins) sched!.at((arg + 1) * metrics.binUs, RANK_ON_DEMAND, EV_BIN_TICK, arg + 1)
+          return
+        case EV_WARMUP: metrics.measure(); return
         default: throw new InvariantError(`unknown event kind ${kind}`, clock[0]!)
       }
     },
@@ -1191,8 +1203,8 @@ export function createIsrModel(
     },
     finish(nowUs) {
       for (const r of routes) {
-        // Conservation: every measured arrival got exactly one outcome.
-        const answered = metrics.requestsOf(r.index)
+        // Conservation: every arrival got exactly one outcome.
+        const answered = metrics.requestsSinceStartOf(r.index)
         assert(answered === arrivalsSeen[r.index], () => `route ${r.id}: ${arrivalsSeen[r.index]} requests arrived but ${answered} outcomes were recorded`, nowUs)
         for (let c = 0; c < caches; c++) for (let p = r.firstPath; p < r.firstPath + r.count; p++) {
           const o = (c * totalPaths + p) * W
