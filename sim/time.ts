@@ -12,11 +12,3 @@ export const US_PER_MS = 1_000
 export function secToUs(seconds: number): number {
   return seconds === Infinity ? Infinity : Math.round(seconds * US_PER_S)
 }
-
-export function usToS(us: number): number {
-  return us / US_PER_S
-}
-
-export function usToMs(us: number): number {
-  return us / US_PER_MS
-}

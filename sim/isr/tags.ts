@@ -26,11 +26,6 @@ export function implicitRouteTags(pattern: string): string[] {
   return tags
 }
 
-/** The pathname tag of path k (§4.1 `_N_T_<p>`). */
-export function pathnameTag(pattern: string, k: number): string {
-  return `${IMPLICIT_TAG_PREFIX}${pathOf(pattern, k)}`
-}
-
 /**
  * The tags `revalidatePath(path, type)` invalidates (§4.2). The type is joined with "/" only
  * when the path does not already end in one (Next's source: `('/', 'layout')` is
