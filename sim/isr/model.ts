@@ -164,6 +164,15 @@ export interface OnDemandStats {
 
 const A_LAMBDA = 0, A_NEXT = 1, A_SEG_INDEX = 2, A_SEG_START_US = 3, A_SEG_START_LAMBDA = 4
 
+/**
+ * What an on-demand call writes on 16.x (§4.3 table): a profile gives stale-while-revalidate,
+ * bounded by the profile's expire ("max" = one year); without one, the tag expires at once.
+ */
+function profileWrite(kind: 'revalidateTag' | 'revalidatePath' | 'updateTag', profile: 'max' | { expireS: number } | undefined): { swr: boolean; expireUs: number } {
+  if (kind !== 'revalidateTag' || profile === undefined) return { swr: false, expireUs: 0 }
+  return { swr: true, expireUs: secToUs(profile === 'max' ? MAX_PROFILE_EXPIRE_S : profile.expireS) }
+}
+
 export function resolveRoutes(s: Scenario): ResolvedRoute[] {
   let firstPath = 0
   return s.routes.map((r, index) => {
@@ -236,11 +245,8 @@ export function createIsrModel(
       if (id === undefined) tagIndex.set(t, (id = tagIndex.size))
       return id
     })
-    // 16.x: a profile gives stale-while-revalidate; its expire bounds how long (§4.3 table).
-    const swr = e.kind === 'revalidateTag' && e.profile !== undefined
-    const expireUs = swr ? secToUs(e.profile === 'max' ? MAX_PROFILE_EXPIRE_S : (e.profile as { expireS: number }).expireS) : 0
     return {
-      ids, swr, expireUs, instance: e.instance,
+      ids, ...profileWrite(e.kind, e.profile), instance: e.instance,
       firstUs: e.atS !== undefined ? secToUs(e.atS) : e.everyS !== undefined ? secToUs(e.everyS) : -1,
       everyUs: e.everyS !== undefined ? secToUs(e.everyS) : 0,
       usPerEvent: e.ratePerS !== undefined ? 1e6 / e.ratePerS : 0,
@@ -319,6 +325,8 @@ export function createIsrModel(
   /** Per event: occurrences, entries touched, renders caused within 1 min, 1 h, 1 day. */
   const evStats = [...events, ...s.dataChanges].map(() => new Float64Array(5))
   const poissonScratch = new Float64Array(1)
+  /** The write time of the entry being checked against tags (see tagCheck). */
+  const tagTs = new Float64Array(1)
 
   // ---- The Data Cache (§5.3). One entry per fetch key and cache: a shared URL is one key,
   // a per-path URL one key per path index (the same index on every route that uses the id).
@@ -550,18 +558,8 @@ export function createIsrModel(
   /** 16.x/14-15 tag check for a fetch entry written at `ts`: its own tags plus the page's implicit (soft) tags. */
   function fetchTagState(inst: number, p: number, fi: number, ts: number): number {
     if (tagPtr === null || p < 0) return TAGS_NONE
-    const now = clock[0]!
-    const view = inst * nTags
-    let res = TAGS_NONE
-    for (let j = tagPtr[p]!, b = tagPtr[p + 1]!; j < b; j++) {
-      const id = tagList[j]!
-      if (isFetchTag[id] === 1 && tagOnFetch[id * fetchInfo.length + fi] === 0) continue
-      const exp = tagExpired[view + id]!
-      if (revalidatedAtModel) { if (exp >= ts) return TAGS_EXPIRED; continue }
-      if (exp <= now && exp > ts) return TAGS_EXPIRED
-      if (tagStale[view + id]! > ts) res = TAGS_STALE
-    }
-    return res
+    tagTs[0] = ts
+    return tagCheck(inst, p, fi)
   }
 
   /** One origin call for fetch key `slot` (cache * fetchKeys + key); its entry is written when it completes. */
@@ -651,7 +649,8 @@ export function createIsrModel(
         const t = q.shift()!
         if (now < warmupUs) continue
         const lagUs = now - t
-        lagHist[bucketOf(lagUs)] = lagHist[bucketOf(lagUs)]! + 1
+        const b = bucketOf(lagUs)
+        lagHist[b] = lagHist[b]! + 1
         lag[0] = lag[0]! + 1
         lag[1] = lag[1]! + lagUs
         if (lagUs > lag[2]!) lag[2] = lagUs
@@ -725,8 +724,7 @@ export function createIsrModel(
     const w = changes[ci]!.webhook!
     changes[ci]!.webhookCalls++
     const ids = webhookTagIds[ci]![Math.min(k, webhookTagIds[ci]!.length - 1)] ?? []
-    const swr = w.kind === 'revalidateTag' && w.profile !== undefined
-    const expireUs = swr ? secToUs(w.profile === 'max' ? MAX_PROFILE_EXPIRE_S : (w.profile as { expireS: number }).expireS) : 0
+    const { swr, expireUs } = profileWrite(w.kind, w.profile)
     invalidate(ids, swr, expireUs, w.instance, events.length + ci)
   }
 
@@ -946,13 +944,24 @@ export function createIsrModel(
 
   /** §4.3 read side for path p's entry: TAGS_NONE, TAGS_STALE or TAGS_EXPIRED. */
   function tagState(inst: number, p: number, e: number): number {
-    const ts = st[e + F_LAST_MOD]!
+    tagTs[0] = st[e + F_LAST_MOD]!
+    return tagCheck(inst, p, -1)
+  }
+
+  /**
+   * The §4.3 read side over path p's tags, as seen by instance `inst`, for an entry written at
+   * tagTs[0] (a slot, so no double crosses the call). fi < 0: the page entry, every tag counts;
+   * fi >= 0: a fetch entry, where another fetch's own tags do not count (soft tags do).
+   */
+  function tagCheck(inst: number, p: number, fi: number): number {
+    const ts = tagTs[0]!
     const now = clock[0]!
     const view = inst * nTags
     let res = TAGS_NONE
     for (let j = tagPtr![p]!, b = tagPtr![p + 1]!; j < b; j++) {
-      const t = view + tagList[j]!
-      const exp = tagExpired[t]!
+      const id = tagList[j]!
+      if (fi >= 0 && isFetchTag[id] === 1 && tagOnFetch[id * fetchInfo.length + fi] === 0) continue
+      const exp = tagExpired[view + id]!
       // 14.x/15.x: revalidatedAt >= lastModified discards the entry (note >=).
       if (revalidatedAtModel) {
         if (exp >= ts) return TAGS_EXPIRED
@@ -960,7 +969,7 @@ export function createIsrModel(
       }
       // 16.x: expired when expired <= now && expired > lastModified; stale when stale > lastModified.
       if (exp <= now && exp > ts) return TAGS_EXPIRED
-      if (tagStale[t]! > ts) res = TAGS_STALE
+      if (tagStale[view + id]! > ts) res = TAGS_STALE
     }
     return res
   }
@@ -1017,17 +1026,7 @@ export function createIsrModel(
   function onOnDemand(ei: number): void {
     const e = events[ei]!
     const now = clock[0]!
-    let next = Infinity
-    if (e.everyUs > 0) next = now + e.everyUs
-    else if (e.rng !== null) {
-      poissonScratch[0] = 0
-      addExponential(poissonScratch, 0, e.rng)
-      next = now + Math.round(poissonScratch[0]! * e.usPerEvent)
-    }
-    if (next < durationUs) {
-      when[0] = next
-      sched!.schedule(RANK_ON_DEMAND, EV_ON_DEMAND, ei)
-    }
+    scheduleNextOf(e, EV_ON_DEMAND, ei, now, false)
     evStats[ei]![0] = evStats[ei]![0]! + 1
     const touched = invalidate(e.ids, e.swr, e.expireUs, e.instance, ei)
     if (trace !== null) trace({ kind: 'on-demand', atUs: now, event: ei, entriesTouched: touched })
@@ -1133,13 +1132,9 @@ export function createIsrModel(
         if (sch && sch.atUs.length > 0 && sch.atUs[0]! < durationUs) engine.at(sch.atUs[0]!, RANK_REQUEST, EV_SCHEDULED_REQUEST, i)
       })
       events.forEach((e, i) => {
-        let first = e.firstUs
-        if (e.rng !== null) {
-          poissonScratch[0] = 0
-          addExponential(poissonScratch, 0, e.rng)
-          first = Math.round(poissonScratch[0]! * e.usPerEvent)
-        }
-        if (first >= 0 && first < durationUs) engine.at(first, RANK_ON_DEMAND, EV_ON_DEMAND, i)
+        if (e.firstUs >= 0) {
+          if (e.firstUs < durationUs) engine.at(e.firstUs, RANK_ON_DEMAND, EV_ON_DEMAND, i)
+        } else scheduleNextOf(e, EV_ON_DEMAND, i, 0, true)
       })
       // Metrics ticks: series bin boundaries, and the end of the warmup. Rank 0: before any
       // request at the same time, which belongs to the new bin / the measured period.
