@@ -46,6 +46,18 @@ export class Calendar {
     this.siftUp(this.n++, kind, arg)
   }
 
+  /**
+   * True if an event at incoming[0] would run before every pending event except the one
+   * at the root (when `rootIsCurrent`): strictly earlier in time, so no tie-break on rank
+   * or seq is involved. Lets a source handle its next event in place, with no heap work.
+   */
+  runsFirst(rootIsCurrent: boolean): boolean {
+    const t = this.incoming[0]!
+    const A = this.at, n = this.n
+    if (!rootIsCurrent) return n === 0 || t < A[0]!
+    return (n < 2 || t < A[1]!) && (n < 3 || t < A[2]!)
+  }
+
   /** Remove the top event. */
   pop(): void {
     const last = --this.n
@@ -109,8 +121,11 @@ export class Calendar {
       if (c >= n) break
       const r = c + 1
       if (r < n) {
+        // Which child is earlier is a coin flip: select without a branch (a mispredicted
+        // branch costs more than the whole comparison). Equal times, which are rare, branch.
         const ca = A[c]!, ra = A[r]!
-        if (ra < ca || (ra === ca && K[r]! < K[c]!)) c = r
+        if (ra === ca) { if (K[r]! < K[c]!) c = r }
+        else c += Number(ra < ca)
       }
       const ca = A[c]!
       if (at < ca || (at === ca && key < K[c]!)) break

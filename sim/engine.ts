@@ -75,6 +75,24 @@ export class Engine implements Scheduler {
     }
   }
 
+  /**
+   * For a source whose next event is at when[0]: true if that event would be the next one
+   * processed, strictly before every other pending event and before the end of the run.
+   * The handler may then advance clock[0] to it and handle it in place (no heap work;
+   * the order of events is exactly as if it had been scheduled). Counts it as processed.
+   */
+  continueAt(): boolean {
+    const t = this.when[0]!
+    if (!(t >= this.clock[0]!) || Math.floor(t) !== t || !(t < this.untilUs) || !this.cal.runsFirst(this.topLive)) return false
+    if (++this.inPlace > this.maxInPlace) return false
+    this.clock[0] = t
+    return true
+  }
+  /** Events handled in place by continueAt() during this run. */
+  private inPlace = 0
+  private maxInPlace = 0
+  private untilUs = 0
+
   private badTime(kind: number): never {
     throw new InvariantError(`event kind ${kind} scheduled at ${this.when[0]} µs, which is not an integer time >= now (${this.clock[0]} µs)`, this.clock[0])
   }
@@ -82,10 +100,13 @@ export class Engine implements Scheduler {
   run({ untilUs, dispatch, maxEvents }: RunOptions): RunStats {
     const cal = this.cal
     let processed = 0
+    this.untilUs = untilUs
+    this.inPlace = 0
+    this.maxInPlace = maxEvents
     while (cal.size > 0) {
       const t = cal.topAt()
       if (t >= untilUs) break
-      if (++processed > maxEvents) {
+      if (++processed + this.inPlace > maxEvents) {
         throw new InvariantError(`runaway model: more than ${maxEvents} events before ${untilUs} µs`, t)
       }
       this.clock[0] = t
@@ -96,7 +117,7 @@ export class Engine implements Scheduler {
         cal.pop()
       }
     }
-    return { processed, pending: cal.size, lastAtUs: this.nowUs }
+    return { processed: processed + this.inPlace, pending: cal.size, lastAtUs: this.nowUs }
   }
 }
 

@@ -251,4 +251,52 @@ describe('Engine', () => {
       ),
     )
   })
+
+  /**
+   * Engine.continueAt: a source that handles its next event in place must see exactly
+   * the event order of one that schedules it (sources have rank 2, other events 0..2).
+   */
+  it('continueAt gives the same event order as scheduling, for random sources and ties', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 1, maxLength: 30 }), { minLength: 1, maxLength: 3 }),
+        fc.array(fc.record({ at: fc.integer({ min: 0, max: 40 }), rank: fc.integer({ min: 0, max: 2 }), delay: fc.integer({ min: 0, max: 5 }) }), { maxLength: 20 }),
+        fc.integer({ min: 1, max: 80 }),
+        (gaps, others, untilUs) => {
+          const order = (inPlace: boolean): string[] => {
+            const eng = createEngine()
+            const got: string[] = []
+            const nextIdx = gaps.map(() => 0)
+            const at = gaps.map((g) => g[0]!)
+            gaps.forEach((_, s) => eng.at(at[s]!, 2, 1, s))
+            others.forEach((o, i) => eng.at(o.at, o.rank, 0, i))
+            eng.run({
+              untilUs,
+              maxEvents: 10_000,
+              dispatch: (kind, arg) => {
+                if (kind === 0) {
+                  got.push(`o${arg}@${eng.nowUs}`)
+                  const o = others[arg]!
+                  // Each "other" event schedules one follow-up of kind 2 at a small delay.
+                  eng.at(eng.nowUs + o.delay, o.rank, 2, arg)
+                  return
+                }
+                if (kind === 2) { got.push(`f${arg}@${eng.nowUs}`); return }
+                for (;;) {
+                  got.push(`s${arg}@${eng.nowUs}`)
+                  const k = ++nextIdx[arg]!
+                  if (k >= gaps[arg]!.length) return
+                  at[arg] = at[arg]! + gaps[arg]![k]!
+                  eng.when[0] = at[arg]!
+                  if (!inPlace || !eng.continueAt()) { eng.schedule(2, 1, arg); return }
+                }
+              },
+            })
+            return got
+          }
+          expect(order(true)).toEqual(order(false))
+        },
+      ),
+    )
+  })
 })
