@@ -11,6 +11,7 @@ import Table from 'cli-table3'
 import { Command, CommanderError, InvalidArgumentError } from 'commander'
 import type { RouteResult, SimResult } from './contract.ts'
 import { InvariantError, ScenarioError } from './errors.ts'
+import { requestPlan } from './plan.ts'
 import { reproduceLine, runScenario } from './run.ts'
 import { parseScenario, scenarioJsonSchema, type Scenario } from './scenario.ts'
 import { ISRSIM_VERSION } from './version.ts'
@@ -180,6 +181,19 @@ export function buildProgram(): Command {
         if (opts.out) process.stdout.write(`result written to ${opts.out}\n`)
         process.stdout.write(`${reproduceLine(file, result.seed)}\n`)
       }
+    })
+
+  program
+    .command('plan')
+    .description('Write the requests and on-demand calls of replication 0 as JSON, for k6 to replay.')
+    .argument('<scenario>', 'scenario file (.ts with defineScenario, or .json)')
+    .option('--seed <seed>', 'seed (overrides the scenario\'s)')
+    .option('--out <file>', 'write the plan to this file instead of stdout')
+    .action(async (file: string, opts: { seed?: string; out?: string }) => {
+      const scenario = await loadScenario(file)
+      const text = `${JSON.stringify(requestPlan(scenario, opts.seed ?? String(scenario.seed)))}\n`
+      if (opts.out) writeAtomic(opts.out, text)
+      else process.stdout.write(text)
     })
 
   program

@@ -173,5 +173,62 @@ export interface SimResult {
     readonly latency: IntervalsOf<Latency>
     readonly freshness: IntervalsOf<Freshness>
     readonly routes: Readonly<Record<string, IntervalsOf<RouteResult>>>
+    readonly fetches: Readonly<Record<string, IntervalsOf<FetchResult>>>
   }
+}
+
+/**
+ * What a live load test replays (`isrsim plan`): the exact requests and on-demand calls of
+ * replication 0, so that k6 sends what the simulator assumed. Read by loadtest/ only.
+ */
+export interface RequestPlan {
+  readonly planVersion: 1
+  readonly scenario: { readonly name: string; readonly hash: string; readonly durationS: number; readonly warmupS: number }
+  readonly seed: string
+  readonly next: { readonly version: string }
+  /** The scenario itself, with defaults filled in: the app generator and the origin read it. */
+  readonly spec: PlanScenario
+  readonly routes: readonly PlanRoute[]
+  /** On-demand calls in time order (k6 sends them to the app's revalidation handler). */
+  readonly onDemand: readonly PlanCall[]
+}
+
+export interface PlanRoute {
+  readonly id: string
+  readonly pattern: string
+  /** "uniform": k6 constant-arrival-rate at rps; "replay": k6 sends each request at atMs. */
+  readonly executor: 'uniform' | 'replay'
+  readonly rps: number
+  /** The URL of each request, in order. */
+  readonly paths: readonly string[]
+  /** Request times, ms since the start (replay only; uniform requests go at i / rps). */
+  readonly atMs?: readonly number[]
+}
+
+export interface PlanCall {
+  readonly atMs: number
+  readonly kind: 'revalidateTag' | 'revalidatePath' | 'updateTag'
+  readonly tag?: string
+  readonly path?: string
+  readonly type?: 'page' | 'layout'
+  readonly profile?: 'max' | { readonly expireS: number }
+}
+
+/** The parts of a parsed scenario the live suite needs (a structural subset of Scenario). */
+export interface PlanScenario {
+  readonly name: string
+  readonly durationS: number
+  readonly routes: readonly {
+    readonly id: string
+    readonly pattern: string
+    readonly revalidateS: number | false
+    readonly dynamic: boolean
+    readonly layouts: readonly { readonly revalidateS?: number | false | undefined; readonly dynamic: boolean }[]
+    readonly fetches: readonly { readonly id: string; readonly revalidateS?: number | false | undefined; readonly tags: readonly string[]; readonly latencyS: number; readonly failureRate: number; readonly perPath?: boolean | undefined }[]
+    readonly params?: { readonly count: number; readonly prebuilt?: number | undefined; readonly dynamicParams: boolean } | undefined
+    readonly renderS: number | { readonly lognormal: { readonly medianS: number; readonly p95S: number } }
+    readonly failureRate: number
+    readonly traffic: { readonly rps: number; readonly arrivals: 'poisson' | 'uniform'; readonly unknownRate: number }
+  }[]
+  readonly outages: readonly { readonly fromS: number; readonly toS: number; readonly failureRate: number; readonly routes?: readonly string[] | undefined }[]
 }

@@ -3,7 +3,7 @@
  * spawn processes; the CLI is a thin shell around it.
  */
 import tQuantile from '@stdlib/stats-base-dists-t-quantile'
-import { SCHEMA_VERSION, type Interval, type IntervalsOf, type RouteResult, type SimResult, type Warning } from './contract.ts'
+import { SCHEMA_VERSION, type FetchResult, type Interval, type IntervalsOf, type RouteResult, type SimResult, type Warning } from './contract.ts'
 import { createEngine } from './engine.ts'
 import { InvariantError } from './errors.ts'
 import { createIsrModel, type TraceEvent } from './isr/model.ts'
@@ -166,7 +166,10 @@ function intervalsOfObjects<T extends object>(objs: readonly T[]): IntervalsOf<T
 function intervalsOf(reps: readonly SimResult[]): NonNullable<SimResult['intervals']> {
   const routes: Record<string, IntervalsOf<RouteResult>> = {}
   for (const id of Object.keys(reps[0]!.routes)) routes[id] = intervalsOfObjects(reps.map((r) => r.routes[id]!))
+  const fetches: Record<string, IntervalsOf<FetchResult>> = {}
+  for (const id of Object.keys(reps[0]!.fetches)) fetches[id] = intervalsOfObjects(reps.map((r) => r.fetches[id]!))
   return {
+    fetches,
     totals: intervalsOfObjects(reps.map((r) => r.totals)),
     staleness: intervalsOfObjects(reps.map((r) => r.staleness)),
     latency: intervalsOfObjects(reps.map((r) => r.latency)),

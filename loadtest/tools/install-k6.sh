@@ -33,6 +33,8 @@ EOF
 fi
 
 mkdir -p "${BIN_DIR}"
+# go install refuses to overwrite a file that is not a Go binary, and a wrong version must go anyway.
+rm -f "${K6_BIN}"
 echo "building k6 ${K6_VERSION} with $(go version | awk '{print $3}') (first build takes a few minutes)..." >&2
 
 # Preferred path: plain `go install module@version`.

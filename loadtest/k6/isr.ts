@@ -1,0 +1,197 @@
+/**
+ * The isrsim k6 suite: replays a plan from `isrsim plan` against a Next.js deployment and
+ * writes what it observed as JSON (loadtest/observed.ts reads it). Run natively by k6 v2:
+ *
+ *   k6 run -e PLAN=/abs/plan.json -e BASE_URL=http://127.0.0.1:3000 -e OUT=/abs/observed.json \
+ *     [-e CACHE_HEADER=x-vercel-cache] [-e ORIGIN=http://127.0.0.1:4000] [-e MAX_RPS=50] loadtest/k6/isr.ts
+ *
+ * The revalidation secret comes from the environment variable ISRSIM_REVALIDATE_SECRET
+ * (never printed); without it no on-demand call is sent. Path choice comes from the
+ * plan, never Math.random.
+ */
+import http from 'k6/http'
+import { sleep } from 'k6'
+import exec from 'k6/execution'
+import { Counter, Trend } from 'k6/metrics'
+import type { PlanRoute, RequestPlan } from '../../sim/contract.ts'
+
+const env = {
+  plan: required('PLAN'),
+  baseUrl: required('BASE_URL').replace(/\/$/, ''),
+  out: __ENV.OUT ?? 'observed.json',
+  cacheHeader: __ENV.CACHE_HEADER ?? 'x-nextjs-cache',
+  origin: __ENV.ORIGIN ?? '',
+  maxRps: Number(__ENV.MAX_RPS ?? 'Infinity'),
+  secret: __ENV.ISRSIM_REVALIDATE_SECRET ?? '',
+  revalidateUrl: __ENV.REVALIDATE_PATH ?? '/api/isrsim/revalidate',
+}
+
+function required(name: string): string {
+  const v = __ENV[name]
+  if (v === undefined || v === '') throw new Error(`environment variable ${name} is required (k6 run -e ${name}=...)`)
+  return v
+}
+
+/** Go canonicalises header names: x-nextjs-cache arrives as X-Nextjs-Cache. */
+const headerKey = env.cacheHeader.split('-').map((p) => p.charAt(0).toUpperCase() + p.slice(1).toLowerCase()).join('-')
+
+// The plan is read once in the init context (every VU runs this; it is small).
+const plan = JSON.parse(open(env.plan)) as RequestPlan
+const OUTCOMES = ['hit', 'stale', 'miss', 'dynamic', 'notFound', 'error'] as const
+type Outcome = (typeof OUTCOMES)[number]
+
+const requests = new Counter('isr_requests')
+const ageMs = new Trend('isr_age_ms', true)
+const latencyMs = new Trend('isr_latency_ms', true)
+const unknownHeader = new Counter('isr_unknown_cache_header')
+const onDemandSent = new Counter('isr_on_demand_sent')
+const onDemandFailed = new Counter('isr_on_demand_failed')
+
+const totalRps = plan.routes.reduce((n, r) => n + r.rps, 0)
+if (totalRps > env.maxRps) throw new Error(`the plan sends ${totalRps} requests/s, above MAX_RPS=${env.maxRps}; refusing`)
+
+function routeScenario(r: PlanRoute, i: number): Record<string, unknown> {
+  const vus = Math.max(4, Math.ceil(r.rps * 3))
+  if (r.executor === 'uniform') {
+    // Evenly spaced, first request at t = 0: what the simulator's "uniform" arrivals assume.
+    // rate/timeUnit as integers: rps 2.5 -> 2500 per 1000 s.
+    return { executor: 'constant-arrival-rate', rate: Math.round(r.rps * 1000), timeUnit: '1000s', duration: `${plan.scenario.durationS}s`, preAllocatedVUs: vus, maxVUs: vus * 4, exec: 'request', env: { ROUTE: String(i) }, gracefulStop: '30s' }
+  }
+  // A replayed schedule: VU v sends entries v, v + V, ... each at its planned time.
+  const iterations = Math.ceil(r.paths.length / vus)
+  return { executor: 'per-vu-iterations', vus, iterations: Math.max(1, iterations), maxDuration: `${plan.scenario.durationS + 60}s`, exec: 'replay', env: { ROUTE: String(i), VUS: String(vus) }, gracefulStop: '30s' }
+}
+
+const scenarios: Record<string, Record<string, unknown>> = {}
+plan.routes.forEach((r, i) => { if (r.paths.length > 0) scenarios[`route_${r.id}`] = routeScenario(r, i) })
+if (plan.onDemand.length > 0 && env.secret !== '') {
+  scenarios.on_demand = { executor: 'per-vu-iterations', vus: 1, iterations: plan.onDemand.length, maxDuration: `${plan.scenario.durationS + 60}s`, exec: 'onDemand' }
+}
+
+// Tagged submetrics appear in the summary only when a threshold names them.
+const thresholds: Record<string, string[]> = { dropped_iterations: ['count>=0'], isr_unknown_cache_header: ['count>=0'], isr_on_demand_sent: ['count>=0'], isr_on_demand_failed: ['count>=0'] }
+for (const r of plan.routes) {
+  for (const o of OUTCOMES) thresholds[`isr_requests{route:${r.id},outcome:${o}}`] = ['count>=0']
+  thresholds[`isr_age_ms{route:${r.id}}`] = ['p(95)>=0']
+  thresholds[`isr_latency_ms{route:${r.id}}`] = ['p(95)>=0']
+}
+
+export const options = {
+  scenarios,
+  thresholds,
+  summaryTrendStats: ['avg', 'med', 'p(95)', 'max', 'count'],
+  discardResponseBodies: false,
+  noConnectionReuse: false,
+  insecureSkipTLSVerify: false,
+}
+
+interface SetupData { readonly startMs: number; readonly originT0Ms: number }
+
+export function setup(): SetupData {
+  // Reachability, without touching a planned page: a path no route serves.
+  const probe = http.get(`${env.baseUrl}/__isrsim_unreachable_check__`, { timeout: '5s', redirects: 0 })
+  if (probe.status === 0) throw new Error(`target ${env.baseUrl} is unreachable: ${probe.error} (checked within 5 s)`)
+  let originT0Ms = 0
+  if (env.origin !== '') {
+    const r = http.post(`${env.origin}/__start`, null, { timeout: '5s' })
+    if (r.status !== 200) throw new Error(`origin ${env.origin} did not accept /__start: status ${r.status} ${r.error}`)
+    originT0Ms = (JSON.parse(r.body as string) as { t0Ms: number }).t0Ms
+  }
+  return { startMs: Date.now(), originT0Ms }
+}
+
+function outcomeOf(status: number, cache: string | undefined): Outcome {
+  if (status === 404) return 'notFound'
+  if (status >= 500 || status === 0) return 'error'
+  switch (cache) {
+    case 'HIT': return 'hit'
+    case 'STALE': return 'stale'
+    case 'MISS': case 'REVALIDATED': return 'miss'
+    case undefined: return 'dynamic'
+    default:
+      unknownHeader.add(1)
+      return 'miss'
+  }
+}
+
+const PROBE = /<script id="isrsim-probe" type="application\/json">([^<]*)<\/script>/
+
+function send(r: PlanRoute, path: string): void {
+  const res = http.get(`${env.baseUrl}${path}`, { tags: { route: r.id, name: r.pattern }, redirects: 0, timeout: '60s' })
+  const endMs = Date.now()
+  const cache = res.headers[headerKey] as string | undefined
+  const outcome = outcomeOf(res.status, cache)
+  requests.add(1, { route: r.id, outcome })
+  latencyMs.add(res.timings.duration, { route: r.id })
+  if (res.status === 200 && typeof res.body === 'string') {
+    const m = PROBE.exec(res.body)
+    if (m) ageMs.add(endMs - (JSON.parse(m[1]!) as { renderStartMs: number }).renderStartMs, { route: r.id })
+  }
+}
+
+export function request(): void {
+  const r = plan.routes[Number(__ENV.ROUTE)]!
+  const i = exec.scenario.iterationInTest
+  if (i < r.paths.length) send(r, r.paths[i]!)
+}
+
+export function replay(): void {
+  const r = plan.routes[Number(__ENV.ROUTE)]!
+  const vus = Number(__ENV.VUS)
+  const i = exec.vu.iterationInScenario * vus + (exec.vu.idInTest - 1) % vus
+  if (i >= r.paths.length) return
+  const wait = r.atMs![i]! - (Date.now() - exec.scenario.startTime)
+  if (wait > 0) sleep(wait / 1000)
+  send(r, r.paths[i]!)
+}
+
+export function onDemand(): void {
+  const i = exec.scenario.iterationInTest
+  const c = plan.onDemand[i]
+  if (!c) return
+  const wait = c.atMs - (Date.now() - exec.scenario.startTime)
+  if (wait > 0) sleep(wait / 1000)
+  const res = http.post(`${env.baseUrl}${env.revalidateUrl}`, JSON.stringify(c), { headers: { 'content-type': 'application/json', 'x-isrsim-secret': env.secret }, tags: { name: 'on-demand' }, timeout: '30s' })
+  onDemandSent.add(1)
+  if (res.status !== 200) onDemandFailed.add(1)
+}
+
+type Values = Record<string, number>
+interface SummaryData { readonly metrics: Record<string, { readonly values: Values } | undefined>; readonly state: { readonly testRunDurationMs: number }; readonly setup_data?: SetupData }
+
+export function handleSummary(data: SummaryData): Record<string, string> {
+  const v = (name: string, stat: string) => data.metrics[name]?.values[stat] ?? 0
+  const routes: Record<string, Record<string, number>> = {}
+  for (const r of plan.routes) {
+    const counts: Record<string, number> = {}
+    let total = 0
+    for (const o of OUTCOMES) { counts[o] = v(`isr_requests{route:${r.id},outcome:${o}}`, 'count'); total += counts[o]! }
+    const ages = v(`isr_age_ms{route:${r.id}}`, 'count')
+    routes[r.id] = {
+      requests: total, ...counts,
+      ageSamples: ages,
+      ageP50S: ages > 0 ? v(`isr_age_ms{route:${r.id}}`, 'med') / 1000 : 0,
+      ageP95S: ages > 0 ? v(`isr_age_ms{route:${r.id}}`, 'p(95)') / 1000 : 0,
+      latencyP95Ms: v(`isr_latency_ms{route:${r.id}}`, 'p(95)'),
+    }
+  }
+  const observed = {
+    observedVersion: 1,
+    scenario: plan.scenario,
+    seed: plan.seed,
+    target: env.baseUrl,
+    cacheHeader: env.cacheHeader,
+    startMs: data.setup_data?.startMs ?? 0,
+    originT0Ms: data.setup_data?.originT0Ms ?? 0,
+    testRunDurationMs: data.state.testRunDurationMs,
+    droppedIterations: v('dropped_iterations', 'count'),
+    unknownCacheHeader: v('isr_unknown_cache_header', 'count'),
+    onDemand: { planned: plan.onDemand.length, sent: v('isr_on_demand_sent', 'count'), failed: v('isr_on_demand_failed', 'count') },
+    routes,
+  }
+  const lines = plan.routes.map((r) => {
+    const x = routes[r.id]!
+    return `  ${r.id}: ${x.requests} requests, HIT ${x.hit} STALE ${x.stale} MISS ${x.miss} dynamic ${x.dynamic} 404 ${x.notFound} error ${x.error}`
+  })
+  return { [env.out]: JSON.stringify(observed, null, 2), stdout: `isrsim k6: observed\n${lines.join('\n')}\n` }
+}

@@ -1,0 +1,148 @@
+/**
+ * Predicted vs observed: `isrsim verify <prediction.json> <observed.json...>`.
+ *
+ * A prediction is a SimResult with replications (>= 2). For each headline metric the
+ * accepted range is the 95% prediction interval of one run, mean ± t·sd·√(1 + 1/n) over
+ * the replications, widened to a stated tolerance where that is larger: a live system
+ * adds noise the model does not have (timer jitter, HTTP overhead). Tolerances: fractions
+ * ±2 percentage points, counts ±5%, ages ±10% (and ±0.5 s, the resolution of timers here).
+ * Several observed files (distributed k6 runners) are merged first.
+ */
+import tQuantile from '@stdlib/stats-base-dists-t-quantile'
+import type { Interval, SimResult } from '../sim/contract.ts'
+import type { OriginCounters } from './origin.ts'
+
+export const OUTCOMES = ['hit', 'stale', 'miss', 'dynamic', 'notFound', 'error'] as const
+
+export interface ObservedRoute {
+  readonly requests: number
+  readonly hit: number; readonly stale: number; readonly miss: number
+  readonly dynamic: number; readonly notFound: number; readonly error: number
+  readonly ageSamples: number
+  readonly ageP50S: number
+  readonly ageP95S: number
+  readonly latencyP95Ms: number
+}
+
+/** What loadtest/k6/isr.ts writes, plus the origin's counters added by the driver. */
+export interface Observed {
+  readonly observedVersion: 1
+  readonly scenario: { readonly name: string; readonly hash: string; readonly durationS: number; readonly warmupS: number }
+  readonly seed: string
+  readonly target: string
+  readonly cacheHeader: string
+  readonly startMs: number
+  readonly testRunDurationMs: number
+  readonly droppedIterations: number
+  readonly unknownCacheHeader: number
+  readonly onDemand: { readonly planned: number; readonly sent: number; readonly failed: number }
+  readonly routes: Readonly<Record<string, ObservedRoute>>
+  readonly origin?: OriginCounters
+}
+
+export type Verdict = 'PASS' | 'FAIL' | 'SKIP'
+
+export interface Check {
+  readonly scope: string
+  readonly metric: string
+  readonly predicted: number
+  readonly low: number
+  readonly high: number
+  readonly observed: number
+  readonly verdict: Verdict
+  /** What set the range: the replications' spread or the tolerance. */
+  readonly by: 'spread' | 'tolerance'
+  readonly note?: string
+}
+
+export interface VerdictJson {
+  readonly verdictVersion: 1
+  readonly scenario: { readonly name: string; readonly hash: string }
+  readonly replications: number
+  readonly pass: boolean
+  readonly checks: readonly Check[]
+}
+
+export class VerifyError extends Error {}
+
+/** Merge observations of the same plan from several runners: counts add, ages are request-weighted. */
+export function mergeObserved(all: readonly Observed[]): Observed {
+  const first = all[0]
+  if (!first) throw new VerifyError('no observed files given')
+  for (const o of all) {
+    if (o.observedVersion !== 1) throw new VerifyError(`observed file has observedVersion ${String(o.observedVersion)}; this isrsim reads 1`)
+    if (o.scenario.hash !== first.scenario.hash) throw new VerifyError(`observed files come from different scenarios: ${first.scenario.name} (${first.scenario.hash}) and ${o.scenario.name} (${o.scenario.hash})`)
+  }
+  if (all.length === 1) return first
+  const routes: Record<string, ObservedRoute> = {}
+  for (const id of Object.keys(first.routes)) {
+    const rs = all.map((o) => o.routes[id]).filter((r): r is ObservedRoute => r !== undefined)
+    const sum = (k: keyof ObservedRoute) => rs.reduce((n, r) => n + r[k], 0)
+    const ages = sum('ageSamples')
+    const wavg = (k: 'ageP50S' | 'ageP95S') => (ages > 0 ? rs.reduce((n, r) => n + r[k] * r.ageSamples, 0) / ages : 0)
+    routes[id] = { requests: sum('requests'), hit: sum('hit'), stale: sum('stale'), miss: sum('miss'), dynamic: sum('dynamic'), notFound: sum('notFound'), error: sum('error'), ageSamples: ages, ageP50S: wavg('ageP50S'), ageP95S: wavg('ageP95S'), latencyP95Ms: Math.max(...rs.map((r) => r.latencyP95Ms)) }
+  }
+  return {
+    ...first,
+    droppedIterations: all.reduce((n, o) => n + o.droppedIterations, 0),
+    unknownCacheHeader: all.reduce((n, o) => n + o.unknownCacheHeader, 0),
+    onDemand: { planned: first.onDemand.planned, sent: all.reduce((n, o) => n + o.onDemand.sent, 0), failed: all.reduce((n, o) => n + o.onDemand.failed, 0) },
+    routes,
+  }
+}
+
+const FRACTION_TOL = 0.02
+const COUNT_TOL = 0.05
+const AGE_TOL = 0.1
+const AGE_FLOOR_S = 0.5
+
+function range(iv: Interval, n: number, tol: number): { low: number; high: number; by: 'spread' | 'tolerance' } {
+  const half = n > 1 ? tQuantile(0.975, n - 1) * iv.sd * Math.sqrt(1 + 1 / n) : 0
+  return half >= tol ? { low: iv.mean - half, high: iv.mean + half, by: 'spread' } : { low: iv.mean - tol, high: iv.mean + tol, by: 'tolerance' }
+}
+
+export function verify(prediction: SimResult, observedFiles: readonly Observed[]): VerdictJson {
+  const obs = mergeObserved(observedFiles)
+  if (obs.scenario.hash !== prediction.scenario.hash) {
+    throw new VerifyError(`prediction and observation are from different scenarios: the prediction is ${prediction.scenario.name} (hash ${prediction.scenario.hash}), the observation ${obs.scenario.name} (hash ${obs.scenario.hash}). Re-run the prediction on the scenario the load test used.`)
+  }
+  const iv = prediction.intervals
+  const n = prediction.replications
+  if (!iv || n < 2) throw new VerifyError(`the prediction has ${n} replication(s); verify needs intervals: isrsim run <scenario> --replications 10 --out prediction.json`)
+  const checks: Check[] = []
+  const add = (scope: string, metric: string, i: Interval | undefined, observed: number, tol: number, note?: string) => {
+    if (!i) return
+    const r = range(i, n, tol)
+    const ok = observed >= r.low - 1e-9 && observed <= r.high + 1e-9
+    checks.push({ scope, metric, predicted: i.mean, low: r.low, high: r.high, observed, verdict: ok ? 'PASS' : 'FAIL', by: r.by, ...(note ? { note } : {}) })
+  }
+  const frac = (i: Interval | undefined, requests: number): Interval | undefined => (i && requests > 0 ? { mean: i.mean / requests, sd: i.sd / requests, low: i.low / requests, high: i.high / requests } : undefined)
+  for (const [id, pr] of Object.entries(prediction.routes)) {
+    const o = obs.routes[id]
+    const ri = iv.routes[id]
+    if (!o || !ri) continue
+    const reqs = ri.requests?.mean ?? pr.requests
+    if (o.requests === 0) continue
+    const isStatic = pr.effectiveRevalidateS !== 0
+    if (isStatic) {
+      add(id, 'HIT fraction', frac(ri.hit, reqs), o.hit / o.requests, FRACTION_TOL)
+      add(id, 'STALE fraction', frac(ri.stale, reqs), o.stale / o.requests, FRACTION_TOL)
+      add(id, 'MISS fraction', frac(ri.miss, reqs), o.miss / o.requests, FRACTION_TOL)
+    } else add(id, 'dynamic fraction', frac(ri.dynamic, reqs), o.dynamic / o.requests, FRACTION_TOL)
+    if (pr.error > 0 || o.error > 0) add(id, 'error fraction', frac(ri.error, reqs), o.error / o.requests, FRACTION_TOL)
+    if (obs.origin) {
+      const renders = ri.renders
+      if (renders) add(id, 'renders', renders, obs.origin.renders[id] ?? 0, Math.max(COUNT_TOL * renders.mean, 1), 'origin /render calls')
+    }
+    if (o.ageSamples > 0) {
+      if (ri.ageP50S) add(id, 'age p50 (s)', ri.ageP50S, o.ageP50S, Math.max(AGE_TOL * ri.ageP50S.mean, AGE_FLOOR_S))
+      if (ri.ageP95S) add(id, 'age p95 (s)', ri.ageP95S, o.ageP95S, Math.max(AGE_TOL * ri.ageP95S.mean, AGE_FLOOR_S))
+    }
+  }
+  if (obs.origin) {
+    for (const [id, fi] of Object.entries(iv.fetches ?? {})) {
+      if (fi.originFetches) add(`fetch ${id}`, 'origin fetches', fi.originFetches, obs.origin.fetches[id] ?? 0, Math.max(COUNT_TOL * fi.originFetches.mean, 1))
+    }
+  }
+  return { verdictVersion: 1, scenario: { name: prediction.scenario.name, hash: prediction.scenario.hash }, replications: n, pass: checks.every((c) => c.verdict !== 'FAIL'), checks }
+}
