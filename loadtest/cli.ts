@@ -1,0 +1,130 @@
+/**
+ * The live side of the `isrsim` command line: app, loadtest, verify, doctor.
+ * Exit codes: 0 ok, 1 a FAIL verdict or a failed run, 2 usage or input errors.
+ */
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import Table from 'cli-table3'
+import { Command, CommanderError, InvalidArgumentError } from 'commander'
+import type { RequestPlan, SimResult } from '../sim/contract.ts'
+import { AppError, NEXT_PINS, writeApp, type NextMajor } from './app.ts'
+import { K6_BIN, LiveError, ROOT, runLive } from './live.ts'
+import { verify, VerifyError, type Observed, type VerdictJson } from './verify.ts'
+
+function nextMajor(v: string): NextMajor {
+  if (v === '16' || v === '15') return v
+  throw new InvalidArgumentError(`received "${v}"; allowed: 16 (next ${NEXT_PINS['16'].next}) or 15 (next ${NEXT_PINS['15'].next})`)
+}
+function positiveInt(v: string): number {
+  const n = Number(v)
+  if (!Number.isInteger(n) || n < 2) throw new InvalidArgumentError(`received "${v}"; allowed: a whole number >= 2`)
+  return n
+}
+
+function readJson<T>(file: string, what: string): T {
+  let text: string
+  try { text = readFileSync(file, 'utf8') } catch (e) { throw new LiveError(`cannot read ${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`) }
+  try { return JSON.parse(text) as T } catch (e) { throw new LiveError(`${file}: not valid JSON (${(e as Error).message})`) }
+}
+
+function writeAtomic(file: string, text: string): void {
+  mkdirSync(dirname(resolve(file)), { recursive: true })
+  const tmp = `${file}.${process.pid}.tmp`
+  writeFileSync(tmp, text)
+  renameSync(tmp, file)
+}
+
+const fmt = (metric: string, x: number) => (metric.includes('fraction') ? `${(x * 100).toFixed(1)}%` : metric.includes('(s)') ? `${x.toFixed(2)} s` : x.toFixed(1))
+
+export function verdictTable(v: VerdictJson): string {
+  const t = new Table({ head: ['scope', 'metric', 'predicted', 'accepted range', 'observed', 'verdict'] })
+  for (const c of v.checks) t.push([c.scope, c.metric, fmt(c.metric, c.predicted), `${fmt(c.metric, c.low)} … ${fmt(c.metric, c.high)} (${c.by})`, fmt(c.metric, c.observed), c.verdict])
+  const fails = v.checks.filter((c) => c.verdict === 'FAIL').length
+  return `${t.toString()}\n${v.pass ? 'PASS' : 'FAIL'}: ${v.checks.length - fails} of ${v.checks.length} checks inside the predicted range (${v.replications} replications)`
+}
+
+export function buildProgram(): Command {
+  const program = new Command().name('isrsim').exitOverride().configureOutput({ outputError: (str, write) => write(str) })
+
+  program.command('app')
+    .description('Generate a Next.js App Router app whose routes mirror the scenario (the live target).')
+    .argument('<scenario>', 'scenario file')
+    .requiredOption('--out <dir>', 'directory to write the app into (replaced)')
+    .option('--next <major>', 'Next.js major: 16 or 15', nextMajor, '16' as NextMajor)
+    .action((file: string, opts: { out: string; next: NextMajor }) => {
+      const r = spawnSync(process.execPath, [join(ROOT, 'bin/isrsim.js'), 'plan', file], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 })
+      if (r.status !== 0) { process.stderr.write(r.stderr); throw new LiveError('could not read the scenario', 2) }
+      writeApp(JSON.parse(r.stdout) as RequestPlan, resolve(opts.out), { next: opts.next })
+      process.stdout.write(`app written to ${opts.out}\nnext: cd ${opts.out} && npm install && ISRSIM_ORIGIN=http://127.0.0.1:<origin port> npm run build && npm start\n(the origin: node --import tsx loadtest/origin.ts <plan.json>, the plan from: isrsim plan ${file})\n`)
+    })
+
+  program.command('loadtest')
+    .description('Build and start the reference app and origin, replay the plan with k6, predict, and compare.')
+    .argument('<scenario>', 'scenario file')
+    .option('--out <dir>', 'where plan, observed, prediction and verdict go', 'out/live')
+    .option('--next <major>', 'Next.js major: 16 or 15', nextMajor, '16' as NextMajor)
+    .option('--replications <n>', 'simulator replications for the intervals', positiveInt, 10)
+    .option('--target <url>', 'your deployment instead of the generated app (GET requests only; on-demand calls only with ISRSIM_REVALIDATE_SECRET set)')
+    .option('--i-own-this-target', 'allow a --target that is not on this machine')
+    .option('--cache-header <name>', 'response header with HIT/STALE/MISS', 'x-nextjs-cache')
+    .action(async (file: string, opts: { out: string; next: NextMajor; replications: number; target?: string; iOwnThisTarget?: boolean; cacheHeader: string }) => {
+      const outDir = resolve(opts.out)
+      const r = await runLive({ scenario: file, outDir, next: opts.next, replications: opts.replications, cacheHeader: opts.cacheHeader, allowRemote: opts.iOwnThisTarget === true, log: (l) => process.stderr.write(`${l}\n`), ...(opts.target ? { target: opts.target } : {}) })
+      process.stdout.write(`${verdictTable(r.verdict)}\n`)
+      process.stdout.write(`calibration: build age ${r.calibration.buildAgeS.toFixed(1)} s, render overhead ${(r.calibration.renderOverheadS * 1000).toFixed(0)} ms\n`)
+      process.stdout.write(`files: ${Object.values(r.files).join(', ')}\n`)
+      if (!r.verdict.pass) process.exitCode = 1
+    })
+
+  program.command('verify')
+    .description('Compare a prediction (isrsim run --replications N) with observed k6 results; exit 1 on any FAIL.')
+    .argument('<prediction>', 'prediction JSON')
+    .argument('<observed...>', 'observed JSON files (several k6 runners are merged)')
+    .option('--out <file>', 'verdict JSON', 'verdict.json')
+    .action((pfile: string, ofiles: string[], opts: { out: string }) => {
+      const prediction = readJson<SimResult>(pfile, 'prediction')
+      const observed = ofiles.map((f) => readJson<Observed>(f, 'observed file'))
+      const v = verify(prediction, observed)
+      writeAtomic(opts.out, `${JSON.stringify(v, null, 2)}\n`)
+      process.stdout.write(`${verdictTable(v)}\nverdict written to ${opts.out}\n`)
+      if (!v.pass) process.exitCode = 1
+    })
+
+  program.command('doctor')
+    .description('Check the tools the live suite needs, and say how to get each one that is missing.')
+    .action(() => {
+      const rows: [string, boolean, string][] = []
+      const ver = (cmd: string, args: string[]) => { const r = spawnSync(cmd, args, { encoding: 'utf8' }); return r.status === 0 ? (r.stdout || r.stderr).trim().split('\n')[0]! : null }
+      const node = process.versions.node
+      rows.push(['node', Number(node.split('.')[0]) >= 20, `${node} (needs 20.19+)`])
+      const go = ver('go', ['version'])
+      rows.push(['go', go !== null, go ?? 'missing: install Go 1.25+ from https://go.dev/dl/ (needed to build k6)'])
+      const k6 = existsSync(K6_BIN) ? ver(K6_BIN, ['version']) : null
+      rows.push(['k6', k6 !== null, k6 ?? 'missing: npm run setup:k6 (go install go.k6.io/k6/v2 into .tools/bin)'])
+      for (const major of ['16', '15'] as const) {
+        const p = join(ROOT, `.tools/next-${major}/node_modules/next/package.json`)
+        const v = existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as { version: string }).version : null
+        rows.push([`next ${major}`, v === NEXT_PINS[major].next, v ? `${v} in .tools/next-${major}` : `not installed: isrsim loadtest installs next ${NEXT_PINS[major].next} on first use${major === '15' ? ' (with --next 15)' : ''}`])
+      }
+      const chromium = ver('/usr/bin/chromium', ['--version'])
+      rows.push(['chromium', chromium !== null, chromium ?? 'missing (reports only): sudo apt-get install chromium'])
+      const t = new Table({ head: ['tool', 'ok', 'version / what to do'] })
+      for (const [n, ok, msg] of rows) t.push([n, ok ? 'yes' : 'NO', msg])
+      process.stdout.write(`${t.toString()}\n`)
+      if (rows.slice(0, 3).some((r) => !r[1])) process.exitCode = 1
+    })
+  return program
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync([...argv], { from: 'user' })
+    return typeof process.exitCode === 'number' ? process.exitCode : 0
+  } catch (e) {
+    if (e instanceof CommanderError) return e.code === 'commander.helpDisplayed' || e.code === 'commander.help' ? 0 : 2
+    if (e instanceof LiveError) { process.stderr.write(`isrsim: ${e.message}\n`); return e.exitCode }
+    if (e instanceof VerifyError || e instanceof AppError) { process.stderr.write(`isrsim: ${e.message}\n`); return 2 }
+    throw e
+  }
+}
