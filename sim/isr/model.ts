@@ -776,12 +776,21 @@ export function createIsrModel(
     metrics.request(route.index, outcome)
     if (tracksFreshness && servedFrom !== 0 && obs[OBS_AGE]! >= 0) checkFreshness(route, path < 0 ? -1 : route.firstPath + path)
     servedFrom = 0
-    if (trace !== null) trace({ kind: 'request', atUs: obs[OBS_AT]!, route: route.id, path, outcome, ageUs: obs[OBS_AGE]!, latencyUs: obs[OBS_LATENCY]!, instance: currentInstance })
+    if (trace !== null) {
+      // A dynamic render of a known path answers with path -1 above (nothing is cached for
+      // it), but the trace (and so `isrsim plan`) names the path that was asked for.
+      const asked = path < 0 && tracePath >= 0 ? tracePath - route.firstPath : path
+      tracePath = -1
+      trace({ kind: 'request', atUs: obs[OBS_AT]!, route: route.id, path: asked, outcome, ageUs: obs[OBS_AGE]!, latencyUs: obs[OBS_LATENCY]!, instance: currentInstance })
+    }
   }
+  /** The known path a dynamic render was asked for (trace only); -1 otherwise. */
+  let tracePath = -1
 
   /** A render for this request only: dynamic routes, and one-off unknown paths. Nothing is cached. */
   function renderForRequest(route: ResolvedRoute, mode: RenderMode, okOutcome: Outcome, p: number): void {
     const nowUs = clock[0]!
+    if (trace !== null) tracePath = p
     sampleRender(rt[route.index]!)
     readData(route, p, currentInstance, mode !== DYNAMIC_RENDER, false)
     renderDur[0] = renderDur[0]! + fetchWait[0]!

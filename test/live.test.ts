@@ -1,0 +1,128 @@
+/**
+ * Live validation (issue 4): the three bundled live scenarios against a real `next start`
+ * (16.4.6), a real origin and real k6, each predicted with 10 replications and checked by
+ * `verify`. Each runs 60 s of load. k6 and next are installed by the project's scripts on
+ * first use (.tools/, git-ignored). Servers bind 127.0.0.1 on ports the kernel picks.
+ *
+ * Reproduce one: isrsim loadtest scenarios/live/<name>.json --out out/live/<name>
+ */
+import { spawn, spawnSync } from 'node:child_process'
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs'
+import { createServer } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { ensureK6, ensureNext, ROOT, runLive, type LiveResult } from '../loadtest/live.ts'
+import type { Check } from '../loadtest/verify.ts'
+import type { Observed } from '../loadtest/verify.ts'
+
+const OUT = join(ROOT, 'test/artifacts/live')
+const LOAD_TIMEOUT_MS = 300_000
+const log = () => {}
+
+function live(name: string): Promise<LiveResult> {
+  return runLive({ scenario: join(ROOT, `scenarios/live/${name}.json`), outDir: join(OUT, name), next: '16', replications: 10, cacheHeader: 'x-nextjs-cache', log })
+}
+const failed = (r: LiveResult) => r.verdict.checks.filter((c) => c.verdict === 'FAIL').map((c: Check) => `${c.scope} ${c.metric}: observed ${c.observed}, accepted ${c.low}..${c.high}`)
+const observed = (r: LiveResult) => JSON.parse(readFileSync(r.files.observed, 'utf8')) as Observed
+const repro = (name: string) => `Reproduce: isrsim loadtest scenarios/live/${name}.json (seed in the scenario)`
+
+function cli(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
+  const t0 = Date.now()
+  return new Promise((res) => {
+    const p = spawn(process.execPath, [join(ROOT, 'bin/isrsim.js'), ...args], { env })
+    let stdout = '', stderr = ''
+    p.stdout.on('data', (b: Buffer) => (stdout += b.toString()))
+    p.stderr.on('data', (b: Buffer) => (stderr += b.toString()))
+    p.on('exit', (code) => res({ code: code ?? -1, stdout, stderr, ms: Date.now() - t0 }))
+  })
+}
+
+describe('live validation against next start 16.4.6 and k6', () => {
+  beforeAll(() => {
+    ensureK6(log)
+    ensureNext('16', log)
+  }, 600_000)
+
+  it('(a) time-based SWR with an outage: failed regenerations keep the stale page and back off', async () => {
+    const r = await live('swr-failure')
+    expect(failed(r), repro('swr-failure')).toEqual([])
+    const o = observed(r)
+    // The outage (20-38 s) made regenerations fail, and no request saw an error: stale pages were kept.
+    expect(o.origin!.failedRenders.post ?? 0).toBeGreaterThanOrEqual(4)
+    expect(o.routes.post!.error).toBe(0)
+    // Back-off: one retry per path per 8 s during the outage, not one per request (8 req/s).
+    expect(o.origin!.renders.post!).toBeLessThan(40)
+    expect(o.routes.post!.requests).toBe(480)
+    expect(o.droppedIterations).toBe(0)
+  }, LOAD_TIMEOUT_MS)
+
+  it('(b) tags: scheduled revalidateTag(tag, "max") and revalidatePath on Next 16', async () => {
+    const r = await live('tags')
+    expect(failed(r), repro('tags')).toEqual([])
+    const o = observed(r)
+    expect(o.onDemand).toEqual({ planned: 4, sent: 4, failed: 0 })
+    // revalidate false: every render after the start came from an invalidation.
+    expect(o.routes.home!.stale).toBeGreaterThan(0)
+    expect(o.routes.post!.miss).toBeGreaterThan(0) // revalidatePath blocks the next request on 16
+  }, LOAD_TIMEOUT_MS)
+
+  it('(c) a dynamic layout over a page whose fetch is still served from the Data Cache', async () => {
+    const r = await live('dynamic-layout')
+    expect(failed(r), repro('dynamic-layout')).toEqual([])
+    const o = observed(r)
+    expect(o.routes.item!.dynamic).toBe(o.routes.item!.requests) // no x-nextjs-cache on a dynamic page
+    expect(o.origin!.renders.item).toBe(o.routes.item!.requests)
+    expect(o.origin!.fetches.item!).toBeLessThan(o.origin!.renders.item! / 5)
+  }, LOAD_TIMEOUT_MS)
+})
+
+describe('live suite: bad input', () => {
+  it('an unreachable target fails within seconds with a clear error', async () => {
+    const r = await cli(['loadtest', join(ROOT, 'scenarios/live/swr-failure.json'), '--target', 'http://127.0.0.1:9', '--out', join(OUT, 'unreachable')])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/127\.0\.0\.1:9 is unreachable/)
+    expect(r.ms).toBeLessThan(30_000)
+  }, 60_000)
+
+  it('a target without the cache header names the header and --cache-header', async () => {
+    const server = createServer((_, res) => { res.writeHead(200, { 'content-type': 'text/html' }); res.end('<html></html>') })
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    const port = (server.address() as { port: number }).port
+    try {
+      const r = await cli(['loadtest', join(ROOT, 'scenarios/live/swr-failure.json'), '--target', `http://127.0.0.1:${port}`, '--out', join(OUT, 'no-header')])
+      expect(r.code).toBe(1)
+      expect(r.stderr).toContain('no "x-nextjs-cache" header')
+      expect(r.stderr).toContain('--cache-header')
+    } finally {
+      server.close()
+    }
+  }, 120_000)
+
+  it('a remote target is refused without --i-own-this-target', async () => {
+    const r = await cli(['loadtest', join(ROOT, 'scenarios/live/swr-failure.json'), '--target', 'https://example.com', '--out', join(OUT, 'remote')])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('--i-own-this-target')
+  }, 60_000)
+
+  it('verify refuses a prediction and an observation of different scenarios', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'isrsim-verify-'))
+    const pred = join(dir, 'p.json')
+    spawnSync(process.execPath, [join(ROOT, 'bin/isrsim.js'), 'run', join(ROOT, 'scenarios/live/tags.json'), '--replications', '3', '--out', pred])
+    const obs = { observedVersion: 1, scenario: { name: 'other', hash: '0000000000000000', durationS: 60, warmupS: 0 }, seed: '1', target: '', cacheHeader: 'x-nextjs-cache', startMs: 0, testRunDurationMs: 0, droppedIterations: 0, unknownCacheHeader: 0, onDemand: { planned: 0, sent: 0, failed: 0 }, routes: {} }
+    const ofile = join(dir, 'o.json')
+    await import('node:fs').then((fs) => fs.writeFileSync(ofile, JSON.stringify(obs)))
+    const r = await cli(['verify', pred, ofile, '--out', join(dir, 'v.json')])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/different scenarios: the prediction is live-tags \(hash [0-9a-f]{16}\), the observation other \(hash 0000000000000000\)/)
+  }, 60_000)
+
+  it('without Go, the k6 installer exits 2 with the install hint', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'isrsim-k6-'))
+    mkdirSync(join(dir, 'loadtest/tools'), { recursive: true })
+    copyFileSync(join(ROOT, 'loadtest/tools/install-k6.sh'), join(dir, 'loadtest/tools/install-k6.sh'))
+    const r = spawnSync('bash', [join(dir, 'loadtest/tools/install-k6.sh')], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' } })
+    expect(r.status).toBe(2)
+    expect(r.stderr).toContain("the Go toolchain ('go') is not on PATH")
+  })
+})
