@@ -156,14 +156,16 @@ function checkSupported(plan: RequestPlan): void {
 }
 
 /** The scenario with what was measured: build age and Next's own per-render overhead. */
-function calibratedScenario(plan: RequestPlan, c: Calibration): unknown {
-  const spec = plan.spec as unknown as Record<string, unknown> & { routes: { renderS: number | { lognormal: { medianS: number; p95S: number } } }[] }
+function calibratedScenario(plan: RequestPlan, c: Calibration, major: NextMajor): unknown {
+  const spec = plan.spec as unknown as Record<string, unknown> & { next: { version: string; expireTimeS: number }; routes: { renderS: number | { lognormal: { medianS: number; p95S: number } } }[] }
+  // The behaviour profile of the Next.js that actually ran.
+  const version = major === '15' ? '15' : spec.next.version.startsWith('16') ? spec.next.version : '16.4'
   const round = (x: number) => Math.round(x * 1000) / 1000
   const routes = spec.routes.map((r) => ({
     ...r,
     renderS: typeof r.renderS === 'number' ? round(r.renderS + c.renderOverheadS) : { lognormal: { medianS: round(r.renderS.lognormal.medianS + c.renderOverheadS), p95S: round(r.renderS.lognormal.p95S + c.renderOverheadS) } },
   }))
-  return { ...spec, seed: plan.seed, buildAgeS: round(Math.max(0, c.buildAgeS)), routes }
+  return { ...spec, next: { ...spec.next, version }, seed: plan.seed, buildAgeS: round(Math.max(0, c.buildAgeS)), routes }
 }
 
 const isLoopback = (u: URL) => ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname)
@@ -218,10 +220,10 @@ export async function runLive(o: LiveOptions): Promise<LiveResult> {
     const k6env = { ...process.env, K6_NO_USAGE_REPORT: 'true', ...(secret ? { ISRSIM_REVALIDATE_SECRET: secret } : {}) }
     const run = spawnSync(k6, [...k6Args, join(ROOT, 'loadtest/k6/isr.ts')], { env: k6env, encoding: 'utf8', timeout: (plan.scenario.durationS + 180) * 1000 })
     writeFileSync(join(o.outDir, 'k6.log'), `${run.stdout}\n${run.stderr}`)
-    if (run.status !== 0 || !existsSync(files.observed)) {
-      const unreachable = /is unreachable/.exec(run.stderr)
-      throw new LiveError(unreachable ? `${run.stderr.split('\n').find((l) => l.includes('unreachable'))?.replace(/.*msg="?/, '').replace(/"? *$/, '')}` : `k6 failed (exit ${run.status}); see ${join(o.outDir, 'k6.log')}:\n${run.stderr.slice(-1500)}`, 1)
-    }
+    // k6's setup() checks the target first; its error may come with exit 0 and a summary.
+    const unreachable = /target (\S+) is unreachable: ([^"\\]+)/.exec(run.stderr)
+    if (unreachable) throw new LiveError(`target ${unreachable[1]} is unreachable: ${unreachable[2]!.trim()}`, 1)
+    if (run.status !== 0 || !existsSync(files.observed)) throw new LiveError(`k6 failed (exit ${run.status}); see ${join(o.outDir, 'k6.log')}:\n${run.stderr.slice(-1500)}`, 1)
     timings.loadS = t()
     let observed = JSON.parse(readFileSync(files.observed, 'utf8')) as Observed
     if (originUrl) {
@@ -237,7 +239,7 @@ export async function runLive(o: LiveOptions): Promise<LiveResult> {
 
   // The prediction: the same scenario and seed (so the same requests), with what was measured.
   const calFile = join(o.outDir, 'scenario.calibrated.json')
-  writeAtomic(calFile, `${JSON.stringify(o.target === undefined ? calibratedScenario(plan, calibration) : { ...(plan.spec as object), seed: plan.seed }, null, 2)}\n`)
+  writeAtomic(calFile, `${JSON.stringify(o.target === undefined ? calibratedScenario(plan, calibration, o.next) : { ...(plan.spec as object), seed: plan.seed }, null, 2)}\n`)
   const prediction = JSON.parse(isrsim(['run', calFile, '--replications', String(o.replications), '--json'])) as SimResult
   writeAtomic(files.prediction, `${JSON.stringify({ ...prediction, calibration }, null, 2)}\n`)
   timings.predictS = t()

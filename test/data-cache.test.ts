@@ -22,16 +22,23 @@ describe('A10 §5.3 in dynamic renders: stale data now, refreshed in the backgro
   test('a dynamic layout over a fetch with revalidate 3: one origin call per 3 s at low load, one per request under load', () => {
     // Part A: "the fetch went to the origin about once every 3 s at low load. Under 50-connection
     // load that became 43 calls in 10 s ..., because background refreshes are not de-duplicated".
-    // Origin latency 0.5 s. t=0: no entry -> foreground call (the render waits 0.5 s), entry set at 0.5.
-    // t=1, 2, 3: fresh (3 - 0.5 <= 3). t=4: stale (3.5 > 3) -> served stale, background call, set at 4.5.
+    // Origin latency 0.5 s. The build prerendered the page until the layout bailed out, and
+    // its fetch ran then: the Data Cache holds "posts" from t=0 (finding F7, docs/semantics.md).
+    // t=0..3: fresh (3 - 0 <= 3). t=4: stale (4 > 3) -> served stale, background call, set at 4.5.
     // t=4.1, 4.2: still stale (the refresh has not landed) -> a background call each.
     // t=5: fresh (set at 4.7, the last to land).
     const t = traced(one({ revalidateS: 60, layouts: [{ dynamic: true }], fetches: [{ id: 'posts', revalidateS: 3, latencyS: 0.5 }] }, [0, 1, 2, 3, 4, 4.1, 4.2, 5]))
     expect(t.outcomes.every((o) => o === 'dynamic')).toBe(true)
-    expect(fetchesOf(t.events)).toEqual([[0, 'posts', 'foreground'], [4, 'posts', 'background'], [4.1, 'posts', 'background'], [4.2, 'posts', 'background']])
-    expect(t.requests.map((r) => s(r.latencyUs))).toEqual([0.6, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1])
-    expect(t.result.fetches.posts).toEqual({ originFetches: 4, keys: 1, cached: true })
-    expect(t.result.totals.originFetches).toBe(4)
+    expect(fetchesOf(t.events)).toEqual([[4, 'posts', 'background'], [4.1, 'posts', 'background'], [4.2, 'posts', 'background']])
+    expect(t.requests.map((r) => s(r.latencyUs))).toEqual([0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1])
+    expect(t.result.fetches.posts).toEqual({ originFetches: 3, keys: 1, cached: true })
+    expect(t.result.totals.originFetches).toBe(3)
+  })
+
+  test('a dynamic page (cookies() in the page itself) is not prerendered: its first request fetches in the foreground', () => {
+    const t = traced(one({ revalidateS: 60, dynamic: true, fetches: [{ id: 'posts', revalidateS: 3, latencyS: 0.5 }] }, [0, 1, 4]))
+    expect(fetchesOf(t.events)).toEqual([[0, 'posts', 'foreground'], [4, 'posts', 'background']])
+    expect(t.requests.map((r) => s(r.latencyUs))).toEqual([0.6, 0.1, 0.1])
   })
 })
 

@@ -355,7 +355,11 @@ export function createIsrModel(
   const buildSeeded: number[] = []
   s.routes.forEach((r, ri) => {
     const route = routes[ri]!
-    if (route.isDynamic || route.prebuilt === 0) return
+    // A route made dynamic only by a layout's request API is still prerendered by the build
+    // until the layout bails out; its page's fetches have run by then and stay cached
+    // (observed against next start 16.4.6: docs/semantics.md finding F7).
+    const layoutOnlyDynamic = route.isDynamic && !r.dynamic && r.revalidateS !== 0 && r.layouts.some((l) => l.dynamic) && !r.fetches.some((f) => f.revalidateS === 0)
+    if ((route.isDynamic && !layoutOnlyDynamic) || route.prebuilt === 0) return
     for (const f of r.fetches) {
       const fi = fetchIndex.get(f.id)!
       const info = fetchInfo[fi]!
@@ -712,6 +716,8 @@ export function createIsrModel(
         for (let p = r.firstPath; p < r.firstPath + r.count; p++) {
           const o = (inst * totalPaths + p) * W
           const prebuilt = p - r.firstPath < r.prebuilt
+          // 16.4 reads the entry's stored cache control back (the values last written stay).
+          if (profile.persistsCacheControl && st[((sharedCache ? 0 : inst) * totalPaths + p) * W + F_HAS_ENTRY] === 1) continue
           st[o + F_REVAL] = prebuilt ? r.revalidateUs : ONE_SECOND_US
           st[o + F_EXPIRE] = prebuilt ? r.expireUs : Infinity
         }

@@ -35,16 +35,23 @@ export interface VersionProfile {
   readonly cachesPlainFetch: boolean
   /** The tags manifest survives a restart: 14.x writes tags-manifest.json; 15.x/16.x keep it in memory only (§4.3). */
   readonly tagsSurviveRestart: boolean
+  /**
+   * A page rendered on demand keeps its revalidate across a restart: 16.4.6 stores
+   * `cacheControl` in the route-cache `.meta` and IncrementalCache.get prefers it (observed
+   * against next start, docs/semantics.md "Findings"). Earlier versions fall back to the 1 s
+   * default until the page is regenerated once (§1.1).
+   */
+  readonly persistsCacheControl: boolean
 }
 
-const V16 = { tagModel: 'stale-expired', normalisesPathTags: true, hasUpdateTag: true, backoffSetsExpire: true, cachesPlainFetch: false, tagsSurviveRestart: false } as const
+const V16 = { tagModel: 'stale-expired', normalisesPathTags: true, hasUpdateTag: true, backoffSetsExpire: true, cachesPlainFetch: false, tagsSurviveRestart: false, persistsCacheControl: false } as const
 
 const PROFILES: Record<NextVersion, VersionProfile> = {
-  '14': { version: '14', enforcesExpire: false, backoffSetsExpire: false, tagModel: 'revalidated-at', normalisesPathTags: false, hasUpdateTag: false, cachesPlainFetch: true, tagsSurviveRestart: true },
-  '15': { version: '15', enforcesExpire: false, backoffSetsExpire: true, tagModel: 'revalidated-at', normalisesPathTags: true, hasUpdateTag: false, cachesPlainFetch: false, tagsSurviveRestart: false },
+  '14': { version: '14', enforcesExpire: false, backoffSetsExpire: false, tagModel: 'revalidated-at', normalisesPathTags: false, hasUpdateTag: false, cachesPlainFetch: true, tagsSurviveRestart: true, persistsCacheControl: false },
+  '15': { version: '15', enforcesExpire: false, backoffSetsExpire: true, tagModel: 'revalidated-at', normalisesPathTags: true, hasUpdateTag: false, cachesPlainFetch: false, tagsSurviveRestart: false, persistsCacheControl: false },
   '16.0': { version: '16.0', enforcesExpire: false, ...V16 },
   '16.3': { version: '16.3', enforcesExpire: true, ...V16 },
-  '16.4': { version: '16.4', enforcesExpire: true, ...V16 },
+  '16.4': { version: '16.4', enforcesExpire: true, ...V16, persistsCacheControl: true },
 }
 
 export function profileFor(version: NextVersion): VersionProfile {
