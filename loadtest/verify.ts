@@ -65,7 +65,10 @@ export interface VerdictJson {
 
 export class VerifyError extends Error {}
 
-/** Merge observations of the same plan from several runners: counts add, ages are request-weighted. */
+/**
+ * Merge observations of the same plan from several runners: counts add, ages are
+ * request-weighted. Origin counters describe the whole target, so the first file's are kept.
+ */
 export function mergeObserved(all: readonly Observed[]): Observed {
   const first = all[0]
   if (!first) throw new VerifyError('no observed files given')
