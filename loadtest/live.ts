@@ -145,13 +145,13 @@ function buildTimeMs(appDir: string): number {
 }
 
 /** Refuse what the live suite cannot mirror yet, with the field named. */
-function checkSupported(plan: RequestPlan): void {
+function checkSupported(plan: RequestPlan, major: NextMajor): void {
   const s = plan.spec as RequestPlan['spec'] & { deployment?: { instances?: number }; dataChanges?: unknown[]; restarts?: unknown[]; onDemand?: { kind: string; instance?: number }[] }
   const bad = (field: string, value: unknown, allowed: string) => { throw new LiveError(`${field}: ${JSON.stringify(value)} is not supported by the live suite yet; allowed: ${allowed}`) }
   if ((s.deployment?.instances ?? 1) !== 1) bad('deployment.instances', s.deployment?.instances, '1 (one next start)')
   if ((s.dataChanges?.length ?? 0) > 0) bad('dataChanges', `${s.dataChanges!.length} entries`, '[] (the origin does not version data yet)')
   if ((s.restarts?.length ?? 0) > 0) bad('restarts', `${s.restarts!.length} entries`, '[]')
-  s.onDemand?.forEach((e, i) => { if (e.kind === 'updateTag') bad(`onDemand[${i}].kind`, e.kind, 'revalidateTag or revalidatePath (updateTag needs a Server Action call)') })
+  s.onDemand?.forEach((e, i) => { if (e.kind === 'updateTag' && major === '15') bad(`onDemand[${i}].kind`, e.kind, 'revalidateTag or revalidatePath on Next 15 (updateTag is 16 only)') })
   if (plan.scenario.warmupS !== 0) bad('warmupS', plan.scenario.warmupS, '0 (k6 measures from the first request)')
 }
 
@@ -181,11 +181,12 @@ export async function runLive(o: LiveOptions): Promise<LiveResult> {
     let u: URL
     try { u = new URL(o.target) } catch { throw new LiveError(`--target: "${o.target}" is not a URL; allowed: http(s)://host[:port]`) }
     if (!isLoopback(u) && !o.allowRemote) throw new LiveError(`--target: ${u.host} is not on this machine; load-testing it needs --i-own-this-target (the plan sends ${plan.routes.reduce((n, r) => n + r.rps, 0)} requests/s for ${plan.scenario.durationS} s)`)
-  } else checkSupported(plan)
+  } else checkSupported(plan, o.next)
   const k6 = ensureK6(o.log)
   timings.setupS = t()
 
   let baseUrl = o.target ?? ''
+  let actionId = ''
   let originUrl = ''
   let calibration: Calibration = { fromHash: plan.scenario.hash, buildAgeS: 0, renderOverheadS: 0, samples: 0 }
   const secret = process.env.ISRSIM_REVALIDATE_SECRET ?? (o.target === undefined ? `isrsim-${process.pid}-${plan.scenario.hash}` : undefined)
@@ -206,6 +207,12 @@ export async function runLive(o: LiveOptions): Promise<LiveResult> {
       writeFileSync(join(o.outDir, 'build.log'), `${build.stdout}\n${build.stderr}`)
       if (build.status !== 0) throw new LiveError(`next build failed (exit ${build.status}); see ${join(o.outDir, 'build.log')}:\n${(build.stdout + build.stderr).slice(-1500)}`, 1)
       timings.buildS = t()
+      // updateTag runs only in a Server Action; its id changes with every build.
+      const manifest = join(appDir, '.next/server/server-reference-manifest.json')
+      if (existsSync(manifest)) {
+        const m = JSON.parse(readFileSync(manifest, 'utf8')) as { node?: Record<string, { exportedName?: string }> }
+        actionId = Object.entries(m.node ?? {}).find(([, v]) => v.exportedName === 'isrsimUpdateTag')?.[0] ?? ''
+      }
       const server = await startProcess(nextBin, ['start', '-H', '127.0.0.1', '-p', '0'], { cwd: appDir, env, ready: /http:\/\/127\.0\.0\.1:(\d+)[\s\S]*Ready/, timeoutMs: 60_000, name: 'next start', logFile: join(o.outDir, 'next.log') })
       baseUrl = `http://127.0.0.1:${server.match[1]}`
       calibration = { ...calibration, ...(await calibrate(plan, baseUrl, originUrl)) }
@@ -217,6 +224,7 @@ export async function runLive(o: LiveOptions): Promise<LiveResult> {
     o.log(`k6: ${plan.routes.map((r) => `${r.id} ${r.rps}/s`).join(', ')} for ${plan.scenario.durationS} s against ${baseUrl}`)
     const k6Args = ['run', '-q', '--no-usage-report', '-e', `PLAN=${files.plan}`, '-e', `BASE_URL=${baseUrl}`, '-e', `OUT=${files.observed}`, '-e', `CACHE_HEADER=${o.cacheHeader}`, '-e', `MAX_RPS=${plan.routes.reduce((n, r) => n + r.rps, 0)}`]
     if (originUrl) k6Args.push('-e', `ORIGIN=${originUrl}`)
+    if (actionId) k6Args.push('-e', `ACTION_ID=${actionId}`)
     const k6env = { ...process.env, K6_NO_USAGE_REPORT: 'true', ...(secret ? { ISRSIM_REVALIDATE_SECRET: secret } : {}) }
     const run = spawnSync(k6, [...k6Args, join(ROOT, 'loadtest/k6/isr.ts')], { env: k6env, encoding: 'utf8', timeout: (plan.scenario.durationS + 180) * 1000 })
     writeFileSync(join(o.outDir, 'k6.log'), `${run.stdout}\n${run.stderr}`)
@@ -237,10 +245,11 @@ export async function runLive(o: LiveOptions): Promise<LiveResult> {
     killAll()
   }
 
-  // The prediction: the same scenario and seed (so the same requests), with what was measured.
+  // The prediction: the same scenario and seed, with what was measured; every replication
+  // keeps the plan's requests (k6 replayed exactly those) and redraws render times and failures.
   const calFile = join(o.outDir, 'scenario.calibrated.json')
   writeAtomic(calFile, `${JSON.stringify(o.target === undefined ? calibratedScenario(plan, calibration, o.next) : { ...(plan.spec as object), seed: plan.seed }, null, 2)}\n`)
-  const prediction = JSON.parse(isrsim(['run', calFile, '--replications', String(o.replications), '--json'])) as SimResult
+  const prediction = JSON.parse(isrsim(['run', calFile, '--replications', String(o.replications), '--same-traffic', '--json'])) as SimResult
   writeAtomic(files.prediction, `${JSON.stringify({ ...prediction, calibration }, null, 2)}\n`)
   timings.predictS = t()
   const observed = JSON.parse(readFileSync(files.observed, 'utf8')) as Observed

@@ -167,11 +167,12 @@ export function buildProgram(): Command {
     .argument('<scenario>', 'scenario file (.ts with defineScenario, or .json)')
     .option('--seed <seed>', 'seed (overrides the scenario\'s)')
     .option('--replications <n>', 'independent replications for intervals', positiveInt('--replications'), 1)
+    .option('--same-traffic', 'replications keep replication 0\'s requests (what a load test replays) and redraw the rest')
     .option('--json', 'print only the result JSON on stdout')
     .option('--out <file>', 'write the result JSON to this file')
-    .action(async (file: string, opts: { seed?: string; replications: number; json?: boolean; out?: string }) => {
+    .action(async (file: string, opts: { seed?: string; replications: number; sameTraffic?: boolean; json?: boolean; out?: string }) => {
       const scenario = await loadScenario(file)
-      const result = runScenario(scenario, { replications: opts.replications, source: file, ...(opts.seed === undefined ? {} : { seed: opts.seed }) })
+      const result = runScenario(scenario, { replications: opts.replications, source: file, sameTraffic: opts.sameTraffic === true, ...(opts.seed === undefined ? {} : { seed: opts.seed }) })
       const json = resultJson(result)
       if (opts.out) writeAtomic(opts.out, json)
       if (opts.json) {

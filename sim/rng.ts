@@ -76,14 +76,21 @@ export function streamSeed(seed: string, name: StreamName, key?: string): string
   return JSON.stringify([seed, name, key ?? null])
 }
 
-export function createStreams(seed: string): Streams {
+/** The streams that make up the traffic: what a load test replays exactly. */
+export const TRAFFIC_STREAMS: readonly StreamName[] = ['arrivals', 'paths', 'unknown', 'on-demand']
+
+/**
+ * The streams of one run. `pinned` streams take their seed from `pinnedSeed` instead: a
+ * replication that keeps replication 0's traffic and redraws everything else.
+ */
+export function createStreams(seed: string, pinned: { readonly names: readonly StreamName[]; readonly seed: string } | null = null): Streams {
   const claimed = new Set<string>()
   return {
     claim(name, key) {
       const id = key === undefined ? name : `${name}/${key}`
       if (claimed.has(id)) throw new Error(`rng stream "${id}" claimed twice; every stream has one owner`)
       claimed.add(id)
-      return new AleaRng(id, streamSeed(seed, name, key))
+      return new AleaRng(id, streamSeed(pinned !== null && pinned.names.includes(name) ? pinned.seed : seed, name, key))
     },
   }
 }

@@ -10,7 +10,7 @@ import { createIsrModel, type TraceEvent } from './isr/model.ts'
 import { profileFor } from './isr/profiles.ts'
 import { effectiveRevalidate } from './isr/revalidate.ts'
 import { Metrics } from './metrics.ts'
-import { createStreams } from './rng.ts'
+import { createStreams, TRAFFIC_STREAMS } from './rng.ts'
 import { deploymentOf, scenarioHash, type Scenario } from './scenario.ts'
 import { secToUs } from './time.ts'
 import { ISRSIM_VERSION, MODEL_VERSION } from './version.ts'
@@ -24,6 +24,12 @@ export interface RunOptions {
   readonly trace?: (e: TraceEvent) => void
   /** Where the scenario came from, for the reproduce line. */
   readonly source?: string
+  /**
+   * Replications keep replication 0's requests (arrival, path, unknown-path and on-demand
+   * streams) and redraw the rest (render times, failures, ...): the spread of what can
+   * still vary when a load test replays one fixed plan. @default false
+   */
+  readonly sameTraffic?: boolean
 }
 
 /** Nice bin widths, seconds; the chosen one gives at most 240 bins. */
@@ -49,7 +55,7 @@ export function runScenario(s: Scenario, options: RunOptions = {}): SimResult {
   for (let i = 0; i < n; i++) {
     const repSeed = replicationSeed(seed, i)
     try {
-      reps.push(runOnce(s, repSeed, i === 0 ? options.trace ?? null : null))
+      reps.push(runOnce(s, repSeed, i === 0 ? options.trace ?? null : null, options.sameTraffic === true ? { names: TRAFFIC_STREAMS, seed } : null))
     } catch (e) {
       if (e instanceof InvariantError) {
         const where = e.atUs === undefined ? '' : ` at t=${e.atUs / 1e6}s`
@@ -63,11 +69,11 @@ export function runScenario(s: Scenario, options: RunOptions = {}): SimResult {
   return n === 1 ? result : { ...result, intervals: intervalsOf(reps) }
 }
 
-function runOnce(s: Scenario, seed: string, trace: ((e: TraceEvent) => void) | null): SimResult {
+function runOnce(s: Scenario, seed: string, trace: ((e: TraceEvent) => void) | null, pinned: Parameters<typeof createStreams>[1]): SimResult {
   const durationUs = secToUs(s.durationS)
   const binS = seriesBinS(s.durationS)
   const profile = profileFor(s.next.version)
-  const streams = createStreams(seed)
+  const streams = createStreams(seed, pinned)
   const metrics = new Metrics(s.routes.length, secToUs(s.warmupS), secToUs(binS), durationUs)
   const model = createIsrModel(s, profile, streams, metrics, trace)
   const engine = createEngine()

@@ -75,6 +75,15 @@ describe('live validation against next start 16.4.6 and k6', () => {
     expect(o.origin!.renders.item).toBe(o.routes.item!.requests)
     expect(o.origin!.fetches.item!).toBeLessThan(o.origin!.renders.item! / 5)
   }, LOAD_TIMEOUT_MS)
+
+  it('(d) updateTag from a Server Action (Next 16): the tagged page blocks on a fresh render', async () => {
+    const r = await live('update-tag')
+    expect(failed(r), repro('update-tag')).toEqual([])
+    const o = observed(r)
+    expect(o.onDemand).toEqual({ planned: 2, sent: 2, failed: 0 })
+    expect(o.routes.post!.miss).toBe(2) // one blocking render per updateTag, no STALE
+    expect(o.routes.post!.stale).toBe(0)
+  }, LOAD_TIMEOUT_MS)
 })
 
 describe('live suite: bad input', () => {

@@ -65,3 +65,14 @@ describe('verify', () => {
     expect(() => verify(one, observedParts(1))).toThrow(/verify needs intervals: isrsim run <scenario> --replications 10/)
   })
 })
+
+describe('replications with the same traffic (what a replayed load test can still vary)', () => {
+  it('keeps every replication\'s requests and redraws render times', () => {
+    const s = parseScenario({ name: 'st', durationS: 600, routes: [{ id: 'p', pattern: '/p/[id]', revalidateS: 30, params: { count: 50 }, renderS: { lognormal: { medianS: 0.2, p95S: 1 } }, traffic: { rps: 5, popularity: { zipf: 1 } } }] })
+    const same = runScenario(s, { replications: 5, sameTraffic: true }).intervals!.routes.p!
+    const free = runScenario(s, { replications: 5 }).intervals!.routes.p!
+    expect(same.requests!.sd).toBe(0)
+    expect(free.requests!.sd).toBeGreaterThan(0)
+    expect(same.renderCpuS!.sd).toBeGreaterThan(0)
+  })
+})

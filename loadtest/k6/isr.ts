@@ -24,6 +24,9 @@ const env = {
   maxRps: Number(__ENV.MAX_RPS ?? 'Infinity'),
   secret: __ENV.ISRSIM_REVALIDATE_SECRET ?? '',
   revalidateUrl: __ENV.REVALIDATE_PATH ?? '/api/isrsim/revalidate',
+  /** The Server Action id of isrsimUpdateTag (from .next/server/server-reference-manifest.json). */
+  actionId: __ENV.ACTION_ID ?? '',
+  actionPage: __ENV.ACTION_PAGE ?? '/isrsim-admin',
 }
 
 function required(name: string): string {
@@ -151,9 +154,18 @@ export function onDemand(): void {
   if (!c) return
   const wait = c.atMs - (Date.now() - exec.scenario.startTime)
   if (wait > 0) sleep(wait / 1000)
-  const res = http.post(`${env.baseUrl}${env.revalidateUrl}`, JSON.stringify(c), { headers: { 'content-type': 'application/json', 'x-isrsim-secret': env.secret }, tags: { name: 'on-demand' }, timeout: '30s' })
+  let ok: boolean
+  if (c.kind === 'updateTag') {
+    // A Server Action call without a browser: POST the page that uses it, with its id; the
+    // body is the JSON array of its arguments. The return value is RSC row 1.
+    const res = http.post(`${env.baseUrl}${env.actionPage}`, JSON.stringify([c.tag, env.secret]), { headers: { 'Next-Action': env.actionId, 'Content-Type': 'text/plain;charset=UTF-8', Accept: 'text/x-component' }, tags: { name: 'on-demand' }, timeout: '30s' })
+    ok = env.actionId !== '' && res.status === 200 && typeof res.body === 'string' && /\n?1:\{"ok":true\}/.test(res.body)
+  } else {
+    const res = http.post(`${env.baseUrl}${env.revalidateUrl}`, JSON.stringify(c), { headers: { 'content-type': 'application/json', 'x-isrsim-secret': env.secret }, tags: { name: 'on-demand' }, timeout: '30s' })
+    ok = res.status === 200
+  }
   onDemandSent.add(1)
-  if (res.status !== 200) onDemandFailed.add(1)
+  if (!ok) onDemandFailed.add(1)
 }
 
 type Values = Record<string, number>
