@@ -5,7 +5,9 @@
  *                                       fails (500) as the scenario's failure rate and outage
  *                                       windows say; counted per route (the live "renders")
  *   GET  /data?fetch=<id>&key=<k>        one fetch: sleeps its latency, fails at its rate;
- *                                       counted per fetch id (the live "origin fetches")
+ *                                       counted per fetch id (the live "origin fetches");
+ *                                       answers the key's data version (the plan's data
+ *                                       changes that have happened, relative to t = 0)
  *   POST /__start                        t = 0 of the test: zero the counters
  *   GET  /__counters                     the counters as JSON
  *
@@ -41,7 +43,7 @@ function sampleRenderMs(r: Route, rng: () => number): number {
   return Math.exp(mu + sigma * z)
 }
 
-export function startOrigin(spec: PlanScenario, seed: string, port = 0): Promise<{ port: number; close: () => Promise<void> }> {
+export function startOrigin(spec: PlanScenario, seed: string, port = 0, changes: RequestPlan['dataChanges'] = []): Promise<{ port: number; close: () => Promise<void> }> {
   const routes = new Map(spec.routes.map((r) => [r.id, r]))
   const fetches = new Map(spec.routes.flatMap((r) => r.fetches.map((f) => [f.id, f] as const)))
   const rngs = new Map<string, () => number>()
@@ -86,7 +88,12 @@ export function startOrigin(spec: PlanScenario, seed: string, port = 0): Promise
         const ok = rng(`fetch-failures/${id}`)() >= f.failureRate
         if (t0Ms === 0) before.fetches++
         else fetchCount[id] = (fetchCount[id] ?? 0) + 1
-        return later(f.latencyS * 1000, () => json(ok ? 200 : 500, { fetch: id, key: url.searchParams.get('key'), version: 0, atMs: Date.now() }))
+        // The data's version: how many of the plan's changes to this key have happened.
+        const key = Number(url.searchParams.get('key'))
+        const sinceMs = t0Ms === 0 ? -1 : Date.now() - t0Ms
+        let version = 0
+        for (const c of changes) if (c.atMs <= sinceMs && c.keys.some((x) => x.fetch === id && x.key === key)) version++
+        return later(f.latencyS * 1000, () => json(ok ? 200 : 500, { fetch: id, key, version, atMs: Date.now() }))
       }
       case '/__start':
         if (req.method !== 'POST') return json(405, { error: 'POST only' })
@@ -122,7 +129,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.exit(2)
   }
   const plan = JSON.parse(readFileSync(file, 'utf8')) as RequestPlan
-  const { port } = await startOrigin(plan.spec, plan.seed)
+  const { port } = await startOrigin(plan.spec, plan.seed, 0, plan.dataChanges)
   process.stdout.write(`${JSON.stringify({ port })}\n`)
   const stop = () => process.exit(0)
   process.on('SIGTERM', stop)

@@ -189,8 +189,15 @@ export interface RequestPlan {
   /** The scenario itself, with defaults filled in: the app generator and the origin read it. */
   readonly spec: PlanScenario
   readonly routes: readonly PlanRoute[]
-  /** On-demand calls in time order (k6 sends them to the app's revalidation handler). */
+  /** On-demand calls and data-change webhooks in time order (k6 sends them to the app). */
   readonly onDemand: readonly PlanCall[]
+  /** Origin data changes in time order: the origin bumps each key's version at atMs. */
+  readonly dataChanges: readonly PlanDataChange[]
+}
+
+export interface PlanDataChange {
+  readonly atMs: number
+  readonly keys: readonly { readonly fetch: string; readonly key: number }[]
 }
 
 export interface PlanRoute {

@@ -3,7 +3,7 @@
  * replay. Path choice and (Poisson) times come from the simulator's own streams, so the
  * live test sends exactly the traffic the prediction assumed.
  */
-import type { PlanCall, PlanRoute, RequestPlan } from './contract.ts'
+import type { PlanCall, PlanDataChange, PlanRoute, RequestPlan } from './contract.ts'
 import { pathOf } from './isr/tags.ts'
 import { runScenario } from './run.ts'
 import { scenarioHash, type Scenario } from './scenario.ts'
@@ -14,6 +14,9 @@ export function requestPlan(s: Scenario, seed: string = String(s.seed)): Request
   const routeIndex = new Map(s.routes.map((r, i) => [r.id, i]))
   const unknownSeen = s.routes.map(() => 0)
   const calls: PlanCall[] = []
+  const dataChanges: PlanDataChange[] = []
+  // "{slug}" in a webhook's tag or path takes the changed path's index (as in the model).
+  const fill = (t: string | undefined, k: number) => (t === undefined ? undefined : t.replace(/\{[^}]+\}/g, String(k)))
   runScenario(s, {
     seed,
     trace: (e) => {
@@ -25,6 +28,18 @@ export function requestPlan(s: Scenario, seed: string = String(s.seed)): Request
         const k = e.path >= 0 ? e.path : count + unknownSeen[ri]!++
         paths[ri]!.push(pathOf(r.pattern, k))
         atMs[ri]!.push(e.atUs / 1000)
+      } else if (e.kind === 'data-change') {
+        dataChanges.push({ atMs: e.atUs / 1000, keys: e.keys })
+      } else if (e.kind === 'webhook') {
+        const w = s.dataChanges[e.change]!.webhook!
+        const tag = fill(w.tag, e.path), path = fill(w.path, e.path)
+        calls.push({
+          atMs: e.atUs / 1000, kind: w.kind,
+          ...(tag !== undefined ? { tag } : {}),
+          ...(path !== undefined ? { path } : {}),
+          ...(w.type !== undefined ? { type: w.type } : {}),
+          ...(w.profile !== undefined ? { profile: w.profile } : {}),
+        })
       } else if (e.kind === 'on-demand') {
         const c = s.onDemand[e.event]!
         calls.push({
@@ -48,6 +63,7 @@ export function requestPlan(s: Scenario, seed: string = String(s.seed)): Request
     next: { version: s.next.version },
     spec: s,
     routes,
-    onDemand: calls,
+    onDemand: calls.sort((a, b) => a.atMs - b.atMs),
+    dataChanges,
   }
 }

@@ -84,6 +84,8 @@ export type TraceEvent =
   | { readonly kind: 'render-done'; readonly atUs: number; readonly route: string; readonly path: number; readonly ok: boolean }
   | { readonly kind: 'on-demand'; readonly atUs: number; readonly event: number; readonly entriesTouched: number }
   | { readonly kind: 'fetch'; readonly atUs: number; readonly fetch: string; readonly key: number; readonly mode: 'foreground' | 'background'; readonly ok: boolean; readonly instance: number }
+  | { readonly kind: 'data-change'; readonly atUs: number; readonly change: number; readonly keys: readonly { readonly fetch: string; readonly key: number }[] }
+  | { readonly kind: 'webhook'; readonly atUs: number; readonly change: number; readonly path: number }
 
 export interface ResolvedRoute {
   readonly index: number
@@ -689,6 +691,11 @@ export function createIsrModel(
     }
     for (const key of c.literal) mark(key)
     for (const fi of c.templatedFetches) if (k < fetchInfo[fi]!.keys) mark(fetchInfo[fi]!.base + k)
+    if (trace !== null) {
+      const keyOf = (key: number) => { const f = fetchInfo.find((x) => key >= x.base && key < x.base + x.keys)!; return { fetch: f.id, key: key - f.base } }
+      const keys = [...c.literal.map(keyOf), ...c.templatedFetches.filter((fi) => k < fetchInfo[fi]!.keys).map((fi) => ({ fetch: fetchInfo[fi]!.id, key: k }))]
+      trace({ kind: 'data-change', atUs: now, change: ci, keys })
+    }
     evStats[events.length + ci]![0] = evStats[events.length + ci]![0]! + 1
     if (c.webhook) {
       webhookQueue.push({ ci, k })
@@ -729,6 +736,7 @@ export function createIsrModel(
     const { ci, k } = webhookQueue[qi]!
     const w = changes[ci]!.webhook!
     changes[ci]!.webhookCalls++
+    if (trace !== null) trace({ kind: 'webhook', atUs: clock[0]!, change: ci, path: k })
     const ids = webhookTagIds[ci]![Math.min(k, webhookTagIds[ci]!.length - 1)] ?? []
     const { swr, expireUs } = profileWrite(w.kind, w.profile)
     invalidate(ids, swr, expireUs, w.instance, events.length + ci)
