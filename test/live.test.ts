@@ -108,6 +108,21 @@ describe('live suite: bad input', () => {
     }
   }, 120_000)
 
+  it('an interrupted run stops every process it started (SIGINT while building)', async () => {
+    const out = join(OUT, 'interrupted')
+    const p = spawn(process.execPath, [join(ROOT, 'bin/isrsim.js'), 'loadtest', join(ROOT, 'scenarios/live/swr-failure.json'), '--out', out])
+    let stderr = ''
+    p.stderr.on('data', (b: Buffer) => (stderr += b.toString()))
+    const exited = new Promise<number | null>((res) => p.on('exit', (code, signal) => res(code ?? (signal ? 128 : null))))
+    // The origin is up once the build starts.
+    for (let i = 0; i < 600 && !stderr.includes('building the reference app'); i++) await new Promise((r) => setTimeout(r, 100))
+    const port = (JSON.parse(readFileSync(join(out, 'origin.log'), 'utf8').trim()) as { port: number }).port
+    expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200)
+    p.kill('SIGINT')
+    expect(await exited).toBe(130)
+    await expect(fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(2000) })).rejects.toThrow()
+  }, 120_000)
+
   it('a remote target is refused without --i-own-this-target', async () => {
     const r = await cli(['loadtest', join(ROOT, 'scenarios/live/swr-failure.json'), '--target', 'https://example.com', '--out', join(OUT, 'remote')])
     expect(r.code).toBe(2)
