@@ -32,6 +32,16 @@ type Layout = Route['layouts'][number]
 
 const SEGMENT = /^\[(\.\.\.)?([A-Za-z_][A-Za-z0-9_]*)\]$/
 
+/** Path k's URL: route groups dropped, every dynamic segment k (the simulator's pathOf). k may be a JS template slot. */
+export function urlOf(pattern: string, k: string): string {
+  return pattern.replace(/\/\([^)]*\)/g, '').replace(/\[{1,2}(?:\.\.\.)?[^\]]+\]{1,2}/g, k) || '/'
+}
+
+/** One URL per path (a templated tag, unless perPath says otherwise), as the simulator decides. */
+export function perPathFetch(f: Route['fetches'][number]): boolean {
+  return f.perPath ?? f.tags.some((t) => t.includes('{'))
+}
+
 function revalidateLiteral(v: number | false): string {
   return v === false ? 'false' : String(v)
 }
@@ -64,11 +74,10 @@ function pageFile(r: Route, libPath: string): string {
   // Path index k: every dynamic segment carries it (the simulator's pathOf).
   lines.push(params.length > 0 ? `  const p = await params\n  const k = String([p[${JSON.stringify(params[0]!.name)}]].flat()[0])` : `  const k = '0'`)
   if (r.dynamic) lines.push(`  await cookies() // a request API: rendered per request`)
-  const path = r.pattern.replace(/\/\([^)]*\)/g, '').replace(/\[{1,2}(?:\.\.\.)?[^\]]+\]{1,2}/g, '${k}') || '/'
-  lines.push(`  const path = \`${path}\``)
+  lines.push(`  const path = \`${urlOf(r.pattern, '${k}')}\``)
   lines.push(`  await renderCall(${JSON.stringify(r.id)}, path)`)
   const fetches = r.fetches.map((f) => {
-    const perPath = f.perPath ?? f.tags.some((t) => /\{[^}]+\}/.test(t))
+    const perPath = perPathFetch(f)
     const tags = f.tags.map((t) => '`' + t.replace(/\{[^}]+\}/g, '${k}') + '`')
     const init: string[] = []
     if (f.revalidateS === 0) init.push(`cache: 'no-store'`)

@@ -3,13 +3,13 @@
  * Exit codes: 0 ok, 1 a FAIL verdict or a failed run, 2 usage or input errors.
  */
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
+import { existsSync, readFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import Table from 'cli-table3'
 import { Command, CommanderError, InvalidArgumentError } from 'commander'
 import type { RequestPlan, SimResult } from '../sim/contract.ts'
 import { AppError, NEXT_PINS, writeApp, type NextMajor } from './app.ts'
-import { K6_BIN, LiveError, ROOT, runLive } from './live.ts'
+import { K6_BIN, LiveError, ROOT, runLive, writeAtomic } from './live.ts'
 import { verify, VerifyError, type Observed, type VerdictJson } from './verify.ts'
 
 function nextMajor(v: string): NextMajor {
@@ -26,13 +26,6 @@ function readJson<T>(file: string, what: string): T {
   let text: string
   try { text = readFileSync(file, 'utf8') } catch (e) { throw new LiveError(`cannot read ${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`) }
   try { return JSON.parse(text) as T } catch (e) { throw new LiveError(`${file}: not valid JSON (${(e as Error).message})`) }
-}
-
-function writeAtomic(file: string, text: string): void {
-  mkdirSync(dirname(resolve(file)), { recursive: true })
-  const tmp = `${file}.${process.pid}.tmp`
-  writeFileSync(tmp, text)
-  renameSync(tmp, file)
 }
 
 const fmt = (metric: string, x: number) => (metric.includes('fraction') ? `${(x * 100).toFixed(1)}%` : metric.includes('(s)') ? `${x.toFixed(2)} s` : x.toFixed(1))

@@ -7,11 +7,11 @@
  * Ports are chosen by the kernel (port 0) and read back from each process.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { RequestPlan, SimResult } from '../sim/contract.ts'
-import { NEXT_PINS, writeApp, type NextMajor } from './app.ts'
+import { NEXT_PINS, perPathFetch, urlOf, writeApp, type NextMajor } from './app.ts'
 import type { OriginCounters } from './origin.ts'
 import { verify, type Observed, type VerdictJson } from './verify.ts'
 
@@ -51,7 +51,7 @@ export interface Calibration {
   readonly samples: number
 }
 
-function writeAtomic(file: string, text: string): void {
+export function writeAtomic(file: string, text: string): void {
   mkdirSync(dirname(file), { recursive: true })
   const tmp = `${file}.${process.pid}.tmp`
   writeFileSync(tmp, text)
@@ -257,10 +257,15 @@ export async function runLive(o: LiveOptions): Promise<LiveResult> {
   return { verdict, files, calibration, timingsS: timings }
 }
 
+/** A route Next caches: nothing in it (page, layout, no-store fetch, revalidate 0) makes it dynamic. */
+function isCachedRoute(r: RequestPlan['spec']['routes'][number]): boolean {
+  return r.revalidateS !== 0 && !r.dynamic && !r.layouts.some((l) => l.dynamic) && !r.fetches.some((f) => f.revalidateS === 0)
+}
+
 /** A static route answered without the cache header: the wrong header name, or a CDN in front. */
 function checkCacheHeader(plan: RequestPlan, obs: Observed): void {
   const spec = plan.spec
-  const statics = spec.routes.filter((r) => r.revalidateS !== 0 && !r.dynamic && !r.layouts.some((l) => l.dynamic) && !r.fetches.some((f) => f.revalidateS === 0))
+  const statics = spec.routes.filter(isCachedRoute)
   const got = statics.reduce((n, r) => n + (obs.routes[r.id]?.hit ?? 0) + (obs.routes[r.id]?.stale ?? 0) + (obs.routes[r.id]?.miss ?? 0), 0)
   const answered = statics.reduce((n, r) => n + (obs.routes[r.id]?.dynamic ?? 0), 0)
   if (statics.length > 0 && got === 0 && answered > 0) {
@@ -274,12 +279,12 @@ function checkCacheHeader(plan: RequestPlan, obs: Observed): void {
  * such paths (dynamicParams false, static) are skipped.
  */
 async function calibrate(plan: RequestPlan, baseUrl: string, originUrl: string): Promise<{ renderOverheadS: number; samples: number }> {
-  const r = plan.spec.routes.find((x) => x.params !== undefined && x.params.dynamicParams && x.revalidateS !== 0 && !x.dynamic && !x.layouts.some((l) => l.dynamic) && !x.fetches.some((f) => f.revalidateS === 0))
+  const r = plan.spec.routes.find((x) => x.params !== undefined && x.params.dynamicParams && isCachedRoute(x))
   if (!r) return { renderOverheadS: 0, samples: 0 }
   const over: number[] = []
   for (let i = 0; i < 5; i++) {
     const k = r.params!.count + 100_000 + i
-    const path = r.pattern.replace(/\/\([^)]*\)/g, '').replace(/\[{1,2}(?:\.\.\.)?[^\]]+\]{1,2}/g, String(k))
+    const path = urlOf(r.pattern, String(k))
     const before = await getJson<OriginCounters>(`${originUrl}/__counters`)
     const t0 = performance.now()
     const res = await fetch(`${baseUrl}${path}`, { signal: AbortSignal.timeout(30_000) })
@@ -288,7 +293,7 @@ async function calibrate(plan: RequestPlan, baseUrl: string, originUrl: string):
     const after = await getJson<OriginCounters>(`${originUrl}/__counters`)
     if (res.status !== 200 || after.beforeStart.renders !== before.beforeStart.renders + 1) continue
     // A new path's per-path fetches miss the Data Cache: they add their latency (in parallel).
-    const fetchMs = Math.max(0, ...r.fetches.filter((f) => f.perPath ?? f.tags.some((t) => /\{[^}]+\}/.test(t))).map((f) => f.latencyS * 1000))
+    const fetchMs = Math.max(0, ...r.fetches.filter(perPathFetch).map((f) => f.latencyS * 1000))
     const expected = (typeof r.renderS === 'number' ? r.renderS * 1000 : r.renderS.lognormal.medianS * 1000) + fetchMs
     if (i > 0) over.push(ms - expected) // the first render also loads the route's code
   }
@@ -297,4 +302,3 @@ async function calibrate(plan: RequestPlan, baseUrl: string, originUrl: string):
   return { renderOverheadS: Math.max(0, Math.round(med) / 1000), samples: over.length }
 }
 
-export function removeTree(dir: string): void { rmSync(dir, { recursive: true, force: true }) }

@@ -4,9 +4,22 @@
  * live test sends exactly the traffic the prediction assumed.
  */
 import type { PlanCall, PlanDataChange, PlanRoute, RequestPlan } from './contract.ts'
-import { pathOf } from './isr/tags.ts'
+import { fillTemplate, pathOf } from './isr/tags.ts'
 import { runScenario } from './run.ts'
 import { scenarioHash, type Scenario } from './scenario.ts'
+
+type Call = Pick<PlanCall, 'kind'> & { readonly tag?: string | undefined; readonly path?: string | undefined; readonly type?: 'page' | 'layout' | undefined; readonly profile?: PlanCall['profile'] | undefined }
+
+/** A call at atMs, without the fields it does not set (the JSON stays minimal). */
+function callAt(atMs: number, c: Call): PlanCall {
+  return {
+    atMs, kind: c.kind,
+    ...(c.tag !== undefined ? { tag: c.tag } : {}),
+    ...(c.path !== undefined ? { path: c.path } : {}),
+    ...(c.type !== undefined ? { type: c.type } : {}),
+    ...(c.profile !== undefined ? { profile: c.profile } : {}),
+  }
+}
 
 export function requestPlan(s: Scenario, seed: string = String(s.seed)): RequestPlan {
   const paths = s.routes.map(() => [] as string[])
@@ -15,40 +28,34 @@ export function requestPlan(s: Scenario, seed: string = String(s.seed)): Request
   const unknownSeen = s.routes.map(() => 0)
   const calls: PlanCall[] = []
   const dataChanges: PlanDataChange[] = []
-  // "{slug}" in a webhook's tag or path takes the changed path's index (as in the model).
-  const fill = (t: string | undefined, k: number) => (t === undefined ? undefined : t.replace(/\{[^}]+\}/g, String(k)))
   runScenario(s, {
     seed,
     trace: (e) => {
-      if (e.kind === 'request') {
-        const ri = routeIndex.get(e.route)!
-        const r = s.routes[ri]!
-        const count = r.params?.count ?? 1
-        // A one-off unknown path (path -1) gets an index past the known ones, never reused.
-        const k = e.path >= 0 ? e.path : count + unknownSeen[ri]!++
-        paths[ri]!.push(pathOf(r.pattern, k))
-        atMs[ri]!.push(e.atUs / 1000)
-      } else if (e.kind === 'data-change') {
-        dataChanges.push({ atMs: e.atUs / 1000, keys: e.keys })
-      } else if (e.kind === 'webhook') {
-        const w = s.dataChanges[e.change]!.webhook!
-        const tag = fill(w.tag, e.path), path = fill(w.path, e.path)
-        calls.push({
-          atMs: e.atUs / 1000, kind: w.kind,
-          ...(tag !== undefined ? { tag } : {}),
-          ...(path !== undefined ? { path } : {}),
-          ...(w.type !== undefined ? { type: w.type } : {}),
-          ...(w.profile !== undefined ? { profile: w.profile } : {}),
-        })
-      } else if (e.kind === 'on-demand') {
-        const c = s.onDemand[e.event]!
-        calls.push({
-          atMs: e.atUs / 1000, kind: c.kind,
-          ...(c.tag !== undefined ? { tag: c.tag } : {}),
-          ...(c.path !== undefined ? { path: c.path } : {}),
-          ...(c.type !== undefined ? { type: c.type } : {}),
-          ...(c.profile !== undefined ? { profile: c.profile } : {}),
-        })
+      switch (e.kind) {
+        case 'request': {
+          const ri = routeIndex.get(e.route)!
+          const r = s.routes[ri]!
+          const count = r.params?.count ?? 1
+          // A one-off unknown path (path -1) gets an index past the known ones, never reused.
+          const k = e.path >= 0 ? e.path : count + unknownSeen[ri]!++
+          paths[ri]!.push(pathOf(r.pattern, k))
+          atMs[ri]!.push(e.atUs / 1000)
+          return
+        }
+        case 'data-change':
+          dataChanges.push({ atMs: e.atUs / 1000, keys: e.keys })
+          return
+        case 'webhook': {
+          // "{slug}" in the webhook's tag or path takes the changed path's index, as in the model.
+          const w = s.dataChanges[e.change]!.webhook!
+          calls.push(callAt(e.atUs / 1000, { ...w, tag: w.tag === undefined ? undefined : fillTemplate(w.tag, e.path), path: w.path === undefined ? undefined : fillTemplate(w.path, e.path) }))
+          return
+        }
+        case 'on-demand':
+          calls.push(callAt(e.atUs / 1000, s.onDemand[e.event]!))
+          return
+        default:
+          return
       }
     },
   })

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto'
 import * as z from 'zod'
 import { ScenarioError, type ScenarioIssue } from './errors.ts'
 import { profileFor } from './isr/profiles.ts'
-import { eventTags, exampleTags, tagMatchesTemplate, targetsOfTag } from './isr/tags.ts'
+import { eventTags, exampleTags, fillTemplate, tagMatchesTemplate, targetsOfTag } from './isr/tags.ts'
 
 export const NEXT_VERSIONS = ['14', '15', '16.0', '16.3', '16.4'] as const
 export type NextVersion = (typeof NEXT_VERSIONS)[number]
@@ -265,7 +265,7 @@ export const scenarioSchema = z
         if (w.kind === 'updateTag') ctx.addIssue({ code: 'custom', path: ['dataChanges', i, 'webhook', 'kind'], input: w.kind, message: 'updateTag works only inside a Server Action; a webhook is a route handler, where it throws: use revalidateTag or revalidatePath' })
         const instances = s.deployment?.instances ?? 1
         if (w.instance >= instances) ctx.addIssue({ code: 'custom', path: ['dataChanges', i, 'webhook', 'instance'], input: w.instance, message: `must be below deployment.instances (${instances})` })
-        const sample = { kind: w.kind, tag: w.tag?.replace(/\{[^}]*\}/g, '0'), path: w.path?.replace(/\{[^}]*\}/g, '0'), type: w.type }
+        const sample = { kind: w.kind, tag: w.tag === undefined ? undefined : fillTemplate(w.tag, 0), path: w.path === undefined ? undefined : fillTemplate(w.path, 0), type: w.type }
         const tags = eventTags(sample, s.next.version)
         if (tags !== null && tags.length > 0 && tags.every((t) => targetsOfTag(t, s.routes).length === 0)) ctx.addIssue({ code: 'custom', path: ['dataChanges', i, 'webhook', w.kind === 'revalidatePath' ? 'path' : 'tag'], input: w.kind === 'revalidatePath' ? w.path : w.tag, message: 'matches no page (checked with {…} = 0)' })
       }

@@ -19,7 +19,7 @@ import type { Rng, Streams } from '../rng.ts'
 import { deploymentOf, type Scenario } from '../scenario.ts'
 import { secToUs } from '../time.ts'
 import { MAX_PROFILE_EXPIRE_S, type VersionProfile } from './profiles.ts'
-import { eventTags, IMPLICIT_TAG_PREFIX, tagMatchesTemplate, targetsOfTag, templateIndexOf } from './tags.ts'
+import { eventTags, fillTemplate, IMPLICIT_TAG_PREFIX, tagMatchesTemplate, targetsOfTag, templateIndexOf } from './tags.ts'
 import { HISTOGRAM_BUCKETS, bucketOf, quantileOf } from '../histogram.ts'
 import { backoffRevalidateS, effectiveRevalidate, type EffectiveRevalidate } from './revalidate.ts'
 
@@ -275,7 +275,7 @@ export function createIsrModel(
     const ks = templated ? changeSpan[ci]! : 1
     const out: number[][] = []
     for (let k = 0; k < ks; k++) {
-      const fill = (x: string | undefined) => x?.replace(/\{[^}]*\}/g, String(k))
+      const fill = (x: string | undefined) => (x === undefined ? undefined : fillTemplate(x, k))
       const tags = eventTags({ kind: w.kind, tag: fill(w.tag), path: fill(w.path), type: w.type }, s.next.version) ?? []
       out.push(tags.filter((t) => targetsOfTag(t, s.routes).length > 0).map(registerTag))
     }

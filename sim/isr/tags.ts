@@ -12,6 +12,11 @@ export const IMPLICIT_TAG_PREFIX = '_N_T_'
 
 const DYNAMIC_SEGMENT = /\[{1,2}(?:\.\.\.)?([^\]]+)\]{1,2}/g
 
+/** A templated tag or path with every "{param}" replaced by path index k ("post:{slug}" -> "post:7"). */
+export function fillTemplate(t: string, k: number): string {
+  return t.replace(/\{[^}]*\}/g, String(k))
+}
+
 /** The concrete URL of path index k. Route groups, "(name)", are not part of the URL. */
 export function pathOf(pattern: string, k: number): string {
   return pattern.replace(/\/\([^)]*\)/g, '').replace(DYNAMIC_SEGMENT, String(k)) || '/'
@@ -110,7 +115,7 @@ function escapeRegExp(s: string): string {
 export function exampleTags(s: Scenario): string[] {
   const out = new Set<string>()
   for (const r of s.routes) {
-    for (const f of r.fetches) for (const t of f.tags) out.add(t.replace(/\{[^}]*\}/g, '0'))
+    for (const f of r.fetches) for (const t of f.tags) out.add(fillTemplate(t, 0))
     out.add(`${IMPLICIT_TAG_PREFIX}${pathOf(r.pattern, 0)}`)
   }
   return [...out].slice(0, 8)
