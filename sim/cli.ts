@@ -3,7 +3,7 @@
  * runScenario, print, write files atomically. Exit codes: 0 ok, 1 model or invariant
  * failure (with a reproduce line), 2 usage or validation error.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync, rmSync } from 'node:fs'
+import { appendFileSync, mkdirSync, readFileSync, renameSync, writeFileSync, rmSync } from 'node:fs'
 import { dirname, extname, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { tsImport } from 'tsx/esm/api'
@@ -11,13 +11,18 @@ import Table from 'cli-table3'
 import { Command, CommanderError, InvalidArgumentError } from 'commander'
 import type { RouteResult, SimResult } from './contract.ts'
 import { InvariantError, ScenarioError } from './errors.ts'
+import { baselineProblem, gate, gateJunit, gateMarkdown, gateText } from './gate.ts'
 import { requestPlan } from './plan.ts'
+import { DEFAULT_PRICING, parsePricing, type Pricing } from './pricing.ts'
+import { parseTolerance } from './thresholds.ts'
 import { reproduceLine, runScenario } from './run.ts'
 import { parseScenario, scenarioJsonSchema, type Scenario } from './scenario.ts'
 import { ISRSIM_VERSION } from './version.ts'
 
 /** A usage or input problem: exit 2. */
-class UsageError extends Error {}
+export class UsageError extends Error {}
+/** `check` found a broken threshold or a regression: exit 1 (already reported). */
+class CheckFailed extends Error {}
 
 export async function loadScenario(file: string): Promise<Scenario> {
   const path = resolve(file)
@@ -72,6 +77,25 @@ export function writeAtomic(file: string, text: string): void {
     rmSync(tmp, { force: true })
     throw e
   }
+}
+
+function readJsonFile(file: string, what: string): unknown {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (e) {
+    throw new UsageError(`cannot read ${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
+  }
+  try {
+    return JSON.parse(text)
+  } catch (e) {
+    throw new UsageError(`${what} ${file}: not valid JSON (${(e as Error).message})`)
+  }
+}
+
+/** --pricing: a whole price table (see `isrsim pricing`), else the bundled one. */
+export function loadPricing(file: string | undefined): Pricing {
+  return file === undefined ? DEFAULT_PRICING : parsePricing(readJsonFile(file, 'pricing file'), file)
 }
 
 export function resultJson(r: SimResult): string {
@@ -146,8 +170,27 @@ export function summaryTable(r: SimResult): string {
     const ci = (v: { low: number; high: number } | undefined, f: (x: number) => string) => (v ? `[${f(v.low)}, ${f(v.high)}]` : '-')
     lines.push(`95% CI over ${r.replications} replications: stale served ${ci(i.staleness.staleServedFraction, pct)}, age p95 ${ci(i.staleness.ageP95S, fmtS)}, renders ${ci(i.totals.renders, (x) => x.toFixed(0))}`)
   }
+  lines.push(costTable(r))
   for (const w of r.warnings) lines.push(`warning [${w.code}]${w.route ? ` ${w.route}` : ''}: ${w.message}\n  fix: ${w.fix}`)
   return lines.join('\n')
+}
+
+const money = (x: number) => (x >= 100 ? `$${x.toFixed(0)}` : x >= 1 ? `$${x.toFixed(2)}` : `$${x.toFixed(4)}`)
+const qty = (x: number) => (x >= 1000 ? Math.round(x).toLocaleString('en-US') : x.toPrecision(3))
+
+/** The meters, the month and the price table (name and date) they came from. */
+export function costTable(r: SimResult): string {
+  const c = r.cost
+  const t = new Table({ head: ['meter', 'unit', 'price', 'units (run)', 'units / month', 'included', '$ / month'], style: { head: [], border: [], compact: true } })
+  const price = (x: number) => (x === 0 ? '$0' : x < 0.001 ? `$${(x * 1e6).toPrecision(3)} / 1M` : `$${x.toPrecision(3)}`)
+  for (const m of c.meters) t.push([m.id, m.unit, price(m.usdPerUnit), qty(m.runUnits), qty(m.monthlyUnits), m.includedPerMonth ? qty(m.includedPerMonth) : '-', money(m.monthlyUsd)])
+  const ci = r.intervals?.cost.monthlyUsd
+  return [
+    `cost, 30 days of this traffic (prices: ${c.pricing.name}, dated ${c.pricing.date}):`,
+    t.toString(),
+    `monthly: Vercel ${money(c.vercelMonthlyUsd)} · self-hosted ${money(c.selfHostedMonthlyUsd)} (${r.deployment.instances} instance${r.deployment.instances === 1 ? '' : 's'}, render CPU ${(c.selfHostedCpuUtilization * 100).toFixed(2)}% of it) · origin ${money(c.originMonthlyUsd)} for ${qty(c.monthlyOriginCalls)} calls` +
+      ` · cost.monthlyUsd (${c.primary} + origin) ${money(c.monthlyUsd)}${ci ? ` [95% CI ${money(ci.low)}, ${money(ci.high)}]` : ''}`,
+  ].join('\n')
 }
 
 // ---------------------------------------------------------------------------
@@ -170,9 +213,11 @@ export function buildProgram(): Command {
     .option('--same-traffic', 'replications keep replication 0\'s requests (what a load test replays) and redraw the rest')
     .option('--json', 'print only the result JSON on stdout')
     .option('--out <file>', 'write the result JSON to this file')
-    .action(async (file: string, opts: { seed?: string; replications: number; sameTraffic?: boolean; json?: boolean; out?: string }) => {
+    .option('--pricing <file>', 'price table JSON for the cost model (start from `isrsim pricing`)')
+    .action(async (file: string, opts: { seed?: string; replications: number; sameTraffic?: boolean; json?: boolean; out?: string; pricing?: string }) => {
       const scenario = await loadScenario(file)
-      const result = runScenario(scenario, { replications: opts.replications, source: file, sameTraffic: opts.sameTraffic === true, ...(opts.seed === undefined ? {} : { seed: opts.seed }) })
+      const pricing = loadPricing(opts.pricing)
+      const result = runScenario(scenario, { replications: opts.replications, source: file, pricing, sameTraffic: opts.sameTraffic === true, ...(opts.seed === undefined ? {} : { seed: opts.seed }) })
       const json = resultJson(result)
       if (opts.out) writeAtomic(opts.out, json)
       if (opts.json) {
@@ -193,6 +238,53 @@ export function buildProgram(): Command {
     .action(async (file: string, opts: { seed?: string; out?: string }) => {
       const scenario = await loadScenario(file)
       const text = `${JSON.stringify(requestPlan(scenario, opts.seed ?? String(scenario.seed)))}\n`
+      if (opts.out) writeAtomic(opts.out, text)
+      else process.stdout.write(text)
+    })
+
+  program
+    .command('check')
+    .description('Fail (exit 1) when the scenario breaks its thresholds or is worse than a baseline result beyond the tolerance.')
+    .argument('<scenario>', 'scenario file (its "thresholds" are checked)')
+    .option('--baseline <result.json>', 'a result of the same scenario (e.g. from main) to compare with')
+    .option('--tolerance <t>', 'how much worse than the baseline a metric may be, e.g. 5% or 0.05', '5%')
+    .option('--replications <n>', 'independent replications: intervals keep noise from failing a build', positiveInt('--replications'), 5)
+    .option('--seed <seed>', 'seed (overrides the scenario\'s)')
+    .option('--pricing <file>', 'price table JSON for the cost model')
+    .option('--out <file>', 'write this run\'s result JSON (a baseline for later checks)')
+    .option('--junit <file>', 'write the checks as JUnit XML')
+    .option('--markdown <file>', 'write a Markdown summary (also appended to $GITHUB_STEP_SUMMARY when set)')
+    .action(async (file: string, opts: { baseline?: string; tolerance: string; replications: number; seed?: string; pricing?: string; out?: string; junit?: string; markdown?: string }) => {
+      const scenario = await loadScenario(file)
+      const tolerance = parseTolerance(opts.tolerance)
+      if (tolerance === null) throw new UsageError(`--tolerance: received "${opts.tolerance}"; allowed: a percentage such as 5% or a fraction such as 0.05 (0..10)`)
+      const pricing = loadPricing(opts.pricing)
+      const baseRaw = opts.baseline === undefined ? null : readJsonFile(opts.baseline, 'baseline')
+      if (baseRaw === null && scenario.thresholds === undefined) throw new UsageError(`${file}: nothing to check: the scenario has no "thresholds" and no --baseline was given`)
+      const result = runScenario(scenario, { replications: opts.replications, source: file, pricing, ...(opts.seed === undefined ? {} : { seed: opts.seed }) })
+      if (baseRaw !== null) {
+        const why = baselineProblem(result, baseRaw)
+        if (why !== null) throw new UsageError(`--baseline ${opts.baseline}: ${why}`)
+      }
+      const report = gate(result, scenario.thresholds ?? {}, baseRaw as SimResult | null, tolerance)
+      if (opts.out) writeAtomic(opts.out, resultJson(result))
+      if (opts.junit) writeAtomic(opts.junit, gateJunit(report))
+      const md = gateMarkdown(report)
+      if (opts.markdown) writeAtomic(opts.markdown, md)
+      if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, `${md}\n`)
+      process.stdout.write(`${gateText(report)}\n`)
+      if (!report.pass) {
+        process.stdout.write(`Reproduce: isrsim check ${file} --seed ${JSON.stringify(result.seed)} --replications ${opts.replications}${opts.baseline ? ` --baseline ${opts.baseline} --tolerance ${opts.tolerance}` : ''}\n`)
+        throw new CheckFailed()
+      }
+    })
+
+  program
+    .command('pricing')
+    .description('Print the bundled price table (JSON): copy it, set your prices, pass it with --pricing.')
+    .option('--out <file>', 'write it to this file instead')
+    .action((opts: { out?: string }) => {
+      const text = `${JSON.stringify(DEFAULT_PRICING, null, 2)}\n`
       if (opts.out) writeAtomic(opts.out, text)
       else process.stdout.write(text)
     })
@@ -222,6 +314,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`isrsim: ${e.message}\n`)
       return 2
     }
+    if (e instanceof CheckFailed) return 1
     if (e instanceof InvariantError) {
       process.stderr.write(`isrsim: ${e.message}\n`)
       return 1

@@ -32,6 +32,12 @@ export interface RenderCounts {
   readonly failedRenders: number
   /** Render wall time summed over all attempts, seconds (CPU plus waiting on data). */
   readonly renderCpuS: number
+  /**
+   * Successful renders that stored a page whose output changed (ISR cache writes, billed per
+   * 8 KB unit on Vercel): every blocking render of a new path, and a regeneration whose data
+   * differs from the entry it replaces. Without dataChanges every regeneration counts.
+   */
+  readonly isrWrites: number
 }
 
 export interface Staleness {
@@ -145,6 +151,56 @@ export interface Warning {
   readonly fix: string
 }
 
+/** One billed meter: units over the measured run, extrapolated to a 30-day month, and dollars. */
+export interface CostMeter {
+  readonly id: 'vercel.isrReads' | 'vercel.isrWrites' | 'vercel.invocations' | 'vercel.activeCpuHours' | 'vercel.memoryGbHours' | 'selfHosted.vcpuHours' | 'origin.calls'
+  readonly unit: string
+  readonly usdPerUnit: number
+  readonly includedPerMonth: number
+  readonly runUnits: number
+  readonly monthlyUnits: number
+  /** List price of the run's units (no allowance). */
+  readonly runUsd: number
+  /** max(0, monthlyUnits - includedPerMonth) × usdPerUnit. */
+  readonly monthlyUsd: number
+}
+
+/** A route's share of the meters (units over the run; dollars a month, allowances shared pro rata). */
+export interface RouteCost {
+  readonly isrReadUnits: number
+  readonly isrWriteUnits: number
+  readonly invocations: number
+  readonly activeCpuHours: number
+  readonly memoryGbHours: number
+  readonly vercelMonthlyUsd: number
+  readonly selfHostedMonthlyUsd: number
+}
+
+/** The cost model's figures (see README "Cost model"). Months are 30 days of the measured traffic. */
+export interface Cost {
+  readonly pricing: { readonly name: string; readonly date: string }
+  readonly primary: 'vercel' | 'self-hosted'
+  readonly measuredS: number
+  /** Seconds in 30 days / measuredS. */
+  readonly monthFactor: number
+  /** The primary model plus origin calls, a month, after included allowances. */
+  readonly monthlyUsd: number
+  /** The primary model plus origin calls for the measured run, list price. */
+  readonly runUsd: number
+  readonly vercelMonthlyUsd: number
+  readonly selfHostedMonthlyUsd: number
+  readonly originMonthlyUsd: number
+  readonly monthlyOriginCalls: number
+  /** Render time a month, seconds (× activeCpuFraction): what a self-hosted fleet spends on ISR. */
+  readonly monthlyRenderCpuS: number
+  /** monthlyRenderCpuS over the fleet's vCPU-seconds. */
+  readonly selfHostedCpuUtilization: number
+  readonly originCallsPerS: number
+  readonly originRateLimitPerS?: number
+  readonly meters: readonly CostMeter[]
+  readonly routes: Readonly<Record<string, RouteCost>>
+}
+
 export interface SimResult {
   readonly schemaVersion: 1
   /** Bumped whenever simulated behaviour changes; goldens are keyed by it. */
@@ -166,12 +222,14 @@ export interface SimResult {
   readonly onDemand: readonly OnDemandResult[]
   readonly dataChanges: readonly DataChangeResult[]
   readonly warnings: readonly Warning[]
+  readonly cost: Cost
   /** Present when replications > 1: the same figures as intervals over the replications. */
   readonly intervals?: {
     readonly totals: IntervalsOf<Totals>
     readonly staleness: IntervalsOf<Staleness>
     readonly latency: IntervalsOf<Latency>
     readonly freshness: IntervalsOf<Freshness>
+    readonly cost: IntervalsOf<Cost>
     readonly routes: Readonly<Record<string, IntervalsOf<RouteResult>>>
     readonly fetches: Readonly<Record<string, IntervalsOf<FetchResult>>>
   }

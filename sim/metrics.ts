@@ -29,6 +29,8 @@ export class Metrics {
   readonly renders: Float64Array
   readonly failed: Float64Array
   readonly renderUs: Float64Array
+  /** Successful cached renders whose output changed: ISR cache writes (billed on Vercel). */
+  readonly writes: Float64Array
   // Histograms, sums and maxima hold measured responses only: measure() clears them at warmup.
   readonly ageHist: Float64Array
   readonly ageSum: Float64Array
@@ -55,6 +57,7 @@ export class Metrics {
     this.renders = new Float64Array(routes * 3)
     this.failed = new Float64Array(routes)
     this.renderUs = new Float64Array(routes)
+    this.writes = new Float64Array(routes)
     this.ageHist = new Float64Array(routes * B)
     this.ageSum = new Float64Array(routes)
     this.ageMax = new Float64Array(routes)
@@ -144,6 +147,12 @@ export class Metrics {
     this.renderUs[route] = this.renderUs[route]! + durationUs
   }
 
+  /** A render stored a changed page (counted after warmup, at atUs). */
+  write(route: number): void {
+    if (this.obs[OBS_AT]! < this.warmupUs) return
+    this.writes[route] = this.writes[route]! + 1
+  }
+
   /** Responses recorded for a route since t = 0, warmup included. */
   requestsSinceStartOf(route: number): number {
     let n = 0
@@ -155,7 +164,7 @@ export class Metrics {
   summarize(routeSet: readonly number[]): OutcomeCounts & RenderCounts & Staleness & Latency {
     const c = [0, 0, 0, 0, 0, 0]
     const r = [0, 0, 0]
-    let failed = 0, renderUs = 0, ageSum = 0, ageN = 0, ageMax = 0, latSum = 0, latMax = 0
+    let failed = 0, renderUs = 0, writes = 0, ageSum = 0, ageN = 0, ageMax = 0, latSum = 0, latMax = 0
     const ageHist = new Float64Array(B)
     const latHist = new Float64Array(B)
     for (const i of routeSet) {
@@ -163,6 +172,7 @@ export class Metrics {
       for (let m = 0; m < 3; m++) r[m] = (r[m] as number) + (this.renders[i * 3 + m] as number)
       failed += this.failed[i] as number
       renderUs += this.renderUs[i] as number
+      writes += this.writes[i] as number
       ageSum += this.ageSum[i] as number
       ageMax = Math.max(ageMax, this.ageMax[i] as number)
       latSum += this.latSum[i] as number
@@ -181,7 +191,7 @@ export class Metrics {
     return {
       requests, hit, stale, miss, dynamic, notFound, error,
       renders: bg + bl + dy, backgroundRenders: bg, blockingRenders: bl, dynamicRenders: dy,
-      failedRenders: failed, renderCpuS: s6(renderUs / US_PER_S),
+      failedRenders: failed, renderCpuS: s6(renderUs / US_PER_S), isrWrites: writes,
       staleServedFraction: requests === 0 ? 0 : round(stale / requests, 9),
       ageMeanS: ageN === 0 ? 0 : s6(ageSum / ageN / US_PER_S),
       ageP50S: ageS(0.5), ageP95S: ageS(0.95), ageP99S: ageS(0.99), ageMaxS: s6(ageMax / US_PER_S),

@@ -3,15 +3,17 @@
  * spawn processes; the CLI is a thin shell around it.
  */
 import tQuantile from '@stdlib/stats-base-dists-t-quantile'
-import { SCHEMA_VERSION, type FetchResult, type Interval, type IntervalsOf, type RouteResult, type SimResult, type Warning } from './contract.ts'
+import { SCHEMA_VERSION, type FetchResult, type Interval, type IntervalsOf, type RouteResult, type SimResult, type Totals, type Warning } from './contract.ts'
 import { createEngine } from './engine.ts'
 import { InvariantError } from './errors.ts'
 import { createIsrModel, type TraceEvent } from './isr/model.ts'
 import { profileFor } from './isr/profiles.ts'
 import { effectiveRevalidate } from './isr/revalidate.ts'
 import { Metrics } from './metrics.ts'
+import { costOf } from './cost.ts'
+import { DEFAULT_PRICING, type Pricing } from './pricing.ts'
 import { createStreams, TRAFFIC_STREAMS } from './rng.ts'
-import { deploymentOf, scenarioHash, type Scenario } from './scenario.ts'
+import { costInputsOf, deploymentOf, scenarioHash, type Scenario } from './scenario.ts'
 import { secToUs } from './time.ts'
 import { ISRSIM_VERSION, MODEL_VERSION } from './version.ts'
 
@@ -30,6 +32,8 @@ export interface RunOptions {
    * still vary when a load test replays one fixed plan. @default false
    */
   readonly sameTraffic?: boolean
+  /** The price table for result.cost. @default DEFAULT_PRICING */
+  readonly pricing?: Pricing
 }
 
 /** Nice bin widths, seconds; the chosen one gives at most 240 bins. */
@@ -55,7 +59,7 @@ export function runScenario(s: Scenario, options: RunOptions = {}): SimResult {
   for (let i = 0; i < n; i++) {
     const repSeed = replicationSeed(seed, i)
     try {
-      reps.push(runOnce(s, repSeed, i === 0 ? options.trace ?? null : null, options.sameTraffic === true ? { names: TRAFFIC_STREAMS, seed } : null))
+      reps.push(runOnce(s, repSeed, i === 0 ? options.trace ?? null : null, options.sameTraffic === true ? { names: TRAFFIC_STREAMS, seed } : null, options.pricing ?? DEFAULT_PRICING))
     } catch (e) {
       if (e instanceof InvariantError) {
         const where = e.atUs === undefined ? '' : ` at t=${e.atUs / 1e6}s`
@@ -69,7 +73,7 @@ export function runScenario(s: Scenario, options: RunOptions = {}): SimResult {
   return n === 1 ? result : { ...result, intervals: intervalsOf(reps) }
 }
 
-function runOnce(s: Scenario, seed: string, trace: ((e: TraceEvent) => void) | null, pinned: Parameters<typeof createStreams>[1]): SimResult {
+function runOnce(s: Scenario, seed: string, trace: ((e: TraceEvent) => void) | null, pinned: Parameters<typeof createStreams>[1], pricing: Pricing): SimResult {
   const durationUs = secToUs(s.durationS)
   const binS = seriesBinS(s.durationS)
   const profile = profileFor(s.next.version)
@@ -100,8 +104,18 @@ function runOnce(s: Scenario, seed: string, trace: ((e: TraceEvent) => void) | n
     const n = routes[r.id]!.requests
     routes[r.id] = { ...routes[r.id]!, outdatedServedFraction: n === 0 ? 0 : Math.round((fresh.outdatedByRoute[r.index]! / n) * 1e9) / 1e9 }
   }
-  const { requests, hit, stale, miss, dynamic, notFound, error, renders, backgroundRenders, blockingRenders, dynamicRenders, failedRenders, renderCpuS } = totalsAll
+  const { requests, hit, stale, miss, dynamic, notFound, error, renders, backgroundRenders, blockingRenders, dynamicRenders, failedRenders, renderCpuS, isrWrites } = totalsAll
   const { staleServedFraction, ageMeanS, ageP50S, ageP95S, ageP99S, ageMaxS, meanMs, p50Ms, p95Ms, p99Ms, maxMs } = totalsAll
+  const totals: Totals = { requests, hit, stale, miss, dynamic, notFound, error, renders, backgroundRenders, blockingRenders, dynamicRenders, failedRenders, renderCpuS, isrWrites, originFetches: Object.values(fetches).reduce((n, f) => n + f.originFetches, 0) }
+  const cost = costOf(s, totals, routes, pricing)
+  const warnings = warningsFor(s)
+  if (cost.originRateLimitPerS !== undefined && cost.originCallsPerS > cost.originRateLimitPerS) {
+    warnings.push({ code: 'origin-rate-limit', message: `The fetches call the origin ${cost.originCallsPerS.toFixed(2)} times a second on average, above its limit of ${cost.originRateLimitPerS}/s (peaks are higher).`, fix: 'Raise the fetches\' revalidate, share fetches between routes, or cache the origin behind its own CDN.' })
+  }
+  if (cost.selfHostedCpuUtilization > 0.7) {
+    const dep = deploymentOf(s)
+    warnings.push({ code: 'self-hosted-cpu', message: `Renders alone need ${(cost.selfHostedCpuUtilization * 100).toFixed(0)}% of the self-hosted fleet's vCPUs (${dep.instances} instance${dep.instances === 1 ? '' : 's'} × ${costInputsOf(s).vcpusPerInstance} vCPUs): renders will queue and latency grow.`, fix: 'Add instances or vCPUs (cost.vcpusPerInstance, deployment.instances), raise revalidate, or set deployment.renderConcurrency to model the queue.' })
+  }
   return {
     schemaVersion: SCHEMA_VERSION,
     modelVersion: MODEL_VERSION,
@@ -112,7 +126,7 @@ function runOnce(s: Scenario, seed: string, trace: ((e: TraceEvent) => void) | n
     next: { version: s.next.version, expireTimeS: s.next.expireTimeS },
     deployment: deploymentOf(s),
     replications: 1,
-    totals: { requests, hit, stale, miss, dynamic, notFound, error, renders, backgroundRenders, blockingRenders, dynamicRenders, failedRenders, renderCpuS, originFetches: Object.values(fetches).reduce((n, f) => n + f.originFetches, 0) },
+    totals,
     staleness: { staleServedFraction, ageMeanS, ageP50S, ageP95S, ageP99S, ageMaxS },
     latency: { meanMs, p50Ms, p95Ms, p99Ms, maxMs },
     routes,
@@ -147,7 +161,8 @@ function runOnce(s: Scenario, seed: string, trace: ((e: TraceEvent) => void) | n
         ...stats,
       }
     }),
-    warnings: warningsFor(s),
+    warnings,
+    cost,
   }
 }
 
@@ -180,6 +195,7 @@ function intervalsOf(reps: readonly SimResult[]): NonNullable<SimResult['interva
     staleness: intervalsOfObjects(reps.map((r) => r.staleness)),
     latency: intervalsOfObjects(reps.map((r) => r.latency)),
     freshness: intervalsOfObjects(reps.map((r) => r.freshness)),
+    cost: intervalsOfObjects(reps.map((r) => r.cost)),
     routes,
   }
 }

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto'
 import * as z from 'zod'
 import { ScenarioError, type ScenarioIssue } from './errors.ts'
 import { profileFor } from './isr/profiles.ts'
+import { conditionProblem, metricProblem } from './thresholds.ts'
 import { eventTags, exampleTags, fillTemplate, tagMatchesTemplate, targetsOfTag } from './isr/tags.ts'
 
 export const NEXT_VERSIONS = ['14', '15', '16.0', '16.3', '16.4'] as const
@@ -103,6 +104,7 @@ const route = z.strictObject({
   params: params.optional(),
   renderS: renderTime,
   failureRate: fraction('Probability that a render throws (the regeneration fails).').default(0),
+  pageSizeKb: z.number().gt(0).max(100_000).optional().describe('Size of one cached page (HTML plus RSC payload), KB: ISR read and write units are 8 KB each. Default: cost.pageSizeKb.'),
   traffic,
 })
 
@@ -163,6 +165,23 @@ const deployment = z
   })
   .describe('How the app is deployed.')
 
+const cost = z
+  .strictObject({
+    primary: z.enum(['vercel', 'self-hosted']).default('vercel').describe('The cost model whose monthly figure is cost.monthlyUsd (thresholds, recommend).'),
+    pageSizeKb: z.number().gt(0).max(100_000).default(64).describe('Default page size, KB, for routes without pageSizeKb.'),
+    cdnHitFraction: fraction('Vercel: share of cached responses the regional CDN serves without reading the ISR store (no read units).').default(0),
+    functionMemoryGb: z.number().gt(0).max(64).default(2).describe('Vercel: memory provisioned per function, GB (billed for each render\'s wall time).'),
+    activeCpuFraction: fraction('Share of a render\'s wall time that is CPU work (Active CPU; waiting on fetches is not billed).').default(1),
+    vcpusPerInstance: z.number().gt(0).max(1024).default(2).describe('Self-hosted: vCPUs of each `next start` instance.'),
+    originRateLimitPerS: z.number().gt(0).max(1e9).optional().describe('Origin calls per second your API allows; a mean rate above it is flagged.'),
+  })
+  .describe('Inputs of the cost model (prices come from the pricing table).')
+
+/** Metric path -> k6-style conditions, e.g. { "staleness.ageP95S": ["<600"] }. Checked by `isrsim check`. */
+const thresholds = z
+  .record(z.string().min(1), z.array(z.string().min(1)).min(1).max(32))
+  .describe('Budgets in k6\'s style: { "staleness.ageP95S": ["<600"], "cost.monthlyUsd": ["<250"], "routes.post.staleServedFraction": ["<0.05"] }.')
+
 export const scenarioSchema = z
   .strictObject({
     $schema: z.string().optional(),
@@ -188,6 +207,8 @@ export const scenarioSchema = z
       .max(10_000)
       .default([])
       .describe('Process restarts: the memory cache, cache controls and (15+) the tags manifest are lost; entries are read back from disk.'),
+    cost: cost.optional(),
+    thresholds: thresholds.optional(),
   })
   .superRefine((s, ctx) => {
     const ids = new Map<string, number>()
@@ -274,6 +295,16 @@ export const scenarioSchema = z
       const instances = s.deployment?.instances ?? 1
       if (r.instance !== undefined && r.instance >= instances) ctx.addIssue({ code: 'custom', path: ['restarts', i, 'instance'], input: r.instance, message: `must be below deployment.instances (${instances})` })
     })
+    if (s.thresholds) {
+      for (const [metric, conds] of Object.entries(s.thresholds)) {
+        const bad = metricProblem(metric, s.routes.map((r) => r.id), s.routes.flatMap((r) => r.fetches.map((f) => f.id)))
+        if (bad !== null) ctx.addIssue({ code: 'custom', path: ['thresholds', metric], input: metric, message: bad })
+        conds.forEach((c, j) => {
+          const e = conditionProblem(c)
+          if (e !== null) ctx.addIssue({ code: 'custom', path: ['thresholds', metric, j], input: c, message: e })
+        })
+      }
+    }
     if (s.warmupS >= s.durationS) ctx.addIssue({ code: 'custom', path: ['warmupS'], input: s.warmupS, message: `must be less than durationS (${s.durationS})` })
     s.outages.forEach((o, i) => {
       if (o.toS <= o.fromS) ctx.addIssue({ code: 'custom', path: ['outages', i, 'toS'], input: o.toS, message: `must be greater than fromS (${o.fromS})` })
@@ -308,9 +339,15 @@ export function defineScenario<const T extends ScenarioInput>(input: T): T {
   return input
 }
 
-/** sha-256 of the canonical resolved scenario, without seed and comments: same model, same hash. */
+/** The cost inputs with every default filled in. */
+export function costInputsOf(s: Scenario): CostConfig {
+  return s.cost ?? { primary: 'vercel', pageSizeKb: 64, cdnHitFraction: 0, functionMemoryGb: 2, activeCpuFraction: 1, vcpusPerInstance: 2 }
+}
+export type CostConfig = NonNullable<Scenario['cost']>
+
+/** sha-256 of the canonical resolved scenario, without seed, comments and thresholds: same model, same hash. */
 export function scenarioHash(s: Scenario): string {
-  const { seed: _seed, description: _d, $schema: _s, ...model } = s
+  const { seed: _seed, description: _d, $schema: _s, thresholds: _t, ...model } = s
   return createHash('sha256').update(canonicalJson(model)).digest('hex').slice(0, 16)
 }
 

@@ -404,6 +404,8 @@ export function createIsrModel(
   const keyFetch = new Int32Array(fetchKeys)
   fetchInfo.forEach((f, fi) => { for (let k = 0; k < f.keys; k++) keyFetch[f.base + k] = fi })
   const changedAt = new Float64Array(fetchKeys).fill(-Infinity)
+  /** Every change time of each key, ascending: the data version a read at time d saw is how many are <= d. */
+  const changeTimes: number[][] = tracksFreshness ? Array.from({ length: fetchKeys }, () => []) : []
   const unreflected: number[][] = tracksFreshness ? Array.from({ length: fetchKeys }, () => []) : []
   const outdated = new Float64Array(routes.length)
   const lagHist = new Float64Array(HISTOGRAM_BUCKETS)
@@ -686,6 +688,7 @@ export function createIsrModel(
     const k = c.templatedFetches.length > 0 ? ((c.rng.nextInt32() >>> 0) * c.span * 2.3283064365386963e-10) | 0 : 0
     const mark = (key: number) => {
       changedAt[key] = now
+      changeTimes[key]!.push(now)
       unreflected[key]!.push(now)
       if (now >= warmupUs) lag[3] = lag[3]! + 1
     }
@@ -814,6 +817,8 @@ export function createIsrModel(
     obs[OBS_DURATION] = renderDur[0]!
     metrics.render(route.index, mode, renderOk)
     if (trace !== null) trace({ kind: 'render', atUs: renderStart[0]!, route: route.id, path: -1, mode, endUs: renderStart[0]! + renderDur[0]!, ok: renderOk, instance: currentInstance })
+    // A one-off path's blocking render stores a new entry: an ISR write.
+    if (mode === BLOCKING && renderOk) metrics.write(route.index)
     obs[OBS_AGE] = renderOk ? renderDur[0]! : -1
     obs[OBS_LATENCY] = waitUs + renderDur[0]!
     servedFrom = 3
@@ -930,6 +935,12 @@ export function createIsrModel(
     const e = (sharedCache ? p : slot) * W
     const ok = (st[o + F_INFLIGHT]! & OK_BIT) !== 0
     if (ok) {
+      // An ISR write is billed only when the output changed: a new entry, or data that differs.
+      const writes = st[e + F_HAS_ENTRY] === 0 || !tracksFreshness || dataDiffers(route, p, (sharedCache ? p : slot) * maxF, slot * maxF)
+      if (writes) {
+        obs[OBS_AT] = nowUs
+        metrics.write(route.index)
+      }
       // §1.3: the new entry's clock starts when the regeneration ends.
       st[e + F_HAS_ENTRY] = 1
       st[e + F_LAST_MOD] = nowUs
@@ -952,6 +963,28 @@ export function createIsrModel(
     // A failed blocking render with no previous entry caches nothing: the next request retries (§3.3).
     st[o + F_INFLIGHT] = NONE
     if (trace !== null) trace({ kind: 'render-done', atUs: nowUs, route: route.id, path: p - route.firstPath, ok })
+  }
+
+  /** Whether path p's entry data (at `from` in pageData) and the new render's (at `to` in flightData) saw different data versions. */
+  function dataDiffers(route: ResolvedRoute, p: number, from: number, to: number): boolean {
+    const fs = routeFetches[route.index]!
+    for (let i = 0; i < fs.length; i++) {
+      const f = fetchInfo[fs[i]!]!
+      const times = changeTimes[f.base + (f.perPath ? p - route.firstPath : 0)]!
+      if (versionAt(times, pageData[from + i]!) !== versionAt(times, flightData[to + i]!)) return true
+    }
+    return false
+  }
+
+  /** How many of the ascending `times` are <= t. */
+  function versionAt(times: readonly number[], t: number): number {
+    let lo = 0, hi = times.length
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if (times[mid]! <= t) lo = mid + 1
+      else hi = mid
+    }
+    return lo
   }
 
   /** Route of a global path id (binary search over first paths; only on render completion). */

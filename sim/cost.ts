@@ -1,0 +1,104 @@
+/**
+ * The cost model: a run's counts and render time, priced with a dated table.
+ *
+ * - Vercel: a render is one invocation plus Active CPU (render time × activeCpuFraction)
+ *   plus provisioned memory (functionMemoryGb × render wall time). A successful render
+ *   whose output changed writes ceil(pageSizeKb / 8) units; a cached response
+ *   (HIT or STALE) that the regional CDN misses reads as many.
+ * - Self-hosted: a fixed fleet, instances × vcpusPerInstance vCPUs around the clock.
+ * - Origin: every origin call the fetches make.
+ * Run figures cover the measured period (after warmup); a month is 30 days of it, and
+ * included allowances apply to the month only.
+ */
+import type { Cost, CostMeter, RouteCost, RouteResult, Totals } from './contract.ts'
+import type { Pricing, MeterPrice } from './pricing.ts'
+import { costInputsOf, deploymentOf, type Scenario } from './scenario.ts'
+
+const MONTH_S = 30 * 86_400
+const UNIT_KB = 8
+
+/** Dollars to 1e-9 (so that sums of meters are reproducible to the last printed digit). */
+const usd = (x: number) => Math.round(x * 1e9) / 1e9
+const units = (x: number) => Math.round(x * 1e6) / 1e6
+
+export function costOf(s: Scenario, totals: Totals, routes: Readonly<Record<string, RouteResult>>, pricing: Pricing): Cost {
+  const c = costInputsOf(s)
+  const dep = deploymentOf(s)
+  const measuredS = s.durationS - s.warmupS
+  const monthFactor = MONTH_S / measuredS
+
+  const perRoute: Record<string, { reads: number; writes: number; invocations: number; cpuH: number; memH: number }> = {}
+  for (const r of s.routes) {
+    const x = routes[r.id]!
+    const unitsPerPage = Math.ceil((r.pageSizeKb ?? c.pageSizeKb) / UNIT_KB)
+    const renderH = x.renderCpuS / 3600
+    perRoute[r.id] = {
+      reads: (x.hit + x.stale) * (1 - c.cdnHitFraction) * unitsPerPage,
+      writes: x.isrWrites * unitsPerPage,
+      invocations: x.renders,
+      cpuH: renderH * c.activeCpuFraction,
+      memH: renderH * c.functionMemoryGb,
+    }
+  }
+  const sum = (k: keyof (typeof perRoute)[string]) => Object.values(perRoute).reduce((n, v) => n + v[k], 0)
+  const vcpuHours = (dep.instances * c.vcpusPerInstance * measuredS) / 3600
+
+  const meter = (id: CostMeter['id'], p: MeterPrice, runUnits: number): CostMeter => {
+    const monthlyUnits = runUnits * monthFactor
+    return {
+      id, unit: p.unit, usdPerUnit: p.usdPerUnit, includedPerMonth: p.includedPerMonth,
+      runUnits: units(runUnits), monthlyUnits: units(monthlyUnits),
+      runUsd: usd(runUnits * p.usdPerUnit),
+      monthlyUsd: usd(Math.max(0, monthlyUnits - p.includedPerMonth) * p.usdPerUnit),
+    }
+  }
+  const v = pricing.vercel
+  const meters: CostMeter[] = [
+    meter('vercel.isrReads', v.isrReads, sum('reads')),
+    meter('vercel.isrWrites', v.isrWrites, sum('writes')),
+    meter('vercel.invocations', v.invocations, sum('invocations')),
+    meter('vercel.activeCpuHours', v.activeCpuHours, sum('cpuH')),
+    meter('vercel.memoryGbHours', v.memoryGbHours, sum('memH')),
+    meter('selfHosted.vcpuHours', pricing.selfHosted.vcpuHours, vcpuHours),
+    meter('origin.calls', pricing.origin.calls, totals.originFetches),
+  ]
+  const of = (prefix: string, k: 'runUsd' | 'monthlyUsd') => usd(meters.filter((m) => m.id.startsWith(prefix)).reduce((n, m) => n + m[k], 0))
+  const vercelMonthlyUsd = of('vercel.', 'monthlyUsd')
+  const selfHostedMonthlyUsd = of('selfHosted.', 'monthlyUsd')
+  const originMonthlyUsd = of('origin.', 'monthlyUsd')
+  const primaryPrefix = c.primary === 'vercel' ? 'vercel.' : 'selfHosted.'
+
+  // A route's dollars: its share of each meter's monthly bill (allowances shared pro rata).
+  const share = (i: number, mine: number, all: number) => (all === 0 ? 0 : (meters[i]!.monthlyUsd * mine) / all)
+  const totalRenderS = Object.values(routes).reduce((n, x) => n + x.renderCpuS, 0)
+  const routeCosts: Record<string, RouteCost> = {}
+  for (const r of s.routes) {
+    const x = perRoute[r.id]!
+    routeCosts[r.id] = {
+      isrReadUnits: units(x.reads), isrWriteUnits: units(x.writes), invocations: x.invocations,
+      activeCpuHours: units(x.cpuH), memoryGbHours: units(x.memH),
+      vercelMonthlyUsd: usd(share(0, x.reads, sum('reads')) + share(1, x.writes, sum('writes')) + share(2, x.invocations, sum('invocations')) + share(3, x.cpuH, sum('cpuH')) + share(4, x.memH, sum('memH'))),
+      // A fixed fleet: attributed by render time.
+      selfHostedMonthlyUsd: usd(share(5, routes[r.id]!.renderCpuS, totalRenderS)),
+    }
+  }
+  const monthlyRenderCpuS = totalRenderS * c.activeCpuFraction * monthFactor
+  return {
+    pricing: { name: pricing.name, date: pricing.date },
+    primary: c.primary,
+    measuredS,
+    monthFactor: Math.round(monthFactor * 1e9) / 1e9,
+    monthlyUsd: usd(of(primaryPrefix, 'monthlyUsd') + originMonthlyUsd),
+    runUsd: usd(of(primaryPrefix, 'runUsd') + of('origin.', 'runUsd')),
+    vercelMonthlyUsd,
+    selfHostedMonthlyUsd,
+    originMonthlyUsd,
+    monthlyOriginCalls: units(totals.originFetches * monthFactor),
+    monthlyRenderCpuS: units(monthlyRenderCpuS),
+    selfHostedCpuUtilization: Math.round((monthlyRenderCpuS / (dep.instances * c.vcpusPerInstance * MONTH_S)) * 1e9) / 1e9,
+    originCallsPerS: Math.round((totals.originFetches / measuredS) * 1e9) / 1e9,
+    ...(c.originRateLimitPerS === undefined ? {} : { originRateLimitPerS: c.originRateLimitPerS }),
+    meters,
+    routes: routeCosts,
+  }
+}
