@@ -15,6 +15,9 @@ import { baselineProblem, gate, gateJunit, gateMarkdown, gateText } from './gate
 import { requestPlan } from './plan.ts'
 import { DEFAULT_PRICING, parsePricing, type Pricing } from './pricing.ts'
 import { parseTolerance } from './thresholds.ts'
+import { parseShard, parseVary, SweepError, type SweepPoint } from './sweep.ts'
+import { mergeSweeps, runSweep, SweepPointError, type SweepSummary } from './cli/sweep-runner.ts'
+import { availableParallelism } from 'node:os'
 import { reproduceLine, runScenario } from './run.ts'
 import { parseScenario, scenarioJsonSchema, type Scenario } from './scenario.ts'
 import { ISRSIM_VERSION } from './version.ts'
@@ -193,6 +196,18 @@ export function costTable(r: SimResult): string {
   ].join('\n')
 }
 
+/** One row per point: the varied values and the headline figures. */
+export function sweepTable(s: SweepSummary): string {
+  const paths = s.header.vary.map((v) => v.path)
+  const t = new Table({ head: [...paths, 'requests', 'STALE', 'age p95', 'renders', 'ISR writes', 'origin calls', '$ / month'], style: { head: [], border: [], compact: true } })
+  for (const i of [...s.lines.keys()].sort((a, b) => a - b)) {
+    const p = JSON.parse(s.lines.get(i)!) as SweepPoint
+    const r = p.result
+    t.push([...paths.map((k) => String(p.vary[k])), fmtN(r.totals.requests), pct(r.staleness.staleServedFraction), fmtS(r.staleness.ageP95S), fmtN(r.totals.renders), fmtN(r.totals.isrWrites), fmtN(r.totals.originFetches), money(r.cost.monthlyUsd)])
+  }
+  return t.toString()
+}
+
 // ---------------------------------------------------------------------------
 
 export function buildProgram(): Command {
@@ -280,6 +295,49 @@ export function buildProgram(): Command {
     })
 
   program
+    .command('sweep')
+    .description('Run a grid of scenario variants on all cores; one JSON line per point (resumable).')
+    .argument('<scenario>', 'scenario file')
+    .requiredOption('--vary <path=values>', 'a field and its values, e.g. routes.post.revalidateS=30,60,300 or traffic.scale=0.5,1,2 (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--out <file>', 'the sweep file (JSON lines); default out/<scenario>.sweep.jsonl')
+    .option('--replications <n>', 'replications per point', positiveInt('--replications'), 1)
+    .option('--seed <seed>', 'seed for every point (common random numbers)')
+    .option('--pricing <file>', 'price table JSON for the cost model')
+    .option('--workers <n>', 'worker threads; default one per core', positiveInt('--workers'))
+    .option('--shard <i/n>', 'run only points i, i+n, ... (1-based): one machine of a CI matrix; combine with isrsim merge')
+    .option('--resume', 'continue an interrupted sweep in --out, skipping finished points')
+    .option('--force', 'start over when --out exists')
+    .action(async (file: string, opts: { vary: string[]; out?: string; replications: number; seed?: string; pricing?: string; workers?: number; shard?: string; resume?: boolean; force?: boolean }) => {
+      const scenario = await loadScenario(file)
+      const vary = opts.vary.map((v) => parseVary(v, scenario))
+      const dup = vary.find((v, i) => vary.findIndex((w) => w.path === v.path) !== i)
+      if (dup) throw new UsageError(`--vary ${dup.path} is given twice`)
+      const shard = opts.shard === undefined ? null : parseShard(opts.shard)
+      const out = opts.out ?? `out/${scenario.name}${shard ? `.shard-${shard.index}-of-${shard.count}` : ''}.sweep.jsonl`
+      const summary = await runSweep({
+        source: file, scenario, vary, seed: opts.seed ?? String(scenario.seed), replications: opts.replications, pricing: loadPricing(opts.pricing), out,
+        workers: opts.workers ?? availableParallelism(), resume: opts.resume === true, force: opts.force === true, shard,
+        progress: process.stderr, writeAtomic,
+      })
+      process.stdout.write(`${sweepTable(summary)}\n`)
+      const speedup = summary.wallMs > 0 ? summary.workMs / summary.wallMs : 0
+      if (summary.ran > 0) process.stdout.write(`${summary.ran} point${summary.ran === 1 ? '' : 's'} in ${(summary.wallMs / 1000).toFixed(1)} s on ${summary.workers} worker${summary.workers === 1 ? '' : 's'} (points per worker: ${summary.pointsPerWorker.join(', ')}); ${(summary.workMs / 1000).toFixed(1)} s of simulation: speed-up ${speedup.toFixed(2)}x over one worker\n`)
+      if (summary.skipped > 0) process.stdout.write(`${summary.skipped} point${summary.skipped === 1 ? '' : 's'} already done (resumed)\n`)
+      process.stdout.write(`sweep written to ${out}\n`)
+    })
+
+  program
+    .command('merge')
+    .description('Merge the files of a sharded sweep into the file one machine would have written.')
+    .argument('<files...>', 'the shard files (one per --shard i/n)')
+    .requiredOption('--out <file>', 'the merged sweep file')
+    .action((files: string[], opts: { out: string }) => {
+      const { header, text } = mergeSweeps(files)
+      writeAtomic(opts.out, text)
+      process.stdout.write(`merged ${files.length} shard file${files.length === 1 ? '' : 's'} (${header.points} points) into ${opts.out}\n`)
+    })
+
+  program
     .command('pricing')
     .description('Print the bundled price table (JSON): copy it, set your prices, pass it with --pricing.')
     .option('--out <file>', 'write it to this file instead')
@@ -310,7 +368,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0
       return 2
     }
-    if (e instanceof ScenarioError || e instanceof UsageError) {
+    if (e instanceof SweepPointError) {
+      process.stderr.write(`isrsim: ${e.message}\n`)
+      return e.invariant ? 1 : 2
+    }
+    if (e instanceof ScenarioError || e instanceof UsageError || e instanceof SweepError) {
       process.stderr.write(`isrsim: ${e.message}\n`)
       return 2
     }

@@ -486,3 +486,34 @@ function unwrap(t: z.core.$ZodType): z.core.$ZodType {
     else return c
   }
 }
+
+/**
+ * The kinds of value the schema allows at a field path (array indexes as numbers), e.g.
+ * ['number', 'literal'] for routes[0].revalidateS; null when no such field exists.
+ */
+export function schemaKindsAt(path: readonly PropertyKey[]): string[] | null {
+  let candidates: z.core.$ZodType[] = [scenarioSchema]
+  for (const k of path) {
+    const next: z.core.$ZodType[] = []
+    for (const c of candidates) {
+      const u = unwrap(c)
+      const def = u._zod.def as unknown as { type: string; options?: z.core.$ZodType[] }
+      const variants = def.type === 'union' ? (def.options ?? []).map(unwrap) : [u]
+      for (const v of variants) {
+        const d = v._zod.def as unknown as { type: string; shape?: Record<string, z.core.$ZodType>; element?: z.core.$ZodType; valueType?: z.core.$ZodType }
+        if (typeof k === 'number' && d.type === 'array' && d.element) next.push(d.element)
+        else if (typeof k === 'string' && d.type === 'object' && d.shape?.[k]) next.push(d.shape[k])
+        else if (typeof k === 'string' && d.type === 'record' && d.valueType) next.push(d.valueType)
+      }
+    }
+    if (next.length === 0) return null
+    candidates = next
+  }
+  const kinds = new Set<string>()
+  for (const c of candidates) {
+    const u = unwrap(c)
+    const def = u._zod.def as unknown as { type: string; options?: z.core.$ZodType[] }
+    for (const v of def.type === 'union' ? (def.options ?? []).map(unwrap) : [u]) kinds.add((v._zod.def as unknown as { type: string }).type)
+  }
+  return [...kinds]
+}

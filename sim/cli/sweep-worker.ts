@@ -1,0 +1,32 @@
+/**
+ * A sweep worker thread: receives a point's scenario (already validated by the main
+ * thread), runs it, and posts back the point's JSON line and how long it took.
+ */
+import { parentPort } from 'node:worker_threads'
+import type { Pricing } from '../pricing.ts'
+import { runScenario } from '../run.ts'
+import type { Scenario } from '../scenario.ts'
+import { pointLine } from '../sweep.ts'
+
+export interface Job {
+  readonly index: number
+  readonly vary: Readonly<Record<string, string | number | boolean>>
+  readonly scenario: Scenario
+  readonly seed: string
+  readonly replications: number
+  readonly pricing: Pricing
+  readonly source: string
+}
+export type Reply =
+  | { readonly kind: 'done'; readonly index: number; readonly line: string; readonly ms: number }
+  | { readonly kind: 'failed'; readonly index: number; readonly message: string; readonly invariant: boolean }
+
+parentPort!.on('message', (job: Job) => {
+  const t0 = performance.now()
+  try {
+    const r = runScenario(job.scenario, { seed: job.seed, replications: job.replications, pricing: job.pricing, source: job.source })
+    parentPort!.postMessage({ kind: 'done', index: job.index, line: pointLine(job.index, job.vary, r), ms: performance.now() - t0 } satisfies Reply)
+  } catch (e) {
+    parentPort!.postMessage({ kind: 'failed', index: job.index, message: (e as Error).message, invariant: (e as Error).name === 'InvariantError' } satisfies Reply)
+  }
+})
