@@ -14,7 +14,9 @@ import { InvariantError, ScenarioError } from './errors.ts'
 import { baselineProblem, gate, gateJunit, gateMarkdown, gateText } from './gate.ts'
 import { requestPlan } from './plan.ts'
 import { DEFAULT_PRICING, parsePricing, type Pricing } from './pricing.ts'
-import { parseTolerance } from './thresholds.ts'
+import { metricProblem, parseTolerance } from './thresholds.ts'
+import { DEFAULT_CANDIDATES, parseCandidates, parseConstraint, recommend, RecommendError, type Assignment, type Candidate, type Recommendation } from './recommend.ts'
+import { effectiveRevalidate } from './isr/revalidate.ts'
 import { parseShard, parseVary, SweepError, type SweepPoint } from './sweep.ts'
 import { mergeSweeps, runSweep, SweepPointError, type SweepSummary } from './cli/sweep-runner.ts'
 import { availableParallelism } from 'node:os'
@@ -208,6 +210,36 @@ export function sweepTable(s: SweepSummary): string {
   return t.toString()
 }
 
+const fmtAssign = (a: Assignment) => Object.entries(a).map(([k, v]) => `${k}=${String(v)}`).join(' ')
+const fmtObjective = (metric: string, x: number) => (metric.startsWith('cost.') && metric.endsWith('Usd') ? money(x) : fmtN(Math.round(x * 1000) / 1000))
+const fmtMetric = (metric: string, x: number) => (metric.endsWith('S') ? fmtS(x) : metric.endsWith('Fraction') ? pct(x) : fmtObjective(metric, x))
+
+export function recommendText(r: Recommendation): string {
+  const lines: string[] = []
+  const head = `recommend: minimise ${r.objective}${r.constraints.length ? ` subject to ${r.constraints.join(', ')}` : ''} over ${r.routes.length} route${r.routes.length === 1 ? '' : 's'} × ${r.candidates.length} candidates; ${r.evaluated.length} runs (${r.method}${r.method === 'monotone' ? `; the full grid is ${r.gridSize}` : ''})`
+  lines.push(head)
+  if (r.best === null) {
+    lines.push(`no candidate values meet the constraints (even the freshest: ${fmtAssign(Object.fromEntries(r.routes.map((x) => [x, r.candidates[0]!])))}): relax a constraint or add smaller --candidates`)
+  } else {
+    const t = new Table({ head: ['route', 'current revalidate', 'recommended'], style: { head: [], border: [], compact: true } })
+    for (const id of r.routes) t.push([id, String(r.current.assignment[id]), String(r.best.assignment[id])])
+    lines.push(t.toString())
+    const metrics = Object.keys(r.best.values)
+    lines.push(`recommended: ${metrics.map((m) => `${m} ${fmtMetric(m, r.best!.values[m]!)}`).join(' · ')}`)
+    lines.push(`current:     ${metrics.map((m) => `${m} ${fmtMetric(m, r.current.values[m]!)}`).join(' · ')}${r.current.feasible ? '' : ' (breaks a constraint)'}`)
+  }
+  const f = new Table({ head: ['frontier point', r.stalenessMetric, r.objective], style: { head: [], border: [], compact: true } })
+  for (const e of r.frontier) f.push([`${fmtAssign(e.assignment)}${e === r.best ? ' (recommended)' : ''}${e === r.current ? ' (current)' : ''}`, fmtMetric(r.stalenessMetric, e.values[r.stalenessMetric]!), fmtObjective(r.objective, e.objective)])
+  lines.push(`Pareto frontier of ${r.objective} against ${r.stalenessMetric} (over the points evaluated):`, f.toString())
+  const cur = r.current
+  const better = r.frontier.filter((e) => e.values[r.stalenessMetric]! <= cur.values[r.stalenessMetric]! + 1e-9).sort((a, b) => a.objective - b.objective)[0]
+  if (better && better !== cur && better.objective < cur.objective - 1e-9) {
+    const saved = cur.objective - better.objective
+    lines.push(`distance from the frontier: the current values give ${fmtObjective(r.objective, cur.objective)} at ${fmtMetric(r.stalenessMetric, cur.values[r.stalenessMetric]!)}; ${fmtAssign(better.assignment)} is as fresh or fresher for ${fmtObjective(r.objective, better.objective)} (${((saved / cur.objective) * 100).toFixed(1)}% less)`)
+  } else lines.push('distance from the frontier: the current values are on it')
+  return lines.join('\n')
+}
+
 // ---------------------------------------------------------------------------
 
 export function buildProgram(): Command {
@@ -327,6 +359,45 @@ export function buildProgram(): Command {
     })
 
   program
+    .command('recommend')
+    .description('Search revalidate values per route: the lowest objective (cost) that meets the constraints, and the cost/staleness frontier.')
+    .argument('<scenario>', 'scenario file')
+    .option('--objective <metric>', 'what to minimise: cost (= cost.monthlyUsd) or a metric such as totals.renders', 'cost')
+    .option('--constraint <expr>', 'a bound such as "ageP95S<=600" or "errorFraction<0.001" (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--routes <ids>', 'comma-separated route ids to tune; default every cached (ISR) route')
+    .option('--candidates <values>', `revalidate values to consider (seconds, or false); default ${DEFAULT_CANDIDATES.join(',')}`)
+    .option('--exhaustive', 'evaluate the whole grid instead of the monotone search')
+    .option('--replications <n>', 'replications per evaluation', positiveInt('--replications'), 1)
+    .option('--seed <seed>', 'seed for every evaluation (common random numbers)')
+    .option('--pricing <file>', 'price table JSON for the cost model')
+    .option('--out <file>', 'write the recommendation (chosen values, frontier, every evaluation) as JSON')
+    .action(async (file: string, opts: { objective: string; constraint: string[]; routes?: string; candidates?: string; exhaustive?: boolean; replications: number; seed?: string; pricing?: string; out?: string }) => {
+      const scenario = await loadScenario(file)
+      const ids = scenario.routes.map((r) => r.id)
+      const fetchIds = scenario.routes.flatMap((r) => r.fetches.map((f) => f.id))
+      const objective = opts.objective === 'cost' ? 'cost.monthlyUsd' : opts.objective
+      const bad = metricProblem(objective, ids, fetchIds)
+      if (bad !== null) throw new UsageError(`--objective ${opts.objective}: ${bad}`)
+      const constraints = opts.constraint.map((c) => parseConstraint(c, ids, fetchIds))
+      const cached = scenario.routes.filter((r) => effectiveRevalidate(r).revalidateS !== 0).map((r) => r.id)
+      const routes = opts.routes === undefined ? cached : opts.routes.split(',').map((x) => x.trim())
+      for (const r of routes) if (!cached.includes(r)) throw new UsageError(`--routes: "${r}" is ${ids.includes(r) ? 'dynamic (rendered per request): revalidate does not apply' : `not a route id (known: ${ids.join(', ')})`}`)
+      if (routes.length === 0) throw new UsageError(`${file}: no cached (ISR) route to tune`)
+      const candidates = opts.candidates === undefined ? [...DEFAULT_CANDIDATES] : parseCandidates(opts.candidates)
+      const pricing = loadPricing(opts.pricing)
+      const seed = opts.seed ?? String(scenario.seed)
+      const run = (a: Assignment) => runScenario(parseScenario({ ...scenario, routes: scenario.routes.map((r) => (r.id in a ? { ...r, revalidateS: a[r.id]! } : r)) }, file), { seed, replications: opts.replications, pricing, source: file })
+      const current = Object.fromEntries(routes.map((r) => [r, scenario.routes.find((x) => x.id === r)!.revalidateS as Candidate]))
+      const rec = recommend({
+        objective, constraints, routes, candidates, current, exhaustive: opts.exhaustive === true, run,
+        onEvaluated: (e, count) => process.stderr.write(`evaluated #${count}: ${fmtAssign(e.assignment)} -> ${fmtObjective(objective, e.objective)}${e.feasible ? '' : ' (breaks a constraint)'}\n`),
+      })
+      process.stdout.write(`${recommendText(rec)}\n`)
+      if (opts.out) writeAtomic(opts.out, `${JSON.stringify({ kind: 'recommendation', scenario: { name: scenario.name }, seed, ...rec }, null, 2)}\n`)
+      if (rec.best === null) throw new CheckFailed()
+    })
+
+  program
     .command('merge')
     .description('Merge the files of a sharded sweep into the file one machine would have written.')
     .argument('<files...>', 'the shard files (one per --shard i/n)')
@@ -372,7 +443,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`isrsim: ${e.message}\n`)
       return e.invariant ? 1 : 2
     }
-    if (e instanceof ScenarioError || e instanceof UsageError || e instanceof SweepError) {
+    if (e instanceof ScenarioError || e instanceof UsageError || e instanceof SweepError || e instanceof RecommendError) {
       process.stderr.write(`isrsim: ${e.message}\n`)
       return 2
     }

@@ -112,7 +112,7 @@ function runOnce(s: Scenario, seed: string, trace: ((e: TraceEvent) => void) | n
   if (cost.originRateLimitPerS !== undefined && cost.originCallsPerS > cost.originRateLimitPerS) {
     warnings.push({ code: 'origin-rate-limit', message: `The fetches call the origin ${cost.originCallsPerS.toFixed(2)} times a second on average, above its limit of ${cost.originRateLimitPerS}/s (peaks are higher).`, fix: 'Raise the fetches\' revalidate, share fetches between routes, or cache the origin behind its own CDN.' })
   }
-  if (cost.selfHostedCpuUtilization > 0.7) {
+  if (cost.primary === 'self-hosted' && cost.selfHostedCpuUtilization > 0.7) {
     const dep = deploymentOf(s)
     warnings.push({ code: 'self-hosted-cpu', message: `Renders alone need ${(cost.selfHostedCpuUtilization * 100).toFixed(0)}% of the self-hosted fleet's vCPUs (${dep.instances} instance${dep.instances === 1 ? '' : 's'} × ${costInputsOf(s).vcpusPerInstance} vCPUs): renders will queue and latency grow.`, fix: 'Add instances or vCPUs (cost.vcpusPerInstance, deployment.instances), raise revalidate, or set deployment.renderConcurrency to model the queue.' })
   }

@@ -20,11 +20,15 @@ import { metricProblem } from './thresholds.ts'
 const thresholdsOf = new WeakMap<SimResult, Readonly<Record<string, readonly string[]>>>()
 
 /** Validate and run a scenario (defaults filled in); the result remembers the scenario's thresholds. */
-export async function simulate(input: ScenarioInput, options: Omit<RunOptions, 'trace'> = {}): Promise<SimResult> {
-  const scenario = parseScenario(input, options.source)
-  const result = runScenario(scenario, options)
-  thresholdsOf.set(result, scenario.thresholds ?? {})
-  return result
+export function simulate(input: ScenarioInput, options: Omit<RunOptions, 'trace'> = {}): Promise<SimResult> {
+  try {
+    const scenario = parseScenario(input, options.source)
+    const result = runScenario(scenario, options)
+    thresholdsOf.set(result, scenario.thresholds ?? {})
+    return Promise.resolve(result)
+  } catch (e) {
+    return Promise.reject(e as Error)
+  }
 }
 
 interface IsrsimMatchers<R = unknown> {

@@ -19,6 +19,6 @@ describe(`golden results, model version ${MODEL_VERSION}`, () => {
     ['flaky-origin', flaky],
   ] as const)('%s at its default seed', (_name, input) => {
     const r = runScenario(parseScenario(input))
-    expect({ modelVersion: r.modelVersion, seed: r.seed, hash: r.scenario.hash, totals: r.totals, staleness: r.staleness, latency: r.latency }).toMatchSnapshot()
+    expect({ modelVersion: r.modelVersion, seed: r.seed, hash: r.scenario.hash, totals: r.totals, staleness: r.staleness, latency: r.latency, monthlyUsd: { vercel: r.cost.vercelMonthlyUsd, selfHosted: r.cost.selfHostedMonthlyUsd } }).toMatchSnapshot()
   })
 })

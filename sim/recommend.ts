@@ -1,0 +1,183 @@
+/**
+ * `isrsim recommend`: revalidate values per route that minimise an objective (cost by
+ * default) subject to constraints on other metrics.
+ *
+ * The search uses monotonicity: a larger revalidate never costs more and never makes pages
+ * fresher. So, on the grid of candidate values per route, the feasible points form a
+ * down-set and the optimum lies on its upper boundary. For one route that boundary is found
+ * by binary search; for two by a staircase walk (O(n) runs instead of n²); with more
+ * routes the outer ones are enumerated, pruned as soon as even the freshest values of the
+ * rest are infeasible. Every run uses the same seed (common random numbers), which keeps
+ * the simulated metrics monotone in practice. `exhaustive` evaluates the whole grid.
+ */
+import type { SimResult } from './contract.ts'
+import { holds, metricOf, parseCondition, metricProblem, canonicalMetric, type Condition } from './thresholds.ts'
+
+export type Candidate = number | false
+export type Assignment = Readonly<Record<string, Candidate>>
+
+export interface Constraint { readonly metric: string; readonly condition: Condition; readonly text: string }
+
+export class RecommendError extends Error {}
+
+/** "ageP95S<=600" -> a metric and a condition; throws RecommendError naming the problem. */
+export function parseConstraint(text: string, routeIds: readonly string[], fetchIds: readonly string[]): Constraint {
+  const m = /^\s*([A-Za-z0-9_.:-]+)\s*((?:<=|>=|==|!=|<|>).*)$/.exec(text)
+  if (m === null) throw new RecommendError(`--constraint "${text}": must be <metric><op><number>, e.g. "ageP95S<=600" or "routes.post.staleServedFraction<5%"`)
+  const metric = m[1]!
+  const bad = metricProblem(metric, routeIds, fetchIds)
+  if (bad !== null) throw new RecommendError(`--constraint "${text}": ${metric} ${bad}`)
+  const condition = parseCondition(m[2]!)
+  if (condition === null) throw new RecommendError(`--constraint "${text}": "${m[2]}" must be an operator (<, <=, >, >=, ==, !=) and a number, e.g. <=600 or <5%`)
+  return { metric: canonicalMetric(metric), condition, text: text.trim() }
+}
+
+/** "30,60,300,false" -> ascending numbers, then false (never by time). */
+export function parseCandidates(text: string): Candidate[] {
+  const parts = text.split(',').map((x) => x.trim())
+  if (parts.length === 0 || parts.some((p) => p === '')) throw new RecommendError(`--candidates "${text}": must be a comma-separated list of revalidate values, e.g. 30,60,300,false`)
+  const out: Candidate[] = parts.map((p) => {
+    if (p === 'false') return false
+    const n = Number(p)
+    if (!Number.isFinite(n) || n < 1) throw new RecommendError(`--candidates: "${p}" must be a number of seconds >= 1 or false`)
+    return n
+  })
+  if (new Set(out).size !== out.length) throw new RecommendError(`--candidates "${text}": a value appears twice`)
+  return out.sort((a, b) => (a === false ? 1 : b === false ? -1 : a - b))
+}
+
+export const DEFAULT_CANDIDATES: readonly Candidate[] = [10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 86400]
+
+export interface Evaluated {
+  readonly assignment: Assignment
+  readonly objective: number
+  readonly values: Readonly<Record<string, number>>
+  readonly feasible: boolean
+}
+
+export interface Recommendation {
+  readonly objective: string
+  readonly constraints: readonly string[]
+  readonly routes: readonly string[]
+  readonly candidates: readonly Candidate[]
+  readonly method: 'monotone' | 'exhaustive'
+  readonly gridSize: number
+  readonly best: Evaluated | null
+  readonly current: Evaluated
+  /** Cost against the staleness axis (the first constraint's metric, else staleness.ageP95S): the points no other beats on both. */
+  readonly frontier: readonly Evaluated[]
+  readonly stalenessMetric: string
+  readonly evaluated: readonly Evaluated[]
+}
+
+export interface SearchInput {
+  readonly objective: string
+  readonly constraints: readonly Constraint[]
+  readonly routes: readonly string[]
+  readonly candidates: readonly Candidate[]
+  readonly current: Assignment
+  readonly exhaustive: boolean
+  /** Runs the scenario with these page revalidate values. */
+  readonly run: (a: Assignment) => SimResult
+  readonly onEvaluated?: (e: Evaluated, count: number) => void
+}
+
+const key = (a: Assignment) => JSON.stringify(a)
+
+export function recommend(inp: SearchInput): Recommendation {
+  const objective = canonicalMetric(inp.objective === 'cost' ? 'cost.monthlyUsd' : inp.objective)
+  const stalenessMetric = inp.constraints[0]?.metric ?? 'staleness.ageP95S'
+  const tracked = [...new Set([objective, stalenessMetric, ...inp.constraints.map((c) => c.metric)])]
+  const memo = new Map<string, Evaluated>()
+  const evaluate = (a: Assignment): Evaluated => {
+    const k = key(a)
+    const hit = memo.get(k)
+    if (hit) return hit
+    const r = inp.run(a)
+    const values: Record<string, number> = {}
+    for (const m of tracked) {
+      const x = metricOf(r, m)
+      values[m] = x.interval?.mean ?? x.value
+    }
+    const feasible = inp.constraints.every((c) => holds(c.condition.op, values[c.metric]!, c.condition.value))
+    const e: Evaluated = { assignment: a, objective: values[objective]!, values, feasible }
+    memo.set(k, e)
+    inp.onEvaluated?.(e, memo.size)
+    return e
+  }
+  const n = inp.candidates.length
+  const k = inp.routes.length
+  const assign = (idx: readonly number[]): Assignment => Object.fromEntries(inp.routes.map((r, i) => [r, inp.candidates[idx[i]!]!]))
+  const ok = (idx: readonly number[]) => evaluate(assign(idx)).feasible
+
+  if (inp.exhaustive || k === 0) {
+    const walk = (prefix: number[]) => {
+      if (prefix.length === k) { evaluate(assign(prefix)); return }
+      for (let i = 0; i < n; i++) walk([...prefix, i])
+    }
+    walk([])
+  } else if (k === 1) {
+    // Largest feasible index by binary search (feasible indexes form a prefix).
+    if (ok([0])) {
+      let lo = 0, hi = n - 1
+      if (ok([hi])) lo = hi
+      while (hi - lo > 1) {
+        const mid = (lo + hi) >> 1
+        if (ok([mid])) lo = mid
+        else hi = mid
+      }
+    }
+  } else {
+    const staircase = (prefix: readonly number[]) => {
+      let j = n - 1
+      for (let i = 0; i < n; i++) {
+        while (j >= 0 && !ok([...prefix, i, j])) j--
+        if (j < 0) return
+      }
+    }
+    const outer = (prefix: number[]) => {
+      if (prefix.length === k - 2) { staircase(prefix); return }
+      for (let v = 0; v < n; v++) {
+        // If even the freshest values for the rest are infeasible, larger v is too.
+        if (!ok([...prefix, v, ...new Array<number>(k - prefix.length - 1).fill(0)])) return
+        outer([...prefix, v])
+      }
+    }
+    outer([])
+  }
+
+  const evaluated = [...memo.values()]
+  const best = pickBest(evaluated.filter((e) => e.feasible), inp.routes, inp.candidates)
+  const current = evaluate(inp.current)
+  const all = [...memo.values()]
+  return {
+    objective, constraints: inp.constraints.map((c) => c.text), routes: inp.routes, candidates: inp.candidates,
+    method: inp.exhaustive ? 'exhaustive' : 'monotone', gridSize: n ** k, best, current,
+    frontier: paretoFrontier(all, stalenessMetric), stalenessMetric,
+    evaluated: all,
+  }
+}
+
+/** Lowest objective; ties go to the larger revalidate values (fewer renders for the same figure). */
+function pickBest(feasible: readonly Evaluated[], routes: readonly string[], candidates: readonly Candidate[]): Evaluated | null {
+  const rank = (e: Evaluated) => routes.reduce((s, r) => s + candidates.indexOf(e.assignment[r]!), 0)
+  let best: Evaluated | null = null
+  for (const e of feasible) {
+    if (best === null || e.objective < best.objective - 1e-9 || (Math.abs(e.objective - best.objective) <= 1e-9 && rank(e) > rank(best))) best = e
+  }
+  return best
+}
+
+/** Points not beaten on both the objective and the staleness metric (lower is better on both), by staleness. */
+export function paretoFrontier(points: readonly Evaluated[], staleness: string): Evaluated[] {
+  const sorted = [...points].sort((a, b) => a.values[staleness]! - b.values[staleness]! || a.objective - b.objective)
+  const out: Evaluated[] = []
+  let bestObjective = Infinity
+  for (const p of sorted) {
+    if (p.objective < bestObjective - 1e-9) {
+      out.push(p)
+      bestObjective = p.objective
+    }
+  }
+  return out
+}
