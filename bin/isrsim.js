@@ -6,4 +6,5 @@ import { register } from 'tsx/esm/api'
 register()
 const live = ['app', 'loadtest', 'verify', 'doctor']
 const { main } = await import(live.includes(process.argv[2] ?? '') ? '../loadtest/cli.ts' : '../sim/cli.ts')
-process.exitCode = await main(process.argv.slice(2))
+// The wall clock is passed in: sim/ reads none (sweep progress and speed-up use it).
+process.exitCode = await main(process.argv.slice(2), { nowMs: () => performance.now() })

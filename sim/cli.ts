@@ -17,7 +17,7 @@ import { DEFAULT_PRICING, parsePricing, type Pricing } from './pricing.ts'
 import { metricProblem, parseTolerance } from './thresholds.ts'
 import { DEFAULT_CANDIDATES, parseCandidates, parseConstraint, recommend, RecommendError, type Assignment, type Candidate, type Recommendation } from './recommend.ts'
 import { effectiveRevalidate } from './isr/revalidate.ts'
-import { parseShard, parseVary, SweepError, type SweepPoint } from './sweep.ts'
+import { applyPoint, parseShard, parseVary, pointLabel, SweepError, type SweepPoint } from './sweep.ts'
 import { mergeSweeps, runSweep, SweepPointError, type SweepSummary } from './cli/sweep-runner.ts'
 import { availableParallelism } from 'node:os'
 import { reproduceLine, runScenario } from './run.ts'
@@ -34,17 +34,7 @@ export async function loadScenario(file: string): Promise<Scenario> {
   const ext = extname(path)
   let input: unknown
   if (ext === '.json') {
-    let text: string
-    try {
-      text = readFileSync(path, 'utf8')
-    } catch (e) {
-      throw new UsageError(`cannot read scenario file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
-    }
-    try {
-      input = JSON.parse(text)
-    } catch (e) {
-      throw new UsageError(`${file}: not valid JSON (${(e as Error).message})`)
-    }
+    input = readJsonFile(file, 'scenario file')
   } else if (['.ts', '.mts', '.js', '.mjs'].includes(ext)) {
     let mod: { default?: unknown }
     try {
@@ -94,7 +84,7 @@ function readJsonFile(file: string, what: string): unknown {
   try {
     return JSON.parse(text)
   } catch (e) {
-    throw new UsageError(`${what} ${file}: not valid JSON (${(e as Error).message})`)
+    throw new UsageError(`${file}: not valid JSON (${(e as Error).message})`)
   }
 }
 
@@ -210,7 +200,6 @@ export function sweepTable(s: SweepSummary): string {
   return t.toString()
 }
 
-const fmtAssign = (a: Assignment) => Object.entries(a).map(([k, v]) => `${k}=${String(v)}`).join(' ')
 const fmtObjective = (metric: string, x: number) => (metric.startsWith('cost.') && metric.endsWith('Usd') ? money(x) : fmtN(Math.round(x * 1000) / 1000))
 const fmtMetric = (metric: string, x: number) => (metric.endsWith('S') ? fmtS(x) : metric.endsWith('Fraction') ? pct(x) : fmtObjective(metric, x))
 
@@ -219,7 +208,7 @@ export function recommendText(r: Recommendation): string {
   const head = `recommend: minimise ${r.objective}${r.constraints.length ? ` subject to ${r.constraints.join(', ')}` : ''} over ${r.routes.length} route${r.routes.length === 1 ? '' : 's'} × ${r.candidates.length} candidates; ${r.evaluated.length} runs (${r.method}${r.method === 'monotone' ? `; the full grid is ${r.gridSize}` : ''})`
   lines.push(head)
   if (r.best === null) {
-    lines.push(`no candidate values meet the constraints (even the freshest: ${fmtAssign(Object.fromEntries(r.routes.map((x) => [x, r.candidates[0]!])))}): relax a constraint or add smaller --candidates`)
+    lines.push(`no candidate values meet the constraints (even the freshest: ${pointLabel(Object.fromEntries(r.routes.map((x) => [x, r.candidates[0]!])))}): relax a constraint or add smaller --candidates`)
   } else {
     const t = new Table({ head: ['route', 'current revalidate', 'recommended'], style: { head: [], border: [], compact: true } })
     for (const id of r.routes) t.push([id, String(r.current.assignment[id]), String(r.best.assignment[id])])
@@ -229,20 +218,31 @@ export function recommendText(r: Recommendation): string {
     lines.push(`current:     ${metrics.map((m) => `${m} ${fmtMetric(m, r.current.values[m]!)}`).join(' · ')}${r.current.feasible ? '' : ' (breaks a constraint)'}`)
   }
   const f = new Table({ head: ['frontier point', r.stalenessMetric, r.objective], style: { head: [], border: [], compact: true } })
-  for (const e of r.frontier) f.push([`${fmtAssign(e.assignment)}${e === r.best ? ' (recommended)' : ''}${e === r.current ? ' (current)' : ''}`, fmtMetric(r.stalenessMetric, e.values[r.stalenessMetric]!), fmtObjective(r.objective, e.objective)])
+  for (const e of r.frontier) f.push([`${pointLabel(e.assignment)}${e === r.best ? ' (recommended)' : ''}${e === r.current ? ' (current)' : ''}`, fmtMetric(r.stalenessMetric, e.values[r.stalenessMetric]!), fmtObjective(r.objective, e.objective)])
   lines.push(`Pareto frontier of ${r.objective} against ${r.stalenessMetric} (over the points evaluated):`, f.toString())
   const cur = r.current
   const better = r.frontier.filter((e) => e.values[r.stalenessMetric]! <= cur.values[r.stalenessMetric]! + 1e-9).sort((a, b) => a.objective - b.objective)[0]
   if (better && better !== cur && better.objective < cur.objective - 1e-9) {
     const saved = cur.objective - better.objective
-    lines.push(`distance from the frontier: the current values give ${fmtObjective(r.objective, cur.objective)} at ${fmtMetric(r.stalenessMetric, cur.values[r.stalenessMetric]!)}; ${fmtAssign(better.assignment)} is as fresh or fresher for ${fmtObjective(r.objective, better.objective)} (${((saved / cur.objective) * 100).toFixed(1)}% less)`)
+    lines.push(`distance from the frontier: the current values give ${fmtObjective(r.objective, cur.objective)} at ${fmtMetric(r.stalenessMetric, cur.values[r.stalenessMetric]!)}; ${pointLabel(better.assignment)} is as fresh or fresher for ${fmtObjective(r.objective, better.objective)} (${((saved / cur.objective) * 100).toFixed(1)}% less)`)
   } else lines.push('distance from the frontier: the current values are on it')
   return lines.join('\n')
 }
 
 // ---------------------------------------------------------------------------
 
-export function buildProgram(): Command {
+/** What the command line gets from its host: the wall clock (only sweep progress and speed-up use it). */
+export interface Host {
+  readonly nowMs: () => number
+}
+
+/** Print `text`, or write it atomically to `out`. */
+function emit(text: string, out: string | undefined): void {
+  if (out) writeAtomic(out, text)
+  else process.stdout.write(text)
+}
+
+export function buildProgram(env: Host): Command {
   const program = new Command()
   program
     .name('isrsim')
@@ -284,9 +284,7 @@ export function buildProgram(): Command {
     .option('--out <file>', 'write the plan to this file instead of stdout')
     .action(async (file: string, opts: { seed?: string; out?: string }) => {
       const scenario = await loadScenario(file)
-      const text = `${JSON.stringify(requestPlan(scenario, opts.seed ?? String(scenario.seed)))}\n`
-      if (opts.out) writeAtomic(opts.out, text)
-      else process.stdout.write(text)
+      emit(`${JSON.stringify(requestPlan(scenario, opts.seed ?? String(scenario.seed)))}\n`, opts.out)
     })
 
   program
@@ -349,7 +347,7 @@ export function buildProgram(): Command {
       const summary = await runSweep({
         source: file, scenario, vary, seed: opts.seed ?? String(scenario.seed), replications: opts.replications, pricing: loadPricing(opts.pricing), out,
         workers: opts.workers ?? availableParallelism(), resume: opts.resume === true, force: opts.force === true, shard,
-        progress: process.stderr, writeAtomic,
+        progress: process.stderr, writeAtomic, nowMs: env.nowMs,
       })
       process.stdout.write(`${sweepTable(summary)}\n`)
       const speedup = summary.wallMs > 0 ? summary.workMs / summary.wallMs : 0
@@ -386,11 +384,11 @@ export function buildProgram(): Command {
       const candidates = opts.candidates === undefined ? [...DEFAULT_CANDIDATES] : parseCandidates(opts.candidates)
       const pricing = loadPricing(opts.pricing)
       const seed = opts.seed ?? String(scenario.seed)
-      const run = (a: Assignment) => runScenario(parseScenario({ ...scenario, routes: scenario.routes.map((r) => (r.id in a ? { ...r, revalidateS: a[r.id]! } : r)) }, file), { seed, replications: opts.replications, pricing, source: file })
+      const run = (a: Assignment) => runScenario(applyPoint(scenario, Object.fromEntries(Object.entries(a).map(([id, v]) => [`routes.${id}.revalidateS`, v])), file), { seed, replications: opts.replications, pricing, source: file })
       const current = Object.fromEntries(routes.map((r) => [r, scenario.routes.find((x) => x.id === r)!.revalidateS as Candidate]))
       const rec = recommend({
         objective, constraints, routes, candidates, current, exhaustive: opts.exhaustive === true, run,
-        onEvaluated: (e, count) => process.stderr.write(`evaluated #${count}: ${fmtAssign(e.assignment)} -> ${fmtObjective(objective, e.objective)}${e.feasible ? '' : ' (breaks a constraint)'}\n`),
+        onEvaluated: (e, count) => process.stderr.write(`evaluated #${count}: ${pointLabel(e.assignment)} -> ${fmtObjective(objective, e.objective)}${e.feasible ? '' : ' (breaks a constraint)'}\n`),
       })
       process.stdout.write(`${recommendText(rec)}\n`)
       if (opts.out) writeAtomic(opts.out, `${JSON.stringify({ kind: 'recommendation', scenario: { name: scenario.name }, seed, ...rec }, null, 2)}\n`)
@@ -413,9 +411,7 @@ export function buildProgram(): Command {
     .description('Print the bundled price table (JSON): copy it, set your prices, pass it with --pricing.')
     .option('--out <file>', 'write it to this file instead')
     .action((opts: { out?: string }) => {
-      const text = `${JSON.stringify(DEFAULT_PRICING, null, 2)}\n`
-      if (opts.out) writeAtomic(opts.out, text)
-      else process.stdout.write(text)
+      emit(`${JSON.stringify(DEFAULT_PRICING, null, 2)}\n`, opts.out)
     })
 
   program
@@ -423,16 +419,14 @@ export function buildProgram(): Command {
     .description('Print the JSON Schema of scenario files.')
     .option('--out <file>', 'write it to this file instead')
     .action((opts: { out?: string }) => {
-      const text = `${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`
-      if (opts.out) writeAtomic(opts.out, text)
-      else process.stdout.write(text)
+      emit(`${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`, opts.out)
     })
   return program
 }
 
-export async function main(argv: readonly string[]): Promise<number> {
+export async function main(argv: readonly string[], env: Host): Promise<number> {
   try {
-    await buildProgram().parseAsync([...argv], { from: 'user' })
+    await buildProgram(env).parseAsync([...argv], { from: 'user' })
     return 0
   } catch (e) {
     if (e instanceof CommanderError) {

@@ -30,9 +30,6 @@ const HIGHER_IS_BETTER = new Set(['hit', 'hitFraction', 'reflected'])
 
 /** A bare key ("ageP95S") stands for the first group that has it: "staleness.ageP95S". */
 export function canonicalMetric(path: string): string {
-  return expand(path)
-}
-function expand(path: string): string {
   if (path.includes('.')) return path
   for (const [g, keys] of Object.entries(GROUPS)) if (keys.includes(path)) return `${g}.${path}`
   return path
@@ -40,7 +37,7 @@ function expand(path: string): string {
 
 /** Why a metric path is not one isrsim knows, or null. */
 export function metricProblem(path: string, routeIds: readonly string[], fetchIds: readonly string[]): string | null {
-  const parts = expand(path).split('.')
+  const parts = canonicalMetric(path).split('.')
   const [group, a, b] = parts
   const examples = 'e.g. "staleness.ageP95S", "ageP95S", "totals.errorFraction", "cost.monthlyUsd", "routes.<id>.staleServedFraction"'
   if (group === 'routes' || group === 'fetches') {
@@ -87,7 +84,7 @@ export function holds(op: Op, x: number, v: number): boolean {
 
 /** A metric's value and, with replications, its interval. Throws on an unknown path (check metricProblem first). */
 export function metricOf(r: SimResult, path: string): { value: number; interval?: Interval } {
-  const full = expand(path)
+  const full = canonicalMetric(path)
   const [group, a, b] = full.split('.') as [string, string, string | undefined]
   const frac = (o: Record<string, number>, k: string) => {
     const n = o.requests ?? 0
@@ -167,7 +164,7 @@ export function defaultBaselineMetrics(r: SimResult): string[] {
  */
 export function compareWithBaseline(r: SimResult, base: SimResult, metrics: readonly string[], tolerance: number): BaselineCheck[] {
   return metrics.map((metric) => {
-    const key = expand(metric).split('.').pop()!
+    const key = canonicalMetric(metric).split('.').pop()!
     const better = HIGHER_IS_BETTER.has(key) ? 'higher' : 'lower'
     const cur = metricOf(r, metric)
     const old = metricOf(base, metric)

@@ -30,6 +30,8 @@ export interface SweepOptions {
   readonly progress: NodeJS.WriteStream
   /** Atomic write of a whole file (temporary file, then rename). */
   readonly writeAtomic: (file: string, text: string) => void
+  /** Wall-clock milliseconds, for the ETA and the speed-up only (injected: sim/ reads no clock). */
+  readonly nowMs: () => number
 }
 
 export interface SweepSummary {
@@ -113,8 +115,11 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
   if (!tty) o.progress.write(`sweep: ${todo.length} of ${total} points to run${o.shard ? ` (shard ${o.shard.index}/${o.shard.count})` : ''}${done.size ? `, ${done.size} already done` : ''}, ${workers} worker${workers === 1 ? '' : 's'}\n`)
 
   const fd = openSync(o.out, 'a')
-  const t0 = performance.now()
+  const t0 = o.nowMs()
   let workMs = 0
+  let ran = 0
+  /** When each running point was sent to its worker. */
+  const sentMs = new Map<number, number>()
   const perWorker = new Array<number>(workers).fill(0)
   try {
     await new Promise<void>((resolve, reject) => {
@@ -132,6 +137,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
         }
         const index = todo[next++]!
         running++
+        sentMs.set(index, o.nowMs())
         const job: Job = { index, vary: points[index]!, scenario: scenarios[index]!, seed: o.seed, replications: o.replications, pricing: o.pricing, source: o.source }
         w.postMessage(job)
       }
@@ -139,6 +145,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
         const w = spawnWorker()
         pool.push(w)
         w.on('message', (m: Reply) => {
+          if (m.kind === 'ready') { feed(w); return }
           running--
           if (m.kind === 'failed') {
             failed = true
@@ -150,21 +157,20 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
           writeSync(fd, m.line)
           fsyncSync(fd)
           done.set(m.index, m.line)
-          workMs += m.ms
+          const ms = o.nowMs() - sentMs.get(m.index)!
+          workMs += ms
+          ran++
           perWorker[k]!++
-          const label = `${pointLabel(points[m.index]!)} (${(m.ms / 1000).toFixed(1)} s)`
+          const label = `${pointLabel(points[m.index]!)} (${(ms / 1000).toFixed(1)} s)`
           if (bar) bar.increment(1, { last: label })
           else {
-            const finished = mine.filter((i) => done.has(i)).length
-            const elapsedS = (performance.now() - t0) / 1000
-            const ran = finished - (mine.length - todo.length)
-            const etaS = ran > 0 ? (elapsedS / ran) * (total - finished) : 0
+            const finished = mine.length - todo.length + ran
+            const etaS = ((o.nowMs() - t0) / 1000 / ran) * (total - finished)
             o.progress.write(`point ${finished}/${total} done: ${label}; eta ${etaS.toFixed(0)} s\n`)
           }
           feed(w)
         })
         w.on('error', (e) => { failed = true; stopAll(); reject(e) })
-        feed(w)
       }
       if (todo.length === 0) resolve()
     })
@@ -172,8 +178,8 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
     closeSync(fd)
     bar?.stop()
   }
-  const wallMs = performance.now() - t0
-  const lines = new Map([...done].filter(([i]) => mine.includes(i)))
+  const wallMs = o.nowMs() - t0
+  const lines = new Map([...done].filter(([i]) => inShard(i, o.shard)))
   o.writeAtomic(o.out, canonicalSweep(header, lines))
   return { header, ran: todo.length, skipped: mine.length - todo.length, wallMs, workMs, workers, pointsPerWorker: perWorker, lines }
 }

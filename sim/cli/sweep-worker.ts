@@ -1,6 +1,6 @@
 /**
  * A sweep worker thread: receives a point's scenario (already validated by the main
- * thread), runs it, and posts back the point's JSON line and how long it took.
+ * thread), runs it, and posts back the point's JSON line (the main thread times it).
  */
 import { parentPort } from 'node:worker_threads'
 import type { Pricing } from '../pricing.ts'
@@ -18,15 +18,17 @@ export interface Job {
   readonly source: string
 }
 export type Reply =
-  | { readonly kind: 'done'; readonly index: number; readonly line: string; readonly ms: number }
+  | { readonly kind: 'ready' }
+  | { readonly kind: 'done'; readonly index: number; readonly line: string }
   | { readonly kind: 'failed'; readonly index: number; readonly message: string; readonly invariant: boolean }
 
 parentPort!.on('message', (job: Job) => {
-  const t0 = performance.now()
   try {
     const r = runScenario(job.scenario, { seed: job.seed, replications: job.replications, pricing: job.pricing, source: job.source })
-    parentPort!.postMessage({ kind: 'done', index: job.index, line: pointLine(job.index, job.vary, r), ms: performance.now() - t0 } satisfies Reply)
+    parentPort!.postMessage({ kind: 'done', index: job.index, line: pointLine(job.index, job.vary, r) } satisfies Reply)
   } catch (e) {
     parentPort!.postMessage({ kind: 'failed', index: job.index, message: (e as Error).message, invariant: (e as Error).name === 'InvariantError' } satisfies Reply)
   }
 })
+// Loaded: jobs may come (the main thread times points from here, not from the worker's start).
+parentPort!.postMessage({ kind: 'ready' } satisfies Reply)
