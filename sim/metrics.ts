@@ -19,8 +19,8 @@ export const RENDER_MODE_NAMES = ['background', 'blocking', 'dynamic'] as const
 /** Indexes of Metrics.obs. */
 export const OBS_AT = 0, OBS_AGE = 1, OBS_LATENCY = 2, OBS_DURATION = 3
 
-/** Series columns: the six outcomes, then renders and failed renders. */
-const SC = NO + 2
+/** Series columns: the six outcomes, then render attempts by mode (RenderMode order), then failed renders. */
+const SC = NO + 4
 
 export class Metrics {
   /** Responses per route and outcome since t = 0 (the measured ones are these minus countsAtWarmup). */
@@ -139,8 +139,8 @@ export class Metrics {
   render(route: number, mode: RenderMode, ok: boolean): void {
     const atUs = this.obs[OBS_AT]!, durationUs = this.obs[OBS_DURATION]!
     const bin = Math.min(this.bin, this.bins - 1) * SC
-    this.series[bin + NO] = this.series[bin + NO]! + 1
-    if (!ok) this.series[bin + NO + 1] = this.series[bin + NO + 1]! + 1
+    this.series[bin + NO + mode] = this.series[bin + NO + mode]! + 1
+    if (!ok) this.series[bin + NO + 3] = this.series[bin + NO + 3]! + 1
     if (atUs < this.warmupUs) return
     this.renders[route * 3 + mode] = this.renders[route * 3 + mode]! + 1
     if (!ok) this.failed[route] = this.failed[route]! + 1
@@ -200,12 +200,24 @@ export class Metrics {
     }
   }
 
+  /** A route's measured served ages at percentiles 0, 1, ..., 100 (nearest rank), seconds: its CDF. */
+  agePercentilesS(route: number): number[] {
+    let n = 0
+    for (let b = 0; b < B; b++) n += this.ageHist[route * B + b] as number
+    const out: number[] = []
+    for (let k = 0; k <= 100; k++) out.push(k === 100 ? s6(this.ageMax[route]! / US_PER_S) : s6(quantileOf(this.ageHist, route * B, n, k / 100) / US_PER_S))
+    return out
+  }
+
   seriesBins(): SeriesBin[] {
     const out: SeriesBin[] = []
     for (let b = 0; b < this.bins; b++) {
       const o = b * SC
       const v = (k: number) => this.series[o + k] as number
-      out.push({ atS: s6((b * this.binUs) / US_PER_S), hit: v(0), stale: v(1), miss: v(2), dynamic: v(3), notFound: v(4), error: v(5), renders: v(NO), failedRenders: v(NO + 1) })
+      out.push({
+        atS: s6((b * this.binUs) / US_PER_S), hit: v(0), stale: v(1), miss: v(2), dynamic: v(3), notFound: v(4), error: v(5),
+        renders: v(NO) + v(NO + 1) + v(NO + 2), backgroundRenders: v(NO), blockingRenders: v(NO + 1), dynamicRenders: v(NO + 2), failedRenders: v(NO + 3),
+      })
     }
     return out
   }

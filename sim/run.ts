@@ -13,6 +13,7 @@ import { Metrics } from './metrics.ts'
 import { costOf } from './cost.ts'
 import { DEFAULT_PRICING, type Pricing } from './pricing.ts'
 import { createStreams, TRAFFIC_STREAMS } from './rng.ts'
+import { closedFormAgeCdf } from './closed-form.ts'
 import { costInputsOf, deploymentOf, scenarioHash, type Scenario } from './scenario.ts'
 import { secToUs } from './time.ts'
 import { ISRSIM_VERSION, MODEL_VERSION } from './version.ts'
@@ -131,6 +132,12 @@ function runOnce(s: Scenario, seed: string, trace: ((e: TraceEvent) => void) | n
     latency: { meanMs, p50Ms, p95Ms, p99Ms, maxMs },
     routes,
     series: { binS, bins: metrics.seriesBins() },
+    ageCdf: Object.fromEntries(model.routes.map((r) => {
+      const closedForm = closedFormAgeCdf(s, r.index, r.effective.revalidateS)
+      const samples = routes[r.id]!.hit + routes[r.id]!.stale + routes[r.id]!.miss + routes[r.id]!.dynamic
+      return [r.id, { samples, ageS: metrics.agePercentilesS(r.index), ...(closedForm ? { closedForm } : {}) }]
+    })),
+    outages: s.outages.map((o) => ({ fromS: o.fromS, toS: o.toS, failureRate: o.failureRate, ...(o.routes ? { routes: o.routes } : {}) })),
     fetches,
     freshness: {
       dataChanges: fresh.dataChanges,

@@ -142,7 +142,7 @@ export interface SweepHeader {
 }
 
 /** A point's result in a sweep file: the SimResult without its time series (kept small). */
-export type PointResult = Omit<SimResult, 'series'>
+export type PointResult = Omit<SimResult, 'series' | 'ageCdf'>
 
 export interface SweepPoint {
   readonly kind: 'point'
@@ -161,7 +161,7 @@ export function sweepHeader(s: Scenario, seed: string, replications: number, pri
 }
 
 export function pointLine(index: number, vary: SweepPoint['vary'], r: SimResult): string {
-  const { series: _series, ...result } = r
+  const { series: _series, ageCdf: _ageCdf, ...result } = r
   return `${JSON.stringify({ kind: 'point', index, vary, result } satisfies SweepPoint)}\n`
 }
 

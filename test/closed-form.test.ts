@@ -35,6 +35,7 @@
 import { describe, expect, test } from 'vitest'
 import { parseScenario, runScenario, type ScenarioInput } from '../sim/index.ts'
 import { zipfWeights } from '../sim/dist.ts'
+import { closedFormProblem, servedAgeCdf } from '../sim/closed-form.ts'
 
 const SEED = '2026'
 
@@ -143,5 +144,69 @@ describe('further closed forms', () => {
     const perRender = Math.max(1, Math.ceil(R / d - 1e-9))
     expect(r.totals.stale).toBeLessThanOrEqual(expected * perRender)
     expect(r.totals.stale).toBeGreaterThan(expected * perRender - perRender)
+  })
+})
+
+describe('served-age CDF (closed form in sim/closed-form.ts)', () => {
+  /** Largest |F(age at percentile k) − k/100| over k = 1..99. */
+  function ksDistance(r: ReturnType<typeof run>, id: string, F: (a: number) => number) {
+    const cdf = r.ageCdf[id]!
+    let worst = 0, at = 0
+    for (let k = 1; k < 100; k++) {
+      const d = Math.abs(F(cdf.ageS[k]!) - k / 100)
+      if (d > worst) { worst = d; at = k }
+    }
+    return { worst, at }
+  }
+
+  test.each([
+    [2, 10, 5],
+    [0.5, 30, 20],
+    [5, 3, 8],
+  ])('single page λ=%f T=%f R=%f: simulated percentiles lie on the closed-form CDF (KS < 0.015), and its mean is the renewal-reward mean', (lambda, T, R) => {
+    const durationS = Math.max(100_000, 10_000 * (T + R + 1 / lambda))
+    const input = onePage(lambda, T, R, durationS)
+    const r = run(input)
+    const F = (a: number) => servedAgeCdf(lambda, T, R, a)
+    const { worst, at } = ksDistance(r, 'p', F)
+    expect(worst, `worst at percentile ${at}. Reproduce: runScenario(${JSON.stringify(input)}, { seed: "${SEED}" })`).toBeLessThan(0.015)
+    // E[age] = ∫ (1 − F): numerically, against the cycle formula.
+    const ageSum = lambda * (R * T + (T * T) / 2) + (R + T + 1 / lambda) + lambda * R * (R + T + 1 / lambda) + (lambda * R * R) / 2
+    const mean = ageSum / (1 + lambda * T + lambda * R)
+    const top = 2 * R + T + 40 / lambda, steps = 200_000
+    let integral = 0
+    for (let i = 0; i < steps; i++) integral += (1 - F(((i + 0.5) * top) / steps)) * (top / steps)
+    expect(integral / mean).toBeCloseTo(1, 4)
+    // The result carries it, on a grid that reaches ~1.
+    const cf = r.ageCdf.p!.closedForm!
+    expect(cf.fraction[0]).toBe(0)
+    expect(cf.fraction.at(-1)!).toBeGreaterThan(0.999)
+    expect(cf.fraction.every((f, i) => i === 0 || f >= cf.fraction[i - 1]!)).toBe(true)
+  })
+
+  test('N prebuilt paths, Zipf popularity: the request-weighted mixture Σ pᵢ F(a; λpᵢ) matches', () => {
+    const input: ScenarioInput = { name: 'zipf-cdf', durationS: 200_000, routes: [{ id: 'p', pattern: '/p/[id]', revalidateS: 30, renderS: 2, params: { count: 20 }, traffic: { rps: 10, popularity: { zipf: 1 } } }] }
+    const r = run(input)
+    const cf = r.ageCdf.p!.closedForm!
+    // Piecewise-linear interpolation of the grid the result carries.
+    const F = (a: number) => {
+      const i = cf.ageS.findIndex((x) => x >= a)
+      if (i <= 0) return i === 0 ? cf.fraction[0]! : 1
+      const t = (a - cf.ageS[i - 1]!) / (cf.ageS[i]! - cf.ageS[i - 1]!)
+      return cf.fraction[i - 1]! + t * (cf.fraction[i]! - cf.fraction[i - 1]!)
+    }
+    const { worst, at } = ksDistance(r, 'p', F)
+    expect(worst, `worst at percentile ${at}. Reproduce: runScenario(${JSON.stringify(input)}, { seed: "${SEED}" })`).toBeLessThan(0.02)
+  })
+
+  test('no closed form where the model has none: fetches, lognormal renders, a daily curve', async () => {
+    const blog = (await import('../scenarios/blog.ts')).default
+    const r = runScenario(parseScenario({ ...blog, durationS: 3600, warmupS: 0 }), { seed: SEED })
+    for (const id of ['home', 'post', 'tag']) {
+      expect(r.ageCdf[id]!.closedForm).toBeUndefined()
+      expect(r.ageCdf[id]!.ageS).toHaveLength(101)
+    }
+    expect(closedFormProblem(parseScenario(blog), 0, 60)).toBe('render time is not constant')
+    expect(closedFormProblem(parseScenario(blog), 2, 3600)).toBe('arrivals are not stationary Poisson to known paths')
   })
 })

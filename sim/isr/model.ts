@@ -45,6 +45,8 @@ const RANK_REQUEST = 2
 const HOUR_US = 3_600_000_000
 /** The default revalidate of an entry the manifest does not know (§1.1). */
 const ONE_SECOND_US = 1_000_000
+/** Firing times kept per on-demand event (reports mark them on the time axis). */
+const MAX_EVENT_TIMES = 1000
 const NONE = 0, INFLIGHT_BACKGROUND = 1, INFLIGHT_BLOCKING = 2
 
 // Per-path fields (stride W).
@@ -142,7 +144,7 @@ export interface IsrModel {
   /** Expected number of events, for the runaway guard. */
   readonly expectedEvents: number
   /** Per on-demand event: occurrences, entries touched and the renders they caused. */
-  onDemandStats(): OnDemandStats[]
+  onDemandStats(): (OnDemandStats & { readonly atS: number[] })[]
   /** Per fetch id: origin calls after warmup, and how the entry is keyed. */
   fetchStats(): Record<string, { readonly originFetches: number; readonly keys: number; readonly cached: boolean }>
   /** Origin data changes and how fast pages reflected them. */
@@ -326,6 +328,8 @@ export function createIsrModel(
   let occurrenceSerial = 0
   /** Per event: occurrences, entries touched, renders caused within 1 min, 1 h, 1 day. */
   const evStats = [...events, ...s.dataChanges].map(() => new Float64Array(5))
+  /** Firing times of each on-demand event, µs: the first MAX_EVENT_TIMES (reports mark them). */
+  const evTimesUs = events.map((): number[] => [])
   const poissonScratch = new Float64Array(1)
   /** The write time of the entry being checked against tags (see tagCheck). */
   const tagTs = new Float64Array(1)
@@ -1084,6 +1088,7 @@ export function createIsrModel(
     const now = clock[0]!
     scheduleNextOf(e, EV_ON_DEMAND, ei, now, false)
     evStats[ei]![0] = evStats[ei]![0]! + 1
+    if (evTimesUs[ei]!.length < MAX_EVENT_TIMES) evTimesUs[ei]!.push(now)
     const touched = invalidate(e.ids, e.swr, e.expireUs, e.instance, ei)
     if (trace !== null) trace({ kind: 'on-demand', atUs: now, event: ei, entriesTouched: touched })
   }
@@ -1267,7 +1272,7 @@ export function createIsrModel(
       }
     },
     onDemandStats() {
-      return evStats.slice(0, events.length).map((v) => ({ occurrences: v[0]!, entriesTouched: v[1]!, rendersWithin1m: v[2]!, rendersWithin1h: v[3]!, rendersWithin1d: v[4]! }))
+      return evStats.slice(0, events.length).map((v, ei) => ({ occurrences: v[0]!, atS: evTimesUs[ei]!.map((t) => t / ONE_SECOND_US), entriesTouched: v[1]!, rendersWithin1m: v[2]!, rendersWithin1h: v[3]!, rendersWithin1d: v[4]! }))
     },
     finish(nowUs) {
       for (const r of routes) {

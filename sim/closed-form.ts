@@ -1,0 +1,70 @@
+/**
+ * The served-age CDF in closed form, from renewal-reward theory (the cycle is derived in
+ * test/closed-form.test.ts). One path, Poisson arrivals at rate λ, revalidate T, constant
+ * render time R, no failures. Per cycle, the expected number of requests served a page of
+ * age <= a is
+ *   HIT phase (ages R..R+T):   λ·clamp(a − R, 0, T)
+ *   the stale trigger:         1 − e^(−λb)                       b = a − R − T > 0
+ *   stale during the render:   λ·E[clamp(b − X, 0, R)] = λm − e^(−λ(b−m)) + e^(−λb),  m = min(R, b)
+ * over 1 + λT + λR requests per cycle. Paths of a route are independent renewal processes
+ * (Poisson splitting), so a route of N prebuilt paths with popularity weights pᵢ has the
+ * request-weighted mixture Σ pᵢ·F(a; λpᵢ).
+ */
+import { zipfWeights } from './dist.ts'
+import type { Scenario } from './scenario.ts'
+import { deploymentOf } from './scenario.ts'
+
+/** P(served age <= ageS) for one path: Poisson rate lambdaPerS, revalidate revalidateS, render renderS. */
+export function servedAgeCdf(lambdaPerS: number, revalidateS: number, renderS: number, ageS: number): number {
+  const l = lambdaPerS, T = revalidateS, R = renderS
+  let n = l * Math.min(Math.max(ageS - R, 0), T)
+  const b = ageS - R - T
+  if (b > 0) {
+    const m = Math.min(R, b)
+    n += 1 - Math.exp(-l * b) + l * m - Math.exp(-l * (b - m)) + Math.exp(-l * b)
+  }
+  return n / (1 + l * T + l * R)
+}
+
+/** Why a route has no closed form, or null when it has one. */
+export function closedFormProblem(s: Scenario, routeIndex: number, effectiveRevalidateS: number | false): string | null {
+  const r = s.routes[routeIndex]!
+  const dep = deploymentOf(s)
+  if (typeof r.renderS !== 'number') return 'render time is not constant'
+  if (effectiveRevalidateS === false || effectiveRevalidateS <= 0) return 'no time-based revalidate'
+  if (r.fetches.length > 0) return 'the route fetches data'
+  if (r.failureRate > 0) return 'renders fail'
+  if (r.traffic.arrivals !== 'poisson' || r.traffic.diurnal || r.traffic.schedule || r.traffic.unknownRate > 0 || r.traffic.rps <= 0) return 'arrivals are not stationary Poisson to known paths'
+  if (r.params && r.params.prebuilt !== undefined && r.params.prebuilt < r.params.count) return 'some paths are not prebuilt'
+  if (s.onDemand.length > 0 || s.outages.some((o) => !o.routes || o.routes.includes(r.id))) return 'on-demand events or outages'
+  if (dep.instances > 1 || s.restarts.length > 0) return 'several instances or restarts'
+  const count = r.params?.count ?? 1
+  if (count > 10_000) return 'too many paths to sum'
+  // A path whose stale wait can outlast expire would block instead (16.x): out of the model.
+  const slowest = r.traffic.rps * Math.min(...popularityOf(r.traffic.popularity, count))
+  if (s.next.expireTimeS - effectiveRevalidateS < 40 / slowest) return 'entries may expire'
+  return null
+}
+
+function popularityOf(p: Scenario['routes'][number]['traffic']['popularity'], count: number): number[] {
+  if (p === 'uniform') return new Array<number>(count).fill(1 / count)
+  const w = zipfWeights(count, p.zipf)
+  const total = w.reduce((a, b) => a + b, 0)
+  return [...w].map((x) => x / total)
+}
+
+/** The route's closed-form served-age CDF on a grid from 0 to where it reaches 0.999+, or null. */
+export function closedFormAgeCdf(s: Scenario, routeIndex: number, effectiveRevalidateS: number | false): { ageS: number[]; fraction: number[] } | null {
+  if (closedFormProblem(s, routeIndex, effectiveRevalidateS) !== null) return null
+  const r = s.routes[routeIndex]!
+  const T = effectiveRevalidateS as number, R = r.renderS as number
+  const p = popularityOf(r.traffic.popularity, r.params?.count ?? 1)
+  const slowest = r.traffic.rps * Math.min(...p)
+  const maxS = 2 * R + T + 7 / slowest
+  const points = 120
+  const grid = new Set<number>([R, R + T, 2 * R + T])
+  for (let i = 0; i <= points; i++) grid.add((maxS * i) / points)
+  const ageS = [...grid].sort((a, b) => a - b)
+  const fraction = ageS.map((a) => p.reduce((f, pi) => f + pi * servedAgeCdf(r.traffic.rps * pi, T, R, a), 0))
+  return { ageS: ageS.map((a) => Math.round(a * 1e6) / 1e6), fraction: fraction.map((f) => Math.round(f * 1e9) / 1e9) }
+}
