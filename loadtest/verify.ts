@@ -9,7 +9,7 @@
  * Several observed files (distributed k6 runners) are merged first.
  */
 import tQuantile from '@stdlib/stats-base-dists-t-quantile'
-import type { Interval, SimResult } from '../sim/contract.ts'
+import type { Interval, SimResult, VerdictCheck, VerdictJson } from '../sim/contract.ts'
 import type { OriginCounters } from './origin.ts'
 
 export const OUTCOMES = ['hit', 'stale', 'miss', 'dynamic', 'notFound', 'error'] as const
@@ -40,28 +40,8 @@ export interface Observed {
   readonly origin?: OriginCounters
 }
 
-export type Verdict = 'PASS' | 'FAIL' | 'SKIP'
-
-export interface Check {
-  readonly scope: string
-  readonly metric: string
-  readonly predicted: number
-  readonly low: number
-  readonly high: number
-  readonly observed: number
-  readonly verdict: Verdict
-  /** What set the range: the replications' spread or the tolerance. */
-  readonly by: 'spread' | 'tolerance'
-  readonly note?: string
-}
-
-export interface VerdictJson {
-  readonly verdictVersion: 1
-  readonly scenario: { readonly name: string; readonly hash: string }
-  readonly replications: number
-  readonly pass: boolean
-  readonly checks: readonly Check[]
-}
+export type { Verdict, VerdictJson } from '../sim/contract.ts'
+export type Check = VerdictCheck
 
 export class VerifyError extends Error {}
 

@@ -337,8 +337,13 @@ export function buildProgram(env: Host): Command {
     .option('--shard <i/n>', 'run only points i, i+n, ... (1-based): one machine of a CI matrix; combine with isrsim merge')
     .option('--resume', 'continue an interrupted sweep in --out, skipping finished points')
     .option('--force', 'start over when --out exists')
-    .action(async (file: string, opts: { vary: string[]; out?: string; replications: number; seed?: string; pricing?: string; workers?: number; shard?: string; resume?: boolean; force?: boolean }) => {
+    .option('--constraint <expr>', 'a bound such as "ageP95S<=600" (repeatable): reports highlight the cheapest point that meets every one', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .action(async (file: string, opts: { vary: string[]; out?: string; replications: number; seed?: string; pricing?: string; workers?: number; shard?: string; resume?: boolean; force?: boolean; constraint: string[] }) => {
       const scenario = await loadScenario(file)
+      const constraints = opts.constraint.map((c) => {
+        const p = parseConstraint(c, scenario.routes.map((r) => r.id), scenario.routes.flatMap((r) => r.fetches.map((f) => f.id)))
+        return { metric: p.metric, op: p.condition.op, value: p.condition.value, text: p.text }
+      })
       const vary = opts.vary.map((v) => parseVary(v, scenario))
       const dup = vary.find((v, i) => vary.findIndex((w) => w.path === v.path) !== i)
       if (dup) throw new UsageError(`--vary ${dup.path} is given twice`)
@@ -346,7 +351,7 @@ export function buildProgram(env: Host): Command {
       const out = opts.out ?? `out/${scenario.name}${shard ? `.shard-${shard.index}-of-${shard.count}` : ''}.sweep.jsonl`
       const summary = await runSweep({
         source: file, scenario, vary, seed: opts.seed ?? String(scenario.seed), replications: opts.replications, pricing: loadPricing(opts.pricing), out,
-        workers: opts.workers ?? availableParallelism(), resume: opts.resume === true, force: opts.force === true, shard,
+        workers: opts.workers ?? availableParallelism(), resume: opts.resume === true, force: opts.force === true, shard, constraints,
         progress: process.stderr, writeAtomic, nowMs: env.nowMs,
       })
       process.stdout.write(`${sweepTable(summary)}\n`)

@@ -329,3 +329,108 @@ export interface PlanScenario {
   }[]
   readonly outages: readonly { readonly fromS: number; readonly toS: number; readonly failureRate: number; readonly routes?: readonly string[] | undefined }[]
 }
+
+// ---------------------------------------------------------------------------
+// Files other commands write, which reports read: sweeps, gates, verdicts.
+
+export interface Vary {
+  readonly path: string
+  readonly values: readonly (string | number | boolean)[]
+}
+
+/** A `--constraint` of a sweep: a canonical metric path ("staleness.ageP95S") and a bound. */
+export interface SweepConstraint {
+  readonly metric: string
+  readonly op: '<' | '<=' | '>' | '>=' | '==' | '!='
+  readonly value: number
+  readonly text: string
+}
+
+/** The first line of a sweep file (JSON lines). */
+export interface SweepHeader {
+  readonly kind: 'sweep'
+  readonly sweepVersion: 1
+  readonly isrsimVersion: string
+  readonly modelVersion: string
+  readonly scenario: { readonly name: string; readonly hash: string }
+  readonly seed: string
+  readonly replications: number
+  readonly pricing: { readonly name: string; readonly date: string }
+  readonly vary: readonly Vary[]
+  /** The scenario's own value at each --vary path (null where unset): the "current" point. */
+  readonly current: Readonly<Record<string, string | number | boolean | null>>
+  readonly constraints?: readonly SweepConstraint[]
+  readonly points: number
+  readonly shard?: string
+}
+
+/** A point's result in a sweep file: the SimResult without its time series and age CDFs (kept small). */
+export type PointResult = Omit<SimResult, 'series' | 'ageCdf'>
+
+/** Every later line of a sweep file. */
+export interface SweepPoint {
+  readonly kind: 'point'
+  readonly index: number
+  readonly vary: Readonly<Record<string, string | number | boolean>>
+  readonly result: PointResult
+}
+
+/** A threshold of `isrsim check`: a metric against a k6-style condition. */
+export interface ThresholdCheck {
+  readonly kind: 'threshold'
+  readonly metric: string
+  readonly condition: string
+  readonly value: number
+  readonly interval?: Interval
+  readonly pass: boolean
+}
+
+/** A baseline comparison of `isrsim check`: worse by more than the tolerance with disjoint intervals fails. */
+export interface BaselineCheck {
+  readonly kind: 'baseline'
+  readonly metric: string
+  readonly better: 'lower' | 'higher'
+  readonly value: number
+  readonly baseline: number
+  /** Relative change, signed so that positive is worse. */
+  readonly worseBy: number
+  readonly interval?: Interval
+  readonly baselineInterval?: Interval
+  readonly pass: boolean
+  readonly why: string
+}
+
+export interface GateReport {
+  readonly scenario: { readonly name: string; readonly hash: string }
+  readonly seed: string
+  readonly replications: number
+  readonly baseline?: { readonly hash: string; readonly seed: string; readonly replications: number }
+  readonly tolerance: number
+  readonly checks: readonly (ThresholdCheck | BaselineCheck)[]
+  readonly pass: boolean
+}
+
+export type Verdict = 'PASS' | 'FAIL' | 'SKIP'
+
+/** One predicted-vs-observed comparison of `isrsim verify`. */
+export interface VerdictCheck {
+  readonly scope: string
+  readonly metric: string
+  readonly predicted: number
+  readonly low: number
+  readonly high: number
+  readonly observed: number
+  readonly verdict: Verdict
+  /** What set the range: the replications' spread or the tolerance. */
+  readonly by: 'spread' | 'tolerance'
+  readonly note?: string
+}
+
+/** What `isrsim verify --out` and `isrsim loadtest` write. */
+export interface VerdictJson {
+  readonly verdictVersion: 1
+  readonly scenario: { readonly name: string; readonly hash: string }
+  readonly replications: number
+  readonly pass: boolean
+  readonly checks: readonly VerdictCheck[]
+}

@@ -2,18 +2,10 @@
  * `isrsim check`: thresholds and a baseline comparison over one result, and how they are
  * written for people (text, Markdown for $GITHUB_STEP_SUMMARY) and for CI (JUnit XML).
  */
-import type { SimResult } from './contract.ts'
+import type { GateReport, SimResult } from './contract.ts'
 import { canonicalMetric, compareWithBaseline, defaultBaselineMetrics, evaluateThresholds, metricOf, type BaselineCheck, type ThresholdCheck } from './thresholds.ts'
 
-export interface GateReport {
-  readonly scenario: { readonly name: string; readonly hash: string }
-  readonly seed: string
-  readonly replications: number
-  readonly baseline?: { readonly hash: string; readonly seed: string; readonly replications: number }
-  readonly tolerance: number
-  readonly checks: readonly (ThresholdCheck | BaselineCheck)[]
-  readonly pass: boolean
-}
+export type { GateReport } from './contract.ts'
 
 /** Why a baseline result cannot be compared with this one, or null. */
 export function baselineProblem(result: SimResult, base: unknown): string | null {

@@ -7,14 +7,10 @@
  * name, never by draw order, so every point sees the same arrivals (scaled in time by
  * traffic.scale) and the same paths.
  */
-import type { SimResult } from './contract.ts'
+import type { SimResult, SweepConstraint, SweepHeader, SweepPoint, Vary } from './contract.ts'
 import { parseScenario, scenarioHash, schemaKindsAt, type Scenario } from './scenario.ts'
 import { ISRSIM_VERSION, MODEL_VERSION } from './version.ts'
 
-export interface Vary {
-  readonly path: string
-  readonly values: readonly (string | number | boolean)[]
-}
 
 export class SweepError extends Error {}
 
@@ -127,34 +123,23 @@ export function parseShard(text: string): { index: number; count: number } {
 
 export const inShard = (pointIndex: number, shard: { index: number; count: number } | null) => shard === null || pointIndex % shard.count === shard.index - 1
 
-export interface SweepHeader {
-  readonly kind: 'sweep'
-  readonly sweepVersion: 1
-  readonly isrsimVersion: string
-  readonly modelVersion: string
-  readonly scenario: { readonly name: string; readonly hash: string }
-  readonly seed: string
-  readonly replications: number
-  readonly pricing: { readonly name: string; readonly date: string }
-  readonly vary: readonly Vary[]
-  readonly points: number
-  readonly shard?: string
+export type { PointResult, SweepConstraint, SweepHeader, SweepPoint, Vary } from './contract.ts'
+
+/** The base scenario's value at a --vary path (1 for traffic.scale; null where the field is unset). */
+export function currentValue(base: Scenario, path: string): string | number | boolean | null {
+  const segs = resolvePath(path, base)
+  if (segs === null) return 1
+  let node: unknown = base
+  for (const k of segs) node = node !== null && typeof node === 'object' ? (node as Record<string | number, unknown>)[k] : undefined
+  return typeof node === 'string' || typeof node === 'number' || typeof node === 'boolean' ? node : null
 }
 
-/** A point's result in a sweep file: the SimResult without its time series (kept small). */
-export type PointResult = Omit<SimResult, 'series' | 'ageCdf'>
-
-export interface SweepPoint {
-  readonly kind: 'point'
-  readonly index: number
-  readonly vary: Readonly<Record<string, string | number | boolean>>
-  readonly result: PointResult
-}
-
-export function sweepHeader(s: Scenario, seed: string, replications: number, pricing: { name: string; date: string }, vary: readonly Vary[], shard: { index: number; count: number } | null): SweepHeader {
+export function sweepHeader(s: Scenario, seed: string, replications: number, pricing: { name: string; date: string }, vary: readonly Vary[], shard: { index: number; count: number } | null, constraints: readonly SweepConstraint[] = []): SweepHeader {
   return {
     kind: 'sweep', sweepVersion: 1, isrsimVersion: ISRSIM_VERSION, modelVersion: MODEL_VERSION,
     scenario: { name: s.name, hash: scenarioHash(s) }, seed, replications, pricing, vary,
+    current: Object.fromEntries(vary.map((v) => [v.path, currentValue(s, v.path)])),
+    ...(constraints.length ? { constraints } : {}),
     points: grid(vary).length,
     ...(shard ? { shard: `${shard.index}/${shard.count}` } : {}),
   }

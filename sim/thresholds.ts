@@ -4,7 +4,7 @@
  * and the comparison of a result with a baseline that lets replication noise pass.
  * Pure: the CLI does the printing, JUnit and Markdown.
  */
-import type { Interval, SimResult } from './contract.ts'
+import type { BaselineCheck, Interval, SimResult, ThresholdCheck } from './contract.ts'
 
 const OUTCOMES = ['hit', 'stale', 'miss', 'dynamic', 'notFound', 'error'] as const
 /** Derived per-request fractions, on totals and on each route. */
@@ -111,14 +111,7 @@ export function metricOf(r: SimResult, path: string): { value: number; interval?
   }
 }
 
-export interface ThresholdCheck {
-  readonly kind: 'threshold'
-  readonly metric: string
-  readonly condition: string
-  readonly value: number
-  readonly interval?: Interval
-  readonly pass: boolean
-}
+export type { BaselineCheck, ThresholdCheck } from './contract.ts'
 
 /** Each condition of each threshold against the result's value (the mean over replications). */
 export function evaluateThresholds(r: SimResult, thresholds: Readonly<Record<string, readonly string[]>>): ThresholdCheck[] {
@@ -133,20 +126,6 @@ export function evaluateThresholds(r: SimResult, thresholds: Readonly<Record<str
     }
   }
   return out
-}
-
-export interface BaselineCheck {
-  readonly kind: 'baseline'
-  readonly metric: string
-  readonly better: 'lower' | 'higher'
-  readonly value: number
-  readonly baseline: number
-  /** Relative change, signed so that positive is worse. */
-  readonly worseBy: number
-  readonly interval?: Interval
-  readonly baselineInterval?: Interval
-  readonly pass: boolean
-  readonly why: string
 }
 
 /** The metrics a baseline comparison covers by default: the headline figures, overall and per route. */

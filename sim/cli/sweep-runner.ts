@@ -11,7 +11,7 @@ import { Worker } from 'node:worker_threads'
 import { SingleBar } from 'cli-progress'
 import type { Pricing } from '../pricing.ts'
 import type { Scenario } from '../scenario.ts'
-import { applyPoint, canonicalSweep, grid, inShard, pointLabel, sweepHeader, SweepError, type SweepHeader, type SweepPoint, type Vary } from '../sweep.ts'
+import { applyPoint, canonicalSweep, grid, inShard, pointLabel, sweepHeader, SweepError, type SweepConstraint, type SweepHeader, type SweepPoint, type Vary } from '../sweep.ts'
 import type { Job, Reply } from './sweep-worker.ts'
 
 export interface SweepOptions {
@@ -26,6 +26,8 @@ export interface SweepOptions {
   readonly resume: boolean
   readonly force: boolean
   readonly shard: { index: number; count: number } | null
+  /** Bounds stored in the header: a report highlights the cheapest point that meets them. */
+  readonly constraints?: readonly SweepConstraint[]
   /** Where progress goes (a TTY gets a bar with an ETA, anything else plain lines). */
   readonly progress: NodeJS.WriteStream
   /** Atomic write of a whole file (temporary file, then rename). */
@@ -86,7 +88,7 @@ export function readSweepFile(file: string): { header: SweepHeader; lines: Map<n
 }
 
 export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
-  const header = sweepHeader(o.scenario, o.seed, o.replications, o.pricing, o.vary, o.shard)
+  const header = sweepHeader(o.scenario, o.seed, o.replications, o.pricing, o.vary, o.shard, o.constraints)
   const points = grid(o.vary)
   // Validate every point before running any (exit 2 names the point and the field).
   const scenarios = points.map((p) => applyPoint(o.scenario, p, o.source))
