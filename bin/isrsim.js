@@ -1,10 +1,14 @@
 #!/usr/bin/env node
 // Node 20 cannot run TypeScript by itself: tsx's loader runs the CLI and users' .ts scenarios.
-// The live commands (app, loadtest, verify, doctor) live in loadtest/; the rest in sim/.
+// The live commands (app, loadtest, verify, doctor) live in loadtest/, `report` in reports/,
+// the rest in sim/. This file wires them: the wall clock and the report writer are handed in,
+// so sim/ reads no clock and neither sim/ nor loadtest/ imports reports/.
 import { register } from 'tsx/esm/api'
 
 register()
+const command = process.argv[2] ?? ''
 const live = ['app', 'loadtest', 'verify', 'doctor']
-const { main } = await import(live.includes(process.argv[2] ?? '') ? '../loadtest/cli.ts' : '../sim/cli.ts')
-// The wall clock is passed in: sim/ reads none (sweep progress and speed-up use it).
-process.exitCode = await main(process.argv.slice(2), { nowMs: () => performance.now() })
+const entry = command === 'report' ? '../reports/cli.ts' : live.includes(command) ? '../loadtest/cli.ts' : '../sim/cli.ts'
+const { main } = await import(entry)
+const report = async (text, source, out, gateText) => (await import('../reports/cli.ts')).writeReport(text, source, out, gateText)
+process.exitCode = await main(process.argv.slice(2), { nowMs: () => performance.now(), report })

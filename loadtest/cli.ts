@@ -37,7 +37,19 @@ export function verdictTable(v: VerdictJson): string {
   return `${t.toString()}\n${v.pass ? 'PASS' : 'FAIL'}: ${v.checks.length - fails} of ${v.checks.length} checks inside the predicted range (${v.replications} replications)`
 }
 
-export function buildProgram(): Command {
+/** What bin/isrsim.js hands in: the report writer for --report (loadtest/ never imports reports/). */
+export interface LiveHost {
+  readonly report?: (text: string, source: string, out: string) => Promise<void>
+}
+
+async function reportOf(host: LiveHost, out: string | undefined, v: VerdictJson, source: string): Promise<void> {
+  if (out === undefined) return
+  if (!host.report) throw new LiveError('--report: this host cannot write reports (run the isrsim command)', 2)
+  await host.report(`${JSON.stringify(v, null, 2)}\n`, source, out)
+  process.stdout.write(`report written to ${out}\n`)
+}
+
+export function buildProgram(host: LiveHost = {}): Command {
   const program = new Command().name('isrsim').exitOverride().configureOutput({ outputError: (str, write) => write(str) })
 
   program.command('app')
@@ -61,12 +73,14 @@ export function buildProgram(): Command {
     .option('--target <url>', 'your deployment instead of the generated app (GET requests only; on-demand calls only with ISRSIM_REVALIDATE_SECRET set)')
     .option('--i-own-this-target', 'allow a --target that is not on this machine')
     .option('--cache-header <name>', 'response header with HIT/STALE/MISS', 'x-nextjs-cache')
-    .action(async (file: string, opts: { out: string; next: NextMajor; replications: number; target?: string; iOwnThisTarget?: boolean; cacheHeader: string }) => {
+    .option('--report <file>', 'also write an HTML report of the verdict')
+    .action(async (file: string, opts: { out: string; next: NextMajor; replications: number; target?: string; iOwnThisTarget?: boolean; cacheHeader: string; report?: string }) => {
       const outDir = resolve(opts.out)
       const r = await runLive({ scenario: file, outDir, next: opts.next, replications: opts.replications, cacheHeader: opts.cacheHeader, allowRemote: opts.iOwnThisTarget === true, log: (l) => process.stderr.write(`${l}\n`), ...(opts.target ? { target: opts.target } : {}) })
       process.stdout.write(`${verdictTable(r.verdict)}\n`)
       process.stdout.write(`calibration: build age ${r.calibration.buildAgeS.toFixed(1)} s, render overhead ${(r.calibration.renderOverheadS * 1000).toFixed(0)} ms\n`)
       process.stdout.write(`files: ${Object.values(r.files).join(', ')}\n`)
+      await reportOf(host, opts.report, r.verdict, r.files.verdict)
       if (!r.verdict.pass) process.exitCode = 1
     })
 
@@ -75,12 +89,14 @@ export function buildProgram(): Command {
     .argument('<prediction>', 'prediction JSON')
     .argument('<observed...>', 'observed JSON files (several k6 runners are merged)')
     .option('--out <file>', 'verdict JSON', 'verdict.json')
-    .action((pfile: string, ofiles: string[], opts: { out: string }) => {
+    .option('--report <file>', 'also write an HTML report of the verdict')
+    .action(async (pfile: string, ofiles: string[], opts: { out: string; report?: string }) => {
       const prediction = readJson<SimResult>(pfile, 'prediction')
       const observed = ofiles.map((f) => readJson<Observed>(f, 'observed file'))
       const v = verify(prediction, observed)
       writeAtomic(opts.out, `${JSON.stringify(v, null, 2)}\n`)
       process.stdout.write(`${verdictTable(v)}\nverdict written to ${opts.out}\n`)
+      await reportOf(host, opts.report, v, opts.out)
       if (!v.pass) process.exitCode = 1
     })
 
@@ -110,9 +126,9 @@ export function buildProgram(): Command {
   return program
 }
 
-export async function main(argv: readonly string[]): Promise<number> {
+export async function main(argv: readonly string[], host: LiveHost = {}): Promise<number> {
   try {
-    await buildProgram().parseAsync([...argv], { from: 'user' })
+    await buildProgram(host).parseAsync([...argv], { from: 'user' })
     return typeof process.exitCode === 'number' ? process.exitCode : 0
   } catch (e) {
     if (e instanceof CommanderError) return e.code === 'commander.helpDisplayed' || e.code === 'commander.help' ? 0 : 2

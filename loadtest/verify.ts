@@ -129,5 +129,5 @@ export function verify(prediction: SimResult, observedFiles: readonly Observed[]
       if (fi.originFetches) add(`fetch ${id}`, 'origin fetches', fi.originFetches, obs.origin.fetches[id] ?? 0, Math.max(COUNT_TOL * fi.originFetches.mean, 1))
     }
   }
-  return { verdictVersion: 1, scenario: { name: prediction.scenario.name, hash: prediction.scenario.hash }, replications: n, pass: checks.every((c) => c.verdict !== 'FAIL'), checks }
+  return { verdictVersion: 1, scenario: { name: prediction.scenario.name, hash: prediction.scenario.hash }, seed: prediction.seed, modelVersion: prediction.modelVersion, isrsimVersion: prediction.isrsimVersion, replications: n, pass: checks.every((c) => c.verdict !== 'FAIL'), checks }
 }

@@ -234,6 +234,19 @@ export function recommendText(r: Recommendation): string {
 /** What the command line gets from its host: the wall clock (only sweep progress and speed-up use it). */
 export interface Host {
   readonly nowMs: () => number
+  /**
+   * Writes an HTML report of a JSON text (a result, sweep file or verdict) to `out`, for
+   * --report. Injected by bin/isrsim.js from reports/: sim/ never imports reports/.
+   */
+  readonly report?: (text: string, source: string, out: string, gateText?: string) => Promise<void>
+}
+
+/** --report, or a usage error when the host cannot write reports. */
+async function writeReportVia(env: Host, out: string | undefined, text: string, source: string, gateText?: string): Promise<void> {
+  if (out === undefined) return
+  if (!env.report) throw new UsageError('--report: this host cannot write reports (run the isrsim command)')
+  await env.report(text, source, out, gateText)
+  process.stdout.write(`report written to ${out}\n`)
 }
 
 /** Print `text`, or write it atomically to `out`. */
@@ -261,7 +274,8 @@ export function buildProgram(env: Host): Command {
     .option('--json', 'print only the result JSON on stdout')
     .option('--out <file>', 'write the result JSON to this file')
     .option('--pricing <file>', 'price table JSON for the cost model (start from `isrsim pricing`)')
-    .action(async (file: string, opts: { seed?: string; replications: number; sameTraffic?: boolean; json?: boolean; out?: string; pricing?: string }) => {
+    .option('--report <file>', 'also write a self-contained HTML report')
+    .action(async (file: string, opts: { seed?: string; replications: number; sameTraffic?: boolean; json?: boolean; out?: string; pricing?: string; report?: string }) => {
       const scenario = await loadScenario(file)
       const pricing = loadPricing(opts.pricing)
       const result = runScenario(scenario, { replications: opts.replications, source: file, pricing, sameTraffic: opts.sameTraffic === true, ...(opts.seed === undefined ? {} : { seed: opts.seed }) })
@@ -272,8 +286,9 @@ export function buildProgram(env: Host): Command {
       } else {
         process.stdout.write(`${summaryTable(result)}\n`)
         if (opts.out) process.stdout.write(`result written to ${opts.out}\n`)
-        process.stdout.write(`${reproduceLine(file, result.seed)}\n`)
       }
+      await writeReportVia(env, opts.report, json, opts.out ?? file)
+      if (!opts.json) process.stdout.write(`${reproduceLine(file, result.seed)}\n`)
     })
 
   program
@@ -299,7 +314,8 @@ export function buildProgram(env: Host): Command {
     .option('--out <file>', 'write this run\'s result JSON (a baseline for later checks)')
     .option('--junit <file>', 'write the checks as JUnit XML')
     .option('--markdown <file>', 'write a Markdown summary (also appended to $GITHUB_STEP_SUMMARY when set)')
-    .action(async (file: string, opts: { baseline?: string; tolerance: string; replications: number; seed?: string; pricing?: string; out?: string; junit?: string; markdown?: string }) => {
+    .option('--report <file>', 'also write an HTML report of this run with the checks')
+    .action(async (file: string, opts: { baseline?: string; tolerance: string; replications: number; seed?: string; pricing?: string; out?: string; junit?: string; markdown?: string; report?: string }) => {
       const scenario = await loadScenario(file)
       const tolerance = parseTolerance(opts.tolerance)
       if (tolerance === null) throw new UsageError(`--tolerance: received "${opts.tolerance}"; allowed: a percentage such as 5% or a fraction such as 0.05 (0..10)`)
@@ -318,6 +334,7 @@ export function buildProgram(env: Host): Command {
       if (opts.markdown) writeAtomic(opts.markdown, md)
       if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, `${md}\n`)
       process.stdout.write(`${gateText(report)}\n`)
+      await writeReportVia(env, opts.report, resultJson(result), opts.out ?? file, JSON.stringify(report))
       if (!report.pass) {
         process.stdout.write(`Reproduce: isrsim check ${file} --seed ${JSON.stringify(result.seed)} --replications ${opts.replications}${opts.baseline ? ` --baseline ${opts.baseline} --tolerance ${opts.tolerance}` : ''}\n`)
         throw new CheckFailed()
@@ -338,7 +355,8 @@ export function buildProgram(env: Host): Command {
     .option('--resume', 'continue an interrupted sweep in --out, skipping finished points')
     .option('--force', 'start over when --out exists')
     .option('--constraint <expr>', 'a bound such as "ageP95S<=600" (repeatable): reports highlight the cheapest point that meets every one', (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .action(async (file: string, opts: { vary: string[]; out?: string; replications: number; seed?: string; pricing?: string; workers?: number; shard?: string; resume?: boolean; force?: boolean; constraint: string[] }) => {
+    .option('--report <file>', 'also write an HTML report (frontier, heatmaps)')
+    .action(async (file: string, opts: { vary: string[]; out?: string; replications: number; seed?: string; pricing?: string; workers?: number; shard?: string; resume?: boolean; force?: boolean; constraint: string[]; report?: string }) => {
       const scenario = await loadScenario(file)
       const constraints = opts.constraint.map((c) => {
         const p = parseConstraint(c, scenario.routes.map((r) => r.id), scenario.routes.flatMap((r) => r.fetches.map((f) => f.id)))
@@ -359,6 +377,7 @@ export function buildProgram(env: Host): Command {
       if (summary.ran > 0) process.stdout.write(`${summary.ran} point${summary.ran === 1 ? '' : 's'} in ${(summary.wallMs / 1000).toFixed(1)} s on ${summary.workers} worker${summary.workers === 1 ? '' : 's'} (points per worker: ${summary.pointsPerWorker.join(', ')}); ${(summary.workMs / 1000).toFixed(1)} s of simulation: speed-up ${speedup.toFixed(2)}x over one worker\n`)
       if (summary.skipped > 0) process.stdout.write(`${summary.skipped} point${summary.skipped === 1 ? '' : 's'} already done (resumed)\n`)
       process.stdout.write(`sweep written to ${out}\n`)
+      await writeReportVia(env, opts.report, readFileSync(out, 'utf8'), out)
     })
 
   program

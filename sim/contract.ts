@@ -430,6 +430,10 @@ export interface VerdictCheck {
 export interface VerdictJson {
   readonly verdictVersion: 1
   readonly scenario: { readonly name: string; readonly hash: string }
+  /** The prediction's seed and versions (absent in verdicts written before isrsim 0.1's reports). */
+  readonly seed?: string
+  readonly modelVersion?: string
+  readonly isrsimVersion?: string
   readonly replications: number
   readonly pass: boolean
   readonly checks: readonly VerdictCheck[]

@@ -97,6 +97,12 @@ function checkArchitecture(files: readonly Source[]): string[] {
       const code = stripComments(f.path, f.text)
       for (const [name, re] of BANNED) if (re.test(code) && !(name === 'async ' && isShell(f.path))) v.push(`${f.path}: contains ${JSON.stringify(name)}`)
     }
+    if (top === 'reports') {
+      // Same input, same bytes: a report reads no clock and draws no random numbers.
+      const code = stripComments(f.path, f.text)
+      for (const [name, re] of BANNED.slice(0, 4)) if (re.test(code)) v.push(`${f.path}: contains ${JSON.stringify(name)} (reports are byte-identical for the same input)`)
+      for (const r of refs) if (r.target?.startsWith('loadtest/')) v.push(`${f.path}: import '${r.spec}': reports/ read JSON, not loadtest/ code`)
+    }
   }
   return v.sort()
 }
@@ -142,7 +148,7 @@ describe('architecture checker (self-test on a synthetic tree)', () => {
     { path: 'scenarios/ok.ts', text: "import { defineScenario } from '../sim/index.ts'\nexport default defineScenario({})" },
     { path: 'scenarios/bad.ts', text: "import { runScenario } from '../sim/run.ts'\nimport {\n  defineScenario,\n} from '../sim/index.ts'\nimport z from 'zod'" },
     { path: 'reports/ok.ts', text: "import type { SimResult } from '../sim/contract.ts'\nimport { readFileSync } from 'node:fs'\nimport type { Totals } from 'isrsim/contract'" },
-    { path: 'reports/bad.ts', text: "import { SCHEMA_VERSION } from '../sim/contract.ts'\nimport type { Scenario } from '../sim/index.ts'\nimport { runScenario } from 'isrsim'" },
+    { path: 'reports/bad.ts', text: "import { SCHEMA_VERSION } from '../sim/contract.ts'\nimport type { Scenario } from '../sim/index.ts'\nimport { runScenario } from 'isrsim'\nimport { verify } from '../loadtest/verify.ts'\nconst stamp = new Date().toISOString()" },
     { path: 'loadtest/bad.ts', text: "import http from 'k6/http'\nimport { type Totals } from '../sim/contract.ts'\nimport { bucketOf } from '../sim/histogram.ts'" },
   ]
 
@@ -164,6 +170,8 @@ describe('architecture checker (self-test on a synthetic tree)', () => {
     expect(checkArchitecture(bad)).toEqual([
       "loadtest/bad.ts: import '../sim/contract.ts': loadtest/ may only `import type` from sim/contract.ts",
       "loadtest/bad.ts: import '../sim/histogram.ts': loadtest/ may only `import type` from sim/contract.ts",
+      'reports/bad.ts: contains "new Date(" (reports are byte-identical for the same input)',
+      "reports/bad.ts: import '../loadtest/verify.ts': reports/ read JSON, not loadtest/ code",
       "reports/bad.ts: import '../sim/contract.ts': reports/ may only `import type` from sim/contract.ts",
       "reports/bad.ts: import 'isrsim': reports/ may only `import type` from sim/contract.ts",
       "reports/bad.ts: import type '../sim/index.ts': reports/ may only `import type` from sim/contract.ts",

@@ -1,0 +1,457 @@
+/**
+ * Every chart of a report: a pure function from the JSON input to a Vega-Lite spec plus
+ * the data table printed beside it (copyable numbers, and the fallback for readers who
+ * cannot see the chart). Time axes are quantitative seconds scaled to minutes or hours,
+ * never Vega "temporal" fields: those format in the machine's time zone, and the same
+ * input must give the same bytes everywhere.
+ */
+import type { TopLevelSpec } from 'vega-lite'
+import type { PointResult, SimResult, SweepConstraint, SweepHeader, SweepPoint, VerdictJson } from '../sim/contract.ts'
+import { fmtCount, fmtMetric, fmtNum, fmtPct, fmtS, fmtUsd } from './format.ts'
+
+export interface Column { readonly key: string; readonly label: string }
+export interface Table {
+  readonly columns: readonly Column[]
+  readonly rows: readonly Readonly<Record<string, string>>[]
+  /** Said under the table, e.g. how rows were aggregated. */
+  readonly note?: string
+}
+export interface Chart {
+  readonly id: string
+  readonly title: string
+  /** What the chart shows and how to read it (also the SVG's accessible description). */
+  readonly caption: string
+  readonly spec: TopLevelSpec
+  readonly table: Table
+}
+
+const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json'
+const WIDTH = 640
+export const OUTCOME_COLORS: Readonly<Record<string, string>> = { HIT: '#2e7d32', STALE: '#f9a825', MISS: '#1565c0', dynamic: '#6a1b9a', '404': '#9e9e9e', error: '#c62828' }
+const MODE_COLORS: Readonly<Record<string, string>> = { background: '#00897b', blocking: '#1565c0', dynamic: '#6a1b9a' }
+/** At most this many rows in a time-series table: more bins are summed into wider rows. */
+const MAX_TABLE_ROWS = 48
+
+/** Minutes for runs up to 6 hours, hours beyond. */
+function timeUnit(durationS: number): { div: number; label: string } {
+  return durationS <= 6 * 3600 ? { div: 60, label: 'min' } : { div: 3600, label: 'h' }
+}
+
+const round = (x: number, d = 6) => Math.round(x * 10 ** d) / 10 ** d
+
+/** Sum consecutive bins so that a table has at most MAX_TABLE_ROWS rows. */
+function tableBins<T extends { atS: number }>(bins: readonly T[], binS: number, keys: readonly (keyof T)[]): { rows: { fromS: number; toS: number; sums: number[] }[]; group: number } {
+  const group = Math.max(1, Math.ceil(bins.length / MAX_TABLE_ROWS))
+  const rows: { fromS: number; toS: number; sums: number[] }[] = []
+  for (let i = 0; i < bins.length; i += group) {
+    const chunk = bins.slice(i, i + group)
+    rows.push({ fromS: chunk[0]!.atS, toS: chunk.at(-1)!.atS + binS, sums: keys.map((k) => chunk.reduce((a, b) => a + (b[k] as number), 0)) })
+  }
+  return { rows, group }
+}
+
+function onDemandMarks(r: SimResult, div: number): { t: number; event: string }[] {
+  return r.onDemand.flatMap((e, i) => e.atS.map((at) => ({ t: round(at / div), event: `#${i + 1} ${e.kind}(${e.tag ?? e.path ?? ''})` })))
+}
+
+const OUTCOMES = [['hit', 'HIT'], ['stale', 'STALE'], ['miss', 'MISS'], ['dynamic', 'dynamic'], ['notFound', '404'], ['error', 'error']] as const
+
+export function outcomesOverTime(r: SimResult): Chart {
+  const { div, label } = timeUnit(r.scenario.durationS)
+  const binS = r.series.binS
+  const perMin = 60 / binS
+  const present = OUTCOMES.filter(([k]) => r.series.bins.some((b) => b[k] > 0))
+  const values = r.series.bins.flatMap((b) => present.map(([k, name]) => ({ t: round(b.atS / div), outcome: name, perMin: round(b[k] * perMin, 3) })))
+  const outages = r.outages.map((o) => ({ from: round(o.fromS / div), to: round(o.toS / div), label: `outage ${fmtPct(o.failureRate)} failures${o.routes ? ` (${o.routes.join(', ')})` : ''}` }))
+  const marks = onDemandMarks(r, div)
+  const xEnc = { field: 't', type: 'quantitative', title: `time (${label})`, scale: { domain: [0, round(r.scenario.durationS / div)], nice: false } } as const
+  const layer: object[] = []
+  if (outages.length) layer.push({ data: { values: outages }, mark: { type: 'rect', color: '#ef9a9a', opacity: 0.35 }, encoding: { x: { ...xEnc, field: 'from' }, x2: { field: 'to' }, tooltip: { field: 'label' } } })
+  layer.push({
+    data: { values },
+    mark: { type: 'area', interpolate: 'step-after' },
+    encoding: {
+      x: xEnc,
+      y: { field: 'perMin', type: 'quantitative', stack: 'zero', title: 'responses / min' },
+      color: { field: 'outcome', type: 'nominal', title: 'outcome', scale: { domain: present.map(([, n]) => n), range: present.map(([, n]) => OUTCOME_COLORS[n]!) }, sort: present.map(([, n]) => n) },
+      order: { field: 'order', type: 'quantitative' },
+    },
+    transform: [{ calculate: `indexof(${JSON.stringify(present.map(([, n]) => n))}, datum.outcome)`, as: 'order' }],
+  })
+  if (marks.length) layer.push({ data: { values: marks }, mark: { type: 'rule', color: '#212121', strokeDash: [4, 3], strokeWidth: 1 }, encoding: { x: { ...xEnc }, tooltip: { field: 'event' } } })
+  const { rows, group } = tableBins(r.series.bins, binS, present.map(([k]) => k))
+  return {
+    id: 'outcomes-over-time',
+    title: 'Outcome mix over time',
+    caption: `Responses per minute by x-nextjs-cache outcome, in ${fmtS(binS)} bins (warmup included)${outages.length ? '; shaded: outage windows' : ''}${marks.length ? '; dashed lines: on-demand revalidation calls' : ''}.`,
+    spec: { $schema: SCHEMA, width: WIDTH, height: 220, layer } as TopLevelSpec,
+    table: {
+      columns: [{ key: 'from', label: 'from' }, { key: 'to', label: 'to' }, ...present.map(([k, n]) => ({ key: k, label: `${n} (responses)` }))],
+      rows: rows.map((row) => ({ from: fmtS(row.fromS), to: fmtS(row.toS), ...Object.fromEntries(present.map(([k], i) => [k, fmtCount(row.sums[i]!)])) })),
+      ...(group > 1 ? { note: `${group} bins of ${fmtS(binS)} per row.` } : {}),
+    },
+  }
+}
+
+export function rendersOverTime(r: SimResult): Chart {
+  const { div, label } = timeUnit(r.scenario.durationS)
+  const binS = r.series.binS
+  const perMin = 60 / binS
+  const modes = [['backgroundRenders', 'background'], ['blockingRenders', 'blocking'], ['dynamicRenders', 'dynamic']] as const
+  const values = r.series.bins.flatMap((b) => modes.map(([k, name]) => ({ t: round(b.atS / div), mode: name, perMin: round(b[k] * perMin, 3) })))
+  const failed = r.series.bins.map((b) => ({ t: round(b.atS / div), perMin: round(b.failedRenders * perMin, 3), series: 'failed' }))
+  const xEnc = { field: 't', type: 'quantitative', title: `time (${label})`, scale: { domain: [0, round(r.scenario.durationS / div)], nice: false } } as const
+  const meanRenderS = r.totals.renders > 0 ? r.totals.renderCpuS / r.totals.renders : 0
+  const conc = r.deployment.renderConcurrency
+  const capacityPerMin = conc !== undefined && meanRenderS > 0 ? round((conc * r.deployment.instances * 60) / meanRenderS, 1) : null
+  const layer: object[] = [
+    {
+      data: { values },
+      mark: { type: 'area', interpolate: 'step-after' },
+      encoding: {
+        x: xEnc,
+        y: { field: 'perMin', type: 'quantitative', stack: 'zero', title: 'renders / min' },
+        color: { field: 'mode', type: 'nominal', title: 'render', scale: { domain: modes.map(([, n]) => n), range: modes.map(([, n]) => MODE_COLORS[n]!) } },
+      },
+    },
+    { data: { values: failed }, mark: { type: 'line', color: '#c62828', strokeWidth: 1.5, interpolate: 'step-after' }, encoding: { x: xEnc, y: { field: 'perMin', type: 'quantitative' }, strokeDash: { field: 'series', type: 'nominal', title: 'of which', scale: { domain: ['failed'], range: [[1, 0]] } } } },
+  ]
+  if (capacityPerMin !== null) layer.push({ data: { values: [{ y: capacityPerMin, label: `capacity ${fmtNum(capacityPerMin)} / min` }] }, mark: { type: 'rule', color: '#000', strokeDash: [6, 4] }, encoding: { y: { field: 'y', type: 'quantitative' }, tooltip: { field: 'label' } } })
+  const { rows, group } = tableBins(r.series.bins, binS, ['backgroundRenders', 'blockingRenders', 'dynamicRenders', 'failedRenders'])
+  return {
+    id: 'renders-over-time',
+    title: 'Renders over time',
+    caption: `Render attempts per minute by kind: background regenerations (STALE), blocking renders (MISS) and dynamic renders; the red line is the failed ones among them${capacityPerMin !== null ? `; dashed: what renderConcurrency ${conc} × ${r.deployment.instances} instance(s) can finish at the mean render time of ${fmtS(meanRenderS)} (${fmtNum(capacityPerMin)} / min)` : ''}.`,
+    spec: { $schema: SCHEMA, width: WIDTH, height: 200, layer, resolve: { scale: { color: 'independent' } } } as TopLevelSpec,
+    table: {
+      columns: [{ key: 'from', label: 'from' }, { key: 'to', label: 'to' }, { key: 'bg', label: 'background (renders)' }, { key: 'bl', label: 'blocking (renders)' }, { key: 'dy', label: 'dynamic (renders)' }, { key: 'failed', label: 'failed (renders)' }],
+      rows: rows.map((row) => ({ from: fmtS(row.fromS), to: fmtS(row.toS), bg: fmtCount(row.sums[0]!), bl: fmtCount(row.sums[1]!), dy: fmtCount(row.sums[2]!), failed: fmtCount(row.sums[3]!) })),
+      ...(group > 1 ? { note: `${group} bins of ${fmtS(binS)} per row.` } : {}),
+    },
+  }
+}
+
+/** One chart per route that served cached pages: its served-age CDF, and the closed form dashed where one exists. */
+export function ageCdfs(r: SimResult): Chart[] {
+  const out: Chart[] = []
+  for (const [id, cdf] of Object.entries(r.ageCdf)) {
+    if (cdf.samples === 0 || r.routes[id]?.effectiveRevalidateS === 0) continue
+    const sim = cdf.ageS.map((a, k) => ({ ageS: a, fraction: k / 100, series: 'simulated' }))
+    const cf = cdf.closedForm ? cdf.closedForm.ageS.map((a, i) => ({ ageS: a, fraction: cdf.closedForm!.fraction[i]!, series: 'closed form' })) : []
+    const domain = cf.length ? ['simulated', 'closed form'] : ['simulated']
+    // A long tail (one path idle for hours) would squash the body: cut the axis past p99.
+    const maxX = Math.max(cdf.ageS[99]! * 1.25, cf.length ? cdf.closedForm!.ageS.at(-1)! : 0)
+    const cut = cdf.ageS[100]! > maxX
+    out.push({
+      id: `age-cdf-${id}`,
+      title: `Served age, route ${id} (${r.routes[id]?.pattern ?? ''})`,
+      caption: `Share of ${fmtCount(cdf.samples)} served pages no older than x: the age of a page is the time since the render that produced it started. Revalidate ${r.routes[id]?.effectiveRevalidateS === false ? 'false' : fmtS(r.routes[id]?.effectiveRevalidateS as number)}.${cut ? ` The axis stops at ${fmtS(maxX)}; the oldest page served was ${fmtS(cdf.ageS[100]!)} old (table).` : ''}${cf.length ? ' Dashed: the renewal-reward closed form for Poisson arrivals and a constant render time.' : ''}`,
+      spec: {
+        $schema: SCHEMA, width: WIDTH, height: 180,
+        data: { values: [...sim, ...cf] },
+        mark: { type: 'line', interpolate: 'linear', clip: true },
+        encoding: {
+          x: { field: 'ageS', type: 'quantitative', title: 'served age (s)', scale: { domain: [0, round(maxX, 3)], nice: false } },
+          y: { field: 'fraction', type: 'quantitative', title: 'fraction of responses', axis: { format: '.0%' }, scale: { domain: [0, 1] } },
+          color: { field: 'series', type: 'nominal', title: null, scale: { domain, range: ['#1565c0', '#000000'].slice(0, domain.length) } },
+          strokeDash: { field: 'series', type: 'nominal', title: null, scale: { domain, range: [[1, 0], [6, 4]].slice(0, domain.length) } },
+        },
+      } as TopLevelSpec,
+      table: {
+        columns: [{ key: 'p', label: 'percentile' }, { key: 'age', label: 'served age' }, ...(cf.length ? [{ key: 'cf', label: 'closed form P(age ≤ x)' }] : [])],
+        rows: [0, 10, 25, 50, 75, 90, 95, 99, 100].map((k) => {
+          const age = cdf.ageS[k]!
+          const row: Record<string, string> = { p: k === 100 ? 'max' : `p${k}`, age: fmtS(age) }
+          if (cdf.closedForm) row.cf = fmtPct(interpolate(cdf.closedForm.ageS, cdf.closedForm.fraction, age))
+          return row
+        }),
+      },
+    })
+  }
+  return out
+}
+
+function interpolate(xs: readonly number[], ys: readonly number[], x: number): number {
+  const i = xs.findIndex((v) => v >= x)
+  if (i < 0) return ys.at(-1)!
+  if (i === 0) return ys[0]!
+  const t = (x - xs[i - 1]!) / (xs[i]! - xs[i - 1]!)
+  return ys[i - 1]! + t * (ys[i]! - ys[i - 1]!)
+}
+
+export function costByMeter(r: SimResult): Chart {
+  const c = r.cost
+  const values = c.meters.map((m) => ({ meter: m.id, usd: round(m.monthlyUsd, 4), model: m.id.split('.')[0]! }))
+  return {
+    id: 'cost-by-meter',
+    title: 'Monthly cost by meter',
+    caption: `Dollars for 30 days of this traffic after each meter's monthly allowance, at ${c.pricing.name} prices dated ${c.pricing.date}. Vercel and self-hosted are alternatives; origin calls add to either.`,
+    spec: {
+      $schema: SCHEMA, width: WIDTH - 160, height: { step: 22 },
+      data: { values },
+      mark: { type: 'bar' },
+      encoding: {
+        y: { field: 'meter', type: 'nominal', title: null, sort: null },
+        x: { field: 'usd', type: 'quantitative', title: 'USD / month' },
+        color: { field: 'model', type: 'nominal', title: 'cost model', scale: { domain: ['vercel', 'selfHosted', 'origin'], range: ['#000000', '#00897b', '#ef6c00'] } },
+      },
+    } as TopLevelSpec,
+    table: {
+      columns: [{ key: 'meter', label: 'meter' }, { key: 'unit', label: 'unit' }, { key: 'price', label: 'price (USD / unit)' }, { key: 'run', label: 'units in the run' }, { key: 'month', label: 'units / month' }, { key: 'included', label: 'included / month' }, { key: 'usd', label: 'USD / month' }],
+      rows: c.meters.map((m) => ({ meter: m.id, unit: m.unit, price: fmtNum(m.usdPerUnit), run: fmtCount(m.runUnits), month: fmtCount(m.monthlyUnits), included: m.includedPerMonth ? fmtCount(m.includedPerMonth) : '-', usd: fmtUsd(m.monthlyUsd) })),
+      note: `Prices: ${c.pricing.name}, dated ${c.pricing.date}. Month = ${fmtNum(c.monthFactor)} × the measured ${fmtS(c.measuredS)}.`,
+    },
+  }
+}
+
+export function costByRoute(r: SimResult): Chart {
+  const c = r.cost
+  const key = c.primary === 'vercel' ? 'vercelMonthlyUsd' : 'selfHostedMonthlyUsd'
+  const values = Object.entries(c.routes).map(([id, rc]) => ({ route: id, usd: round(rc[key], 4) }))
+  return {
+    id: 'cost-by-route',
+    title: `Monthly ${c.primary === 'vercel' ? 'Vercel' : 'self-hosted'} cost by route`,
+    caption: `Each route's share of the ${c.primary} meters, USD for 30 days (allowances shared pro rata), at prices dated ${c.pricing.date}.`,
+    spec: {
+      $schema: SCHEMA, width: WIDTH - 160, height: { step: 22 },
+      data: { values },
+      mark: { type: 'bar', color: c.primary === 'vercel' ? '#000000' : '#00897b' },
+      encoding: { y: { field: 'route', type: 'nominal', title: null, sort: '-x' }, x: { field: 'usd', type: 'quantitative', title: 'USD / month' } },
+    } as TopLevelSpec,
+    table: {
+      columns: [{ key: 'route', label: 'route' }, { key: 'reads', label: 'ISR reads (8 KB units)' }, { key: 'writes', label: 'ISR writes (8 KB units)' }, { key: 'inv', label: 'invocations' }, { key: 'cpu', label: 'active CPU (h)' }, { key: 'vercel', label: 'Vercel (USD / month)' }, { key: 'self', label: 'self-hosted (USD / month)' }],
+      rows: Object.entries(c.routes).map(([id, rc]) => ({ route: id, reads: fmtCount(rc.isrReadUnits), writes: fmtCount(rc.isrWriteUnits), inv: fmtCount(rc.invocations), cpu: fmtNum(rc.activeCpuHours), vercel: fmtUsd(rc.vercelMonthlyUsd), self: fmtUsd(rc.selfHostedMonthlyUsd) })),
+      note: 'Units over the measured run; dollars for 30 days.',
+    },
+  }
+}
+
+/** Entries each on-demand call reached and the renders that followed, per occurrence. */
+export function tagFanOut(r: SimResult): Chart | null {
+  const events = [
+    ...r.onDemand.map((e, i) => ({ label: `#${i + 1} ${e.kind}(${e.tag ?? e.path ?? ''})`, n: e.occurrences, e })),
+    ...r.dataChanges.filter((d) => d.webhookCalls > 0).map((d, i) => ({ label: `data change #${i + 1} webhook (${d.tag ?? d.fetch ?? ''})`, n: d.webhookCalls, e: d })),
+  ].filter((x) => x.n > 0)
+  if (events.length === 0) return null
+  const measures = [['entriesTouched', 'entries touched'], ['rendersWithin1m', 'renders within 1 min'], ['rendersWithin1h', 'renders within 1 h']] as const
+  const values = events.flatMap((x) => measures.map(([k, name]) => ({ event: x.label, measure: name, perCall: round(x.e[k] / x.n, 3) })))
+  return {
+    id: 'tag-fan-out',
+    title: 'On-demand fan-out',
+    caption: 'Per call: cached entries the tag or path reached (marked, not rendered), and the renders that followed because of it within 1 minute and 1 hour.',
+    spec: {
+      $schema: SCHEMA, width: WIDTH - 200, height: { step: 12 },
+      data: { values },
+      mark: { type: 'bar' },
+      encoding: {
+        y: { field: 'event', type: 'nominal', title: null, sort: null },
+        yOffset: { field: 'measure', type: 'nominal', sort: measures.map(([, n]) => n) },
+        x: { field: 'perCall', type: 'quantitative', title: 'per call (entries or renders)' },
+        color: { field: 'measure', type: 'nominal', title: null, sort: measures.map(([, n]) => n), scale: { range: ['#5e35b1', '#ef6c00', '#fbc02d'] } },
+      },
+    } as TopLevelSpec,
+    table: {
+      columns: [{ key: 'event', label: 'event' }, { key: 'calls', label: 'calls' }, { key: 'touched', label: 'entries touched (total)' }, { key: 'r1m', label: 'renders within 1 min' }, { key: 'r1h', label: 'renders within 1 h' }, { key: 'r1d', label: 'renders within 1 day' }],
+      rows: events.map((x) => ({ event: x.label, calls: fmtCount(x.n), touched: fmtCount(x.e.entriesTouched), r1m: fmtCount(x.e.rendersWithin1m), r1h: fmtCount(x.e.rendersWithin1h), r1d: fmtCount(x.e.rendersWithin1d) })),
+    },
+  }
+}
+
+// --- sweeps ----------------------------------------------------------------
+
+const FRACTIONS = ['hit', 'stale', 'miss', 'dynamic', 'notFound', 'error']
+
+/** A canonical metric path's value in a point result ("totals.errorFraction" is derived: error / requests). */
+export function metricValue(r: PointResult, path: string): number {
+  const parts = path.split('.')
+  let node: unknown = r
+  for (const p of parts.slice(0, -1)) node = node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[p] : undefined
+  const o = (node ?? {}) as Record<string, number>
+  const k = parts.at(-1)!
+  const base = k.replace(/Fraction$/, '')
+  if (k.endsWith('Fraction') && FRACTIONS.includes(base) && typeof o[base] === 'number') return o.requests ? o[base] / o.requests : 0
+  const v = o[k]
+  if (typeof v !== 'number') throw new Error(`metric ${path} is not in this sweep's results`)
+  return v
+}
+
+function holds(c: SweepConstraint, v: number): boolean {
+  switch (c.op) {
+    case '<': return v < c.value
+    case '<=': return v <= c.value
+    case '>': return v > c.value
+    case '>=': return v >= c.value
+    case '==': return v === c.value
+    case '!=': return v !== c.value
+  }
+}
+
+export interface SweepAnalysis {
+  readonly stalenessMetric: string
+  readonly objective: 'cost.monthlyUsd'
+  readonly rows: readonly { readonly point: SweepPoint; readonly label: string; readonly x: number; readonly cost: number; readonly feasible: boolean; readonly frontier: boolean }[]
+  readonly current: SweepPoint | null
+  readonly recommended: SweepPoint | null
+  /** How the recommended point was chosen. */
+  readonly rule: string
+}
+
+export const pointLabel = (vary: Readonly<Record<string, unknown>>) => Object.entries(vary).map(([k, v]) => `${k}=${String(v)}`).join(' ')
+
+/**
+ * Current = the point whose values are the scenario's own. Recommended = the cheapest point
+ * that meets every --constraint; without constraints, the cheapest point no staler than the current one.
+ */
+export function analyseSweep(header: SweepHeader, points: readonly SweepPoint[]): SweepAnalysis {
+  const constraints = header.constraints ?? []
+  const stalenessMetric = constraints[0]?.metric ?? 'staleness.ageP95S'
+  const current = points.find((p) => header.vary.every((v) => p.vary[v.path] === header.current[v.path])) ?? null
+  const base = points.map((p) => ({ point: p, label: pointLabel(p.vary), x: metricValue(p.result, stalenessMetric), cost: p.result.cost.monthlyUsd, feasible: constraints.every((c) => holds(c, metricValue(p.result, c.metric))) }))
+  // Pareto frontier: no other point is both cheaper-or-equal and fresher-or-equal, and strictly better in one.
+  const rows = base.map((a) => ({ ...a, frontier: !base.some((b) => b !== a && b.cost <= a.cost && b.x <= a.x && (b.cost < a.cost || b.x < a.x)) }))
+  let recommended: SweepPoint | null = null
+  let rule: string
+  const cheapest = (xs: typeof rows) => [...xs].sort((a, b) => a.cost - b.cost || a.x - b.x || a.point.index - b.point.index)[0]?.point ?? null
+  if (constraints.length) {
+    recommended = cheapest(rows.filter((x) => x.feasible))
+    rule = recommended ? `the cheapest point that meets ${constraints.map((c) => c.text).join(', ')}` : `no point meets ${constraints.map((c) => c.text).join(', ')}`
+  } else if (current) {
+    const cx = metricValue(current.result, stalenessMetric)
+    recommended = cheapest(rows.filter((x) => x.x <= cx))
+    rule = `the cheapest point no staler than the current one (${stalenessMetric} ≤ ${fmtMetric(stalenessMetric, cx)}); pass --constraint to isrsim sweep to set your own bound`
+  } else rule = 'none: the scenario\'s own values are not in the grid and no --constraint was given'
+  return { stalenessMetric, objective: 'cost.monthlyUsd', rows, current, recommended, rule }
+}
+
+export function sweepFrontier(header: SweepHeader, a: SweepAnalysis): Chart {
+  const values = a.rows.map((x) => ({
+    label: x.label, x: round(x.x), cost: round(x.cost, 4),
+    status: x.point === a.recommended ? 'recommended' : x.point === a.current ? 'current' : x.feasible ? (x.frontier ? 'on the frontier' : 'other points') : 'breaks a constraint',
+  }))
+  const frontier = a.rows.filter((x) => x.frontier).sort((p, q) => p.x - q.x).map((x) => ({ x: round(x.x), cost: round(x.cost, 4) }))
+  const statuses = ['recommended', 'current', 'on the frontier', 'other points', 'breaks a constraint']
+  const marked = values.filter((v) => v.status === 'recommended' || v.status === 'current')
+  const xTitle = `${a.stalenessMetric} (${/S$/.test(a.stalenessMetric) ? 's' : /Fraction$/.test(a.stalenessMetric) ? 'fraction' : 'value'})`
+  return {
+    id: 'sweep-frontier',
+    title: 'Cost against staleness',
+    caption: `Each point of the sweep: monthly cost (${header.pricing.name}, ${header.pricing.date}) against ${a.stalenessMetric}. The line joins the Pareto frontier; nothing beats a frontier point on both. Recommended: ${a.rule}.`,
+    spec: {
+      $schema: SCHEMA, width: WIDTH, height: 300,
+      layer: [
+        { data: { values: frontier }, mark: { type: 'line', color: '#9e9e9e', strokeDash: [4, 2] }, encoding: { x: { field: 'x', type: 'quantitative', title: xTitle }, y: { field: 'cost', type: 'quantitative', title: 'USD / month' } } },
+        {
+          data: { values },
+          mark: { type: 'point', filled: true, size: 70 },
+          encoding: {
+            x: { field: 'x', type: 'quantitative' }, y: { field: 'cost', type: 'quantitative' },
+            color: { field: 'status', type: 'nominal', title: null, scale: { domain: statuses, range: ['#2e7d32', '#1565c0', '#424242', '#bdbdbd', '#e57373'] } },
+            shape: { field: 'status', type: 'nominal', title: null, scale: { domain: statuses, range: ['diamond', 'square', 'circle', 'circle', 'cross'] } },
+            size: { condition: { test: 'datum.status === "recommended" || datum.status === "current"', value: 220 }, value: 60 },
+            tooltip: [{ field: 'label' }, { field: 'x', title: a.stalenessMetric }, { field: 'cost', title: 'USD / month' }],
+          },
+        },
+        { data: { values: marked }, mark: { type: 'text', align: 'left', dx: 9, dy: -9, fontSize: 11 }, encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'cost', type: 'quantitative' }, text: { field: 'status' } } },
+      ],
+    } as TopLevelSpec,
+    table: {
+      columns: [{ key: 'point', label: 'point' }, { key: 'x', label: a.stalenessMetric }, { key: 'cost', label: 'USD / month' }, { key: 'status', label: 'status' }],
+      rows: a.rows.map((x, i) => ({ point: x.label, x: fmtMetric(a.stalenessMetric, x.x), cost: fmtUsd(x.cost), status: values[i]!.status })),
+    },
+  }
+}
+
+/**
+ * A heatmap of a metric over the first two varied fields (others held at the current point's
+ * values, or their first); with one varied field, the metric as a line over it.
+ */
+export function sweepHeatmap(header: SweepHeader, a: SweepAnalysis, metric: string, title: string): Chart {
+  const [v1, v2] = header.vary
+  const others = header.vary.slice(2)
+  const fixed = Object.fromEntries(others.map((v) => [v.path, a.current?.vary[v.path] ?? v.values[0]!]))
+  const pts = a.rows.filter((x) => others.every((v) => x.point.vary[v.path] === fixed[v.path]))
+  const label = (x: unknown) => String(x)
+  const fixedNote = others.length ? ` Other varied fields held at ${pointLabel(fixed)}.` : ''
+  if (v2 === undefined) {
+    const values = pts.map((x) => ({ v: label(x.point.vary[v1!.path]), m: round(metricValue(x.point.result, metric), 6) }))
+    return {
+      id: `sweep-line-${metric.replace(/\W+/g, '-')}`,
+      title,
+      caption: `${metric} at each value of ${v1!.path}.${fixedNote}`,
+      spec: {
+        $schema: SCHEMA, width: WIDTH, height: 200, data: { values },
+        mark: { type: 'line', point: true },
+        encoding: { x: { field: 'v', type: 'ordinal', title: v1!.path, sort: v1!.values.map(label), axis: { labelAngle: 0 } }, y: { field: 'm', type: 'quantitative', title: metric } },
+      } as TopLevelSpec,
+      table: { columns: [{ key: 'v', label: v1!.path }, { key: 'm', label: metric }], rows: values.map((x) => ({ v: x.v, m: fmtMetric(metric, x.m) })) },
+    }
+  }
+  const values = pts.map((x) => {
+    const m = metricValue(x.point.result, metric)
+    return { a: label(x.point.vary[v1!.path]), b: label(x.point.vary[v2.path]), m: round(m, 6), text: fmtMetric(metric, m) }
+  })
+  return {
+    id: `sweep-heatmap-${metric.replace(/\W+/g, '-')}`,
+    title,
+    caption: `${metric} over ${v1!.path} (across) and ${v2.path} (down); darker is higher.${fixedNote}`,
+    spec: {
+      $schema: SCHEMA, width: { step: Math.max(48, Math.min(110, Math.floor(WIDTH / v1!.values.length))) }, height: { step: 30 },
+      data: { values },
+      encoding: {
+        x: { field: 'a', type: 'ordinal', title: v1!.path, sort: v1!.values.map(label), axis: { labelAngle: 0 } },
+        y: { field: 'b', type: 'ordinal', title: v2.path, sort: v2.values.map(label) },
+      },
+      layer: [
+        { mark: { type: 'rect' }, encoding: { color: { field: 'm', type: 'quantitative', title: metric, scale: { scheme: 'blues' } } } },
+        { mark: { type: 'text', fontSize: 10 }, encoding: { text: { field: 'text' }, color: { condition: { test: `datum.m > ${round(Math.max(...values.map((x) => x.m)) * 0.6, 6)}`, value: 'white' }, value: 'black' } } },
+      ],
+    } as TopLevelSpec,
+    table: { columns: [{ key: 'a', label: v1!.path }, { key: 'b', label: v2.path }, { key: 'text', label: metric }], rows: values.map((x) => ({ a: x.a, b: x.b, text: x.text })) },
+  }
+}
+
+// --- verdicts --------------------------------------------------------------
+
+export function verdictChart(v: VerdictJson): Chart {
+  const values = v.checks.map((c) => ({ metric: c.metric, scope: c.scope, low: c.low, high: c.high, predicted: c.predicted, observed: c.observed, verdict: c.verdict }))
+  return {
+    id: 'verdict',
+    title: 'Predicted against observed',
+    caption: 'For each metric and route: the accepted range (bar: the prediction interval, widened to the stated tolerance), the predicted mean (tick), and what the live run observed (dot: green PASS, red FAIL). Each metric has its own scale.',
+    // One row per metric, each with its own data and x scale (a facet would union domains across layers).
+    spec: {
+      $schema: SCHEMA,
+      vconcat: [...new Set(values.map((x) => x.metric))].map((metric) => ({
+        title: { text: metric, anchor: 'start', fontSize: 12 },
+        width: WIDTH - 160, height: { step: 20 },
+        data: { values: values.filter((x) => x.metric === metric) },
+        encoding: { y: { field: 'scope', type: 'nominal', title: null } },
+        layer: [
+          { mark: { type: 'rule', strokeWidth: 6, color: '#90caf9' }, encoding: { x: { field: 'low', type: 'quantitative', title: null, scale: { zero: false }, ...(/fraction/i.test(metric) ? { axis: { format: '.1%' } } : {}) }, x2: { field: 'high' } } },
+          { mark: { type: 'tick', color: '#0d47a1', thickness: 2 }, encoding: { x: { field: 'predicted', type: 'quantitative' } } },
+          { mark: { type: 'point', filled: true, size: 60 }, encoding: { x: { field: 'observed', type: 'quantitative' }, color: { field: 'verdict', type: 'nominal', title: 'verdict', scale: { domain: ['PASS', 'FAIL', 'SKIP'], range: ['#2e7d32', '#c62828', '#9e9e9e'] } } } },
+        ],
+      })),
+      resolve: { scale: { x: 'independent', y: 'independent' } },
+    } as TopLevelSpec,
+    table: {
+      columns: [{ key: 'scope', label: 'route / fetch' }, { key: 'metric', label: 'metric' }, { key: 'predicted', label: 'predicted' }, { key: 'range', label: 'accepted range' }, { key: 'observed', label: 'observed' }, { key: 'verdict', label: 'verdict' }],
+      rows: v.checks.map((c) => ({ scope: c.scope, metric: c.metric, predicted: fmtMetric(c.metric, c.predicted), range: `${fmtMetric(c.metric, c.low)} … ${fmtMetric(c.metric, c.high)} (${c.by})`, observed: fmtMetric(c.metric, c.observed), verdict: c.verdict })),
+    },
+  }
+}
+
+/** Every chart of a run report, in page order. */
+export function runCharts(r: SimResult): Chart[] {
+  const fan = tagFanOut(r)
+  return [outcomesOverTime(r), rendersOverTime(r), ...ageCdfs(r), costByMeter(r), costByRoute(r), ...(fan ? [fan] : [])]
+}
+
+export function sweepCharts(header: SweepHeader, a: SweepAnalysis): Chart[] {
+  return [
+    sweepFrontier(header, a),
+    sweepHeatmap(header, a, 'cost.monthlyUsd', 'Monthly cost over the swept values'),
+    sweepHeatmap(header, a, a.stalenessMetric, `${a.stalenessMetric} over the swept values`),
+  ]
+}
+

@@ -1,0 +1,105 @@
+/**
+ * What a report is drawn from: a run result, a sweep file or a verdict, read as text and
+ * checked before anything is drawn. Reports read JSON only (types from sim/contract.ts),
+ * never simulator code, so that a report can be made from a file written years ago.
+ */
+import type { GateReport, SimResult, SweepHeader, SweepPoint, VerdictJson } from '../sim/contract.ts'
+
+/** The schema versions this reader understands. */
+export const READS = { schemaVersion: 1, sweepVersion: 1, verdictVersion: 1 } as const
+
+export type ReportInput =
+  | { readonly kind: 'run'; readonly result: SimResult; readonly gate?: GateReport }
+  | { readonly kind: 'sweep'; readonly header: SweepHeader; readonly points: readonly SweepPoint[] }
+  | { readonly kind: 'verdict'; readonly verdict: VerdictJson }
+
+/** Bad input: the CLI prints the message and exits 2. */
+export class ReportInputError extends Error {}
+
+type Obj = Record<string, unknown>
+const isObj = (x: unknown): x is Obj => x !== null && typeof x === 'object' && !Array.isArray(x)
+
+/** The fields a section of the report reads, so that a foreign or damaged file fails here, by name. */
+function need(o: Obj, fields: Readonly<Record<string, 'object' | 'array' | 'number' | 'string'>>, what: string, source: string): void {
+  for (const [path, type] of Object.entries(fields)) {
+    let v: unknown = o
+    for (const k of path.split('.')) v = isObj(v) ? v[k] : undefined
+    const ok = type === 'array' ? Array.isArray(v) : type === 'object' ? isObj(v) : typeof v === type
+    if (!ok) throw new ReportInputError(`${source}: field ${path} is ${v === undefined ? 'missing' : `${Array.isArray(v) ? 'an array' : typeof v} ${JSON.stringify(v)?.slice(0, 40)}`}; a ${what} has ${type === 'array' ? 'an array' : type === 'object' ? 'an object' : `a ${type}`} there`)
+  }
+}
+
+function parseJson(text: string, source: string): unknown {
+  try {
+    return JSON.parse(text) as unknown
+  } catch (e) {
+    const why = (e as Error).message
+    throw new ReportInputError(`${source}: not valid JSON (${why})${text.trim().length === 0 ? ': the file is empty' : /Unexpected end/i.test(why) ? ': the file looks truncated' : ''}`)
+  }
+}
+
+function versionProblem(o: Obj, field: keyof typeof READS, what: string, source: string): void {
+  if (o[field] !== READS[field]) throw new ReportInputError(`${source}: ${field} is ${JSON.stringify(o[field])}; this isrsim reads ${what} with ${field} ${READS[field]} (re-run the command that wrote it with this isrsim)`)
+}
+
+function asRun(o: Obj, source: string): SimResult {
+  versionProblem(o, 'schemaVersion', 'results', source)
+  need(o, {
+    modelVersion: 'string', isrsimVersion: 'string', seed: 'string', 'scenario.name': 'string', 'scenario.hash': 'string', 'scenario.durationS': 'number',
+    replications: 'number', totals: 'object', 'totals.requests': 'number', staleness: 'object', freshness: 'object', routes: 'object', 'series.bins': 'array',
+    'series.binS': 'number', ageCdf: 'object', outages: 'array', onDemand: 'array', dataChanges: 'array', warnings: 'array', cost: 'object', 'cost.meters': 'array', deployment: 'object',
+  }, 'result', source)
+  return o as unknown as SimResult
+}
+
+function asVerdict(o: Obj, source: string): VerdictJson {
+  versionProblem(o, 'verdictVersion', 'verdicts', source)
+  need(o, { 'scenario.name': 'string', 'scenario.hash': 'string', replications: 'number', checks: 'array' }, 'verdict', source)
+  if (typeof o.pass !== 'boolean') throw new ReportInputError(`${source}: field pass is ${JSON.stringify(o.pass)}; a verdict has true or false there`)
+  ;(o.checks as unknown[]).forEach((c, i) => {
+    if (!isObj(c)) throw new ReportInputError(`${source}: checks[${i}] is not an object`)
+    need(c, { scope: 'string', metric: 'string', predicted: 'number', low: 'number', high: 'number', observed: 'number', verdict: 'string' }, 'verdict check', `${source} checks[${i}]`)
+  })
+  return o as unknown as VerdictJson
+}
+
+function asSweep(text: string, source: string): ReportInput {
+  const rows = text.split('\n').filter((l) => l.trim() !== '')
+  const header = parseJson(rows[0]!, `${source} line 1`)
+  if (!isObj(header) || header.kind !== 'sweep') throw new ReportInputError(`${source}: line 1 is not a sweep header`)
+  versionProblem(header, 'sweepVersion', 'sweep files', source)
+  need(header, { 'scenario.name': 'string', 'scenario.hash': 'string', seed: 'string', vary: 'array', points: 'number', current: 'object', modelVersion: 'string', isrsimVersion: 'string' }, 'sweep header', source)
+  const points: SweepPoint[] = []
+  rows.slice(1).forEach((row, i) => {
+    const p = parseJson(row, `${source} line ${i + 2}`)
+    if (!isObj(p) || p.kind !== 'point') throw new ReportInputError(`${source}: line ${i + 2} is not a sweep point`)
+    need(p, { index: 'number', vary: 'object', 'result.totals': 'object', 'result.staleness': 'object', 'result.cost.monthlyUsd': 'number' }, 'sweep point', `${source} line ${i + 2}`)
+    points.push(p as unknown as SweepPoint)
+  })
+  if (points.length === 0) throw new ReportInputError(`${source}: the sweep has no finished points yet`)
+  points.sort((a, b) => a.index - b.index)
+  return { kind: 'sweep', header: header as unknown as SweepHeader, points }
+}
+
+/**
+ * Read a report's input. `gateText` (isrsim check) adds the gate's checks to a run report.
+ * Throws ReportInputError naming the file, the field, what it holds and what is allowed.
+ */
+export function parseReportInput(text: string, source: string, gateText?: string): ReportInput {
+  const first = text.trimStart().split('\n', 1)[0] ?? ''
+  if (text.trim() === '') throw new ReportInputError(`${source}: the file is empty; give a result (isrsim run --out), a sweep file (isrsim sweep) or a verdict (isrsim verify --out)`)
+  if (/^\{\s*"kind"\s*:\s*"sweep"/.test(first)) return asSweep(text, source)
+  const o = parseJson(text, source)
+  if (!isObj(o)) throw new ReportInputError(`${source}: holds ${Array.isArray(o) ? 'an array' : typeof o}; a report reads a result, a sweep file or a verdict (JSON objects)`)
+  if ('schemaVersion' in o) {
+    const result = asRun(o, source)
+    if (gateText === undefined) return { kind: 'run', result }
+    const g = parseJson(gateText, `${source} (gate)`)
+    if (!isObj(g) || !Array.isArray(g.checks)) throw new ReportInputError(`${source} (gate): not a gate report`)
+    return { kind: 'run', result, gate: g as unknown as GateReport }
+  }
+  if ('verdictVersion' in o) return { kind: 'verdict', verdict: asVerdict(o, source) }
+  if (o.kind === 'sweep') throw new ReportInputError(`${source}: a sweep header without points; sweep files are JSON lines`)
+  const keys = Object.keys(o).slice(0, 6).join(', ')
+  throw new ReportInputError(`${source}: not an isrsim result, sweep or verdict (no schemaVersion, sweep header or verdictVersion; its fields are ${keys || 'none'})`)
+}
