@@ -34,7 +34,10 @@ function parseJson(text: string, source: string): unknown {
     return JSON.parse(text) as unknown
   } catch (e) {
     const why = (e as Error).message
-    throw new ReportInputError(`${source}: not valid JSON (${why})${text.trim().length === 0 ? ': the file is empty' : /Unexpected end/i.test(why) ? ': the file looks truncated' : ''}`)
+    // A parse error at the very end of the text means the text stopped early.
+    const at = /position (\d+)/.exec(why)
+    const truncated = /Unexpected end|Unterminated/i.test(why) || (at !== null && Number(at[1]) >= text.trimEnd().length - 1)
+    throw new ReportInputError(`${source}: not valid JSON (${why})${truncated ? ': the file looks truncated' : ''}`)
   }
 }
 

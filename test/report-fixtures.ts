@@ -1,0 +1,77 @@
+/**
+ * Inputs for the report tests, made by the real simulator and the real verify(): a run with
+ * outages, on-demand calls, data changes and a render-concurrency limit; a single page with
+ * a closed form; a sweep written by `isrsim sweep`; and verdicts from verify() against an
+ * observation built from an independent simulator replication (k6 itself is exercised by the
+ * live suite, whose loadtest also writes a report).
+ */
+import { spawnSync } from 'node:child_process'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseScenario, runScenario, type ScenarioInput, type SimResult } from '../sim/index.ts'
+import { verify, type Observed } from '../loadtest/verify.ts'
+import type { VerdictJson } from '../sim/contract.ts'
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url))
+export const ARTIFACTS = join(ROOT, 'test/artifacts/reports')
+export const BIN = join(ROOT, 'bin/isrsim.js')
+
+export const RICH: ScenarioInput = {
+  name: 'report-rich',
+  seed: '11',
+  durationS: 3600,
+  warmupS: 120,
+  routes: [
+    { id: 'home', pattern: '/', revalidateS: 60, renderS: { lognormal: { medianS: 0.2, p95S: 0.8 } }, fetches: [{ id: 'posts', tags: ['posts'], latencyS: 0.05 }], traffic: { rps: 4 } },
+    { id: 'post', pattern: '/blog/[slug]', revalidateS: 300, params: { count: 200, prebuilt: 50 }, renderS: 0.3, failureRate: 0.01, fetches: [{ id: 'post', tags: ['post:{slug}', 'posts'], latencyS: 0.05 }], traffic: { rps: 10, popularity: { zipf: 1 } } },
+    { id: 'account', pattern: '/account', dynamic: true, renderS: 0.1, traffic: { rps: 1 } },
+  ],
+  outages: [{ fromS: 1200, toS: 1500, failureRate: 0.8 }],
+  onDemand: [{ kind: 'revalidateTag', tag: 'posts', profile: 'max', everyS: 600 }, { kind: 'revalidatePath', path: '/', atS: 2000 }],
+  dataChanges: [{ tag: 'post:{slug}', ratePerS: 0.01, webhook: { kind: 'revalidateTag', tag: 'post:{slug}', profile: 'max', delayS: 2 } }],
+  deployment: { instances: 2, cache: 'shared', renderConcurrency: 2 },
+}
+
+/** One page, Poisson arrivals, constant render: the served-age CDF has a closed form. */
+export const SINGLE: ScenarioInput = { name: 'report-single', seed: '3', durationS: 7200, routes: [{ id: 'page', pattern: '/', revalidateS: 30, renderS: 2, traffic: { rps: 1 } }] }
+
+export function runJson(input: ScenarioInput, replications = 1): { result: SimResult; text: string } {
+  const result = runScenario(parseScenario(input), { replications })
+  return { result, text: `${JSON.stringify(result, null, 2)}\n` }
+}
+
+/** What k6 would have reported had the site behaved like replication `seed` of the model. */
+function observedFrom(r: SimResult, scale: (id: string, k: 'hit' | 'stale' | 'miss') => number = () => 1): Observed {
+  return {
+    observedVersion: 1,
+    scenario: r.scenario, seed: r.seed, target: 'http://127.0.0.1:3000', cacheHeader: 'x-nextjs-cache', startMs: 0, testRunDurationMs: r.scenario.durationS * 1000,
+    droppedIterations: 0, unknownCacheHeader: 0, onDemand: { planned: 0, sent: 0, failed: 0 },
+    routes: Object.fromEntries(Object.entries(r.routes).map(([id, x]) => {
+      const hit = Math.round(x.hit * scale(id, 'hit')), stale = Math.round(x.stale * scale(id, 'stale')), miss = Math.round(x.miss * scale(id, 'miss'))
+      return [id, { requests: hit + stale + miss + x.dynamic + x.notFound + x.error, hit, stale, miss, dynamic: x.dynamic, notFound: x.notFound, error: x.error, ageSamples: x.hit + x.stale + x.miss, ageP50S: x.ageP50S, ageP95S: x.ageP95S, latencyP95Ms: x.p95Ms }]
+    })),
+  }
+}
+
+/** A passing verdict (observation = another seed of the same model) and a failing one (post's STALE share tripled). */
+export function verdicts(): { pass: VerdictJson; fail: VerdictJson } {
+  const input: ScenarioInput = { ...RICH, outages: [], onDemand: [], dataChanges: [], durationS: 1800 }
+  const prediction = runScenario(parseScenario(input), { replications: 5 })
+  const other = runScenario(parseScenario(input), { seed: 'observed' })
+  return {
+    pass: verify(prediction, [observedFrom(other)]),
+    fail: verify(prediction, [observedFrom(other, (id, k) => (id === 'post' && k === 'stale' ? 3 : 1))]),
+  }
+}
+
+/** A real sweep file from the CLI: 3 × 2 points over two routes' revalidate, with a constraint. */
+export function sweepFile(dir: string): string {
+  mkdirSync(dir, { recursive: true })
+  const scenario = join(dir, 'sweep-scenario.json')
+  writeFileSync(scenario, JSON.stringify({ ...RICH, name: 'report-sweep', durationS: 1800, outages: [], onDemand: [], dataChanges: [] }))
+  const out = join(dir, 'report-sweep.sweep.jsonl')
+  const r = spawnSync(process.execPath, [BIN, 'sweep', scenario, '--vary', 'routes.post.revalidateS=60,300,900', '--vary', 'routes.home.revalidateS=30,60', '--constraint', 'routes.post.ageP95S<=600', '--out', out, '--force', '--workers', '1'], { encoding: 'utf8' })
+  if (r.status !== 0) throw new Error(`isrsim sweep failed (${r.status}): ${r.stderr}`)
+  return readFileSync(out, 'utf8')
+}
