@@ -71,7 +71,9 @@ async function chartHtml(c: Chart): Promise<string> {
 }
 
 function figureHtml(f: Figure): string {
-  const ci = f.interval ? `<span class="ci">95% CI ${e(fmtMetric(f.metric, f.interval.low))} – ${e(fmtMetric(f.metric, f.interval.high))}</span>` : ''
+  // Counts, ages and dollars cannot be negative: a t-interval over few replications can reach below 0.
+  const low = f.interval ? (f.value >= 0 ? Math.max(0, f.interval.low) : f.interval.low) : 0
+  const ci = f.interval ? `<span class="ci">95% CI ${e(fmtMetric(f.metric, low))} – ${e(fmtMetric(f.metric, f.interval.high))}</span>` : ''
   return `<div class="fig${f.tone ? ` ${f.tone}` : ''}" data-metric="${e(f.metric)}" data-value="${f.value}"><span class="label">${e(f.label)}</span><span class="value">${e(f.text)}</span>${ci}${f.sub ? `<span class="sub">${e(f.sub)}</span>` : ''}</div>`
 }
 
@@ -112,7 +114,7 @@ function runHeadline(r: SimResult): Figure[] {
     { label: 'MISS (waited for a render)', metric: 'totals.missFraction', value: frac('miss'), text: fmtPct(frac('miss')), sub: `${fmtCount(t.miss)} responses` },
   ]
   if (t.dynamic > 0) figs.push({ label: 'Dynamic (rendered per request)', metric: 'totals.dynamicFraction', value: frac('dynamic'), text: fmtPct(frac('dynamic')), sub: `${fmtCount(t.dynamic)} responses` })
-  if (t.error > 0) figs.push({ label: 'Errors (HTTP 500)', metric: 'totals.errorFraction', value: frac('error'), text: fmtPct(frac('error')), sub: `${fmtCount(t.error)} responses`, tone: 'bad' })
+  if (t.error > 0) figs.push({ label: 'Errors (HTTP 500)', metric: 'totals.errorFraction', value: frac('error'), text: fmtPct(frac('error')), sub: `${fmtCount(t.error)} responses`, ...(frac('error') > 0.001 ? { tone: 'bad' as const } : {}) })
   figs.push({ label: 'Served age, p95', metric: 'staleness.ageP95S', value: r.staleness.ageP95S, text: fmtS(r.staleness.ageP95S), ...opt(iv?.staleness.ageP95S), sub: `mean ${fmtS(r.staleness.ageMeanS)}, max ${fmtS(r.staleness.ageMaxS)}` })
   if (r.freshness.dataChanges > 0) figs.push({ label: 'Data lag, p95', metric: 'freshness.dataLagP95S', value: r.freshness.dataLagP95S, text: fmtS(r.freshness.dataLagP95S), ...opt(iv?.freshness.dataLagP95S), sub: `origin change → first page showing it; ${fmtCount(r.freshness.reflected)} of ${fmtCount(r.freshness.dataChanges)} changes shown` })
   figs.push(
@@ -122,7 +124,7 @@ function runHeadline(r: SimResult): Figure[] {
     { label: 'Vercel, a month', metric: 'cost.vercelMonthlyUsd', value: r.cost.vercelMonthlyUsd, text: fmtUsd(r.cost.vercelMonthlyUsd), ...opt(iv?.cost.vercelMonthlyUsd), sub: `ISR reads/writes, invocations, CPU, memory; ${r.cost.pricing.date} prices` },
     { label: 'Self-hosted, a month', metric: 'cost.selfHostedMonthlyUsd', value: r.cost.selfHostedMonthlyUsd, text: fmtUsd(r.cost.selfHostedMonthlyUsd), ...opt(iv?.cost.selfHostedMonthlyUsd), sub: `${r.deployment.instances} instance(s); renders use ${fmtPct(r.cost.selfHostedCpuUtilization)} of the vCPUs` },
     { label: 'Origin calls, a month', metric: 'cost.originMonthlyUsd', value: r.cost.originMonthlyUsd, text: fmtUsd(r.cost.originMonthlyUsd), ...opt(iv?.cost.originMonthlyUsd), sub: `${fmtCount(r.cost.monthlyOriginCalls)} calls` },
-    { label: `Total, a month (${r.cost.primary} + origin)`, metric: 'cost.monthlyUsd', value: r.cost.monthlyUsd, text: fmtUsd(r.cost.monthlyUsd), ...opt(iv?.cost.monthlyUsd), sub: `${r.cost.pricing.name}` },
+    { label: `Total, a month (${r.cost.primary} + origin)`, metric: 'cost.monthlyUsd', value: r.cost.monthlyUsd, text: fmtUsd(r.cost.monthlyUsd), ...opt(iv?.cost.monthlyUsd), sub: `prices dated ${r.cost.pricing.date}` },
   )
   return figs
 }

@@ -65,6 +65,13 @@ describe('live validation against next start 16.4.6 and k6', () => {
     // revalidate false: every render after the start came from an invalidation.
     expect(o.routes.home!.stale).toBeGreaterThan(0)
     expect(o.routes.post!.miss).toBeGreaterThan(0) // revalidatePath blocks the next request on 16
+    // The verdict of this real run, as the report a team would forward.
+    const html = join(OUT, 'tags', 'verdict.html')
+    const rep = await cli(['report', r.files.verdict, '--out', html])
+    expect(rep.code, rep.stderr).toBe(0)
+    const page = readFileSync(html, 'utf8')
+    expect(page).toContain('PASS: the live run matched the prediction')
+    expect(page.match(/<td>PASS<\/td>/g)?.length).toBe(r.verdict.checks.filter((c) => c.verdict === 'PASS').length)
   }, LOAD_TIMEOUT_MS)
 
   it('(c) a dynamic layout over a page whose fetch is still served from the Data Cache', async () => {
