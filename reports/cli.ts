@@ -40,7 +40,7 @@ export function defaultReportPath(input: string): string {
 
 export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command()
-    .name('isrsim report')
+    .name('isrsim')
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(str) })
   program

@@ -263,6 +263,11 @@ export function buildProgram(env: Host): Command {
     .version(ISRSIM_VERSION)
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(str) })
+    .addHelpText('after', `
+More commands (same binary):
+  report <result.json|sweep.jsonl|verdict.json> [--out report.html]
+                                  Self-contained HTML report (reports/).
+  loadtest, verify, app, doctor   Live validation with k6 and next start (loadtest/README.md).`)
 
   program
     .command('run')
