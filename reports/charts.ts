@@ -97,7 +97,9 @@ export function rendersOverTime(r: SimResult): Chart {
   const { div, label } = timeUnit(r.scenario.durationS)
   const binS = r.series.binS
   const perMin = 60 / binS
-  const modes = [['backgroundRenders', 'background'], ['blockingRenders', 'blocking'], ['dynamicRenders', 'dynamic']] as const
+  // Results from before renders were split by kind have only the total.
+  const split = r.series.bins.every((b) => typeof b.backgroundRenders === 'number')
+  const modes = split ? ([['backgroundRenders', 'background'], ['blockingRenders', 'blocking'], ['dynamicRenders', 'dynamic']] as const) : ([['renders', 'all renders']] as const)
   const values = r.series.bins.flatMap((b) => modes.map(([k, name]) => ({ t: round(b.atS / div), mode: name, perMin: round(b[k] * perMin, 3) })))
   const failed = r.series.bins.map((b) => ({ t: round(b.atS / div), perMin: round(b.failedRenders * perMin, 3), series: 'failed' }))
   const xEnc = { field: 't', type: 'quantitative', title: `time (${label})`, scale: { domain: [0, round(r.scenario.durationS / div)], nice: false } } as const
@@ -111,21 +113,21 @@ export function rendersOverTime(r: SimResult): Chart {
       encoding: {
         x: xEnc,
         y: { field: 'perMin', type: 'quantitative', stack: 'zero', title: 'renders / min' },
-        color: { field: 'mode', type: 'nominal', title: 'render', scale: { domain: modes.map(([, n]) => n), range: modes.map(([, n]) => MODE_COLORS[n]!) } },
+        color: { field: 'mode', type: 'nominal', title: 'render', scale: { domain: modes.map(([, n]) => n), range: modes.map(([, n]) => MODE_COLORS[n] ?? '#546e7a') } },
       },
     },
     { data: { values: failed }, mark: { type: 'line', color: '#c62828', strokeWidth: 1.5, interpolate: 'step-after' }, encoding: { x: xEnc, y: { field: 'perMin', type: 'quantitative' }, strokeDash: { field: 'series', type: 'nominal', title: 'of which', scale: { domain: ['failed'], range: [[1, 0]] } } } },
   ]
   if (capacityPerMin !== null) layer.push({ data: { values: [{ y: capacityPerMin, label: `capacity ${fmtNum(capacityPerMin)} / min` }] }, mark: { type: 'rule', color: '#000', strokeDash: [6, 4] }, encoding: { y: { field: 'y', type: 'quantitative' }, tooltip: { field: 'label' } } })
-  const { rows, group } = tableBins(r.series.bins, binS, ['backgroundRenders', 'blockingRenders', 'dynamicRenders', 'failedRenders'])
+  const { rows, group } = tableBins(r.series.bins, binS, [...modes.map(([k]) => k), 'failedRenders'])
   return {
     id: 'renders-over-time',
     title: 'Renders over time',
     caption: `Render attempts per minute by kind: background regenerations (STALE), blocking renders (MISS) and dynamic renders; the red line is the failed ones among them${capacityPerMin !== null ? `; dashed: what renderConcurrency ${conc} × ${r.deployment.instances} instance(s) can finish at the mean render time of ${fmtS(meanRenderS)} (${fmtNum(capacityPerMin)} / min)` : ''}.`,
     spec: { $schema: SCHEMA, width: WIDTH, height: 200, layer, resolve: { scale: { color: 'independent' } } } as TopLevelSpec,
     table: {
-      columns: [{ key: 'from', label: 'from' }, { key: 'to', label: 'to' }, { key: 'bg', label: 'background (renders)' }, { key: 'bl', label: 'blocking (renders)' }, { key: 'dy', label: 'dynamic (renders)' }, { key: 'failed', label: 'failed (renders)' }],
-      rows: rows.map((row) => ({ from: fmtS(row.fromS), to: fmtS(row.toS), bg: fmtCount(row.sums[0]!), bl: fmtCount(row.sums[1]!), dy: fmtCount(row.sums[2]!), failed: fmtCount(row.sums[3]!) })),
+      columns: [{ key: 'from', label: 'from' }, { key: 'to', label: 'to' }, ...modes.map(([k, n]) => ({ key: k, label: `${n} (renders)` })), { key: 'failedRenders', label: 'failed (renders)' }],
+      rows: rows.map((row) => ({ from: fmtS(row.fromS), to: fmtS(row.toS), ...Object.fromEntries([...modes.map(([k]) => k), 'failedRenders'].map((k, i) => [k, fmtCount(row.sums[i]!)])) })),
       ...(group > 1 ? { note: `${group} bins of ${fmtS(binS)} per row.` } : {}),
     },
   }

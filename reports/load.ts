@@ -50,9 +50,17 @@ function asRun(o: Obj, source: string): SimResult {
   need(o, {
     modelVersion: 'string', isrsimVersion: 'string', seed: 'string', 'scenario.name': 'string', 'scenario.hash': 'string', 'scenario.durationS': 'number',
     replications: 'number', totals: 'object', 'totals.requests': 'number', staleness: 'object', freshness: 'object', routes: 'object', 'series.bins': 'array',
-    'series.binS': 'number', ageCdf: 'object', outages: 'array', onDemand: 'array', dataChanges: 'array', warnings: 'array', cost: 'object', 'cost.meters': 'array', deployment: 'object',
+    'series.binS': 'number', onDemand: 'array', dataChanges: 'array', warnings: 'array', cost: 'object', 'cost.meters': 'array', deployment: 'object',
   }, 'result', source)
-  return o as unknown as SimResult
+  // Results written by isrsim before reports existed (same schemaVersion) lack the age CDFs,
+  // outage windows, firing times and renders by kind: draw what they have.
+  const r = o as unknown as SimResult
+  return {
+    ...r,
+    ageCdf: r.ageCdf ?? {},
+    outages: r.outages ?? [],
+    onDemand: r.onDemand.map((e) => ({ ...e, atS: e.atS ?? [] })),
+  }
 }
 
 function asVerdict(o: Obj, source: string): VerdictJson {

@@ -145,6 +145,26 @@ describe('the page', () => {
   })
 })
 
+describe('older results (same schemaVersion, written before reports existed)', () => {
+  test('without age CDFs, outage windows, firing times and renders by kind, the page draws what there is', async () => {
+    const old = JSON.parse(richText) as Record<string, unknown> & { series: { bins: Record<string, unknown>[] }; onDemand: Record<string, unknown>[] }
+    delete old.ageCdf
+    delete old.outages
+    for (const e of old.onDemand) delete e.atS
+    for (const b of old.series.bins) for (const k of ['backgroundRenders', 'blockingRenders', 'dynamicRenders']) delete b[k]
+    const input = parseReportInput(JSON.stringify(old), 'old')
+    const charts = runCharts((input as { result: SimResult }).result)
+    expect(charts.map((c) => c.id)).toEqual(['outcomes-over-time', 'renders-over-time', 'cost-by-meter', 'cost-by-route', 'tag-fan-out'])
+    for (const c of charts) expect(compileWarnings(c.spec), c.id).toEqual([])
+    const renders = charts[1]!
+    expect(renders.table.columns.map((c) => c.label)).toEqual(['from', 'to', 'all renders (renders)', 'failed (renders)'])
+    const total = renders.table.rows.reduce((n, row) => n + Number(row.renders!.replace(/,/g, '')), 0)
+    expect(total).toBe(rich.series.bins.reduce((n, b) => n + b.renders, 0))
+    const html = await reportHtml(input)
+    expect(html).toContain('data-chart="renders-over-time"')
+  })
+})
+
 describe('bad input: exit 2, a message naming the problem, no file left behind', () => {
   const good = () => JSON.parse(richText) as Record<string, unknown>
   const cases: [string, () => string, RegExp][] = [
