@@ -326,10 +326,10 @@ export function analyseSweep(header: SweepHeader, points: readonly SweepPoint[])
 }
 
 export function sweepFrontier(header: SweepHeader, a: SweepAnalysis): Chart {
-  const values = a.rows.map((x) => ({
-    label: x.label, x: round(x.x), cost: round(x.cost, 4),
-    status: x.point === a.recommended ? 'recommended' : x.point === a.current ? 'current' : x.feasible ? (x.frontier ? 'on the frontier' : 'other points') : 'breaks a constraint',
-  }))
+  const statusOf = (x: SweepAnalysis['rows'][number]) => (x.point === a.recommended ? 'recommended' : x.point === a.current ? 'current' : x.feasible ? (x.frontier ? 'on the frontier' : 'other points') : 'breaks a constraint')
+  // Marked points last, so that no other point is drawn over them.
+  const highlighted = (x: SweepAnalysis['rows'][number]) => Number(x.point === a.recommended || x.point === a.current)
+  const values = [...a.rows].sort((p, q) => highlighted(p) - highlighted(q)).map((x) => ({ label: x.label, x: round(x.x), cost: round(x.cost, 4), status: statusOf(x) }))
   const frontier = a.rows.filter((x) => x.frontier).sort((p, q) => p.x - q.x).map((x) => ({ x: round(x.x), cost: round(x.cost, 4) }))
   const statuses = ['recommended', 'current', 'on the frontier', 'other points', 'breaks a constraint']
   const marked = values.filter((v) => v.status === 'recommended' || v.status === 'current')
@@ -344,7 +344,7 @@ export function sweepFrontier(header: SweepHeader, a: SweepAnalysis): Chart {
         { data: { values: frontier }, mark: { type: 'line', color: '#9e9e9e', strokeDash: [4, 2] }, encoding: { x: { field: 'x', type: 'quantitative', title: xTitle }, y: { field: 'cost', type: 'quantitative', title: 'USD / month' } } },
         {
           data: { values },
-          mark: { type: 'point', filled: true, size: 70 },
+          mark: { type: 'point', filled: true, size: 70, opacity: 1 },
           encoding: {
             x: { field: 'x', type: 'quantitative' }, y: { field: 'cost', type: 'quantitative' },
             color: { field: 'status', type: 'nominal', title: null, scale: { domain: statuses, range: ['#2e7d32', '#1565c0', '#424242', '#bdbdbd', '#e57373'] } },
@@ -358,7 +358,7 @@ export function sweepFrontier(header: SweepHeader, a: SweepAnalysis): Chart {
     } as TopLevelSpec,
     table: {
       columns: [{ key: 'point', label: 'point' }, { key: 'x', label: a.stalenessMetric }, { key: 'cost', label: 'USD / month' }, { key: 'status', label: 'status' }],
-      rows: a.rows.map((x, i) => ({ point: x.label, x: fmtMetric(a.stalenessMetric, x.x), cost: fmtUsd(x.cost), status: values[i]!.status })),
+      rows: a.rows.map((x) => ({ point: x.label, x: fmtMetric(a.stalenessMetric, x.x), cost: fmtUsd(x.cost), status: statusOf(x) })),
     },
   }
 }
