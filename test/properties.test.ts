@@ -8,109 +8,15 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { NEXT_VERSIONS, parseScenario, runScenario, type ScenarioInput, type SimResult, type TraceEvent } from '../sim/index.ts'
+import { parseScenario, runScenario, type ScenarioInput, type SimResult, type TraceEvent } from '../sim/index.ts'
 import { OUTCOME_NAMES, RENDER_MODE_NAMES } from '../sim/metrics.ts'
+import { arbCase, arbFailure, arbRender, arbRoute, arbSeed, grid, type Case, type RouteInput } from './arbitraries.ts'
 
-type RouteInput = ScenarioInput['routes'][number]
-type RenderInput = RouteInput['renderS']
 type RequestEv = Extract<TraceEvent, { kind: 'request' }>
 type RenderEv = Extract<TraceEvent, { kind: 'render' }>
 
-interface Case { readonly input: ScenarioInput; readonly seed: string }
-
 /** numRuns per property: small by default (whole file < 20 s); FC_NUM_RUNS raises it for soak runs. */
 const RUNS = process.env.FC_NUM_RUNS !== undefined ? Number(process.env.FC_NUM_RUNS) : 25
-
-// ---------------------------------------------------------------------------
-// Arbitraries
-
-/** Decimals on a fixed grid, so the JSON in messages is short and exact. */
-const grid = (min: number, max: number, step: number) => fc.integer({ min: Math.round(min / step), max: Math.round(max / step) }).map((k) => Math.round(k * step * 1e6) / 1e6)
-
-const arbRender: fc.Arbitrary<RenderInput> = fc.oneof(
-  grid(0, 5, 0.001),
-  fc.tuple(grid(0.001, 2, 0.001), grid(1, 5, 0.01)).map(([medianS, f]) => ({ lognormal: { medianS, p95S: Math.max(medianS, Math.round(medianS * f * 1000) / 1000) } })),
-)
-const arbFailure = grid(0, 0.5, 0.001)
-const arbRevalidate = fc.oneof(fc.constant(false as const), fc.constant(0 as const), fc.integer({ min: 1, max: 120 }))
-
-interface RouteOpts { readonly maxRps?: number }
-
-function arbRoute(i: number, opts: RouteOpts = {}): fc.Arbitrary<RouteInput> {
-  return fc.integer({ min: 1, max: 50 }).chain((count) =>
-    fc.record({
-      revalidateS: arbRevalidate,
-      dynamic: fc.oneof({ weight: 4, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
-      withParams: count > 1 ? fc.constant(true) : fc.boolean(),
-      prebuilt: fc.option(fc.integer({ min: 0, max: count }), { nil: undefined }),
-      dynamicParams: fc.boolean(),
-      renderS: arbRender,
-      failureRate: arbFailure,
-      rps: grid(0, opts.maxRps ?? 20, 0.1),
-      arrivals: fc.constantFrom('poisson' as const, 'uniform' as const),
-      popularity: fc.oneof(fc.constant('uniform' as const), grid(0.1, 2, 0.1).map((zipf) => ({ zipf }))),
-      unknownRate: fc.oneof(fc.constant(0), grid(0, 2, 0.1)),
-    }).map((r): RouteInput => ({
-      id: `r${i}`,
-      pattern: count > 1 ? `/r${i}/[id]` : `/r${i}`,
-      revalidateS: r.revalidateS,
-      dynamic: r.dynamic,
-      ...(r.withParams ? { params: { count, ...(r.prebuilt === undefined ? {} : { prebuilt: r.prebuilt }), dynamicParams: r.dynamicParams } } : {}),
-      renderS: r.renderS,
-      failureRate: r.failureRate,
-      traffic: { rps: r.rps, arrivals: r.arrivals, popularity: r.popularity, unknownRate: r.unknownRate },
-    })),
-  )
-}
-
-type Outages = NonNullable<ScenarioInput['outages']>
-const noOutages = (): fc.Arbitrary<Outages> => fc.constant<Outages>([])
-
-function arbOutages(nRoutes: number): fc.Arbitrary<Outages> {
-  return fc.array(
-    fc.record({
-      fromS: fc.integer({ min: 0, max: 400 }),
-      lenS: fc.integer({ min: 1, max: 200 }),
-      failureRate: grid(0, 1, 0.01),
-      routes: fc.option(fc.uniqueArray(fc.integer({ min: 0, max: nRoutes - 1 }), { maxLength: nRoutes }), { nil: undefined }),
-    }).map((o) => ({
-      fromS: o.fromS, toS: o.fromS + o.lenS, failureRate: o.failureRate,
-      ...(o.routes === undefined ? {} : { routes: o.routes.map((k) => `r${k}`) }),
-    })),
-    { maxLength: 2 },
-  )
-}
-
-interface ScenarioOpts extends RouteOpts {
-  readonly minRoutes?: number
-  /** Rewrite each generated route (e.g. force revalidate false). */
-  readonly route?: (r: RouteInput) => RouteInput
-  readonly outages?: boolean
-}
-
-function arbScenario(opts: ScenarioOpts = {}): fc.Arbitrary<ScenarioInput> {
-  return fc.integer({ min: opts.minRoutes ?? 1, max: 4 }).chain((n) =>
-    fc.record({
-      routes: fc.tuple(...Array.from({ length: n }, (_, i) => arbRoute(i, opts))),
-      outages: opts.outages === false ? noOutages() : fc.oneof(noOutages(), arbOutages(n)),
-      version: fc.constantFrom(...NEXT_VERSIONS),
-      durationS: fc.integer({ min: 10, max: 400 }),
-      warmupS: fc.oneof(fc.constant(0), grid(0, 5, 0.001)),
-      buildAgeS: fc.oneof(fc.constant(0), grid(0, 100, 0.5)),
-    }).map((s): ScenarioInput => ({
-      name: 'prop',
-      durationS: s.durationS,
-      warmupS: s.warmupS,
-      buildAgeS: s.buildAgeS,
-      next: { version: s.version },
-      routes: opts.route ? s.routes.map(opts.route) : s.routes,
-      outages: s.outages,
-    })),
-  )
-}
-
-const arbSeed = fc.stringMatching(/^[a-z0-9]{1,8}$/)
-const arbCase = (opts: ScenarioOpts = {}): fc.Arbitrary<Case> => fc.record({ input: arbScenario(opts), seed: arbSeed })
 
 // ---------------------------------------------------------------------------
 // Running

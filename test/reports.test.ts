@@ -5,6 +5,7 @@
  * no file behind; --report works on run and check. The browser checks are in
  * reports-browser.test.ts.
  */
+import fc from 'fast-check'
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -17,6 +18,7 @@ import { CHART_CONFIG, renderSvg } from '../reports/render.ts'
 import type { SimResult, SweepHeader, SweepPoint } from '../sim/contract.ts'
 import catalogue from '../scenarios/catalogue.ts'
 import { parseScenario, runScenario } from '../sim/index.ts'
+import { arbCase } from './arbitraries.ts'
 import { ARTIFACTS, BIN, RICH, ROOT, runJson, SINGLE, sweepFile, verdicts } from './report-fixtures.ts'
 
 const DIR = join(ARTIFACTS, 'node')
@@ -142,6 +144,24 @@ describe('the page', () => {
     const html = await reportHtml(parseReportInput(JSON.stringify(r), 'catalogue'))
     expect(Buffer.byteLength(html)).toBeLessThan(1_000_000)
     expect(html.match(/<section class="chart"/g)?.length).toBe(runCharts(r).length)
+  })
+})
+
+describe('any scenario (fast-check swarm)', () => {
+  test('its report compiles without warnings, draws every chart and shows its totals', async () => {
+    await fc.assert(
+      fc.asyncProperty(arbCase(), async ({ input, seed }) => {
+        const r = runScenario(parseScenario(input), { seed })
+        const where = `scenario ${JSON.stringify(input)} seed ${JSON.stringify(seed)}`
+        const charts = runCharts(r)
+        for (const c of charts) expect(compileWarnings(c.spec), `${c.id}: ${where}`).toEqual([])
+        const html = await reportHtml(parseReportInput(JSON.stringify(r), 'prop'))
+        expect(html.match(/<section class="chart"/g)?.length, where).toBe(charts.length)
+        expect(html.match(/<figure><svg role="img"/g)?.length, where).toBe(charts.length)
+        expect(html, where).toContain(`data-metric="totals.requests" data-value="${r.totals.requests}"`)
+      }),
+      { numRuns: 12 },
+    )
   })
 })
 
