@@ -50,6 +50,7 @@ th{font-weight:600;background:#f5f5f5}
 .PASS,.pass{color:var(--good);font-weight:700}.FAIL,.fail{color:var(--bad);font-weight:700}.SKIP{color:var(--muted)}
 .warn li{margin-bottom:8px}.warn code{background:#fff3e0;padding:0 4px}
 .verdict-banner{font-size:26px;font-weight:800;margin:4px 0}
+@media print{body{background:#fff}main{max-width:none;padding:0}section{break-inside:avoid;border-color:#999}summary{display:none}}
 `
 
 function tableHtml(t: Table, caption?: string): string {
