@@ -32,9 +32,14 @@ const MODE_COLORS: Readonly<Record<string, string>> = { background: '#00897b', b
 /** At most this many rows in a time-series table: more bins are summed into wider rows. */
 const MAX_TABLE_ROWS = 48
 
-/** Minutes for runs up to 6 hours, hours beyond. */
-function timeUnit(durationS: number): { div: number; label: string } {
-  return durationS <= 6 * 3600 ? { div: 60, label: 'min' } : { div: 3600, label: 'h' }
+/**
+ * The time axis of a run's series charts: minutes for runs up to 6 hours, hours beyond, as
+ * plain numbers; `div` turns seconds into that unit, `perMin` a bin's count into a rate.
+ */
+function timeAxis(r: SimResult) {
+  const { div, label } = r.scenario.durationS <= 6 * 3600 ? { div: 60, label: 'min' } : { div: 3600, label: 'h' }
+  const x = { field: 't', type: 'quantitative', title: `time (${label})`, scale: { domain: [0, Math.round((r.scenario.durationS / div) * 1e6) / 1e6], nice: false } } as const
+  return { div, x, binS: r.series.binS, perMin: 60 / r.series.binS }
 }
 
 const round = (x: number, d = 6) => Math.round(x * 10 ** d) / 10 ** d
@@ -57,14 +62,11 @@ function onDemandMarks(r: SimResult, div: number): { t: number; event: string }[
 const OUTCOMES = [['hit', 'HIT'], ['stale', 'STALE'], ['miss', 'MISS'], ['dynamic', 'dynamic'], ['notFound', '404'], ['error', 'error']] as const
 
 export function outcomesOverTime(r: SimResult): Chart {
-  const { div, label } = timeUnit(r.scenario.durationS)
-  const binS = r.series.binS
-  const perMin = 60 / binS
+  const { div, x: xEnc, binS, perMin } = timeAxis(r)
   const present = OUTCOMES.filter(([k]) => r.series.bins.some((b) => b[k] > 0))
   const values = r.series.bins.flatMap((b) => present.map(([k, name]) => ({ t: round(b.atS / div), outcome: name, perMin: round(b[k] * perMin, 3) })))
   const outages = r.outages.map((o) => ({ from: round(o.fromS / div), to: round(o.toS / div), label: `outage ${fmtPct(o.failureRate)} failures${o.routes ? ` (${o.routes.join(', ')})` : ''}` }))
   const marks = onDemandMarks(r, div)
-  const xEnc = { field: 't', type: 'quantitative', title: `time (${label})`, scale: { domain: [0, round(r.scenario.durationS / div)], nice: false } } as const
   const layer: object[] = []
   if (outages.length) layer.push({ data: { values: outages }, mark: { type: 'rect', color: '#ef9a9a', opacity: 0.35 }, encoding: { x: { ...xEnc, field: 'from' }, x2: { field: 'to' }, tooltip: { field: 'label' } } })
   layer.push({
@@ -94,15 +96,12 @@ export function outcomesOverTime(r: SimResult): Chart {
 }
 
 export function rendersOverTime(r: SimResult): Chart {
-  const { div, label } = timeUnit(r.scenario.durationS)
-  const binS = r.series.binS
-  const perMin = 60 / binS
+  const { div, x: xEnc, binS, perMin } = timeAxis(r)
   // Results from before renders were split by kind have only the total.
   const split = r.series.bins.every((b) => typeof b.backgroundRenders === 'number')
   const modes = split ? ([['backgroundRenders', 'background'], ['blockingRenders', 'blocking'], ['dynamicRenders', 'dynamic']] as const) : ([['renders', 'all renders']] as const)
   const values = r.series.bins.flatMap((b) => modes.map(([k, name]) => ({ t: round(b.atS / div), mode: name, perMin: round(b[k] * perMin, 3) })))
   const failed = r.series.bins.map((b) => ({ t: round(b.atS / div), perMin: round(b.failedRenders * perMin, 3), series: 'failed' }))
-  const xEnc = { field: 't', type: 'quantitative', title: `time (${label})`, scale: { domain: [0, round(r.scenario.durationS / div)], nice: false } } as const
   const meanRenderS = r.totals.renders > 0 ? r.totals.renderCpuS / r.totals.renders : 0
   const conc = r.deployment.renderConcurrency
   const capacityPerMin = conc !== undefined && meanRenderS > 0 ? round((conc * r.deployment.instances * 60) / meanRenderS, 1) : null

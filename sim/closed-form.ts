@@ -13,6 +13,7 @@
 import { zipfWeights } from './dist.ts'
 import type { Scenario } from './scenario.ts'
 import { deploymentOf } from './scenario.ts'
+import { effectiveRevalidate } from './isr/revalidate.ts'
 
 /** P(served age <= ageS) for one path: Poisson rate lambdaPerS, revalidate revalidateS, render renderS. */
 export function servedAgeCdf(lambdaPerS: number, revalidateS: number, renderS: number, ageS: number): number {
@@ -26,12 +27,21 @@ export function servedAgeCdf(lambdaPerS: number, revalidateS: number, renderS: n
   return n / (1 + l * T + l * R)
 }
 
-/** Why a route has no closed form, or null when it has one. */
-export function closedFormProblem(s: Scenario, routeIndex: number, effectiveRevalidateS: number | false): string | null {
+interface ClosedFormCase {
+  readonly revalidateS: number
+  readonly renderS: number
+  readonly rps: number
+  /** Request share of each path (sums to 1). */
+  readonly popularity: readonly number[]
+}
+
+/** The closed form's parameters for a route, or why it has none. */
+function caseOf(s: Scenario, routeIndex: number): ClosedFormCase | string {
   const r = s.routes[routeIndex]!
   const dep = deploymentOf(s)
+  const T = effectiveRevalidate(r).revalidateS
   if (typeof r.renderS !== 'number') return 'render time is not constant'
-  if (effectiveRevalidateS === false || effectiveRevalidateS <= 0) return 'no time-based revalidate'
+  if (T === false || T <= 0) return 'no time-based revalidate'
   if (r.fetches.length > 0) return 'the route fetches data'
   if (r.failureRate > 0) return 'renders fail'
   if (r.traffic.arrivals !== 'poisson' || r.traffic.diurnal || r.traffic.schedule || r.traffic.unknownRate > 0 || r.traffic.rps <= 0) return 'arrivals are not stationary Poisson to known paths'
@@ -40,10 +50,16 @@ export function closedFormProblem(s: Scenario, routeIndex: number, effectiveReva
   if (dep.instances > 1 || s.restarts.length > 0) return 'several instances or restarts'
   const count = r.params?.count ?? 1
   if (count > 10_000) return 'too many paths to sum'
+  const popularity = popularityOf(r.traffic.popularity, count)
   // A path whose stale wait can outlast expire would block instead (16.x): out of the model.
-  const slowest = r.traffic.rps * Math.min(...popularityOf(r.traffic.popularity, count))
-  if (s.next.expireTimeS - effectiveRevalidateS < 40 / slowest) return 'entries may expire'
-  return null
+  if (s.next.expireTimeS - T < 40 / (r.traffic.rps * Math.min(...popularity))) return 'entries may expire'
+  return { revalidateS: T, renderS: r.renderS, rps: r.traffic.rps, popularity }
+}
+
+/** Why a route has no closed form, or null when it has one. */
+export function closedFormProblem(s: Scenario, routeIndex: number): string | null {
+  const c = caseOf(s, routeIndex)
+  return typeof c === 'string' ? c : null
 }
 
 function popularityOf(p: Scenario['routes'][number]['traffic']['popularity'], count: number): number[] {
@@ -53,18 +69,16 @@ function popularityOf(p: Scenario['routes'][number]['traffic']['popularity'], co
   return [...w].map((x) => x / total)
 }
 
-/** The route's closed-form served-age CDF on a grid from 0 to where it reaches 0.999+, or null. */
-export function closedFormAgeCdf(s: Scenario, routeIndex: number, effectiveRevalidateS: number | false): { ageS: number[]; fraction: number[] } | null {
-  if (closedFormProblem(s, routeIndex, effectiveRevalidateS) !== null) return null
-  const r = s.routes[routeIndex]!
-  const T = effectiveRevalidateS as number, R = r.renderS as number
-  const p = popularityOf(r.traffic.popularity, r.params?.count ?? 1)
-  const slowest = r.traffic.rps * Math.min(...p)
-  const maxS = 2 * R + T + 7 / slowest
+/** The route's closed-form served-age CDF on a grid from 0 to where it reaches 0.999+, or null. Seed-independent. */
+export function closedFormAgeCdf(s: Scenario, routeIndex: number): { ageS: number[]; fraction: number[] } | null {
+  const c = caseOf(s, routeIndex)
+  if (typeof c === 'string') return null
+  const { revalidateS: T, renderS: R, rps, popularity: p } = c
+  const maxS = 2 * R + T + 7 / (rps * Math.min(...p))
   const points = 120
   const grid = new Set<number>([R, R + T, 2 * R + T])
   for (let i = 0; i <= points; i++) grid.add((maxS * i) / points)
   const ageS = [...grid].sort((a, b) => a - b)
-  const fraction = ageS.map((a) => p.reduce((f, pi) => f + pi * servedAgeCdf(r.traffic.rps * pi, T, R, a), 0))
+  const fraction = ageS.map((a) => p.reduce((f, pi) => f + pi * servedAgeCdf(rps * pi, T, R, a), 0))
   return { ageS: ageS.map((a) => Math.round(a * 1e6) / 1e6), fraction: fraction.map((f) => Math.round(f * 1e9) / 1e9) }
 }

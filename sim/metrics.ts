@@ -3,7 +3,7 @@
  * never feed back into the model, so adding one cannot move an event or a draw.
  * Everything is a typed array indexed by route: recording allocates nothing.
  */
-import { HISTOGRAM_BUCKETS as B, bucketAt, quantileOf } from './histogram.ts'
+import { HISTOGRAM_BUCKETS as B, bucketAt, bucketValue, quantileOf } from './histogram.ts'
 import type { Latency, OutcomeCounts, RenderCounts, SeriesBin, Staleness } from './contract.ts'
 import { US_PER_MS, US_PER_S } from './time.ts'
 
@@ -200,13 +200,24 @@ export class Metrics {
     }
   }
 
-  /** A route's measured served ages at percentiles 0, 1, ..., 100 (nearest rank), seconds: its CDF. */
-  agePercentilesS(route: number): number[] {
-    let n = 0
-    for (let b = 0; b < B; b++) n += this.ageHist[route * B + b] as number
-    const out: number[] = []
-    for (let k = 0; k <= 100; k++) out.push(k === 100 ? s6(this.ageMax[route]! / US_PER_S) : s6(quantileOf(this.ageHist, route * B, n, k / 100) / US_PER_S))
-    return out
+  /**
+   * A route's measured served ages at percentiles 0, 1, ..., 100 (nearest rank, as quantileOf;
+   * 100 is the exact maximum), seconds: its CDF, in one pass over the histogram.
+   */
+  ageCdf(route: number): { samples: number; ageS: number[] } {
+    const off = route * B
+    let samples = 0
+    for (let b = 0; b < B; b++) samples += this.ageHist[off + b] as number
+    const ageS: number[] = []
+    let seen = 0, b = 0
+    for (let k = 0; k < 100 && samples > 0; k++) {
+      const rank = Math.max(1, Math.ceil((k / 100) * samples))
+      while (seen + (this.ageHist[off + b] as number) < rank) seen += this.ageHist[off + b++] as number
+      ageS.push(s6(bucketValue(b) / US_PER_S))
+    }
+    while (ageS.length < 100) ageS.push(0)
+    ageS.push(s6(this.ageMax[route]! / US_PER_S))
+    return { samples, ageS }
   }
 
   seriesBins(): SeriesBin[] {

@@ -3,7 +3,7 @@
  * spawn processes; the CLI is a thin shell around it.
  */
 import tQuantile from '@stdlib/stats-base-dists-t-quantile'
-import { SCHEMA_VERSION, type FetchResult, type Interval, type IntervalsOf, type RouteResult, type SimResult, type Totals, type Warning } from './contract.ts'
+import { SCHEMA_VERSION, type AgeCdf, type FetchResult, type Interval, type IntervalsOf, type RouteResult, type SimResult, type Totals, type Warning } from './contract.ts'
 import { createEngine } from './engine.ts'
 import { InvariantError } from './errors.ts'
 import { createIsrModel, type TraceEvent } from './isr/model.ts'
@@ -57,10 +57,12 @@ export function runScenario(s: Scenario, options: RunOptions = {}): SimResult {
   const n = options.replications ?? 1
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`replications must be a whole number >= 1, received ${n}`)
   const reps: SimResult[] = []
+  // Seed-independent: computed once, not per replication.
+  const closedForms = s.routes.map((_, i) => closedFormAgeCdf(s, i))
   for (let i = 0; i < n; i++) {
     const repSeed = replicationSeed(seed, i)
     try {
-      reps.push(runOnce(s, repSeed, i === 0 ? options.trace ?? null : null, options.sameTraffic === true ? { names: TRAFFIC_STREAMS, seed } : null, options.pricing ?? DEFAULT_PRICING))
+      reps.push(runOnce(s, repSeed, i === 0 ? options.trace ?? null : null, options.sameTraffic === true ? { names: TRAFFIC_STREAMS, seed } : null, options.pricing ?? DEFAULT_PRICING, closedForms))
     } catch (e) {
       if (e instanceof InvariantError) {
         const where = e.atUs === undefined ? '' : ` at t=${e.atUs / 1e6}s`
@@ -74,7 +76,7 @@ export function runScenario(s: Scenario, options: RunOptions = {}): SimResult {
   return n === 1 ? result : { ...result, intervals: intervalsOf(reps) }
 }
 
-function runOnce(s: Scenario, seed: string, trace: ((e: TraceEvent) => void) | null, pinned: Parameters<typeof createStreams>[1], pricing: Pricing): SimResult {
+function runOnce(s: Scenario, seed: string, trace: ((e: TraceEvent) => void) | null, pinned: Parameters<typeof createStreams>[1], pricing: Pricing, closedForms: readonly (AgeCdf['closedForm'] | null)[]): SimResult {
   const durationUs = secToUs(s.durationS)
   const binS = seriesBinS(s.durationS)
   const profile = profileFor(s.next.version)
@@ -132,11 +134,7 @@ function runOnce(s: Scenario, seed: string, trace: ((e: TraceEvent) => void) | n
     latency: { meanMs, p50Ms, p95Ms, p99Ms, maxMs },
     routes,
     series: { binS, bins: metrics.seriesBins() },
-    ageCdf: Object.fromEntries(model.routes.map((r) => {
-      const closedForm = closedFormAgeCdf(s, r.index, r.effective.revalidateS)
-      const samples = routes[r.id]!.hit + routes[r.id]!.stale + routes[r.id]!.miss + routes[r.id]!.dynamic
-      return [r.id, { samples, ageS: metrics.agePercentilesS(r.index), ...(closedForm ? { closedForm } : {}) }]
-    })),
+    ageCdf: Object.fromEntries(model.routes.map((r) => [r.id, { ...metrics.ageCdf(r.index), ...(closedForms[r.index] ? { closedForm: closedForms[r.index]! } : {}) }])),
     outages: s.outages.map((o) => ({ fromS: o.fromS, toS: o.toS, failureRate: o.failureRate, ...(o.routes ? { routes: o.routes } : {}) })),
     fetches,
     freshness: {
