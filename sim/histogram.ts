@@ -16,7 +16,14 @@ const TWO32 = 4294967296
 
 export function bucketOf(v: number): number {
   if (v < EXACT) return v
-  const e = v < TWO32 ? 31 - Math.clz32(v) : 63 - Math.clz32((v / TWO32) >>> 0)
+  if (v < TWO32) {
+    // Integer shifts (the same bucket as below: floor(v / 2^k) = floor(v) >>> k for v >= 0);
+    // most ages and latencies are below 2^32 µs (71 minutes), and this is the hot path.
+    const u = v >>> 0
+    const e = 31 - Math.clz32(u)
+    return EXACT + (e - 8) * SUB + ((u >>> (e - 7)) - SUB)
+  }
+  const e = 63 - Math.clz32((v / TWO32) >>> 0)
   const m = Math.floor(v * (SCALE[e] as number)) // 128..255
   return EXACT + (e - 8) * SUB + (m - SUB)
 }

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { addExponential, aliasOf, aliasProb, createAlias, exponentialZiggurat, lognormal, lognormalParams, pickAlias, pickAliasInt32, zipfWeights, type AliasTable } from '../sim/dist.ts'
 import { bucketOf, bucketValue, HISTOGRAM_BUCKETS, quantileOf } from '../sim/histogram.ts'
 import { createStreams, type Rng } from '../sim/rng.ts'
+import { roundHalfUp } from '../sim/time.ts'
 
 const testRng = (seed: string): Rng => createStreams(seed).claim('test')
 
@@ -263,6 +264,22 @@ describe('histogram buckets', () => {
     }
   })
 
+  it('bucketOf equals its defining formula, floor(v / 2^(e-7)) in the row of the exponent e, on both sides of 2^32', () => {
+    // The hot path computes the bucket with integer shifts below 2^32; this is the float form.
+    const reference = (v: number): number => {
+      if (v < 256) return v
+      const e = Math.floor(Math.log2(v))
+      const exact = 2 ** e <= v ? e : e - 1 // log2 may round up just below a power of two
+      return 256 + (exact - 8) * 128 + (Math.floor(v / 2 ** (exact - 7)) - 128)
+    }
+    fc.assert(
+      fc.property(fc.oneof(fc.integer({ min: 0, max: 2 ** 32 + 10 }), fc.nat({ max: 52 }).map((e) => 2 ** e - 1), fc.nat({ max: 52 }).map((e) => 2 ** e), fc.double({ min: 0, max: 2 ** 40, noNaN: true })), (v) => {
+        if (bucketOf(v) !== reference(v < 256 ? v : Math.floor(v))) expect.fail(`v=${v}: ${bucketOf(v)} vs ${reference(Math.floor(v))}`)
+      }),
+      { numRuns: 5000 },
+    )
+  })
+
   it('every bucket is reachable and its value maps back to it; the largest safe integer fits', () => {
     for (let b = 0; b < HISTOGRAM_BUCKETS; b++) {
       const v = Math.floor(bucketValue(b))
@@ -304,5 +321,16 @@ describe('histogram buckets', () => {
     expect(quantileOf(counts, 0, 10, 0.1)).toBe(1)
     expect(quantileOf(counts, 0, 10, 0.11)).toBe(2)
     expect(quantileOf(counts, 0, 10, 0)).toBe(1)
+  })
+})
+
+describe('hot-path arithmetic', () => {
+  it('roundHalfUp(x) is Math.round(x) for every finite x (up to the sign of zero)', () => {
+    const same = (x: number): void => {
+      if (roundHalfUp(x) !== Math.round(x)) expect.fail(`x=${x}: ${roundHalfUp(x)} vs ${Math.round(x)}`)
+    }
+    fc.assert(fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), same), { numRuns: 20000 })
+    fc.assert(fc.property(fc.integer({ min: -1e9, max: 1e9 }), (k) => { same(k + 0.5); same(k - 0.5); same(k + 0.49999999999999994) }), { numRuns: 5000 })
+    for (const x of [0, 0.49999999999999994, 0.5, 1.5, 2.5, 2 ** 52 - 0.5, 2 ** 52 + 1, 2 ** 53, -0.5, -1.5, -2.5, 1e300]) same(x)
   })
 })

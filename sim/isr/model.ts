@@ -17,7 +17,7 @@ import {
 } from '../metrics.ts'
 import type { Rng, Streams } from '../rng.ts'
 import { deploymentOf, type Scenario } from '../scenario.ts'
-import { secToUs } from '../time.ts'
+import { roundHalfUp, secToUs } from '../time.ts'
 import { MAX_PROFILE_EXPIRE_S, type VersionProfile } from './profiles.ts'
 import { eventTags, fillTemplate, IMPLICIT_TAG_PREFIX, tagMatchesTemplate, targetsOfTag, templateIndexOf } from './tags.ts'
 import { HISTOGRAM_BUCKETS, bucketOf, quantileOf } from '../histogram.ts'
@@ -169,6 +169,23 @@ export interface OnDemandStats {
 const A_LAMBDA = 0, A_NEXT = 1, A_SEG_INDEX = 2, A_SEG_START_US = 3, A_SEG_START_LAMBDA = 4
 
 /**
+ * A route's upcoming known-path arrivals, drawn ahead a block at a time: times from the
+ * route's arrivals stream, paths from its paths stream. Each stream has this one consumer,
+ * so drawing ahead gives exactly the values drawing one by one would; a tight loop over two
+ * independent generators runs several times faster than the same draws spread through the
+ * request handling. The last entry of the route is a time at or past the end of the run.
+ */
+interface ArrivalQueue {
+  readonly src: Arrivals
+  readonly atUs: Float64Array
+  /** Absolute path index of each arrival. */
+  readonly path: Int32Array
+  /** [next entry, entries drawn]. */
+  readonly ix: Int32Array
+}
+const ARRIVAL_BLOCK = 256
+
+/**
  * What an on-demand call writes on 16.x (§4.3 table): a profile gives stale-while-revalidate,
  * bounded by the profile's expire ("max" = one year); without one, the tag expires at once.
  */
@@ -233,7 +250,7 @@ export function createIsrModel(
   const st = new Float64Array(instances * totalPaths * W)
 
   const rt: RouteRuntime[] = []
-  const arrivals: Arrivals[] = []
+  const arrivals: ArrivalQueue[] = []
   const unknownArrivals: (Arrivals | null)[] = []
   const arrivalsSeen = new Float64Array(routes.length)
   const schedules = s.routes.map((r) => (r.traffic.schedule ? { atUs: r.traffic.schedule.atS.map(secToUs), path: r.traffic.schedule.path ?? null } : null))
@@ -490,7 +507,7 @@ export function createIsrModel(
       v[A_SEG_INDEX] = startHour
       return { rng, poisson: cfg.traffic.arrivals === 'poisson', ratePerUs: rps / 1e6, usPerArrival: 1e6 / rps, hourly, v }
     }
-    arrivals.push(mk(cfg.traffic.rps, streams.claim('arrivals', r.id)))
+    arrivals.push({ src: mk(cfg.traffic.rps, streams.claim('arrivals', r.id)), atUs: new Float64Array(ARRIVAL_BLOCK), path: new Int32Array(ARRIVAL_BLOCK), ix: new Int32Array(2) })
     unknownArrivals.push(cfg.traffic.unknownRate > 0 ? mk(cfg.traffic.unknownRate, streams.claim('unknown', r.id)) : null)
   }
 
@@ -511,7 +528,7 @@ export function createIsrModel(
   /** Sets the time of the next arrival from its cumulative expected count Λ (Infinity if none). */
   function placeArrival(a: Arrivals): void {
     if (a.hourly === null) {
-      a.v[A_NEXT] = Math.round(a.v[A_LAMBDA]! * a.usPerArrival)
+      a.v[A_NEXT] = roundHalfUp(a.v[A_LAMBDA]! * a.usPerArrival)
       return
     }
     // Piecewise-constant rate: walk hour segments forward (amortised O(1): Λ only grows).
@@ -519,7 +536,7 @@ export function createIsrModel(
       const rate = a.ratePerUs * (a.hourly[a.v[A_SEG_INDEX]! % 24] as number)
       const segEndLambda = a.v[A_SEG_START_LAMBDA]! + rate * HOUR_US
       if (a.v[A_LAMBDA]! < segEndLambda && rate > 0) {
-        a.v[A_NEXT] = a.v[A_SEG_START_US]! + Math.round((a.v[A_LAMBDA]! - a.v[A_SEG_START_LAMBDA]!) / rate)
+        a.v[A_NEXT] = a.v[A_SEG_START_US]! + roundHalfUp((a.v[A_LAMBDA]! - a.v[A_SEG_START_LAMBDA]!) / rate)
         return
       }
       if (a.v[A_SEG_START_US]! > durationUs) {
@@ -553,7 +570,7 @@ export function createIsrModel(
     const d = r.render
     switch (d.kind) {
       case 'constant': renderDur[0] = d.us; break
-      case 'lognormal': renderDur[0] = Math.round(lognormal(r.renderRng, d.mu, d.sigma)); break
+      case 'lognormal': renderDur[0] = roundHalfUp(lognormal(r.renderRng, d.mu, d.sigma)); break
       default: assertNever(d)
     }
     // One failure draw per render, always, so stream alignment does not depend on the rate.
@@ -677,7 +694,7 @@ export function createIsrModel(
     else if (x.usPerEvent > 0) {
       poissonScratch[0] = 0
       addExponential(poissonScratch, 0, x.rng!)
-      t = fromUs + Math.round(poissonScratch[0]! * x.usPerEvent)
+      t = fromUs + roundHalfUp(poissonScratch[0]! * x.usPerEvent)
     }
     if (t < durationUs) {
       when[0] = t
@@ -1137,25 +1154,45 @@ export function createIsrModel(
    * (rather than before) gives the same event order too.
    */
   function onArrival(ri: number): void {
-    const a = arrivals[ri]!
+    const q = arrivals[ri]!
     const route = routes[ri]!
-    const r = rt[ri]!
     const engine = sched!
+    const ix = q.ix, T = q.atUs
     for (;;) {
-      let idx = 0
-      if (route.count > 1) {
-        const i32 = r.pathRng.nextInt32()
-        idx = r.alias === null ? Math.floor((i32 >>> 0) * 2.3283064365386963e-10 * route.count) : pickAliasInt32(r.alias, i32)
-      }
+      const pos = ix[0]!
       arrivalsSeen[ri] = arrivalsSeen[ri]! + 1
-      onRequest(route, route.firstPath + idx)
-      advanceArrival(a)
-      if (!(a.v[A_NEXT]! < durationUs)) return
-      when[0] = a.v[A_NEXT]!
+      onRequest(route, q.path[pos]!)
+      let next = pos + 1
+      if (next === ix[1]!) { drawArrivals(q, ri); next = 0 }
+      ix[0] = next
+      if (!(T[next]! < durationUs)) return
+      when[0] = T[next]!
       if (!engine.continueAt()) {
         engine.schedule(RANK_REQUEST, EV_REQUEST, ri)
         return
       }
+    }
+  }
+
+  /** The route's next block of arrivals (see ArrivalQueue); stops after the first one at or past the end. */
+  function drawArrivals(q: ArrivalQueue, ri: number): void {
+    const a = q.src, r = rt[ri]!, route = routes[ri]!
+    const T = q.atUs, P = q.path
+    let n = 0
+    while (n < ARRIVAL_BLOCK) {
+      advanceArrival(a)
+      T[n++] = a.v[A_NEXT]!
+      if (!(a.v[A_NEXT]! < durationUs)) break
+    }
+    q.ix[1] = n
+    // Paths in a second pass: each pick is independent, so their table reads overlap.
+    const last = T[n - 1]! < durationUs ? n : n - 1
+    const firstPath = route.firstPath
+    if (route.count === 1) { P.fill(firstPath, 0, last); return }
+    const alias = r.alias, count = route.count, rng = r.pathRng
+    for (let j = 0; j < last; j++) {
+      const i32 = rng.nextInt32()
+      P[j] = firstPath + (alias === null ? Math.floor((i32 >>> 0) * 2.3283064365386963e-10 * count) : pickAliasInt32(alias, i32))
     }
   }
 
@@ -1187,7 +1224,7 @@ export function createIsrModel(
   let expectedEvents = 0
   expectedEvents += metrics.bins + 1
   for (const [i, r] of s.routes.entries()) {
-    expectedEvents += (r.traffic.rps + r.traffic.unknownRate) * s.durationS * (arrivals[i]!.hourly ? Math.max(...arrivals[i]!.hourly!) : 1) + (r.traffic.schedule?.atS.length ?? 0)
+    expectedEvents += (r.traffic.rps + r.traffic.unknownRate) * s.durationS * (arrivals[i]!.src.hourly ? Math.max(...arrivals[i]!.src.hourly!) : 1) + (r.traffic.schedule?.atS.length ?? 0)
   }
 
   for (const c of s.dataChanges) expectedEvents += 2 * (c.ratePerS !== undefined ? c.ratePerS * s.durationS : c.everyS !== undefined ? s.durationS / c.everyS : 1)
@@ -1202,8 +1239,13 @@ export function createIsrModel(
       clock = engine.clock
       when = engine.when
       routes.forEach((r, i) => {
-        const a = arrivals[i]!
-        if (a.ratePerUs > 0) { firstArrival(a); if (a.v[A_NEXT]! < durationUs) engine.at(a.v[A_NEXT]!, RANK_REQUEST, EV_REQUEST, i) }
+        const q = arrivals[i]!
+        if (q.src.ratePerUs > 0) {
+          // k6's constant-arrival-rate starts its first iteration at t = 0: Λ = -1 + 1.
+          q.src.v[A_LAMBDA] = q.src.poisson ? 0 : -1
+          drawArrivals(q, i)
+          if (q.atUs[0]! < durationUs) engine.at(q.atUs[0]!, RANK_REQUEST, EV_REQUEST, i)
+        }
         const u = unknownArrivals[i]
         if (u) { firstArrival(u); if (u.v[A_NEXT]! < durationUs) engine.at(u.v[A_NEXT]!, RANK_REQUEST, EV_UNKNOWN_REQUEST, i) }
         const sch = schedules[i]
