@@ -47,15 +47,16 @@ export class Calendar {
   }
 
   /**
-   * True if an event at incoming[0] would run before every pending event except the one
-   * at the root (when `rootIsCurrent`): strictly earlier in time, so no tie-break on rank
-   * or seq is involved. Lets a source handle its next event in place, with no heap work.
+   * out[0] = min(limit, the earliest pending time other than the root's): with the root the
+   * event being handled, the time before which an event would run next. The heap property
+   * puts that time at one of the root's children.
    */
-  runsFirst(rootIsCurrent: boolean): boolean {
-    const t = this.incoming[0]!
+  writeAfterTop(out: Float64Array, limit: number): void {
     const A = this.at, n = this.n
-    if (!rootIsCurrent) return n === 0 || t < A[0]!
-    return (n < 2 || t < A[1]!) && (n < 3 || t < A[2]!)
+    let t = limit
+    if (n > 1 && A[1]! < t) t = A[1]!
+    if (n > 2 && A[2]! < t) t = A[2]!
+    out[0] = t
   }
 
   /** Remove the top event. */
