@@ -40,8 +40,21 @@ const ZIG_R = 7.697117470131487
  * the draw's low 8 bits and the value from all 32 (Alea's resolution), as in the original.
  */
 export function addExponential(acc: Float64Array, i: number, rng: Rng): void {
-  for (;;) {
-    const jz = rng.nextInt32() >>> 0
+  const jz = rng.nextInt32() >>> 0
+  const iz = jz & 255
+  if (jz < (ZIG_KE[iz] as number)) {
+    acc[i] = acc[i]! + jz * (ZIG_WE[iz] as number)
+    return
+  }
+  addExponentialSlow(acc, i, rng, jz)
+}
+
+/**
+ * The ziggurat's rare cases (~1%): the tail layer, or a wedge test, then retries. Apart,
+ * so that the common case above stays small enough for V8 to inline into its callers.
+ */
+function addExponentialSlow(acc: Float64Array, i: number, rng: Rng, first: number): void {
+  for (let jz = first; ; jz = rng.nextInt32() >>> 0) {
     const iz = jz & 255
     if (jz < (ZIG_KE[iz] as number)) {
       acc[i] = acc[i]! + jz * (ZIG_WE[iz] as number)

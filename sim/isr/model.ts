@@ -1176,21 +1176,35 @@ export function createIsrModel(
 
   /** The route's next block of arrivals (see ArrivalQueue); stops after the first one at or past the end. */
   function drawArrivals(q: ArrivalQueue, ri: number): void {
-    const a = q.src, r = rt[ri]!, route = routes[ri]!
-    const T = q.atUs, P = q.path
+    const a = q.src, T = q.atUs
     let n = 0
-    while (n < ARRIVAL_BLOCK) {
-      advanceArrival(a)
-      T[n++] = a.v[A_NEXT]!
-      if (!(a.v[A_NEXT]! < durationUs)) break
+    if (a.poisson && a.hourly === null) {
+      // The common case, kept small enough that V8 inlines the draw and the rounding.
+      const v = a.v, rng = a.rng, usPerArrival = a.usPerArrival
+      while (n < ARRIVAL_BLOCK) {
+        addExponential(v, A_LAMBDA, rng)
+        v[A_NEXT] = roundHalfUp(v[A_LAMBDA]! * usPerArrival)
+        T[n++] = v[A_NEXT]!
+        if (!(v[A_NEXT]! < durationUs)) break
+      }
+    } else {
+      while (n < ARRIVAL_BLOCK) {
+        advanceArrival(a)
+        T[n++] = a.v[A_NEXT]!
+        if (!(a.v[A_NEXT]! < durationUs)) break
+      }
     }
     q.ix[1] = n
-    // Paths in a second pass: each pick is independent, so their table reads overlap.
-    const last = T[n - 1]! < durationUs ? n : n - 1
+    drawPaths(q, ri, T[n - 1]! < durationUs ? n : n - 1)
+  }
+
+  /** Paths for the first `n` arrivals of a new block. Each pick is independent, so their table reads overlap. */
+  function drawPaths(q: ArrivalQueue, ri: number, n: number): void {
+    const route = routes[ri]!, r = rt[ri]!, P = q.path
     const firstPath = route.firstPath
-    if (route.count === 1) { P.fill(firstPath, 0, last); return }
+    if (route.count === 1) { P.fill(firstPath, 0, n); return }
     const alias = r.alias, count = route.count, rng = r.pathRng
-    for (let j = 0; j < last; j++) {
+    for (let j = 0; j < n; j++) {
       const i32 = rng.nextInt32()
       P[j] = firstPath + (alias === null ? Math.floor((i32 >>> 0) * 2.3283064365386963e-10 * count) : pickAliasInt32(alias, i32))
     }
