@@ -1178,6 +1178,22 @@ export function createIsrModel(
   function drawArrivals(q: ArrivalQueue, ri: number): void {
     const a = q.src, T = q.atUs
     let n = 0
+    const alias = rt[ri]!.alias
+    if (a.poisson && a.hourly === null && alias !== null) {
+      // The common case (Poisson, Zipf), kept small enough that V8 inlines the draws, the
+      // rounding and the pick. The two streams' generators are independent chains, so the
+      // processor overlaps them.
+      const v = a.v, rng = a.rng, usPerArrival = a.usPerArrival, pathRng = rt[ri]!.pathRng, P = q.path, firstPath = routes[ri]!.firstPath
+      while (n < ARRIVAL_BLOCK) {
+        addExponential(v, A_LAMBDA, rng)
+        v[A_NEXT] = roundHalfUp(v[A_LAMBDA]! * usPerArrival)
+        T[n] = v[A_NEXT]!
+        if (!(v[A_NEXT]! < durationUs)) return void (q.ix[1] = n + 1)
+        P[n++] = firstPath + pickAliasInt32(alias, pathRng.nextInt32())
+      }
+      q.ix[1] = n
+      return
+    }
     if (a.poisson && a.hourly === null) {
       // The common case, kept small enough that V8 inlines the draw and the rounding.
       const v = a.v, rng = a.rng, usPerArrival = a.usPerArrival
