@@ -10,6 +10,7 @@
 import { addExponential, createAlias, lognormal, lognormalParams, pickAliasInt32, zipfWeights, type AliasTable } from '../dist.ts'
 import { assert, assertNever, InvariantError } from '../errors.ts'
 import type { Freshness } from '../contract.ts'
+import { Calendar } from '../calendar.ts'
 import type { Engine } from '../engine.ts'
 import {
   BACKGROUND, BLOCKING, DYNAMIC, DYNAMIC_RENDER, ERROR, HIT, MISS, NOT_FOUND, OBS_AGE, OBS_AT, OBS_DURATION, OBS_LATENCY, STALE,
@@ -25,10 +26,9 @@ import { backoffRevalidateS, effectiveRevalidate, type EffectiveRevalidate } fro
 
 // Event kinds and the rank table: at the same µs a finished render is written
 // before a request looks the cache up (a request at the end time sees the new entry).
+/** The next request of any arrival source (ArrivalSources); the sources' own order is in their calendar. */
 export const EV_REQUEST = 0
-export const EV_UNKNOWN_REQUEST = 1
 export const EV_RENDER_DONE = 2
-export const EV_SCHEDULED_REQUEST = 3
 export const EV_ON_DEMAND = 4
 export const EV_TAG_PROPAGATE = 5
 export const EV_FETCH_DONE = 6
@@ -41,6 +41,10 @@ export const EV_WARMUP = 11
 const RANK_ON_DEMAND = 0
 const RANK_RENDER_DONE = 1
 const RANK_REQUEST = 2
+
+// Arrival sources, one calendar kind each: a route's known paths (drawn ahead in blocks),
+// its one-off unknown paths, its scheduled (replayed) requests.
+const SRC_KNOWN = 0, SRC_UNKNOWN = 1, SRC_SCHEDULED = 2
 
 const HOUR_US = 3_600_000_000
 /** The default revalidate of an entry the manifest does not know (§1.1). */
@@ -253,7 +257,7 @@ export function createIsrModel(
   const arrivals: ArrivalQueue[] = []
   const unknownArrivals: (Arrivals | null)[] = []
   const arrivalsSeen = new Float64Array(routes.length)
-  const schedules = s.routes.map((r) => (r.traffic.schedule ? { atUs: r.traffic.schedule.atS.map(secToUs), path: r.traffic.schedule.path ?? null } : null))
+  const schedules = s.routes.map((r) => (r.traffic.schedule ? { atUs: Float64Array.from(r.traffic.schedule.atS, secToUs), path: r.traffic.schedule.path ?? null } : null))
   const scheduleNext = new Int32Array(routes.length)
 
   // ---- On-demand invalidation (§4). Only tags that some event names are tracked; each
@@ -1137,41 +1141,55 @@ export function createIsrModel(
     if (delayUs <= 86400e6) stats[4] = stats[4]! + 1
   }
 
-  /** Draw the source's next arrival and schedule it. Done first, so that it replaces the current event in the heap in one sift. */
-  function scheduleNextArrival(a: Arrivals, kind: number, ri: number): void {
-    advanceArrival(a)
-    if (a.v[A_NEXT]! < durationUs) {
-      when[0] = a.v[A_NEXT]!
-      sched!.schedule(RANK_REQUEST, kind, ri)
-    }
-  }
-
   /**
-   * A route's arrivals. While the route's next arrival comes strictly before every other
-   * pending event, it is handled here in place (Engine.continueAt): the same order of
-   * events as scheduling it, without the heap work. Only arrivals have rank 2 and only
-   * their own handlers schedule them, so drawing the next arrival after the request
-   * (rather than before) gives the same event order too.
+   * Every arrival source (each route's known, unknown and scheduled requests) waits in its
+   * own calendar, and the engine holds one event for the earliest of them. Until that
+   * source's next request, nothing but arrivals would be ordered among them: requests are
+   * the only rank-2 events and only arrival handling schedules one. In the sources'
+   * calendar a source's next request takes its seq when the request before it is handled,
+   * exactly when the engine would have given it one, so ties at the same µs resolve as if
+   * every source were in the engine's heap. While the next request comes strictly before
+   * every other pending event it is handled in place (Engine.continueAt), without heap work.
    */
-  function onArrival(ri: number): void {
-    const q = arrivals[ri]!
-    const route = routes[ri]!
+  const sources = new Calendar()
+
+  function onArrival(): void {
     const engine = sched!
-    const ix = q.ix, T = q.atUs
     for (;;) {
-      const pos = ix[0]!
-      arrivalsSeen[ri] = arrivalsSeen[ri]! + 1
-      onRequest(route, q.path[pos]!)
-      let next = pos + 1
-      if (next === ix[1]!) { drawArrivals(q, ri); next = 0 }
-      ix[0] = next
-      if (!(T[next]! < durationUs)) return
-      when[0] = T[next]!
+      const ri = sources.topArg()
+      switch (sources.topKind()) {
+        case SRC_KNOWN: {
+          const q = arrivals[ri]!
+          const pos = q.ix[0]!
+          const p = q.path[pos]! // read before a refill overwrites the block
+          let next = pos + 1
+          if (next === q.ix[1]!) { drawArrivals(q, ri); next = 0 }
+          q.ix[0] = next
+          nextFromSource(q.atUs, next, SRC_KNOWN, ri)
+          arrivalsSeen[ri] = arrivalsSeen[ri]! + 1
+          onRequest(routes[ri]!, p)
+          break
+        }
+        case SRC_UNKNOWN: onUnknownArrival(ri); break
+        case SRC_SCHEDULED: onScheduledArrival(ri); break
+        default: throw new InvariantError(`unknown arrival source kind ${sources.topKind()}`, clock[0]!)
+      }
+      if (sources.size === 0) return
+      when[0] = sources.topAt()
       if (!engine.continueAt()) {
-        engine.schedule(RANK_REQUEST, EV_REQUEST, ri)
+        engine.schedule(RANK_REQUEST, EV_REQUEST, 0)
         return
       }
     }
+  }
+
+  /** The current source's next request is at times[i] (none if at or past the end): it replaces the source's calendar entry. */
+  function nextFromSource(times: Float64Array, i: number, kind: number, ri: number): void {
+    const t = times[i]!
+    if (t < durationUs) {
+      sources.incoming[0] = t
+      sources.replaceTopIncoming(0, kind, ri)
+    } else sources.pop()
   }
 
   /** The route's next block of arrivals (see ArrivalQueue); stops after the first one at or past the end. */
@@ -1227,7 +1245,9 @@ export function createIsrModel(
   }
 
   function onUnknownArrival(ri: number): void {
-    scheduleNextArrival(unknownArrivals[ri]!, EV_UNKNOWN_REQUEST, ri)
+    const u = unknownArrivals[ri]!
+    advanceArrival(u)
+    nextFromSource(u.v, A_NEXT, SRC_UNKNOWN, ri)
     const route = routes[ri]!
     arrivalsSeen[ri] = arrivalsSeen[ri]! + 1
     currentInstance = chooseInstance() // a one-off path: any instance renders it the same way
@@ -1245,7 +1265,8 @@ export function createIsrModel(
     const sch = schedules[ri]!
     const j = scheduleNext[ri]!
     scheduleNext[ri] = j + 1
-    if (j + 1 < sch.atUs.length && sch.atUs[j + 1]! < durationUs) sched!.at(sch.atUs[j + 1]!, RANK_REQUEST, EV_SCHEDULED_REQUEST, ri)
+    if (j + 1 < sch.atUs.length) nextFromSource(sch.atUs, j + 1, SRC_SCHEDULED, ri)
+    else sources.pop()
     const route = routes[ri]!
     arrivalsSeen[ri] = arrivalsSeen[ri]! + 1
     onRequest(route, route.firstPath + (sch.path === null ? 0 : sch.path[j]!))
@@ -1269,18 +1290,20 @@ export function createIsrModel(
       clock = engine.clock
       when = engine.when
       routes.forEach((r, i) => {
+        // Sources enter their calendar in this order, which breaks ties between first requests.
         const q = arrivals[i]!
         if (q.src.ratePerUs > 0) {
           // k6's constant-arrival-rate starts its first iteration at t = 0: Λ = -1 + 1.
           q.src.v[A_LAMBDA] = q.src.poisson ? 0 : -1
           drawArrivals(q, i)
-          if (q.atUs[0]! < durationUs) engine.at(q.atUs[0]!, RANK_REQUEST, EV_REQUEST, i)
+          if (q.atUs[0]! < durationUs) sources.push(q.atUs[0]!, 0, SRC_KNOWN, i)
         }
         const u = unknownArrivals[i]
-        if (u) { firstArrival(u); if (u.v[A_NEXT]! < durationUs) engine.at(u.v[A_NEXT]!, RANK_REQUEST, EV_UNKNOWN_REQUEST, i) }
+        if (u) { firstArrival(u); if (u.v[A_NEXT]! < durationUs) sources.push(u.v[A_NEXT]!, 0, SRC_UNKNOWN, i) }
         const sch = schedules[i]
-        if (sch && sch.atUs.length > 0 && sch.atUs[0]! < durationUs) engine.at(sch.atUs[0]!, RANK_REQUEST, EV_SCHEDULED_REQUEST, i)
+        if (sch && sch.atUs.length > 0 && sch.atUs[0]! < durationUs) sources.push(sch.atUs[0]!, 0, SRC_SCHEDULED, i)
       })
+      if (sources.size > 0) engine.at(sources.topAt(), RANK_REQUEST, EV_REQUEST, 0)
       events.forEach((e, i) => {
         if (e.firstUs >= 0) {
           if (e.firstUs < durationUs) engine.at(e.firstUs, RANK_ON_DEMAND, EV_ON_DEMAND, i)
@@ -1302,10 +1325,8 @@ export function createIsrModel(
     },
     dispatch(kind, arg) {
       switch (kind) {
-        case EV_REQUEST: onArrival(arg); return
+        case EV_REQUEST: onArrival(); return
         case EV_RENDER_DONE: onRenderDone(arg); return
-        case EV_UNKNOWN_REQUEST: onUnknownArrival(arg); return
-        case EV_SCHEDULED_REQUEST: onScheduledArrival(arg); return
         case EV_ON_DEMAND: onOnDemand(arg); return
         case EV_TAG_PROPAGATE: onTagPropagate(arg); return
         case EV_FETCH_DONE: onFetchDone(arg); return
