@@ -2,20 +2,21 @@
  * `npm run bench`: figures, never pass/fail. Four parts:
  *  1. tinybench micro-benchmarks of the calendar and of short whole runs;
  *  2. whole-run throughput (simulated requests per second, one core) of the bundled
- *     catalogue scenario, each run in a fresh process: as the CLI runs it (under tsx's
- *     TypeScript loader), and compiled to JavaScript beforehand (plain node);
+ *     catalogue scenario, each run in a fresh process, with TypeScript loaded as the CLI
+ *     loads it;
  *  3. bytes allocated per simulated request (the hot path should allocate nothing);
  *  4. memory: a 1M-request and a 100M-request run of the same scenario.
  * Set BENCH_QUICK=1 for a short version (CI smoke).
  */
 import { execFileSync } from 'node:child_process'
-import { build } from 'esbuild'
 import { Bench } from 'tinybench'
 import catalogue from '../../scenarios/catalogue.ts'
 import { Calendar } from '../../sim/calendar.ts'
 import { parseScenario, runScenario } from '../../sim/index.ts'
 
 const quick = process.env.BENCH_QUICK === '1'
+/** Child runs load TypeScript as the CLI does (see tsx-register.mjs). */
+const LOADER = ['--import', './test/perf/tsx-register.mjs']
 const fmt = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 0 })
 
 // 1. tinybench --------------------------------------------------------------------
@@ -47,18 +48,10 @@ if (calTask && 'latency' in calTask && calTask.latency) {
 
 // 2. whole-run throughput ----------------------------------------------------------
 type Once = { requests: number; wallS: number; cpuS: number; requestsPerWallS: number; requestsPerCpuS: number; maxRssMiB: number; heapUsedMiB: number }
-function once(scenario: string, requests: number, plain = false): Once {
-  const args = plain ? [`${PLAIN_DIR}/run-once.mjs`, `${PLAIN_DIR}/${scenario.replace(/^.*\/|\.ts$/g, '')}.mjs`] : ['--import', 'tsx', 'test/perf/run-once.ts', scenario]
-  const out = execFileSync(process.execPath, [...args, String(requests)], { encoding: 'utf8' })
+function once(scenario: string, requests: number): Once {
+  const out = execFileSync(process.execPath, [...LOADER, 'test/perf/run-once.ts', scenario, String(requests)], { encoding: 'utf8' })
   return JSON.parse(out.trim().split('\n').pop()!) as Once
 }
-// The same code compiled to JavaScript ahead of time: loading tsx alone costs the
-// simulator ~10-20% here, even for code it did not compile (measured, not explained).
-const PLAIN_DIR = 'node_modules/.cache/isrsim-bench'
-await build({
-  entryPoints: { 'run-once': 'test/perf/run-once.ts', catalogue: 'scenarios/catalogue.ts', 'catalogue-extended': 'test/perf/catalogue-extended.ts' },
-  bundle: true, platform: 'node', format: 'esm', packages: 'external', outdir: PLAIN_DIR, outExtension: { '.js': '.mjs' }, logLevel: 'error',
-})
 console.log('\n2. whole-run throughput, bundled catalogue scenario, one core')
 const runs = quick ? 1 : 3
 const target = quick ? 2_000_000 : 20_000_000
@@ -71,10 +64,6 @@ for (let i = 0; i < runs; i++) {
 const best = Math.max(...results.map((r) => r.requestsPerWallS))
 const median = results.map((r) => r.requestsPerWallS).sort((a, b) => a - b)[Math.floor(results.length / 2)]!
 console.log(`   median ${fmt(median)} simulated requests/s, best ${fmt(best)}`)
-const plain: Once[] = []
-for (let i = 0; i < runs; i++) plain.push(once('scenarios/catalogue.ts', target, true))
-const plainRates = plain.map((r) => r.requestsPerWallS).sort((a, b) => a - b)
-console.log(`   compiled beforehand, plain node: ${plainRates.map(fmt).join(', ')} req/s; median ${fmt(plainRates[Math.floor(runs / 2)]!)}`)
 
 console.log('\n2b. whole-run throughput, catalogue extended with tags, fetches, 4 instances, invalidations and data changes (test/perf/catalogue-extended.ts)')
 const ext: Once[] = []
@@ -84,14 +73,12 @@ for (let i = 0; i < runs; i++) {
   console.log(`   run ${i + 1}: ${fmt(r.requests)} requests in ${r.wallS.toFixed(2)} s wall = ${fmt(r.requestsPerWallS)} req/s`)
 }
 console.log(`   median ${fmt(ext.map((r) => r.requestsPerWallS).sort((a, b) => a - b)[Math.floor(ext.length / 2)]!)} simulated requests/s`)
-const extPlain = Array.from({ length: runs }, () => once('test/perf/catalogue-extended.ts', quick ? 1_000_000 : 10_000_000, true).requestsPerWallS).sort((a, b) => a - b)
-console.log(`   compiled beforehand, plain node: ${extPlain.map(fmt).join(', ')} req/s; median ${fmt(extPlain[Math.floor(runs / 2)]!)}`)
 
 // 3. allocation ---------------------------------------------------------------------
 console.log('\n3. allocation per simulated request (sampling heap profiler, warm run, fresh process)')
 type Alloc = { requests: number; allocatedMiB: number; bytesPerRequest: number }
 function alloc(input: string, requests: number): Alloc {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', 'test/perf/run-once.ts', input, String(requests), 'alloc'], { encoding: 'utf8' })
+  const out = execFileSync(process.execPath, [...LOADER, 'test/perf/run-once.ts', input, String(requests), 'alloc'], { encoding: 'utf8' })
   return JSON.parse(out.trim().split('\n').pop()!) as Alloc
 }
 for (const [label, file] of [['only fresh hits (one page, revalidate false)', 'test/perf/hit-only.json'], ['bundled catalogue (renders included)', 'scenarios/catalogue.ts']] as const) {

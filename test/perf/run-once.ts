@@ -1,6 +1,6 @@
 /**
- * One measured whole run in a fresh process: `node --import tsx test/perf/run-once.ts
- * <scenario> <targetRequests> [alloc]`. Scales the scenario's duration to about that many
+ * One measured whole run in a fresh process: `node --import ./test/perf/tsx-register.mjs
+ * test/perf/run-once.ts <scenario> <targetRequests> [alloc]`. Scales the scenario's duration to about that many
  * requests (no warmup), runs it, prints one JSON line with wall time, CPU time and
  * peak memory. Separate processes keep the memory figures honest. With `alloc`, a warm
  * second run is measured with V8's sampling heap profiler (objects later collected by
