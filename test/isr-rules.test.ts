@@ -235,6 +235,30 @@ describe('traffic models', () => {
     expect(t.requests.map((r) => s(r.atUs))).toEqual([0, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75])
   })
 
+  test('requests at the same µs run in the order their sources last ran (the engine\'s seq), not in route order', () => {
+    // a: known paths at 2 req/s and unknown paths at 1 req/s; b: known paths at 1 req/s and
+    // replayed requests at 1 s and 2 s (path 1). Every source is uniform, so ties are many.
+    // A source's next request takes its place when the one before it is handled; the first
+    // ones in the order the scenario lists them. So at t = 1: b's replay (placed at the start),
+    // a's unknown and b's known (placed at t = 0), then a's known (placed at t = 0.5).
+    const t = traced({
+      name: 'ties',
+      durationS: 2.5,
+      routes: [
+        { id: 'a', pattern: '/a/[id]', revalidateS: 60, renderS: 0, params: { count: 1 }, traffic: { rps: 2, arrivals: 'uniform', unknownRate: 1 } },
+        { id: 'b', pattern: '/b/[id]', revalidateS: 60, renderS: 0, params: { count: 2 }, traffic: { rps: 1, arrivals: 'uniform', popularity: { zipf: 10 }, schedule: { atS: [1, 2], path: [1, 1] } } },
+      ],
+    })
+    const order = t.requests.map((r) => `${s(r.atUs)} ${r.route}${r.path < 0 ? '?' : r.path}`)
+    expect(order).toEqual([
+      '0 a0', '0 a?', '0 b0',
+      '0.5 a0',
+      '1 b1', '1 a?', '1 b0', '1 a0',
+      '1.5 a0',
+      '2 b1', '2 a?', '2 b0', '2 a0',
+    ])
+  })
+
   test('a daily curve scales the rate per hour (piecewise constant)', () => {
     // rps 1 uniform; hour 0 x2, hour 1 x0, hour 2 x0.5: 7200, 0, 1800 requests.
     const hourly = [2, 0, 0.5, ...Array.from({ length: 21 }, () => 1)]
