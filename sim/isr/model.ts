@@ -26,7 +26,7 @@ import { backoffRevalidateS, effectiveRevalidate, type EffectiveRevalidate } fro
 
 // Event kinds and the rank table: at the same µs a finished render is written
 // before a request looks the cache up (a request at the end time sees the new entry).
-/** The next request of any arrival source (ArrivalSources); the sources' own order is in their calendar. */
+/** The earliest request of all arrival sources; their own order is kept in the model's `sources` calendar. */
 export const EV_REQUEST = 0
 export const EV_RENDER_DONE = 2
 export const EV_ON_DEMAND = 4
@@ -1142,14 +1142,13 @@ export function createIsrModel(
   }
 
   /**
-   * Every arrival source (each route's known, unknown and scheduled requests) waits in its
-   * own calendar, and the engine holds one event for the earliest of them. Until that
-   * source's next request, nothing but arrivals would be ordered among them: requests are
-   * the only rank-2 events and only arrival handling schedules one. In the sources'
-   * calendar a source's next request takes its seq when the request before it is handled,
-   * exactly when the engine would have given it one, so ties at the same µs resolve as if
-   * every source were in the engine's heap. While the next request comes strictly before
-   * every other pending event it is handled in place (Engine.continueAt), without heap work.
+   * The arrival sources (each route's known, unknown and scheduled requests) wait in a
+   * calendar of their own, and the engine holds one event, at the earliest of them. This
+   * keeps the engine's order exactly: requests are the only rank-2 events and only this
+   * handler schedules them, and a source's next request takes its seq here when the request
+   * before it is handled, which is when the engine gave it one, so ties at the same µs
+   * resolve as before. While the next request comes strictly before every other pending
+   * event it is handled in place (Engine.continueAt), with no work in the engine's heap.
    */
   const sources = new Calendar()
 
