@@ -560,11 +560,9 @@ export function createIsrModel(
     placeArrival(a)
   }
 
-  function firstArrival(a: Arrivals): void {
-    // k6's constant-arrival-rate starts its first iteration at t = 0.
-    a.v[A_LAMBDA] = 0
-    if (a.poisson) addExponential(a.v, A_LAMBDA, a.rng)
-    placeArrival(a)
+  /** Before the first advanceArrival: Poisson starts at Λ = 0, evenly spaced at Λ = -1 + 1 = 0, t = 0 (as k6's constant-arrival-rate). */
+  function startArrivals(a: Arrivals): void {
+    a.v[A_LAMBDA] = a.poisson ? 0 : -1
   }
 
   /** Samples a render into `renderDurUs` and `renderOk` (render and failure streams, one route). */
@@ -1193,42 +1191,34 @@ export function createIsrModel(
 
   /** The route's next block of arrivals (see ArrivalQueue); stops after the first one at or past the end. */
   function drawArrivals(q: ArrivalQueue, ri: number): void {
-    const a = q.src, T = q.atUs
-    let n = 0
+    const a = q.src, T = q.atUs, P = q.path
     const alias = rt[ri]!.alias
-    if (a.poisson && a.hourly === null && alias !== null) {
-      // The common case (Poisson, Zipf), kept small enough that V8 inlines the draws, the
-      // rounding and the pick. The two streams' generators are independent chains, so the
-      // processor overlaps them.
-      const v = a.v, rng = a.rng, usPerArrival = a.usPerArrival, pathRng = rt[ri]!.pathRng, P = q.path, firstPath = routes[ri]!.firstPath
+    // n: arrivals drawn before the end of the run; `ended`: T[n] holds the first one at or past it.
+    let n = 0, ended = false
+    if (a.poisson && a.hourly === null) {
+      // The common case, kept small enough that V8 inlines the draws, the rounding and the
+      // pick. With Zipf popularity the path is drawn in the same loop: the two streams'
+      // generators are independent chains, so the processor overlaps them.
+      const v = a.v, rng = a.rng, usPerArrival = a.usPerArrival, pathRng = rt[ri]!.pathRng, firstPath = routes[ri]!.firstPath
       while (n < ARRIVAL_BLOCK) {
         addExponential(v, A_LAMBDA, rng)
         v[A_NEXT] = roundHalfUp(v[A_LAMBDA]! * usPerArrival)
         T[n] = v[A_NEXT]!
-        if (!(v[A_NEXT]! < durationUs)) return void (q.ix[1] = n + 1)
-        P[n++] = firstPath + pickAliasInt32(alias, pathRng.nextInt32())
+        if (!(v[A_NEXT]! < durationUs)) { ended = true; break }
+        if (alias !== null) P[n] = firstPath + pickAliasInt32(alias, pathRng.nextInt32())
+        n++
       }
-      q.ix[1] = n
-      return
-    }
-    if (a.poisson && a.hourly === null) {
-      // The common case, kept small enough that V8 inlines the draw and the rounding.
-      const v = a.v, rng = a.rng, usPerArrival = a.usPerArrival
-      while (n < ARRIVAL_BLOCK) {
-        addExponential(v, A_LAMBDA, rng)
-        v[A_NEXT] = roundHalfUp(v[A_LAMBDA]! * usPerArrival)
-        T[n++] = v[A_NEXT]!
-        if (!(v[A_NEXT]! < durationUs)) break
-      }
+      if (alias === null) drawPaths(q, ri, n)
     } else {
       while (n < ARRIVAL_BLOCK) {
         advanceArrival(a)
-        T[n++] = a.v[A_NEXT]!
-        if (!(a.v[A_NEXT]! < durationUs)) break
+        T[n] = a.v[A_NEXT]!
+        if (!(a.v[A_NEXT]! < durationUs)) { ended = true; break }
+        n++
       }
+      drawPaths(q, ri, n)
     }
-    q.ix[1] = n
-    drawPaths(q, ri, T[n - 1]! < durationUs ? n : n - 1)
+    q.ix[1] = ended ? n + 1 : n
   }
 
   /** Paths for the first `n` arrivals of a new block. Each pick is independent, so their table reads overlap. */
@@ -1292,13 +1282,12 @@ export function createIsrModel(
         // Sources enter their calendar in this order, which breaks ties between first requests.
         const q = arrivals[i]!
         if (q.src.ratePerUs > 0) {
-          // k6's constant-arrival-rate starts its first iteration at t = 0: Λ = -1 + 1.
-          q.src.v[A_LAMBDA] = q.src.poisson ? 0 : -1
+          startArrivals(q.src)
           drawArrivals(q, i)
           if (q.atUs[0]! < durationUs) sources.push(q.atUs[0]!, 0, SRC_KNOWN, i)
         }
         const u = unknownArrivals[i]
-        if (u) { firstArrival(u); if (u.v[A_NEXT]! < durationUs) sources.push(u.v[A_NEXT]!, 0, SRC_UNKNOWN, i) }
+        if (u) { startArrivals(u); advanceArrival(u); if (u.v[A_NEXT]! < durationUs) sources.push(u.v[A_NEXT]!, 0, SRC_UNKNOWN, i) }
         const sch = schedules[i]
         if (sch && sch.atUs.length > 0 && sch.atUs[0]! < durationUs) sources.push(sch.atUs[0]!, 0, SRC_SCHEDULED, i)
       })
