@@ -9,7 +9,12 @@ import type { TopLevelSpec } from 'vega-lite'
 import type { PointResult, SimResult, SweepConstraint, SweepHeader, SweepPoint, VerdictJson } from '../sim/contract.ts'
 import { fmtCount, fmtMetric, fmtNum, fmtPct, fmtS, fmtUsd } from './format.ts'
 
-export interface Column { readonly key: string; readonly label: string }
+export interface Column {
+  readonly key: string
+  readonly label: string
+  /** The cell's text is also its class (PASS, FAIL: coloured by the page's styles). */
+  readonly classed?: boolean
+}
 export interface Table {
   readonly columns: readonly Column[]
   readonly rows: readonly Readonly<Record<string, string>>[]
@@ -38,25 +43,37 @@ const MAX_TABLE_ROWS = 48
  */
 function timeAxis(r: SimResult) {
   const { div, label } = r.scenario.durationS <= 6 * 3600 ? { div: 60, label: 'min' } : { div: 3600, label: 'h' }
-  const x = { field: 't', type: 'quantitative', title: `time (${label})`, scale: { domain: [0, Math.round((r.scenario.durationS / div) * 1e6) / 1e6], nice: false } } as const
+  const x = { field: 't', type: 'quantitative', title: `time (${label})`, scale: { domain: [0, round(r.scenario.durationS / div)], nice: false } } as const
   return { div, x, binS: r.series.binS, perMin: 60 / r.series.binS }
 }
 
 const round = (x: number, d = 6) => Math.round(x * 10 ** d) / 10 ** d
 
-/** Sum consecutive bins so that a table has at most MAX_TABLE_ROWS rows. */
-function tableBins<T extends { atS: number }>(bins: readonly T[], binS: number, keys: readonly (keyof T)[]): { rows: { fromS: number; toS: number; sums: number[] }[]; group: number } {
+/**
+ * The data table of a series chart: from, to and the given columns, with consecutive bins
+ * summed so that it has at most MAX_TABLE_ROWS rows.
+ */
+function seriesTable<T extends { atS: number }>(bins: readonly T[], binS: number, cols: readonly (readonly [keyof T & string, string])[]): Table {
   const group = Math.max(1, Math.ceil(bins.length / MAX_TABLE_ROWS))
-  const rows: { fromS: number; toS: number; sums: number[] }[] = []
+  const rows: Record<string, string>[] = []
   for (let i = 0; i < bins.length; i += group) {
     const chunk = bins.slice(i, i + group)
-    rows.push({ fromS: chunk[0]!.atS, toS: chunk.at(-1)!.atS + binS, sums: keys.map((k) => chunk.reduce((a, b) => a + (b[k] as number), 0)) })
+    rows.push({ from: fmtS(chunk[0]!.atS), to: fmtS(chunk.at(-1)!.atS + binS), ...Object.fromEntries(cols.map(([k]) => [k, fmtCount(chunk.reduce((a, b) => a + (b[k] as number), 0))])) })
   }
-  return { rows, group }
+  return {
+    columns: [{ key: 'from', label: 'from' }, { key: 'to', label: 'to' }, ...cols.map(([key, label]) => ({ key, label }))],
+    rows,
+    ...(group > 1 ? { note: `${group} bins of ${fmtS(binS)} per row.` } : {}),
+  }
+}
+
+/** The label of on-demand event i, as the charts and tables name it. */
+function eventLabel(e: SimResult['onDemand'][number], i: number): string {
+  return `#${i + 1} ${e.kind}(${e.tag ?? e.path ?? ''})`
 }
 
 function onDemandMarks(r: SimResult, div: number): { t: number; event: string }[] {
-  return r.onDemand.flatMap((e, i) => e.atS.map((at) => ({ t: round(at / div), event: `#${i + 1} ${e.kind}(${e.tag ?? e.path ?? ''})` })))
+  return r.onDemand.flatMap((e, i) => e.atS.map((at) => ({ t: round(at / div), event: eventLabel(e, i) })))
 }
 
 const OUTCOMES = [['hit', 'HIT'], ['stale', 'STALE'], ['miss', 'MISS'], ['dynamic', 'dynamic'], ['notFound', '404'], ['error', 'error']] as const
@@ -81,17 +98,12 @@ export function outcomesOverTime(r: SimResult): Chart {
     transform: [{ calculate: `indexof(${JSON.stringify(present.map(([, n]) => n))}, datum.outcome)`, as: 'order' }],
   })
   if (marks.length) layer.push({ data: { values: marks }, mark: { type: 'rule', color: '#212121', strokeDash: [4, 3], strokeWidth: 1 }, encoding: { x: { ...xEnc }, tooltip: { field: 'event' } } })
-  const { rows, group } = tableBins(r.series.bins, binS, present.map(([k]) => k))
   return {
     id: 'outcomes-over-time',
     title: 'Outcome mix over time',
     caption: `Responses per minute by x-nextjs-cache outcome, in ${fmtS(binS)} bins (warmup included)${outages.length ? '; shaded: outage windows' : ''}${marks.length ? '; dashed lines: on-demand revalidation calls' : ''}.`,
     spec: { $schema: SCHEMA, width: WIDTH, height: 220, layer } as TopLevelSpec,
-    table: {
-      columns: [{ key: 'from', label: 'from' }, { key: 'to', label: 'to' }, ...present.map(([k, n]) => ({ key: k, label: `${n} (responses)` }))],
-      rows: rows.map((row) => ({ from: fmtS(row.fromS), to: fmtS(row.toS), ...Object.fromEntries(present.map(([k], i) => [k, fmtCount(row.sums[i]!)])) })),
-      ...(group > 1 ? { note: `${group} bins of ${fmtS(binS)} per row.` } : {}),
-    },
+    table: seriesTable(r.series.bins, binS, present.map(([k, n]) => [k, `${n} (responses)`] as const)),
   }
 }
 
@@ -118,17 +130,12 @@ export function rendersOverTime(r: SimResult): Chart {
     { data: { values: failed }, mark: { type: 'line', color: '#c62828', strokeWidth: 1.5, interpolate: 'step-after' }, encoding: { x: xEnc, y: { field: 'perMin', type: 'quantitative' }, strokeDash: { field: 'series', type: 'nominal', title: 'of which', scale: { domain: ['failed'], range: [[1, 0]] } } } },
   ]
   if (capacityPerMin !== null) layer.push({ data: { values: [{ y: capacityPerMin, label: `capacity ${fmtNum(capacityPerMin)} / min` }] }, mark: { type: 'rule', color: '#000', strokeDash: [6, 4] }, encoding: { y: { field: 'y', type: 'quantitative' }, tooltip: { field: 'label' } } })
-  const { rows, group } = tableBins(r.series.bins, binS, [...modes.map(([k]) => k), 'failedRenders'])
   return {
     id: 'renders-over-time',
     title: 'Renders over time',
     caption: `Render attempts per minute by kind: background regenerations (STALE), blocking renders (MISS) and dynamic renders; the red line is the failed ones among them${capacityPerMin !== null ? `; dashed: what renderConcurrency ${conc} × ${r.deployment.instances} instance(s) can finish at the mean render time of ${fmtS(meanRenderS)} (${fmtNum(capacityPerMin)} / min)` : ''}.`,
     spec: { $schema: SCHEMA, width: WIDTH, height: 200, layer, resolve: { scale: { color: 'independent' } } } as TopLevelSpec,
-    table: {
-      columns: [{ key: 'from', label: 'from' }, { key: 'to', label: 'to' }, ...modes.map(([k, n]) => ({ key: k, label: `${n} (renders)` })), { key: 'failedRenders', label: 'failed (renders)' }],
-      rows: rows.map((row) => ({ from: fmtS(row.fromS), to: fmtS(row.toS), ...Object.fromEntries([...modes.map(([k]) => k), 'failedRenders'].map((k, i) => [k, fmtCount(row.sums[i]!)])) })),
-      ...(group > 1 ? { note: `${group} bins of ${fmtS(binS)} per row.` } : {}),
-    },
+    table: seriesTable(r.series.bins, binS, [...modes.map(([k, n]) => [k, `${n} (renders)`] as const), ['failedRenders', 'failed (renders)'] as const]),
   }
 }
 
@@ -180,6 +187,16 @@ function interpolate(xs: readonly number[], ys: readonly number[], x: number): n
   return ys[i - 1]! + t * (ys[i]! - ys[i - 1]!)
 }
 
+/** Horizontal bars of USD / month, one per row of `values`, labelled by the `y` field. */
+function usdBars(values: readonly object[], y: string, sort: null | '-x', mark: object, encoding: object = {}): TopLevelSpec {
+  return {
+    $schema: SCHEMA, width: WIDTH - 160, height: { step: 22 },
+    data: { values },
+    mark: { type: 'bar', ...mark },
+    encoding: { y: { field: y, type: 'nominal', title: null, sort }, x: { field: 'usd', type: 'quantitative', title: 'USD / month' }, ...encoding },
+  } as TopLevelSpec
+}
+
 export function costByMeter(r: SimResult): Chart {
   const c = r.cost
   const values = c.meters.map((m) => ({ meter: m.id, usd: round(m.monthlyUsd, 4), model: m.id.split('.')[0]! }))
@@ -187,16 +204,7 @@ export function costByMeter(r: SimResult): Chart {
     id: 'cost-by-meter',
     title: 'Monthly cost by meter',
     caption: `Dollars for 30 days of this traffic after each meter's monthly allowance, at ${c.pricing.name} prices dated ${c.pricing.date}. Vercel and self-hosted are alternatives; origin calls add to either.`,
-    spec: {
-      $schema: SCHEMA, width: WIDTH - 160, height: { step: 22 },
-      data: { values },
-      mark: { type: 'bar' },
-      encoding: {
-        y: { field: 'meter', type: 'nominal', title: null, sort: null },
-        x: { field: 'usd', type: 'quantitative', title: 'USD / month' },
-        color: { field: 'model', type: 'nominal', title: 'cost model', scale: { domain: ['vercel', 'selfHosted', 'origin'], range: ['#000000', '#00897b', '#ef6c00'] } },
-      },
-    } as TopLevelSpec,
+    spec: usdBars(values, 'meter', null, {}, { color: { field: 'model', type: 'nominal', title: 'cost model', scale: { domain: ['vercel', 'selfHosted', 'origin'], range: ['#000000', '#00897b', '#ef6c00'] } } }),
     table: {
       columns: [{ key: 'meter', label: 'meter' }, { key: 'unit', label: 'unit' }, { key: 'price', label: 'price (USD / unit)' }, { key: 'run', label: 'units in the run' }, { key: 'month', label: 'units / month' }, { key: 'included', label: 'included / month' }, { key: 'usd', label: 'USD / month' }],
       rows: c.meters.map((m) => ({ meter: m.id, unit: m.unit, price: fmtNum(m.usdPerUnit), run: fmtCount(m.runUnits), month: fmtCount(m.monthlyUnits), included: m.includedPerMonth ? fmtCount(m.includedPerMonth) : '-', usd: fmtUsd(m.monthlyUsd) })),
@@ -213,12 +221,7 @@ export function costByRoute(r: SimResult): Chart {
     id: 'cost-by-route',
     title: `Monthly ${c.primary === 'vercel' ? 'Vercel' : 'self-hosted'} cost by route`,
     caption: `Each route's share of the ${c.primary} meters, USD for 30 days (allowances shared pro rata), at prices dated ${c.pricing.date}.`,
-    spec: {
-      $schema: SCHEMA, width: WIDTH - 160, height: { step: 22 },
-      data: { values },
-      mark: { type: 'bar', color: c.primary === 'vercel' ? '#000000' : '#00897b' },
-      encoding: { y: { field: 'route', type: 'nominal', title: null, sort: '-x' }, x: { field: 'usd', type: 'quantitative', title: 'USD / month' } },
-    } as TopLevelSpec,
+    spec: usdBars(values, 'route', '-x', { color: c.primary === 'vercel' ? '#000000' : '#00897b' }),
     table: {
       columns: [{ key: 'route', label: 'route' }, { key: 'reads', label: 'ISR reads (8 KB units)' }, { key: 'writes', label: 'ISR writes (8 KB units)' }, { key: 'inv', label: 'invocations' }, { key: 'cpu', label: 'active CPU (h)' }, { key: 'vercel', label: 'Vercel (USD / month)' }, { key: 'self', label: 'self-hosted (USD / month)' }],
       rows: Object.entries(c.routes).map(([id, rc]) => ({ route: id, reads: fmtCount(rc.isrReadUnits), writes: fmtCount(rc.isrWriteUnits), inv: fmtCount(rc.invocations), cpu: fmtNum(rc.activeCpuHours), vercel: fmtUsd(rc.vercelMonthlyUsd), self: fmtUsd(rc.selfHostedMonthlyUsd) })),
@@ -230,7 +233,7 @@ export function costByRoute(r: SimResult): Chart {
 /** Entries each on-demand call reached and the renders that followed, per occurrence. */
 export function tagFanOut(r: SimResult): Chart | null {
   const events = [
-    ...r.onDemand.map((e, i) => ({ label: `#${i + 1} ${e.kind}(${e.tag ?? e.path ?? ''})`, n: e.occurrences, e })),
+    ...r.onDemand.map((e, i) => ({ label: eventLabel(e, i), n: e.occurrences, e })),
     ...r.dataChanges.filter((d) => d.webhookCalls > 0).map((d, i) => ({ label: `data change #${i + 1} webhook (${d.tag ?? d.fetch ?? ''})`, n: d.webhookCalls, e: d })),
   ].filter((x) => x.n > 0)
   if (events.length === 0) return null
@@ -260,7 +263,7 @@ export function tagFanOut(r: SimResult): Chart | null {
 
 // --- sweeps ----------------------------------------------------------------
 
-const FRACTIONS = ['hit', 'stale', 'miss', 'dynamic', 'notFound', 'error']
+const FRACTIONS: readonly string[] = OUTCOMES.map(([k]) => k)
 
 /** A canonical metric path's value in a point result ("totals.errorFraction" is derived: error / requests). */
 export function metricValue(r: PointResult, path: string): number {

@@ -5,7 +5,7 @@
  *
  * Exit codes: 0 written, 2 bad input (nothing is written).
  */
-import { readFileSync, renameSync, writeFileSync, mkdirSync } from 'node:fs'
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { Command, CommanderError } from 'commander'
 import { reportHtml } from './html.ts'
@@ -15,8 +15,13 @@ import { parseReportInput, ReportInputError } from './load.ts'
 function writeAtomic(file: string, text: string): void {
   mkdirSync(dirname(file), { recursive: true })
   const tmp = `${file}.${process.pid}.tmp`
-  writeFileSync(tmp, text)
-  renameSync(tmp, file)
+  try {
+    writeFileSync(tmp, text)
+    renameSync(tmp, file)
+  } catch (e) {
+    rmSync(tmp, { force: true })
+    throw e
+  }
 }
 
 function readInput(file: string): string {

@@ -55,7 +55,7 @@ export function fmtMetric(name: string, x: number): string {
   const last = name.split('.').at(-1)!
   if (/Usd$/.test(last)) return fmtUsd(x)
   if (/Fraction$|Utilization$/.test(last) || /fraction/i.test(name)) return fmtPct(x)
-  if (/Ms$/.test(last) || /\(ms\)$/.test(name)) return fmtMs(x)
+  if (/Ms$/.test(last)) return fmtMs(x)
   if (/S$/.test(last) || /\(s\)$/.test(name)) return fmtS(x)
   return fmtCount(x)
 }

@@ -55,7 +55,7 @@ th{font-weight:600;background:#f5f5f5}
 
 function tableHtml(t: Table, caption?: string): string {
   const head = t.columns.map((c) => `<th scope="col">${e(c.label)}</th>`).join('')
-  const body = t.rows.map((r) => `<tr>${t.columns.map((c) => `<td>${e(r[c.key] ?? '')}</td>`).join('')}</tr>`).join('\n')
+  const body = t.rows.map((r) => `<tr>${t.columns.map((c) => `<td${c.classed ? ` class="${e(r[c.key] ?? '')}"` : ''}>${e(r[c.key] ?? '')}</td>`).join('')}</tr>`).join('\n')
   return `<table>${caption ? `<caption class="note">${e(caption)}</caption>` : ''}<thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>${t.note ? `<p class="note">${e(t.note)}</p>` : ''}`
 }
 
@@ -155,15 +155,17 @@ function warningsHtml(r: SimResult): string {
 }
 
 function gateHtml(g: GateReport): string {
-  const rows = g.checks.map((c) => ({
-    kind: c.kind, metric: c.metric,
-    rule: c.kind === 'threshold' ? c.condition : `no worse than the baseline by more than ${fmtPct(g.tolerance)}`,
-    value: fmtMetric(c.metric, c.value), baseline: c.kind === 'baseline' ? fmtMetric(c.metric, c.baseline) : '-', verdict: c.pass ? 'PASS' : 'FAIL',
-  }))
-  const body = rows.map((r) => `<tr><td>${e(r.kind)}</td><td>${e(r.metric)}</td><td>${e(r.rule)}</td><td>${e(r.value)}</td><td>${e(r.baseline)}</td><td class="${r.verdict}">${r.verdict}</td></tr>`).join('\n')
+  const table: Table = {
+    columns: [...['kind', 'metric', 'rule', 'value', 'baseline'].map((k) => ({ key: k, label: k })), { key: 'verdict', label: 'verdict', classed: true }],
+    rows: g.checks.map((c) => ({
+      kind: c.kind, metric: c.metric,
+      rule: c.kind === 'threshold' ? c.condition : `no worse than the baseline by more than ${fmtPct(g.tolerance)}`,
+      value: fmtMetric(c.metric, c.value), baseline: c.kind === 'baseline' ? fmtMetric(c.metric, c.baseline) : '-', verdict: c.pass ? 'PASS' : 'FAIL',
+    })),
+  }
   return `<section id="gate"><h2>CI gate: <span class="${g.pass ? 'PASS' : 'FAIL'}">${g.pass ? 'PASS' : 'FAIL'}</span></h2>
 <p class="caption">${g.checks.length} checks over ${g.replications} replications${g.baseline ? `, against baseline ${code(g.baseline.hash)} (seed ${e(g.baseline.seed)})` : ''}. A baseline check fails only when the metric is worse by more than the tolerance and the 95% intervals do not overlap.</p>
-<table><thead><tr><th>kind</th><th>metric</th><th>rule</th><th>value</th><th>baseline</th><th>verdict</th></tr></thead><tbody>\n${body}\n</tbody></table></section>`
+${tableHtml(table)}</section>`
 }
 
 async function runPage(r: SimResult, gate: GateReport | undefined): Promise<string> {
@@ -187,7 +189,8 @@ async function sweepPage(header: SweepHeader, points: readonly SweepPoint[]): Pr
   const describe = (label: string, key: string, p: SweepPoint | null, tone?: 'good') => {
     if (!p) return
     figs.push({ label: `${label}: cost a month`, metric: `${key}.cost.monthlyUsd`, value: p.result.cost.monthlyUsd, text: fmtUsd(p.result.cost.monthlyUsd), sub: pointLabel(p.vary), ...(tone ? { tone } : {}) })
-    figs.push({ label: `${label}: ${a.stalenessMetric}`, metric: `${key}.${a.stalenessMetric}`, value: metricValue(p.result, a.stalenessMetric), text: fmtMetric(a.stalenessMetric, metricValue(p.result, a.stalenessMetric)), sub: pointLabel(p.vary) })
+    const staleness = metricValue(p.result, a.stalenessMetric)
+    figs.push({ label: `${label}: ${a.stalenessMetric}`, metric: `${key}.${a.stalenessMetric}`, value: staleness, text: fmtMetric(a.stalenessMetric, staleness), sub: pointLabel(p.vary) })
   }
   describe('Current', 'current', a.current)
   describe('Recommended', 'recommended', a.recommended, 'good')

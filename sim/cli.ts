@@ -3,29 +3,28 @@
  * runScenario, print, write files atomically. Exit codes: 0 ok, 1 model or invariant
  * failure (with a reproduce line), 2 usage or validation error.
  */
-import { appendFileSync, mkdirSync, readFileSync, renameSync, writeFileSync, rmSync } from 'node:fs'
-import { dirname, extname, resolve } from 'node:path'
+import { appendFileSync, readFileSync } from 'node:fs'
+import { extname, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { tsImport } from 'tsx/esm/api'
 import Table from 'cli-table3'
 import { Command, CommanderError, InvalidArgumentError } from 'commander'
 import type { RouteResult, SimResult } from './contract.ts'
-import { InvariantError, ScenarioError } from './errors.ts'
+import { InvariantError, ScenarioError, UsageError } from './errors.ts'
 import { baselineProblem, gate, gateJunit, gateMarkdown, gateText } from './gate.ts'
 import { requestPlan } from './plan.ts'
 import { DEFAULT_PRICING, parsePricing, type Pricing } from './pricing.ts'
 import { metricProblem, parseTolerance } from './thresholds.ts'
-import { DEFAULT_CANDIDATES, parseCandidates, parseConstraint, recommend, RecommendError, type Assignment, type Candidate, type Recommendation } from './recommend.ts'
+import { DEFAULT_CANDIDATES, parseCandidates, parseConstraint, recommend, type Assignment, type Candidate, type Recommendation } from './recommend.ts'
 import { effectiveRevalidate } from './isr/revalidate.ts'
-import { applyPoint, parseShard, parseVary, pointLabel, SweepError, type SweepPoint } from './sweep.ts'
+import { applyPoint, canonicalSweep, parseShard, parseVary, pointLabel, type SweepPoint } from './sweep.ts'
+import { readJsonFile, writeAtomic } from './cli/files.ts'
 import { mergeSweeps, runSweep, SweepPointError, type SweepSummary } from './cli/sweep-runner.ts'
 import { availableParallelism } from 'node:os'
 import { reproduceLine, runScenario } from './run.ts'
 import { parseScenario, scenarioJsonSchema, type Scenario } from './scenario.ts'
 import { ISRSIM_VERSION } from './version.ts'
 
-/** A usage or input problem: exit 2. */
-export class UsageError extends Error {}
 /** `check` found a broken threshold or a regression: exit 1 (already reported). */
 class CheckFailed extends Error {}
 
@@ -59,33 +58,6 @@ export async function loadScenario(file: string): Promise<Scenario> {
     throw new UsageError(`${file}: scenario files must end in .json, .ts, .mts, .js or .mjs; received "${ext || 'no extension'}"`)
   }
   return parseScenario(input, file)
-}
-
-/** Write to a temporary file in the same directory, then rename: never a half-written output. */
-export function writeAtomic(file: string, text: string): void {
-  mkdirSync(dirname(resolve(file)), { recursive: true })
-  const tmp = `${file}.${process.pid}.tmp`
-  try {
-    writeFileSync(tmp, text)
-    renameSync(tmp, file)
-  } catch (e) {
-    rmSync(tmp, { force: true })
-    throw e
-  }
-}
-
-function readJsonFile(file: string, what: string): unknown {
-  let text: string
-  try {
-    text = readFileSync(file, 'utf8')
-  } catch (e) {
-    throw new UsageError(`cannot read ${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
-  }
-  try {
-    return JSON.parse(text)
-  } catch (e) {
-    throw new UsageError(`${file}: not valid JSON (${(e as Error).message})`)
-  }
 }
 
 /** --pricing: a whole price table (see `isrsim pricing`), else the bundled one. */
@@ -327,19 +299,21 @@ More commands (same binary):
       const pricing = loadPricing(opts.pricing)
       const baseRaw = opts.baseline === undefined ? null : readJsonFile(opts.baseline, 'baseline')
       if (baseRaw === null && scenario.thresholds === undefined) throw new UsageError(`${file}: nothing to check: the scenario has no "thresholds" and no --baseline was given`)
-      const result = runScenario(scenario, { replications: opts.replications, source: file, pricing, ...(opts.seed === undefined ? {} : { seed: opts.seed }) })
       if (baseRaw !== null) {
-        const why = baselineProblem(result, baseRaw)
+        // Before the run: a wrong baseline file should not cost the replications first.
+        const why = baselineProblem(scenario.name, baseRaw)
         if (why !== null) throw new UsageError(`--baseline ${opts.baseline}: ${why}`)
       }
+      const result = runScenario(scenario, { replications: opts.replications, source: file, pricing, ...(opts.seed === undefined ? {} : { seed: opts.seed }) })
+      const json = resultJson(result)
       const report = gate(result, scenario.thresholds ?? {}, baseRaw as SimResult | null, tolerance)
-      if (opts.out) writeAtomic(opts.out, resultJson(result))
+      if (opts.out) writeAtomic(opts.out, json)
       if (opts.junit) writeAtomic(opts.junit, gateJunit(report))
       const md = gateMarkdown(report)
       if (opts.markdown) writeAtomic(opts.markdown, md)
       if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, `${md}\n`)
       process.stdout.write(`${gateText(report)}\n`)
-      await writeReportVia(env, opts.report, resultJson(result), opts.out ?? file, JSON.stringify(report))
+      await writeReportVia(env, opts.report, json, opts.out ?? file, JSON.stringify(report))
       if (!report.pass) {
         process.stdout.write(`Reproduce: isrsim check ${file} --seed ${JSON.stringify(result.seed)} --replications ${opts.replications}${opts.baseline ? ` --baseline ${opts.baseline} --tolerance ${opts.tolerance}` : ''}\n`)
         throw new CheckFailed()
@@ -375,14 +349,14 @@ More commands (same binary):
       const summary = await runSweep({
         source: file, scenario, vary, seed: opts.seed ?? String(scenario.seed), replications: opts.replications, pricing: loadPricing(opts.pricing), out,
         workers: opts.workers ?? availableParallelism(), resume: opts.resume === true, force: opts.force === true, shard, constraints,
-        progress: process.stderr, writeAtomic, nowMs: env.nowMs,
+        progress: process.stderr, nowMs: env.nowMs,
       })
       process.stdout.write(`${sweepTable(summary)}\n`)
       const speedup = summary.wallMs > 0 ? summary.workMs / summary.wallMs : 0
       if (summary.ran > 0) process.stdout.write(`${summary.ran} point${summary.ran === 1 ? '' : 's'} in ${(summary.wallMs / 1000).toFixed(1)} s on ${summary.workers} worker${summary.workers === 1 ? '' : 's'} (points per worker: ${summary.pointsPerWorker.join(', ')}); ${(summary.workMs / 1000).toFixed(1)} s of simulation: speed-up ${speedup.toFixed(2)}x over one worker\n`)
       if (summary.skipped > 0) process.stdout.write(`${summary.skipped} point${summary.skipped === 1 ? '' : 's'} already done (resumed)\n`)
       process.stdout.write(`sweep written to ${out}\n`)
-      await writeReportVia(env, opts.report, readFileSync(out, 'utf8'), out)
+      await writeReportVia(env, opts.report, canonicalSweep(summary.header, summary.lines), out)
     })
 
   program
@@ -466,7 +440,7 @@ export async function main(argv: readonly string[], env: Host): Promise<number> 
       process.stderr.write(`isrsim: ${e.message}\n`)
       return e.invariant ? 1 : 2
     }
-    if (e instanceof ScenarioError || e instanceof UsageError || e instanceof SweepError || e instanceof RecommendError) {
+    if (e instanceof ScenarioError || e instanceof UsageError) {
       process.stderr.write(`isrsim: ${e.message}\n`)
       return 2
     }

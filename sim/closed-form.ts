@@ -11,6 +11,7 @@
  * request-weighted mixture Σ pᵢ·F(a; λpᵢ).
  */
 import { zipfWeights } from './dist.ts'
+import { round } from './metrics.ts'
 import type { Scenario } from './scenario.ts'
 import { deploymentOf } from './scenario.ts'
 import { effectiveRevalidate } from './isr/revalidate.ts'
@@ -80,5 +81,5 @@ export function closedFormAgeCdf(s: Scenario, routeIndex: number): { ageS: numbe
   for (let i = 0; i <= points; i++) grid.add((maxS * i) / points)
   const ageS = [...grid].sort((a, b) => a - b)
   const fraction = ageS.map((a) => p.reduce((f, pi) => f + pi * servedAgeCdf(rps * pi, T, R, a), 0))
-  return { ageS: ageS.map((a) => Math.round(a * 1e6) / 1e6), fraction: fraction.map((f) => Math.round(f * 1e9) / 1e9) }
+  return { ageS: ageS.map((a) => round(a, 6)), fraction: fraction.map((f) => round(f, 9)) }
 }

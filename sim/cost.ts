@@ -11,6 +11,7 @@
  * included allowances apply to the month only.
  */
 import type { Cost, CostMeter, RouteCost, RouteResult, Totals } from './contract.ts'
+import { round } from './metrics.ts'
 import type { Pricing, MeterPrice } from './pricing.ts'
 import { costInputsOf, deploymentOf, type Scenario } from './scenario.ts'
 
@@ -18,8 +19,8 @@ const MONTH_S = 30 * 86_400
 const UNIT_KB = 8
 
 /** Dollars to 1e-9 (so that sums of meters are reproducible to the last printed digit). */
-const usd = (x: number) => Math.round(x * 1e9) / 1e9
-const units = (x: number) => Math.round(x * 1e6) / 1e6
+const usd = (x: number) => round(x, 9)
+const units = (x: number) => round(x, 6)
 
 export function costOf(s: Scenario, totals: Totals, routes: Readonly<Record<string, RouteResult>>, pricing: Pricing): Cost {
   const c = costInputsOf(s)
@@ -40,7 +41,9 @@ export function costOf(s: Scenario, totals: Totals, routes: Readonly<Record<stri
       memH: renderH * c.functionMemoryGb,
     }
   }
-  const sum = (k: keyof (typeof perRoute)[string]) => Object.values(perRoute).reduce((n, v) => n + v[k], 0)
+  type Usage = keyof (typeof perRoute)[string]
+  const all = {} as Record<Usage, number>
+  for (const k of ['reads', 'writes', 'invocations', 'cpuH', 'memH'] as const) all[k] = Object.values(perRoute).reduce((n, v) => n + v[k], 0)
   const vcpuHours = (dep.instances * c.vcpusPerInstance * measuredS) / 3600
 
   const meter = (id: CostMeter['id'], p: MeterPrice, runUnits: number): CostMeter => {
@@ -53,15 +56,16 @@ export function costOf(s: Scenario, totals: Totals, routes: Readonly<Record<stri
     }
   }
   const v = pricing.vercel
-  const meters: CostMeter[] = [
-    meter('vercel.isrReads', v.isrReads, sum('reads')),
-    meter('vercel.isrWrites', v.isrWrites, sum('writes')),
-    meter('vercel.invocations', v.invocations, sum('invocations')),
-    meter('vercel.activeCpuHours', v.activeCpuHours, sum('cpuH')),
-    meter('vercel.memoryGbHours', v.memoryGbHours, sum('memH')),
-    meter('selfHosted.vcpuHours', pricing.selfHosted.vcpuHours, vcpuHours),
-    meter('origin.calls', pricing.origin.calls, totals.originFetches),
+  // The Vercel meters and the route usage each one bills.
+  const vercelMeters: [CostMeter, Usage][] = [
+    [meter('vercel.isrReads', v.isrReads, all.reads), 'reads'],
+    [meter('vercel.isrWrites', v.isrWrites, all.writes), 'writes'],
+    [meter('vercel.invocations', v.invocations, all.invocations), 'invocations'],
+    [meter('vercel.activeCpuHours', v.activeCpuHours, all.cpuH), 'cpuH'],
+    [meter('vercel.memoryGbHours', v.memoryGbHours, all.memH), 'memH'],
   ]
+  const fleet = meter('selfHosted.vcpuHours', pricing.selfHosted.vcpuHours, vcpuHours)
+  const meters: CostMeter[] = [...vercelMeters.map(([m]) => m), fleet, meter('origin.calls', pricing.origin.calls, totals.originFetches)]
   const of = (prefix: string, k: 'runUsd' | 'monthlyUsd') => usd(meters.filter((m) => m.id.startsWith(prefix)).reduce((n, m) => n + m[k], 0))
   const vercelMonthlyUsd = of('vercel.', 'monthlyUsd')
   const selfHostedMonthlyUsd = of('selfHosted.', 'monthlyUsd')
@@ -69,7 +73,7 @@ export function costOf(s: Scenario, totals: Totals, routes: Readonly<Record<stri
   const primaryPrefix = c.primary === 'vercel' ? 'vercel.' : 'selfHosted.'
 
   // A route's dollars: its share of each meter's monthly bill (allowances shared pro rata).
-  const share = (i: number, mine: number, all: number) => (all === 0 ? 0 : (meters[i]!.monthlyUsd * mine) / all)
+  const share = (m: CostMeter, mine: number, total: number) => (total === 0 ? 0 : (m.monthlyUsd * mine) / total)
   const totalRenderS = Object.values(routes).reduce((n, x) => n + x.renderCpuS, 0)
   const routeCosts: Record<string, RouteCost> = {}
   for (const r of s.routes) {
@@ -77,9 +81,9 @@ export function costOf(s: Scenario, totals: Totals, routes: Readonly<Record<stri
     routeCosts[r.id] = {
       isrReadUnits: units(x.reads), isrWriteUnits: units(x.writes), invocations: x.invocations,
       activeCpuHours: units(x.cpuH), memoryGbHours: units(x.memH),
-      vercelMonthlyUsd: usd(share(0, x.reads, sum('reads')) + share(1, x.writes, sum('writes')) + share(2, x.invocations, sum('invocations')) + share(3, x.cpuH, sum('cpuH')) + share(4, x.memH, sum('memH'))),
+      vercelMonthlyUsd: usd(vercelMeters.reduce((n, [m, k]) => n + share(m, x[k], all[k]), 0)),
       // A fixed fleet: attributed by render time.
-      selfHostedMonthlyUsd: usd(share(5, routes[r.id]!.renderCpuS, totalRenderS)),
+      selfHostedMonthlyUsd: usd(share(fleet, routes[r.id]!.renderCpuS, totalRenderS)),
     }
   }
   const monthlyRenderCpuS = totalRenderS * c.activeCpuFraction * monthFactor
@@ -87,7 +91,7 @@ export function costOf(s: Scenario, totals: Totals, routes: Readonly<Record<stri
     pricing: { name: pricing.name, date: pricing.date },
     primary: c.primary,
     measuredS,
-    monthFactor: Math.round(monthFactor * 1e9) / 1e9,
+    monthFactor: round(monthFactor, 9),
     monthlyUsd: usd(of(primaryPrefix, 'monthlyUsd') + originMonthlyUsd),
     runUsd: usd(of(primaryPrefix, 'runUsd') + of('origin.', 'runUsd')),
     vercelMonthlyUsd,
@@ -95,8 +99,8 @@ export function costOf(s: Scenario, totals: Totals, routes: Readonly<Record<stri
     originMonthlyUsd,
     monthlyOriginCalls: units(totals.originFetches * monthFactor),
     monthlyRenderCpuS: units(monthlyRenderCpuS),
-    selfHostedCpuUtilization: Math.round((monthlyRenderCpuS / (dep.instances * c.vcpusPerInstance * MONTH_S)) * 1e9) / 1e9,
-    originCallsPerS: Math.round((totals.originFetches / measuredS) * 1e9) / 1e9,
+    selfHostedCpuUtilization: round(monthlyRenderCpuS / (dep.instances * c.vcpusPerInstance * MONTH_S), 9),
+    originCallsPerS: round(totals.originFetches / measuredS, 9),
     ...(c.originRateLimitPerS === undefined ? {} : { originRateLimitPerS: c.originRateLimitPerS }),
     meters,
     routes: routeCosts,

@@ -8,6 +8,9 @@ export class InvariantError extends Error {
   }
 }
 
+/** A usage or input problem outside the scenario itself (a flag, a file, a sweep or shard file): exit 2. */
+export class UsageError extends Error {}
+
 export function assert(condition: boolean, message: () => string, atUs?: number): asserts condition {
   if (!condition) throw new InvariantError(message(), atUs)
 }

@@ -2,17 +2,17 @@
  * `isrsim check`: thresholds and a baseline comparison over one result, and how they are
  * written for people (text, Markdown for $GITHUB_STEP_SUMMARY) and for CI (JUnit XML).
  */
-import type { GateReport, SimResult } from './contract.ts'
+import { SCHEMA_VERSION, type GateReport, type SimResult } from './contract.ts'
 import { canonicalMetric, compareWithBaseline, defaultBaselineMetrics, evaluateThresholds, metricOf, type BaselineCheck, type ThresholdCheck } from './thresholds.ts'
 
 export type { GateReport } from './contract.ts'
 
 /** Why a baseline result cannot be compared with this one, or null. */
-export function baselineProblem(result: SimResult, base: unknown): string | null {
+export function baselineProblem(scenarioName: string, base: unknown): string | null {
   if (base === null || typeof base !== 'object') return 'is not a result JSON object'
   const b = base as Partial<SimResult>
-  if (b.schemaVersion !== result.schemaVersion) return `has schemaVersion ${JSON.stringify(b.schemaVersion)}; this isrsim reads ${result.schemaVersion} (re-run the baseline with this version)`
-  if (b.scenario?.name !== result.scenario.name) return `is a result of scenario ${JSON.stringify(b.scenario?.name)}, not ${JSON.stringify(result.scenario.name)}`
+  if (b.schemaVersion !== SCHEMA_VERSION) return `has schemaVersion ${JSON.stringify(b.schemaVersion)}; this isrsim reads ${SCHEMA_VERSION} (re-run the baseline with this version)`
+  if (b.scenario?.name !== scenarioName) return `is a result of scenario ${JSON.stringify(b.scenario?.name)}, not ${JSON.stringify(scenarioName)}`
   if (typeof b.totals !== 'object' || typeof b.staleness !== 'object' || typeof b.routes !== 'object') return 'lacks totals, staleness or routes: not an isrsim result'
   return null
 }

@@ -11,6 +11,7 @@
  * the simulated metrics monotone in practice. `exhaustive` evaluates the whole grid.
  */
 import type { SimResult } from './contract.ts'
+import { UsageError } from './errors.ts'
 import { holds, metricOf, parseCondition, metricProblem, canonicalMetric, type Condition } from './thresholds.ts'
 
 export type Candidate = number | false
@@ -18,31 +19,29 @@ export type Assignment = Readonly<Record<string, Candidate>>
 
 export interface Constraint { readonly metric: string; readonly condition: Condition; readonly text: string }
 
-export class RecommendError extends Error {}
-
-/** "ageP95S<=600" -> a metric and a condition; throws RecommendError naming the problem. */
+/** "ageP95S<=600" -> a metric and a condition; throws UsageError naming the problem. */
 export function parseConstraint(text: string, routeIds: readonly string[], fetchIds: readonly string[]): Constraint {
   const m = /^\s*([A-Za-z0-9_.:-]+)\s*((?:<=|>=|==|!=|<|>).*)$/.exec(text)
-  if (m === null) throw new RecommendError(`--constraint "${text}": must be <metric><op><number>, e.g. "ageP95S<=600" or "routes.post.staleServedFraction<5%"`)
+  if (m === null) throw new UsageError(`--constraint "${text}": must be <metric><op><number>, e.g. "ageP95S<=600" or "routes.post.staleServedFraction<5%"`)
   const metric = m[1]!
   const bad = metricProblem(metric, routeIds, fetchIds)
-  if (bad !== null) throw new RecommendError(`--constraint "${text}": ${metric} ${bad}`)
+  if (bad !== null) throw new UsageError(`--constraint "${text}": ${metric} ${bad}`)
   const condition = parseCondition(m[2]!)
-  if (condition === null) throw new RecommendError(`--constraint "${text}": "${m[2]}" must be an operator (<, <=, >, >=, ==, !=) and a number, e.g. <=600 or <5%`)
+  if (condition === null) throw new UsageError(`--constraint "${text}": "${m[2]}" must be an operator (<, <=, >, >=, ==, !=) and a number, e.g. <=600 or <5%`)
   return { metric: canonicalMetric(metric), condition, text: text.trim() }
 }
 
 /** "30,60,300,false" -> ascending numbers, then false (never by time). */
 export function parseCandidates(text: string): Candidate[] {
   const parts = text.split(',').map((x) => x.trim())
-  if (parts.length === 0 || parts.some((p) => p === '')) throw new RecommendError(`--candidates "${text}": must be a comma-separated list of revalidate values, e.g. 30,60,300,false`)
+  if (parts.length === 0 || parts.some((p) => p === '')) throw new UsageError(`--candidates "${text}": must be a comma-separated list of revalidate values, e.g. 30,60,300,false`)
   const out: Candidate[] = parts.map((p) => {
     if (p === 'false') return false
     const n = Number(p)
-    if (!Number.isFinite(n) || n < 1) throw new RecommendError(`--candidates: "${p}" must be a number of seconds >= 1 or false`)
+    if (!Number.isFinite(n) || n < 1) throw new UsageError(`--candidates: "${p}" must be a number of seconds >= 1 or false`)
     return n
   })
-  if (new Set(out).size !== out.length) throw new RecommendError(`--candidates "${text}": a value appears twice`)
+  if (new Set(out).size !== out.length) throw new UsageError(`--candidates "${text}": a value appears twice`)
   return out.sort((a, b) => (a === false ? 1 : b === false ? -1 : a - b))
 }
 

@@ -341,9 +341,11 @@ export function defineScenario<const T extends ScenarioInput>(input: T): T {
 
 /** The cost inputs with every default filled in. */
 export function costInputsOf(s: Scenario): CostConfig {
-  return s.cost ?? { primary: 'vercel', pageSizeKb: 64, cdnHitFraction: 0, functionMemoryGb: 2, activeCpuFraction: 1, vcpusPerInstance: 2 }
+  return s.cost ?? COST_DEFAULTS
 }
 export type CostConfig = NonNullable<Scenario['cost']>
+/** The cost block's defaults, from the schema itself. (The block stays optional: filling it in would change every scenario's hash.) */
+const COST_DEFAULTS: CostConfig = cost.parse({})
 
 /** sha-256 of the canonical resolved scenario, without seed, comments and thresholds: same model, same hash. */
 export function scenarioHash(s: Scenario): string {

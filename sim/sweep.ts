@@ -9,10 +9,9 @@
  */
 import type { SimResult, SweepConstraint, SweepHeader, SweepPoint, Vary } from './contract.ts'
 import { parseScenario, scenarioHash, schemaKindsAt, type Scenario } from './scenario.ts'
+import { UsageError } from './errors.ts'
 import { ISRSIM_VERSION, MODEL_VERSION } from './version.ts'
 
-
-export class SweepError extends Error {}
 
 /** Paths that are not scenario fields but act on several. */
 const SPECIAL: Readonly<Record<string, string>> = {
@@ -22,17 +21,17 @@ const SPECIAL: Readonly<Record<string, string>> = {
 /** "routes.post.revalidateS=30,60,false" -> { path, values: [30, 60, false] }. */
 export function parseVary(text: string, base: Scenario): Vary {
   const eq = text.indexOf('=')
-  if (eq <= 0) throw new SweepError(`--vary "${text}": must be <path>=<v1>,<v2>,... (e.g. routes.post.revalidateS=30,60,300)`)
+  if (eq <= 0) throw new UsageError(`--vary "${text}": must be <path>=<v1>,<v2>,... (e.g. routes.post.revalidateS=30,60,300)`)
   const path = text.slice(0, eq).trim()
   const raw = text.slice(eq + 1).split(',').map((v) => v.trim())
-  if (raw.length === 0 || raw.every((v) => v === '')) throw new SweepError(`--vary ${path}: the value list is empty; give at least one value, e.g. ${path}=1,2`)
+  if (raw.length === 0 || raw.every((v) => v === '')) throw new UsageError(`--vary ${path}: the value list is empty; give at least one value, e.g. ${path}=1,2`)
   const empty = raw.findIndex((v) => v === '')
-  if (empty >= 0) throw new SweepError(`--vary ${path}: value #${empty + 1} is empty in "${text.slice(eq + 1)}"`)
+  if (empty >= 0) throw new UsageError(`--vary ${path}: value #${empty + 1} is empty in "${text.slice(eq + 1)}"`)
   const segs = resolvePath(path, base)
   const kinds = segs === null ? ['number'] : schemaKindsAt(segs) ?? []
   const values = raw.map((v) => parseValue(v, kinds))
-  if (new Set(values.map((v) => JSON.stringify(v))).size !== values.length) throw new SweepError(`--vary ${path}: a value appears twice in "${text.slice(eq + 1)}"`)
-  if (path === 'traffic.scale' && values.some((v) => typeof v !== 'number' || !(v > 0))) throw new SweepError(`--vary traffic.scale: values must be numbers > 0; received ${raw.join(', ')}`)
+  if (new Set(values.map((v) => JSON.stringify(v))).size !== values.length) throw new UsageError(`--vary ${path}: a value appears twice in "${text.slice(eq + 1)}"`)
+  if (path === 'traffic.scale' && values.some((v) => typeof v !== 'number' || !(v > 0))) throw new UsageError(`--vary traffic.scale: values must be numbers > 0; received ${raw.join(', ')}`)
   return { path, values }
 }
 
@@ -50,7 +49,7 @@ function parseValue(v: string, kinds: readonly string[]): string | number | bool
 /**
  * Field path segments for a --vary path, with route and fetch ids turned into indexes
  * ("routes.post.revalidateS" -> ["routes", 1, "revalidateS"]); null for special paths.
- * Throws SweepError naming the problem when the path is not a scenario field.
+ * Throws UsageError naming the problem when the path is not a scenario field.
  */
 export function resolvePath(path: string, s: Scenario): (string | number)[] | null {
   if (path in SPECIAL) return null
@@ -64,7 +63,7 @@ export function resolvePath(path: string, s: Scenario): (string | number)[] | nu
       const idx = byId >= 0 ? byId : /^\d+$/.test(p) && Number(p) < node.length ? Number(p) : -1
       if (idx < 0) {
         const ids = node.map((x) => (x as { id?: unknown }).id).filter((x) => typeof x === 'string')
-        throw new SweepError(`--vary ${path}: "${p}" is not ${ids.length ? `an id in ${parts.slice(0, i).join('.')} (known: ${ids.map((x) => JSON.stringify(x)).join(', ')})` : `an index of ${parts.slice(0, i).join('.')}`}`)
+        throw new UsageError(`--vary ${path}: "${p}" is not ${ids.length ? `an id in ${parts.slice(0, i).join('.')} (known: ${ids.map((x) => JSON.stringify(x)).join(', ')})` : `an index of ${parts.slice(0, i).join('.')}`}`)
       }
       out.push(idx)
       node = node[idx]
@@ -74,9 +73,9 @@ export function resolvePath(path: string, s: Scenario): (string | number)[] | nu
     node = node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[p] : undefined
   }
   const kinds = schemaKindsAt(out)
-  if (kinds === null) throw new SweepError(`--vary ${path}: unknown path; vary a scenario field (e.g. routes.<id>.revalidateS, routes.<id>.traffic.rps, deployment.instances, next.version) or ${Object.entries(SPECIAL).map(([k, v]) => `${k} (${v})`).join(', ')}`)
-  if (kinds.includes('object') && !kinds.some((k) => ['number', 'string', 'boolean', 'literal', 'enum', 'int'].includes(k))) throw new SweepError(`--vary ${path}: is an object; vary one of its fields`)
-  if (kinds.length === 1 && kinds[0] === 'array') throw new SweepError(`--vary ${path}: is a list; vary a field of one of its items`)
+  if (kinds === null) throw new UsageError(`--vary ${path}: unknown path; vary a scenario field (e.g. routes.<id>.revalidateS, routes.<id>.traffic.rps, deployment.instances, next.version) or ${Object.entries(SPECIAL).map(([k, v]) => `${k} (${v})`).join(', ')}`)
+  if (kinds.includes('object') && !kinds.some((k) => ['number', 'string', 'boolean', 'literal', 'enum', 'int'].includes(k))) throw new UsageError(`--vary ${path}: is an object; vary one of its fields`)
+  if (kinds.length === 1 && kinds[0] === 'array') throw new UsageError(`--vary ${path}: is a list; vary a field of one of its items`)
   return out
 }
 
@@ -117,7 +116,7 @@ export function grid(vary: readonly Vary[]): Record<string, string | number | bo
 export function parseShard(text: string): { index: number; count: number } {
   const m = /^(\d+)\/(\d+)$/.exec(text.trim())
   const index = Number(m?.[1]), count = Number(m?.[2])
-  if (m === null || count < 1 || index < 1 || index > count) throw new SweepError(`--shard "${text}": must be i/n with 1 <= i <= n (e.g. 1/4)`)
+  if (m === null || count < 1 || index < 1 || index > count) throw new UsageError(`--shard "${text}": must be i/n with 1 <= i <= n (e.g. 1/4)`)
   return { index, count }
 }
 

@@ -5,10 +5,10 @@
  * Pure: the CLI does the printing, JUnit and Markdown.
  */
 import type { BaselineCheck, Interval, SimResult, ThresholdCheck } from './contract.ts'
+import { OUTCOME_NAMES } from './metrics.ts'
 
-const OUTCOMES = ['hit', 'stale', 'miss', 'dynamic', 'notFound', 'error'] as const
 /** Derived per-request fractions, on totals and on each route. */
-const FRACTIONS = OUTCOMES.map((o) => `${o}Fraction`)
+const FRACTIONS = OUTCOME_NAMES.map((o) => `${o}Fraction`)
 const RENDER_KEYS = ['renders', 'backgroundRenders', 'blockingRenders', 'dynamicRenders', 'failedRenders', 'renderCpuS', 'isrWrites']
 const STALENESS_KEYS = ['staleServedFraction', 'ageMeanS', 'ageP50S', 'ageP95S', 'ageP99S', 'ageMaxS']
 const LATENCY_KEYS = ['meanMs', 'p50Ms', 'p95Ms', 'p99Ms', 'maxMs']
@@ -16,13 +16,13 @@ const FRESHNESS_KEYS = ['dataChanges', 'reflected', 'dataLagMeanS', 'dataLagP50S
 const COST_KEYS = ['monthlyUsd', 'runUsd', 'vercelMonthlyUsd', 'selfHostedMonthlyUsd', 'originMonthlyUsd', 'monthlyOriginCalls', 'monthlyRenderCpuS', 'originCallsPerS']
 
 const GROUPS: Readonly<Record<string, readonly string[]>> = {
-  totals: ['requests', ...OUTCOMES, ...RENDER_KEYS, 'originFetches', ...FRACTIONS],
+  totals: ['requests', ...OUTCOME_NAMES, ...RENDER_KEYS, 'originFetches', ...FRACTIONS],
   staleness: STALENESS_KEYS,
   latency: LATENCY_KEYS,
   freshness: FRESHNESS_KEYS,
   cost: COST_KEYS,
 }
-const ROUTE_KEYS = ['requests', ...OUTCOMES, ...RENDER_KEYS, ...STALENESS_KEYS, ...LATENCY_KEYS, 'outdatedServedFraction', ...FRACTIONS]
+const ROUTE_KEYS = ['requests', ...OUTCOME_NAMES, ...RENDER_KEYS, ...STALENESS_KEYS, ...LATENCY_KEYS, 'outdatedServedFraction', ...FRACTIONS]
 const FETCH_KEYS = ['originFetches']
 
 /** Higher is better for these; every other metric is better when lower. */

@@ -23,13 +23,15 @@ const TMP = mkdtempSync(join(tmpdir(), 'isrsim-capacity-'))
 afterAll(() => rmSync(TMP, { recursive: true, force: true }))
 
 interface Run { readonly code: number | null; readonly stdout: string; readonly stderr: string }
-function cli(...args: string[]): Promise<Run> {
+/** Spawn the CLI with extra environment variables; GITHUB_STEP_SUMMARY is blank unless given. */
+function cliEnv(env: NodeJS.ProcessEnv, ...args: string[]): Promise<Run> {
   return new Promise((done) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, GITHUB_STEP_SUMMARY: '' }, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, GITHUB_STEP_SUMMARY: '', ...env }, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
       done({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr })
     })
   })
 }
+const cli = (...args: string[]): Promise<Run> => cliEnv({}, ...args)
 const tmp = (name: string) => join(TMP, name)
 const writeJson = (name: string, v: unknown) => { writeFileSync(tmp(name), JSON.stringify(v)); return tmp(name) }
 
@@ -185,7 +187,7 @@ describe('isrsim check', () => {
   it('writes the Markdown summary to $GITHUB_STEP_SUMMARY when set', async () => {
     const summary = tmp('step-summary.md')
     const main = writeJson('gate-main2.json', gated(300))
-    const r = await new Promise<Run>((done) => execFile(process.execPath, [BIN, 'check', main, '--replications', '2'], { cwd: ROOT, env: { ...process.env, GITHUB_STEP_SUMMARY: summary } }, (err, stdout, stderr) => done({ code: err ? 1 : 0, stdout, stderr })))
+    const r = await cliEnv({ GITHUB_STEP_SUMMARY: summary }, 'check', main, '--replications', '2')
     expect(r.code, r.stdout).toBe(0)
     expect(readFileSync(summary, 'utf8')).toMatch(/\| PASS \| `staleness\.ageP95S <600` \|/)
   })

@@ -6,12 +6,13 @@
  * (temporary file, then rename), the form `isrsim merge` also produces from shards.
  */
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs'
-import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import { SingleBar } from 'cli-progress'
+import { UsageError } from '../errors.ts'
+import { writeAtomic } from './files.ts'
 import type { Pricing } from '../pricing.ts'
 import type { Scenario } from '../scenario.ts'
-import { applyPoint, canonicalSweep, grid, inShard, pointLabel, sweepHeader, SweepError, type SweepConstraint, type SweepHeader, type SweepPoint, type Vary } from '../sweep.ts'
+import { applyPoint, canonicalSweep, grid, inShard, pointLabel, sweepHeader, type SweepConstraint, type SweepHeader, type SweepPoint, type Vary } from '../sweep.ts'
 import type { Job, Reply } from './sweep-worker.ts'
 
 export interface SweepOptions {
@@ -30,8 +31,6 @@ export interface SweepOptions {
   readonly constraints?: readonly SweepConstraint[]
   /** Where progress goes (a TTY gets a bar with an ETA, anything else plain lines). */
   readonly progress: NodeJS.WriteStream
-  /** Atomic write of a whole file (temporary file, then rename). */
-  readonly writeAtomic: (file: string, text: string) => void
   /** Wall-clock milliseconds, for the ETA and the speed-up only (injected: sim/ reads no clock). */
   readonly nowMs: () => number
 }
@@ -71,19 +70,19 @@ export function readSweepFile(file: string): { header: SweepHeader; lines: Map<n
       obj = JSON.parse(row)
     } catch {
       if (i === rows.length - 1 && !lastComplete) { torn = true; return }
-      throw new SweepError(`${file}: line ${i + 1} is not JSON; the file is corrupt (not a torn last line), so it cannot be resumed`)
+      throw new UsageError(`${file}: line ${i + 1} is not JSON; the file is corrupt (not a torn last line), so it cannot be resumed`)
     }
     if (i === rows.length - 1 && !lastComplete) { torn = true; return } // parsed, but its newline never landed
     if (i === 0) {
-      if ((obj as SweepHeader).kind !== 'sweep') throw new SweepError(`${file}: not an isrsim sweep file (the first line is not a sweep header)`)
+      if ((obj as SweepHeader).kind !== 'sweep') throw new UsageError(`${file}: not an isrsim sweep file (the first line is not a sweep header)`)
       header = obj as SweepHeader
       return
     }
     const p = obj as SweepPoint
-    if (p.kind !== 'point' || !Number.isInteger(p.index)) throw new SweepError(`${file}: line ${i + 1} is not a sweep point`)
+    if (p.kind !== 'point' || !Number.isInteger(p.index)) throw new UsageError(`${file}: line ${i + 1} is not a sweep point`)
     lines.set(p.index, `${row}\n`)
   })
-  if (header === null) throw new SweepError(`${file}: empty or torn header; start over with --force`)
+  if (header === null) throw new UsageError(`${file}: empty or torn header; start over with --force`)
   return { header, lines, torn }
 }
 
@@ -98,15 +97,15 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
   if (existsSync(o.out)) {
     if (o.resume) {
       const prev = readSweepFile(o.out)
-      if (JSON.stringify(prev.header) !== JSON.stringify(header)) throw new SweepError(`${o.out}: was written by a different sweep (scenario, seed, replications, pricing, --vary or --shard differ); use another --out, or --force to start over`)
+      if (JSON.stringify(prev.header) !== JSON.stringify(header)) throw new UsageError(`${o.out}: was written by a different sweep (scenario, seed, replications, pricing, --vary or --shard differ); use another --out, or --force to start over`)
       done = prev.lines
       // Rewrite without the torn line, so that appends start on a line boundary.
-      if (prev.torn) o.writeAtomic(o.out, canonicalSweep(header, done))
+      if (prev.torn) writeAtomic(o.out, canonicalSweep(header, done))
     } else if (!o.force) {
-      throw new SweepError(`${o.out} exists: pass --resume to continue that sweep or --force to start over`)
+      throw new UsageError(`${o.out} exists: pass --resume to continue that sweep or --force to start over`)
     }
   }
-  if (!o.resume || !existsSync(o.out)) o.writeAtomic(o.out, `${JSON.stringify(header)}\n`)
+  if (!o.resume || !existsSync(o.out)) writeAtomic(o.out, `${JSON.stringify(header)}\n`)
 
   const todo = mine.filter((i) => !done.has(i))
   const workers = Math.max(1, Math.min(o.workers, todo.length))
@@ -182,7 +181,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
   }
   const wallMs = o.nowMs() - t0
   const lines = new Map([...done].filter(([i]) => inShard(i, o.shard)))
-  o.writeAtomic(o.out, canonicalSweep(header, lines))
+  writeAtomic(o.out, canonicalSweep(header, lines))
   return { header, ran: todo.length, skipped: mine.length - todo.length, wallMs, workMs, workers, pointsPerWorker: perWorker, lines }
 }
 
@@ -195,28 +194,28 @@ function spawnWorker(): Worker {
 
 /** Merge shard files into the file one machine would have written. */
 export function mergeSweeps(files: readonly string[]): { header: SweepHeader; text: string } {
-  if (files.length === 0) throw new SweepError('merge: give the shard files to merge')
+  if (files.length === 0) throw new UsageError('merge: give the shard files to merge')
   const parts = files.map((f) => ({ f, ...readSweepFile(f) }))
   const strip = (h: SweepHeader) => { const { shard: _s, ...rest } = h; return rest as SweepHeader }
   const base = strip(parts[0]!.header)
   const counts = new Set<number>()
   const seen = new Map<number, string>()
   for (const p of parts) {
-    if (p.torn) throw new SweepError(`merge: ${p.f} ends in a torn line: finish it with isrsim sweep --resume first`)
-    if (JSON.stringify(strip(p.header)) !== JSON.stringify(base)) throw new SweepError(`merge: ${p.f} is from a different sweep than ${parts[0]!.f} (scenario, seed, replications, pricing or --vary differ)`)
+    if (p.torn) throw new UsageError(`merge: ${p.f} ends in a torn line: finish it with isrsim sweep --resume first`)
+    if (JSON.stringify(strip(p.header)) !== JSON.stringify(base)) throw new UsageError(`merge: ${p.f} is from a different sweep than ${parts[0]!.f} (scenario, seed, replications, pricing or --vary differ)`)
     const sh = p.header.shard ?? '1/1'
     const [i, n] = sh.split('/').map(Number) as [number, number]
     counts.add(n)
-    if (seen.has(i)) throw new SweepError(`merge: shard ${sh} appears twice (${seen.get(i)} and ${p.f})`)
+    if (seen.has(i)) throw new UsageError(`merge: shard ${sh} appears twice (${seen.get(i)} and ${p.f})`)
     seen.set(i, p.f)
   }
-  if (counts.size !== 1) throw new SweepError(`merge: the files come from different shard counts (${[...counts].join(', ')})`)
+  if (counts.size !== 1) throw new UsageError(`merge: the files come from different shard counts (${[...counts].join(', ')})`)
   const n = [...counts][0]!
   const missingShards = Array.from({ length: n }, (_, k) => k + 1).filter((k) => !seen.has(k))
-  if (missingShards.length) throw new SweepError(`merge: missing shard${missingShards.length === 1 ? '' : 's'} ${missingShards.map((k) => `${k}/${n}`).join(', ')}`)
+  if (missingShards.length) throw new UsageError(`merge: missing shard${missingShards.length === 1 ? '' : 's'} ${missingShards.map((k) => `${k}/${n}`).join(', ')}`)
   const lines = new Map<number, string>()
   for (const p of parts) for (const [i, l] of p.lines) lines.set(i, l)
   const missing = Array.from({ length: base.points }, (_, i) => i).filter((i) => !lines.has(i))
-  if (missing.length) throw new SweepError(`merge: ${missing.length} point(s) not finished (first: #${missing[0]}); resume those shards first`)
+  if (missing.length) throw new UsageError(`merge: ${missing.length} point(s) not finished (first: #${missing[0]}); resume those shards first`)
   return { header: base, text: canonicalSweep(base, lines) }
 }
