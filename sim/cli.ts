@@ -14,7 +14,7 @@ import { InvariantError, ScenarioError, UsageError } from './errors.ts'
 import { baselineProblem, gate, gateJunit, gateMarkdown, gateText } from './gate.ts'
 import { requestPlan } from './plan.ts'
 import { DEFAULT_PRICING, parsePricing, type Pricing } from './pricing.ts'
-import { metricProblem, parseTolerance } from './thresholds.ts'
+import { canonicalMetric, metricProblem, parseTolerance } from './thresholds.ts'
 import { DEFAULT_CANDIDATES, parseCandidates, parseConstraint, recommend, type Assignment, type Candidate, type Recommendation } from './recommend.ts'
 import { effectiveRevalidate } from './isr/revalidate.ts'
 import { applyPoint, canonicalSweep, parseShard, parseVary, pointLabel, type SweepPoint } from './sweep.ts'
@@ -376,7 +376,7 @@ More commands (same binary):
       const scenario = await loadScenario(file)
       const ids = scenario.routes.map((r) => r.id)
       const fetchIds = scenario.routes.flatMap((r) => r.fetches.map((f) => f.id))
-      const objective = opts.objective === 'cost' ? 'cost.monthlyUsd' : opts.objective
+      const objective = canonicalMetric(opts.objective)
       const bad = metricProblem(objective, ids, fetchIds)
       if (bad !== null) throw new UsageError(`--objective ${opts.objective}: ${bad}`)
       const constraints = opts.constraint.map((c) => parseConstraint(c, ids, fetchIds))

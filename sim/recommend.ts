@@ -84,7 +84,7 @@ export interface SearchInput {
 const key = (a: Assignment) => JSON.stringify(a)
 
 export function recommend(inp: SearchInput): Recommendation {
-  const objective = canonicalMetric(inp.objective === 'cost' ? 'cost.monthlyUsd' : inp.objective)
+  const objective = canonicalMetric(inp.objective)
   const stalenessMetric = inp.constraints[0]?.metric ?? 'staleness.ageP95S'
   const tracked = [...new Set([objective, stalenessMetric, ...inp.constraints.map((c) => c.metric)])]
   const memo = new Map<string, Evaluated>()

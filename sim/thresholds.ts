@@ -30,6 +30,7 @@ const HIGHER_IS_BETTER = new Set(['hit', 'hitFraction', 'reflected'])
 
 /** A bare key ("ageP95S") stands for the first group that has it: "staleness.ageP95S". */
 export function canonicalMetric(path: string): string {
+  if (path === 'cost') return 'cost.monthlyUsd' // the headline figure, as thresholds, constraints and objectives name it
   if (path.includes('.')) return path
   for (const [g, keys] of Object.entries(GROUPS)) if (keys.includes(path)) return `${g}.${path}`
   return path

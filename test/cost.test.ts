@@ -11,6 +11,8 @@
 import { describe, expect, it } from 'vitest'
 import { parseScenario, runScenario, type ScenarioInput } from '../sim/index.ts'
 import { DEFAULT_PRICING, type Pricing } from '../sim/pricing.ts'
+import { parseConstraint } from '../sim/recommend.ts'
+import { canonicalMetric, evaluateThresholds, metricProblem } from '../sim/thresholds.ts'
 
 const page = (extra: Partial<ScenarioInput> = {}, route: Record<string, unknown> = {}): ScenarioInput => ({
   name: 'hand',
@@ -111,5 +113,19 @@ describe('ISR writes follow the data-change model', () => {
     }))
     expect(failing.totals.failedRenders).toBeGreaterThan(10)
     expect(failing.totals.isrWrites).toBe(0)
+  })
+})
+
+describe('"cost" names the headline figure everywhere a metric is named', () => {
+  it('as a threshold, a constraint and an objective it is cost.monthlyUsd', () => {
+    const r = runScenario(parseScenario({ name: 'c', durationS: 600, routes: [{ id: 'p', pattern: '/', revalidateS: 60, renderS: 0.1, traffic: { rps: 5 } }] }))
+    const usd = r.cost.monthlyUsd
+    expect(usd).toBeGreaterThan(0)
+    expect(canonicalMetric('cost')).toBe('cost.monthlyUsd')
+    expect(metricProblem('cost', ['p'], [])).toBeNull()
+    const [below, above] = evaluateThresholds(r, { cost: [`<${usd * 2}`], 'cost.monthlyUsd': [`<${usd / 2}`] })
+    expect(below).toMatchObject({ metric: 'cost', value: usd, pass: true }) // a threshold keeps the name it was given
+    expect(above).toMatchObject({ metric: 'cost.monthlyUsd', value: usd, pass: false })
+    expect(parseConstraint('cost<250', ['p'], [])).toMatchObject({ metric: 'cost.monthlyUsd', condition: { op: '<', value: 250 } })
   })
 })
