@@ -72,9 +72,7 @@ async function chartHtml(c: Chart): Promise<string> {
 }
 
 function figureHtml(f: Figure): string {
-  // Counts, ages and dollars cannot be negative: a t-interval over few replications can reach below 0.
-  const low = f.interval ? (f.value >= 0 ? Math.max(0, f.interval.low) : f.interval.low) : 0
-  const ci = f.interval ? `<span class="ci">95% CI ${e(fmtMetric(f.metric, low))} – ${e(fmtMetric(f.metric, f.interval.high))}</span>` : ''
+  const ci = f.interval ? `<span class="ci">95% CI ${e(fmtMetric(f.metric, f.interval.low))} – ${e(fmtMetric(f.metric, f.interval.high))}</span>` : ''
   return `<div class="fig${f.tone ? ` ${f.tone}` : ''}" data-metric="${e(f.metric)}" data-value="${f.value}"><span class="label">${e(f.label)}</span><span class="value">${e(f.text)}</span>${ci}${f.sub ? `<span class="sub">${e(f.sub)}</span>` : ''}</div>`
 }
 

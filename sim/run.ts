@@ -178,7 +178,10 @@ export function interval(values: readonly number[]): Interval {
   const sd = n < 2 ? 0 : Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1))
   const half = n < 2 ? 0 : tQuantile(0.975, n - 1) * sd / Math.sqrt(n)
   const r = (x: number) => Math.round(x * 1e9) / 1e9
-  return { mean: r(mean), sd: r(sd), low: r(mean - half), high: r(mean + half) }
+  // Counts, fractions, ages and dollars: when no replication is below 0, neither is the bound
+  // (a t-interval over few replications can reach there).
+  const low = values.every((v) => v >= 0) ? Math.max(0, mean - half) : mean - half
+  return { mean: r(mean), sd: r(sd), low: r(low), high: r(mean + half) }
 }
 
 function intervalsOfObjects<T extends object>(objs: readonly T[]): IntervalsOf<T> {

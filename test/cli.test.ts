@@ -11,7 +11,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SimResult } from '../sim/contract.ts'
 import { parseScenario } from '../sim/index.ts'
-import { warningsFor } from '../sim/run.ts'
+import { interval, warningsFor } from '../sim/run.ts'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const BIN = join(ROOT, 'bin', 'isrsim.js')
@@ -169,6 +169,13 @@ describe('isrsim run (flaky-origin)', () => {
     expect(b.seed).toBe('2')
     expect(b.scenario.hash).toBe(a.scenario.hash) // the hash is of the model, not the seed
     expect(b.totals).not.toEqual(a.totals)
+  })
+
+  it('an interval of figures that are never negative does not reach below 0; others keep the plain t bound', () => {
+    // mean 1, sd √3, t(0.975, 2) = 4.303: the plain bound is 1 - 4.303 = -3.303.
+    expect(interval([0, 0, 3])).toMatchObject({ mean: 1, low: 0 })
+    expect(interval([0, 0, 3]).high).toBeCloseTo(1 + 4.302652729911275, 6)
+    expect(interval([-1, 1, 3]).low).toBeCloseTo(1 - 4.302652729911275 * 2 / Math.sqrt(3), 6)
   })
 
   it('--replications 3 adds intervals with low <= mean <= high', () => {
