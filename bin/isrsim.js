@@ -10,5 +10,9 @@ const command = process.argv[2] ?? ''
 const live = ['app', 'loadtest', 'verify', 'doctor']
 const entry = command === 'report' ? '../reports/cli.ts' : live.includes(command) ? '../loadtest/cli.ts' : '../sim/cli.ts'
 const { main } = await import(entry)
-const report = async (text, source, out, gateText) => (await import('../reports/cli.ts')).writeReport(text, source, out, gateText)
+// reports/ renders, the host writes (atomically, with the CLI's writer).
+const report = async (text, source, out, gateText) => {
+  const [{ renderReport }, { writeAtomic }] = await Promise.all([import('../reports/cli.ts'), import('../sim/cli/files.ts')])
+  writeAtomic(out, await renderReport(text, source, gateText))
+}
 process.exitCode = await main(process.argv.slice(2), { nowMs: () => performance.now(), report })

@@ -1,28 +1,15 @@
 /**
  * `isrsim report <result.json | sweep.jsonl | verdict.json> [--out report.html]`, and the
- * writer behind `--report` on run, sweep, check, verify and loadtest (bin/isrsim.js hands it
- * to those commands, so sim/ and loadtest/ never import reports/).
+ * renderer behind `--report` on run, sweep, check, verify and loadtest. reports/ only renders:
+ * bin/isrsim.js writes the page (atomically) and hands that writer to every command, so sim/
+ * and loadtest/ never import reports/.
  *
  * Exit codes: 0 written, 2 bad input (nothing is written).
  */
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
-import { dirname } from 'node:path'
+import { readFileSync } from 'node:fs'
 import { Command, CommanderError } from 'commander'
 import { reportHtml } from './html.ts'
 import { parseReportInput, ReportInputError } from './load.ts'
-
-/** Write the HTML atomically: a temporary file renamed over the target, so no half-written report is ever seen. */
-function writeAtomic(file: string, text: string): void {
-  mkdirSync(dirname(file), { recursive: true })
-  const tmp = `${file}.${process.pid}.tmp`
-  try {
-    writeFileSync(tmp, text)
-    renameSync(tmp, file)
-  } catch (e) {
-    rmSync(tmp, { force: true })
-    throw e
-  }
-}
 
 function readInput(file: string): string {
   try {
@@ -32,18 +19,20 @@ function readInput(file: string): string {
   }
 }
 
-/** Render a report from JSON text (already in memory, or read from `source`) and write it to `out`. */
-export async function writeReport(text: string, source: string, out: string, gateText?: string): Promise<void> {
-  const html = await reportHtml(parseReportInput(text, source, gateText))
-  writeAtomic(out, html)
+/** The report of JSON text (already in memory, or read from `source`): the whole HTML page. */
+export async function renderReport(text: string, source: string, gateText?: string): Promise<string> {
+  return reportHtml(parseReportInput(text, source, gateText))
 }
+
+/** Writes a report to `out`, atomically: the host's writer (bin/isrsim.js), which renders with renderReport. */
+export type ReportWriter = (text: string, source: string, out: string, gateText?: string) => Promise<void>
 
 /** The default output: the input's name with .html (out/blog.result.json -> out/blog.result.html). */
 export function defaultReportPath(input: string): string {
   return `${input.replace(/\.(jsonl|json)$/i, '')}.html`
 }
 
-export async function main(argv: readonly string[]): Promise<number> {
+export async function main(argv: readonly string[], env: { readonly report: ReportWriter }): Promise<number> {
   const program = new Command()
     .name('isrsim')
     .exitOverride()
@@ -55,7 +44,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--out <file>', 'the HTML file; default the input with .html')
     .action(async (input: string, opts: { out?: string }) => {
       const out = opts.out ?? defaultReportPath(input)
-      await writeReport(readInput(input), input, out)
+      await env.report(readInput(input), input, out)
       process.stdout.write(`report written to ${out}\n`)
     })
   try {
