@@ -428,10 +428,25 @@ export function createIsrModel(
   }
   const keyFetch = new Int32Array(fetchKeys)
   fetchInfo.forEach((f, fi) => { for (let k = 0; k < f.keys; k++) keyFetch[f.base + k] = fi })
-  const changedAt = new Float64Array(fetchKeys).fill(-Infinity)
+  /**
+   * Per key, interleaved so that a response's check touches one cache line: [2k] when the
+   * key's data last changed, [2k + 1] the oldest change no response has reflected yet
+   * (unreflected[k][0], Infinity if none). Every response reads them; the queues behind
+   * them are JS arrays, one pointer chase away, and are touched only when a change is
+   * reflected.
+   */
+  const keyChange = new Float64Array(2 * fetchKeys)
+  for (let k = 0; k < fetchKeys; k++) { keyChange[2 * k] = -Infinity; keyChange[2 * k + 1] = Infinity }
   /** Every change time of each key, ascending: the data version a read at time d saw is how many are <= d. */
   const changeTimes: number[][] = tracksFreshness ? Array.from({ length: fetchKeys }, () => []) : []
   const unreflected: number[][] = tracksFreshness ? Array.from({ length: fetchKeys }, () => []) : []
+  /** Per route, its fetches' first key and whether they have one key per path (routeFetches order, maxF apart). */
+  const fetchKeyBase = new Int32Array(routes.length * maxF)
+  const fetchPerPath = new Uint8Array(routes.length * maxF)
+  routeFetches.forEach((fs, ri) => fs.forEach((fi, i) => {
+    fetchKeyBase[ri * maxF + i] = fetchInfo[fi]!.base
+    fetchPerPath[ri * maxF + i] = fetchInfo[fi]!.perPath ? 1 : 0
+  }))
   const outdated = new Float64Array(routes.length)
   const lagHist = new Float64Array(HISTOGRAM_BUCKETS)
   const lag = new Float64Array(4) // [count, sum µs, max µs, changes]
@@ -666,28 +681,37 @@ export function createIsrModel(
   /** Freshness of the response being recorded (servedFrom/servedOff say which data it read). */
   function checkFreshness(route: ResolvedRoute, p: number): void {
     const arr = servedFrom === 1 ? pageData : servedFrom === 2 ? flightData : renderData
-    const fs = routeFetches[route.index]!
-    const now = clock[0]!
+    const ri = route.index
+    const n = routeFetches[ri]!.length
     let isOutdated = false
-    for (let i = 0; i < fs.length; i++) {
-      const f = fetchInfo[fs[i]!]!
-      if (f.perPath && p < 0) continue // a one-off path reads its own, new URL
-      const key = f.base + (f.perPath ? p - route.firstPath : 0)
+    for (let i = 0; i < n; i++) {
+      const perPath = fetchPerPath[ri * maxF + i] === 1
+      if (perPath && p < 0) continue // a one-off path reads its own, new URL
+      const key = fetchKeyBase[ri * maxF + i]! + (perPath ? p - route.firstPath : 0)
       const d = arr[servedOff + i]!
-      if (changedAt[key]! > d) isOutdated = true
-      const q = unreflected[key]!
-      while (q.length > 0 && q[0]! <= d) {
-        const t = q.shift()!
-        if (now < warmupUs) continue
-        const lagUs = now - t
-        const b = bucketOf(lagUs)
-        lagHist[b] = lagHist[b]! + 1
-        lag[0] = lag[0]! + 1
-        lag[1] = lag[1]! + lagUs
-        if (lagUs > lag[2]!) lag[2] = lagUs
-      }
+      if (keyChange[2 * key]! > d) isOutdated = true
+      if (keyChange[2 * key + 1]! <= d) reflect(key, servedOff + i)
     }
-    if (isOutdated && now >= warmupUs) outdated[route.index] = outdated[route.index]! + 1
+    if (isOutdated && clock[0]! >= warmupUs) outdated[ri] = outdated[ri]! + 1
+  }
+
+  /** The response being recorded read key's data at arr[at]: the changes up to then are reflected now. */
+  function reflect(key: number, at: number): void {
+    const arr = servedFrom === 1 ? pageData : servedFrom === 2 ? flightData : renderData
+    const d = arr[at]!
+    const now = clock[0]!
+    const q = unreflected[key]!
+    while (q.length > 0 && q[0]! <= d) {
+      const t = q.shift()!
+      if (now < warmupUs) continue
+      const lagUs = now - t
+      const b = bucketOf(lagUs)
+      lagHist[b] = lagHist[b]! + 1
+      lag[0] = lag[0]! + 1
+      lag[1] = lag[1]! + lagUs
+      if (lagUs > lag[2]!) lag[2] = lagUs
+    }
+    keyChange[2 * key + 1] = q.length > 0 ? q[0]! : Infinity
   }
 
   function scheduleNextOf(x: { everyUs: number; usPerEvent: number; rng: Rng | null }, kind: number, arg: number, fromUs: number, first: boolean): void {
@@ -710,9 +734,9 @@ export function createIsrModel(
     scheduleNextOf(c, EV_DATA_CHANGE, ci, now, false)
     const k = c.templatedFetches.length > 0 ? ((c.rng.nextInt32() >>> 0) * c.span * 2.3283064365386963e-10) | 0 : 0
     const mark = (key: number) => {
-      changedAt[key] = now
+      keyChange[2 * key] = now
       changeTimes[key]!.push(now)
-      unreflected[key]!.push(now)
+      if (unreflected[key]!.push(now) === 1) keyChange[2 * key + 1] = now
       if (now >= warmupUs) lag[3] = lag[3]! + 1
     }
     for (const key of c.literal) mark(key)
