@@ -47,13 +47,14 @@ export class Calendar {
   }
 
   /**
-   * out[0] = min(limit, the earliest pending time other than the root's): with the root the
+   * out[0] = min(out[1], the earliest pending time other than the root's): with the root the
    * event being handled, the time before which an event would run next. The heap property
-   * puts that time at one of the root's children.
+   * puts that time at one of the root's children. The limit comes in out[1], not as an
+   * argument: V8 boxes a double argument of a call it does not inline.
    */
-  writeAfterTop(out: Float64Array, limit: number): void {
+  writeAfterTop(out: Float64Array): void {
     const A = this.at, n = this.n
-    let t = limit
+    let t = out[1]!
     if (n > 1 && A[1]! < t) t = A[1]!
     if (n > 2 && A[2]! < t) t = A[2]!
     out[0] = t

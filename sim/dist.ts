@@ -90,10 +90,23 @@ export function lognormalParams(median: number, p95: number): { mu: number; sigm
 
 /** Lognormal variate exp(mu + sigma·Z). Two draws (Box–Muller, the second normal is discarded). */
 export function lognormal(rng: Rng, mu: number, sigma: number): number {
-  const u1 = 1 - rng.next()
-  const u2 = rng.next()
+  const out = new Float64Array(3)
+  out[1] = mu
+  out[2] = sigma
+  lognormalInto(out, 0, rng, out, 1)
+  return out[0]!
+}
+
+/**
+ * lognormal() for the hot path: out[i] = exp(mu + sigma·Z) with [mu, sigma] at params[j].
+ * No double crosses the call (V8 boxes a double argument or return value of a call it does
+ * not inline), and the draws come through nextInt32, which equals next() · 2^32 exactly.
+ */
+export function lognormalInto(out: Float64Array, i: number, rng: Rng, params: Float64Array, j: number): void {
+  const u1 = 1 - (rng.nextInt32() >>> 0) * 2.3283064365386963e-10
+  const u2 = (rng.nextInt32() >>> 0) * 2.3283064365386963e-10
   const z = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2)
-  return Math.exp(mu + sigma * z)
+  out[i] = Math.exp(params[j]! + params[j + 1]! * z)
 }
 
 /**

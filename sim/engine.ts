@@ -82,7 +82,7 @@ export class Engine implements Scheduler {
    * Set at each dispatch from the heap, lowered by every schedule(): continueAt() is then
    * one comparison instead of a look into the heap.
    */
-  private readonly horizon = new Float64Array(1)
+  private readonly horizon = new Float64Array(2) // [horizon, end of the run]
 
   /**
    * For a source whose next event is at when[0]: true if that event would be the next one
@@ -110,6 +110,7 @@ export class Engine implements Scheduler {
     let processed = 0
     this.inPlace = 0
     this.maxInPlace = maxEvents
+    this.horizon[1] = untilUs
     while (cal.size > 0) {
       const t = cal.topAt()
       if (t >= untilUs) break
@@ -118,7 +119,7 @@ export class Engine implements Scheduler {
       }
       this.clock[0] = t
       this.topLive = true
-      cal.writeAfterTop(this.horizon, untilUs)
+      cal.writeAfterTop(this.horizon)
       dispatch(cal.topKind(), cal.topArg())
       if (this.topLive) {
         this.topLive = false

@@ -7,7 +7,7 @@
  *
  * Rule references (§n) point at shared/isr-semantics.md.
  */
-import { addExponential, createAlias, lognormal, lognormalParams, pickAliasInt32, zipfWeights, type AliasTable } from '../dist.ts'
+import { addExponential, createAlias, lognormalInto, lognormalParams, pickAliasInt32, zipfWeights, type AliasTable } from '../dist.ts'
 import { assert, assertNever, InvariantError } from '../errors.ts'
 import type { Freshness } from '../contract.ts'
 import { Calendar } from '../calendar.ts'
@@ -110,7 +110,8 @@ export interface ResolvedRoute {
 }
 
 interface RouteRuntime {
-  readonly render: { readonly kind: 'constant'; readonly us: number } | { readonly kind: 'lognormal'; readonly mu: number; readonly sigma: number }
+  /** A lognormal's params are [mu, sigma] (µs scale) in a Float64Array: read on the hot path without boxing. */
+  readonly render: { readonly kind: 'constant'; readonly us: number } | { readonly kind: 'lognormal'; readonly params: Float64Array }
   readonly renderRng: Rng
   readonly failureRng: Rng
   readonly pathRng: Rng
@@ -509,7 +510,7 @@ export function createIsrModel(
     rt.push({
       render: typeof cfg.renderS === 'number'
         ? { kind: 'constant', us: secToUs(cfg.renderS) }
-        : { kind: 'lognormal', ...lognormalParams(secToUs(cfg.renderS.lognormal.medianS), secToUs(cfg.renderS.lognormal.p95S)) },
+        : (({ mu, sigma }) => ({ kind: 'lognormal' as const, params: Float64Array.of(mu, sigma) }))(lognormalParams(secToUs(cfg.renderS.lognormal.medianS), secToUs(cfg.renderS.lognormal.p95S))),
       renderRng: streams.claim('render', r.id),
       failureRng: streams.claim('failures', r.id),
       pathRng: streams.claim('paths', r.id),
@@ -587,11 +588,14 @@ export function createIsrModel(
     const d = r.render
     switch (d.kind) {
       case 'constant': renderDur[0] = d.us; break
-      case 'lognormal': renderDur[0] = roundHalfUp(lognormal(r.renderRng, d.mu, d.sigma)); break
+      case 'lognormal':
+        lognormalInto(renderDur, 0, r.renderRng, d.params, 0)
+        renderDur[0] = roundHalfUp(renderDur[0]!)
+        break
       default: assertNever(d)
     }
     // One failure draw per render, always, so stream alignment does not depend on the rate.
-    const u = r.failureRng.next()
+    const u = (r.failureRng.nextInt32() >>> 0) * 2.3283064365386963e-10 // = next(), without boxing a returned double
     const nowUs = clock[0]!
     let pOk = 1 - r.failureRate
     for (let i = 0; i < r.outages.length; i++) {
@@ -613,7 +617,7 @@ export function createIsrModel(
     const f = fetchInfo[fi]!
     const now = clock[0]!
     if (now >= warmupUs) originFetches[fi] = originFetches[fi]! + 1
-    const ok = f.rng.next() >= f.spec.failureRate // one draw per origin call
+    const ok = (f.rng.nextInt32() >>> 0) * 2.3283064365386963e-10 >= f.spec.failureRate // one draw per origin call (= next(), unboxed)
     if (trace !== null) trace({ kind: 'fetch', atUs: now, fetch: f.id, key, mode, ok, instance: inst })
     // Only successful (HTTP 200) responses are cached (§5.3).
     if (ok && store) {
