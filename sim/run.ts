@@ -85,7 +85,7 @@ function runOnce(s: Scenario, seed: string, trace: ((e: TraceEvent) => void) | n
   const model = createIsrModel(s, profile, streams, metrics, trace)
   const engine = createEngine()
   model.start(engine)
-  engine.run({ untilUs: durationUs, dispatch: model.dispatch, maxEvents: Math.ceil(model.expectedEvents * 4 + 1e6) })
+  engine.run({ untilUs: durationUs, dispatch: model.dispatch, lane: model.lane, maxEvents: Math.ceil(model.expectedEvents * 4 + 1e6) })
   metrics.finish()
   model.finish(durationUs)
 

@@ -299,4 +299,80 @@ describe('Engine', () => {
       ),
     )
   })
+  /**
+   * Engine lanes: sources merged in a lane (handled in place where they can, else left for
+   * the engine to compare with its calendar) see exactly the event order of sources
+   * scheduled in the calendar with a rank above every other event's.
+   */
+  it('a lane gives the same event order as scheduling its events at the highest rank', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 1, maxLength: 30 }), { minLength: 1, maxLength: 3 }),
+        fc.array(fc.record({ at: fc.integer({ min: 0, max: 40 }), rank: fc.integer({ min: 0, max: 2 }), delay: fc.integer({ min: 0, max: 5 }) }), { maxLength: 20 }),
+        fc.integer({ min: 1, max: 80 }),
+        (gaps, others, untilUs) => {
+          const order = (useLane: boolean): { got: string[]; processed: number } => {
+            const eng = createEngine()
+            const got: string[] = []
+            const nextIdx = gaps.map(() => 0)
+            const at = gaps.map((g) => g[0]!)
+            // The lane's sources, earliest first; ties by source index (a stable order).
+            const earliest = (): number => {
+              let best = -1
+              at.forEach((t, s) => { if (nextIdx[s]! < gaps[s]!.length && (best < 0 || t < at[best]!)) best = s })
+              return best
+            }
+            const nextAt = Float64Array.of(Infinity)
+            const setNext = () => { const s = earliest(); nextAt[0] = s < 0 ? Infinity : at[s]! }
+            const handle = (s: number) => {
+              got.push(`s${s}@${eng.nowUs}`)
+              const k = ++nextIdx[s]!
+              if (k < gaps[s]!.length) at[s] = at[s]! + gaps[s]![k]!
+            }
+            if (useLane) setNext()
+            else {
+              // One calendar event for the earliest source, at rank 3 (above all others).
+              const s = earliest()
+              eng.at(at[s]!, 3, 1, 0)
+            }
+            others.forEach((o, i) => eng.at(o.at, o.rank, 0, i))
+            const stats = eng.run({
+              untilUs,
+              maxEvents: 10_000,
+              ...(useLane && {
+                lane: {
+                  nextAt,
+                  dispatch: () => {
+                    for (;;) {
+                      handle(earliest())
+                      setNext()
+                      if (nextAt[0] === Infinity) return
+                      eng.when[0] = nextAt[0]!
+                      if (!eng.continueAt()) return
+                    }
+                  },
+                },
+              }),
+              dispatch: (kind, arg) => {
+                if (kind === 0) {
+                  got.push(`o${arg}@${eng.nowUs}`)
+                  const o = others[arg]!
+                  eng.at(eng.nowUs + o.delay, o.rank, 2, arg)
+                  return
+                }
+                if (kind === 2) { got.push(`f${arg}@${eng.nowUs}`); return }
+                handle(earliest())
+                const s = earliest()
+                if (s >= 0) eng.at(at[s]!, 3, 1, 0)
+              },
+            })
+            return { got, processed: stats.processed }
+          }
+          const lane = order(true), scheduled = order(false)
+          expect(lane.got).toEqual(scheduled.got)
+          expect(lane.processed).toBe(scheduled.processed)
+        },
+      ),
+    )
+  })
 })

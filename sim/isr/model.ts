@@ -11,7 +11,7 @@ import { addExponential, createAlias, lognormalInto, lognormalParams, pickAliasI
 import { assert, assertNever, InvariantError } from '../errors.ts'
 import type { Freshness } from '../contract.ts'
 import { Calendar } from '../calendar.ts'
-import type { Engine } from '../engine.ts'
+import type { Engine, Lane } from '../engine.ts'
 import {
   BACKGROUND, BLOCKING, DYNAMIC, DYNAMIC_RENDER, ERROR, HIT, MISS, NOT_FOUND, OBS_AGE, OBS_AT, OBS_DURATION, OBS_LATENCY, STALE,
   type Metrics, type Outcome, type RenderMode,
@@ -27,7 +27,6 @@ import { backoffRevalidateS, effectiveRevalidate, type EffectiveRevalidate } fro
 // Event kinds and the rank table: at the same µs a finished render is written
 // before a request looks the cache up (a request at the end time sees the new entry).
 /** The earliest request of all arrival sources; their own order is kept in the model's `sources` calendar. */
-export const EV_REQUEST = 0
 export const EV_RENDER_DONE = 2
 export const EV_ON_DEMAND = 4
 export const EV_TAG_PROPAGATE = 5
@@ -40,7 +39,6 @@ export const EV_WARMUP = 11
 // An invalidation lands before a render completes and before a request at the same µs.
 const RANK_ON_DEMAND = 0
 const RANK_RENDER_DONE = 1
-const RANK_REQUEST = 2
 
 // Arrival sources, one calendar kind each: a route's known paths (drawn ahead in blocks),
 // its one-off unknown paths, its scheduled (replayed) requests.
@@ -144,6 +142,8 @@ export interface IsrModel {
   start(engine: Engine): void
   /** Handles one event at `engine.nowUs`. */
   dispatch(kind: number, arg: number): void
+  /** The requests: every route's arrival sources, merged (see `sources`). */
+  readonly lane: Lane
   /** End-of-run invariant checks (Caffeine's `finished()`). */
   finish(nowUs: number): void
   /** Expected number of events, for the runaway guard. */
@@ -1169,13 +1169,15 @@ export function createIsrModel(
 
   /**
    * The arrival sources (each route's known, unknown and scheduled requests) wait in a
-   * calendar of their own, and the engine holds one event, at the earliest of them. This
-   * keeps the engine's order exactly: requests are the only rank-2 events and only this
-   * handler schedules them, and a source's next request takes its seq here when the request
-   * before it is handled, which is when the engine gave it one, so ties at the same µs
-   * resolve as before. While the next request comes strictly before every other pending
-   * event it is handled in place (Engine.continueAt), with no work in the engine's heap.
+   * calendar of their own, and the engine sees them as one lane (Engine's Lane) at the
+   * earliest of them: a request runs after every other event at the same µs, as a rank
+   * above all the model's others. Ties between sources resolve by their seq in this
+   * calendar, which a source's next request takes when the request before it is handled.
+   * While the next request comes strictly before every other pending event it is handled
+   * in place (Engine.continueAt); when another event comes first, nothing is scheduled:
+   * the engine compares the lane's next time with its calendar's.
    */
+  const laneAt = Float64Array.of(Infinity)
   const sources = new Calendar()
 
   function onArrival(): void {
@@ -1199,10 +1201,13 @@ export function createIsrModel(
         case SRC_SCHEDULED: onScheduledArrival(ri); break
         default: throw new InvariantError(`unknown arrival source kind ${sources.topKind()}`, clock[0]!)
       }
-      if (sources.size === 0) return
+      if (sources.size === 0) {
+        laneAt[0] = Infinity
+        return
+      }
       when[0] = sources.topAt()
       if (!engine.continueAt()) {
-        engine.schedule(RANK_REQUEST, EV_REQUEST, 0)
+        laneAt[0] = when[0]!
         return
       }
     }
@@ -1319,7 +1324,7 @@ export function createIsrModel(
         const sch = schedules[i]
         if (sch && sch.atUs.length > 0 && sch.atUs[0]! < durationUs) sources.push(sch.atUs[0]!, 0, SRC_SCHEDULED, i)
       })
-      if (sources.size > 0) engine.at(sources.topAt(), RANK_REQUEST, EV_REQUEST, 0)
+      laneAt[0] = sources.size > 0 ? sources.topAt() : Infinity
       events.forEach((e, i) => {
         if (e.firstUs >= 0) {
           if (e.firstUs < durationUs) engine.at(e.firstUs, RANK_ON_DEMAND, EV_ON_DEMAND, i)
@@ -1339,9 +1344,9 @@ export function createIsrModel(
         } else scheduleNextOf(c, EV_DATA_CHANGE, i, 0, true)
       })
     },
+    lane: { nextAt: laneAt, dispatch: onArrival },
     dispatch(kind, arg) {
       switch (kind) {
-        case EV_REQUEST: onArrival(); return
         case EV_RENDER_DONE: onRenderDone(arg); return
         case EV_ON_DEMAND: onOnDemand(arg); return
         case EV_TAG_PROPAGATE: onTagPropagate(arg); return
