@@ -6,6 +6,7 @@ import type { ScenarioInput } from '../sim/index.ts'
 import type { TraceEvent } from '../sim/index.ts'
 import type { NextVersion } from '../sim/scenario.ts'
 import { traced, s } from './helpers.ts'
+import { secToUs } from '../sim/time.ts'
 
 type Route = ScenarioInput['routes'][number]
 const fetchesOf = (events: TraceEvent[]) => events.filter((e): e is Extract<TraceEvent, { kind: 'fetch' }> => e.kind === 'fetch').map((e) => [s(e.atUs), e.fetch, e.mode])
@@ -33,6 +34,20 @@ describe('A10 §5.3 in dynamic renders: stale data now, refreshed in the backgro
     expect(t.requests.map((r) => s(r.latencyUs))).toEqual([0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1])
     expect(t.result.fetches.posts).toEqual({ originFetches: 3, keys: 1, cached: true })
     expect(t.result.totals.originFetches).toBe(3)
+  })
+
+  test.each([15, 16, 17, 32, 33, 64, 65])('%i calls in flight at once for one entry: each lands at its own completion, in call order', (n) => {
+    // Origin latency 5 s, revalidate 3: requests at t=4.00, 4.05, ... (all before the first
+    // call lands at 9) find the entry (from the build, t=0) stale and each makes a background
+    // call, n calls in flight together, the last landing at L = 4 + (n - 1)/20 + 5. At
+    // L + 2.98 the entry, written at L, is fresh: no call (had the last write been lost, the
+    // one before, 0.05 s earlier, would make it stale). At L + 3.1 it is stale again: one
+    // call. Sizes around powers of two: the calls in flight wait in a ring that grows.
+    const burst = Array.from({ length: n }, (_, i) => 4 + i / 20)
+    const landS = 4 + (n - 1) / 20 + 5
+    const t = traced(one({ revalidateS: 60, layouts: [{ dynamic: true }], fetches: [{ id: 'posts', revalidateS: 3, latencyS: 5 }] }, [...burst, landS + 2.98, landS + 3.1]))
+    expect(fetchesOf(t.events)).toEqual([...burst, landS + 3.1].map((at) => [s(secToUs(at)), 'posts', 'background']))
+    expect(t.result.fetches.posts!.originFetches).toBe(n + 1)
   })
 
   test('a dynamic page (cookies() in the page itself) is not prerendered: its first request fetches in the foreground', () => {

@@ -30,7 +30,6 @@ import { backoffRevalidateS, effectiveRevalidate, type EffectiveRevalidate } fro
 export const EV_RENDER_DONE = 2
 export const EV_ON_DEMAND = 4
 export const EV_TAG_PROPAGATE = 5
-export const EV_FETCH_DONE = 6
 export const EV_DATA_CHANGE = 7
 export const EV_WEBHOOK = 8
 export const EV_RESTART = 9
@@ -377,6 +376,15 @@ export function createIsrModel(
   const routeFetches = s.routes.map((r) => Int32Array.from(r.fetches.map((f) => fetchIndex.get(f.id)!)))
   const fetchHas = new Uint8Array(caches * fetchKeys)
   const fetchLastMod = new Float64Array(caches * fetchKeys)
+  /**
+   * Origin calls on their way back, per fetch id: [completion µs, slot] in call order. A
+   * fetch id has one latency, so its calls complete in the order they were made, and the
+   * only reader of its entries is a render (readData), which runs as a request, after
+   * every other event at the same µs. So a completed call is written when the next render
+   * reads the fetch (settleFetches), with the same result as an event at its completion
+   * time, and costs no event.
+   */
+  const inFlight = fetchInfo.map(() => ({ atUs: new Float64Array(16), slot: new Int32Array(16), head: 0, size: 0 }))
   const originFetches = new Float64Array(fetchInfo.length)
   // `next build` ran the fetches of every prebuilt page and kept the results in
   // .next/cache/fetch-cache (§0, §5.3, §11.3): the Data Cache starts warm for them.
@@ -427,8 +435,6 @@ export function createIsrModel(
       fetchDataAt[c * fetchKeys + key] = buildAtUs
     }
   }
-  const keyFetch = new Int32Array(fetchKeys)
-  fetchInfo.forEach((f, fi) => { for (let k = 0; k < f.keys; k++) keyFetch[f.base + k] = fi })
   /**
    * Per key, interleaved so that a response's check touches one cache line: [2k] when the
    * key's data last changed, [2k + 1] the oldest change no response has reflected yet
@@ -620,11 +626,42 @@ export function createIsrModel(
     const ok = (f.rng.nextInt32() >>> 0) * 2.3283064365386963e-10 >= f.spec.failureRate // one draw per origin call (= next(), unboxed)
     if (trace !== null) trace({ kind: 'fetch', atUs: now, fetch: f.id, key, mode, ok, instance: inst })
     // Only successful (HTTP 200) responses are cached (§5.3).
-    if (ok && store) {
-      when[0] = now + f.latencyUs
-      if (when[0]! < durationUs) sched!.schedule(RANK_RENDER_DONE, EV_FETCH_DONE, slot)
+    if (ok && store && now + f.latencyUs < durationUs) {
+      if (inFlight[fi]!.size === inFlight[fi]!.atUs.length) growInFlight(fi)
+      const q = inFlight[fi]!
+      const j = (q.head + q.size) & (q.atUs.length - 1)
+      q.atUs[j] = now + f.latencyUs
+      q.slot[j] = slot
+      q.size++
     }
     return ok
+  }
+
+  /** Write the entries of fetch fi's origin calls that have completed by now (see inFlight). */
+  function settleFetches(fi: number): void {
+    const q = inFlight[fi]!
+    const now = clock[0]!
+    const latencyUs = fetchInfo[fi]!.latencyUs
+    while (q.size > 0 && q.atUs[q.head]! <= now) {
+      const slot = q.slot[q.head]!
+      fetchHas[slot] = 1
+      fetchLastMod[slot] = q.atUs[q.head]!
+      fetchDataAt[slot] = q.atUs[q.head]! - latencyUs
+      q.head = (q.head + 1) & (q.atUs.length - 1)
+      q.size--
+    }
+  }
+
+  /** Double fetch fi's ring of calls in flight (a power of two), keeping their order. */
+  function growInFlight(fi: number): void {
+    const q = inFlight[fi]!
+    const n = q.atUs.length
+    const atUs = new Float64Array(2 * n), slot = new Int32Array(2 * n)
+    for (let k = 0; k < q.size; k++) {
+      atUs[k] = q.atUs[(q.head + k) & (n - 1)]!
+      slot[k] = q.slot[(q.head + k) & (n - 1)]!
+    }
+    inFlight[fi] = { atUs, slot, head: 0, size: q.size }
   }
 
   /**
@@ -648,6 +685,7 @@ export function createIsrModel(
       const cacheable = spec.revalidateS !== undefined || spec.tags.length > 0 || (profile.cachesPlainFetch && !route.isDynamic)
       const key = f.perPath ? (p < 0 ? -1 : p - route.firstPath) : 0
       const slot = cache * fetchKeys + f.base + key
+      settleFetches(fi)
       let foreground = true
       renderData[i] = fetchDataAt[slot]!
       if (cacheable && key >= 0 && !bypass && fetchHas[slot] === 1) {
@@ -674,12 +712,6 @@ export function createIsrModel(
         if (f.latencyUs > fetchWait[0]!) fetchWait[0] = f.latencyUs
       }
     }
-  }
-
-  function onFetchDone(slot: number): void {
-    fetchHas[slot] = 1
-    fetchLastMod[slot] = clock[0]!
-    fetchDataAt[slot] = clock[0]! - fetchInfo[keyFetch[slot % fetchKeys]!]!.latencyUs
   }
 
   /** Freshness of the response being recorded (servedFrom/servedOff say which data it read). */
@@ -1350,7 +1382,6 @@ export function createIsrModel(
         case EV_RENDER_DONE: onRenderDone(arg); return
         case EV_ON_DEMAND: onOnDemand(arg); return
         case EV_TAG_PROPAGATE: onTagPropagate(arg); return
-        case EV_FETCH_DONE: onFetchDone(arg); return
         case EV_DATA_CHANGE: onDataChange(arg); return
         case EV_WEBHOOK: onWebhook(arg); return
         case EV_RESTART: onRestart(arg); return
