@@ -450,9 +450,19 @@ export function createIsrModel(
   /** Per route, its fetches' first key and whether they have one key per path (routeFetches order, maxF apart). */
   const fetchKeyBase = new Int32Array(routes.length * maxF)
   const fetchPerPath = new Uint8Array(routes.length * maxF)
+  /** Per route and fetch: 1 if the Data Cache keeps its entries, and their revalidate, µs. */
+  const fetchCacheable = new Uint8Array(routes.length * maxF)
+  const fetchRevalUs = new Float64Array(routes.length * maxF)
   routeFetches.forEach((fs, ri) => fs.forEach((fi, i) => {
-    fetchKeyBase[ri * maxF + i] = fetchInfo[fi]!.base
-    fetchPerPath[ri * maxF + i] = fetchInfo[fi]!.perPath ? 1 : 0
+    const f = fetchInfo[fi]!, spec = f.spec, route = routes[ri]!
+    fetchKeyBase[ri * maxF + i] = f.base
+    fetchPerPath[ri * maxF + i] = f.perPath ? 1 : 0
+    // 14.x caches a plain fetch too (force-cache default), but not in a dynamic route (§5.2).
+    fetchCacheable[ri * maxF + i] = spec.revalidateS !== undefined || spec.tags.length > 0 || (profile.cachesPlainFetch && !route.isDynamic) ? 1 : 0
+    // Without its own revalidate an entry takes the route's (an ISR route), else forever:
+    // `false` is stored as one year (§5.3).
+    const routeRevalUs = route.revalidateUs > 0 && route.revalidateUs !== Infinity ? route.revalidateUs : ONE_YEAR_US
+    fetchRevalUs[ri * maxF + i] = spec.revalidateS === undefined ? routeRevalUs : spec.revalidateS === false ? ONE_YEAR_US : secToUs(spec.revalidateS)
   }))
   const outdated = new Float64Array(routes.length)
   const lagHist = new Float64Array(HISTOGRAM_BUCKETS)
@@ -611,13 +621,6 @@ export function createIsrModel(
     renderOk = u < pOk
   }
 
-  /** 16.x/14-15 tag check for a fetch entry written at `ts`: its own tags plus the page's implicit (soft) tags. */
-  function fetchTagState(inst: number, p: number, fi: number, ts: number): number {
-    if (tagPtr === null || p < 0) return TAGS_NONE
-    tagTs[0] = ts
-    return tagCheck(inst, p, fi)
-  }
-
   /** One origin call for fetch key `slot` (cache * fetchKeys + key); its entry is written when it completes. */
   function originCall(fi: number, slot: number, key: number, inst: number, mode: 'foreground' | 'background', store: boolean): boolean {
     const f = fetchInfo[fi]!
@@ -673,30 +676,25 @@ export function createIsrModel(
    */
   function readData(route: ResolvedRoute, p: number, inst: number, isr: boolean, bypass: boolean): void {
     fetchWait[0] = 0
-    const fs = routeFetches[route.index]!
+    const ri = route.index
+    const fs = routeFetches[ri]!
     if (fs.length === 0) return
     const now = clock[0]!
     const cache = sharedCache ? 0 : inst
     for (let i = 0; i < fs.length; i++) {
       const fi = fs[i]!
-      const f = fetchInfo[fi]!
-      const spec = f.spec
-      // 14.x caches a plain fetch too (force-cache default), but not in a dynamic route (§5.2).
-      const cacheable = spec.revalidateS !== undefined || spec.tags.length > 0 || (profile.cachesPlainFetch && !route.isDynamic)
-      const key = f.perPath ? (p < 0 ? -1 : p - route.firstPath) : 0
-      const slot = cache * fetchKeys + f.base + key
+      const j = ri * maxF + i
+      const key = fetchPerPath[j] === 1 ? (p < 0 ? -1 : p - route.firstPath) : 0
+      const slot = cache * fetchKeys + fetchKeyBase[j]! + key
       settleFetches(fi)
       let foreground = true
       renderData[i] = fetchDataAt[slot]!
-      if (cacheable && key >= 0 && !bypass && fetchHas[slot] === 1) {
-        const ts = fetchLastMod[slot]!
-        // Without its own revalidate an entry takes the route's (an ISR route), else forever:
-        // `false` is stored as one year (§5.3).
-        const routeRevalUs = route.revalidateUs > 0 && route.revalidateUs !== Infinity ? route.revalidateUs : ONE_YEAR_US
-        const revalUs = spec.revalidateS === undefined ? routeRevalUs : spec.revalidateS === false ? ONE_YEAR_US : secToUs(spec.revalidateS)
-        const tags = fetchTagState(inst, p, fi, ts)
+      if (fetchCacheable[j] === 1 && key >= 0 && !bypass && fetchHas[slot] === 1) {
+        // The entry's own tags and the page's implicit (soft) tags (§4.3), as of its write.
+        tagTs[0] = fetchLastMod[slot]!
+        const tags = tagPtr === null || p < 0 ? TAGS_NONE : tagCheck(inst, p, fi)
         if (tags !== TAGS_EXPIRED) {
-          const stale = now - ts > revalUs || tags === TAGS_STALE
+          const stale = now - fetchLastMod[slot]! > fetchRevalUs[j]! || tags === TAGS_STALE
           if (!stale) foreground = false
           else if (!isr) {
             // A dynamic render gets the stale data now and refreshes it in the background.
@@ -708,8 +706,8 @@ export function createIsrModel(
       if (foreground) {
         // An HTTP error is not a render failure: the page renders and is cached, the Data
         // Cache keeps its old entry (only 200s are stored), and the page has no new data (§3.5).
-        if (originCall(fi, slot, key, inst, 'foreground', cacheable && key >= 0)) renderData[i] = now // read as the render starts
-        if (f.latencyUs > fetchWait[0]!) fetchWait[0] = f.latencyUs
+        if (originCall(fi, slot, key, inst, 'foreground', fetchCacheable[j] === 1 && key >= 0)) renderData[i] = now // read as the render starts
+        if (fetchInfo[fi]!.latencyUs > fetchWait[0]!) fetchWait[0] = fetchInfo[fi]!.latencyUs
       }
     }
   }
