@@ -81,12 +81,12 @@ export function targetsOfTag(tag: string, routes: readonly RouteConfig[]): Targe
 function pathIndexOf(pattern: string, url: string, count: number): number | undefined {
   const u = url
   if (!pattern.includes('[')) return u === pattern ? 0 : undefined
-  return sameIndex(matcher(pattern.split(/\[{1,2}(?:\.\.\.)?[^\]]+\]{1,2}/)).exec(u), count)
+  return sameIndex(matcherOf(pattern, SEGMENT_PARAM).exec(u), count)
 }
 
 /** The path index k for which a templated tag produces `tag`, if any (k < count). */
 export function templateIndexOf(template: string, tag: string, count: number): number | undefined {
-  return sameIndex(matcher(template.split(/\{[^}]*\}/)).exec(tag), count)
+  return sameIndex(matcherOf(template, TAG_PARAM).exec(tag), count)
 }
 
 /** Every captured index must be the same k (all params of path k are k), and k < count. */
@@ -99,13 +99,28 @@ function sameIndex(m: RegExpExecArray | null, count: number): number | undefined
 
 /** Whether a fetch tag (possibly templated, "post:{slug}") can produce `tag` for some path. */
 export function tagMatchesTemplate(template: string, tag: string): boolean {
-  return template === tag || (template.includes('{') && matcher(template.split(/\{[^}]*\}/)).test(tag))
+  return template === tag || (template.includes('{') && matcherOf(template, TAG_PARAM).test(tag))
 }
 
-/** A regexp matching the literal parts with a number between each two. */
-function matcher(parts: readonly string[]): RegExp {
-  return new RegExp(`^${parts.map(escapeRegExp).join('(\\d+)')}$`)
+/** A parameter in a tag template ("{slug}") and in a route pattern ("[slug]", "[...slug]", "[[...slug]]"). */
+const TAG_PARAM = /\{[^}]*\}/
+const SEGMENT_PARAM = /\[{1,2}(?:\.\.\.)?[^\]]+\]{1,2}/
+
+/**
+ * A regexp matching `template` with a number in place of each parameter (`param` finds them),
+ * compiled once per template: a model asks for every tag of thousands of paths.
+ */
+function matcherOf(template: string, param: typeof TAG_PARAM | typeof SEGMENT_PARAM): RegExp {
+  const cache = param === TAG_PARAM ? tagMatchers : segmentMatchers
+  let m = cache.get(template)
+  if (m === undefined) {
+    m = new RegExp(`^${template.split(param).map(escapeRegExp).join('(\\d+)')}$`)
+    cache.set(template, m)
+  }
+  return m
 }
+const tagMatchers = new Map<string, RegExp>()
+const segmentMatchers = new Map<string, RegExp>()
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
