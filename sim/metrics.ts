@@ -35,6 +35,7 @@ export class Metrics {
   readonly ageHist: Float64Array
   readonly ageSum: Float64Array
   readonly ageMax: Float64Array
+  /** Latencies above 0 only: bucket 0 is derived (see request()). */
   readonly latHist: Float64Array
   readonly latSum: Float64Array
   readonly latMax: Float64Array
@@ -92,11 +93,9 @@ export class Metrics {
       this.ageSum[route] = this.ageSum[route]! + ageUs
       if (ageUs > this.ageMax[route]!) this.ageMax[route] = ageUs
     }
-    if (latencyUs === 0) {
-      // Cached responses (most requests): bucket 0, no bucket arithmetic.
-      this.latHist[route * B] = this.latHist[route * B]! + 1
-      return
-    }
+    // Cached responses (most requests) take no time: bucket 0 is not counted here but
+    // derived when summarised (the route's responses less those in other buckets).
+    if (latencyUs === 0) return
     const l = route * B + bucketAt(obs, OBS_LATENCY)
     this.latHist[l] = this.latHist[l]! + 1
     this.latSum[route] = this.latSum[route]! + latencyUs
@@ -177,11 +176,15 @@ export class Metrics {
       ageMax = Math.max(ageMax, this.ageMax[i] as number)
       latSum += this.latSum[i] as number
       latMax = Math.max(latMax, this.latMax[i] as number)
+      let measured = 0, timed = 0
+      for (let o = 0; o < NO; o++) measured += (this.counts[i * NO + o] as number) - (this.countsAtWarmup[i * NO + o] as number)
       for (let b = 0; b < B; b++) {
         ageN += this.ageHist[i * B + b] as number
         ageHist[b] = (ageHist[b] as number) + (this.ageHist[i * B + b] as number)
         latHist[b] = (latHist[b] as number) + (this.latHist[i * B + b] as number)
+        timed += this.latHist[i * B + b] as number
       }
+      latHist[0] = (latHist[0] as number) + measured - timed // responses that took no time
     }
     const [hit, stale, miss, dynamic, notFound, error] = c as [number, number, number, number, number, number]
     const requests = hit + stale + miss + dynamic + notFound + error

@@ -256,6 +256,7 @@ export function createIsrModel(
   const rt: RouteRuntime[] = []
   const arrivals: ArrivalQueue[] = []
   const unknownArrivals: (Arrivals | null)[] = []
+  /** Requests per route, for conservation: known ones counted as drawn (each before the end, so each handled), others as handled. */
   const arrivalsSeen = new Float64Array(routes.length)
   const schedules = s.routes.map((r) => (r.traffic.schedule ? { atUs: Float64Array.from(r.traffic.schedule.atS, secToUs), path: r.traffic.schedule.path ?? null } : null))
   const scheduleNext = new Int32Array(routes.length)
@@ -310,6 +311,15 @@ export function createIsrModel(
   // cache handler propagates an invalidation to the other instances after tagPropagationS.
   const tagStale = new Float64Array(instances * nTags).fill(-Infinity)
   const tagExpired = new Float64Array(instances * nTags).fill(-Infinity)
+  /**
+   * Bounds over each instance's whole view, so that most checks need not walk a path's tags:
+   * tagPast[i] >= every stale and expired time in view i that is <= now, and tagFuture[i] <=
+   * every expired time > now. An entry written after tagPast and read before tagFuture has no
+   * stale or expired tag in either model (§4.3). Writes raise and lower them; values they
+   * overwrite are not taken out, which only makes the bounds looser, never wrong.
+   */
+  const tagPast = new Float64Array(instances).fill(-Infinity)
+  const tagFuture = new Float64Array(instances).fill(Infinity)
   const propagationUs = secToUs(deployment.tagPropagationS)
   /** Invalidations on their way to the other instances: [tag id, stale, expired] per write. */
   const pending: { readonly from: number; readonly writes: Float64Array }[] = []
@@ -800,6 +810,7 @@ export function createIsrModel(
       if (!profile.tagsSurviveRestart && !sharedCache) {
         tagStale.fill(-Infinity, inst * nTags, (inst + 1) * nTags)
         tagExpired.fill(-Infinity, inst * nTags, (inst + 1) * nTags)
+        tightenTagBounds(inst)
       }
       // Entries stay (on disk, or in the shared handler); this process's cache controls do not.
       for (const r of routes) {
@@ -1093,6 +1104,8 @@ export function createIsrModel(
   function tagCheck(inst: number, p: number, fi: number): number {
     const ts = tagTs[0]!
     const now = clock[0]!
+    if (now >= tagFuture[inst]!) tightenTagBounds(inst)
+    if (tagPast[inst]! < ts) return TAGS_NONE
     const view = inst * nTags
     let res = TAGS_NONE
     for (let j = tagPtr![p]!, b = tagPtr![p + 1]!; j < b; j++) {
@@ -1172,12 +1185,33 @@ export function createIsrModel(
 
   /** Apply [tag id, stale, expired] writes to one instance's view (NaN: leave stale as it is). */
   function applyTagWrites(inst: number, writes: Float64Array): void {
+    const now = clock[0]!
     for (let j = 0; j < writes.length; j += 3) {
       const t = inst * nTags + writes[j]!
       const stale = writes[j + 1]!
-      if (!Number.isNaN(stale)) tagStale[t] = stale
-      tagExpired[t] = writes[j + 2]!
+      if (!Number.isNaN(stale)) {
+        tagStale[t] = stale
+        if (stale > tagPast[inst]!) tagPast[inst] = stale // a write's stale time is never after now
+      }
+      const expired = writes[j + 2]!
+      tagExpired[t] = expired
+      if (expired > now) { if (expired < tagFuture[inst]!) tagFuture[inst] = expired }
+      else if (expired > tagPast[inst]!) tagPast[inst] = expired
     }
+  }
+
+  /** Recompute instance inst's tag bounds from its view (when an expired time has come, or after a restart). */
+  function tightenTagBounds(inst: number): void {
+    const now = clock[0]!
+    let past = -Infinity, future = Infinity
+    for (let t = inst * nTags; t < (inst + 1) * nTags; t++) {
+      const stale = tagStale[t]!, expired = tagExpired[t]!
+      if (stale > past) past = stale
+      if (expired > now) { if (expired < future) future = expired }
+      else if (expired > past) past = expired
+    }
+    tagPast[inst] = past
+    tagFuture[inst] = future
   }
 
   function onTagPropagate(i: number): void {
@@ -1222,8 +1256,7 @@ export function createIsrModel(
           let next = pos + 1
           if (next === q.ix[1]!) { drawArrivals(q, ri); next = 0 }
           q.ix[0] = next
-          nextFromSource(q.atUs, next, SRC_KNOWN, ri)
-          arrivalsSeen[ri] = arrivalsSeen[ri]! + 1
+          nextFromSource(q.atUs, next, SRC_KNOWN, ri) // counted in arrivalsSeen when drawn
           onRequest(routes[ri]!, p)
           break
         }
@@ -1282,6 +1315,8 @@ export function createIsrModel(
       drawPaths(q, ri, n)
     }
     q.ix[1] = ended ? n + 1 : n
+    // All n come before the end, so each will be handled: conservation counts them now.
+    arrivalsSeen[ri] = arrivalsSeen[ri]! + n
   }
 
   /** Paths for the first `n` arrivals of a new block. Each pick is independent, so their table reads overlap. */
