@@ -2,8 +2,9 @@
  * `npm run bench`: figures, never pass/fail. Four parts:
  *  1. tinybench micro-benchmarks of the calendar and of short whole runs;
  *  2. whole-run throughput (simulated requests per second, one core) of the bundled
- *     catalogue scenario, each run in a fresh process, with TypeScript loaded as the CLI
- *     loads it;
+ *     catalogue scenario and of its extended forms (issue 3's: tags, fetches, 4 instances;
+ *     and that plus origin data changes), each run in a fresh process, with TypeScript
+ *     loaded as the CLI loads it;
  *  3. bytes allocated per simulated request (the hot path should allocate nothing);
  *  4. memory: a 1M-request and a 100M-request run of the same scenario.
  * Set BENCH_QUICK=1 for a short version (CI smoke).
@@ -18,6 +19,7 @@ const quick = process.env.BENCH_QUICK === '1'
 /** Child runs load TypeScript as the CLI does (see tsx-register.mjs). */
 const LOADER = ['--import', './test/perf/tsx-register.mjs']
 const fmt = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 0 })
+const medianOf = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
 // 1. tinybench --------------------------------------------------------------------
 const bench = new Bench({ time: quick ? 200 : 1000 })
@@ -62,17 +64,23 @@ for (let i = 0; i < runs; i++) {
   console.log(`   run ${i + 1}: ${fmt(r.requests)} requests in ${r.wallS.toFixed(2)} s wall / ${r.cpuS.toFixed(2)} s CPU = ${fmt(r.requestsPerWallS)} req/s (${fmt(r.requestsPerCpuS)} per CPU-second)`)
 }
 const best = Math.max(...results.map((r) => r.requestsPerWallS))
-const median = results.map((r) => r.requestsPerWallS).sort((a, b) => a - b)[Math.floor(results.length / 2)]!
-console.log(`   median ${fmt(median)} simulated requests/s, best ${fmt(best)}`)
+console.log(`   median ${fmt(medianOf(results.map((r) => r.requestsPerWallS)))} simulated requests/s (${fmt(medianOf(results.map((r) => r.requestsPerCpuS)))} per CPU-second), best ${fmt(best)}`)
 
-console.log('\n2b. whole-run throughput, catalogue extended with tags, fetches, 4 instances, invalidations and data changes (test/perf/catalogue-extended.ts)')
-const ext: Once[] = []
-for (let i = 0; i < runs; i++) {
-  const r = once('test/perf/catalogue-extended.ts', quick ? 1_000_000 : 10_000_000)
-  ext.push(r)
-  console.log(`   run ${i + 1}: ${fmt(r.requests)} requests in ${r.wallS.toFixed(2)} s wall = ${fmt(r.requestsPerWallS)} req/s`)
+// 2b/2c. The extended catalogue: issue 3's goal (tags, fetches, 4 instances), then the same
+// plus origin data changes, whose per-response freshness accounting is the costliest feature.
+for (const [label, file, n] of [
+  ['2b. whole-run throughput, catalogue extended with tags, fetches and 4 instances (test/perf/catalogue-extended.ts)', 'test/perf/catalogue-extended.ts', 20_000_000],
+  ['2c. the same plus origin data changes and CMS webhooks (test/perf/catalogue-freshness.ts)', 'test/perf/catalogue-freshness.ts', 10_000_000],
+] as const) {
+  console.log(`\n${label}`)
+  const rs: Once[] = []
+  for (let i = 0; i < runs; i++) {
+    const r = once(file, quick ? 1_000_000 : n)
+    rs.push(r)
+    console.log(`   run ${i + 1}: ${fmt(r.requests)} requests in ${r.wallS.toFixed(2)} s wall / ${r.cpuS.toFixed(2)} s CPU = ${fmt(r.requestsPerWallS)} req/s (${fmt(r.requestsPerCpuS)} per CPU-second)`)
+  }
+  console.log(`   median ${fmt(medianOf(rs.map((r) => r.requestsPerWallS)))} simulated requests/s (${fmt(medianOf(rs.map((r) => r.requestsPerCpuS)))} per CPU-second)`)
 }
-console.log(`   median ${fmt(ext.map((r) => r.requestsPerWallS).sort((a, b) => a - b)[Math.floor(ext.length / 2)]!)} simulated requests/s`)
 
 // 3. allocation ---------------------------------------------------------------------
 console.log('\n3. allocation per simulated request (sampling heap profiler, warm run, fresh process)')
@@ -81,7 +89,11 @@ function alloc(input: string, requests: number): Alloc {
   const out = execFileSync(process.execPath, [...LOADER, 'test/perf/run-once.ts', input, String(requests), 'alloc'], { encoding: 'utf8' })
   return JSON.parse(out.trim().split('\n').pop()!) as Alloc
 }
-for (const [label, file] of [['only fresh hits (one page, revalidate false)', 'test/perf/hit-only.json'], ['bundled catalogue (renders included)', 'scenarios/catalogue.ts']] as const) {
+for (const [label, file] of [
+  ['only fresh hits (one page, revalidate false)', 'test/perf/hit-only.json'],
+  ['bundled catalogue (renders included)', 'scenarios/catalogue.ts'],
+  ['catalogue with tags, fetches, 4 instances and data changes', 'test/perf/catalogue-freshness.ts'],
+] as const) {
   const a = alloc(file, quick ? 1_000_000 : 5_000_000)
   console.log(`   ${label}: ${a.bytesPerRequest} bytes/request (${a.allocatedMiB} MiB for ${fmt(a.requests)} requests, run set-up included)`)
 }
