@@ -41,19 +41,27 @@ const ZIG_R = 7.697117470131487
  */
 export function addExponential(acc: Float64Array, i: number, rng: Rng): void {
   const jz = rng.nextInt32() >>> 0
+  const e = exponentialFast(jz)
+  if (e >= 0) acc[i] = acc[i]! + e
+  else addExponentialSlow(acc, i, rng, jz)
+}
+
+/**
+ * The ziggurat's common case for a first draw jz (unsigned): the variate, or -1 when the
+ * draw needs the rare cases (then addExponentialSlow(acc, i, rng, jz) adds the variate to
+ * acc[i], drawing more). For loops that keep a running sum in a local: `sum + e` is exactly
+ * what addExponential stores. Small, so that V8 inlines it and no double is boxed.
+ */
+export function exponentialFast(jz: number): number {
   const iz = jz & 255
-  if (jz < (ZIG_KE[iz] as number)) {
-    acc[i] = acc[i]! + jz * (ZIG_WE[iz] as number)
-    return
-  }
-  addExponentialSlow(acc, i, rng, jz)
+  return jz < (ZIG_KE[iz] as number) ? jz * (ZIG_WE[iz] as number) : -1
 }
 
 /**
  * The ziggurat's rare cases (~1%): the tail layer, or a wedge test, then retries. Apart,
  * so that the common case above stays small enough for V8 to inline into its callers.
  */
-function addExponentialSlow(acc: Float64Array, i: number, rng: Rng, first: number): void {
+export function addExponentialSlow(acc: Float64Array, i: number, rng: Rng, first: number): void {
   for (let jz = first; ; jz = rng.nextInt32() >>> 0) {
     const iz = jz & 255
     if (jz < (ZIG_KE[iz] as number)) {

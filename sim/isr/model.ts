@@ -7,7 +7,7 @@
  *
  * Rule references (§n) point at shared/isr-semantics.md.
  */
-import { addExponential, createAlias, lognormalInto, lognormalParams, pickAliasInt32, zipfWeights, type AliasTable } from '../dist.ts'
+import { addExponential, addExponentialSlow, createAlias, exponentialFast, lognormalInto, lognormalParams, pickAliasInt32, zipfWeights, type AliasTable } from '../dist.ts'
 import { assert, assertNever, InvariantError } from '../errors.ts'
 import type { Freshness } from '../contract.ts'
 import { Calendar } from '../calendar.ts'
@@ -1295,15 +1295,26 @@ export function createIsrModel(
       // The common case, kept small enough that V8 inlines the draws, the rounding and the
       // pick. With Zipf popularity the path is drawn in the same loop: the two streams'
       // generators are independent chains, so the processor overlaps them.
+      // Λ stays in a local, so that the chain of sums does not go through memory.
       const v = a.v, rng = a.rng, usPerArrival = a.usPerArrival, pathRng = rt[ri]!.pathRng, firstPath = routes[ri]!.firstPath
+      let lambda = v[A_LAMBDA]!
       while (n < ARRIVAL_BLOCK) {
-        addExponential(v, A_LAMBDA, rng)
-        v[A_NEXT] = roundHalfUp(v[A_LAMBDA]! * usPerArrival)
-        T[n] = v[A_NEXT]!
-        if (!(v[A_NEXT]! < durationUs)) { ended = true; break }
+        const jz = rng.nextInt32() >>> 0
+        const e = exponentialFast(jz)
+        if (e >= 0) lambda += e
+        else {
+          v[A_LAMBDA] = lambda
+          addExponentialSlow(v, A_LAMBDA, rng, jz)
+          lambda = v[A_LAMBDA]!
+        }
+        const t = roundHalfUp(lambda * usPerArrival)
+        T[n] = t
+        if (!(t < durationUs)) { ended = true; break }
         if (alias !== null) P[n] = firstPath + pickAliasInt32(alias, pathRng.nextInt32())
         n++
       }
+      v[A_LAMBDA] = lambda
+      v[A_NEXT] = T[ended ? n : n - 1]!
       if (alias === null) drawPaths(q, ri, n)
     } else {
       while (n < ARRIVAL_BLOCK) {
