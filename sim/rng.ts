@@ -30,10 +30,20 @@ export interface Rng {
   nextInt32(): number
 }
 
+/** Alea's multiplier (see AleaRng.s). */
+export const ALEA_MUL = 2091639
+
 export class AleaRng implements Rng {
   readonly id: string
   /** Alea state [c, s0, s1, s2] in a Float64Array: stores into it never allocate. */
-  private readonly s = new Float64Array(4)
+  /**
+   * The state [c, s0, s1, s2]. Public for one kind of reader: a block loop that steps the
+   * generator itself, with the state in locals, and writes it back before any other use of
+   * the stream (drawArrivals). One step is t = ALEA_MUL·s0 + c·2^-32, then s0 = s1,
+   * s1 = s2, c = t | 0, s2 = t - c, and the draw is s2. Stepping through this array instead
+   * makes each draw wait for the store of the one before.
+   */
+  readonly s = new Float64Array(4)
 
   constructor(id: string, seedString: string) {
     this.id = id
@@ -47,7 +57,7 @@ export class AleaRng implements Rng {
   /** One Alea step; the draw is left in s[3] (nothing is returned, so no double is boxed). */
   private step(): void {
     const s = this.s
-    const t = 2091639 * s[1]! + s[0]! * 2.3283064365386963e-10
+    const t = ALEA_MUL * s[1]! + s[0]! * 2.3283064365386963e-10
     s[1] = s[2]!
     s[2] = s[3]!
     s[0] = t | 0
@@ -68,7 +78,7 @@ export class AleaRng implements Rng {
 
 export interface Streams {
   /** The stream for (name, key). Throws on a second claim: each stream has exactly one owner. */
-  claim(name: StreamName, key?: string): Rng
+  claim(name: StreamName, key?: string): AleaRng
 }
 
 /** The seed string of a stream: a function of the names only, never of draw order. */

@@ -16,7 +16,7 @@ import {
   BACKGROUND, BLOCKING, DYNAMIC, DYNAMIC_RENDER, ERROR, HIT, MISS, NOT_FOUND, OBS_AGE, OBS_AT, OBS_DURATION, OBS_LATENCY, STALE,
   type Metrics, type Outcome, type RenderMode,
 } from '../metrics.ts'
-import type { Rng, Streams } from '../rng.ts'
+import { ALEA_MUL, type AleaRng, type Rng, type Streams } from '../rng.ts'
 import { deploymentOf, type Scenario } from '../scenario.ts'
 import { roundHalfUp, secToUs } from '../time.ts'
 import { MAX_PROFILE_EXPIRE_S, type VersionProfile } from './profiles.ts'
@@ -119,7 +119,7 @@ interface RouteRuntime {
 
 /** An arrival process: cumulative expected count Λ, mapped to time through the (daily) rate curve. */
 interface Arrivals {
-  readonly rng: Rng
+  readonly rng: AleaRng
   readonly poisson: boolean
   /** Requests per µs at multiplier 1. */
   readonly ratePerUs: number
@@ -548,7 +548,7 @@ export function createIsrModel(
     })
     const hourly = cfg.traffic.diurnal ? Float64Array.from(cfg.traffic.diurnal.hourly) : null
     const startHour = cfg.traffic.diurnal?.startHour ?? 0
-    const mk = (rps: number, rng: Rng): Arrivals => {
+    const mk = (rps: number, rng: AleaRng): Arrivals => {
       const v = new Float64Array(5)
       v[A_SEG_INDEX] = startHour
       return { rng, poisson: cfg.traffic.arrivals === 'poisson', ratePerUs: rps / 1e6, usPerArrival: 1e6 / rps, hourly, v }
@@ -1296,16 +1296,27 @@ export function createIsrModel(
       // pick. With Zipf popularity the path is drawn in the same loop: the two streams'
       // generators are independent chains, so the processor overlaps them.
       // Λ stays in a local, so that the chain of sums does not go through memory.
-      const v = a.v, rng = a.rng, usPerArrival = a.usPerArrival, pathRng = rt[ri]!.pathRng, firstPath = routes[ri]!.firstPath
+      // The arrivals stream is stepped here, its Alea state in locals too (see AleaRng.s):
+      // its chain of steps is the loop's longest, and through memory each waits on a store.
+      const v = a.v, rng = a.rng, g = rng.s, usPerArrival = a.usPerArrival, pathRng = rt[ri]!.pathRng, firstPath = routes[ri]!.firstPath
       let lambda = v[A_LAMBDA]!
+      let c = g[0]!, s0 = g[1]!, s1 = g[2]!, s2 = g[3]!
       while (n < ARRIVAL_BLOCK) {
-        const jz = rng.nextInt32() >>> 0
+        const step = ALEA_MUL * s0 + c * 2.3283064365386963e-10
+        s0 = s1
+        s1 = s2
+        c = step | 0
+        s2 = step - c
+        const jz = (s2 * 4294967296) >>> 0 // = rng.nextInt32() >>> 0
         const e = exponentialFast(jz)
         if (e >= 0) lambda += e
         else {
+          // The rare cases draw from the stream object: hand it the state, then take it back.
+          g[0] = c; g[1] = s0; g[2] = s1; g[3] = s2
           v[A_LAMBDA] = lambda
           addExponentialSlow(v, A_LAMBDA, rng, jz)
           lambda = v[A_LAMBDA]!
+          c = g[0]!; s0 = g[1]!; s1 = g[2]!; s2 = g[3]!
         }
         const t = roundHalfUp(lambda * usPerArrival)
         T[n] = t
@@ -1313,6 +1324,7 @@ export function createIsrModel(
         if (alias !== null) P[n] = firstPath + pickAliasInt32(alias, pathRng.nextInt32())
         n++
       }
+      g[0] = c; g[1] = s0; g[2] = s1; g[3] = s2
       v[A_LAMBDA] = lambda
       v[A_NEXT] = T[ended ? n : n - 1]!
       if (alias === null) drawPaths(q, ri, n)
