@@ -111,7 +111,7 @@ interface RouteRuntime {
   readonly render: { readonly kind: 'constant'; readonly us: number } | { readonly kind: 'lognormal'; readonly params: Float64Array }
   readonly renderRng: Rng
   readonly failureRng: Rng
-  readonly pathRng: Rng
+  readonly pathRng: AleaRng
   readonly alias: AliasTable | null
   readonly failureRate: number
   readonly outages: ReadonlyArray<{ readonly fromUs: number; readonly toUs: number; readonly failureRate: number }>
@@ -1294,13 +1294,14 @@ export function createIsrModel(
     if (a.poisson && a.hourly === null) {
       // The common case, kept small enough that V8 inlines the draws, the rounding and the
       // pick. With Zipf popularity the path is drawn in the same loop: the two streams'
-      // generators are independent chains, so the processor overlaps them.
-      // Λ stays in a local, so that the chain of sums does not go through memory.
-      // The arrivals stream is stepped here, its Alea state in locals too (see AleaRng.s):
-      // its chain of steps is the loop's longest, and through memory each waits on a store.
+      // generators are independent chains, so the processor overlaps them. Λ and both
+      // streams' Alea states stay in locals (see AleaRng.s): through memory, each link of
+      // these chains would wait on the store of the one before.
       const v = a.v, rng = a.rng, g = rng.s, usPerArrival = a.usPerArrival, pathRng = rt[ri]!.pathRng, firstPath = routes[ri]!.firstPath
       let lambda = v[A_LAMBDA]!
       let c = g[0]!, s0 = g[1]!, s1 = g[2]!, s2 = g[3]!
+      const h = pathRng.s
+      let pc = h[0]!, p0 = h[1]!, p1 = h[2]!, p2 = h[3]!
       while (n < ARRIVAL_BLOCK) {
         const step = ALEA_MUL * s0 + c * 2.3283064365386963e-10
         s0 = s1
@@ -1321,10 +1322,18 @@ export function createIsrModel(
         const t = roundHalfUp(lambda * usPerArrival)
         T[n] = t
         if (!(t < durationUs)) { ended = true; break }
-        if (alias !== null) P[n] = firstPath + pickAliasInt32(alias, pathRng.nextInt32())
+        if (alias !== null) {
+          const pstep = ALEA_MUL * p0 + pc * 2.3283064365386963e-10
+          p0 = p1
+          p1 = p2
+          pc = pstep | 0
+          p2 = pstep - pc
+          P[n] = firstPath + pickAliasInt32(alias, (p2 * 4294967296) | 0) // = pathRng.nextInt32()
+        }
         n++
       }
       g[0] = c; g[1] = s0; g[2] = s1; g[3] = s2
+      h[0] = pc; h[1] = p0; h[2] = p1; h[3] = p2
       v[A_LAMBDA] = lambda
       v[A_NEXT] = T[ended ? n : n - 1]!
       if (alias === null) drawPaths(q, ri, n)
