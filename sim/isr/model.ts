@@ -853,18 +853,24 @@ export function createIsrModel(
     if (start > now) for (let i = 0; i < maxF; i++) if (renderData[i] === now) renderData[i] = start
   }
 
+  /** The path of an (instance, path) slot; with one instance, no division (an integer divide costs ~30 cycles). */
+  function pathOfSlot(slot: number): number {
+    return instances === 1 ? slot : slot % totalPaths
+  }
+
   /** Start a cached-path render (background or blocking); de-duplicated per path (§1.3, rule 4). */
   function startRender(route: ResolvedRoute, slot: number, eslot: number, mode: typeof BACKGROUND | typeof BLOCKING, withPrev: boolean, cause: number): void {
     const nowUs = clock[0]!
     const o = slot * W
-    const p = slot % totalPaths
-    assert(st[o + F_INFLIGHT] === NONE, () => `two regenerations in flight for ${route.id} path #${p - route.firstPath} on instance ${(slot / totalPaths) | 0}`, nowUs)
+    const p = pathOfSlot(slot)
+    const inst = instances === 1 ? 0 : ((slot - p) / totalPaths) | 0
+    assert(st[o + F_INFLIGHT] === NONE, () => `two regenerations in flight for ${route.id} path #${p - route.firstPath} on instance ${inst}`, nowUs)
     if (cause === CAUSE_TAG) attributeRender(eslot)
     sampleRender(rt[route.index]!)
     // 16.3+ expired (isStale -1) renders are on-demand revalidations: they bypass the Data Cache (§5.3).
-    readData(route, p, (slot / totalPaths) | 0, true, mode === BLOCKING && withPrev && enforcesExpire)
+    readData(route, p, inst, true, mode === BLOCKING && withPrev && enforcesExpire)
     renderDur[0] = renderDur[0]! + fetchWait[0]!
-    claimWorker((slot / totalPaths) | 0)
+    claimWorker(inst)
     if (tracksFreshness) for (let i = 0; i < maxF; i++) flightData[slot * maxF + i] = renderData[i]!
     const startUs = renderStart[0]!
     const endUs = startUs + renderDur[0]!
@@ -874,15 +880,14 @@ export function createIsrModel(
     obs[OBS_AT] = nowUs
     obs[OBS_DURATION] = renderDur[0]!
     metrics.render(route.index, mode, renderOk)
-    if (trace !== null) trace({ kind: 'render', atUs: startUs, route: route.id, path: p - route.firstPath, mode, endUs, ok: renderOk, instance: (slot / totalPaths) | 0 })
+    if (trace !== null) trace({ kind: 'render', atUs: startUs, route: route.id, path: p - route.firstPath, mode, endUs, ok: renderOk, instance: inst })
     when[0] = endUs
     sched!.schedule(RANK_RENDER_DONE, EV_RENDER_DONE, slot)
   }
 
   /** Record a response whose age and latency are already in `obs[OBS_AGE]` / `obs[OBS_LATENCY]`. */
   function respond(route: ResolvedRoute, path: number, outcome: Outcome): void {
-    obs[OBS_AT] = clock[0]!
-    metrics.request(route.index, outcome)
+    metrics.request(route.index, outcome) // (request() reads no time: the series and warmup are cut by events)
     if (tracksFreshness && servedFrom !== 0 && obs[OBS_AGE]! >= 0) checkFreshness(route, path < 0 ? -1 : route.firstPath + path)
     servedFrom = 0
     if (trace !== null) {
@@ -890,7 +895,7 @@ export function createIsrModel(
       // it), but the trace (and so `isrsim plan`) names the path that was asked for.
       const asked = path < 0 && tracePath >= 0 ? tracePath - route.firstPath : path
       tracePath = -1
-      trace({ kind: 'request', atUs: obs[OBS_AT]!, route: route.id, path: asked, outcome, ageUs: obs[OBS_AGE]!, latencyUs: obs[OBS_LATENCY]!, instance: currentInstance })
+      trace({ kind: 'request', atUs: clock[0]!, route: route.id, path: asked, outcome, ageUs: obs[OBS_AGE]!, latencyUs: obs[OBS_LATENCY]!, instance: currentInstance })
     }
   }
   /** The known path a dynamic render was asked for (trace only); -1 otherwise. */
@@ -1016,12 +1021,12 @@ export function createIsrModel(
     obs[OBS_LATENCY] = st[o + F_INFLIGHT_END]! - clock[0]! // the render, plus any wait for a worker
     servedFrom = 2
     servedOff = slot * maxF
-    respond(route, (slot % totalPaths) - route.firstPath, ok ? MISS : ERROR)
+    respond(route, pathOfSlot(slot) - route.firstPath, ok ? MISS : ERROR)
   }
 
   function onRenderDone(slot: number): void {
     const nowUs = clock[0]!
-    const p = slot % totalPaths
+    const p = pathOfSlot(slot)
     const route = routes[routeOfPath(p)]!
     const o = slot * W
     const e = (sharedCache ? p : slot) * W
