@@ -1064,17 +1064,18 @@ export function createIsrModel(
 
   /** Whether path p's entry data (at `from` in pageData) and the new render's (at `to` in flightData) saw different data versions. */
   function dataDiffers(route: ResolvedRoute, p: number, from: number, to: number): boolean {
-    const fs = routeFetches[route.index]!
-    for (let i = 0; i < fs.length; i++) {
-      const f = fetchInfo[fs[i]!]!
-      const times = changeTimes[f.base + (f.perPath ? p - route.firstPath : 0)]!
-      if (versionAt(times, pageData[from + i]!) !== versionAt(times, flightData[to + i]!)) return true
+    const ri = route.index
+    const n = routeFetches[ri]!.length
+    for (let i = 0; i < n; i++) {
+      const times = changeTimes[fetchKeyBase[ri * maxF + i]! + (fetchPerPath[ri * maxF + i] === 1 ? p - route.firstPath : 0)]!
+      if (versionAt(times, pageData, from + i) !== versionAt(times, flightData, to + i)) return true
     }
     return false
   }
 
-  /** How many of the ascending `times` are <= t. */
-  function versionAt(times: readonly number[], t: number): number {
+  /** How many of the ascending `times` are <= at[i] (read here: a double argument would be boxed). */
+  function versionAt(times: readonly number[], at: Float64Array, i: number): number {
+    const t = at[i]!
     let lo = 0, hi = times.length
     while (lo < hi) {
       const mid = (lo + hi) >> 1
