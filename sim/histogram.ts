@@ -15,7 +15,9 @@ for (let e = 0; e <= MAX_EXP; e++) SCALE[e] = 2 ** -(e - 7)
 const TWO32 = 4294967296
 
 export function bucketOf(v: number): number {
-  if (v < EXACT) return v
+  // Every branch returns an int32 (`| 0`), so that callers index with a machine integer
+  // instead of converting a double index on the hot path.
+  if (v < EXACT) return v | 0
   if (v < TWO32) {
     // Integer shifts (the same bucket as below: floor(v / 2^k) = floor(v) >>> k for v >= 0);
     // most ages and latencies are below 2^32 µs (71 minutes), and this is the hot path.
@@ -25,7 +27,7 @@ export function bucketOf(v: number): number {
   }
   const e = 63 - Math.clz32((v / TWO32) >>> 0)
   const m = Math.floor(v * (SCALE[e] as number)) // 128..255
-  return EXACT + (e - 8) * SUB + (m - SUB)
+  return (EXACT + (e - 8) * SUB + (m - SUB)) | 0
 }
 
 /**
