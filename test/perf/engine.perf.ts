@@ -55,7 +55,7 @@ function once(scenario: string, requests: number): Once {
   return JSON.parse(out.trim().split('\n').pop()!) as Once
 }
 console.log('\n2. whole-run throughput, bundled catalogue scenario, one core')
-const runs = quick ? 1 : 3
+const runs = quick ? 1 : 5
 const target = quick ? 2_000_000 : 20_000_000
 const results: Once[] = []
 for (let i = 0; i < runs; i++) {
