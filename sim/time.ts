@@ -23,3 +23,4 @@ export function roundHalfUp(x: number): number {
   const f = Math.floor(x)
   return f + Number(x - f >= 0.5)
 }
+

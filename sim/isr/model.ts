@@ -126,6 +126,8 @@ interface Arrivals {
   /** 1 / ratePerUs: µs per unit of Λ (a multiply on the hot path instead of a divide). */
   readonly usPerArrival: number
   readonly hourly: Float64Array | null
+  /** The end of the run, µs. */
+  readonly endUs: number
   /**
    * Mutable state in a Float64Array (stores never allocate): A_LAMBDA the cumulative
    * expected count Λ of the next arrival, A_NEXT its time in µs (Infinity: none), and
@@ -186,6 +188,13 @@ interface ArrivalQueue {
   readonly path: Int32Array
   /** [next entry, entries drawn]. */
   readonly ix: Int32Array
+  /** The route's paths: the first's global index, how many, their popularity and paths stream. */
+  readonly firstPath: number
+  readonly count: number
+  readonly alias: AliasTable | null
+  readonly pathRng: AleaRng
+  /** [0]: arrivals drawn before the end of the run (each will be handled), for conservation. */
+  readonly drawn: Float64Array
 }
 const ARRIVAL_BLOCK = 256
 
@@ -214,6 +223,129 @@ export function resolveRoutes(s: Scenario): ResolvedRoute[] {
     firstPath += count
     return out
   })
+}
+
+// ---- Arrival processes. Module functions, not closures of a model: a model's closures are
+// new objects every run, and V8 cached optimized (on-stack-replacement) code of the block
+// loop that had inlined the first run's closures; every later run in the same process (a
+// replication, a sweep point) deoptimized on each block ("wrong call target") and ran the
+// loop unoptimized, boxing every double.
+
+/** Sets the time of the next arrival from its cumulative expected count Λ (Infinity if none). */
+function placeArrival(a: Arrivals): void {
+  if (a.hourly === null) {
+    a.v[A_NEXT] = roundHalfUp(a.v[A_LAMBDA]! * a.usPerArrival)
+    return
+  }
+  // Piecewise-constant rate: walk hour segments forward (amortised O(1): Λ only grows).
+  for (;;) {
+    const rate = a.ratePerUs * (a.hourly[a.v[A_SEG_INDEX]! % 24] as number)
+    const segEndLambda = a.v[A_SEG_START_LAMBDA]! + rate * HOUR_US
+    if (a.v[A_LAMBDA]! < segEndLambda && rate > 0) {
+      a.v[A_NEXT] = a.v[A_SEG_START_US]! + roundHalfUp((a.v[A_LAMBDA]! - a.v[A_SEG_START_LAMBDA]!) / rate)
+      return
+    }
+    if (a.v[A_SEG_START_US]! > a.endUs) {
+      a.v[A_NEXT] = Infinity
+      return
+    }
+    a.v[A_SEG_INDEX] = a.v[A_SEG_INDEX]! + 1
+    a.v[A_SEG_START_US] = a.v[A_SEG_START_US]! + HOUR_US
+    a.v[A_SEG_START_LAMBDA] = segEndLambda
+  }
+}
+
+/** Advance to the next arrival: +Exp(1) in Λ for Poisson, +1 for evenly spaced. */
+function advanceArrival(a: Arrivals): void {
+  if (a.poisson) addExponential(a.v, A_LAMBDA, a.rng)
+  else a.v[A_LAMBDA] = a.v[A_LAMBDA]! + 1
+  placeArrival(a)
+}
+
+/** Before the first advanceArrival: Poisson starts at Λ = 0, evenly spaced at Λ = -1 + 1 = 0, t = 0 (as k6's constant-arrival-rate). */
+function startArrivals(a: Arrivals): void {
+  a.v[A_LAMBDA] = a.poisson ? 0 : -1
+}
+
+/** The route's next block of arrivals (see ArrivalQueue); stops after the first one at or past the end. */
+function drawArrivals(q: ArrivalQueue): void {
+  const a = q.src, T = q.atUs, P = q.path, durationUs = a.endUs
+  const alias = q.alias
+  // n: arrivals drawn before the end of the run; `ended`: T[n] holds the first one at or past it.
+  let n = 0, ended = false
+  if (a.poisson && a.hourly === null) {
+    // The common case, kept small enough that V8 inlines the draws, the rounding and the
+    // pick. With Zipf popularity the path is drawn in the same loop: the two streams'
+    // generators are independent chains, so the processor overlaps them. Λ and both
+    // streams' Alea states stay in locals (see AleaRng.s): through memory, each link of
+    // these chains would wait on the store of the one before.
+    const v = a.v, rng = a.rng, g = rng.s, usPerArrival = a.usPerArrival, pathRng = q.pathRng, firstPath = q.firstPath
+    let lambda = v[A_LAMBDA]!
+    let c = g[0]!, s0 = g[1]!, s1 = g[2]!, s2 = g[3]!
+    const h = pathRng.s
+    let pc = h[0]!, p0 = h[1]!, p1 = h[2]!, p2 = h[3]!
+    while (n < ARRIVAL_BLOCK) {
+      const step = ALEA_MUL * s0 + c * 2.3283064365386963e-10
+      s0 = s1
+      s1 = s2
+      c = Math.floor(step) // = step | 0 (0 <= step < 2^22), as a double: the loop keeps c in one representation
+      s2 = step - c
+      const jz = (s2 * 4294967296) >>> 0 // = rng.nextInt32() >>> 0
+      const e = exponentialFast(jz)
+      if (e >= 0) lambda += e
+      else {
+        // The rare cases draw from the stream object: hand it the state, then take it back.
+        g[0] = c; g[1] = s0; g[2] = s1; g[3] = s2
+        v[A_LAMBDA] = lambda
+        addExponentialSlow(v, A_LAMBDA, rng, jz)
+        lambda = v[A_LAMBDA]!
+        c = g[0]!; s0 = g[1]!; s1 = g[2]!; s2 = g[3]!
+      }
+      const t = roundHalfUp(lambda * usPerArrival)
+      T[n] = t
+      if (!(t < durationUs)) { ended = true; break }
+      if (alias !== null) {
+        const pstep = ALEA_MUL * p0 + pc * 2.3283064365386963e-10
+        p0 = p1
+        p1 = p2
+        pc = Math.floor(pstep) // likewise
+        p2 = pstep - pc
+        P[n] = firstPath + pickAliasInt32(alias, (p2 * 4294967296) | 0) // = pathRng.nextInt32()
+      }
+      n++
+    }
+    g[0] = c; g[1] = s0; g[2] = s1; g[3] = s2
+    h[0] = pc; h[1] = p0; h[2] = p1; h[3] = p2
+    v[A_LAMBDA] = lambda
+    v[A_NEXT] = T[n - 1 + Number(ended)]!
+    if (alias === null) drawPaths(q, n)
+  } else {
+    while (n < ARRIVAL_BLOCK) {
+      advanceArrival(a)
+      T[n] = a.v[A_NEXT]!
+      if (!(a.v[A_NEXT]! < durationUs)) { ended = true; break }
+      n++
+    }
+    drawPaths(q, n)
+  }
+  // Arithmetic, not `ended ? n + 1 : n`: code that runs on every call has type feedback. An
+  // add reached only when the run ends had none, so V8 deoptimized this function at the end
+  // of every route's arrivals, and its recompilation sometimes left the loop's doubles boxed
+  // (~50 bytes and a fifth of the speed lost per request in every later run of the process).
+  q.ix[1] = n + Number(ended)
+  // All n come before the end, so each will be handled: conservation counts them now.
+  q.drawn[0] = q.drawn[0]! + n
+}
+
+/** Paths for the first `n` arrivals of a new block. Each pick is independent, so their table reads overlap. */
+function drawPaths(q: ArrivalQueue, n: number): void {
+  const P = q.path, firstPath = q.firstPath
+  if (q.count === 1) { P.fill(firstPath, 0, n); return }
+  const alias = q.alias, count = q.count, rng = q.pathRng
+  for (let j = 0; j < n; j++) {
+    const i32 = rng.nextInt32()
+    P[j] = firstPath + (alias === null ? Math.floor((i32 >>> 0) * 2.3283064365386963e-10 * count) : pickAliasInt32(alias, i32))
+  }
 }
 
 export function createIsrModel(
@@ -256,7 +388,7 @@ export function createIsrModel(
   const rt: RouteRuntime[] = []
   const arrivals: ArrivalQueue[] = []
   const unknownArrivals: (Arrivals | null)[] = []
-  /** Requests per route, for conservation: known ones counted as drawn (each before the end, so each handled), others as handled. */
+  /** Unknown and replayed requests per route, for conservation, as handled (known ones: ArrivalQueue.drawn). */
   const arrivalsSeen = new Float64Array(routes.length)
   const schedules = s.routes.map((r) => (r.traffic.schedule ? { atUs: Float64Array.from(r.traffic.schedule.atS, secToUs), path: r.traffic.schedule.path ?? null } : null))
   const scheduleNext = new Int32Array(routes.length)
@@ -551,9 +683,13 @@ export function createIsrModel(
     const mk = (rps: number, rng: AleaRng): Arrivals => {
       const v = new Float64Array(5)
       v[A_SEG_INDEX] = startHour
-      return { rng, poisson: cfg.traffic.arrivals === 'poisson', ratePerUs: rps / 1e6, usPerArrival: 1e6 / rps, hourly, v }
+      return { rng, poisson: cfg.traffic.arrivals === 'poisson', ratePerUs: rps / 1e6, usPerArrival: 1e6 / rps, hourly, endUs: durationUs, v }
     }
-    arrivals.push({ src: mk(cfg.traffic.rps, streams.claim('arrivals', r.id)), atUs: new Float64Array(ARRIVAL_BLOCK), path: new Int32Array(ARRIVAL_BLOCK), ix: new Int32Array(2) })
+    const runtime = rt[rt.length - 1]!
+    arrivals.push({
+      src: mk(cfg.traffic.rps, streams.claim('arrivals', r.id)), atUs: new Float64Array(ARRIVAL_BLOCK), path: new Int32Array(ARRIVAL_BLOCK), ix: new Int32Array(2),
+      firstPath: r.firstPath, count: r.count, alias: runtime.alias, pathRng: runtime.pathRng, drawn: new Float64Array(1),
+    })
     unknownArrivals.push(cfg.traffic.unknownRate > 0 ? mk(cfg.traffic.unknownRate, streams.claim('unknown', r.id)) : null)
   }
 
@@ -570,42 +706,6 @@ export function createIsrModel(
   // as `engine.nowUs`, `Arrivals.nextUs` and the Metrics observation fields, never as
   // arguments or return values. V8 boxes a double argument into a new heap object
   // whenever it does not inline the call, and that would cost an allocation per request.
-
-  /** Sets the time of the next arrival from its cumulative expected count Λ (Infinity if none). */
-  function placeArrival(a: Arrivals): void {
-    if (a.hourly === null) {
-      a.v[A_NEXT] = roundHalfUp(a.v[A_LAMBDA]! * a.usPerArrival)
-      return
-    }
-    // Piecewise-constant rate: walk hour segments forward (amortised O(1): Λ only grows).
-    for (;;) {
-      const rate = a.ratePerUs * (a.hourly[a.v[A_SEG_INDEX]! % 24] as number)
-      const segEndLambda = a.v[A_SEG_START_LAMBDA]! + rate * HOUR_US
-      if (a.v[A_LAMBDA]! < segEndLambda && rate > 0) {
-        a.v[A_NEXT] = a.v[A_SEG_START_US]! + roundHalfUp((a.v[A_LAMBDA]! - a.v[A_SEG_START_LAMBDA]!) / rate)
-        return
-      }
-      if (a.v[A_SEG_START_US]! > durationUs) {
-        a.v[A_NEXT] = Infinity
-        return
-      }
-      a.v[A_SEG_INDEX] = a.v[A_SEG_INDEX]! + 1
-      a.v[A_SEG_START_US] = a.v[A_SEG_START_US]! + HOUR_US
-      a.v[A_SEG_START_LAMBDA] = segEndLambda
-    }
-  }
-
-  /** Advance to the next arrival: +Exp(1) in Λ for Poisson, +1 for evenly spaced. */
-  function advanceArrival(a: Arrivals): void {
-    if (a.poisson) addExponential(a.v, A_LAMBDA, a.rng)
-    else a.v[A_LAMBDA] = a.v[A_LAMBDA]! + 1
-    placeArrival(a)
-  }
-
-  /** Before the first advanceArrival: Poisson starts at Λ = 0, evenly spaced at Λ = -1 + 1 = 0, t = 0 (as k6's constant-arrival-rate). */
-  function startArrivals(a: Arrivals): void {
-    a.v[A_LAMBDA] = a.poisson ? 0 : -1
-  }
 
   /** Samples a render into `renderDurUs` and `renderOk` (render and failure streams, one route). */
   let renderOk = false
@@ -1260,9 +1360,9 @@ export function createIsrModel(
           const pos = q.ix[0]!
           const p = q.path[pos]! // read before a refill overwrites the block
           let next = pos + 1
-          if (next === q.ix[1]!) { drawArrivals(q, ri); next = 0 }
+          if (next === q.ix[1]!) { drawArrivals(q); next = 0 }
           q.ix[0] = next
-          nextFromSource(q.atUs, next, SRC_KNOWN, ri) // counted in arrivalsSeen when drawn
+          nextFromSource(q.atUs, next, SRC_KNOWN, ri) // counted in q.drawn when drawn
           onRequest(routes[ri]!, p)
           break
         }
@@ -1289,84 +1389,6 @@ export function createIsrModel(
       sources.incoming[0] = t
       sources.replaceTopIncoming(0, kind, ri)
     } else sources.pop()
-  }
-
-  /** The route's next block of arrivals (see ArrivalQueue); stops after the first one at or past the end. */
-  function drawArrivals(q: ArrivalQueue, ri: number): void {
-    const a = q.src, T = q.atUs, P = q.path
-    const alias = rt[ri]!.alias
-    // n: arrivals drawn before the end of the run; `ended`: T[n] holds the first one at or past it.
-    let n = 0, ended = false
-    if (a.poisson && a.hourly === null) {
-      // The common case, kept small enough that V8 inlines the draws, the rounding and the
-      // pick. With Zipf popularity the path is drawn in the same loop: the two streams'
-      // generators are independent chains, so the processor overlaps them. Λ and both
-      // streams' Alea states stay in locals (see AleaRng.s): through memory, each link of
-      // these chains would wait on the store of the one before.
-      const v = a.v, rng = a.rng, g = rng.s, usPerArrival = a.usPerArrival, pathRng = rt[ri]!.pathRng, firstPath = routes[ri]!.firstPath
-      let lambda = v[A_LAMBDA]!
-      let c = g[0]!, s0 = g[1]!, s1 = g[2]!, s2 = g[3]!
-      const h = pathRng.s
-      let pc = h[0]!, p0 = h[1]!, p1 = h[2]!, p2 = h[3]!
-      while (n < ARRIVAL_BLOCK) {
-        const step = ALEA_MUL * s0 + c * 2.3283064365386963e-10
-        s0 = s1
-        s1 = s2
-        c = step | 0
-        s2 = step - c
-        const jz = (s2 * 4294967296) >>> 0 // = rng.nextInt32() >>> 0
-        const e = exponentialFast(jz)
-        if (e >= 0) lambda += e
-        else {
-          // The rare cases draw from the stream object: hand it the state, then take it back.
-          g[0] = c; g[1] = s0; g[2] = s1; g[3] = s2
-          v[A_LAMBDA] = lambda
-          addExponentialSlow(v, A_LAMBDA, rng, jz)
-          lambda = v[A_LAMBDA]!
-          c = g[0]!; s0 = g[1]!; s1 = g[2]!; s2 = g[3]!
-        }
-        const t = roundHalfUp(lambda * usPerArrival)
-        T[n] = t
-        if (!(t < durationUs)) { ended = true; break }
-        if (alias !== null) {
-          const pstep = ALEA_MUL * p0 + pc * 2.3283064365386963e-10
-          p0 = p1
-          p1 = p2
-          pc = pstep | 0
-          p2 = pstep - pc
-          P[n] = firstPath + pickAliasInt32(alias, (p2 * 4294967296) | 0) // = pathRng.nextInt32()
-        }
-        n++
-      }
-      g[0] = c; g[1] = s0; g[2] = s1; g[3] = s2
-      h[0] = pc; h[1] = p0; h[2] = p1; h[3] = p2
-      v[A_LAMBDA] = lambda
-      v[A_NEXT] = T[ended ? n : n - 1]!
-      if (alias === null) drawPaths(q, ri, n)
-    } else {
-      while (n < ARRIVAL_BLOCK) {
-        advanceArrival(a)
-        T[n] = a.v[A_NEXT]!
-        if (!(a.v[A_NEXT]! < durationUs)) { ended = true; break }
-        n++
-      }
-      drawPaths(q, ri, n)
-    }
-    q.ix[1] = ended ? n + 1 : n
-    // All n come before the end, so each will be handled: conservation counts them now.
-    arrivalsSeen[ri] = arrivalsSeen[ri]! + n
-  }
-
-  /** Paths for the first `n` arrivals of a new block. Each pick is independent, so their table reads overlap. */
-  function drawPaths(q: ArrivalQueue, ri: number, n: number): void {
-    const route = routes[ri]!, r = rt[ri]!, P = q.path
-    const firstPath = route.firstPath
-    if (route.count === 1) { P.fill(firstPath, 0, n); return }
-    const alias = r.alias, count = route.count, rng = r.pathRng
-    for (let j = 0; j < n; j++) {
-      const i32 = rng.nextInt32()
-      P[j] = firstPath + (alias === null ? Math.floor((i32 >>> 0) * 2.3283064365386963e-10 * count) : pickAliasInt32(alias, i32))
-    }
   }
 
   function onUnknownArrival(ri: number): void {
@@ -1419,7 +1441,7 @@ export function createIsrModel(
         const q = arrivals[i]!
         if (q.src.ratePerUs > 0) {
           startArrivals(q.src)
-          drawArrivals(q, i)
+          drawArrivals(q)
           if (q.atUs[0]! < durationUs) sources.push(q.atUs[0]!, 0, SRC_KNOWN, i)
         }
         const u = unknownArrivals[i]
@@ -1494,7 +1516,8 @@ export function createIsrModel(
       for (const r of routes) {
         // Conservation: every arrival got exactly one outcome.
         const answered = metrics.requestsSinceStartOf(r.index)
-        assert(answered === arrivalsSeen[r.index], () => `route ${r.id}: ${arrivalsSeen[r.index]} requests arrived but ${answered} outcomes were recorded`, nowUs)
+        const arrived = arrivalsSeen[r.index]! + arrivals[r.index]!.drawn[0]!
+        assert(answered === arrived, () => `route ${r.id}: ${arrived} requests arrived but ${answered} outcomes were recorded`, nowUs)
         for (let c = 0; c < caches; c++) for (let p = r.firstPath; p < r.firstPath + r.count; p++) {
           const o = (c * totalPaths + p) * W
           if (st[o + F_HAS_ENTRY] === 0) continue
