@@ -23,4 +23,3 @@ export function roundHalfUp(x: number): number {
   const f = Math.floor(x)
   return f + Number(x - f >= 0.5)
 }
-
