@@ -252,6 +252,25 @@ describe('Engine', () => {
     )
   })
 
+  /** Sources (each a list of gaps between its events), other events, and the end of the run. */
+  const sourcesAndOthers = [
+    fc.array(fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 1, maxLength: 30 }), { minLength: 1, maxLength: 3 }),
+    fc.array(fc.record({ at: fc.integer({ min: 0, max: 40 }), rank: fc.integer({ min: 0, max: 2 }), delay: fc.integer({ min: 0, max: 5 }) }), { maxLength: 20 }),
+    fc.integer({ min: 1, max: 80 }),
+  ] as const
+  type Other = { readonly at: number; readonly rank: number; readonly delay: number }
+  /** The other events (kind 0), each scheduling one follow-up (kind 2) at a small delay: true if it was one of them. */
+  const handleOther = (eng: ReturnType<typeof createEngine>, got: string[], others: readonly Other[], kind: number, arg: number): boolean => {
+    if (kind === 0) {
+      got.push(`o${arg}@${eng.nowUs}`)
+      const o = others[arg]!
+      eng.at(eng.nowUs + o.delay, o.rank, 2, arg)
+      return true
+    }
+    if (kind === 2) { got.push(`f${arg}@${eng.nowUs}`); return true }
+    return false
+  }
+
   /**
    * Engine.continueAt: a source that handles its next event in place must see exactly
    * the event order of one that schedules it (sources have rank 2, other events 0..2).
@@ -259,9 +278,7 @@ describe('Engine', () => {
   it('continueAt gives the same event order as scheduling, for random sources and ties', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 1, maxLength: 30 }), { minLength: 1, maxLength: 3 }),
-        fc.array(fc.record({ at: fc.integer({ min: 0, max: 40 }), rank: fc.integer({ min: 0, max: 2 }), delay: fc.integer({ min: 0, max: 5 }) }), { maxLength: 20 }),
-        fc.integer({ min: 1, max: 80 }),
+        ...sourcesAndOthers,
         (gaps, others, untilUs) => {
           const order = (inPlace: boolean): string[] => {
             const eng = createEngine()
@@ -274,14 +291,7 @@ describe('Engine', () => {
               untilUs,
               maxEvents: 10_000,
               dispatch: (kind, arg) => {
-                if (kind === 0) {
-                  got.push(`o${arg}@${eng.nowUs}`)
-                  const o = others[arg]!
-                  // Each "other" event schedules one follow-up of kind 2 at a small delay.
-                  eng.at(eng.nowUs + o.delay, o.rank, 2, arg)
-                  return
-                }
-                if (kind === 2) { got.push(`f${arg}@${eng.nowUs}`); return }
+                if (handleOther(eng, got, others, kind, arg)) return
                 for (;;) {
                   got.push(`s${arg}@${eng.nowUs}`)
                   const k = ++nextIdx[arg]!
@@ -307,9 +317,7 @@ describe('Engine', () => {
   it('a lane gives the same event order as scheduling its events at the highest rank', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 1, maxLength: 30 }), { minLength: 1, maxLength: 3 }),
-        fc.array(fc.record({ at: fc.integer({ min: 0, max: 40 }), rank: fc.integer({ min: 0, max: 2 }), delay: fc.integer({ min: 0, max: 5 }) }), { maxLength: 20 }),
-        fc.integer({ min: 1, max: 80 }),
+        ...sourcesAndOthers,
         (gaps, others, untilUs) => {
           const order = (useLane: boolean): { got: string[]; processed: number } => {
             const eng = createEngine()
@@ -354,13 +362,7 @@ describe('Engine', () => {
                 },
               }),
               dispatch: (kind, arg) => {
-                if (kind === 0) {
-                  got.push(`o${arg}@${eng.nowUs}`)
-                  const o = others[arg]!
-                  eng.at(eng.nowUs + o.delay, o.rank, 2, arg)
-                  return
-                }
-                if (kind === 2) { got.push(`f${arg}@${eng.nowUs}`); return }
+                if (handleOther(eng, got, others, kind, arg)) return
                 handle(earliest())
                 const s = earliest()
                 if (s >= 0) eng.at(at[s]!, 3, 1, 0)
