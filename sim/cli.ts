@@ -3,7 +3,7 @@
  * runScenario, print, write files atomically. Exit codes: 0 ok, 1 model or invariant
  * failure (with a reproduce line), 2 usage or validation error.
  */
-import { appendFileSync, readFileSync } from 'node:fs'
+import { appendFileSync } from 'node:fs'
 import { extname, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { tsImport } from 'tsx/esm/api'
@@ -17,7 +17,7 @@ import { DEFAULT_PRICING, parsePricing, type Pricing } from './pricing.ts'
 import { canonicalMetric, metricProblem, parseTolerance } from './thresholds.ts'
 import { DEFAULT_CANDIDATES, parseCandidates, parseConstraint, recommend, type Assignment, type Candidate, type Recommendation } from './recommend.ts'
 import { effectiveRevalidate } from './isr/revalidate.ts'
-import { applyPoint, canonicalSweep, parseShard, parseVary, pointLabel, type SweepPoint } from './sweep.ts'
+import { applyPoint, parseShard, parseVary, pointLabel, type SweepPoint } from './sweep.ts'
 import { readJsonFile, writeAtomic } from './cli/files.ts'
 import { mergeSweeps, runSweep, SweepPointError, type SweepSummary } from './cli/sweep-runner.ts'
 import { availableParallelism } from 'node:os'
@@ -356,7 +356,7 @@ More commands (same binary):
       if (summary.ran > 0) process.stdout.write(`${summary.ran} point${summary.ran === 1 ? '' : 's'} in ${(summary.wallMs / 1000).toFixed(1)} s on ${summary.workers} worker${summary.workers === 1 ? '' : 's'} (points per worker: ${summary.pointsPerWorker.join(', ')}); ${(summary.workMs / 1000).toFixed(1)} s of simulation: speed-up ${speedup.toFixed(2)}x over one worker\n`)
       if (summary.skipped > 0) process.stdout.write(`${summary.skipped} point${summary.skipped === 1 ? '' : 's'} already done (resumed)\n`)
       process.stdout.write(`sweep written to ${out}\n`)
-      await writeReportVia(env, opts.report, canonicalSweep(summary.header, summary.lines), out)
+      await writeReportVia(env, opts.report, summary.text, out)
     })
 
   program

@@ -181,18 +181,17 @@ export class Metrics {
       ageMax = Math.max(ageMax, this.ageMax[i] as number)
       latSum += this.latSum[i] as number
       latMax = Math.max(latMax, this.latMax[i] as number)
-      let measured = 0, timed = 0
-      for (let o = 0; o < NO; o++) measured += (this.counts[i * NO + o] as number) - (this.countsAtWarmup[i * NO + o] as number)
       for (let b = 0; b < B; b++) {
         ageN += this.ageHist[i * B + b] as number
         ageHist[b] = (ageHist[b] as number) + (this.ageHist[i * B + b] as number)
         latHist[b] = (latHist[b] as number) + (this.latHist[i * B + b] as number)
-        timed += this.latHist[i * B + b] as number
       }
-      latHist[0] = (latHist[0] as number) + measured - timed // responses that took no time
     }
     const [hit, stale, miss, dynamic, notFound, error] = c as [number, number, number, number, number, number]
     const requests = hit + stale + miss + dynamic + notFound + error
+    let timed = 0
+    for (let b = 1; b < B; b++) timed += latHist[b] as number
+    latHist[0] = requests - timed // responses that took no time (request() counts only the others)
     const [bg, bl, dy] = r as [number, number, number]
     const ageS = (q: number) => s6(quantileOf(ageHist, 0, ageN, q) / US_PER_S)
     const latMs = (q: number) => s3(quantileOf(latHist, 0, requests, q) / US_PER_MS)

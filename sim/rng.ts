@@ -35,11 +35,10 @@ export const ALEA_MUL = 2091639
 
 export class AleaRng implements Rng {
   readonly id: string
-  /** Alea state [c, s0, s1, s2] in a Float64Array: stores into it never allocate. */
   /**
-   * The state [c, s0, s1, s2]. Public for one kind of reader: a block loop that steps the
-   * generator itself, with the state in locals, and writes it back before any other use of
-   * the stream (drawArrivals). One step is t = ALEA_MUL·s0 + c·2^-32, then s0 = s1,
+   * The state [c, s0, s1, s2], in a Float64Array: stores into it never allocate. Public for
+   * one kind of reader: a block loop that steps the generator itself, with the state in
+   * locals, and writes it back before any other use of the stream (drawArrivals). One step is t = ALEA_MUL·s0 + c·2^-32, then s0 = s1,
    * s1 = s2, c = t | 0, s2 = t - c, and the draw is s2. Stepping through this array instead
    * makes each draw wait for the store of the one before.
    */

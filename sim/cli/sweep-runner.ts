@@ -45,6 +45,8 @@ export interface SweepSummary {
   readonly workers: number
   readonly pointsPerWorker: readonly number[]
   readonly lines: ReadonlyMap<number, string>
+  /** The file as written (canonicalSweep of header and lines). */
+  readonly text: string
 }
 
 export class SweepPointError extends Error {
@@ -181,8 +183,9 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
   }
   const wallMs = o.nowMs() - t0
   const lines = new Map([...done].filter(([i]) => inShard(i, o.shard)))
-  writeAtomic(o.out, canonicalSweep(header, lines))
-  return { header, ran: todo.length, skipped: mine.length - todo.length, wallMs, workMs, workers, pointsPerWorker: perWorker, lines }
+  const text = canonicalSweep(header, lines)
+  writeAtomic(o.out, text)
+  return { header, ran: todo.length, skipped: mine.length - todo.length, wallMs, workMs, workers, pointsPerWorker: perWorker, lines, text }
 }
 
 /** A worker thread that loads TypeScript through tsx (the main thread's loader is not inherited). */

@@ -26,7 +26,6 @@ import { backoffRevalidateS, effectiveRevalidate, type EffectiveRevalidate } fro
 
 // Event kinds and the rank table: at the same µs a finished render is written
 // before a request looks the cache up (a request at the end time sees the new entry).
-/** The earliest request of all arrival sources; their own order is kept in the model's `sources` calendar. */
 export const EV_RENDER_DONE = 2
 export const EV_ON_DEMAND = 4
 export const EV_TAG_PROPAGATE = 5
@@ -111,8 +110,6 @@ interface RouteRuntime {
   readonly render: { readonly kind: 'constant'; readonly us: number } | { readonly kind: 'lognormal'; readonly params: Float64Array }
   readonly renderRng: Rng
   readonly failureRng: Rng
-  readonly pathRng: AleaRng
-  readonly alias: AliasTable | null
   readonly failureRate: number
   readonly outages: ReadonlyArray<{ readonly fromUs: number; readonly toUs: number; readonly failureRate: number }>
 }
@@ -225,6 +222,13 @@ export function resolveRoutes(s: Scenario): ResolvedRoute[] {
   })
 }
 
+/** A route's render times, µs: a constant, or a lognormal's [mu, sigma]. */
+function renderTimes(renderS: Scenario['routes'][number]['renderS']): RouteRuntime['render'] {
+  if (typeof renderS === 'number') return { kind: 'constant', us: secToUs(renderS) }
+  const { mu, sigma } = lognormalParams(secToUs(renderS.lognormal.medianS), secToUs(renderS.lognormal.p95S))
+  return { kind: 'lognormal', params: Float64Array.of(mu, sigma) }
+}
+
 // ---- Arrival processes. Module functions, not closures of a model: a model's closures are
 // new objects every run, and V8 cached optimized (on-stack-replacement) code of the block
 // loop that had inlined the first run's closures; every later run in the same process (a
@@ -316,8 +320,7 @@ function drawArrivals(q: ArrivalQueue): void {
     }
     g[0] = c; g[1] = s0; g[2] = s1; g[3] = s2
     h[0] = pc; h[1] = p0; h[2] = p1; h[3] = p2
-    v[A_LAMBDA] = lambda
-    v[A_NEXT] = T[n - 1 + Number(ended)]!
+    v[A_LAMBDA] = lambda // (A_NEXT is not kept for known paths: the block holds the times)
     if (alias === null) drawPaths(q, n)
   } else {
     while (n < ARRIVAL_BLOCK) {
@@ -666,13 +669,9 @@ export function createIsrModel(
     }
     const pop = cfg.traffic.popularity
     rt.push({
-      render: typeof cfg.renderS === 'number'
-        ? { kind: 'constant', us: secToUs(cfg.renderS) }
-        : (({ mu, sigma }) => ({ kind: 'lognormal' as const, params: Float64Array.of(mu, sigma) }))(lognormalParams(secToUs(cfg.renderS.lognormal.medianS), secToUs(cfg.renderS.lognormal.p95S))),
+      render: renderTimes(cfg.renderS),
       renderRng: streams.claim('render', r.id),
       failureRng: streams.claim('failures', r.id),
-      pathRng: streams.claim('paths', r.id),
-      alias: pop === 'uniform' || r.count === 1 ? null : createAlias(zipfWeights(r.count, pop.zipf)),
       failureRate: cfg.failureRate,
       outages: s.outages
         .filter((o) => o.routes === undefined || o.routes.includes(r.id))
@@ -685,10 +684,11 @@ export function createIsrModel(
       v[A_SEG_INDEX] = startHour
       return { rng, poisson: cfg.traffic.arrivals === 'poisson', ratePerUs: rps / 1e6, usPerArrival: 1e6 / rps, hourly, endUs: durationUs, v }
     }
-    const runtime = rt[rt.length - 1]!
     arrivals.push({
       src: mk(cfg.traffic.rps, streams.claim('arrivals', r.id)), atUs: new Float64Array(ARRIVAL_BLOCK), path: new Int32Array(ARRIVAL_BLOCK), ix: new Int32Array(2),
-      firstPath: r.firstPath, count: r.count, alias: runtime.alias, pathRng: runtime.pathRng, drawn: new Float64Array(1),
+      firstPath: r.firstPath, count: r.count,
+      alias: pop === 'uniform' || r.count === 1 ? null : createAlias(zipfWeights(r.count, pop.zipf)),
+      pathRng: streams.claim('paths', r.id), drawn: new Float64Array(1),
     })
     unknownArrivals.push(cfg.traffic.unknownRate > 0 ? mk(cfg.traffic.unknownRate, streams.claim('unknown', r.id)) : null)
   }
@@ -834,14 +834,13 @@ export function createIsrModel(
       const key = fetchKeyBase[ri * maxF + i]! + (perPath ? p - route.firstPath : 0)
       const d = arr[servedOff + i]!
       if (keyChange[2 * key]! > d) isOutdated = true
-      if (keyChange[2 * key + 1]! <= d) reflect(key, servedOff + i)
+      if (keyChange[2 * key + 1]! <= d) reflect(key, arr, servedOff + i)
     }
     if (isOutdated && clock[0]! >= warmupUs) outdated[ri] = outdated[ri]! + 1
   }
 
   /** The response being recorded read key's data at arr[at]: the changes up to then are reflected now. */
-  function reflect(key: number, at: number): void {
-    const arr = servedFrom === 1 ? pageData : servedFrom === 2 ? flightData : renderData
+  function reflect(key: number, arr: Float64Array, at: number): void {
     const d = arr[at]!
     const now = clock[0]!
     const q = unreflected[key]!

@@ -54,28 +54,18 @@ function once(scenario: string, requests: number): Once {
   const out = execFileSync(process.execPath, [...LOADER, 'test/perf/run-once.ts', scenario, String(requests)], { encoding: 'utf8' })
   return JSON.parse(out.trim().split('\n').pop()!) as Once
 }
-console.log('\n2. whole-run throughput, bundled catalogue scenario, one core')
+// 2, 2b, 2c. The catalogue; issue 3's extended one (tags, fetches, 4 instances); and that plus
+// origin data changes, whose per-response freshness accounting is the costliest feature.
 const runs = quick ? 1 : 5
-const target = quick ? 2_000_000 : 20_000_000
-const results: Once[] = []
-for (let i = 0; i < runs; i++) {
-  const r = once('scenarios/catalogue.ts', target)
-  results.push(r)
-  console.log(`   run ${i + 1}: ${fmt(r.requests)} requests in ${r.wallS.toFixed(2)} s wall / ${r.cpuS.toFixed(2)} s CPU = ${fmt(r.requestsPerWallS)} req/s (${fmt(r.requestsPerCpuS)} per CPU-second)`)
-}
-const best = Math.max(...results.map((r) => r.requestsPerWallS))
-console.log(`   median ${fmt(medianOf(results.map((r) => r.requestsPerWallS)))} simulated requests/s (${fmt(medianOf(results.map((r) => r.requestsPerCpuS)))} per CPU-second), best ${fmt(best)}`)
-
-// 2b/2c. The extended catalogue: issue 3's goal (tags, fetches, 4 instances), then the same
-// plus origin data changes, whose per-response freshness accounting is the costliest feature.
-for (const [label, file, n] of [
-  ['2b. whole-run throughput, catalogue extended with tags, fetches and 4 instances (test/perf/catalogue-extended.ts)', 'test/perf/catalogue-extended.ts', 20_000_000],
-  ['2c. the same plus origin data changes and CMS webhooks (test/perf/catalogue-freshness.ts)', 'test/perf/catalogue-freshness.ts', 10_000_000],
+for (const [label, file, n, quickN] of [
+  ['2. whole-run throughput, bundled catalogue scenario, one core', 'scenarios/catalogue.ts', 20_000_000, 2_000_000],
+  ['2b. whole-run throughput, catalogue extended with tags, fetches and 4 instances (test/perf/catalogue-extended.ts)', 'test/perf/catalogue-extended.ts', 20_000_000, 1_000_000],
+  ['2c. the same plus origin data changes and CMS webhooks (test/perf/catalogue-freshness.ts)', 'test/perf/catalogue-freshness.ts', 10_000_000, 1_000_000],
 ] as const) {
   console.log(`\n${label}`)
   const rs: Once[] = []
   for (let i = 0; i < runs; i++) {
-    const r = once(file, quick ? 1_000_000 : n)
+    const r = once(file, quick ? quickN : n)
     rs.push(r)
     console.log(`   run ${i + 1}: ${fmt(r.requests)} requests in ${r.wallS.toFixed(2)} s wall / ${r.cpuS.toFixed(2)} s CPU = ${fmt(r.requestsPerWallS)} req/s (${fmt(r.requestsPerCpuS)} per CPU-second)`)
   }
