@@ -10,10 +10,8 @@
  * (Poisson splitting), so a route of N prebuilt paths with popularity weights pᵢ has the
  * request-weighted mixture Σ pᵢ·F(a; λpᵢ).
  */
-import { zipfWeights } from './dist.ts'
 import { round } from './metrics.ts'
-import type { Scenario } from './scenario.ts'
-import { deploymentOf } from './scenario.ts'
+import { deploymentOf, popularityWeights, type Scenario } from './scenario.ts'
 import { effectiveRevalidate } from './isr/revalidate.ts'
 
 /** P(served age <= ageS) for one path: Poisson rate lambdaPerS, revalidate revalidateS, render renderS. */
@@ -64,8 +62,8 @@ export function closedFormProblem(s: Scenario, routeIndex: number): string | nul
 }
 
 function popularityOf(p: Scenario['routes'][number]['traffic']['popularity'], count: number): number[] {
-  if (p === 'uniform') return new Array<number>(count).fill(1 / count)
-  const w = zipfWeights(count, p.zipf)
+  const w = popularityWeights(p, count)
+  if (w === null) return new Array<number>(count).fill(1 / count)
   const total = w.reduce((a, b) => a + b, 0)
   return [...w].map((x) => x / total)
 }

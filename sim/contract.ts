@@ -106,6 +106,17 @@ export interface RouteResult extends OutcomeCounts, RenderCounts, Staleness, Lat
   readonly revalidateSource: string
   readonly paths: number
   readonly prebuilt: number
+  /** Where the route comes from in the app (scenarios written by `isrsim import`). */
+  readonly source?: RouteSource
+}
+
+/** The app files behind a route, and what in them sets its caching ("file:line what"). */
+export interface RouteSource {
+  readonly page: string
+  readonly layouts: readonly string[]
+  readonly generateStaticParams?: string | undefined
+  readonly dynamic: readonly string[]
+  readonly revalidate?: string | undefined
 }
 
 /** One fixed time bin; counts include the warmup (bins start at t = 0). */

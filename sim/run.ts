@@ -95,6 +95,7 @@ function runOnce(s: Scenario, seed: string, trace: ((e: TraceEvent) => void) | n
   const totalsAll = metrics.summarize(all)
   const routes: Record<string, RouteResult> = {}
   for (const r of model.routes) {
+    const source = s.routes[r.index]!.source
     routes[r.id] = {
       pattern: r.pattern,
       effectiveRevalidateS: r.effective.revalidateS,
@@ -103,6 +104,7 @@ function runOnce(s: Scenario, seed: string, trace: ((e: TraceEvent) => void) | n
       prebuilt: r.isDynamic ? 0 : r.prebuilt,
       ...metrics.summarize([r.index]),
       outdatedServedFraction: 0,
+      ...(source ? { source } : {}),
     }
     const n = routes[r.id]!.requests
     routes[r.id] = { ...routes[r.id]!, outdatedServedFraction: n === 0 ? 0 : Math.round((fresh.outdatedByRoute[r.index]! / n) * 1e9) / 1e9 }
@@ -243,6 +245,9 @@ export function warningsFor(s: Scenario): Warning[] {
       out.push({ code: 'expire-before-revalidate', route: r.id, message: `expireTime ${s.next.expireTimeS}s <= revalidate ${rev}s on ${s.next.version}: entries expire before they go stale, so requests block on renders instead of being served stale.`, fix: 'Set expireTime well above the largest revalidate.' })
     }
     const dynamicParams = r.params?.dynamicParams ?? true
+    if (r.traffic.placeholder) {
+      out.push({ code: 'placeholder-traffic', route: r.id, message: `${r.pattern}: the traffic is a placeholder (${r.traffic.rps} req/s), not measured: every figure of this route is only as good as that guess.`, fix: 'Fit it from your access logs: isrsim traffic <scenario> --log access.log --out <scenario> (or isrsim import <app> --log access.log).' })
+    }
     if (r.traffic.unknownRate > 0 && dynamicParams) {
       out.push({ code: 'unknown-paths-render', route: r.id, message: `${r.traffic.unknownRate} req/s to unknown ${r.pattern} paths each cost a blocking render and a new cache entry.`, fix: 'Set dynamicParams = false if every valid path is prebuilt, or return notFound() early.' })
     }

@@ -5,10 +5,11 @@
  */
 import { createHash } from 'node:crypto'
 import * as z from 'zod'
+import { zipfWeights } from './dist.ts'
 import { ScenarioError, type ScenarioIssue } from './errors.ts'
 import { profileFor } from './isr/profiles.ts'
 import { conditionProblem, metricProblem } from './thresholds.ts'
-import { eventTags, exampleTags, fillTemplate, tagMatchesTemplate, targetsOfTag } from './isr/tags.ts'
+import { eventTags, exampleTags, fillTemplate, tagMatchesTemplate, targetsOfTag, urlMatchesPattern } from './isr/tags.ts'
 
 export const NEXT_VERSIONS = ['14', '15', '16.0', '16.3', '16.4'] as const
 export type NextVersion = (typeof NEXT_VERSIONS)[number]
@@ -41,8 +42,12 @@ const renderTime = z
   .describe('Wall time of one render (all layouts and the page), seconds, not counting origin calls: a fetch that goes to the origin in the foreground adds its latencyS (the longest of them).')
 
 const popularity = z
-  .union([z.literal('uniform'), z.strictObject({ zipf: z.number().gt(0).max(10).describe('Zipf exponent s: path of rank k gets weight 1/k^s.') })], {
-    error: 'must be "uniform" or { "zipf": s } with 0 < s <= 10',
+  .union([
+    z.literal('uniform'),
+    z.strictObject({ zipf: z.number().gt(0).max(10).describe('Zipf exponent s: path of rank k gets weight 1/k^s.') }),
+    z.strictObject({ weights: z.array(z.number().min(0).max(1e12)).min(1).max(50_000_000).describe('Relative weight of each path, rank 0 first (e.g. request counts from a log); paths past the list get none.') }),
+  ], {
+    error: 'must be "uniform", { "zipf": s } with 0 < s <= 10, or { "weights": [w0, w1, ...] } with weights >= 0',
   })
   .describe('How requests spread over the route\'s paths (rank 0 is the most popular).')
 
@@ -52,6 +57,14 @@ const diurnal = z
     startHour: z.int().min(0).max(23).default(0).describe('Hour of day at t = 0.'),
   })
   .describe('A daily rate curve: the rate in hour h is rps × hourly[h] (piecewise constant).')
+
+const crawler = z
+  .strictObject({
+    name: z.string().min(1).max(200).describe('Who it is, e.g. "Googlebot" (from the user agent).'),
+    revisitS: z.number().gt(0).max(TEN_YEARS_S).describe('Seconds between two visits of the same path: the crawler walks its paths once per revisitS, evenly spaced.'),
+    paths: z.int().min(1).max(50_000_000).optional().describe('How many of the route\'s paths it walks (ranks 0..paths-1). Default: all (params.count).'),
+  })
+  .describe('A crawler: it visits each of its paths once per revisitS, in a fixed shuffled order, at paths / revisitS requests per second.')
 
 const traffic = z.strictObject({
   rps: z.number().min(0).max(1e7).describe('Mean requests per second to the route\'s known paths.'),
@@ -66,6 +79,8 @@ const traffic = z.strictObject({
     })
     .optional()
     .describe('Explicit requests in addition to rps, e.g. replayed from an access log.'),
+  crawlers: z.array(crawler).max(100).optional().describe('Crawlers walking the route\'s paths, in addition to rps (which is human traffic).'),
+  placeholder: z.boolean().optional().describe('true: these figures are placeholders (e.g. `isrsim import` without a log), not measured traffic.'),
 })
 
 const params = z
@@ -73,6 +88,11 @@ const params = z
     count: z.int().min(1).max(50_000_000).describe('Distinct paths the route serves (1 for a static route).'),
     prebuilt: z.int().min(0).optional().describe('How many of them generateStaticParams returns, most popular first. Default: all.'),
     dynamicParams: z.boolean().default(true).describe('false: a path that was not prebuilt is a 404 with no render.'),
+    paths: z
+      .array(z.string().regex(/^\//, 'must be a URL path starting with "/" (e.g. "/blog/hello")').max(2048))
+      .max(50_000_000)
+      .optional()
+      .describe('The real URL of each path, rank 0 first (prerendered paths from the build, then paths seen in logs, most popular first). Paths past the list are named by their index ("/blog/7").'),
   })
   .describe('generateStaticParams / dynamicParams.')
 
@@ -106,6 +126,16 @@ const route = z.strictObject({
   failureRate: fraction('Probability that a render throws (the regeneration fails).').default(0),
   pageSizeKb: z.number().gt(0).max(100_000).optional().describe('Size of one cached page (HTML plus RSC payload), KB: ISR read and write units are 8 KB each. Default: cost.pageSizeKb.'),
   traffic,
+  source: z
+    .strictObject({
+      page: z.string().min(1).describe('The page file, relative to the app (e.g. "app/blog/[slug]/page.tsx").'),
+      layouts: z.array(z.string().min(1)).default([]).describe('The layout files above the page, root first.'),
+      generateStaticParams: z.string().optional().describe('Where the page exports generateStaticParams ("file:line"); absent when it does not.'),
+      dynamic: z.array(z.string().min(1)).default([]).describe('What makes the route dynamic, each "file:line what" (e.g. "app/(shop)/layout.tsx:5 calls cookies()").'),
+      revalidate: z.string().optional().describe('What sets the effective revalidate ("file:line what").'),
+    })
+    .optional()
+    .describe('Where the route comes from in the app (`isrsim import`): the gate names these files when caching gets worse.'),
 })
 
 const outage = z.strictObject({
@@ -198,6 +228,16 @@ export const scenarioSchema = z
       })
       .default({ version: '16.4', expireTimeS: ONE_YEAR_S }),
     routes: z.array(route).min(1),
+    diurnal: diurnal.optional().describe('A daily rate curve for every route without its own (crawlers keep a flat rate).'),
+    imported: z
+      .strictObject({
+        app: z.string().describe('The app folder `isrsim import` read.'),
+        nextVersion: z.string().describe('The installed next version, e.g. "16.4.6".'),
+        logs: z.array(z.string()).default([]).describe('The access logs the traffic was fitted from.'),
+        warnings: z.array(z.string()).default([]).describe('What the import could not model or had to guess.'),
+      })
+      .optional()
+      .describe('Written by `isrsim import`; not part of the model (not in the scenario hash).'),
     outages: z.array(outage).default([]),
     onDemand: z.array(onDemand).max(1000).default([]),
     deployment: deployment.optional(),
@@ -242,6 +282,26 @@ export const scenarioSchema = z
         const over = sch.path?.findIndex((p) => p >= count) ?? -1
         if (over >= 0) ctx.addIssue({ code: 'custom', path: ['routes', i, 'traffic', 'schedule', 'path', over], input: sch.path![over], message: `must be a path index below params.count (${count})` })
       }
+      const real = r.params?.paths
+      if (real) {
+        if (real.length > count) ctx.addIssue({ code: 'custom', path: ['routes', i, 'params', 'paths'], input: real.length, message: `has ${real.length} paths, more than params.count (${count})` })
+        const seenPath = new Map<string, number>()
+        for (let j = 0; j < real.length; j++) {
+          const u = real[j]!
+          const prev = seenPath.get(u)
+          if (prev !== undefined) { ctx.addIssue({ code: 'custom', path: ['routes', i, 'params', 'paths', j], input: u, message: `repeats params.paths[${prev}]; each path is listed once` }); break }
+          seenPath.set(u, j)
+          if (!urlMatchesPattern(r.pattern, u)) { ctx.addIssue({ code: 'custom', path: ['routes', i, 'params', 'paths', j], input: u, message: `is not a URL of the pattern "${r.pattern}"` }); break }
+        }
+      }
+      const pop = r.traffic.popularity
+      if (typeof pop === 'object' && 'weights' in pop) {
+        if (pop.weights.length > count) ctx.addIssue({ code: 'custom', path: ['routes', i, 'traffic', 'popularity', 'weights'], input: pop.weights.length, message: `has ${pop.weights.length} weights, more than params.count (${count})` })
+        if (r.traffic.rps > 0 && !pop.weights.some((w) => w > 0)) ctx.addIssue({ code: 'custom', path: ['routes', i, 'traffic', 'popularity', 'weights'], input: pop.weights.slice(0, 10), message: 'must have at least one positive weight when rps > 0' })
+      }
+      r.traffic.crawlers?.forEach((c, j) => {
+        if (c.paths !== undefined && c.paths > count) ctx.addIssue({ code: 'custom', path: ['routes', i, 'traffic', 'crawlers', j, 'paths'], input: c.paths, message: `must be at most params.count (${count})` })
+      })
       if (r.traffic.diurnal && r.traffic.rps > 0 && !r.traffic.diurnal.hourly.some((m) => m > 0)) ctx.addIssue({ code: 'custom', path: ['routes', i, 'traffic', 'diurnal', 'hourly'], input: r.traffic.diurnal.hourly, message: 'must have at least one positive multiplier when rps > 0' })
     })
     s.onDemand.forEach((e, i) => {
@@ -305,6 +365,7 @@ export const scenarioSchema = z
         })
       }
     }
+    if (s.diurnal && !s.diurnal.hourly.some((m) => m > 0)) ctx.addIssue({ code: 'custom', path: ['diurnal', 'hourly'], input: s.diurnal.hourly, message: 'must have at least one positive multiplier' })
     if (s.warmupS >= s.durationS) ctx.addIssue({ code: 'custom', path: ['warmupS'], input: s.warmupS, message: `must be less than durationS (${s.durationS})` })
     s.outages.forEach((o, i) => {
       if (o.toS <= o.fromS) ctx.addIssue({ code: 'custom', path: ['outages', i, 'toS'], input: o.toS, message: `must be greater than fromS (${o.fromS})` })
@@ -320,6 +381,15 @@ export type ScenarioInput = z.input<typeof scenarioSchema>
 export type Scenario = z.output<typeof scenarioSchema>
 export type RouteConfig = Scenario['routes'][number]
 export type DeploymentConfig = NonNullable<Scenario['deployment']>
+
+/** A route's popularity as weights over its `count` paths, rank 0 first; null when uniform. */
+export function popularityWeights(p: RouteConfig['traffic']['popularity'], count: number): Float64Array | null {
+  if (p === 'uniform') return null
+  if ('zipf' in p) return zipfWeights(count, p.zipf)
+  const w = new Float64Array(count)
+  w.set(p.weights.slice(0, count))
+  return w
+}
 
 /** The deployment with every default filled in (a single instance when absent). */
 export function deploymentOf(s: Scenario): DeploymentConfig {
@@ -349,8 +419,10 @@ const COST_DEFAULTS: CostConfig = cost.parse({})
 
 /** sha-256 of the canonical resolved scenario, without seed, comments and thresholds: same model, same hash. */
 export function scenarioHash(s: Scenario): string {
-  const { seed: _seed, description: _d, $schema: _s, thresholds: _t, ...model } = s
-  return createHash('sha256').update(canonicalJson(model)).digest('hex').slice(0, 16)
+  const { seed: _seed, description: _d, $schema: _s, thresholds: _t, imported: _i, ...model } = s
+  // Where a route comes from in the app's files is not part of the model either.
+  const routes = model.routes.map(({ source: _src, ...r }) => r)
+  return createHash('sha256').update(canonicalJson({ ...model, routes })).digest('hex').slice(0, 16)
 }
 
 export function canonicalJson(v: unknown): string {
@@ -382,7 +454,7 @@ type ZodIssue = z.core.$ZodIssue
 const FIELD_RULES: Record<string, string> = {
   revalidateS: 'must be false (never revalidate by time), 0 (dynamic: rendered on every request) or a number of seconds >= 1 (Next.js rejects fractions below 1)',
   renderS: 'must be a number of seconds (0..3600) or { "lognormal": { "medianS": s, "p95S": s } }',
-  popularity: 'must be "uniform" or { "zipf": s } with 0 < s <= 10',
+  popularity: 'must be "uniform", { "zipf": s } with 0 < s <= 10, or { "weights": [w0, w1, ...] } with weights >= 0',
   id: 'must be a unique route id of letters, digits, "_" or "-" (e.g. "post")',
 }
 

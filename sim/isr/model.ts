@@ -7,7 +7,7 @@
  *
  * Rule references (§n) point at shared/isr-semantics.md.
  */
-import { addExponential, addExponentialSlow, createAlias, exponentialFast, lognormalInto, lognormalParams, pickAliasInt32, zipfWeights, type AliasTable } from '../dist.ts'
+import { addExponential, addExponentialSlow, createAlias, exponentialFast, lognormalInto, lognormalParams, pickAliasInt32, type AliasTable } from '../dist.ts'
 import { assert, assertNever, InvariantError } from '../errors.ts'
 import type { Freshness } from '../contract.ts'
 import { Calendar } from '../calendar.ts'
@@ -17,7 +17,7 @@ import {
   type Metrics, type Outcome, type RenderMode,
 } from '../metrics.ts'
 import { ALEA_MUL, type AleaRng, type Rng, type Streams } from '../rng.ts'
-import { deploymentOf, type Scenario } from '../scenario.ts'
+import { deploymentOf, popularityWeights, type Scenario } from '../scenario.ts'
 import { roundHalfUp, secToUs } from '../time.ts'
 import { MAX_PROFILE_EXPIRE_S, type VersionProfile } from './profiles.ts'
 import { eventTags, fillTemplate, IMPLICIT_TAG_PREFIX, tagMatchesTemplate, targetsOfTag, templateIndexOf } from './tags.ts'
@@ -687,7 +687,7 @@ export function createIsrModel(
     arrivals.push({
       src: mk(cfg.traffic.rps, streams.claim('arrivals', r.id)), atUs: new Float64Array(ARRIVAL_BLOCK), path: new Int32Array(ARRIVAL_BLOCK), ix: new Int32Array(2),
       firstPath: r.firstPath, count: r.count,
-      alias: pop === 'uniform' || r.count === 1 ? null : createAlias(zipfWeights(r.count, pop.zipf)),
+      alias: pop === 'uniform' || r.count === 1 ? null : createAlias(popularityWeights(pop, r.count)!),
       pathRng: streams.claim('paths', r.id), drawn: new Float64Array(1),
     })
     unknownArrivals.push(cfg.traffic.unknownRate > 0 ? mk(cfg.traffic.unknownRate, streams.claim('unknown', r.id)) : null)

@@ -102,6 +102,28 @@ export function tagMatchesTemplate(template: string, tag: string): boolean {
   return template === tag || (template.includes('{') && matcherOf(template, TAG_PARAM).test(tag))
 }
 
+/**
+ * Whether a concrete URL is one of `pattern`'s paths, as Next matches it: route groups are not
+ * in the URL, "[x]" is one segment, "[...x]" one or more, "[[...x]]" zero or more.
+ */
+export function urlMatchesPattern(pattern: string, url: string): boolean {
+  let m = urlMatchers.get(pattern)
+  if (m === undefined) {
+    const segs = pattern.replace(/\/\([^)]*\)/g, '').split('/').filter((x) => x !== '')
+    let re = ''
+    for (const seg of segs) {
+      if (/^\[\[\.\.\.[^\]]+\]\]$/.test(seg)) re += '(?:/[^/]+)*'
+      else if (/^\[\.\.\.[^\]]+\]$/.test(seg)) re += '(?:/[^/]+)+'
+      else if (/^\[[^\]]+\]$/.test(seg)) re += '/[^/]+'
+      else re += `/${escapeRegExp(seg)}`
+    }
+    m = new RegExp(`^${re === '' ? '/' : re}/?$`)
+    urlMatchers.set(pattern, m)
+  }
+  return m.test(url) || (url === '/' && /^(?:\/\([^)]*\))*\/\[\[\.\.\.[^\]]+\]\]$/.test(pattern))
+}
+const urlMatchers = new Map<string, RegExp>()
+
 /** A parameter in a tag template ("{slug}") and in a route pattern ("[slug]", "[...slug]", "[[...slug]]"). */
 const TAG_PARAM = /\{[^}]*\}/
 const SEGMENT_PARAM = /\[{1,2}(?:\.\.\.)?[^\]]+\]{1,2}/
