@@ -4,9 +4,6 @@
  * failure (with a reproduce line), 2 usage or validation error.
  */
 import { appendFileSync } from 'node:fs'
-import { extname, resolve } from 'node:path'
-import { pathToFileURL } from 'node:url'
-import { tsImport } from 'tsx/esm/api'
 import Table from 'cli-table3'
 import { Command, CommanderError, InvalidArgumentError } from 'commander'
 import type { RouteResult, SimResult } from './contract.ts'
@@ -18,7 +15,9 @@ import { canonicalMetric, metricProblem, parseTolerance } from './thresholds.ts'
 import { DEFAULT_CANDIDATES, parseCandidates, parseConstraint, recommend, type Assignment, type Candidate, type Recommendation } from './recommend.ts'
 import { effectiveRevalidate } from './isr/revalidate.ts'
 import { applyPoint, parseShard, parseVary, pointLabel, type SweepPoint } from './sweep.ts'
-import { readJsonFile, writeAtomic } from './cli/files.ts'
+import { loadScenario, readJsonFile, writeAtomic } from './cli/files.ts'
+
+export { loadScenario }
 import { mergeSweeps, runSweep, SweepPointError, type SweepSummary } from './cli/sweep-runner.ts'
 import { availableParallelism } from 'node:os'
 import { reproduceLine, runScenario } from './run.ts'
@@ -27,38 +26,6 @@ import { ISRSIM_VERSION } from './version.ts'
 
 /** `check` found a broken threshold or a regression: exit 1 (already reported). */
 class CheckFailed extends Error {}
-
-export async function loadScenario(file: string): Promise<Scenario> {
-  const path = resolve(file)
-  const ext = extname(path)
-  let input: unknown
-  if (ext === '.json') {
-    input = readJsonFile(file, 'scenario file')
-  } else if (['.ts', '.mts', '.js', '.mjs'].includes(ext)) {
-    let mod: { default?: unknown }
-    try {
-      // tsImport loads .ts whether or not the user's folder is an ES module package.
-      mod = (await tsImport(pathToFileURL(path).href, import.meta.url)) as { default?: unknown }
-    } catch (e) {
-      // The user's file may load its own copy of sim/ (another module instance): match by shape.
-      if (e instanceof Error && e.name === 'ScenarioError' && Array.isArray((e as ScenarioError).issues)) throw new ScenarioError((e as ScenarioError).issues, file)
-      const code = (e as NodeJS.ErrnoException).code
-      if (code === 'ERR_MODULE_NOT_FOUND' && String((e as Error).message).includes(path)) throw new UsageError(`cannot read scenario file ${file}: ENOENT`)
-      throw new UsageError(`${file}: failed to load (${(e as Error).message})`)
-    }
-    // A .ts file outside an ES module package loads as CommonJS: its default export arrives
-    // as module.exports.default.
-    let d = mod.default
-    if (d !== null && typeof d === 'object' && 'default' in d && ('__esModule' in d || Object.keys(d).length === 1)) d = (d as { default: unknown }).default
-    if (d === null || typeof d !== 'object' || Array.isArray(d)) {
-      throw new UsageError(`${file}: the default export is not a scenario object (export default defineScenario({ ... })); received ${JSON.stringify(d) ?? typeof d}`)
-    }
-    input = d
-  } else {
-    throw new UsageError(`${file}: scenario files must end in .json, .ts, .mts, .js or .mjs; received "${ext || 'no extension'}"`)
-  }
-  return parseScenario(input, file)
-}
 
 /** --pricing: a whole price table (see `isrsim pricing`), else the bundled one. */
 export function loadPricing(file: string | undefined): Pricing {

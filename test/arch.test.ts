@@ -54,6 +54,9 @@ function importsOf(file: Source): ImportRef[] {
   return out
 }
 
+/** scenarios/ code that reads a real app or its logs (not a bundled scenario). */
+const isBridge = (path: string) => path === 'scenarios/cli.ts' || path.startsWith('scenarios/from-app/') || path.startsWith('scenarios/from-logs/')
+
 /** The command-line shell around the simulator: files, workers, clocks for progress bars. */
 const isShell = (path: string) => path === 'sim/cli.ts' || path.startsWith('sim/cli/')
 const isBuiltin = (spec: string) => spec.startsWith('node:') || builtinModules.includes(spec.split('/')[0]!)
@@ -86,7 +89,14 @@ function checkArchitecture(files: readonly Source[]): string[] {
         if (f.path === 'sim/contract.ts') v.push(`${f.path}: ${what}: contract.ts is a leaf and imports nothing`)
         if ((f.path === 'sim/engine.ts' || f.path === 'sim/calendar.ts') && r.target?.startsWith('sim/isr/')) v.push(`${f.path}: ${what}: the engine knows no domain (sim/isr/)`)
       }
-      if (top === 'scenarios' && r.target !== 'sim/index.ts') v.push(`${f.path}: ${what}: scenarios/ may only import sim/index.ts`)
+      if (top === 'scenarios' && isBridge(f.path)) {
+        // The bridges from a real app and its logs: packages and node built-ins, the simulator's
+        // public surface (and its output types), each other only through scenarios/cli.ts.
+        const own = f.path.split('/').slice(0, 2).join('/')
+        if (r.target !== null && r.target.startsWith('sim/') && r.target !== 'sim/index.ts' && !(r.typeOnly && r.target === 'sim/contract.ts')) v.push(`${f.path}: ${what}: the import bridges reach sim/ only through sim/index.ts (and \`import type\` of sim/contract.ts)`)
+        if (r.target !== null && !r.target.startsWith('sim/') && !(r.target.startsWith(`${own}/`) || (f.path === 'scenarios/cli.ts' && isBridge(r.target)))) v.push(`${f.path}: ${what}: ${own === 'scenarios/cli.ts' ? 'scenarios/cli.ts' : `${own}/`} may not import ${r.target}`)
+      } else if (top === 'scenarios' && r.target !== 'sim/index.ts') v.push(`${f.path}: ${what}: scenarios/ may only import sim/index.ts`)
+      if (top === 'loadtest' && r.target !== null && r.target.startsWith('scenarios/') && !r.target.startsWith('scenarios/from-logs/')) v.push(`${f.path}: ${what}: loadtest/ may use only scenarios/from-logs/ (the log parsers) of scenarios/`)
       if ((top === 'reports' || top === 'loadtest') && r.target?.startsWith('sim/') && !(r.typeOnly && r.target === 'sim/contract.ts')) {
         v.push(`${f.path}: ${what}: ${top}/ may only \`import type\` from sim/contract.ts`)
       }
@@ -149,7 +159,11 @@ describe('architecture checker (self-test on a synthetic tree)', () => {
     { path: 'scenarios/bad.ts', text: "import { runScenario } from '../sim/run.ts'\nimport {\n  defineScenario,\n} from '../sim/index.ts'\nimport z from 'zod'" },
     { path: 'reports/ok.ts', text: "import type { SimResult } from '../sim/contract.ts'\nimport { readFileSync } from 'node:fs'\nimport type { Totals } from 'isrsim/contract'" },
     { path: 'reports/bad.ts', text: "import { SCHEMA_VERSION } from '../sim/contract.ts'\nimport type { Scenario } from '../sim/index.ts'\nimport { runScenario } from 'isrsim'\nimport { verify } from '../loadtest/verify.ts'\nconst stamp = new Date().toISOString()" },
-    { path: 'loadtest/bad.ts', text: "import http from 'k6/http'\nimport { type Totals } from '../sim/contract.ts'\nimport { bucketOf } from '../sim/histogram.ts'" },
+    { path: 'loadtest/bad.ts', text: "import http from 'k6/http'\nimport { type Totals } from '../sim/contract.ts'\nimport { bucketOf } from '../sim/histogram.ts'\nimport { importApp } from '../scenarios/from-app/index.ts'" },
+    { path: 'loadtest/replay.ts', text: "import { readLog } from '../scenarios/from-logs/read.ts'" },
+    { path: 'scenarios/from-logs/ok.ts', text: "import { createGunzip } from 'node:zlib'\nimport { isbot } from 'isbot'\nimport { parseScenario } from '../../sim/index.ts'\nimport type { SimResult } from '../../sim/contract.ts'\nimport { x } from './fit.ts'" },
+    { path: 'scenarios/from-logs/bad.ts', text: "import { runScenario } from '../../sim/run.ts'\nimport { importApp } from '../from-app/index.ts'\nimport blog from '../blog.ts'" },
+    { path: 'scenarios/cli.ts', text: "import { importApp } from './from-app/index.ts'\nimport { fit } from './from-logs/fit.ts'\nimport { loadScenario } from '../sim/index.ts'" },
   ]
 
   it('extracts every import form', () => {
@@ -168,6 +182,7 @@ describe('architecture checker (self-test on a synthetic tree)', () => {
 
   it('reports each violation, and nothing that is allowed', () => {
     expect(checkArchitecture(bad)).toEqual([
+      "loadtest/bad.ts: import '../scenarios/from-app/index.ts': loadtest/ may use only scenarios/from-logs/ (the log parsers) of scenarios/",
       "loadtest/bad.ts: import '../sim/contract.ts': loadtest/ may only `import type` from sim/contract.ts",
       "loadtest/bad.ts: import '../sim/histogram.ts': loadtest/ may only `import type` from sim/contract.ts",
       'reports/bad.ts: contains "new Date(" (reports are byte-identical for the same input)',
@@ -177,6 +192,9 @@ describe('architecture checker (self-test on a synthetic tree)', () => {
       "reports/bad.ts: import type '../sim/index.ts': reports/ may only `import type` from sim/contract.ts",
       "scenarios/bad.ts: import '../sim/run.ts': scenarios/ may only import sim/index.ts",
       "scenarios/bad.ts: import 'zod': scenarios/ may only import sim/index.ts",
+      "scenarios/from-logs/bad.ts: import '../../sim/run.ts': the import bridges reach sim/ only through sim/index.ts (and `import type` of sim/contract.ts)",
+      "scenarios/from-logs/bad.ts: import '../blog.ts': scenarios/from-logs/ may not import scenarios/blog.ts",
+      "scenarios/from-logs/bad.ts: import '../from-app/index.ts': scenarios/from-logs/ may not import scenarios/from-app/index.ts",
       'sim/bad.ts: contains "Date.now"',
       'sim/bad.ts: contains "Math.random"',
       'sim/bad.ts: contains "async "',

@@ -1,0 +1,85 @@
+/**
+ * `isrsim import` and `isrsim traffic`: from a built Next.js app (scenarios/from-app) and its
+ * access logs (scenarios/from-logs) to a scenario that `isrsim run` accepts as it is.
+ * Exit codes: 0 ok, 2 bad input (a missing build, an unreadable or foreign log), with a
+ * message that says what to do. Outputs are written to a temporary file and renamed.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
+import { loadScenario, parseScenario, ScenarioError, UsageError, writeAtomic, type ScenarioInput } from '../sim/index.ts'
+import { importApp } from './from-app/index.ts'
+import { fitTraffic, LOG_FORMATS, type LogFormat } from './from-logs/index.ts'
+
+const collect = (v: string, acc: string[]) => [...acc, v]
+
+function logFormat(v: string): LogFormat {
+  if ((LOG_FORMATS as readonly string[]).includes(v)) return v as LogFormat
+  throw new InvalidArgumentError(`received "${v}"; allowed: ${LOG_FORMATS.join(', ')}`)
+}
+
+/** Validate before writing: a scenario that `isrsim run` would refuse is never written. */
+function writeScenario(scenario: ScenarioInput, out: string | undefined): void {
+  parseScenario(scenario, out ?? 'the scenario')
+  const text = `${JSON.stringify(scenario, null, 2)}\n`
+  if (out === undefined) process.stdout.write(text)
+  else {
+    writeAtomic(out, text)
+    process.stderr.write(`scenario written to ${out}\n`)
+  }
+}
+
+const printWarnings = (warnings: readonly string[]) => { for (const w of warnings) process.stderr.write(`warning: ${w}\n`) }
+
+export function buildProgram(): Command {
+  const program = new Command().name('isrsim').exitOverride().configureOutput({ outputError: (str, write) => write(str) })
+  const formatOption = () => new Option('--log-format <format>', 'the logs\' format').argParser(logFormat).default('auto')
+
+  program.command('import')
+    .description('Read a built App Router app (after `next build`) and write a scenario; with --log, fit its traffic from access logs.')
+    .argument('<app-dir>', 'the app folder (with .next/ from next build)')
+    .option('--log <file>', 'an access log (repeatable; .gz is read too)', collect, [] as string[])
+    .addOption(formatOption())
+    .option('--replay', 'also put the logs\' exact requests into the scenario as schedules')
+    .option('--out <file>', 'write the scenario here (default: stdout)')
+    .action(async (dir: string, opts: { log: string[]; logFormat: LogFormat; replay?: boolean; out?: string }) => {
+      const app = importApp(dir)
+      printWarnings(app.warnings)
+      let scenario = app.scenario
+      if (opts.log.length > 0) {
+        const fit = await fitTraffic(scenario, opts.log, { format: opts.logFormat, replay: opts.replay === true, progress: process.stderr })
+        printWarnings(fit.warnings)
+        for (const l of fit.report) process.stderr.write(`${l}\n`)
+        scenario = fit.scenario
+      } else if (opts.replay) throw new UsageError('--replay needs at least one --log')
+      writeScenario(scenario, opts.out)
+    })
+
+  program.command('traffic')
+    .description('Fit a scenario\'s traffic from access logs: per-route rates, popularity, daily curve, crawlers and real paths.')
+    .argument('<scenario>', 'the scenario whose routes the logs are matched to')
+    .requiredOption('--log <file>', 'an access log (repeatable; .gz is read too)', collect, [] as string[])
+    .addOption(formatOption())
+    .option('--replay', 'also put the logs\' exact requests into the scenario as schedules')
+    .requiredOption('--out <file>', 'write the fitted scenario here')
+    .action(async (file: string, opts: { log: string[]; logFormat: LogFormat; replay?: boolean; out: string }) => {
+      const scenario = await loadScenario(file)
+      const fit = await fitTraffic(scenario, opts.log, { format: opts.logFormat, replay: opts.replay === true, progress: process.stderr })
+      printWarnings(fit.warnings)
+      for (const l of fit.report) process.stderr.write(`${l}\n`)
+      writeScenario(fit.scenario, opts.out)
+    })
+  return program
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync([...argv], { from: 'user' })
+    return 0
+  } catch (e) {
+    if (e instanceof CommanderError) return e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version' ? 0 : 2
+    if (e instanceof ScenarioError || e instanceof UsageError) {
+      process.stderr.write(`isrsim: ${e.message}\n`)
+      return 2
+    }
+    throw e
+  }
+}
