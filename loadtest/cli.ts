@@ -116,6 +116,8 @@ export function buildProgram(host: LiveHost = {}): Command {
         const v = existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as { version: string }).version : null
         rows.push([`next ${major}`, v === NEXT_PINS[major].next, v ? `${v} in .tools/next-${major}` : `not installed: isrsim loadtest installs next ${NEXT_PINS[major].next} on first use${major === '15' ? ' (with --next 15)' : ''}`])
       }
+      const nginx = ver('/usr/sbin/nginx', ['-v'])
+      rows.push(['nginx', nginx !== null, nginx ?? 'missing (log and topology tests): bash loadtest/tools/install-nginx.sh (apt-get install nginx)'])
       const chromium = ver('/usr/bin/chromium', ['--version'])
       rows.push(['chromium', chromium !== null, chromium ?? 'missing (reports only): sudo apt-get install chromium'])
       const t = new Table({ head: ['tool', 'ok', 'version / what to do'] })

@@ -1,0 +1,157 @@
+/**
+ * A real nginx (Debian's package, installed by loadtest/tools/install-nginx.sh) in front of one
+ * or more `next start` instances on 127.0.0.1: the load balancer, and the access log that
+ * `isrsim import --log` and `isrsim replay` read. It runs in the foreground with a config of its
+ * own in a scratch folder (never the system's), on a port it is given, and is stopped by pid.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { createConnection, createServer } from 'node:net'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
+export const NGINX_BIN = '/usr/sbin/nginx'
+
+/**
+ * The access log format the live suite writes and recommends: nginx's `combined`, then the
+ * Next.js cache status of the upstream response, the log time with milliseconds ($msec, the
+ * end of the request) and the request's duration ($request_time, seconds). The request's
+ * arrival is $msec - $request_time.
+ */
+export const ISRSIM_LOG_FORMAT = `'$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" "$upstream_http_x_nextjs_cache" $msec $request_time'`
+
+export interface NginxOptions {
+  /** `host:port` of each `next start` instance, in order. */
+  readonly upstreams: readonly string[]
+  /** A scratch folder: config, pid file, logs, temp files. */
+  readonly dir: string
+  /** How requests are spread over the upstreams (nginx's default is round-robin). */
+  readonly balancer?: 'round-robin' | 'random'
+}
+
+export interface Nginx {
+  readonly url: string
+  readonly pid: number
+  readonly accessLog: string
+  readonly errorLog: string
+  /** SIGQUIT (graceful: the access log is flushed), then SIGKILL if it lingers. */
+  stop(): Promise<void>
+}
+
+export class NginxError extends Error {}
+
+/** Debian's nginx, through the project's own install script (reused when present). */
+export function ensureNginx(log: (l: string) => void): string {
+  if (existsSync(NGINX_BIN)) return NGINX_BIN
+  const r = spawnSync('bash', [join(ROOT, 'loadtest/tools/install-nginx.sh')], { encoding: 'utf8' })
+  if (r.status !== 0 || !existsSync(NGINX_BIN)) throw new NginxError(`nginx is missing and could not be installed (loadtest/tools/install-nginx.sh exit ${r.status}):\n${r.stderr.trim()}`)
+  log(r.stdout.trim())
+  return NGINX_BIN
+}
+
+export function nginxConfig(o: NginxOptions, port: number, asRoot: boolean): string {
+  const d = resolve(o.dir)
+  const tmp = (name: string) => `${name}_temp_path ${join(d, 'tmp', name)};`
+  return `# written by isrsim (loadtest/services/nginx.ts); not the system's nginx
+${asRoot ? 'user root root;\n' : ''}worker_processes 1;
+daemon off;
+pid ${join(d, 'nginx.pid')};
+error_log ${join(d, 'error.log')} warn;
+events { worker_connections 4096; }
+http {
+  ${tmp('client_body')}
+  ${tmp('proxy')}
+  ${tmp('fastcgi')}
+  ${tmp('uwsgi')}
+  ${tmp('scgi')}
+  log_format isrsim ${ISRSIM_LOG_FORMAT};
+  access_log ${join(d, 'access.log')} isrsim;
+  upstream next {
+    ${o.balancer === 'random' ? 'random;\n    ' : ''}${o.upstreams.map((u) => `server ${u} max_fails=0;`).join('\n    ')}
+    keepalive 64;
+  }
+  server {
+    listen 127.0.0.1:${port};
+    location / {
+      proxy_pass http://next;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host $http_host;
+      proxy_read_timeout 300s;
+      proxy_next_upstream off;
+    }
+  }
+}
+`
+}
+
+/** A port the kernel considers free right now (nginx cannot listen on port 0 and tell us). */
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer()
+    s.once('error', rej)
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port
+      s.close(() => res(port))
+    })
+  })
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((res) => {
+    const c = createConnection({ host: '127.0.0.1', port })
+    c.once('connect', () => { c.destroy(); res(true) })
+    c.once('error', () => res(false))
+  })
+}
+
+async function startOnce(o: NginxOptions, bin: string): Promise<Nginx | 'port-taken'> {
+  const d = resolve(o.dir)
+  for (const t of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(d, 'tmp', t), { recursive: true })
+  const port = await freePort()
+  const conf = join(d, 'nginx.conf')
+  writeFileSync(conf, nginxConfig(o, port, process.getuid?.() === 0))
+  const proc: ChildProcess = spawn(bin, ['-p', d, '-c', conf, '-e', join(d, 'error.log')], { detached: true, stdio: ['ignore', 'ignore', 'pipe'] })
+  let stderr = ''
+  proc.stderr!.on('data', (b: Buffer) => { stderr += b.toString() })
+  const exited = new Promise<number | null>((res) => proc.once('exit', (code) => res(code)))
+  const deadline = Date.now() + 10_000
+  for (;;) {
+    if (proc.exitCode !== null) {
+      await exited
+      const errors = `${stderr}${existsSync(join(d, 'error.log')) ? readFileSync(join(d, 'error.log'), 'utf8') : ''}`
+      if (/Address already in use/.test(errors)) return 'port-taken'
+      throw new NginxError(`nginx exited (code ${proc.exitCode}) before it listened on 127.0.0.1:${port}:\n${errors.trim().slice(-1500)}`)
+    }
+    if (await canConnect(port)) break
+    if (Date.now() > deadline) {
+      try { process.kill(-proc.pid!, 'SIGKILL') } catch { /* gone */ }
+      throw new NginxError(`nginx did not listen on 127.0.0.1:${port} within 10 s:\n${stderr.trim().slice(-1500)}`)
+    }
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    pid: proc.pid!,
+    accessLog: join(d, 'access.log'),
+    errorLog: join(d, 'error.log'),
+    async stop() {
+      if (proc.exitCode !== null) return
+      try { process.kill(proc.pid!, 'SIGQUIT') } catch { return }
+      const done = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5000))])
+      if (!done) { try { process.kill(-proc.pid!, 'SIGKILL') } catch { /* gone */ } }
+    },
+  }
+}
+
+/** Start nginx in front of the upstreams; resolves once it accepts connections. */
+export async function startNginx(o: NginxOptions, log: (l: string) => void = () => {}): Promise<Nginx> {
+  if (o.upstreams.length === 0) throw new NginxError('nginx needs at least one upstream')
+  const bin = ensureNginx(log)
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const r = await startOnce(o, bin)
+    if (r !== 'port-taken') return r
+  }
+  throw new NginxError('nginx: three free ports in a row were taken before it could listen')
+}
