@@ -23,6 +23,12 @@ export const NEXT_PINS = {
   '16': { next: '16.4.6', react: '19.3.1' },
   '15': { next: '15.5.29', react: '19.3.1' },
 } as const
+/**
+ * Installed next to next/react in .tools/next-<major>, so that TypeScript apps (the
+ * hand-written fixtures of `isrsim import`'s tests) build there too: `next build` of a .tsx
+ * app needs typescript, @types/react and @types/node, and would otherwise try to install them.
+ */
+export const TS_PINS = { typescript: '6.0.3', '@types/react': '19.3.3', '@types/node': '20.19.43' } as const
 export type NextMajor = keyof typeof NEXT_PINS
 
 export class AppError extends Error {}

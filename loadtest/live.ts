@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync,
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { RequestPlan, SimResult } from '../sim/contract.ts'
-import { NEXT_PINS, perPathFetch, urlOf, writeApp, type NextMajor } from './app.ts'
+import { NEXT_PINS, perPathFetch, TS_PINS, urlOf, writeApp, type NextMajor } from './app.ts'
 import type { OriginCounters } from './origin.ts'
 import { verify, type Observed, type VerdictJson } from './verify.ts'
 
@@ -77,11 +77,15 @@ export function ensureK6(log: (l: string) => void): string {
 export function ensureNext(major: NextMajor, log: (l: string) => void): string {
   const dir = join(ROOT, `.tools/next-${major}`)
   const pins = NEXT_PINS[major]
-  const installed = join(dir, 'node_modules/next/package.json')
-  if (existsSync(installed) && (JSON.parse(readFileSync(installed, 'utf8')) as { version: string }).version === pins.next) return dir
+  const deps: Record<string, string> = { next: pins.next, react: pins.react, 'react-dom': pins.react, ...TS_PINS }
+  const versionOf = (pkg: string) => {
+    const f = join(dir, 'node_modules', pkg, 'package.json')
+    return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as { version: string }).version : undefined
+  }
+  if (Object.entries(deps).every(([pkg, v]) => versionOf(pkg) === v)) return dir
   mkdirSync(dir, { recursive: true })
-  writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: `isrsim-next-${major}`, private: true, dependencies: { next: pins.next, react: pins.react, 'react-dom': pins.react } }, null, 2)}\n`)
-  log(`installing next ${pins.next} and react ${pins.react} into ${dir} ...`)
+  writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: `isrsim-next-${major}`, private: true, dependencies: deps }, null, 2)}\n`)
+  log(`installing next ${pins.next}, react ${pins.react} and typescript ${TS_PINS.typescript} into ${dir} ...`)
   const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: dir, encoding: 'utf8', env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } })
   if (r.status !== 0) throw new LiveError(`npm install of next ${pins.next} failed in ${dir}:\n${r.stderr.trim().slice(-2000)}`)
   return dir
