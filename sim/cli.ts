@@ -94,6 +94,9 @@ export function summaryTable(r: SimResult): string {
     const f = r.freshness
     lines.push(`freshness: ${fmtN(f.dataChanges)} origin changes, ${fmtN(f.reflected)} reflected · data lag mean ${fmtS(f.dataLagMeanS)}, p50 ${fmtS(f.dataLagP50S)}, p95 ${fmtS(f.dataLagP95S)}, max ${fmtS(f.dataLagMaxS)} · outdated served ${pct(f.outdatedServedFraction)}`)
   }
+  for (const [id, x] of Object.entries(r.routes)) {
+    if (x.crawlerRequests !== undefined) lines.push(`${id} crawlers: ${fmtN(x.crawlerRequests)} requests caused ${fmtN(x.crawlerRenders ?? 0)} of ${fmtN(x.renders)} renders`)
+  }
   if (r.totals.originFetches > 0) lines.push(`origin fetches: ${Object.entries(r.fetches).map(([id, f]) => `${id} ${fmtN(f.originFetches)}`).join(', ')}`)
   r.onDemand.forEach((e, i) => {
     const call = e.kind === 'revalidatePath' ? `revalidatePath(${JSON.stringify(e.path)}${e.type ? `, "${e.type}"` : ''})` : `${e.kind}(${JSON.stringify(e.tag)}${e.profile ? `, ${JSON.stringify(e.profile)}` : ''})`

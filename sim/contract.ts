@@ -60,9 +60,17 @@ export interface Latency {
   readonly maxMs: number
 }
 
-export type Totals = OutcomeCounts & RenderCounts & {
+export type Totals = OutcomeCounts & RenderCounts & CrawlerCounts & {
   /** Calls to the origin made by fetches (foreground and background), after warmup. */
   readonly originFetches: number
+}
+
+/** Crawler traffic (`traffic.crawlers`); present only where some crawler walks (a route's, or any route's in totals). */
+export interface CrawlerCounts {
+  /** Measured requests that crawlers sent (part of `requests`). */
+  readonly crawlerRequests?: number
+  /** Renders a crawler's request started: a STALE trigger, a MISS leader or a dynamic render (part of `renders`). */
+  readonly crawlerRenders?: number
 }
 
 export interface FetchResult {
@@ -96,7 +104,7 @@ export interface DataChangeResult extends Omit<OnDemandResult, 'kind' | 'instanc
   readonly webhookCalls: number
 }
 
-export interface RouteResult extends OutcomeCounts, RenderCounts, Staleness, Latency {
+export interface RouteResult extends OutcomeCounts, RenderCounts, CrawlerCounts, Staleness, Latency {
   /** Responses built from data older than the newest origin data, over the route's requests. */
   readonly outdatedServedFraction: number
   readonly pattern: string
@@ -307,10 +315,14 @@ export interface PlanRoute {
   /** "uniform": k6 constant-arrival-rate at rps; "replay": k6 sends each request at atMs. */
   readonly executor: 'uniform' | 'replay'
   readonly rps: number
-  /** The URL of each request, in order. */
+  /** The URL of each request, in order: the real URL (params.paths) where the path has one. */
   readonly paths: readonly string[]
   /** Request times, ms since the start (replay only; uniform requests go at i / rps). */
   readonly atMs?: readonly number[]
+  /** How many of the route's paths have a real URL: params.paths (capped at params.count); 1 for a route without params (its URL is its pattern). */
+  readonly realPaths: number
+  /** Requests in `paths` to URLs the scenario made up: one-off unknown paths and path indexes past params.paths ("/blog/7"). A load test of a real deployment should not send them. */
+  readonly syntheticRequests: number
 }
 
 export interface PlanCall {
@@ -333,7 +345,7 @@ export interface PlanScenario {
     readonly dynamic: boolean
     readonly layouts: readonly { readonly revalidateS?: number | false | undefined; readonly dynamic: boolean }[]
     readonly fetches: readonly { readonly id: string; readonly revalidateS?: number | false | undefined; readonly tags: readonly string[]; readonly latencyS: number; readonly failureRate: number; readonly perPath?: boolean | undefined }[]
-    readonly params?: { readonly count: number; readonly prebuilt?: number | undefined; readonly dynamicParams: boolean } | undefined
+    readonly params?: { readonly count: number; readonly prebuilt?: number | undefined; readonly dynamicParams: boolean; readonly paths?: readonly string[] | undefined } | undefined
     readonly renderS: number | { readonly lognormal: { readonly medianS: number; readonly p95S: number } }
     readonly failureRate: number
     readonly traffic: { readonly rps: number; readonly arrivals: 'poisson' | 'uniform'; readonly unknownRate: number }

@@ -40,6 +40,9 @@ export class Metrics {
   readonly latSum: Float64Array
   readonly latMax: Float64Array
   readonly series: Float64Array
+  /** Per route: crawler requests, and renders they started (counted from warmup: measure() clears them). */
+  readonly crawlerRequests: Float64Array
+  readonly crawlerRenders: Float64Array
   readonly bins: number
   readonly routes: number
   readonly warmupUs: number
@@ -67,6 +70,8 @@ export class Metrics {
     this.latMax = new Float64Array(routes)
     this.bins = Math.ceil(durationUs / binUs)
     this.series = new Float64Array(this.bins * SC)
+    this.crawlerRequests = new Float64Array(routes)
+    this.crawlerRenders = new Float64Array(routes)
     this.binStart = new Float64Array(NO)
   }
 
@@ -137,6 +142,18 @@ export class Metrics {
     this.latHist.fill(0)
     this.latSum.fill(0)
     this.latMax.fill(0)
+    this.crawlerRequests.fill(0)
+    this.crawlerRenders.fill(0)
+  }
+
+  /** A crawler's request (it is also recorded by request() with its outcome). */
+  crawlerRequest(route: number): void {
+    this.crawlerRequests[route] = this.crawlerRequests[route]! + 1
+  }
+
+  /** A render a crawler's request started (the STALE trigger, the MISS leader, a dynamic render); also recorded by render(). */
+  crawlerRender(route: number): void {
+    this.crawlerRenders[route] = this.crawlerRenders[route]! + 1
   }
 
   /** One render attempt, recorded when it starts (its outcome is drawn then): atUs and durationUs fields. */

@@ -1,10 +1,12 @@
 /**
  * `isrsim plan`: the requests and on-demand calls of replication 0 as data, for k6 to
  * replay. Path choice and (Poisson) times come from the simulator's own streams, so the
- * live test sends exactly the traffic the prediction assumed.
+ * live test sends exactly the traffic the prediction assumed. Requests go to the real URLs
+ * (params.paths); each route says how many requests went to URLs the scenario made up, so
+ * that a load test of a real deployment can refuse to send them.
  */
 import type { PlanCall, PlanDataChange, PlanRoute, RequestPlan } from './contract.ts'
-import { fillTemplate, pathOf } from './isr/tags.ts'
+import { changeRouteOf, fillTemplate, urlOf } from './isr/tags.ts'
 import { runScenario } from './run.ts'
 import { scenarioHash, type Scenario } from './scenario.ts'
 
@@ -26,6 +28,9 @@ export function requestPlan(s: Scenario, seed: string = String(s.seed)): Request
   const atMs = s.routes.map(() => [] as number[])
   const routeIndex = new Map(s.routes.map((r, i) => [r.id, i]))
   const unknownSeen = s.routes.map(() => 0)
+  const synthetic = s.routes.map(() => 0)
+  // A route without params has one URL, its pattern: real, whatever the scenario says.
+  const realPaths = s.routes.map((r) => (r.pattern.includes('[') ? Math.min(r.params?.paths?.length ?? 0, r.params?.count ?? 1) : 1))
   const calls: PlanCall[] = []
   const dataChanges: PlanDataChange[] = []
   runScenario(s, {
@@ -38,7 +43,8 @@ export function requestPlan(s: Scenario, seed: string = String(s.seed)): Request
           const count = r.params?.count ?? 1
           // A one-off unknown path (path -1) gets an index past the known ones, never reused.
           const k = e.path >= 0 ? e.path : count + unknownSeen[ri]!++
-          paths[ri]!.push(pathOf(r.pattern, k))
+          paths[ri]!.push(urlOf(r, k))
+          if (r.pattern.includes('[') && !(k < realPaths[ri]!)) synthetic[ri]!++
           atMs[ri]!.push(e.atUs / 1000)
           return
         }
@@ -46,9 +52,11 @@ export function requestPlan(s: Scenario, seed: string = String(s.seed)): Request
           dataChanges.push({ atMs: e.atUs / 1000, keys: e.keys })
           return
         case 'webhook': {
-          // "{slug}" in the webhook's tag or path takes the changed path's index, as in the model.
-          const w = s.dataChanges[e.change]!.webhook!
-          calls.push(callAt(e.atUs / 1000, { ...w, tag: w.tag === undefined ? undefined : fillTemplate(w.tag, e.path), path: w.path === undefined ? undefined : fillTemplate(w.path, e.path) }))
+          // "{slug}" in the webhook's tag or path takes the changed path's value, as in the model.
+          const c = s.dataChanges[e.change]!
+          const w = c.webhook!
+          const route = changeRouteOf(c, s.routes)
+          calls.push(callAt(e.atUs / 1000, { ...w, tag: w.tag === undefined ? undefined : fillTemplate(w.tag, e.path, route), path: w.path === undefined ? undefined : fillTemplate(w.path, e.path, route) }))
           return
         }
         case 'on-demand':
@@ -60,8 +68,9 @@ export function requestPlan(s: Scenario, seed: string = String(s.seed)): Request
     },
   })
   const routes: PlanRoute[] = s.routes.map((r, i) => {
-    const uniform = r.traffic.arrivals === 'uniform' && r.traffic.unknownRate === 0 && r.traffic.schedule === undefined && r.traffic.diurnal === undefined
-    return { id: r.id, pattern: r.pattern, executor: uniform ? 'uniform' : 'replay', rps: r.traffic.rps, paths: paths[i]!, ...(uniform ? {} : { atMs: atMs[i]! }) }
+    // Evenly spaced at rps only without anything else: no unknown paths, schedule, daily curve (own or the site's) or crawler.
+    const uniform = r.traffic.arrivals === 'uniform' && r.traffic.unknownRate === 0 && r.traffic.schedule === undefined && (r.traffic.diurnal ?? s.diurnal) === undefined && (r.traffic.crawlers?.length ?? 0) === 0
+    return { id: r.id, pattern: r.pattern, executor: uniform ? 'uniform' : 'replay', rps: r.traffic.rps, paths: paths[i]!, ...(uniform ? {} : { atMs: atMs[i]! }), realPaths: realPaths[i]!, syntheticRequests: synthetic[i]! }
   })
   return {
     planVersion: 1,

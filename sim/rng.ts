@@ -7,7 +7,7 @@
 import seedrandom from 'seedrandom'
 
 /** Closed set: a new concern is a deliberate, reviewed change. */
-export type StreamName = 'arrivals' | 'paths' | 'render' | 'failures' | 'unknown' | 'on-demand' | 'balancer' | 'fetch' | 'data' | 'test'
+export type StreamName = 'arrivals' | 'paths' | 'render' | 'failures' | 'unknown' | 'on-demand' | 'balancer' | 'fetch' | 'data' | 'crawler' | 'test'
 
 /**
  * One Alea stream. seedrandom seeds it (its Mash hash of the seed string) and this
@@ -86,7 +86,7 @@ export function streamSeed(seed: string, name: StreamName, key?: string): string
 }
 
 /** The streams that make up the traffic: what a load test replays exactly. */
-export const TRAFFIC_STREAMS: readonly StreamName[] = ['arrivals', 'paths', 'unknown', 'on-demand']
+export const TRAFFIC_STREAMS: readonly StreamName[] = ['arrivals', 'paths', 'unknown', 'on-demand', 'crawler']
 
 /**
  * The streams of one run. `pinned` streams take their seed from `pinnedSeed` instead: a

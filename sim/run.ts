@@ -94,6 +94,12 @@ function runOnce(s: Scenario, seed: string, trace: ((e: TraceEvent) => void) | n
   const all = model.routes.map((r) => r.index)
   const totalsAll = metrics.summarize(all)
   const routes: Record<string, RouteResult> = {}
+  // Crawler figures only where crawlers walk: a crawler-free result stays as it was.
+  const crawled = s.routes.map((r) => (r.traffic.crawlers?.length ?? 0) > 0)
+  const crawlerCounts = (routeSet: readonly number[]) => ({
+    crawlerRequests: routeSet.reduce((n, i) => n + metrics.crawlerRequests[i]!, 0),
+    crawlerRenders: routeSet.reduce((n, i) => n + metrics.crawlerRenders[i]!, 0),
+  })
   for (const r of model.routes) {
     const source = s.routes[r.index]!.source
     routes[r.id] = {
@@ -104,6 +110,7 @@ function runOnce(s: Scenario, seed: string, trace: ((e: TraceEvent) => void) | n
       prebuilt: r.isDynamic ? 0 : r.prebuilt,
       ...metrics.summarize([r.index]),
       outdatedServedFraction: 0,
+      ...(crawled[r.index] ? crawlerCounts([r.index]) : {}),
       ...(source ? { source } : {}),
     }
     const n = routes[r.id]!.requests
@@ -111,7 +118,7 @@ function runOnce(s: Scenario, seed: string, trace: ((e: TraceEvent) => void) | n
   }
   const { requests, hit, stale, miss, dynamic, notFound, error, renders, backgroundRenders, blockingRenders, dynamicRenders, failedRenders, renderCpuS, isrWrites } = totalsAll
   const { staleServedFraction, ageMeanS, ageP50S, ageP95S, ageP99S, ageMaxS, meanMs, p50Ms, p95Ms, p99Ms, maxMs } = totalsAll
-  const totals: Totals = { requests, hit, stale, miss, dynamic, notFound, error, renders, backgroundRenders, blockingRenders, dynamicRenders, failedRenders, renderCpuS, isrWrites, originFetches: Object.values(fetches).reduce((n, f) => n + f.originFetches, 0) }
+  const totals: Totals = { requests, hit, stale, miss, dynamic, notFound, error, renders, backgroundRenders, blockingRenders, dynamicRenders, failedRenders, renderCpuS, isrWrites, originFetches: Object.values(fetches).reduce((n, f) => n + f.originFetches, 0), ...(crawled.some(Boolean) ? crawlerCounts(all) : {}) }
   const cost = costOf(s, totals, routes, pricing)
   const warnings = warningsFor(s)
   if (cost.originRateLimitPerS !== undefined && cost.originCallsPerS > cost.originRateLimitPerS) {

@@ -9,7 +9,7 @@ import { zipfWeights } from './dist.ts'
 import { ScenarioError, type ScenarioIssue } from './errors.ts'
 import { profileFor } from './isr/profiles.ts'
 import { conditionProblem, metricProblem } from './thresholds.ts'
-import { eventTags, exampleTags, fillTemplate, tagMatchesTemplate, targetsOfTag, urlMatchesPattern } from './isr/tags.ts'
+import { changeRouteOf, eventTags, exampleTags, fillTemplate, tagMatchesTemplate, targetsOfTag, templateIndexesIn, urlMatchesPattern } from './isr/tags.ts'
 
 export const NEXT_VERSIONS = ['14', '15', '16.0', '16.3', '16.4'] as const
 export type NextVersion = (typeof NEXT_VERSIONS)[number]
@@ -301,6 +301,9 @@ export const scenarioSchema = z
       }
       r.traffic.crawlers?.forEach((c, j) => {
         if (c.paths !== undefined && c.paths > count) ctx.addIssue({ code: 'custom', path: ['routes', i, 'traffic', 'crawlers', j, 'paths'], input: c.paths, message: `must be at most params.count (${count})` })
+        // The same ceiling as traffic.rps: a crawler sends paths / revisitS requests a second.
+        const rate = Math.min(c.paths ?? count, count) / c.revisitS
+        if (rate > 1e7) ctx.addIssue({ code: 'custom', path: ['routes', i, 'traffic', 'crawlers', j, 'revisitS'], input: c.revisitS, message: `makes ${Math.min(c.paths ?? count, count)} paths every ${c.revisitS}s = ${rate.toPrecision(3)} requests/s; at most 1e7 requests/s (revisitS >= ${(Math.min(c.paths ?? count, count) / 1e7).toPrecision(3)})` })
       })
       if (r.traffic.diurnal && r.traffic.rps > 0 && !r.traffic.diurnal.hourly.some((m) => m > 0)) ctx.addIssue({ code: 'custom', path: ['routes', i, 'traffic', 'diurnal', 'hourly'], input: r.traffic.diurnal.hourly, message: 'must have at least one positive multiplier when rps > 0' })
     })
@@ -338,7 +341,7 @@ export const scenarioSchema = z
       const when = [c.atS !== undefined && c.everyS === undefined, c.everyS !== undefined, c.ratePerS !== undefined].filter(Boolean).length
       if (when !== 1 || (c.ratePerS !== undefined && c.atS !== undefined)) ctx.addIssue({ code: 'custom', path: ['dataChanges', i], input: { atS: c.atS, everyS: c.everyS, ratePerS: c.ratePerS }, message: 'needs exactly one schedule: atS (one-off), everyS (periodic, optionally starting at atS) or ratePerS (Poisson)' })
       if (c.fetch !== undefined && !s.routes.some((r) => r.fetches.some((f) => f.id === c.fetch))) ctx.addIssue({ code: 'custom', path: at('fetch'), input: c.fetch, message: `is not a fetch id of any route (known: ${[...new Set(s.routes.flatMap((r) => r.fetches.map((f) => f.id)))].map((x) => JSON.stringify(x)).join(', ') || 'none'})` })
-      if (c.tag !== undefined && !s.routes.some((r) => r.fetches.some((f) => f.tags.some((t) => t === c.tag || tagMatchesTemplate(t, c.tag!))))) ctx.addIssue({ code: 'custom', path: at('tag'), input: c.tag, message: `is not a tag of any fetch (fetch tags here: ${[...new Set(s.routes.flatMap((r) => r.fetches.flatMap((f) => f.tags)))].map((x) => JSON.stringify(x)).join(', ') || 'none'})` })
+      if (c.tag !== undefined && !s.routes.some((r) => r.fetches.some((f) => f.tags.some((t) => t === c.tag || tagMatchesTemplate(t, c.tag!) || (t.includes('{') && templateIndexesIn(t, c.tag!, r).length > 0))))) ctx.addIssue({ code: 'custom', path: at('tag'), input: c.tag, message: `is not a tag of any fetch (fetch tags here: ${[...new Set(s.routes.flatMap((r) => r.fetches.flatMap((f) => f.tags)))].map((x) => JSON.stringify(x)).join(', ') || 'none'})` })
       const w = c.webhook
       if (w) {
         if (w.kind === 'revalidatePath' ? w.path === undefined : w.tag === undefined) ctx.addIssue({ code: 'custom', path: ['dataChanges', i, 'webhook'], input: w, message: w.kind === 'revalidatePath' ? 'needs path for revalidatePath' : `needs tag for ${w.kind}` })
@@ -346,7 +349,8 @@ export const scenarioSchema = z
         if (w.kind === 'updateTag') ctx.addIssue({ code: 'custom', path: ['dataChanges', i, 'webhook', 'kind'], input: w.kind, message: 'updateTag works only inside a Server Action; a webhook is a route handler, where it throws: use revalidateTag or revalidatePath' })
         const instances = s.deployment?.instances ?? 1
         if (w.instance >= instances) ctx.addIssue({ code: 'custom', path: ['dataChanges', i, 'webhook', 'instance'], input: w.instance, message: `must be below deployment.instances (${instances})` })
-        const sample = { kind: w.kind, tag: w.tag === undefined ? undefined : fillTemplate(w.tag, 0), path: w.path === undefined ? undefined : fillTemplate(w.path, 0), type: w.type }
+        const route = changeRouteOf(c, s.routes)
+        const sample = { kind: w.kind, tag: w.tag === undefined ? undefined : fillTemplate(w.tag, 0, route), path: w.path === undefined ? undefined : fillTemplate(w.path, 0, route), type: w.type }
         const tags = eventTags(sample, s.next.version)
         if (tags !== null && tags.length > 0 && tags.every((t) => targetsOfTag(t, s.routes).length === 0)) ctx.addIssue({ code: 'custom', path: ['dataChanges', i, 'webhook', w.kind === 'revalidatePath' ? 'path' : 'tag'], input: w.kind === 'revalidatePath' ? w.path : w.tag, message: 'matches no page (checked with {…} = 0)' })
       }

@@ -20,7 +20,8 @@ import { ALEA_MUL, type AleaRng, type Rng, type Streams } from '../rng.ts'
 import { deploymentOf, popularityWeights, type Scenario } from '../scenario.ts'
 import { roundHalfUp, secToUs } from '../time.ts'
 import { MAX_PROFILE_EXPIRE_S, type VersionProfile } from './profiles.ts'
-import { eventTags, fillTemplate, IMPLICIT_TAG_PREFIX, tagMatchesTemplate, targetsOfTag, templateIndexOf } from './tags.ts'
+import { changeRouteOf, eventTags, fillTemplate, IMPLICIT_TAG_PREFIX, tagMatchesTemplate, targetsOfTag, templateIndexesIn, templateIndexOf } from './tags.ts'
+import { crawlerStreamKey, drawCrawlerWalk } from './crawlers.ts'
 import { HISTOGRAM_BUCKETS, bucketOf, quantileOf } from '../histogram.ts'
 import { backoffRevalidateS, effectiveRevalidate, type EffectiveRevalidate } from './revalidate.ts'
 
@@ -39,8 +40,10 @@ const RANK_ON_DEMAND = 0
 const RANK_RENDER_DONE = 1
 
 // Arrival sources, one calendar kind each: a route's known paths (drawn ahead in blocks),
-// its one-off unknown paths, its scheduled (replayed) requests.
-const SRC_KNOWN = 0, SRC_UNKNOWN = 1, SRC_SCHEDULED = 2
+// its one-off unknown paths, its scheduled (replayed) requests, its crawlers.
+const SRC_KNOWN = 0, SRC_UNKNOWN = 1, SRC_SCHEDULED = 2, SRC_CRAWLER = 3
+/** A crawler's state (stride CW, see crawlers.ts): its next request's time, position i in the cycle, path perm(i), and the cycle's start + phase, µs. */
+const CW = 4, C_NEXT = 0, C_INDEX = 1, C_PATH = 2, C_BASE = 3
 
 const HOUR_US = 3_600_000_000
 /** The default revalidate of an entry the manifest does not know (§1.1). */
@@ -395,6 +398,24 @@ export function createIsrModel(
   const arrivalsSeen = new Float64Array(routes.length)
   const schedules = s.routes.map((r) => (r.traffic.schedule ? { atUs: Float64Array.from(r.traffic.schedule.atS, secToUs), path: r.traffic.schedule.path ?? null } : null))
   const scheduleNext = new Int32Array(routes.length)
+  // Crawlers (crawlers.ts), numbered over all routes: route, P, stride, V, and state (CW apart).
+  const crawlerWalks = s.routes.flatMap((r, ri) => (r.traffic.crawlers ?? []).map((c, ci) => {
+    const paths = c.paths ?? routes[ri]!.count
+    return { ri, walk: drawCrawlerWalk(streams.claim('crawler', crawlerStreamKey(r.id, ci)), paths, secToUs(c.revisitS)) }
+  }))
+  const crawlerRoute = Int32Array.from(crawlerWalks, (c) => c.ri)
+  const crawlerPaths = Int32Array.from(crawlerWalks, (c) => c.walk.paths)
+  const crawlerStride = Int32Array.from(crawlerWalks, (c) => c.walk.stride)
+  const crawlerRevisitUs = Float64Array.from(crawlerWalks, (c) => c.walk.revisitUs)
+  const crawlerState = new Float64Array(crawlerWalks.length * CW)
+  crawlerWalks.forEach((c, i) => {
+    crawlerState[i * CW + C_NEXT] = c.walk.phaseUs
+    crawlerState[i * CW + C_INDEX] = 0
+    crawlerState[i * CW + C_PATH] = c.walk.start
+    crawlerState[i * CW + C_BASE] = c.walk.phaseUs
+  })
+  /** Whether the request being handled is a crawler's: its renders are counted as the crawler's. */
+  let byCrawler = false
 
   // ---- On-demand invalidation (§4). Only tags that some event names are tracked; each
   // path gets the list of those it carries (CSR: tagList[tagPtr[p] .. tagPtr[p + 1]]).
@@ -432,9 +453,11 @@ export function createIsrModel(
     if (!w) return [] as number[][]
     const templated = (w.tag ?? w.path ?? '').includes('{')
     const ks = templated ? changeSpan[ci]! : 1
+    // "{slug}" takes the changed path's value on the change's route (its real param, or k).
+    const route = changeRouteOf(c, s.routes)
     const out: number[][] = []
     for (let k = 0; k < ks; k++) {
-      const fill = (x: string | undefined) => (x === undefined ? undefined : fillTemplate(x, k))
+      const fill = (x: string | undefined) => (x === undefined ? undefined : fillTemplate(x, k, route))
       const tags = eventTags({ kind: w.kind, tag: fill(w.tag), path: fill(w.path), type: w.type }, s.next.version) ?? []
       out.push(tags.filter((t) => targetsOfTag(t, s.routes).length > 0).map(registerTag))
     }
@@ -556,8 +579,21 @@ export function createIsrModel(
     if (tag.startsWith(IMPLICIT_TAG_PREFIX)) continue
     isFetchTag[id] = 1
     fetchInfo.forEach((f, fi) => {
-      if (f.spec.tags.some((t) => tagMatchesTemplate(t, tag))) tagOnFetch[id * fetchInfo.length + fi] = 1
+      if (f.spec.tags.some((t) => tagMatchesTemplate(t, tag) || realTemplateIndexes(f.id, t, tag).length > 0)) tagOnFetch[id * fetchInfo.length + fi] = 1
     })
+  }
+  /**
+   * The keys of fetch `id` whose templated tag t yields `tag` through a real param value
+   * (params.paths) on a route that makes the fetch; empty when no such route has real paths.
+   */
+  function realTemplateIndexes(id: string, t: string, tag: string): number[] {
+    if (!t.includes('{')) return []
+    const out = new Set<number>()
+    for (const r of s.routes) {
+      if ((r.params?.paths?.length ?? 0) === 0 || !r.fetches.some((f) => f.id === id)) continue
+      for (const k of templateIndexesIn(t, tag, r)) out.add(k)
+    }
+    return [...out]
   }
   /** The longest foreground origin call of the render being prepared (fetches run in parallel). */
   const fetchWait = new Float64Array(1)
@@ -631,7 +667,11 @@ export function createIsrModel(
       for (const t of f.spec.tags) {
         if (c.tag!.includes('{')) { if (t === c.tag) templatedFetches.push(fi) }
         else if (t === c.tag) { for (let k = 0; k < f.keys; k++) literal.push(f.base + k) }
-        else if (t.includes('{')) { const k = templateIndexOf(t, c.tag!, f.keys); if (k !== undefined) literal.push(f.base + k) }
+        else if (t.includes('{')) {
+          const real = realTemplateIndexes(f.id, t, c.tag!)
+          if (real.length > 0) { for (const k of real) if (k < f.keys) literal.push(f.base + k) }
+          else { const k = templateIndexOf(t, c.tag!, f.keys); if (k !== undefined) literal.push(f.base + k) }
+        }
       }
     })
     return {
@@ -677,8 +717,10 @@ export function createIsrModel(
         .filter((o) => o.routes === undefined || o.routes.includes(r.id))
         .map((o) => ({ fromUs: secToUs(o.fromS), toUs: secToUs(o.toS), failureRate: o.failureRate })),
     })
-    const hourly = cfg.traffic.diurnal ? Float64Array.from(cfg.traffic.diurnal.hourly) : null
-    const startHour = cfg.traffic.diurnal?.startHour ?? 0
+    // The route's own daily curve, else the site's (humans only: crawlers keep a flat rate).
+    const curve = cfg.traffic.diurnal ?? s.diurnal
+    const hourly = curve ? Float64Array.from(curve.hourly) : null
+    const startHour = curve?.startHour ?? 0
     const mk = (rps: number, rng: AleaRng): Arrivals => {
       const v = new Float64Array(5)
       v[A_SEG_INDEX] = startHour
@@ -979,6 +1021,7 @@ export function createIsrModel(
     obs[OBS_AT] = nowUs
     obs[OBS_DURATION] = renderDur[0]!
     metrics.render(route.index, mode, renderOk)
+    if (byCrawler) metrics.crawlerRender(route.index)
     if (trace !== null) trace({ kind: 'render', atUs: startUs, route: route.id, path: p - route.firstPath, mode, endUs, ok: renderOk, instance: inst })
     when[0] = endUs
     sched!.schedule(RANK_RENDER_DONE, EV_RENDER_DONE, slot)
@@ -1012,6 +1055,7 @@ export function createIsrModel(
     obs[OBS_AT] = nowUs
     obs[OBS_DURATION] = renderDur[0]!
     metrics.render(route.index, mode, renderOk)
+    if (byCrawler) metrics.crawlerRender(route.index)
     if (trace !== null) trace({ kind: 'render', atUs: renderStart[0]!, route: route.id, path: -1, mode, endUs: renderStart[0]! + renderDur[0]!, ok: renderOk, instance: currentInstance })
     // A one-off path's blocking render stores a new entry: an ISR write.
     if (mode === BLOCKING && renderOk) metrics.write(route.index)
@@ -1367,6 +1411,7 @@ export function createIsrModel(
         }
         case SRC_UNKNOWN: onUnknownArrival(ri); break
         case SRC_SCHEDULED: onScheduledArrival(ri); break
+        case SRC_CRAWLER: onCrawlerArrival(ri); break // (the arg is the crawler's number)
         default: throw new InvariantError(`unknown arrival source kind ${sources.topKind()}`, clock[0]!)
       }
       if (sources.size === 0) {
@@ -1418,12 +1463,38 @@ export function createIsrModel(
     onRequest(route, route.firstPath + (sch.path === null ? 0 : sch.path[j]!))
   }
 
+  /** Crawler ci's request: its path now, then its next request (one step of the walk, crawlers.ts). */
+  function onCrawlerArrival(ci: number): void {
+    const o = ci * CW
+    const P = crawlerPaths[ci]!
+    const path = crawlerState[o + C_PATH]!
+    let i = crawlerState[o + C_INDEX]! + 1
+    let next = path + crawlerStride[ci]!
+    if (next >= P) next -= P
+    if (i === P) {
+      i = 0
+      crawlerState[o + C_BASE] = crawlerState[o + C_BASE]! + crawlerRevisitUs[ci]!
+    }
+    crawlerState[o + C_INDEX] = i
+    crawlerState[o + C_PATH] = next
+    crawlerState[o + C_NEXT] = crawlerState[o + C_BASE]! + roundHalfUp((i * crawlerRevisitUs[ci]!) / P)
+    nextFromSource(crawlerState, o + C_NEXT, SRC_CRAWLER, ci)
+    const ri = crawlerRoute[ci]!
+    const route = routes[ri]!
+    arrivalsSeen[ri] = arrivalsSeen[ri]! + 1
+    metrics.crawlerRequest(ri)
+    byCrawler = true
+    onRequest(route, route.firstPath + path)
+    byCrawler = false
+  }
+
   let expectedEvents = 0
   expectedEvents += metrics.bins + 1
   for (const [i, r] of s.routes.entries()) {
     expectedEvents += (r.traffic.rps + r.traffic.unknownRate) * s.durationS * (arrivals[i]!.src.hourly ? Math.max(...arrivals[i]!.src.hourly!) : 1) + (r.traffic.schedule?.atS.length ?? 0)
   }
 
+  for (const c of crawlerWalks) expectedEvents += (c.walk.paths / c.walk.revisitUs) * durationUs
   for (const c of s.dataChanges) expectedEvents += 2 * (c.ratePerS !== undefined ? c.ratePerS * s.durationS : c.everyS !== undefined ? s.durationS / c.everyS : 1)
   for (const e of s.onDemand) expectedEvents += e.ratePerS !== undefined ? e.ratePerS * s.durationS : e.everyS !== undefined ? s.durationS / e.everyS : 1
 
@@ -1447,6 +1518,9 @@ export function createIsrModel(
         if (u) { startArrivals(u); advanceArrival(u); if (u.v[A_NEXT]! < durationUs) sources.push(u.v[A_NEXT]!, 0, SRC_UNKNOWN, i) }
         const sch = schedules[i]
         if (sch && sch.atUs.length > 0 && sch.atUs[0]! < durationUs) sources.push(sch.atUs[0]!, 0, SRC_SCHEDULED, i)
+        crawlerRoute.forEach((ri, ci) => {
+          if (ri === i && crawlerState[ci * CW + C_NEXT]! < durationUs) sources.push(crawlerState[ci * CW + C_NEXT]!, 0, SRC_CRAWLER, ci)
+        })
       })
       laneAt[0] = sources.size > 0 ? sources.topAt() : Infinity
       events.forEach((e, i) => {

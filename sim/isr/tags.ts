@@ -2,8 +2,9 @@
  * Tags (shared/isr-semantics.md §4): which cache entries an on-demand event reaches.
  * Pure functions over the scenario; the model turns their answers into per-path tag lists.
  *
- * Path k of a route is its pattern with every dynamic segment replaced by k
- * (`/blog/[slug]` -> `/blog/7`), so scenarios can name concrete URLs.
+ * Path k of a route is its real URL, `params.paths[k]`, and past that list its pattern with
+ * every dynamic segment replaced by k (`/blog/[slug]` -> `/blog/7`), so scenarios can name
+ * concrete URLs. A param of path k is taken from its real URL, else it is k.
  */
 import type { NextVersion, RouteConfig, Scenario } from '../scenario.ts'
 import { profileFor } from './profiles.ts'
@@ -12,14 +13,138 @@ export const IMPLICIT_TAG_PREFIX = '_N_T_'
 
 const DYNAMIC_SEGMENT = /\[{1,2}(?:\.\.\.)?([^\]]+)\]{1,2}/g
 
-/** A templated tag or path with every "{param}" replaced by path index k ("post:{slug}" -> "post:7"). */
-export function fillTemplate(t: string, k: number): string {
-  return t.replace(/\{[^}]*\}/g, String(k))
+/** What real paths need of a route. */
+export type RouteWithPaths = Pick<RouteConfig, 'pattern' | 'params'>
+
+/**
+ * A templated tag or path with every "{param}" replaced by path k's value of that param
+ * ("post:{slug}" -> "post:hello" when path k is /blog/hello), or by k itself where path k
+ * has no real URL or the route no such param ("post:7").
+ */
+export function fillTemplate(t: string, k: number, route?: RouteWithPaths): string {
+  const info = route === undefined ? null : realPathsOf(route)
+  if (info === null || !(k < info.list.length)) return t.replace(/\{[^}]*\}/g, String(k))
+  const values = valuesOf(info)[k]!
+  return t.replace(/\{([^}]*)\}/g, (_, name: string) => values[info.names.indexOf(name)] ?? String(k))
 }
 
-/** The concrete URL of path index k. Route groups, "(name)", are not part of the URL. */
+/** The concrete URL of path index k, without real paths. Route groups, "(name)", are not part of the URL. */
 export function pathOf(pattern: string, k: number): string {
-  return pattern.replace(/\/\([^)]*\)/g, '').replace(DYNAMIC_SEGMENT, String(k)) || '/'
+  return urlPattern(pattern).replace(DYNAMIC_SEGMENT, String(k))
+}
+
+/** The URL of path k: its real URL (params.paths[k]) or, past that list, pathOf(pattern, k). */
+export function urlOf(route: RouteWithPaths, k: number): string {
+  const list = route.params?.paths
+  return list !== undefined && k < list.length ? list[k]! : pathOf(route.pattern, k)
+}
+
+/** The pattern as its URLs spell it: without route groups ("/(shop)/p/[id]" -> "/p/[id]"). */
+function urlPattern(pattern: string): string {
+  return pattern.replace(/\/\([^)]*\)/g, '') || '/'
+}
+
+// ---- Real paths (params.paths). Looked up by URL and by filled tag template; the tables
+// are built once per list (and template) on first use: a model asks for many tags.
+
+interface RealPaths {
+  readonly pattern: string
+  readonly list: readonly string[]
+  /** The pattern's params, in order ("[...slug]" is "slug"). */
+  readonly names: readonly string[]
+  values: (readonly string[])[] | null
+  byUrl: Map<string, number> | null
+  /** Per tag template: filled tag -> the path indexes that produce it (a tag without every param can name several). */
+  readonly byTag: Map<string, Map<string, number[]>>
+}
+const realPaths = new WeakMap<readonly string[], RealPaths>()
+
+function realPathsOf(route: RouteWithPaths): RealPaths | null {
+  const list = route.params?.paths
+  if (list === undefined || list.length === 0) return null
+  let info = realPaths.get(list)
+  if (info === undefined || info.pattern !== route.pattern) {
+    const names = [...urlPattern(route.pattern).matchAll(DYNAMIC_SEGMENT)].map((m) => m[1]!)
+    info = { pattern: route.pattern, list, names, values: null, byUrl: null, byTag: new Map() }
+    realPaths.set(list, info)
+  }
+  return info
+}
+
+/**
+ * Each real path's param values, in `names` order, as Next passes them: URL-decoded, a
+ * catch-all's segments joined with "/" ("" for an empty optional catch-all).
+ */
+function valuesOf(info: RealPaths): (readonly string[])[] {
+  if (info.values !== null) return info.values
+  const segs = urlPattern(info.pattern).split('/').filter((x) => x !== '')
+  let re = ''
+  for (const seg of segs) {
+    if (/^\[\[\.\.\.[^\]]+\]\]$/.test(seg)) re += '((?:/[^/]+)*)'
+    else if (/^\[\.\.\.[^\]]+\]$/.test(seg)) re += '((?:/[^/]+)+)'
+    else if (/^\[[^\]]+\]$/.test(seg)) re += '/([^/]+)'
+    else re += `/${escapeRegExp(seg)}`
+  }
+  const m = new RegExp(`^${re}/?$`)
+  info.values = info.list.map((url, k) => {
+    const got = m.exec(url)
+    return info.names.map((_, i) => {
+      const v = got?.[i + 1]
+      return v === undefined ? String(k) : v.split('/').filter((x) => x !== '').map(decodeSegment).join('/')
+    })
+  })
+  return info.values
+}
+
+function decodeSegment(s: string): string {
+  try {
+    return decodeURIComponent(s)
+  } catch {
+    return s // a malformed escape stays as written
+  }
+}
+
+/** The path index of `url` on a route: its real path, else index k past the list whose pathOf is url. */
+export function urlIndexIn(route: RouteWithPaths, url: string): number | undefined {
+  const count = route.params?.count ?? 1
+  const info = realPathsOf(route)
+  if (info === null) return pathIndexOf(route.pattern, url, count)
+  if (info.byUrl === null) info.byUrl = new Map(info.list.map((u, k) => [u, k]))
+  const k = info.byUrl.get(url)
+  if (k !== undefined && k < count) return k
+  const n = pathIndexOf(route.pattern, url, count)
+  return n !== undefined && n >= info.list.length ? n : undefined
+}
+
+/** The path indexes of a route whose fill of `template` is `tag` (real param values first, then an index past the list). */
+export function templateIndexesIn(template: string, tag: string, route: RouteWithPaths): number[] {
+  const count = route.params?.count ?? 1
+  const info = realPathsOf(route)
+  if (info === null) {
+    const k = templateIndexOf(template, tag, count)
+    return k === undefined ? [] : [k]
+  }
+  let byTag = info.byTag.get(template)
+  if (byTag === undefined) {
+    byTag = new Map()
+    for (let k = 0; k < Math.min(info.list.length, count); k++) {
+      const t = fillTemplate(template, k, route)
+      const ks = byTag.get(t)
+      if (ks) ks.push(k)
+      else byTag.set(t, [k])
+    }
+    info.byTag.set(template, byTag)
+  }
+  const out = [...(byTag.get(tag) ?? [])]
+  const n = templateIndexOf(template, tag, count)
+  if (n !== undefined && n >= info.list.length) out.push(n)
+  return out
+}
+
+/** The route a data change's "{param}" values come from: the first whose fetches carry its tag (or make its fetch). */
+export function changeRouteOf(c: { readonly tag?: string | undefined; readonly fetch?: string | undefined }, routes: readonly RouteConfig[]): RouteConfig | undefined {
+  const tag = c.tag
+  return routes.find((r) => r.fetches.some((f) => (tag === undefined ? f.id === c.fetch : f.tags.some((t) => t === tag || tagMatchesTemplate(t, tag) || (t.includes('{') && templateIndexesIn(t, tag, r).length > 0)))))
 }
 
 /** Route-level implicit tags of a page (§4.1): every layout prefix, then the page itself. */
@@ -59,8 +184,20 @@ export function targetsOfTag(tag: string, routes: readonly RouteConfig[]): Targe
         out.push({ route: ri, path: 'all' })
         return
       }
-      const k = pathIndexOf(r.pattern, tag.slice(IMPLICIT_TAG_PREFIX.length), count)
+      const k = urlIndexIn(r, tag.slice(IMPLICIT_TAG_PREFIX.length))
       if (k !== undefined) out.push({ route: ri, path: k })
+      return
+    }
+    if ((r.params?.paths?.length ?? 0) > 0) {
+      // Real param values: a tag can name several paths, through any of the route's templates.
+      const ks = new Set<number>()
+      for (const f of r.fetches) {
+        for (const t of f.tags) {
+          if (t === tag) { out.push({ route: ri, path: 'all' }); return }
+          if (t.includes('{')) for (const k of templateIndexesIn(t, tag, r)) ks.add(k)
+        }
+      }
+      for (const k of [...ks].sort((a, b) => a - b)) out.push({ route: ri, path: k })
       return
     }
     for (const f of r.fetches) {
@@ -79,9 +216,9 @@ export function targetsOfTag(tag: string, routes: readonly RouteConfig[]): Targe
 
 /** Path index k such that pathOf(pattern, k) === url, if any. (The "/" and "/index" alias is revalidatePath's, 15+.) */
 function pathIndexOf(pattern: string, url: string, count: number): number | undefined {
-  const u = url
-  if (!pattern.includes('[')) return u === pattern ? 0 : undefined
-  return sameIndex(matcherOf(pattern, SEGMENT_PARAM).exec(u), count)
+  const p = urlPattern(pattern)
+  if (!p.includes('[')) return url === p ? 0 : undefined
+  return sameIndex(matcherOf(p, SEGMENT_PARAM).exec(url), count)
 }
 
 /** The path index k for which a templated tag produces `tag`, if any (k < count). */
@@ -152,8 +289,8 @@ function escapeRegExp(s: string): string {
 export function exampleTags(s: Scenario): string[] {
   const out = new Set<string>()
   for (const r of s.routes) {
-    for (const f of r.fetches) for (const t of f.tags) out.add(fillTemplate(t, 0))
-    out.add(`${IMPLICIT_TAG_PREFIX}${pathOf(r.pattern, 0)}`)
+    for (const f of r.fetches) for (const t of f.tags) out.add(fillTemplate(t, 0, r))
+    out.add(`${IMPLICIT_TAG_PREFIX}${urlOf(r, 0)}`)
   }
   return [...out].slice(0, 8)
 }
