@@ -291,7 +291,7 @@ export const scenarioSchema = z
           const prev = seenPath.get(u)
           if (prev !== undefined) { ctx.addIssue({ code: 'custom', path: ['routes', i, 'params', 'paths', j], input: u, message: `repeats params.paths[${prev}]; each path is listed once` }); break }
           seenPath.set(u, j)
-          if (!urlMatchesPattern(r.pattern, u)) { ctx.addIssue({ code: 'custom', path: ['routes', i, 'params', 'paths', j], input: u, message: `is not a URL of the pattern "${r.pattern}"` }); break }
+          if (u.startsWith('/') && !urlMatchesPattern(r.pattern, u)) { ctx.addIssue({ code: 'custom', path: ['routes', i, 'params', 'paths', j], input: u, message: `is not a URL of the pattern "${r.pattern}"` }); break }
         }
       }
       const pop = r.traffic.popularity
@@ -302,8 +302,8 @@ export const scenarioSchema = z
       r.traffic.crawlers?.forEach((c, j) => {
         if (c.paths !== undefined && c.paths > count) ctx.addIssue({ code: 'custom', path: ['routes', i, 'traffic', 'crawlers', j, 'paths'], input: c.paths, message: `must be at most params.count (${count})` })
         // The same ceiling as traffic.rps: a crawler sends paths / revisitS requests a second.
-        const rate = Math.min(c.paths ?? count, count) / c.revisitS
-        if (rate > 1e7) ctx.addIssue({ code: 'custom', path: ['routes', i, 'traffic', 'crawlers', j, 'revisitS'], input: c.revisitS, message: `makes ${Math.min(c.paths ?? count, count)} paths every ${c.revisitS}s = ${rate.toPrecision(3)} requests/s; at most 1e7 requests/s (revisitS >= ${(Math.min(c.paths ?? count, count) / 1e7).toPrecision(3)})` })
+        const walked = Math.min(c.paths ?? count, count)
+        if (c.revisitS > 0 && walked / c.revisitS > 1e7) ctx.addIssue({ code: 'custom', path: ['routes', i, 'traffic', 'crawlers', j, 'revisitS'], input: c.revisitS, message: `makes ${walked} paths every ${c.revisitS} s = ${(walked / c.revisitS).toPrecision(3)} requests/s, above the limit of 1e7 requests/s: must be >= ${walked / 1e7}` })
       })
       if (r.traffic.diurnal && r.traffic.rps > 0 && !r.traffic.diurnal.hourly.some((m) => m > 0)) ctx.addIssue({ code: 'custom', path: ['routes', i, 'traffic', 'diurnal', 'hourly'], input: r.traffic.diurnal.hourly, message: 'must have at least one positive multiplier when rps > 0' })
     })

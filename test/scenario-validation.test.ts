@@ -180,6 +180,72 @@ const BAD: readonly BadCase[] = [
     mutate: (s) => { s.routes[0].traffic.schedule = { atS: [1, 5, 5, 3, 9] } },
     issue: { path: 'routes[0].traffic.schedule.atS[3]', message: 'must not be earlier than the time before it (5); times are ascending', received: 3 },
   },
+  // Issue 14: weights, crawlers, real paths, the site's daily curve.
+  {
+    name: 'popularity weights all zero with rps > 0',
+    mutate: (s) => { s.routes[0].traffic.popularity = { weights: [0, 0] } },
+    issue: { path: 'routes[0].traffic.popularity.weights', message: 'must have at least one positive weight when rps > 0', received: [0, 0] },
+  },
+  {
+    name: 'a negative popularity weight',
+    mutate: (s) => { s.routes[0].traffic.popularity = { weights: [1, -1] } },
+    issue: { path: 'routes[0].traffic.popularity.weights[1]', message: 'must be >= 0', received: -1 },
+  },
+  {
+    name: 'more popularity weights than paths',
+    mutate: (s) => { s.routes[0].traffic.popularity = { weights: Array<number>(11).fill(1) } },
+    issue: { path: 'routes[0].traffic.popularity.weights', message: 'has 11 weights, more than params.count (10)', received: 11 },
+  },
+  {
+    name: 'a crawler walking more paths than the route has',
+    mutate: (s) => { s.routes[0].traffic.crawlers = [{ name: 'Googlebot', revisitS: 86400, paths: 11 }] },
+    issue: { path: 'routes[0].traffic.crawlers[0].paths', message: 'must be at most params.count (10)', received: 11 },
+  },
+  {
+    name: 'a crawler revisitS of 0',
+    mutate: (s) => { s.routes[0].traffic.crawlers = [{ name: 'Googlebot', revisitS: 0 }] },
+    issue: { path: 'routes[0].traffic.crawlers[0].revisitS', message: 'must be > 0', received: 0 },
+  },
+  {
+    name: 'a crawler faster than 1e7 requests/s',
+    mutate: (s) => { s.routes[0].traffic.crawlers = [{ name: 'Googlebot', revisitS: 1e-7 }] },
+    issue: { path: 'routes[0].traffic.crawlers[0].revisitS', message: 'makes 10 paths every 1e-7 s = 1.00e+8 requests/s, above the limit of 1e7 requests/s: must be >= 0.000001', received: 1e-7 },
+  },
+  {
+    name: 'an unknown crawler field',
+    mutate: (s) => { s.routes[0].traffic.crawlers = [{ name: 'Googlebot', revisitS: 10, every: 3 }] },
+    issue: { path: 'routes[0].traffic.crawlers[0].every', message: 'unknown field; allowed fields: name, revisitS, paths', received: 3 },
+  },
+  {
+    name: 'a real path that is not a URL of the pattern',
+    mutate: (s) => { s.routes[0].params.paths = ['/blog/a', '/blog/a/b'] },
+    issue: { path: 'routes[0].params.paths[1]', message: 'is not a URL of the pattern "/blog/[slug]"', received: '/blog/a/b' },
+  },
+  {
+    name: 'a real path listed twice',
+    mutate: (s) => { s.routes[0].params.paths = ['/blog/a', '/blog/a'] },
+    issue: { path: 'routes[0].params.paths[1]', message: 'repeats params.paths[0]; each path is listed once', received: '/blog/a' },
+  },
+  {
+    name: 'a real path without a leading slash',
+    mutate: (s) => { s.routes[0].params.paths = ['blog/a'] },
+    issue: { path: 'routes[0].params.paths[0]', message: 'must be a URL path starting with "/" (e.g. "/blog/hello")', received: 'blog/a' },
+  },
+  {
+    name: 'more real paths than params.count',
+    mutate: (s) => { s.routes[0].params.paths = Array.from({ length: 11 }, (_, i) => `/blog/x${i}`) },
+    issue: { path: 'routes[0].params.paths', message: 'has 11 paths, more than params.count (10)', received: 11 },
+  },
+  {
+    name: 'a site-wide diurnal curve of zeros',
+    mutate: (s) => { s.diurnal = { hourly: Array<number>(24).fill(0) } },
+    issue: { path: 'diurnal.hourly', message: 'must have at least one positive multiplier', received: Array<number>(24).fill(0) },
+  },
+  {
+    name: 'a data change naming a param value no real path has',
+    mutate: (s) => { s.routes[0].fetches = [{ id: 'p', tags: ['post-{slug}'] }]; s.routes[0].params.paths = ['/blog/hello']; s.dataChanges = [{ tag: 'post-helo', atS: 1 }] },
+    issue: { path: 'dataChanges[0].tag', message: 'is not a tag of any fetch (fetch tags here: "post-{slug}")', received: 'post-helo' },
+  },
   {
     name: 'a scenario that is not an object',
     mutate: () => {},
@@ -217,6 +283,11 @@ describe('parseScenario accepts the boundaries of each rule', () => {
     { name: 'diurnal with 24 entries', mutate: (s) => { s.routes[0].traffic.diurnal = { hourly: Array<number>(24).fill(0.5) } } },
     { name: 'schedule with equal consecutive times', mutate: (s) => { s.routes[0].traffic.schedule = { atS: [1, 1, 2, 2], path: [0, 9, 3, 3] } } },
     { name: 'integer seed', mutate: (s) => { s.seed = 7 } },
+    { name: 'weights shorter than count, some zero', mutate: (s) => { s.routes[0].traffic.popularity = { weights: [3, 0, 1] } } },
+    { name: 'a crawler at the rate limit, walking every path', mutate: (s) => { s.routes[0].traffic.crawlers = [{ name: 'a', revisitS: 0.000001 }, { name: 'b', revisitS: 86400, paths: 10 }] } },
+    { name: 'real paths, fewer than count, a catch-all', mutate: (s) => { s.routes[0].pattern = '/docs/[...slug]'; s.routes[0].params.paths = ['/docs/a', '/docs/a/b'] } },
+    { name: 'a data change and webhook naming real param values', mutate: (s) => { s.routes[0].fetches = [{ id: 'p', tags: ['post-{slug}'] }]; s.routes[0].params.paths = ['/blog/hello']; s.dataChanges = [{ tag: 'post-hello', atS: 1 }, { tag: 'post-{slug}', everyS: 5, webhook: { kind: 'revalidatePath', path: '/blog/{slug}' } }] } },
+    { name: 'a site-wide diurnal curve', mutate: (s) => { s.diurnal = { hourly: [0, ...Array<number>(23).fill(1)], startHour: 5 } } },
   ]
   it.each(GOOD)('$name', ({ mutate }) => {
     const input = base()
