@@ -1,6 +1,7 @@
 /**
  * Laws over random small scenarios (TigerBeetle-style swarm): conservation,
- * determinism, stream isolation, at most one render in flight per path, and warmup.
+ * determinism, stream isolation (also for added crawlers), at most one render in flight
+ * per path, and warmup.
  *
  * A failing property prints fast-check's seed and the counterexample ({ input, seed });
  * assertion messages repeat the scenario JSON and simulator seed so the run can be
@@ -10,7 +11,10 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { parseScenario, runScenario, type ScenarioInput, type SimResult, type TraceEvent } from '../sim/index.ts'
 import { OUTCOME_NAMES, RENDER_MODE_NAMES } from '../sim/metrics.ts'
-import { arbCase, arbFailure, arbRender, arbRoute, arbSeed, grid, type Case, type RouteInput } from './arbitraries.ts'
+import { drawCrawlerWalk } from '../sim/isr/crawlers.ts'
+import { createStreams } from '../sim/rng.ts'
+import { roundHalfUp } from '../sim/time.ts'
+import { arbCase, arbCrawler, arbFailure, arbRender, arbRoute, arbSeed, grid, type Case, type RouteInput } from './arbitraries.ts'
 
 type RequestEv = Extract<TraceEvent, { kind: 'request' }>
 type RenderEv = Extract<TraceEvent, { kind: 'render' }>
@@ -92,6 +96,10 @@ describe(`simulator laws over random scenarios (fast-check seed ${fc.readConfigu
           const modes = RENDER_MODE_NAMES.map((_, m) => rs.filter((e) => e.mode === m).length)
           expect({ renders: rs.length, background: modes[0], blocking: modes[1], dynamic: modes[2], failed: rs.filter((e) => !e.ok).length }, `route ${r.id} renders: ${w}`)
             .toEqual({ renders: rr.renders, background: rr.backgroundRenders, blocking: rr.blockingRenders, dynamic: rr.dynamicRenders, failed: rr.failedRenders })
+          // Crawler figures: only on crawled routes, and a part of the route's requests and renders.
+          expect(rr.crawlerRequests !== undefined, `route ${r.id} crawler figures: ${w}`).toBe((r.traffic.crawlers?.length ?? 0) > 0)
+          expect(rr.crawlerRequests ?? 0, `route ${r.id}: ${w}`).toBeLessThanOrEqual(rr.requests)
+          expect(rr.crawlerRenders ?? 0, `route ${r.id}: ${w}`).toBeLessThanOrEqual(rr.renders)
         }
         expect(routeTotal, `sum over routes: ${w}`).toBe(result.totals.requests)
         // The series counts every response, warmup included.
@@ -121,7 +129,9 @@ describe(`simulator laws over random scenarios (fast-check seed ${fc.readConfigu
       fc.tuple(grid(1, 20, 0.1), arbSeed).map(([rps, other]) => {
         const [first, ...rest] = c.input.routes
         const r0: RouteInput = { ...first!, traffic: { ...first!.traffic, rps, arrivals: 'poisson' } }
-        return { c: { ...c, input: { ...c.input, routes: [r0, ...rest] } }, other }
+        // Without the site's daily curve, whose hour may be silent.
+        const { diurnal: _d, ...input } = c.input
+        return { c: { ...c, input: { ...input, routes: [r0, ...rest] } }, other }
       }),
     ).filter(({ c, other }) => c.seed !== other)
     fc.assert(
@@ -184,6 +194,41 @@ describe(`simulator laws over random scenarios (fast-check seed ${fc.readConfigu
           expect(tb[r.id], `trace of ${r.id} changed; ${msg}`).toEqual(ta[r.id])
           expect(b.result.routes[r.id], `result of ${r.id} changed; ${msg}`).toEqual(a.result.routes[r.id])
         }
+      }),
+      { numRuns: RUNS },
+    )
+  })
+
+  it("stream isolation: adding a crawler moves no other route's requests, and adds exactly its walk to its own", () => {
+    const arb = arbCase().chain((c) => fc.integer({ min: 0, max: c.input.routes.length - 1 }).chain((k) => {
+      const r = c.input.routes[k]!
+      return arbCrawler(r.params?.count ?? 1).map((crawler) => ({ c, k, crawler }))
+    }))
+    fc.assert(
+      fc.property(arb, ({ c, k, crawler }) => {
+        const r = c.input.routes[k]!
+        const existing = r.traffic.crawlers ?? []
+        const added: ScenarioInput = { ...c.input, routes: c.input.routes.map((x, i) => (i === k ? { ...x, traffic: { ...x.traffic, crawlers: [...existing, crawler] } } : x)) }
+        const a = run(c.input, c.seed)
+        const b = run(added, c.seed)
+        const msg = `added crawler ${JSON.stringify(crawler)} to ${r.id}: ${where(c)}`
+        const sa = requestSequences(a.requests), sb = requestSequences(b.requests)
+        for (const o of c.input.routes) if (o.id !== r.id) expect(sb[o.id], `requests of ${o.id} moved; ${msg}`).toEqual(sa[o.id])
+        // The crawler's walk (crawlers.ts): request j = c·P + i at phase + c·V + roundHalfUp(i·V/P), path (start + stride·i) mod P.
+        const P = crawler.paths ?? r.params?.count ?? 1
+        const w = drawCrawlerWalk(createStreams(c.seed).claim('crawler', `${r.id}#${existing.length}`), P, Math.round(crawler.revisitS * 1e6))
+        const walk: string[] = []
+        const durationUs = Math.round(c.input.durationS * 1e6)
+        for (let j = 0; ; j++) {
+          const i = j % P
+          const t = w.phaseUs + Math.floor(j / P) * w.revisitUs + roundHalfUp((i * w.revisitUs) / P)
+          if (t >= durationUs) break
+          walk.push(`${t}:${(w.start + w.stride * i) % P}`)
+        }
+        expect([...(sb[r.id] ?? [])].sort(), `requests of ${r.id}: the old ones plus the walk; ${msg}`).toEqual([...(sa[r.id] ?? []), ...walk].sort())
+        const wu = warmupUs(c.input)
+        const measured = walk.filter((x) => Number(x.split(':')[0]) >= wu).length
+        expect(b.result.routes[r.id]!.crawlerRequests, msg).toBe((a.result.routes[r.id]!.crawlerRequests ?? 0) + measured)
       }),
       { numRuns: RUNS },
     )

@@ -102,6 +102,15 @@ describe('on-demand calls and data changes reach real paths', () => {
     expect(t.result.onDemand[0]!.entriesTouched).toBe(2)
   })
 
+  test('a real tag also reaches the Data Cache entry of the fetch that carries it (§4.1): the render calls the origin', () => {
+    // The fetch is cached for an hour (build-time entries); revalidateTag("post-hello") expires
+    // page 1 and post 1's fetch entry, so its blocking render refetches: one origin call.
+    const input = blog([{ kind: 'revalidateTag', tag: 'post-hello', atS: 10 }], { fetches: [{ id: 'post', revalidateS: 3600, tags: ['posts', 'post-{slug}'] }] })
+    const t = traced(input)
+    expect(t.outcomes).toEqual(['hit', 'miss', 'hit', 'hit'])
+    expect(t.events.filter((e) => e.kind === 'fetch').map((e) => e.kind === 'fetch' && [e.key, e.mode])).toEqual([[1, 'foreground']])
+  })
+
   test('a data change naming a literal real tag changes that path\'s key only', () => {
     const input = blog([], { fetches: [{ id: 'post', revalidateS: 5, tags: ['posts', 'post-{slug}'] }], revalidateS: 5 }, { dataChanges: [{ tag: 'post-hello', atS: 10 }] })
     const t = traced(input)
