@@ -24,8 +24,21 @@ export type RouteWithPaths = Pick<RouteConfig, 'pattern' | 'params'>
 export function fillTemplate(t: string, k: number, route?: RouteWithPaths): string {
   const info = route === undefined ? null : realPathsOf(route)
   if (info === null || !(k < info.list.length)) return t.replace(/\{[^}]*\}/g, String(k))
-  const values = valuesOf(info)[k]!
-  return t.replace(/\{([^}]*)\}/g, (_, name: string) => values[info.names.indexOf(name)] ?? String(k))
+  return fillWith(compileTemplate(t, info.names), valuesOf(info)[k]!, k)
+}
+
+/** A template as alternating literal parts and param slots (index into the route's params, -1: none). */
+interface CompiledTemplate { readonly parts: readonly string[]; readonly slots: readonly number[] }
+
+function compileTemplate(t: string, names: readonly string[]): CompiledTemplate {
+  const pieces = t.split(/\{([^}]*)\}/)
+  return { parts: pieces.filter((_, i) => i % 2 === 0), slots: pieces.filter((_, i) => i % 2 === 1).map((name) => names.indexOf(name)) }
+}
+
+function fillWith(c: CompiledTemplate, values: readonly string[], k: number): string {
+  let out = c.parts[0]!
+  for (let i = 0; i < c.slots.length; i++) out += (c.slots[i]! >= 0 ? values[c.slots[i]!]! : String(k)) + c.parts[i + 1]!
+  return out
 }
 
 /** The concrete URL of path index k, without real paths. Route groups, "(name)", are not part of the URL. */
@@ -90,7 +103,11 @@ function valuesOf(info: RealPaths): (readonly string[])[] {
     const got = m.exec(url)
     return info.names.map((_, i) => {
       const v = got?.[i + 1]
-      return v === undefined ? String(k) : v.split('/').filter((x) => x !== '').map(decodeSegment).join('/')
+      if (v === undefined) return String(k)
+      // One segment ("/x" of a catch-all, or "x") without escapes is taken as it is: the common case, fast.
+      const one = v.charCodeAt(0) === 47 ? v.slice(1) : v
+      if (!one.includes('/') && !one.includes('%')) return one
+      return v.split('/').filter((x) => x !== '').map(decodeSegment).join('/')
     })
   })
   return info.values
@@ -127,8 +144,10 @@ export function templateIndexesIn(template: string, tag: string, route: RouteWit
   let byTag = info.byTag.get(template)
   if (byTag === undefined) {
     byTag = new Map()
+    const compiled = compileTemplate(template, info.names)
+    const values = valuesOf(info)
     for (let k = 0; k < Math.min(info.list.length, count); k++) {
-      const t = fillTemplate(template, k, route)
+      const t = fillWith(compiled, values[k]!, k)
       const ks = byTag.get(t)
       if (ks) ks.push(k)
       else byTag.set(t, [k])
