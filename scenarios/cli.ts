@@ -7,9 +7,28 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { loadScenario, parseScenario, ScenarioError, UsageError, writeAtomic, type ScenarioInput } from '../sim/index.ts'
 import { importApp } from './from-app/index.ts'
-import { fitTraffic, LOG_FORMATS, type LogFormat } from './from-logs/index.ts'
+import { fitTraffic, LOG_FORMATS, type FitOptions, type LogFormat } from './from-logs/index.ts'
 
 const collect = (v: string, acc: string[]) => [...acc, v]
+
+function humanAgents(v: string): RegExp {
+  try {
+    return new RegExp(v)
+  } catch (e) {
+    throw new InvalidArgumentError(`not a regular expression: ${(e as Error).message}`)
+  }
+}
+
+/** The --log options of import and traffic, as fitTraffic takes them. */
+function logOptions(opts: { logFormat: LogFormat; replay?: boolean; humanUa?: RegExp; allowUnmatched?: boolean }): FitOptions {
+  return {
+    format: opts.logFormat,
+    replay: opts.replay === true,
+    progress: process.stderr,
+    ...(opts.humanUa ? { humanAgents: opts.humanUa } : {}),
+    ...(opts.allowUnmatched ? { allowUnmatched: true } : {}),
+  }
+}
 
 function logFormat(v: string): LogFormat {
   if ((LOG_FORMATS as readonly string[]).includes(v)) return v as LogFormat
@@ -32,20 +51,24 @@ const printWarnings = (warnings: readonly string[]) => { for (const w of warning
 export function buildProgram(): Command {
   const program = new Command().name('isrsim').exitOverride().configureOutput({ outputError: (str, write) => write(str) })
   const formatOption = () => new Option('--log-format <format>', 'the logs\' format').argParser(logFormat).default('auto')
+  const humanOption = () => new Option('--human-ua <regex>', 'user agents that are human traffic even where the bot list flags them (e.g. "^k6/" for a load test\'s log)').argParser(humanAgents)
+  const unmatchedOption = () => new Option('--allow-unmatched', 'accept logs where most requests match no route (a scenario that models part of the site)')
 
   program.command('import')
     .description('Read a built App Router app (after `next build`) and write a scenario; with --log, fit its traffic from access logs.')
     .argument('<app-dir>', 'the app folder (with .next/ from next build)')
     .option('--log <file>', 'an access log (repeatable; .gz is read too)', collect, [] as string[])
     .addOption(formatOption())
+    .addOption(humanOption())
+    .addOption(unmatchedOption())
     .option('--replay', 'also put the logs\' exact requests into the scenario as schedules')
     .option('--out <file>', 'write the scenario here (default: stdout)')
-    .action(async (dir: string, opts: { log: string[]; logFormat: LogFormat; replay?: boolean; out?: string }) => {
+    .action(async (dir: string, opts: { log: string[]; logFormat: LogFormat; humanUa?: RegExp; allowUnmatched?: boolean; replay?: boolean; out?: string }) => {
       const app = importApp(dir)
       printWarnings(app.warnings)
       let scenario = app.scenario
       if (opts.log.length > 0) {
-        const fit = await fitTraffic(scenario, opts.log, { format: opts.logFormat, replay: opts.replay === true, progress: process.stderr })
+        const fit = await fitTraffic(scenario, opts.log, logOptions(opts))
         printWarnings(fit.warnings)
         for (const l of fit.report) process.stderr.write(`${l}\n`)
         scenario = fit.scenario
@@ -58,11 +81,13 @@ export function buildProgram(): Command {
     .argument('<scenario>', 'the scenario whose routes the logs are matched to')
     .requiredOption('--log <file>', 'an access log (repeatable; .gz is read too)', collect, [] as string[])
     .addOption(formatOption())
+    .addOption(humanOption())
+    .addOption(unmatchedOption())
     .option('--replay', 'also put the logs\' exact requests into the scenario as schedules')
     .requiredOption('--out <file>', 'write the fitted scenario here')
-    .action(async (file: string, opts: { log: string[]; logFormat: LogFormat; replay?: boolean; out: string }) => {
+    .action(async (file: string, opts: { log: string[]; logFormat: LogFormat; humanUa?: RegExp; allowUnmatched?: boolean; replay?: boolean; out: string }) => {
       const scenario = await loadScenario(file)
-      const fit = await fitTraffic(scenario, opts.log, { format: opts.logFormat, replay: opts.replay === true, progress: process.stderr })
+      const fit = await fitTraffic(scenario, opts.log, logOptions(opts))
       printWarnings(fit.warnings)
       for (const l of fit.report) process.stderr.write(`${l}\n`)
       writeScenario(fit.scenario, opts.out)
