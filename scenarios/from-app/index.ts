@@ -1,13 +1,157 @@
-/** `isrsim import`: a built App Router app to a scenario. (Being written: see issue 14.) */
+/**
+ * `isrsim import <app-dir>`: a built App Router app to a scenario `isrsim run` accepts as it is.
+ * It reads the build (.next: manifests, page tags, the Data Cache, the config, the installed
+ * next) and the source (app/ or src/app/, parsed with the TypeScript compiler API), one route per
+ * page pattern. The build wins where the two disagree; the source says why a route is dynamic
+ * or what sets its revalidate (routes[].source, which the CI gate quotes), and gives the
+ * fetches of dynamic routes the build never ran. What cannot be modelled yet or had to be
+ * guessed is a warning naming the file and line.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import { basename, join, resolve } from 'node:path'
 import { UsageError, type ScenarioInput } from '../../sim/index.ts'
+import { installedNextVersion, readBuild, type BuildInfo } from './build.ts'
+import { modules, type Modules } from './modules.ts'
+import { importRoute, PLACEHOLDER_RENDER_S, PLACEHOLDER_RPS } from './routes.ts'
+import { routeHandlerLine } from './source.ts'
+import { findSource, patternOf, SOURCE_EXTENSIONS } from './structure.ts'
+import { profileOf } from './version.ts'
 
 export interface AppImport {
   /** The scenario, with clearly marked placeholder traffic (traffic.placeholder: true). */
   readonly scenario: ScenarioInput
   /** What could not be modelled or had to be guessed, each naming the file (and line). */
   readonly warnings: readonly string[]
+  /** The installed next version ("16.4.6"), or "unknown". */
+  readonly nextVersion: string
+}
+
+/** How long an imported scenario simulates: an hour, quick to run; change it at will. */
+export const IMPORT_DURATION_S = 3600
+
+const isDir = (p: string) => existsSync(p) && statSync(p).isDirectory()
+
+/** Route ids from patterns: "/" -> "home", "/blog/[slug]" -> "blog-slug", unique. */
+export function routeIdOf(pattern: string, used: Set<string>): string {
+  const base = pattern === '/' ? 'home' : pattern.split('/').filter((s) => s !== '').map((s) => s.replace(/^\[{1,2}(?:\.\.\.)?|\]{1,2}$/g, '')).join('-').replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^[^A-Za-z0-9]+|-+$/g, '') || 'route'
+  let id = base
+  for (let n = 2; used.has(id); n++) id = `${base}-${n}`
+  used.add(id)
+  return id
+}
+
+function appRootOf(dir: string, given: string): string {
+  if (isDir(join(dir, 'app'))) return 'app'
+  if (isDir(join(dir, 'src/app'))) return 'src/app'
+  const pages = isDir(join(dir, 'pages')) ? 'pages/' : isDir(join(dir, 'src/pages')) ? 'src/pages/' : undefined
+  if (pages) throw new UsageError(`${given} is a Pages Router app (${pages}, no app/ or src/app/): isrsim import reads App Router apps (Next 14-16, app/ or src/app/); the Pages Router is not modelled yet`)
+  throw new UsageError(`${given} has no app/ or src/app/ folder: give the folder of a Next.js App Router app (the one with package.json, app/ and, after next build, .next/)`)
+}
+
+/** Warnings for what the build has besides App Router pages: route handlers, Pages Router pages. */
+function otherEntries(dir: string, appRoot: string, build: BuildInfo, mods: Modules): string[] {
+  const out: string[] = []
+  for (const e of build.appEntries) {
+    if (!e.endsWith('/route')) continue
+    const dirs = e.split('/').filter((s) => s !== '').slice(0, -1)
+    const file = findSource(dir, [appRoot, ...dirs].join('/'), 'route')
+    const pattern = patternOf(e)
+    if (file) { out.push(`${file}:${routeHandlerLine(mods, file)} route handler ${pattern}: not modelled yet (only pages are)`); continue }
+    // Metadata routes (sitemap.ts, robots.ts, opengraph-image.tsx); static files (favicon.ico) are not worth a word.
+    const last = dirs[dirs.length - 1] ?? ''
+    const meta = findSource(dir, [appRoot, ...dirs.slice(0, -1)].join('/'), last.replace(/\.[^.]+$/, ''))
+    if (meta && SOURCE_EXTENSIONS.some((x) => meta.endsWith(x))) out.push(`${meta}:1 metadata route ${pattern}: not modelled yet (only pages are)`)
+  }
+  for (const p of build.pagesRouter) {
+    const rel = p === '/' ? '/index' : p
+    const file = ['pages', 'src/pages'].map((root) => findSource(dir, `${root}${rel.slice(0, rel.lastIndexOf('/'))}`, rel.slice(rel.lastIndexOf('/') + 1)) ?? findSource(dir, `${root}${rel}`, 'index')).find((f) => f !== undefined)
+    if (p.startsWith('/api/')) out.push(`${file ?? `pages${p}`}:1 Pages Router API route ${p}: not modelled yet`)
+    else out.push(`${file ?? `pages${rel}`}:1 Pages Router page ${p}: not modelled yet (isrsim import models the App Router)`)
+  }
+  return out
+}
+
+function configWarnings(build: BuildInfo): string[] {
+  const c = build.config
+  const out: string[] = []
+  if (c.cacheHandler) out.push(`next.config sets cacheHandler (${c.cacheHandler}): with several instances set deployment.cache: "shared" (and deployment.instances) in the scenario`)
+  if (c.cacheHandlers.length > 0) out.push(`next.config sets cacheHandlers (${c.cacheHandlers.join(', ')}) for 'use cache': not modelled yet`)
+  if (c.cacheComponents) out.push('next.config enables cacheComponents (or dynamicIO): Partial Prerendering and \'use cache\' are not modelled yet; routes are simulated as the build table classifies them')
+  else if (c.ppr) out.push('next.config enables experimental.ppr: Partial Prerendering is not modelled yet')
+  if (c.basePath) out.push(`next.config sets basePath ${c.basePath}: patterns and params.paths leave it out (prefix it in load tests and logs)`)
+  return out
+}
+
+/** Same fetch id on two routes must be one URL with one set of settings (a scenario rule): rename the others. */
+function uniqueFetchIds(routes: ScenarioInput['routes']): string[] {
+  const out: string[] = []
+  const seen = new Map<string, { key: string; route: string }>()
+  for (const r of routes) {
+    r.fetches = (r.fetches ?? []).map((f) => {
+      const key = JSON.stringify([f.revalidateS ?? null, f.tags ?? [], f.perPath ?? null])
+      const prev = seen.get(f.id)
+      if (!prev) { seen.set(f.id, { key, route: r.id }); return f }
+      if (prev.key === key) return f
+      const id = `${f.id}.${r.id}`
+      out.push(`fetch "${f.id}" of route ${r.id} (${r.pattern}) has other options than on route ${prev.route}; modelled as fetch "${id}" (the scenario needs one setting per fetch id)`)
+      seen.set(id, { key, route: r.id })
+      return { ...f, id }
+    })
+  }
+  return out
 }
 
 export function importApp(appDir: string): AppImport {
-  throw new UsageError(`isrsim import ${appDir}: not implemented yet`)
+  const dir = resolve(appDir)
+  if (!existsSync(dir)) throw new UsageError(`${appDir} does not exist: give the folder of your Next.js app (the one with package.json, app/ and .next/)`)
+  if (!isDir(dir)) throw new UsageError(`${appDir} is a file: give the folder of your Next.js app (the one with package.json, app/ and .next/)`)
+  const appRoot = appRootOf(dir, appDir)
+  const build = readBuild(dir)
+  const entries = build.appEntries.filter((e) => e.endsWith('/page'))
+  const userEntries = entries.filter((e) => !/^\/_/.test(e))
+  if (userEntries.length === 0) {
+    if (build.pagesRouter.length > 0) throw new UsageError(`${appDir}: the build has only Pages Router pages (${build.pagesRouter.slice(0, 5).join(', ')}): isrsim import reads App Router apps (app/ or src/app/, Next 14-16); the Pages Router is not modelled yet`)
+    throw new UsageError(`${build.distDir}: the build has no App Router pages although ${appRoot}/ exists: run next build again`)
+  }
+  const warnings: string[] = []
+  const nextVersion = installedNextVersion(dir)
+  const { profile, warning } = nextVersion === undefined ? { profile: '16.4' as const, warning: `no node_modules/next found from ${appDir} upwards: the 16.4 profile is used (run npm install, then import again)` } : profileOf(nextVersion)
+  if (warning) warnings.push(warning)
+
+  const mods = modules(dir)
+  const used = new Set<string>()
+  const routes: ScenarioInput['routes'] = []
+  const grouped: string[] = []
+  const byPattern = new Map<string, string>()
+  for (const e of [...userEntries].sort((a, b) => patternOf(a).localeCompare(patternOf(b)) || a.length - b.length)) {
+    const pattern = patternOf(e)
+    if (e.split('/').some((s) => /^\(\.{1,3}\)/.test(s))) { warnings.push(`${appRoot}${e}: an intercepting route: not modelled yet; left out`); continue }
+    const first = byPattern.get(pattern)
+    if (first !== undefined) { warnings.push(`${appRoot}${e}: a parallel route slot of ${pattern} (modelled by ${appRoot}${first}): its own fetches and config are not modelled yet`); continue }
+    byPattern.set(pattern, e)
+    const r = importRoute({ appDir: dir, appRoot, mods, build }, e, routeIdOf(pattern, used))
+    if ('skipped' in r) { warnings.push(r.skipped); continue }
+    routes.push(r.route)
+    warnings.push(...r.warnings)
+    if (r.grouped) grouped.push(`${pattern} (_N_T_${e})`)
+  }
+  warnings.push(...uniqueFetchIds(routes), ...otherEntries(dir, appRoot, build, mods), ...configWarnings(build))
+  if (grouped.length > 0) warnings.push(`route groups: Next's implicit tags name the group (${grouped.join(', ')}), while a pattern leaves it out as URLs do; the simulator derives implicit tags from the pattern, so revalidatePath of a route file path or layout inside a group is not modelled for these routes (revalidatePath of a URL and revalidateTag are)`)
+  warnings.push(`renderS of every route is a placeholder (${PLACEHOLDER_RENDER_S} s): a build does not time renders; measure them (isrsim loadtest) and set routes[].renderS`)
+  warnings.push(`traffic of every route is a placeholder (${PLACEHOLDER_RPS} request/s, uniform): fit it from access logs (isrsim import --log FILE) or set routes[].traffic`)
+  if (routes.some((r) => r.pattern.includes('['))) warnings.push('params.count of routes with [params] is the number of prerendered paths (at least 1): the real number of paths comes from access logs (--log) or your data')
+
+  const pkg = join(dir, 'package.json')
+  let name = basename(dir)
+  try { name = (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name || name } catch { /* no package.json: the folder name */ }
+  const expireTimeS = build.config.expireTimeS
+  const scenario: ScenarioInput = {
+    name,
+    description: `Imported by isrsim import from ${appDir} (next ${nextVersion ?? 'unknown'}). Traffic and render times are placeholders.`,
+    durationS: IMPORT_DURATION_S,
+    next: { version: profile, ...(expireTimeS !== undefined && expireTimeS > 0 && profile !== '14' ? { expireTimeS } : {}) },
+    routes,
+    imported: { app: appDir, nextVersion: nextVersion ?? 'unknown', warnings },
+  }
+  return { scenario, warnings, nextVersion: nextVersion ?? 'unknown' }
 }

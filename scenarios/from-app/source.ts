@@ -1,0 +1,302 @@
+/**
+ * What a page or layout file says about caching, read with the TypeScript parser: its segment
+ * config (`revalidate`, `dynamic`, `dynamicParams`, `fetchCache`), `generateStaticParams`,
+ * request APIs (`cookies()`, `headers()`, `draftMode()` from next/headers, `connection()` from
+ * next/server, under whatever local name they are imported; `searchParams` in a page), its
+ * `fetch` calls with their options, and what isrsim does not model yet ('use cache',
+ * `unstable_cache`, PPR). Helpers imported from the app's own modules are followed, their
+ * parameters bound to the caller's arguments, so `getPost(slug)` in lib/ still gives
+ * `post-{slug}`.
+ */
+import ts from 'typescript'
+import { objectLiteral, parts, property, staticValue, type Bound, type Ctx, type Part, type Static } from './evaluate.ts'
+import { directives, lineOf, unwrap, type FunctionLike, type Mod, type Modules } from './modules.ts'
+
+export interface Finding {
+  readonly file: string
+  readonly line: number
+  readonly what: string
+  /** The call in the page or layout file that led there ("app/page.tsx:7"), when found in a helper. */
+  readonly via?: string
+}
+
+export interface SourceFetch {
+  readonly file: string
+  readonly line: number
+  readonly via?: string
+  /** The URL argument as written (shortened), for messages. */
+  readonly urlText: string
+  readonly url: readonly Part[]
+  /** `next.revalidate`, when given. */
+  readonly revalidate?: Static
+  /** `cache`, when given. */
+  readonly cache?: Static
+  /** `next.tags`; null when they cannot be read statically. */
+  readonly tags: readonly (readonly Part[])[] | null
+  /** The options object could not be read (a spread, or a value computed at run time). */
+  readonly optionsUnknown: boolean
+}
+
+export interface ConfigValue<T> { readonly value: T; readonly line: number }
+
+export interface SegmentInfo {
+  readonly file: string
+  readonly revalidate?: ConfigValue<number | false>
+  readonly dynamic?: ConfigValue<string>
+  readonly dynamicParams?: ConfigValue<boolean>
+  readonly fetchCache?: ConfigValue<string>
+  readonly runtime?: ConfigValue<string>
+  /** Line of `generateStaticParams`, when the file exports it. */
+  readonly generateStaticParams?: number
+  /** Segment config values that are not static literals (Next needs literals too). */
+  readonly configProblems: readonly Finding[]
+  /** cookies(), headers(), draftMode(), connection(), unstable_noStore(), searchParams. */
+  readonly requestApis: readonly Finding[]
+  readonly fetches: readonly SourceFetch[]
+  /** 'use cache', unstable_cache, experimental_ppr: not modelled yet. */
+  readonly unmodelled: readonly Finding[]
+}
+
+const REQUEST_APIS: Readonly<Record<string, readonly string[]>> = {
+  'next/headers': ['cookies', 'headers', 'draftMode'],
+  'next/server': ['connection'],
+  'next/cache': ['unstable_noStore'],
+}
+const MAX_DEPTH = 4
+
+interface Acc {
+  readonly requestApis: Finding[]
+  readonly fetches: SourceFetch[]
+  readonly unmodelled: Finding[]
+  readonly visited: Set<string>
+}
+
+/** A function exported (or defined) by a module, following re-exports; and the module it lives in. */
+function findFunction(mods: Modules, mod: Mod, name: string, hops = 0): { mod: Mod; fn?: FunctionLike; init?: ts.Expression; name: string } | undefined {
+  if (hops > 8) return undefined
+  const local = mod.exports.get(name)
+  if (local !== undefined) {
+    const fn = mod.functions.get(local)
+    if (fn) return { mod, fn, name: local }
+    const init = mod.consts.get(local)
+    if (init) return { mod, init, name: local }
+  }
+  for (const r of mod.reexports) {
+    if (r.as !== name && r.as !== '*') continue
+    const next = mods.resolveSpec(mod, r.spec)
+    const found = next && findFunction(mods, next, r.name === '*' ? name : r.name, hops + 1)
+    if (found) return found
+  }
+  return undefined
+}
+
+/** The helper's parameters bound to the call's arguments (evaluated where the call is). */
+function bind(fn: FunctionLike, args: readonly ts.Expression[], caller: Ctx): Map<string, Bound> {
+  const env = new Map<string, Bound>()
+  fn.parameters.forEach((p, i) => {
+    const arg = args[i]
+    if (!arg) return
+    if (ts.isIdentifier(p.name)) env.set(p.name.text, { node: arg, ctx: caller })
+    else if (ts.isObjectBindingPattern(p.name)) {
+      const obj = objectLiteral(arg, caller)
+      for (const el of p.name.elements) {
+        if (!ts.isIdentifier(el.name)) continue
+        const key = el.propertyName && ts.isIdentifier(el.propertyName) ? el.propertyName.text : el.name.text
+        const v = obj && property(obj.node, key).value
+        if (v && obj) env.set(el.name.text, { node: v, ctx: obj.ctx })
+      }
+    }
+  })
+  return env
+}
+
+const short = (s: string) => (s.length > 60 ? `${s.slice(0, 57)}...` : s).replace(/\s+/g, ' ')
+
+function readFetch(call: ts.CallExpression, ctx: Ctx, via: string | undefined): SourceFetch {
+  const sf = ctx.mod.sf
+  const [urlArg, optArg] = call.arguments
+  const base = { file: ctx.mod.file, line: lineOf(sf, call), ...(via === undefined ? {} : { via }), urlText: short(urlArg ? urlArg.getText(sf) : '?'), url: urlArg ? parts(urlArg, ctx) : [] }
+  if (!optArg) return { ...base, tags: [], optionsUnknown: false }
+  // An options parameter the caller did not pass: no options.
+  const o = unwrap(optArg)
+  if (ts.isIdentifier(o) && ctx.unbound?.has(o.text)) return { ...base, tags: [], optionsUnknown: false }
+  const opts = objectLiteral(optArg, ctx)
+  if (!opts) return { ...base, tags: null, optionsUnknown: true }
+  const cache = property(opts.node, 'cache')
+  const nextProp = property(opts.node, 'next')
+  const next = nextProp.value ? objectLiteral(nextProp.value, opts.ctx) : undefined
+  const revalidate = next ? property(next.node, 'revalidate') : undefined
+  const tagsProp = next ? property(next.node, 'tags') : undefined
+  let tags: (readonly Part[])[] | null = []
+  if (tagsProp?.value) {
+    const arr = unwrap(tagsProp.value)
+    tags = ts.isArrayLiteralExpression(arr) && !arr.elements.some(ts.isSpreadElement) ? arr.elements.map((el) => parts(el, next!.ctx)) : null
+  }
+  return {
+    ...base,
+    ...(revalidate?.value ? { revalidate: staticValue(revalidate.value, next!.ctx) } : {}),
+    ...(cache.value ? { cache: staticValue(cache.value, opts.ctx) } : {}),
+    tags,
+    optionsUnknown: cache.spread || nextProp.spread || (nextProp.value !== undefined && !next) || (next !== undefined && property(next.node, 'revalidate').spread),
+  }
+}
+
+/** Walk code (a whole file, or a helper's body) collecting request APIs, fetches and unmodelled caching. */
+function walk(root: ts.Node, ctx: Ctx, acc: Acc, via: string | undefined, isPage: boolean): void {
+  const { mod, mods } = ctx
+  const sf = mod.sf
+  const here = (n: ts.Node) => `${mod.file}:${lineOf(sf, n)}`
+  const find = (n: ts.Node, what: string): Finding => ({ file: mod.file, line: lineOf(sf, n), what, ...(via === undefined ? {} : { via }) })
+  let searchParamsSeen = false
+  const follow = (call: ts.CallExpression, target: { mod: Mod; fn?: FunctionLike; init?: ts.Expression; name: string }) => {
+    const key = `${target.mod.file}#${target.name}`
+    if (ctx.depth >= MAX_DEPTH || acc.visited.has(key)) return
+    acc.visited.add(key)
+    const nextVia = via ?? here(call)
+    let fn = target.fn
+    let body: ts.Node | undefined = fn?.body
+    if (!fn && target.init) {
+      // const getX = cache(async (id) => ...) or unstable_cache(fn, ...): the wrapped function.
+      const init = unwrap(target.init)
+      if (ts.isCallExpression(init)) {
+        const inner = init.arguments[0] && unwrap(init.arguments[0])
+        if (inner && (ts.isArrowFunction(inner) || ts.isFunctionExpression(inner))) fn = inner
+        body = init
+      }
+    }
+    if (!body || target.mod.useClient) return
+    if (target.mod.useCacheLine !== undefined) {
+      acc.unmodelled.push({ file: target.mod.file, line: target.mod.useCacheLine, what: "'use cache' file", via: nextVia })
+      return
+    }
+    const env = fn ? bind(fn, call.arguments, ctx) : new Map<string, Bound>()
+    const unbound = new Set(fn ? fn.parameters.flatMap((p, i) => (ts.isIdentifier(p.name) && i >= call.arguments.length ? [p.name.text] : [])) : [])
+    walk(body, { mods, mod: target.mod, env, params: ctx.params, depth: ctx.depth + 1, unbound }, acc, nextVia, false)
+  }
+  const visit = (n: ts.Node): void => {
+    if (ts.isTypeNode(n) || ts.isInterfaceDeclaration(n) || ts.isTypeAliasDeclaration(n)) return
+    // generateStaticParams runs at build only, not in the render.
+    if (ctx.depth === 0 && (ts.isFunctionDeclaration(n) || ts.isVariableDeclaration(n)) && n.name && ts.isIdentifier(n.name) && n.name.text === 'generateStaticParams') return
+    if ((ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n) || ts.isArrowFunction(n) || ts.isMethodDeclaration(n)) && n.body && ts.isBlock(n.body)) {
+      const d = directives(n.body.statements).find((x) => x.text.startsWith('use cache'))
+      if (d) {
+        acc.unmodelled.push(find(d.node, `'${d.text}' function`))
+        return
+      }
+    }
+    if (ts.isCallExpression(n)) {
+      const callee = unwrap(n.expression)
+      if (ts.isIdentifier(callee) && callee.text === 'fetch' && !ctx.env.has('fetch') && !mod.imports.has('fetch')) acc.fetches.push(readFetch(n, ctx, via))
+      else if (ts.isIdentifier(callee) || (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression))) {
+        const local = ts.isIdentifier(callee) ? callee.text : (callee.expression as ts.Identifier).text
+        const imp = ctx.env.has(local) ? undefined : mod.imports.get(local)
+        const name = imp === undefined ? undefined : imp.name === '*' ? (ts.isPropertyAccessExpression(callee) ? callee.name.text : undefined) : ts.isIdentifier(callee) ? imp.name : undefined
+        if (imp && name !== undefined) {
+          if (REQUEST_APIS[imp.spec]?.includes(name)) acc.requestApis.push(find(n, `calls ${name}()`))
+          else if (imp.spec === 'next/cache' && name === 'unstable_cache') {
+            // Its function's fetches are cached by unstable_cache, which is not modelled yet.
+            acc.unmodelled.push(find(n, 'unstable_cache'))
+            return
+          }
+          else if (!imp.spec.startsWith('next/') && !imp.spec.startsWith('react')) {
+            const target = mods.resolveSpec(mod, imp.spec)
+            const fn = target && findFunction(mods, target, name)
+            if (fn) follow(n, fn)
+          }
+        } else if (ts.isIdentifier(callee) && ctx.depth > 0 && !ctx.env.has(local)) {
+          const fn = mod.functions.get(local)
+          if (fn) follow(n, { mod, fn, name: local })
+        }
+      }
+    }
+    if (isPage && !searchParamsSeen && readsSearchParams(n)) {
+      searchParamsSeen = true
+      acc.requestApis.push(find(n, 'reads searchParams'))
+    }
+    ts.forEachChild(n, visit)
+  }
+  visit(root)
+}
+
+/** A read of the page's `searchParams` prop (not its declaration, not a URL's searchParams). */
+function readsSearchParams(n: ts.Node): boolean {
+  if (ts.isIdentifier(n) && n.text === 'searchParams') {
+    const p = n.parent
+    if ((ts.isBindingElement(p) && (p.name === n || p.propertyName === n)) || ts.isParameter(p)) return false
+    if ((ts.isPropertyAssignment(p) || ts.isPropertySignature(p) || ts.isPropertyDeclaration(p)) && p.name === n) return false
+    if (ts.isPropertyAccessExpression(p) && p.name === n) return !/(url|URL|nextUrl|location)$/.test(p.expression.getText())
+    return true
+  }
+  return false
+}
+
+const CONFIG = ['revalidate', 'dynamic', 'dynamicParams', 'fetchCache', 'runtime', 'experimental_ppr'] as const
+
+export function analyzeSegment(mods: Modules, file: string, params: readonly string[], isPage: boolean): SegmentInfo {
+  const mod = mods.get(file)
+  const sf = mod.sf
+  const ctx: Ctx = { mods, mod, env: new Map(), params, depth: 0 }
+  const acc: Acc = { requestApis: [], fetches: [], unmodelled: [], visited: new Set() }
+  const configProblems: Finding[] = []
+  const config: Record<string, ConfigValue<number | boolean | string>> = {}
+  for (const s of sf.statements) {
+    if (!ts.isVariableStatement(s) || !(ts.getModifiers(s) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) continue
+    for (const d of s.declarationList.declarations) {
+      if (!ts.isIdentifier(d.name) || !d.initializer || !(CONFIG as readonly string[]).includes(d.name.text)) continue
+      const v = staticValue(d.initializer, ctx)
+      if ('value' in v) config[d.name.text] = { value: v.value, line: lineOf(sf, d) }
+      else configProblems.push({ file: mod.file, line: lineOf(sf, d), what: `export const ${d.name.text} = ${short(v.unknown)} is not a static value` })
+    }
+  }
+  if (mod.useCacheLine !== undefined) acc.unmodelled.push({ file: mod.file, line: mod.useCacheLine, what: "'use cache' file" })
+  if (config.experimental_ppr?.value === true) acc.unmodelled.push({ file: mod.file, line: config.experimental_ppr.line, what: 'experimental_ppr (Partial Prerendering)' })
+  const gsp = mod.exports.has('generateStaticParams') ? mod.functions.get(mod.exports.get('generateStaticParams')!) ?? mod.consts.get(mod.exports.get('generateStaticParams')!) : undefined
+  if (!mod.useClient) walk(sf, ctx, acc, undefined, isPage)
+  else if (isPage) walkSearchParamsOnly(sf, mod, acc)
+  const pick = <T,>(k: string, ok: (v: unknown) => v is T): ConfigValue<T> | undefined => {
+    const c = config[k]
+    if (c === undefined) return undefined
+    if (ok(c.value)) return c as ConfigValue<T>
+    configProblems.push({ file: mod.file, line: c.line, what: `export const ${k} = ${JSON.stringify(c.value)} is not a value Next accepts` })
+    return undefined
+  }
+  const revalidate = pick('revalidate', (v): v is number | false => v === false || (typeof v === 'number' && v >= 0))
+  const dynamic = pick('dynamic', (v): v is string => typeof v === 'string' && ['auto', 'force-dynamic', 'error', 'force-static'].includes(v))
+  const dynamicParams = pick('dynamicParams', (v): v is boolean => typeof v === 'boolean')
+  const fetchCache = pick('fetchCache', (v): v is string => typeof v === 'string')
+  const runtime = pick('runtime', (v): v is string => typeof v === 'string')
+  return {
+    file: mod.file,
+    ...(revalidate ? { revalidate } : {}),
+    ...(dynamic ? { dynamic } : {}),
+    ...(dynamicParams ? { dynamicParams } : {}),
+    ...(fetchCache ? { fetchCache } : {}),
+    ...(runtime ? { runtime } : {}),
+    ...(gsp ? { generateStaticParams: lineOf(sf, gsp.parent && ts.isVariableDeclaration(gsp.parent) ? gsp.parent : gsp) } : {}),
+    configProblems,
+    requestApis: acc.requestApis,
+    fetches: acc.fetches,
+    unmodelled: acc.unmodelled,
+  }
+}
+
+/** A 'use client' page still opts into dynamic rendering when it reads searchParams. */
+function walkSearchParamsOnly(sf: ts.SourceFile, mod: Mod, acc: Acc): void {
+  const visit = (n: ts.Node): boolean => {
+    if (ts.isTypeNode(n)) return false
+    if (readsSearchParams(n)) { acc.requestApis.push({ file: mod.file, line: lineOf(sf, n), what: 'reads searchParams' }); return true }
+    return ts.forEachChild(n, visit) ?? false
+  }
+  visit(sf)
+}
+
+/** The line of the first exported HTTP handler of a route.ts (GET, POST, ...), else 1. */
+export function routeHandlerLine(mods: Modules, file: string): number {
+  const mod = mods.get(file)
+  for (const m of ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']) {
+    const local = mod.exports.get(m)
+    const fn = local === undefined ? undefined : mod.functions.get(local) ?? mod.consts.get(local)
+    if (fn) return lineOf(mod.sf, fn.parent && ts.isVariableDeclaration(fn.parent) ? fn.parent : fn)
+  }
+  return 1
+}
