@@ -26,6 +26,7 @@
  */
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
+import { summaryTable } from '../sim/cli.ts'
 import { closedFormProblem } from '../sim/closed-form.ts'
 import { drawCrawlerWalk, type CrawlerWalk } from '../sim/isr/crawlers.ts'
 import { parseScenario, runScenario, type ScenarioInput } from '../sim/index.ts'
@@ -133,6 +134,12 @@ describe('outcomes, by hand (P = 1: a visit every V seconds, whatever the phase)
     expect(t.outcomes, reproduce(onePage(25))).toEqual(['stale', 'hit', 'hit', 'stale', 'hit', 'hit', 'stale'])
     expect(t.renders.map((r) => [r.atUs, r.mode])).toEqual([[x0, 0], [x0 + 30e6, 0], [x0 + 60e6, 0]])
     expect(t.result.routes.r).toMatchObject({ crawlerRequests: 7, crawlerRenders: 3, renders: 3, isrWrites: 3 })
+    expect(summaryTable(t.result)).toContain('\nr crawlers: 7 requests caused 3 of 3 renders\n')
+    // A route without crawlers gets no such line, and no crawler figures.
+    const humans = runScenario(parseScenario({ ...onePage(25), routes: [{ ...onePage(25).routes[0]!, traffic: { rps: 1 } }] }), { seed: SEED })
+    expect(summaryTable(humans)).not.toContain('crawlers:')
+    expect(humans.routes.r!.crawlerRequests).toBeUndefined()
+    expect(humans.totals.crawlerRequests).toBeUndefined()
   })
 
   test('revalidate 5 < revisit 10: every visit is STALE and renders', () => {
