@@ -153,3 +153,89 @@ export async function buildFixture(name: string, major: NextMajor, mutate?: (dir
     }
   })
 }
+
+// --- The route table `next build` prints: the oracle of isrsim import's tests. -----------------
+// Both layouts are read:
+// - 16.4: `├   /blog/[slug]` with the marks on the path rows (`│ ├ ● /blog/hello  1m  1w`);
+// - 15.5: `├ ● /news/[id]  150 B  103 kB  5m  1y` with unmarked path rows (`├   ├ /news/a  5m  1y`).
+// Values sit right-aligned under the "Revalidate" and "Expire" headers.
+
+export type Mark = '○' | '●' | 'ƒ' | '◐'
+
+export interface TableRoute {
+  readonly pattern: string
+  /** The route's mark; for a 16.4 dynamic pattern, the mark of its path rows (all equal). */
+  readonly mark: Mark
+  /** Revalidate column ("1m", "" when none). */
+  readonly revalidate: string
+  readonly expire: string
+  /** The concrete paths listed under a dynamic pattern. */
+  readonly paths: readonly string[]
+  /** "[+N more paths]": the table lists only some paths. */
+  readonly morePaths: number
+}
+
+const TREE = /[┌├└│]/g
+
+/** Every route of the "Route (app)" table. Throws when the table is missing or not understood. */
+export function parseRouteTable(stdout: string): Map<string, TableRoute> {
+  const lines = stdout.split('\n')
+  const h = lines.findIndex((l) => l.startsWith('Route (app)'))
+  if (h < 0) throw new Error(`no "Route (app)" table in the build output:\n${stdout.slice(-2000)}`)
+  const header = lines[h]!
+  const revEnd = header.indexOf('Revalidate') + 'Revalidate'.length
+  const expEnd = header.indexOf('Expire') + 'Expire'.length
+  if (revEnd < 'Revalidate'.length) throw new Error(`the route table has no Revalidate column:\n${header}`)
+  const rows: { child: boolean; mark: Mark | undefined; path: string; revalidate: string; expire: string; more: number }[] = []
+  for (const line of lines.slice(h + 1)) {
+    if (line.trim() === '' || line.startsWith('+') || !/^[┌├└│ ]/.test(line)) break
+    const m = /^([┌├└│─\s]*?)([○●ƒ◐λ])?\s*(\/\S*|\[\+(\d+) more paths\])/.exec(line)
+    if (!m) throw new Error(`a route table row isrsim's test does not understand: ${JSON.stringify(line)}`)
+    const prefix = m[1]!
+    const child = (prefix.match(TREE)?.length ?? 0) >= 2 || prefix.startsWith(' ')
+    const tokens = [...line.matchAll(/\S+/g)].map((t) => ({ text: t[0], end: t.index + t[0].length }))
+    const at = (end: number) => tokens.find((t) => t.end === end)?.text ?? ''
+    const revalidate = at(revEnd)
+    const expire = expEnd >= 'Expire'.length ? at(expEnd) : ''
+    const durations = tokens.filter((t) => /^≈?\d+[smhdwy]$/.test(t.text)).length
+    if (durations !== (revalidate ? 1 : 0) + (expire ? 1 : 0)) throw new Error(`route table row: the Revalidate/Expire values are not under their headers: ${JSON.stringify(line)} (header ${JSON.stringify(header)})`)
+    rows.push({ child, mark: m[2] === 'λ' ? 'ƒ' : (m[2] as Mark | undefined), path: m[4] === undefined ? m[3]! : '', revalidate, expire, more: m[4] === undefined ? 0 : Number(m[4]) })
+  }
+  const out = new Map<string, TableRoute>()
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!
+    if (r.child) continue
+    const children: typeof rows = []
+    for (let j = i + 1; j < rows.length && rows[j]!.child; j++) children.push(rows[j]!)
+    const paths = children.filter((c) => c.path !== '')
+    const childMarks = new Set(paths.map((c) => c.mark).filter((x) => x !== undefined))
+    if (childMarks.size > 1) throw new Error(`${r.path}: its paths have different marks (${[...childMarks].join(' ')})`)
+    const mark = r.mark ?? [...childMarks][0]
+    if (mark === undefined) throw new Error(`${r.path}: no mark on the route or its paths`)
+    const labels = new Set(paths.map((c) => `${c.revalidate}|${c.expire}`))
+    if (labels.size > 1) throw new Error(`${r.path}: its paths have different revalidate/expire (${[...labels].join(', ')})`)
+    const [rev, exp] = r.mark !== undefined && r.revalidate !== '' ? [r.revalidate, r.expire] : paths.length > 0 ? [paths[0]!.revalidate, paths[0]!.expire] : [r.revalidate, r.expire]
+    out.set(r.path, { pattern: r.path, mark, revalidate: rev ?? '', expire: exp ?? '', paths: paths.map((c) => c.path), morePaths: children.reduce((n, c) => n + c.more, 0) })
+  }
+  return out
+}
+
+const UNITS = [['y', 31_536_000], ['w', 604_800], ['d', 86_400], ['h', 3600], ['m', 60], ['s', 1]] as const
+
+/**
+ * Seconds as the table prints them: Next's own rule (next/dist/build/output/format.js,
+ * humanReadableTimeRounded): the largest unit that fits, exact or "≈" rounded; a day or week
+ * count that is not whole tries the next smaller unit. false / 0 print nothing.
+ */
+export function formatLikeNext(seconds: number | false): string {
+  if (seconds === false || seconds === 0) return ''
+  let i = UNITS.findIndex(([, s]) => seconds >= s)
+  if (i < 0) i = UNITS.length - 1
+  const [label, size] = UNITS[i]!
+  const value = seconds / size
+  if (!Number.isInteger(value) && (label === 'd' || label === 'w')) {
+    const [nl, ns] = UNITS[i + 1]!
+    if (Number.isInteger(seconds / ns)) return `${seconds / ns}${nl}`
+  }
+  return Number.isInteger(value) ? `${value}${label}` : `≈${Math.round(value)}${label}`
+}
