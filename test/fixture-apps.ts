@@ -10,7 +10,7 @@
  */
 import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join, relative, sep } from 'node:path'
@@ -60,6 +60,18 @@ function contentHash(dir: string, major: NextMajor): string {
   h.update(JSON.stringify({ pins: NEXT_PINS[major], ts: TS_PINS, args: BUILD_ARGS[major] }))
   for (const [path, bytes] of filesOf(dir)) h.update(`\0${path}\0${bytes.length}\0`).update(bytes)
   return h.digest('hex').slice(0, 16)
+}
+
+/** Builds of one fixture kept on disk (the gate's tests build several variants of one fixture). */
+const KEEP_BUILDS = 8
+
+/** Remove the least recently used finished builds of `name` beyond KEEP_BUILDS (never one being built). */
+function prune(apps: string, name: string, keep: string): void {
+  const builds = readdirSync(apps)
+    .filter((d) => d.startsWith(`${name}-`) && !d.endsWith('.lock') && existsSync(join(apps, d, MARKER)) && !existsSync(join(apps, `${d}.lock`)))
+    .map((d) => ({ dir: join(apps, d), usedMs: statSync(join(apps, d, MARKER)).mtimeMs }))
+    .sort((a, b) => b.usedMs - a.usedMs)
+  for (const b of builds.slice(KEEP_BUILDS)) if (b.dir !== keep) rmSync(b.dir, { recursive: true, force: true })
 }
 
 /** A tiny content API for the build's fetches: JSON naming the path, on 127.0.0.1. */
@@ -131,6 +143,8 @@ export async function buildFixture(name: string, major: NextMajor, mutate?: (dir
   const cachedBuild = (): FixtureBuild | undefined => {
     if (!existsSync(marker)) return undefined
     const m = JSON.parse(readFileSync(marker, 'utf8')) as { buildStdout: string }
+    const now = new Date()
+    utimesSync(marker, now, now) // recently used: kept by prune()
     return { dir: final, buildStdout: m.buildStdout, buildS: 0, cached: true }
   }
   return withLock(`${final}.lock`, async () => {
@@ -147,6 +161,7 @@ export async function buildFixture(name: string, major: NextMajor, mutate?: (dir
       const buildS = (Date.now() - started) / 1000
       if (r.code !== 0) throw new Error(`next build of fixture ${name} failed (exit ${r.code}); reproduce: cd ${final} && FIXTURE_ORIGIN=<a JSON server> ${join(nextDir, 'node_modules/.bin/next')} ${BUILD_ARGS[major].join(' ')}\n${(r.stdout + r.stderr).slice(-3000)}`)
       writeFileSync(marker, JSON.stringify({ buildStdout: r.stdout, buildS }))
+      prune(apps, name, final)
       return { dir: final, buildStdout: r.stdout, buildS, cached: false }
     } finally {
       origin.server.close()

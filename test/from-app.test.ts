@@ -159,7 +159,11 @@ describe.each(FIXTURES)('isrsim import of test/fixtures/$name, built with next $
       const post = route('/blog/[slug]')
       expect(post.source?.revalidate).toBe(`app/blog/layout.tsx:${lineIn(fx, 'app/blog/layout.tsx', 'export const revalidate')} export const revalidate = 60`)
       expect(post.source?.generateStaticParams).toBe(`app/blog/[slug]/page.tsx:${lineIn(fx, 'app/blog/[slug]/page.tsx', 'generateStaticParams')}`)
-      expect(post.fetches).toEqual([{ id: 'posts.:slug', tags: ['post-{slug}', 'posts'], perPath: true, latencyS: 0, failureRate: 0 }])
+      // getPost(slug) in lib/api.ts, and <Comments slug={slug} /> from components/: both followed.
+      expect(post.fetches).toEqual([
+        { id: 'posts.:slug', tags: ['post-{slug}', 'posts'], perPath: true, latencyS: 0, failureRate: 0 },
+        { id: 'comments.:slug', revalidateS: 90, tags: ['comments-{slug}'], perPath: true, latencyS: 0, failureRate: 0 },
+      ])
       expect(post.params?.dynamicParams).toBe(true)
       const account = route('/account')
       expect(account.source?.dynamic).toEqual([`app/account/layout.tsx:${lineIn(fx, 'app/account/layout.tsx', 'await requestCookies()')} calls cookies()`])
@@ -173,6 +177,11 @@ describe.each(FIXTURES)('isrsim import of test/fixtures/$name, built with next $
       expect(route('/about').source?.revalidate).toBeUndefined()
       expect(route('/search').source?.dynamic).toEqual([`app/search/page.tsx:${lineIn(fx, 'app/search/page.tsx', 'await searchParams')} reads searchParams`])
       expect(route('/blog').fetches[0]).toMatchObject({ id: 'posts', revalidateS: false, tags: ['posts'] })
+      // A fetch the source hides (a loader picked at run time): the build's Data Cache shows it, and the build wins.
+      const deals = route('/deals')
+      expect(deals.fetches).toEqual([{ id: 'deals', revalidateS: 20, tags: ['deals'], perPath: false, latencyS: 0, failureRate: 0 }])
+      expect(deals.source?.revalidate).toBe("app/deals/page.tsx: fetch /deals (in the build's Data Cache, not found in the source) revalidate 20")
+      expect(s.app.warnings.filter((w) => w.startsWith('/deals: its prerendered pages read a fetch the build\'s Data Cache holds'))).toHaveLength(1)
       expect(s.app.warnings).toContain(`app/api/revalidate/route.ts:${lineIn(fx, 'app/api/revalidate/route.ts', 'export async function POST')} route handler /api/revalidate: not modelled yet (only pages are)`)
     })
   } else {

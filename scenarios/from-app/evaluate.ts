@@ -87,7 +87,10 @@ export function parts(e: ts.Expression, ctx: Ctx, hops = 0): Part[] {
   if (ts.isPropertyAccessExpression(e)) {
     const name = e.name.text
     if (ctx.params.includes(name) && isParamsObject(e.expression, sf)) return [{ kind: 'param', name }]
-    return unknown()
+    // props.slug, where props is bound to an object literal (a component's JSX attributes)
+    const obj = objectLiteral(e.expression, ctx, hops + 1)
+    const v = obj && property(obj.node, name).value
+    return v && obj ? parts(v, obj.ctx, hops + 1) : unknown()
   }
   if (ts.isCallExpression(e)) {
     const callee = unwrap(e.expression)
@@ -127,7 +130,7 @@ export type Static = { readonly value: number | boolean | string } | { readonly 
 /** A literal value (number, boolean, string, simple arithmetic); otherwise the source text. */
 export function staticValue(e: ts.Expression, ctx: Ctx, hops = 0): Static {
   const sf = ctx.mod.sf
-  const text = { unknown: e.getText(sf) }
+  const text = { get unknown() { return e.getText(sf) } }
   if (hops > MAX_RESOLVE) return text
   e = unwrap(e)
   if (ts.isNumericLiteral(e)) return { value: Number(e.text) }

@@ -196,12 +196,12 @@ function reconcileDataCache(build: BuildInfo, pattern: string, paths: readonly P
       const shape = urlShape(url.split(/(\{[^}]*\})/).filter((x) => x !== '').map((x) => (/^\{.*\}$/.test(x) ? { kind: 'param' as const, name: x.slice(1, -1) } : { kind: 'text' as const, text: x })))
       const tags = e.tags.map((t) => templateWith(t, values))
       for (const t of e.tags) unexplainedTags.delete(t)
-      addFetch(fromBuild, { id: shape.id ?? `${pattern.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'root'}.data`, revalidateS: e.revalidate >= ONE_YEAR_S ? false : e.revalidate, tags, ...(shape.perPath === undefined ? {} : { perPath: shape.perPath }), where: `the build's Data Cache entry for ${url}` }, warnings)
+      addFetch(fromBuild, { id: shape.id ?? `${pattern.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'root'}.data`, revalidateS: e.revalidate >= ONE_YEAR_S ? false : e.revalidate, tags, ...(shape.perPath === undefined ? {} : { perPath: shape.perPath }), where: `${s.pageFile}: fetch ${url} (in the build's Data Cache, not found in the source)`, setting: `revalidate ${e.revalidate >= ONE_YEAR_S ? 'false' : e.revalidate}` }, warnings)
     }
   }
   for (const f of fromBuild) {
     if (fetches.some((x) => x.id === f.id)) continue
-    warnings.push(`${pattern}: ${f.where} (tags ${JSON.stringify(f.tags)}) is read by its pages but not found in ${s.pageFile} or its layouts; added as fetch "${f.id}"`)
+    warnings.push(`${pattern}: its prerendered pages read a fetch the build's Data Cache holds (${f.where.replace(/^.*: fetch (\S+) .*$/, '$1')}, ${f.setting}, tags ${JSON.stringify(f.tags)}), but no such fetch was found in ${s.pageFile}, its layouts or what they call; added as fetch "${f.id}"`)
     fetches.push(f)
   }
   if (unexplainedTags.size > 0 && s.unmodelled.length === 0) warnings.push(`${pattern}: its prerendered pages carry tags ${JSON.stringify([...unexplainedTags])} that no fetch isrsim found explains (revalidateTag on them is not modelled for this route)`)

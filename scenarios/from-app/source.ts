@@ -148,7 +148,7 @@ function walk(root: ts.Node, ctx: Ctx, acc: Acc, via: string | undefined, isPage
   const here = (n: ts.Node) => `${mod.file}:${lineOf(sf, n)}`
   const find = (n: ts.Node, what: string): Finding => ({ file: mod.file, line: lineOf(sf, n), what, ...(via === undefined ? {} : { via }) })
   let searchParamsSeen = false
-  const follow = (call: ts.CallExpression, target: { mod: Mod; fn?: FunctionLike; init?: ts.Expression; name: string }) => {
+  const follow = (call: ts.CallExpression | ts.JsxSelfClosingElement | ts.JsxOpeningElement, target: { mod: Mod; fn?: FunctionLike; init?: ts.Expression; name: string }, props?: ts.ObjectLiteralExpression) => {
     const key = `${target.mod.file}#${target.name}`
     if (ctx.depth >= MAX_DEPTH || acc.visited.has(key)) return
     acc.visited.add(key)
@@ -169,8 +169,9 @@ function walk(root: ts.Node, ctx: Ctx, acc: Acc, via: string | undefined, isPage
       acc.unmodelled.push({ file: target.mod.file, line: target.mod.useCacheLine, what: "'use cache' file", via: nextVia })
       return
     }
-    const env = fn ? bind(fn, call.arguments, ctx) : new Map<string, Bound>()
-    const unbound = new Set(fn ? fn.parameters.flatMap((p, i) => (ts.isIdentifier(p.name) && i >= call.arguments.length ? [p.name.text] : [])) : [])
+    const args: readonly ts.Expression[] = ts.isCallExpression(call) ? call.arguments : props ? [props] : []
+    const env = fn ? bind(fn, args, ctx) : new Map<string, Bound>()
+    const unbound = new Set(fn ? fn.parameters.flatMap((p, i) => (ts.isIdentifier(p.name) && i >= args.length ? [p.name.text] : [])) : [])
     walk(body, { mods, mod: target.mod, env, params: ctx.params, depth: ctx.depth + 1, unbound }, acc, nextVia, false)
   }
   const visit = (n: ts.Node): void => {
@@ -209,6 +210,13 @@ function walk(root: ts.Node, ctx: Ctx, acc: Acc, via: string | undefined, isPage
         }
       }
     }
+    // <Comments slug={slug} />: an async server component from the app's modules renders (and fetches) too.
+    if ((ts.isJsxSelfClosingElement(n) || ts.isJsxOpeningElement(n)) && ts.isIdentifier(n.tagName) && !ctx.env.has(n.tagName.text)) {
+      const imp = mod.imports.get(n.tagName.text)
+      const target = imp && imp.name !== '*' && !imp.spec.startsWith('next/') && !imp.spec.startsWith('react') ? mods.resolveSpec(mod, imp.spec) : undefined
+      const fn = imp && target ? findFunction(mods, target, imp.name) : ctx.depth > 0 ? (() => { const f = mod.functions.get(n.tagName.text); return f ? { mod, fn: f, name: n.tagName.text } : undefined })() : undefined
+      if (fn) follow(n, fn, jsxProps(n.attributes))
+    }
     if (isPage && !searchParamsSeen && readsSearchParams(n)) {
       searchParamsSeen = true
       acc.requestApis.push(find(n, 'reads searchParams'))
@@ -216,6 +224,17 @@ function walk(root: ts.Node, ctx: Ctx, acc: Acc, via: string | undefined, isPage
     ts.forEachChild(n, visit)
   }
   visit(root)
+}
+
+/** JSX attributes as the props object a component receives (`slug={slug}` -> { slug: slug }). */
+function jsxProps(attrs: ts.JsxAttributes): ts.ObjectLiteralExpression {
+  const props: ts.ObjectLiteralElementLike[] = []
+  for (const a of attrs.properties) {
+    if (!ts.isJsxAttribute(a) || !ts.isIdentifier(a.name)) continue
+    const init = a.initializer === undefined ? undefined : ts.isStringLiteral(a.initializer) ? a.initializer : ts.isJsxExpression(a.initializer) ? a.initializer.expression : undefined
+    if (init) props.push(ts.factory.createPropertyAssignment(a.name.text, init))
+  }
+  return ts.factory.createObjectLiteralExpression(props)
 }
 
 /** A read of the page's `searchParams` prop (not its declaration, not a URL's searchParams). */
