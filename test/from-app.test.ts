@@ -161,8 +161,8 @@ describe.each(FIXTURES)('isrsim import of test/fixtures/$name, built with next $
       expect(post.source?.generateStaticParams).toBe(`app/blog/[slug]/page.tsx:${lineIn(fx, 'app/blog/[slug]/page.tsx', 'generateStaticParams')}`)
       // getPost(slug) in lib/api.ts, and <Comments slug={slug} /> from components/: both followed.
       expect(post.fetches).toEqual([
-        { id: 'posts.:slug', tags: ['post-{slug}', 'posts'], perPath: true, latencyS: 0, failureRate: 0 },
-        { id: 'comments.:slug', revalidateS: 90, tags: ['comments-{slug}'], perPath: true, latencyS: 0, failureRate: 0 },
+        { id: 'posts:slug', tags: ['post-{slug}', 'posts'], perPath: true, latencyS: 0, failureRate: 0 },
+        { id: 'comments:slug', revalidateS: 90, tags: ['comments-{slug}'], perPath: true, latencyS: 0, failureRate: 0 },
       ])
       expect(post.params?.dynamicParams).toBe(true)
       const account = route('/account')
@@ -193,7 +193,7 @@ describe.each(FIXTURES)('isrsim import of test/fixtures/$name, built with next $
       expect(route('/status').source?.dynamic).toEqual([`src/app/status/page.jsx:${lineIn(fx, 'src/app/status/page.jsx', 'force-dynamic')} exports dynamic = 'force-dynamic'`])
       const news = route('/news/[id]')
       expect(news.params?.dynamicParams).toBe(false)
-      expect(news.fetches).toEqual([{ id: 'news.:id', revalidateS: 300, tags: ['news-{id}', 'news'], perPath: true, latencyS: 0, failureRate: 0 }])
+      expect(news.fetches).toEqual([{ id: 'news:id', revalidateS: 300, tags: ['news-{id}', 'news'], perPath: true, latencyS: 0, failureRate: 0 }])
       expect(news.source?.revalidate).toBe(`src/app/news/[id]/page.jsx:${lineIn(fx, 'src/app/news/[id]/page.jsx', 'await fetch(')} fetch(\`\${API}/news/\${id}\`) next.revalidate = 300`)
       expect(route('/shop/[[...path]]').params?.paths).toContain('/shop')
       expect(route('/tools/[tool]').source?.revalidate).toBe(`src/app/tools/layout.jsx:${lineIn(fx, 'src/app/tools/layout.jsx', 'export const revalidate')} export const revalidate = 45`)

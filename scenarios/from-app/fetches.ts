@@ -46,7 +46,8 @@ export function urlShape(url: readonly Part[]): { id: string | null; perPath: bo
   }
   path = path.split(/[?#]/)[0]!
   const segs = path.split('/').filter((s) => s !== '').map((s) => s.replace(/\u0000([^\u0000]*)\u0000/g, ':$1').replace(/\u0001/g, 'x').replace(/[^A-Za-z0-9_.:-]/g, '-'))
-  let id = segs.join('.').replace(/^[^A-Za-z0-9]+/, '')
+  // "/posts/{slug}/comments" -> "posts:slug.comments": a param glued to the segment before it
+  let id = segs.reduce((acc, seg) => (acc === '' ? seg : seg.startsWith(':') ? `${acc}${seg}` : `${acc}.${seg}`), '').replace(/^[^A-Za-z0-9]+/, '')
   if (id === '' && ps.length > 0 && !unknownInPath) id = 'root'
   return {
     id: FETCH_ID.test(id) ? id : null,
