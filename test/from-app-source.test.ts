@@ -127,8 +127,8 @@ export default async function D({ params }: { params: Promise<{ slug: string[] }
     })
     const s = seg(dir, 'app/docs/[...slug]/page.tsx', ['slug'])
     expect(s.fetches.map((f) => ({ file: f.file, line: f.line, via: f.via, revalidate: f.revalidate, tags: f.tags?.map((t) => t.map((p) => (p.kind === 'param' ? `{${p.name}}` : p.kind === 'text' ? p.text : '?')).join('')), id: urlShape(f.url).id, perPath: urlShape(f.url).perPath }))).toEqual([
-      { file: 'src/lib/docs.ts', line: 3, via: 'app/docs/[...slug]/page.tsx:5', revalidate: { value: 30 }, tags: ['doc-{slug}', 'docs'], id: 'v2.docs:slug', perPath: true },
-      { file: 'app/docs/[...slug]/page.tsx', line: 7, via: undefined, revalidate: { value: 120 }, tags: [], id: 'v2.nav', perPath: false },
+      { file: 'src/lib/docs.ts', line: 3, via: 'app/docs/[...slug]/page.tsx:5', revalidate: { value: 30 }, tags: ['doc-{slug}', 'docs'], id: 'v2-docs:slug', perPath: true },
+      { file: 'app/docs/[...slug]/page.tsx', line: 7, via: undefined, revalidate: { value: 120 }, tags: [], id: 'v2-nav', perPath: false },
     ])
   })
 
@@ -229,7 +229,7 @@ describe('names and shapes', () => {
 
   it('fetch URLs: origin left out, params kept as :name, a matcher for the concrete URLs', () => {
     const s = urlShape([{ kind: 'text', text: 'https://api.example.com/v1/items/' }, { kind: 'param', name: 'id' }, { kind: 'text', text: '?full=1' }])
-    expect([s.id, s.perPath]).toEqual(['v1.items:id', true])
+    expect([s.id, s.perPath]).toEqual(['v1-items:id', true])
     expect(s.match?.re.exec('https://api.example.com/v1/items/42?full=1')?.[1]).toBe('42')
     expect(urlShape([{ kind: 'unknown', text: 'API' }, { kind: 'text', text: '/q/' }, { kind: 'unknown', text: 'x' }]).perPath).toBeUndefined()
   })

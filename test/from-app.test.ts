@@ -88,6 +88,8 @@ describe.each(FIXTURES)('isrsim import of test/fixtures/$name, built with next $
     const pages = [...s.table.keys()].filter((p) => !p.startsWith('/_') && !handlers().includes(p))
     expect(s.scenario.routes.map((r) => r.pattern).sort()).toEqual(pages.sort())
     expect(s.scenario.routes.map((r) => r.id)).toEqual([...new Set(s.scenario.routes.map((r) => r.id))])
+    // No "." in fetch ids: threshold paths (fetches.<id>.originFetches) are split on it.
+    for (const f of s.scenario.routes.flatMap((r) => r.fetches)) expect(f.id).toMatch(/^[A-Za-z0-9][A-Za-z0-9_:-]*$/)
   })
 
   it('effective revalidate and dynamic status of every route equal the table (○/●/ƒ, Revalidate, Expire)', () => {

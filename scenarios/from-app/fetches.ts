@@ -45,9 +45,10 @@ export function urlShape(url: readonly Part[]): { id: string | null; perPath: bo
     else { path += '\u0001'; re += '.*?' }
   }
   path = path.split(/[?#]/)[0]!
-  const segs = path.split('/').filter((s) => s !== '').map((s) => s.replace(/\u0000([^\u0000]*)\u0000/g, ':$1').replace(/\u0001/g, 'x').replace(/[^A-Za-z0-9_.:-]/g, '-'))
-  // "/posts/{slug}/comments" -> "posts:slug.comments": a param glued to the segment before it
-  let id = segs.reduce((acc, seg) => (acc === '' ? seg : seg.startsWith(':') ? `${acc}${seg}` : `${acc}.${seg}`), '').replace(/^[^A-Za-z0-9]+/, '')
+  const segs = path.split('/').filter((s) => s !== '').map((s) => s.replace(/\u0000([^\u0000]*)\u0000/g, ':$1').replace(/\u0001/g, 'x').replace(/[^A-Za-z0-9_:-]/g, '-'))
+  // "/posts/{slug}/comments" -> "posts:slug-comments": a param glued to the segment before it.
+  // No "." in ids: threshold paths (fetches.<id>.originFetches) are split on it.
+  let id = segs.reduce((acc, seg) => (acc === '' ? seg : seg.startsWith(':') ? `${acc}${seg}` : `${acc}-${seg}`), '').replace(/^[^A-Za-z0-9]+/, '')
   if (id === '' && ps.length > 0 && !unknownInPath) id = 'root'
   return {
     id: FETCH_ID.test(id) ? id : null,

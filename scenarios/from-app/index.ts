@@ -92,7 +92,7 @@ function uniqueFetchIds(routes: ScenarioInput['routes']): string[] {
       const prev = seen.get(f.id)
       if (!prev) { seen.set(f.id, { key, route: r.id }); return f }
       if (prev.key === key) return f
-      const id = `${f.id}.${r.id}`
+      const id = `${f.id}-${r.id}`
       out.push(`fetch "${f.id}" of route ${r.id} (${r.pattern}) has other options than on route ${prev.route}; modelled as fetch "${id}" (the scenario needs one setting per fetch id)`)
       seen.set(id, { key, route: r.id })
       return { ...f, id }

@@ -196,7 +196,7 @@ function reconcileDataCache(build: BuildInfo, pattern: string, paths: readonly P
       const shape = urlShape(url.split(/(\{[^}]*\})/).filter((x) => x !== '').map((x) => (/^\{.*\}$/.test(x) ? { kind: 'param' as const, name: x.slice(1, -1) } : { kind: 'text' as const, text: x })))
       const tags = e.tags.map((t) => templateWith(t, values))
       for (const t of e.tags) unexplainedTags.delete(t)
-      addFetch(fromBuild, { id: shape.id ?? `${pattern.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'root'}.data`, revalidateS: e.revalidate >= ONE_YEAR_S ? false : e.revalidate, tags, ...(shape.perPath === undefined ? {} : { perPath: shape.perPath }), where: `${s.pageFile}: fetch ${url} (in the build's Data Cache, not found in the source)`, setting: `revalidate ${e.revalidate >= ONE_YEAR_S ? 'false' : e.revalidate}` }, warnings)
+      addFetch(fromBuild, { id: shape.id ?? `${pattern.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'root'}-data`, revalidateS: e.revalidate >= ONE_YEAR_S ? false : e.revalidate, tags, ...(shape.perPath === undefined ? {} : { perPath: shape.perPath }), where: `${s.pageFile}: fetch ${url} (in the build's Data Cache, not found in the source)`, setting: `revalidate ${e.revalidate >= ONE_YEAR_S ? 'false' : e.revalidate}` }, warnings)
     }
   }
   for (const f of fromBuild) {

@@ -97,7 +97,7 @@ export function readStructure(appDir: string, appRoot: string, entry: string, mo
   const fetches: ModelFetch[] = []
   for (const s of segs) {
     for (const f of s.fetches) {
-      const m = modelFetch(f, forceStatic && fetchCache === undefined ? 'force-cache' : fetchCache, `${routeId}.fetch${fetches.length + 1}`)
+      const m = modelFetch(f, forceStatic && fetchCache === undefined ? 'force-cache' : fetchCache, `${routeId}-fetch${fetches.length + 1}`)
       for (const p of m.problems) warnings.push(`${p.where}: ${p.what}`)
       addFetch(fetches, m.fetch, warnings)
     }
@@ -124,9 +124,9 @@ export function addFetch(list: ModelFetch[], f: ModelFetch, warnings: string[]):
   if (!same) { list.push(f); return }
   if (sameSettings(same, f)) return
   let n = 2
-  while (list.some((x) => x.id === `${f.id}.${n}`)) n++
-  warnings.push(`${f.where}: fetches the same URL as ${same.where} with other options; modelled as a second fetch "${f.id}.${n}"`)
-  list.push({ ...f, id: `${f.id}.${n}` })
+  while (list.some((x) => x.id === `${f.id}-${n}`)) n++
+  warnings.push(`${f.where}: fetches the same URL as ${same.where} with other options; modelled as a second fetch "${f.id}-${n}"`)
+  list.push({ ...f, id: `${f.id}-${n}` })
 }
 
 /** The candidates for the route's effective revalidate, in the simulator's order (page, layouts, fetches). */
