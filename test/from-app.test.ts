@@ -203,6 +203,14 @@ describe.each(FIXTURES)('isrsim import of test/fixtures/$name, built with next $
       expect(s.app.warnings).toContain(`src/app/tools/[tool]/page.jsx:${lineIn(fx, 'src/app/tools/[tool]/page.jsx', 'unstable_cache(')} unstable_cache: not modelled yet; /tools/[tool] is simulated without it`)
       expect(s.app.warnings).toContain('src/pages/legacy.jsx:1 Pages Router page /legacy: not modelled yet (isrsim import models the App Router)')
       expect(route('/tools/[tool]').fetches).toEqual([])
+      // The build wins: a fetch that never ran at build is left out; a value the source hides is the page's.
+      const promo = route('/promo')
+      expect(promo.fetches).toEqual([])
+      expect(promo.source?.revalidate).toBe(`src/app/promo/page.jsx:${lineIn(fx, 'src/app/promo/page.jsx', 'export const revalidate')} export const revalidate = 300`)
+      expect(s.app.warnings).toContain(`/promo: next build gave revalidate 300 s, the source 10 s (src/app/promo/page.jsx:${lineIn(fx, 'src/app/promo/page.jsx', 'await fetch(')} fetch(\`\${API}/promo/preview\`) next.revalidate = 10); the build wins: the fetch the build never ran (no Data Cache entry) is left out`)
+      const weather = route('/weather')
+      expect(weather.revalidateS).toBe(30)
+      expect(weather.source?.revalidate).toBe('src/app/weather/page.jsx: next build gave revalidate 30 (nothing isrsim can read in the page, its layouts or what they call sets it)')
     })
   }
 })

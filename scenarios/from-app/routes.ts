@@ -72,15 +72,19 @@ export function importRoute(ctx: RouteContext, entry: string, id: string): Route
       if (gsp !== undefined || params.length === 0) warnings.push(`${why}; modelled as dynamic`)
     }
   } else {
-    if (view.mode === 'prerendered') reconcileDataCache(ctx.build, pattern, view.paths, fetches, s, warnings)
+    const ran = view.mode === 'prerendered' ? reconcileDataCache(ctx.build, pattern, view.paths, fetches, s, warnings) : undefined
+    /** The build shows this fetch never ran: no Data Cache entry on any prerendered path. */
+    const neverRan = (i: number) => ran !== undefined && fetches[i]?.urlMatch !== undefined && !ran.has(i)
+    const drop = new Set<number>()
     if (dynamicCauses.length > 0) {
-      // The build prerendered it: what looked dynamic in the source did not run at build.
+      // The build prerendered it: what looked dynamic in the source did not run at build (a
+      // no-store fetch that ran would have made it dynamic, so such fetches are left out).
       warnings.push(`${pattern}: next build prerendered it (revalidate ${rv(view.revalidate ?? false)}), but the source suggests it is dynamic (${dynamicCauses.join('; ')}); the build wins`)
       dynamicCauses = []
       pageDynamic = false
       for (const l of layouts) { l.dynamic = false; if (l.revalidateS === 0) delete l.revalidateS }
       if (pageRevalidateS === 0) pageRevalidateS = undefined
-      for (let i = 0; i < fetches.length; i++) if (fetches[i]!.revalidateS === 0) fetches[i] = withoutRevalidate(fetches[i]!)
+      fetches.forEach((f, i) => { if (f.revalidateS === 0) drop.add(i) })
     }
     const cs = candidates({ pageFile: s.pageFile, page: s.page, layouts: s.layouts, layoutModel: layouts, pageRevalidateS, fetches })
     const best = lowest(cs)
@@ -89,19 +93,28 @@ export function importRoute(ctx: RouteContext, entry: string, id: string): Route
     if (b !== undefined && !same(best.value, b)) {
       const lowerBy = cs.filter((c) => c.value !== false && (b === false || c.value < b))
       if (lowerBy.length > 0) {
-        // The source lowers it below what the build used: raise those to the build's value.
+        // The source lowers it below what the build used: a fetch the build never ran is left
+        // out, anything else is raised to the build's value.
         for (const c of lowerBy) {
           if (c.slot.kind === 'page') pageRevalidateS = b
           else if (c.slot.kind === 'layout') layouts[c.slot.index]!.revalidateS = b
+          else if (neverRan(c.slot.index)) drop.add(c.slot.index)
           else fetches[c.slot.index] = { ...fetches[c.slot.index]!, revalidateS: b }
         }
-        warnings.push(`${pattern}: next build gave revalidate ${rv(b)}, the source ${rv(best.value)} (${lowerBy.map((c) => c.cause).join('; ')}); the build wins`)
+        const left = lowerBy.filter((c) => c.slot.kind === 'fetch' && drop.has(c.slot.index))
+        warnings.push(`${pattern}: next build gave revalidate ${rv(b)}, the source ${rv(best.value)} (${lowerBy.map((c) => c.cause).join('; ')}); the build wins${left.length > 0 ? `: ${left.length === lowerBy.length ? 'the' : 'a'} fetch the build never ran (no Data Cache entry) is left out` : ''}`)
       } else {
         // Something the source does not show lowers it.
         pageRevalidateS = b
         warnings.push(`${pattern}: next build gave revalidate ${rv(b)}, the source ${rv(best.value)} (${best.cause}); the build wins: the page is modelled with revalidate ${rv(b)}`)
       }
-      revalidateCause = b === false ? undefined : `${s.pageFile}: next build gave revalidate ${b} (${lowerBy.length > 0 ? `the source says less: ${lowerBy.map((c) => c.cause).join('; ')}` : 'the page, its layouts and their fetches set no such value'})`
+      const agrees = cs.find((c) => same(c.value, b))
+      revalidateCause = b === false ? undefined : agrees ? agrees.cause : `${s.pageFile}: next build gave revalidate ${b} (${lowerBy.length > 0 ? `the source says less: ${lowerBy.map((c) => c.cause).join('; ')}` : 'nothing isrsim can read in the page, its layouts or what they call sets it'})`
+    }
+    if (drop.size > 0) {
+      const kept = fetches.filter((_, i) => !drop.has(i))
+      fetches.length = 0
+      fetches.push(...kept)
     }
   }
   if (dynamicCauses.length > 0) revalidateCause = undefined
@@ -131,11 +144,6 @@ export function importRoute(ctx: RouteContext, entry: string, id: string): Route
   return { route, warnings, grouped: entry.split('/').some((x) => x.startsWith('(') && x.endsWith(')')) }
 }
 
-function withoutRevalidate(f: ModelFetch): ModelFetch {
-  const { revalidateS: _drop, setting: _s, ...rest } = f
-  return rest
-}
-
 function toInput(f: ModelFetch): FetchInput {
   return { id: f.id, ...(f.revalidateS === undefined ? {} : { revalidateS: f.revalidateS }), tags: [...f.tags], ...(f.perPath === undefined ? {} : { perPath: f.perPath }) }
 }
@@ -159,7 +167,8 @@ function pageSize(build: BuildInfo, paths: readonly Prerendered[]): Pick<RouteIn
  * prerendered paths: the build's tags and (explicit) revalidates win, and entries whose tags
  * the page carries but no source fetch explains become fetches of their own.
  */
-function reconcileDataCache(build: BuildInfo, pattern: string, paths: readonly Prerendered[], fetches: ModelFetch[], s: SourceStructure, warnings: string[]): void {
+function reconcileDataCache(build: BuildInfo, pattern: string, paths: readonly Prerendered[], fetches: ModelFetch[], s: SourceStructure, warnings: string[]): Set<number> {
+  const ran = new Set<number>()
   const explained = new Set<string>()
   const fromBuild: ModelFetch[] = []
   const unexplainedTags = new Set<string>()
@@ -173,6 +182,7 @@ function reconcileDataCache(build: BuildInfo, pattern: string, paths: readonly P
         const m = e.url === undefined ? null : f.urlMatch!.re.exec(e.url)
         return m !== null && f.urlMatch!.params.every((name, j) => m[j + 1] === values.get(name))
       })
+      if (hits.length > 0) ran.add(i)
       for (const e of hits) {
         explained.add(e.url!)
         const tags = f.perPath ? e.tags.map((t) => templateWith(t, values)) : [...e.tags]
@@ -205,4 +215,5 @@ function reconcileDataCache(build: BuildInfo, pattern: string, paths: readonly P
     fetches.push(f)
   }
   if (unexplainedTags.size > 0 && s.unmodelled.length === 0) warnings.push(`${pattern}: its prerendered pages carry tags ${JSON.stringify([...unexplainedTags])} that no fetch isrsim found explains (revalidateTag on them is not modelled for this route)`)
+  return ran
 }
