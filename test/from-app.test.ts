@@ -10,7 +10,7 @@
  * Reproduce: npx vitest run test/from-app.test.ts (builds land in .tools/next-<major>/apps/).
  */
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -155,6 +155,33 @@ describe.each(FIXTURES)('isrsim import of test/fixtures/$name, built with next $
   })
 
   if (fx.major === '16') {
+    it('a cacheHandler in next.config is warned about, and the import still equals the table without the build\'s Data Cache on disk', async () => {
+      const b = await buildFixture(fx.name, fx.major, (dir) => {
+        writeFileSync(join(dir, 'cache-handler.mjs'), [
+          '// A minimal in-memory cache handler (what a shared Redis handler would be, in one process).',
+          'export default class MemoryHandler {',
+          '  constructor() { this.entries = new Map() }',
+          '  async get(key) { return this.entries.get(key) ?? null }',
+          '  async set(key, value, ctx) { this.entries.set(key, { value, lastModified: Date.now(), tags: ctx?.tags ?? [] }) }',
+          '  async revalidateTag() {}',
+          '  resetRequestCache() {}',
+          '}',
+          '',
+        ].join('\n'))
+        const config = join(dir, 'next.config.ts')
+        writeFileSync(config, readFileSync(config, 'utf8').replace('  expireTime: 604800,\n', "  expireTime: 604800,\n  cacheHandler: fileURLToPath(new URL('./cache-handler.mjs', import.meta.url)),\n  cacheMaxMemorySize: 0,\n"))
+      })
+      const table = parseRouteTable(b.buildStdout)
+      const app = importApp(b.dir)
+      expect(app.warnings.filter((w) => /^next\.config sets cacheHandler \(.*cache-handler\.mjs\): with several instances set deployment\.cache: "shared"/.test(w))).toHaveLength(1)
+      const scenario = parseScenario(app.scenario, 'imported')
+      for (const r of scenario.routes) {
+        const t = table.get(r.pattern)!
+        const e = effectiveRevalidate(r).revalidateS
+        expect(e === 0 ? 'ƒ' : formatLikeNext(e), `${r.pattern}; reproduce: node bin/isrsim.js import ${b.dir}`).toBe(t.mark === 'ƒ' ? 'ƒ' : t.revalidate)
+      }
+    }, 600_000)
+
     it('16.4 fixture: layout and fetch lowering revalidate, cookies() layout, dynamicParams, per-param tags, route group, catch-all, root page, no revalidate', () => {
       const home = route('/')
       expect(home.source?.revalidate).toBe(`app/page.tsx:${lineIn(fx, 'app/page.tsx', 'await fetch(')} fetch(\`\${API}/featured\`) next.revalidate = 600`)
