@@ -323,6 +323,14 @@ export interface PlanRoute {
   readonly realPaths: number
   /** Requests in `paths` to URLs the scenario made up: one-off unknown paths and path indexes past params.paths ("/blog/7"). A load test of a real deployment should not send them. */
   readonly syntheticRequests: number
+  /**
+   * Who sends the route's requests (routes with traffic.crawlers only): agents[0] is "human"
+   * (rps, unknown paths, schedule), agents[1 + c] the name of traffic.crawlers[c]. k6 sends each
+   * with a user agent built from it, so that a log of the run finds the crawlers again.
+   */
+  readonly agents?: readonly string[]
+  /** Per request, in `paths` order: its index in `agents`. */
+  readonly agent?: readonly number[]
 }
 
 export interface PlanCall {

@@ -10,6 +10,9 @@ import { changeRouteOf, fillTemplate, urlOf } from './isr/tags.ts'
 import { runScenario } from './run.ts'
 import { scenarioHash, type Scenario } from './scenario.ts'
 
+/** agents[0] of a plan route with crawlers: the route's human traffic (traffic.rps, unknownRate, schedule). */
+export const HUMAN_AGENT = 'human'
+
 type Call = Pick<PlanCall, 'kind'> & { readonly tag?: string | undefined; readonly path?: string | undefined; readonly type?: 'page' | 'layout' | undefined; readonly profile?: PlanCall['profile'] | undefined }
 
 /** A call at atMs, without the fields it does not set (the JSON stays minimal). */
@@ -26,6 +29,8 @@ function callAt(atMs: number, c: Call): PlanCall {
 export function requestPlan(s: Scenario, seed: string = String(s.seed)): RequestPlan {
   const paths = s.routes.map(() => [] as string[])
   const atMs = s.routes.map(() => [] as number[])
+  // Who sent each request (agents[agent[i]]): only routes with crawlers record it, so plans without stay as they were.
+  const agent = s.routes.map((r) => ((r.traffic.crawlers?.length ?? 0) > 0 ? [] as number[] : null))
   const routeIndex = new Map(s.routes.map((r, i) => [r.id, i]))
   const unknownSeen = s.routes.map(() => 0)
   const synthetic = s.routes.map(() => 0)
@@ -46,6 +51,7 @@ export function requestPlan(s: Scenario, seed: string = String(s.seed)): Request
           paths[ri]!.push(urlOf(r, k))
           if (r.pattern.includes('[') && !(k < realPaths[ri]!)) synthetic[ri]!++
           atMs[ri]!.push(e.atUs / 1000)
+          agent[ri]?.push(e.crawler === undefined ? 0 : e.crawler + 1)
           return
         }
         case 'data-change':
@@ -70,7 +76,8 @@ export function requestPlan(s: Scenario, seed: string = String(s.seed)): Request
   const routes: PlanRoute[] = s.routes.map((r, i) => {
     // Evenly spaced at rps only without anything else: no unknown paths, schedule, daily curve (own or the site's) or crawler.
     const uniform = r.traffic.arrivals === 'uniform' && r.traffic.unknownRate === 0 && r.traffic.schedule === undefined && (r.traffic.diurnal ?? s.diurnal) === undefined && (r.traffic.crawlers?.length ?? 0) === 0
-    return { id: r.id, pattern: r.pattern, executor: uniform ? 'uniform' : 'replay', rps: r.traffic.rps, paths: paths[i]!, ...(uniform ? {} : { atMs: atMs[i]! }), realPaths: realPaths[i]!, syntheticRequests: synthetic[i]! }
+    const agents = agent[i] ? { agents: [HUMAN_AGENT, ...r.traffic.crawlers!.map((c) => c.name)], agent: agent[i] } : {}
+    return { id: r.id, pattern: r.pattern, executor: uniform ? 'uniform' : 'replay', rps: r.traffic.rps, paths: paths[i]!, ...(uniform ? {} : { atMs: atMs[i]! }), realPaths: realPaths[i]!, syntheticRequests: synthetic[i]!, ...agents }
   })
   return {
     planVersion: 1,

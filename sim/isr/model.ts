@@ -84,7 +84,7 @@ const TAGS_NONE = 0, TAGS_STALE = 1, TAGS_EXPIRED = 2
 
 /** One response or render, for hand-traced tests and `--trace`. Only built when tracing. */
 export type TraceEvent =
-  | { readonly kind: 'request'; readonly atUs: number; readonly route: string; readonly path: number; readonly outcome: Outcome; readonly ageUs: number; readonly latencyUs: number; readonly instance: number }
+  | { readonly kind: 'request'; readonly atUs: number; readonly route: string; readonly path: number; readonly outcome: Outcome; readonly ageUs: number; readonly latencyUs: number; readonly instance: number; /** The route's crawler (index in traffic.crawlers) that sent it; absent for human traffic. */ readonly crawler?: number }
   | { readonly kind: 'render'; readonly atUs: number; readonly route: string; readonly path: number; readonly mode: RenderMode; readonly endUs: number; readonly ok: boolean; readonly instance: number }
   | { readonly kind: 'render-done'; readonly atUs: number; readonly route: string; readonly path: number; readonly ok: boolean }
   | { readonly kind: 'on-demand'; readonly atUs: number; readonly event: number; readonly entriesTouched: number }
@@ -401,7 +401,7 @@ export function createIsrModel(
   // Crawlers (crawlers.ts), numbered over all routes: route, P, stride, V, and state (CW apart).
   const crawlerWalks = s.routes.flatMap((r, ri) => (r.traffic.crawlers ?? []).map((c, ci) => {
     const paths = c.paths ?? routes[ri]!.count
-    return { ri, walk: drawCrawlerWalk(streams.claim('crawler', crawlerStreamKey(r.id, ci)), paths, secToUs(c.revisitS)) }
+    return { ri, ci, walk: drawCrawlerWalk(streams.claim('crawler', crawlerStreamKey(r.id, ci)), paths, secToUs(c.revisitS)) }
   }))
   const crawlerRoute = Int32Array.from(crawlerWalks, (c) => c.ri)
   const crawlerPaths = Int32Array.from(crawlerWalks, (c) => c.walk.paths)
@@ -416,6 +416,8 @@ export function createIsrModel(
   })
   /** Whether the request being handled is a crawler's: its renders are counted as the crawler's. */
   let byCrawler = false
+  /** The route-local index of that crawler, for the trace (and so the plan's user agents); -1 for humans. */
+  let traceCrawler = -1
 
   // ---- On-demand invalidation (§4). Only tags that some event names are tracked; each
   // path gets the list of those it carries (CSR: tagList[tagPtr[p] .. tagPtr[p + 1]]).
@@ -1037,7 +1039,8 @@ export function createIsrModel(
       // it), but the trace (and so `isrsim plan`) names the path that was asked for.
       const asked = path < 0 && tracePath >= 0 ? tracePath - route.firstPath : path
       tracePath = -1
-      trace({ kind: 'request', atUs: clock[0]!, route: route.id, path: asked, outcome, ageUs: obs[OBS_AGE]!, latencyUs: obs[OBS_LATENCY]!, instance: currentInstance })
+      const e = { kind: 'request', atUs: clock[0]!, route: route.id, path: asked, outcome, ageUs: obs[OBS_AGE]!, latencyUs: obs[OBS_LATENCY]!, instance: currentInstance } as const
+      trace(traceCrawler >= 0 ? { ...e, crawler: traceCrawler } : e)
     }
   }
   /** The known path a dynamic render was asked for (trace only); -1 otherwise. */
@@ -1484,8 +1487,10 @@ export function createIsrModel(
     arrivalsSeen[ri] = arrivalsSeen[ri]! + 1
     metrics.crawlerRequest(ri)
     byCrawler = true
+    if (trace !== null) traceCrawler = crawlerWalks[ci]!.ci
     onRequest(route, route.firstPath + path)
     byCrawler = false
+    traceCrawler = -1
   }
 
   let expectedEvents = 0
