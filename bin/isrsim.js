@@ -18,4 +18,6 @@ const report = async (text, source, out, gateText) => {
   const [{ renderReport }, { writeAtomic }] = await Promise.all([import('../reports/cli.ts'), import('../sim/cli/files.ts')])
   writeAtomic(out, await renderReport(text, source, gateText))
 }
-process.exitCode = await main(process.argv.slice(2), { nowMs: () => performance.now(), report })
+// check --app imports a built app (scenarios/); sim/ gets it handed in, as it gets reports.
+const appScenario = async (dir, traffic) => (await import('../scenarios/cli.ts')).appScenario(dir, traffic)
+process.exitCode = await main(process.argv.slice(2), { nowMs: () => performance.now(), report, appScenario })

@@ -155,14 +155,16 @@ function warningsHtml(r: SimResult): string {
 function gateHtml(g: GateReport): string {
   const table: Table = {
     columns: [...['kind', 'metric', 'rule', 'value', 'baseline'].map((k) => ({ key: k, label: k })), { key: 'verdict', label: 'verdict', classed: true }],
-    rows: g.checks.map((c) => ({
-      kind: c.kind, metric: c.metric,
-      rule: c.kind === 'threshold' ? c.condition : `no worse than the baseline by more than ${fmtPct(g.tolerance)}`,
-      value: fmtMetric(c.metric, c.value), baseline: c.kind === 'baseline' ? fmtMetric(c.metric, c.baseline) : '-', verdict: c.pass ? 'PASS' : 'FAIL',
-    })),
+    rows: g.checks.map((c) => c.kind === 'structure'
+      ? { kind: c.kind, metric: `routes.${c.route} structure`, rule: c.why, value: c.value, baseline: c.baseline, verdict: c.pass ? 'PASS' : 'FAIL' }
+      : {
+          kind: c.kind, metric: c.metric,
+          rule: c.kind === 'threshold' ? c.condition : `no worse than the baseline by more than ${fmtPct(g.tolerance)}`,
+          value: fmtMetric(c.metric, c.value), baseline: c.kind === 'baseline' ? fmtMetric(c.metric, c.baseline) : '-', verdict: c.pass ? 'PASS' : 'FAIL',
+        }),
   }
   return `<section id="gate"><h2>CI gate: <span class="${g.pass ? 'PASS' : 'FAIL'}">${g.pass ? 'PASS' : 'FAIL'}</span></h2>
-<p class="caption">${g.checks.length} checks over ${g.replications} replications${g.baseline ? `, against baseline ${code(g.baseline.hash)} (seed ${e(g.baseline.seed)})` : ''}. A baseline check fails only when the metric is worse by more than the tolerance and the 95% intervals do not overlap.</p>
+<p class="caption">${g.checks.length} checks over ${g.replications} replications${g.baseline ? `, against baseline ${code(g.baseline.hash)} (seed ${e(g.baseline.seed)})` : ''}. A structure check fails when a cached route became dynamic, its revalidate dropped or fewer paths are prebuilt. A baseline check fails only when the metric is worse by more than the tolerance and the 95% intervals do not overlap.</p>
 ${tableHtml(table)}</section>`
 }
 

@@ -7,6 +7,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { loadScenario, parseScenario, ScenarioError, UsageError, writeAtomic, type ScenarioInput } from '../sim/index.ts'
 import { importApp } from './from-app/index.ts'
+import { applyTraffic } from './from-app/traffic.ts'
 import { fitTraffic, LOG_FORMATS, type FitOptions, type LogFormat } from './from-logs/index.ts'
 
 const collect = (v: string, acc: string[]) => [...acc, v]
@@ -48,6 +49,17 @@ function writeScenario(scenario: ScenarioInput, out: string | undefined): void {
 
 const printWarnings = (warnings: readonly string[]) => { for (const w of warnings) process.stderr.write(`warning: ${w}\n`) }
 
+/**
+ * The scenario of a built app with a committed traffic profile applied (`isrsim check --app`,
+ * `isrsim import --traffic`); without a profile, the import's placeholders.
+ */
+export async function appScenario(dir: string, traffic: string | undefined): Promise<{ scenario: ScenarioInput; warnings: string[] }> {
+  const app = importApp(dir)
+  if (traffic === undefined) return { scenario: app.scenario, warnings: [...app.warnings] }
+  const applied = applyTraffic(app.scenario, await loadScenario(traffic), traffic)
+  return { scenario: applied.scenario, warnings: [...app.warnings.filter((w) => !/placeholder/.test(w)), ...applied.warnings] }
+}
+
 export function buildProgram(): Command {
   const program = new Command().name('isrsim').exitOverride().configureOutput({ outputError: (str, write) => write(str) })
   const formatOption = () => new Option('--log-format <format>', 'the logs\' format').argParser(logFormat).default('auto')
@@ -62,9 +74,11 @@ export function buildProgram(): Command {
     .addOption(humanOption())
     .addOption(unmatchedOption())
     .option('--replay', 'also put the logs\' exact requests into the scenario as schedules')
+    .option('--traffic <file>', 'a committed traffic profile (a scenario, e.g. one import --log wrote): its traffic, paths, render times, deployment and budgets, applied to the app\'s routes by pattern')
     .option('--out <file>', 'write the scenario here (default: stdout)')
-    .action(async (dir: string, opts: { log: string[]; logFormat: LogFormat; humanUa?: RegExp; allowUnmatched?: boolean; replay?: boolean; out?: string }) => {
-      const app = importApp(dir)
+    .action(async (dir: string, opts: { log: string[]; logFormat: LogFormat; humanUa?: RegExp; allowUnmatched?: boolean; replay?: boolean; traffic?: string; out?: string }) => {
+      if (opts.traffic !== undefined && opts.log.length > 0) throw new UsageError('give either --traffic (a committed profile) or --log (fit one from logs), not both')
+      const app = await appScenario(dir, opts.traffic)
       printWarnings(app.warnings)
       let scenario = app.scenario
       if (opts.log.length > 0) {

@@ -27,6 +27,15 @@ import { ISRSIM_VERSION } from './version.ts'
 /** `check` found a broken threshold or a regression: exit 1 (already reported). */
 class CheckFailed extends Error {}
 
+/** check's scenario: a file, or a built app imported with its traffic profile applied. */
+async function checkedScenario(env: Host, file: string | undefined, app: string | undefined, traffic: string | undefined): Promise<Scenario> {
+  if (file !== undefined) return loadScenario(file)
+  if (!env.appScenario) throw new UsageError('--app: this host cannot import apps (run the isrsim command)')
+  const r = await env.appScenario(app!, traffic)
+  for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`)
+  return parseScenario(r.scenario, `--app ${app}`)
+}
+
 /** --pricing: a whole price table (see `isrsim pricing`), else the bundled one. */
 export function loadPricing(file: string | undefined): Pricing {
   return file === undefined ? DEFAULT_PRICING : parsePricing(readJsonFile(file, 'pricing file'), file)
@@ -181,6 +190,11 @@ export interface Host {
    * --report. Injected by bin/isrsim.js from reports/: sim/ never imports reports/.
    */
   readonly report?: (text: string, source: string, out: string, gateText?: string) => Promise<void>
+  /**
+   * The scenario of a built Next.js app (`isrsim import`), with a committed traffic profile
+   * applied, for `check --app`. Injected by bin/isrsim.js from scenarios/: sim/ never imports it.
+   */
+  readonly appScenario?: (dir: string, traffic: string | undefined) => Promise<{ scenario: unknown; warnings: readonly string[] }>
 }
 
 /** --report, or a usage error when the host cannot write reports. */
@@ -251,8 +265,10 @@ More commands (same binary):
 
   program
     .command('check')
-    .description('Fail (exit 1) when the scenario breaks its thresholds or is worse than a baseline result beyond the tolerance.')
-    .argument('<scenario>', 'scenario file (its "thresholds" are checked)')
+    .description('Fail (exit 1) when caching got worse: a route that became dynamic, a lower revalidate or fewer prebuilt paths than the baseline, a broken threshold, or a metric worse than the baseline beyond the tolerance.')
+    .argument('[scenario]', 'scenario file (its "thresholds" are checked); or --app')
+    .option('--app <dir>', 'a built Next.js app (after next build): import it and check its real routes instead of a scenario file')
+    .option('--traffic <file>', 'with --app: the committed traffic profile (a scenario, e.g. from isrsim import --log) to apply to the app\'s routes')
     .option('--baseline <result.json>', 'a result of the same scenario (e.g. from main) to compare with')
     .option('--tolerance <t>', 'how much worse than the baseline a metric may be, e.g. 5% or 0.05', '5%')
     .option('--replications <n>', 'independent replications: intervals keep noise from failing a build', positiveInt('--replications'), 5)
@@ -262,8 +278,11 @@ More commands (same binary):
     .option('--junit <file>', 'write the checks as JUnit XML')
     .option('--markdown <file>', 'write a Markdown summary (also appended to $GITHUB_STEP_SUMMARY when set)')
     .option('--report <file>', 'also write an HTML report of this run with the checks')
-    .action(async (file: string, opts: { baseline?: string; tolerance: string; replications: number; seed?: string; pricing?: string; out?: string; junit?: string; markdown?: string; report?: string }) => {
-      const scenario = await loadScenario(file)
+    .action(async (given: string | undefined, opts: { app?: string; traffic?: string; baseline?: string; tolerance: string; replications: number; seed?: string; pricing?: string; out?: string; junit?: string; markdown?: string; report?: string }) => {
+      if ((given === undefined) === (opts.app === undefined)) throw new UsageError('check needs a scenario file or --app <dir> (a built Next.js app), not both and not neither')
+      if (opts.traffic !== undefined && opts.app === undefined) throw new UsageError('--traffic applies to --app <dir>; a scenario file has its traffic already')
+      const file = given ?? `--app ${opts.app}`
+      const scenario = await checkedScenario(env, given, opts.app, opts.traffic)
       const tolerance = parseTolerance(opts.tolerance)
       if (tolerance === null) throw new UsageError(`--tolerance: received "${opts.tolerance}"; allowed: a percentage such as 5% or a fraction such as 0.05 (0..10)`)
       const pricing = loadPricing(opts.pricing)
@@ -285,7 +304,7 @@ More commands (same binary):
       process.stdout.write(`${gateText(report)}\n`)
       await writeReportVia(env, opts.report, json, opts.out ?? file, JSON.stringify(report))
       if (!report.pass) {
-        process.stdout.write(`Reproduce: isrsim check ${file} --seed ${JSON.stringify(result.seed)} --replications ${opts.replications}${opts.baseline ? ` --baseline ${opts.baseline} --tolerance ${opts.tolerance}` : ''}\n`)
+        process.stdout.write(`Reproduce: isrsim check ${given ?? `--app ${opts.app}${opts.traffic ? ` --traffic ${opts.traffic}` : ''}`} --seed ${JSON.stringify(result.seed)} --replications ${opts.replications}${opts.baseline ? ` --baseline ${opts.baseline} --tolerance ${opts.tolerance}` : ''}\n`)
         throw new CheckFailed()
       }
     })

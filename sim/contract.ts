@@ -431,13 +431,30 @@ export interface BaselineCheck {
   readonly why: string
 }
 
+/**
+ * A route whose caching structure changed against the baseline: a cached route that became
+ * dynamic, a lowered effective revalidate, fewer prebuilt paths. Such a change fails the gate
+ * whatever the thresholds say (it is code, not noise); `change: 'none'` passes.
+ */
+export interface StructureCheck {
+  readonly kind: 'structure'
+  readonly route: string
+  readonly pattern: string
+  readonly change: 'became-dynamic' | 'revalidate-lowered' | 'fewer-prebuilt' | 'none'
+  readonly baseline: string
+  readonly value: string
+  readonly pass: boolean
+  /** One sentence naming the route, and the file and cause where the result knows them. */
+  readonly why: string
+}
+
 export interface GateReport {
   readonly scenario: { readonly name: string; readonly hash: string }
   readonly seed: string
   readonly replications: number
   readonly baseline?: { readonly hash: string; readonly seed: string; readonly replications: number }
   readonly tolerance: number
-  readonly checks: readonly (ThresholdCheck | BaselineCheck)[]
+  readonly checks: readonly (ThresholdCheck | BaselineCheck | StructureCheck)[]
   readonly pass: boolean
 }
 

@@ -2,7 +2,8 @@
  * `isrsim check`: thresholds and a baseline comparison over one result, and how they are
  * written for people (text, Markdown for $GITHUB_STEP_SUMMARY) and for CI (JUnit XML).
  */
-import { SCHEMA_VERSION, type GateReport, type SimResult } from './contract.ts'
+import { SCHEMA_VERSION, type GateReport, type SimResult, type StructureCheck } from './contract.ts'
+import { structureChecks } from './structure.ts'
 import { canonicalMetric, compareWithBaseline, defaultBaselineMetrics, evaluateThresholds, metricOf, type BaselineCheck, type ThresholdCheck } from './thresholds.ts'
 
 export type { GateReport } from './contract.ts'
@@ -18,8 +19,10 @@ export function baselineProblem(scenarioName: string, base: unknown): string | n
 }
 
 export function gate(result: SimResult, thresholds: Readonly<Record<string, readonly string[]>>, baseline: SimResult | null, tolerance: number): GateReport {
-  const checks: (ThresholdCheck | BaselineCheck)[] = evaluateThresholds(result, thresholds)
+  const checks: (ThresholdCheck | BaselineCheck | StructureCheck)[] = evaluateThresholds(result, thresholds)
   if (baseline !== null) {
+    // Structure first: a route that became dynamic explains the numbers that follow.
+    checks.unshift(...structureChecks(result, baseline))
     const metrics = [...new Set([...defaultBaselineMetrics(result), ...Object.keys(thresholds)].map(canonicalMetric))].filter((m) => {
       // A route or metric the baseline does not have (a new route) has nothing to regress from.
       try { metricOf(baseline, m); return true } catch { return false }
@@ -40,7 +43,8 @@ export function gate(result: SimResult, thresholds: Readonly<Record<string, read
 const num = (x: number) => (!Number.isFinite(x) ? String(x) : Math.abs(x) >= 1000 ? x.toFixed(0) : Math.abs(x) >= 1 ? x.toFixed(3).replace(/\.?0+$/, '') : x.toPrecision(4))
 const ci = (c: ThresholdCheck | BaselineCheck) => (c.interval ? ` [${num(c.interval.low)}, ${num(c.interval.high)}]` : '')
 
-function describe(c: ThresholdCheck | BaselineCheck): { name: string; detail: string } {
+function describe(c: ThresholdCheck | BaselineCheck | StructureCheck): { name: string; detail: string } {
+  if (c.kind === 'structure') return { name: `routes.${c.route} caching structure`, detail: c.why }
   if (c.kind === 'threshold') return { name: `${c.metric} ${c.condition}`, detail: `${num(c.value)}${ci(c)}` }
   const bi = c.baselineInterval ? ` [${num(c.baselineInterval.low)}, ${num(c.baselineInterval.high)}]` : ''
   return { name: `${c.metric} vs baseline`, detail: `${num(c.value)}${ci(c)} vs ${num(c.baseline)}${bi}: ${c.why}` }
@@ -77,7 +81,7 @@ export function gateJunit(r: GateReport): string {
   const fails = r.checks.filter((c) => !c.pass).length
   const cases = r.checks.map((c) => {
     const d = describe(c)
-    const cls = c.kind === 'threshold' ? 'isrsim.thresholds' : 'isrsim.baseline'
+    const cls = c.kind === 'threshold' ? 'isrsim.thresholds' : c.kind === 'structure' ? 'isrsim.structure' : 'isrsim.baseline'
     const body = c.pass ? '' : `\n      <failure message="${xml(d.detail)}" type="${c.kind}">${xml(`${d.name}: ${d.detail}`)}</failure>\n    `
     return `    <testcase classname="${cls}" name="${xml(d.name)}" time="0">${body}</testcase>`
   })
