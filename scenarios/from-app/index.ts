@@ -121,7 +121,6 @@ export function importApp(appDir: string): AppImport {
   const mods = modules(dir)
   const used = new Set<string>()
   const routes: ScenarioInput['routes'] = []
-  const grouped: string[] = []
   const byPattern = new Map<string, string>()
   for (const e of [...userEntries].sort((a, b) => patternOf(a).localeCompare(patternOf(b)) || a.length - b.length)) {
     const pattern = patternOf(e)
@@ -133,10 +132,8 @@ export function importApp(appDir: string): AppImport {
     if ('skipped' in r) { warnings.push(r.skipped); continue }
     routes.push(r.route)
     warnings.push(...r.warnings)
-    if (r.grouped) grouped.push(`${pattern} (_N_T_${e})`)
   }
   warnings.push(...uniqueFetchIds(routes), ...otherEntries(dir, appRoot, build, mods), ...configWarnings(build))
-  if (grouped.length > 0) warnings.push(`route groups: Next's implicit tags name the group (${grouped.join(', ')}), while a pattern leaves it out as URLs do; the simulator derives implicit tags from the pattern, so revalidatePath of a route file path or layout inside a group is not modelled for these routes (revalidatePath of a URL and revalidateTag are)`)
   warnings.push(`renderS of every route is a placeholder (${PLACEHOLDER_RENDER_S} s): a build does not time renders; measure them (isrsim loadtest) and set routes[].renderS`)
   warnings.push(`traffic of every route is a placeholder (${PLACEHOLDER_RPS} request/s, uniform): fit it from access logs (isrsim import --log FILE) or set routes[].traffic`)
   if (routes.some((r) => r.pattern.includes('['))) warnings.push('params.count of routes with [params] is the number of prerendered paths (at least 1): the real number of paths comes from access logs (--log) or your data')

@@ -25,8 +25,6 @@ const same = (a: number | false, b: number | false) => a === b
 export interface RouteImport {
   readonly route: RouteInput
   readonly warnings: string[]
-  /** The page's folder path includes a route group. */
-  readonly grouped: boolean
 }
 
 export interface RouteContext {
@@ -141,7 +139,7 @@ export function importRoute(ctx: RouteContext, entry: string, id: string): Route
   for (const u of s.unmodelled) warnings.push(`${u.file}:${u.line} ${u.what}${u.via === undefined ? '' : ` (called from ${u.via})`}: not modelled yet; ${pattern} is simulated without it`)
   const expires = new Set(view.paths.filter((p) => p.revalidate !== false).map((p) => p.expire))
   if (expires.size > 1) warnings.push(`${pattern}: its prerendered paths have different expire times (${[...expires].join(', ')} s); the simulator uses next.expireTimeS`)
-  return { route, warnings, grouped: entry.split('/').some((x) => x.startsWith('(') && x.endsWith(')')) }
+  return { route, warnings }
 }
 
 function toInput(f: ModelFetch): FetchInput {

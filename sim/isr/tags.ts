@@ -166,6 +166,18 @@ export function changeRouteOf(c: { readonly tag?: string | undefined; readonly f
   return routes.find((r) => r.fetches.some((f) => (tag === undefined ? f.id === c.fetch : f.tags.some((t) => t === tag || tagMatchesTemplate(t, tag) || (t.includes('{') && templateIndexesIn(t, tag, r).length > 0)))))
 }
 
+/**
+ * The route file path Next derives a page's implicit tags from (§4.1): route groups included.
+ * An imported route knows its page file ("app/(shop)/p/[id]/page.tsx" -> "/(shop)/p/[id]"); a
+ * hand-written pattern may spell its groups itself.
+ */
+export function routeFileOf(r: Pick<RouteConfig, 'pattern' | 'source'>): string {
+  const page = r.source?.page
+  if (page === undefined) return r.pattern
+  const m = /^(?:src\/)?app((?:\/[^/]+)*?)\/page\.[A-Za-z]+$/.exec(page)
+  return m ? m[1] || '/' : r.pattern
+}
+
 /** Route-level implicit tags of a page (§4.1): every layout prefix, then the page itself. */
 export function implicitRouteTags(pattern: string): string[] {
   const segments = pattern === '/' ? [] : pattern.split('/').slice(1)
@@ -199,7 +211,7 @@ export function targetsOfTag(tag: string, routes: readonly RouteConfig[]): Targe
   routes.forEach((r, ri) => {
     const count = r.params?.count ?? 1
     if (tag.startsWith(IMPLICIT_TAG_PREFIX)) {
-      if (implicitRouteTags(r.pattern).includes(tag)) {
+      if (implicitRouteTags(routeFileOf(r)).includes(tag)) {
         out.push({ route: ri, path: 'all' })
         return
       }
