@@ -424,8 +424,9 @@ const COST_DEFAULTS: CostConfig = cost.parse({})
 /** sha-256 of the canonical resolved scenario, without seed, comments and thresholds: same model, same hash. */
 export function scenarioHash(s: Scenario): string {
   const { seed: _seed, description: _d, $schema: _s, thresholds: _t, imported: _i, ...model } = s
-  // Where a route comes from in the app's files is not part of the model either.
-  const routes = model.routes.map(({ source: _src, ...r }) => r)
+  // Where a route comes from in the app's files is not part of the model either, except the
+  // page file, whose route file path gives the implicit tags (route groups included, §4.1).
+  const routes = model.routes.map(({ source, ...r }) => (source ? { ...r, routeFile: source.page } : r))
   return createHash('sha256').update(canonicalJson({ ...model, routes })).digest('hex').slice(0, 16)
 }
 
