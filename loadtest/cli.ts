@@ -11,6 +11,8 @@ import type { RequestPlan, SimResult } from '../sim/contract.ts'
 import { AppError, NEXT_PINS, writeApp, type NextMajor } from './app.ts'
 import { K6_BIN, LiveError, ROOT, runLive, writeAtomic } from './live.ts'
 import { verify, VerifyError, type Observed, type VerdictJson } from './verify.ts'
+import { LOG_FORMATS, type LogFormat } from '../scenarios/from-logs/index.ts'
+import { runReplay } from './replay.ts'
 
 function nextMajor(v: string): NextMajor {
   if (v === '16' || v === '15') return v
@@ -20,6 +22,19 @@ function positiveInt(v: string): number {
   const n = Number(v)
   if (!Number.isInteger(n) || n < 2) throw new InvalidArgumentError(`received "${v}"; allowed: a whole number >= 2`)
   return n
+}
+
+function logFormat(v: string): LogFormat {
+  if ((LOG_FORMATS as readonly string[]).includes(v)) return v as LogFormat
+  throw new InvalidArgumentError(`received "${v}"; allowed: ${LOG_FORMATS.join(', ')}`)
+}
+function seconds(v: string): number {
+  const n = Number(v)
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`received "${v}"; allowed: a number of seconds >= 0`)
+  return n
+}
+function regex(v: string): RegExp {
+  try { return new RegExp(v) } catch (e) { throw new InvalidArgumentError(`not a regular expression: ${(e as Error).message}`) }
 }
 
 function readJson<T>(file: string, what: string): T {
@@ -98,6 +113,31 @@ export function buildProgram(host: LiveHost = {}): Command {
       process.stdout.write(`${verdictTable(v)}\nverdict written to ${opts.out}\n`)
       await reportOf(host, opts.report, v, opts.out)
       if (!v.pass) process.exitCode = 1
+    })
+
+  program.command('replay')
+    .description('Replay an access log\'s requests through the simulator and hold the predicted HIT/STALE/MISS fractions against the cache status each line records; exit 1 on any FAIL.')
+    .argument('<scenario>', 'the scenario of the logged deployment (its routes, revalidate, layouts, fetches, deployment)')
+    .requiredOption('--log <file>', 'an access log with cache statuses (repeatable; .gz is read too)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--log-format <format>', `the logs' format: ${LOG_FORMATS.join(', ')}`, logFormat, 'auto' as LogFormat)
+    .option('--replications <n>', 'simulator replications for the ranges', positiveInt, 10)
+    .option('--warmup <seconds>', 'the first seconds of the log are simulated but compared on neither side (the cache state when the log starts is unknown)', seconds, 0)
+    .option('--human-ua <regex>', 'user agents that are human even where the bot list flags them', regex)
+    .option('--allow-unmatched', 'accept logs where most requests match no route (a scenario of part of the site)')
+    .option('--out <file>', 'verdict JSON (the replay scenario goes next to it, <out>.scenario.json)', 'verdict.json')
+    .option('--report <file>', 'also write an HTML report of the verdict')
+    .action(async (file: string, opts: { log: string[]; logFormat: LogFormat; replications: number; warmup: number; humanUa?: RegExp; allowUnmatched?: boolean; out: string; report?: string }) => {
+      const r = await runReplay({
+        scenario: file, logs: opts.log, format: opts.logFormat, replications: opts.replications, warmupS: opts.warmup, out: opts.out,
+        progress: process.stderr, log: (l) => process.stderr.write(`${l}\n`),
+        ...(opts.humanUa ? { humanAgents: opts.humanUa } : {}), ...(opts.allowUnmatched ? { allowUnmatched: true } : {}),
+      })
+      process.stdout.write(`${verdictTable(r.verdict)}\n`)
+      const dependent = r.verdict.checks.filter((c) => c.note?.startsWith('depends on'))
+      if (dependent.length > 0) process.stdout.write(`${dependent.length === 1 ? '1 check depends' : `${dependent.length} checks depend`} on the deployment's cache state when the log starts (their ranges cover every start state; use --warmup or set buildAgeS): ${dependent.map((c) => `${c.scope} ${c.metric}`).join(', ')}\n`)
+      process.stdout.write(`verdict written to ${r.files.verdict}, replay scenario to ${r.files.scenario}\n${r.reproduce.map((l) => `Reproduce ${l}`).join('\n')}\n`)
+      await reportOf(host, opts.report, r.verdict, r.files.verdict)
+      if (!r.verdict.pass) process.exitCode = 1
     })
 
   program.command('doctor')

@@ -74,14 +74,23 @@ export function mergeObserved(all: readonly Observed[]): Observed {
   }
 }
 
-const FRACTION_TOL = 0.02
-const COUNT_TOL = 0.05
+/** The stated tolerances: fractions ±2 points, counts ±5% (at least 1), ages ±10% (at least 0.5 s). */
+export const FRACTION_TOL = 0.02
+export const COUNT_TOL = 0.05
 const AGE_TOL = 0.1
 const AGE_FLOOR_S = 0.5
 
-function range(iv: Interval, n: number, tol: number): { low: number; high: number; by: 'spread' | 'tolerance' } {
+/** The accepted range of one run: the 95% prediction interval over n replications, widened to `tol` where that is larger. */
+export function acceptedRange(iv: Interval, n: number, tol: number): { low: number; high: number; by: 'spread' | 'tolerance' } {
   const half = n > 1 ? tQuantile(0.975, n - 1) * iv.sd * Math.sqrt(1 + 1 / n) : 0
   return half >= tol ? { low: iv.mean - half, high: iv.mean + half, by: 'spread' } : { low: iv.mean - tol, high: iv.mean + tol, by: 'tolerance' }
+}
+
+/** One check: `observed` against the accepted range of the predicted interval `iv` (n replications). */
+export function checkOf(scope: string, metric: string, iv: Interval, n: number, observed: number, tol: number, note?: string): Check {
+  const r = acceptedRange(iv, n, tol)
+  const ok = observed >= r.low - 1e-9 && observed <= r.high + 1e-9
+  return { scope, metric, predicted: iv.mean, low: r.low, high: r.high, observed, verdict: ok ? 'PASS' : 'FAIL', by: r.by, ...(note ? { note } : {}) }
 }
 
 export function verify(prediction: SimResult, observedFiles: readonly Observed[]): VerdictJson {
@@ -96,10 +105,7 @@ export function verify(prediction: SimResult, observedFiles: readonly Observed[]
   if (!iv || n < 2) throw new VerifyError(`the prediction has ${n} replication(s); verify needs intervals: isrsim run <scenario> --replications 10 --out prediction.json`)
   const checks: Check[] = []
   const add = (scope: string, metric: string, i: Interval | undefined, observed: number, tol: number, note?: string) => {
-    if (!i) return
-    const r = range(i, n, tol)
-    const ok = observed >= r.low - 1e-9 && observed <= r.high + 1e-9
-    checks.push({ scope, metric, predicted: i.mean, low: r.low, high: r.high, observed, verdict: ok ? 'PASS' : 'FAIL', by: r.by, ...(note ? { note } : {}) })
+    if (i) checks.push(checkOf(scope, metric, i, n, observed, tol, note))
   }
   const frac = (i: Interval | undefined, requests: number): Interval | undefined => (i && requests > 0 ? { mean: i.mean / requests, sd: i.sd / requests, low: i.low / requests, high: i.high / requests } : undefined)
   for (const [id, pr] of Object.entries(prediction.routes)) {

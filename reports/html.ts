@@ -219,10 +219,16 @@ async function verdictPage(v: VerdictJson): Promise<string> {
     { label: 'Checks passed', metric: 'passed', value: passes, text: fmtCount(passes), sub: `of ${v.checks.length}` },
     { label: 'Checks failed', metric: 'failed', value: fails, text: fmtCount(fails), ...(fails > 0 ? { tone: 'bad' as const } : {}) },
   ]
-  const chart = await chartHtml(verdictChart(v))
-  return page(`isrsim verdict: ${v.scenario.name}`, stamp, [
-    `<section id="headline" aria-label="Headline figures"><p class="verdict-banner ${v.pass ? 'PASS' : 'FAIL'}">${v.pass ? 'PASS' : 'FAIL'}: the live run ${v.pass ? 'matched' : 'did not match'} the prediction</p><div class="headline">${figs.map(figureHtml).join('\n')}</div></section>`,
+  // A replay holds the prediction against a production access log's cache statuses, not a live run.
+  const replay = v.kind === 'replay'
+  const observer = replay ? 'the access log\'s cache statuses' : 'the live run'
+  const drawn = verdictChart(v)
+  const chart = await chartHtml(replay ? { ...drawn, caption: drawn.caption.replace('what the live run observed', 'what the access log recorded') } : drawn)
+  const notes = replay ? v.checks.filter((c) => c.note !== undefined) : []
+  return page(`isrsim verdict: ${v.scenario.name}`, replay ? `replay of an access log · ${stamp}` : stamp, [
+    `<section id="headline" aria-label="Headline figures"><p class="verdict-banner ${v.pass ? 'PASS' : 'FAIL'}">${v.pass ? 'PASS' : 'FAIL'}: ${observer} ${v.pass ? 'matched' : 'did not match'} the prediction</p><div class="headline">${figs.map(figureHtml).join('\n')}</div></section>`,
     chart,
+    ...(notes.length > 0 ? [`<section id="notes"><h2>Notes</h2><ul>${notes.map((c) => `<li>${e(c.scope)} ${e(c.metric)}: ${e(c.note!)}</li>`).join('')}</ul></section>`] : []),
   ])
 }
 

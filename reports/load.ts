@@ -67,11 +67,13 @@ function asVerdict(o: Obj, source: string): VerdictJson {
   versionProblem(o, 'verdictVersion', 'verdicts', source)
   need(o, { 'scenario.name': 'string', 'scenario.hash': 'string', replications: 'number', checks: 'array' }, 'verdict', source)
   if (typeof o.pass !== 'boolean') throw new ReportInputError(`${source}: field pass is ${JSON.stringify(o.pass)}; a verdict has true or false there`)
+  if (o.kind !== undefined && o.kind !== 'live' && o.kind !== 'replay') throw new ReportInputError(`${source}: field kind is ${JSON.stringify(o.kind)}; a verdict has "live" or "replay" there (or none: live)`)
   ;(o.checks as unknown[]).forEach((c, i) => {
     if (!isObj(c)) throw new ReportInputError(`${source}: checks[${i}] is not an object`)
     need(c, { scope: 'string', metric: 'string', predicted: 'number', low: 'number', high: 'number', observed: 'number', verdict: 'string' }, 'verdict check', `${source} checks[${i}]`)
   })
-  return o as unknown as VerdictJson
+  // Verdicts written before replays existed have no kind: they are all live runs.
+  return { ...(o as unknown as VerdictJson), kind: o.kind === 'replay' ? 'replay' : 'live' }
 }
 
 function asSweep(text: string, source: string): ReportInput {

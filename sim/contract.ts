@@ -477,6 +477,12 @@ export interface VerdictCheck {
 /** What `isrsim verify --out` and `isrsim loadtest` write. */
 export interface VerdictJson {
   readonly verdictVersion: 1
+  /**
+   * What was held against the prediction: a live load test's responses (`isrsim verify`,
+   * `isrsim loadtest`) or the cache statuses of a production access log (`isrsim replay`).
+   * Absent in verdicts written before replays existed: read as "live".
+   */
+  readonly kind?: 'live' | 'replay'
   readonly scenario: { readonly name: string; readonly hash: string }
   /** The prediction's seed and versions (absent in verdicts written before isrsim 0.1's reports). */
   readonly seed?: string
