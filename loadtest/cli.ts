@@ -18,6 +18,10 @@ function nextMajor(v: string): NextMajor {
   if (v === '16' || v === '15') return v
   throw new InvalidArgumentError(`received "${v}"; allowed: 16 (next ${NEXT_PINS['16'].next}) or 15 (next ${NEXT_PINS['15'].next})`)
 }
+function proxyName(v: string): 'nginx' {
+  if (v === 'nginx') return v
+  throw new InvalidArgumentError(`received "${v}"; allowed: nginx (Debian's nginx, installed by loadtest/tools/install-nginx.sh)`)
+}
 function positiveInt(v: string): number {
   const n = Number(v)
   if (!Number.isInteger(n) || n < 2) throw new InvalidArgumentError(`received "${v}"; allowed: a whole number >= 2`)
@@ -88,10 +92,12 @@ export function buildProgram(host: LiveHost = {}): Command {
     .option('--target <url>', 'your deployment instead of the generated app (GET requests only; on-demand calls only with ISRSIM_REVALIDATE_SECRET set)')
     .option('--i-own-this-target', 'allow a --target that is not on this machine')
     .option('--cache-header <name>', 'response header with HIT/STALE/MISS', 'x-nextjs-cache')
+    .option('--real-paths-only', 'with --target: where the plan would request URLs that are not in params.paths, test the scenario restricted to its real paths instead of refusing')
+    .option('--proxy <proxy>', 'put a real nginx in front of the generated app (k6 goes through it; its access log is copied to <out>/access.log)', proxyName)
     .option('--report <file>', 'also write an HTML report of the verdict')
-    .action(async (file: string, opts: { out: string; next: NextMajor; replications: number; target?: string; iOwnThisTarget?: boolean; cacheHeader: string; report?: string }) => {
+    .action(async (file: string, opts: { out: string; next: NextMajor; replications: number; target?: string; iOwnThisTarget?: boolean; cacheHeader: string; realPathsOnly?: boolean; proxy?: 'nginx'; report?: string }) => {
       const outDir = resolve(opts.out)
-      const r = await runLive({ scenario: file, outDir, next: opts.next, replications: opts.replications, cacheHeader: opts.cacheHeader, allowRemote: opts.iOwnThisTarget === true, log: (l) => process.stderr.write(`${l}\n`), ...(opts.target ? { target: opts.target } : {}) })
+      const r = await runLive({ scenario: file, outDir, next: opts.next, replications: opts.replications, cacheHeader: opts.cacheHeader, allowRemote: opts.iOwnThisTarget === true, realPathsOnly: opts.realPathsOnly === true, log: (l) => process.stderr.write(`${l}\n`), ...(opts.target ? { target: opts.target } : {}), ...(opts.proxy ? { proxy: opts.proxy } : {}) })
       process.stdout.write(`${verdictTable(r.verdict)}\n`)
       process.stdout.write(`calibration: build age ${r.calibration.buildAgeS.toFixed(1)} s, render overhead ${(r.calibration.renderOverheadS * 1000).toFixed(0)} ms\n`)
       process.stdout.write(`files: ${Object.values(r.files).join(', ')}\n`)

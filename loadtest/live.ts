@@ -7,12 +7,14 @@
  * Ports are chosen by the kernel (port 0) and read back from each process.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { RequestPlan, SimResult } from '../sim/contract.ts'
 import { NEXT_PINS, perPathFetch, TS_PINS, urlOf, writeApp, type NextMajor } from './app.ts'
 import type { OriginCounters } from './origin.ts'
+import { startNginx, type Nginx } from './services/nginx.ts'
+import { initialStates, mergeInitialStates, restrictToRealPaths, syntheticRefusal, syntheticRoutes } from './target.ts'
 import { verify, type Observed, type VerdictJson } from './verify.ts'
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
@@ -33,12 +35,16 @@ export interface LiveOptions {
   readonly target?: string
   readonly allowRemote?: boolean
   readonly cacheHeader: string
+  /** A user's deployment whose plan requests made-up URLs: plan the scenario restricted to its real paths instead of refusing. */
+  readonly realPathsOnly?: boolean
+  /** 'nginx': a real nginx in front of next start (k6 goes through it); its access log is copied to <out>/access.log. */
+  readonly proxy?: 'nginx'
   readonly log: (line: string) => void
 }
 
 export interface LiveResult {
   readonly verdict: VerdictJson
-  readonly files: { readonly plan: string; readonly observed: string; readonly prediction: string; readonly verdict: string }
+  readonly files: { readonly plan: string; readonly observed: string; readonly prediction: string; readonly verdict: string; readonly accessLog?: string }
   readonly calibration: Calibration
   readonly timingsS: Record<string, number>
 }
@@ -93,6 +99,8 @@ export function ensureNext(major: NextMajor, log: (l: string) => void): string {
 
 /** Processes this run started; killed (whole process group) however the run ends. */
 const started = new Set<ChildProcess>()
+/** nginx (started by services/nginx.ts in its own process group), by pid. */
+const proxies = new Set<number>()
 function killAll(): void {
   for (const p of started) {
     if (p.pid !== undefined && p.exitCode === null) {
@@ -100,6 +108,8 @@ function killAll(): void {
     }
   }
   started.clear()
+  for (const pid of proxies) { try { process.kill(-pid, 'SIGKILL') } catch { /* gone */ } }
+  proxies.clear()
 }
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => { killAll(); process.exit(130) })
 process.once('exit', killAll)
@@ -179,11 +189,24 @@ export async function runLive(o: LiveOptions): Promise<LiveResult> {
   mkdirSync(o.outDir, { recursive: true })
   const files = { plan: join(o.outDir, 'plan.json'), observed: join(o.outDir, 'observed.json'), prediction: join(o.outDir, 'prediction.json'), verdict: join(o.outDir, 'verdict.json') }
   isrsim(['plan', o.scenario, '--out', files.plan])
-  const plan = JSON.parse(readFileSync(files.plan, 'utf8')) as RequestPlan
+  let plan = JSON.parse(readFileSync(files.plan, 'utf8')) as RequestPlan
   if (o.target !== undefined) {
+    if (o.proxy !== undefined) throw new LiveError(`--proxy ${o.proxy}: puts nginx in front of the generated app; it cannot be used with --target (put your own proxy in front of your deployment)`)
     let u: URL
     try { u = new URL(o.target) } catch { throw new LiveError(`--target: "${o.target}" is not a URL; allowed: http(s)://host[:port]`) }
-    if (!isLoopback(u) && !o.allowRemote) throw new LiveError(`--target: ${u.host} is not on this machine; load-testing it needs --i-own-this-target (the plan sends ${plan.routes.reduce((n, r) => n + r.rps, 0)} requests/s for ${plan.scenario.durationS} s)`)
+    // Never invent URLs on a user's deployment (target.ts): refuse, or plan the real paths only.
+    const synthetic = syntheticRoutes(plan)
+    if (synthetic.length > 0 && !o.realPathsOnly) throw new LiveError(syntheticRefusal(synthetic))
+    if (synthetic.length > 0) {
+      const restricted = restrictToRealPaths(plan.spec)
+      for (const n of restricted.notes) o.log(`--real-paths-only: ${n}`)
+      const file = join(o.outDir, 'scenario.real-paths.json')
+      writeAtomic(file, `${JSON.stringify({ ...restricted.spec, seed: plan.seed }, null, 2)}\n`)
+      isrsim(['plan', file, '--out', files.plan])
+      plan = JSON.parse(readFileSync(files.plan, 'utf8')) as RequestPlan
+    }
+    const rate = plan.routes.reduce((n, r) => n + r.paths.length, 0) / plan.scenario.durationS
+    if (!isLoopback(u) && !o.allowRemote) throw new LiveError(`--target: ${u.host} is not on this machine; load-testing it needs --i-own-this-target (the plan sends ${Math.round(rate * 100) / 100} requests/s for ${plan.scenario.durationS} s)`)
   } else checkSupported(plan, o.next)
   const k6 = ensureK6(o.log)
   timings.setupS = t()
@@ -193,6 +216,7 @@ export async function runLive(o: LiveOptions): Promise<LiveResult> {
   let originUrl = ''
   let calibration: Calibration = { fromHash: plan.scenario.hash, buildAgeS: 0, renderOverheadS: 0, samples: 0 }
   const secret = process.env.ISRSIM_REVALIDATE_SECRET ?? (o.target === undefined ? `isrsim-${process.pid}-${plan.scenario.hash}` : undefined)
+  let nginx: Nginx | undefined
   try {
     let appDir = ''
     if (o.target === undefined) {
@@ -220,6 +244,14 @@ export async function runLive(o: LiveOptions): Promise<LiveResult> {
       baseUrl = `http://127.0.0.1:${server.match[1]}`
       calibration = { ...calibration, ...(await calibrate(plan, baseUrl, originUrl)) }
       o.log(`calibration: Next adds ${(calibration.renderOverheadS * 1000).toFixed(0)} ms per render (${calibration.samples} blocking renders of unplanned paths)`)
+      if (o.proxy === 'nginx') {
+        // Calibration went direct (its renders stay out of the log); k6 goes through nginx.
+        rmSync(join(o.outDir, 'nginx'), { recursive: true, force: true }) // nginx appends to its log
+        nginx = await startNginx({ upstreams: [new URL(baseUrl).host], dir: join(o.outDir, 'nginx') }, o.log)
+        proxies.add(nginx.pid)
+        o.log(`nginx ${nginx.url} in front of next start ${baseUrl}`)
+        baseUrl = nginx.url
+      }
       timings.startS = t()
     }
 
@@ -243,22 +275,43 @@ export async function runLive(o: LiveOptions): Promise<LiveResult> {
       calibration = { ...calibration, buildAgeS: (observed.startMs - buildTimeMs(appDir)) / 1000 }
       writeAtomic(files.observed, `${JSON.stringify(observed, null, 2)}\n`)
     }
+    if (nginx) {
+      await nginx.stop() // SIGQUIT: the access log is complete
+      proxies.delete(nginx.pid)
+      copyFileSync(nginx.accessLog, join(o.outDir, 'access.log'))
+    }
     checkCacheHeader(plan, observed)
   } finally {
     killAll()
   }
+  const accessLog = nginx ? { accessLog: join(o.outDir, 'access.log') } : {}
 
   // The prediction: the same scenario and seed, with what was measured; every replication
   // keeps the plan's requests (k6 replayed exactly those) and redraws render times and failures.
   const calFile = join(o.outDir, 'scenario.calibrated.json')
-  writeAtomic(calFile, `${JSON.stringify(o.target === undefined ? calibratedScenario(plan, calibration, o.next) : { ...(plan.spec as object), seed: plan.seed }, null, 2)}\n`)
-  const prediction = JSON.parse(isrsim(['run', calFile, '--replications', String(o.replications), '--same-traffic', '--json'])) as SimResult
+  const calibrated = (o.target === undefined ? calibratedScenario(plan, calibration, o.next) : { ...(plan.spec as object), seed: plan.seed }) as object
+  writeAtomic(calFile, `${JSON.stringify(calibrated, null, 2)}\n`)
+  const predict = (file: string) => JSON.parse(isrsim(['run', file, '--replications', String(o.replications), '--same-traffic', '--json'])) as SimResult
+  const prediction = predict(calFile)
   writeAtomic(files.prediction, `${JSON.stringify({ ...prediction, calibration }, null, 2)}\n`)
-  timings.predictS = t()
   const observed = JSON.parse(readFileSync(files.observed, 'utf8')) as Observed
-  const verdict = verify({ ...prediction, calibration } as SimResult, [observed])
+  let verdict = verify({ ...prediction, calibration } as SimResult, [observed])
+  if (o.target !== undefined) {
+    // A deployment's initial cache state is unknown (target.ts): predict each that matters, cover them all.
+    const states = initialStates(prediction)
+    const verdicts = [{ state: states[0]!, verdict }]
+    for (const st of states.slice(1)) {
+      const file = join(o.outDir, `scenario.${st.name}.json`)
+      writeAtomic(file, `${JSON.stringify({ ...calibrated, buildAgeS: st.buildAgeS }, null, 2)}\n`)
+      const p = predict(file)
+      writeAtomic(join(o.outDir, `prediction.${st.name}.json`), `${JSON.stringify({ ...p, calibration }, null, 2)}\n`)
+      verdicts.push({ state: st, verdict: verify({ ...p, calibration } as SimResult, [observed]) })
+    }
+    verdict = mergeInitialStates(verdicts)
+  }
+  timings.predictS = t()
   writeAtomic(files.verdict, `${JSON.stringify(verdict, null, 2)}\n`)
-  return { verdict, files, calibration, timingsS: timings }
+  return { verdict, files: { ...files, ...accessLog }, calibration, timingsS: timings }
 }
 
 /** A route Next caches: nothing in it (page, layout, no-store fetch, revalidate 0) makes it dynamic. */

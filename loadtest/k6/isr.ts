@@ -54,15 +54,16 @@ const totalRps = plan.routes.reduce((n, r) => n + r.rps, 0)
 if (totalRps > env.maxRps) throw new Error(`the plan sends ${totalRps} requests/s, above MAX_RPS=${env.maxRps}; refusing`)
 
 function routeScenario(r: PlanRoute, i: number): Record<string, unknown> {
-  const vus = Math.max(4, Math.ceil(r.rps * 3))
+  // Enough VUs for the route's whole rate: humans, unknown paths and crawlers.
+  const vus = Math.max(4, Math.ceil(Math.max(r.rps, r.paths.length / plan.scenario.durationS) * 3))
   if (r.executor === 'uniform') {
     // Evenly spaced, first request at t = 0: what the simulator's "uniform" arrivals assume.
     // rate/timeUnit as integers: rps 2.5 -> 2500 per 1000 s.
     return { executor: 'constant-arrival-rate', rate: Math.round(r.rps * 1000), timeUnit: '1000s', duration: `${plan.scenario.durationS}s`, preAllocatedVUs: vus, maxVUs: vus * 4, exec: 'request', env: { ROUTE: String(i) }, gracefulStop: '30s' }
   }
-  // A replayed schedule: VU v sends entries v, v + V, ... each at its planned time.
+  // A replayed schedule: each iteration takes the next entry and sends it at its planned time.
   const iterations = Math.ceil(r.paths.length / vus)
-  return { executor: 'per-vu-iterations', vus, iterations: Math.max(1, iterations), maxDuration: `${plan.scenario.durationS + 60}s`, exec: 'replay', env: { ROUTE: String(i), VUS: String(vus) }, gracefulStop: '30s' }
+  return { executor: 'per-vu-iterations', vus, iterations: Math.max(1, iterations), maxDuration: `${plan.scenario.durationS + 60}s`, exec: 'replay', env: { ROUTE: String(i) }, gracefulStop: '30s' }
 }
 
 const scenarios: Record<string, Record<string, unknown>> = {}
@@ -119,8 +120,29 @@ function outcomeOf(status: number, cache: string | undefined): Outcome {
 
 const PROBE = /<script id="isrsim-probe" type="application\/json">([^<]*)<\/script>/
 
-function send(r: PlanRoute, path: string): void {
-  const res = http.get(`${env.baseUrl}${path}`, { tags: { route: r.id, name: r.pattern }, redirects: 0, timeout: '60s' })
+/**
+ * User agents. Human traffic looks like a browser (with an isrsim token), so that a log of the
+ * run is fitted as humans (bot lists flag k6's own "k6/…"); a crawler sends its real user agent
+ * where it is a well-known one, else the conventional "compatible; <name>/1.0; +<url>" form that
+ * bot lists flag and that names it.
+ */
+const HUMAN_UA = __ENV.HUMAN_UA ?? 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36 isrsim-k6/1'
+const KNOWN_BOTS: Record<string, string> = {
+  googlebot: 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)',
+  bingbot: 'Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm) Chrome/116.0.1938.76 Safari/537.36',
+  gptbot: 'Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.2; +https://openai.com/gptbot)',
+  applebot: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/13.1.1 Safari/605.1.15 (Applebot/0.1; +http://www.apple.com/go/applebot)',
+}
+function crawlerUserAgent(name: string): string {
+  return KNOWN_BOTS[name.toLowerCase()] ?? `Mozilla/5.0 (compatible; ${name.replace(/[;()]/g, ' ')}/1.0; +https://isrsim.invalid/crawler)`
+}
+/** Per route: the user agent of each of its agents (plan.routes[r].agents; index 0 is human). */
+const userAgents = plan.routes.map((r) => (r.agents ?? ['human']).map((a, i) => (i === 0 ? HUMAN_UA : crawlerUserAgent(a))))
+
+function send(r: PlanRoute, ri: number, i: number): void {
+  const path = r.paths[i]!
+  const ua = userAgents[ri]![r.agent?.[i] ?? 0]!
+  const res = http.get(`${env.baseUrl}${path}`, { headers: { 'User-Agent': ua }, tags: { route: r.id, name: r.pattern }, redirects: 0, timeout: '60s' })
   const endMs = Date.now()
   const cache = res.headers[headerKey] as string | undefined
   const outcome = outcomeOf(res.status, cache)
@@ -133,19 +155,22 @@ function send(r: PlanRoute, path: string): void {
 }
 
 export function request(): void {
-  const r = plan.routes[Number(__ENV.ROUTE)]!
+  const ri = Number(__ENV.ROUTE)
+  const r = plan.routes[ri]!
   const i = exec.scenario.iterationInTest
-  if (i < r.paths.length) send(r, r.paths[i]!)
+  if (i < r.paths.length) send(r, ri, i)
 }
 
 export function replay(): void {
-  const r = plan.routes[Number(__ENV.ROUTE)]!
-  const vus = Number(__ENV.VUS)
-  const i = exec.vu.iterationInScenario * vus + (exec.vu.idInTest - 1) % vus
+  const ri = Number(__ENV.ROUTE)
+  const r = plan.routes[ri]!
+  // Entries are handed out in order: the scenario's n-th iteration (over all its VUs) sends entry n.
+  // (A VU's id is not a position in its scenario: routes' VUs interleave, so ids mod VUs collide.)
+  const i = exec.scenario.iterationInTest
   if (i >= r.paths.length) return
   const wait = r.atMs![i]! - (Date.now() - exec.scenario.startTime)
   if (wait > 0) sleep(wait / 1000)
-  send(r, r.paths[i]!)
+  send(r, ri, i)
 }
 
 export function onDemand(): void {
