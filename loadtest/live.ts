@@ -47,6 +47,8 @@ export interface LiveResult {
   readonly files: { readonly plan: string; readonly observed: string; readonly prediction: string; readonly verdict: string; readonly accessLog?: string }
   readonly calibration: Calibration
   readonly timingsS: Record<string, number>
+  /** The generated app that ran (absent with --target). */
+  readonly appDir?: string
 }
 
 export interface Calibration {
@@ -217,8 +219,8 @@ export async function runLive(o: LiveOptions): Promise<LiveResult> {
   let calibration: Calibration = { fromHash: plan.scenario.hash, buildAgeS: 0, renderOverheadS: 0, samples: 0 }
   const secret = process.env.ISRSIM_REVALIDATE_SECRET ?? (o.target === undefined ? `isrsim-${process.pid}-${plan.scenario.hash}` : undefined)
   let nginx: Nginx | undefined
+  let appDir = ''
   try {
-    let appDir = ''
     if (o.target === undefined) {
       const nextDir = ensureNext(o.next, o.log)
       appDir = join(nextDir, 'apps', plan.scenario.name.replace(/[^A-Za-z0-9_-]/g, '-'))
@@ -311,7 +313,7 @@ export async function runLive(o: LiveOptions): Promise<LiveResult> {
   }
   timings.predictS = t()
   writeAtomic(files.verdict, `${JSON.stringify(verdict, null, 2)}\n`)
-  return { verdict, files: { ...files, ...accessLog }, calibration, timingsS: timings }
+  return { verdict, files: { ...files, ...accessLog }, calibration, timingsS: timings, ...(appDir ? { appDir } : {}) }
 }
 
 /** A route Next caches: nothing in it (page, layout, no-store fetch, revalidate 0) makes it dynamic. */
