@@ -21,7 +21,7 @@ import type { Interval, SimResult } from '../sim/contract.ts'
 import { fitTraffic, readRouteRequests, type LogFormat, type LogRequests } from '../scenarios/from-logs/index.ts'
 import { LiveError, ROOT, writeAtomic } from './live.ts'
 import { isCached, logOutcomes, observedOf, type LogOutcomes } from './replay-observed.ts'
-import { readScenarioInput, replayScenario, startStates, type StartState } from './replay-scenario.ts'
+import { readScenarioInput, replayScenario, startStates, type ScenarioInput, type StartState } from './replay-scenario.ts'
 import { checkOf, COUNT_TOL, FRACTION_TOL, verify, type Check, type VerdictJson } from './verify.ts'
 
 export interface ReplayOptions {
@@ -63,8 +63,12 @@ async function logInput<T>(f: () => Promise<T>): Promise<T> {
   }
 }
 
-/** `isrsim run <file> --replications n --same-traffic --json`, as a child process (loadtest/ never runs the simulator in-process). */
-function predict(file: string, replications: number, what: string): Promise<SimResult> {
+/**
+ * `isrsim run <file> --replications n --same-traffic --json`, as a child process (loadtest/ never
+ * runs the simulator in-process). `file` is a scenario built from the user's `source`: its
+ * validation messages name the source, since their fields are the source's.
+ */
+function predict(file: string, replications: number, source: string): Promise<SimResult> {
   return new Promise((done, fail) => {
     const p = spawn(process.execPath, [BIN, 'run', file, '--replications', String(replications), '--same-traffic', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
     const out: Buffer[] = []
@@ -74,7 +78,7 @@ function predict(file: string, replications: number, what: string): Promise<SimR
     p.once('error', (e) => fail(new LiveError(`cannot start isrsim run: ${e.message}`, 1)))
     p.once('close', (code) => {
       const stderr = Buffer.concat(err).toString().trim()
-      if (code === 2) return fail(new LiveError(`${what} is not a valid scenario:\n${stderr}`))
+      if (code === 2) return fail(new LiveError(stderr.replace(/^isrsim: /, '').replaceAll(file, source)))
       if (code !== 0) return fail(new LiveError(`isrsim run ${file} --replications ${replications} --same-traffic failed (exit ${code}):\n${stderr}`, 1))
       try {
         done(JSON.parse(Buffer.concat(out).toString()) as SimResult)
@@ -83,6 +87,16 @@ function predict(file: string, replications: number, what: string): Promise<SimR
       }
     })
   })
+}
+
+/**
+ * Validate the user's scenario while the logs are read (a 10 GB log is read twice before the
+ * replay runs): the scenario without traffic (the replay replaces it), one replication.
+ */
+function validate(user: ScenarioInput, dir: string, source: string): Promise<SimResult> {
+  const file = join(dir, 'scenario-check.json')
+  writeFileSync(file, JSON.stringify({ ...user, warmupS: 0, routes: user.routes.map((r) => ({ ...r, traffic: { rps: 0 } })) }))
+  return predict(file, 1, source)
 }
 
 const frac = (i: Interval | undefined, requests: number): Interval | undefined => (i && requests > 0 ? { mean: i.mean / requests, sd: i.sd / requests, low: i.low / requests, high: i.high / requests } : undefined)
@@ -151,9 +165,29 @@ function needCacheStatus(p: SimResult, o: LogOutcomes, logs: readonly string[]):
 export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
   if (!(o.warmupS >= 0)) throw new LiveError(`--warmup: received ${o.warmupS}; allowed: seconds >= 0`)
   const user = await readScenarioInput(o.scenario)
+  const dir = mkdtempSync(join(tmpdir(), 'isrsim-replay-'))
+  try {
+    const valid = validate(user, dir, o.scenario)
+    valid.catch(() => undefined) // awaited below; a log error may come first
+    const read = await readLogs(o, user)
+    await valid
+    return await compare(o, read, dir)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+interface ReadLogs {
+  readonly scenario: ScenarioInput
+  readonly log: LogRequests
+  readonly outcomes: LogOutcomes
+}
+
+/** The replay scenario (first pass over the logs) and each logged request's outcome (second pass). */
+async function readLogs(o: ReplayOptions, user: ScenarioInput): Promise<ReadLogs> {
   const fit = await logInput(() => fitTraffic(user, o.logs, { format: o.format, replay: true, ...(o.progress ? { progress: o.progress } : {}), ...(o.humanAgents ? { humanAgents: o.humanAgents } : {}), ...(o.allowUnmatched ? { allowUnmatched: true } : {}) }))
   const scenario = replayScenario(user, fit.scenario, o.warmupS)
-  if (o.warmupS >= scenario.durationS) throw new LiveError(`--warmup: received ${o.warmupS} s, but the log spans ${fit.scenario.durationS} s; the warmup must end before the log does`)
+  if (o.warmupS >= fit.scenario.durationS) throw new LiveError(`--warmup: received ${o.warmupS} s, but the log spans ${fit.scenario.durationS} s; the warmup must end before the log does`)
   const log = await logInput(() => readRouteRequests(scenario, o.logs, { format: o.format, ...(o.humanAgents ? { humanAgents: o.humanAgents } : {}), ...(o.allowUnmatched ? { allowUnmatched: true } : {}) }))
   for (const w of log.warnings) o.log(`warning: ${w}`)
   for (const l of log.report) o.log(l)
@@ -161,24 +195,21 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
     const n = r.traffic.schedule?.atS.length ?? 0
     if (n !== log.routes[i]!.atS.length) throw new LiveError(`internal: route ${r.id} has ${n} scheduled requests but ${log.routes[i]!.atS.length} logged ones`, 1)
   })
-  const outcomes = logOutcomes(log, o.warmupS)
   if (!log.hasCache) throw new LiveError(`${o.logs.join(', ')}: the log records no cache status, so there is nothing to hold the prediction against. ${CACHE_STATUS_HELP}`)
-  const compared = Object.values(outcomes.routes).reduce((n, r) => n + r.requests, 0)
-  if (compared === 0) throw new LiveError(`--warmup ${o.warmupS}: no logged request is left to compare after the warmup (the log spans ${fit.scenario.durationS} s)`)
+  const outcomes = logOutcomes(log, o.warmupS)
+  if (Object.values(outcomes.routes).every((r) => r.requests === 0)) throw new LiveError(`--warmup ${o.warmupS}: no logged request is left to compare after the warmup (the log spans ${fit.scenario.durationS} s)`)
+  return { scenario, log, outcomes }
+}
 
+/** Predict every start state, compare, write the scenario and the verdict. */
+async function compare(o: ReplayOptions, { scenario, log, outcomes }: ReadLogs, dir: string): Promise<ReplayResult> {
   const states = startStates(scenario)
-  const dir = mkdtempSync(join(tmpdir(), 'isrsim-replay-'))
-  let predictions: SimResult[]
-  try {
-    const name = basename(o.scenario).replace(/\.(json|m?ts|m?js)$/, '')
-    predictions = await Promise.all(states.map((s) => {
-      const file = join(dir, `${name}.replay.${s.id}.json`)
-      writeFileSync(file, JSON.stringify(s.scenario))
-      return predict(file, o.replications, `the replay scenario built from ${o.scenario} and the logs`)
-    }))
-  } finally {
-    rmSync(dir, { recursive: true, force: true })
-  }
+  const name = basename(o.scenario).replace(/\.(json|m?ts|m?js)$/, '')
+  const predictions = await Promise.all(states.map((s) => {
+    const file = join(dir, `${name}.replay.${s.id}.json`)
+    writeFileSync(file, JSON.stringify(s.scenario))
+    return predict(file, o.replications, `${o.scenario} (replayed)`)
+  }))
   const main = predictions[0]!
   needCacheStatus(main, outcomes, o.logs)
   const anyBackground = Object.values(outcomes.background).some((n) => n > 0)

@@ -121,6 +121,18 @@ describe('isrsim replay on a log of the simulator\'s own answers', () => {
     expect(checkOf(v, 'post', 'STALE fraction').observed).toBeCloseTo(before - Math.ceil(sim.outcomes['post']!.stale / 2) / Object.values(sim.outcomes['post']!).reduce((a, b) => a + b, 0), 12)
   })
 
+  it('lines without a cache status on a cached route are counted, reported and checked as its dynamic fraction', async () => {
+    const stripped = sim.requests.map((q, i) => (q.path.startsWith('/blog/') && i % 10 === 0 ? { ...q, cache: '-' as const } : q))
+    const none = stripped.filter((q) => q.path.startsWith('/blog/') && q.cache === '-').length
+    const r = await cli('replay', p('blog.json'), '--log', file('cdn.log', formatLog(stripped, 'nginx')), '--out', p('cdn/verdict.json'))
+    expect(r.code, `${r.command}\n${r.stderr}`).toBe(1)
+    expect(r.stderr).toContain(`; ${none} without a cache status on a cached route`)
+    const dyn = checkOf(readVerdict('cdn/verdict.json'), 'post', 'dynamic fraction')
+    expect(dyn.verdict).toBe('FAIL')
+    expect(dyn.observed).toBeCloseTo(none / stripped.filter((q) => q.path.startsWith('/blog/')).length, 12)
+    expect(dyn.note).toContain('requests logged without a cache status on a route the scenario caches')
+  })
+
   it('a wrong model FAILs: the scenario says the home page revalidates every 300 s, the deployment did every 10 s', async () => {
     const wrong = { ...DEPLOYED, routes: DEPLOYED.routes.map((r) => (r.id === 'home' ? { ...r, revalidateS: 300 } : r)) }
     const r = await cli('replay', file('wrong.json', JSON.stringify(wrong)), '--log', p('access.log'), '--out', p('wrong/verdict.json'))
@@ -212,6 +224,10 @@ describe('bad input: exit 2, a message that says what to do, nothing written', (
     const missing = await cli('replay', p('nope.json'), '--log', p('access.log'), '--out', p('bad3/verdict.json'))
     expect(missing.code).toBe(2)
     expect(missing.stderr).toContain(`cannot read scenario file ${p('nope.json')}: ENOENT`)
+    const invalid = { ...DEPLOYED, routes: DEPLOYED.routes.map((r) => (r.id === 'home' ? { ...r, revalidateS: -3 } : r)) }
+    const bad = await cli('replay', file('invalid.json', JSON.stringify(invalid)), '--log', p('access.log'), '--out', p('bad3/verdict.json'))
+    expect(bad.code, bad.stderr).toBe(2)
+    expect(bad.stderr).toContain(`isrsim: ${p('invalid.json')}: 1 problem\n  routes[1].revalidateS: must be false`)
     const one = await cli('replay', p('blog.json'), '--log', p('access.log'), '--replications', '1', '--out', p('bad3/verdict.json'))
     expect(one.code).toBe(2)
     expect(one.stderr).toMatch(/--replications.*received "1"; allowed: a whole number >= 2/)
@@ -237,6 +253,10 @@ describe('the verdict as a report', () => {
     const o = await cli('report', file('old-verdict.json', JSON.stringify(old)), '--out', p('old.html'))
     expect(o.code, o.stderr).toBe(0)
     expect(readFileSync(p('old.html'), 'utf8')).toContain('PASS: the live run matched the prediction')
+    // The start-state notes of the docs replay are listed under the chart.
+    const d = await cli('report', p('docs/verdict.json'), '--out', p('docs.html'))
+    expect(d.code, d.stderr).toBe(0)
+    expect(readFileSync(p('docs.html'), 'utf8')).toMatch(/<section id="notes"><h2>Notes<\/h2><ul><li>doc HIT fraction: depends on the deployment's cache state when the log starts/)
   })
 
   it('replay --report writes the report of the verdict it just made', async () => {
