@@ -6,7 +6,8 @@
  * - a route's pattern is its folder; layouts[i] is the layout at folder depth i (0 = app/),
  *   so routes that share a folder must agree on its layout;
  * - page and layouts export `revalidate`; `dynamic: true` calls `await cookies()`;
- * - params: `generateStaticParams` returns indexes 0..prebuilt-1, `dynamicParams` as given;
+ * - params: `generateStaticParams` returns paths 0..prebuilt-1, `dynamicParams` as given; path k
+ *   is the real URL params.paths[k] (its param values), and past that list k in every segment;
  * - the render: one call to the origin's /render (its latency is the render time, a 500 a
  *   failed render), then the fetches in parallel with `next: { revalidate, tags }`;
  * - every page embeds `<script id="isrsim-probe" type="application/json">` with its
