@@ -101,6 +101,7 @@ export function buildProgram(host: LiveHost = {}): Command {
       process.stdout.write(`${verdictTable(r.verdict)}\n`)
       process.stdout.write(`calibration: build age ${r.calibration.buildAgeS.toFixed(1)} s, render overhead ${(r.calibration.renderOverheadS * 1000).toFixed(0)} ms\n`)
       process.stdout.write(`files: ${Object.values(r.files).join(', ')}\n`)
+      if (r.appDir) process.stdout.write(`app: ${r.appDir}\n`)
       await reportOf(host, opts.report, r.verdict, r.files.verdict)
       if (!r.verdict.pass) process.exitCode = 1
     })

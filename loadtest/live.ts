@@ -196,6 +196,8 @@ export async function runLive(o: LiveOptions): Promise<LiveResult> {
     if (o.proxy !== undefined) throw new LiveError(`--proxy ${o.proxy}: puts nginx in front of the generated app; it cannot be used with --target (put your own proxy in front of your deployment)`)
     let u: URL
     try { u = new URL(o.target) } catch { throw new LiveError(`--target: "${o.target}" is not a URL; allowed: http(s)://host[:port]`) }
+    const sending = plan.routes.reduce((n, r) => n + r.paths.length, 0) / plan.scenario.durationS
+    if (!isLoopback(u) && !o.allowRemote) throw new LiveError(`--target: ${u.host} is not on this machine; load-testing it needs --i-own-this-target (the plan sends ${Math.round(sending * 100) / 100} requests/s for ${plan.scenario.durationS} s)`)
     // Never invent URLs on a user's deployment (target.ts): refuse, or plan the real paths only.
     const synthetic = syntheticRoutes(plan)
     if (synthetic.length > 0 && !o.realPathsOnly) throw new LiveError(syntheticRefusal(synthetic))
@@ -207,8 +209,6 @@ export async function runLive(o: LiveOptions): Promise<LiveResult> {
       isrsim(['plan', file, '--out', files.plan])
       plan = JSON.parse(readFileSync(files.plan, 'utf8')) as RequestPlan
     }
-    const rate = plan.routes.reduce((n, r) => n + r.paths.length, 0) / plan.scenario.durationS
-    if (!isLoopback(u) && !o.allowRemote) throw new LiveError(`--target: ${u.host} is not on this machine; load-testing it needs --i-own-this-target (the plan sends ${Math.round(rate * 100) / 100} requests/s for ${plan.scenario.durationS} s)`)
   } else checkSupported(plan, o.next)
   const k6 = ensureK6(o.log)
   timings.setupS = t()

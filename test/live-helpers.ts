@@ -1,0 +1,60 @@
+/**
+ * Helpers of the live tests. Each live run is its own `isrsim loadtest` process, so that two
+ * independent runs can go at once (vitest `describe.concurrent`): the driver blocks its event
+ * loop on the build and on k6, and kills every process it started when it ends.
+ */
+import { spawn } from 'node:child_process'
+import { existsSync, readFileSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { ROOT } from '../loadtest/live.ts'
+import type { Check, Observed, VerdictJson } from '../loadtest/verify.ts'
+
+export const LIVE_OUT = join(ROOT, 'test/artifacts/live')
+
+export interface CliRun { readonly code: number; readonly stdout: string; readonly stderr: string; readonly ms: number }
+
+export function cli(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<CliRun> {
+  const t0 = Date.now()
+  return new Promise((res) => {
+    const p = spawn(process.execPath, [join(ROOT, 'bin/isrsim.js'), ...args], { env })
+    let stdout = '', stderr = ''
+    p.stdout.on('data', (b: Buffer) => (stdout += b.toString()))
+    p.stderr.on('data', (b: Buffer) => (stderr += b.toString()))
+    p.on('exit', (code) => res({ code: code ?? -1, stdout, stderr, ms: Date.now() - t0 }))
+  })
+}
+
+export interface LiveRun {
+  readonly code: number
+  readonly out: string
+  readonly verdict: VerdictJson
+  readonly files: { readonly plan: string; readonly observed: string; readonly verdict: string; readonly accessLog: string; readonly calibrated: string }
+  /** The generated app (the CLI prints it). */
+  readonly appDir: string
+  readonly observed: Observed
+  readonly wallS: number
+}
+
+/**
+ * `isrsim loadtest scenarios/live/<name>.json --out test/artifacts/live/<name> [extra]`; the
+ * verdict and files it wrote. A run that wrote no verdict (build, start or k6 failed) throws
+ * with its output.
+ */
+export async function liveRun(name: string, extra: readonly string[] = []): Promise<LiveRun> {
+  const out = join(LIVE_OUT, name)
+  rmSync(out, { recursive: true, force: true }) // never read a previous run's verdict
+  const scenario = join(ROOT, `scenarios/live/${name}.json`)
+  const r = await cli(['loadtest', scenario, '--out', out, ...extra])
+  const files = { plan: join(out, 'plan.json'), observed: join(out, 'observed.json'), verdict: join(out, 'verdict.json'), accessLog: join(out, 'access.log'), calibrated: join(out, 'scenario.calibrated.json') }
+  if ((r.code !== 0 && r.code !== 1) || !existsSync(files.verdict)) throw new Error(`isrsim loadtest ${scenario} ${extra.join(' ')} exited ${r.code} without a verdict:\n${r.stderr.slice(-3000)}`)
+  return {
+    code: r.code, out, files,
+    verdict: JSON.parse(readFileSync(files.verdict, 'utf8')) as VerdictJson,
+    observed: JSON.parse(readFileSync(files.observed, 'utf8')) as Observed,
+    appDir: /^app: (.+)$/m.exec(r.stdout)?.[1] ?? '',
+    wallS: r.ms / 1000,
+  }
+}
+
+export const failed = (v: VerdictJson): string[] => v.checks.filter((c: Check) => c.verdict === 'FAIL').map((c) => `${c.scope} ${c.metric}: observed ${c.observed}, accepted ${c.low}..${c.high}`)
+export const repro = (name: string, extra = ''): string => `Reproduce: isrsim loadtest scenarios/live/${name}.json${extra ? ` ${extra}` : ''} (seed in the scenario)`
