@@ -3,8 +3,10 @@
  * independent runs can go at once (vitest `describe.concurrent`): the driver blocks its event
  * loop on the build and on k6, and kills every process it started when it ends.
  */
-import { spawn } from 'node:child_process'
-import { existsSync, readFileSync, rmSync } from 'node:fs'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { ROOT } from '../loadtest/live.ts'
 import type { Check, Observed, VerdictJson } from '../loadtest/verify.ts'
@@ -58,3 +60,31 @@ export async function liveRun(name: string, extra: readonly string[] = []): Prom
 
 export const failed = (v: VerdictJson): string[] => v.checks.filter((c: Check) => c.verdict === 'FAIL').map((c) => `${c.scope} ${c.metric}: observed ${c.observed}, accepted ${c.low}..${c.high}`)
 export const repro = (name: string, extra = ''): string => `Reproduce: isrsim loadtest scenarios/live/${name}.json${extra ? ` ${extra}` : ''} (seed in the scenario)`
+
+/** The fixture's content API (its fetches name a path; the answer names it back). */
+export async function contentApi(): Promise<{ server: Server; url: string }> {
+  const server = createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' })
+    res.end(JSON.stringify({ path: req.url, title: `Title of ${req.url}`, body: `Body of ${req.url}` }))
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }
+}
+
+/** `next start` on a port the kernel picks, in its own process group; resolves with its URL once ready. */
+export function nextStart(dir: string, env: NodeJS.ProcessEnv, logFile: string): Promise<{ proc: ChildProcess; url: string }> {
+  const proc = spawn(join(ROOT, '.tools/next-16/node_modules/.bin/next'), ['start', '-H', '127.0.0.1', '-p', '0'], { cwd: dir, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  return new Promise((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`next start did not get ready in 60 s:\n${out}`)), 60_000)
+    const on = (b: Buffer) => {
+      out += b.toString()
+      writeFileSync(logFile, out)
+      const m = /http:\/\/127\.0\.0\.1:(\d+)[\s\S]*Ready/.exec(out)
+      if (m) { clearTimeout(timer); res({ proc, url: `http://127.0.0.1:${m[1]}` }) }
+    }
+    proc.stdout!.on('data', on)
+    proc.stderr!.on('data', on)
+    proc.once('exit', (code) => { clearTimeout(timer); rej(new Error(`next start exited (${code}):\n${out}`)) })
+  })
+}
