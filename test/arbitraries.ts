@@ -1,19 +1,35 @@
 /**
- * Random small scenarios for property tests (TigerBeetle-style swarm): 1-4 routes with
- * random revalidate, params (and real paths), render times, failures, traffic (Zipf or
- * weighted popularity, crawlers) and outages, a site-wide daily curve, on every version.
- * Decimals sit on fixed grids so that counterexamples print short and exact.
+ * Random small scenarios for property tests (TigerBeetle-style swarm), producing every field
+ * of the scenario schema (test/generator-coverage.test.ts checks it against the schema):
+ * 1-4 routes with layouts, fetches from a site-wide pool (literal and templated tags, shared
+ * ids), params with real paths, popularity of every kind, arrivals, a route's or the site's
+ * daily curve, replayed schedules, crawlers and unknown paths; on-demand calls of every kind
+ * and schedule; data changes behind tags and fetch ids with webhooks; several instances with
+ * local or shared caches and render concurrency; restarts, outages, cost, thresholds and the
+ * import block, on every version. Decimals sit on fixed grids so that counterexamples print
+ * short and exact. Every generated scenario is valid: the generator parses it and throws
+ * (with the scenario) if not, so a generator bug cannot hide as a filtered case.
  */
 import fc from 'fast-check'
-import { NEXT_VERSIONS, type ScenarioInput } from '../sim/index.ts'
+import { NEXT_VERSIONS, parseScenario, type NextVersion, type RouteConfig, type ScenarioInput } from '../sim/index.ts'
+import { changeRouteOf, fillTemplate, routeFileOf, urlOf } from '../sim/isr/tags.ts'
 
 export type RouteInput = ScenarioInput['routes'][number]
 type RenderInput = RouteInput['renderS']
+type FetchInput = NonNullable<RouteInput['fetches']>[number]
+type OnDemandInput = NonNullable<ScenarioInput['onDemand']>[number]
+type DataChangeInput = NonNullable<ScenarioInput['dataChanges']>[number]
+type WebhookInput = NonNullable<DataChangeInput['webhook']>
+type Profile = NonNullable<OnDemandInput['profile']>
 
 export interface Case { readonly input: ScenarioInput; readonly seed: string }
 
 /** Decimals on a fixed grid, so the JSON in messages is short and exact. */
 export const grid = (min: number, max: number, step: number) => fc.integer({ min: Math.round(min / step), max: Math.round(max / step) }).map((k) => Math.round(k * step * 1e6) / 1e6)
+/** A field that is sometimes left out (the schema's default applies). */
+const opt = <T>(a: fc.Arbitrary<T>, freq = 2) => fc.option(a, { nil: undefined, freq })
+/** `{ key: value }`, or `{}` when the value is undefined (exactOptionalPropertyTypes). */
+const field = <K extends string, T>(key: K, v: T | undefined): { [k in K]?: T } => (v === undefined ? {} : { [key]: v } as { [k in K]: T })
 
 export const arbRender: fc.Arbitrary<RenderInput> = fc.oneof(
   grid(0, 5, 0.001),
@@ -21,95 +37,294 @@ export const arbRender: fc.Arbitrary<RenderInput> = fc.oneof(
 )
 export const arbFailure = grid(0, 0.5, 0.001)
 const arbRevalidate = fc.oneof(fc.constant(false as const), fc.constant(0 as const), fc.integer({ min: 1, max: 120 }))
+/** A revalidate that rarely makes a route dynamic (layouts, fetches). */
+const arbSoftRevalidate = fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 1, max: 120 }) }, { weight: 2, arbitrary: fc.constant(false as const) }, { weight: 1, arbitrary: fc.constant(0 as const) })
+const arbDaily = fc.array(grid(0, 3, 0.5), { minLength: 24, maxLength: 24 }).map((h) => (h.some((x) => x > 0) ? h : [1, ...h.slice(1)]))
+const arbDiurnal = fc.record({ hourly: arbDaily, startHour: opt(fc.integer({ min: 0, max: 23 })) }).map((d) => ({ hourly: d.hourly, ...field('startHour', d.startHour) }))
 
 type Crawler = NonNullable<RouteInput['traffic']['crawlers']>[number]
 /** A crawler of a route with `count` paths: all of them or the first few, revisited every 1..200 s. */
 export const arbCrawler = (count: number): fc.Arbitrary<Crawler> =>
-  fc.record({ revisitS: grid(1, 200, 0.5), paths: fc.option(fc.integer({ min: 1, max: count }), { nil: undefined }) })
-    .map((c): Crawler => ({ name: 'bot', revisitS: c.revisitS, ...(c.paths === undefined ? {} : { paths: c.paths }) }))
+  fc.record({ revisitS: grid(1, 200, 0.5), paths: opt(fc.integer({ min: 1, max: count })) })
+    .map((c): Crawler => ({ name: 'bot', revisitS: c.revisitS, ...field('paths', c.paths) }))
 
 /** Relative weights for the first 1..count ranks, at least one of them positive. */
 const arbWeights = (count: number) => fc.array(grid(0, 10, 0.5), { minLength: 1, maxLength: count }).map((w) => (w.some((x) => x > 0) ? w : [1, ...w.slice(1)]))
 
-interface RouteOpts { readonly maxRps?: number }
+/** A fetch of the site-wide pool. Templated tags ("{id}") only go to routes with an [id] segment. */
+const arbFetch = (id: string): fc.Arbitrary<FetchInput> =>
+  fc.record({
+    revalidateS: opt(arbSoftRevalidate),
+    tags: opt(fc.uniqueArray(fc.constantFrom('posts', 'nav', 'p:{id}', 'q-{id}'), { maxLength: 2 }), 4),
+    latencyS: opt(grid(0, 0.5, 0.01)),
+    failureRate: opt(grid(0, 0.3, 0.01)),
+    perPath: opt(fc.boolean()),
+  }).map((f) => ({ id, ...field('revalidateS', f.revalidateS), tags: f.tags ?? [], ...field('latencyS', f.latencyS), ...field('failureRate', f.failureRate), ...field('perPath', f.perPath) }))
+
+const arbPool = fc.integer({ min: 0, max: 3 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => arbFetch(`f${i}`))))
+const templated = (f: FetchInput) => (f.tags ?? []).some((t) => t.includes('{'))
+
+/** A route's fetches: its own copy of the pool's (ids and tags prefixed) when isolated. */
+function localFetches(routeId: string, fs: readonly FetchInput[]): FetchInput[] {
+  return fs.map((f) => ({ ...f, id: `${routeId}-${f.id}`, tags: (f.tags ?? []).map((t) => `${routeId}-${t}`) }))
+}
+
+/** A real path's last segment; starts with a letter, so never an index's URL. (Built once: compiling the pattern is slow.) */
+const arbSlug = fc.stringMatching(/^[a-z][a-z0-9-]{0,7}$/)
+
+interface RouteOpts {
+  readonly maxRps?: number
+  /** The site's fetches; absent: the route draws its own. */
+  readonly pool?: readonly FetchInput[]
+  /** Fetch ids and tags of its own (prefixed with the route id): nothing shared with other routes. */
+  readonly isolated?: boolean
+}
 
 export function arbRoute(i: number, opts: RouteOpts = {}): fc.Arbitrary<RouteInput> {
-  return fc.integer({ min: 1, max: 50 }).chain((count) =>
+  const id = `r${i}`
+  const pool = opts.pool === undefined ? arbPool : fc.constant(opts.pool)
+  return fc.tuple(fc.integer({ min: 1, max: 50 }), pool).chain(([count, fetchPool]) =>
     fc.record({
       revalidateS: arbRevalidate,
-      dynamic: fc.oneof({ weight: 4, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+      dynamic: opt(fc.oneof({ weight: 4, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) })),
+      layouts: opt(fc.array(fc.record({ revalidateS: opt(arbSoftRevalidate), dynamic: opt(fc.oneof({ weight: 5, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) })) }), { maxLength: 2 })),
+      fetchPick: fc.subarray(fetchPool.map((_, k) => k)),
       withParams: count > 1 ? fc.constant(true) : fc.boolean(),
-      prebuilt: fc.option(fc.integer({ min: 0, max: count }), { nil: undefined }),
-      dynamicParams: fc.boolean(),
+      prebuilt: opt(fc.integer({ min: 0, max: count })),
+      dynamicParams: opt(fc.boolean()),
       renderS: arbRender,
-      failureRate: arbFailure,
+      failureRate: opt(arbFailure),
+      pageSizeKb: opt(grid(1, 200, 1), 4),
       rps: grid(0, opts.maxRps ?? 20, 0.1),
-      arrivals: fc.constantFrom('poisson' as const, 'uniform' as const),
-      popularity: fc.oneof(fc.constant('uniform' as const), grid(0.1, 2, 0.1).map((zipf) => ({ zipf })), arbWeights(count).map((weights) => ({ weights }))),
-      unknownRate: fc.oneof(fc.constant(0), grid(0, 2, 0.1)),
+      arrivals: opt(fc.constantFrom('poisson' as const, 'uniform' as const)),
+      popularity: opt(fc.oneof(fc.constant('uniform' as const), grid(0.1, 2, 0.1).map((zipf) => ({ zipf })), arbWeights(count).map((weights) => ({ weights })))),
+      unknownRate: opt(fc.oneof(fc.constant(0), grid(0, 2, 0.1))),
+      diurnal: opt(arbDiurnal, 5),
+      schedule: opt(fc.array(fc.tuple(grid(0, 400, 0.25), fc.integer({ min: 0, max: count - 1 })), { minLength: 1, maxLength: 8 }).chain((reqs) => fc.boolean().map((withPaths) => {
+        const sorted = [...reqs].sort((a, b) => a[0] - b[0])
+        return { atS: sorted.map((r) => r[0]), ...(withPaths ? { path: sorted.map((r) => r[1]) } : {}) }
+      })), 4),
       crawlers: fc.oneof({ weight: 2, arbitrary: fc.constant<Crawler[]>([]) }, { weight: 1, arbitrary: fc.array(arbCrawler(count), { minLength: 1, maxLength: 2 }) }),
-      // Real URLs for the first few ranks (slugs start with a letter: never an index's URL).
-      slugs: count > 1 ? fc.uniqueArray(fc.stringMatching(/^[a-z][a-z0-9-]{0,7}$/), { maxLength: count }) : fc.constant<string[]>([]),
-    }).map((r): RouteInput => ({
-      id: `r${i}`,
-      pattern: count > 1 ? `/r${i}/[id]` : `/r${i}`,
-      revalidateS: r.revalidateS,
-      dynamic: r.dynamic,
-      ...(r.withParams ? { params: { count, ...(r.prebuilt === undefined ? {} : { prebuilt: r.prebuilt }), dynamicParams: r.dynamicParams, ...(r.slugs.length > 0 ? { paths: r.slugs.map((x) => `/r${i}/${x}`) } : {}) } } : {}),
-      renderS: r.renderS,
-      failureRate: r.failureRate,
-      traffic: { rps: r.rps, arrivals: r.arrivals, popularity: r.popularity, unknownRate: r.unknownRate, ...(r.crawlers.length > 0 ? { crawlers: r.crawlers } : {}) },
-    })),
+      placeholder: opt(fc.boolean(), 5),
+      // Real URLs for the first few ranks.
+      slugs: fc.uniqueArray(arbSlug, { maxLength: Math.min(count, 6) }),
+      source: opt(fc.record({ group: fc.boolean(), layouts: opt(fc.boolean()), gsp: opt(fc.boolean()), dynamic: opt(fc.boolean()), revalidate: opt(fc.boolean()) }), 4),
+    }).map((r): RouteInput => {
+      const pattern = r.withParams ? `/${id}/[id]` : `/${id}`
+      const picked = r.fetchPick.map((k) => fetchPool[k]!).filter((f) => r.withParams || !templated(f))
+      const fetches = opts.isolated === true ? localFetches(id, picked) : picked
+      const slugs = r.withParams ? r.slugs : []
+      const dir = `app/${r.source?.group === true ? '(g)/' : ''}${id}${r.withParams ? '/[id]' : ''}`
+      return {
+        id, pattern, revalidateS: r.revalidateS,
+        ...field('dynamic', r.dynamic),
+        ...field('layouts', r.layouts?.map((l) => ({ ...field('revalidateS', l.revalidateS), ...field('dynamic', l.dynamic) }))),
+        fetches,
+        ...(r.withParams ? { params: { count, ...field('prebuilt', r.prebuilt), ...field('dynamicParams', r.dynamicParams), ...(slugs.length > 0 ? { paths: slugs.map((x) => `/${id}/${x}`) } : {}) } } : {}),
+        renderS: r.renderS,
+        ...field('failureRate', r.failureRate),
+        ...field('pageSizeKb', r.pageSizeKb),
+        traffic: {
+          rps: r.rps,
+          ...field('arrivals', r.arrivals),
+          ...field('popularity', r.popularity),
+          ...field('unknownRate', r.unknownRate),
+          ...field('diurnal', r.diurnal),
+          ...field('schedule', r.schedule),
+          ...(r.crawlers.length > 0 ? { crawlers: r.crawlers } : {}),
+          ...field('placeholder', r.placeholder),
+        },
+        ...(r.source === undefined ? {} : {
+          source: {
+            page: `${dir}/page.tsx`,
+            ...(r.source.layouts === undefined ? {} : { layouts: r.source.layouts ? ['app/layout.tsx', `${dir}/layout.tsx`] : [] }),
+            ...(r.source.gsp === true ? { generateStaticParams: `${dir}/page.tsx:3` } : {}),
+            ...(r.source.dynamic === undefined ? {} : { dynamic: r.source.dynamic ? [`${dir}/page.tsx:5 calls cookies()`] : [] }),
+            ...(r.source.revalidate === true ? { revalidate: `${dir}/page.tsx:1 export const revalidate` } : {}),
+          },
+        }),
+      }
+    }),
   )
 }
 
 type Outages = NonNullable<ScenarioInput['outages']>
-const noOutages = (): fc.Arbitrary<Outages> => fc.constant<Outages>([])
-
 function arbOutages(nRoutes: number): fc.Arbitrary<Outages> {
   return fc.array(
     fc.record({
       fromS: fc.integer({ min: 0, max: 400 }),
       lenS: fc.integer({ min: 1, max: 200 }),
       failureRate: grid(0, 1, 0.01),
-      routes: fc.option(fc.uniqueArray(fc.integer({ min: 0, max: nRoutes - 1 }), { maxLength: nRoutes }), { nil: undefined }),
-    }).map((o) => ({
-      fromS: o.fromS, toS: o.fromS + o.lenS, failureRate: o.failureRate,
-      ...(o.routes === undefined ? {} : { routes: o.routes.map((k) => `r${k}`) }),
-    })),
+      routes: opt(fc.uniqueArray(fc.integer({ min: 0, max: nRoutes - 1 }), { maxLength: nRoutes })),
+    }).map((o) => ({ fromS: o.fromS, toS: o.fromS + o.lenS, failureRate: o.failureRate, ...field('routes', o.routes?.map((k) => `r${k}`)) })),
     { maxLength: 2 },
   )
 }
 
-export interface ScenarioOpts extends RouteOpts {
-  readonly minRoutes?: number
-  /** Rewrite each generated route (e.g. force revalidate false). */
-  readonly route?: (r: RouteInput) => RouteInput
-  readonly outages?: boolean
+/** When an event fires: one-off, periodic (from atS or from everyS) or Poisson. */
+const arbWhen = fc.oneof(
+  grid(0, 400, 0.5).map((atS) => ({ atS })),
+  grid(5, 200, 0.5).map((everyS) => ({ everyS })),
+  fc.tuple(grid(0, 400, 0.5), grid(5, 200, 0.5)).map(([atS, everyS]) => ({ atS, everyS })),
+  grid(0.005, 0.2, 0.005).map((ratePerS) => ({ ratePerS })),
+)
+const arbProfile: fc.Arbitrary<Profile> = fc.oneof(fc.constant('max' as const), grid(0, 300, 1).map((expireS) => ({ expireS })))
+
+/** The routes as the tag helpers read them (they only look at pattern, params, fetches, source). */
+const asConfigs = (routes: readonly RouteInput[]) => routes as unknown as RouteConfig[]
+
+/** Tags some page carries: fetch tags filled for a path, and implicit tags. Never empty (`_N_T_/layout`). */
+function pageTags(routes: readonly RouteInput[]): fc.Arbitrary<string> {
+  return fc.tuple(fc.integer({ min: 0, max: routes.length - 1 }), fc.nat(), fc.nat()).map(([ri, a, k0]) => {
+    const r = asConfigs(routes)[ri]!
+    const k = k0 % (r.params?.count ?? 1)
+    const tags = [...new Set((r.fetches ?? []).flatMap((f) => f.tags ?? []))].map((t) => fillTemplate(t, k, r))
+    const implicit = ['_N_T_/layout', `_N_T_${urlOf(r, k)}`, `_N_T_${routeFileOf(r)}/page`]
+    const all = [...tags, ...implicit]
+    return all[a % all.length]!
+  })
 }
 
-export function arbScenario(opts: ScenarioOpts = {}): fc.Arbitrary<ScenarioInput> {
-  return fc.integer({ min: opts.minRoutes ?? 1, max: 4 }).chain((n) =>
-    fc.record({
-      routes: fc.tuple(...Array.from({ length: n }, (_, i) => arbRoute(i, opts))),
-      outages: opts.outages === false ? noOutages() : fc.oneof(noOutages(), arbOutages(n)),
-      version: fc.constantFrom(...NEXT_VERSIONS),
-      durationS: fc.integer({ min: 10, max: 400 }),
-      warmupS: fc.oneof(fc.constant(0), grid(0, 5, 0.001)),
-      buildAgeS: fc.oneof(fc.constant(0), grid(0, 100, 0.5)),
-      // The site's daily curve: runs are shorter than an hour, so the start hour's multiplier is the rate's.
-      diurnal: fc.option(fc.record({ hourly: fc.array(grid(0, 3, 0.5), { minLength: 24, maxLength: 24 }).map((h) => (h.some((x) => x > 0) ? h : [1, ...h.slice(1)])), startHour: fc.integer({ min: 0, max: 23 }) }), { nil: undefined, freq: 4 }),
-    }).map((s): ScenarioInput => ({
-      name: 'prop',
-      durationS: s.durationS,
-      warmupS: s.warmupS,
-      buildAgeS: s.buildAgeS,
-      next: { version: s.version },
-      routes: opts.route ? s.routes.map(opts.route) : s.routes,
-      outages: s.outages,
-      ...(s.diurnal === undefined ? {} : { diurnal: s.diurnal }),
-    })),
+/** revalidatePath arguments: a URL, a route file with type page, "/" with type layout, or a route file without type (no effect). */
+function pathCalls(routes: readonly RouteInput[]): fc.Arbitrary<{ path: string; type?: 'page' | 'layout' }> {
+  return fc.tuple(fc.integer({ min: 0, max: routes.length - 1 }), fc.nat(), fc.integer({ min: 0, max: 3 })).map(([ri, k0, how]) => {
+    const r = asConfigs(routes)[ri]!
+    const file = routeFileOf(r)
+    switch (how) {
+      case 0: return { path: urlOf(r, k0 % (r.params?.count ?? 1)) }
+      case 1: return { path: file, type: 'page' as const }
+      case 2: return { path: '/', type: 'layout' as const }
+      default: return file.includes('[') ? { path: file } : { path: file, type: 'layout' as const }
+    }
+  })
+}
+
+function arbOnDemand(routes: readonly RouteInput[], version: NextVersion, instances: number): fc.Arbitrary<OnDemandInput> {
+  const kinds = version.startsWith('16') ? ['revalidateTag', 'revalidatePath', 'updateTag'] as const : ['revalidateTag', 'revalidatePath'] as const
+  return fc.record({ kind: fc.constantFrom(...kinds), tag: pageTags(routes), path: pathCalls(routes), profile: opt(arbProfile), when: arbWhen, instance: opt(fc.integer({ min: 0, max: instances - 1 })) })
+    .map((e): OnDemandInput => {
+      const target = e.kind === 'revalidatePath' ? { path: e.path.path, ...field('type', e.path.type) } : { tag: e.tag, ...(e.kind === 'revalidateTag' ? field('profile', e.profile) : {}) }
+      return { kind: e.kind, ...target, ...e.when, ...field('instance', e.instance) }
+    })
+}
+
+/** A data change behind a fetch id or a fetch tag (the template itself, or filled for a path), maybe with its webhook. */
+function arbDataChange(routes: readonly RouteInput[], instances: number): fc.Arbitrary<DataChangeInput> | null {
+  const cfgs = asConfigs(routes)
+  const withFetches = cfgs.filter((r) => r.fetches.length > 0)
+  if (withFetches.length === 0) return null
+  const ids = [...new Set(withFetches.flatMap((r) => r.fetches.map((f) => f.id)))]
+  const tagged = withFetches.flatMap((r) => r.fetches.flatMap((f) => f.tags.map((t) => ({ r, t }))))
+  const what = fc.oneof(
+    fc.constantFrom(...ids).map((fetch) => ({ fetch })),
+    ...(tagged.length === 0 ? [] : [fc.tuple(fc.constantFrom(...tagged), fc.nat(), fc.boolean()).map(([{ r, t }, k, filled]) => ({ tag: filled ? fillTemplate(t, k % (r.params?.count ?? 1), r) : t }))]),
   )
+  return fc.record({ what, when: arbWhen, hook: opt(fc.record({ kind: fc.constantFrom('revalidateTag' as const, 'revalidatePath' as const), own: fc.boolean(), tag: pageTags(routes), path: pathCalls(routes), profile: opt(arbProfile), delayS: opt(grid(0, 30, 0.5)), instance: opt(fc.integer({ min: 0, max: instances - 1 })) })) })
+    .map(({ what, when, hook }) => {
+      const c: DataChangeInput = { ...what, ...when }
+      if (hook === undefined) return c
+      // A templated change's webhook names the changed path ("{id}" takes its index).
+      const route = changeRouteOf(c, cfgs)
+      const template = 'tag' in what && what.tag.includes('{') && route !== undefined ? what.tag : null
+      let w: WebhookInput
+      if (hook.kind === 'revalidateTag') w = { kind: 'revalidateTag', tag: hook.own && template !== null ? template : hook.tag, ...field('profile', hook.profile) }
+      else w = hook.own && template !== null && route!.pattern.includes('[') ? { kind: 'revalidatePath', path: route!.pattern.replace('[id]', '{id}') } : { kind: 'revalidatePath', path: hook.path.path, ...field('type', hook.path.type) }
+      return { ...c, webhook: { ...w, ...field('delayS', hook.delayS), ...field('instance', hook.instance) } }
+    })
+}
+
+export interface ScenarioOpts extends Omit<RouteOpts, 'pool'> {
+  readonly minRoutes?: number
+  /** Rewrite each generated route (e.g. force revalidate false), before the events that name them are drawn. */
+  readonly route?: (r: RouteInput) => RouteInput
+  /** Outage windows. @default true */
+  readonly outages?: boolean
+  /** On-demand calls and data-change webhooks. @default true */
+  readonly invalidations?: boolean
+  /** Process restarts. @default true */
+  readonly restarts?: boolean
+  /**
+   * Routes share nothing: no fetch id or tag in common, one instance, no render concurrency
+   * (a shared worker pool or round-robin balancer would couple their requests). For stream
+   * isolation laws.
+   */
+  readonly isolated?: boolean
+}
+
+type DeploymentInput = NonNullable<ScenarioInput['deployment']>
+const arbDeployment: fc.Arbitrary<DeploymentInput> = fc.record({
+  instances: opt(fc.integer({ min: 1, max: 3 }), 4),
+  balancer: opt(fc.constantFrom('round-robin' as const, 'random' as const)),
+  cache: opt(fc.constantFrom('local' as const, 'shared' as const)),
+  tagPropagationS: opt(grid(0, 20, 0.5)),
+  renderConcurrency: opt(fc.integer({ min: 1, max: 3 })),
+}).map((d) => ({ ...field('instances', d.instances), ...field('balancer', d.balancer), ...field('cache', d.cache), ...field('tagPropagationS', d.tagPropagationS), ...field('renderConcurrency', d.renderConcurrency) }))
+
+const arbCost = fc.record({
+  primary: opt(fc.constantFrom('vercel' as const, 'self-hosted' as const)),
+  pageSizeKb: opt(grid(1, 500, 1)),
+  cdnHitFraction: opt(grid(0, 1, 0.05)),
+  functionMemoryGb: opt(grid(0.5, 4, 0.5)),
+  activeCpuFraction: opt(grid(0, 1, 0.05)),
+  vcpusPerInstance: opt(grid(0.5, 8, 0.5)),
+  originRateLimitPerS: opt(grid(0.1, 100, 0.1)),
+}).map((c) => Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined)))
+
+/** Fields that do not change the simulation: comments, the import block, budgets, the default seed. */
+const arbPaperwork = fc.record({
+  $schema: opt(fc.constant('./scenario.schema.json'), 4),
+  description: opt(fc.constant('generated'), 4),
+  seed: opt(fc.oneof(fc.stringMatching(/^[a-z0-9]{1,6}$/), fc.integer({ min: 0, max: 1000 })), 4),
+  imported: opt(fc.record({ logs: opt(fc.constant(['access.log'])), warnings: opt(fc.constant(['a guess'])) }).map((x) => ({ app: 'app', nextVersion: '16.4.6', ...field('logs', x.logs), ...field('warnings', x.warnings) })), 5),
+  thresholds: opt(fc.constant({ 'totals.renders': ['>=0'], 'staleness.ageP95S': ['<1e9'] }), 5),
+}).map((p) => Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined)))
+
+export function arbScenario(opts: ScenarioOpts = {}): fc.Arbitrary<ScenarioInput> {
+  const deployment = opts.isolated === true ? fc.constant<DeploymentInput>({}) : arbDeployment
+  return fc.tuple(fc.integer({ min: opts.minRoutes ?? 1, max: 4 }), arbPool, fc.constantFrom(...NEXT_VERSIONS), opt(deployment, 3)).chain(([n, pool, version, dep]) => {
+    const instances = dep?.instances ?? 1
+    return fc.tuple(...Array.from({ length: n }, (_, i) => arbRoute(i, { ...opts, pool }))).chain((generated) => {
+      const routes = opts.route ? generated.map(opts.route) : generated
+      const change = opts.invalidations === false ? null : arbDataChange(routes, instances)
+      return fc.record({
+        outages: opts.outages === false ? fc.constant<Outages>([]) : opt(arbOutages(n), 4),
+        durationS: fc.integer({ min: 10, max: 400 }),
+        warmupS: opt(fc.oneof(fc.constant(0), grid(0, 5, 0.001))),
+        buildAgeS: opt(fc.oneof(fc.constant(0), grid(0, 100, 0.5))),
+        expireTimeS: opt(grid(1, 600, 1), 3),
+        // The site's daily curve: runs are shorter than an hour, so the start hour's multiplier is the rate's.
+        diurnal: opt(arbDiurnal, 4),
+        onDemand: opts.invalidations === false ? fc.constant([]) : opt(fc.array(arbOnDemand(routes, version, instances), { maxLength: 3 }), 3),
+        dataChanges: change === null ? fc.constant(undefined) : opt(fc.array(change, { minLength: 1, maxLength: 3 }), 3),
+        restarts: opts.restarts === false ? fc.constant([]) : opt(fc.array(fc.record({ atS: grid(0, 400, 0.5), instance: opt(fc.integer({ min: 0, max: instances - 1 })) }).map((r) => ({ atS: r.atS, ...field('instance', r.instance) })), { maxLength: 2 }), 3),
+        cost: opt(arbCost, 4),
+        paperwork: arbPaperwork,
+      }).map((s): ScenarioInput => {
+        const input = {
+          ...s.paperwork,
+          name: 'prop',
+          durationS: s.durationS,
+          ...field('warmupS', s.warmupS),
+          ...field('buildAgeS', s.buildAgeS),
+          next: { version, ...field('expireTimeS', s.expireTimeS) },
+          routes,
+          ...field('outages', s.outages),
+          ...field('diurnal', s.diurnal),
+          ...field('onDemand', s.onDemand),
+          ...field('dataChanges', s.dataChanges),
+          ...field('deployment', dep),
+          ...field('restarts', s.restarts),
+          ...field('cost', s.cost),
+        } as ScenarioInput
+        try {
+          parseScenario(input)
+        } catch (e) {
+          throw new Error(`test/arbitraries.ts generated an invalid scenario (a generator bug): ${(e as Error).message}\n${JSON.stringify(input)}`)
+        }
+        return input
+      })
+    })
+  })
 }
 
 export const arbSeed = fc.stringMatching(/^[a-z0-9]{1,8}$/)

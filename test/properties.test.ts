@@ -1,7 +1,9 @@
 /**
- * Laws over random small scenarios (TigerBeetle-style swarm): conservation,
+ * Laws over random small scenarios (TigerBeetle-style swarm; test/arbitraries.ts generates
+ * every scenario field, test/generator-coverage.test.ts proves it): conservation,
  * determinism, stream isolation (also for added crawlers), at most one render in flight
- * per path, and warmup.
+ * per path and instance, and warmup. Every run also ends with the model's own invariant
+ * checks (IsrModel.finish, Caffeine-style), so any property run that breaks one fails.
  *
  * A failing property prints fast-check's seed and the counterexample ({ input, seed });
  * assertion messages repeat the scenario JSON and simulator seed so the run can be
@@ -92,10 +94,15 @@ describe(`simulator laws over random scenarios (fast-check seed ${fc.readConfigu
           }
           expect(byOutcome, `route ${r.id} outcome counts: ${w}`).toEqual({ hit: rr.hit, stale: rr.stale, miss: rr.miss, dynamic: rr.dynamic, notFound: rr.notFound, error: rr.error })
           // Renders likewise: every traced render start is counted once, by mode and outcome.
+          // The result counts a render from the request that asked for it; the trace gives its
+          // start, later when it waited for a worker (renderConcurrency): then a render asked
+          // for in the warmup may start after it, and the trace can only bound the counts.
           const rs = renders.filter((e) => e.route === r.id && e.atUs >= wu)
           const modes = RENDER_MODE_NAMES.map((_, m) => rs.filter((e) => e.mode === m).length)
-          expect({ renders: rs.length, background: modes[0], blocking: modes[1], dynamic: modes[2], failed: rs.filter((e) => !e.ok).length }, `route ${r.id} renders: ${w}`)
-            .toEqual({ renders: rr.renders, background: rr.backgroundRenders, blocking: rr.blockingRenders, dynamic: rr.dynamicRenders, failed: rr.failedRenders })
+          const traced = { renders: rs.length, background: modes[0], blocking: modes[1], dynamic: modes[2], failed: rs.filter((e) => !e.ok).length }
+          const counted = { renders: rr.renders, background: rr.backgroundRenders, blocking: rr.blockingRenders, dynamic: rr.dynamicRenders, failed: rr.failedRenders }
+          if (c.input.deployment?.renderConcurrency === undefined || wu === 0) expect(traced, `route ${r.id} renders: ${w}`).toEqual(counted)
+          else for (const [k, v] of Object.entries(counted)) expect(v, `route ${r.id} ${k} renders (queued renders): ${w}`).toBeLessThanOrEqual(traced[k as keyof typeof traced]!)
           // Crawler figures: only on crawled routes, and a part of the route's requests and renders.
           expect(rr.crawlerRequests !== undefined, `route ${r.id} crawler figures: ${w}`).toBe((r.traffic.crawlers?.length ?? 0) > 0)
           expect(rr.crawlerRequests ?? 0, `route ${r.id}: ${w}`).toBeLessThanOrEqual(rr.requests)
@@ -128,8 +135,9 @@ describe(`simulator laws over random scenarios (fast-check seed ${fc.readConfigu
     const withPoisson = arbCase().chain((c) =>
       fc.tuple(grid(1, 20, 0.1), arbSeed).map(([rps, other]) => {
         const [first, ...rest] = c.input.routes
-        const r0: RouteInput = { ...first!, traffic: { ...first!.traffic, rps, arrivals: 'poisson' } }
-        // Without the site's daily curve, whose hour may be silent.
+        // Without the route's and the site's daily curves, whose hour may be silent.
+        const { diurnal: _rd, ...traffic } = first!.traffic
+        const r0: RouteInput = { ...first!, traffic: { ...traffic, rps, arrivals: 'poisson' } }
         const { diurnal: _d, ...input } = c.input
         return { c: { ...c, input: { ...input, routes: [r0, ...rest] } }, other }
       }),
@@ -148,7 +156,8 @@ describe(`simulator laws over random scenarios (fast-check seed ${fc.readConfigu
   })
 
   it("stream isolation: changing one route's renderS or failureRate moves no request, and nothing of other routes", () => {
-    const arb = arbCase().chain((c) =>
+    // Isolated routes: a shared fetch id or worker pool would let one route's render times move another's.
+    const arb = arbCase({ isolated: true }).chain((c) =>
       fc.record({
         k: fc.integer({ min: 0, max: c.input.routes.length - 1 }),
         renderS: fc.option(arbRender, { nil: undefined }),
@@ -179,7 +188,8 @@ describe(`simulator laws over random scenarios (fast-check seed ${fc.readConfigu
   })
 
   it('stream isolation: adding a route (first or last) leaves every existing route unchanged', () => {
-    const arb = fc.record({ c: arbCase(), extra: arbRoute(9), first: fc.boolean() })
+    // Isolated routes and one instance: a round-robin balancer or shared fetches would couple them.
+    const arb = fc.record({ c: arbCase({ isolated: true }), extra: arbRoute(9, { isolated: true }), first: fc.boolean() })
     fc.assert(
       fc.property(arb, ({ c, extra, first }) => {
         const added: ScenarioInput = { ...c.input, routes: first ? [extra, ...c.input.routes] : [...c.input.routes, extra] }
@@ -200,7 +210,7 @@ describe(`simulator laws over random scenarios (fast-check seed ${fc.readConfigu
   })
 
   it("stream isolation: adding a crawler moves no other route's requests, and adds exactly its walk to its own", () => {
-    const arb = arbCase().chain((c) => fc.integer({ min: 0, max: c.input.routes.length - 1 }).chain((k) => {
+    const arb = arbCase({ isolated: true }).chain((c) => fc.integer({ min: 0, max: c.input.routes.length - 1 }).chain((k) => {
       const r = c.input.routes[k]!
       return arbCrawler(r.params?.count ?? 1).map((crawler) => ({ c, k, crawler }))
     }))
@@ -234,8 +244,16 @@ describe(`simulator laws over random scenarios (fast-check seed ${fc.readConfigu
     )
   })
 
-  it('revalidate false (no dynamic, no outages): prebuilt paths never render, others at most one successful render', () => {
-    const arb = arbCase({ outages: false, route: (r) => ({ ...r, revalidateS: false, dynamic: false }) })
+  it('revalidate false (no dynamic, no outages, no invalidations or restarts, local caches): prebuilt paths never render, others at most one successful render per instance', () => {
+    // Nothing on the route lowers revalidate or makes it dynamic. (A shared cache is left out: an
+    // instance that did not write a path reads it with the 1 s default cache control, §1.1.)
+    const never = (r: RouteInput): RouteInput => ({
+      ...r, revalidateS: false, dynamic: false,
+      layouts: (r.layouts ?? []).map(() => ({})),
+      fetches: (r.fetches ?? []).map((f) => (f.revalidateS === undefined ? f : { ...f, revalidateS: false })),
+    })
+    const arb = arbCase({ outages: false, invalidations: false, restarts: false, route: never })
+      .map((c) => (c.input.deployment === undefined ? c : { ...c, input: { ...c.input, deployment: { ...c.input.deployment, cache: 'local' as const } } }))
     fc.assert(
       fc.property(arb, (c) => {
         const { renders } = run(c.input, c.seed)
@@ -247,7 +265,8 @@ describe(`simulator laws over random scenarios (fast-check seed ${fc.readConfigu
           const prebuilt = route.params?.prebuilt ?? count
           expect(e.path, `render of prebuilt ${e.route} #${e.path} at ${e.atUs} µs: ${where(c)}`).toBeGreaterThanOrEqual(prebuilt)
           expect(RENDER_MODE_NAMES[e.mode], `render of ${e.route} #${e.path} at ${e.atUs} µs: ${where(c)}`).toBe('blocking')
-          if (e.ok) ok.set(`${e.route}#${e.path}`, (ok.get(`${e.route}#${e.path}`) ?? 0) + 1)
+          const key = `instance ${e.instance} ${e.route}#${e.path}`
+          if (e.ok) ok.set(key, (ok.get(key) ?? 0) + 1)
         }
         for (const [p, n] of ok) expect(n, `${p} rendered successfully ${n} times: ${where(c)}`).toBeLessThanOrEqual(1)
       }),
@@ -255,7 +274,7 @@ describe(`simulator laws over random scenarios (fast-check seed ${fc.readConfigu
     )
   })
 
-  it('no path ever has two renders in flight', () => {
+  it('no path ever has two renders in flight on one instance', () => {
     fc.assert(
       fc.property(arbCase(), (c) => {
         const { renders, events } = run(c.input, c.seed)
@@ -263,7 +282,8 @@ describe(`simulator laws over random scenarios (fast-check seed ${fc.readConfigu
         for (const e of renders) {
           expect(e.endUs, `render ends before it starts: ${where(c)}`).toBeGreaterThanOrEqual(e.atUs)
           if (e.path < 0) continue
-          const key = `${e.route}#${e.path}`
+          // De-duplication is per instance (§8): two instances may render one path at once.
+          const key = `instance ${e.instance} ${e.route}#${e.path}`
           const prev = last.get(key)
           if (prev !== undefined) {
             expect(e.atUs, `${key}: render [${e.atUs}, ${e.endUs}) overlaps [${prev.atUs}, ${prev.endUs}): ${where(c)}`).toBeGreaterThanOrEqual(prev.endUs)
