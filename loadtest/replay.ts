@@ -21,7 +21,8 @@ import type { Interval, SimResult } from '../sim/contract.ts'
 import { fitTraffic, readRouteRequests, type LogFormat, type LogRequests } from '../scenarios/from-logs/index.ts'
 import { LiveError, ROOT, writeAtomic } from './live.ts'
 import { isCached, logOutcomes, observedOf, type LogOutcomes } from './replay-observed.ts'
-import { readScenarioInput, replayScenario, startStates, type ScenarioInput, type StartState } from './replay-scenario.ts'
+import { readScenarioInput, replayScenario, startStates, type ScenarioInput } from './replay-scenario.ts'
+import { combineStartStates } from './start-states.ts'
 import { checkOf, COUNT_TOL, FRACTION_TOL, verify, type Check, type VerdictJson } from './verify.ts'
 
 export interface ReplayOptions {
@@ -115,30 +116,6 @@ function logChecks(p: SimResult, o: LogOutcomes, compareBackground: boolean): Ch
   return checks
 }
 
-const key = (c: Check) => `${c.scope}\u0000${c.metric}`
-const fmtCheck = (metric: string, x: number) => (metric.includes('fraction') ? `${(x * 100).toFixed(1)}%` : x.toFixed(1))
-
-/**
- * The checks of the scenario as given, each widened to the hull of every start state's range
- * where the start state moves its prediction by more than a quarter of its accepted range.
- */
-export function combineStartStates(states: readonly { readonly state: Pick<StartState, 'label'>; readonly checks: readonly Check[] }[]): Check[] {
-  const [first, ...others] = states
-  if (!first) return []
-  const byKey = others.map((s) => new Map(s.checks.map((c) => [key(c), c])))
-  return first.checks.map((c) => {
-    const alt = byKey.map((m) => m.get(key(c)))
-    const shift = Math.max(0, ...alt.map((a) => (a ? Math.abs(a.predicted - c.predicted) : 0)))
-    if (!(shift > (c.high - c.low) / 4)) return c
-    const all = [c, ...alt.filter((a): a is Check => a !== undefined)]
-    const low = Math.min(...all.map((a) => a.low))
-    const high = Math.max(...all.map((a) => a.high))
-    const said = states.map((s, i) => { const a = i === 0 ? c : alt[i - 1]; return a ? `${fmtCheck(c.metric, a.predicted)} ${s.state.label}` : null }).filter((x) => x !== null)
-    const note = `depends on the deployment's cache state when the log starts; use --warmup or set buildAgeS. Predicted ${said.join('; ')}: the range covers them all`
-    const ok = c.observed >= low - 1e-9 && c.observed <= high + 1e-9
-    return { ...c, low, high, verdict: ok ? 'PASS' : 'FAIL', note: c.note ? `${note}. ${c.note}` : note }
-  })
-}
 
 function replayCommand(o: ReplayOptions): string {
   const args = ['isrsim', 'replay', o.scenario, ...o.logs.flatMap((l) => ['--log', l])]
@@ -216,8 +193,8 @@ async function compare(o: ReplayOptions, { scenario, log, outcomes }: ReadLogs, 
   const compareBackground = anyBackground && o.warmupS === 0
   const checks = combineStartStates(states.map((state, i) => {
     const p = predictions[i]!
-    return { state, checks: [...verify(p, [observedOf(p, outcomes, log, o.logs)]).checks, ...logChecks(p, outcomes, compareBackground)] }
-  }))
+    return { label: state.label, checks: [...verify(p, [observedOf(p, outcomes, log, o.logs)]).checks, ...logChecks(p, outcomes, compareBackground)] }
+  }), 'depends on the deployment\'s cache state when the log starts; use --warmup or set buildAgeS')
 
   for (const r of scenario.routes) {
     const c = outcomes.routes[r.id]!

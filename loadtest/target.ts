@@ -13,7 +13,7 @@
  *   check's range covers them all, with a note that says so.
  */
 import type { RequestPlan, SimResult, VerdictJson } from '../sim/contract.ts'
-import type { Check } from './verify.ts'
+import { combineStartStates } from './start-states.ts'
 
 type Spec = RequestPlan['spec']
 type RouteSpec = Spec['routes'][number]
@@ -94,28 +94,10 @@ export function initialStates(fresh: SimResult): InitialState[] {
   return states
 }
 
-const fmt = (metric: string, x: number) => (metric.includes('fraction') ? `${(x * 100).toFixed(1)}%` : metric.includes('(s)') ? `${x.toFixed(2)} s` : x.toFixed(1))
-
-/**
- * One verdict from the verdicts of several initial states: each check's range is the union of
- * the states' ranges; where the states' predictions differ, the note names each.
- */
+/** One verdict from the verdicts of several initial states, merged by start-states.ts's rule. */
 export function mergeInitialStates(verdicts: readonly { readonly state: InitialState; readonly verdict: VerdictJson }[]): VerdictJson {
   const first = verdicts[0]
   if (!first) throw new Error('mergeInitialStates: no verdicts')
-  const key = (c: Check) => `${c.scope}\u0000${c.metric}`
-  const byKey = new Map<string, { state: InitialState; check: Check }[]>()
-  for (const v of verdicts) for (const c of v.verdict.checks) byKey.set(key(c), [...(byKey.get(key(c)) ?? []), { state: v.state, check: c }])
-  const checks: Check[] = []
-  for (const all of byKey.values()) {
-    const base = all[0]!.check
-    const low = Math.min(...all.map((x) => x.check.low))
-    const high = Math.max(...all.map((x) => x.check.high))
-    const differ = all.some((x) => Math.abs(x.check.low - base.low) > 1e-9 || Math.abs(x.check.high - base.high) > 1e-9)
-    const ok = base.observed >= low - 1e-9 && base.observed <= high + 1e-9
-    const note = differ ? `initial state unknown: ${all.map((x) => `${x.state.label}: ${fmt(base.metric, x.check.predicted)}`).join('; ')}; the range covers them all` : undefined
-    const notes = [base.note, note].filter((n) => n !== undefined).join('; ')
-    checks.push({ ...base, low, high, verdict: ok ? 'PASS' : 'FAIL', ...(notes ? { note: notes } : {}) })
-  }
+  const checks = combineStartStates(verdicts.map((v) => ({ label: v.state.label, checks: v.verdict.checks })), 'initial state unknown: the deployment\'s prerendered pages may be of any age')
   return { ...first.verdict, pass: checks.every((c) => c.verdict !== 'FAIL'), checks }
 }

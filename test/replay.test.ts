@@ -14,7 +14,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ScenarioInput, SimResult, VerdictCheck, VerdictJson } from '../sim/index.ts'
-import { combineStartStates } from '../loadtest/replay.ts'
+import { combineStartStates } from '../loadtest/start-states.ts'
 import { formatLog } from './from-logs-helpers.ts'
 import { nginxLog, simLog, vercelLog, type SimLog } from './replay-logs.ts'
 
@@ -184,12 +184,11 @@ describe('the deployment\'s cache state when the log starts', () => {
 
   it('the rule: a start state that moves the prediction by more than a quarter of the range widens it to the hull', () => {
     const c = (predicted: number, observed: number): VerdictCheck => ({ scope: 'r', metric: 'MISS fraction', predicted, low: predicted - 0.02, high: predicted + 0.02, observed, verdict: Math.abs(observed - predicted) <= 0.02 ? 'PASS' : 'FAIL', by: 'tolerance' })
-    const state = (label: string) => ({ label })
-    // 0.009 < 0.04 / 4: not dependent; the check is the scenario's own.
-    const near = combineStartStates([{ state: state('as given'), checks: [c(0.1, 0.125)] }, { state: state('fresh'), checks: [c(0.109, 0.125)] }])
+        // 0.009 < 0.04 / 4: not dependent; the check is the scenario's own.
+    const near = combineStartStates([{ label: 'as given', checks: [c(0.1, 0.125)] }, { label: 'fresh', checks: [c(0.109, 0.125)] }], 'why')
     expect(near[0]).toEqual(c(0.1, 0.125))
     // 0.011 > 0.01: dependent; the hull [0.08, 0.131] holds 0.125.
-    const far = combineStartStates([{ state: state('as given'), checks: [c(0.1, 0.125)] }, { state: state('fresh'), checks: [c(0.111, 0.125)] }])
+    const far = combineStartStates([{ label: 'as given', checks: [c(0.1, 0.125)] }, { label: 'fresh', checks: [c(0.111, 0.125)] }], 'why')
     expect(far[0]!.low).toBeCloseTo(0.08, 12)
     expect(far[0]!.high).toBeCloseTo(0.131, 12)
     expect(far[0]!.verdict).toBe('PASS')

@@ -82,7 +82,7 @@ describe('the unknown initial state of a deployment\'s cache', () => {
   const verdict = (checks: Check[]): VerdictJson => ({ verdictVersion: 1, scenario: { name: 's', hash: 'h' }, replications: 10, pass: checks.every((c) => c.verdict === 'PASS'), checks })
   const states: InitialState[] = [{ name: 'fresh', buildAgeS: 0, label: 'build age 0' }, { name: 'stale', buildAgeS: 121, label: 'every prebuilt page stale (build age 121 s)' }]
 
-  test('merged: where the states differ the range covers both and a note names each prediction; where they agree nothing changes', () => {
+  test('merged by the one start-state rule (start-states.ts): where a state moves the prediction by more than a quarter of the range, the range covers both and a note names each prediction; where they agree nothing changes', () => {
     const merged = mergeInitialStates([
       { state: states[0]!, verdict: verdict([check('home', 'STALE fraction', 0, -0.02, 0.02, 0.04), check('about', 'HIT fraction', 1, 0.98, 1.02, 1)]) },
       { state: states[1]!, verdict: verdict([check('home', 'STALE fraction', 0.05, 0.03, 0.07, 0.04), check('about', 'HIT fraction', 1, 0.98, 1.02, 1)]) },
@@ -90,7 +90,7 @@ describe('the unknown initial state of a deployment\'s cache', () => {
     expect(merged.pass).toBe(true)
     const home = merged.checks.find((c) => c.scope === 'home')!
     expect(home).toMatchObject({ low: -0.02, high: 0.07, predicted: 0, verdict: 'PASS' })
-    expect(home.note).toBe('initial state unknown: build age 0: 0.0%; every prebuilt page stale (build age 121 s): 5.0%; the range covers them all')
+    expect(home.note).toBe("initial state unknown: the deployment's prerendered pages may be of any age. Predicted 0.0% build age 0; 5.0% every prebuilt page stale (build age 121 s): the range covers them all")
     expect(merged.checks.find((c) => c.scope === 'about')).toEqual(check('about', 'HIT fraction', 1, 0.98, 1.02, 1))
   })
 
