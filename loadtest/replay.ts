@@ -18,7 +18,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import type { Interval, SimResult } from '../sim/contract.ts'
-import { fitTraffic, readRouteRequests, type LogFormat, type LogRequests } from '../scenarios/from-logs/index.ts'
+import { fitTraffic, LogInputError, readRouteRequests, type LogFormat, type LogRequests } from '../scenarios/from-logs/index.ts'
 import { LiveError, ROOT, writeAtomic } from './live.ts'
 import { isCached, logOutcomes, observedOf, type LogOutcomes } from './replay-observed.ts'
 import { readScenarioInput, replayScenario, startStates, type ScenarioInput } from './replay-scenario.ts'
@@ -54,12 +54,12 @@ const BIN = join(ROOT, 'bin/isrsim.js')
 const pct = (a: number, b: number) => `${b > 0 ? ((100 * a) / b).toFixed(1) : '0.0'}%`
 const quote = (s: string) => (/^[\w./:=@%+,-]+$/.test(s) ? s : JSON.stringify(s))
 
-/** scenarios/from-logs throws sim's UsageError for a bad log: bad input, exit 2 (loadtest/ may not import sim/ to test the class). */
+/** A bad log is bad input: exit 2. */
 async function logInput<T>(f: () => Promise<T>): Promise<T> {
   try {
     return await f()
   } catch (e) {
-    if (e instanceof Error && e.constructor.name === 'UsageError') throw new LiveError(e.message)
+    if (e instanceof LogInputError) throw new LiveError(e.message)
     throw e
   }
 }

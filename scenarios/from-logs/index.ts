@@ -11,6 +11,9 @@ import { indexPaths } from './index-paths.ts'
 import { isDynamicPattern } from './match.ts'
 import { scanLogs, type ScanOptions } from './scan.ts'
 
+/** What a bad log throws (exit 2), for callers outside sim/'s reach (loadtest/replay.ts). */
+export { UsageError as LogInputError }
+
 export const LOG_FORMATS = ['auto', 'nginx', 'vercel', 'cloudfront', 'cloudflare'] as const
 export type LogFormat = (typeof LOG_FORMATS)[number]
 export { CACHE_NAMES, CACHE_NONE, CACHE_HIT, CACHE_STALE, CACHE_MISS, CACHE_REVALIDATED } from './record.ts'
