@@ -24,6 +24,9 @@ import { changeRouteOf, eventTags, fillTemplate, IMPLICIT_TAG_PREFIX, tagMatches
 import { crawlerStreamKey, drawCrawlerWalk } from './crawlers.ts'
 import { HISTOGRAM_BUCKETS, bucketOf, quantileOf } from '../histogram.ts'
 import { backoffRevalidateS, effectiveRevalidate, type EffectiveRevalidate } from './revalidate.ts'
+import {
+  CAUSE_COLD, CAUSE_DYNAMIC, CAUSE_EXPIRE, CAUSE_ONE_OFF, CAUSE_TAG_EXPIRED, CAUSE_TAG_STALE, CAUSE_TIME, RENDER_CAUSES, checkEndState, type EndState,
+} from './invariants.ts'
 
 // Event kinds and the rank table: at the same µs a finished render is written
 // before a request looks the cache up (a request at the end time sees the new entry).
@@ -77,8 +80,6 @@ const F_HAS_ENTRY = 6
 const F_INFLIGHT = 7
 const OK_BIT = 4
 const PREV_BIT = 8
-/** Why a render started: for attributing renders to the invalidation that caused them. */
-const CAUSE_OTHER = 0, CAUSE_TAG = 1
 /** Result of the tag check (§4.3 read side). */
 const TAGS_NONE = 0, TAGS_STALE = 1, TAGS_EXPIRED = 2
 
@@ -145,8 +146,10 @@ export interface IsrModel {
   dispatch(kind: number, arg: number): void
   /** The requests: every route's arrival sources, merged (see `sources`). */
   readonly lane: Lane
-  /** End-of-run invariant checks (Caffeine's `finished()`). */
+  /** End-of-run invariant checks (Caffeine's `finished()`, see invariants.ts): throws InvariantError naming every broken one. */
   finish(nowUs: number): void
+  /** The state finish() checks (cold: built once, at the end; tests break it on purpose). */
+  endState(nowUs: number): EndState
   /** Expected number of events, for the runaway guard. */
   readonly expectedEvents: number
   /** Per on-demand event: occurrences, entries touched and the renders they caused. */
@@ -382,6 +385,9 @@ export function createIsrModel(
   /** Start of the render being prepared (after any queueing), µs. */
   const renderStart = new Float64Array(1)
   let roundRobin = 0
+  /** For the end-of-run checks (invariants.ts): measured renders per route and cause, and [cached renders started, finished, renders a tag caused] since t = 0. */
+  const renderCauses = new Float64Array(s.routes.length * RENDER_CAUSES)
+  const renderCounts = new Float64Array(3)
   /** The instance handling the current request (for the trace). */
   let currentInstance = 0
 
@@ -1008,7 +1014,12 @@ export function createIsrModel(
     const p = pathOfSlot(slot)
     const inst = instances === 1 ? 0 : ((slot - p) / totalPaths) | 0
     assert(st[o + F_INFLIGHT] === NONE, () => `two regenerations in flight for ${route.id} path #${p - route.firstPath} on instance ${inst}`, nowUs)
-    if (cause === CAUSE_TAG) attributeRender(eslot)
+    countRender(route, cause)
+    renderCounts[0] = renderCounts[0]! + 1
+    if (cause === CAUSE_TAG_STALE || cause === CAUSE_TAG_EXPIRED) {
+      renderCounts[2] = renderCounts[2]! + 1
+      attributeRender(eslot)
+    }
     sampleRender(rt[route.index]!)
     // 16.3+ expired (isStale -1) renders are on-demand revalidations: they bypass the Data Cache (§5.3).
     readData(route, p, inst, true, mode === BLOCKING && withPrev && enforcesExpire)
@@ -1046,9 +1057,17 @@ export function createIsrModel(
   /** The known path a dynamic render was asked for (trace only); -1 otherwise. */
   let tracePath = -1
 
+  /** Counts a render's cause (measured, as the metrics count renders: from warmup, by request time). */
+  function countRender(route: ResolvedRoute, cause: number): void {
+    if (clock[0]! < warmupUs) return
+    const c = route.index * RENDER_CAUSES + cause
+    renderCauses[c] = renderCauses[c]! + 1
+  }
+
   /** A render for this request only: dynamic routes, and one-off unknown paths. Nothing is cached. */
   function renderForRequest(route: ResolvedRoute, mode: RenderMode, okOutcome: Outcome, p: number): void {
     const nowUs = clock[0]!
+    countRender(route, mode === DYNAMIC_RENDER ? CAUSE_DYNAMIC : CAUSE_ONE_OFF)
     if (trace !== null) tracePath = p
     sampleRender(rt[route.index]!)
     readData(route, p, currentInstance, mode !== DYNAMIC_RENDER, false)
@@ -1123,7 +1142,7 @@ export function createIsrModel(
         respond(route, path, NOT_FOUND)
         return
       }
-      blocking(route, slot, eslot, false, CAUSE_OTHER)
+      blocking(route, slot, eslot, false, CAUSE_COLD)
       return
     }
     let tags = TAGS_NONE
@@ -1131,7 +1150,7 @@ export function createIsrModel(
       tags = tagState(inst, p, e)
       if (tags === TAGS_EXPIRED) {
         // §4.3: a tag-expired entry reads as null: a blocking MISS with no previous entry.
-        blocking(route, slot, eslot, false, CAUSE_TAG)
+        blocking(route, slot, eslot, false, CAUSE_TAG_EXPIRED)
         return
       }
     }
@@ -1139,7 +1158,7 @@ export function createIsrModel(
     const expired = enforcesExpire && sinceSetUs > st[o + F_EXPIRE]!
     if (expired) {
       // §2, 16.3+: past expire the request blocks on a fresh render (isStale = -1).
-      blocking(route, slot, eslot, true, CAUSE_OTHER)
+      blocking(route, slot, eslot, true, CAUSE_EXPIRE)
       return
     }
     obs[OBS_AGE] = nowUs - st[e + F_CONTENT_AT]!
@@ -1155,7 +1174,7 @@ export function createIsrModel(
     // §1.1: stale strictly after lastModified + revalidate, or a stale tag (16.x
     // revalidateTag with a profile): serve stale, regenerate in the background.
     respond(route, path, STALE)
-    startRender(route, slot, eslot, BACKGROUND, true, fresh ? CAUSE_TAG : CAUSE_OTHER)
+    startRender(route, slot, eslot, BACKGROUND, true, fresh ? CAUSE_TAG_STALE : CAUSE_TIME)
   }
 
   function blocking(route: ResolvedRoute, slot: number, eslot: number, withPrev: boolean, cause: number): void {
@@ -1205,6 +1224,7 @@ export function createIsrModel(
     }
     // A failed blocking render with no previous entry caches nothing: the next request retries (§3.3).
     st[o + F_INFLIGHT] = NONE
+    renderCounts[1] = renderCounts[1]! + 1
     if (trace !== null) trace({ kind: 'render-done', atUs: nowUs, route: route.id, path: p - route.firstPath, ok })
   }
 
@@ -1493,6 +1513,27 @@ export function createIsrModel(
     traceCrawler = -1
   }
 
+  /** The end state the invariants are checked on (invariants.ts). */
+  function endState(nowUs: number): EndState {
+    return {
+      nowUs, routes, instances, caches, totalPaths,
+      slots: st,
+      layout: { stride: W, lastModUs: F_LAST_MOD, contentAtUs: F_CONTENT_AT, hasEntry: F_HAS_ENTRY, inflight: F_INFLIGHT, inflightStartUs: F_INFLIGHT_START, inflightEndUs: F_INFLIGHT_END },
+      arrived: Float64Array.from(routes, (r) => arrivalsSeen[r.index]! + arrivals[r.index]!.drawn[0]!),
+      answered: Float64Array.from(routes, (r) => metrics.requestsSinceStartOf(r.index)),
+      cachedRendersStarted: renderCounts[0]!,
+      cachedRendersDone: renderCounts[1]!,
+      rendersByCause: renderCauses,
+      rendersByMode: metrics.renders,
+      outcomes: metrics.counts.map((n, i) => n - metrics.countsAtWarmup[i]!),
+      aged: Float64Array.from(routes, (r) => metrics.ageHist.subarray(r.index * HISTOGRAM_BUCKETS, (r.index + 1) * HISTOGRAM_BUCKETS).reduce((a, b) => a + b, 0)),
+      eventStats: evStats,
+      tagRendersSinceStart: renderCounts[2]!,
+      dataCache: { keys: fetchKeys, has: fetchHas, lastModUs: fetchLastMod, dataAtUs: fetchDataAt },
+      freshness: tracksFreshness ? { changeTimes, unreflected, keyChange, pageData, maxF, fetchesOf: routeFetches.map((f) => f.length) } : null,
+    }
+  }
+
   let expectedEvents = 0
   expectedEvents += metrics.bins + 1
   for (const [i, r] of s.routes.entries()) {
@@ -1591,18 +1632,9 @@ export function createIsrModel(
       return evStats.slice(0, events.length).map((v, ei) => ({ occurrences: v[0]!, atS: evTimesUs[ei]!.map((t) => t / ONE_SECOND_US), entriesTouched: v[1]!, rendersWithin1m: v[2]!, rendersWithin1h: v[3]!, rendersWithin1d: v[4]! }))
     },
     finish(nowUs) {
-      for (const r of routes) {
-        // Conservation: every arrival got exactly one outcome.
-        const answered = metrics.requestsSinceStartOf(r.index)
-        const arrived = arrivalsSeen[r.index]! + arrivals[r.index]!.drawn[0]!
-        assert(answered === arrived, () => `route ${r.id}: ${arrived} requests arrived but ${answered} outcomes were recorded`, nowUs)
-        for (let c = 0; c < caches; c++) for (let p = r.firstPath; p < r.firstPath + r.count; p++) {
-          const o = (c * totalPaths + p) * W
-          if (st[o + F_HAS_ENTRY] === 0) continue
-          assert(st[o + F_LAST_MOD]! <= nowUs, () => `route ${r.id} path #${p - r.firstPath}: lastModified ${st[o + F_LAST_MOD]} µs is in the future (now ${nowUs} µs)`, nowUs)
-          assert(st[o + F_CONTENT_AT]! <= st[o + F_LAST_MOD]!, () => `route ${r.id} path #${p - r.firstPath}: content newer than its entry`, nowUs)
-        }
-      }
+      const broken = checkEndState(endState(nowUs))
+      if (broken.length > 0) throw new InvariantError(`${broken.length} end-of-run invariant${broken.length === 1 ? '' : 's'} broken:\n  ${broken.join('\n  ')}`, nowUs)
     },
+    endState,
   }
 }

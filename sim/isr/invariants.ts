@@ -1,0 +1,179 @@
+/**
+ * End-of-run invariants of the ISR model (Caffeine's `finished()` checks): the model hands
+ * its final state over once, after the last event (IsrModel.endState), and this checker
+ * reads it. Nothing here runs per request; tests break a real end state on purpose to show
+ * that each check can fail (test/invariants.test.ts).
+ */
+import { BACKGROUND, BLOCKING, DYNAMIC_RENDER, OUTCOME_NAMES, RENDER_MODE_NAMES } from '../metrics.ts'
+
+/** Why a render started. Every render has exactly one cause, which fixes its mode. */
+export const CAUSE_COLD = 0, CAUSE_TIME = 1, CAUSE_EXPIRE = 2, CAUSE_TAG_STALE = 3, CAUSE_TAG_EXPIRED = 4, CAUSE_DYNAMIC = 5, CAUSE_ONE_OFF = 6
+export const RENDER_CAUSES = 7
+export const CAUSE_NAMES = ['no entry', 'stale by time', 'expired', 'stale tag', 'expired tag', 'dynamic route', 'one-off path'] as const
+/** The render mode each cause starts (RenderMode). */
+const CAUSE_MODE = [BLOCKING, BACKGROUND, BLOCKING, BACKGROUND, BLOCKING, DYNAMIC_RENDER, BLOCKING] as const
+
+/** Where each field of a per-path record sits in EndState.slots. */
+export interface SlotLayout {
+  readonly stride: number
+  readonly lastModUs: number
+  readonly contentAtUs: number
+  readonly hasEntry: number
+  /** 0: none; the low two bits 1 (background) or 2 (blocking). */
+  readonly inflight: number
+  readonly inflightStartUs: number
+  readonly inflightEndUs: number
+}
+
+export interface EndState {
+  readonly nowUs: number
+  readonly routes: readonly { readonly id: string; readonly firstPath: number; readonly count: number; readonly isDynamic: boolean }[]
+  readonly instances: number
+  /** Caches of entries: one per instance, or one shared. */
+  readonly caches: number
+  readonly totalPaths: number
+  /**
+   * The per-path records of every (instance, path) slot, `layout.stride` apart: entry fields
+   * at entry slots (cache × totalPaths + path), in-flight fields at own slots (instance × totalPaths + path).
+   */
+  readonly slots: Float64Array
+  readonly layout: SlotLayout
+  /** Per route, since t = 0: requests that arrived, and responses recorded. */
+  readonly arrived: Float64Array
+  readonly answered: Float64Array
+  /** Cached-path renders started and finished since t = 0. */
+  readonly cachedRendersStarted: number
+  readonly cachedRendersDone: number
+  /** Measured renders per route and cause (route × RENDER_CAUSES). */
+  readonly rendersByCause: Float64Array
+  /** Measured renders per route and mode, as the metrics counted them (route × 3). */
+  readonly rendersByMode: Float64Array
+  /** Measured responses per route and outcome (route × 6, OUTCOME_NAMES order). */
+  readonly outcomes: Float64Array
+  /** Measured responses per route that recorded an age (in the age histogram). */
+  readonly aged: Float64Array
+  /** Per on-demand event, then per data change: [occurrences, entries touched, renders within 1 min, 1 h, 1 day], since t = 0. */
+  readonly eventStats: readonly Float64Array[]
+  /** Renders a stale or expired tag caused, since t = 0. */
+  readonly tagRendersSinceStart: number
+  /** The Data Cache: per (cache, key) slot, whether it has an entry, when it was written, when its data was read. */
+  readonly dataCache: { readonly keys: number; readonly has: Uint8Array; readonly lastModUs: Float64Array; readonly dataAtUs: Float64Array }
+  /** Origin data versions; null when the scenario has no data changes. */
+  readonly freshness: null | {
+    /** Per key: the times its data changed, and those no response has reflected yet. */
+    readonly changeTimes: readonly (readonly number[])[]
+    readonly unreflected: readonly (readonly number[])[]
+    /** Per key: [last change, oldest unreflected change]. */
+    readonly keyChange: Float64Array
+    /** Per entry slot: when each of its fetches' data was read (maxF apart). */
+    readonly pageData: Float64Array
+    readonly maxF: number
+    /** Per route: its number of fetches. */
+    readonly fetchesOf: readonly number[]
+  }
+}
+
+/** At most this many violations are reported (one broken structure can break thousands of slots). */
+const MAX_REPORTED = 20
+
+/** Every broken invariant of an end state, each as "<invariant>: what"; empty when all hold. */
+export function checkEndState(s: EndState): string[] {
+  const out: string[] = []
+  const fail = (m: string) => { if (out.length < MAX_REPORTED) out.push(m) }
+  const L = s.layout
+  const routeOf = (p: number) => s.routes.find((r) => p >= r.firstPath && p < r.firstPath + r.count)!
+  const at = (p: number) => { const r = routeOf(p); return `route ${r.id} path #${p - r.firstPath}` }
+
+  // Conservation: every arrival got exactly one outcome.
+  s.routes.forEach((r, i) => {
+    if (s.answered[i] !== s.arrived[i]) fail(`conservation: route ${r.id}: ${s.arrived[i]} requests arrived but ${s.answered[i]} outcomes were recorded`)
+  })
+
+  // At most one render in flight per (instance, path): the slot holds it, and every started render is either done or held.
+  let held = 0
+  for (let inst = 0; inst < s.instances; inst++) {
+    for (let p = 0; p < s.totalPaths; p++) {
+      const o = (inst * s.totalPaths + p) * L.stride
+      const f = s.slots[o + L.inflight]!
+      if (f === 0) continue
+      held++
+      const where = `${at(p)} on instance ${inst}`
+      if ((f & 3) !== 1 && (f & 3) !== 2) fail(`in flight: ${where}: unknown in-flight state ${f}`)
+      if (routeOf(p).isDynamic) fail(`in flight: ${where}: a dynamic route holds a cached render`)
+      if (!(s.slots[o + L.inflightStartUs]! <= s.slots[o + L.inflightEndUs]!)) fail(`in flight: ${where}: render ends (${s.slots[o + L.inflightEndUs]} µs) before it starts (${s.slots[o + L.inflightStartUs]} µs)`)
+      if (s.slots[o + L.inflightEndUs]! < s.nowUs) fail(`in flight: ${where}: render ended at ${s.slots[o + L.inflightEndUs]} µs, before the end (${s.nowUs} µs), but was never written`)
+    }
+  }
+  if (s.cachedRendersStarted - s.cachedRendersDone !== held) fail(`in flight: ${s.cachedRendersStarted} cached renders started and ${s.cachedRendersDone} finished, but ${held} are held in flight (one per instance and path)`)
+
+  // Render causes and modes: each render has one cause; each mode is the sum of its causes.
+  s.routes.forEach((r, i) => {
+    const causes = s.rendersByCause.subarray(i * RENDER_CAUSES, (i + 1) * RENDER_CAUSES)
+    const byCause = causes.reduce((a, b) => a + b, 0)
+    const byMode = s.rendersByMode[i * 3]! + s.rendersByMode[i * 3 + 1]! + s.rendersByMode[i * 3 + 2]!
+    if (byCause !== byMode) fail(`render causes: route ${r.id}: ${byMode} renders, but ${byCause} have a cause (${CAUSE_NAMES.map((n, c) => `${n} ${causes[c]}`).join(', ')})`)
+    for (let m = 0; m < 3; m++) {
+      let fromCauses = 0
+      for (let c = 0; c < RENDER_CAUSES; c++) if (CAUSE_MODE[c] === m) fromCauses += causes[c]!
+      if (fromCauses !== s.rendersByMode[i * 3 + m]) fail(`render modes: route ${r.id}: ${s.rendersByMode[i * 3 + m]} ${RENDER_MODE_NAMES[m]} renders, but their causes (${CAUSE_NAMES.filter((_, c) => CAUSE_MODE[c] === m).join(', ')}) count ${fromCauses}`)
+    }
+  })
+  let attributed = 0
+  s.eventStats.forEach((v, e) => {
+    const [, touched, m1, h1, d1] = v as unknown as [number, number, number, number, number]
+    attributed += d1
+    if (!(m1 <= h1 && h1 <= d1 && d1 <= touched)) fail(`render causes: invalidation #${e}: renders within 1 min ${m1}, 1 h ${h1}, 1 day ${d1} must grow and stay within the ${touched} entries it touched`)
+  })
+  if (attributed > s.tagRendersSinceStart) fail(`render causes: invalidations claim ${attributed} renders, but tags caused ${s.tagRendersSinceStart}`)
+
+  // Ages: every response with content has an age >= 0 (a negative one would fall out of the histogram).
+  s.routes.forEach((r, i) => {
+    const o = s.outcomes.subarray(i * OUTCOME_NAMES.length, (i + 1) * OUTCOME_NAMES.length)
+    const withContent = o[0]! + o[1]! + o[2]! + o[3]! // hit, stale, miss, dynamic
+    if (s.aged[i] !== withContent) fail(`ages: route ${r.id}: ${withContent} responses served content, but ${s.aged[i]} recorded an age >= 0`)
+  })
+  for (let c = 0; c < s.caches; c++) {
+    for (let p = 0; p < s.totalPaths; p++) {
+      const o = (c * s.totalPaths + p) * L.stride
+      if (s.slots[o + L.hasEntry] === 0) continue
+      const lastMod = s.slots[o + L.lastModUs]!, content = s.slots[o + L.contentAtUs]!
+      if (lastMod > s.nowUs) fail(`ages: ${at(p)}: lastModified ${lastMod} µs is in the future (now ${s.nowUs} µs)`)
+      if (content > lastMod) fail(`ages: ${at(p)}: content (${content} µs) newer than its entry (${lastMod} µs)`)
+    }
+  }
+
+  // Data versions never go backwards: each key's changes only move forward, reflected ones
+  // are a prefix of them, and no entry holds data read after it was written.
+  const dc = s.dataCache
+  for (let j = 0; j < dc.has.length; j++) {
+    if (dc.has[j] === 0) continue
+    if (!(dc.dataAtUs[j]! <= dc.lastModUs[j]! && dc.lastModUs[j]! <= s.nowUs)) fail(`data versions: Data Cache key ${j % dc.keys} (cache ${Math.floor(j / dc.keys)}): data read at ${dc.dataAtUs[j]} µs, written at ${dc.lastModUs[j]} µs, now ${s.nowUs} µs`)
+  }
+  const fr = s.freshness
+  if (fr !== null) {
+    fr.changeTimes.forEach((times, k) => {
+      for (let j = 1; j < times.length; j++) if (times[j]! < times[j - 1]!) { fail(`data versions: key ${k}: change ${j} at ${times[j]} µs is before change ${j - 1} at ${times[j - 1]} µs`); break }
+      if (times.length > 0 && times[times.length - 1]! > s.nowUs) fail(`data versions: key ${k}: a change in the future (${times[times.length - 1]} µs)`)
+      const q = fr.unreflected[k]!
+      const tail = times.slice(times.length - q.length)
+      if (q.length > times.length || tail.some((t, j) => t !== q[j])) fail(`data versions: key ${k}: the unreflected changes [${q.slice(0, 5).join(', ')}] are not the latest of its changes`)
+      const last = times.length > 0 ? times[times.length - 1]! : -Infinity
+      const oldest = q.length > 0 ? q[0]! : Infinity
+      if (fr.keyChange[2 * k] !== last || fr.keyChange[2 * k + 1] !== oldest) fail(`data versions: key ${k}: index [${fr.keyChange[2 * k]}, ${fr.keyChange[2 * k + 1]}] disagrees with its changes [last ${last}, oldest unreflected ${oldest}]`)
+    })
+    for (let c = 0; c < s.caches; c++) {
+      for (const [ri, r] of s.routes.entries()) {
+        const n = fr.fetchesOf[ri]!
+        for (let p = r.firstPath; p < r.firstPath + r.count; p++) {
+          const o = (c * s.totalPaths + p) * L.stride
+          if (s.slots[o + L.hasEntry] === 0) continue
+          for (let i = 0; i < n; i++) {
+            const d = fr.pageData[(c * s.totalPaths + p) * fr.maxF + i]!
+            if (d > s.slots[o + L.lastModUs]!) fail(`data versions: ${at(p)}: fetch ${i}'s data read at ${d} µs, after the entry was written (${s.slots[o + L.lastModUs]} µs)`)
+          }
+        }
+      }
+    }
+  }
+  return out
+}
