@@ -1040,23 +1040,19 @@ export function createIsrModel(
     sched!.schedule(RANK_RENDER_DONE, EV_RENDER_DONE, slot)
   }
 
-  /** Record a response whose age and latency are already in `obs[OBS_AGE]` / `obs[OBS_LATENCY]`. */
+  /**
+   * Record a response whose age and latency are already in `obs[OBS_AGE]` / `obs[OBS_LATENCY]`,
+   * for `path` (route-local; -1 for a one-off unknown path, whose per-path data is a new URL).
+   */
   function respond(route: ResolvedRoute, path: number, outcome: Outcome): void {
     metrics.request(route.index, outcome) // (request() reads no time: the series and warmup are cut by events)
     if (tracksFreshness && servedFrom !== 0 && obs[OBS_AGE]! >= 0) checkFreshness(route, path < 0 ? -1 : route.firstPath + path)
     servedFrom = 0
     if (trace !== null) {
-      // A dynamic render of a known path answers with path -1 above (nothing is cached for
-      // it), but the trace (and so `isrsim plan`) names the path that was asked for.
-      const asked = path < 0 && tracePath >= 0 ? tracePath - route.firstPath : path
-      tracePath = -1
-      const e = { kind: 'request', atUs: clock[0]!, route: route.id, path: asked, outcome, ageUs: obs[OBS_AGE]!, latencyUs: obs[OBS_LATENCY]!, instance: currentInstance } as const
+      const e = { kind: 'request', atUs: clock[0]!, route: route.id, path, outcome, ageUs: obs[OBS_AGE]!, latencyUs: obs[OBS_LATENCY]!, instance: currentInstance } as const
       trace(traceCrawler >= 0 ? { ...e, crawler: traceCrawler } : e)
     }
   }
-  /** The known path a dynamic render was asked for (trace only); -1 otherwise. */
-  let tracePath = -1
-
   /** Counts a render's cause (measured, as the metrics count renders: from warmup, by request time). */
   function countRender(route: ResolvedRoute, cause: number): void {
     if (clock[0]! < warmupUs) return
@@ -1068,7 +1064,6 @@ export function createIsrModel(
   function renderForRequest(route: ResolvedRoute, mode: RenderMode, okOutcome: Outcome, p: number): void {
     const nowUs = clock[0]!
     countRender(route, mode === DYNAMIC_RENDER ? CAUSE_DYNAMIC : CAUSE_ONE_OFF)
-    if (trace !== null) tracePath = p
     sampleRender(rt[route.index]!)
     readData(route, p, currentInstance, mode !== DYNAMIC_RENDER, false)
     renderDur[0] = renderDur[0]! + fetchWait[0]!
@@ -1085,7 +1080,9 @@ export function createIsrModel(
     obs[OBS_LATENCY] = waitUs + renderDur[0]!
     servedFrom = 3
     servedOff = 0
-    respond(route, -1, renderOk ? okOutcome : ERROR)
+    // A dynamic render of a known path caches no page, but it read that path's data: its
+    // freshness is checked against that path's keys (a templated tag's key among them).
+    respond(route, p < 0 ? -1 : p - route.firstPath, renderOk ? okOutcome : ERROR)
   }
 
   /** The instance that serves the next request (the load balancer). */
