@@ -6,7 +6,8 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { loadScenario, parseScenario, ScenarioError, UsageError, writeAtomic, type ScenarioInput } from '../sim/index.ts'
-import { importApp } from './from-app/index.ts'
+import { importApp, type AppImport } from './from-app/index.ts'
+import { PLACEHOLDER_RENDER_S } from './from-app/routes.ts'
 import { applyTraffic } from './from-app/traffic.ts'
 import { fitTraffic, LOG_FORMATS, type FitOptions, type LogFormat } from './from-logs/index.ts'
 
@@ -57,7 +58,19 @@ export async function appScenario(dir: string, traffic: string | undefined): Pro
   const app = importApp(dir)
   if (traffic === undefined) return { scenario: app.scenario, warnings: [...app.warnings] }
   const applied = applyTraffic(app.scenario, await loadScenario(traffic), traffic)
-  return { scenario: applied.scenario, warnings: [...app.warnings.filter((w) => !/placeholder/.test(w)), ...applied.warnings] }
+  return replacedPlaceholders(app, applied.scenario, applied.warnings)
+}
+
+/**
+ * The scenario and warnings once logs or a profile gave real figures: the import's warnings
+ * about placeholders they replaced are gone (from the terminal and from `imported.warnings`).
+ */
+function replacedPlaceholders(app: AppImport, scenario: ScenarioInput, more: readonly string[]): { scenario: ScenarioInput; warnings: string[] } {
+  const p = app.placeholders
+  const guessedRender = scenario.routes.some((r) => r.renderS === PLACEHOLDER_RENDER_S)
+  const gone = new Set([p.traffic, p.count, ...(guessedRender ? [] : [p.renderS])])
+  const warnings = [...app.warnings.filter((w) => !gone.has(w)), ...more]
+  return { scenario: scenario.imported ? { ...scenario, imported: { ...scenario.imported, warnings } } : scenario, warnings }
 }
 
 export function buildProgram(): Command {
@@ -78,16 +91,19 @@ export function buildProgram(): Command {
     .option('--out <file>', 'write the scenario here (default: stdout)')
     .action(async (dir: string, opts: { log: string[]; logFormat: LogFormat; humanUa?: RegExp; allowUnmatched?: boolean; replay?: boolean; traffic?: string; out?: string }) => {
       if (opts.traffic !== undefined && opts.log.length > 0) throw new UsageError('give either --traffic (a committed profile) or --log (fit one from logs), not both')
-      const app = await appScenario(dir, opts.traffic)
-      printWarnings(app.warnings)
-      let scenario = app.scenario
-      if (opts.log.length > 0) {
-        const fit = await fitTraffic(scenario, opts.log, logOptions(opts))
-        printWarnings(fit.warnings)
-        for (const l of fit.report) process.stderr.write(`${l}\n`)
-        scenario = fit.scenario
-      } else if (opts.replay) throw new UsageError('--replay needs at least one --log')
-      writeScenario(scenario, opts.out)
+      if (opts.replay && opts.log.length === 0) throw new UsageError('--replay needs at least one --log')
+      if (opts.log.length === 0) {
+        const app = await appScenario(dir, opts.traffic)
+        printWarnings(app.warnings)
+        writeScenario(app.scenario, opts.out)
+        return
+      }
+      const app = importApp(dir)
+      const fit = await fitTraffic(app.scenario, opts.log, logOptions(opts))
+      for (const l of fit.report) process.stderr.write(`${l}\n`)
+      const done = replacedPlaceholders(app, fit.scenario, fit.warnings)
+      printWarnings(done.warnings)
+      writeScenario(done.scenario, opts.out)
     })
 
   program.command('traffic')

@@ -102,6 +102,10 @@ describe('isrsim check --app: structural regressions on a real build fail with r
     const scen = join(work, 'main.json')
     const i2 = await cli(['import', main.dir, '--traffic', profile, '--out', scen])
     expect(i2.code, i2.stderr).toBe(0)
+    // The profile's traffic replaces the placeholders: the import no longer warns about them.
+    expect(imp.stderr).toContain('warning: traffic of every route is a placeholder')
+    expect(i2.stderr).not.toContain('traffic of every route is a placeholder')
+    expect((JSON.parse(readFileSync(scen, 'utf8')) as { imported: { warnings: string[] } }).imported.warnings.some((w) => w.startsWith('traffic of every route'))).toBe(false)
     const run = await cli(['run', scen, '--replications', '3', '--out', base])
     expect(run.code, run.stderr).toBe(0)
   }, TIMEOUT_MS)

@@ -177,6 +177,7 @@ describe('isrsim import, live: real logs end to end (e), and a user\'s deploymen
       const imported = join(OUT, 'imported.json')
       const imp = await cli(['import', r.appDir, '--log', accessLog, '--out', imported])
       expect(imp.code, `${imp.stderr}\nReproduce: isrsim import ${r.appDir} --log ${accessLog}`).toBe(0)
+      expect(imp.stderr, 'the fitted traffic is no placeholder').not.toContain('traffic of every route is a placeholder')
       const routes = (JSON.parse(readFileSync(imported, 'utf8')) as { routes: ImportedRoute[] }).routes
       for (const pr of plan.routes) {
         const ir = routes.find((x) => x.pattern === pr.pattern)

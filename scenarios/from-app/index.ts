@@ -24,6 +24,15 @@ export interface AppImport {
   readonly warnings: readonly string[]
   /** The installed next version ("16.4.6"), or "unknown". */
   readonly nextVersion: string
+  /** The warnings (also in `warnings`) about guesses that logs or a traffic profile replace. */
+  readonly placeholders: Placeholders
+}
+
+export interface Placeholders {
+  readonly renderS: string
+  readonly traffic: string
+  /** Only when some route has [params]. */
+  readonly count?: string
 }
 
 /** How long an imported scenario simulates: an hour, quick to run; change it at will. */
@@ -134,9 +143,12 @@ export function importApp(appDir: string): AppImport {
     warnings.push(...r.warnings)
   }
   warnings.push(...uniqueFetchIds(routes), ...otherEntries(dir, appRoot, build, mods), ...configWarnings(build))
-  warnings.push(`renderS of every route is a placeholder (${PLACEHOLDER_RENDER_S} s): a build does not time renders; measure them (isrsim loadtest) and set routes[].renderS`)
-  warnings.push(`traffic of every route is a placeholder (${PLACEHOLDER_RPS} request/s, uniform): fit it from access logs (isrsim import --log FILE) or set routes[].traffic`)
-  if (routes.some((r) => r.pattern.includes('['))) warnings.push('params.count of routes with [params] is the number of prerendered paths (at least 1): the real number of paths comes from access logs (--log) or your data')
+  const placeholders: Placeholders = {
+    renderS: `renderS of every route is a placeholder (${PLACEHOLDER_RENDER_S} s): a build does not time renders; measure them (isrsim loadtest) and set routes[].renderS`,
+    traffic: `traffic of every route is a placeholder (${PLACEHOLDER_RPS} request/s, uniform): fit it from access logs (isrsim import --log FILE) or set routes[].traffic`,
+    ...(routes.some((r) => r.pattern.includes('[')) ? { count: 'params.count of routes with [params] is the number of prerendered paths (at least 1): the real number of paths comes from access logs (--log) or your data' } : {}),
+  }
+  warnings.push(...Object.values(placeholders))
 
   const pkg = join(dir, 'package.json')
   let name = basename(dir)
@@ -144,11 +156,11 @@ export function importApp(appDir: string): AppImport {
   const expireTimeS = build.config.expireTimeS
   const scenario: ScenarioInput = {
     name,
-    description: `Imported by isrsim import from ${appDir} (next ${nextVersion ?? 'unknown'}). Traffic and render times are placeholders.`,
+    description: `Imported by isrsim import from ${appDir} (next ${nextVersion ?? 'unknown'}). See imported.warnings for what it had to guess.`,
     durationS: IMPORT_DURATION_S,
     next: { version: profile, ...(expireTimeS !== undefined && expireTimeS > 0 && profile !== '14' ? { expireTimeS } : {}) },
     routes,
     imported: { app: appDir, nextVersion: nextVersion ?? 'unknown', warnings },
   }
-  return { scenario, warnings, nextVersion: nextVersion ?? 'unknown' }
+  return { scenario, warnings, nextVersion: nextVersion ?? 'unknown', placeholders }
 }
