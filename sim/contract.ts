@@ -34,8 +34,9 @@ export interface RenderCounts {
   readonly renderCpuS: number
   /**
    * Successful renders that stored a page whose output changed (ISR cache writes, billed per
-   * 8 KB unit on Vercel): every blocking render of a new path, and a regeneration whose data
-   * differs from the entry it replaces. Without dataChanges every regeneration counts.
+   * 8 KB unit on Vercel): every blocking render of a new path, every regeneration of a route
+   * whose data no data change reaches, and on the others a regeneration whose data differs
+   * from the entry it replaces.
    */
   readonly isrWrites: number
 }

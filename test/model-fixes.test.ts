@@ -5,6 +5,7 @@
  */
 import { describe, expect, test } from 'vitest'
 import { parseScenario, runScenario, type ScenarioInput } from '../sim/index.ts'
+import { richScenario } from './goldens/rich.ts'
 
 describe('bug 1 (model version 3): dynamic responses track origin data changes, templated tags included', () => {
   // /p/[id] is dynamic with one path, asked for at t = 0, 1, ..., 1299 s. Its fetch is Data-Cached
@@ -30,5 +31,40 @@ describe('bug 1 (model version 3): dynamic responses track origin data changes, 
     expect(r.freshness).toMatchObject(expected)
     expect(r.routes.p!.outdatedServedFraction).toBe(expected.outdatedServedFraction)
     expect(r.totals).toMatchObject({ requests: 1300, dynamic: 1300, dynamicRenders: 1300, originFetches: 3 })
+  })
+})
+
+describe('bug 2 (model version 4): whether a regeneration writes depends on its own route\'s data', () => {
+  // Two pages alike: revalidate 60, a 0.5 s render, one request a second for an hour, so each
+  // regenerates at t = 61, 122, ..., 3599 (59 renders, all written without data changes). Page
+  // b reads an uncached fetch whose data changes every 300 s: its regeneration writes only when
+  // a change fell since the previous render's read (each of the 11 changes, t = 300..3300, lies
+  // in one 61 s gap). Page a reads no changing data: its output is not known to be unchanged,
+  // so every regeneration still writes.
+  const page = (id: string, extra: object) => ({ id, pattern: `/${id}`, revalidateS: 60, renderS: 0.5, traffic: { rps: 1, arrivals: 'uniform' as const }, ...extra })
+  const site = (withChange: boolean): ScenarioInput => ({
+    name: 'writes', durationS: 3600,
+    routes: [page('a', {}), page('b', { fetches: [{ id: 'posts' }] })],
+    ...(withChange ? { dataChanges: [{ fetch: 'posts', everyS: 300 }] } : {}),
+  })
+
+  test('adding a data change on b leaves a\'s 59 writes, and b writes its 11 changes', () => {
+    const without = runScenario(parseScenario(site(false)))
+    const withChange = runScenario(parseScenario(site(true)))
+    expect(without.routes.a).toMatchObject({ renders: 59, isrWrites: 59 })
+    expect(without.routes.b).toMatchObject({ renders: 59, isrWrites: 59 })
+    expect(withChange.routes.a).toMatchObject({ renders: 59, isrWrites: 59 })
+    expect(withChange.routes.b).toMatchObject({ renders: 59, isrWrites: 11 })
+    expect(withChange.totals.isrWrites).toBe(70)
+  })
+
+  test('the rich scenario: a route no data change reaches writes the same with and without the data changes', () => {
+    const input = parseScenario(richScenario('16.4', 'local'))
+    const withChanges = runScenario(input)
+    const without = runScenario({ ...input, dataChanges: [] })
+    // legacy (a plain fetch no change names), home (its nav fetch changes) and post change; only legacy is untouched.
+    expect(withChanges.routes.legacy!.isrWrites).toBe(without.routes.legacy!.isrWrites)
+    expect(withChanges.routes.legacy!.isrWrites).toBeGreaterThan(500)
+    expect(withChanges.routes.legacy!.renders).toBe(without.routes.legacy!.renders)
   })
 })

@@ -693,6 +693,25 @@ export function createIsrModel(
     }
   })
   const webhookQueue: { readonly ci: number; readonly k: number }[] = []
+  /**
+   * Per route: 1 when some data change reaches a key its fetches read. Its regenerations write
+   * only when their data differs from the entry's; a route whose data no change names writes
+   * on every successful regeneration, as without dataChanges (its output is not known to be
+   * the same).
+   */
+  const routeDataChanges = new Uint8Array(routes.length)
+  if (tracksFreshness) {
+    const reached = new Uint8Array(fetchKeys)
+    for (const c of changes) {
+      for (const key of c.literal) reached[key] = 1
+      for (const fi of c.templatedFetches) reached.fill(1, fetchInfo[fi]!.base, fetchInfo[fi]!.base + fetchInfo[fi]!.keys)
+    }
+    routeFetches.forEach((fs, ri) => fs.forEach((_, i) => {
+      const base = fetchKeyBase[ri * maxF + i]!
+      const keys = fetchPerPath[ri * maxF + i] === 1 ? routes[ri]!.count : 1
+      if (reached.subarray(base, base + keys).includes(1)) routeDataChanges[ri] = 1
+    }))
+  }
 
   for (const r of routes) {
     const cfg = s.routes[r.index]!
@@ -1194,8 +1213,9 @@ export function createIsrModel(
     const e = (sharedCache ? p : slot) * W
     const ok = (st[o + F_INFLIGHT]! & OK_BIT) !== 0
     if (ok) {
-      // An ISR write is billed only when the output changed: a new entry, or data that differs.
-      const writes = st[e + F_HAS_ENTRY] === 0 || !tracksFreshness || dataDiffers(route, p, (sharedCache ? p : slot) * maxF, slot * maxF)
+      // An ISR write is billed only when the output changed: a new entry, any regeneration of a
+      // route whose data no change reaches, or one whose data differs from the entry's.
+      const writes = st[e + F_HAS_ENTRY] === 0 || routeDataChanges[route.index] === 0 || dataDiffers(route, p, (sharedCache ? p : slot) * maxF, slot * maxF)
       if (writes) {
         obs[OBS_AT] = nowUs
         metrics.write(route.index)
