@@ -85,8 +85,11 @@ export function streamSeed(seed: string, name: StreamName, key?: string): string
   return JSON.stringify([seed, name, key ?? null])
 }
 
-/** The streams that make up the traffic: what a load test replays exactly. */
-export const TRAFFIC_STREAMS: readonly StreamName[] = ['arrivals', 'paths', 'unknown', 'on-demand', 'crawler']
+/**
+ * The streams that make up the traffic: what a load test replays exactly (`isrsim plan`:
+ * requests, on-demand calls, and origin data changes with their webhooks).
+ */
+export const TRAFFIC_STREAMS: readonly StreamName[] = ['arrivals', 'paths', 'unknown', 'on-demand', 'crawler', 'data']
 
 /**
  * The streams of one run. `pinned` streams take their seed from `pinnedSeed` instead: a

@@ -28,9 +28,9 @@ export interface RunOptions {
   /** Where the scenario came from, for the reproduce line. */
   readonly source?: string
   /**
-   * Replications keep replication 0's requests (arrival, path, unknown-path and on-demand
-   * streams) and redraw the rest (render times, failures, ...): the spread of what can
-   * still vary when a load test replays one fixed plan. @default false
+   * Replications keep replication 0's requests, on-demand calls and data changes (rng.ts
+   * TRAFFIC_STREAMS) and redraw the rest (render times, failures, ...): the spread of what
+   * can still vary when a load test replays one fixed plan. @default false
    */
   readonly sameTraffic?: boolean
   /** The price table for result.cost. @default DEFAULT_PRICING */

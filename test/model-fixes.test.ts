@@ -5,6 +5,8 @@
  */
 import { describe, expect, test } from 'vitest'
 import { parseScenario, runScenario, type ScenarioInput } from '../sim/index.ts'
+import { createStreams, TRAFFIC_STREAMS } from '../sim/rng.ts'
+import { replicationSeed } from '../sim/run.ts'
 import { richScenario } from './goldens/rich.ts'
 
 describe('bug 1 (model version 3): dynamic responses track origin data changes, templated tags included', () => {
@@ -66,5 +68,34 @@ describe('bug 2 (model version 4): whether a regeneration writes depends on its 
     expect(withChanges.routes.legacy!.isrWrites).toBe(without.routes.legacy!.isrWrites)
     expect(withChanges.routes.legacy!.isrWrites).toBeGreaterThan(500)
     expect(withChanges.routes.legacy!.renders).toBe(without.routes.legacy!.renders)
+  })
+})
+
+describe('bug 3 (model version 5): replications with --same-traffic keep the data changes', () => {
+  // Everything random here is traffic (Poisson arrivals and paths) or data (Poisson changes of a
+  // random post, each followed by a webhook): render times are constant and nothing fails. So
+  // with the traffic kept, every replication must be the same run, as the load test that
+  // replays replication 0's plan (its requests, on-demand calls and data changes) is.
+  const input: ScenarioInput = {
+    name: 'same-traffic-data', durationS: 600,
+    routes: [{ id: 'post', pattern: '/blog/[slug]', revalidateS: false, params: { count: 20 }, renderS: 0.2, fetches: [{ id: 'post', tags: ['post:{slug}'] }], traffic: { rps: 5, popularity: { zipf: 1 } } }],
+    dataChanges: [{ tag: 'post:{slug}', ratePerS: 0.05, webhook: { kind: 'revalidateTag', tag: 'post:{slug}', profile: 'max', delayS: 1 } }],
+  }
+
+  test('3 replications with sameTraffic: the same data changes, so the same figures (every interval has sd 0)', () => {
+    const r = runScenario(parseScenario(input), { replications: 3, sameTraffic: true })
+    const spread = Object.entries({ ...r.intervals!.totals, ...r.intervals!.freshness, ...r.intervals!.staleness }).filter(([, i]) => i.sd !== 0).map(([k, i]) => `${k} sd ${i.sd}`)
+    expect(spread, 'figures that vary between replications that keep the traffic').toEqual([])
+    expect(r.freshness.dataChanges).toBeGreaterThan(15)
+    expect(r.freshness.reflected).toBeGreaterThan(10)
+    // Without sameTraffic the data changes (and so the figures) are redrawn.
+    const free = runScenario(parseScenario(input), { replications: 3 })
+    expect(free.intervals!.freshness.dataChanges!.sd).toBeGreaterThan(0)
+  })
+
+  test('the data stream of replication i with sameTraffic is replication 0\'s', () => {
+    const draws = (streams: ReturnType<typeof createStreams>) => { const rng = streams.claim('data', '0'); return Array.from({ length: 5 }, () => rng.next()) }
+    expect(TRAFFIC_STREAMS).toContain('data')
+    expect(draws(createStreams(replicationSeed('s', 2), { names: TRAFFIC_STREAMS, seed: 's' }))).toEqual(draws(createStreams('s')))
   })
 })
