@@ -9,6 +9,7 @@
  * 2. Every relative link in the project's Markdown (README.md, docs/, every README.md under
  *    sim/, scenarios/, loadtest/, reports/, test/) points at a file that exists and, with a
  *    #anchor, at a heading of that file, with heading ids made as GitHub makes them.
+ * 3. docs/semantics.md states the model version of sim/version.ts, with a row in its table.
  *
  * Reproduce: npx vitest run test/docs.test.ts
  */
@@ -18,6 +19,7 @@ import { fileURLToPath } from 'node:url'
 import GithubSlugger from 'github-slugger'
 import { Lexer, marked, type Token, type Tokens } from 'marked'
 import { describe, expect, test } from 'vitest'
+import { MODEL_VERSION } from '../sim/version.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const SEMANTICS = 'docs/semantics.md'
@@ -207,6 +209,14 @@ describe('citations in code and tests resolve to docs/semantics.md', () => {
       ...Array.from({ length: 10 }, (_, i) => `decision ${i + 1}`),
     ]
     expect(want.filter((id) => !defined.has(id)), `not defined in ${SEMANTICS}. ${REPRODUCE}`).toEqual([])
+  })
+
+  test('the semantics state the current model version, with a row saying what changed in it', () => {
+    const text = readFileSync(join(ROOT, SEMANTICS), 'utf8')
+    const stated = /^`(\d+)`, in every result as `modelVersion`/m.exec(text)?.[1]
+    expect(stated, `${SEMANTICS} names model version ${stated}, sim/version.ts has ${MODEL_VERSION}. ${REPRODUCE}`).toBe(MODEL_VERSION)
+    const rows = [...text.matchAll(/^\| (\d+) \| /gm)].map((m) => m[1])
+    expect(rows, `${SEMANTICS}: the model version table needs a row for ${MODEL_VERSION}. ${REPRODUCE}`).toContain(MODEL_VERSION)
   })
 
   test('self-test: synthetic citations with no home are reported, with file and line', () => {
