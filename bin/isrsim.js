@@ -11,7 +11,7 @@ const command = process.argv[2] ?? ''
 const live = ['app', 'loadtest', 'verify', 'doctor', 'replay']
 // From a real app and its logs to a scenario (scenarios/from-app, scenarios/from-logs).
 const ingest = ['import', 'traffic']
-const entry = command === 'report' ? '../reports/cli.ts' : live.includes(command) ? '../loadtest/cli.ts' : ingest.includes(command) ? '../scenarios/cli.ts' : '../sim/cli.ts'
+const entry = command === 'report' ? '../reports/cli.ts' : live.includes(command) ? '../loadtest/cli.ts' : ingest.includes(command) ? '../scenarios/cli.ts' : '../sim/cli/main.ts'
 const { main } = await import(entry)
 // reports/ renders, the host writes (atomically, with the CLI's writer).
 const report = async (text, source, out, gateText) => {

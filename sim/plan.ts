@@ -8,7 +8,8 @@
 import type { PlanCall, PlanDataChange, PlanRoute, RequestPlan } from './contract.ts'
 import { changeRouteOf, fillTemplate, urlOf } from './isr/tags.ts'
 import { runScenario } from './run.ts'
-import { scenarioHash, type Scenario } from './scenario.ts'
+import { scenarioHash } from './scenario/parse.ts'
+import { type Scenario } from './scenario/schema.ts'
 
 /** agents[0] of a plan route with crawlers: the route's human traffic (traffic.rps, unknownRate, schedule). */
 export const HUMAN_AGENT = 'human'

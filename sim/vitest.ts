@@ -11,10 +11,11 @@
  */
 import { expect } from 'vitest'
 import type { SimResult } from './contract.ts'
-import { gate, gateText } from './gate.ts'
+import { gate, gateText } from './planning/gate.ts'
 import { runScenario, type RunOptions } from './run.ts'
-import { parseScenario, type ScenarioInput } from './scenario.ts'
-import { metricProblem } from './thresholds.ts'
+import { parseScenario } from './scenario/parse.ts'
+import { type ScenarioInput } from './scenario/schema.ts'
+import { metricProblem } from './scenario/metric-paths.ts'
 
 /** The thresholds of the scenario each simulated result came from. */
 const thresholdsOf = new WeakMap<SimResult, Readonly<Record<string, readonly string[]>>>()

@@ -58,7 +58,50 @@ function importsOf(file: Source): ImportRef[] {
 const isBridge = (path: string) => path === 'scenarios/cli.ts' || path.startsWith('scenarios/from-app/') || path.startsWith('scenarios/from-logs/')
 
 /** The command-line shell around the simulator: files, workers, clocks for progress bars. */
-const isShell = (path: string) => path === 'sim/cli.ts' || path.startsWith('sim/cli/')
+const isShell = (path: string) => path.startsWith('sim/cli/')
+
+/**
+ * The layers of sim/, lowest first. A file may import its own layer and the layers below it,
+ * never one above; the two leaves (output types, version constants) import nothing and are
+ * open to all. The domain-free kernel imports only itself.
+ */
+const LAYERS = ['kernel', 'scenario schema', 'isr', 'scenario', 'planning', 'root', 'cli'] as const
+type Layer = (typeof LAYERS)[number] | 'leaf'
+function layerOf(path: string): Layer {
+  if (path === 'sim/contract.ts' || path === 'sim/version.ts') return 'leaf'
+  if (path.startsWith('sim/kernel/')) return 'kernel'
+  if (path === 'sim/scenario/schema.ts') return 'scenario schema'
+  if (path.startsWith('sim/isr/')) return 'isr'
+  if (path.startsWith('sim/scenario/')) return 'scenario'
+  if (path.startsWith('sim/planning/')) return 'planning'
+  if (path.startsWith('sim/cli/')) return 'cli'
+  return 'root'
+}
+/** The public surface re-exports the CLI's file helpers (loadScenario, writeAtomic): the one edge up. */
+const UP_EDGES = new Set(['sim/index.ts -> sim/cli/files.ts'])
+
+/** Import cycles among files (each once, from its smallest file), as "a -> b -> a". */
+function cyclesOf(edges: ReadonlyMap<string, readonly string[]>): string[] {
+  const out = new Set<string>()
+  const state = new Map<string, 1 | 2>()
+  const stack: string[] = []
+  const visit = (n: string) => {
+    state.set(n, 1)
+    stack.push(n)
+    for (const m of edges.get(n) ?? []) {
+      if (state.get(m) === 1) {
+        const cyc = stack.slice(stack.indexOf(m))
+        const start = cyc.indexOf([...cyc].sort()[0]!)
+        const rot = [...cyc.slice(start), ...cyc.slice(0, start)]
+        out.add([...rot, rot[0]].join(' -> '))
+      } else if (state.get(m) === undefined) visit(m)
+    }
+    stack.pop()
+    state.set(n, 2)
+  }
+  for (const n of [...edges.keys()].sort()) if (state.get(n) === undefined) visit(n)
+  return [...out].sort()
+}
 const isBuiltin = (spec: string) => spec.startsWith('node:') || builtinModules.includes(spec.split('/')[0]!)
 
 const BANNED: readonly [string, RegExp][] = [
@@ -79,15 +122,20 @@ function checkArchitecture(files: readonly Source[]): string[] {
     const refs = importsOf(f)
     for (const r of refs) {
       const what = `${r.typeOnly ? 'import type' : r.dynamic ? 'import()' : 'import'} '${r.spec}'`
-      // Inside the simulator every draw goes through sim/rng.ts's named streams. (The live
-      // origin, a separate process in loadtest/, seeds its own seedrandom streams.)
-      if ((r.spec === 'seedrandom' || r.spec.startsWith('seedrandom/')) && top !== 'loadtest' && f.path !== 'sim/rng.ts') v.push(`${f.path}: ${what}: only sim/rng.ts may import seedrandom`)
+      // Inside the simulator every draw goes through sim/kernel/rng.ts's named streams. (The
+      // live origin, a separate process in loadtest/, seeds its own seedrandom streams.)
+      if ((r.spec === 'seedrandom' || r.spec.startsWith('seedrandom/')) && top !== 'loadtest' && f.path !== 'sim/kernel/rng.ts') v.push(`${f.path}: ${what}: only sim/kernel/rng.ts may import seedrandom`)
       if (top === 'sim') {
         if (r.target !== null && !r.target.startsWith('sim/')) v.push(`${f.path}: ${what}: sim/ may only import from sim/ (resolves to ${r.target})`)
-        if (isBuiltin(r.spec) && !isShell(f.path) && !(f.path === 'sim/scenario.ts' && r.spec === 'node:crypto')) v.push(`${f.path}: ${what}: node built-ins only in sim/cli.ts and sim/cli/ (and node:crypto in sim/scenario.ts)`)
-        if (r.dynamic && !isShell(f.path)) v.push(`${f.path}: ${what}: dynamic import only in sim/cli.ts and sim/cli/`)
-        if (f.path === 'sim/contract.ts') v.push(`${f.path}: ${what}: contract.ts is a leaf and imports nothing`)
-        if ((f.path === 'sim/engine.ts' || f.path === 'sim/calendar.ts') && r.target?.startsWith('sim/isr/')) v.push(`${f.path}: ${what}: the engine knows no domain (sim/isr/)`)
+        if (isBuiltin(r.spec) && !isShell(f.path) && !(f.path === 'sim/scenario/parse.ts' && r.spec === 'node:crypto')) v.push(`${f.path}: ${what}: node built-ins only in sim/cli/ (and node:crypto in sim/scenario/parse.ts)`)
+        if (r.dynamic && !isShell(f.path)) v.push(`${f.path}: ${what}: dynamic import only in sim/cli/`)
+        const from = layerOf(f.path)
+        if (from === 'leaf') v.push(`${f.path}: ${what}: ${f.path} is a leaf and imports nothing`)
+        else if (r.target !== null && r.target.startsWith('sim/')) {
+          const to = layerOf(r.target)
+          if (from === 'kernel' && to !== 'kernel') v.push(`${f.path}: ${what}: the kernel knows no domain: it imports only sim/kernel/`)
+          else if (to !== 'leaf' && LAYERS.indexOf(to) > LAYERS.indexOf(from) && !UP_EDGES.has(`${f.path} -> ${r.target}`)) v.push(`${f.path}: ${what}: the ${from} layer may not import the ${to} layer above it (${r.target})`)
+        }
       }
       if (top === 'scenarios' && isBridge(f.path)) {
         // The bridges from a real app and its logs: packages and node built-ins, the simulator's
@@ -114,6 +162,9 @@ function checkArchitecture(files: readonly Source[]): string[] {
       for (const r of refs) if (r.target?.startsWith('loadtest/')) v.push(`${f.path}: import '${r.spec}': reports/ read JSON, not loadtest/ code`)
     }
   }
+  const edges = new Map<string, string[]>()
+  for (const f of files) if (f.path.startsWith('sim/')) edges.set(f.path, importsOf(f).flatMap((r) => (r.target?.startsWith('sim/') ? [r.target] : [])))
+  for (const c of cyclesOf(edges)) v.push(`import cycle: ${c}`)
   return v.sort()
 }
 
@@ -149,21 +200,26 @@ describe('architecture checker (self-test on a synthetic tree)', () => {
         'export async function f() { return import("./x.ts") }',
       ].join('\n'),
     },
-    { path: 'sim/scenario.ts', text: "import { createHash } from 'node:crypto'\nimport { readFileSync } from 'fs'\nimport * as z from 'zod'" },
-    { path: 'sim/cli.ts', text: "import { readFileSync } from 'node:fs'\nexport async function main() { Date.now(); await import(process.argv[2]!) }" },
-    { path: 'sim/rng.ts', text: "import seedrandom from 'seedrandom'" },
+    { path: 'sim/scenario/parse.ts', text: "import { createHash } from 'node:crypto'\nimport { readFileSync } from 'fs'\nimport * as z from 'zod'\nimport { checkScenario } from './check.ts'" },
+    { path: 'sim/cli/main.ts', text: "import { readFileSync } from 'node:fs'\nimport { runScenario } from '../run.ts'\nexport async function main() { Date.now(); await import(process.argv[2]!) }" },
+    { path: 'sim/kernel/rng.ts', text: "import seedrandom from 'seedrandom'" },
     { path: 'sim/contract.ts', text: "import type { X } from './x.ts'\nexport const SCHEMA_VERSION = 1" },
-    { path: 'sim/engine.ts', text: "import { Calendar } from './calendar.ts'\nimport type { M } from './isr/model.ts'" },
-    { path: 'sim/isr/model.ts', text: "import { lognormal } from '../dist.ts'\nconst re = /^\\//; const url = 'https://x.dev/a' // setTimeout" },
+    { path: 'sim/kernel/engine.ts', text: "import { Calendar } from './calendar.ts'\nimport type { M } from '../isr/model.ts'\nimport type { SimResult } from '../contract.ts'" },
+    { path: 'sim/isr/model.ts', text: "import { lognormal } from '../kernel/dist.ts'\nimport type { Scenario } from '../scenario/schema.ts'\nimport type { SimResult } from '../contract.ts'\nconst re = /^\\//; const url = 'https://x.dev/a' // setTimeout" },
     { path: 'scenarios/ok.ts', text: "import { defineScenario } from '../sim/index.ts'\nexport default defineScenario({})" },
     { path: 'scenarios/bad.ts', text: "import { runScenario } from '../sim/run.ts'\nimport {\n  defineScenario,\n} from '../sim/index.ts'\nimport z from 'zod'" },
     { path: 'reports/ok.ts', text: "import type { SimResult } from '../sim/contract.ts'\nimport { readFileSync } from 'node:fs'\nimport type { Totals } from 'isrsim/contract'" },
     { path: 'reports/bad.ts', text: "import { SCHEMA_VERSION } from '../sim/contract.ts'\nimport type { Scenario } from '../sim/index.ts'\nimport { runScenario } from 'isrsim'\nimport { verify } from '../loadtest/verify.ts'\nconst stamp = new Date().toISOString()" },
-    { path: 'loadtest/bad.ts', text: "import http from 'k6/http'\nimport { type Totals } from '../sim/contract.ts'\nimport { bucketOf } from '../sim/histogram.ts'\nimport { importApp } from '../scenarios/from-app/index.ts'" },
+    { path: 'loadtest/bad.ts', text: "import http from 'k6/http'\nimport { type Totals } from '../sim/contract.ts'\nimport { bucketOf } from '../sim/kernel/histogram.ts'\nimport { importApp } from '../scenarios/from-app/index.ts'" },
     { path: 'loadtest/replay.ts', text: "import { readLog } from '../scenarios/from-logs/read.ts'" },
     { path: 'scenarios/from-logs/ok.ts', text: "import { createGunzip } from 'node:zlib'\nimport { isbot } from 'isbot'\nimport { parseScenario } from '../../sim/index.ts'\nimport type { SimResult } from '../../sim/contract.ts'\nimport { x } from './fit.ts'" },
     { path: 'scenarios/from-logs/bad.ts', text: "import { runScenario } from '../../sim/run.ts'\nimport { importApp } from '../from-app/index.ts'\nimport blog from '../blog.ts'" },
     { path: 'scenarios/cli.ts', text: "import { importApp } from './from-app/index.ts'\nimport { fit } from './from-logs/fit.ts'\nimport { loadScenario } from '../sim/index.ts'" },
+    { path: 'sim/isr/layers.ts', text: "import { gate } from '../planning/gate.ts'\nimport type { RouteConfig } from '../scenario/schema.ts'\nimport { parseScenario } from '../scenario/parse.ts'\nimport { MODEL_VERSION } from '../version.ts'" },
+    { path: 'sim/index.ts', text: "export { loadScenario } from './cli/files.ts'\nexport { runScenario } from './run.ts'" },
+    { path: 'sim/run.ts', text: "import { main } from './cli/main.ts'" },
+    { path: 'sim/isr/a.ts', text: "import { b } from './b.ts'" },
+    { path: 'sim/isr/b.ts', text: "import type { a } from './a.ts'" },
   ]
 
   it('extracts every import form', () => {
@@ -182,9 +238,11 @@ describe('architecture checker (self-test on a synthetic tree)', () => {
 
   it('reports each violation, and nothing that is allowed', () => {
     expect(checkArchitecture(bad)).toEqual([
+      'import cycle: sim/cli/main.ts -> sim/run.ts -> sim/cli/main.ts',
+      'import cycle: sim/isr/a.ts -> sim/isr/b.ts -> sim/isr/a.ts',
       "loadtest/bad.ts: import '../scenarios/from-app/index.ts': loadtest/ may use only scenarios/from-logs/ (the log parsers) of scenarios/",
       "loadtest/bad.ts: import '../sim/contract.ts': loadtest/ may only `import type` from sim/contract.ts",
-      "loadtest/bad.ts: import '../sim/histogram.ts': loadtest/ may only `import type` from sim/contract.ts",
+      "loadtest/bad.ts: import '../sim/kernel/histogram.ts': loadtest/ may only `import type` from sim/contract.ts",
       'reports/bad.ts: contains "new Date(" (reports are byte-identical for the same input)',
       "reports/bad.ts: import '../loadtest/verify.ts': reports/ read JSON, not loadtest/ code",
       "reports/bad.ts: import '../sim/contract.ts': reports/ may only `import type` from sim/contract.ts",
@@ -205,14 +263,18 @@ describe('architecture checker (self-test on a synthetic tree)', () => {
       "sim/bad.ts: import '../loadtest/lib/env.ts': sim/ may only import from sim/ (resolves to loadtest/lib/env.ts)",
       "sim/bad.ts: import '../reports/build.ts': sim/ may only import from sim/ (resolves to reports/build.ts)",
       "sim/bad.ts: import '../scenarios/blog.ts': sim/ may only import from sim/ (resolves to scenarios/blog.ts)",
-      "sim/bad.ts: import 'node:fs': node built-ins only in sim/cli.ts and sim/cli/ (and node:crypto in sim/scenario.ts)",
-      "sim/bad.ts: import 'seedrandom': only sim/rng.ts may import seedrandom",
+      "sim/bad.ts: import 'node:fs': node built-ins only in sim/cli/ (and node:crypto in sim/scenario/parse.ts)",
+      "sim/bad.ts: import 'seedrandom': only sim/kernel/rng.ts may import seedrandom",
       "sim/bad.ts: import type '../test/helpers.ts': sim/ may only import from sim/ (resolves to test/helpers.ts)",
-      "sim/bad.ts: import() './x.ts': dynamic import only in sim/cli.ts and sim/cli/",
-      'sim/cli.ts: contains "Date.now"',
-      "sim/contract.ts: import type './x.ts': contract.ts is a leaf and imports nothing",
-      "sim/engine.ts: import type './isr/model.ts': the engine knows no domain (sim/isr/)",
-      "sim/scenario.ts: import 'fs': node built-ins only in sim/cli.ts and sim/cli/ (and node:crypto in sim/scenario.ts)",
+      "sim/bad.ts: import() './x.ts': dynamic import only in sim/cli/",
+      'sim/cli/main.ts: contains "Date.now"',
+      "sim/contract.ts: import type './x.ts': sim/contract.ts is a leaf and imports nothing",
+      "sim/isr/layers.ts: import '../planning/gate.ts': the isr layer may not import the planning layer above it (sim/planning/gate.ts)",
+      "sim/isr/layers.ts: import '../scenario/parse.ts': the isr layer may not import the scenario layer above it (sim/scenario/parse.ts)",
+      "sim/kernel/engine.ts: import type '../contract.ts': the kernel knows no domain: it imports only sim/kernel/",
+      "sim/kernel/engine.ts: import type '../isr/model.ts': the kernel knows no domain: it imports only sim/kernel/",
+      "sim/run.ts: import './cli/main.ts': the root layer may not import the cli layer above it (sim/cli/main.ts)",
+      "sim/scenario/parse.ts: import 'fs': node built-ins only in sim/cli/ (and node:crypto in sim/scenario/parse.ts)",
     ])
   })
 })
@@ -224,25 +286,29 @@ describe('architecture of this repository', () => {
 
   it('finds the source tree', () => {
     const paths = files.map((f) => f.path)
-    for (const p of ['sim/index.ts', 'sim/rng.ts', 'sim/engine.ts', 'sim/isr/model.ts', 'sim/cli.ts', 'sim/scenario.ts', 'sim/contract.ts']) expect(paths).toContain(p)
+    for (const p of ['sim/index.ts', 'sim/kernel/rng.ts', 'sim/kernel/engine.ts', 'sim/isr/model.ts', 'sim/cli/main.ts', 'sim/scenario/schema.ts', 'sim/scenario/parse.ts', 'sim/planning/gate.ts', 'sim/contract.ts']) expect(paths).toContain(p)
     expect(paths.some((p) => p.startsWith('scenarios/'))).toBe(true)
-    expect(importsOf(files.find((f) => f.path === 'sim/rng.ts')!).map((r) => r.spec)).toEqual(['seedrandom'])
+    expect(importsOf(files.find((f) => f.path === 'sim/kernel/rng.ts')!).map((r) => r.spec)).toEqual(['seedrandom'])
   })
 
   it('sim/ imports only sim/ and packages, never scenarios/, reports/, loadtest/ or test/', () => {
     expect(violations().filter((l) => l.includes('sim/ may only import from sim/'))).toEqual([])
   })
 
-  it('only sim/rng.ts imports seedrandom', () => {
+  it('only sim/kernel/rng.ts imports seedrandom', () => {
     expect(violations().filter((l) => l.includes('seedrandom'))).toEqual([])
   })
 
-  it('node built-ins and dynamic imports only in sim/cli.ts (node:crypto also in sim/scenario.ts)', () => {
+  it('node built-ins and dynamic imports only in sim/cli/ (node:crypto also in sim/scenario/parse.ts)', () => {
     expect(violations().filter((l) => l.includes('node built-ins') || l.includes('dynamic import'))).toEqual([])
   })
 
-  it('sim/contract.ts is a leaf; the engine and calendar import nothing from sim/isr/', () => {
-    expect(violations().filter((l) => l.includes('leaf') || l.includes('knows no domain'))).toEqual([])
+  it('the leaves import nothing; the kernel imports only the kernel; no layer imports one above it (kernel < scenario schema < isr < scenario < planning < root < cli)', () => {
+    expect(violations().filter((l) => l.includes('leaf') || l.includes('knows no domain') || l.includes('layer'))).toEqual([])
+  })
+
+  it('no import cycles in sim/', () => {
+    expect(violations().filter((l) => l.startsWith('import cycle'))).toEqual([])
   })
 
   it('scenarios/ import only sim/index.ts', () => {
@@ -253,7 +319,7 @@ describe('architecture of this repository', () => {
     expect(violations().filter((l) => l.startsWith('reports/') || l.startsWith('loadtest/'))).toEqual([])
   })
 
-  it('sim/ has no clock, no Math.random and no timers; only the shell (sim/cli.ts, sim/cli/) is async', () => {
+  it('sim/ has no clock, no Math.random and no timers; only the shell (sim/cli/) is async', () => {
     expect(violations().filter((l) => l.includes(': contains '))).toEqual([])
   })
 

@@ -4,9 +4,9 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { Calendar, MAX_RANK } from '../sim/calendar.ts'
-import { createEngine } from '../sim/engine.ts'
-import { InvariantError } from '../sim/errors.ts'
+import { Calendar, MAX_RANK } from '../sim/kernel/calendar.ts'
+import { createEngine } from '../sim/kernel/engine.ts'
+import { InvariantError } from '../sim/kernel/errors.ts'
 
 interface Ev { readonly at: number; readonly rank: number; readonly seq: number; readonly kind: number; readonly arg: number }
 

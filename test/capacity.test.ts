@@ -14,7 +14,7 @@ import blog from '../scenarios/blog.ts'
 import catalogue from '../scenarios/catalogue.ts'
 import type { SimResult } from '../sim/contract.ts'
 import { parseScenario, runScenario, type ScenarioInput } from '../sim/index.ts'
-import { parseConstraint, recommend, type Assignment, type Candidate } from '../sim/recommend.ts'
+import { parseConstraint, recommend, type Assignment, type Candidate } from '../sim/planning/recommend.ts'
 import { simulate } from '../sim/vitest.ts'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
@@ -230,7 +230,7 @@ describe('bad input: exit 2, a message naming the problem, nothing half-written'
   })
 
   it('a pricing file with a missing meter', async () => {
-    const { DEFAULT_PRICING } = await import('../sim/pricing.ts')
+    const { DEFAULT_PRICING } = await import('../sim/planning/pricing.ts')
     const { isrWrites: _w, ...vercel } = DEFAULT_PRICING.vercel
     const f = writeJson('pricing.json', { ...DEFAULT_PRICING, vercel })
     const r = await cli('run', 'scenarios/flaky-origin.json', '--pricing', f, '--out', tmp('never.json'))

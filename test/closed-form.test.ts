@@ -34,8 +34,8 @@
  */
 import { describe, expect, test } from 'vitest'
 import { parseScenario, runScenario, type ScenarioInput } from '../sim/index.ts'
-import { zipfWeights } from '../sim/dist.ts'
-import { closedFormProblem, servedAgeCdf } from '../sim/closed-form.ts'
+import { zipfWeights } from '../sim/kernel/dist.ts'
+import { closedFormProblem, servedAgeCdf } from '../sim/isr/closed-form.ts'
 
 const SEED = '2026'
 

@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from 'vitest'
 import { parseScenario, runScenario, type ScenarioInput } from '../sim/index.ts'
-import type { NextVersion } from '../sim/scenario.ts'
+import type { NextVersion } from '../sim/scenario/schema.ts'
 import { traced, s } from './helpers.ts'
 
 describe('render concurrency: renders queue first in, first out', () => {

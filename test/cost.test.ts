@@ -10,9 +10,10 @@
  */
 import { describe, expect, it } from 'vitest'
 import { parseScenario, runScenario, type ScenarioInput } from '../sim/index.ts'
-import { DEFAULT_PRICING, type Pricing } from '../sim/pricing.ts'
-import { parseConstraint } from '../sim/recommend.ts'
-import { canonicalMetric, evaluateThresholds, metricProblem } from '../sim/thresholds.ts'
+import { DEFAULT_PRICING, type Pricing } from '../sim/planning/pricing.ts'
+import { parseConstraint } from '../sim/planning/recommend.ts'
+import { evaluateThresholds } from '../sim/planning/thresholds.ts'
+import { canonicalMetric, metricProblem } from '../sim/scenario/metric-paths.ts'
 
 const page = (extra: Partial<ScenarioInput> = {}, route: Record<string, unknown> = {}): ScenarioInput => ({
   name: 'hand',

@@ -26,12 +26,12 @@
  */
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
-import { summaryTable } from '../sim/cli.ts'
-import { closedFormProblem } from '../sim/closed-form.ts'
+import { summaryTable } from '../sim/cli/main.ts'
+import { closedFormProblem } from '../sim/isr/closed-form.ts'
 import { drawCrawlerWalk, type CrawlerWalk } from '../sim/isr/crawlers.ts'
 import { parseScenario, runScenario, type ScenarioInput } from '../sim/index.ts'
-import { createStreams } from '../sim/rng.ts'
-import { roundHalfUp } from '../sim/time.ts'
+import { createStreams } from '../sim/kernel/rng.ts'
+import { roundHalfUp } from '../sim/kernel/time.ts'
 import { traced } from './helpers.ts'
 
 type RouteInput = ScenarioInput['routes'][number]

@@ -4,9 +4,9 @@
 import { describe, expect, test } from 'vitest'
 import type { ScenarioInput } from '../sim/index.ts'
 import type { TraceEvent } from '../sim/index.ts'
-import type { NextVersion } from '../sim/scenario.ts'
+import type { NextVersion } from '../sim/scenario/schema.ts'
 import { traced, s } from './helpers.ts'
-import { secToUs } from '../sim/time.ts'
+import { secToUs } from '../sim/kernel/time.ts'
 
 type Route = ScenarioInput['routes'][number]
 const fetchesOf = (events: TraceEvent[]) => events.filter((e): e is Extract<TraceEvent, { kind: 'fetch' }> => e.kind === 'fetch').map((e) => [s(e.atUs), e.fetch, e.mode])

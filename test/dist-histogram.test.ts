@@ -4,10 +4,10 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { addExponential, aliasOf, aliasProb, createAlias, exponentialZiggurat, lognormal, lognormalParams, pickAlias, pickAliasInt32, zipfWeights, type AliasTable } from '../sim/dist.ts'
-import { bucketOf, bucketValue, HISTOGRAM_BUCKETS, quantileOf } from '../sim/histogram.ts'
-import { createStreams, type Rng } from '../sim/rng.ts'
-import { roundHalfUp } from '../sim/time.ts'
+import { addExponential, aliasOf, aliasProb, createAlias, exponentialZiggurat, lognormal, lognormalParams, pickAlias, pickAliasInt32, zipfWeights, type AliasTable } from '../sim/kernel/dist.ts'
+import { bucketOf, bucketValue, HISTOGRAM_BUCKETS, quantileOf } from '../sim/kernel/histogram.ts'
+import { createStreams, type Rng } from '../sim/kernel/rng.ts'
+import { roundHalfUp } from '../sim/kernel/time.ts'
 
 const testRng = (seed: string): Rng => createStreams(seed).claim('test')
 

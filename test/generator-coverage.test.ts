@@ -11,7 +11,7 @@ import fc from 'fast-check'
 import type * as z from 'zod'
 import { describe, expect, test } from 'vitest'
 import { parseScenario, ScenarioError, type ScenarioInput } from '../sim/index.ts'
-import { scenarioSchema } from '../sim/scenario.ts'
+import { scenarioShape as scenarioSchema } from '../sim/scenario/schema.ts'
 import { arbCase } from './arbitraries.ts'
 
 /** Scenarios drawn, and the fast-check seed they are drawn from. 400 take ~1 s. */

@@ -1,7 +1,7 @@
 /** Shared helpers for tests: build scenarios quickly and run them with a trace. */
 import { parseScenario, runScenario, type ScenarioInput, type TraceEvent } from '../sim/index.ts'
 import type { SimResult } from '../sim/contract.ts'
-import { OUTCOME_NAMES } from '../sim/metrics.ts'
+import { OUTCOME_NAMES } from '../sim/isr/metrics.ts'
 
 export type RouteInput = ScenarioInput['routes'][number]
 

@@ -5,15 +5,15 @@
  * Reproduce one: npx vitest run test/invariants.test.ts -t "<name>".
  */
 import { describe, expect, test } from 'vitest'
-import { createEngine } from '../sim/engine.ts'
+import { createEngine } from '../sim/kernel/engine.ts'
 import { InvariantError, parseScenario, type ScenarioInput } from '../sim/index.ts'
 import { CAUSE_COLD, CAUSE_TIME, checkEndState, RENDER_CAUSES, type EndState } from '../sim/isr/invariants.ts'
 import { createIsrModel, type IsrModel } from '../sim/isr/model.ts'
 import { profileFor } from '../sim/isr/profiles.ts'
-import { BACKGROUND, Metrics } from '../sim/metrics.ts'
-import { createStreams } from '../sim/rng.ts'
+import { BACKGROUND, Metrics } from '../sim/isr/metrics.ts'
+import { createStreams } from '../sim/kernel/rng.ts'
 import { seriesBinS } from '../sim/run.ts'
-import { secToUs } from '../sim/time.ts'
+import { secToUs } from '../sim/kernel/time.ts'
 import { richScenario } from './goldens/rich.ts'
 
 /** One run as runScenario makes it, stopped before the checks: the model and its end state. */

@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from 'vitest'
 import { parseScenario, runScenario, type ScenarioInput } from '../sim/index.ts'
-import { createStreams, TRAFFIC_STREAMS } from '../sim/rng.ts'
+import { createStreams, TRAFFIC_STREAMS } from '../sim/kernel/rng.ts'
 import { replicationSeed } from '../sim/run.ts'
 import { richScenario } from './goldens/rich.ts'
 

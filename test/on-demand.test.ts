@@ -5,7 +5,7 @@
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
 import { parseScenario, runScenario, ScenarioError, type ScenarioInput } from '../sim/index.ts'
-import type { NextVersion } from '../sim/scenario.ts'
+import type { NextVersion } from '../sim/scenario/schema.ts'
 import { implicitRouteTags, pathOf, revalidatePathTags } from '../sim/isr/tags.ts'
 import { traced, s } from './helpers.ts'
 

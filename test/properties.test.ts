@@ -12,10 +12,10 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { parseScenario, runScenario, type ScenarioInput, type SimResult, type TraceEvent } from '../sim/index.ts'
-import { OUTCOME_NAMES, RENDER_MODE_NAMES } from '../sim/metrics.ts'
+import { OUTCOME_NAMES, RENDER_MODE_NAMES } from '../sim/isr/metrics.ts'
 import { drawCrawlerWalk } from '../sim/isr/crawlers.ts'
-import { createStreams } from '../sim/rng.ts'
-import { roundHalfUp } from '../sim/time.ts'
+import { createStreams } from '../sim/kernel/rng.ts'
+import { roundHalfUp } from '../sim/kernel/time.ts'
 import { arbCase, arbCrawler, arbFailure, arbRender, arbRoute, arbSeed, grid, type Case, type RouteInput } from './arbitraries.ts'
 
 type RequestEv = Extract<TraceEvent, { kind: 'request' }>

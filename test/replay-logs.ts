@@ -5,7 +5,7 @@
  * background render as Vercel's `proxy.statusCode: -1` entry.
  */
 import type { ScenarioInput } from '../sim/index.ts'
-import { BACKGROUND, OUTCOME_NAMES } from '../sim/metrics.ts'
+import { BACKGROUND, OUTCOME_NAMES } from '../sim/isr/metrics.ts'
 import { formatLog, HUMAN_UAS, type SynthRequest } from './from-logs-helpers.ts'
 import { traced } from './helpers.ts'
 

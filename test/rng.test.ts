@@ -5,7 +5,7 @@
 import fc from 'fast-check'
 import seedrandom from 'seedrandom'
 import { describe, expect, it } from 'vitest'
-import { AleaRng, createStreams, type StreamName } from '../sim/rng.ts'
+import { AleaRng, createStreams, type StreamName } from '../sim/kernel/rng.ts'
 
 const NAMES: readonly StreamName[] = ['arrivals', 'paths', 'render', 'failures', 'unknown', 'on-demand', 'test']
 

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { defineScenario, parseScenario, ScenarioError, type ScenarioInput } from '../sim/index.ts'
-import type { ScenarioIssue } from '../sim/errors.ts'
+import type { ScenarioIssue } from '../sim/kernel/errors.ts'
 
 // Scenario inputs are mutated freely below, including into shapes the type forbids.
 type Loose = any

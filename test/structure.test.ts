@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from 'vitest'
 import { parseScenario, runScenario, type ScenarioInput } from '../sim/index.ts'
-import { gate, gateText } from '../sim/gate.ts'
-import { structureChecks } from '../sim/structure.ts'
+import { gate, gateText } from '../sim/planning/gate.ts'
+import { structureChecks } from '../sim/planning/structure.ts'
 import { targetsOfTag } from '../sim/isr/tags.ts'
 import type { RouteInput } from './helpers.ts'
 

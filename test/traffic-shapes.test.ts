@@ -8,8 +8,8 @@
  *   renders/s = Σᵢ 1 / (T + R + 1/(λpᵢ)),   a path with pᵢ = 0 never renders.
  */
 import { describe, expect, test } from 'vitest'
-import { closedFormAgeCdf, closedFormProblem } from '../sim/closed-form.ts'
-import { zipfWeights } from '../sim/dist.ts'
+import { closedFormAgeCdf, closedFormProblem } from '../sim/isr/closed-form.ts'
+import { zipfWeights } from '../sim/kernel/dist.ts'
 import { parseScenario, runScenario, type ScenarioInput } from '../sim/index.ts'
 import { requestPlan } from '../sim/plan.ts'
 import { traced } from './helpers.ts'

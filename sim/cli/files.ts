@@ -3,8 +3,9 @@ import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node
 import { dirname, extname, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { tsImport } from 'tsx/esm/api'
-import { ScenarioError, UsageError } from '../errors.ts'
-import { parseScenario, type Scenario } from '../scenario.ts'
+import { ScenarioError, UsageError } from '../kernel/errors.ts'
+import { parseScenario } from '../scenario/parse.ts'
+import { type Scenario } from '../scenario/schema.ts'
 
 /** Write to a temporary file in the same directory, then rename: never a half-written output. */
 export function writeAtomic(file: string, text: string): void {

@@ -8,11 +8,11 @@
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs'
 import { Worker } from 'node:worker_threads'
 import { SingleBar } from 'cli-progress'
-import { UsageError } from '../errors.ts'
+import { UsageError } from '../kernel/errors.ts'
 import { writeAtomic } from './files.ts'
-import type { Pricing } from '../pricing.ts'
-import type { Scenario } from '../scenario.ts'
-import { applyPoint, canonicalSweep, grid, inShard, pointLabel, sweepHeader, type SweepConstraint, type SweepHeader, type SweepPoint, type Vary } from '../sweep.ts'
+import type { Pricing } from '../planning/pricing.ts'
+import type { Scenario } from '../scenario/schema.ts'
+import { applyPoint, canonicalSweep, grid, inShard, pointLabel, sweepHeader, type SweepConstraint, type SweepHeader, type SweepPoint, type Vary } from '../planning/sweep.ts'
 import type { Job, Reply } from './sweep-worker.ts'
 
 export interface SweepOptions {

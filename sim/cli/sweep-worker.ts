@@ -3,10 +3,10 @@
  * thread), runs it, and posts back the point's JSON line (the main thread times it).
  */
 import { parentPort } from 'node:worker_threads'
-import type { Pricing } from '../pricing.ts'
+import type { Pricing } from '../planning/pricing.ts'
 import { runScenario } from '../run.ts'
-import type { Scenario } from '../scenario.ts'
-import { pointLine } from '../sweep.ts'
+import type { Scenario } from '../scenario/schema.ts'
+import { pointLine } from '../planning/sweep.ts'
 
 export interface Job {
   readonly index: number

@@ -10,7 +10,7 @@
  * stride, start and the phase (in [0, V/P)) are drawn once from the crawler's own stream,
  * `crawler/<route id>#<index>`, so a crawler moves no other stream.
  */
-import type { Rng } from '../rng.ts'
+import type { Rng } from '../kernel/rng.ts'
 
 export interface CrawlerWalk {
   /** P: the paths it walks (ranks 0..P-1). */

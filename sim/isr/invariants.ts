@@ -4,7 +4,7 @@
  * reads it. Nothing here runs per request; tests break a real end state on purpose to show
  * that each check can fail (test/invariants.test.ts).
  */
-import { BACKGROUND, BLOCKING, DYNAMIC_RENDER, OUTCOME_NAMES, RENDER_MODE_NAMES } from '../metrics.ts'
+import { BACKGROUND, BLOCKING, DYNAMIC_RENDER, OUTCOME_NAMES, RENDER_MODE_NAMES } from './metrics.ts'
 
 /** Why a render started. Every render has exactly one cause, which fixes its mode. */
 export const CAUSE_COLD = 0, CAUSE_TIME = 1, CAUSE_EXPIRE = 2, CAUSE_TAG_STALE = 3, CAUSE_TAG_EXPIRED = 4, CAUSE_DYNAMIC = 5, CAUSE_ONE_OFF = 6

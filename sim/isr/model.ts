@@ -7,22 +7,23 @@
  *
  * Rule references (§n) point at shared/isr-semantics.md.
  */
-import { addExponential, addExponentialSlow, createAlias, exponentialFast, lognormalInto, lognormalParams, pickAliasInt32, type AliasTable } from '../dist.ts'
-import { assert, assertNever, InvariantError } from '../errors.ts'
+import { addExponential, addExponentialSlow, createAlias, exponentialFast, lognormalInto, lognormalParams, pickAliasInt32, type AliasTable } from '../kernel/dist.ts'
+import { assert, assertNever, InvariantError } from '../kernel/errors.ts'
 import type { Freshness } from '../contract.ts'
-import { Calendar } from '../calendar.ts'
-import type { Engine, Lane } from '../engine.ts'
+import { Calendar } from '../kernel/calendar.ts'
+import type { Engine, Lane } from '../kernel/engine.ts'
 import {
   BACKGROUND, BLOCKING, DYNAMIC, DYNAMIC_RENDER, ERROR, HIT, MISS, NOT_FOUND, OBS_AGE, OBS_AT, OBS_DURATION, OBS_LATENCY, STALE,
   type Metrics, type Outcome, type RenderMode,
-} from '../metrics.ts'
-import { ALEA_MUL, type AleaRng, type Rng, type Streams } from '../rng.ts'
-import { deploymentOf, popularityWeights, type Scenario } from '../scenario.ts'
-import { roundHalfUp, secToUs } from '../time.ts'
+} from './metrics.ts'
+import { ALEA_MUL, type AleaRng, type Rng, type Streams } from '../kernel/rng.ts'
+import { deploymentOf, type Scenario } from '../scenario/schema.ts'
+import { popularityWeights } from './popularity.ts'
+import { roundHalfUp, secToUs } from '../kernel/time.ts'
 import { MAX_PROFILE_EXPIRE_S, type VersionProfile } from './profiles.ts'
 import { changeRouteOf, eventTags, fillTemplate, IMPLICIT_TAG_PREFIX, tagMatchesTemplate, targetsOfTag, templateIndexesIn, templateIndexOf } from './tags.ts'
 import { crawlerStreamKey, drawCrawlerWalk } from './crawlers.ts'
-import { HISTOGRAM_BUCKETS, bucketOf, quantileOf } from '../histogram.ts'
+import { HISTOGRAM_BUCKETS, bucketOf, quantileOf } from '../kernel/histogram.ts'
 import { backoffRevalidateS, effectiveRevalidate, type EffectiveRevalidate } from './revalidate.ts'
 import {
   CAUSE_COLD, CAUSE_DYNAMIC, CAUSE_EXPIRE, CAUSE_ONE_OFF, CAUSE_TAG_EXPIRED, CAUSE_TAG_STALE, CAUSE_TIME, RENDER_CAUSES, checkEndState, type EndState,

@@ -2,7 +2,7 @@
  * Per-version Next.js behaviour. Every version difference the simulator knows is one
  * field here, read in one place in the model, with its source in shared/isr-semantics.md.
  */
-import type { NextVersion } from '../scenario.ts'
+import type { NextVersion } from '../scenario/schema.ts'
 
 export interface VersionProfile {
   readonly version: NextVersion

@@ -3,7 +3,7 @@
  * The lowest explicit value across layouts, page and fetches wins; a dynamic layout or
  * page, a segment `revalidate = 0` or a no-store fetch makes the route dynamic.
  */
-import type { RouteConfig } from '../scenario.ts'
+import type { RouteConfig } from '../scenario/schema.ts'
 
 export interface EffectiveRevalidate {
   /** Seconds, false = never by time, 0 = dynamic. */

@@ -6,7 +6,7 @@
  * every dynamic segment replaced by k (`/blog/[slug]` -> `/blog/7`), so scenarios can name
  * concrete URLs. A param of path k is taken from its real URL, else it is k.
  */
-import type { NextVersion, RouteConfig, Scenario } from '../scenario.ts'
+import type { NextVersion, RouteConfig, Scenario } from '../scenario/schema.ts'
 import { profileFor } from './profiles.ts'
 
 export const IMPLICIT_TAG_PREFIX = '_N_T_'

@@ -12,7 +12,7 @@
 import { execFileSync } from 'node:child_process'
 import { Bench } from 'tinybench'
 import catalogue from '../../scenarios/catalogue.ts'
-import { Calendar } from '../../sim/calendar.ts'
+import { Calendar } from '../../sim/kernel/calendar.ts'
 import { parseScenario, runScenario } from '../../sim/index.ts'
 
 const quick = process.env.BENCH_QUICK === '1'

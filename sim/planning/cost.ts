@@ -10,10 +10,10 @@
  * Run figures cover the measured period (after warmup); a month is 30 days of it, and
  * included allowances apply to the month only.
  */
-import type { Cost, CostMeter, RouteCost, RouteResult, Totals } from './contract.ts'
-import { round } from './metrics.ts'
+import type { Cost, CostMeter, RouteCost, RouteResult, Totals } from '../contract.ts'
+import { round } from '../isr/metrics.ts'
 import type { Pricing, MeterPrice } from './pricing.ts'
-import { costInputsOf, deploymentOf, type Scenario } from './scenario.ts'
+import { costInputsOf, deploymentOf, type Scenario } from '../scenario/schema.ts'
 
 const MONTH_S = 30 * 86_400
 const UNIT_KB = 8

@@ -11,8 +11,9 @@
  * request-weighted mixture Σ pᵢ·F(a; λpᵢ).
  */
 import { round } from './metrics.ts'
-import { deploymentOf, popularityWeights, type Scenario } from './scenario.ts'
-import { effectiveRevalidate } from './isr/revalidate.ts'
+import { deploymentOf, type Scenario } from '../scenario/schema.ts'
+import { popularityWeights } from './popularity.ts'
+import { effectiveRevalidate } from './revalidate.ts'
 
 /** P(served age <= ageS) for one path: Poisson rate lambdaPerS, revalidate revalidateS, render renderS. */
 export function servedAgeCdf(lambdaPerS: number, revalidateS: number, renderS: number, ageS: number): number {

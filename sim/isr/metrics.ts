@@ -3,9 +3,9 @@
  * never feed back into the model, so adding one cannot move an event or a draw.
  * Everything is a typed array indexed by route: recording allocates nothing.
  */
-import { HISTOGRAM_BUCKETS as B, bucketAt, bucketValue, quantileOf } from './histogram.ts'
-import type { Latency, OutcomeCounts, RenderCounts, SeriesBin, Staleness } from './contract.ts'
-import { US_PER_MS, US_PER_S } from './time.ts'
+import { HISTOGRAM_BUCKETS as B, bucketAt, bucketValue, quantileOf } from '../kernel/histogram.ts'
+import type { Latency, OutcomeCounts, RenderCounts, SeriesBin, Staleness } from '../contract.ts'
+import { US_PER_MS, US_PER_S } from '../kernel/time.ts'
 
 export const HIT = 0, STALE = 1, MISS = 2, DYNAMIC = 3, NOT_FOUND = 4, ERROR = 5
 export type Outcome = typeof HIT | typeof STALE | typeof MISS | typeof DYNAMIC | typeof NOT_FOUND | typeof ERROR

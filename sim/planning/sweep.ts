@@ -7,10 +7,11 @@
  * name, never by draw order, so every point sees the same arrivals (scaled in time by
  * traffic.scale) and the same paths.
  */
-import type { SimResult, SweepConstraint, SweepHeader, SweepPoint, Vary } from './contract.ts'
-import { parseScenario, scenarioHash, schemaKindsAt, type Scenario } from './scenario.ts'
-import { UsageError } from './errors.ts'
-import { ISRSIM_VERSION, MODEL_VERSION } from './version.ts'
+import type { SimResult, SweepConstraint, SweepHeader, SweepPoint, Vary } from '../contract.ts'
+import { parseScenario, scenarioHash, schemaKindsAt } from '../scenario/parse.ts'
+import { type Scenario } from '../scenario/schema.ts'
+import { UsageError } from '../kernel/errors.ts'
+import { ISRSIM_VERSION, MODEL_VERSION } from '../version.ts'
 
 
 /** Paths that are not scenario fields but act on several. */
@@ -122,7 +123,7 @@ export function parseShard(text: string): { index: number; count: number } {
 
 export const inShard = (pointIndex: number, shard: { index: number; count: number } | null) => shard === null || pointIndex % shard.count === shard.index - 1
 
-export type { PointResult, SweepConstraint, SweepHeader, SweepPoint, Vary } from './contract.ts'
+export type { PointResult, SweepConstraint, SweepHeader, SweepPoint, Vary } from '../contract.ts'
 
 /** The base scenario's value at a --vary path (1 for traffic.scale; null where the field is unset). */
 export function currentValue(base: Scenario, path: string): string | number | boolean | null {

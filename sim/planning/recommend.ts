@@ -10,9 +10,10 @@
  * rest are infeasible. Every run uses the same seed (common random numbers), which keeps
  * the simulated metrics monotone in practice. `exhaustive` evaluates the whole grid.
  */
-import type { SimResult } from './contract.ts'
-import { UsageError } from './errors.ts'
-import { holds, metricOf, parseCondition, metricProblem, canonicalMetric, type Condition } from './thresholds.ts'
+import type { SimResult } from '../contract.ts'
+import { UsageError } from '../kernel/errors.ts'
+import { canonicalMetric, holds, metricProblem, parseCondition, type Condition } from '../scenario/metric-paths.ts'
+import { metricOf } from './thresholds.ts'
 
 export type Candidate = number | false
 export type Assignment = Readonly<Record<string, Candidate>>

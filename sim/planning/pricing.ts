@@ -4,7 +4,7 @@
  * prices; `isrsim pricing` prints it as a starting point for your own.
  */
 import * as z from 'zod'
-import { ScenarioError, type ScenarioIssue } from './errors.ts'
+import { ScenarioError, type ScenarioIssue } from '../kernel/errors.ts'
 
 const meter = z.strictObject({
   unit: z.string().min(1).describe('What one unit is, e.g. "write unit (8 KB)".'),

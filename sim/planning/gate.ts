@@ -2,11 +2,12 @@
  * `isrsim check`: thresholds and a baseline comparison over one result, and how they are
  * written for people (text, Markdown for $GITHUB_STEP_SUMMARY) and for CI (JUnit XML).
  */
-import { SCHEMA_VERSION, type GateReport, type SimResult, type StructureCheck } from './contract.ts'
+import { SCHEMA_VERSION, type GateReport, type SimResult, type StructureCheck } from '../contract.ts'
 import { structureChecks } from './structure.ts'
-import { canonicalMetric, compareWithBaseline, defaultBaselineMetrics, evaluateThresholds, metricOf, type BaselineCheck, type ThresholdCheck } from './thresholds.ts'
+import { canonicalMetric } from '../scenario/metric-paths.ts'
+import { compareWithBaseline, defaultBaselineMetrics, evaluateThresholds, metricOf, type BaselineCheck, type ThresholdCheck } from './thresholds.ts'
 
-export type { GateReport } from './contract.ts'
+export type { GateReport } from '../contract.ts'
 
 /** Why a baseline result cannot be compared with this one, or null. */
 export function baselineProblem(scenarioName: string, base: unknown): string | null {

@@ -5,7 +5,7 @@
  * changes of code, not noise. Where the result carries the route's `source` (scenarios written
  * by `isrsim import`), the failure names the file, the line and the cause.
  */
-import type { RouteResult, SimResult, StructureCheck } from './contract.ts'
+import type { RouteResult, SimResult, StructureCheck } from '../contract.ts'
 
 const revalidateLabel = (v: number | false) => (v === false ? 'false (never by time)' : v === 0 ? '0 (dynamic)' : `${v} s`)
 /** Seconds until stale: false (never) is infinitely long. */

@@ -1,0 +1,263 @@
+/**
+ * The scenario format as data: one zod schema gives the TypeScript types, the field-level
+ * validation and the published JSON Schema. Rules that tie fields together (route ids, tags
+ * that must exist, instances in range) are scenario/check.ts's; parse.ts composes the two.
+ * Imports nothing of the model, so the model's modules can import its types.
+ */
+import * as z from 'zod'
+
+export const NEXT_VERSIONS = ['14', '15', '16.0', '16.3', '16.4'] as const
+export type NextVersion = (typeof NEXT_VERSIONS)[number]
+
+const ONE_YEAR_S = 31_536_000
+const TEN_YEARS_S = 10 * ONE_YEAR_S
+
+const seconds = (desc: string) => z.number().min(0).max(TEN_YEARS_S).describe(desc)
+const fraction = (desc: string) => z.number().min(0).max(1).describe(desc)
+
+const revalidate = z
+  .union([z.literal(false), z.literal(0), z.number().min(1).max(TEN_YEARS_S)], {
+    error: 'must be false (never revalidate by time), 0 (dynamic: rendered on every request) or a number of seconds >= 1 (Next.js rejects fractions below 1 at response time)',
+  })
+  .describe('Seconds after which a cached page is stale; false = never by time; 0 = dynamic.')
+
+const renderTime = z
+  .union(
+    [
+      z.number().min(0).max(3600),
+      z.strictObject({
+        lognormal: z.strictObject({
+          medianS: z.number().gt(0).max(3600).describe('Median render time, seconds.'),
+          p95S: z.number().gt(0).max(3600).describe('95th percentile render time, seconds (>= medianS).'),
+        }),
+      }),
+    ],
+    { error: 'must be a number of seconds (0..3600) or { "lognormal": { "medianS": s, "p95S": s } }' },
+  )
+  .describe('Wall time of one render (all layouts and the page), seconds, not counting origin calls: a fetch that goes to the origin in the foreground adds its latencyS (the longest of them).')
+
+const popularity = z
+  .union([
+    z.literal('uniform'),
+    z.strictObject({ zipf: z.number().gt(0).max(10).describe('Zipf exponent s: path of rank k gets weight 1/k^s.') }),
+    z.strictObject({ weights: z.array(z.number().min(0).max(1e12)).min(1).max(50_000_000).describe('Relative weight of each path, rank 0 first (e.g. request counts from a log); paths past the list get none.') }),
+  ], {
+    error: 'must be "uniform", { "zipf": s } with 0 < s <= 10, or { "weights": [w0, w1, ...] } with weights >= 0',
+  })
+  .describe('How requests spread over the route\'s paths (rank 0 is the most popular).')
+
+const diurnal = z
+  .strictObject({
+    hourly: z.array(z.number().min(0).max(1000)).length(24).describe('Rate multiplier for each hour of the day, 0..23.'),
+    startHour: z.int().min(0).max(23).default(0).describe('Hour of day at t = 0.'),
+  })
+  .describe('A daily rate curve: the rate in hour h is rps × hourly[h] (piecewise constant).')
+
+const crawler = z
+  .strictObject({
+    name: z.string().min(1).max(200).describe('Who it is, e.g. "Googlebot" (from the user agent).'),
+    revisitS: z.number().gt(0).max(TEN_YEARS_S).describe('Seconds between two visits of the same path: the crawler walks its paths once per revisitS, evenly spaced.'),
+    paths: z.int().min(1).max(50_000_000).optional().describe('How many of the route\'s paths it walks (ranks 0..paths-1). Default: all (params.count).'),
+  })
+  .describe('A crawler: it visits each of its paths once per revisitS, in a fixed shuffled order, at paths / revisitS requests per second.')
+
+const traffic = z.strictObject({
+  rps: z.number().min(0).max(1e7).describe('Mean requests per second to the route\'s known paths.'),
+  arrivals: z.enum(['poisson', 'uniform']).default('poisson').describe('"poisson" (independent users) or "uniform" (evenly spaced, what k6 constant-arrival-rate sends).'),
+  popularity: popularity.default('uniform'),
+  unknownRate: z.number().min(0).max(1e7).default(0).describe('Requests per second to paths that were never prebuilt and are each requested once (bots, typos, deleted items).'),
+  diurnal: diurnal.optional(),
+  schedule: z
+    .strictObject({
+      atS: z.array(z.number().min(0).max(TEN_YEARS_S)).max(10_000_000).describe('Request times, seconds since t = 0, ascending.'),
+      path: z.array(z.int().min(0)).optional().describe('Path index (popularity rank) of each request; default 0.'),
+    })
+    .optional()
+    .describe('Explicit requests in addition to rps, e.g. replayed from an access log.'),
+  crawlers: z.array(crawler).max(100).optional().describe('Crawlers walking the route\'s paths, in addition to rps (which is human traffic).'),
+  placeholder: z.boolean().optional().describe('true: these figures are placeholders (e.g. `isrsim import` without a log), not measured traffic.'),
+})
+
+const params = z
+  .strictObject({
+    count: z.int().min(1).max(50_000_000).describe('Distinct paths the route serves (1 for a static route).'),
+    prebuilt: z.int().min(0).optional().describe('How many of them generateStaticParams returns, most popular first. Default: all.'),
+    dynamicParams: z.boolean().default(true).describe('false: a path that was not prebuilt is a 404 with no render.'),
+    paths: z
+      .array(z.string().regex(/^\//, 'must be a URL path starting with "/" (e.g. "/blog/hello")').max(2048))
+      .max(50_000_000)
+      .optional()
+      .describe('The real URL of each path, rank 0 first (prerendered paths from the build, then paths seen in logs, most popular first). Paths past the list are named by their index ("/blog/7").'),
+  })
+  .describe('generateStaticParams / dynamicParams.')
+
+const layout = z
+  .strictObject({
+    revalidateS: revalidate.optional().describe('The layout\'s `export const revalidate`; absent when it exports none.'),
+    dynamic: z.boolean().default(false).describe('The layout calls cookies()/headers(): every page under it is dynamic.'),
+  })
+  .describe('One layout segment, root first.')
+
+const fetchSpec = z
+  .strictObject({
+    id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, 'must be a fetch id of letters, digits, "_", ".", ":" or "-" (e.g. "posts")').describe('Fetch id: the same id on several routes is the same URL.'),
+    revalidateS: revalidate.optional().describe('next.revalidate: seconds, false (force-cache), 0 (no-store: the route is dynamic); absent when not set.'),
+    tags: z.array(z.string().min(1).max(256)).max(128).default([]).describe('next.tags; "{param}" is replaced per path, e.g. "post:{slug}".'),
+    latencyS: z.number().min(0).max(3600).default(0).describe('Origin latency of this fetch, seconds.'),
+    failureRate: fraction('Probability the origin call fails.').default(0),
+    perPath: z.boolean().optional().describe('One URL per path (true) or one shared URL (false). Default: true when a tag has a {param}.'),
+  })
+  .describe('A fetch the route makes during its render.')
+
+const route = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'must be a route id of letters, digits, "_" or "-" (e.g. "post")').describe('Stable route id, used in results and streams.'),
+  pattern: z.string().regex(/^\//, 'must be a URL pattern starting with "/" (e.g. "/blog/[slug]")').describe('App Router pattern, e.g. /blog/[slug].'),
+  revalidateS: revalidate.default(false),
+  dynamic: z.boolean().default(false).describe('The page calls request APIs (cookies(), headers(), ...): rendered on every request.'),
+  layouts: z.array(layout).max(32).default([]).describe('The layouts above the page, root first.'),
+  fetches: z.array(fetchSpec).max(128).default([]),
+  params: params.optional(),
+  renderS: renderTime,
+  failureRate: fraction('Probability that a render throws (the regeneration fails).').default(0),
+  pageSizeKb: z.number().gt(0).max(100_000).optional().describe('Size of one cached page (HTML plus RSC payload), KB: ISR read and write units are 8 KB each. Default: cost.pageSizeKb.'),
+  traffic,
+  source: z
+    .strictObject({
+      page: z.string().min(1).describe('The page file, relative to the app (e.g. "app/blog/[slug]/page.tsx").'),
+      layouts: z.array(z.string().min(1)).default([]).describe('The layout files above the page, root first.'),
+      generateStaticParams: z.string().optional().describe('Where the page exports generateStaticParams ("file:line"); absent when it does not.'),
+      dynamic: z.array(z.string().min(1)).default([]).describe('What makes the route dynamic, each "file:line what" (e.g. "app/(shop)/layout.tsx:5 calls cookies()").'),
+      revalidate: z.string().optional().describe('What sets the effective revalidate ("file:line what").'),
+    })
+    .optional()
+    .describe('Where the route comes from in the app (`isrsim import`): the gate names these files when caching gets worse.'),
+})
+
+const outage = z.strictObject({
+  fromS: seconds('Start of the window, seconds since t = 0.'),
+  toS: seconds('End of the window (exclusive), seconds.'),
+  failureRate: fraction('Probability that a render starting in the window fails.'),
+  routes: z.array(z.string()).optional().describe('Route ids affected; default all.'),
+})
+
+const onDemand = z
+  .strictObject({
+    kind: z.enum(['revalidateTag', 'revalidatePath', 'updateTag']).describe('The Next.js call.'),
+    tag: z.string().min(1).max(256).optional().describe('revalidateTag / updateTag: the tag, e.g. "posts", "post:7" or "_N_T_/blog/7".'),
+    path: z.string().regex(/^\//, 'must be a path starting with "/"').max(1024).optional().describe('revalidatePath: a URL ("/blog/7"), or a route file path with type ("/blog/[slug]" + "page").'),
+    type: z.enum(['page', 'layout']).optional().describe('revalidatePath type.'),
+    profile: z
+      .union([z.literal('max'), z.strictObject({ expireS: z.number().min(0).max(TEN_YEARS_S) })], { error: 'must be "max" or { "expireS": seconds }' })
+      .optional()
+      .describe('revalidateTag second argument (16.x); absent = the deprecated one-argument form.'),
+    atS: seconds('One-off at this time (or the first of a periodic event).').optional(),
+    everyS: z.number().gt(0).max(TEN_YEARS_S).optional().describe('Periodic: every this many seconds (from atS, or from everyS).'),
+    ratePerS: z.number().gt(0).max(1000).optional().describe('Poisson: this many per second on average.'),
+    instance: z.int().min(0).default(0).describe('The instance that receives the call (with local caches only it is affected).'),
+  })
+  .describe('An on-demand invalidation: revalidateTag, revalidatePath or updateTag.')
+
+const webhook = z
+  .strictObject({
+    kind: z.enum(['revalidateTag', 'revalidatePath', 'updateTag']),
+    tag: z.string().min(1).max(256).optional().describe('"{slug}" takes the changed path\'s index.'),
+    path: z.string().regex(/^\//, 'must be a path starting with "/"').max(1024).optional().describe('"{slug}" takes the changed path\'s index.'),
+    type: z.enum(['page', 'layout']).optional(),
+    profile: z.union([z.literal('max'), z.strictObject({ expireS: z.number().min(0).max(TEN_YEARS_S) })], { error: 'must be "max" or { "expireS": seconds }' }).optional(),
+    delayS: seconds('Seconds from the change to the call (CMS webhook latency).').default(0),
+    instance: z.int().min(0).default(0),
+  })
+  .describe('The on-demand call a CMS webhook makes after the change.')
+
+const dataChange = z
+  .strictObject({
+    tag: z.string().min(1).max(256).optional().describe('The data behind this fetch tag changes; a templated tag ("post:{slug}") picks one path at random each time.'),
+    fetch: z.string().min(1).optional().describe('Every key of this fetch id changes.'),
+    atS: seconds('One-off at this time (or the first of a periodic change).').optional(),
+    everyS: z.number().gt(0).max(TEN_YEARS_S).optional(),
+    ratePerS: z.number().gt(0).max(1000).optional().describe('Poisson: changes per second.'),
+    webhook: webhook.optional(),
+  })
+  .describe('A change of origin data, optionally followed by an on-demand call (the CMS webhook pattern).')
+
+const deployment = z
+  .strictObject({
+    instances: z.int().min(1).max(256).default(1).describe('`next start` instances behind the load balancer.'),
+    balancer: z.enum(['round-robin', 'random']).default('round-robin').describe('How requests are spread over instances.'),
+    cache: z.enum(['local', 'shared']).default('local').describe('"local": each instance has its own cache and tags manifest (the default). "shared": a custom cache handler shares entries and tags.'),
+    tagPropagationS: seconds('shared cache: how long an invalidation takes to reach the other instances.').default(0),
+    renderConcurrency: z.int().min(1).max(10_000).optional().describe('Renders one instance runs at once; more wait in a first-in-first-out queue. Default: unlimited.'),
+  })
+  .describe('How the app is deployed.')
+
+const cost = z
+  .strictObject({
+    primary: z.enum(['vercel', 'self-hosted']).default('vercel').describe('The cost model whose monthly figure is cost.monthlyUsd (thresholds, recommend).'),
+    pageSizeKb: z.number().gt(0).max(100_000).default(64).describe('Default page size, KB, for routes without pageSizeKb.'),
+    cdnHitFraction: fraction('Vercel: share of cached responses the regional CDN serves without reading the ISR store (no read units).').default(0),
+    functionMemoryGb: z.number().gt(0).max(64).default(2).describe('Vercel: memory provisioned per function, GB (billed for each render\'s wall time).'),
+    activeCpuFraction: fraction('Share of a render\'s wall time that is CPU work (Active CPU; waiting on fetches is not billed).').default(1),
+    vcpusPerInstance: z.number().gt(0).max(1024).default(2).describe('Self-hosted: vCPUs of each `next start` instance.'),
+    originRateLimitPerS: z.number().gt(0).max(1e9).optional().describe('Origin calls per second your API allows; a mean rate above it is flagged.'),
+  })
+  .describe('Inputs of the cost model (prices come from the pricing table).')
+
+/** Metric path -> k6-style conditions, e.g. { "staleness.ageP95S": ["<600"] }. Checked by `isrsim check`. */
+const thresholds = z
+  .record(z.string().min(1), z.array(z.string().min(1)).min(1).max(32))
+  .describe('Budgets in k6\'s style: { "staleness.ageP95S": ["<600"], "cost.monthlyUsd": ["<250"], "routes.post.staleServedFraction": ["<0.05"] }.')
+export const scenarioShape = z.strictObject({
+  $schema: z.string().optional(),
+  name: z.string().min(1).max(200).describe('Scenario name, used for output files.'),
+  description: z.string().optional(),
+  seed: z.union([z.string().min(1), z.int()]).default('1').describe('Default seed; --seed overrides.'),
+  durationS: z.number().gt(0).max(TEN_YEARS_S).describe('Simulated seconds.'),
+  warmupS: seconds('Seconds at the start that are simulated but not measured.').default(0),
+  buildAgeS: seconds('How long before t = 0 the build prerendered the pages.').default(0),
+  next: z
+    .strictObject({
+      version: z.enum(NEXT_VERSIONS).default('16.4').describe('Next.js behaviour profile.'),
+      expireTimeS: z.number().gt(0).max(TEN_YEARS_S).default(ONE_YEAR_S).describe('next.config expireTime, seconds (enforced from 16.3).'),
+    })
+    .default({ version: '16.4', expireTimeS: ONE_YEAR_S }),
+  routes: z.array(route).min(1),
+  diurnal: diurnal.optional().describe('A daily rate curve for every route without its own (crawlers keep a flat rate).'),
+  imported: z
+    .strictObject({
+      app: z.string().describe('The app folder `isrsim import` read.'),
+      nextVersion: z.string().describe('The installed next version, e.g. "16.4.6".'),
+      logs: z.array(z.string()).default([]).describe('The access logs the traffic was fitted from.'),
+      warnings: z.array(z.string()).default([]).describe('What the import could not model or had to guess.'),
+    })
+    .optional()
+    .describe('Written by `isrsim import`; not part of the model (not in the scenario hash).'),
+  outages: z.array(outage).default([]),
+  onDemand: z.array(onDemand).max(1000).default([]),
+  deployment: deployment.optional(),
+  dataChanges: z.array(dataChange).max(1000).default([]),
+  restarts: z
+    .array(z.strictObject({ atS: seconds('When the instance restarts.'), instance: z.int().min(0).optional().describe('Which instance; default all.') }))
+    .max(10_000)
+    .default([])
+    .describe('Process restarts: the memory cache, cache controls and (15+) the tags manifest are lost; entries are read back from disk.'),
+  cost: cost.optional(),
+  thresholds: thresholds.optional(),
+})
+
+/** What a scenario author writes (JSON or `defineScenario`): optional fields may be left out. */
+export type ScenarioInput = z.input<typeof scenarioShape>
+/** A validated scenario with every default filled in. */
+export type Scenario = z.output<typeof scenarioShape>
+export type RouteConfig = Scenario['routes'][number]
+export type DeploymentConfig = NonNullable<Scenario['deployment']>
+/** The deployment with every default filled in (a single instance when absent). */
+export function deploymentOf(s: Scenario): DeploymentConfig {
+  return s.deployment ?? { instances: 1, balancer: 'round-robin', cache: 'local', tagPropagationS: 0 }
+}
+/** The cost inputs with every default filled in. */
+export function costInputsOf(s: Scenario): CostConfig {
+  return s.cost ?? COST_DEFAULTS
+}
+export type CostConfig = NonNullable<Scenario['cost']>
+/** The cost block's defaults, from the schema itself. (The block stays optional: filling it in would change every scenario's hash.) */
+const COST_DEFAULTS: CostConfig = cost.parse({})
