@@ -1,7 +1,7 @@
 /**
  * The live-validation driver behind `isrsim loadtest`: plan, app, origin, build, start,
  * calibrate, k6, prediction, verdict. It never runs simulator code: it calls the
- * `isrsim` CLI (plan, run) and reads its JSON (architecture.md §2.2).
+ * `isrsim` CLI (plan, run) and reads its JSON (the layering test/arch.test.ts enforces).
  *
  * Every process it starts is recorded by pid and killed in `finally` and on SIGINT/SIGTERM.
  * Ports are chosen by the kernel (port 0) and read back from each process.

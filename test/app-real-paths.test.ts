@@ -1,7 +1,7 @@
 /**
  * `isrsim app` with real paths (params.paths): the generated page prebuilds the real URLs'
  * param values, finds a request's path index by them, and fills tags with the real values, as
- * the simulator does (sim/isr/tags.ts). The live run of such an app is test/live-logs.test.ts.
+ * the simulator does (sim/isr/tags.ts). The live run of such an app is test/live.test.ts ((e), real logs).
  */
 import { describe, expect, test } from 'vitest'
 import { parseScenario, type ScenarioInput } from '../sim/index.ts'

@@ -1,5 +1,5 @@
 /**
- * Architecture rules (architecture.md §2.2): import edges between sim/, scenarios/,
+ * Architecture rules (README, Layout): import edges between sim/, scenarios/,
  * reports/ and loadtest/, and the determinism bans inside sim/. Files are read with
  * node:fs; comments are removed (TypeScript's printer) and import specifiers are
  * extracted with regular expressions. The checker is tested on a synthetic tree of

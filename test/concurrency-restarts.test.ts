@@ -1,5 +1,5 @@
 /**
- * Render concurrency per instance and restarts (issue 3 item 5; shared/isr-semantics.md
+ * Render concurrency per instance and restarts (issue 3 item 5; docs/semantics.md
  * §11.2, §1.1, §4.3 "Restart").
  */
 import { describe, expect, test } from 'vitest'

@@ -1,5 +1,5 @@
 /**
- * The Data Cache (shared/isr-semantics.md rule A10, §5.3). Hand-traced micro-scenarios.
+ * The Data Cache (docs/semantics.md rule A10, §5.3). Hand-traced micro-scenarios.
  */
 import { describe, expect, test } from 'vitest'
 import type { ScenarioInput } from '../sim/index.ts'

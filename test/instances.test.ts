@@ -1,5 +1,5 @@
 /**
- * Several instances (shared/isr-semantics.md §8): local caches, a shared cache handler,
+ * Several instances (docs/semantics.md §8): local caches, a shared cache handler,
  * load balancers. Hand-traced cases and renewal-reward closed forms.
  */
 import { describe, expect, test } from 'vitest'

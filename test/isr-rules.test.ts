@@ -1,5 +1,5 @@
 /**
- * Hand-traced micro-scenarios, one per rule of shared/isr-semantics.md (cited as
+ * Hand-traced micro-scenarios, one per rule of docs/semantics.md (cited as
  * "A<n>" for Part A rules and "§n" for Part B sections). Each derivation is in the
  * comment; the test asserts the exact trace.
  */

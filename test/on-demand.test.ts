@@ -1,5 +1,5 @@
 /**
- * Tags and on-demand revalidation (shared/isr-semantics.md rule A8, §4.1–§4.3).
+ * Tags and on-demand revalidation (docs/semantics.md rule A8, §4.1–§4.3).
  * Hand-traced micro-scenarios; version differences run under both profiles.
  */
 import fc from 'fast-check'

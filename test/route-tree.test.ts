@@ -1,5 +1,5 @@
 /**
- * Route trees: layouts, page and fetches (shared/isr-semantics.md rule A9, §5.1, §5.2).
+ * Route trees: layouts, page and fetches (docs/semantics.md rule A9, §5.1, §5.2).
  * Hand-traced micro-scenarios; each cites its rule.
  */
 import { describe, expect, test } from 'vitest'

@@ -1,6 +1,6 @@
 /**
  * The isrsim k6 suite: replays a plan from `isrsim plan` against a Next.js deployment and
- * writes what it observed as JSON (loadtest/observed.ts reads it). Run natively by k6 v2:
+ * writes what it observed as JSON (loadtest/verify.ts reads it). Run natively by k6 v2:
  *
  *   k6 run -e PLAN=/abs/plan.json -e BASE_URL=http://127.0.0.1:3000 -e OUT=/abs/observed.json \
  *     [-e CACHE_HEADER=x-vercel-cache] [-e ORIGIN=http://127.0.0.1:4000] [-e MAX_RPS=50] loadtest/k6/isr.ts

@@ -1,5 +1,5 @@
 /**
- * What `next build` wrote into .next (shared/isr-semantics.md §10, checked on 16.4.6 and
+ * What `next build` wrote into .next (docs/semantics.md §10, checked on 16.4.6 and
  * 15.5.29 builds): every App Router page and route handler (server/app-paths-manifest.json),
  * every prerendered path with its revalidate, expire and source route, and each dynamic
  * route's fallback (prerender-manifest.json), the Pages Router pages (server/pages-manifest.json),

@@ -5,7 +5,7 @@
  * integer events. Per-path state lives in typed arrays indexed by a global path id,
  * so a request allocates nothing.
  *
- * Rule references (§n) point at shared/isr-semantics.md.
+ * Rule references (§n) point at docs/semantics.md.
  */
 import { addExponential, addExponentialSlow, createAlias, exponentialFast, lognormalInto, lognormalParams, pickAliasInt32, type AliasTable } from '../kernel/dist.ts'
 import { assert, assertNever, InvariantError } from '../kernel/errors.ts'
@@ -726,7 +726,7 @@ export function createIsrModel(
         st[o + F_EXPIRE] = prebuilt ? r.expireUs : Infinity
       }
     }
-    // §A "aged from build time": prebuilt entries carry the build's mtime (§1.1).
+    // Aged from build time (Part A; §1.1): prebuilt entries carry the build's mtime (§1.1).
     if (!r.isDynamic) {
       for (let c = 0; c < caches; c++) for (let p = r.firstPath; p < r.firstPath + r.prebuilt; p++) {
         const o = (c * totalPaths + p) * W

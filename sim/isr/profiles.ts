@@ -1,6 +1,6 @@
 /**
  * Per-version Next.js behaviour. Every version difference the simulator knows is one
- * field here, read in one place in the model, with its source in shared/isr-semantics.md.
+ * field here, read in one place in the model, with its source in docs/semantics.md.
  */
 import type { NextVersion } from '../scenario/schema.ts'
 

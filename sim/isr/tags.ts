@@ -1,5 +1,5 @@
 /**
- * Tags (shared/isr-semantics.md §4): which cache entries an on-demand event reaches.
+ * Tags (docs/semantics.md §4): which cache entries an on-demand event reaches.
  * Pure functions over the scenario; the model turns their answers into per-path tag lists.
  *
  * Path k of a route is its real URL, `params.paths[k]`, and past that list its pattern with
