@@ -26,7 +26,7 @@
  */
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
-import { summaryTable } from '../sim/cli/main.ts'
+import { summaryTable } from '../sim/cli/format.ts'
 import { closedFormProblem } from '../sim/isr/closed-form.ts'
 import { drawCrawlerWalk, type CrawlerWalk } from '../sim/isr/crawlers.ts'
 import { parseScenario, runScenario, type ScenarioInput } from '../sim/index.ts'

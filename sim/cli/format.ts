@@ -1,0 +1,133 @@
+/**
+ * What the command line prints for people: the run summary per route, the cost table, the
+ * sweep table and the recommendation with its frontier.
+ */
+import Table from 'cli-table3'
+import type { RouteResult, SimResult } from '../contract.ts'
+import type { Recommendation } from '../planning/recommend.ts'
+import { pointLabel, type SweepPoint } from '../planning/sweep.ts'
+import type { SweepSummary } from './sweep-runner.ts'
+
+const pct = (x: number) => `${(x * 100).toFixed(x < 0.001 && x > 0 ? 3 : 1)}%`
+
+export function fmtS(s: number): string {
+  if (s === 0) return '0'
+  if (s < 1) return `${(s * 1000).toFixed(0)} ms`
+  if (s < 120) return `${s.toFixed(1)} s`
+  if (s < 7200) return `${(s / 60).toFixed(1)} min`
+  if (s < 172800) return `${(s / 3600).toFixed(1)} h`
+  return `${(s / 86400).toFixed(1)} d`
+}
+
+const fmtN = (n: number) => (Number.isInteger(n) ? n.toLocaleString('en-US') : n.toFixed(2))
+
+function revalidateLabel(r: RouteResult): string {
+  const v = r.effectiveRevalidateS === false ? 'false' : r.effectiveRevalidateS === 0 ? '0 (dynamic)' : `${r.effectiveRevalidateS} s`
+  return r.revalidateSource === 'page' ? v : `${v}\n(${r.revalidateSource})`
+}
+
+export function summaryTable(r: SimResult): string {
+  const measuredS = r.scenario.durationS - r.scenario.warmupS
+  const t = new Table({
+    head: ['route', 'revalidate', 'requests', 'HIT', 'STALE', 'MISS', 'other', 'renders (bg/block/dyn, failed)', 'renders/min', 'age p50 / p95', 'latency p95'],
+    style: { head: [], border: [] },
+  })
+  const row = (id: string, x: RouteResult | (SimResult['totals'] & SimResult['staleness'] & SimResult['latency']), rev: string) => {
+    const n = x.requests || 1
+    const other = [x.dynamic && `dyn ${pct(x.dynamic / n)}`, x.notFound && `404 ${pct(x.notFound / n)}`, x.error && `err ${pct(x.error / n)}`].filter(Boolean).join(' ') || '-'
+    t.push([
+      id, rev, fmtN(x.requests), pct(x.hit / n), pct(x.stale / n), pct(x.miss / n), other,
+      `${fmtN(x.renders)} (${fmtN(x.backgroundRenders)}/${fmtN(x.blockingRenders)}/${fmtN(x.dynamicRenders)}, ${fmtN(x.failedRenders)})`,
+      (x.renders / (measuredS / 60)).toFixed(2),
+      `${fmtS(x.ageP50S)} / ${fmtS(x.ageP95S)}`,
+      `${x.p95Ms.toFixed(0)} ms`,
+    ])
+  }
+  for (const [id, x] of Object.entries(r.routes)) row(id, x, revalidateLabel(x))
+  if (Object.keys(r.routes).length > 1) row('TOTAL', { ...r.totals, ...r.staleness, ...r.latency }, '')
+  const lines = [
+    `isrsim ${r.isrsimVersion} · scenario "${r.scenario.name}" (${r.scenario.hash}) · Next.js ${r.next.version} profile · seed ${JSON.stringify(r.seed)}`,
+    `simulated ${fmtS(r.scenario.durationS)}${r.scenario.warmupS > 0 ? `, measured after ${fmtS(r.scenario.warmupS)} warmup` : ''}${r.deployment.instances > 1 ? ` · ${r.deployment.instances} instances (${r.deployment.cache} caches, ${r.deployment.balancer})` : ''}`,
+    t.toString(),
+    `stale served ${pct(r.staleness.staleServedFraction)} · age mean ${fmtS(r.staleness.ageMeanS)}, p99 ${fmtS(r.staleness.ageP99S)}, max ${fmtS(r.staleness.ageMaxS)} · render time ${fmtS(r.totals.renderCpuS)}`,
+  ]
+  if (r.freshness.dataChanges > 0) {
+    const f = r.freshness
+    lines.push(`freshness: ${fmtN(f.dataChanges)} origin changes, ${fmtN(f.reflected)} reflected · data lag mean ${fmtS(f.dataLagMeanS)}, p50 ${fmtS(f.dataLagP50S)}, p95 ${fmtS(f.dataLagP95S)}, max ${fmtS(f.dataLagMaxS)} · outdated served ${pct(f.outdatedServedFraction)}`)
+  }
+  for (const [id, x] of Object.entries(r.routes)) {
+    if (x.crawlerRequests !== undefined) lines.push(`${id} crawlers: ${fmtN(x.crawlerRequests)} requests caused ${fmtN(x.crawlerRenders ?? 0)} of ${fmtN(x.renders)} renders`)
+  }
+  if (r.totals.originFetches > 0) lines.push(`origin fetches: ${Object.entries(r.fetches).map(([id, f]) => `${id} ${fmtN(f.originFetches)}`).join(', ')}`)
+  r.onDemand.forEach((e, i) => {
+    const call = e.kind === 'revalidatePath' ? `revalidatePath(${JSON.stringify(e.path)}${e.type ? `, "${e.type}"` : ''})` : `${e.kind}(${JSON.stringify(e.tag)}${e.profile ? `, ${JSON.stringify(e.profile)}` : ''})`
+    lines.push(`on-demand[${i}] ${call}: ${fmtN(e.occurrences)} call${e.occurrences === 1 ? '' : 's'}, ${fmtN(e.entriesTouched)} entries touched, renders caused within 1 min / 1 h / 1 day: ${fmtN(e.rendersWithin1m)} / ${fmtN(e.rendersWithin1h)} / ${fmtN(e.rendersWithin1d)}`)
+  })
+  if (r.intervals) {
+    const i = r.intervals
+    const ci = (v: { low: number; high: number } | undefined, f: (x: number) => string) => (v ? `[${f(v.low)}, ${f(v.high)}]` : '-')
+    lines.push(`95% CI over ${r.replications} replications: stale served ${ci(i.staleness.staleServedFraction, pct)}, age p95 ${ci(i.staleness.ageP95S, fmtS)}, renders ${ci(i.totals.renders, (x) => x.toFixed(0))}`)
+  }
+  lines.push(costTable(r))
+  for (const w of r.warnings) lines.push(`warning [${w.code}]${w.route ? ` ${w.route}` : ''}: ${w.message}\n  fix: ${w.fix}`)
+  return lines.join('\n')
+}
+
+const money = (x: number) => (x >= 100 ? `$${x.toFixed(0)}` : x >= 1 ? `$${x.toFixed(2)}` : `$${x.toFixed(4)}`)
+const qty = (x: number) => (x >= 1000 ? Math.round(x).toLocaleString('en-US') : x.toPrecision(3))
+
+/** The meters, the month and the price table (name and date) they came from. */
+export function costTable(r: SimResult): string {
+  const c = r.cost
+  const t = new Table({ head: ['meter', 'unit', 'price', 'units (run)', 'units / month', 'included', '$ / month'], style: { head: [], border: [], compact: true } })
+  const price = (x: number) => (x === 0 ? '$0' : x < 0.001 ? `$${(x * 1e6).toPrecision(3)} / 1M` : `$${x.toPrecision(3)}`)
+  for (const m of c.meters) t.push([m.id, m.unit, price(m.usdPerUnit), qty(m.runUnits), qty(m.monthlyUnits), m.includedPerMonth ? qty(m.includedPerMonth) : '-', money(m.monthlyUsd)])
+  const ci = r.intervals?.cost.monthlyUsd
+  return [
+    `cost, 30 days of this traffic (prices: ${c.pricing.name}, dated ${c.pricing.date}):`,
+    t.toString(),
+    `monthly: Vercel ${money(c.vercelMonthlyUsd)} · self-hosted ${money(c.selfHostedMonthlyUsd)} (${r.deployment.instances} instance${r.deployment.instances === 1 ? '' : 's'}, render CPU ${(c.selfHostedCpuUtilization * 100).toFixed(2)}% of it) · origin ${money(c.originMonthlyUsd)} for ${qty(c.monthlyOriginCalls)} calls` +
+      ` · cost.monthlyUsd (${c.primary} + origin) ${money(c.monthlyUsd)}${ci ? ` [95% CI ${money(ci.low)}, ${money(ci.high)}]` : ''}`,
+  ].join('\n')
+}
+
+/** One row per point: the varied values and the headline figures. */
+export function sweepTable(s: SweepSummary): string {
+  const paths = s.header.vary.map((v) => v.path)
+  const t = new Table({ head: [...paths, 'requests', 'STALE', 'age p95', 'renders', 'ISR writes', 'origin calls', '$ / month'], style: { head: [], border: [], compact: true } })
+  for (const i of [...s.lines.keys()].sort((a, b) => a - b)) {
+    const p = JSON.parse(s.lines.get(i)!) as SweepPoint
+    const r = p.result
+    t.push([...paths.map((k) => String(p.vary[k])), fmtN(r.totals.requests), pct(r.staleness.staleServedFraction), fmtS(r.staleness.ageP95S), fmtN(r.totals.renders), fmtN(r.totals.isrWrites), fmtN(r.totals.originFetches), money(r.cost.monthlyUsd)])
+  }
+  return t.toString()
+}
+
+export const fmtObjective = (metric: string, x: number) => (metric.startsWith('cost.') && metric.endsWith('Usd') ? money(x) : fmtN(Math.round(x * 1000) / 1000))
+const fmtMetric = (metric: string, x: number) => (metric.endsWith('S') ? fmtS(x) : metric.endsWith('Fraction') ? pct(x) : fmtObjective(metric, x))
+
+export function recommendText(r: Recommendation): string {
+  const lines: string[] = []
+  const head = `recommend: minimise ${r.objective}${r.constraints.length ? ` subject to ${r.constraints.join(', ')}` : ''} over ${r.routes.length} route${r.routes.length === 1 ? '' : 's'} × ${r.candidates.length} candidates; ${r.evaluated.length} runs (${r.method}${r.method === 'monotone' ? `; the full grid is ${r.gridSize}` : ''})`
+  lines.push(head)
+  if (r.best === null) {
+    lines.push(`no candidate values meet the constraints (even the freshest: ${pointLabel(Object.fromEntries(r.routes.map((x) => [x, r.candidates[0]!])))}): relax a constraint or add smaller --candidates`)
+  } else {
+    const t = new Table({ head: ['route', 'current revalidate', 'recommended'], style: { head: [], border: [], compact: true } })
+    for (const id of r.routes) t.push([id, String(r.current.assignment[id]), String(r.best.assignment[id])])
+    lines.push(t.toString())
+    const metrics = Object.keys(r.best.values)
+    lines.push(`recommended: ${metrics.map((m) => `${m} ${fmtMetric(m, r.best!.values[m]!)}`).join(' · ')}`)
+    lines.push(`current:     ${metrics.map((m) => `${m} ${fmtMetric(m, r.current.values[m]!)}`).join(' · ')}${r.current.feasible ? '' : ' (breaks a constraint)'}`)
+  }
+  const f = new Table({ head: ['frontier point', r.stalenessMetric, r.objective], style: { head: [], border: [], compact: true } })
+  for (const e of r.frontier) f.push([`${pointLabel(e.assignment)}${e === r.best ? ' (recommended)' : ''}${e === r.current ? ' (current)' : ''}`, fmtMetric(r.stalenessMetric, e.values[r.stalenessMetric]!), fmtObjective(r.objective, e.objective)])
+  lines.push(`Pareto frontier of ${r.objective} against ${r.stalenessMetric} (over the points evaluated):`, f.toString())
+  const cur = r.current
+  const better = r.frontier.filter((e) => e.values[r.stalenessMetric]! <= cur.values[r.stalenessMetric]! + 1e-9).sort((a, b) => a.objective - b.objective)[0]
+  if (better && better !== cur && better.objective < cur.objective - 1e-9) {
+    const saved = cur.objective - better.objective
+    lines.push(`distance from the frontier: the current values give ${fmtObjective(r.objective, cur.objective)} at ${fmtMetric(r.stalenessMetric, cur.values[r.stalenessMetric]!)}; ${pointLabel(better.assignment)} is as fresh or fresher for ${fmtObjective(r.objective, better.objective)} (${((saved / cur.objective) * 100).toFixed(1)}% less)`)
+  } else lines.push('distance from the frontier: the current values are on it')
+  return lines.join('\n')
+}
