@@ -5,7 +5,8 @@
  * scenario hash, seed, model and isrsim versions, so the same input gives the same bytes.
  */
 import type { GateReport, Interval, SimResult, SweepHeader, SweepPoint, VerdictJson } from '../sim/contract.ts'
-import { analyseSweep, metricValue, pointLabel, runCharts, sweepCharts, verdictChart, type Chart, type Table } from './charts.ts'
+import { runCharts, type Chart, type Table } from './charts.ts'
+import { analyseSweep, metricValue, pointLabel, sweepCharts, verdictChart } from './sweep-charts.ts'
 import { escapeHtml as e, fmtCount, fmtMetric, fmtMs, fmtPct, fmtS, fmtUsd } from './format.ts'
 import type { ReportInput } from './load.ts'
 import { renderSvg } from './render.ts'

@@ -1,0 +1,201 @@
+/**
+ * The charts of sweep and verdict reports: the cost/staleness frontier, heatmaps over the swept
+ * values, predicted range against observed. Same kit as the run charts (charts.ts).
+ */
+import type { TopLevelSpec } from 'vega-lite'
+import type { PointResult, SweepConstraint, SweepHeader, SweepPoint, VerdictJson } from '../sim/contract.ts'
+import { OUTCOMES, round, SCHEMA, WIDTH, type Chart } from './charts.ts'
+import { fmtMetric, fmtUsd } from './format.ts'
+
+// --- sweeps ----------------------------------------------------------------
+
+const FRACTIONS: readonly string[] = OUTCOMES.map(([k]) => k)
+
+/** A canonical metric path's value in a point result ("totals.errorFraction" is derived: error / requests). */
+export function metricValue(r: PointResult, path: string): number {
+  const parts = path.split('.')
+  let node: unknown = r
+  for (const p of parts.slice(0, -1)) node = node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[p] : undefined
+  const o = (node ?? {}) as Record<string, number>
+  const k = parts.at(-1)!
+  const base = k.replace(/Fraction$/, '')
+  if (k.endsWith('Fraction') && FRACTIONS.includes(base) && typeof o[base] === 'number') return o.requests ? o[base] / o.requests : 0
+  const v = o[k]
+  if (typeof v !== 'number') throw new Error(`metric ${path} is not in this sweep's results`)
+  return v
+}
+
+function holds(c: SweepConstraint, v: number): boolean {
+  switch (c.op) {
+    case '<': return v < c.value
+    case '<=': return v <= c.value
+    case '>': return v > c.value
+    case '>=': return v >= c.value
+    case '==': return v === c.value
+    case '!=': return v !== c.value
+  }
+}
+
+export interface SweepAnalysis {
+  readonly stalenessMetric: string
+  readonly objective: 'cost.monthlyUsd'
+  readonly rows: readonly { readonly point: SweepPoint; readonly label: string; readonly x: number; readonly cost: number; readonly feasible: boolean; readonly frontier: boolean }[]
+  readonly current: SweepPoint | null
+  readonly recommended: SweepPoint | null
+  /** How the recommended point was chosen. */
+  readonly rule: string
+}
+
+export const pointLabel = (vary: Readonly<Record<string, unknown>>) => Object.entries(vary).map(([k, v]) => `${k}=${String(v)}`).join(' ')
+
+/**
+ * Current = the point whose values are the scenario's own. Recommended = the cheapest point
+ * that meets every --constraint; without constraints, the cheapest point no staler than the current one.
+ */
+export function analyseSweep(header: SweepHeader, points: readonly SweepPoint[]): SweepAnalysis {
+  const constraints = header.constraints ?? []
+  const stalenessMetric = constraints[0]?.metric ?? 'staleness.ageP95S'
+  const current = points.find((p) => header.vary.every((v) => p.vary[v.path] === header.current[v.path])) ?? null
+  const base = points.map((p) => ({ point: p, label: pointLabel(p.vary), x: metricValue(p.result, stalenessMetric), cost: p.result.cost.monthlyUsd, feasible: constraints.every((c) => holds(c, metricValue(p.result, c.metric))) }))
+  // Pareto frontier: no other point is both cheaper-or-equal and fresher-or-equal, and strictly better in one.
+  const rows = base.map((a) => ({ ...a, frontier: !base.some((b) => b !== a && b.cost <= a.cost && b.x <= a.x && (b.cost < a.cost || b.x < a.x)) }))
+  let recommended: SweepPoint | null = null
+  let rule: string
+  const cheapest = (xs: typeof rows) => [...xs].sort((a, b) => a.cost - b.cost || a.x - b.x || a.point.index - b.point.index)[0]?.point ?? null
+  if (constraints.length) {
+    recommended = cheapest(rows.filter((x) => x.feasible))
+    rule = recommended ? `the cheapest point that meets ${constraints.map((c) => c.text).join(', ')}` : `no point meets ${constraints.map((c) => c.text).join(', ')}`
+  } else if (current) {
+    const cx = metricValue(current.result, stalenessMetric)
+    recommended = cheapest(rows.filter((x) => x.x <= cx))
+    rule = `the cheapest point no staler than the current one (${stalenessMetric} ≤ ${fmtMetric(stalenessMetric, cx)}); pass --constraint to isrsim sweep to set your own bound`
+  } else rule = 'none: the scenario\'s own values are not in the grid and no --constraint was given'
+  return { stalenessMetric, objective: 'cost.monthlyUsd', rows, current, recommended, rule }
+}
+
+export function sweepFrontier(header: SweepHeader, a: SweepAnalysis): Chart {
+  const statusOf = (x: SweepAnalysis['rows'][number]) => (x.point === a.recommended ? 'recommended' : x.point === a.current ? 'current' : x.feasible ? (x.frontier ? 'on the frontier' : 'other points') : 'breaks a constraint')
+  // Marked points last, so that no other point is drawn over them.
+  const highlighted = (x: SweepAnalysis['rows'][number]) => Number(x.point === a.recommended || x.point === a.current)
+  const values = [...a.rows].sort((p, q) => highlighted(p) - highlighted(q)).map((x) => ({ label: x.label, x: round(x.x), cost: round(x.cost, 4), status: statusOf(x) }))
+  const frontier = a.rows.filter((x) => x.frontier).sort((p, q) => p.x - q.x).map((x) => ({ x: round(x.x), cost: round(x.cost, 4) }))
+  const statuses = ['recommended', 'current', 'on the frontier', 'other points', 'breaks a constraint']
+  const marked = values.filter((v) => v.status === 'recommended' || v.status === 'current')
+  const xTitle = `${a.stalenessMetric} (${/S$/.test(a.stalenessMetric) ? 's' : /Fraction$/.test(a.stalenessMetric) ? 'fraction' : 'value'})`
+  return {
+    id: 'sweep-frontier',
+    title: 'Cost against staleness',
+    caption: `Each point of the sweep: monthly cost (${header.pricing.name}, ${header.pricing.date}) against ${a.stalenessMetric}. The line joins the Pareto frontier; nothing beats a frontier point on both. Recommended: ${a.rule}.`,
+    spec: {
+      $schema: SCHEMA, width: WIDTH, height: 300,
+      layer: [
+        { data: { values: frontier }, mark: { type: 'line', color: '#9e9e9e', strokeDash: [4, 2] }, encoding: { x: { field: 'x', type: 'quantitative', title: xTitle }, y: { field: 'cost', type: 'quantitative', title: 'USD / month' } } },
+        {
+          data: { values },
+          mark: { type: 'point', filled: true, size: 70, opacity: 1 },
+          encoding: {
+            x: { field: 'x', type: 'quantitative' }, y: { field: 'cost', type: 'quantitative' },
+            color: { field: 'status', type: 'nominal', title: null, scale: { domain: statuses, range: ['#2e7d32', '#1565c0', '#424242', '#bdbdbd', '#e57373'] } },
+            shape: { field: 'status', type: 'nominal', title: null, scale: { domain: statuses, range: ['diamond', 'square', 'circle', 'circle', 'cross'] } },
+            size: { condition: { test: 'datum.status === "recommended" || datum.status === "current"', value: 220 }, value: 60 },
+            tooltip: [{ field: 'label' }, { field: 'x', title: a.stalenessMetric }, { field: 'cost', title: 'USD / month' }],
+          },
+        },
+        { data: { values: marked }, mark: { type: 'text', align: 'left', dx: 9, dy: -9, fontSize: 11 }, encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'cost', type: 'quantitative' }, text: { field: 'status' } } },
+      ],
+    } as TopLevelSpec,
+    table: {
+      columns: [{ key: 'point', label: 'point' }, { key: 'x', label: a.stalenessMetric }, { key: 'cost', label: 'USD / month' }, { key: 'status', label: 'status' }],
+      rows: a.rows.map((x) => ({ point: x.label, x: fmtMetric(a.stalenessMetric, x.x), cost: fmtUsd(x.cost), status: statusOf(x) })),
+    },
+  }
+}
+
+/**
+ * A heatmap of a metric over the first two varied fields (others held at the current point's
+ * values, or their first); with one varied field, the metric as a line over it.
+ */
+export function sweepHeatmap(header: SweepHeader, a: SweepAnalysis, metric: string, title: string): Chart {
+  const [v1, v2] = header.vary
+  const others = header.vary.slice(2)
+  const fixed = Object.fromEntries(others.map((v) => [v.path, a.current?.vary[v.path] ?? v.values[0]!]))
+  const pts = a.rows.filter((x) => others.every((v) => x.point.vary[v.path] === fixed[v.path]))
+  const label = (x: unknown) => String(x)
+  const fixedNote = others.length ? ` Other varied fields held at ${pointLabel(fixed)}.` : ''
+  if (v2 === undefined) {
+    const values = pts.map((x) => ({ v: label(x.point.vary[v1!.path]), m: round(metricValue(x.point.result, metric), 6) }))
+    return {
+      id: `sweep-line-${metric.replace(/\W+/g, '-')}`,
+      title,
+      caption: `${metric} at each value of ${v1!.path}.${fixedNote}`,
+      spec: {
+        $schema: SCHEMA, width: WIDTH, height: 200, data: { values },
+        mark: { type: 'line', point: true },
+        encoding: { x: { field: 'v', type: 'ordinal', title: v1!.path, sort: v1!.values.map(label), axis: { labelAngle: 0 } }, y: { field: 'm', type: 'quantitative', title: metric } },
+      } as TopLevelSpec,
+      table: { columns: [{ key: 'v', label: v1!.path }, { key: 'm', label: metric }], rows: values.map((x) => ({ v: x.v, m: fmtMetric(metric, x.m) })) },
+    }
+  }
+  const values = pts.map((x) => {
+    const m = metricValue(x.point.result, metric)
+    return { a: label(x.point.vary[v1!.path]), b: label(x.point.vary[v2.path]), m: round(m, 6), text: fmtMetric(metric, m) }
+  })
+  return {
+    id: `sweep-heatmap-${metric.replace(/\W+/g, '-')}`,
+    title,
+    caption: `${metric} over ${v1!.path} (across) and ${v2.path} (down); darker is higher.${fixedNote}`,
+    spec: {
+      $schema: SCHEMA, width: { step: Math.max(48, Math.min(110, Math.floor(WIDTH / v1!.values.length))) }, height: { step: 30 },
+      data: { values },
+      encoding: {
+        x: { field: 'a', type: 'ordinal', title: v1!.path, sort: v1!.values.map(label), axis: { labelAngle: 0 } },
+        y: { field: 'b', type: 'ordinal', title: v2.path, sort: v2.values.map(label) },
+      },
+      layer: [
+        { mark: { type: 'rect' }, encoding: { color: { field: 'm', type: 'quantitative', title: metric, scale: { scheme: 'blues' } } } },
+        { mark: { type: 'text', fontSize: 10 }, encoding: { text: { field: 'text' }, color: { condition: { test: `datum.m > ${round(Math.max(...values.map((x) => x.m)) * 0.6, 6)}`, value: 'white' }, value: 'black' } } },
+      ],
+    } as TopLevelSpec,
+    table: { columns: [{ key: 'a', label: v1!.path }, { key: 'b', label: v2.path }, { key: 'text', label: metric }], rows: values.map((x) => ({ a: x.a, b: x.b, text: x.text })) },
+  }
+}
+
+// --- verdicts --------------------------------------------------------------
+
+export function verdictChart(v: VerdictJson): Chart {
+  const values = v.checks.map((c) => ({ metric: c.metric, scope: c.scope, low: c.low, high: c.high, predicted: c.predicted, observed: c.observed, verdict: c.verdict }))
+  return {
+    id: 'verdict',
+    title: 'Predicted against observed',
+    caption: 'For each metric and route: the accepted range (bar: the prediction interval, widened to the stated tolerance), the predicted mean (tick), and what the live run observed (dot: green PASS, red FAIL). Each metric has its own scale.',
+    // One row per metric, each with its own data and x scale (a facet would union domains across layers).
+    spec: {
+      $schema: SCHEMA,
+      vconcat: [...new Set(values.map((x) => x.metric))].map((metric) => ({
+        title: { text: metric, anchor: 'start', fontSize: 12 },
+        width: WIDTH - 160, height: { step: 20 },
+        data: { values: values.filter((x) => x.metric === metric) },
+        encoding: { y: { field: 'scope', type: 'nominal', title: null } },
+        layer: [
+          { mark: { type: 'rule', strokeWidth: 6, color: '#90caf9' }, encoding: { x: { field: 'low', type: 'quantitative', title: null, scale: { zero: false }, ...(/fraction/i.test(metric) ? { axis: { format: '.1%' } } : {}) }, x2: { field: 'high' } } },
+          { mark: { type: 'tick', color: '#0d47a1', thickness: 2 }, encoding: { x: { field: 'predicted', type: 'quantitative' } } },
+          { mark: { type: 'point', filled: true, size: 60 }, encoding: { x: { field: 'observed', type: 'quantitative' }, color: { field: 'verdict', type: 'nominal', title: 'verdict', scale: { domain: ['PASS', 'FAIL', 'SKIP'], range: ['#2e7d32', '#c62828', '#9e9e9e'] } } } },
+        ],
+      })),
+      resolve: { scale: { x: 'independent', y: 'independent' } },
+    } as TopLevelSpec,
+    table: {
+      columns: [{ key: 'scope', label: 'route / fetch' }, { key: 'metric', label: 'metric' }, { key: 'predicted', label: 'predicted' }, { key: 'range', label: 'accepted range' }, { key: 'observed', label: 'observed' }, { key: 'verdict', label: 'verdict' }],
+      rows: v.checks.map((c) => ({ scope: c.scope, metric: c.metric, predicted: fmtMetric(c.metric, c.predicted), range: `${fmtMetric(c.metric, c.low)} … ${fmtMetric(c.metric, c.high)} (${c.by})`, observed: fmtMetric(c.metric, c.observed), verdict: c.verdict })),
+    },
+  }
+}
+
+
+export function sweepCharts(header: SweepHeader, a: SweepAnalysis): Chart[] {
+  return [
+    sweepFrontier(header, a),
+    sweepHeatmap(header, a, 'cost.monthlyUsd', 'Monthly cost over the swept values'),
+    sweepHeatmap(header, a, a.stalenessMetric, `${a.stalenessMetric} over the swept values`),
+  ]
+}
