@@ -10,7 +10,7 @@
  * stride, start and the phase (in [0, V/P)) are drawn once from the crawler's own stream,
  * `crawler/<route id>#<index>`, so a crawler moves no other stream.
  */
-import type { Rng } from '../kernel/rng.ts'
+import { UINT32_SCALE, type Rng } from '../kernel/rng.ts'
 
 export interface CrawlerWalk {
   /** P: the paths it walks (ranks 0..P-1). */
@@ -31,7 +31,7 @@ export function crawlerStreamKey(routeId: string, index: number): string {
 
 /** Draws a crawler's walk: stride (coprime with P), start and phase, in that order, from its stream. */
 export function drawCrawlerWalk(rng: Rng, paths: number, revisitUs: number): CrawlerWalk {
-  const u = () => (rng.nextInt32() >>> 0) * 2.3283064365386963e-10
+  const u = () => (rng.nextInt32() >>> 0) * UINT32_SCALE
   let stride = 1
   // A uniform stride in 1..P-1, redrawn until coprime with P (a few draws: φ(P)/P >= ~0.2 for P <= 5e7).
   if (paths > 2) do stride = 1 + Math.floor(u() * (paths - 1)); while (gcd(stride, paths) !== 1)

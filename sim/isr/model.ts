@@ -16,10 +16,10 @@ import {
   BACKGROUND, BLOCKING, DYNAMIC, DYNAMIC_RENDER, ERROR, HIT, MISS, NOT_FOUND, OBS_AGE, OBS_AT, OBS_DURATION, OBS_LATENCY, STALE,
   type Metrics, type Outcome, type RenderMode,
 } from './metrics.ts'
-import { ALEA_MUL, type AleaRng, type Rng, type Streams } from '../kernel/rng.ts'
+import { ALEA_MUL, UINT32_RANGE, UINT32_SCALE, type AleaRng, type Rng, type Streams } from '../kernel/rng.ts'
 import { deploymentOf, type Scenario } from '../scenario/schema.ts'
 import { popularityWeights } from './popularity.ts'
-import { roundHalfUp, secToUs } from '../kernel/time.ts'
+import { ONE_YEAR_S, roundHalfUp, secToUs, US_PER_S } from '../kernel/time.ts'
 import { MAX_PROFILE_EXPIRE_S, type VersionProfile } from './profiles.ts'
 import { changeRouteOf, eventTags, fillTemplate, IMPLICIT_TAG_PREFIX, tagMatchesTemplate, targetsOfTag, templateIndexesIn, templateIndexOf } from './tags.ts'
 import { crawlerStreamKey, drawCrawlerWalk } from './crawlers.ts'
@@ -49,9 +49,13 @@ const SRC_KNOWN = 0, SRC_UNKNOWN = 1, SRC_SCHEDULED = 2, SRC_CRAWLER = 3
 /** A crawler's state (stride CW, see crawlers.ts): its next request's time, position i in the cycle, path perm(i), and the cycle's start + phase, µs. */
 const CW = 4, C_NEXT = 0, C_INDEX = 1, C_PATH = 2, C_BASE = 3
 
-const HOUR_US = 3_600_000_000
+const HOUR_US = 3600 * US_PER_S
 /** The default revalidate of an entry the manifest does not know (§1.1). */
-const ONE_SECOND_US = 1_000_000
+const ONE_SECOND_US = US_PER_S
+/** The windows of an invalidation's renders: within a minute, an hour, a day. */
+const MINUTE_US = 60 * US_PER_S, DAY_US = 24 * HOUR_US
+/** How the Data Cache stores `revalidate: false` (§5.3). */
+const ONE_YEAR_US = secToUs(ONE_YEAR_S)
 /** Firing times kept per on-demand event (reports mark them on the time axis). */
 const MAX_EVENT_TIMES = 1000
 const NONE = 0, INFLIGHT_BACKGROUND = 1, INFLIGHT_BLOCKING = 2
@@ -291,17 +295,18 @@ function drawArrivals(q: ArrivalQueue): void {
     // streams' Alea states stay in locals (see AleaRng.s): through memory, each link of
     // these chains would wait on the store of the one before.
     const v = a.v, rng = a.rng, g = rng.s, usPerArrival = a.usPerArrival, pathRng = q.pathRng, firstPath = q.firstPath
+    const scale = UINT32_SCALE, range = UINT32_RANGE // in locals: the loop multiplies by them in registers
     let lambda = v[A_LAMBDA]!
     let c = g[0]!, s0 = g[1]!, s1 = g[2]!, s2 = g[3]!
     const h = pathRng.s
     let pc = h[0]!, p0 = h[1]!, p1 = h[2]!, p2 = h[3]!
     while (n < ARRIVAL_BLOCK) {
-      const step = ALEA_MUL * s0 + c * 2.3283064365386963e-10
+      const step = ALEA_MUL * s0 + c * scale
       s0 = s1
       s1 = s2
       c = Math.floor(step) // = step | 0 (0 <= step < 2^22), as a double: the loop keeps c in one representation
       s2 = step - c
-      const jz = (s2 * 4294967296) >>> 0 // = rng.nextInt32() >>> 0
+      const jz = (s2 * range) >>> 0 // = rng.nextInt32() >>> 0
       const e = exponentialFast(jz)
       if (e >= 0) lambda += e
       else {
@@ -316,12 +321,12 @@ function drawArrivals(q: ArrivalQueue): void {
       T[n] = t
       if (!(t < durationUs)) { ended = true; break }
       if (alias !== null) {
-        const pstep = ALEA_MUL * p0 + pc * 2.3283064365386963e-10
+        const pstep = ALEA_MUL * p0 + pc * scale
         p0 = p1
         p1 = p2
         pc = Math.floor(pstep) // likewise
         p2 = pstep - pc
-        P[n] = firstPath + pickAliasInt32(alias, (p2 * 4294967296) | 0) // = pathRng.nextInt32()
+        P[n] = firstPath + pickAliasInt32(alias, (p2 * range) | 0) // = pathRng.nextInt32()
       }
       n++
     }
@@ -354,7 +359,7 @@ function drawPaths(q: ArrivalQueue, n: number): void {
   const alias = q.alias, count = q.count, rng = q.pathRng
   for (let j = 0; j < n; j++) {
     const i32 = rng.nextInt32()
-    P[j] = firstPath + (alias === null ? Math.floor((i32 >>> 0) * 2.3283064365386963e-10 * count) : pickAliasInt32(alias, i32))
+    P[j] = firstPath + (alias === null ? Math.floor((i32 >>> 0) * UINT32_SCALE * count) : pickAliasInt32(alias, i32))
   }
 }
 
@@ -440,7 +445,7 @@ export function createIsrModel(
       ids, ...profileWrite(e.kind, e.profile), instance: e.instance,
       firstUs: e.atS !== undefined ? secToUs(e.atS) : e.everyS !== undefined ? secToUs(e.everyS) : -1,
       everyUs: e.everyS !== undefined ? secToUs(e.everyS) : 0,
-      usPerEvent: e.ratePerS !== undefined ? 1e6 / e.ratePerS : 0,
+      usPerEvent: e.ratePerS !== undefined ? US_PER_S / e.ratePerS : 0,
       rng: e.ratePerS !== undefined ? streams.claim('on-demand', String(i)) : null,
     }
   })
@@ -534,7 +539,6 @@ export function createIsrModel(
 
   // ---- The Data Cache (§5.3). One entry per fetch key and cache: a shared URL is one key,
   // a per-path URL one key per path index (the same index on every route that uses the id).
-  const ONE_YEAR_US = secToUs(31_536_000)
   const fetchIndex = new Map<string, number>()
   const fetchInfo: { id: string; spec: Scenario['routes'][number]['fetches'][number]; perPath: boolean; keys: number; base: number; latencyUs: number; rng: Rng }[] = []
   for (const r of s.routes) {
@@ -687,7 +691,7 @@ export function createIsrModel(
       literal, templatedFetches, span: changeSpan[ci]!,
       firstUs: c.atS !== undefined ? secToUs(c.atS) : c.everyS !== undefined ? secToUs(c.everyS) : -1,
       everyUs: c.everyS !== undefined ? secToUs(c.everyS) : 0,
-      usPerEvent: c.ratePerS !== undefined ? 1e6 / c.ratePerS : 0,
+      usPerEvent: c.ratePerS !== undefined ? US_PER_S / c.ratePerS : 0,
       rng: streams.claim('data', String(ci)),
       webhook: c.webhook,
       webhookCalls: 0,
@@ -752,7 +756,7 @@ export function createIsrModel(
     const mk = (rps: number, rng: AleaRng): Arrivals => {
       const v = new Float64Array(5)
       v[A_SEG_INDEX] = startHour
-      return { rng, poisson: cfg.traffic.arrivals === 'poisson', ratePerUs: rps / 1e6, usPerArrival: 1e6 / rps, hourly, endUs: durationUs, v }
+      return { rng, poisson: cfg.traffic.arrivals === 'poisson', ratePerUs: rps / US_PER_S, usPerArrival: US_PER_S / rps, hourly, endUs: durationUs, v }
     }
     arrivals.push({
       src: mk(cfg.traffic.rps, streams.claim('arrivals', r.id)), atUs: new Float64Array(ARRIVAL_BLOCK), path: new Int32Array(ARRIVAL_BLOCK), ix: new Int32Array(2),
@@ -791,7 +795,7 @@ export function createIsrModel(
       default: assertNever(d)
     }
     // One failure draw per render, always, so stream alignment does not depend on the rate.
-    const u = (r.failureRng.nextInt32() >>> 0) * 2.3283064365386963e-10 // = next(), without boxing a returned double
+    const u = (r.failureRng.nextInt32() >>> 0) * UINT32_SCALE // = next(), without boxing a returned double
     const nowUs = clock[0]!
     let pOk = 1 - r.failureRate
     for (let i = 0; i < r.outages.length; i++) {
@@ -806,7 +810,7 @@ export function createIsrModel(
     const f = fetchInfo[fi]!
     const now = clock[0]!
     if (now >= warmupUs) originFetches[fi] = originFetches[fi]! + 1
-    const ok = (f.rng.nextInt32() >>> 0) * 2.3283064365386963e-10 >= f.spec.failureRate // one draw per origin call (= next(), unboxed)
+    const ok = (f.rng.nextInt32() >>> 0) * UINT32_SCALE >= f.spec.failureRate // one draw per origin call (= next(), unboxed)
     if (trace !== null) trace({ kind: 'fetch', atUs: now, fetch: f.id, key, mode, ok, instance: inst })
     // Only successful (HTTP 200) responses are cached (§5.3).
     if (ok && store && now + f.latencyUs < durationUs) {
@@ -945,7 +949,7 @@ export function createIsrModel(
     const c = changes[ci]!
     const now = clock[0]!
     scheduleNextOf(c, EV_DATA_CHANGE, ci, now, false)
-    const k = c.templatedFetches.length > 0 ? ((c.rng.nextInt32() >>> 0) * c.span * 2.3283064365386963e-10) | 0 : 0
+    const k = c.templatedFetches.length > 0 ? ((c.rng.nextInt32() >>> 0) * c.span * UINT32_SCALE) | 0 : 0
     const mark = (key: number) => {
       keyChange[2 * key] = now
       changeTimes[key]!.push(now)
@@ -1108,7 +1112,7 @@ export function createIsrModel(
   /** The instance that serves the next request (the load balancer). */
   function chooseInstance(): number {
     if (instances === 1) return 0
-    if (balancerRng !== null) return ((balancerRng.nextInt32() >>> 0) * instances * 2.3283064365386963e-10) | 0
+    if (balancerRng !== null) return ((balancerRng.nextInt32() >>> 0) * instances * UINT32_SCALE) | 0
     const i = roundRobin
     roundRobin = i + 1 === instances ? 0 : i + 1
     return i
@@ -1234,7 +1238,7 @@ export function createIsrModel(
     } else if ((st[o + F_INFLIGHT]! & PREV_BIT) !== 0) {
       // §3: keep the old content, re-set it from the failure time with the clamped revalidate.
       const prevReval = st[o + F_REVAL]!
-      const r2 = backoffRevalidateS(prevReval === Infinity ? false : prevReval / 1e6)
+      const r2 = backoffRevalidateS(prevReval === Infinity ? false : prevReval / US_PER_S)
       st[e + F_LAST_MOD] = nowUs
       st[o + F_REVAL] = secToUs(r2)
       const prevExp = st[o + F_EXPIRE]!
@@ -1416,9 +1420,9 @@ export function createIsrModel(
     lastTouch[p] = -1
     const delayUs = clock[0]! - touchAtUs[p]!
     const stats = evStats[ei]!
-    if (delayUs <= 60e6) stats[2] = stats[2]! + 1
-    if (delayUs <= 3600e6) stats[3] = stats[3]! + 1
-    if (delayUs <= 86400e6) stats[4] = stats[4]! + 1
+    if (delayUs <= MINUTE_US) stats[2] = stats[2]! + 1
+    if (delayUs <= HOUR_US) stats[3] = stats[3]! + 1
+    if (delayUs <= DAY_US) stats[4] = stats[4]! + 1
   }
 
   /**
@@ -1631,7 +1635,7 @@ export function createIsrModel(
       return out
     },
     freshness() {
-      const us = (x: number) => Math.round(x) / 1e6
+      const us = (x: number) => Math.round(x) / US_PER_S
       return {
         dataChanges: lag[3]!,
         reflected: lag[0]!,
@@ -1647,7 +1651,7 @@ export function createIsrModel(
       }
     },
     onDemandStats() {
-      return evStats.slice(0, events.length).map((v, ei) => ({ occurrences: v[0]!, atS: evTimesUs[ei]!.map((t) => t / ONE_SECOND_US), entriesTouched: v[1]!, rendersWithin1m: v[2]!, rendersWithin1h: v[3]!, rendersWithin1d: v[4]! }))
+      return evStats.slice(0, events.length).map((v, ei) => ({ occurrences: v[0]!, atS: evTimesUs[ei]!.map((t) => t / US_PER_S), entriesTouched: v[1]!, rendersWithin1m: v[2]!, rendersWithin1h: v[3]!, rendersWithin1d: v[4]! }))
     },
     finish(nowUs) {
       const broken = checkEndState(endState(nowUs))

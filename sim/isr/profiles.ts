@@ -2,6 +2,7 @@
  * Per-version Next.js behaviour. Every version difference the simulator knows is one
  * field here, read in one place in the model, with its source in docs/semantics.md.
  */
+import { ONE_YEAR_S } from '../kernel/time.ts'
 import type { NextVersion } from '../scenario/schema.ts'
 
 export interface VersionProfile {
@@ -59,4 +60,4 @@ export function profileFor(version: NextVersion): VersionProfile {
 }
 
 /** cacheLife "max" profile's expire, seconds (§2 table). */
-export const MAX_PROFILE_EXPIRE_S = 31_536_000
+export const MAX_PROFILE_EXPIRE_S = ONE_YEAR_S

@@ -2,14 +2,14 @@
  * Distributions as free functions of an Rng (pure-rand's shape). Each documents
  * how many draws it consumes, so stream alignment is predictable.
  */
-import type { Rng } from './rng.ts'
+import { UINT32_RANGE, UINT32_SCALE, type Rng } from './rng.ts'
 
 // Ziggurat tables for Exp(1) (Marsaglia & Tsang 2000, 256 layers), built once.
 const ZIG_KE = new Float64Array(256)
 const ZIG_WE = new Float64Array(256)
 const ZIG_FE = new Float64Array(256)
 {
-  const m2 = 4294967296
+  const m2 = UINT32_RANGE
   let de = 7.697117470131487
   let te = de
   const ve = 3.949659822581572e-3
@@ -111,8 +111,8 @@ export function lognormal(rng: Rng, mu: number, sigma: number): number {
  * not inline), and the draws come through nextInt32, which equals next() · 2^32 exactly.
  */
 export function lognormalInto(out: Float64Array, i: number, rng: Rng, params: Float64Array, j: number): void {
-  const u1 = 1 - (rng.nextInt32() >>> 0) * 2.3283064365386963e-10
-  const u2 = (rng.nextInt32() >>> 0) * 2.3283064365386963e-10
+  const u1 = 1 - (rng.nextInt32() >>> 0) * UINT32_SCALE
+  const u2 = (rng.nextInt32() >>> 0) * UINT32_SCALE
   const z = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2)
   out[i] = Math.exp(params[j]! + params[j + 1]! * z)
 }
@@ -172,7 +172,7 @@ export function aliasOf(table: AliasTable, i: number): number {
 
 /** Index drawn from an alias table with a 32-bit draw from Rng.nextInt32() (same as u = (i >>> 0) / 2^32). */
 export function pickAliasInt32(table: AliasTable, i32: number): number {
-  return pickAlias(table, (i32 >>> 0) * 2.3283064365386963e-10)
+  return pickAlias(table, (i32 >>> 0) * UINT32_SCALE)
 }
 
 /** Index drawn from an alias table. One draw (the fraction of u·n picks the column side). */

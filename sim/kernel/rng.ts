@@ -32,6 +32,10 @@ export interface Rng {
 
 /** Alea's multiplier (see AleaRng.s). */
 export const ALEA_MUL = 2091639
+/** 2⁻³²: a 32-bit draw k (unsigned) is the uniform k · 2⁻³² in [0, 1), Alea's resolution. */
+export const UINT32_SCALE = 2 ** -32
+/** 2³²: a uniform u in [0, 1) times this is its 32-bit draw. */
+export const UINT32_RANGE = 2 ** 32
 
 export class AleaRng implements Rng {
   readonly id: string
@@ -56,7 +60,7 @@ export class AleaRng implements Rng {
   /** One Alea step; the draw is left in s[3] (nothing is returned, so no double is boxed). */
   private step(): void {
     const s = this.s
-    const t = ALEA_MUL * s[1]! + s[0]! * 2.3283064365386963e-10
+    const t = ALEA_MUL * s[1]! + s[0]! * UINT32_SCALE
     s[1] = s[2]!
     s[2] = s[3]!
     s[0] = t | 0
@@ -71,7 +75,7 @@ export class AleaRng implements Rng {
 
   nextInt32(): number {
     this.step()
-    return (this.s[3]! * 4294967296) | 0
+    return (this.s[3]! * UINT32_RANGE) | 0
   }
 }
 

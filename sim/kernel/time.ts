@@ -7,6 +7,8 @@
  */
 export const US_PER_S = 1_000_000
 export const US_PER_MS = 1_000
+/** 365 days, seconds: next.config's default expireTime, the "max" cacheLife profile's expire, and how the Data Cache stores `revalidate: false`. */
+export const ONE_YEAR_S = 31_536_000
 
 /** Seconds (float) to integer microseconds. `Infinity` stays `Infinity` (used for "never"). */
 export function secToUs(seconds: number): number {

@@ -5,11 +5,11 @@
  * Imports nothing of the model, so the model's modules can import its types.
  */
 import * as z from 'zod'
+import { ONE_YEAR_S } from '../kernel/time.ts'
 
 export const NEXT_VERSIONS = ['14', '15', '16.0', '16.3', '16.4'] as const
 export type NextVersion = (typeof NEXT_VERSIONS)[number]
 
-const ONE_YEAR_S = 31_536_000
 const TEN_YEARS_S = 10 * ONE_YEAR_S
 
 const seconds = (desc: string) => z.number().min(0).max(TEN_YEARS_S).describe(desc)
