@@ -26,7 +26,7 @@ describe('render concurrency: renders queue first in, first out', () => {
       ],
     }
     const t = traced(input)
-    expect(t.requests.filter((r) => r.route === 'page').map((r) => r.outcome)).toEqual([1, 1, 0])
+    expect(t.requests.filter((r) => r.route === 'page').map((r) => r.outcome)).toEqual(['stale', 'stale', 'hit'])
     expect(t.renders.filter((r) => r.route === 'page').map((r) => [s(r.atUs), s(r.endUs)])).toEqual([[5, 5.5]])
   })
 

@@ -132,7 +132,7 @@ describe('outcomes, by hand (P = 1: a visit every V seconds, whatever the phase)
     const x0 = firstVisit()
     expect(t.requests.map((r) => r.atUs)).toEqual([0, 1, 2, 3, 4, 5, 6].map((j) => x0 + j * 10e6))
     expect(t.outcomes, reproduce(onePage(25))).toEqual(['stale', 'hit', 'hit', 'stale', 'hit', 'hit', 'stale'])
-    expect(t.renders.map((r) => [r.atUs, r.mode])).toEqual([[x0, 0], [x0 + 30e6, 0], [x0 + 60e6, 0]])
+    expect(t.renders.map((r) => [r.atUs, r.mode])).toEqual([[x0, 'background'], [x0 + 30e6, 'background'], [x0 + 60e6, 'background']])
     expect(t.result.routes.r).toMatchObject({ crawlerRequests: 7, crawlerRenders: 3, renders: 3, isrWrites: 3 })
     expect(summaryTable(t.result)).toContain('\nr crawlers: 7 requests caused 3 of 3 renders\n')
     // A route without crawlers gets no such line, and no crawler figures.

@@ -1,7 +1,6 @@
 /** Shared helpers for tests: build scenarios quickly and run them with a trace. */
 import { parseScenario, runScenario, type ScenarioInput, type TraceEvent } from '../sim/index.ts'
 import type { SimResult } from '../sim/contract.ts'
-import { OUTCOME_NAMES } from '../sim/isr/metrics.ts'
 
 export type RouteInput = ScenarioInput['routes'][number]
 
@@ -29,7 +28,7 @@ export function traced(input: ScenarioInput, seed?: string): Traced {
   const result = runScenario(parseScenario(input), { trace: (e) => events.push(e), ...(seed === undefined ? {} : { seed }) })
   const requests = events.filter((e): e is Extract<TraceEvent, { kind: 'request' }> => e.kind === 'request')
   const renders = events.filter((e): e is Extract<TraceEvent, { kind: 'render' }> => e.kind === 'render')
-  return { result, events, requests, renders, outcomes: requests.map((r) => OUTCOME_NAMES[r.outcome]) }
+  return { result, events, requests, renders, outcomes: requests.map((r) => r.outcome) }
 }
 
 export const s = (us: number) => us / 1e6

@@ -12,7 +12,7 @@ describe('A2/A3 §1.1: fresh while now - lastModified <= revalidate, stale stric
     // t=10.000000: 10 - 0 <= 10 -> HIT.  t=10.000001: > 10 -> STALE, background render.
     const t = traced(single({ revalidateS: 10, renderS: 1 }, [10, 10.000001]))
     expect(t.outcomes).toEqual(['hit', 'stale'])
-    expect(t.renders.map((r) => [s(r.atUs), r.mode])).toEqual([[10.000001, 0]])
+    expect(t.renders.map((r) => [s(r.atUs), r.mode])).toEqual([[10.000001, 'background']])
   })
 
   test('a stale request is served the old page and starts exactly one background regeneration', () => {
@@ -61,7 +61,7 @@ describe('A4 §1.3: de-duplication per key', () => {
     const t = traced(single({ revalidateS: 60, renderS: 1, params: { count: 2, prebuilt: 0 } }, atS))
     expect(t.outcomes).toEqual(Array.from({ length: 20 }, () => 'miss'))
     expect(t.renders).toHaveLength(1)
-    expect(t.renders[0]!.mode).toBe(1) // blocking
+    expect(t.renders[0]!.mode).toBe('blocking')
     expect(t.requests.map((r) => s(r.latencyUs))).toEqual([...Array.from({ length: 19 }, () => 1), 0.5])
     // Everyone receives the page whose data was read at 5.0, served at 6.0.
     expect(new Set(t.requests.map((r) => s(r.ageUs)))).toEqual(new Set([1]))
@@ -75,7 +75,7 @@ describe('A5 §6: cold keys and dynamicParams', () => {
     const t = traced(single({ revalidateS: 10, renderS: 2, params: { count: 3, prebuilt: 0 } }, [1, 3, 13, 14]))
     expect(t.outcomes).toEqual(['miss', 'hit', 'hit', 'stale'])
     expect(t.requests.map((r) => s(r.latencyUs))).toEqual([2, 0, 0, 0])
-    expect(t.renders.map((r) => r.mode)).toEqual([1, 0])
+    expect(t.renders.map((r) => r.mode)).toEqual(['blocking', 'background'])
   })
 
   test('dynamicParams false: an unknown path is a 404 with no render', () => {
@@ -162,7 +162,7 @@ describe('§1.1 revalidate false and 0', () => {
   test('revalidate 0 is dynamic: rendered per request, never cached', () => {
     const t = traced(single({ revalidateS: 0, renderS: 0.2 }, [0, 0.1, 5]))
     expect(t.outcomes).toEqual(['dynamic', 'dynamic', 'dynamic'])
-    expect(t.renders.map((r) => r.mode)).toEqual([2, 2, 2])
+    expect(t.renders.map((r) => r.mode)).toEqual(['dynamic', 'dynamic', 'dynamic'])
     expect(t.requests.map((r) => s(r.latencyUs))).toEqual([0.2, 0.2, 0.2])
     expect(t.result.routes.r!.effectiveRevalidateS).toBe(0)
   })
@@ -195,14 +195,14 @@ describe('§2 expire: enforced (blocking) only from 16.3', () => {
     const t = traced(input(version))
     expect(t.outcomes).toEqual(['miss', 'miss', 'hit'])
     expect(t.requests.map((r) => s(r.latencyUs))).toEqual([2, 1, 0])
-    expect(t.renders.map((r) => r.mode)).toEqual([1])
+    expect(t.renders.map((r) => r.mode)).toEqual(['blocking'])
   })
 
   test.each(['14', '15', '16.0'] as const)('%s: expire is only a header; the old page is served stale', (version) => {
     const t = traced(input(version))
     expect(t.outcomes).toEqual(['stale', 'stale', 'hit'])
     expect(t.requests.map((r) => s(r.latencyUs))).toEqual([0, 0, 0])
-    expect(t.renders.map((r) => r.mode)).toEqual([0])
+    expect(t.renders.map((r) => r.mode)).toEqual(['background'])
   })
 
   test('16.4: a failed expired render returns 500 once, then the old page is revived for r\' (§3.3)', () => {
@@ -211,7 +211,7 @@ describe('§2 expire: enforced (blocking) only from 16.3', () => {
     const t = traced(single({ revalidateS: 10, renderS: 2 }, [150, 153, 162.5], { next: { version: '16.4', expireTimeS: 100 }, outages: [{ fromS: 0, toS: 151, failureRate: 1 }] }))
     expect(t.outcomes).toEqual(['error', 'hit', 'stale'])
     expect(s(t.requests[1]!.ageUs)).toBe(153)
-    expect(t.renders.map((r) => [s(r.atUs), r.mode, r.ok])).toEqual([[150, 1, false], [162.5, 0, true]])
+    expect(t.renders.map((r) => [s(r.atUs), r.mode, r.ok])).toEqual([[150, 'blocking', false], [162.5, 'background', true]])
   })
 
   test('revalidate false sets no expire, even on 16.4', () => {
@@ -274,7 +274,7 @@ describe('traffic models', () => {
   test('outage windows fail renders that start inside them, and only those', () => {
     // Dynamic route, one request per second, outage [10, 20) with failure 1.
     const t = traced({ name: 'o', durationS: 30, routes: [{ id: 'r', pattern: '/', revalidateS: 0, renderS: 0.1, traffic: { rps: 1, arrivals: 'uniform' } }], outages: [{ fromS: 10, toS: 20, failureRate: 1 }] })
-    expect(t.requests.filter((r) => r.outcome === 5).map((r) => s(r.atUs))).toEqual([10, 11, 12, 13, 14, 15, 16, 17, 18, 19])
+    expect(t.requests.filter((r) => r.outcome === 'error').map((r) => s(r.atUs))).toEqual([10, 11, 12, 13, 14, 15, 16, 17, 18, 19])
     expect(t.result.totals.error).toBe(10)
     expect(t.result.totals.dynamic).toBe(20)
   })

@@ -69,7 +69,7 @@ describe('A8 §4.3: revalidateTag(tag, "max") is stale-while-revalidate on 16, a
     // 11 STALE (stale 10 > lastModified 0) -> background render 11..12; 11.5 joins (STALE); 13 HIT (lastModified 12 > 10).
     const t = traced(input(v))
     expect(t.outcomes).toEqual(['hit', 'stale', 'stale', 'hit'])
-    expect(t.renders.map((r) => [s(r.atUs), r.mode])).toEqual([[11, 0]])
+    expect(t.renders.map((r) => [s(r.atUs), r.mode])).toEqual([[11, 'background']])
     expect(s(t.requests[3]!.ageUs)).toBe(2) // data read at 11
     expect(t.result.onDemand[0]).toMatchObject({ occurrences: 1, entriesTouched: 3, rendersWithin1m: 1, rendersWithin1h: 1, rendersWithin1d: 1 })
   })
@@ -80,7 +80,7 @@ describe('A8 §4.3: revalidateTag(tag, "max") is stale-while-revalidate on 16, a
     const t = traced(input(v))
     expect(t.outcomes).toEqual(['hit', 'miss', 'miss', 'hit'])
     expect(t.requests.map((r) => s(r.latencyUs))).toEqual([0, 1, 0.5, 0])
-    expect(t.renders.map((r) => [s(r.atUs), r.mode])).toEqual([[11, 1]])
+    expect(t.renders.map((r) => [s(r.atUs), r.mode])).toEqual([[11, 'blocking']])
     expect(t.result.warnings.map((w) => w.code)).toContain('profile-ignored')
   })
 })
@@ -194,7 +194,7 @@ describe('§4.3 caveats', () => {
     input.outages = [{ fromS: 10, toS: 14, failureRate: 1 }]
     const t = traced(input)
     expect(t.outcomes).toEqual(['error', 'error', 'miss'])
-    expect(t.renders.map((r) => [s(r.atUs), r.mode, r.ok])).toEqual([[11, 1, false], [13, 1, false], [20, 1, true]])
+    expect(t.renders.map((r) => [s(r.atUs), r.mode, r.ok])).toEqual([[11, 'blocking', false], [13, 'blocking', false], [20, 'blocking', true]])
   })
 })
 

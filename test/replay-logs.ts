@@ -5,7 +5,7 @@
  * background render as Vercel's `proxy.statusCode: -1` entry.
  */
 import type { ScenarioInput } from '../sim/index.ts'
-import { BACKGROUND, OUTCOME_NAMES } from '../sim/isr/metrics.ts'
+import type { OUTCOME_NAMES } from '../sim/isr/metrics.ts'
 import { formatLog, HUMAN_UAS, type SynthRequest } from './from-logs-helpers.ts'
 import { traced } from './helpers.ts'
 
@@ -32,7 +32,7 @@ export function simLog(s: ScenarioInput, seed?: string): SimLog {
   const route = new Map(s.routes.map((r) => [r.id, r] as const))
   const outcomes: SimLog['outcomes'] = {}
   const requests = t.requests.map((e, i): SynthRequest => {
-    const name = OUTCOME_NAMES[e.outcome]
+    const name = e.outcome
     const counts = (outcomes[e.route] ??= { hit: 0, stale: 0, miss: 0, dynamic: 0, notFound: 0, error: 0 })
     counts[name]++
     return {
@@ -45,7 +45,7 @@ export function simLog(s: ScenarioInput, seed?: string): SimLog {
       durationMs: Math.max(1, Math.round(e.latencyUs / 1000)),
     }
   })
-  const background = t.renders.filter((r) => r.mode === BACKGROUND).map((r) => ({ atMs: LOG_START_MS + Math.round(r.atUs / 1000), path: urlOf(route.get(r.route)!, r.path) }))
+  const background = t.renders.filter((r) => r.mode === 'background').map((r) => ({ atMs: LOG_START_MS + Math.round(r.atUs / 1000), path: urlOf(route.get(r.route)!, r.path) }))
   return { requests: requests.sort((a, b) => a.atMs - b.atMs), background, outcomes }
 }
 

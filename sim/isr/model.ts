@@ -14,8 +14,9 @@ import { Calendar } from '../kernel/calendar.ts'
 import type { Engine, Lane } from '../kernel/engine.ts'
 import {
   BACKGROUND, BLOCKING, DYNAMIC, DYNAMIC_RENDER, ERROR, HIT, MISS, NOT_FOUND, OBS_AGE, OBS_AT, OBS_DURATION, OBS_LATENCY, STALE,
-  type Metrics, type Outcome, type RenderMode,
+  OUTCOME_NAMES, RENDER_MODE_NAMES, type Metrics, type Outcome, type RenderMode,
 } from './metrics.ts'
+import type { TraceEvent } from './trace.ts'
 import { ALEA_MUL, UINT32_RANGE, UINT32_SCALE, type AleaRng, type Rng, type Streams } from '../kernel/rng.ts'
 import { deploymentOf, type Scenario } from '../scenario/schema.ts'
 import { popularityWeights } from './popularity.ts'
@@ -87,16 +88,6 @@ const OK_BIT = 4
 const PREV_BIT = 8
 /** Result of the tag check (§4.3 read side). */
 const TAGS_NONE = 0, TAGS_STALE = 1, TAGS_EXPIRED = 2
-
-/** One response or render, for hand-traced tests and `--trace`. Only built when tracing. */
-export type TraceEvent =
-  | { readonly kind: 'request'; readonly atUs: number; readonly route: string; readonly path: number; readonly outcome: Outcome; readonly ageUs: number; readonly latencyUs: number; readonly instance: number; /** The route's crawler (index in traffic.crawlers) that sent it; absent for human traffic. */ readonly crawler?: number }
-  | { readonly kind: 'render'; readonly atUs: number; readonly route: string; readonly path: number; readonly mode: RenderMode; readonly endUs: number; readonly ok: boolean; readonly instance: number }
-  | { readonly kind: 'render-done'; readonly atUs: number; readonly route: string; readonly path: number; readonly ok: boolean }
-  | { readonly kind: 'on-demand'; readonly atUs: number; readonly event: number; readonly entriesTouched: number }
-  | { readonly kind: 'fetch'; readonly atUs: number; readonly fetch: string; readonly key: number; readonly mode: 'foreground' | 'background'; readonly ok: boolean; readonly instance: number }
-  | { readonly kind: 'data-change'; readonly atUs: number; readonly change: number; readonly keys: readonly { readonly fetch: string; readonly key: number }[] }
-  | { readonly kind: 'webhook'; readonly atUs: number; readonly change: number; readonly path: number }
 
 export interface ResolvedRoute {
   readonly index: number
@@ -1059,7 +1050,7 @@ export function createIsrModel(
     obs[OBS_DURATION] = renderDur[0]!
     metrics.render(route.index, mode, renderOk)
     if (byCrawler) metrics.crawlerRender(route.index)
-    if (trace !== null) trace({ kind: 'render', atUs: startUs, route: route.id, path: p - route.firstPath, mode, endUs, ok: renderOk, instance: inst })
+    if (trace !== null) trace({ kind: 'render', atUs: startUs, route: route.id, path: p - route.firstPath, mode: RENDER_MODE_NAMES[mode], endUs, ok: renderOk, instance: inst })
     when[0] = endUs
     sched!.schedule(RANK_RENDER_DONE, EV_RENDER_DONE, slot)
   }
@@ -1073,7 +1064,7 @@ export function createIsrModel(
     if (tracksFreshness && servedFrom !== 0 && obs[OBS_AGE]! >= 0) checkFreshness(route, path < 0 ? -1 : route.firstPath + path)
     servedFrom = 0
     if (trace !== null) {
-      const e = { kind: 'request', atUs: clock[0]!, route: route.id, path, outcome, ageUs: obs[OBS_AGE]!, latencyUs: obs[OBS_LATENCY]!, instance: currentInstance } as const
+      const e = { kind: 'request', atUs: clock[0]!, route: route.id, path, outcome: OUTCOME_NAMES[outcome], ageUs: obs[OBS_AGE]!, latencyUs: obs[OBS_LATENCY]!, instance: currentInstance } as const
       trace(traceCrawler >= 0 ? { ...e, crawler: traceCrawler } : e)
     }
   }
@@ -1097,7 +1088,7 @@ export function createIsrModel(
     obs[OBS_DURATION] = renderDur[0]!
     metrics.render(route.index, mode, renderOk)
     if (byCrawler) metrics.crawlerRender(route.index)
-    if (trace !== null) trace({ kind: 'render', atUs: renderStart[0]!, route: route.id, path: -1, mode, endUs: renderStart[0]! + renderDur[0]!, ok: renderOk, instance: currentInstance })
+    if (trace !== null) trace({ kind: 'render', atUs: renderStart[0]!, route: route.id, path: -1, mode: RENDER_MODE_NAMES[mode], endUs: renderStart[0]! + renderDur[0]!, ok: renderOk, instance: currentInstance })
     // A one-off path's blocking render stores a new entry: an ISR write.
     if (mode === BLOCKING && renderOk) metrics.write(route.index)
     obs[OBS_AGE] = renderOk ? renderDur[0]! : -1
