@@ -25,7 +25,11 @@ import { MAX_PROFILE_EXPIRE_S, type VersionProfile } from './profiles.ts'
 import { changeRouteOf, eventTags, fillTemplate, IMPLICIT_TAG_PREFIX, tagMatchesTemplate, targetsOfTag, templateIndexesIn, templateIndexOf } from './tags.ts'
 import { crawlerStreamKey, drawCrawlerWalk } from './crawlers.ts'
 import { HISTOGRAM_BUCKETS, bucketOf, quantileOf } from '../kernel/histogram.ts'
-import { backoffRevalidateS, effectiveRevalidate, type EffectiveRevalidate } from './revalidate.ts'
+import { backoffRevalidateS } from './revalidate.ts'
+import {
+  Entries, F_CONTENT_AT, F_EXPIRE, F_FLIGHT_END, F_FLIGHT_MODE, F_FLIGHT_START, F_HAS_ENTRY, F_LAST_MOD, F_REVAL, FLIGHT_BACKGROUND, FLIGHT_BLOCKING, FLIGHT_NONE, resolveRoutes, routeOfPath, W,
+  type ResolvedRoute,
+} from './entries.ts'
 import {
   CAUSE_COLD, CAUSE_DYNAMIC, CAUSE_EXPIRE, CAUSE_ONE_OFF, CAUSE_TAG_EXPIRED, CAUSE_TAG_STALE, CAUSE_TIME, RENDER_CAUSES, checkEndState, type EndState,
 } from './invariants.ts'
@@ -51,59 +55,14 @@ const SRC_KNOWN = 0, SRC_UNKNOWN = 1, SRC_SCHEDULED = 2, SRC_CRAWLER = 3
 const CW = 4, C_NEXT = 0, C_INDEX = 1, C_PATH = 2, C_BASE = 3
 
 const HOUR_US = 3600 * US_PER_S
-/** The default revalidate of an entry the manifest does not know (§1.1). */
-const ONE_SECOND_US = US_PER_S
 /** The windows of an invalidation's renders: within a minute, an hour, a day. */
 const MINUTE_US = 60 * US_PER_S, DAY_US = 24 * HOUR_US
 /** How the Data Cache stores `revalidate: false` (§5.3). */
 const ONE_YEAR_US = secToUs(ONE_YEAR_S)
 /** Firing times kept per on-demand event (reports mark them on the time axis). */
 const MAX_EVENT_TIMES = 1000
-const NONE = 0, INFLIGHT_BACKGROUND = 1, INFLIGHT_BLOCKING = 2
-
-// Per-path fields (stride W).
-const W = 8
-/** FSC lastModified: when the entry was last `set` (end of a render, or a failure re-set). */
-const F_LAST_MOD = 0
-/** Start of the render that produced the served content: the page's data time. */
-const F_CONTENT_AT = 1
-/**
- * The path's cache control in this process, µs (SharedCacheControls, per instance even with a
- * shared cache handler; lowered by the back-off, §3; lost on restart). Infinity = false.
- * Always read at the own slot.
- */
-const F_REVAL = 2
-const F_EXPIRE = 3
-const F_INFLIGHT_START = 4
-const F_INFLIGHT_END = 5
-/** 0 = no entry, 1 = entry. */
-const F_HAS_ENTRY = 6
-/**
- * NONE, INFLIGHT_BACKGROUND or INFLIGHT_BLOCKING; + OK_BIT when the in-flight render will
- * succeed; + PREV_BIT when a previous entry was passed to it (a failure then re-sets that
- * entry with the back-off, §3; a cold or tag-expired render has none).
- */
-const F_INFLIGHT = 7
-const OK_BIT = 4
-const PREV_BIT = 8
 /** Result of the tag check (§4.3 read side). */
 const TAGS_NONE = 0, TAGS_STALE = 1, TAGS_EXPIRED = 2
-
-export interface ResolvedRoute {
-  readonly index: number
-  readonly id: string
-  readonly pattern: string
-  readonly effective: EffectiveRevalidate
-  readonly isDynamic: boolean
-  /** Route's revalidate in µs; Infinity = false. */
-  readonly revalidateUs: number
-  /** Route's expire in µs; Infinity when revalidate is false (no expire is set, §2). */
-  readonly expireUs: number
-  readonly count: number
-  readonly prebuilt: number
-  readonly dynamicParams: boolean
-  readonly firstPath: number
-}
 
 interface RouteRuntime {
   /** A lognormal's params are [mu, sigma] (µs scale) in a Float64Array: read on the hot path without boxing. */
@@ -204,24 +163,6 @@ const ARRIVAL_BLOCK = 256
 function profileWrite(kind: 'revalidateTag' | 'revalidatePath' | 'updateTag', profile: 'max' | { expireS: number } | undefined): { swr: boolean; expireUs: number } {
   if (kind !== 'revalidateTag' || profile === undefined) return { swr: false, expireUs: 0 }
   return { swr: true, expireUs: secToUs(profile === 'max' ? MAX_PROFILE_EXPIRE_S : profile.expireS) }
-}
-
-export function resolveRoutes(s: Scenario): ResolvedRoute[] {
-  let firstPath = 0
-  return s.routes.map((r, index) => {
-    const effective = effectiveRevalidate(r)
-    const isDynamic = effective.revalidateS === 0
-    const revalidateUs = effective.revalidateS === false ? Infinity : secToUs(effective.revalidateS)
-    const count = r.params?.count ?? 1
-    const out: ResolvedRoute = {
-      index, id: r.id, pattern: r.pattern, effective, isDynamic, revalidateUs,
-      expireUs: effective.revalidateS === false ? Infinity : secToUs(s.next.expireTimeS),
-      count, prebuilt: r.params?.prebuilt ?? count, dynamicParams: r.params?.dynamicParams ?? true,
-      firstPath,
-    }
-    firstPath += count
-    return out
-  })
 }
 
 /** A route's render times, µs: a constant, or a lognormal's [mu, sigma]. */
@@ -362,7 +303,6 @@ export function createIsrModel(
   trace: ((e: TraceEvent) => void) | null,
 ): IsrModel {
   const routes = resolveRoutes(s)
-  const totalPaths = routes.reduce((n, r) => n + r.count, 0)
   const durationUs = secToUs(s.durationS)
   const buildAtUs = -secToUs(s.buildAgeS)
 
@@ -372,7 +312,8 @@ export function createIsrModel(
   const deployment = deploymentOf(s)
   const instances = deployment.instances
   const sharedCache = deployment.cache === 'shared'
-  const caches = sharedCache ? 1 : instances
+  const entries = new Entries(routes, instances, sharedCache, buildAtUs)
+  const { caches, totalPaths } = entries
   const balancerRng = instances > 1 && deployment.balancer === 'random' ? streams.claim('balancer') : null
   // Render concurrency: each instance runs at most `workers` renders; the rest wait, first in,
   // first out. Render times are known when a render is queued, so the earliest free worker
@@ -388,11 +329,9 @@ export function createIsrModel(
   /** The instance handling the current request (for the trace). */
   let currentInstance = 0
 
-  // Per-(instance, path) state, interleaved so that a request touches one 64-byte line:
-  // st[slot * W + field] with slot = instance * totalPaths + path. Entry fields are read at
-  // the entry slot (the own slot, or the path's slot with a shared cache), in-flight fields
-  // at the own slot. With one instance both are the path itself.
-  const st = new Float64Array(instances * totalPaths * W)
+  // Per-(instance, path) records (entries.ts): a request touches one 64-byte line.
+  const st = entries.rec
+  const flightOk = entries.flightOk, flightPrev = entries.flightPrev
 
   const rt: RouteRuntime[] = []
   const arrivals: ArrivalQueue[] = []
@@ -711,25 +650,6 @@ export function createIsrModel(
 
   for (const r of routes) {
     const cfg = s.routes[r.index]!
-    // Cache controls per process: prebuilt paths from the prerender manifest, others the
-    // 1 s default until this process renders them (§1.1).
-    if (!r.isDynamic) {
-      for (let inst = 0; inst < instances; inst++) for (let p = r.firstPath; p < r.firstPath + r.count; p++) {
-        const o = (inst * totalPaths + p) * W
-        const prebuilt = p - r.firstPath < r.prebuilt
-        st[o + F_REVAL] = prebuilt ? r.revalidateUs : ONE_SECOND_US
-        st[o + F_EXPIRE] = prebuilt ? r.expireUs : Infinity
-      }
-    }
-    // Aged from build time (Part A; §1.1): prebuilt entries carry the build's mtime (§1.1).
-    if (!r.isDynamic) {
-      for (let c = 0; c < caches; c++) for (let p = r.firstPath; p < r.firstPath + r.prebuilt; p++) {
-        const o = (c * totalPaths + p) * W
-        st[o + F_HAS_ENTRY] = 1
-        st[o + F_LAST_MOD] = buildAtUs
-        st[o + F_CONTENT_AT] = buildAtUs
-      }
-    }
     const pop = cfg.traffic.popularity
     rt.push({
       render: renderTimes(cfg.renderS),
@@ -976,18 +896,9 @@ export function createIsrModel(
         tagExpired.fill(-Infinity, inst * nTags, (inst + 1) * nTags)
         tightenTagBounds(inst)
       }
-      // Entries stay (on disk, or in the shared handler); this process's cache controls do not.
-      for (const r of routes) {
-        if (r.isDynamic) continue
-        for (let p = r.firstPath; p < r.firstPath + r.count; p++) {
-          const o = (inst * totalPaths + p) * W
-          const prebuilt = p - r.firstPath < r.prebuilt
-          // 16.4 reads the entry's stored cache control back (the values last written stay).
-          if (profile.persistsCacheControl && st[((sharedCache ? 0 : inst) * totalPaths + p) * W + F_HAS_ENTRY] === 1) continue
-          st[o + F_REVAL] = prebuilt ? r.revalidateUs : ONE_SECOND_US
-          st[o + F_EXPIRE] = prebuilt ? r.expireUs : Infinity
-        }
-      }
+      // Entries stay (on disk, or in the shared handler); this process's cache controls do
+      // not, unless the profile reads the entry's stored cache control back (16.4).
+      entries.restartCacheControls(inst, routes, profile.persistsCacheControl)
     }
   }
 
@@ -1017,18 +928,13 @@ export function createIsrModel(
     if (start > now) for (let i = 0; i < maxF; i++) if (renderData[i] === now) renderData[i] = start
   }
 
-  /** The path of an (instance, path) slot; with one instance, no division (an integer divide costs ~30 cycles). */
-  function pathOfSlot(slot: number): number {
-    return instances === 1 ? slot : slot % totalPaths
-  }
-
   /** Start a cached-path render (background or blocking); de-duplicated per path (§1.3, rule 4). */
   function startRender(route: ResolvedRoute, slot: number, eslot: number, mode: typeof BACKGROUND | typeof BLOCKING, withPrev: boolean, cause: number): void {
     const nowUs = clock[0]!
     const o = slot * W
-    const p = pathOfSlot(slot)
-    const inst = instances === 1 ? 0 : ((slot - p) / totalPaths) | 0
-    assert(st[o + F_INFLIGHT] === NONE, () => `two regenerations in flight for ${route.id} path #${p - route.firstPath} on instance ${inst}`, nowUs)
+    const p = entries.pathOf(slot)
+    const inst = entries.instanceOf(slot, p)
+    assert(st[o + F_FLIGHT_MODE] === FLIGHT_NONE, () => `two regenerations in flight for ${route.id} path #${p - route.firstPath} on instance ${inst}`, nowUs)
     countRender(route, cause)
     renderCounts[0] = renderCounts[0]! + 1
     if (cause === CAUSE_TAG_STALE || cause === CAUSE_TAG_EXPIRED) {
@@ -1043,9 +949,11 @@ export function createIsrModel(
     if (tracksFreshness) for (let i = 0; i < maxF; i++) flightData[slot * maxF + i] = renderData[i]!
     const startUs = renderStart[0]!
     const endUs = startUs + renderDur[0]!
-    st[o + F_INFLIGHT] = (mode === BACKGROUND ? INFLIGHT_BACKGROUND : INFLIGHT_BLOCKING) + (renderOk ? OK_BIT : 0) + (withPrev ? PREV_BIT : 0)
-    st[o + F_INFLIGHT_START] = startUs
-    st[o + F_INFLIGHT_END] = endUs
+    st[o + F_FLIGHT_MODE] = mode === BACKGROUND ? FLIGHT_BACKGROUND : FLIGHT_BLOCKING
+    flightOk[slot] = renderOk ? 1 : 0
+    flightPrev[slot] = withPrev ? 1 : 0
+    st[o + F_FLIGHT_START] = startUs
+    st[o + F_FLIGHT_END] = endUs
     obs[OBS_AT] = nowUs
     obs[OBS_DURATION] = renderDur[0]!
     metrics.render(route.index, mode, renderOk)
@@ -1125,9 +1033,9 @@ export function createIsrModel(
     const eslot = sharedCache ? p : slot
     const o = slot * W
     const e = eslot * W
-    const f = st[o + F_INFLIGHT]!
-    if (f !== NONE) {
-      if ((f & 3) === INFLIGHT_BACKGROUND) {
+    const f = st[o + F_FLIGHT_MODE]!
+    if (f !== FLIGHT_NONE) {
+      if (f === FLIGHT_BACKGROUND) {
         // §1.3: joiners of a pending background regeneration get the stale entry.
         servedFrom = 1
         servedOff = eslot * maxF
@@ -1139,9 +1047,9 @@ export function createIsrModel(
       // Rule 4: concurrent requests coalesce on the leader's blocking render and share its result.
       servedFrom = 2
       servedOff = slot * maxF
-      const end = st[o + F_INFLIGHT_END]!
-      const ok = (f & OK_BIT) !== 0
-      obs[OBS_AGE] = ok ? end - st[o + F_INFLIGHT_START]! : -1
+      const end = st[o + F_FLIGHT_END]!
+      const ok = flightOk[slot] === 1
+      obs[OBS_AGE] = ok ? end - st[o + F_FLIGHT_START]! : -1
       obs[OBS_LATENCY] = end - nowUs
       respond(route, path, ok ? MISS : ERROR)
       return
@@ -1192,22 +1100,22 @@ export function createIsrModel(
   function blocking(route: ResolvedRoute, slot: number, eslot: number, withPrev: boolean, cause: number): void {
     startRender(route, slot, eslot, BLOCKING, withPrev, cause)
     const o = slot * W
-    const dur = st[o + F_INFLIGHT_END]! - st[o + F_INFLIGHT_START]!
-    const ok = (st[o + F_INFLIGHT]! & OK_BIT) !== 0
+    const dur = st[o + F_FLIGHT_END]! - st[o + F_FLIGHT_START]!
+    const ok = flightOk[slot] === 1
     obs[OBS_AGE] = ok ? dur : -1
-    obs[OBS_LATENCY] = st[o + F_INFLIGHT_END]! - clock[0]! // the render, plus any wait for a worker
+    obs[OBS_LATENCY] = st[o + F_FLIGHT_END]! - clock[0]! // the render, plus any wait for a worker
     servedFrom = 2
     servedOff = slot * maxF
-    respond(route, pathOfSlot(slot) - route.firstPath, ok ? MISS : ERROR)
+    respond(route, entries.pathOf(slot) - route.firstPath, ok ? MISS : ERROR)
   }
 
   function onRenderDone(slot: number): void {
     const nowUs = clock[0]!
-    const p = pathOfSlot(slot)
-    const route = routes[routeOfPath(p)]!
+    const p = entries.pathOf(slot)
+    const route = routes[routeOfPath(routes, p)]!
     const o = slot * W
     const e = (sharedCache ? p : slot) * W
-    const ok = (st[o + F_INFLIGHT]! & OK_BIT) !== 0
+    const ok = flightOk[slot] === 1
     if (ok) {
       // An ISR write is billed only when the output changed: a new entry, any regeneration of a
       // route whose data no change reaches, or one whose data differs from the entry's.
@@ -1219,14 +1127,14 @@ export function createIsrModel(
       // §1.3: the new entry's clock starts when the regeneration ends.
       st[e + F_HAS_ENTRY] = 1
       st[e + F_LAST_MOD] = nowUs
-      st[e + F_CONTENT_AT] = st[o + F_INFLIGHT_START]!
+      st[e + F_CONTENT_AT] = st[o + F_FLIGHT_START]!
       st[o + F_REVAL] = route.revalidateUs
       st[o + F_EXPIRE] = route.expireUs
       if (tracksFreshness) {
         const from = slot * maxF, to = (sharedCache ? p : slot) * maxF
         for (let i = 0; i < maxF; i++) pageData[to + i] = flightData[from + i]!
       }
-    } else if ((st[o + F_INFLIGHT]! & PREV_BIT) !== 0) {
+    } else if (flightPrev[slot] === 1) {
       // §3: keep the old content, re-set it from the failure time with the clamped revalidate.
       const prevReval = st[o + F_REVAL]!
       const r2 = backoffRevalidateS(prevReval === Infinity ? false : prevReval / US_PER_S)
@@ -1236,7 +1144,7 @@ export function createIsrModel(
       st[o + F_EXPIRE] = profile.backoffSetsExpire && prevExp !== Infinity ? Math.max(secToUs(r2 + 3), prevExp) : prevExp
     }
     // A failed blocking render with no previous entry caches nothing: the next request retries (§3.3).
-    st[o + F_INFLIGHT] = NONE
+    st[o + F_FLIGHT_MODE] = FLIGHT_NONE
     renderCounts[1] = renderCounts[1]! + 1
     if (trace !== null) trace({ kind: 'render-done', atUs: nowUs, route: route.id, path: p - route.firstPath, ok })
   }
@@ -1260,17 +1168,6 @@ export function createIsrModel(
       const mid = (lo + hi) >> 1
       if (times[mid]! <= t) lo = mid + 1
       else hi = mid
-    }
-    return lo
-  }
-
-  /** Route of a global path id (binary search over first paths; only on render completion). */
-  function routeOfPath(p: number): number {
-    let lo = 0, hi = routes.length - 1
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1
-      if (routes[mid]!.firstPath <= p) lo = mid
-      else hi = mid - 1
     }
     return lo
   }
@@ -1531,7 +1428,7 @@ export function createIsrModel(
     return {
       nowUs, routes, instances, caches, totalPaths,
       slots: st,
-      layout: { stride: W, lastModUs: F_LAST_MOD, contentAtUs: F_CONTENT_AT, hasEntry: F_HAS_ENTRY, inflight: F_INFLIGHT, inflightStartUs: F_INFLIGHT_START, inflightEndUs: F_INFLIGHT_END },
+      layout: { stride: W, lastModUs: F_LAST_MOD, contentAtUs: F_CONTENT_AT, hasEntry: F_HAS_ENTRY, inflight: F_FLIGHT_MODE, inflightStartUs: F_FLIGHT_START, inflightEndUs: F_FLIGHT_END },
       arrived: Float64Array.from(routes, (r) => arrivalsSeen[r.index]! + arrivals[r.index]!.drawn[0]!),
       answered: Float64Array.from(routes, (r) => metrics.requestsSinceStartOf(r.index)),
       cachedRendersStarted: renderCounts[0]!,
