@@ -12,11 +12,12 @@ import { assert, assertNever, InvariantError } from '../kernel/errors.ts'
 import type { Freshness } from '../contract.ts'
 import { Calendar } from '../kernel/calendar.ts'
 import type { Engine, Lane } from '../kernel/engine.ts'
-import {
-  BACKGROUND, BLOCKING, DYNAMIC, DYNAMIC_RENDER, ERROR, HIT, MISS, NOT_FOUND, OBS_AGE, OBS_AT, OBS_DURATION, OBS_LATENCY, STALE,
-  OUTCOME_NAMES, RENDER_MODE_NAMES, type Metrics, type Outcome, type RenderMode,
-} from './metrics.ts'
+import * as Metric from './metrics.ts'
+import { OUTCOME_NAMES, RENDER_MODE_NAMES, type Metrics, type Outcome, type RenderMode } from './metrics.ts'
+import * as Decision from './decide.ts'
+import * as Rec from './entries.ts'
 import type { TraceEvent } from './trace.ts'
+import { decide, RENDER_CAUSE_OF, type TagState } from './decide.ts'
 import { ALEA_MUL, UINT32_RANGE, UINT32_SCALE, type AleaRng, type Rng, type Streams } from '../kernel/rng.ts'
 import { deploymentOf, type Scenario } from '../scenario/schema.ts'
 import { popularityWeights } from './popularity.ts'
@@ -26,12 +27,15 @@ import { changeRouteOf, eventTags, fillTemplate, IMPLICIT_TAG_PREFIX, tagMatches
 import { crawlerStreamKey, drawCrawlerWalk } from './crawlers.ts'
 import { HISTOGRAM_BUCKETS, bucketOf, quantileOf } from '../kernel/histogram.ts'
 import { backoffRevalidateS } from './revalidate.ts'
+import { Entries, resolveRoutes, routeOfPath, type ResolvedRoute } from './entries.ts'
+// The hot path's constants, bound as this module's own: V8 folds a module's constants into
+// optimized code, but reads an imported binding from its module cell at every use (which cost
+// the catalogue 4% when the record layout moved to entries.ts; docs/performance.md).
+const { BACKGROUND, BLOCKING, DYNAMIC, DYNAMIC_RENDER, ERROR, HIT, MISS, NOT_FOUND, OBS_AGE, OBS_AT, OBS_DURATION, OBS_LATENCY, STALE } = Metric
+const { JOIN_BLOCKING, JOIN_STALE, MISS_EXPIRED, MISS_NO_ENTRY, MISS_TAG_EXPIRED, RENDER_DYNAMIC, SERVE_HIT, SERVE_NOT_FOUND, SERVE_STALE, SERVE_STALE_TAG, TAGS_EXPIRED, TAGS_NONE, TAGS_STALE } = Decision
+const { F_CONTENT_AT, F_EXPIRE, F_FLIGHT_END, F_FLIGHT_MODE, F_FLIGHT_START, F_HAS_ENTRY, F_LAST_MOD, F_REVAL, FLIGHT_BACKGROUND, FLIGHT_BLOCKING, FLIGHT_NONE, W } = Rec
 import {
-  Entries, F_CONTENT_AT, F_EXPIRE, F_FLIGHT_END, F_FLIGHT_MODE, F_FLIGHT_START, F_HAS_ENTRY, F_LAST_MOD, F_REVAL, FLIGHT_BACKGROUND, FLIGHT_BLOCKING, FLIGHT_NONE, resolveRoutes, routeOfPath, W,
-  type ResolvedRoute,
-} from './entries.ts'
-import {
-  CAUSE_COLD, CAUSE_DYNAMIC, CAUSE_EXPIRE, CAUSE_ONE_OFF, CAUSE_TAG_EXPIRED, CAUSE_TAG_STALE, CAUSE_TIME, RENDER_CAUSES, checkEndState, type EndState,
+  CAUSE_DYNAMIC, CAUSE_EXPIRE, CAUSE_ONE_OFF, CAUSE_TAG_EXPIRED, CAUSE_TAG_STALE, RENDER_CAUSES, checkEndState, type EndState,
 } from './invariants.ts'
 
 // Event kinds and the rank table: at the same µs a finished render is written
@@ -61,8 +65,6 @@ const MINUTE_US = 60 * US_PER_S, DAY_US = 24 * HOUR_US
 const ONE_YEAR_US = secToUs(ONE_YEAR_S)
 /** Firing times kept per on-demand event (reports mark them on the time axis). */
 const MAX_EVENT_TIMES = 1000
-/** Result of the tag check (§4.3 read side). */
-const TAGS_NONE = 0, TAGS_STALE = 1, TAGS_EXPIRED = 2
 
 interface RouteRuntime {
   /** A lognormal's params are [mu, sigma] (µs scale) in a Float64Array: read on the hot path without boxing. */
@@ -971,10 +973,13 @@ export function createIsrModel(
     metrics.request(route.index, outcome) // (request() reads no time: the series and warmup are cut by events)
     if (tracksFreshness && servedFrom !== 0 && obs[OBS_AGE]! >= 0) checkFreshness(route, path < 0 ? -1 : route.firstPath + path)
     servedFrom = 0
-    if (trace !== null) {
-      const e = { kind: 'request', atUs: clock[0]!, route: route.id, path, outcome: OUTCOME_NAMES[outcome], ageUs: obs[OBS_AGE]!, latencyUs: obs[OBS_LATENCY]!, instance: currentInstance } as const
-      trace(traceCrawler >= 0 ? { ...e, crawler: traceCrawler } : e)
-    }
+    if (trace !== null) traceResponse(route, path, outcome)
+  }
+
+  /** The trace event of a response (apart from respond(), which stays small enough to inline). */
+  function traceResponse(route: ResolvedRoute, path: number, outcome: Outcome): void {
+    const e = { kind: 'request', atUs: clock[0]!, route: route.id, path, outcome: OUTCOME_NAMES[outcome], ageUs: obs[OBS_AGE]!, latencyUs: obs[OBS_LATENCY]!, instance: currentInstance } as const
+    trace!(traceCrawler >= 0 ? { ...e, crawler: traceCrawler } : e)
   }
   /** Counts a render's cause (measured, as the metrics count renders: from warmup, by request time). */
   function countRender(route: ResolvedRoute, cause: number): void {
@@ -1019,82 +1024,64 @@ export function createIsrModel(
 
   /** A request for path p of a route. The fresh-entry case is the hot path: no allocation. */
   function onRequest(route: ResolvedRoute, p: number): void {
-    const nowUs = clock[0]!
     const path = p - route.firstPath
     const inst = chooseInstance()
-    if (route.isDynamic) {
-      // §5.2: rendered on every request, never cached, no x-nextjs-cache header.
-      currentInstance = inst
-      renderForRequest(route, DYNAMIC_RENDER, DYNAMIC, p)
-      return
-    }
     currentInstance = inst
     const slot = inst * totalPaths + p
     const eslot = sharedCache ? p : slot
     const o = slot * W
     const e = eslot * W
-    const f = st[o + F_FLIGHT_MODE]!
-    if (f !== FLIGHT_NONE) {
-      if (f === FLIGHT_BACKGROUND) {
-        // §1.3: joiners of a pending background regeneration get the stale entry.
-        servedFrom = 1
-        servedOff = eslot * maxF
-        obs[OBS_AGE] = nowUs - st[e + F_CONTENT_AT]!
-        obs[OBS_LATENCY] = 0
-        respond(route, path, STALE)
-        return
-      }
-      // Rule 4: concurrent requests coalesce on the leader's blocking render and share its result.
-      servedFrom = 2
-      servedOff = slot * maxF
-      const end = st[o + F_FLIGHT_END]!
-      const ok = flightOk[slot] === 1
-      obs[OBS_AGE] = ok ? end - st[o + F_FLIGHT_START]! : -1
-      obs[OBS_LATENCY] = end - nowUs
-      respond(route, path, ok ? MISS : ERROR)
+    const tags = route.isDynamic || tagPtr === null || tagPtr[p]! >= tagPtr[p + 1]! ? TAGS_NONE : tagState(inst, p, e)
+    const d = decide(st, o, e, clock, tags, route.isDynamic, route.dynamicParams, enforcesExpire)
+    if (d === SERVE_HIT) {
+      // The hot path: a fresh entry, served at once.
+      obs[OBS_AGE] = clock[0]! - st[e + F_CONTENT_AT]!
+      obs[OBS_LATENCY] = 0
+      servedFrom = 1
+      servedOff = eslot * maxF
+      respond(route, path, HIT)
       return
     }
-    if (st[e + F_HAS_ENTRY] === 0) {
-      if (!route.dynamicParams) {
-        // Rule 5 / §6: dynamicParams = false, unknown param -> prerendered 404, no render.
+    switch (d) {
+      case SERVE_STALE:
+      case SERVE_STALE_TAG:
+      case JOIN_STALE:
+        // The stale entry, served at once (also while a regeneration runs).
+        obs[OBS_AGE] = clock[0]! - st[e + F_CONTENT_AT]!
+        obs[OBS_LATENCY] = 0
+        servedFrom = 1
+        servedOff = eslot * maxF
+        respond(route, path, STALE)
+        if (d !== JOIN_STALE) startRender(route, slot, eslot, BACKGROUND, true, RENDER_CAUSE_OF[d]!)
+        return
+      case JOIN_BLOCKING: {
+        // The leader's result, shared: its render's age, and the wait until it ends.
+        servedFrom = 2
+        servedOff = slot * maxF
+        const end = st[o + F_FLIGHT_END]!
+        const ok = flightOk[slot] === 1
+        obs[OBS_AGE] = ok ? end - st[o + F_FLIGHT_START]! : -1
+        obs[OBS_LATENCY] = end - clock[0]!
+        respond(route, path, ok ? MISS : ERROR)
+        return
+      }
+      case MISS_NO_ENTRY:
+      case MISS_TAG_EXPIRED:
+        blocking(route, slot, eslot, false, RENDER_CAUSE_OF[d]!)
+        return
+      case MISS_EXPIRED:
+        blocking(route, slot, eslot, true, CAUSE_EXPIRE)
+        return
+      case SERVE_NOT_FOUND:
         obs[OBS_AGE] = -1
         obs[OBS_LATENCY] = 0
         respond(route, path, NOT_FOUND)
         return
-      }
-      blocking(route, slot, eslot, false, CAUSE_COLD)
-      return
-    }
-    let tags = TAGS_NONE
-    if (tagPtr !== null && tagPtr[p]! < tagPtr[p + 1]!) {
-      tags = tagState(inst, p, e)
-      if (tags === TAGS_EXPIRED) {
-        // §4.3: a tag-expired entry reads as null: a blocking MISS with no previous entry.
-        blocking(route, slot, eslot, false, CAUSE_TAG_EXPIRED)
+      case RENDER_DYNAMIC:
+        renderForRequest(route, DYNAMIC_RENDER, DYNAMIC, p)
         return
-      }
+      default: assertNever(d)
     }
-    const sinceSetUs = nowUs - st[e + F_LAST_MOD]!
-    const expired = enforcesExpire && sinceSetUs > st[o + F_EXPIRE]!
-    if (expired) {
-      // §2, 16.3+: past expire the request blocks on a fresh render (isStale = -1).
-      blocking(route, slot, eslot, true, CAUSE_EXPIRE)
-      return
-    }
-    obs[OBS_AGE] = nowUs - st[e + F_CONTENT_AT]!
-    obs[OBS_LATENCY] = 0
-    servedFrom = 1
-    servedOff = eslot * maxF
-    const fresh = sinceSetUs <= st[o + F_REVAL]!
-    if (fresh && tags === TAGS_NONE) {
-      // §1.1: fresh while now - lastModified <= revalidate.
-      respond(route, path, HIT)
-      return
-    }
-    // §1.1: stale strictly after lastModified + revalidate, or a stale tag (16.x
-    // revalidateTag with a profile): serve stale, regenerate in the background.
-    respond(route, path, STALE)
-    startRender(route, slot, eslot, BACKGROUND, true, fresh ? CAUSE_TAG_STALE : CAUSE_TIME)
   }
 
   function blocking(route: ResolvedRoute, slot: number, eslot: number, withPrev: boolean, cause: number): void {
@@ -1173,7 +1160,7 @@ export function createIsrModel(
   }
 
   /** §4.3 read side for path p's entry: TAGS_NONE, TAGS_STALE or TAGS_EXPIRED. */
-  function tagState(inst: number, p: number, e: number): number {
+  function tagState(inst: number, p: number, e: number): TagState {
     tagTs[0] = st[e + F_LAST_MOD]!
     return tagCheck(inst, p, -1)
   }
@@ -1183,13 +1170,13 @@ export function createIsrModel(
    * tagTs[0] (a slot, so no double crosses the call). fi < 0: the page entry, every tag counts;
    * fi >= 0: a fetch entry, where another fetch's own tags do not count (soft tags do).
    */
-  function tagCheck(inst: number, p: number, fi: number): number {
+  function tagCheck(inst: number, p: number, fi: number): TagState {
     const ts = tagTs[0]!
     const now = clock[0]!
     if (now >= tagFuture[inst]!) tightenTagBounds(inst)
     if (tagPast[inst]! < ts) return TAGS_NONE
     const view = inst * nTags
-    let res = TAGS_NONE
+    let res: TagState = TAGS_NONE
     for (let j = tagPtr![p]!, b = tagPtr![p + 1]!; j < b; j++) {
       const id = tagList[j]!
       if (fi >= 0 && isFetchTag[id] === 1 && tagOnFetch[id * fetchInfo.length + fi] === 0) continue
