@@ -21,9 +21,9 @@ function runToEnd(input: ScenarioInput, seed: string): { model: IsrModel; state:
   const s = parseScenario(input)
   const durationUs = secToUs(s.durationS)
   const metrics = new Metrics(s.routes.length, secToUs(s.warmupS), secToUs(seriesBinS(s.durationS)), durationUs)
-  const model = createIsrModel(s, profileFor(s.next.version), createStreams(seed), metrics, null)
   const engine = createEngine()
-  model.start(engine)
+  const model = createIsrModel(s, profileFor(s.next.version), createStreams(seed), metrics, engine, null)
+  model.start()
   engine.run({ untilUs: durationUs, dispatch: model.dispatch, lane: model.lane, maxEvents: 1e8 })
   metrics.finish()
   return { model, state: model.endState(durationUs) }

@@ -12,6 +12,10 @@ import { assert, assertNever, InvariantError } from '../kernel/errors.ts'
 import type { Freshness } from '../contract.ts'
 import { Calendar } from '../kernel/calendar.ts'
 import type { Engine, Lane } from '../kernel/engine.ts'
+import {
+  createEventTimer, EV_BIN_TICK, EV_DATA_CHANGE, EV_ON_DEMAND, EV_RENDER_DONE, EV_RESTART, EV_TAG_PROPAGATE, EV_WARMUP, EV_WEBHOOK, eventKindName, expectedFirings,
+  RANK_ON_DEMAND, RANK_RENDER_DONE, timingOf,
+} from './events.ts'
 import * as Metric from './metrics.ts'
 import { OUTCOME_NAMES, RENDER_MODE_NAMES, type Metrics, type Outcome, type RenderMode } from './metrics.ts'
 import * as Decision from './decide.ts'
@@ -37,20 +41,6 @@ const { F_CONTENT_AT, F_EXPIRE, F_FLIGHT_END, F_FLIGHT_MODE, F_FLIGHT_START, F_H
 import {
   CAUSE_DYNAMIC, CAUSE_EXPIRE, CAUSE_ONE_OFF, CAUSE_TAG_EXPIRED, CAUSE_TAG_STALE, RENDER_CAUSES, checkEndState, type EndState,
 } from './invariants.ts'
-
-// Event kinds and the rank table: at the same µs a finished render is written
-// before a request looks the cache up (a request at the end time sees the new entry).
-export const EV_RENDER_DONE = 2
-export const EV_ON_DEMAND = 4
-export const EV_TAG_PROPAGATE = 5
-export const EV_DATA_CHANGE = 7
-export const EV_WEBHOOK = 8
-export const EV_RESTART = 9
-export const EV_BIN_TICK = 10
-export const EV_WARMUP = 11
-// An invalidation lands before a render completes and before a request at the same µs.
-const RANK_ON_DEMAND = 0
-const RANK_RENDER_DONE = 1
 
 // Arrival sources, one calendar kind each: a route's known paths (drawn ahead in blocks),
 // its one-off unknown paths, its scheduled (replayed) requests, its crawlers.
@@ -98,7 +88,7 @@ export interface IsrModel {
   readonly routes: readonly ResolvedRoute[]
   readonly totalPaths: number
   /** Schedules the first events. */
-  start(engine: Engine): void
+  start(): void
   /** Handles one event at `engine.nowUs`. */
   dispatch(kind: number, arg: number): void
   /** The requests: every route's arrival sources, merged (see `sources`). */
@@ -302,6 +292,7 @@ export function createIsrModel(
   profile: VersionProfile,
   streams: Streams,
   metrics: Metrics,
+  engine: Engine,
   trace: ((e: TraceEvent) => void) | null,
 ): IsrModel {
   const routes = resolveRoutes(s)
@@ -373,13 +364,7 @@ export function createIsrModel(
       if (id === undefined) tagIndex.set(t, (id = tagIndex.size))
       return id
     })
-    return {
-      ids, ...profileWrite(e.kind, e.profile), instance: e.instance,
-      firstUs: e.atS !== undefined ? secToUs(e.atS) : e.everyS !== undefined ? secToUs(e.everyS) : -1,
-      everyUs: e.everyS !== undefined ? secToUs(e.everyS) : 0,
-      usPerEvent: e.ratePerS !== undefined ? US_PER_S / e.ratePerS : 0,
-      rng: e.ratePerS !== undefined ? streams.claim('on-demand', String(i)) : null,
-    }
+    return { ids, ...profileWrite(e.kind, e.profile), instance: e.instance, timing: timingOf(e, e.ratePerS !== undefined ? streams.claim('on-demand', String(i)) : null) }
   })
   // Webhooks of data changes: every tag they can name is tracked too ("{slug}" = each path index).
   const registerTag = (t: string) => {
@@ -465,7 +450,6 @@ export function createIsrModel(
   const evStats = [...events, ...s.dataChanges].map(() => new Float64Array(5))
   /** Firing times of each on-demand event, µs: the first MAX_EVENT_TIMES (reports mark them). */
   const evTimesUs = events.map((): number[] => [])
-  const poissonScratch = new Float64Array(1)
   /** The write time of the entry being checked against tags (see tagCheck). */
   const tagTs = new Float64Array(1)
 
@@ -603,6 +587,7 @@ export function createIsrModel(
   let servedFrom = 0
   let servedOff = 0
   const changes = s.dataChanges.map((c, ci) => {
+    const rng = streams.claim('data', String(ci))
     // The keys a change reaches: all keys of a fetch or of a literal tag; for a templated tag,
     // key k of every fetch with that template (k drawn per change).
     const literal: number[] = []
@@ -621,10 +606,9 @@ export function createIsrModel(
     })
     return {
       literal, templatedFetches, span: changeSpan[ci]!,
-      firstUs: c.atS !== undefined ? secToUs(c.atS) : c.everyS !== undefined ? secToUs(c.everyS) : -1,
-      everyUs: c.everyS !== undefined ? secToUs(c.everyS) : 0,
-      usPerEvent: c.ratePerS !== undefined ? US_PER_S / c.ratePerS : 0,
-      rng: streams.claim('data', String(ci)),
+      timing: timingOf(c, rng),
+      /** Draws the path of a templated tag's change. */
+      rng,
       webhook: c.webhook,
       webhookCalls: 0,
     }
@@ -680,11 +664,11 @@ export function createIsrModel(
     unknownArrivals.push(cfg.traffic.unknownRate > 0 ? mk(cfg.traffic.unknownRate, streams.claim('unknown', r.id)) : null)
   }
 
-  let sched: Engine | null = null
   /** The engine's clock: clock[0] is now, µs (read directly, never through a getter). */
-  let clock: Float64Array = new Float64Array(1)
+  const clock = engine.clock
   /** The engine's when[0]: the time of the next event schedule() adds. */
-  let when: Float64Array = new Float64Array(1)
+  const when = engine.when
+  const timer = createEventTimer(engine, durationUs)
   const enforcesExpire = profile.enforcesExpire
   const warmupUs = metrics.warmupUs
   const obs = metrics.obs
@@ -844,24 +828,10 @@ export function createIsrModel(
     keyChange[2 * key + 1] = q.length > 0 ? q[0]! : Infinity
   }
 
-  function scheduleNextOf(x: { everyUs: number; usPerEvent: number; rng: Rng | null }, kind: number, arg: number, fromUs: number, first: boolean): void {
-    let t = Infinity
-    if (x.everyUs > 0 && !first) t = fromUs + x.everyUs
-    else if (x.usPerEvent > 0) {
-      poissonScratch[0] = 0
-      addExponential(poissonScratch, 0, x.rng!)
-      t = fromUs + roundHalfUp(poissonScratch[0]! * x.usPerEvent)
-    }
-    if (t < durationUs) {
-      when[0] = t
-      sched!.schedule(RANK_ON_DEMAND, kind, arg)
-    }
-  }
-
   function onDataChange(ci: number): void {
     const c = changes[ci]!
     const now = clock[0]!
-    scheduleNextOf(c, EV_DATA_CHANGE, ci, now, false)
+    timer.next(c.timing, EV_DATA_CHANGE, ci)
     const k = c.templatedFetches.length > 0 ? ((c.rng.nextInt32() >>> 0) * c.span * UINT32_SCALE) | 0 : 0
     const mark = (key: number) => {
       keyChange[2 * key] = now
@@ -880,7 +850,7 @@ export function createIsrModel(
     if (c.webhook) {
       webhookQueue.push({ ci, k })
       when[0] = now + secToUs(c.webhook.delayS)
-      if (when[0]! < durationUs) sched!.schedule(RANK_ON_DEMAND, EV_WEBHOOK, webhookQueue.length - 1)
+      if (when[0]! < durationUs) engine.schedule(RANK_ON_DEMAND, EV_WEBHOOK, webhookQueue.length - 1)
     }
   }
 
@@ -962,7 +932,7 @@ export function createIsrModel(
     if (byCrawler) metrics.crawlerRender(route.index)
     if (trace !== null) trace({ kind: 'render', atUs: startUs, route: route.id, path: p - route.firstPath, mode: RENDER_MODE_NAMES[mode], endUs, ok: renderOk, instance: inst })
     when[0] = endUs
-    sched!.schedule(RANK_RENDER_DONE, EV_RENDER_DONE, slot)
+    engine.schedule(RANK_RENDER_DONE, EV_RENDER_DONE, slot)
   }
 
   /**
@@ -1214,7 +1184,7 @@ export function createIsrModel(
       else {
         pending.push({ from: instance, writes })
         when[0] = now + propagationUs
-        if (when[0]! < durationUs) sched!.schedule(RANK_ON_DEMAND, EV_TAG_PROPAGATE, pending.length - 1)
+        if (when[0]! < durationUs) engine.schedule(RANK_ON_DEMAND, EV_TAG_PROPAGATE, pending.length - 1)
       }
     }
     // Fan-out: the cached entries this call reaches (each counted once per call).
@@ -1245,7 +1215,7 @@ export function createIsrModel(
   function onOnDemand(ei: number): void {
     const e = events[ei]!
     const now = clock[0]!
-    scheduleNextOf(e, EV_ON_DEMAND, ei, now, false)
+    timer.next(e.timing, EV_ON_DEMAND, ei)
     evStats[ei]![0] = evStats[ei]![0]! + 1
     if (evTimesUs[ei]!.length < MAX_EVENT_TIMES) evTimesUs[ei]!.push(now)
     const touched = invalidate(e.ids, e.swr, e.expireUs, e.instance, ei)
@@ -1314,7 +1284,6 @@ export function createIsrModel(
   const sources = new Calendar()
 
   function onArrival(): void {
-    const engine = sched!
     for (;;) {
       const ri = sources.topArg()
       switch (sources.topKind()) {
@@ -1438,17 +1407,14 @@ export function createIsrModel(
   }
 
   for (const c of crawlerWalks) expectedEvents += (c.walk.paths / c.walk.revisitUs) * durationUs
-  for (const c of s.dataChanges) expectedEvents += 2 * (c.ratePerS !== undefined ? c.ratePerS * s.durationS : c.everyS !== undefined ? s.durationS / c.everyS : 1)
-  for (const e of s.onDemand) expectedEvents += e.ratePerS !== undefined ? e.ratePerS * s.durationS : e.everyS !== undefined ? s.durationS / e.everyS : 1
+  for (const c of s.dataChanges) expectedEvents += 2 * expectedFirings(c, s.durationS) // and a webhook each
+  for (const e of s.onDemand) expectedEvents += expectedFirings(e, s.durationS)
 
   return {
     routes,
     totalPaths,
     expectedEvents,
-    start(engine) {
-      sched = engine
-      clock = engine.clock
-      when = engine.when
+    start() {
       routes.forEach((r, i) => {
         // Sources enter their calendar in this order, which breaks ties between first requests.
         const q = arrivals[i]!
@@ -1466,11 +1432,7 @@ export function createIsrModel(
         })
       })
       laneAt[0] = sources.size > 0 ? sources.topAt() : Infinity
-      events.forEach((e, i) => {
-        if (e.firstUs >= 0) {
-          if (e.firstUs < durationUs) engine.at(e.firstUs, RANK_ON_DEMAND, EV_ON_DEMAND, i)
-        } else scheduleNextOf(e, EV_ON_DEMAND, i, 0, true)
-      })
+      events.forEach((e, i) => timer.first(e.timing, EV_ON_DEMAND, i))
       // Metrics ticks: series bin boundaries, and the end of the warmup. Rank 0: before any
       // request at the same time, which belongs to the new bin / the measured period.
       if (metrics.bins > 1) engine.at(metrics.binUs, RANK_ON_DEMAND, EV_BIN_TICK, 1)
@@ -1479,11 +1441,7 @@ export function createIsrModel(
         const t = secToUs(r.atS)
         if (t < durationUs) engine.at(t, RANK_ON_DEMAND, EV_RESTART, r.instance ?? instances)
       }
-      changes.forEach((c, i) => {
-        if (c.firstUs >= 0) {
-          if (c.firstUs < durationUs) engine.at(c.firstUs, RANK_ON_DEMAND, EV_DATA_CHANGE, i)
-        } else scheduleNextOf(c, EV_DATA_CHANGE, i, 0, true)
-      })
+      changes.forEach((c, i) => timer.first(c.timing, EV_DATA_CHANGE, i))
     },
     lane: { nextAt: laneAt, dispatch: onArrival },
     dispatch(kind, arg) {
@@ -1496,10 +1454,10 @@ export function createIsrModel(
         case EV_RESTART: onRestart(arg); return
         case EV_BIN_TICK:
           metrics.tick()
-          if (arg + 1 < metrics.bins) sched!.at((arg + 1) * metrics.binUs, RANK_ON_DEMAND, EV_BIN_TICK, arg + 1)
+          if (arg + 1 < metrics.bins) engine.at((arg + 1) * metrics.binUs, RANK_ON_DEMAND, EV_BIN_TICK, arg + 1)
           return
         case EV_WARMUP: metrics.measure(); return
-        default: throw new InvariantError(`unknown event kind ${kind}`, clock[0]!)
+        default: throw new InvariantError(`no handler for ${eventKindName(kind)}`, clock[0]!)
       }
     },
     fetchStats() {
