@@ -5,6 +5,7 @@
  * that each check can fail (test/invariants.test.ts).
  */
 import { BACKGROUND, BLOCKING, DYNAMIC_RENDER, OUTCOME_NAMES, RENDER_MODE_NAMES } from './metrics.ts'
+import type { InvalidationCounts } from './stats.ts'
 
 /** Why a render started. Every render has exactly one cause, which fixes its mode. */
 export const CAUSE_COLD = 0, CAUSE_TIME = 1, CAUSE_EXPIRE = 2, CAUSE_TAG_STALE = 3, CAUSE_TAG_EXPIRED = 4, CAUSE_DYNAMIC = 5, CAUSE_ONE_OFF = 6
@@ -52,8 +53,8 @@ export interface EndState {
   readonly outcomes: Float64Array
   /** Measured responses per route that recorded an age (in the age histogram). */
   readonly aged: Float64Array
-  /** Per on-demand event, then per data change: [occurrences, entries touched, renders within 1 min, 1 h, 1 day], since t = 0. */
-  readonly eventStats: readonly Float64Array[]
+  /** Per on-demand event, then per data change, since t = 0. */
+  readonly eventStats: readonly InvalidationCounts[]
   /** Renders a stale or expired tag caused, since t = 0. */
   readonly tagRendersSinceStart: number
   /** The Data Cache: per (cache, key) slot, whether it has an entry, when it was written, when its data was read. */
@@ -120,7 +121,7 @@ export function checkEndState(s: EndState): string[] {
   })
   let attributed = 0
   s.eventStats.forEach((v, e) => {
-    const [, touched, m1, h1, d1] = v as unknown as [number, number, number, number, number]
+    const { entriesTouched: touched, rendersWithin1m: m1, rendersWithin1h: h1, rendersWithin1d: d1 } = v
     attributed += d1
     if (!(m1 <= h1 && h1 <= d1 && d1 <= touched)) fail(`render causes: invalidation #${e}: renders within 1 min ${m1}, 1 h ${h1}, 1 day ${d1} must grow and stay within the ${touched} entries it touched`)
   })

@@ -21,6 +21,7 @@ import { OUTCOME_NAMES, RENDER_MODE_NAMES, type Metrics, type Outcome, type Rend
 import * as Decision from './decide.ts'
 import * as Rec from './entries.ts'
 import type { TraceEvent } from './trace.ts'
+import { createInvalidationStats, type OnDemandStats } from './stats.ts'
 import { decide, RENDER_CAUSE_OF, type TagState } from './decide.ts'
 import { ALEA_MUL, UINT32_RANGE, UINT32_SCALE, type AleaRng, type Rng, type Streams } from '../kernel/rng.ts'
 import { deploymentOf, type Scenario } from '../scenario/schema.ts'
@@ -49,12 +50,8 @@ const SRC_KNOWN = 0, SRC_UNKNOWN = 1, SRC_SCHEDULED = 2, SRC_CRAWLER = 3
 const CW = 4, C_NEXT = 0, C_INDEX = 1, C_PATH = 2, C_BASE = 3
 
 const HOUR_US = 3600 * US_PER_S
-/** The windows of an invalidation's renders: within a minute, an hour, a day. */
-const MINUTE_US = 60 * US_PER_S, DAY_US = 24 * HOUR_US
 /** How the Data Cache stores `revalidate: false` (§5.3). */
 const ONE_YEAR_US = secToUs(ONE_YEAR_S)
-/** Firing times kept per on-demand event (reports mark them on the time axis). */
-const MAX_EVENT_TIMES = 1000
 
 interface RouteRuntime {
   /** A lognormal's params are [mu, sigma] (µs scale) in a Float64Array: read on the hot path without boxing. */
@@ -114,13 +111,6 @@ export interface FreshnessStats extends Omit<Freshness, 'outdatedServedFraction'
   readonly changes: readonly (OnDemandStats & { readonly webhookCalls: number })[]
 }
 
-export interface OnDemandStats {
-  readonly occurrences: number
-  readonly entriesTouched: number
-  readonly rendersWithin1m: number
-  readonly rendersWithin1h: number
-  readonly rendersWithin1d: number
-}
 
 const A_LAMBDA = 0, A_NEXT = 1, A_SEG_INDEX = 2, A_SEG_START_US = 3, A_SEG_START_LAMBDA = 4
 
@@ -297,6 +287,11 @@ export function createIsrModel(
 ): IsrModel {
   const routes = resolveRoutes(s)
   const durationUs = secToUs(s.durationS)
+  /** The engine's clock: clock[0] is now, µs (read directly, never through a getter). */
+  const clock = engine.clock
+  /** The engine's when[0]: the time of the next event schedule() adds. */
+  const when = engine.when
+  const timer = createEventTimer(engine, durationUs)
   const buildAtUs = -secToUs(s.buildAgeS)
 
   // Several instances (§8). Each instance has its own in-flight de-duplication; with local
@@ -440,16 +435,8 @@ export function createIsrModel(
       }
     }
   }
-  // Fan-out accounting: which event last touched a path's entry, and when.
-  const entrySlots = caches * totalPaths
-  const lastTouch = new Int32Array(nTags > 0 ? entrySlots : 0).fill(-1)
-  const touchAtUs = new Float64Array(nTags > 0 ? entrySlots : 0)
-  const touchStamp = new Float64Array(nTags > 0 ? entrySlots : 0)
-  let occurrenceSerial = 0
-  /** Per event: occurrences, entries touched, renders caused within 1 min, 1 h, 1 day. */
-  const evStats = [...events, ...s.dataChanges].map(() => new Float64Array(5))
-  /** Firing times of each on-demand event, µs: the first MAX_EVENT_TIMES (reports mark them). */
-  const evTimesUs = events.map((): number[] => [])
+  // Fan-out accounting: per on-demand call, then per data change (stats.ts).
+  const invalidations = createInvalidationStats(events.length, s.dataChanges.length, entries, nTags > 0, clock)
   /** The write time of the entry being checked against tags (see tagCheck). */
   const tagTs = new Float64Array(1)
 
@@ -664,11 +651,6 @@ export function createIsrModel(
     unknownArrivals.push(cfg.traffic.unknownRate > 0 ? mk(cfg.traffic.unknownRate, streams.claim('unknown', r.id)) : null)
   }
 
-  /** The engine's clock: clock[0] is now, µs (read directly, never through a getter). */
-  const clock = engine.clock
-  /** The engine's when[0]: the time of the next event schedule() adds. */
-  const when = engine.when
-  const timer = createEventTimer(engine, durationUs)
   const enforcesExpire = profile.enforcesExpire
   const warmupUs = metrics.warmupUs
   const obs = metrics.obs
@@ -846,7 +828,7 @@ export function createIsrModel(
       const keys = [...c.literal.map(keyOf), ...c.templatedFetches.filter((fi) => k < fetchInfo[fi]!.keys).map((fi) => ({ fetch: fetchInfo[fi]!.id, key: k }))]
       trace({ kind: 'data-change', atUs: now, change: ci, keys })
     }
-    evStats[events.length + ci]![0] = evStats[events.length + ci]![0]! + 1
+    invalidations.fired(events.length + ci)
     if (c.webhook) {
       webhookQueue.push({ ci, k })
       when[0] = now + secToUs(c.webhook.delayS)
@@ -911,7 +893,7 @@ export function createIsrModel(
     renderCounts[0] = renderCounts[0]! + 1
     if (cause === CAUSE_TAG_STALE || cause === CAUSE_TAG_EXPIRED) {
       renderCounts[2] = renderCounts[2]! + 1
-      attributeRender(eslot)
+      invalidations.attribute(eslot)
     }
     sampleRender(rt[route.index]!)
     // 16.3+ expired (isStale -1) renders are on-demand revalidations: they bypass the Data Cache (§5.3).
@@ -1187,28 +1169,8 @@ export function createIsrModel(
         if (when[0]! < durationUs) engine.schedule(RANK_ON_DEMAND, EV_TAG_PROPAGATE, pending.length - 1)
       }
     }
-    // Fan-out: the cached entries this call reaches (each counted once per call).
-    const stats = evStats[ei]!
-    const serial = ++occurrenceSerial
-    let touched = 0
-    const touch = (p: number) => {
-      if (st[p * W + F_HAS_ENTRY] !== 1 || touchStamp[p] === serial) return
-      touchStamp[p] = serial
-      touched++
-      lastTouch[p] = ei
-      touchAtUs[p] = now
-    }
-    // Local caches: only the receiving instance's entries are reached.
-    const base = sharedCache ? 0 : instance * totalPaths
-    for (const t of ids) {
-      for (const target of tagTargets[t]!) {
-        const r = routes[target.route]!
-        if (target.path === 'all') for (let p = r.firstPath; p < r.firstPath + r.count; p++) touch(base + p)
-        else touch(base + r.firstPath + target.path)
-      }
-    }
-    stats[1] = stats[1]! + touched
-    return touched
+    // Fan-out: the cached entries this call reaches; with local caches, only the receiving instance's.
+    return invalidations.fanOut(ei, ids, tagTargets, routes, sharedCache ? 0 : instance)
   }
 
   /** An on-demand call (§4.3 write side). Pages are not touched now: they are checked when next read. */
@@ -1216,8 +1178,7 @@ export function createIsrModel(
     const e = events[ei]!
     const now = clock[0]!
     timer.next(e.timing, EV_ON_DEMAND, ei)
-    evStats[ei]![0] = evStats[ei]![0]! + 1
-    if (evTimesUs[ei]!.length < MAX_EVENT_TIMES) evTimesUs[ei]!.push(now)
+    invalidations.fired(ei)
     const touched = invalidate(e.ids, e.swr, e.expireUs, e.instance, ei)
     if (trace !== null) trace({ kind: 'on-demand', atUs: now, event: ei, entriesTouched: touched })
   }
@@ -1256,18 +1217,6 @@ export function createIsrModel(
   function onTagPropagate(i: number): void {
     const { from, writes } = pending[i]!
     for (let k = 0; k < instances; k++) if (k !== from) applyTagWrites(k, writes)
-  }
-
-  /** A render an invalidation caused: count it against that invalidation, once. */
-  function attributeRender(p: number): void {
-    const ei = lastTouch[p]!
-    if (ei < 0) return
-    lastTouch[p] = -1
-    const delayUs = clock[0]! - touchAtUs[p]!
-    const stats = evStats[ei]!
-    if (delayUs <= MINUTE_US) stats[2] = stats[2]! + 1
-    if (delayUs <= HOUR_US) stats[3] = stats[3]! + 1
-    if (delayUs <= DAY_US) stats[4] = stats[4]! + 1
   }
 
   /**
@@ -1393,7 +1342,7 @@ export function createIsrModel(
       rendersByMode: metrics.renders,
       outcomes: metrics.counts.map((n, i) => n - metrics.countsAtWarmup[i]!),
       aged: Float64Array.from(routes, (r) => metrics.ageHist.subarray(r.index * HISTOGRAM_BUCKETS, (r.index + 1) * HISTOGRAM_BUCKETS).reduce((a, b) => a + b, 0)),
-      eventStats: evStats,
+      eventStats: invalidations.rows,
       tagRendersSinceStart: renderCounts[2]!,
       dataCache: { keys: fetchKeys, has: fetchHas, lastModUs: fetchLastMod, dataAtUs: fetchDataAt },
       freshness: tracksFreshness ? { changeTimes, unreflected, keyChange, pageData, maxF, fetchesOf: routeFetches.map((f) => f.length) } : null,
@@ -1478,13 +1427,13 @@ export function createIsrModel(
         dataLagMaxS: us(lag[2]!),
         outdatedByRoute: [...outdated],
         changes: changes.map((c, ci) => {
-          const v = evStats[events.length + ci]!
-          return { occurrences: v[0]!, webhookCalls: c.webhookCalls, entriesTouched: v[1]!, rendersWithin1m: v[2]!, rendersWithin1h: v[3]!, rendersWithin1d: v[4]! }
+          const v = invalidations.rows[events.length + ci]!
+          return { occurrences: v.occurrences, webhookCalls: c.webhookCalls, entriesTouched: v.entriesTouched, rendersWithin1m: v.rendersWithin1m, rendersWithin1h: v.rendersWithin1h, rendersWithin1d: v.rendersWithin1d }
         }),
       }
     },
     onDemandStats() {
-      return evStats.slice(0, events.length).map((v, ei) => ({ occurrences: v[0]!, atS: evTimesUs[ei]!.map((t) => t / US_PER_S), entriesTouched: v[1]!, rendersWithin1m: v[2]!, rendersWithin1h: v[3]!, rendersWithin1d: v[4]! }))
+      return invalidations.onDemand()
     },
     finish(nowUs) {
       const broken = checkEndState(endState(nowUs))

@@ -1,0 +1,104 @@
+/**
+ * Invalidation statistics (§4): per on-demand call and per data change (its webhook's calls),
+ * how often it fired, how many cached entries it reached, and how many of the renders it
+ * caused came within a minute, an hour, a day. Cold path: plain objects, touched only when an
+ * invalidation fires and when a render an invalidation caused starts.
+ */
+import type { Entries, ResolvedRoute } from './entries.ts'
+import { F_HAS_ENTRY, W } from './entries.ts'
+import type { Target } from './tags.ts'
+import { US_PER_S } from '../kernel/time.ts'
+
+/** The counts of one invalidation source (an on-demand call, or a data change's webhook), since t = 0. */
+export interface InvalidationCounts {
+  occurrences: number
+  /** Cached entries reached, each counted once per firing. */
+  entriesTouched: number
+  /** Renders of touched entries that the invalidation caused, by delay after it. */
+  rendersWithin1m: number
+  rendersWithin1h: number
+  rendersWithin1d: number
+}
+
+export type OnDemandStats = Readonly<InvalidationCounts>
+
+/** The windows of an invalidation's renders. */
+const MINUTE_US = 60 * US_PER_S, HOUR_US = 60 * MINUTE_US, DAY_US = 24 * HOUR_US
+/** Firing times kept per on-demand call (reports mark them on the time axis). */
+const MAX_EVENT_TIMES = 1000
+
+export interface InvalidationStats {
+  /** One row per on-demand call, then one per data change. */
+  readonly rows: readonly InvalidationCounts[]
+  /** Row `row` fired at now (on-demand rows keep their first MAX_EVENT_TIMES firing times). */
+  fired(row: number): void
+  /**
+   * Row `row`'s invalidation of tag ids reached, through `targets` (per tag id), the cached
+   * entries of cache `cache` (entry slots cache × totalPaths + path): each is counted once, and
+   * remembers the row and the time until a render of it is attributed. Returns how many.
+   */
+  fanOut(row: number, ids: readonly number[], targets: readonly (readonly Target[])[], routes: readonly ResolvedRoute[], cache: number): number
+  /** A render of entry slot eslot that a tag caused starts now: count it against the invalidation that last reached the entry, once. */
+  attribute(eslot: number): void
+  /** The on-demand rows, with their firing times in seconds. */
+  onDemand(): (OnDemandStats & { readonly atS: number[] })[]
+}
+
+/**
+ * `onDemandRows` on-demand calls, then `changeRows` data changes; `tracked` when some tag is
+ * tracked at all (else no entry can be reached and no per-entry state is kept).
+ */
+export function createInvalidationStats(onDemandRows: number, changeRows: number, entries: Entries, tracked: boolean, clock: Float64Array): InvalidationStats {
+  const rows: InvalidationCounts[] = Array.from({ length: onDemandRows + changeRows }, () => ({ occurrences: 0, entriesTouched: 0, rendersWithin1m: 0, rendersWithin1h: 0, rendersWithin1d: 0 }))
+  const timesUs = Array.from({ length: onDemandRows }, (): number[] => [])
+  const slots = tracked ? entries.caches * entries.totalPaths : 0
+  // Per entry slot: the row that last reached it (-1: none since its last attributed render), when, and the firing that did.
+  const lastTouch = new Int32Array(slots).fill(-1)
+  const touchAtUs = new Float64Array(slots)
+  const touchStamp = new Float64Array(slots)
+  let serial = 0
+  const rec = entries.rec
+
+  return {
+    rows,
+    fired(row) {
+      rows[row]!.occurrences++
+      if (row < onDemandRows && timesUs[row]!.length < MAX_EVENT_TIMES) timesUs[row]!.push(clock[0]!)
+    },
+    fanOut(row, ids, targets, routes, cache) {
+      const now = clock[0]!
+      const stamp = ++serial
+      let touched = 0
+      const touch = (p: number) => {
+        if (rec[p * W + F_HAS_ENTRY] !== 1 || touchStamp[p] === stamp) return
+        touchStamp[p] = stamp
+        touched++
+        lastTouch[p] = row
+        touchAtUs[p] = now
+      }
+      const base = cache * entries.totalPaths
+      for (const t of ids) {
+        for (const target of targets[t]!) {
+          const r = routes[target.route]!
+          if (target.path === 'all') for (let p = r.firstPath; p < r.firstPath + r.count; p++) touch(base + p)
+          else touch(base + r.firstPath + target.path)
+        }
+      }
+      rows[row]!.entriesTouched += touched
+      return touched
+    },
+    attribute(eslot) {
+      const row = lastTouch[eslot]!
+      if (row < 0) return
+      lastTouch[eslot] = -1
+      const delayUs = clock[0]! - touchAtUs[eslot]!
+      const c = rows[row]!
+      if (delayUs <= MINUTE_US) c.rendersWithin1m++
+      if (delayUs <= HOUR_US) c.rendersWithin1h++
+      if (delayUs <= DAY_US) c.rendersWithin1d++
+    },
+    onDemand() {
+      return rows.slice(0, onDemandRows).map((c, i) => ({ occurrences: c.occurrences, atS: timesUs[i]!.map((t) => t / US_PER_S), entriesTouched: c.entriesTouched, rendersWithin1m: c.rendersWithin1m, rendersWithin1h: c.rendersWithin1h, rendersWithin1d: c.rendersWithin1d }))
+    },
+  }
+}
