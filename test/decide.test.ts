@@ -11,6 +11,7 @@ import {
   Entries, F_CONTENT_AT, F_EXPIRE, F_FLIGHT_MODE, F_HAS_ENTRY, F_LAST_MOD, F_REVAL, FLIGHT_BACKGROUND, FLIGHT_BLOCKING, FLIGHT_NONE, resolveRoutes, W,
 } from '../sim/isr/entries.ts'
 import { CAUSE_NAMES } from '../sim/isr/invariants.ts'
+import { tagVerdict } from '../sim/isr/tags-manifest.ts'
 import { RENDER_MODE_NAMES } from '../sim/isr/metrics.ts'
 import { parseScenario } from '../sim/index.ts'
 
@@ -125,3 +126,22 @@ describe('the request decision, rule by rule (docs/semantics.md)', () => {
   })
 })
 
+
+describe('the tag verdict on an entry (§4.3 read side), on both tag models', () => {
+  const verdict = (model: 'stale-expired' | 'revalidated-at', mark: { staleS: number; expiredS: number }, writtenS: number, nowS: number) =>
+    ['none', 'stale', 'expired'][tagVerdict(model === 'revalidated-at', mark.staleS * S, mark.expiredS * S, writtenS * S, nowS * S)]
+  const never = -Infinity
+  test.each([
+    ['§4.3 16.x: revalidateTag(tag, "max") at 200 s marks an older entry stale', 'stale-expired', { staleS: 200, expiredS: 200 + 31_536_000 }, 100, 250, 'stale'],
+    ['§4.3 16.x: an entry written after the mark is untouched', 'stale-expired', { staleS: 200, expiredS: 200 + 31_536_000 }, 201, 250, 'none'],
+    ['§4.3 16.x: the one-argument form, updateTag and revalidatePath expire it at once', 'stale-expired', { staleS: never, expiredS: 200 }, 100, 250, 'expired'],
+    ["§4.3 16.x race: an entry written at the mark's µs is not older than it (expired > lastModified)", 'stale-expired', { staleS: never, expiredS: 200 }, 200, 250, 'none'],
+    ['§4.3 16.x future expiry: a finite profile expires a regenerated entry once its time comes', 'stale-expired', { staleS: 200, expiredS: 260 }, 230, 259, 'none'],
+    ['§4.3 16.x future expiry: ... and at expired <= now it is expired', 'stale-expired', { staleS: 200, expiredS: 260 }, 230, 260, 'expired'],
+    ['§4.3 14/15: revalidatedAt >= lastModified discards the entry (blocking), a profile or not', 'revalidated-at', { staleS: 200, expiredS: 200 }, 100, 250, 'expired'],
+    ["§4.3 14/15: the comparison is >=: an entry written at the mark's µs is discarded too", 'revalidated-at', { staleS: never, expiredS: 200 }, 200, 250, 'expired'],
+    ['§4.3 14/15: an entry written after the mark is untouched; there is no stale', 'revalidated-at', { staleS: 300, expiredS: 200 }, 201, 250, 'none'],
+  ] as const)('%s', (_rule, model, mark, writtenS, nowS, want) => {
+    expect(verdict(model, mark, writtenS, nowS)).toBe(want)
+  })
+})

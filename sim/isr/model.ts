@@ -22,13 +22,14 @@ import * as Decision from './decide.ts'
 import * as Rec from './entries.ts'
 import type { TraceEvent } from './trace.ts'
 import { createInvalidationStats, type OnDemandStats } from './stats.ts'
-import { decide, RENDER_CAUSE_OF, type TagState } from './decide.ts'
+import { decide, RENDER_CAUSE_OF } from './decide.ts'
 import { ALEA_MUL, UINT32_RANGE, UINT32_SCALE, type AleaRng, type Rng, type Streams } from '../kernel/rng.ts'
 import { deploymentOf, type Scenario } from '../scenario/schema.ts'
 import { popularityWeights } from './popularity.ts'
 import { ONE_YEAR_S, roundHalfUp, secToUs, US_PER_S } from '../kernel/time.ts'
-import { MAX_PROFILE_EXPIRE_S, type VersionProfile } from './profiles.ts'
-import { changeRouteOf, eventTags, fillTemplate, IMPLICIT_TAG_PREFIX, tagMatchesTemplate, targetsOfTag, templateIndexesIn, templateIndexOf } from './tags.ts'
+import type { VersionProfile } from './profiles.ts'
+import { changeSpanOf, createTagsManifest, profileWrite } from './tags-manifest.ts'
+import { IMPLICIT_TAG_PREFIX, tagMatchesTemplate, templateIndexesIn, templateIndexOf } from './tags.ts'
 import { crawlerStreamKey, drawCrawlerWalk } from './crawlers.ts'
 import { HISTOGRAM_BUCKETS, bucketOf, quantileOf } from '../kernel/histogram.ts'
 import { backoffRevalidateS } from './revalidate.ts'
@@ -137,15 +138,6 @@ interface ArrivalQueue {
   readonly drawn: Float64Array
 }
 const ARRIVAL_BLOCK = 256
-
-/**
- * What an on-demand call writes on 16.x (§4.3 table): a profile gives stale-while-revalidate,
- * bounded by the profile's expire ("max" = one year); without one, the tag expires at once.
- */
-function profileWrite(kind: 'revalidateTag' | 'revalidatePath' | 'updateTag', profile: 'max' | { expireS: number } | undefined): { swr: boolean; expireUs: number } {
-  if (kind !== 'revalidateTag' || profile === undefined) return { swr: false, expireUs: 0 }
-  return { swr: true, expireUs: secToUs(profile === 'max' ? MAX_PROFILE_EXPIRE_S : profile.expireS) }
-}
 
 /** A route's render times, µs: a constant, or a lognormal's [mu, sigma]. */
 function renderTimes(renderS: Scenario['routes'][number]['renderS']): RouteRuntime['render'] {
@@ -349,96 +341,12 @@ export function createIsrModel(
   /** The route-local index of that crawler, for the trace (and so the plan's user agents); -1 for humans. */
   let traceCrawler = -1
 
-  // ---- On-demand invalidation (§4). Only tags that some event names are tracked; each
-  // path gets the list of those it carries (CSR: tagList[tagPtr[p] .. tagPtr[p + 1]]).
-  const revalidatedAtModel = profile.tagModel === 'revalidated-at'
-  const tagIndex = new Map<string, number>()
-  const events = s.onDemand.map((e, i) => {
-    const ids = (eventTags(e, s.next.version) ?? []).map((t) => {
-      let id = tagIndex.get(t)
-      if (id === undefined) tagIndex.set(t, (id = tagIndex.size))
-      return id
-    })
-    return { ids, ...profileWrite(e.kind, e.profile), instance: e.instance, timing: timingOf(e, e.ratePerS !== undefined ? streams.claim('on-demand', String(i)) : null) }
-  })
-  // Webhooks of data changes: every tag they can name is tracked too ("{slug}" = each path index).
-  const registerTag = (t: string) => {
-    let id = tagIndex.get(t)
-    if (id === undefined) tagIndex.set(t, (id = tagIndex.size))
-    return id
-  }
-  /** For a templated change tag, the number of path indexes it can pick from. */
-  const changeSpan = s.dataChanges.map((c) => {
-    if (c.tag === undefined || !c.tag.includes('{')) return 1
-    let span = 0
-    for (const r of s.routes) if (r.fetches.some((f) => f.tags.includes(c.tag!))) span = Math.max(span, r.params?.count ?? 1)
-    return Math.max(span, 1)
-  })
-  const webhookTagIds = s.dataChanges.map((c, ci) => {
-    const w = c.webhook
-    if (!w) return [] as number[][]
-    const templated = (w.tag ?? w.path ?? '').includes('{')
-    const ks = templated ? changeSpan[ci]! : 1
-    // "{slug}" takes the changed path's value on the change's route (its real param, or k).
-    const route = changeRouteOf(c, s.routes)
-    const out: number[][] = []
-    for (let k = 0; k < ks; k++) {
-      const fill = (x: string | undefined) => (x === undefined ? undefined : fillTemplate(x, k, route))
-      const tags = eventTags({ kind: w.kind, tag: fill(w.tag), path: fill(w.path), type: w.type }, s.next.version) ?? []
-      out.push(tags.filter((t) => targetsOfTag(t, s.routes).length > 0).map(registerTag))
-    }
-    return out
-  })
-  const nTags = tagIndex.size
-  /** 16.x: when each tag was marked stale / expired; 14.x-15.x: tagExpired is revalidatedAt. */
-  // One view of the tags manifest per instance: local caches never share it, and a shared
-  // cache handler propagates an invalidation to the other instances after tagPropagationS.
-  const tagStale = new Float64Array(instances * nTags).fill(-Infinity)
-  const tagExpired = new Float64Array(instances * nTags).fill(-Infinity)
-  /**
-   * Bounds over each instance's whole view, so that most checks need not walk a path's tags:
-   * tagPast[i] >= every stale and expired time in view i that is <= now, and tagFuture[i] <=
-   * every expired time > now. An entry written after tagPast and read before tagFuture has no
-   * stale or expired tag in either model (§4.3). Writes raise and lower them; values they
-   * overwrite are not taken out, which only makes the bounds looser, never wrong.
-   */
-  const tagPast = new Float64Array(instances).fill(-Infinity)
-  const tagFuture = new Float64Array(instances).fill(Infinity)
-  const propagationUs = secToUs(deployment.tagPropagationS)
-  /** Invalidations on their way to the other instances: [tag id, stale, expired] per write. */
-  const pending: { readonly from: number; readonly writes: Float64Array }[] = []
-  const tagTargets = [...tagIndex.keys()].map((t) => targetsOfTag(t, s.routes))
-  let tagPtr: Int32Array | null = null
-  let tagList = new Int32Array(0)
-  if (nTags > 0) {
-    const routeAll: number[][] = routes.map(() => [])
-    const pathExtra = new Map<number, number[]>()
-    tagTargets.forEach((targets, id) => {
-      for (const t of targets) {
-        if (t.path === 'all') routeAll[t.route]!.push(id)
-        else {
-          const p = routes[t.route]!.firstPath + t.path
-          const l = pathExtra.get(p)
-          if (l) l.push(id)
-          else pathExtra.set(p, [id])
-        }
-      }
-    })
-    tagPtr = new Int32Array(totalPaths + 1)
-    for (const r of routes) for (let p = r.firstPath; p < r.firstPath + r.count; p++) tagPtr[p + 1] = tagPtr[p]! + routeAll[r.index]!.length + (pathExtra.get(p)?.length ?? 0)
-    tagList = new Int32Array(tagPtr[totalPaths]!)
-    for (const r of routes) {
-      for (let p = r.firstPath; p < r.firstPath + r.count; p++) {
-        let j = tagPtr[p]!
-        for (const id of routeAll[r.index]!) tagList[j++] = id
-        for (const id of pathExtra.get(p) ?? []) tagList[j++] = id
-      }
-    }
-  }
+  // ---- On-demand invalidation (§4): the tags manifest (tags-manifest.ts).
+  const manifest = createTagsManifest(s, routes, profile, totalPaths, instances, sharedCache, deployment.tagPropagationS, engine, durationUs)
+  const nTags = manifest.names.length
+  const events = s.onDemand.map((e, i) => ({ ids: manifest.onDemandIds[i]!, ...profileWrite(e.kind, e.profile), instance: e.instance, timing: timingOf(e, e.ratePerS !== undefined ? streams.claim('on-demand', String(i)) : null) }))
   // Fan-out accounting: per on-demand call, then per data change (stats.ts).
   const invalidations = createInvalidationStats(events.length, s.dataChanges.length, entries, nTags > 0, clock)
-  /** The write time of the entry being checked against tags (see tagCheck). */
-  const tagTs = new Float64Array(1)
 
   // ---- The Data Cache (§5.3). One entry per fetch key and cache: a shared URL is one key,
   // a per-path URL one key per path index (the same index on every route that uses the id).
@@ -487,17 +395,17 @@ export function createIsrModel(
       for (let k = 0; k < (info.perPath ? Math.min(route.prebuilt, info.keys) : 1); k++) buildSeeded.push(info.base + k)
     }
   })
-  /** Per tag id: 1 when it is a fetch's own tag (not an implicit _N_T_ tag). */
-  const isFetchTag = new Uint8Array(nTags)
-  /** Per (tag id, fetch): 1 when that fetch carries the tag, so it applies to the fetch's entries. */
-  const tagOnFetch = new Uint8Array(nTags * fetchInfo.length)
-  for (const [tag, id] of tagIndex) {
-    if (tag.startsWith(IMPLICIT_TAG_PREFIX)) continue
-    isFetchTag[id] = 1
+  /**
+   * Per (fetch, tag id): 1 when the tag does not apply to the fetch's entries: another fetch's
+   * own tag (the page's implicit _N_T_ tags and the fetch's own tags apply, §4.1).
+   */
+  const tagIgnored = new Uint8Array(fetchInfo.length * nTags)
+  manifest.names.forEach((tag, id) => {
+    if (tag.startsWith(IMPLICIT_TAG_PREFIX)) return
     fetchInfo.forEach((f, fi) => {
-      if (f.spec.tags.some((t) => tagMatchesTemplate(t, tag) || realTemplateIndexes(f.id, t, tag).length > 0)) tagOnFetch[id * fetchInfo.length + fi] = 1
+      if (!f.spec.tags.some((t) => tagMatchesTemplate(t, tag) || realTemplateIndexes(f.id, t, tag).length > 0)) tagIgnored[fi * nTags + id] = 1
     })
-  }
+  })
   /**
    * The keys of fetch `id` whose templated tag t yields `tag` through a real param value
    * (params.paths) on a route that makes the fetch; empty when no such route has real paths.
@@ -592,7 +500,7 @@ export function createIsrModel(
       }
     })
     return {
-      literal, templatedFetches, span: changeSpan[ci]!,
+      literal, templatedFetches, span: changeSpanOf(c, s),
       timing: timingOf(c, rng),
       /** Draws the path of a templated tag's change. */
       rng,
@@ -754,8 +662,7 @@ export function createIsrModel(
       renderData[i] = fetchDataAt[slot]!
       if (fetchCacheable[j] === 1 && key >= 0 && !bypass && fetchHas[slot] === 1) {
         // The entry's own tags and the page's implicit (soft) tags (§4.3), as of its write.
-        tagTs[0] = fetchLastMod[slot]!
-        const tags = tagPtr === null || p < 0 ? TAGS_NONE : tagCheck(inst, p, fi)
+        const tags = p < 0 ? TAGS_NONE : manifest.check(inst, p, tagIgnored, fi * nTags, fetchLastMod, slot)
         if (tags !== TAGS_EXPIRED) {
           const stale = now - fetchLastMod[slot]! > fetchRevalUs[j]! || tags === TAGS_STALE
           if (!stale) foreground = false
@@ -845,11 +752,7 @@ export function createIsrModel(
   function onRestart(which: number): void {
     for (let inst = 0; inst < instances; inst++) {
       if (which !== instances && inst !== which) continue
-      if (!profile.tagsSurviveRestart && !sharedCache) {
-        tagStale.fill(-Infinity, inst * nTags, (inst + 1) * nTags)
-        tagExpired.fill(-Infinity, inst * nTags, (inst + 1) * nTags)
-        tightenTagBounds(inst)
-      }
+      if (!profile.tagsSurviveRestart && !sharedCache) manifest.clear(inst)
       // Entries stay (on disk, or in the shared handler); this process's cache controls do
       // not, unless the profile reads the entry's stored cache control back (16.4).
       entries.restartCacheControls(inst, routes, profile.persistsCacheControl)
@@ -861,7 +764,7 @@ export function createIsrModel(
     const w = changes[ci]!.webhook!
     changes[ci]!.webhookCalls++
     if (trace !== null) trace({ kind: 'webhook', atUs: clock[0]!, change: ci, path: k })
-    const ids = webhookTagIds[ci]![Math.min(k, webhookTagIds[ci]!.length - 1)] ?? []
+    const ids = manifest.webhookIds[ci]![Math.min(k, manifest.webhookIds[ci]!.length - 1)] ?? []
     const { swr, expireUs } = profileWrite(w.kind, w.profile)
     invalidate(ids, swr, expireUs, w.instance, events.length + ci)
   }
@@ -983,7 +886,7 @@ export function createIsrModel(
     const eslot = sharedCache ? p : slot
     const o = slot * W
     const e = eslot * W
-    const tags = route.isDynamic || tagPtr === null || tagPtr[p]! >= tagPtr[p + 1]! ? TAGS_NONE : tagState(inst, p, e)
+    const tags = route.isDynamic || !manifest.has(p) ? TAGS_NONE : manifest.check(inst, p, null, 0, st, e + F_LAST_MOD)
     const d = decide(st, o, e, clock, tags, route.isDynamic, route.dynamicParams, enforcesExpire)
     if (d === SERVE_HIT) {
       // The hot path: a fresh entry, served at once.
@@ -1111,66 +1014,14 @@ export function createIsrModel(
     return lo
   }
 
-  /** §4.3 read side for path p's entry: TAGS_NONE, TAGS_STALE or TAGS_EXPIRED. */
-  function tagState(inst: number, p: number, e: number): TagState {
-    tagTs[0] = st[e + F_LAST_MOD]!
-    return tagCheck(inst, p, -1)
-  }
-
-  /**
-   * The §4.3 read side over path p's tags, as seen by instance `inst`, for an entry written at
-   * tagTs[0] (a slot, so no double crosses the call). fi < 0: the page entry, every tag counts;
-   * fi >= 0: a fetch entry, where another fetch's own tags do not count (soft tags do).
-   */
-  function tagCheck(inst: number, p: number, fi: number): TagState {
-    const ts = tagTs[0]!
-    const now = clock[0]!
-    if (now >= tagFuture[inst]!) tightenTagBounds(inst)
-    if (tagPast[inst]! < ts) return TAGS_NONE
-    const view = inst * nTags
-    let res: TagState = TAGS_NONE
-    for (let j = tagPtr![p]!, b = tagPtr![p + 1]!; j < b; j++) {
-      const id = tagList[j]!
-      if (fi >= 0 && isFetchTag[id] === 1 && tagOnFetch[id * fetchInfo.length + fi] === 0) continue
-      const exp = tagExpired[view + id]!
-      // 14.x/15.x: revalidatedAt >= lastModified discards the entry (note >=).
-      if (revalidatedAtModel) {
-        if (exp >= ts) return TAGS_EXPIRED
-        continue
-      }
-      // 16.x: expired when expired <= now && expired > lastModified; stale when stale > lastModified.
-      if (exp <= now && exp > ts) return TAGS_EXPIRED
-      if (tagStale[view + id]! > ts) res = TAGS_STALE
-    }
-    return res
-  }
-
   /**
    * Record an invalidation of tag ids (§4.3 write side) on the receiving instance, propagate it
    * (shared cache), and count the cached entries it reaches against stats row `ei`.
    */
   function invalidate(ids: readonly number[], swr: boolean, expireUs: number, instance: number, ei: number): number {
-    const now = clock[0]!
-    // The write, as [tag id, stale, expired] triples; it reaches the receiving instance now.
-    const writes = new Float64Array(ids.length * 3)
-    ids.forEach((t, j) => {
-      writes[3 * j] = t
-      if (revalidatedAtModel) { writes[3 * j + 1] = NaN; writes[3 * j + 2] = now } // revalidatedAt = now; a profile is ignored
-      else if (swr) { writes[3 * j + 1] = now; writes[3 * j + 2] = now + expireUs }
-      else { writes[3 * j + 1] = NaN; writes[3 * j + 2] = now } // one-argument revalidateTag, updateTag, revalidatePath
-    })
-    applyTagWrites(instance, writes)
-    if (sharedCache && instances > 1) {
-      // A shared cache handler: the other instances see it after tagPropagationS.
-      if (propagationUs === 0) for (let i = 0; i < instances; i++) { if (i !== instance) applyTagWrites(i, writes) }
-      else {
-        pending.push({ from: instance, writes })
-        when[0] = now + propagationUs
-        if (when[0]! < durationUs) engine.schedule(RANK_ON_DEMAND, EV_TAG_PROPAGATE, pending.length - 1)
-      }
-    }
+    manifest.write(ids, swr, expireUs, instance)
     // Fan-out: the cached entries this call reaches; with local caches, only the receiving instance's.
-    return invalidations.fanOut(ei, ids, tagTargets, routes, sharedCache ? 0 : instance)
+    return invalidations.fanOut(ei, ids, manifest.targets, routes, sharedCache ? 0 : instance)
   }
 
   /** An on-demand call (§4.3 write side). Pages are not touched now: they are checked when next read. */
@@ -1181,42 +1032,6 @@ export function createIsrModel(
     invalidations.fired(ei)
     const touched = invalidate(e.ids, e.swr, e.expireUs, e.instance, ei)
     if (trace !== null) trace({ kind: 'on-demand', atUs: now, event: ei, entriesTouched: touched })
-  }
-
-  /** Apply [tag id, stale, expired] writes to one instance's view (NaN: leave stale as it is). */
-  function applyTagWrites(inst: number, writes: Float64Array): void {
-    const now = clock[0]!
-    for (let j = 0; j < writes.length; j += 3) {
-      const t = inst * nTags + writes[j]!
-      const stale = writes[j + 1]!
-      if (!Number.isNaN(stale)) {
-        tagStale[t] = stale
-        if (stale > tagPast[inst]!) tagPast[inst] = stale // a write's stale time is never after now
-      }
-      const expired = writes[j + 2]!
-      tagExpired[t] = expired
-      if (expired > now) { if (expired < tagFuture[inst]!) tagFuture[inst] = expired }
-      else if (expired > tagPast[inst]!) tagPast[inst] = expired
-    }
-  }
-
-  /** Recompute instance inst's tag bounds from its view (when an expired time has come, or after a restart). */
-  function tightenTagBounds(inst: number): void {
-    const now = clock[0]!
-    let past = -Infinity, future = Infinity
-    for (let t = inst * nTags; t < (inst + 1) * nTags; t++) {
-      const stale = tagStale[t]!, expired = tagExpired[t]!
-      if (stale > past) past = stale
-      if (expired > now) { if (expired < future) future = expired }
-      else if (expired > past) past = expired
-    }
-    tagPast[inst] = past
-    tagFuture[inst] = future
-  }
-
-  function onTagPropagate(i: number): void {
-    const { from, writes } = pending[i]!
-    for (let k = 0; k < instances; k++) if (k !== from) applyTagWrites(k, writes)
   }
 
   /**
@@ -1397,7 +1212,7 @@ export function createIsrModel(
       switch (kind) {
         case EV_RENDER_DONE: onRenderDone(arg); return
         case EV_ON_DEMAND: onOnDemand(arg); return
-        case EV_TAG_PROPAGATE: onTagPropagate(arg); return
+        case EV_TAG_PROPAGATE: manifest.propagate(arg); return
         case EV_DATA_CHANGE: onDataChange(arg); return
         case EV_WEBHOOK: onWebhook(arg); return
         case EV_RESTART: onRestart(arg); return

@@ -2,7 +2,6 @@
  * Per-version Next.js behaviour. Every version difference the simulator knows is one
  * field here, read in one place in the model, with its source in docs/semantics.md.
  */
-import { ONE_YEAR_S } from '../kernel/time.ts'
 import type { NextVersion } from '../scenario/schema.ts'
 
 export interface VersionProfile {
@@ -59,5 +58,3 @@ export function profileFor(version: NextVersion): VersionProfile {
   return PROFILES[version]
 }
 
-/** cacheLife "max" profile's expire, seconds (§2 table). */
-export const MAX_PROFILE_EXPIRE_S = ONE_YEAR_S
