@@ -300,8 +300,6 @@ export function createIsrModel(
   // gives its exact start time.
   const workers = deployment.renderConcurrency ?? 0
   const workerFreeAt = new Float64Array(instances * Math.max(workers, 1))
-  /** Start of the render being prepared (after any queueing), µs. */
-  const renderStart = new Float64Array(1)
   let roundRobin = 0
   /** For the end-of-run checks (invariants.ts): measured renders per route and cause, and [cached renders started, finished, renders a tag caused] since t = 0. */
   const renderCauses = new Float64Array(s.routes.length * RENDER_CAUSES)
@@ -563,21 +561,30 @@ export function createIsrModel(
   const warmupUs = metrics.warmupUs
   const obs = metrics.obs
 
-  // Doubles (times, ages) cross function calls only through double-typed fields, such
-  // as `engine.nowUs`, `Arrivals.nextUs` and the Metrics observation fields, never as
-  // arguments or return values. V8 boxes a double argument into a new heap object
-  // whenever it does not inline the call, and that would cost an allocation per request.
+  // Doubles (times, ages) cross function calls only through typed-array slots (the clock,
+  // the Metrics observation, the record) or fields of the component that owns them (the
+  // render being prepared below, DataCache.waitUs), never as arguments or return values: V8
+  // boxes a double argument into a new heap object whenever it does not inline the call,
+  // which would cost an allocation per request (docs/performance.md).
 
-  /** Samples a render into `renderDurUs` and `renderOk` (render and failure streams, one route). */
-  let renderOk = false
-  const renderDur = new Float64Array(1)
+  /**
+   * The render being prepared: its duration (the render, plus the longest foreground origin
+   * call), whether it succeeds, and when it starts (after any wait for a worker), µs.
+   * sampleRender, the Data Cache and claimWorker fill it in that order. NaN: the fields
+   * hold doubles from the start (V8 then updates them in place).
+   */
+  const render = { durUs: NaN, startUs: NaN, ok: false }
+  /** The lognormal draw's slot (lognormalInto writes into a typed array). */
+  const draw = new Float64Array(1)
+
+  /** Samples a render's duration and outcome into `render` (the route's render and failure streams). */
   function sampleRender(r: RouteRuntime): void {
     const d = r.render
     switch (d.kind) {
-      case 'constant': renderDur[0] = d.us; break
+      case 'constant': render.durUs = d.us; break
       case 'lognormal':
-        lognormalInto(renderDur, 0, r.renderRng, d.params, 0)
-        renderDur[0] = roundHalfUp(renderDur[0]!)
+        lognormalInto(draw, 0, r.renderRng, d.params, 0)
+        render.durUs = roundHalfUp(draw[0]!)
         break
       default: assertNever(d)
     }
@@ -589,7 +596,7 @@ export function createIsrModel(
       const o = r.outages[i]!
       if (nowUs >= o.fromUs && nowUs < o.toUs) pOk *= 1 - o.failureRate
     }
-    renderOk = u < pOk
+    render.ok = u < pOk
   }
 
   /** One origin call for fetch key `slot` (cache * fetchKeys + key); its entry is written when it completes. */
@@ -769,18 +776,18 @@ export function createIsrModel(
     invalidate(ids, swr, expireUs, w.instance, events.length + ci)
   }
 
-  /** The render being prepared takes a worker on `inst`: renderStart[0] = when it can start. */
+  /** The render being prepared takes a worker on `inst`: render.startUs = when it can start. */
   function claimWorker(inst: number): void {
     const now = clock[0]!
     if (workers === 0) {
-      renderStart[0] = now
+      render.startUs = now
       return
     }
     let best = inst * workers
     for (let w = best + 1; w < (inst + 1) * workers; w++) if (workerFreeAt[w]! < workerFreeAt[best]!) best = w
     const start = Math.max(now, workerFreeAt[best]!)
-    renderStart[0] = start
-    workerFreeAt[best] = start + renderDur[0]!
+    render.startUs = start
+    workerFreeAt[best] = start + render.durUs
     // Data the render reads from the origin is read when it starts.
     if (start > now) for (let i = 0; i < maxF; i++) if (renderData[i] === now) renderData[i] = start
   }
@@ -801,21 +808,21 @@ export function createIsrModel(
     sampleRender(rt[route.index]!)
     // 16.3+ expired (isStale -1) renders are on-demand revalidations: they bypass the Data Cache (§5.3).
     readData(route, p, inst, true, mode === BLOCKING && withPrev && enforcesExpire)
-    renderDur[0] = renderDur[0]! + fetchWait[0]!
+    render.durUs += fetchWait[0]!
     claimWorker(inst)
     if (tracksFreshness) for (let i = 0; i < maxF; i++) flightData[slot * maxF + i] = renderData[i]!
-    const startUs = renderStart[0]!
-    const endUs = startUs + renderDur[0]!
+    const startUs = render.startUs
+    const endUs = startUs + render.durUs
     st[o + F_FLIGHT_MODE] = mode === BACKGROUND ? FLIGHT_BACKGROUND : FLIGHT_BLOCKING
-    flightOk[slot] = renderOk ? 1 : 0
+    flightOk[slot] = render.ok ? 1 : 0
     flightPrev[slot] = withPrev ? 1 : 0
     st[o + F_FLIGHT_START] = startUs
     st[o + F_FLIGHT_END] = endUs
     obs[OBS_AT] = nowUs
-    obs[OBS_DURATION] = renderDur[0]!
-    metrics.render(route.index, mode, renderOk)
+    obs[OBS_DURATION] = render.durUs
+    metrics.render(route.index, mode, render.ok)
     if (byCrawler) metrics.crawlerRender(route.index)
-    if (trace !== null) trace({ kind: 'render', atUs: startUs, route: route.id, path: p - route.firstPath, mode: RENDER_MODE_NAMES[mode], endUs, ok: renderOk, instance: inst })
+    if (trace !== null) trace({ kind: 'render', atUs: startUs, route: route.id, path: p - route.firstPath, mode: RENDER_MODE_NAMES[mode], endUs, ok: render.ok, instance: inst })
     when[0] = endUs
     engine.schedule(RANK_RENDER_DONE, EV_RENDER_DONE, slot)
   }
@@ -849,23 +856,23 @@ export function createIsrModel(
     countRender(route, mode === DYNAMIC_RENDER ? CAUSE_DYNAMIC : CAUSE_ONE_OFF)
     sampleRender(rt[route.index]!)
     readData(route, p, currentInstance, mode !== DYNAMIC_RENDER, false)
-    renderDur[0] = renderDur[0]! + fetchWait[0]!
+    render.durUs += fetchWait[0]!
     claimWorker(currentInstance)
-    const waitUs = renderStart[0]! - nowUs
+    const waitUs = render.startUs - nowUs
     obs[OBS_AT] = nowUs
-    obs[OBS_DURATION] = renderDur[0]!
-    metrics.render(route.index, mode, renderOk)
+    obs[OBS_DURATION] = render.durUs
+    metrics.render(route.index, mode, render.ok)
     if (byCrawler) metrics.crawlerRender(route.index)
-    if (trace !== null) trace({ kind: 'render', atUs: renderStart[0]!, route: route.id, path: -1, mode: RENDER_MODE_NAMES[mode], endUs: renderStart[0]! + renderDur[0]!, ok: renderOk, instance: currentInstance })
+    if (trace !== null) trace({ kind: 'render', atUs: render.startUs, route: route.id, path: -1, mode: RENDER_MODE_NAMES[mode], endUs: render.startUs + render.durUs, ok: render.ok, instance: currentInstance })
     // A one-off path's blocking render stores a new entry: an ISR write.
-    if (mode === BLOCKING && renderOk) metrics.write(route.index)
-    obs[OBS_AGE] = renderOk ? renderDur[0]! : -1
-    obs[OBS_LATENCY] = waitUs + renderDur[0]!
+    if (mode === BLOCKING && render.ok) metrics.write(route.index)
+    obs[OBS_AGE] = render.ok ? render.durUs : -1
+    obs[OBS_LATENCY] = waitUs + render.durUs
     servedFrom = 3
     servedOff = 0
     // A dynamic render of a known path caches no page, but it read that path's data: its
     // freshness is checked against that path's keys (a templated tag's key among them).
-    respond(route, p < 0 ? -1 : p - route.firstPath, renderOk ? okOutcome : ERROR)
+    respond(route, p < 0 ? -1 : p - route.firstPath, render.ok ? okOutcome : ERROR)
   }
 
   /** The instance that serves the next request (the load balancer). */
