@@ -26,10 +26,10 @@ import { decide, RENDER_CAUSE_OF } from './decide.ts'
 import { ALEA_MUL, UINT32_RANGE, UINT32_SCALE, type AleaRng, type Rng, type Streams } from '../kernel/rng.ts'
 import { deploymentOf, type Scenario } from '../scenario/schema.ts'
 import { popularityWeights } from './popularity.ts'
-import { ONE_YEAR_S, roundHalfUp, secToUs, US_PER_S } from '../kernel/time.ts'
+import { roundHalfUp, secToUs, US_PER_S } from '../kernel/time.ts'
 import type { VersionProfile } from './profiles.ts'
 import { changeSpanOf, createTagsManifest, profileWrite } from './tags-manifest.ts'
-import { IMPLICIT_TAG_PREFIX, tagMatchesTemplate, templateIndexesIn, templateIndexOf } from './tags.ts'
+import { createDataCache } from './data-cache.ts'
 import { crawlerStreamKey, drawCrawlerWalk } from './crawlers.ts'
 import { HISTOGRAM_BUCKETS, bucketOf, quantileOf } from '../kernel/histogram.ts'
 import { backoffRevalidateS } from './revalidate.ts'
@@ -38,7 +38,7 @@ import { Entries, resolveRoutes, routeOfPath, type ResolvedRoute } from './entri
 // optimized code, but reads an imported binding from its module cell at every use (which cost
 // the catalogue 4% when the record layout moved to entries.ts; docs/performance.md).
 const { BACKGROUND, BLOCKING, DYNAMIC, DYNAMIC_RENDER, ERROR, HIT, MISS, NOT_FOUND, OBS_AGE, OBS_AT, OBS_DURATION, OBS_LATENCY, STALE } = Metric
-const { JOIN_BLOCKING, JOIN_STALE, MISS_EXPIRED, MISS_NO_ENTRY, MISS_TAG_EXPIRED, RENDER_DYNAMIC, SERVE_HIT, SERVE_NOT_FOUND, SERVE_STALE, SERVE_STALE_TAG, TAGS_EXPIRED, TAGS_NONE, TAGS_STALE } = Decision
+const { JOIN_BLOCKING, JOIN_STALE, MISS_EXPIRED, MISS_NO_ENTRY, MISS_TAG_EXPIRED, RENDER_DYNAMIC, SERVE_HIT, SERVE_NOT_FOUND, SERVE_STALE, SERVE_STALE_TAG, TAGS_NONE } = Decision
 const { F_CONTENT_AT, F_EXPIRE, F_FLIGHT_END, F_FLIGHT_MODE, F_FLIGHT_START, F_HAS_ENTRY, F_LAST_MOD, F_REVAL, FLIGHT_BACKGROUND, FLIGHT_BLOCKING, FLIGHT_NONE, W } = Rec
 import {
   CAUSE_DYNAMIC, CAUSE_EXPIRE, CAUSE_ONE_OFF, CAUSE_TAG_EXPIRED, CAUSE_TAG_STALE, RENDER_CAUSES, checkEndState, type EndState,
@@ -51,8 +51,6 @@ const SRC_KNOWN = 0, SRC_UNKNOWN = 1, SRC_SCHEDULED = 2, SRC_CRAWLER = 3
 const CW = 4, C_NEXT = 0, C_INDEX = 1, C_PATH = 2, C_BASE = 3
 
 const HOUR_US = 3600 * US_PER_S
-/** How the Data Cache stores `revalidate: false` (§5.3). */
-const ONE_YEAR_US = secToUs(ONE_YEAR_S)
 
 interface RouteRuntime {
   /** A lognormal's params are [mu, sigma] (µs scale) in a Float64Array: read on the hot path without boxing. */
@@ -346,98 +344,17 @@ export function createIsrModel(
   // Fan-out accounting: per on-demand call, then per data change (stats.ts).
   const invalidations = createInvalidationStats(events.length, s.dataChanges.length, entries, nTags > 0, clock)
 
-  // ---- The Data Cache (§5.3). One entry per fetch key and cache: a shared URL is one key,
-  // a per-path URL one key per path index (the same index on every route that uses the id).
-  const fetchIndex = new Map<string, number>()
-  const fetchInfo: { id: string; spec: Scenario['routes'][number]['fetches'][number]; perPath: boolean; keys: number; base: number; latencyUs: number; rng: Rng }[] = []
-  for (const r of s.routes) {
-    for (const f of r.fetches) {
-      const perPath = f.perPath ?? f.tags.some((t) => t.includes('{'))
-      const count = r.params?.count ?? 1
-      const i = fetchIndex.get(f.id)
-      if (i === undefined) {
-        fetchIndex.set(f.id, fetchInfo.length)
-        fetchInfo.push({ id: f.id, spec: f, perPath, keys: perPath ? count : 1, base: 0, latencyUs: secToUs(f.latencyS), rng: streams.claim('fetch', f.id) })
-      } else if (perPath) fetchInfo[i]!.keys = Math.max(fetchInfo[i]!.keys, count)
-    }
-  }
-  let fetchKeys = 0
-  for (const f of fetchInfo) { f.base = fetchKeys; fetchKeys += f.keys }
-  const routeFetches = s.routes.map((r) => Int32Array.from(r.fetches.map((f) => fetchIndex.get(f.id)!)))
-  const fetchHas = new Uint8Array(caches * fetchKeys)
-  const fetchLastMod = new Float64Array(caches * fetchKeys)
-  /**
-   * Origin calls on their way back, per fetch id: [completion µs, slot] in call order. A
-   * fetch id has one latency, so its calls complete in the order they were made, and the
-   * only reader of its entries is a render (readData), which runs as a request, after
-   * every other event at the same µs. So a completed call is written when the next render
-   * reads the fetch (settleFetches), with the same result as an event at its completion
-   * time, and costs no event.
-   */
-  const inFlight = fetchInfo.map(() => ({ atUs: new Float64Array(16), slot: new Int32Array(16), head: 0, size: 0 }))
-  const originFetches = new Float64Array(fetchInfo.length)
-  // `next build` ran the fetches of every prebuilt page and kept the results in
-  // .next/cache/fetch-cache (§0, §5.3, §11.3): the Data Cache starts warm for them.
-  const buildSeeded: number[] = []
-  s.routes.forEach((r, ri) => {
-    const route = routes[ri]!
-    // A route made dynamic only by a layout's request API is still prerendered by the build
-    // until the layout bails out; its page's fetches have run by then and stay cached
-    // (observed against next start 16.4.6: docs/semantics.md finding F7).
-    const layoutOnlyDynamic = route.isDynamic && !r.dynamic && r.revalidateS !== 0 && r.layouts.some((l) => l.dynamic) && !r.fetches.some((f) => f.revalidateS === 0)
-    if ((route.isDynamic && !layoutOnlyDynamic) || route.prebuilt === 0) return
-    for (const f of r.fetches) {
-      const fi = fetchIndex.get(f.id)!
-      const info = fetchInfo[fi]!
-      if (!(f.revalidateS !== undefined || f.tags.length > 0 || profile.cachesPlainFetch)) continue
-      for (let k = 0; k < (info.perPath ? Math.min(route.prebuilt, info.keys) : 1); k++) buildSeeded.push(info.base + k)
-    }
-  })
-  /**
-   * Per (fetch, tag id): 1 when the tag does not apply to the fetch's entries: another fetch's
-   * own tag (the page's implicit _N_T_ tags and the fetch's own tags apply, §4.1).
-   */
-  const tagIgnored = new Uint8Array(fetchInfo.length * nTags)
-  manifest.names.forEach((tag, id) => {
-    if (tag.startsWith(IMPLICIT_TAG_PREFIX)) return
-    fetchInfo.forEach((f, fi) => {
-      if (!f.spec.tags.some((t) => tagMatchesTemplate(t, tag) || realTemplateIndexes(f.id, t, tag).length > 0)) tagIgnored[fi * nTags + id] = 1
-    })
-  })
-  /**
-   * The keys of fetch `id` whose templated tag t yields `tag` through a real param value
-   * (params.paths) on a route that makes the fetch; empty when no such route has real paths.
-   */
-  function realTemplateIndexes(id: string, t: string, tag: string): number[] {
-    if (!t.includes('{')) return []
-    const out = new Set<number>()
-    for (const r of s.routes) {
-      if ((r.params?.paths?.length ?? 0) === 0 || !r.fetches.some((f) => f.id === id)) continue
-      for (const k of templateIndexesIn(t, tag, r)) out.add(k)
-    }
-    return [...out]
-  }
-  /** The longest foreground origin call of the render being prepared (fetches run in parallel). */
-  const fetchWait = new Float64Array(1)
+  // ---- The Data Cache (§5.3, data-cache.ts).
+  const data = createDataCache(s, routes, profile, caches, sharedCache, streams, manifest, clock, buildAtUs, metrics.warmupUs, durationUs, trace)
+  const { fetches: fetchInfo, keys: fetchKeys, routeFetches, maxF, keyBase: fetchKeyBase, perPath: fetchPerPath, readAt: renderData } = data
 
   // ---- Origin data changes and freshness. Each page entry (and each in-flight render)
   // remembers when the data of each of its fetches was read; a response is outdated when a
   // key it reads changed after that, and a change is reflected by the first response whose
   // data was read after it.
   const tracksFreshness = s.dataChanges.length > 0
-  const maxF = Math.max(1, ...s.routes.map((r) => r.fetches.length))
   const pageData = new Float64Array(tracksFreshness ? caches * totalPaths * maxF : 0)
   const flightData = new Float64Array(tracksFreshness ? instances * totalPaths * maxF : 0)
-  /** Data times of the render being prepared (readData fills it). */
-  const renderData = new Float64Array(maxF)
-  const fetchDataAt = new Float64Array(caches * fetchKeys)
-  for (let c = 0; c < caches; c++) {
-    for (const key of buildSeeded) {
-      fetchHas[c * fetchKeys + key] = 1
-      fetchLastMod[c * fetchKeys + key] = buildAtUs
-      fetchDataAt[c * fetchKeys + key] = buildAtUs
-    }
-  }
   /**
    * Per key, interleaved so that a response's check touches one cache line: [2k] when the
    * key's data last changed, [2k + 1] the oldest change no response has reflected yet
@@ -450,23 +367,6 @@ export function createIsrModel(
   /** Every change time of each key, ascending: the data version a read at time d saw is how many are <= d. */
   const changeTimes: number[][] = tracksFreshness ? Array.from({ length: fetchKeys }, () => []) : []
   const unreflected: number[][] = tracksFreshness ? Array.from({ length: fetchKeys }, () => []) : []
-  /** Per route, its fetches' first key and whether they have one key per path (routeFetches order, maxF apart). */
-  const fetchKeyBase = new Int32Array(routes.length * maxF)
-  const fetchPerPath = new Uint8Array(routes.length * maxF)
-  /** Per route and fetch: 1 if the Data Cache keeps its entries, and their revalidate, µs. */
-  const fetchCacheable = new Uint8Array(routes.length * maxF)
-  const fetchRevalUs = new Float64Array(routes.length * maxF)
-  routeFetches.forEach((fs, ri) => fs.forEach((fi, i) => {
-    const f = fetchInfo[fi]!, spec = f.spec, route = routes[ri]!
-    fetchKeyBase[ri * maxF + i] = f.base
-    fetchPerPath[ri * maxF + i] = f.perPath ? 1 : 0
-    // 14.x caches a plain fetch too (force-cache default), but not in a dynamic route (§5.2).
-    fetchCacheable[ri * maxF + i] = spec.revalidateS !== undefined || spec.tags.length > 0 || (profile.cachesPlainFetch && !route.isDynamic) ? 1 : 0
-    // Without its own revalidate an entry takes the route's (an ISR route), else forever:
-    // `false` is stored as one year (§5.3).
-    const routeRevalUs = route.revalidateUs > 0 && route.revalidateUs !== Infinity ? route.revalidateUs : ONE_YEAR_US
-    fetchRevalUs[ri * maxF + i] = spec.revalidateS === undefined ? routeRevalUs : spec.revalidateS === false ? ONE_YEAR_US : secToUs(spec.revalidateS)
-  }))
   const outdated = new Float64Array(routes.length)
   const lagHist = new Float64Array(HISTOGRAM_BUCKETS)
   const lag = new Float64Array(4) // [count, sum µs, max µs, changes]
@@ -483,20 +383,7 @@ export function createIsrModel(
     const rng = streams.claim('data', String(ci))
     // The keys a change reaches: all keys of a fetch or of a literal tag; for a templated tag,
     // key k of every fetch with that template (k drawn per change).
-    const literal: number[] = []
-    const templatedFetches: number[] = []
-    fetchInfo.forEach((f, fi) => {
-      if (c.fetch !== undefined) { if (f.id === c.fetch) for (let k = 0; k < f.keys; k++) literal.push(f.base + k); return }
-      for (const t of f.spec.tags) {
-        if (c.tag!.includes('{')) { if (t === c.tag) templatedFetches.push(fi) }
-        else if (t === c.tag) { for (let k = 0; k < f.keys; k++) literal.push(f.base + k) }
-        else if (t.includes('{')) {
-          const real = realTemplateIndexes(f.id, t, c.tag!)
-          if (real.length > 0) { for (const k of real) if (k < f.keys) literal.push(f.base + k) }
-          else { const k = templateIndexOf(t, c.tag!, f.keys); if (k !== undefined) literal.push(f.base + k) }
-        }
-      }
-    })
+    const { literal, templatedFetches } = data.keysOfChange(c)
     return {
       literal, templatedFetches, span: changeSpanOf(c, s),
       timing: timingOf(c, rng),
@@ -599,96 +486,6 @@ export function createIsrModel(
     render.ok = u < pOk
   }
 
-  /** One origin call for fetch key `slot` (cache * fetchKeys + key); its entry is written when it completes. */
-  function originCall(fi: number, slot: number, key: number, inst: number, mode: 'foreground' | 'background', store: boolean): boolean {
-    const f = fetchInfo[fi]!
-    const now = clock[0]!
-    if (now >= warmupUs) originFetches[fi] = originFetches[fi]! + 1
-    const ok = (f.rng.nextInt32() >>> 0) * UINT32_SCALE >= f.spec.failureRate // one draw per origin call (= next(), unboxed)
-    if (trace !== null) trace({ kind: 'fetch', atUs: now, fetch: f.id, key, mode, ok, instance: inst })
-    // Only successful (HTTP 200) responses are cached (§5.3).
-    if (ok && store && now + f.latencyUs < durationUs) {
-      if (inFlight[fi]!.size === inFlight[fi]!.atUs.length) growInFlight(fi)
-      const q = inFlight[fi]!
-      const j = (q.head + q.size) & (q.atUs.length - 1)
-      q.atUs[j] = now + f.latencyUs
-      q.slot[j] = slot
-      q.size++
-    }
-    return ok
-  }
-
-  /** Write the entries of fetch fi's origin calls that have completed by now (see inFlight). */
-  function settleFetches(fi: number): void {
-    const q = inFlight[fi]!
-    const now = clock[0]!
-    const latencyUs = fetchInfo[fi]!.latencyUs
-    while (q.size > 0 && q.atUs[q.head]! <= now) {
-      const slot = q.slot[q.head]!
-      fetchHas[slot] = 1
-      fetchLastMod[slot] = q.atUs[q.head]!
-      fetchDataAt[slot] = q.atUs[q.head]! - latencyUs
-      q.head = (q.head + 1) & (q.atUs.length - 1)
-      q.size--
-    }
-  }
-
-  /** Double fetch fi's ring of calls in flight (a power of two), keeping their order. */
-  function growInFlight(fi: number): void {
-    const q = inFlight[fi]!
-    const n = q.atUs.length
-    const atUs = new Float64Array(2 * n), slot = new Int32Array(2 * n)
-    for (let k = 0; k < q.size; k++) {
-      atUs[k] = q.atUs[(q.head + k) & (n - 1)]!
-      slot[k] = q.slot[(q.head + k) & (n - 1)]!
-    }
-    inFlight[fi] = { atUs, slot, head: 0, size: q.size }
-  }
-
-  /**
-   * The data a render reads (§5.3), for path p (global index; -1 for a one-off unknown path)
-   * on instance `inst`. In an ISR render (`isr`) a stale entry is refetched in the foreground;
-   * in a dynamic render it is served stale and refreshed in the background, once per render
-   * (no de-duplication across requests). Foreground waits go into fetchWait[0]; a failed
-   * foreground call fails the render.
-   */
-  function readData(route: ResolvedRoute, p: number, inst: number, isr: boolean, bypass: boolean): void {
-    fetchWait[0] = 0
-    const ri = route.index
-    const fs = routeFetches[ri]!
-    if (fs.length === 0) return
-    const now = clock[0]!
-    const cache = sharedCache ? 0 : inst
-    for (let i = 0; i < fs.length; i++) {
-      const fi = fs[i]!
-      const j = ri * maxF + i
-      const key = fetchPerPath[j] === 1 ? (p < 0 ? -1 : p - route.firstPath) : 0
-      const slot = cache * fetchKeys + fetchKeyBase[j]! + key
-      settleFetches(fi)
-      let foreground = true
-      renderData[i] = fetchDataAt[slot]!
-      if (fetchCacheable[j] === 1 && key >= 0 && !bypass && fetchHas[slot] === 1) {
-        // The entry's own tags and the page's implicit (soft) tags (§4.3), as of its write.
-        const tags = p < 0 ? TAGS_NONE : manifest.check(inst, p, tagIgnored, fi * nTags, fetchLastMod, slot)
-        if (tags !== TAGS_EXPIRED) {
-          const stale = now - fetchLastMod[slot]! > fetchRevalUs[j]! || tags === TAGS_STALE
-          if (!stale) foreground = false
-          else if (!isr) {
-            // A dynamic render gets the stale data now and refreshes it in the background.
-            originCall(fi, slot, key, inst, 'background', true)
-            foreground = false
-          }
-        }
-      }
-      if (foreground) {
-        // An HTTP error is not a render failure: the page renders and is cached, the Data
-        // Cache keeps its old entry (only 200s are stored), and the page has no new data (§3.5).
-        if (originCall(fi, slot, key, inst, 'foreground', fetchCacheable[j] === 1 && key >= 0)) renderData[i] = now // read as the render starts
-        if (fetchInfo[fi]!.latencyUs > fetchWait[0]!) fetchWait[0] = fetchInfo[fi]!.latencyUs
-      }
-    }
-  }
-
   /** Freshness of the response being recorded (servedFrom/servedOff say which data it read). */
   function checkFreshness(route: ResolvedRoute, p: number): void {
     const arr = servedFrom === 1 ? pageData : servedFrom === 2 ? flightData : renderData
@@ -738,8 +535,7 @@ export function createIsrModel(
     for (const key of c.literal) mark(key)
     for (const fi of c.templatedFetches) if (k < fetchInfo[fi]!.keys) mark(fetchInfo[fi]!.base + k)
     if (trace !== null) {
-      const keyOf = (key: number) => { const f = fetchInfo.find((x) => key >= x.base && key < x.base + x.keys)!; return { fetch: f.id, key: key - f.base } }
-      const keys = [...c.literal.map(keyOf), ...c.templatedFetches.filter((fi) => k < fetchInfo[fi]!.keys).map((fi) => ({ fetch: fetchInfo[fi]!.id, key: k }))]
+      const keys = [...c.literal.map(data.nameOfKey), ...c.templatedFetches.filter((fi) => k < fetchInfo[fi]!.keys).map((fi) => ({ fetch: fetchInfo[fi]!.id, key: k }))]
       trace({ kind: 'data-change', atUs: now, change: ci, keys })
     }
     invalidations.fired(events.length + ci)
@@ -789,7 +585,7 @@ export function createIsrModel(
     render.startUs = start
     workerFreeAt[best] = start + render.durUs
     // Data the render reads from the origin is read when it starts.
-    if (start > now) for (let i = 0; i < maxF; i++) if (renderData[i] === now) renderData[i] = start
+    data.delayReads(render)
   }
 
   /** Start a cached-path render (background or blocking); de-duplicated per path (§1.3, rule 4). */
@@ -807,8 +603,8 @@ export function createIsrModel(
     }
     sampleRender(rt[route.index]!)
     // 16.3+ expired (isStale -1) renders are on-demand revalidations: they bypass the Data Cache (§5.3).
-    readData(route, p, inst, true, mode === BLOCKING && withPrev && enforcesExpire)
-    render.durUs += fetchWait[0]!
+    data.read(route, p, inst, true, mode === BLOCKING && withPrev && enforcesExpire)
+    render.durUs += data.waitUs
     claimWorker(inst)
     if (tracksFreshness) for (let i = 0; i < maxF; i++) flightData[slot * maxF + i] = renderData[i]!
     const startUs = render.startUs
@@ -855,8 +651,8 @@ export function createIsrModel(
     const nowUs = clock[0]!
     countRender(route, mode === DYNAMIC_RENDER ? CAUSE_DYNAMIC : CAUSE_ONE_OFF)
     sampleRender(rt[route.index]!)
-    readData(route, p, currentInstance, mode !== DYNAMIC_RENDER, false)
-    render.durUs += fetchWait[0]!
+    data.read(route, p, currentInstance, mode !== DYNAMIC_RENDER, false)
+    render.durUs += data.waitUs
     claimWorker(currentInstance)
     const waitUs = render.startUs - nowUs
     obs[OBS_AT] = nowUs
@@ -1166,7 +962,7 @@ export function createIsrModel(
       aged: Float64Array.from(routes, (r) => metrics.ageHist.subarray(r.index * HISTOGRAM_BUCKETS, (r.index + 1) * HISTOGRAM_BUCKETS).reduce((a, b) => a + b, 0)),
       eventStats: invalidations.rows,
       tagRendersSinceStart: renderCounts[2]!,
-      dataCache: { keys: fetchKeys, has: fetchHas, lastModUs: fetchLastMod, dataAtUs: fetchDataAt },
+      dataCache: { keys: fetchKeys, has: data.has, lastModUs: data.lastModUs, dataAtUs: data.dataAtUs },
       freshness: tracksFreshness ? { changeTimes, unreflected, keyChange, pageData, maxF, fetchesOf: routeFetches.map((f) => f.length) } : null,
     }
   }
@@ -1232,11 +1028,7 @@ export function createIsrModel(
       }
     },
     fetchStats() {
-      const out: Record<string, { originFetches: number; keys: number; cached: boolean }> = {}
-      fetchInfo.forEach((f, i) => {
-        out[f.id] = { originFetches: originFetches[i]!, keys: f.keys, cached: f.spec.revalidateS !== undefined || f.spec.tags.length > 0 || profile.cachesPlainFetch }
-      })
-      return out
+      return data.stats()
     },
     freshness() {
       const us = (x: number) => Math.round(x) / US_PER_S

@@ -1,0 +1,297 @@
+/**
+ * The Data Cache (§5.3): one entry per fetch key and cache. A shared URL is one key; a
+ * per-path URL (perPath, or a templated tag) one key per path index, shared by every route
+ * that uses the fetch id. The build seeds it (§11.3); renders read it, refetching stale
+ * entries in the foreground (ISR renders) or in the background (dynamic renders); origin
+ * calls complete without events (see `inFlight`).
+ */
+import { UINT32_SCALE, type AleaRng, type Streams } from '../kernel/rng.ts'
+import { ONE_YEAR_S, secToUs } from '../kernel/time.ts'
+import type { Scenario } from '../scenario/schema.ts'
+import * as Decision from './decide.ts'
+import type { ResolvedRoute } from './entries.ts'
+import type { VersionProfile } from './profiles.ts'
+import type { TagsManifest } from './tags-manifest.ts'
+import { IMPLICIT_TAG_PREFIX, tagMatchesTemplate, templateIndexesIn, templateIndexOf } from './tags.ts'
+import type { TraceEvent } from './trace.ts'
+
+// This module's own constants (V8 folds them; an imported binding is read at every use).
+const { TAGS_EXPIRED, TAGS_NONE, TAGS_STALE } = Decision
+
+/** How the Data Cache stores `revalidate: false` (§5.3). */
+const ONE_YEAR_US = secToUs(ONE_YEAR_S)
+
+export interface FetchInfo {
+  readonly id: string
+  readonly spec: Scenario['routes'][number]['fetches'][number]
+  readonly perPath: boolean
+  /** Its keys are base .. base + keys - 1 (one, or one per path index). */
+  readonly keys: number
+  readonly base: number
+  readonly latencyUs: number
+  /** The fetch's stream: one draw per origin call (its failures). */
+  readonly rng: AleaRng
+}
+
+export interface DataCache {
+  readonly fetches: readonly FetchInfo[]
+  /** Keys over all fetch ids; a cache's entries are slots cache × keys + key. */
+  readonly keys: number
+  /** Per route, its fetches (indexes into `fetches`). */
+  readonly routeFetches: readonly Int32Array[]
+  /** The most fetches of any route: per-route tables are maxF apart. */
+  readonly maxF: number
+  /** Per route and fetch (route × maxF + i): the fetch's first key, and 1 when it has one key per path. */
+  readonly keyBase: Int32Array
+  readonly perPath: Uint8Array
+  /** Per (cache, key) slot: 1 when it holds an entry, when it was written, when its data was read. */
+  readonly has: Uint8Array
+  readonly lastModUs: Float64Array
+  readonly dataAtUs: Float64Array
+  /** The render being prepared (read() fills them): when it read fetch i of its route's data, µs. */
+  readonly readAt: Float64Array
+  /** ... and its longest foreground origin call, µs (its fetches run in parallel). */
+  waitUs: number
+  /**
+   * The data a render reads (§5.3), for path p (global index; -1 for a one-off unknown path)
+   * on instance inst. In an ISR render (`isr`) a stale entry is refetched in the foreground;
+   * in a dynamic render it is served stale and refreshed in the background, once per render
+   * (no de-duplication across requests). `bypass`: an on-demand revalidation, which skips the
+   * cache. A failed foreground call does not fail the render (§3.5).
+   */
+  read(route: ResolvedRoute, p: number, inst: number, isr: boolean, bypass: boolean): void
+  /** The render being prepared waits for a worker and starts at render.startUs: the data it reads from the origin now is read then. */
+  delayReads(render: { readonly startUs: number }): void
+  /** The keys a data change reaches: every key of a fetch or of a literal tag; for a templated tag, the fetches whose key k it picks. */
+  keysOfChange(c: Scenario['dataChanges'][number]): { readonly literal: number[]; readonly templatedFetches: number[] }
+  /** A global key as its fetch id and key. */
+  nameOfKey(key: number): { readonly fetch: string; readonly key: number }
+  /** Per fetch id: origin calls after warmup, how many keys, and whether the Data Cache keeps it. */
+  stats(): Record<string, { readonly originFetches: number; readonly keys: number; readonly cached: boolean }>
+}
+
+export function createDataCache(
+  s: Scenario, routes: readonly ResolvedRoute[], profile: VersionProfile, caches: number, sharedCache: boolean, streams: Streams,
+  manifest: TagsManifest, clock: Float64Array, buildAtUs: number, warmupUs: number, durationUs: number, trace: ((e: TraceEvent) => void) | null,
+): DataCache {
+  const index = new Map<string, number>()
+  const fetches: (Omit<FetchInfo, 'keys' | 'base'> & { keys: number; base: number })[] = []
+  for (const r of s.routes) {
+    for (const f of r.fetches) {
+      const perPath = f.perPath ?? f.tags.some((t) => t.includes('{'))
+      const count = r.params?.count ?? 1
+      const i = index.get(f.id)
+      if (i === undefined) {
+        index.set(f.id, fetches.length)
+        fetches.push({ id: f.id, spec: f, perPath, keys: perPath ? count : 1, base: 0, latencyUs: secToUs(f.latencyS), rng: streams.claim('fetch', f.id) })
+      } else if (perPath) fetches[i]!.keys = Math.max(fetches[i]!.keys, count)
+    }
+  }
+  let keys = 0
+  for (const f of fetches) { f.base = keys; keys += f.keys }
+  const routeFetches = s.routes.map((r) => Int32Array.from(r.fetches.map((f) => index.get(f.id)!)))
+  const maxF = Math.max(1, ...s.routes.map((r) => r.fetches.length))
+  const has = new Uint8Array(caches * keys)
+  const lastModUs = new Float64Array(caches * keys)
+  const dataAtUs = new Float64Array(caches * keys)
+  /**
+   * Origin calls on their way back, per fetch id: [completion µs, slot] in call order. A
+   * fetch id has one latency, so its calls complete in the order they were made, and the
+   * only reader of its entries is a render (read), which runs as a request, after every
+   * other event at the same µs. So a completed call is written when the next render reads
+   * the fetch (settle), with the same result as an event at its completion time, and costs
+   * no event.
+   */
+  const inFlight = fetches.map(() => ({ atUs: new Float64Array(16), slot: new Int32Array(16), head: 0, size: 0 }))
+  const originFetches = new Float64Array(fetches.length)
+
+  // `next build` ran the fetches of every prebuilt page and kept the results in
+  // .next/cache/fetch-cache (§0, §5.3, §11.3): the Data Cache starts warm for them.
+  const buildSeeded: number[] = []
+  s.routes.forEach((r, ri) => {
+    const route = routes[ri]!
+    // A route made dynamic only by a layout's request API is still prerendered by the build
+    // until the layout bails out; its page's fetches have run by then and stay cached
+    // (observed against next start 16.4.6: docs/semantics.md finding F7).
+    const layoutOnlyDynamic = route.isDynamic && !r.dynamic && r.revalidateS !== 0 && r.layouts.some((l) => l.dynamic) && !r.fetches.some((f) => f.revalidateS === 0)
+    if ((route.isDynamic && !layoutOnlyDynamic) || route.prebuilt === 0) return
+    for (const f of r.fetches) {
+      const info = fetches[index.get(f.id)!]!
+      if (!(f.revalidateS !== undefined || f.tags.length > 0 || profile.cachesPlainFetch)) continue
+      for (let k = 0; k < (info.perPath ? Math.min(route.prebuilt, info.keys) : 1); k++) buildSeeded.push(info.base + k)
+    }
+  })
+  for (let c = 0; c < caches; c++) {
+    for (const key of buildSeeded) {
+      has[c * keys + key] = 1
+      lastModUs[c * keys + key] = buildAtUs
+      dataAtUs[c * keys + key] = buildAtUs
+    }
+  }
+
+  /**
+   * The keys of fetch `id` whose templated tag t yields `tag` through a real param value
+   * (params.paths) on a route that makes the fetch; empty when no such route has real paths.
+   */
+  function realTemplateIndexes(id: string, t: string, tag: string): number[] {
+    if (!t.includes('{')) return []
+    const out = new Set<number>()
+    for (const r of s.routes) {
+      if ((r.params?.paths?.length ?? 0) === 0 || !r.fetches.some((f) => f.id === id)) continue
+      for (const k of templateIndexesIn(t, tag, r)) out.add(k)
+    }
+    return [...out]
+  }
+
+  /**
+   * Per (fetch, tag id): 1 when the tag does not apply to the fetch's entries: another fetch's
+   * own tag (the page's implicit _N_T_ tags and the fetch's own tags apply, §4.1).
+   */
+  const nTags = manifest.names.length
+  const tagIgnored = new Uint8Array(fetches.length * nTags)
+  manifest.names.forEach((tag, id) => {
+    if (tag.startsWith(IMPLICIT_TAG_PREFIX)) return
+    fetches.forEach((f, fi) => {
+      if (!f.spec.tags.some((t) => tagMatchesTemplate(t, tag) || realTemplateIndexes(f.id, t, tag).length > 0)) tagIgnored[fi * nTags + id] = 1
+    })
+  })
+
+  /** Per route and fetch: 1 if the Data Cache keeps its entries, and their revalidate, µs. */
+  const keyBase = new Int32Array(routes.length * maxF)
+  const perPath = new Uint8Array(routes.length * maxF)
+  const cacheable = new Uint8Array(routes.length * maxF)
+  const revalUs = new Float64Array(routes.length * maxF)
+  routeFetches.forEach((fs, ri) => fs.forEach((fi, i) => {
+    const f = fetches[fi]!, spec = f.spec, route = routes[ri]!
+    keyBase[ri * maxF + i] = f.base
+    perPath[ri * maxF + i] = f.perPath ? 1 : 0
+    // 14.x caches a plain fetch too (force-cache default), but not in a dynamic route (§5.2).
+    cacheable[ri * maxF + i] = spec.revalidateS !== undefined || spec.tags.length > 0 || (profile.cachesPlainFetch && !route.isDynamic) ? 1 : 0
+    // Without its own revalidate an entry takes the route's (an ISR route), else forever:
+    // `false` is stored as one year (§5.3).
+    const routeRevalUs = route.revalidateUs > 0 && route.revalidateUs !== Infinity ? route.revalidateUs : ONE_YEAR_US
+    revalUs[ri * maxF + i] = spec.revalidateS === undefined ? routeRevalUs : spec.revalidateS === false ? ONE_YEAR_US : secToUs(spec.revalidateS)
+  }))
+
+  const readAt = new Float64Array(maxF)
+
+  /** One origin call for fetch key `slot` (cache × keys + key); its entry is written when it completes. */
+  function originCall(fi: number, slot: number, key: number, inst: number, mode: 'foreground' | 'background', store: boolean): boolean {
+    const f = fetches[fi]!
+    const now = clock[0]!
+    if (now >= warmupUs) originFetches[fi] = originFetches[fi]! + 1
+    const ok = (f.rng.nextInt32() >>> 0) * UINT32_SCALE >= f.spec.failureRate // one draw per origin call (= next(), unboxed)
+    if (trace !== null) trace({ kind: 'fetch', atUs: now, fetch: f.id, key, mode, ok, instance: inst })
+    // Only successful (HTTP 200) responses are cached (§5.3).
+    if (ok && store && now + f.latencyUs < durationUs) {
+      if (inFlight[fi]!.size === inFlight[fi]!.atUs.length) grow(fi)
+      const q = inFlight[fi]!
+      const j = (q.head + q.size) & (q.atUs.length - 1)
+      q.atUs[j] = now + f.latencyUs
+      q.slot[j] = slot
+      q.size++
+    }
+    return ok
+  }
+
+  /** Write the entries of fetch fi's origin calls that have completed by now (see inFlight). */
+  function settle(fi: number): void {
+    const q = inFlight[fi]!
+    const now = clock[0]!
+    const latencyUs = fetches[fi]!.latencyUs
+    while (q.size > 0 && q.atUs[q.head]! <= now) {
+      const slot = q.slot[q.head]!
+      has[slot] = 1
+      lastModUs[slot] = q.atUs[q.head]!
+      dataAtUs[slot] = q.atUs[q.head]! - latencyUs
+      q.head = (q.head + 1) & (q.atUs.length - 1)
+      q.size--
+    }
+  }
+
+  /** Double fetch fi's ring of calls in flight (a power of two), keeping their order. */
+  function grow(fi: number): void {
+    const q = inFlight[fi]!
+    const n = q.atUs.length
+    const atUs = new Float64Array(2 * n), slot = new Int32Array(2 * n)
+    for (let k = 0; k < q.size; k++) {
+      atUs[k] = q.atUs[(q.head + k) & (n - 1)]!
+      slot[k] = q.slot[(q.head + k) & (n - 1)]!
+    }
+    inFlight[fi] = { atUs, slot, head: 0, size: q.size }
+  }
+
+  const self: DataCache = {
+    fetches, keys, routeFetches, maxF, keyBase, perPath, has, lastModUs, dataAtUs, readAt,
+    waitUs: 0,
+    read(route, p, inst, isr, bypass) {
+      self.waitUs = 0
+      const ri = route.index
+      const fs = routeFetches[ri]!
+      if (fs.length === 0) return
+      const now = clock[0]!
+      const cache = sharedCache ? 0 : inst
+      for (let i = 0; i < fs.length; i++) {
+        const fi = fs[i]!
+        const j = ri * maxF + i
+        const key = perPath[j] === 1 ? (p < 0 ? -1 : p - route.firstPath) : 0
+        const slot = cache * keys + keyBase[j]! + key
+        settle(fi)
+        let foreground = true
+        readAt[i] = dataAtUs[slot]!
+        if (cacheable[j] === 1 && key >= 0 && !bypass && has[slot] === 1) {
+          // The entry's own tags and the page's implicit (soft) tags (§4.3), as of its write.
+          const tags = p < 0 ? TAGS_NONE : manifest.check(inst, p, tagIgnored, fi * nTags, lastModUs, slot)
+          if (tags !== TAGS_EXPIRED) {
+            const stale = now - lastModUs[slot]! > revalUs[j]! || tags === TAGS_STALE
+            if (!stale) foreground = false
+            else if (!isr) {
+              // A dynamic render gets the stale data now and refreshes it in the background.
+              originCall(fi, slot, key, inst, 'background', true)
+              foreground = false
+            }
+          }
+        }
+        if (foreground) {
+          // An HTTP error is not a render failure: the page renders and is cached, the Data
+          // Cache keeps its old entry (only 200s are stored), and the page has no new data (§3.5).
+          if (originCall(fi, slot, key, inst, 'foreground', cacheable[j] === 1 && key >= 0)) readAt[i] = now // read as the render starts
+          if (fetches[fi]!.latencyUs > self.waitUs) self.waitUs = fetches[fi]!.latencyUs
+        }
+      }
+    },
+    delayReads(render) {
+      const now = clock[0]!
+      if (render.startUs > now) for (let i = 0; i < maxF; i++) if (readAt[i] === now) readAt[i] = render.startUs
+    },
+    keysOfChange(c) {
+      const literal: number[] = []
+      const templatedFetches: number[] = []
+      fetches.forEach((f, fi) => {
+        if (c.fetch !== undefined) { if (f.id === c.fetch) for (let k = 0; k < f.keys; k++) literal.push(f.base + k); return }
+        for (const t of f.spec.tags) {
+          if (c.tag!.includes('{')) { if (t === c.tag) templatedFetches.push(fi) }
+          else if (t === c.tag) { for (let k = 0; k < f.keys; k++) literal.push(f.base + k) }
+          else if (t.includes('{')) {
+            const real = realTemplateIndexes(f.id, t, c.tag!)
+            if (real.length > 0) { for (const k of real) if (k < f.keys) literal.push(f.base + k) }
+            else { const k = templateIndexOf(t, c.tag!, f.keys); if (k !== undefined) literal.push(f.base + k) }
+          }
+        }
+      })
+      return { literal, templatedFetches }
+    },
+    nameOfKey(key) {
+      const f = fetches.find((x) => key >= x.base && key < x.base + x.keys)!
+      return { fetch: f.id, key: key - f.base }
+    },
+    stats() {
+      const out: Record<string, { originFetches: number; keys: number; cached: boolean }> = {}
+      fetches.forEach((f, i) => {
+        out[f.id] = { originFetches: originFetches[i]!, keys: f.keys, cached: f.spec.revalidateS !== undefined || f.spec.tags.length > 0 || profile.cachesPlainFetch }
+      })
+      return out
+    },
+  }
+  return self
+}
