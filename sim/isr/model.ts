@@ -9,7 +9,6 @@
  */
 import { addExponential, addExponentialSlow, createAlias, exponentialFast, lognormalInto, lognormalParams, pickAliasInt32, type AliasTable } from '../kernel/dist.ts'
 import { assert, assertNever, InvariantError } from '../kernel/errors.ts'
-import type { Freshness } from '../contract.ts'
 import { Calendar } from '../kernel/calendar.ts'
 import type { Engine, Lane } from '../kernel/engine.ts'
 import {
@@ -30,8 +29,9 @@ import { roundHalfUp, secToUs, US_PER_S } from '../kernel/time.ts'
 import type { VersionProfile } from './profiles.ts'
 import { changeSpanOf, createTagsManifest, profileWrite } from './tags-manifest.ts'
 import { createDataCache } from './data-cache.ts'
+import { createFreshness, type FreshnessStats } from './freshness.ts'
 import { crawlerStreamKey, drawCrawlerWalk } from './crawlers.ts'
-import { HISTOGRAM_BUCKETS, bucketOf, quantileOf } from '../kernel/histogram.ts'
+import { HISTOGRAM_BUCKETS } from '../kernel/histogram.ts'
 import { backoffRevalidateS } from './revalidate.ts'
 import { Entries, resolveRoutes, routeOfPath, type ResolvedRoute } from './entries.ts'
 // The hot path's constants, bound as this module's own: V8 folds a module's constants into
@@ -103,12 +103,6 @@ export interface IsrModel {
   freshness(): FreshnessStats
 }
 
-export interface FreshnessStats extends Omit<Freshness, 'outdatedServedFraction'> {
-  /** Per route: responses whose page read data older than the newest origin data. */
-  readonly outdatedByRoute: readonly number[]
-  /** Per data change entry: occurrences, webhook calls, and the webhook's fan-out. */
-  readonly changes: readonly (OnDemandStats & { readonly webhookCalls: number })[]
-}
 
 
 const A_LAMBDA = 0, A_NEXT = 1, A_SEG_INDEX = 2, A_SEG_START_US = 3, A_SEG_START_LAMBDA = 4
@@ -346,46 +340,16 @@ export function createIsrModel(
 
   // ---- The Data Cache (§5.3, data-cache.ts).
   const data = createDataCache(s, routes, profile, caches, sharedCache, streams, manifest, clock, buildAtUs, metrics.warmupUs, durationUs, trace)
-  const { fetches: fetchInfo, keys: fetchKeys, routeFetches, maxF, keyBase: fetchKeyBase, perPath: fetchPerPath, readAt: renderData } = data
+  const { fetches: fetchInfo, keys: fetchKeys, maxF, readAt: renderData } = data
 
-  // ---- Origin data changes and freshness. Each page entry (and each in-flight render)
-  // remembers when the data of each of its fetches was read; a response is outdated when a
-  // key it reads changed after that, and a change is reflected by the first response whose
-  // data was read after it.
-  const tracksFreshness = s.dataChanges.length > 0
-  const pageData = new Float64Array(tracksFreshness ? caches * totalPaths * maxF : 0)
-  const flightData = new Float64Array(tracksFreshness ? instances * totalPaths * maxF : 0)
-  /**
-   * Per key, interleaved so that a response's check touches one cache line: [2k] when the
-   * key's data last changed, [2k + 1] the oldest change no response has reflected yet
-   * (unreflected[k][0], Infinity if none). Every response reads them; the queues behind
-   * them are JS arrays, one pointer chase away, and are touched only when a change is
-   * reflected.
-   */
-  const keyChange = new Float64Array(2 * fetchKeys)
-  for (let k = 0; k < fetchKeys; k++) { keyChange[2 * k] = -Infinity; keyChange[2 * k + 1] = Infinity }
-  /** Every change time of each key, ascending: the data version a read at time d saw is how many are <= d. */
-  const changeTimes: number[][] = tracksFreshness ? Array.from({ length: fetchKeys }, () => []) : []
-  const unreflected: number[][] = tracksFreshness ? Array.from({ length: fetchKeys }, () => []) : []
-  const outdated = new Float64Array(routes.length)
-  const lagHist = new Float64Array(HISTOGRAM_BUCKETS)
-  const lag = new Float64Array(4) // [count, sum µs, max µs, changes]
-  if (tracksFreshness) {
-    for (const r of routes) {
-      if (r.isDynamic) continue
-      for (let c = 0; c < caches; c++) for (let p = r.firstPath; p < r.firstPath + r.prebuilt; p++) pageData.fill(buildAtUs, (c * totalPaths + p) * maxF, (c * totalPaths + p + 1) * maxF)
-    }
-  }
-  /** Which data times the response being recorded read: 0 none, 1 pageData, 2 flightData, 3 renderData. */
-  let servedFrom = 0
-  let servedOff = 0
+  // ---- Origin data changes and freshness (freshness.ts).
+  const fresh = createFreshness(s, routes, data, entries, clock, buildAtUs, metrics.warmupUs)
+  const tracksFreshness = fresh.tracks
+  const { pageData, flightData } = fresh
   const changes = s.dataChanges.map((c, ci) => {
     const rng = streams.claim('data', String(ci))
-    // The keys a change reaches: all keys of a fetch or of a literal tag; for a templated tag,
-    // key k of every fetch with that template (k drawn per change).
-    const { literal, templatedFetches } = data.keysOfChange(c)
     return {
-      literal, templatedFetches, span: changeSpanOf(c, s),
+      span: changeSpanOf(c, s),
       timing: timingOf(c, rng),
       /** Draws the path of a templated tag's change. */
       rng,
@@ -394,25 +358,6 @@ export function createIsrModel(
     }
   })
   const webhookQueue: { readonly ci: number; readonly k: number }[] = []
-  /**
-   * Per route: 1 when some data change reaches a key its fetches read. Its regenerations write
-   * only when their data differs from the entry's; a route whose data no change names writes
-   * on every successful regeneration, as without dataChanges (its output is not known to be
-   * the same).
-   */
-  const routeDataChanges = new Uint8Array(routes.length)
-  if (tracksFreshness) {
-    const reached = new Uint8Array(fetchKeys)
-    for (const c of changes) {
-      for (const key of c.literal) reached[key] = 1
-      for (const fi of c.templatedFetches) reached.fill(1, fetchInfo[fi]!.base, fetchInfo[fi]!.base + fetchInfo[fi]!.keys)
-    }
-    routeFetches.forEach((fs, ri) => fs.forEach((_, i) => {
-      const base = fetchKeyBase[ri * maxF + i]!
-      const keys = fetchPerPath[ri * maxF + i] === 1 ? routes[ri]!.count : 1
-      if (reached.subarray(base, base + keys).includes(1)) routeDataChanges[ri] = 1
-    }))
-  }
 
   for (const r of routes) {
     const cfg = s.routes[r.index]!
@@ -486,56 +431,15 @@ export function createIsrModel(
     render.ok = u < pOk
   }
 
-  /** Freshness of the response being recorded (servedFrom/servedOff say which data it read). */
-  function checkFreshness(route: ResolvedRoute, p: number): void {
-    const arr = servedFrom === 1 ? pageData : servedFrom === 2 ? flightData : renderData
-    const ri = route.index
-    const n = routeFetches[ri]!.length
-    let isOutdated = false
-    for (let i = 0; i < n; i++) {
-      const perPath = fetchPerPath[ri * maxF + i] === 1
-      if (perPath && p < 0) continue // a one-off path reads its own, new URL
-      const key = fetchKeyBase[ri * maxF + i]! + (perPath ? p - route.firstPath : 0)
-      const d = arr[servedOff + i]!
-      if (keyChange[2 * key]! > d) isOutdated = true
-      if (keyChange[2 * key + 1]! <= d) reflect(key, arr, servedOff + i)
-    }
-    if (isOutdated && clock[0]! >= warmupUs) outdated[ri] = outdated[ri]! + 1
-  }
-
-  /** The response being recorded read key's data at arr[at]: the changes up to then are reflected now. */
-  function reflect(key: number, arr: Float64Array, at: number): void {
-    const d = arr[at]!
-    const now = clock[0]!
-    const q = unreflected[key]!
-    while (q.length > 0 && q[0]! <= d) {
-      const t = q.shift()!
-      if (now < warmupUs) continue
-      const lagUs = now - t
-      const b = bucketOf(lagUs)
-      lagHist[b] = lagHist[b]! + 1
-      lag[0] = lag[0]! + 1
-      lag[1] = lag[1]! + lagUs
-      if (lagUs > lag[2]!) lag[2] = lagUs
-    }
-    keyChange[2 * key + 1] = q.length > 0 ? q[0]! : Infinity
-  }
-
   function onDataChange(ci: number): void {
     const c = changes[ci]!
     const now = clock[0]!
     timer.next(c.timing, EV_DATA_CHANGE, ci)
-    const k = c.templatedFetches.length > 0 ? ((c.rng.nextInt32() >>> 0) * c.span * UINT32_SCALE) | 0 : 0
-    const mark = (key: number) => {
-      keyChange[2 * key] = now
-      changeTimes[key]!.push(now)
-      if (unreflected[key]!.push(now) === 1) keyChange[2 * key + 1] = now
-      if (now >= warmupUs) lag[3] = lag[3]! + 1
-    }
-    for (const key of c.literal) mark(key)
-    for (const fi of c.templatedFetches) if (k < fetchInfo[fi]!.keys) mark(fetchInfo[fi]!.base + k)
+    const ck = fresh.changeKeys[ci]!
+    const k = ck.templatedFetches.length > 0 ? ((c.rng.nextInt32() >>> 0) * c.span * UINT32_SCALE) | 0 : 0
+    fresh.change(ci, k)
     if (trace !== null) {
-      const keys = [...c.literal.map(data.nameOfKey), ...c.templatedFetches.filter((fi) => k < fetchInfo[fi]!.keys).map((fi) => ({ fetch: fetchInfo[fi]!.id, key: k }))]
+      const keys = [...ck.literal.map(data.nameOfKey), ...ck.templatedFetches.filter((fi) => k < fetchInfo[fi]!.keys).map((fi) => ({ fetch: fetchInfo[fi]!.id, key: k }))]
       trace({ kind: 'data-change', atUs: now, change: ci, keys })
     }
     invalidations.fired(events.length + ci)
@@ -606,7 +510,7 @@ export function createIsrModel(
     data.read(route, p, inst, true, mode === BLOCKING && withPrev && enforcesExpire)
     render.durUs += data.waitUs
     claimWorker(inst)
-    if (tracksFreshness) for (let i = 0; i < maxF; i++) flightData[slot * maxF + i] = renderData[i]!
+    if (tracksFreshness) fresh.startFlight(slot)
     const startUs = render.startUs
     const endUs = startUs + render.durUs
     st[o + F_FLIGHT_MODE] = mode === BACKGROUND ? FLIGHT_BACKGROUND : FLIGHT_BLOCKING
@@ -626,11 +530,11 @@ export function createIsrModel(
   /**
    * Record a response whose age and latency are already in `obs[OBS_AGE]` / `obs[OBS_LATENCY]`,
    * for `path` (route-local; -1 for a one-off unknown path, whose per-path data is a new URL).
+   * Its page read fetch i's data at read[at + i] (freshness.ts; null: it served no page).
    */
-  function respond(route: ResolvedRoute, path: number, outcome: Outcome): void {
+  function respond(route: ResolvedRoute, path: number, outcome: Outcome, read: Float64Array | null, at: number): void {
     metrics.request(route.index, outcome) // (request() reads no time: the series and warmup are cut by events)
-    if (tracksFreshness && servedFrom !== 0 && obs[OBS_AGE]! >= 0) checkFreshness(route, path < 0 ? -1 : route.firstPath + path)
-    servedFrom = 0
+    if (tracksFreshness && read !== null && obs[OBS_AGE]! >= 0) fresh.check(route, path < 0 ? -1 : route.firstPath + path, read, at)
     if (trace !== null) traceResponse(route, path, outcome)
   }
 
@@ -664,11 +568,9 @@ export function createIsrModel(
     if (mode === BLOCKING && render.ok) metrics.write(route.index)
     obs[OBS_AGE] = render.ok ? render.durUs : -1
     obs[OBS_LATENCY] = waitUs + render.durUs
-    servedFrom = 3
-    servedOff = 0
     // A dynamic render of a known path caches no page, but it read that path's data: its
     // freshness is checked against that path's keys (a templated tag's key among them).
-    respond(route, p < 0 ? -1 : p - route.firstPath, render.ok ? okOutcome : ERROR)
+    respond(route, p < 0 ? -1 : p - route.firstPath, render.ok ? okOutcome : ERROR, renderData, 0)
   }
 
   /** The instance that serves the next request (the load balancer). */
@@ -695,9 +597,7 @@ export function createIsrModel(
       // The hot path: a fresh entry, served at once.
       obs[OBS_AGE] = clock[0]! - st[e + F_CONTENT_AT]!
       obs[OBS_LATENCY] = 0
-      servedFrom = 1
-      servedOff = eslot * maxF
-      respond(route, path, HIT)
+      respond(route, path, HIT, pageData, eslot * maxF)
       return
     }
     switch (d) {
@@ -707,20 +607,16 @@ export function createIsrModel(
         // The stale entry, served at once (also while a regeneration runs).
         obs[OBS_AGE] = clock[0]! - st[e + F_CONTENT_AT]!
         obs[OBS_LATENCY] = 0
-        servedFrom = 1
-        servedOff = eslot * maxF
-        respond(route, path, STALE)
+        respond(route, path, STALE, pageData, eslot * maxF)
         if (d !== JOIN_STALE) startRender(route, slot, eslot, BACKGROUND, true, RENDER_CAUSE_OF[d]!)
         return
       case JOIN_BLOCKING: {
         // The leader's result, shared: its render's age, and the wait until it ends.
-        servedFrom = 2
-        servedOff = slot * maxF
         const end = st[o + F_FLIGHT_END]!
         const ok = flightOk[slot] === 1
         obs[OBS_AGE] = ok ? end - st[o + F_FLIGHT_START]! : -1
         obs[OBS_LATENCY] = end - clock[0]!
-        respond(route, path, ok ? MISS : ERROR)
+        respond(route, path, ok ? MISS : ERROR, flightData, slot * maxF)
         return
       }
       case MISS_NO_ENTRY:
@@ -733,7 +629,7 @@ export function createIsrModel(
       case SERVE_NOT_FOUND:
         obs[OBS_AGE] = -1
         obs[OBS_LATENCY] = 0
-        respond(route, path, NOT_FOUND)
+        respond(route, path, NOT_FOUND, null, 0)
         return
       case RENDER_DYNAMIC:
         renderForRequest(route, DYNAMIC_RENDER, DYNAMIC, p)
@@ -749,9 +645,7 @@ export function createIsrModel(
     const ok = flightOk[slot] === 1
     obs[OBS_AGE] = ok ? dur : -1
     obs[OBS_LATENCY] = st[o + F_FLIGHT_END]! - clock[0]! // the render, plus any wait for a worker
-    servedFrom = 2
-    servedOff = slot * maxF
-    respond(route, entries.pathOf(slot) - route.firstPath, ok ? MISS : ERROR)
+    respond(route, entries.pathOf(slot) - route.firstPath, ok ? MISS : ERROR, flightData, slot * maxF)
   }
 
   function onRenderDone(slot: number): void {
@@ -764,7 +658,7 @@ export function createIsrModel(
     if (ok) {
       // An ISR write is billed only when the output changed: a new entry, any regeneration of a
       // route whose data no change reaches, or one whose data differs from the entry's.
-      const writes = st[e + F_HAS_ENTRY] === 0 || routeDataChanges[route.index] === 0 || dataDiffers(route, p, (sharedCache ? p : slot) * maxF, slot * maxF)
+      const writes = st[e + F_HAS_ENTRY] === 0 || fresh.writes(route, p, slot, entries.entryOf(slot, p))
       if (writes) {
         obs[OBS_AT] = nowUs
         metrics.write(route.index)
@@ -775,10 +669,7 @@ export function createIsrModel(
       st[e + F_CONTENT_AT] = st[o + F_FLIGHT_START]!
       st[o + F_REVAL] = route.revalidateUs
       st[o + F_EXPIRE] = route.expireUs
-      if (tracksFreshness) {
-        const from = slot * maxF, to = (sharedCache ? p : slot) * maxF
-        for (let i = 0; i < maxF; i++) pageData[to + i] = flightData[from + i]!
-      }
+      if (tracksFreshness) fresh.commit(slot, entries.entryOf(slot, p))
     } else if (flightPrev[slot] === 1) {
       // §3: keep the old content, re-set it from the failure time with the clamped revalidate.
       const prevReval = st[o + F_REVAL]!
@@ -792,29 +683,6 @@ export function createIsrModel(
     st[o + F_FLIGHT_MODE] = FLIGHT_NONE
     renderCounts[1] = renderCounts[1]! + 1
     if (trace !== null) trace({ kind: 'render-done', atUs: nowUs, route: route.id, path: p - route.firstPath, ok })
-  }
-
-  /** Whether path p's entry data (at `from` in pageData) and the new render's (at `to` in flightData) saw different data versions. */
-  function dataDiffers(route: ResolvedRoute, p: number, from: number, to: number): boolean {
-    const ri = route.index
-    const n = routeFetches[ri]!.length
-    for (let i = 0; i < n; i++) {
-      const times = changeTimes[fetchKeyBase[ri * maxF + i]! + (fetchPerPath[ri * maxF + i] === 1 ? p - route.firstPath : 0)]!
-      if (versionAt(times, pageData, from + i) !== versionAt(times, flightData, to + i)) return true
-    }
-    return false
-  }
-
-  /** How many of the ascending `times` are <= at[i] (read here: a double argument would be boxed). */
-  function versionAt(times: readonly number[], at: Float64Array, i: number): number {
-    const t = at[i]!
-    let lo = 0, hi = times.length
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1
-      if (times[mid]! <= t) lo = mid + 1
-      else hi = mid
-    }
-    return lo
   }
 
   /**
@@ -904,7 +772,7 @@ export function createIsrModel(
       // cached but never asked for again (§6).
       obs[OBS_AGE] = -1
       obs[OBS_LATENCY] = 0
-      respond(route, -1, NOT_FOUND)
+      respond(route, -1, NOT_FOUND, null, 0)
     } else renderForRequest(route, BLOCKING, MISS, -1)
   }
 
@@ -963,7 +831,7 @@ export function createIsrModel(
       eventStats: invalidations.rows,
       tagRendersSinceStart: renderCounts[2]!,
       dataCache: { keys: fetchKeys, has: data.has, lastModUs: data.lastModUs, dataAtUs: data.dataAtUs },
-      freshness: tracksFreshness ? { changeTimes, unreflected, keyChange, pageData, maxF, fetchesOf: routeFetches.map((f) => f.length) } : null,
+      freshness: fresh.endState(),
     }
   }
 
@@ -1031,15 +899,8 @@ export function createIsrModel(
       return data.stats()
     },
     freshness() {
-      const us = (x: number) => Math.round(x) / US_PER_S
       return {
-        dataChanges: lag[3]!,
-        reflected: lag[0]!,
-        dataLagMeanS: lag[0]! > 0 ? us(lag[1]! / lag[0]!) : 0,
-        dataLagP50S: us(quantileOf(lagHist, 0, lag[0]!, 0.5)),
-        dataLagP95S: us(quantileOf(lagHist, 0, lag[0]!, 0.95)),
-        dataLagMaxS: us(lag[2]!),
-        outdatedByRoute: [...outdated],
+        ...fresh.summary(),
         changes: changes.map((c, ci) => {
           const v = invalidations.rows[events.length + ci]!
           return { occurrences: v.occurrences, webhookCalls: c.webhookCalls, entriesTouched: v.entriesTouched, rendersWithin1m: v.rendersWithin1m, rendersWithin1h: v.rendersWithin1h, rendersWithin1d: v.rendersWithin1d }
