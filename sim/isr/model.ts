@@ -7,9 +7,8 @@
  *
  * Rule references (§n) point at docs/semantics.md.
  */
-import { addExponential, addExponentialSlow, createAlias, exponentialFast, lognormalInto, lognormalParams, pickAliasInt32, type AliasTable } from '../kernel/dist.ts'
+import { lognormalInto, lognormalParams } from '../kernel/dist.ts'
 import { assert, assertNever, InvariantError } from '../kernel/errors.ts'
-import { Calendar } from '../kernel/calendar.ts'
 import type { Engine, Lane } from '../kernel/engine.ts'
 import {
   createEventTimer, EV_BIN_TICK, EV_DATA_CHANGE, EV_ON_DEMAND, EV_RENDER_DONE, EV_RESTART, EV_TAG_PROPAGATE, EV_WARMUP, EV_WEBHOOK, eventKindName, expectedFirings,
@@ -22,15 +21,14 @@ import * as Rec from './entries.ts'
 import type { TraceEvent } from './trace.ts'
 import { createInvalidationStats, type OnDemandStats } from './stats.ts'
 import { decide, RENDER_CAUSE_OF } from './decide.ts'
-import { ALEA_MUL, UINT32_RANGE, UINT32_SCALE, type AleaRng, type Rng, type Streams } from '../kernel/rng.ts'
+import { UINT32_SCALE, type Rng, type Streams } from '../kernel/rng.ts'
 import { deploymentOf, type Scenario } from '../scenario/schema.ts'
-import { popularityWeights } from './popularity.ts'
 import { roundHalfUp, secToUs, US_PER_S } from '../kernel/time.ts'
 import type { VersionProfile } from './profiles.ts'
 import { changeSpanOf, createTagsManifest, profileWrite } from './tags-manifest.ts'
 import { createDataCache } from './data-cache.ts'
 import { createFreshness, type FreshnessStats } from './freshness.ts'
-import { crawlerStreamKey, drawCrawlerWalk } from './crawlers.ts'
+import { createArrivals } from './arrivals.ts'
 import { HISTOGRAM_BUCKETS } from '../kernel/histogram.ts'
 import { backoffRevalidateS } from './revalidate.ts'
 import { Entries, resolveRoutes, routeOfPath, type ResolvedRoute } from './entries.ts'
@@ -44,14 +42,6 @@ import {
   CAUSE_DYNAMIC, CAUSE_EXPIRE, CAUSE_ONE_OFF, CAUSE_TAG_EXPIRED, CAUSE_TAG_STALE, RENDER_CAUSES, checkEndState, type EndState,
 } from './invariants.ts'
 
-// Arrival sources, one calendar kind each: a route's known paths (drawn ahead in blocks),
-// its one-off unknown paths, its scheduled (replayed) requests, its crawlers.
-const SRC_KNOWN = 0, SRC_UNKNOWN = 1, SRC_SCHEDULED = 2, SRC_CRAWLER = 3
-/** A crawler's state (stride CW, see crawlers.ts): its next request's time, position i in the cycle, path perm(i), and the cycle's start + phase, µs. */
-const CW = 4, C_NEXT = 0, C_INDEX = 1, C_PATH = 2, C_BASE = 3
-
-const HOUR_US = 3600 * US_PER_S
-
 interface RouteRuntime {
   /** A lognormal's params are [mu, sigma] (µs scale) in a Float64Array: read on the hot path without boxing. */
   readonly render: { readonly kind: 'constant'; readonly us: number } | { readonly kind: 'lognormal'; readonly params: Float64Array }
@@ -59,25 +49,6 @@ interface RouteRuntime {
   readonly failureRng: Rng
   readonly failureRate: number
   readonly outages: ReadonlyArray<{ readonly fromUs: number; readonly toUs: number; readonly failureRate: number }>
-}
-
-/** An arrival process: cumulative expected count Λ, mapped to time through the (daily) rate curve. */
-interface Arrivals {
-  readonly rng: AleaRng
-  readonly poisson: boolean
-  /** Requests per µs at multiplier 1. */
-  readonly ratePerUs: number
-  /** 1 / ratePerUs: µs per unit of Λ (a multiply on the hot path instead of a divide). */
-  readonly usPerArrival: number
-  readonly hourly: Float64Array | null
-  /** The end of the run, µs. */
-  readonly endUs: number
-  /**
-   * Mutable state in a Float64Array (stores never allocate): A_LAMBDA the cumulative
-   * expected count Λ of the next arrival, A_NEXT its time in µs (Infinity: none), and
-   * the current hour segment of the daily curve.
-   */
-  readonly v: Float64Array
 }
 
 export interface IsrModel {
@@ -105,160 +76,11 @@ export interface IsrModel {
 
 
 
-const A_LAMBDA = 0, A_NEXT = 1, A_SEG_INDEX = 2, A_SEG_START_US = 3, A_SEG_START_LAMBDA = 4
-
-/**
- * A route's upcoming known-path arrivals, drawn ahead a block at a time: times from the
- * route's arrivals stream, paths from its paths stream. Each stream has this one consumer,
- * so drawing ahead gives exactly the values drawing one by one would; a tight loop over two
- * independent generators runs several times faster than the same draws spread through the
- * request handling. The last entry of the route is a time at or past the end of the run.
- */
-interface ArrivalQueue {
-  readonly src: Arrivals
-  readonly atUs: Float64Array
-  /** Absolute path index of each arrival. */
-  readonly path: Int32Array
-  /** [next entry, entries drawn]. */
-  readonly ix: Int32Array
-  /** The route's paths: the first's global index, how many, their popularity and paths stream. */
-  readonly firstPath: number
-  readonly count: number
-  readonly alias: AliasTable | null
-  readonly pathRng: AleaRng
-  /** [0]: arrivals drawn before the end of the run (each will be handled), for conservation. */
-  readonly drawn: Float64Array
-}
-const ARRIVAL_BLOCK = 256
-
 /** A route's render times, µs: a constant, or a lognormal's [mu, sigma]. */
 function renderTimes(renderS: Scenario['routes'][number]['renderS']): RouteRuntime['render'] {
   if (typeof renderS === 'number') return { kind: 'constant', us: secToUs(renderS) }
   const { mu, sigma } = lognormalParams(secToUs(renderS.lognormal.medianS), secToUs(renderS.lognormal.p95S))
   return { kind: 'lognormal', params: Float64Array.of(mu, sigma) }
-}
-
-// ---- Arrival processes. Module functions, not closures of a model: a model's closures are
-// new objects every run, and V8 cached optimized (on-stack-replacement) code of the block
-// loop that had inlined the first run's closures; every later run in the same process (a
-// replication, a sweep point) deoptimized on each block ("wrong call target") and ran the
-// loop unoptimized, boxing every double.
-
-/** Sets the time of the next arrival from its cumulative expected count Λ (Infinity if none). */
-function placeArrival(a: Arrivals): void {
-  if (a.hourly === null) {
-    a.v[A_NEXT] = roundHalfUp(a.v[A_LAMBDA]! * a.usPerArrival)
-    return
-  }
-  // Piecewise-constant rate: walk hour segments forward (amortised O(1): Λ only grows).
-  for (;;) {
-    const rate = a.ratePerUs * (a.hourly[a.v[A_SEG_INDEX]! % 24] as number)
-    const segEndLambda = a.v[A_SEG_START_LAMBDA]! + rate * HOUR_US
-    if (a.v[A_LAMBDA]! < segEndLambda && rate > 0) {
-      a.v[A_NEXT] = a.v[A_SEG_START_US]! + roundHalfUp((a.v[A_LAMBDA]! - a.v[A_SEG_START_LAMBDA]!) / rate)
-      return
-    }
-    if (a.v[A_SEG_START_US]! > a.endUs) {
-      a.v[A_NEXT] = Infinity
-      return
-    }
-    a.v[A_SEG_INDEX] = a.v[A_SEG_INDEX]! + 1
-    a.v[A_SEG_START_US] = a.v[A_SEG_START_US]! + HOUR_US
-    a.v[A_SEG_START_LAMBDA] = segEndLambda
-  }
-}
-
-/** Advance to the next arrival: +Exp(1) in Λ for Poisson, +1 for evenly spaced. */
-function advanceArrival(a: Arrivals): void {
-  if (a.poisson) addExponential(a.v, A_LAMBDA, a.rng)
-  else a.v[A_LAMBDA] = a.v[A_LAMBDA]! + 1
-  placeArrival(a)
-}
-
-/** Before the first advanceArrival: Poisson starts at Λ = 0, evenly spaced at Λ = -1 + 1 = 0, t = 0 (as k6's constant-arrival-rate). */
-function startArrivals(a: Arrivals): void {
-  a.v[A_LAMBDA] = a.poisson ? 0 : -1
-}
-
-/** The route's next block of arrivals (see ArrivalQueue); stops after the first one at or past the end. */
-function drawArrivals(q: ArrivalQueue): void {
-  const a = q.src, T = q.atUs, P = q.path, durationUs = a.endUs
-  const alias = q.alias
-  // n: arrivals drawn before the end of the run; `ended`: T[n] holds the first one at or past it.
-  let n = 0, ended = false
-  if (a.poisson && a.hourly === null) {
-    // The common case, kept small enough that V8 inlines the draws, the rounding and the
-    // pick. With Zipf popularity the path is drawn in the same loop: the two streams'
-    // generators are independent chains, so the processor overlaps them. Λ and both
-    // streams' Alea states stay in locals (see AleaRng.s): through memory, each link of
-    // these chains would wait on the store of the one before.
-    const v = a.v, rng = a.rng, g = rng.s, usPerArrival = a.usPerArrival, pathRng = q.pathRng, firstPath = q.firstPath
-    const scale = UINT32_SCALE, range = UINT32_RANGE // in locals: the loop multiplies by them in registers
-    let lambda = v[A_LAMBDA]!
-    let c = g[0]!, s0 = g[1]!, s1 = g[2]!, s2 = g[3]!
-    const h = pathRng.s
-    let pc = h[0]!, p0 = h[1]!, p1 = h[2]!, p2 = h[3]!
-    while (n < ARRIVAL_BLOCK) {
-      const step = ALEA_MUL * s0 + c * scale
-      s0 = s1
-      s1 = s2
-      c = Math.floor(step) // = step | 0 (0 <= step < 2^22), as a double: the loop keeps c in one representation
-      s2 = step - c
-      const jz = (s2 * range) >>> 0 // = rng.nextInt32() >>> 0
-      const e = exponentialFast(jz)
-      if (e >= 0) lambda += e
-      else {
-        // The rare cases draw from the stream object: hand it the state, then take it back.
-        g[0] = c; g[1] = s0; g[2] = s1; g[3] = s2
-        v[A_LAMBDA] = lambda
-        addExponentialSlow(v, A_LAMBDA, rng, jz)
-        lambda = v[A_LAMBDA]!
-        c = g[0]!; s0 = g[1]!; s1 = g[2]!; s2 = g[3]!
-      }
-      const t = roundHalfUp(lambda * usPerArrival)
-      T[n] = t
-      if (!(t < durationUs)) { ended = true; break }
-      if (alias !== null) {
-        const pstep = ALEA_MUL * p0 + pc * scale
-        p0 = p1
-        p1 = p2
-        pc = Math.floor(pstep) // likewise
-        p2 = pstep - pc
-        P[n] = firstPath + pickAliasInt32(alias, (p2 * range) | 0) // = pathRng.nextInt32()
-      }
-      n++
-    }
-    g[0] = c; g[1] = s0; g[2] = s1; g[3] = s2
-    h[0] = pc; h[1] = p0; h[2] = p1; h[3] = p2
-    v[A_LAMBDA] = lambda // (A_NEXT is not kept for known paths: the block holds the times)
-    if (alias === null) drawPaths(q, n)
-  } else {
-    while (n < ARRIVAL_BLOCK) {
-      advanceArrival(a)
-      T[n] = a.v[A_NEXT]!
-      if (!(a.v[A_NEXT]! < durationUs)) { ended = true; break }
-      n++
-    }
-    drawPaths(q, n)
-  }
-  // Arithmetic, not `ended ? n + 1 : n`: code that runs on every call has type feedback. An
-  // add reached only when the run ends had none, so V8 deoptimized this function at the end
-  // of every route's arrivals, and its recompilation sometimes left the loop's doubles boxed
-  // (~50 bytes and a fifth of the speed lost per request in every later run of the process).
-  q.ix[1] = n + Number(ended)
-  // All n come before the end, so each will be handled: conservation counts them now.
-  q.drawn[0] = q.drawn[0]! + n
-}
-
-/** Paths for the first `n` arrivals of a new block. Each pick is independent, so their table reads overlap. */
-function drawPaths(q: ArrivalQueue, n: number): void {
-  const P = q.path, firstPath = q.firstPath
-  if (q.count === 1) { P.fill(firstPath, 0, n); return }
-  const alias = q.alias, count = q.count, rng = q.pathRng
-  for (let j = 0; j < n; j++) {
-    const i32 = rng.nextInt32()
-    P[j] = firstPath + (alias === null ? Math.floor((i32 >>> 0) * UINT32_SCALE * count) : pickAliasInt32(alias, i32))
-  }
 }
 
 export function createIsrModel(
@@ -296,41 +118,12 @@ export function createIsrModel(
   /** For the end-of-run checks (invariants.ts): measured renders per route and cause, and [cached renders started, finished, renders a tag caused] since t = 0. */
   const renderCauses = new Float64Array(s.routes.length * RENDER_CAUSES)
   const renderCounts = new Float64Array(3)
-  /** The instance handling the current request (for the trace). */
-  let currentInstance = 0
 
   // Per-(instance, path) records (entries.ts): a request touches one 64-byte line.
   const st = entries.rec
   const flightOk = entries.flightOk, flightPrev = entries.flightPrev
 
   const rt: RouteRuntime[] = []
-  const arrivals: ArrivalQueue[] = []
-  const unknownArrivals: (Arrivals | null)[] = []
-  /** Unknown and replayed requests per route, for conservation, as handled (known ones: ArrivalQueue.drawn). */
-  const arrivalsSeen = new Float64Array(routes.length)
-  const schedules = s.routes.map((r) => (r.traffic.schedule ? { atUs: Float64Array.from(r.traffic.schedule.atS, secToUs), path: r.traffic.schedule.path ?? null } : null))
-  const scheduleNext = new Int32Array(routes.length)
-  // Crawlers (crawlers.ts), numbered over all routes: route, P, stride, V, and state (CW apart).
-  const crawlerWalks = s.routes.flatMap((r, ri) => (r.traffic.crawlers ?? []).map((c, ci) => {
-    const paths = c.paths ?? routes[ri]!.count
-    return { ri, ci, walk: drawCrawlerWalk(streams.claim('crawler', crawlerStreamKey(r.id, ci)), paths, secToUs(c.revisitS)) }
-  }))
-  const crawlerRoute = Int32Array.from(crawlerWalks, (c) => c.ri)
-  const crawlerPaths = Int32Array.from(crawlerWalks, (c) => c.walk.paths)
-  const crawlerStride = Int32Array.from(crawlerWalks, (c) => c.walk.stride)
-  const crawlerRevisitUs = Float64Array.from(crawlerWalks, (c) => c.walk.revisitUs)
-  const crawlerState = new Float64Array(crawlerWalks.length * CW)
-  crawlerWalks.forEach((c, i) => {
-    crawlerState[i * CW + C_NEXT] = c.walk.phaseUs
-    crawlerState[i * CW + C_INDEX] = 0
-    crawlerState[i * CW + C_PATH] = c.walk.start
-    crawlerState[i * CW + C_BASE] = c.walk.phaseUs
-  })
-  /** Whether the request being handled is a crawler's: its renders are counted as the crawler's. */
-  let byCrawler = false
-  /** The route-local index of that crawler, for the trace (and so the plan's user agents); -1 for humans. */
-  let traceCrawler = -1
-
   // ---- On-demand invalidation (§4): the tags manifest (tags-manifest.ts).
   const manifest = createTagsManifest(s, routes, profile, totalPaths, instances, sharedCache, deployment.tagPropagationS, engine, durationUs)
   const nTags = manifest.names.length
@@ -361,7 +154,6 @@ export function createIsrModel(
 
   for (const r of routes) {
     const cfg = s.routes[r.index]!
-    const pop = cfg.traffic.popularity
     rt.push({
       render: renderTimes(cfg.renderS),
       renderRng: streams.claim('render', r.id),
@@ -371,23 +163,9 @@ export function createIsrModel(
         .filter((o) => o.routes === undefined || o.routes.includes(r.id))
         .map((o) => ({ fromUs: secToUs(o.fromS), toUs: secToUs(o.toS), failureRate: o.failureRate })),
     })
-    // The route's own daily curve, else the site's (humans only: crawlers keep a flat rate).
-    const curve = cfg.traffic.diurnal ?? s.diurnal
-    const hourly = curve ? Float64Array.from(curve.hourly) : null
-    const startHour = curve?.startHour ?? 0
-    const mk = (rps: number, rng: AleaRng): Arrivals => {
-      const v = new Float64Array(5)
-      v[A_SEG_INDEX] = startHour
-      return { rng, poisson: cfg.traffic.arrivals === 'poisson', ratePerUs: rps / US_PER_S, usPerArrival: US_PER_S / rps, hourly, endUs: durationUs, v }
-    }
-    arrivals.push({
-      src: mk(cfg.traffic.rps, streams.claim('arrivals', r.id)), atUs: new Float64Array(ARRIVAL_BLOCK), path: new Int32Array(ARRIVAL_BLOCK), ix: new Int32Array(2),
-      firstPath: r.firstPath, count: r.count,
-      alias: pop === 'uniform' || r.count === 1 ? null : createAlias(popularityWeights(pop, r.count)!),
-      pathRng: streams.claim('paths', r.id), drawn: new Float64Array(1),
-    })
-    unknownArrivals.push(cfg.traffic.unknownRate > 0 ? mk(cfg.traffic.unknownRate, streams.claim('unknown', r.id)) : null)
   }
+  // The requests (arrivals.ts): the engine's lane, which hands each to onRequest or onUnknown.
+  const lane = createArrivals(s, routes, streams, engine, durationUs, metrics, onRequest, onUnknown)
 
   const enforcesExpire = profile.enforcesExpire
   const warmupUs = metrics.warmupUs
@@ -521,7 +299,7 @@ export function createIsrModel(
     obs[OBS_AT] = nowUs
     obs[OBS_DURATION] = render.durUs
     metrics.render(route.index, mode, render.ok)
-    if (byCrawler) metrics.crawlerRender(route.index)
+    if (lane.crawler >= 0) metrics.crawlerRender(route.index)
     if (trace !== null) trace({ kind: 'render', atUs: startUs, route: route.id, path: p - route.firstPath, mode: RENDER_MODE_NAMES[mode], endUs, ok: render.ok, instance: inst })
     when[0] = endUs
     engine.schedule(RANK_RENDER_DONE, EV_RENDER_DONE, slot)
@@ -532,16 +310,16 @@ export function createIsrModel(
    * for `path` (route-local; -1 for a one-off unknown path, whose per-path data is a new URL).
    * Its page read fetch i's data at read[at + i] (freshness.ts; null: it served no page).
    */
-  function respond(route: ResolvedRoute, path: number, outcome: Outcome, read: Float64Array | null, at: number): void {
+  function respond(route: ResolvedRoute, path: number, outcome: Outcome, inst: number, read: Float64Array | null, at: number): void {
     metrics.request(route.index, outcome) // (request() reads no time: the series and warmup are cut by events)
     if (tracksFreshness && read !== null && obs[OBS_AGE]! >= 0) fresh.check(route, path < 0 ? -1 : route.firstPath + path, read, at)
-    if (trace !== null) traceResponse(route, path, outcome)
+    if (trace !== null) traceResponse(route, path, outcome, inst)
   }
 
   /** The trace event of a response (apart from respond(), which stays small enough to inline). */
-  function traceResponse(route: ResolvedRoute, path: number, outcome: Outcome): void {
-    const e = { kind: 'request', atUs: clock[0]!, route: route.id, path, outcome: OUTCOME_NAMES[outcome], ageUs: obs[OBS_AGE]!, latencyUs: obs[OBS_LATENCY]!, instance: currentInstance } as const
-    trace!(traceCrawler >= 0 ? { ...e, crawler: traceCrawler } : e)
+  function traceResponse(route: ResolvedRoute, path: number, outcome: Outcome, inst: number): void {
+    const e = { kind: 'request', atUs: clock[0]!, route: route.id, path, outcome: OUTCOME_NAMES[outcome], ageUs: obs[OBS_AGE]!, latencyUs: obs[OBS_LATENCY]!, instance: inst } as const
+    trace!(lane.crawler >= 0 ? { ...e, crawler: lane.crawler } : e)
   }
   /** Counts a render's cause (measured, as the metrics count renders: from warmup, by request time). */
   function countRender(route: ResolvedRoute, cause: number): void {
@@ -551,26 +329,26 @@ export function createIsrModel(
   }
 
   /** A render for this request only: dynamic routes, and one-off unknown paths. Nothing is cached. */
-  function renderForRequest(route: ResolvedRoute, mode: RenderMode, okOutcome: Outcome, p: number): void {
+  function renderForRequest(route: ResolvedRoute, mode: RenderMode, okOutcome: Outcome, p: number, inst: number): void {
     const nowUs = clock[0]!
     countRender(route, mode === DYNAMIC_RENDER ? CAUSE_DYNAMIC : CAUSE_ONE_OFF)
     sampleRender(rt[route.index]!)
-    data.read(route, p, currentInstance, mode !== DYNAMIC_RENDER, false)
+    data.read(route, p, inst, mode !== DYNAMIC_RENDER, false)
     render.durUs += data.waitUs
-    claimWorker(currentInstance)
+    claimWorker(inst)
     const waitUs = render.startUs - nowUs
     obs[OBS_AT] = nowUs
     obs[OBS_DURATION] = render.durUs
     metrics.render(route.index, mode, render.ok)
-    if (byCrawler) metrics.crawlerRender(route.index)
-    if (trace !== null) trace({ kind: 'render', atUs: render.startUs, route: route.id, path: -1, mode: RENDER_MODE_NAMES[mode], endUs: render.startUs + render.durUs, ok: render.ok, instance: currentInstance })
+    if (lane.crawler >= 0) metrics.crawlerRender(route.index)
+    if (trace !== null) trace({ kind: 'render', atUs: render.startUs, route: route.id, path: -1, mode: RENDER_MODE_NAMES[mode], endUs: render.startUs + render.durUs, ok: render.ok, instance: inst })
     // A one-off path's blocking render stores a new entry: an ISR write.
     if (mode === BLOCKING && render.ok) metrics.write(route.index)
     obs[OBS_AGE] = render.ok ? render.durUs : -1
     obs[OBS_LATENCY] = waitUs + render.durUs
     // A dynamic render of a known path caches no page, but it read that path's data: its
     // freshness is checked against that path's keys (a templated tag's key among them).
-    respond(route, p < 0 ? -1 : p - route.firstPath, render.ok ? okOutcome : ERROR, renderData, 0)
+    respond(route, p < 0 ? -1 : p - route.firstPath, render.ok ? okOutcome : ERROR, inst, renderData, 0)
   }
 
   /** The instance that serves the next request (the load balancer). */
@@ -586,7 +364,6 @@ export function createIsrModel(
   function onRequest(route: ResolvedRoute, p: number): void {
     const path = p - route.firstPath
     const inst = chooseInstance()
-    currentInstance = inst
     const slot = inst * totalPaths + p
     const eslot = sharedCache ? p : slot
     const o = slot * W
@@ -597,7 +374,7 @@ export function createIsrModel(
       // The hot path: a fresh entry, served at once.
       obs[OBS_AGE] = clock[0]! - st[e + F_CONTENT_AT]!
       obs[OBS_LATENCY] = 0
-      respond(route, path, HIT, pageData, eslot * maxF)
+      respond(route, path, HIT, inst, pageData, eslot * maxF)
       return
     }
     switch (d) {
@@ -607,7 +384,7 @@ export function createIsrModel(
         // The stale entry, served at once (also while a regeneration runs).
         obs[OBS_AGE] = clock[0]! - st[e + F_CONTENT_AT]!
         obs[OBS_LATENCY] = 0
-        respond(route, path, STALE, pageData, eslot * maxF)
+        respond(route, path, STALE, inst, pageData, eslot * maxF)
         if (d !== JOIN_STALE) startRender(route, slot, eslot, BACKGROUND, true, RENDER_CAUSE_OF[d]!)
         return
       case JOIN_BLOCKING: {
@@ -616,36 +393,36 @@ export function createIsrModel(
         const ok = flightOk[slot] === 1
         obs[OBS_AGE] = ok ? end - st[o + F_FLIGHT_START]! : -1
         obs[OBS_LATENCY] = end - clock[0]!
-        respond(route, path, ok ? MISS : ERROR, flightData, slot * maxF)
+        respond(route, path, ok ? MISS : ERROR, inst, flightData, slot * maxF)
         return
       }
       case MISS_NO_ENTRY:
       case MISS_TAG_EXPIRED:
-        blocking(route, slot, eslot, false, RENDER_CAUSE_OF[d]!)
+        blocking(route, slot, eslot, inst, false, RENDER_CAUSE_OF[d]!)
         return
       case MISS_EXPIRED:
-        blocking(route, slot, eslot, true, CAUSE_EXPIRE)
+        blocking(route, slot, eslot, inst, true, CAUSE_EXPIRE)
         return
       case SERVE_NOT_FOUND:
         obs[OBS_AGE] = -1
         obs[OBS_LATENCY] = 0
-        respond(route, path, NOT_FOUND, null, 0)
+        respond(route, path, NOT_FOUND, inst, null, 0)
         return
       case RENDER_DYNAMIC:
-        renderForRequest(route, DYNAMIC_RENDER, DYNAMIC, p)
+        renderForRequest(route, DYNAMIC_RENDER, DYNAMIC, p, inst)
         return
       default: assertNever(d)
     }
   }
 
-  function blocking(route: ResolvedRoute, slot: number, eslot: number, withPrev: boolean, cause: number): void {
+  function blocking(route: ResolvedRoute, slot: number, eslot: number, inst: number, withPrev: boolean, cause: number): void {
     startRender(route, slot, eslot, BLOCKING, withPrev, cause)
     const o = slot * W
     const dur = st[o + F_FLIGHT_END]! - st[o + F_FLIGHT_START]!
     const ok = flightOk[slot] === 1
     obs[OBS_AGE] = ok ? dur : -1
     obs[OBS_LATENCY] = st[o + F_FLIGHT_END]! - clock[0]! // the render, plus any wait for a worker
-    respond(route, entries.pathOf(slot) - route.firstPath, ok ? MISS : ERROR, flightData, slot * maxF)
+    respond(route, entries.pathOf(slot) - route.firstPath, ok ? MISS : ERROR, inst, flightData, slot * maxF)
   }
 
   function onRenderDone(slot: number): void {
@@ -705,113 +482,17 @@ export function createIsrModel(
     if (trace !== null) trace({ kind: 'on-demand', atUs: now, event: ei, entriesTouched: touched })
   }
 
-  /**
-   * The arrival sources (each route's known, unknown and scheduled requests) wait in a
-   * calendar of their own, and the engine sees them as one lane (Engine's Lane) at the
-   * earliest of them: a request runs after every other event at the same µs, as a rank
-   * above all the model's others. Ties between sources resolve by their seq in this
-   * calendar, which a source's next request takes when the request before it is handled.
-   * While the next request comes strictly before every other pending event it is handled
-   * in place (Engine.continueAt); when another event comes first, nothing is scheduled:
-   * the engine compares the lane's next time with its calendar's.
-   */
-  const laneAt = Float64Array.of(Infinity)
-  const sources = new Calendar()
-
-  function onArrival(): void {
-    for (;;) {
-      const ri = sources.topArg()
-      switch (sources.topKind()) {
-        case SRC_KNOWN: {
-          const q = arrivals[ri]!
-          const pos = q.ix[0]!
-          const p = q.path[pos]! // read before a refill overwrites the block
-          let next = pos + 1
-          if (next === q.ix[1]!) { drawArrivals(q); next = 0 }
-          q.ix[0] = next
-          nextFromSource(q.atUs, next, SRC_KNOWN, ri) // counted in q.drawn when drawn
-          onRequest(routes[ri]!, p)
-          break
-        }
-        case SRC_UNKNOWN: onUnknownArrival(ri); break
-        case SRC_SCHEDULED: onScheduledArrival(ri); break
-        case SRC_CRAWLER: onCrawlerArrival(ri); break // (the arg is the crawler's number)
-        default: throw new InvariantError(`unknown arrival source kind ${sources.topKind()}`, clock[0]!)
-      }
-      if (sources.size === 0) {
-        laneAt[0] = Infinity
-        return
-      }
-      when[0] = sources.topAt()
-      if (!engine.continueAt()) {
-        laneAt[0] = when[0]!
-        return
-      }
-    }
-  }
-
-  /** The current source's next request is at times[i] (none if at or past the end): it replaces the source's calendar entry. */
-  function nextFromSource(times: Float64Array, i: number, kind: number, ri: number): void {
-    const t = times[i]!
-    if (t < durationUs) {
-      sources.incoming[0] = t
-      sources.replaceTopIncoming(0, kind, ri)
-    } else sources.pop()
-  }
-
-  function onUnknownArrival(ri: number): void {
-    const u = unknownArrivals[ri]!
-    advanceArrival(u)
-    nextFromSource(u.v, A_NEXT, SRC_UNKNOWN, ri)
-    const route = routes[ri]!
-    arrivalsSeen[ri] = arrivalsSeen[ri]! + 1
-    currentInstance = chooseInstance() // a one-off path: any instance renders it the same way
-    if (route.isDynamic) renderForRequest(route, DYNAMIC_RENDER, DYNAMIC, -1)
+  /** A request for a one-off path the route does not know (§6): any instance renders it the same way. */
+  function onUnknown(route: ResolvedRoute): void {
+    const inst = chooseInstance()
+    if (route.isDynamic) renderForRequest(route, DYNAMIC_RENDER, DYNAMIC, -1, inst)
     else if (!route.dynamicParams) {
       // A never-seen path: 404 without dynamicParams, else a blocking render that is
-      // cached but never asked for again (§6).
+      // cached but never asked for again.
       obs[OBS_AGE] = -1
       obs[OBS_LATENCY] = 0
-      respond(route, -1, NOT_FOUND, null, 0)
-    } else renderForRequest(route, BLOCKING, MISS, -1)
-  }
-
-  function onScheduledArrival(ri: number): void {
-    const sch = schedules[ri]!
-    const j = scheduleNext[ri]!
-    scheduleNext[ri] = j + 1
-    if (j + 1 < sch.atUs.length) nextFromSource(sch.atUs, j + 1, SRC_SCHEDULED, ri)
-    else sources.pop()
-    const route = routes[ri]!
-    arrivalsSeen[ri] = arrivalsSeen[ri]! + 1
-    onRequest(route, route.firstPath + (sch.path === null ? 0 : sch.path[j]!))
-  }
-
-  /** Crawler ci's request: its path now, then its next request (one step of the walk, crawlers.ts). */
-  function onCrawlerArrival(ci: number): void {
-    const o = ci * CW
-    const P = crawlerPaths[ci]!
-    const path = crawlerState[o + C_PATH]!
-    let i = crawlerState[o + C_INDEX]! + 1
-    let next = path + crawlerStride[ci]!
-    if (next >= P) next -= P
-    if (i === P) {
-      i = 0
-      crawlerState[o + C_BASE] = crawlerState[o + C_BASE]! + crawlerRevisitUs[ci]!
-    }
-    crawlerState[o + C_INDEX] = i
-    crawlerState[o + C_PATH] = next
-    crawlerState[o + C_NEXT] = crawlerState[o + C_BASE]! + roundHalfUp((i * crawlerRevisitUs[ci]!) / P)
-    nextFromSource(crawlerState, o + C_NEXT, SRC_CRAWLER, ci)
-    const ri = crawlerRoute[ci]!
-    const route = routes[ri]!
-    arrivalsSeen[ri] = arrivalsSeen[ri]! + 1
-    metrics.crawlerRequest(ri)
-    byCrawler = true
-    if (trace !== null) traceCrawler = crawlerWalks[ci]!.ci
-    onRequest(route, route.firstPath + path)
-    byCrawler = false
-    traceCrawler = -1
+      respond(route, -1, NOT_FOUND, inst, null, 0)
+    } else renderForRequest(route, BLOCKING, MISS, -1, inst)
   }
 
   /** The end state the invariants are checked on (invariants.ts). */
@@ -820,7 +501,7 @@ export function createIsrModel(
       nowUs, routes, instances, caches, totalPaths,
       slots: st,
       layout: { stride: W, lastModUs: F_LAST_MOD, contentAtUs: F_CONTENT_AT, hasEntry: F_HAS_ENTRY, inflight: F_FLIGHT_MODE, inflightStartUs: F_FLIGHT_START, inflightEndUs: F_FLIGHT_END },
-      arrived: Float64Array.from(routes, (r) => arrivalsSeen[r.index]! + arrivals[r.index]!.drawn[0]!),
+      arrived: lane.arrived(),
       answered: Float64Array.from(routes, (r) => metrics.requestsSinceStartOf(r.index)),
       cachedRendersStarted: renderCounts[0]!,
       cachedRendersDone: renderCounts[1]!,
@@ -835,13 +516,7 @@ export function createIsrModel(
     }
   }
 
-  let expectedEvents = 0
-  expectedEvents += metrics.bins + 1
-  for (const [i, r] of s.routes.entries()) {
-    expectedEvents += (r.traffic.rps + r.traffic.unknownRate) * s.durationS * (arrivals[i]!.src.hourly ? Math.max(...arrivals[i]!.src.hourly!) : 1) + (r.traffic.schedule?.atS.length ?? 0)
-  }
-
-  for (const c of crawlerWalks) expectedEvents += (c.walk.paths / c.walk.revisitUs) * durationUs
+  let expectedEvents = metrics.bins + 1 + lane.expectedEvents
   for (const c of s.dataChanges) expectedEvents += 2 * expectedFirings(c, s.durationS) // and a webhook each
   for (const e of s.onDemand) expectedEvents += expectedFirings(e, s.durationS)
 
@@ -850,23 +525,7 @@ export function createIsrModel(
     totalPaths,
     expectedEvents,
     start() {
-      routes.forEach((r, i) => {
-        // Sources enter their calendar in this order, which breaks ties between first requests.
-        const q = arrivals[i]!
-        if (q.src.ratePerUs > 0) {
-          startArrivals(q.src)
-          drawArrivals(q)
-          if (q.atUs[0]! < durationUs) sources.push(q.atUs[0]!, 0, SRC_KNOWN, i)
-        }
-        const u = unknownArrivals[i]
-        if (u) { startArrivals(u); advanceArrival(u); if (u.v[A_NEXT]! < durationUs) sources.push(u.v[A_NEXT]!, 0, SRC_UNKNOWN, i) }
-        const sch = schedules[i]
-        if (sch && sch.atUs.length > 0 && sch.atUs[0]! < durationUs) sources.push(sch.atUs[0]!, 0, SRC_SCHEDULED, i)
-        crawlerRoute.forEach((ri, ci) => {
-          if (ri === i && crawlerState[ci * CW + C_NEXT]! < durationUs) sources.push(crawlerState[ci * CW + C_NEXT]!, 0, SRC_CRAWLER, ci)
-        })
-      })
-      laneAt[0] = sources.size > 0 ? sources.topAt() : Infinity
+      lane.start()
       events.forEach((e, i) => timer.first(e.timing, EV_ON_DEMAND, i))
       // Metrics ticks: series bin boundaries, and the end of the warmup. Rank 0: before any
       // request at the same time, which belongs to the new bin / the measured period.
@@ -878,7 +537,7 @@ export function createIsrModel(
       }
       changes.forEach((c, i) => timer.first(c.timing, EV_DATA_CHANGE, i))
     },
-    lane: { nextAt: laneAt, dispatch: onArrival },
+    lane,
     dispatch(kind, arg) {
       switch (kind) {
         case EV_RENDER_DONE: onRenderDone(arg); return
