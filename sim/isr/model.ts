@@ -7,12 +7,10 @@
  *
  * Rule references (§n) point at docs/semantics.md.
  */
-import { lognormalInto, lognormalParams } from '../kernel/dist.ts'
 import { assert, assertNever, InvariantError } from '../kernel/errors.ts'
 import type { Engine, Lane } from '../kernel/engine.ts'
 import {
-  createEventTimer, EV_BIN_TICK, EV_DATA_CHANGE, EV_ON_DEMAND, EV_RENDER_DONE, EV_RESTART, EV_TAG_PROPAGATE, EV_WARMUP, EV_WEBHOOK, eventKindName, expectedFirings,
-  RANK_ON_DEMAND, RANK_RENDER_DONE, timingOf,
+  EV_BIN_TICK, EV_DATA_CHANGE, EV_ON_DEMAND, EV_RENDER_DONE, EV_RESTART, EV_TAG_PROPAGATE, EV_WARMUP, EV_WEBHOOK, eventKindName, RANK_ON_DEMAND, RANK_RENDER_DONE,
 } from './events.ts'
 import * as Metric from './metrics.ts'
 import { OUTCOME_NAMES, RENDER_MODE_NAMES, type Metrics, type Outcome, type RenderMode } from './metrics.ts'
@@ -21,14 +19,16 @@ import * as Rec from './entries.ts'
 import type { TraceEvent } from './trace.ts'
 import { createInvalidationStats, type OnDemandStats } from './stats.ts'
 import { decide, RENDER_CAUSE_OF } from './decide.ts'
-import { UINT32_SCALE, type Rng, type Streams } from '../kernel/rng.ts'
+import { UINT32_SCALE, type Streams } from '../kernel/rng.ts'
 import { deploymentOf, type Scenario } from '../scenario/schema.ts'
-import { roundHalfUp, secToUs, US_PER_S } from '../kernel/time.ts'
+import { secToUs, US_PER_S } from '../kernel/time.ts'
 import type { VersionProfile } from './profiles.ts'
-import { changeSpanOf, createTagsManifest, profileWrite } from './tags-manifest.ts'
+import { createTagsManifest } from './tags-manifest.ts'
 import { createDataCache } from './data-cache.ts'
 import { createFreshness, type FreshnessStats } from './freshness.ts'
 import { createArrivals } from './arrivals.ts'
+import { createInvalidations } from './invalidations.ts'
+import { createRenderer } from './renders.ts'
 import { HISTOGRAM_BUCKETS } from '../kernel/histogram.ts'
 import { backoffRevalidateS } from './revalidate.ts'
 import { Entries, resolveRoutes, routeOfPath, type ResolvedRoute } from './entries.ts'
@@ -41,15 +41,6 @@ const { F_CONTENT_AT, F_EXPIRE, F_FLIGHT_END, F_FLIGHT_MODE, F_FLIGHT_START, F_H
 import {
   CAUSE_DYNAMIC, CAUSE_EXPIRE, CAUSE_ONE_OFF, CAUSE_TAG_EXPIRED, CAUSE_TAG_STALE, RENDER_CAUSES, checkEndState, type EndState,
 } from './invariants.ts'
-
-interface RouteRuntime {
-  /** A lognormal's params are [mu, sigma] (µs scale) in a Float64Array: read on the hot path without boxing. */
-  readonly render: { readonly kind: 'constant'; readonly us: number } | { readonly kind: 'lognormal'; readonly params: Float64Array }
-  readonly renderRng: Rng
-  readonly failureRng: Rng
-  readonly failureRate: number
-  readonly outages: ReadonlyArray<{ readonly fromUs: number; readonly toUs: number; readonly failureRate: number }>
-}
 
 export interface IsrModel {
   readonly routes: readonly ResolvedRoute[]
@@ -76,13 +67,6 @@ export interface IsrModel {
 
 
 
-/** A route's render times, µs: a constant, or a lognormal's [mu, sigma]. */
-function renderTimes(renderS: Scenario['routes'][number]['renderS']): RouteRuntime['render'] {
-  if (typeof renderS === 'number') return { kind: 'constant', us: secToUs(renderS) }
-  const { mu, sigma } = lognormalParams(secToUs(renderS.lognormal.medianS), secToUs(renderS.lognormal.p95S))
-  return { kind: 'lognormal', params: Float64Array.of(mu, sigma) }
-}
-
 export function createIsrModel(
   s: Scenario,
   profile: VersionProfile,
@@ -97,7 +81,6 @@ export function createIsrModel(
   const clock = engine.clock
   /** The engine's when[0]: the time of the next event schedule() adds. */
   const when = engine.when
-  const timer = createEventTimer(engine, durationUs)
   const buildAtUs = -secToUs(s.buildAgeS)
 
   // Several instances (§8). Each instance has its own in-flight de-duplication; with local
@@ -109,11 +92,6 @@ export function createIsrModel(
   const entries = new Entries(routes, instances, sharedCache, buildAtUs)
   const { caches, totalPaths } = entries
   const balancerRng = instances > 1 && deployment.balancer === 'random' ? streams.claim('balancer') : null
-  // Render concurrency: each instance runs at most `workers` renders; the rest wait, first in,
-  // first out. Render times are known when a render is queued, so the earliest free worker
-  // gives its exact start time.
-  const workers = deployment.renderConcurrency ?? 0
-  const workerFreeAt = new Float64Array(instances * Math.max(workers, 1))
   let roundRobin = 0
   /** For the end-of-run checks (invariants.ts): measured renders per route and cause, and [cached renders started, finished, renders a tag caused] since t = 0. */
   const renderCauses = new Float64Array(s.routes.length * RENDER_CAUSES)
@@ -123,47 +101,24 @@ export function createIsrModel(
   const st = entries.rec
   const flightOk = entries.flightOk, flightPrev = entries.flightPrev
 
-  const rt: RouteRuntime[] = []
   // ---- On-demand invalidation (§4): the tags manifest (tags-manifest.ts).
   const manifest = createTagsManifest(s, routes, profile, totalPaths, instances, sharedCache, deployment.tagPropagationS, engine, durationUs)
   const nTags = manifest.names.length
-  const events = s.onDemand.map((e, i) => ({ ids: manifest.onDemandIds[i]!, ...profileWrite(e.kind, e.profile), instance: e.instance, timing: timingOf(e, e.ratePerS !== undefined ? streams.claim('on-demand', String(i)) : null) }))
   // Fan-out accounting: per on-demand call, then per data change (stats.ts).
-  const invalidations = createInvalidationStats(events.length, s.dataChanges.length, entries, nTags > 0, clock)
+  const invalidationStats = createInvalidationStats(s.onDemand.length, s.dataChanges.length, entries, nTags > 0, clock)
 
   // ---- The Data Cache (§5.3, data-cache.ts).
   const data = createDataCache(s, routes, profile, caches, sharedCache, streams, manifest, clock, buildAtUs, metrics.warmupUs, durationUs, trace)
-  const { fetches: fetchInfo, keys: fetchKeys, maxF, readAt: renderData } = data
+  const { keys: fetchKeys, maxF, readAt: renderData } = data
 
   // ---- Origin data changes and freshness (freshness.ts).
   const fresh = createFreshness(s, routes, data, entries, clock, buildAtUs, metrics.warmupUs)
   const tracksFreshness = fresh.tracks
   const { pageData, flightData } = fresh
-  const changes = s.dataChanges.map((c, ci) => {
-    const rng = streams.claim('data', String(ci))
-    return {
-      span: changeSpanOf(c, s),
-      timing: timingOf(c, rng),
-      /** Draws the path of a templated tag's change. */
-      rng,
-      webhook: c.webhook,
-      webhookCalls: 0,
-    }
-  })
-  const webhookQueue: { readonly ci: number; readonly k: number }[] = []
-
-  for (const r of routes) {
-    const cfg = s.routes[r.index]!
-    rt.push({
-      render: renderTimes(cfg.renderS),
-      renderRng: streams.claim('render', r.id),
-      failureRng: streams.claim('failures', r.id),
-      failureRate: cfg.failureRate,
-      outages: s.outages
-        .filter((o) => o.routes === undefined || o.routes.includes(r.id))
-        .map((o) => ({ fromUs: secToUs(o.fromS), toUs: secToUs(o.toS), failureRate: o.failureRate })),
-    })
-  }
+  // The render being prepared: its time, outcome and start (renders.ts).
+  const render = createRenderer(s, routes, streams, instances, deployment.renderConcurrency ?? 0, clock, data)
+  // On-demand calls and data changes with their webhooks, when they fire (invalidations.ts).
+  const invalidations = createInvalidations(s, routes, streams, engine, durationUs, sharedCache, manifest, invalidationStats, fresh, data, trace)
   // The requests (arrivals.ts): the engine's lane, which hands each to onRequest or onUnknown.
   const lane = createArrivals(s, routes, streams, engine, durationUs, metrics, onRequest, onUnknown)
 
@@ -173,60 +128,9 @@ export function createIsrModel(
 
   // Doubles (times, ages) cross function calls only through typed-array slots (the clock,
   // the Metrics observation, the record) or fields of the component that owns them (the
-  // render being prepared below, DataCache.waitUs), never as arguments or return values: V8
-  // boxes a double argument into a new heap object whenever it does not inline the call,
-  // which would cost an allocation per request (docs/performance.md).
-
-  /**
-   * The render being prepared: its duration (the render, plus the longest foreground origin
-   * call), whether it succeeds, and when it starts (after any wait for a worker), µs.
-   * sampleRender, the Data Cache and claimWorker fill it in that order. NaN: the fields
-   * hold doubles from the start (V8 then updates them in place).
-   */
-  const render = { durUs: NaN, startUs: NaN, ok: false }
-  /** The lognormal draw's slot (lognormalInto writes into a typed array). */
-  const draw = new Float64Array(1)
-
-  /** Samples a render's duration and outcome into `render` (the route's render and failure streams). */
-  function sampleRender(r: RouteRuntime): void {
-    const d = r.render
-    switch (d.kind) {
-      case 'constant': render.durUs = d.us; break
-      case 'lognormal':
-        lognormalInto(draw, 0, r.renderRng, d.params, 0)
-        render.durUs = roundHalfUp(draw[0]!)
-        break
-      default: assertNever(d)
-    }
-    // One failure draw per render, always, so stream alignment does not depend on the rate.
-    const u = (r.failureRng.nextInt32() >>> 0) * UINT32_SCALE // = next(), without boxing a returned double
-    const nowUs = clock[0]!
-    let pOk = 1 - r.failureRate
-    for (let i = 0; i < r.outages.length; i++) {
-      const o = r.outages[i]!
-      if (nowUs >= o.fromUs && nowUs < o.toUs) pOk *= 1 - o.failureRate
-    }
-    render.ok = u < pOk
-  }
-
-  function onDataChange(ci: number): void {
-    const c = changes[ci]!
-    const now = clock[0]!
-    timer.next(c.timing, EV_DATA_CHANGE, ci)
-    const ck = fresh.changeKeys[ci]!
-    const k = ck.templatedFetches.length > 0 ? ((c.rng.nextInt32() >>> 0) * c.span * UINT32_SCALE) | 0 : 0
-    fresh.change(ci, k)
-    if (trace !== null) {
-      const keys = [...ck.literal.map(data.nameOfKey), ...ck.templatedFetches.filter((fi) => k < fetchInfo[fi]!.keys).map((fi) => ({ fetch: fetchInfo[fi]!.id, key: k }))]
-      trace({ kind: 'data-change', atUs: now, change: ci, keys })
-    }
-    invalidations.fired(events.length + ci)
-    if (c.webhook) {
-      webhookQueue.push({ ci, k })
-      when[0] = now + secToUs(c.webhook.delayS)
-      if (when[0]! < durationUs) engine.schedule(RANK_ON_DEMAND, EV_WEBHOOK, webhookQueue.length - 1)
-    }
-  }
+  // render being prepared, DataCache.waitUs), never as arguments or return values: V8 boxes a
+  // double argument into a new heap object whenever it does not inline the call, which would
+  // cost an allocation per request (docs/performance.md).
 
   /**
    * A process restart (§11.2): memory, the cache controls and (15+, local caches) the tags
@@ -244,32 +148,6 @@ export function createIsrModel(
     }
   }
 
-  function onWebhook(qi: number): void {
-    const { ci, k } = webhookQueue[qi]!
-    const w = changes[ci]!.webhook!
-    changes[ci]!.webhookCalls++
-    if (trace !== null) trace({ kind: 'webhook', atUs: clock[0]!, change: ci, path: k })
-    const ids = manifest.webhookIds[ci]![Math.min(k, manifest.webhookIds[ci]!.length - 1)] ?? []
-    const { swr, expireUs } = profileWrite(w.kind, w.profile)
-    invalidate(ids, swr, expireUs, w.instance, events.length + ci)
-  }
-
-  /** The render being prepared takes a worker on `inst`: render.startUs = when it can start. */
-  function claimWorker(inst: number): void {
-    const now = clock[0]!
-    if (workers === 0) {
-      render.startUs = now
-      return
-    }
-    let best = inst * workers
-    for (let w = best + 1; w < (inst + 1) * workers; w++) if (workerFreeAt[w]! < workerFreeAt[best]!) best = w
-    const start = Math.max(now, workerFreeAt[best]!)
-    render.startUs = start
-    workerFreeAt[best] = start + render.durUs
-    // Data the render reads from the origin is read when it starts.
-    data.delayReads(render)
-  }
-
   /** Start a cached-path render (background or blocking); de-duplicated per path (§1.3, rule 4). */
   function startRender(route: ResolvedRoute, slot: number, eslot: number, mode: typeof BACKGROUND | typeof BLOCKING, withPrev: boolean, cause: number): void {
     const nowUs = clock[0]!
@@ -281,13 +159,10 @@ export function createIsrModel(
     renderCounts[0] = renderCounts[0]! + 1
     if (cause === CAUSE_TAG_STALE || cause === CAUSE_TAG_EXPIRED) {
       renderCounts[2] = renderCounts[2]! + 1
-      invalidations.attribute(eslot)
+      invalidationStats.attribute(eslot)
     }
-    sampleRender(rt[route.index]!)
     // 16.3+ expired (isStale -1) renders are on-demand revalidations: they bypass the Data Cache (§5.3).
-    data.read(route, p, inst, true, mode === BLOCKING && withPrev && enforcesExpire)
-    render.durUs += data.waitUs
-    claimWorker(inst)
+    render.prepare(route, p, inst, true, mode === BLOCKING && withPrev && enforcesExpire)
     if (tracksFreshness) fresh.startFlight(slot)
     const startUs = render.startUs
     const endUs = startUs + render.durUs
@@ -332,10 +207,7 @@ export function createIsrModel(
   function renderForRequest(route: ResolvedRoute, mode: RenderMode, okOutcome: Outcome, p: number, inst: number): void {
     const nowUs = clock[0]!
     countRender(route, mode === DYNAMIC_RENDER ? CAUSE_DYNAMIC : CAUSE_ONE_OFF)
-    sampleRender(rt[route.index]!)
-    data.read(route, p, inst, mode !== DYNAMIC_RENDER, false)
-    render.durUs += data.waitUs
-    claimWorker(inst)
+    render.prepare(route, p, inst, mode !== DYNAMIC_RENDER, false)
     const waitUs = render.startUs - nowUs
     obs[OBS_AT] = nowUs
     obs[OBS_DURATION] = render.durUs
@@ -462,26 +334,6 @@ export function createIsrModel(
     if (trace !== null) trace({ kind: 'render-done', atUs: nowUs, route: route.id, path: p - route.firstPath, ok })
   }
 
-  /**
-   * Record an invalidation of tag ids (§4.3 write side) on the receiving instance, propagate it
-   * (shared cache), and count the cached entries it reaches against stats row `ei`.
-   */
-  function invalidate(ids: readonly number[], swr: boolean, expireUs: number, instance: number, ei: number): number {
-    manifest.write(ids, swr, expireUs, instance)
-    // Fan-out: the cached entries this call reaches; with local caches, only the receiving instance's.
-    return invalidations.fanOut(ei, ids, manifest.targets, routes, sharedCache ? 0 : instance)
-  }
-
-  /** An on-demand call (§4.3 write side). Pages are not touched now: they are checked when next read. */
-  function onOnDemand(ei: number): void {
-    const e = events[ei]!
-    const now = clock[0]!
-    timer.next(e.timing, EV_ON_DEMAND, ei)
-    invalidations.fired(ei)
-    const touched = invalidate(e.ids, e.swr, e.expireUs, e.instance, ei)
-    if (trace !== null) trace({ kind: 'on-demand', atUs: now, event: ei, entriesTouched: touched })
-  }
-
   /** A request for a one-off path the route does not know (§6): any instance renders it the same way. */
   function onUnknown(route: ResolvedRoute): void {
     const inst = chooseInstance()
@@ -509,16 +361,14 @@ export function createIsrModel(
       rendersByMode: metrics.renders,
       outcomes: metrics.counts.map((n, i) => n - metrics.countsAtWarmup[i]!),
       aged: Float64Array.from(routes, (r) => metrics.ageHist.subarray(r.index * HISTOGRAM_BUCKETS, (r.index + 1) * HISTOGRAM_BUCKETS).reduce((a, b) => a + b, 0)),
-      eventStats: invalidations.rows,
+      eventStats: invalidationStats.rows,
       tagRendersSinceStart: renderCounts[2]!,
       dataCache: { keys: fetchKeys, has: data.has, lastModUs: data.lastModUs, dataAtUs: data.dataAtUs },
       freshness: fresh.endState(),
     }
   }
 
-  let expectedEvents = metrics.bins + 1 + lane.expectedEvents
-  for (const c of s.dataChanges) expectedEvents += 2 * expectedFirings(c, s.durationS) // and a webhook each
-  for (const e of s.onDemand) expectedEvents += expectedFirings(e, s.durationS)
+  const expectedEvents = metrics.bins + 1 + lane.expectedEvents + invalidations.expectedEvents
 
   return {
     routes,
@@ -526,7 +376,7 @@ export function createIsrModel(
     expectedEvents,
     start() {
       lane.start()
-      events.forEach((e, i) => timer.first(e.timing, EV_ON_DEMAND, i))
+      invalidations.startCalls()
       // Metrics ticks: series bin boundaries, and the end of the warmup. Rank 0: before any
       // request at the same time, which belongs to the new bin / the measured period.
       if (metrics.bins > 1) engine.at(metrics.binUs, RANK_ON_DEMAND, EV_BIN_TICK, 1)
@@ -535,16 +385,16 @@ export function createIsrModel(
         const t = secToUs(r.atS)
         if (t < durationUs) engine.at(t, RANK_ON_DEMAND, EV_RESTART, r.instance ?? instances)
       }
-      changes.forEach((c, i) => timer.first(c.timing, EV_DATA_CHANGE, i))
+      invalidations.startChanges()
     },
     lane,
     dispatch(kind, arg) {
       switch (kind) {
         case EV_RENDER_DONE: onRenderDone(arg); return
-        case EV_ON_DEMAND: onOnDemand(arg); return
+        case EV_ON_DEMAND: invalidations.onDemand(arg); return
         case EV_TAG_PROPAGATE: manifest.propagate(arg); return
-        case EV_DATA_CHANGE: onDataChange(arg); return
-        case EV_WEBHOOK: onWebhook(arg); return
+        case EV_DATA_CHANGE: invalidations.dataChange(arg); return
+        case EV_WEBHOOK: invalidations.webhook(arg); return
         case EV_RESTART: onRestart(arg); return
         case EV_BIN_TICK:
           metrics.tick()
@@ -560,14 +410,11 @@ export function createIsrModel(
     freshness() {
       return {
         ...fresh.summary(),
-        changes: changes.map((c, ci) => {
-          const v = invalidations.rows[events.length + ci]!
-          return { occurrences: v.occurrences, webhookCalls: c.webhookCalls, entriesTouched: v.entriesTouched, rendersWithin1m: v.rendersWithin1m, rendersWithin1h: v.rendersWithin1h, rendersWithin1d: v.rendersWithin1d }
-        }),
+        changes: invalidations.changeStats(),
       }
     },
     onDemandStats() {
-      return invalidations.onDemand()
+      return invalidationStats.onDemand()
     },
     finish(nowUs) {
       const broken = checkEndState(endState(nowUs))
