@@ -10,7 +10,7 @@ import { ONE_YEAR_S, secToUs } from '../kernel/time.ts'
 import type { Scenario } from '../scenario/schema.ts'
 import * as Decision from './decide.ts'
 import type { ResolvedRoute } from './entries.ts'
-import type { VersionProfile } from './profiles.ts'
+import { isDataCached, type VersionProfile } from './profiles.ts'
 import type { TagsManifest } from './tags-manifest.ts'
 import { IMPLICIT_TAG_PREFIX, tagMatchesTemplate, templateIndexesIn, templateIndexOf } from './tags.ts'
 import type { TraceEvent } from './trace.ts'
@@ -66,7 +66,7 @@ export interface DataCache {
   keysOfChange(c: Scenario['dataChanges'][number]): { readonly literal: number[]; readonly templatedFetches: number[] }
   /** A global key as its fetch id and key. */
   nameOfKey(key: number): { readonly fetch: string; readonly key: number }
-  /** Per fetch id: origin calls after warmup, how many keys, and whether the Data Cache keeps it. */
+  /** Per fetch id: origin calls after warmup, how many keys, and whether the Data Cache keeps it (in an ISR render). */
   stats(): Record<string, { readonly originFetches: number; readonly keys: number; readonly cached: boolean }>
 }
 
@@ -117,7 +117,7 @@ export function createDataCache(
     if ((route.isDynamic && !layoutOnlyDynamic) || route.prebuilt === 0) return
     for (const f of r.fetches) {
       const info = fetches[index.get(f.id)!]!
-      if (!(f.revalidateS !== undefined || f.tags.length > 0 || profile.cachesPlainFetch)) continue
+      if (!isDataCached(profile, f, false)) continue // the build's prerender is not a dynamic render
       for (let k = 0; k < (info.perPath ? Math.min(route.prebuilt, info.keys) : 1); k++) buildSeeded.push(info.base + k)
     }
   })
@@ -165,8 +165,7 @@ export function createDataCache(
     const f = fetches[fi]!, spec = f.spec, route = routes[ri]!
     keyBase[ri * maxF + i] = f.base
     perPath[ri * maxF + i] = f.perPath ? 1 : 0
-    // 14.x caches a plain fetch too (force-cache default), but not in a dynamic route (§5.2).
-    cacheable[ri * maxF + i] = spec.revalidateS !== undefined || spec.tags.length > 0 || (profile.cachesPlainFetch && !route.isDynamic) ? 1 : 0
+    cacheable[ri * maxF + i] = isDataCached(profile, spec, route.isDynamic) ? 1 : 0
     // Without its own revalidate an entry takes the route's (an ISR route), else forever:
     // `false` is stored as one year (§5.3).
     const routeRevalUs = route.revalidateUs > 0 && route.revalidateUs !== Infinity ? route.revalidateUs : ONE_YEAR_US
@@ -288,7 +287,7 @@ export function createDataCache(
     stats() {
       const out: Record<string, { originFetches: number; keys: number; cached: boolean }> = {}
       fetches.forEach((f, i) => {
-        out[f.id] = { originFetches: originFetches[i]!, keys: f.keys, cached: f.spec.revalidateS !== undefined || f.spec.tags.length > 0 || profile.cachesPlainFetch }
+        out[f.id] = { originFetches: originFetches[i]!, keys: f.keys, cached: isDataCached(profile, f.spec, false) }
       })
       return out
     },

@@ -24,6 +24,9 @@ export interface SlotLayout {
   readonly inflight: number
   readonly inflightStartUs: number
   readonly inflightEndUs: number
+  /** The process's cache control of the path (own slot), µs. */
+  readonly revalidateUs: number
+  readonly expireUs: number
 }
 
 export interface EndState {

@@ -22,7 +22,7 @@ import { decide, RENDER_CAUSE_OF } from './decide.ts'
 import { UINT32_SCALE, type Streams } from '../kernel/rng.ts'
 import { deploymentOf, type Scenario } from '../scenario/schema.ts'
 import { secToUs, US_PER_S } from '../kernel/time.ts'
-import type { VersionProfile } from './profiles.ts'
+import { backoffExpireUs, backoffRevalidateS, keepsTagsOnRestart, type VersionProfile } from './profiles.ts'
 import { createTagsManifest } from './tags-manifest.ts'
 import { createDataCache } from './data-cache.ts'
 import { createFreshness, type FreshnessStats } from './freshness.ts'
@@ -30,7 +30,6 @@ import { createArrivals } from './arrivals.ts'
 import { createInvalidations } from './invalidations.ts'
 import { createRenderer } from './renders.ts'
 import { HISTOGRAM_BUCKETS } from '../kernel/histogram.ts'
-import { backoffRevalidateS } from './revalidate.ts'
 import { Entries, resolveRoutes, routeOfPath, type ResolvedRoute } from './entries.ts'
 // The hot path's constants, bound as this module's own: V8 folds a module's constants into
 // optimized code, but reads an imported binding from its module cell at every use (which cost
@@ -141,7 +140,7 @@ export function createIsrModel(
   function onRestart(which: number): void {
     for (let inst = 0; inst < instances; inst++) {
       if (which !== instances && inst !== which) continue
-      if (!profile.tagsSurviveRestart && !sharedCache) manifest.clear(inst)
+      if (!keepsTagsOnRestart(profile, sharedCache)) manifest.clear(inst)
       // Entries stay (on disk, or in the shared handler); this process's cache controls do
       // not, unless the profile reads the entry's stored cache control back (16.4).
       entries.restartCacheControls(inst, routes, profile.persistsCacheControl)
@@ -325,8 +324,7 @@ export function createIsrModel(
       const r2 = backoffRevalidateS(prevReval === Infinity ? false : prevReval / US_PER_S)
       st[e + F_LAST_MOD] = nowUs
       st[o + F_REVAL] = secToUs(r2)
-      const prevExp = st[o + F_EXPIRE]!
-      st[o + F_EXPIRE] = profile.backoffSetsExpire && prevExp !== Infinity ? Math.max(secToUs(r2 + 3), prevExp) : prevExp
+      st[o + F_EXPIRE] = backoffExpireUs(profile, r2, st[o + F_EXPIRE]!)
     }
     // A failed blocking render with no previous entry caches nothing: the next request retries (§3.3).
     st[o + F_FLIGHT_MODE] = FLIGHT_NONE
@@ -352,7 +350,7 @@ export function createIsrModel(
     return {
       nowUs, routes, instances, caches, totalPaths,
       slots: st,
-      layout: { stride: W, lastModUs: F_LAST_MOD, contentAtUs: F_CONTENT_AT, hasEntry: F_HAS_ENTRY, inflight: F_FLIGHT_MODE, inflightStartUs: F_FLIGHT_START, inflightEndUs: F_FLIGHT_END },
+      layout: { stride: W, lastModUs: F_LAST_MOD, contentAtUs: F_CONTENT_AT, hasEntry: F_HAS_ENTRY, inflight: F_FLIGHT_MODE, inflightStartUs: F_FLIGHT_START, inflightEndUs: F_FLIGHT_END, revalidateUs: F_REVAL, expireUs: F_EXPIRE },
       arrived: lane.arrived(),
       answered: Float64Array.from(routes, (r) => metrics.requestsSinceStartOf(r.index)),
       cachedRendersStarted: renderCounts[0]!,

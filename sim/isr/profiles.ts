@@ -1,8 +1,12 @@
 /**
- * Per-version Next.js behaviour. Every version difference the simulator knows is one
- * field here, read in one place in the model, with its source in docs/semantics.md.
+ * Per-version Next.js behaviour. Every version difference the simulator knows is one switch
+ * in the table below (one entry per profile of sim/versions.ts), with its source in
+ * docs/semantics.md ("Version profiles"). Where a switch makes a rule, the rule is one
+ * function here (isDataCached, backoffExpireUs, keepsTagsOnRestart), and the model asks the
+ * function: no other module combines a switch with conditions of its own.
  */
-import type { NextVersion } from '../scenario/schema.ts'
+import { secToUs } from '../kernel/time.ts'
+import type { NextVersion } from '../versions.ts'
 
 export interface VersionProfile {
   readonly version: NextVersion
@@ -56,5 +60,41 @@ const PROFILES: Record<NextVersion, VersionProfile> = {
 
 export function profileFor(version: NextVersion): VersionProfile {
   return PROFILES[version]
+}
+
+/**
+ * Whether a fetch's entries are kept in the Data Cache (§5.2 fetch defaults, §5.3): a fetch
+ * with a revalidate or tags always; one with no cache option only on 14 (auto cache), and
+ * not in a dynamic render. The build's prerender of a page is not a dynamic render, even of a
+ * route a layout later makes dynamic (finding F7).
+ */
+export function isDataCached(p: VersionProfile, fetch: { readonly revalidateS?: number | false | undefined; readonly tags: readonly string[] }, inDynamicRender: boolean): boolean {
+  return fetch.revalidateS !== undefined || fetch.tags.length > 0 || (p.cachesPlainFetch && !inDynamicRender)
+}
+
+/**
+ * The failure back-off (§3, PR #34931): a failed regeneration re-sets the old entry with
+ * revalidate' = min(max(prev || 3, 3), 30) seconds. `false || 3` is 3.
+ */
+export function backoffRevalidateS(prev: number | false): number {
+  return Math.min(Math.max(prev === false || prev === 0 ? 3 : prev, 3), 30)
+}
+
+/**
+ * The expire the back-off re-sets, µs (§3): from 15, expire' = max(revalidate' + 3 s,
+ * expire); 14 leaves it. `revalidateS` is the back-off's revalidate' (backoffRevalidateS);
+ * an entry with no expire (revalidate false) keeps none.
+ */
+export function backoffExpireUs(p: VersionProfile, revalidateS: number, prevExpireUs: number): number {
+  return p.backoffSetsExpire && prevExpireUs !== Infinity ? Math.max(secToUs(revalidateS + 3), prevExpireUs) : prevExpireUs
+}
+
+/**
+ * Whether an instance's view of the tags manifest survives its restart (§4.3, §11.2): on 14
+ * the manifest is a file; on 15 and 16 it is in memory, unless a shared cache handler keeps
+ * the tags (§8).
+ */
+export function keepsTagsOnRestart(p: VersionProfile, sharedCache: boolean): boolean {
+  return p.tagsSurviveRestart || sharedCache
 }
 

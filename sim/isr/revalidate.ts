@@ -39,11 +39,3 @@ export function effectiveRevalidate(route: RouteConfig): EffectiveRevalidate {
   }
   return { revalidateS: best.value, source: best.source }
 }
-
-/**
- * The failure back-off (semantics §3, PR #34931): a failed regeneration re-sets the old
- * entry with revalidate' = min(max(prev || 3, 3), 30) seconds. `false || 3` is 3.
- */
-export function backoffRevalidateS(prev: number | false): number {
-  return Math.min(Math.max(prev === false || prev === 0 ? 3 : prev, 3), 30)
-}
