@@ -11,6 +11,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameS
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { RequestPlan, SimResult } from '../sim/contract.ts'
+import { profileOfRelease } from '../sim/versions.ts'
 import { NEXT_PINS, perPathFetch, TS_PINS, urlOf, writeApp, type NextMajor } from './app.ts'
 import type { OriginCounters } from './origin.ts'
 import { startNginx, type Nginx } from './services/nginx.ts'
@@ -173,8 +174,8 @@ function checkSupported(plan: RequestPlan, major: NextMajor): void {
 /** The scenario with what was measured: build age and Next's own per-render overhead. */
 function calibratedScenario(plan: RequestPlan, c: Calibration, major: NextMajor): unknown {
   const spec = plan.spec as unknown as Record<string, unknown> & { next: { version: string; expireTimeS: number }; routes: { renderS: number | { lognormal: { medianS: number; p95S: number } } }[] }
-  // The behaviour profile of the Next.js that actually ran.
-  const version = major === '15' ? '15' : spec.next.version.startsWith('16') ? spec.next.version : '16.4'
+  // The behaviour profile of the Next.js that actually ran (the pinned release), by sim/versions.ts's table.
+  const version = profileOfRelease(NEXT_PINS[major].next).profile
   const round = (x: number) => Math.round(x * 1000) / 1000
   const routes = spec.routes.map((r) => ({
     ...r,

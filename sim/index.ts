@@ -1,7 +1,8 @@
 /** The public surface of isrsim's simulator. */
 export { defineScenario, parseScenario, scenarioJsonSchema, scenarioHash } from './scenario/parse.ts'
-export { NEXT_VERSIONS } from './scenario/schema.ts'
-export type { Scenario, ScenarioInput, RouteConfig, NextVersion } from './scenario/schema.ts'
+export { NEXT_VERSIONS, PROFILE_RELEASES, profileOfRelease } from './versions.ts'
+export type { NextVersion } from './versions.ts'
+export type { Scenario, ScenarioInput, RouteConfig } from './scenario/schema.ts'
 export { runScenario, reproduceLine } from './run.ts'
 export type { RunOptions } from './run.ts'
 export type { TraceEvent, OutcomeName, RenderModeName } from './isr/trace.ts'

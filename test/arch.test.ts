@@ -62,13 +62,13 @@ const isShell = (path: string) => path.startsWith('sim/cli/')
 
 /**
  * The layers of sim/, lowest first. A file may import its own layer and the layers below it,
- * never one above; the two leaves (output types, version constants) import nothing and are
- * open to all. The domain-free kernel imports only itself.
+ * never one above; the leaves (output types, the model's version, the Next.js version table
+ * sim/versions.ts) import nothing and are open to all. The domain-free kernel imports only itself.
  */
 const LAYERS = ['kernel', 'scenario schema', 'isr', 'scenario', 'planning', 'root', 'cli'] as const
 type Layer = (typeof LAYERS)[number] | 'leaf'
 function layerOf(path: string): Layer {
-  if (path === 'sim/contract.ts' || path.startsWith('sim/contract/') || path === 'sim/version.ts') return 'leaf'
+  if (path === 'sim/contract.ts' || path.startsWith('sim/contract/') || path === 'sim/version.ts' || path === VERSION_TABLE) return 'leaf'
   if (path.startsWith('sim/kernel/')) return 'kernel'
   if (path === 'sim/scenario/schema.ts') return 'scenario schema'
   if (path.startsWith('sim/isr/')) return 'isr'
@@ -77,6 +77,8 @@ function layerOf(path: string): Layer {
   if (path.startsWith('sim/cli/')) return 'cli'
   return 'root'
 }
+/** The Next.js version table: a leaf, and the one module of sim/ that reports/ and loadtest/ may import values from. */
+const VERSION_TABLE = 'sim/versions.ts'
 /** The public surface re-exports the CLI's file helpers (loadScenario, writeAtomic): the one edge up. */
 const UP_EDGES = new Set(['sim/index.ts -> sim/cli/files.ts'])
 
@@ -147,7 +149,7 @@ function checkArchitecture(files: readonly Source[]): string[] {
         if (r.target !== null && !r.target.startsWith('sim/') && !(r.target.startsWith(`${own}/`) || (f.path === 'scenarios/cli.ts' && isBridge(r.target)))) v.push(`${f.path}: ${what}: ${own === 'scenarios/cli.ts' ? 'scenarios/cli.ts' : `${own}/`} may not import ${r.target}`)
       } else if (top === 'scenarios' && r.target !== 'sim/index.ts') v.push(`${f.path}: ${what}: scenarios/ may only import sim/index.ts`)
       if (top === 'loadtest' && r.target !== null && r.target.startsWith('scenarios/') && !r.target.startsWith('scenarios/from-logs/')) v.push(`${f.path}: ${what}: loadtest/ may use only scenarios/from-logs/ (the log parsers) of scenarios/`)
-      if ((top === 'reports' || top === 'loadtest') && r.target?.startsWith('sim/') && !(r.typeOnly && r.target === 'sim/contract.ts')) {
+      if ((top === 'reports' || top === 'loadtest') && r.target?.startsWith('sim/') && !(r.typeOnly && r.target === 'sim/contract.ts') && r.target !== VERSION_TABLE) {
         v.push(`${f.path}: ${what}: ${top}/ may only \`import type\` from sim/contract.ts`)
       }
     }
@@ -214,6 +216,9 @@ describe('architecture checker (self-test on a synthetic tree)', () => {
     { path: 'reports/bad.ts', text: "import { SCHEMA_VERSION } from '../sim/contract.ts'\nimport type { Scenario } from '../sim/index.ts'\nimport { runScenario } from 'isrsim'\nimport { verify } from '../loadtest/verify.ts'\nconst stamp = new Date().toISOString()" },
     { path: 'loadtest/bad.ts', text: "import http from 'k6/http'\nimport { type Totals } from '../sim/contract.ts'\nimport { bucketOf } from '../sim/kernel/histogram.ts'\nimport { importApp } from '../scenarios/from-app/index.ts'" },
     { path: 'loadtest/replay.ts', text: "import { readLog } from '../scenarios/from-logs/read.ts'" },
+    { path: 'loadtest/versions-ok.ts', text: "import { profileOfRelease } from '../sim/versions.ts'" },
+    { path: 'reports/versions-ok.ts', text: "import { PROFILE_RELEASES } from '../sim/versions.ts'" },
+    { path: 'sim/versions.ts', text: "import { secToUs } from './kernel/time.ts'" },
     { path: 'scenarios/from-logs/ok.ts', text: "import { createGunzip } from 'node:zlib'\nimport { isbot } from 'isbot'\nimport { parseScenario } from '../../sim/index.ts'\nimport type { SimResult } from '../../sim/contract.ts'\nimport { x } from './fit.ts'" },
     { path: 'scenarios/from-logs/bad.ts', text: "import { runScenario } from '../../sim/run.ts'\nimport { importApp } from '../from-app/index.ts'\nimport blog from '../blog.ts'" },
     { path: 'scenarios/cli.ts', text: "import { importApp } from './from-app/index.ts'\nimport { fit } from './from-logs/fit.ts'\nimport { loadScenario } from '../sim/index.ts'" },
@@ -279,6 +284,7 @@ describe('architecture checker (self-test on a synthetic tree)', () => {
       "sim/kernel/engine.ts: import type '../isr/model.ts': the kernel knows no domain: it imports only sim/kernel/",
       "sim/run.ts: import './cli/main.ts': the root layer may not import the cli layer above it (sim/cli/main.ts)",
       "sim/scenario/parse.ts: import 'fs': node built-ins only in sim/cli/ (and node:crypto in sim/scenario/parse.ts)",
+      "sim/versions.ts: import './kernel/time.ts': sim/versions.ts is a leaf and imports nothing",
     ])
   })
 })
@@ -319,7 +325,7 @@ describe('architecture of this repository', () => {
     expect(violations().filter((l) => l.startsWith('scenarios/'))).toEqual([])
   })
 
-  it('reports/ and loadtest/ reach sim/ only through `import type` of sim/contract.ts', () => {
+  it('reports/ and loadtest/ reach sim/ only through `import type` of sim/contract.ts and the version table sim/versions.ts', () => {
     expect(violations().filter((l) => l.startsWith('reports/') || l.startsWith('loadtest/'))).toEqual([])
   })
 

@@ -6,9 +6,10 @@
  */
 import * as z from 'zod'
 import { ONE_YEAR_S } from '../kernel/time.ts'
+import { DEFAULT_NEXT_VERSION, NEXT_VERSIONS, type NextVersion } from '../versions.ts'
 
-export const NEXT_VERSIONS = ['14', '15', '16.0', '16.3', '16.4'] as const
-export type NextVersion = (typeof NEXT_VERSIONS)[number]
+// The profiles are sim/versions.ts's table; the format names them.
+export { NEXT_VERSIONS, type NextVersion }
 
 const TEN_YEARS_S = 10 * ONE_YEAR_S
 
@@ -216,10 +217,10 @@ export const scenarioShape = z.strictObject({
   buildAgeS: seconds('How long before t = 0 the build prerendered the pages.').default(0),
   next: z
     .strictObject({
-      version: z.enum(NEXT_VERSIONS).default('16.4').describe('Next.js behaviour profile.'),
+      version: z.enum(NEXT_VERSIONS).default(DEFAULT_NEXT_VERSION).describe('Next.js behaviour profile.'),
       expireTimeS: z.number().gt(0).max(TEN_YEARS_S).default(ONE_YEAR_S).describe('next.config expireTime, seconds (enforced from 16.3).'),
     })
-    .default({ version: '16.4', expireTimeS: ONE_YEAR_S }),
+    .default({ version: DEFAULT_NEXT_VERSION, expireTimeS: ONE_YEAR_S }),
   routes: z.array(route).min(1),
   diurnal: diurnal.optional().describe('A daily rate curve for every route without its own (crawlers keep a flat rate).'),
   imported: z
