@@ -77,6 +77,35 @@ export interface EndState {
   }
 }
 
+/**
+ * What the checks need that the metrics do not count, kept by the model as renders start and
+ * finish: measured renders per route and cause (as the metrics count renders: from warmup, by
+ * request time), and since t = 0 the cached renders started and finished and those a tag caused.
+ */
+export interface RenderLedger {
+  /** route × RENDER_CAUSES. */
+  readonly byCause: Float64Array
+  started: number
+  finished: number
+  tagCaused: number
+  /** A render of `route` starts now for `cause`; `cached`: it will write a cache entry (background or blocking). */
+  count(route: number, cause: number, cached: boolean): void
+}
+
+export function createRenderLedger(routes: number, warmupUs: number, clock: Float64Array): RenderLedger {
+  const byCause = new Float64Array(routes * RENDER_CAUSES)
+  const ledger: RenderLedger = {
+    byCause, started: 0, finished: 0, tagCaused: 0,
+    count(route, cause, cached) {
+      if (clock[0]! >= warmupUs) byCause[route * RENDER_CAUSES + cause] = byCause[route * RENDER_CAUSES + cause]! + 1
+      if (!cached) return
+      ledger.started++
+      if (cause === CAUSE_TAG_STALE || cause === CAUSE_TAG_EXPIRED) ledger.tagCaused++
+    },
+  }
+  return ledger
+}
+
 /** At most this many violations are reported (one broken structure can break thousands of slots). */
 const MAX_REPORTED = 20
 

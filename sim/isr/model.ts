@@ -1,45 +1,44 @@
 /**
- * The ISR model of one `next start` instance: the full-route cache with time-based
- * stale-while-revalidate, per-path de-duplication, failure back-off, blocking misses,
- * dynamicParams and (16.3+) expire. It plugs into the domain-free engine through
- * integer events. Per-path state lives in typed arrays indexed by a global path id,
- * so a request allocates nothing.
+ * The ISR model of a deployment of `next start` instances: the request state machine (what a
+ * request is served, decide.ts, and what it starts), renders from start to completion (their
+ * write, the failure back-off), restarts, and the dispatch of the engine's events. Its parts
+ * are their own modules (sim/README.md): the per-path records (entries.ts), arrivals, the tags
+ * manifest, the Data Cache, freshness, the render being prepared, the invalidating events and
+ * their statistics. Per-path state lives in typed arrays indexed by a global path id, so a
+ * request allocates nothing.
  *
  * Rule references (§n) point at docs/semantics.md.
  */
 import { assert, assertNever, InvariantError } from '../kernel/errors.ts'
 import type { Engine, Lane } from '../kernel/engine.ts'
-import {
-  EV_BIN_TICK, EV_DATA_CHANGE, EV_ON_DEMAND, EV_RENDER_DONE, EV_RESTART, EV_TAG_PROPAGATE, EV_WARMUP, EV_WEBHOOK, eventKindName, RANK_ON_DEMAND, RANK_RENDER_DONE,
-} from './events.ts'
+import { HISTOGRAM_BUCKETS } from '../kernel/histogram.ts'
+import { UINT32_SCALE, type Streams } from '../kernel/rng.ts'
+import { secToUs, US_PER_S } from '../kernel/time.ts'
+import { deploymentOf, type Scenario } from '../scenario/schema.ts'
+import { createArrivals } from './arrivals.ts'
+import { createDataCache } from './data-cache.ts'
+import * as Decision from './decide.ts'
+import { decide, RENDER_CAUSE_OF } from './decide.ts'
+import * as Rec from './entries.ts'
+import { Entries, resolveRoutes, routeOfPath, type ResolvedRoute } from './entries.ts'
+import { EV_BIN_TICK, EV_DATA_CHANGE, EV_ON_DEMAND, EV_RENDER_DONE, EV_RESTART, EV_TAG_PROPAGATE, EV_WARMUP, EV_WEBHOOK, eventKindName, RANK_ON_DEMAND, RANK_RENDER_DONE } from './events.ts'
+import { createFreshness, type FreshnessStats } from './freshness.ts'
+import { createInvalidations } from './invalidations.ts'
+import { CAUSE_DYNAMIC, CAUSE_EXPIRE, CAUSE_ONE_OFF, CAUSE_TAG_EXPIRED, CAUSE_TAG_STALE, checkEndState, createRenderLedger, type EndState } from './invariants.ts'
 import * as Metric from './metrics.ts'
 import { OUTCOME_NAMES, RENDER_MODE_NAMES, type Metrics, type Outcome, type RenderMode } from './metrics.ts'
-import * as Decision from './decide.ts'
-import * as Rec from './entries.ts'
-import type { TraceEvent } from './trace.ts'
-import { createInvalidationStats, type OnDemandStats } from './stats.ts'
-import { decide, RENDER_CAUSE_OF } from './decide.ts'
-import { UINT32_SCALE, type Streams } from '../kernel/rng.ts'
-import { deploymentOf, type Scenario } from '../scenario/schema.ts'
-import { secToUs, US_PER_S } from '../kernel/time.ts'
 import { backoffExpireUs, backoffRevalidateS, keepsTagsOnRestart, type VersionProfile } from './profiles.ts'
-import { createTagsManifest } from './tags-manifest.ts'
-import { createDataCache } from './data-cache.ts'
-import { createFreshness, type FreshnessStats } from './freshness.ts'
-import { createArrivals } from './arrivals.ts'
-import { createInvalidations } from './invalidations.ts'
 import { createRenderer } from './renders.ts'
-import { HISTOGRAM_BUCKETS } from '../kernel/histogram.ts'
-import { Entries, resolveRoutes, routeOfPath, type ResolvedRoute } from './entries.ts'
+import { createInvalidationStats, type OnDemandStats } from './stats.ts'
+import { createTagsManifest } from './tags-manifest.ts'
+import type { TraceEvent } from './trace.ts'
+
 // The hot path's constants, bound as this module's own: V8 folds a module's constants into
 // optimized code, but reads an imported binding from its module cell at every use (which cost
 // the catalogue 4% when the record layout moved to entries.ts; docs/performance.md).
 const { BACKGROUND, BLOCKING, DYNAMIC, DYNAMIC_RENDER, ERROR, HIT, MISS, NOT_FOUND, OBS_AGE, OBS_AT, OBS_DURATION, OBS_LATENCY, STALE } = Metric
 const { JOIN_BLOCKING, JOIN_STALE, MISS_EXPIRED, MISS_NO_ENTRY, MISS_TAG_EXPIRED, RENDER_DYNAMIC, SERVE_HIT, SERVE_NOT_FOUND, SERVE_STALE, SERVE_STALE_TAG, TAGS_NONE } = Decision
 const { F_CONTENT_AT, F_EXPIRE, F_FLIGHT_END, F_FLIGHT_MODE, F_FLIGHT_START, F_HAS_ENTRY, F_LAST_MOD, F_REVAL, FLIGHT_BACKGROUND, FLIGHT_BLOCKING, FLIGHT_NONE, W } = Rec
-import {
-  CAUSE_DYNAMIC, CAUSE_EXPIRE, CAUSE_ONE_OFF, CAUSE_TAG_EXPIRED, CAUSE_TAG_STALE, RENDER_CAUSES, checkEndState, type EndState,
-} from './invariants.ts'
 
 export interface IsrModel {
   readonly routes: readonly ResolvedRoute[]
@@ -48,7 +47,7 @@ export interface IsrModel {
   start(): void
   /** Handles one event at `engine.nowUs`. */
   dispatch(kind: number, arg: number): void
-  /** The requests: every route's arrival sources, merged (see `sources`). */
+  /** The requests: every route's arrival sources, merged (arrivals.ts). */
   readonly lane: Lane
   /** End-of-run invariant checks (Caffeine's `finished()`, see invariants.ts): throws InvariantError naming every broken one. */
   finish(nowUs: number): void
@@ -63,8 +62,6 @@ export interface IsrModel {
   /** Origin data changes and how fast pages reflected them. */
   freshness(): FreshnessStats
 }
-
-
 
 export function createIsrModel(
   s: Scenario,
@@ -92,9 +89,8 @@ export function createIsrModel(
   const { caches, totalPaths } = entries
   const balancerRng = instances > 1 && deployment.balancer === 'random' ? streams.claim('balancer') : null
   let roundRobin = 0
-  /** For the end-of-run checks (invariants.ts): measured renders per route and cause, and [cached renders started, finished, renders a tag caused] since t = 0. */
-  const renderCauses = new Float64Array(s.routes.length * RENDER_CAUSES)
-  const renderCounts = new Float64Array(3)
+  /** What the end-of-run checks count (invariants.ts): renders by cause, cached renders started and finished. */
+  const ledger = createRenderLedger(routes.length, metrics.warmupUs, clock)
 
   // Per-(instance, path) records (entries.ts): a request touches one 64-byte line.
   const st = entries.rec
@@ -125,17 +121,15 @@ export function createIsrModel(
   const warmupUs = metrics.warmupUs
   const obs = metrics.obs
 
-  // Doubles (times, ages) cross function calls only through typed-array slots (the clock,
-  // the Metrics observation, the record) or fields of the component that owns them (the
-  // render being prepared, DataCache.waitUs), never as arguments or return values: V8 boxes a
-  // double argument into a new heap object whenever it does not inline the call, which would
-  // cost an allocation per request (docs/performance.md).
+  // Doubles (times, ages) cross calls only through typed-array slots (the clock, Metrics.obs,
+  // the record) or fields of the component that owns them (Renderer, DataCache.waitUs): V8
+  // boxes a double argument it does not inline, an allocation per request (docs/performance.md).
 
   /**
    * A process restart (§11.2): memory, the cache controls and (15+, local caches) the tags
-   * manifest are lost; entries are read back from disk (or the shared handler) with their times. Prebuilt paths fall back to the
-   * manifest's revalidate, paths generated on demand to the 1 s default until regenerated
-   * once (§1.1). In-flight renders finish (a graceful restart).
+   * manifest are lost; entries are read back from disk (or the shared handler) with their
+   * times. Prebuilt paths fall back to the manifest's revalidate, paths generated on demand to
+   * the 1 s default until regenerated once (§1.1). In-flight renders finish (a graceful restart).
    */
   function onRestart(which: number): void {
     for (let inst = 0; inst < instances; inst++) {
@@ -154,14 +148,10 @@ export function createIsrModel(
     const p = entries.pathOf(slot)
     const inst = entries.instanceOf(slot, p)
     assert(st[o + F_FLIGHT_MODE] === FLIGHT_NONE, () => `two regenerations in flight for ${route.id} path #${p - route.firstPath} on instance ${inst}`, nowUs)
-    countRender(route, cause)
-    renderCounts[0] = renderCounts[0]! + 1
-    if (cause === CAUSE_TAG_STALE || cause === CAUSE_TAG_EXPIRED) {
-      renderCounts[2] = renderCounts[2]! + 1
-      invalidationStats.attribute(eslot)
-    }
-    // 16.3+ expired (isStale -1) renders are on-demand revalidations: they bypass the Data Cache (§5.3).
-    render.prepare(route, p, inst, true, mode === BLOCKING && withPrev && enforcesExpire)
+    ledger.count(route.index, cause, true)
+    if (cause === CAUSE_TAG_STALE || cause === CAUSE_TAG_EXPIRED) invalidationStats.attribute(eslot)
+    // An expired entry's render (16.3+, isStale -1) is an on-demand revalidation: it bypasses the Data Cache (§5.3).
+    render.prepare(route, p, inst, true, cause === CAUSE_EXPIRE)
     if (tracksFreshness) fresh.startFlight(slot)
     const startUs = render.startUs
     const endUs = startUs + render.durUs
@@ -195,17 +185,11 @@ export function createIsrModel(
     const e = { kind: 'request', atUs: clock[0]!, route: route.id, path, outcome: OUTCOME_NAMES[outcome], ageUs: obs[OBS_AGE]!, latencyUs: obs[OBS_LATENCY]!, instance: inst } as const
     trace!(lane.crawler >= 0 ? { ...e, crawler: lane.crawler } : e)
   }
-  /** Counts a render's cause (measured, as the metrics count renders: from warmup, by request time). */
-  function countRender(route: ResolvedRoute, cause: number): void {
-    if (clock[0]! < warmupUs) return
-    const c = route.index * RENDER_CAUSES + cause
-    renderCauses[c] = renderCauses[c]! + 1
-  }
 
   /** A render for this request only: dynamic routes, and one-off unknown paths. Nothing is cached. */
   function renderForRequest(route: ResolvedRoute, mode: RenderMode, okOutcome: Outcome, p: number, inst: number): void {
     const nowUs = clock[0]!
-    countRender(route, mode === DYNAMIC_RENDER ? CAUSE_DYNAMIC : CAUSE_ONE_OFF)
+    ledger.count(route.index, mode === DYNAMIC_RENDER ? CAUSE_DYNAMIC : CAUSE_ONE_OFF, false)
     render.prepare(route, p, inst, mode !== DYNAMIC_RENDER, false)
     const waitUs = render.startUs - nowUs
     obs[OBS_AT] = nowUs
@@ -328,7 +312,7 @@ export function createIsrModel(
     }
     // A failed blocking render with no previous entry caches nothing: the next request retries (§3.3).
     st[o + F_FLIGHT_MODE] = FLIGHT_NONE
-    renderCounts[1] = renderCounts[1]! + 1
+    ledger.finished++
     if (trace !== null) trace({ kind: 'render-done', atUs: nowUs, route: route.id, path: p - route.firstPath, ok })
   }
 
@@ -353,14 +337,14 @@ export function createIsrModel(
       layout: { stride: W, lastModUs: F_LAST_MOD, contentAtUs: F_CONTENT_AT, hasEntry: F_HAS_ENTRY, inflight: F_FLIGHT_MODE, inflightStartUs: F_FLIGHT_START, inflightEndUs: F_FLIGHT_END, revalidateUs: F_REVAL, expireUs: F_EXPIRE },
       arrived: lane.arrived(),
       answered: Float64Array.from(routes, (r) => metrics.requestsSinceStartOf(r.index)),
-      cachedRendersStarted: renderCounts[0]!,
-      cachedRendersDone: renderCounts[1]!,
-      rendersByCause: renderCauses,
+      cachedRendersStarted: ledger.started,
+      cachedRendersDone: ledger.finished,
+      rendersByCause: ledger.byCause,
       rendersByMode: metrics.renders,
       outcomes: metrics.counts.map((n, i) => n - metrics.countsAtWarmup[i]!),
       aged: Float64Array.from(routes, (r) => metrics.ageHist.subarray(r.index * HISTOGRAM_BUCKETS, (r.index + 1) * HISTOGRAM_BUCKETS).reduce((a, b) => a + b, 0)),
       eventStats: invalidationStats.rows,
-      tagRendersSinceStart: renderCounts[2]!,
+      tagRendersSinceStart: ledger.tagCaused,
       dataCache: { keys: fetchKeys, has: data.has, lastModUs: data.lastModUs, dataAtUs: data.dataAtUs },
       freshness: fresh.endState(),
     }
@@ -402,18 +386,11 @@ export function createIsrModel(
         default: throw new InvariantError(`no handler for ${eventKindName(kind)}`, clock[0]!)
       }
     },
-    fetchStats() {
-      return data.stats()
-    },
+    fetchStats: data.stats,
     freshness() {
-      return {
-        ...fresh.summary(),
-        changes: invalidations.changeStats(),
-      }
+      return { ...fresh.summary(), changes: invalidations.changeStats() }
     },
-    onDemandStats() {
-      return invalidationStats.onDemand()
-    },
+    onDemandStats: invalidationStats.onDemand,
     finish(nowUs) {
       const broken = checkEndState(endState(nowUs))
       if (broken.length > 0) throw new InvariantError(`${broken.length} end-of-run invariant${broken.length === 1 ? '' : 's'} broken:\n  ${broken.join('\n  ')}`, nowUs)
