@@ -17,7 +17,7 @@ import { createStreams, TRAFFIC_STREAMS } from './kernel/rng.ts'
 import { closedFormAgeCdf } from './isr/closed-form.ts'
 import { costInputsOf, deploymentOf, type Scenario } from './scenario/schema.ts'
 import { scenarioHash } from './scenario/parse.ts'
-import { secToUs } from './kernel/time.ts'
+import { secToUs, US_PER_S } from './kernel/time.ts'
 import { ISRSIM_VERSION, MODEL_VERSION } from './version.ts'
 
 export interface RunOptions {
@@ -67,7 +67,7 @@ export function runScenario(s: Scenario, options: RunOptions = {}): SimResult {
       reps.push(runOnce(s, repSeed, i === 0 ? options.trace ?? null : null, options.sameTraffic === true ? { names: TRAFFIC_STREAMS, seed } : null, options.pricing ?? DEFAULT_PRICING, closedForms))
     } catch (e) {
       if (e instanceof InvariantError) {
-        const where = e.atUs === undefined ? '' : ` at t=${e.atUs / 1e6}s`
+        const where = e.atUs === undefined ? '' : ` at t=${e.atUs / US_PER_S}s`
         throw new InvariantError(`Invariant violated${where} in scenario "${s.name}" (seed ${JSON.stringify(repSeed)}): ${e.message}\n${reproduceLine(options.source, repSeed)}`, e.atUs)
       }
       throw e
