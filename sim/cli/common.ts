@@ -1,0 +1,48 @@
+/**
+ * What the command modules share: the host interface, the "already reported, exit 1" error,
+ * option parsers, the price table and --report. Kept apart so that main.ts and
+ * plan-commands.ts do not import each other.
+ */
+import { InvalidArgumentError } from 'commander'
+import { UsageError } from '../kernel/errors.ts'
+import { DEFAULT_PRICING, parsePricing, type Pricing } from '../planning/pricing.ts'
+import { readJsonFile } from './files.ts'
+
+/** `check` or `recommend` found a failure and already printed it: exit 1. */
+export class CheckFailed extends Error {}
+
+/** What the command line gets from its host: the wall clock (only sweep progress and speed-up use it). */
+export interface Host {
+  readonly nowMs: () => number
+  /**
+   * Writes an HTML report of a JSON text (a result, sweep file or verdict) to `out`, for
+   * --report. Injected by bin/isrsim.js from reports/: sim/ never imports reports/.
+   */
+  readonly report?: (text: string, source: string, out: string, gateText?: string) => Promise<void>
+  /**
+   * The scenario of a built Next.js app (`isrsim import`), with a committed traffic profile
+   * applied, for `check --app`. Injected by bin/isrsim.js from scenarios/: sim/ never imports it.
+   */
+  readonly appScenario?: (dir: string, traffic: string | undefined) => Promise<{ scenario: unknown; warnings: readonly string[] }>
+}
+
+/** --pricing: a whole price table (see `isrsim pricing`), else the bundled one. */
+export function loadPricing(file: string | undefined): Pricing {
+  return file === undefined ? DEFAULT_PRICING : parsePricing(readJsonFile(file, 'pricing file'), file)
+}
+
+export function positiveInt(name: string) {
+  return (v: string): number => {
+    const n = Number(v)
+    if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a whole number >= 1, received "${v}"`)
+    return n
+  }
+}
+
+/** --report, or a usage error when the host cannot write reports. */
+export async function writeReportVia(env: Host, out: string | undefined, text: string, source: string, gateText?: string): Promise<void> {
+  if (out === undefined) return
+  if (!env.report) throw new UsageError('--report: this host cannot write reports (run the isrsim command)')
+  await env.report(text, source, out, gateText)
+  process.stdout.write(`report written to ${out}\n`)
+}
