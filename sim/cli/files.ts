@@ -1,5 +1,5 @@
 /** The CLI's file input and output, shared by the commands and the sweep runner. */
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs'
 import { dirname, extname, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { tsImport } from 'tsx/esm/api'
@@ -18,6 +18,49 @@ export function writeAtomic(file: string, text: string): void {
     rmSync(tmp, { force: true })
     throw e
   }
+}
+
+const statOrNull = (p: string): Stats | null => {
+  try {
+    return statSync(p)
+  } catch {
+    return null
+  }
+}
+
+/**
+ * Fails with a one-line UsageError (exit 2) when `writeAtomic(file, ...)` could not write `file`:
+ * the target is a directory, a parent is a file, or the nearest existing folder takes no new
+ * file (no permission, a read-only file system). Call it for every output flag before the
+ * simulation runs, so a typo costs nothing. It creates no folder: it tries a temporary file
+ * in the nearest existing one (what writeAtomic needs; root passes permission bits, not a
+ * read-only mount) and removes it.
+ */
+export function checkWritable(file: string, flag: string): void {
+  const path = resolve(file)
+  const say = (why: string) => new UsageError(`${flag} ${file}: ${why}`)
+  const target = statOrNull(path)
+  if (target?.isDirectory()) throw say('is a directory, not a file')
+  let dir = dirname(path)
+  for (;;) {
+    const st = statOrNull(dir)
+    if (st !== null) {
+      if (!st.isDirectory()) throw say(`${dir} is a file, not a folder`)
+      break
+    }
+    const up = dirname(dir)
+    if (up === dir) throw say('no existing folder above it')
+    dir = up
+  }
+  const probe = resolve(dir, `.isrsim-write-check.${process.pid}.tmp`)
+  try {
+    closeSync(openSync(probe, 'wx'))
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code
+    const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'read-only file system' : code ?? (e as Error).message
+    throw say(`cannot write in ${dir} (${why})`)
+  }
+  rmSync(probe, { force: true })
 }
 
 /** A JSON input file; unreadable or invalid JSON is a UsageError (exit 2) naming the file. */
