@@ -38,6 +38,19 @@ export interface RenderCounts {
    * from the entry it replaces.
    */
   readonly isrWrites: number
+  /**
+   * Of isrWrites, those that stored a path its cache had no entry for: the cold fill of paths
+   * not prerendered, and the refill after a deploy or a purge (each instance's cache counts
+   * with local caches). One-off unknown paths (traffic.unknownRate) are steady traffic, not
+   * fill, and are not counted here. isrWrites - fillWrites is the steady-state part.
+   */
+  readonly fillWrites: number
+  /**
+   * Pages the builds of `deploys[]` prerendered (params.prebuilt of each cached route, once per
+   * deploy with prerender): written to the ISR store when the deployment goes live, apart
+   * from isrWrites (docs/pricing-notes.md). 0 without deploys.
+   */
+  readonly deployWrites: number
 }
 
 export interface Staleness {

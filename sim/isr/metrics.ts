@@ -31,6 +31,10 @@ export class Metrics {
   readonly renderUs: Float64Array
   /** Successful cached renders whose output changed: ISR cache writes (billed on Vercel). */
   readonly writes: Float64Array
+  /** Of those, writes of a path its cache had no entry for (the cold fill, and refills after a deploy or purge). */
+  readonly fillWrites: Float64Array
+  /** Pages a deploy's build prerendered, once per deploy (billed as ISR writes on Vercel, docs/pricing-notes.md). */
+  readonly deployWrites: Float64Array
   // Histograms, sums and maxima hold measured responses only: measure() clears them at warmup.
   readonly ageHist: Float64Array
   readonly ageSum: Float64Array
@@ -62,6 +66,8 @@ export class Metrics {
     this.failed = new Float64Array(routes)
     this.renderUs = new Float64Array(routes)
     this.writes = new Float64Array(routes)
+    this.fillWrites = new Float64Array(routes)
+    this.deployWrites = new Float64Array(routes)
     this.ageHist = new Float64Array(routes * B)
     this.ageSum = new Float64Array(routes)
     this.ageMax = new Float64Array(routes)
@@ -168,10 +174,17 @@ export class Metrics {
     this.renderUs[route] = this.renderUs[route]! + durationUs
   }
 
-  /** A render stored a changed page (counted after warmup, at atUs). */
-  write(route: number): void {
+  /** A render stored a changed page (counted after warmup, at atUs); `fill`: its cache had no entry for the path. */
+  write(route: number, fill: boolean): void {
     if (this.obs[OBS_AT]! < this.warmupUs) return
     this.writes[route] = this.writes[route]! + 1
+    if (fill) this.fillWrites[route] = this.fillWrites[route]! + 1
+  }
+
+  /** A deploy's build wrote `pages` prerendered pages of a route (counted after warmup, at atUs). */
+  deployWrite(route: number, pages: number): void {
+    if (this.obs[OBS_AT]! < this.warmupUs) return
+    this.deployWrites[route] = this.deployWrites[route]! + pages
   }
 
   /** Responses recorded for a route since t = 0, warmup included. */
@@ -185,7 +198,7 @@ export class Metrics {
   summarize(routeSet: readonly number[]): OutcomeCounts & RenderCounts & Staleness & Latency {
     const c = [0, 0, 0, 0, 0, 0]
     const r = [0, 0, 0]
-    let failed = 0, renderUs = 0, writes = 0, ageSum = 0, ageN = 0, ageMax = 0, latSum = 0, latMax = 0
+    let failed = 0, renderUs = 0, writes = 0, fills = 0, deploys = 0, ageSum = 0, ageN = 0, ageMax = 0, latSum = 0, latMax = 0
     const ageHist = new Float64Array(B)
     const latHist = new Float64Array(B)
     for (const i of routeSet) {
@@ -194,6 +207,8 @@ export class Metrics {
       failed += this.failed[i] as number
       renderUs += this.renderUs[i] as number
       writes += this.writes[i] as number
+      fills += this.fillWrites[i] as number
+      deploys += this.deployWrites[i] as number
       ageSum += this.ageSum[i] as number
       ageMax = Math.max(ageMax, this.ageMax[i] as number)
       latSum += this.latSum[i] as number
@@ -215,7 +230,7 @@ export class Metrics {
     return {
       requests, hit, stale, miss, dynamic, notFound, error,
       renders: bg + bl + dy, backgroundRenders: bg, blockingRenders: bl, dynamicRenders: dy,
-      failedRenders: failed, renderCpuS: s6(renderUs / US_PER_S), isrWrites: writes,
+      failedRenders: failed, renderCpuS: s6(renderUs / US_PER_S), isrWrites: writes, fillWrites: fills, deployWrites: deploys,
       staleServedFraction: requests === 0 ? 0 : round(stale / requests, 9),
       ageMeanS: ageN === 0 ? 0 : s6(ageSum / ageN / US_PER_S),
       ageP50S: ageS(0.5), ageP95S: ageS(0.95), ageP99S: ageS(0.99), ageMaxS: s6(ageMax / US_PER_S),

@@ -198,7 +198,7 @@ export function createIsrModel(
     if (lane.crawler >= 0) metrics.crawlerRender(route.index)
     if (trace !== null) trace({ kind: 'render', atUs: render.startUs, route: route.id, path: -1, mode: RENDER_MODE_NAMES[mode], endUs: render.startUs + render.durUs, ok: render.ok, instance: inst })
     // A one-off path's blocking render stores a new entry: an ISR write.
-    if (mode === BLOCKING && render.ok) metrics.write(route.index)
+    if (mode === BLOCKING && render.ok) metrics.write(route.index, false) // steady traffic, not fill
     obs[OBS_AGE] = render.ok ? render.durUs : -1
     obs[OBS_LATENCY] = waitUs + render.durUs
     // A dynamic render of a known path caches no page, but it read that path's data: its
@@ -290,10 +290,10 @@ export function createIsrModel(
     if (ok) {
       // An ISR write is billed only when the output changed: a new entry, any regeneration of a
       // route whose data no change reaches, or one whose data differs from the entry's.
-      const writes = st[e + F_HAS_ENTRY] === 0 || fresh.writes(route, p, slot, entries.entryOf(slot, p))
-      if (writes) {
+      const cold = st[e + F_HAS_ENTRY] === 0
+      if (cold || fresh.writes(route, p, slot, entries.entryOf(slot, p))) {
         obs[OBS_AT] = nowUs
-        metrics.write(route.index)
+        metrics.write(route.index, cold)
       }
       // §1.3: the new entry's clock starts when the regeneration ends.
       st[e + F_HAS_ENTRY] = 1

@@ -8,7 +8,7 @@ import { OUTCOME_NAMES } from '../isr/metrics.ts'
 
 /** Derived per-request fractions, on totals and on each route. */
 export const FRACTIONS = OUTCOME_NAMES.map((o) => `${o}Fraction`)
-const RENDER_KEYS = ['renders', 'backgroundRenders', 'blockingRenders', 'dynamicRenders', 'failedRenders', 'renderCpuS', 'isrWrites']
+const RENDER_KEYS = ['renders', 'backgroundRenders', 'blockingRenders', 'dynamicRenders', 'failedRenders', 'renderCpuS', 'isrWrites', 'fillWrites', 'deployWrites']
 const STALENESS_KEYS = ['staleServedFraction', 'ageMeanS', 'ageP50S', 'ageP95S', 'ageP99S', 'ageMaxS']
 const LATENCY_KEYS = ['meanMs', 'p50Ms', 'p95Ms', 'p99Ms', 'maxMs']
 const FRESHNESS_KEYS = ['dataChanges', 'reflected', 'dataLagMeanS', 'dataLagP50S', 'dataLagP95S', 'dataLagMaxS', 'outdatedServedFraction']
