@@ -121,9 +121,15 @@ function runOnce(s: Scenario, seed: string, trace: ((e: TraceEvent) => void) | n
   const { requests, hit, stale, miss, dynamic, notFound, error, renders, backgroundRenders, blockingRenders, dynamicRenders, failedRenders, renderCpuS, isrWrites, fillWrites, deployWrites } = totalsAll
   const { staleServedFraction, ageMeanS, ageP50S, ageP95S, ageP99S, ageMaxS, meanMs, p50Ms, p95Ms, p99Ms, maxMs } = totalsAll
   const totals: Totals = { requests, hit, stale, miss, dynamic, notFound, error, renders, backgroundRenders, blockingRenders, dynamicRenders, failedRenders, renderCpuS, isrWrites, fillWrites, deployWrites, originFetches: Object.values(fetches).reduce((n, f) => n + f.originFetches, 0), ...(crawled.some(Boolean) ? crawlerCounts(all) : {}) }
-  const series = { binS, bins: metrics.seriesBins() }
-  const cost = costOf(s, totals, routes, pricing, series)
-  const warnings = [...warningsFor(s), ...costWarnings(s, cost)]
+  const cost = costOf(s, totals, routes, pricing)
+  const warnings = warningsFor(s)
+  if (cost.originRateLimitPerS !== undefined && cost.originCallsPerS > cost.originRateLimitPerS) {
+    warnings.push({ code: 'origin-rate-limit', message: `The fetches call the origin ${cost.originCallsPerS.toFixed(2)} times a second on average, above its limit of ${cost.originRateLimitPerS}/s (peaks are higher).`, fix: 'Raise the fetches\' revalidate, share fetches between routes, or cache the origin behind its own CDN.' })
+  }
+  if (cost.primary === 'self-hosted' && cost.selfHostedCpuUtilization > 0.7) {
+    const dep = deploymentOf(s)
+    warnings.push({ code: 'self-hosted-cpu', message: `Renders alone need ${(cost.selfHostedCpuUtilization * 100).toFixed(0)}% of the self-hosted fleet's vCPUs (${dep.instances} instance${dep.instances === 1 ? '' : 's'} × ${costInputsOf(s).vcpusPerInstance} vCPUs): renders will queue and latency grow.`, fix: 'Add instances or vCPUs (cost.vcpusPerInstance, deployment.instances), raise revalidate, or set deployment.renderConcurrency to model the queue.' })
+  }
   return {
     schemaVersion: SCHEMA_VERSION,
     modelVersion: MODEL_VERSION,
@@ -138,7 +144,7 @@ function runOnce(s: Scenario, seed: string, trace: ((e: TraceEvent) => void) | n
     staleness: { staleServedFraction, ageMeanS, ageP50S, ageP95S, ageP99S, ageMaxS },
     latency: { meanMs, p50Ms, p95Ms, p99Ms, maxMs },
     routes,
-    series,
+    series: { binS, bins: metrics.seriesBins() },
     ageCdf: Object.fromEntries(model.routes.map((r) => [r.id, { ...metrics.ageCdf(r.index), ...(closedForms[r.index] ? { closedForm: closedForms[r.index]! } : {}) }])),
     outages: s.outages.map((o) => ({ fromS: o.fromS, toS: o.toS, failureRate: o.failureRate, ...(o.routes ? { routes: o.routes } : {}) })),
     fetches,
