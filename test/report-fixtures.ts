@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url'
 import { parseScenario, runScenario, type ScenarioInput, type SimResult } from '../sim/index.ts'
 import { verify, type Observed } from '../loadtest/verify.ts'
 import type { VerdictJson } from '../sim/contract.ts'
+import { nginxLog, simLog } from './replay-logs.ts'
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url))
 export const ARTIFACTS = join(ROOT, 'test/artifacts/reports')
@@ -65,13 +66,48 @@ export function verdicts(): { pass: VerdictJson; fail: VerdictJson } {
   }
 }
 
-/** A real sweep file from the CLI: 3 × 2 points over two routes' revalidate, with a constraint. */
-export function sweepFile(dir: string): string {
+/**
+ * A real sweep file from the CLI: 3 × 2 points over two routes' revalidate, with a constraint
+ * (by default one the current values meet; a tighter one makes them break it).
+ */
+export function sweepFile(dir: string, constraint = 'routes.post.ageP95S<=600'): string {
   mkdirSync(dir, { recursive: true })
   const scenario = join(dir, 'sweep-scenario.json')
   writeFileSync(scenario, JSON.stringify({ ...RICH, name: 'report-sweep', durationS: 1800, outages: [], onDemand: [], dataChanges: [] }))
   const out = join(dir, 'report-sweep.sweep.jsonl')
-  const r = spawnSync(process.execPath, [BIN, 'sweep', scenario, '--vary', 'routes.post.revalidateS=60,300,900', '--vary', 'routes.home.revalidateS=30,60', '--constraint', 'routes.post.ageP95S<=600', '--out', out, '--force', '--workers', '1'], { encoding: 'utf8' })
-  if (r.status !== 0) throw new Error(`isrsim sweep failed (${r.status}): ${r.stderr}`)
+  const args = [BIN, 'sweep', scenario, '--vary', 'routes.post.revalidateS=60,300,900', '--vary', 'routes.home.revalidateS=30,60', '--constraint', constraint, '--out', out, '--force', '--workers', '1']
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8' })
+  if (r.status !== 0) throw new Error(`isrsim sweep failed (${r.status}): ${r.stderr}\nReproduce: node ${args.join(' ')}`)
+  return readFileSync(out, 'utf8')
+}
+
+/**
+ * The page `isrsim check --report` writes for RICH with thresholds: `pass` chooses thresholds
+ * the run meets, else one it breaks (p95 age under 5 s). Returns the HTML file.
+ */
+export function checkReport(dir: string, pass: boolean): string {
+  mkdirSync(dir, { recursive: true })
+  const scenario = join(dir, `check-${pass ? 'pass' : 'fail'}.json`)
+  const thresholds = pass ? { 'staleness.ageP95S': ['<86400'], 'totals.errorFraction': ['<0.5'] } : { 'staleness.ageP95S': ['<5'], 'totals.errorFraction': ['<0.5'] }
+  writeFileSync(scenario, JSON.stringify({ ...RICH, name: `report-check-${pass ? 'pass' : 'fail'}`, durationS: 1800, thresholds }))
+  const html = join(dir, `check-${pass ? 'pass' : 'fail'}.html`)
+  const args = [BIN, 'check', scenario, '--replications', '2', '--report', html]
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8' })
+  if (r.status !== (pass ? 0 : 1)) throw new Error(`isrsim check exited ${r.status}: ${r.stderr}\nReproduce: node ${args.join(' ')}`)
+  return html
+}
+
+/** A real replay verdict (`isrsim replay`) of an nginx access log written from the simulator's own answers for the verdicts' scenario. */
+export function replayVerdict(dir: string): string {
+  mkdirSync(dir, { recursive: true })
+  const input: ScenarioInput = { ...RICH, name: 'report-replay', outages: [], onDemand: [], dataChanges: [], durationS: 900 }
+  const scenario = join(dir, 'replay-scenario.json')
+  writeFileSync(scenario, JSON.stringify(input))
+  const log = join(dir, 'access.log')
+  writeFileSync(log, nginxLog(simLog(input).requests))
+  const out = join(dir, 'replay.verdict.json')
+  const args = [BIN, 'replay', scenario, '--log', log, '--replications', '3', '--out', out]
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8' })
+  if (r.status !== 0 && r.status !== 1) throw new Error(`isrsim replay exited ${r.status}: ${r.stderr}\nReproduce: node ${args.join(' ')}`)
   return readFileSync(out, 'utf8')
 }
