@@ -227,7 +227,8 @@ export function warningsFor(s: Scenario): Warning[] {
     const eff = effectiveRevalidate(r)
     const rev = eff.revalidateS
     const dynamicLayouts = r.layouts.flatMap((l, i) => (l.dynamic ? [i] : []))
-    if (dynamicLayouts.length > 0 && !r.dynamic && r.revalidateS !== 0) {
+    // intent: "dynamic": the route is dynamic on purpose, so being dynamic is no caveat.
+    if (dynamicLayouts.length > 0 && !r.dynamic && r.revalidateS !== 0 && r.intent !== 'dynamic') {
       out.push({
         code: 'dynamic-layout',
         route: r.id,
@@ -236,7 +237,7 @@ export function warningsFor(s: Scenario): Warning[] {
       })
     }
     if (rev === 0) {
-      if (dynamicLayouts.length === 0) out.push({ code: 'dynamic-route', route: r.id, message: `${r.pattern} is dynamic (${eff.source}): every request renders and nothing is cached.`, fix: 'Move cookies()/headers() into a client component or a route handler, use a cached fetch, or set revalidate > 0, if the page can be shared between users.' })
+      if (dynamicLayouts.length === 0 && r.intent !== 'dynamic') out.push({ code: 'dynamic-route', route: r.id, message: `${r.pattern} is dynamic (${eff.source}): every request renders and nothing is cached.`, fix: 'Move cookies()/headers() into a client component or a route handler, use a cached fetch, or set revalidate > 0, if the page can be shared between users.' })
       continue
     }
     if (eff.source !== 'page' && (r.revalidateS === false || (typeof rev === 'number' && rev < r.revalidateS))) {

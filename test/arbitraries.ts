@@ -87,6 +87,7 @@ export function arbRoute(i: number, opts: RouteOpts = {}): fc.Arbitrary<RouteInp
     fc.record({
       revalidateS: arbRevalidate,
       dynamic: opt(fc.oneof({ weight: 4, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) })),
+      intent: fc.oneof({ weight: 5, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constant('dynamic' as const) }),
       layouts: opt(fc.array(fc.record({ revalidateS: opt(arbSoftRevalidate), dynamic: opt(fc.oneof({ weight: 5, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) })) }), { maxLength: 2 })),
       fetchPick: fc.subarray(fetchPool.map((_, k) => k)),
       withParams: count > 1 ? fc.constant(true) : fc.boolean(),
@@ -118,6 +119,7 @@ export function arbRoute(i: number, opts: RouteOpts = {}): fc.Arbitrary<RouteInp
       return {
         id, pattern, revalidateS: r.revalidateS,
         ...field('dynamic', r.dynamic),
+        ...field('intent', r.intent),
         ...field('layouts', r.layouts?.map((l) => ({ ...field('revalidateS', l.revalidateS), ...field('dynamic', l.dynamic) }))),
         fetches,
         ...(r.withParams ? { params: { count, ...field('prebuilt', r.prebuilt), ...field('dynamicParams', r.dynamicParams), ...(slugs.length > 0 ? { paths: slugs.map((x) => `/${id}/${x}`) } : {}) } } : {}),

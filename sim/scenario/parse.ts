@@ -28,7 +28,8 @@ export function scenarioHash(s: Scenario): string {
   const { seed: _seed, description: _d, $schema: _s, thresholds: _t, imported: _i, ...model } = s
   // Where a route comes from in the app's files is not part of the model either, except the
   // page file, whose route file path gives the implicit tags (route groups included, §4.1).
-  const routes = model.routes.map(({ source, ...r }) => (source ? { ...r, routeFile: source.page } : r))
+  // Whether a route is dynamic on purpose (intent) changes warnings and the gate, not the model.
+  const routes = model.routes.map(({ source, intent: _intent, ...r }) => (source ? { ...r, routeFile: source.page } : r))
   return createHash('sha256').update(canonicalJson({ ...model, routes })).digest('hex').slice(0, 16)
 }
 

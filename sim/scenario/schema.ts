@@ -115,6 +115,7 @@ const route = z.strictObject({
   pattern: z.string().regex(/^\//, 'must be a URL pattern starting with "/" (e.g. "/blog/[slug]")').describe('App Router pattern, e.g. /blog/[slug].'),
   revalidateS: revalidate.default(false),
   dynamic: z.boolean().default(false).describe('The page calls request APIs (cookies(), headers(), ...): rendered on every request.'),
+  intent: z.enum(['dynamic']).optional().describe('"dynamic": the route is dynamic on purpose (e.g. per-user pages under a layout that reads cookies): no dynamic-route warning, and `isrsim check` does not fail it for being dynamic. Not part of the model (not in the scenario hash).'),
   layouts: z.array(layout).max(32).default([]).describe('The layouts above the page, root first.'),
   fetches: z.array(fetchSpec).max(128).default([]),
   params: params.optional(),
