@@ -27,7 +27,7 @@ describe('structure checks against a baseline', () => {
   it('a layout that makes the route dynamic fails, naming what did it (no source: the model\'s words)', () => {
     const c = structureChecks(run([post({ layouts: [{ dynamic: true }] }), { id: 'home', pattern: '/', revalidateS: 60, renderS: 0.1, traffic: { rps: 2 } }]), base)
     expect(c[0]).toMatchObject({ route: 'post', change: 'became-dynamic', pass: false, baseline: '300 s', value: '0 (dynamic)' })
-    expect(c[0]!.why).toBe('/blog/[slug] became dynamic: layouts[0] calls request APIs')
+    expect(c[0]!.why).toBe('/blog/[slug] became dynamic: the root layout (layouts[0]) calls request APIs')
   })
 
   it('a lower effective revalidate fails with what set it; a higher one passes', () => {

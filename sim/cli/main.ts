@@ -98,7 +98,7 @@ More commands (same binary):
 
   program
     .command('check')
-    .description('Fail (exit 1) when caching got worse: a route that became dynamic, a lower revalidate or fewer prebuilt paths than the baseline, a broken threshold, or a metric worse than the baseline beyond the tolerance.')
+    .description('Fail (exit 1) when caching got worse: a route that became dynamic, a lower revalidate or fewer prebuilt paths than the baseline; without a baseline, a route that asks to be cached but is dynamic (unless intent: "dynamic") or revalidates below what its page declares; a broken threshold; or a metric worse than the baseline beyond the tolerance. Each failure names the route and its cause.')
     .argument('[scenario]', 'scenario file (its "thresholds" are checked); or --app')
     .option('--app <dir>', 'a built Next.js app (after next build): import it and check its real routes instead of a scenario file')
     .option('--traffic <file>', 'with --app: the committed traffic profile (a scenario, e.g. from isrsim import --log) to apply to the app\'s routes')
@@ -128,7 +128,7 @@ More commands (same binary):
       }
       const result = runScenario(scenario, { replications: opts.replications, source: file, pricing, ...(opts.seed === undefined ? {} : { seed: opts.seed }) })
       const json = resultJson(result)
-      const report = gate(result, scenario.thresholds ?? {}, baseRaw as SimResult | null, tolerance)
+      const report = gate(result, scenario.thresholds ?? {}, baseRaw as SimResult | null, tolerance, scenario)
       if (opts.out) writeAtomic(opts.out, json)
       if (opts.junit) writeAtomic(opts.junit, gateJunit(report))
       const md = gateMarkdown(report)

@@ -1,5 +1,5 @@
 /** Files other commands write, which reports read: sweeps, gates, verdicts. Types only. */
-import type { Interval, SimResult } from './result.ts'
+import type { Interval, SimResult, Warning } from './result.ts'
 
 export interface Vary {
   readonly path: string
@@ -51,6 +51,8 @@ export interface ThresholdCheck {
   readonly value: number
   readonly interval?: Interval
   readonly pass: boolean
+  /** On a failure: the route that drives the figure and why (its structure change or what sets its revalidate). */
+  readonly cause?: string
 }
 
 /** A baseline comparison of `isrsim check`: worse by more than the tolerance with disjoint intervals fails. */
@@ -66,6 +68,8 @@ export interface BaselineCheck {
   readonly baselineInterval?: Interval
   readonly pass: boolean
   readonly why: string
+  /** On a failure: the route that drives the change and why (its structure change or what sets its revalidate). */
+  readonly cause?: string
 }
 
 /**
@@ -77,7 +81,12 @@ export interface StructureCheck {
   readonly kind: 'structure'
   readonly route: string
   readonly pattern: string
-  readonly change: 'became-dynamic' | 'revalidate-lowered' | 'fewer-prebuilt' | 'none'
+  /**
+   * Against the baseline: became-dynamic, revalidate-lowered, fewer-prebuilt. Without one (or for
+   * a new route): dynamic-unintended (asks to be cached, made dynamic by a layout, segment or
+   * fetch, no `intent: "dynamic"`) and revalidate-lowered (below what its page declares).
+   */
+  readonly change: 'became-dynamic' | 'revalidate-lowered' | 'fewer-prebuilt' | 'dynamic-unintended' | 'none'
   readonly baseline: string
   readonly value: string
   readonly pass: boolean
@@ -93,6 +102,8 @@ export interface GateReport {
   readonly tolerance: number
   readonly checks: readonly (ThresholdCheck | BaselineCheck | StructureCheck)[]
   readonly pass: boolean
+  /** With a baseline: this result's warnings whose code and route the baseline did not have (listed, not failed). */
+  readonly newWarnings?: readonly Warning[]
 }
 
 export type Verdict = 'PASS' | 'FAIL' | 'SKIP'

@@ -2,9 +2,11 @@
  * `isrsim check`: thresholds and a baseline comparison over one result, and how they are
  * written for people (text, Markdown for $GITHUB_STEP_SUMMARY) and for CI (JUnit XML).
  */
-import { SCHEMA_VERSION, type GateReport, type SimResult, type StructureCheck } from '../contract.ts'
-import { structureChecks } from './structure.ts'
-import { canonicalMetric } from '../scenario/metric-paths.ts'
+import { SCHEMA_VERSION, type GateReport, type Interval, type SimResult, type StructureCheck, type Warning } from '../contract.ts'
+import { intentChecks, structureChecks } from './structure.ts'
+import { canonicalMetric, HIGHER_IS_BETTER, splitMetric } from '../scenario/metric-paths.ts'
+import type { Scenario } from '../scenario/schema.ts'
+import { withUnit } from './units.ts'
 import { compareWithBaseline, defaultBaselineMetrics, evaluateThresholds, metricOf, type BaselineCheck, type ThresholdCheck } from './thresholds.ts'
 
 export type { GateReport } from '../contract.ts'
@@ -19,17 +21,76 @@ export function baselineProblem(scenarioName: string, base: unknown): string | n
   return null
 }
 
-export function gate(result: SimResult, thresholds: Readonly<Record<string, readonly string[]>>, baseline: SimResult | null, tolerance: number): GateReport {
-  const checks: (ThresholdCheck | BaselineCheck | StructureCheck)[] = evaluateThresholds(result, thresholds)
+/** The route whose figure drives a metric and what sets its caching, for a failure line. */
+function causeOf(metric: string, result: SimResult, baseline: SimResult | null, structural: ReadonlyMap<string, string>): string | undefined {
+  const { group, id, key } = splitMetric(metric)
+  const routeOf = (rid: string) => {
+    const r = result.routes[rid]
+    if (r === undefined) return undefined
+    const broke = structural.get(rid)
+    if (broke !== undefined) return `routes.${rid}: ${broke}`
+    const rev = r.effectiveRevalidateS
+    return `routes.${rid} (${r.pattern}): ${rev === 0 ? `dynamic: ${r.revalidateSource}` : `revalidate ${rev === false ? 'false' : `${rev} s`}, set by ${r.source?.revalidate ?? r.revalidateSource}`}`
+  }
+  if (group === 'routes') return id === undefined ? undefined : routeOf(id)
+  // A whole-run figure: the route whose own figure is worst (or, against a baseline, worsened most).
+  const better = HIGHER_IS_BETTER.has(key) ? -1 : 1
+  const routeValue = (r: SimResult, rid: string): number | null => {
+    if (group === 'cost') {
+      const c = r.cost.routes?.[rid]
+      if (c === undefined || !key.endsWith('MonthlyUsd') && key !== 'monthlyUsd') return null
+      return key === 'selfHostedMonthlyUsd' || (key === 'monthlyUsd' && r.cost.primary === 'self-hosted') ? c.selfHostedMonthlyUsd : c.vercelMonthlyUsd
+    }
+    try { return metricOf(r, `routes.${rid}.${key}`).value } catch { return null }
+  }
+  let best: { rid: string; score: number } | null = null
+  for (const [rid, r] of Object.entries(result.routes)) {
+    if (r.requests === 0) continue
+    const v = routeValue(result, rid)
+    if (v === null) continue
+    const was = baseline?.routes[rid] === undefined ? null : routeValue(baseline, rid)
+    const score = better * (v - (was ?? (baseline === null ? 0 : v)))
+    if (best === null || score > best.score) best = { rid, score }
+  }
+  if (best === null || (baseline !== null && best.score <= 0)) return undefined
+  const v = routeValue(result, best.rid)!
+  return `most from ${routeOf(best.rid)} (${withUnit(metric, v)}${baseline !== null && baseline.routes[best.rid] ? `, baseline ${withUnit(metric, routeValue(baseline, best.rid) ?? 0)}` : ''})`
+}
+
+/** Warnings whose code and route the baseline did not have. */
+export function newWarnings(result: SimResult, baseline: SimResult): Warning[] {
+  const key = (w: Warning) => `${w.code}\u0000${w.route ?? ''}`
+  const had = new Set((baseline.warnings ?? []).map(key))
+  return result.warnings.filter((w) => !had.has(key(w)))
+}
+
+/**
+ * The gate over one result. With the scenario, routes are also held against what they ask for
+ * (structure.ts intentChecks): without a baseline, and for routes the baseline does not have.
+ */
+export function gate(result: SimResult, thresholds: Readonly<Record<string, readonly string[]>>, baseline: SimResult | null, tolerance: number, scenario?: Scenario): GateReport {
+  // Structure first: a route that became dynamic explains the numbers that follow.
+  const structure: StructureCheck[] = []
+  if (baseline !== null) structure.push(...structureChecks(result, baseline, scenario))
+  if (scenario !== undefined) {
+    const fresh = baseline === null ? undefined : new Set(Object.keys(result.routes).filter((id) => baseline.routes[id] === undefined))
+    if (fresh === undefined || fresh.size > 0) structure.push(...intentChecks(result, scenario, fresh))
+  }
+  const structural = new Map(structure.filter((c) => !c.pass).map((c) => [c.route, c.why]))
+  const numbers: (ThresholdCheck | BaselineCheck)[] = evaluateThresholds(result, thresholds)
   if (baseline !== null) {
-    // Structure first: a route that became dynamic explains the numbers that follow.
-    checks.unshift(...structureChecks(result, baseline))
     const metrics = [...new Set([...defaultBaselineMetrics(result), ...Object.keys(thresholds)].map(canonicalMetric))].filter((m) => {
       // A route or metric the baseline does not have (a new route) has nothing to regress from.
       try { metricOf(baseline, m); return true } catch { return false }
     })
-    checks.push(...compareWithBaseline(result, baseline, metrics, tolerance))
+    numbers.push(...compareWithBaseline(result, baseline, metrics, tolerance))
   }
+  const checks = [...structure, ...numbers.map((c) => {
+    if (c.pass) return c
+    const cause = causeOf(c.metric, result, c.kind === 'baseline' ? baseline : null, structural)
+    return cause === undefined ? c : { ...c, cause }
+  })]
+  const added = baseline === null ? [] : newWarnings(result, baseline)
   return {
     scenario: { name: result.scenario.name, hash: result.scenario.hash },
     seed: result.seed,
@@ -38,24 +99,27 @@ export function gate(result: SimResult, thresholds: Readonly<Record<string, read
     tolerance,
     checks,
     pass: checks.every((c) => c.pass),
+    ...(added.length > 0 ? { newWarnings: added } : {}),
   }
 }
 
-const num = (x: number) => (!Number.isFinite(x) ? String(x) : Math.abs(x) >= 1000 ? x.toFixed(0) : Math.abs(x) >= 1 ? x.toFixed(3).replace(/\.?0+$/, '') : x.toPrecision(4))
-const ci = (c: ThresholdCheck | BaselineCheck) => (c.interval ? ` [${num(c.interval.low)}, ${num(c.interval.high)}]` : '')
+const ci = (c: ThresholdCheck | BaselineCheck, iv: Interval | undefined) => (iv ? ` [${withUnit(c.metric, iv.low)}, ${withUnit(c.metric, iv.high)}]` : '')
 
 function describe(c: ThresholdCheck | BaselineCheck | StructureCheck): { name: string; detail: string } {
   if (c.kind === 'structure') return { name: `routes.${c.route} caching structure`, detail: c.why }
-  if (c.kind === 'threshold') return { name: `${c.metric} ${c.condition}`, detail: `${num(c.value)}${ci(c)}` }
-  const bi = c.baselineInterval ? ` [${num(c.baselineInterval.low)}, ${num(c.baselineInterval.high)}]` : ''
-  return { name: `${c.metric} vs baseline`, detail: `${num(c.value)}${ci(c)} vs ${num(c.baseline)}${bi}: ${c.why}` }
+  const because = c.cause === undefined ? '' : `; ${c.cause}`
+  if (c.kind === 'threshold') return { name: `${c.metric} ${c.condition}`, detail: `${withUnit(c.metric, c.value)}${ci(c, c.interval)}${because}` }
+  return { name: `${c.metric} vs baseline`, detail: `${withUnit(c.metric, c.value)}${ci(c, c.interval)} vs ${withUnit(c.metric, c.baseline)}${ci(c, c.baselineInterval)}: ${c.why}${because}` }
 }
+
+const warningLine = (w: Warning) => `[${w.code}]${w.route ? ` ${w.route}` : ''}: ${w.message}`
 
 export function gateText(r: GateReport): string {
   const lines = r.checks.map((c) => {
     const d = describe(c)
     return `${c.pass ? 'PASS' : 'FAIL'}  ${d.name}: ${d.detail}`
   })
+  for (const w of r.newWarnings ?? []) lines.push(`NEW   warning since the baseline ${warningLine(w)}`)
   const fails = r.checks.filter((c) => !c.pass).length
   lines.push(`${r.pass ? 'PASS' : 'FAIL'}: ${r.checks.length - fails} of ${r.checks.length} checks passed (scenario "${r.scenario.name}" ${r.scenario.hash}, seed ${JSON.stringify(r.seed)}, ${r.replications} replication${r.replications === 1 ? '' : 's'})`)
   return lines.join('\n')
@@ -73,7 +137,9 @@ export function gateMarkdown(r: GateReport): string {
       const d = describe(c)
       return `| ${c.pass ? 'PASS' : '**FAIL**'} | \`${mdCell(d.name)}\` | ${mdCell(d.detail)} |`
     })
-  return `${head}\n| | check | value |\n|---|---|---|\n${rows.join('\n')}\n`
+  const added = r.newWarnings ?? []
+  const news = added.length === 0 ? '' : `\n**New warnings since the baseline** (listed, not failed):\n\n${added.map((w) => `- ${mdCell(warningLine(w))}`).join('\n')}\n`
+  return `${head}\n| | check | value |\n|---|---|---|\n${rows.join('\n')}\n${news}`
 }
 
 const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;')
@@ -93,6 +159,8 @@ export function gateJunit(r: GateReport): string {
     `  <testsuite name="${xml(suite)}" tests="${r.checks.length}" failures="${fails}" errors="0" skipped="0">`,
     `    <properties><property name="scenarioHash" value="${xml(r.scenario.hash)}"/><property name="seed" value="${xml(r.seed)}"/><property name="replications" value="${r.replications}"/></properties>`,
     ...cases,
+    // New warnings are listed, not failed: the suite's output, which CI shows with the results.
+    ...(r.newWarnings?.length ? [`    <system-out>${xml(r.newWarnings.map((w) => `new warning since the baseline ${warningLine(w)}`).join('\n'))}</system-out>`] : []),
     '  </testsuite>',
     '</testsuites>',
     '',

@@ -80,7 +80,8 @@ export function compareWithBaseline(r: SimResult, base: SimResult, metrics: read
       ? (better === 'lower' ? cur.interval.low > old.interval.high : cur.interval.high < old.interval.low)
       : true
     const pass = !(beyond && separated)
-    const why = diff < -1e-9 ? `better by ${fmtPct(-worseBy)}` : !beyond ? `within ${fmtPct(tolerance)} of the baseline` : separated ? `worse by ${fmtPct(worseBy)} (tolerance ${fmtPct(tolerance)})` : `worse by ${fmtPct(worseBy)}, but the 95% intervals overlap (noise)`
+    const worse = Number.isFinite(worseBy) ? `worse by ${fmtPct(worseBy)}` : 'worse (the baseline is 0)'
+    const why = diff < -1e-9 ? (Number.isFinite(worseBy) ? `better by ${fmtPct(-worseBy)}` : 'better (the baseline is 0)') : !beyond ? `within ${fmtPct(tolerance)} of the baseline` : separated ? `${worse} (tolerance ${fmtPct(tolerance)})` : `${worse}, but the 95% intervals overlap (noise)`
     return {
       kind: 'baseline', metric, better, value, baseline, worseBy,
       ...(cur.interval ? { interval: cur.interval } : {}),
@@ -90,7 +91,7 @@ export function compareWithBaseline(r: SimResult, base: SimResult, metrics: read
   })
 }
 
-const fmtPct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : 'from 0')
+const fmtPct = (x: number) => `${(x * 100).toFixed(1)}%`
 
 /** "5%" or "0.05" -> 0.05. */
 export function parseTolerance(text: string): number | null {
