@@ -112,6 +112,8 @@ export function parseReportInput(text: string, source: string, gateText?: string
     return { kind: 'run', result, gate: g as unknown as GateReport }
   }
   if ('verdictVersion' in o) return { kind: 'verdict', verdict: asVerdict(o, source) }
+  // isrsim recommend --out keeps every evaluation as a sweep file: its report is that sweep's.
+  if (o.kind === 'recommendation' && typeof o.sweep === 'string') return asSweep(o.sweep, `${source} (its evaluations)`)
   if (o.kind === 'sweep') throw new ReportInputError(`${source}: a sweep header without points; sweep files are JSON lines`)
   const keys = Object.keys(o).slice(0, 6).join(', ')
   throw new ReportInputError(`${source}: not an isrsim result, sweep or verdict (no schemaVersion, sweep header or verdictVersion; its fields are ${keys || 'none'})`)
