@@ -4,7 +4,7 @@
  */
 import Table from 'cli-table3'
 import type { RouteResult, SimResult } from '../contract.ts'
-import type { Recommendation } from '../planning/recommend.ts'
+import { currentStanding, evalLabel, settingLabel, type Answer } from '../planning/answers.ts'
 import { pointLabel, type SweepPoint } from '../planning/sweep.ts'
 import type { SweepSummary } from './sweep-runner.ts'
 
@@ -106,28 +106,47 @@ export function sweepTable(s: SweepSummary): string {
 export const fmtObjective = (metric: string, x: number) => (metric.startsWith('cost.') && metric.endsWith('Usd') ? money(x) : fmtN(Math.round(x * 1000) / 1000))
 const fmtMetric = (metric: string, x: number) => (metric.endsWith('S') ? fmtS(x) : metric.endsWith('Fraction') ? pct(x) : fmtObjective(metric, x))
 
-export function recommendText(r: Recommendation): string {
-  const lines: string[] = []
-  const head = `recommend: minimise ${r.objective}${r.constraints.length ? ` subject to ${r.constraints.join(', ')}` : ''} over ${r.routes.length} route${r.routes.length === 1 ? '' : 's'} × ${r.candidates.length} candidates; ${r.evaluated.length} runs (${r.method}${r.method === 'monotone' ? `; the full grid is ${r.gridSize}` : ''})`
-  lines.push(head)
+const levelPrefix = (a: Answer) => (Object.keys(a.given).length ? `[${settingLabel(a.given)}] ` : '')
+
+/** The one line that answers: the recommended values and their cost, or no point and the binding cause. */
+export function verdictLine(a: Answer): string {
+  const r = a.recommendation
+  const cons = r.constraints.join(', ')
   if (r.best === null) {
-    lines.push(`no candidate values meet the constraints (even the freshest: ${pointLabel(Object.fromEntries(r.routes.map((x) => [x, r.candidates[0]!])))}): relax a constraint or add smaller --candidates`)
-  } else {
+    const main = [...a.causes].sort((x, y) => Number(y.causes.fix !== null) - Number(x.causes.fix !== null))[0]
+    return `${levelPrefix(a)}verdict: no point meets ${cons || 'the constraints'}${main ? `${a.causes.length > 1 ? ` (closest with ${settingLabel(main.setting)})` : ''}: ${main.causes.summary}` : ''}`
+  }
+  const b = r.best
+  const figures = r.constraints.length ? ` · ${Object.keys(b.values).filter((m) => m !== r.objective && !m.startsWith('routes.')).map((m) => `${m} ${fmtMetric(m, b.values[m]!)}`).join(' · ')} (meets ${cons})` : ''
+  return `${levelPrefix(a)}verdict: ${evalLabel(b)}: ${r.objective} ${fmtObjective(r.objective, b.objective)}${figures}`
+}
+
+export function recommendText(a: Answer): string {
+  const r = a.recommendation
+  const lines: string[] = [verdictLine(a)]
+  const pre = levelPrefix(a)
+  lines.push(`${pre}searched: minimise ${r.objective}${r.constraints.length ? ` subject to ${r.constraints.join(', ')}` : ''} over ${r.routes.length} route${r.routes.length === 1 ? '' : 's'} × ${r.candidates.length} candidates${a.options.length > 1 ? ` × ${a.options.length} options (${a.options.map(settingLabel).join(' | ')})` : ''}; ${r.evaluated.length} runs (${r.method}${r.method === 'monotone' ? `; the full grid is ${r.gridSize}` : ''})`)
+  for (const c of a.causes) {
+    if (r.best !== null || a.causes.length > 1) lines.push(`${pre}why not ${settingLabel(c.setting) || 'these values'}: ${c.causes.summary}`)
+  }
+  if (r.best !== null) {
     const t = new Table({ head: ['route', 'current revalidate', 'recommended'], style: { head: [], border: [], compact: true } })
     for (const id of r.routes) t.push([id, String(r.current.assignment[id]), String(r.best.assignment[id])])
+    for (const [k, v] of Object.entries(r.best.setting ?? {})) t.push([k, String(r.current.setting?.[k] ?? '-'), String(v)])
     lines.push(t.toString())
-    const metrics = Object.keys(r.best.values)
+    const metrics = Object.keys(r.best.values).filter((m) => !m.startsWith('routes.'))
     lines.push(`recommended: ${metrics.map((m) => `${m} ${fmtMetric(m, r.best!.values[m]!)}`).join(' · ')}`)
     lines.push(`current:     ${metrics.map((m) => `${m} ${fmtMetric(m, r.current.values[m]!)}`).join(' · ')}${r.current.feasible ? '' : ' (breaks a constraint)'}`)
   }
   const f = new Table({ head: ['frontier point', r.stalenessMetric, r.objective], style: { head: [], border: [], compact: true } })
-  for (const e of r.frontier) f.push([`${pointLabel(e.assignment)}${e === r.best ? ' (recommended)' : ''}${e === r.current ? ' (current)' : ''}`, fmtMetric(r.stalenessMetric, e.values[r.stalenessMetric]!), fmtObjective(r.objective, e.objective)])
-  lines.push(`Pareto frontier of ${r.objective} against ${r.stalenessMetric} (over the points evaluated):`, f.toString())
+  for (const e of r.frontier) f.push([`${evalLabel(e)}${e === r.best ? ' (recommended)' : ''}${e === r.current ? ' (current)' : ''}`, fmtMetric(r.stalenessMetric, e.values[r.stalenessMetric]!), fmtObjective(r.objective, e.objective)])
+  lines.push(`Pareto frontier of ${r.objective} against ${r.stalenessMetric} (${a.complete ? 'the whole grid' : `the ${r.evaluated.length} points evaluated`}):`, f.toString())
   const cur = r.current
-  const better = r.frontier.filter((e) => e.values[r.stalenessMetric]! <= cur.values[r.stalenessMetric]! + 1e-9).sort((a, b) => a.objective - b.objective)[0]
-  if (better && better !== cur && better.objective < cur.objective - 1e-9) {
-    const saved = cur.objective - better.objective
-    lines.push(`distance from the frontier: the current values give ${fmtObjective(r.objective, cur.objective)} at ${fmtMetric(r.stalenessMetric, cur.values[r.stalenessMetric]!)}; ${pointLabel(better.assignment)} is as fresh or fresher for ${fmtObjective(r.objective, better.objective)} (${((saved / cur.objective) * 100).toFixed(1)}% less)`)
-  } else lines.push('distance from the frontier: the current values are on it')
+  const s = currentStanding(r, a.complete)
+  if (s.kind === 'beaten') {
+    const saved = cur.objective - s.by.objective
+    lines.push(`distance from the frontier: the current values are not on it: ${evalLabel(s.by)} is as fresh or fresher (${fmtMetric(r.stalenessMetric, s.by.values[r.stalenessMetric]!)} against ${fmtMetric(r.stalenessMetric, cur.values[r.stalenessMetric]!)}) for ${fmtObjective(r.objective, s.by.objective)} instead of ${fmtObjective(r.objective, cur.objective)}${cur.objective > 0 ? ` (${((saved / cur.objective) * 100).toFixed(1)}% less)` : ''}`)
+  } else if (s.kind === 'on-frontier') lines.push('distance from the frontier: none, the current values are on it (no point of the grid is both cheaper and as fresh)')
+  else lines.push(`distance from the frontier: unknown; no evaluated point is both cheaper and as fresh as the current values (${r.evaluated.length} of ${r.gridSize} grid points evaluated; --exhaustive checks them all)`)
   return lines.join('\n')
 }

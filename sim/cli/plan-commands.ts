@@ -6,13 +6,18 @@ import type { Command } from 'commander'
 import { availableParallelism } from 'node:os'
 import { UsageError } from '../kernel/errors.ts'
 import { effectiveRevalidate } from '../isr/revalidate.ts'
-import { DEFAULT_CANDIDATES, parseCandidates, parseConstraint, recommend, type Assignment, type Candidate } from '../planning/recommend.ts'
-import { applyPoint, parseShard, parseVary, pointLabel } from '../planning/sweep.ts'
-import { runScenario } from '../run.ts'
+import type { Vary } from '../contract.ts'
+import { evalLabel } from '../planning/answers.ts'
+import { DEFAULT_CANDIDATES, parseCandidates, parseConstraint } from '../planning/recommend.ts'
+import { scenarioHash } from '../scenario/parse.ts'
+import type { Scenario } from '../scenario/schema.ts'
+import { runRecommend } from './recommend-runner.ts'
+import { createPool } from './worker-pool.ts'
+import { parseShard, parseVary } from '../planning/sweep.ts'
 import { canonicalMetric, metricProblem } from '../scenario/metric-paths.ts'
 import { CheckFailed, loadPricing, positiveInt, writeReportVia, type Host } from './common.ts'
 import { loadScenario, writeAtomic } from './files.ts'
-import { fmtObjective, recommendText, sweepTable } from './format.ts'
+import { fmtObjective, recommendText, sweepTable, verdictLine } from './format.ts'
 import { runSweep } from './sweep-runner.ts'
 
 export function registerPlanCommands(program: Command, env: Host): void {
@@ -64,11 +69,15 @@ export function registerPlanCommands(program: Command, env: Host): void {
     .option('--routes <ids>', 'comma-separated route ids to tune; default every cached (ISR) route')
     .option('--candidates <values>', `revalidate values to consider (seconds, or false); default ${DEFAULT_CANDIDATES.join(',')}`)
     .option('--exhaustive', 'evaluate the whole grid instead of the monotone search')
+    .option('--vary <path=values>', 'also search this field, e.g. deployment.cache=local,shared or deployment.instances=1,3 (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--given <path=values>', 'answer apart for each value, e.g. traffic.scale=1,2: one recommendation per level (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--replications <n>', 'replications per evaluation', positiveInt('--replications'), 1)
     .option('--seed <seed>', 'seed for every evaluation (common random numbers)')
     .option('--pricing <file>', 'price table JSON for the cost model')
-    .option('--out <file>', 'write the recommendation (chosen values, frontier, every evaluation) as JSON')
-    .action(async (file: string, opts: { objective: string; constraint: string[]; routes?: string; candidates?: string; exhaustive?: boolean; replications: number; seed?: string; pricing?: string; out?: string }) => {
+    .option('--workers <n>', 'worker threads; default one per core', positiveInt('--workers'))
+    .option('--out <file>', 'write the recommendation (verdicts, causes, frontier, every evaluation) as JSON; isrsim report reads it')
+    .option('--report <file>', 'also write an HTML report (frontier and heatmaps per level)')
+    .action(async (file: string, opts: { objective: string; constraint: string[]; routes?: string; candidates?: string; exhaustive?: boolean; vary: string[]; given: string[]; replications: number; seed?: string; pricing?: string; workers?: number; out?: string; report?: string }) => {
       const scenario = await loadScenario(file)
       const ids = scenario.routes.map((r) => r.id)
       const fetchIds = scenario.routes.flatMap((r) => r.fetches.map((f) => f.id))
@@ -81,16 +90,44 @@ export function registerPlanCommands(program: Command, env: Host): void {
       for (const r of routes) if (!cached.includes(r)) throw new UsageError(`--routes: "${r}" is ${ids.includes(r) ? 'dynamic (rendered per request): revalidate does not apply' : `not a route id (known: ${ids.join(', ')})`}`)
       if (routes.length === 0) throw new UsageError(`${file}: no cached (ISR) route to tune`)
       const candidates = opts.candidates === undefined ? [...DEFAULT_CANDIDATES] : parseCandidates(opts.candidates)
-      const pricing = loadPricing(opts.pricing)
+      const { vary, given } = parseVaryGiven(opts.vary, opts.given, scenario, routes.map((r) => `routes.${r}.revalidateS`))
       const seed = opts.seed ?? String(scenario.seed)
-      const run = (a: Assignment) => runScenario(applyPoint(scenario, Object.fromEntries(Object.entries(a).map(([id, v]) => [`routes.${id}.revalidateS`, v])), file), { seed, replications: opts.replications, pricing, source: file })
-      const current = Object.fromEntries(routes.map((r) => [r, scenario.routes.find((x) => x.id === r)!.revalidateS as Candidate]))
-      const rec = recommend({
-        objective, constraints, routes, candidates, current, exhaustive: opts.exhaustive === true, run,
-        onEvaluated: (e, count) => process.stderr.write(`evaluated #${count}: ${pointLabel(e.assignment)} -> ${fmtObjective(objective, e.objective)}${e.feasible ? '' : ' (breaks a constraint)'}\n`),
-      })
-      process.stdout.write(`${recommendText(rec)}\n`)
-      if (opts.out) writeAtomic(opts.out, `${JSON.stringify({ kind: 'recommendation', scenario: { name: scenario.name }, seed, ...rec }, null, 2)}\n`)
-      if (rec.best === null) throw new CheckFailed()
+      const spec = { seed, replications: opts.replications, pricing: loadPricing(opts.pricing), source: file }
+      const pool = createPool(opts.workers ?? availableParallelism(), spec)
+      let count = 0
+      let outcome: Awaited<ReturnType<typeof runRecommend>>
+      try {
+        outcome = await runRecommend({
+          scenario, ...spec, objective, constraints, routes, candidates, exhaustive: opts.exhaustive === true, vary, given, pool,
+          onEvaluated: (level, e) => process.stderr.write(`evaluated #${++count}: ${level ? `[${level}] ` : ''}${evalLabel(e)} -> ${fmtObjective(objective, e.objective)}${e.feasible ? '' : ' (breaks a constraint)'}\n`),
+        })
+      } finally {
+        await pool.close()
+      }
+      process.stderr.write(`${pool.started()} runs on ${pool.workers} worker${pool.workers === 1 ? '' : 's'}\n`)
+      process.stdout.write(`${outcome.answers.map(recommendText).join('\n\n')}\n`)
+      if (opts.out) writeAtomic(opts.out, recommendationJson(scenario, seed, vary, given, outcome))
+      await writeReportVia(env, opts.report, outcome.sweep, opts.out ?? file)
+      if (outcome.answers.some((a) => a.recommendation.best === null)) throw new CheckFailed()
     })
+}
+
+/** --vary and --given of recommend: parsed, no field twice, never a tuned route's revalidate. */
+function parseVaryGiven(varyText: readonly string[], givenText: readonly string[], scenario: Scenario, tuned: readonly string[]): { vary: Vary[]; given: Vary[] } {
+  const vary = varyText.map((v) => parseVary(v, scenario))
+  const given = givenText.map((v) => parseVary(v, scenario))
+  const all = [...given, ...vary]
+  const dup = all.find((v, i) => all.findIndex((w) => w.path === v.path) !== i)
+  if (dup) throw new UsageError(`${dup.path} is given twice (in --vary or --given)`)
+  const clash = all.find((v) => tuned.includes(v.path))
+  if (clash) throw new UsageError(`--vary ${clash.path}: recommend searches this route's revalidate itself (use --candidates, or leave the route out of --routes)`)
+  return { vary, given }
+}
+
+/** The recommendation file: one answer per level, and every evaluation as a sweep (what isrsim report draws). */
+function recommendationJson(scenario: Scenario, seed: string, vary: readonly Vary[], given: readonly Vary[], o: Awaited<ReturnType<typeof runRecommend>>): string {
+  const answers = o.answers.map((a) => ({ given: a.given, verdict: verdictLine(a), complete: a.complete, causes: a.causes, ...a.recommendation }))
+  // One level: its fields at the top too, as before levels existed.
+  const single = answers.length === 1 ? answers[0]! : {}
+  return `${JSON.stringify({ kind: 'recommendation', recommendationVersion: 1, scenario: { name: scenario.name, hash: scenarioHash(scenario) }, seed, vary, given, ...single, answers, sweep: o.sweep }, null, 2)}\n`
 }

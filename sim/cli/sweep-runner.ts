@@ -189,7 +189,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
 }
 
 /** A worker thread that loads TypeScript through tsx (the main thread's loader is not inherited). */
-function spawnWorker(): Worker {
+export function spawnWorker(): Worker {
   const tsx = import.meta.resolve('tsx/esm/api')
   const entry = new URL('./sweep-worker.ts', import.meta.url).href
   return new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}) })`, { eval: true })

@@ -28,6 +28,11 @@ export interface SweepHeader {
   /** The scenario's own value at each --vary path (null where unset): the "current" point. */
   readonly current: Readonly<Record<string, string | number | boolean | null>>
   readonly constraints?: readonly SweepConstraint[]
+  /**
+   * Fields of `vary` given as levels (`--given traffic.scale=1,2`): each level is answered on its
+   * own (its frontier, recommendation and table), never compared with another level's points.
+   */
+  readonly given?: readonly string[]
   readonly points: number
   readonly shard?: string
 }

@@ -50,6 +50,8 @@ export const DEFAULT_CANDIDATES: readonly Candidate[] = [10, 30, 60, 120, 300, 6
 
 export interface Evaluated {
   readonly assignment: Assignment
+  /** Other fields searched with the revalidate values (--vary deployment.cache=local,shared); absent when none. */
+  readonly setting?: Readonly<Record<string, string | number | boolean>>
   readonly objective: number
   readonly values: Readonly<Record<string, number>>
   readonly feasible: boolean
@@ -82,84 +84,100 @@ export interface SearchInput {
   readonly onEvaluated?: (e: Evaluated, count: number) => void
 }
 
-const key = (a: Assignment) => JSON.stringify(a)
+/** Index vectors into the candidates, one per route. */
+export type Idx = readonly number[]
 
-export function recommend(inp: SearchInput): Recommendation {
+/**
+ * The search as batches of grid points: the driver evaluates a batch (in any order, or all at
+ * once) and sends back whether each point is feasible. Exhaustive: the whole grid in one batch.
+ */
+export function* searchBatches(n: number, k: number, exhaustive: boolean): Generator<Idx[], void, boolean[]> {
+  if (exhaustive || k === 0) {
+    const all: number[][] = [[]]
+    for (let r = 0; r < k; r++) all.splice(0, all.length, ...all.flatMap((p) => Array.from({ length: n }, (_, i) => [...p, i])))
+    yield all
+    return
+  }
+  const ok = function* (idx: Idx): Generator<Idx[], boolean, boolean[]> { return (yield [idx])[0]! }
+  if (k === 1) {
+    // Largest feasible index by binary search (feasible indexes form a prefix); both ends at once.
+    const [first, last] = yield [[0], [n - 1]]
+    if (!first) return
+    let lo = 0, hi = n - 1
+    if (last) lo = hi
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >> 1
+      if (yield* ok([mid])) lo = mid
+      else hi = mid
+    }
+    return
+  }
+  const staircase = function* (prefix: Idx): Generator<Idx[], void, boolean[]> {
+    let j = n - 1
+    for (let i = 0; i < n; i++) {
+      while (j >= 0 && !(yield* ok([...prefix, i, j]))) j--
+      if (j < 0) return
+    }
+  }
+  const outer = function* (prefix: number[]): Generator<Idx[], void, boolean[]> {
+    if (prefix.length === k - 2) { yield* staircase(prefix); return }
+    for (let v = 0; v < n; v++) {
+      // If even the freshest values for the rest are infeasible, larger v is too.
+      if (!(yield* ok([...prefix, v, ...new Array<number>(k - prefix.length - 1).fill(0)]))) return
+      yield* outer([...prefix, v])
+    }
+  }
+  yield* outer([])
+}
+
+/** Shared by both drivers: the memo, the metrics tracked and the final assembly. */
+export function searchState(inp: Omit<SearchInput, 'run'>, setting: Readonly<Record<string, string | number | boolean>> | undefined) {
   const objective = canonicalMetric(inp.objective)
   const stalenessMetric = inp.constraints[0]?.metric ?? 'staleness.ageP95S'
-  const tracked = [...new Set([objective, stalenessMetric, ...inp.constraints.map((c) => c.metric)])]
   const memo = new Map<string, Evaluated>()
-  const evaluate = (a: Assignment): Evaluated => {
-    const k = key(a)
+  const assign = (idx: Idx): Assignment => Object.fromEntries(inp.routes.map((r, i) => [r, inp.candidates[idx[i]!]!]))
+  const record = (a: Assignment, r: SimResult): Evaluated => {
+    const k = JSON.stringify(a)
     const hit = memo.get(k)
     if (hit) return hit
-    const r = inp.run(a)
-    const values: Record<string, number> = {}
-    for (const m of tracked) {
-      const x = metricOf(r, m)
-      values[m] = x.interval?.mean ?? x.value
-    }
-    const feasible = inp.constraints.every((c) => holds(c.condition.op, values[c.metric]!, c.condition.value))
-    const e: Evaluated = { assignment: a, objective: values[objective]!, values, feasible }
+    const e = evaluatedOf(r, a, setting, inp)
     memo.set(k, e)
     inp.onEvaluated?.(e, memo.size)
     return e
   }
-  const n = inp.candidates.length
-  const k = inp.routes.length
-  const assign = (idx: readonly number[]): Assignment => Object.fromEntries(inp.routes.map((r, i) => [r, inp.candidates[idx[i]!]!]))
-  const ok = (idx: readonly number[]) => evaluate(assign(idx)).feasible
-
-  if (inp.exhaustive || k === 0) {
-    const walk = (prefix: number[]) => {
-      if (prefix.length === k) { evaluate(assign(prefix)); return }
-      for (let i = 0; i < n; i++) walk([...prefix, i])
+  const finish = (current: Evaluated): Recommendation => {
+    const all = [...memo.values()]
+    return {
+      objective, constraints: inp.constraints.map((c) => c.text), routes: inp.routes, candidates: inp.candidates,
+      method: inp.exhaustive ? 'exhaustive' : 'monotone', gridSize: inp.candidates.length ** inp.routes.length,
+      best: pickBest(all.filter((e) => e.feasible), inp.routes, inp.candidates), current,
+      frontier: paretoFrontier(all, stalenessMetric), stalenessMetric, evaluated: all,
     }
-    walk([])
-  } else if (k === 1) {
-    // Largest feasible index by binary search (feasible indexes form a prefix).
-    if (ok([0])) {
-      let lo = 0, hi = n - 1
-      if (ok([hi])) lo = hi
-      while (hi - lo > 1) {
-        const mid = (lo + hi) >> 1
-        if (ok([mid])) lo = mid
-        else hi = mid
-      }
-    }
-  } else {
-    const staircase = (prefix: readonly number[]) => {
-      let j = n - 1
-      for (let i = 0; i < n; i++) {
-        while (j >= 0 && !ok([...prefix, i, j])) j--
-        if (j < 0) return
-      }
-    }
-    const outer = (prefix: number[]) => {
-      if (prefix.length === k - 2) { staircase(prefix); return }
-      for (let v = 0; v < n; v++) {
-        // If even the freshest values for the rest are infeasible, larger v is too.
-        if (!ok([...prefix, v, ...new Array<number>(k - prefix.length - 1).fill(0)])) return
-        outer([...prefix, v])
-      }
-    }
-    outer([])
   }
+  return { memo, assign, record, finish }
+}
 
-  const evaluated = [...memo.values()]
-  const best = pickBest(evaluated.filter((e) => e.feasible), inp.routes, inp.candidates)
-  const current = evaluate(inp.current)
-  const all = [...memo.values()]
-  return {
-    objective, constraints: inp.constraints.map((c) => c.text), routes: inp.routes, candidates: inp.candidates,
-    method: inp.exhaustive ? 'exhaustive' : 'monotone', gridSize: n ** k, best, current,
-    frontier: paretoFrontier(all, stalenessMetric), stalenessMetric,
-    evaluated: all,
+/** A staleness metric's per-route form for the tuned routes (so causes can name the route that drives it). */
+function routeStaleness(metric: string, routes: readonly string[]): string[] {
+  const m = /^staleness\.(\w+)$/.exec(metric)
+  return m ? routes.map((r) => `routes.${r}.${m[1]}`) : []
+}
+
+export function recommend(inp: SearchInput): Recommendation {
+  const st = searchState(inp, undefined)
+  const gen = searchBatches(inp.candidates.length, inp.routes.length, inp.exhaustive)
+  const evalIdx = (idx: Idx) => {
+    const a = st.assign(idx)
+    return st.memo.get(JSON.stringify(a)) ?? st.record(a, inp.run(a))
   }
+  let step = gen.next(undefined as unknown as boolean[])
+  while (!step.done) step = gen.next(step.value.map((idx) => evalIdx(idx).feasible))
+  const cur = st.memo.get(JSON.stringify(inp.current)) ?? st.record(inp.current, inp.run(inp.current))
+  return st.finish(cur)
 }
 
 /** Lowest objective; ties go to the larger revalidate values (fewer renders for the same figure). */
-function pickBest(feasible: readonly Evaluated[], routes: readonly string[], candidates: readonly Candidate[]): Evaluated | null {
+export function pickBest(feasible: readonly Evaluated[], routes: readonly string[], candidates: readonly Candidate[]): Evaluated | null {
   const rank = (e: Evaluated) => routes.reduce((s, r) => s + candidates.indexOf(e.assignment[r]!), 0)
   let best: Evaluated | null = null
   for (const e of feasible) {
@@ -180,4 +198,17 @@ export function paretoFrontier(points: readonly Evaluated[], staleness: string):
     }
   }
   return out
+}
+
+/** A run's figures as a search point (the current values when they are outside the searched grid). */
+export function evaluatedOf(r: SimResult, a: Assignment, setting: Readonly<Record<string, string | number | boolean>> | undefined, inp: Pick<SearchInput, 'objective' | 'constraints' | 'routes'>): Evaluated {
+  const objective = canonicalMetric(inp.objective)
+  const stalenessMetric = inp.constraints[0]?.metric ?? 'staleness.ageP95S'
+  const values: Record<string, number> = {}
+  for (const m of new Set([objective, stalenessMetric, ...inp.constraints.map((c) => c.metric), ...routeStaleness(stalenessMetric, inp.routes)])) {
+    const x = metricOf(r, m)
+    values[m] = x.interval?.mean ?? x.value
+  }
+  const feasible = inp.constraints.every((c) => holds(c.condition.op, values[c.metric]!, c.condition.value))
+  return { assignment: a, ...(setting ? { setting } : {}), objective: values[objective]!, values, feasible }
 }

@@ -1,0 +1,141 @@
+/**
+ * Issue 16, items 1 to 3: recommend answers with one verdict line, explains why an option
+ * cannot meet the constraint (causes checked by re-runs), searches deployment options, and
+ * gives one answer per traffic level. The monotone search is held against the exhaustive grid
+ * on the shop fixture (three pods with local caches, a long tail of products, p95 age <= 10 min).
+ *
+ * Reproduce: node bin/isrsim.js recommend test/fixtures/shop.json --constraint "ageP95S<=600"
+ *   --routes category,product --candidates 60,300,900,3600 --vary deployment.cache=local,shared [--exhaustive]
+ */
+import { execFile } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, describe, expect, it } from 'vitest'
+import { verdictLine } from '../sim/cli/format.ts'
+import { runRecommend, type RecommendJob } from '../sim/cli/recommend-runner.ts'
+import { createPool } from '../sim/cli/worker-pool.ts'
+import { parseScenario } from '../sim/index.ts'
+import { currentStanding, type Answer } from '../sim/planning/answers.ts'
+import { DEFAULT_PRICING } from '../sim/planning/pricing.ts'
+import { parseConstraint, type Candidate, type Evaluated } from '../sim/planning/recommend.ts'
+import { parseVary } from '../sim/planning/sweep.ts'
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+const BIN = join(ROOT, 'bin', 'isrsim.js')
+const SHOP = 'test/fixtures/shop.json'
+const TMP = mkdtempSync(join(tmpdir(), 'isrsim-recommend-'))
+afterAll(() => rmSync(TMP, { recursive: true, force: true }))
+
+interface Run { readonly code: number | null; readonly stdout: string; readonly stderr: string }
+const cli = (...args: string[]): Promise<Run> => new Promise((done) => {
+  execFile(process.execPath, [BIN, ...args], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+    done({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr })
+  })
+})
+
+const shop = parseScenario(JSON.parse(readFileSync(join(ROOT, SHOP), 'utf8')), SHOP)
+const CANDIDATES: Candidate[] = [60, 300, 900, 3600]
+const ARGS = [SHOP, '--constraint', 'ageP95S<=600', '--routes', 'category,product', '--candidates', CANDIDATES.join(','), '--vary', 'deployment.cache=local,shared']
+
+async function plan(exhaustive: boolean, given: string[] = []): Promise<readonly Answer[]> {
+  const pool = createPool(1, { seed: String(shop.seed), replications: 1, pricing: DEFAULT_PRICING, source: SHOP })
+  const job: RecommendJob = {
+    scenario: shop, source: SHOP, seed: String(shop.seed), replications: 1, pricing: DEFAULT_PRICING, objective: 'cost',
+    constraints: [parseConstraint('ageP95S<=600', shop.routes.map((r) => r.id), [])], routes: ['category', 'product'], candidates: CANDIDATES,
+    exhaustive, vary: [parseVary('deployment.cache=local,shared', shop)], given: given.map((g) => parseVary(g, shop)), pool,
+  }
+  return (await runRecommend(job)).answers
+}
+
+/** Brute force: the points no other point beats (no staler, no dearer, better in one). */
+function nonDominated(points: readonly Evaluated[], m: string): Evaluated[] {
+  return points.filter((a) => !points.some((b) => b !== a && b.objective <= a.objective && b.values[m]! <= a.values[m]! && (b.objective < a.objective || b.values[m]! < a.values[m]!)))
+}
+const label = (e: Evaluated | null) => (e === null ? null : JSON.stringify([e.setting, e.assignment]))
+
+describe('recommend on the shop (3 pods, local caches, long tail, p95 age <= 10 min)', () => {
+  it('monotone search = exhaustive grid: the same recommendation, verdict line and correct frontier statements', async () => {
+    const [smart] = await plan(false)
+    const [grid] = await plan(true)
+    const s = smart!.recommendation, g = grid!.recommendation
+    expect(g.evaluated.length).toBe(32)
+    expect(s.evaluated.length).toBeLessThan(g.evaluated.length)
+    expect(label(s.best)).toBe(label(g.best))
+    expect(s.best!.setting).toEqual({ 'deployment.cache': 'shared' })
+    expect(verdictLine(smart!)).toBe(verdictLine(grid!))
+    // Nothing feasible in the grid is cheaper than the recommendation.
+    expect(g.evaluated.filter((e) => e.feasible && e.objective < g.best!.objective - 1e-9)).toEqual([])
+    // The exhaustive frontier is exactly the non-dominated points of the grid.
+    expect(g.frontier.map(label).sort()).toEqual(nonDominated(g.evaluated, g.stalenessMetric).map(label).sort())
+    // The current values (local caches, 300 / 3600) are beaten on both axes in the grid, so neither search may call them on the frontier.
+    const beaten = g.evaluated.some((e) => e.objective < g.current.objective && e.values[g.stalenessMetric]! <= g.current.values[g.stalenessMetric]!)
+    expect(beaten).toBe(true)
+    expect(g.frontier).not.toContain(g.current)
+    for (const [a, complete] of [[s, smart!.complete], [g, grid!.complete]] as const) {
+      const st = currentStanding(a, complete)
+      expect(st.kind).toBe('beaten')
+      if (st.kind === 'beaten') {
+        expect(st.by.objective).toBeLessThan(a.current.objective)
+        expect(st.by.values[a.stalenessMetric]!).toBeLessThanOrEqual(a.current.values[a.stalenessMetric]!)
+      }
+    }
+    // Every monotone frontier point is a real grid point with the same figures, and none is beaten by a point the exhaustive grid has.
+    for (const e of s.frontier) {
+      const same = g.evaluated.find((x) => label(x) === label(e))!
+      expect(same.objective).toBe(e.objective)
+    }
+  })
+
+  it('why local caches cannot reach the target: the long tail, split over three caches; the shared cache is checked by a re-run', async () => {
+    const [a] = await plan(false)
+    const local = a!.causes.find((c) => c.setting['deployment.cache'] === 'local')!
+    expect(local).toBeDefined()
+    const c = local.causes
+    expect(c.value).toBeGreaterThan(600)
+    expect(c.routes[0]!.id).toBe('product')
+    expect(c.tail?.route).toBe('product')
+    expect(c.tail!.caches).toBe(3)
+    expect(c.tail!.floorS).toBeGreaterThan(600)
+    // Much smaller revalidate values do not help (so none are advised); the shared cache does.
+    const smaller = c.checks.find((x) => x.kind === 'smaller-revalidate')!
+    expect(smaller.meets).toBe(false)
+    expect(c.fix?.kind).toBe('shared-cache')
+    expect(c.fix!.value).toBeLessThanOrEqual(600)
+    expect(c.summary).toMatch(/long tail: \d+% of responses older than 10 min are to product paths below the popularity median/)
+    expect(c.summary).toContain('on each of 3 local caches')
+    expect(c.summary).toMatch(/checked: deployment\.cache=shared reaches staleness\.ageP95S \d+ (s|min) <= 10 min/)
+    expect(c.summary).not.toMatch(/smaller --candidates/)
+  })
+
+  it('the command line: one verdict line, why not local, workers, --out JSON that isrsim report reads, one answer per traffic level', async () => {
+    const out = join(TMP, 'rec.json')
+    const r = await cli('recommend', ...ARGS, '--workers', '2', '--out', out, '--given', 'traffic.scale=1,2', '--report', join(TMP, 'rec.html'))
+    expect(r.code, r.stderr).toBe(0)
+    const verdicts = r.stdout.split('\n').filter((l) => /verdict: /.test(l))
+    expect(verdicts).toHaveLength(2)
+    expect(verdicts[0]).toMatch(/^\[traffic\.scale=1\] verdict: deployment\.cache=shared category=\d+ product=\d+: cost\.monthlyUsd \$\d+/)
+    expect(verdicts[1]).toMatch(/^\[traffic\.scale=2\] verdict: /)
+    expect(r.stdout).toMatch(/\[traffic\.scale=1\] why not deployment\.cache=local: .*long tail/)
+    expect(r.stderr).toMatch(/runs on 2 workers/)
+    const json = JSON.parse(readFileSync(out, 'utf8')) as { kind: string; answers: { given: Record<string, number>; verdict: string; best: Evaluated | null }[]; sweep: string }
+    expect(json.kind).toBe('recommendation')
+    expect(json.answers.map((x) => x.given)).toEqual([{ 'traffic.scale': 1 }, { 'traffic.scale': 2 }])
+    expect(json.answers.map((x) => x.verdict)).toEqual(verdicts)
+    // The per-level answers equal the in-process planning functions' (workers change nothing).
+    const inProcess = await plan(false, ['traffic.scale=1,2'])
+    expect(json.answers.map((x) => label(x.best))).toEqual(inProcess.map((x) => label(x.recommendation.best)))
+    expect(readFileSync(join(TMP, 'rec.html'), 'utf8')).toContain('<html')
+    const rep = await cli('report', out, '--out', join(TMP, 'rec2.html'))
+    expect(rep.code, rep.stderr).toBe(0)
+  })
+
+  it('exits 1 with the binding cause when no option can meet the constraint', async () => {
+    const r = await cli('recommend', SHOP, '--constraint', 'ageP95S<=60', '--routes', 'product', '--candidates', '60,300', '--workers', '1')
+    expect(r.code, r.stderr).toBe(1)
+    const verdict = r.stdout.split('\n')[0]!
+    expect(verdict).toMatch(/^verdict: no point meets ageP95S<=60: at the point closest to it \(product=60\) staleness\.ageP95S is /)
+    expect(verdict).toMatch(/driven by product/)
+  })
+})
