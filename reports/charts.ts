@@ -7,13 +7,16 @@
  */
 import type { TopLevelSpec } from 'vega-lite'
 import type { SimResult } from '../sim/contract.ts'
-import { fmtCount, fmtMetric, fmtNum, fmtPct, fmtS, fmtUsd } from './format.ts'
+import { ageCdfs } from './age-charts.ts'
+import { fmtCount, fmtNum, fmtPct, fmtS, fmtUsd } from './format.ts'
 
 export interface Column {
   readonly key: string
   readonly label: string
   /** The cell's text is also its class (PASS, FAIL: coloured by the page's styles). */
   readonly classed?: boolean
+  /** Free text (a sentence, a route pattern): left-aligned and wrapped instead of kept on one line. */
+  readonly wrap?: boolean
 }
 export interface Table {
   readonly columns: readonly Column[]
@@ -34,6 +37,8 @@ export const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json'
 export const WIDTH = 640
 export const OUTCOME_COLORS: Readonly<Record<string, string>> = { HIT: '#2e7d32', STALE: '#f9a825', MISS: '#1565c0', dynamic: '#6a1b9a', '404': '#9e9e9e', error: '#c62828' }
 const MODE_COLORS: Readonly<Record<string, string>> = { background: '#00897b', blocking: '#1565c0', dynamic: '#6a1b9a' }
+/** Axis labels longer than this (characters) give way to short ids that the chart's table names. */
+const MAX_AXIS_LABEL = 48
 /** At most this many rows in a time-series table: more bins are summed into wider rows. */
 const MAX_TABLE_ROWS = 48
 
@@ -139,61 +144,13 @@ export function rendersOverTime(r: SimResult): Chart {
   }
 }
 
-/** One chart per route that served cached pages: its served-age CDF, and the closed form dashed where one exists. */
-export function ageCdfs(r: SimResult): Chart[] {
-  const out: Chart[] = []
-  for (const [id, cdf] of Object.entries(r.ageCdf)) {
-    if (cdf.samples === 0 || r.routes[id]?.effectiveRevalidateS === 0) continue
-    const sim = cdf.ageS.map((a, k) => ({ ageS: a, fraction: k / 100, series: 'simulated' }))
-    const cf = cdf.closedForm ? cdf.closedForm.ageS.map((a, i) => ({ ageS: a, fraction: cdf.closedForm!.fraction[i]!, series: 'closed form' })) : []
-    const domain = cf.length ? ['simulated', 'closed form'] : ['simulated']
-    // A long tail (one path idle for hours) would squash the body: cut the axis past p99.
-    const maxX = Math.max(cdf.ageS[99]! * 1.25, cf.length ? cdf.closedForm!.ageS.at(-1)! : 0)
-    const cut = cdf.ageS[100]! > maxX
-    out.push({
-      id: `age-cdf-${id}`,
-      title: `Served age, route ${id} (${r.routes[id]?.pattern ?? ''})`,
-      caption: `Share of ${fmtCount(cdf.samples)} served pages no older than x: the age of a page is the time since the render that produced it started. Revalidate ${r.routes[id]?.effectiveRevalidateS === false ? 'false' : fmtS(r.routes[id]?.effectiveRevalidateS as number)}.${cut ? ` The axis stops at ${fmtS(maxX)}; the oldest page served was ${fmtS(cdf.ageS[100]!)} old (table).` : ''}${cf.length ? ' Dashed: the renewal-reward closed form for Poisson arrivals and a constant render time.' : ''}`,
-      spec: {
-        $schema: SCHEMA, width: WIDTH, height: 180,
-        data: { values: [...sim, ...cf] },
-        mark: { type: 'line', interpolate: 'linear', clip: true },
-        encoding: {
-          x: { field: 'ageS', type: 'quantitative', title: 'served age (s)', scale: { domain: [0, round(maxX, 3)], nice: false } },
-          y: { field: 'fraction', type: 'quantitative', title: 'fraction of responses', axis: { format: '.0%' }, scale: { domain: [0, 1] } },
-          color: { field: 'series', type: 'nominal', title: null, scale: { domain, range: ['#1565c0', '#000000'].slice(0, domain.length) } },
-          strokeDash: { field: 'series', type: 'nominal', title: null, scale: { domain, range: [[1, 0], [6, 4]].slice(0, domain.length) } },
-        },
-      } as TopLevelSpec,
-      table: {
-        columns: [{ key: 'p', label: 'percentile' }, { key: 'age', label: 'served age' }, ...(cf.length ? [{ key: 'cf', label: 'closed form P(age ≤ x)' }] : [])],
-        rows: [0, 10, 25, 50, 75, 90, 95, 99, 100].map((k) => {
-          const age = cdf.ageS[k]!
-          const row: Record<string, string> = { p: k === 100 ? 'max' : `p${k}`, age: fmtS(age) }
-          if (cdf.closedForm) row.cf = fmtPct(interpolate(cdf.closedForm.ageS, cdf.closedForm.fraction, age))
-          return row
-        }),
-      },
-    })
-  }
-  return out
-}
-
-function interpolate(xs: readonly number[], ys: readonly number[], x: number): number {
-  const i = xs.findIndex((v) => v >= x)
-  if (i < 0) return ys.at(-1)!
-  if (i === 0) return ys[0]!
-  const t = (x - xs[i - 1]!) / (xs[i]! - xs[i - 1]!)
-  return ys[i - 1]! + t * (ys[i]! - ys[i - 1]!)
-}
-
 /** Horizontal bars of USD / month, one per row of `values`, labelled by the `y` field. */
 function usdBars(values: readonly object[], y: string, sort: null | '-x', mark: object, encoding: object = {}): TopLevelSpec {
   return {
     $schema: SCHEMA, width: WIDTH - 160, height: { step: 22 },
     data: { values },
     mark: { type: 'bar', ...mark },
-    encoding: { y: { field: y, type: 'nominal', title: null, sort }, x: { field: 'usd', type: 'quantitative', title: 'USD / month' }, ...encoding },
+    encoding: { y: { field: y, type: 'nominal', title: null, sort, axis: { labelLimit: 0 } }, x: { field: 'usd', type: 'quantitative', title: 'USD / month' }, ...encoding },
   } as TopLevelSpec
 }
 
@@ -237,26 +194,29 @@ export function tagFanOut(r: SimResult): Chart | null {
     ...r.dataChanges.filter((d) => d.webhookCalls > 0).map((d, i) => ({ label: `data change #${i + 1} webhook (${d.tag ?? d.fetch ?? ''})`, n: d.webhookCalls, e: d })),
   ].filter((x) => x.n > 0)
   if (events.length === 0) return null
+  // Labels are drawn in full (labelLimit 0); names too long for an axis become E1, E2, ... and the table gives the full names.
+  const short = events.some((x) => x.label.length > MAX_AXIS_LABEL)
+  const axisLabel = (i: number) => (short ? `E${i + 1}` : events[i]!.label)
   const measures = [['entriesTouched', 'entries touched'], ['rendersWithin1m', 'renders within 1 min'], ['rendersWithin1h', 'renders within 1 h']] as const
-  const values = events.flatMap((x) => measures.map(([k, name]) => ({ event: x.label, measure: name, perCall: round(x.e[k] / x.n, 3) })))
+  const values = events.flatMap((x, i) => measures.map(([k, name]) => ({ event: axisLabel(i), measure: name, perCall: round(x.e[k] / x.n, 3) })))
   return {
     id: 'tag-fan-out',
     title: 'On-demand fan-out',
-    caption: 'Per call: cached entries the tag or path reached (marked, not rendered), and the renders that followed because of it within 1 minute and 1 hour.',
+    caption: `Per call: cached entries the tag or path reached (marked, not rendered), and the renders that followed because of it within 1 minute and 1 hour.${short ? ' Events are numbered E1, E2, ... on the axis; the table gives their full names.' : ''}`,
     spec: {
       $schema: SCHEMA, width: WIDTH - 200, height: { step: 12 },
       data: { values },
       mark: { type: 'bar' },
       encoding: {
-        y: { field: 'event', type: 'nominal', title: null, sort: null },
+        y: { field: 'event', type: 'nominal', title: null, sort: null, axis: { labelLimit: 0 } },
         yOffset: { field: 'measure', type: 'nominal', sort: measures.map(([, n]) => n) },
         x: { field: 'perCall', type: 'quantitative', title: 'per call (entries or renders)' },
         color: { field: 'measure', type: 'nominal', title: null, sort: measures.map(([, n]) => n), scale: { range: ['#5e35b1', '#ef6c00', '#fbc02d'] } },
       },
     } as TopLevelSpec,
     table: {
-      columns: [{ key: 'event', label: 'event' }, { key: 'calls', label: 'calls' }, { key: 'touched', label: 'entries touched (total)' }, { key: 'r1m', label: 'renders within 1 min' }, { key: 'r1h', label: 'renders within 1 h' }, { key: 'r1d', label: 'renders within 1 day' }],
-      rows: events.map((x) => ({ event: x.label, calls: fmtCount(x.n), touched: fmtCount(x.e.entriesTouched), r1m: fmtCount(x.e.rendersWithin1m), r1h: fmtCount(x.e.rendersWithin1h), r1d: fmtCount(x.e.rendersWithin1d) })),
+      columns: [...(short ? [{ key: 'id', label: 'id' }] : []), { key: 'event', label: 'event' }, { key: 'calls', label: 'calls' }, { key: 'touched', label: 'entries touched (total)' }, { key: 'r1m', label: 'renders within 1 min' }, { key: 'r1h', label: 'renders within 1 h' }, { key: 'r1d', label: 'renders within 1 day' }],
+      rows: events.map((x, i) => ({ ...(short ? { id: axisLabel(i) } : {}), event: x.label, calls: fmtCount(x.n), touched: fmtCount(x.e.entriesTouched), r1m: fmtCount(x.e.rendersWithin1m), r1h: fmtCount(x.e.rendersWithin1h), r1d: fmtCount(x.e.rendersWithin1d) })),
     },
   }
 }

@@ -22,7 +22,8 @@ export interface Figure {
 
 // Cards never let text out: grid and flex children may shrink below their content (min-width:0),
 // long words (route patterns, tag names, hashes) break anywhere, wide tables scroll inside their
-// own box and charts scale down to the card (their SVGs carry a viewBox).
+// own box, and charts scale down to the card (their SVGs carry a viewBox) on a wide screen; on a
+// phone they keep their size, so their text stays readable, and scroll sideways inside the card.
 const CSS = `
 :root{--fg:#263238;--muted:#607d8b;--line:#cfd8dc;--bg:#fafafa;--good:#2e7d32;--bad:#c62828}
 *{box-sizing:border-box}
@@ -34,7 +35,6 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:0 0 6px}
 .stamp code{font-size:12px}
 .verdict{font-size:18px;font-weight:700;margin:8px 0 10px;padding:10px 14px;border:1px solid var(--line);border-left-width:6px;border-radius:6px;background:#fff}
 .verdict.v-pass{border-left-color:var(--good)}.verdict.v-fail{border-left-color:var(--bad)}.verdict.v-info{border-left-color:#1565c0}
-.verdict .tag{margin-right:4px}
 section{background:#fff;border:1px solid var(--line);border-radius:6px;padding:16px;margin:16px 0}
 .headline{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(170px,100%),1fr));gap:10px}
 .fig{border:1px solid var(--line);border-radius:6px;padding:10px}
@@ -44,7 +44,7 @@ section{background:#fff;border:1px solid var(--line);border-radius:6px;padding:1
 .fig.good .value{color:var(--good)}.fig.bad .value{color:var(--bad)}
 .caption{color:var(--muted);margin:0 0 8px;max-width:900px}
 .chart-body{display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start}
-figure{margin:0;max-width:100%;min-width:0}
+figure{margin:0;max-width:100%;min-width:0;overflow-x:auto}
 figure svg{display:block;max-width:100%;height:auto}
 details{flex:1 1 300px;min-width:0;max-width:100%}
 details.wide{flex-basis:100%}
@@ -54,17 +54,19 @@ table{border-collapse:collapse;font-size:12px;margin-top:6px}
 th,td{border-bottom:1px solid var(--line);padding:3px 8px;text-align:right;white-space:nowrap}
 th:first-child,td:first-child{text-align:left}
 th{font-weight:600;background:#f5f5f5}
+th.wrap,td.wrap{white-space:normal;text-align:left;min-width:11em;max-width:28em}
 .note{color:var(--muted);font-size:11px}
 .PASS,.pass{color:var(--good);font-weight:700}.FAIL,.fail{color:var(--bad);font-weight:700}.SKIP{color:var(--muted)}
 .warn li{margin-bottom:8px}.warn code{background:#fff3e0;padding:0 4px}
 .side{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(320px,100%),1fr));gap:12px}
-@media (max-width:600px){main{padding:10px}section{padding:10px;margin:10px 0}.headline{grid-template-columns:repeat(2,minmax(0,1fr));gap:8px}.fig{padding:8px}.fig .value{font-size:18px}.verdict{font-size:16px}h1{font-size:19px}}
+@media (max-width:600px){figure svg{max-width:none}main{padding:10px}section{padding:10px;margin:10px 0}.headline{grid-template-columns:repeat(2,minmax(0,1fr));gap:8px}.fig{padding:8px}.fig .value{font-size:18px}.verdict{font-size:16px}h1{font-size:19px}}
 @media print{body{background:#fff}main{max-width:none;padding:0}section{break-inside:avoid;border-color:#999}summary{display:none}}
 `
 
 export function tableHtml(t: Table, caption?: string): string {
-  const head = t.columns.map((c) => `<th scope="col">${e(c.label)}</th>`).join('')
-  const body = t.rows.map((r) => `<tr>${t.columns.map((c) => `<td${c.classed ? ` class="${e(r[c.key] ?? '')}"` : ''}>${e(r[c.key] ?? '')}</td>`).join('')}</tr>`).join('\n')
+  const head = t.columns.map((c) => `<th scope="col"${c.wrap ? ' class="wrap"' : ''}>${e(c.label)}</th>`).join('')
+  const cls = (c: Table['columns'][number], v: string) => [c.classed ? v : '', c.wrap ? 'wrap' : ''].filter(Boolean).join(' ')
+  const body = t.rows.map((r) => `<tr>${t.columns.map((c) => { const k = cls(c, r[c.key] ?? ''); return `<td${k ? ` class="${e(k)}"` : ''}>${c.wrap ? breakable(r[c.key] ?? '') : e(r[c.key] ?? '')}</td>` }).join('')}</tr>`).join('\n')
   return `<div class="scroll"><table>${caption ? `<caption class="note">${e(caption)}</caption>` : ''}<thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table></div>${t.note ? `<p class="note">${e(t.note)}</p>` : ''}`
 }
 
@@ -80,9 +82,18 @@ export async function chartHtml(c: Chart): Promise<string> {
 </section>`
 }
 
+/**
+ * Escaped text that may break after the dots, equals signs and slashes of long names
+ * ("routes.post.revalidateS=300", "/blog/[slug]"), so a narrow card wraps them at a sensible
+ * place; <wbr> adds no text.
+ */
+export function breakable(s: string): string {
+  return e(s).replace(/([.=/:](?=[^\s\d]))/g, '$1<wbr>')
+}
+
 export function figureHtml(f: Figure): string {
   const ci = f.interval ? `<span class="ci">95% CI ${e(fmtMetric(f.metric, f.interval.low))} – ${e(fmtMetric(f.metric, f.interval.high))}</span>` : ''
-  return `<div class="fig${f.tone ? ` ${f.tone}` : ''}" data-metric="${e(f.metric)}" data-value="${f.value}"><span class="label">${e(f.label)}</span><span class="value">${e(f.text)}</span>${ci}${f.sub ? `<span class="sub">${e(f.sub)}</span>` : ''}</div>`
+  return `<div class="fig${f.tone ? ` ${f.tone}` : ''}" data-metric="${e(f.metric)}" data-value="${f.value}"><span class="label">${breakable(f.label)}</span><span class="value">${e(f.text)}</span>${ci}${f.sub ? `<span class="sub">${breakable(f.sub)}</span>` : ''}</div>`
 }
 
 export const figuresHtml = (figs: readonly Figure[]) => `<div class="headline">${figs.map(figureHtml).join('\n')}</div>`
@@ -93,8 +104,8 @@ export const code = (s: string) => `<code>${e(s)}</code>`
 
 /** The verdict line: the first thing under the title, the sentence a reader takes away. */
 function verdictHtml(v: VerdictLine): string {
-  const tag = v.word ? `<span class="tag ${v.word}">${v.word}:</span>` : ''
-  return `<p class="verdict v-${v.tone}" id="verdict" data-verdict="${v.tone}">${tag}${e(v.text)}</p>`
+  const tag = v.word ? `<span class="tag ${v.word}">${v.word}:</span> ` : ''
+  return `<p class="verdict v-${v.tone}" id="verdict" data-verdict="${v.tone}">${tag}${breakable(v.text)}</p>`
 }
 
 export function page(title: string, stamp: string, verdict: VerdictLine, body: readonly string[]): string {

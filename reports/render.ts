@@ -10,8 +10,9 @@ import { compile, type TopLevelSpec } from 'vega-lite'
 export const CHART_CONFIG: NonNullable<TopLevelSpec['config']> = {
   font: 'system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif',
   view: { stroke: null },
-  axis: { labelColor: '#37474f', titleColor: '#263238', gridColor: '#eceff1', titleFontWeight: 'normal' },
-  legend: { labelColor: '#37474f', titleColor: '#263238', orient: 'right' },
+  // labelLimit 0: labels are drawn in full, never cut to "…" (route ids, tags, metric names).
+  axis: { labelColor: '#37474f', titleColor: '#263238', gridColor: '#eceff1', titleFontWeight: 'normal', labelLimit: 0 },
+  legend: { labelColor: '#37474f', titleColor: '#263238', orient: 'right', labelLimit: 0 },
   background: 'white',
 }
 

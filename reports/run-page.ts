@@ -49,7 +49,7 @@ function costDetail(r: SimResult): string {
 function routeTable(r: SimResult): Table {
   return {
     columns: [
-      { key: 'id', label: 'route' }, { key: 'pattern', label: 'pattern' }, { key: 'rev', label: 'revalidate' }, { key: 'paths', label: 'paths (prebuilt)' }, { key: 'req', label: 'requests' },
+      { key: 'id', label: 'route' }, { key: 'pattern', label: 'pattern', wrap: true }, { key: 'rev', label: 'revalidate', wrap: true }, { key: 'paths', label: 'paths (prebuilt)' }, { key: 'req', label: 'requests' },
       { key: 'hit', label: 'HIT' }, { key: 'stale', label: 'STALE' }, { key: 'miss', label: 'MISS' }, { key: 'err', label: 'errors' }, { key: 'age', label: 'age p95' }, { key: 'renders', label: 'renders' }, { key: 'writes', label: 'ISR writes' },
     ],
     rows: Object.entries(r.routes).map(([id, x]) => ({
@@ -70,7 +70,7 @@ function warningsHtml(r: SimResult): string {
 
 function gateHtml(g: GateReport): string {
   const table: Table = {
-    columns: [...['kind', 'metric', 'rule', 'value', 'baseline'].map((k) => ({ key: k, label: k })), { key: 'verdict', label: 'verdict', classed: true }],
+    columns: [{ key: 'kind', label: 'kind' }, { key: 'metric', label: 'metric' }, { key: 'rule', label: 'rule', wrap: true }, { key: 'value', label: 'value' }, { key: 'baseline', label: 'baseline' }, { key: 'verdict', label: 'verdict', classed: true }],
     rows: g.checks.map((c) => c.kind === 'structure'
       ? { kind: c.kind, metric: `routes.${c.route} structure`, rule: c.why, value: c.value, baseline: c.baseline, verdict: c.pass ? 'PASS' : 'FAIL' }
       : {

@@ -128,13 +128,14 @@ export function sweepVerdict(header: SweepHeader, a: SweepAnalysis): VerdictLine
   const rec = a.recommended
   if (rec) {
     const m = a.stalenessMetric
-    const at = `${costPhrase(rec.result.cost)}, ${m} ${fmtMetric(m, metricValue(rec.result, m))}`
+    const head = `Recommended ${pointLabel(rec.vary)}: ${costPhrase(rec.result.cost)}, ${m} ${fmtMetric(m, metricValue(rec.result, m))}${cs.length ? ` (meets ${bound})` : ''}`
     const cmp = compareToCurrent(header, a)
+    const broken = cmp && cmp.kind !== 'same' ? cmp.broken.map(constraintText).join(', ') : ''
     const vs = cmp === null ? ''
-      : cmp.kind === 'same' ? ' (the current values)'
-        : cmp.kind === 'saving' ? ` (${fmtUsd(cmp.usd)}/month less than the current values${cmp.broken.length ? `, which break ${cmp.broken.map(constraintText).join(', ')}` : ''})`
-          : ` (current values break ${cmp.broken.map(constraintText).join(', ') || 'the constraints'}; meeting ${cmp.broken.length === 1 ? 'it' : 'them'} costs ${fmtUsd(cmp.usd)}/month more)`
-    return { tone: cs.length ? 'pass' : 'info', text: `Recommended ${pointLabel(rec.vary)}: ${at}${cs.length ? `, meets ${bound}` : ''}${vs}` }
+      : cmp.kind === 'same' ? '; these are the current values'
+        : cmp.kind === 'saving' ? `; ${fmtUsd(cmp.usd)}/month less than the current values${broken ? `, which break ${broken}` : ''}`
+          : `. The current values break ${broken || 'the constraints'}: meeting ${cmp.broken.length === 1 ? 'it' : 'them'} costs ${fmtUsd(cmp.usd)}/month more`
+    return { tone: cs.length ? 'pass' : 'info', text: `${head}${vs}` }
   }
   if (cs.length) {
     const closest = [...a.rows].sort((p, q) => shortfall(cs, p.point.result) - shortfall(cs, q.point.result) || p.cost - q.cost)[0]

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url'
 import { parseScenario, runScenario, type ScenarioInput, type SimResult } from '../sim/index.ts'
 import { verify, type Observed } from '../loadtest/verify.ts'
 import type { VerdictJson } from '../sim/contract.ts'
+import { chromium, type Browser } from 'playwright-core'
 import { nginxLog, simLog } from './replay-logs.ts'
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -110,4 +111,52 @@ export function replayVerdict(dir: string): string {
   const r = spawnSync(process.execPath, args, { encoding: 'utf8' })
   if (r.status !== 0 && r.status !== 1) throw new Error(`isrsim replay exited ${r.status}: ${r.stderr}\nReproduce: node ${args.join(' ')}`)
   return readFileSync(out, 'utf8')
+}
+
+/** The widths every page is checked and pictured at: a laptop and a phone. */
+export const WIDTHS = [1280, 390] as const
+
+/** Debian's Chromium (installed by reports/tools/install-chromium.sh, never downloaded), driven by playwright-core. */
+export async function launchChromium(): Promise<Browser> {
+  const install = spawnSync('bash', [join(ROOT, 'reports/tools/install-chromium.sh')], { encoding: 'utf8' })
+  if (install.status !== 0) throw new Error(`reports/tools/install-chromium.sh failed (${install.status}): ${install.stderr}`)
+  // The flags keep Chromium off the network it would otherwise try at start-up.
+  return chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] })
+}
+
+export type PageKind = 'run' | 'single' | 'check' | 'sweep' | 'verdict' | 'replay'
+export interface ReportPage {
+  /** The HTML file isrsim wrote. */
+  readonly html: string
+  /** The JSON input it was drawn from (check pages are written by isrsim check itself). */
+  readonly input?: string
+}
+
+/** `isrsim report` of a file: writes the input and the page next to each other. */
+function reportOf(dir: string, name: string, text: string): ReportPage {
+  const input = join(dir, `${name}.${name.includes('sweep') ? 'jsonl' : 'json'}`)
+  writeFileSync(input, text)
+  const html = join(dir, `${name}.html`)
+  const args = [BIN, 'report', input, '--out', html]
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8' })
+  if (r.status !== 0) throw new Error(`isrsim report exited ${r.status}: ${r.stderr}\nReproduce: node ${args.join(' ')}`)
+  return { html, input }
+}
+
+/**
+ * Every report kind, made by the real commands into `dir`: a run with outages, on-demand calls
+ * and 2 replications; a single page; a failing check; a sweep whose current values break its
+ * constraint; a failing live verdict (what verify and loadtest write); a replay verdict.
+ */
+export function reportPages(dir: string): Record<PageKind, ReportPage> {
+  mkdirSync(dir, { recursive: true })
+  const v = verdicts()
+  return {
+    run: reportOf(dir, 'run', runJson(RICH, 2).text),
+    single: reportOf(dir, 'single', runJson(SINGLE).text),
+    check: { html: checkReport(dir, false) },
+    sweep: reportOf(dir, 'sweep', sweepFile(join(dir, 'sweep-src'), 'routes.post.ageP95S<=200')),
+    verdict: reportOf(dir, 'verdict', `${JSON.stringify(v.fail, null, 2)}\n`),
+    replay: reportOf(dir, 'replay', replayVerdict(join(dir, 'replay-src'))),
+  }
 }

@@ -11,12 +11,14 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from 'node:path'
 import { beforeAll, describe, expect, test } from 'vitest'
 import { compile, type TopLevelSpec } from 'vega-lite'
-import { runCharts, type Chart } from '../reports/charts.ts'
+import { ageUnit } from '../reports/age-charts.ts'
+import { runCharts, tagFanOut, type Chart } from '../reports/charts.ts'
+import { compareToCurrent, runVerdict, sweepVerdict } from '../reports/verdict.ts'
 import { analyseSweep, metricValue, sweepCharts, verdictChart } from '../reports/sweep-charts.ts'
 import { reportHtml } from '../reports/html.ts'
 import { parseReportInput } from '../reports/load.ts'
 import { CHART_CONFIG, renderSvg } from '../reports/render.ts'
-import type { SimResult, SweepHeader, SweepPoint } from '../sim/contract.ts'
+import type { SimResult, SweepConstraint, SweepHeader, SweepPoint } from '../sim/contract.ts'
 import catalogue from '../scenarios/catalogue.ts'
 import { parseScenario, runScenario } from '../sim/index.ts'
 import { arbCase } from './arbitraries.ts'
@@ -115,6 +117,84 @@ describe('chart specs', () => {
     expect(v.fail.pass).toBe(false)
     const fails = verdictChart(v.fail).table.rows.filter((r) => r.verdict === 'FAIL')
     expect(fails.map((r) => `${r.scope} ${r.metric}`)).toContain('post STALE fraction')
+  })
+})
+
+describe('readable charts', () => {
+  test('age axes are in the unit their ages read best in, with the route\'s revalidate marked by a rule', () => {
+    expect([0.5, 300, 301, 10_800, 10_801, 259_200, 259_201].map((x) => ageUnit(x).unit)).toEqual(['s', 's', 'min', 'min', 'h', 'h', 'd'])
+    const charts = [...runCharts(rich), ...runCharts(single)].filter((c) => c.id.startsWith('age-cdf-'))
+    expect(charts.map((c) => c.id)).toEqual(['age-cdf-home', 'age-cdf-post', 'age-cdf-page'])
+    for (const c of charts) {
+      const r = c.id === 'age-cdf-page' ? single : rich
+      const id = c.id.slice('age-cdf-'.length)
+      const layers = (c.spec as { layer: { data: { values: Record<string, number | string>[] }; mark: { type: string }; encoding: { x: { title?: string; scale?: { domain: number[] } } } }[] }).layer
+      const x = layers[0]!.encoding.x
+      const unit = /^served age \((s|min|h|d)\)$/.exec(x.title ?? '')?.[1]
+      const div = { s: 1, min: 60, h: 3600, d: 86400 }[unit as 's']
+      expect(unit, `${c.id}: ${x.title}`).toBe(ageUnit(x.scale!.domain[1]! * div).unit)
+      // The line's points are the CDF's ages in that unit.
+      const sim = layers[0]!.data.values.filter((v) => v.series === 'simulated')
+      sim.forEach((v, k) => expect(v.age as number).toBeCloseTo(r.ageCdf[id]!.ageS[k]! / div, 5))
+      const rule = layers.find((l) => l.mark.type === 'rule')
+      const revalidateS = r.routes[id]!.effectiveRevalidateS as number
+      expect(rule?.data.values[0]!.age, c.id).toBeCloseTo(revalidateS / div, 6)
+      expect(rule?.data.values[0]!.label).toBe(`revalidate ${revalidateS === 30 ? '30.0 s' : revalidateS === 60 ? '60.0 s' : '5.0 min'}`)
+    }
+    expect(JSON.stringify(charts[1]!.spec)).toContain('"title":"served age (min)"') // post: revalidate 300 s, ages to ~8 min
+  })
+
+  test('on-demand labels are drawn in full; names too long for an axis become E1, E2 with the full names in the table', async () => {
+    const fan = tagFanOut(rich)!
+    const svg = await renderSvg(fan.spec, fan.id)
+    expect(svg).toContain('#1 revalidateTag(posts)')
+    expect(svg).toContain('data change #1 webhook (post:{slug})')
+    expect(svg).not.toContain('…')
+    const tag = 'catalogue-products-by-category-and-region-for-the-storefront-listing'
+    const long = runScenario(parseScenario({ ...SINGLE, durationS: 1800, routes: [{ ...SINGLE.routes[0]!, fetches: [{ id: 'f', tags: [tag] }] }], onDemand: [{ kind: 'revalidateTag', tag, everyS: 600 }] }))
+    const chart = tagFanOut(long)!
+    expect(JSON.stringify(chart.spec)).toContain('"event":"E1"')
+    expect(chart.table.rows[0]).toMatchObject({ id: 'E1', event: `#1 revalidateTag(${tag})` })
+    expect(await renderSvg(chart.spec, chart.id)).not.toContain('…')
+  })
+})
+
+describe('verdict lines', () => {
+  test('run: p95 age, share served from cache and the cost on the scenario\'s platform', () => {
+    const cached = (rich.totals.hit + rich.totals.stale) / rich.totals.requests
+    const text = runVerdict(rich).text
+    expect(text.startsWith(`p95 age ${(rich.staleness.ageP95S / 60).toFixed(1)} min · ${(cached * 100).toFixed(1)}% served from cache · $${rich.cost.monthlyUsd.toFixed(2)}/month on Vercel`), text).toBe(true)
+    expect(text).toContain(`${rich.warnings.length} warnings`)
+  })
+
+  test('sweep: a saving when the current values meet the bound, the extra cost of meeting it when they break it, never a negative saving', async () => {
+    const s = parseReportInput(sweepText, 'sweep') as { kind: 'sweep'; header: SweepHeader; points: SweepPoint[] }
+    const cur = s.points.find((p) => Object.entries(s.header.current).every(([k, v]) => p.vary[k] === v))!
+    const post = (p: SweepPoint) => p.result.routes.post!.ageP95S
+    // A bound between the current values' p95 and the best point's: the current values break it.
+    const best = Math.min(...s.points.map(post))
+    expect(post(cur)).toBeGreaterThan(best)
+    const bound = Math.round((best + post(cur)) / 2)
+    const c: SweepConstraint = { metric: 'routes.post.ageP95S', op: '<=', value: bound, text: `routes.post.ageP95S<=${bound}` }
+    const header = { ...s.header, constraints: [c] }
+    const a = analyseSweep(header, s.points)
+    const feasible = s.points.filter((p) => post(p) <= bound).sort((x, y) => x.result.cost.monthlyUsd - y.result.cost.monthlyUsd)[0]!
+    expect(a.recommended).toBe(feasible)
+    const d = feasible.result.cost.monthlyUsd - cur.result.cost.monthlyUsd
+    const cmp = compareToCurrent(header, a)
+    expect(cmp).toEqual(d > 0 ? { kind: 'extra', usd: d, broken: [c] } : { kind: 'saving', usd: -d, broken: [c] })
+    const v = sweepVerdict(header, a)
+    if (d > 0) expect(v.text).toContain(`The current values break routes.post.ageP95S ≤ ${bound < 120 ? `${bound.toFixed(1)} s` : `${(bound / 60).toFixed(1)} min`}: meeting it costs $${d.toFixed(2)}/month more`)
+    const html = await reportHtml({ kind: 'sweep', header, points: s.points })
+    expect(html).not.toMatch(/\$-|-\$/)
+    expect(html).toContain(d > 0 ? 'data-metric="extra.cost.monthlyUsd"' : 'data-metric="saving.cost.monthlyUsd"')
+    // Without a bound the recommendation is no staler and no dearer than the current values: a saving of zero or more.
+    const free = { ...s.header, constraints: [] }
+    const cmpFree = compareToCurrent(free, analyseSweep(free, s.points))
+    expect(cmpFree?.kind === 'same' || cmpFree?.kind === 'saving').toBe(true)
+    // No point meets an impossible bound: said so, with the closest point.
+    const none = { ...s.header, constraints: [{ ...c, value: 1, text: 'routes.post.ageP95S<=1' }] }
+    expect(sweepVerdict(none, analyseSweep(none, s.points)).text).toMatch(/^No point meets routes\.post\.ageP95S ≤ 1\.00 s; closest: .* with routes\.post\.ageP95S [\d.]+ s \(\$[\d.]+\/month on Vercel\)$/)
   })
 })
 
@@ -245,6 +325,8 @@ describe('--report on the commands', () => {
     expect(check.status).toBe(1) // p95 age of a 30 s revalidate is far above 5 s
     const ch = readFileSync(join(dir, 'check.html'), 'utf8')
     expect(ch).toMatch(/CI gate: <span class="FAIL">FAIL<\/span>/)
-    expect(ch).toContain('<td>staleness.ageP95S</td><td>&lt;5</td>')
+    expect(ch).toContain('<td>staleness.ageP95S</td><td class="wrap">&lt;5</td>')
+    // The verdict line names the failing threshold with its unit.
+    expect(ch).toMatch(/<p class="verdict v-fail" id="verdict" data-verdict="fail"><span class="tag FAIL">FAIL:<\/span> staleness\.<wbr>ageP95S is [\d.]+ (s|min), which breaks staleness\.<wbr>ageP95S &lt; 5\.00 s/)
   })
 })
