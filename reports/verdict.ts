@@ -128,8 +128,10 @@ export function sweepVerdict(header: SweepHeader, a: SweepAnalysis): VerdictLine
   const rec = a.recommended
   if (rec) {
     const m = a.stalenessMetric
-    const head = `Recommended ${pointLabel(rec.vary)}: ${costPhrase(rec.result.cost)}, ${m} ${fmtMetric(m, metricValue(rec.result, m))}${cs.length ? ` (meets ${bound})` : ''}`
     const cmp = compareToCurrent(header, a)
+    // Where the current values break the bound, the next sentence names it; said once is enough.
+    const meetsText = cs.length && cmp?.kind !== 'extra' ? ` (meets ${bound})` : ''
+    const head = `Recommended ${pointLabel(rec.vary)}: ${costPhrase(rec.result.cost)}, ${m} ${fmtMetric(m, metricValue(rec.result, m))}${meetsText}`
     const broken = cmp && cmp.kind !== 'same' ? cmp.broken.map(constraintText).join(', ') : ''
     const vs = cmp === null ? ''
       : cmp.kind === 'same' ? '; these are the current values'
