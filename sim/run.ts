@@ -11,11 +11,12 @@ import type { TraceEvent } from './isr/trace.ts'
 import { profileFor } from './isr/profiles.ts'
 import { effectiveRevalidate } from './isr/revalidate.ts'
 import { Metrics } from './isr/metrics.ts'
+import { costWarnings } from './planning/capacity.ts'
 import { costOf } from './planning/cost.ts'
 import { DEFAULT_PRICING, type Pricing } from './planning/pricing.ts'
 import { createStreams, TRAFFIC_STREAMS } from './kernel/rng.ts'
 import { closedFormAgeCdf } from './isr/closed-form.ts'
-import { costInputsOf, deploymentOf, type Scenario } from './scenario/schema.ts'
+import { deploymentOf, type Scenario } from './scenario/schema.ts'
 import { scenarioHash } from './scenario/parse.ts'
 import { secToUs, US_PER_S } from './kernel/time.ts'
 import { ISRSIM_VERSION, MODEL_VERSION } from './version.ts'
@@ -37,7 +38,17 @@ export interface RunOptions {
   readonly sameTraffic?: boolean
   /** The price table for result.cost. @default DEFAULT_PRICING */
   readonly pricing?: Pricing
+  /**
+   * Called as the run advances, with the simulated seconds done over all replications and
+   * their total (durationS × replications): a progress bar for the host, which owns the
+   * clock. The engine then runs in PROGRESS_STEPS slices of simulated time per replication
+   * (same events in the same order: the result is byte-identical); without it, in one go.
+   */
+  readonly onProgress?: (doneS: number, totalS: number) => void
 }
+
+/** Slices of simulated time per replication when onProgress is given. */
+const PROGRESS_STEPS = 200
 
 /** Nice bin widths, seconds; the chosen one gives at most 240 bins. */
 const BIN_WIDTHS_S = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 43200, 86400, 604800]
@@ -64,7 +75,9 @@ export function runScenario(s: Scenario, options: RunOptions = {}): SimResult {
   for (let i = 0; i < n; i++) {
     const repSeed = replicationSeed(seed, i)
     try {
-      reps.push(runOnce(s, repSeed, i === 0 ? options.trace ?? null : null, options.sameTraffic === true ? { names: TRAFFIC_STREAMS, seed } : null, options.pricing ?? DEFAULT_PRICING, closedForms))
+      const progress = options.onProgress
+      const onSlice = progress === undefined ? null : (doneUs: number) => progress(i * s.durationS + doneUs / US_PER_S, n * s.durationS)
+      reps.push(runOnce(s, repSeed, i === 0 ? options.trace ?? null : null, options.sameTraffic === true ? { names: TRAFFIC_STREAMS, seed } : null, options.pricing ?? DEFAULT_PRICING, closedForms, onSlice))
     } catch (e) {
       if (e instanceof InvariantError) {
         const where = e.atUs === undefined ? '' : ` at t=${e.atUs / US_PER_S}s`
@@ -78,7 +91,7 @@ export function runScenario(s: Scenario, options: RunOptions = {}): SimResult {
   return n === 1 ? result : { ...result, intervals: intervalsOf(reps) }
 }
 
-function runOnce(s: Scenario, seed: string, trace: ((e: TraceEvent) => void) | null, pinned: Parameters<typeof createStreams>[1], pricing: Pricing, closedForms: readonly (AgeCdf['closedForm'] | null)[]): SimResult {
+function runOnce(s: Scenario, seed: string, trace: ((e: TraceEvent) => void) | null, pinned: Parameters<typeof createStreams>[1], pricing: Pricing, closedForms: readonly (AgeCdf['closedForm'] | null)[], onSlice: ((doneUs: number) => void) | null): SimResult {
   const durationUs = secToUs(s.durationS)
   const binS = seriesBinS(s.durationS)
   const profile = profileFor(s.next.version)
@@ -87,7 +100,21 @@ function runOnce(s: Scenario, seed: string, trace: ((e: TraceEvent) => void) | n
   const engine = createEngine()
   const model = createIsrModel(s, profile, streams, metrics, engine, trace)
   model.start()
-  engine.run({ untilUs: durationUs, dispatch: model.dispatch, lane: model.lane, maxEvents: Math.ceil(model.expectedEvents * 4 + 1e6) })
+  const maxEvents = Math.ceil(model.expectedEvents * 4 + 1e6)
+  if (onSlice === null) {
+    engine.run({ untilUs: durationUs, dispatch: model.dispatch, lane: model.lane, maxEvents })
+  } else {
+    // The engine stops before the slice's end and resumes where it stopped: the same events
+    // in the same order, so the result does not depend on the slicing. The runaway guard
+    // keeps one budget for the whole run.
+    const stepUs = Math.max(1, Math.ceil(durationUs / PROGRESS_STEPS))
+    let left = maxEvents
+    for (let untilUs = Math.min(stepUs, durationUs); ; untilUs = Math.min(untilUs + stepUs, durationUs)) {
+      left -= engine.run({ untilUs, dispatch: model.dispatch, lane: model.lane, maxEvents: left }).processed
+      onSlice(untilUs)
+      if (untilUs >= durationUs) break
+    }
+  }
   metrics.finish()
   model.finish(durationUs)
 
@@ -121,15 +148,9 @@ function runOnce(s: Scenario, seed: string, trace: ((e: TraceEvent) => void) | n
   const { requests, hit, stale, miss, dynamic, notFound, error, renders, backgroundRenders, blockingRenders, dynamicRenders, failedRenders, renderCpuS, isrWrites, fillWrites, deployWrites } = totalsAll
   const { staleServedFraction, ageMeanS, ageP50S, ageP95S, ageP99S, ageMaxS, meanMs, p50Ms, p95Ms, p99Ms, maxMs } = totalsAll
   const totals: Totals = { requests, hit, stale, miss, dynamic, notFound, error, renders, backgroundRenders, blockingRenders, dynamicRenders, failedRenders, renderCpuS, isrWrites, fillWrites, deployWrites, originFetches: Object.values(fetches).reduce((n, f) => n + f.originFetches, 0), ...(crawled.some(Boolean) ? crawlerCounts(all) : {}) }
-  const cost = costOf(s, totals, routes, pricing)
-  const warnings = warningsFor(s)
-  if (cost.originRateLimitPerS !== undefined && cost.originCallsPerS > cost.originRateLimitPerS) {
-    warnings.push({ code: 'origin-rate-limit', message: `The fetches call the origin ${cost.originCallsPerS.toFixed(2)} times a second on average, above its limit of ${cost.originRateLimitPerS}/s (peaks are higher).`, fix: 'Raise the fetches\' revalidate, share fetches between routes, or cache the origin behind its own CDN.' })
-  }
-  if (cost.primary === 'self-hosted' && cost.selfHostedCpuUtilization > 0.7) {
-    const dep = deploymentOf(s)
-    warnings.push({ code: 'self-hosted-cpu', message: `Renders alone need ${(cost.selfHostedCpuUtilization * 100).toFixed(0)}% of the self-hosted fleet's vCPUs (${dep.instances} instance${dep.instances === 1 ? '' : 's'} × ${costInputsOf(s).vcpusPerInstance} vCPUs): renders will queue and latency grow.`, fix: 'Add instances or vCPUs (cost.vcpusPerInstance, deployment.instances), raise revalidate, or set deployment.renderConcurrency to model the queue.' })
-  }
+  const series = { binS, bins: metrics.seriesBins() }
+  const cost = costOf(s, totals, routes, pricing, series)
+  const warnings = [...warningsFor(s), ...costWarnings(s, cost)]
   return {
     schemaVersion: SCHEMA_VERSION,
     modelVersion: MODEL_VERSION,
@@ -144,7 +165,7 @@ function runOnce(s: Scenario, seed: string, trace: ((e: TraceEvent) => void) | n
     staleness: { staleServedFraction, ageMeanS, ageP50S, ageP95S, ageP99S, ageMaxS },
     latency: { meanMs, p50Ms, p95Ms, p99Ms, maxMs },
     routes,
-    series: { binS, bins: metrics.seriesBins() },
+    series,
     ageCdf: Object.fromEntries(model.routes.map((r) => [r.id, { ...metrics.ageCdf(r.index), ...(closedForms[r.index] ? { closedForm: closedForms[r.index]! } : {}) }])),
     outages: s.outages.map((o) => ({ fromS: o.fromS, toS: o.toS, failureRate: o.failureRate, ...(o.routes ? { routes: o.routes } : {}) })),
     fetches,

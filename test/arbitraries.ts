@@ -269,6 +269,7 @@ const arbCost = fc.record({
   functionMemoryGb: opt(grid(0.5, 4, 0.5)),
   activeCpuFraction: opt(grid(0, 1, 0.05)),
   vcpusPerInstance: opt(grid(0.5, 8, 0.5)),
+  targetCpuUtilization: opt(grid(0.05, 1, 0.05)),
   originRateLimitPerS: opt(grid(0.1, 100, 0.1)),
 }).map((c) => Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined)))
 

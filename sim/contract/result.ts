@@ -254,8 +254,20 @@ export interface Cost {
   readonly monthlyOriginCalls: number
   /** Render time a month, seconds (× activeCpuFraction): what a self-hosted fleet spends on ISR. */
   readonly monthlyRenderCpuS: number
-  /** monthlyRenderCpuS over the fleet's vCPU-seconds. */
+  /** monthlyRenderCpuS over the configured fleet's vCPU-seconds (deployment.instances × cost.vcpusPerInstance): the mean. */
   readonly selfHostedCpuUtilization: number
+  /** cost.targetCpuUtilization (default 0.6): the render CPU utilisation the self-hosted fleet is sized for. */
+  readonly targetCpuUtilization: number
+  /** Render CPU the fleet is sized for, in vCPUs busy (× activeCpuFraction): the busiest hour's with a daily curve, else the mean. */
+  readonly selfHostedRenderVcpus: number
+  /** "busiestHour" (a daily curve, a measured hour or more) or "mean". */
+  readonly selfHostedSizedFor: 'busiestHour' | 'mean'
+  /** selfHostedRenderVcpus over the configured fleet's vCPUs; above targetCpuUtilization, the fleet is too small (a warning). */
+  readonly selfHostedPeakCpuUtilization: number
+  /** ceil(selfHostedRenderVcpus / (targetCpuUtilization × vcpusPerInstance)), at least 1. */
+  readonly selfHostedInstancesNeeded: number
+  /** Instances the self-hosted cost counts: max(deployment.instances, selfHostedInstancesNeeded). */
+  readonly selfHostedInstances: number
   readonly originCallsPerS: number
   readonly originRateLimitPerS?: number
   readonly meters: readonly CostMeter[]

@@ -5,15 +5,18 @@
  *   plus provisioned memory (functionMemoryGb × render wall time). A successful render
  *   whose output changed writes ceil(pageSizeKb / 8) units; a cached response
  *   (HIT or STALE) that the regional CDN misses reads as many.
- * - Self-hosted: a fixed fleet, instances × vcpusPerInstance vCPUs around the clock.
+ * - Self-hosted: a fleet sized for its render CPU (capacity.ts): the instances that keep
+ *   render CPU under cost.targetCpuUtilization (busiest hour with a daily curve), at least
+ *   deployment.instances, × vcpusPerInstance vCPUs around the clock.
  * - Origin: every origin call the fetches make.
  * Run figures cover the measured period (after warmup); a month is 30 days of it, and
  * included allowances apply to the month only.
  */
-import type { Cost, CostMeter, RouteCost, RouteResult, Totals } from '../contract.ts'
+import type { Cost, CostMeter, RouteCost, RouteResult, SeriesBin, Totals } from '../contract.ts'
 import { round } from '../isr/metrics.ts'
-import type { Pricing, MeterPrice } from './pricing.ts'
 import { costInputsOf, deploymentOf, type Scenario } from '../scenario/schema.ts'
+import { capacityOf } from './capacity.ts'
+import type { MeterPrice, Pricing } from './pricing.ts'
 
 const MONTH_S = 30 * 86_400
 const UNIT_KB = 8
@@ -22,7 +25,10 @@ const UNIT_KB = 8
 const usd = (x: number) => round(x, 9)
 const units = (x: number) => round(x, 6)
 
-export function costOf(s: Scenario, totals: Totals, routes: Readonly<Record<string, RouteResult>>, pricing: Pricing): Cost {
+/** The run's render attempts over time (the result's series), for the busiest hour. */
+export interface RenderSeries { readonly binS: number; readonly bins: readonly Pick<SeriesBin, 'atS' | 'renders'>[] }
+
+export function costOf(s: Scenario, totals: Totals, routes: Readonly<Record<string, RouteResult>>, pricing: Pricing, series: RenderSeries): Cost {
   const c = costInputsOf(s)
   const dep = deploymentOf(s)
   const measuredS = s.durationS - s.warmupS
@@ -44,7 +50,11 @@ export function costOf(s: Scenario, totals: Totals, routes: Readonly<Record<stri
   type Usage = keyof (typeof perRoute)[string]
   const all = {} as Record<Usage, number>
   for (const k of ['reads', 'writes', 'invocations', 'cpuH', 'memH'] as const) all[k] = Object.values(perRoute).reduce((n, v) => n + v[k], 0)
-  const vcpuHours = (dep.instances * c.vcpusPerInstance * measuredS) / 3600
+  const totalRenderS = Object.values(routes).reduce((n, x) => n + x.renderCpuS, 0)
+  const totalRenders = Object.values(routes).reduce((n, x) => n + x.renders, 0)
+  const cpuPerRenderS = totalRenders === 0 ? 0 : (totalRenderS * c.activeCpuFraction) / totalRenders
+  const capacity = capacityOf(s, (totalRenderS * c.activeCpuFraction) / measuredS, cpuPerRenderS, series)
+  const vcpuHours = (capacity.instancesBilled * c.vcpusPerInstance * measuredS) / 3600
 
   const meter = (id: CostMeter['id'], p: MeterPrice, runUnits: number): CostMeter => {
     const monthlyUnits = runUnits * monthFactor
@@ -74,7 +84,6 @@ export function costOf(s: Scenario, totals: Totals, routes: Readonly<Record<stri
 
   // A route's dollars: its share of each meter's monthly bill (allowances shared pro rata).
   const share = (m: CostMeter, mine: number, total: number) => (total === 0 ? 0 : (m.monthlyUsd * mine) / total)
-  const totalRenderS = Object.values(routes).reduce((n, x) => n + x.renderCpuS, 0)
   const routeCosts: Record<string, RouteCost> = {}
   for (const r of s.routes) {
     const x = perRoute[r.id]!
@@ -82,7 +91,7 @@ export function costOf(s: Scenario, totals: Totals, routes: Readonly<Record<stri
       isrReadUnits: units(x.reads), isrWriteUnits: units(x.writes), invocations: x.invocations,
       activeCpuHours: units(x.cpuH), memoryGbHours: units(x.memH),
       vercelMonthlyUsd: usd(vercelMeters.reduce((n, [m, k]) => n + share(m, x[k], all[k]), 0)),
-      // A fixed fleet: attributed by render time.
+      // One fleet: attributed by render time.
       selfHostedMonthlyUsd: usd(share(fleet, routes[r.id]!.renderCpuS, totalRenderS)),
     }
   }
@@ -100,6 +109,12 @@ export function costOf(s: Scenario, totals: Totals, routes: Readonly<Record<stri
     monthlyOriginCalls: units(totals.originFetches * monthFactor),
     monthlyRenderCpuS: units(monthlyRenderCpuS),
     selfHostedCpuUtilization: round(monthlyRenderCpuS / (dep.instances * c.vcpusPerInstance * MONTH_S), 9),
+    targetCpuUtilization: capacity.targetCpuUtilization,
+    selfHostedRenderVcpus: capacity.renderVcpus,
+    selfHostedSizedFor: capacity.sizedFor,
+    selfHostedPeakCpuUtilization: capacity.utilizationAtConfigured,
+    selfHostedInstancesNeeded: capacity.instancesNeeded,
+    selfHostedInstances: capacity.instancesBilled,
     originCallsPerS: round(totals.originFetches / measuredS, 9),
     ...(c.originRateLimitPerS === undefined ? {} : { originRateLimitPerS: c.originRateLimitPerS }),
     meters,

@@ -200,6 +200,7 @@ const cost = z
     functionMemoryGb: z.number().gt(0).max(64).default(2).describe('Vercel: memory provisioned per function, GB (billed for each render\'s wall time).'),
     activeCpuFraction: fraction('Share of a render\'s wall time that is CPU work (Active CPU; waiting on fetches is not billed).').default(1),
     vcpusPerInstance: z.number().gt(0).max(1024).default(2).describe('Self-hosted: vCPUs of each `next start` instance.'),
+    targetCpuUtilization: z.number().gt(0).max(1).optional().describe('Self-hosted: the share of the fleet\'s vCPUs renders may use; the self-hosted cost counts the instances that keep render CPU (the busiest hour\'s, with a daily curve) at or under it, at least deployment.instances. Default 0.6.'),
     originRateLimitPerS: z.number().gt(0).max(1e9).optional().describe('Origin calls per second your API allows; a mean rate above it is flagged.'),
   })
   .describe('Inputs of the cost model (prices come from the pricing table).')
