@@ -7,17 +7,48 @@
 import { register } from 'tsx/esm/api'
 
 register()
-const command = process.argv[2] ?? ''
+
+// Output piped to `head` (or any reader that stops early) ends quietly: the reader has what it
+// wanted, so EPIPE is a normal end, not a crash with a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e) => {
+    if (e.code === 'EPIPE') process.exit(0)
+    process.exitCode = 2
+    try { process.stderr.write(`isrsim: cannot write output: ${e.message}\n`) } catch {}
+  })
+}
+// No colours with NO_COLOR (https://no-color.org) or when stdout is not a terminal (a pipe, a
+// file, a CI log): the table library reads neither, only FORCE_COLOR and TERM. An explicit
+// FORCE_COLOR still wins.
+if (process.env.FORCE_COLOR === undefined && (process.env.NO_COLOR || process.stdout.isTTY !== true)) process.env.FORCE_COLOR = '0'
+
+// `isrsim help <command>` for a command another module owns is that module's `<command> --help`.
 const live = ['app', 'loadtest', 'verify', 'doctor', 'replay']
 // From a real app and its logs to a scenario (scenarios/from-app, scenarios/from-logs).
 const ingest = ['import', 'traffic']
+const argv = process.argv.slice(2)
+if (argv[0] === 'help' && ['report', ...live, ...ingest].includes(argv[1] ?? '')) argv.splice(0, 2, argv[1], '--help')
+const command = argv[0] ?? ''
 const entry = command === 'report' ? '../reports/cli.ts' : live.includes(command) ? '../loadtest/cli.ts' : ingest.includes(command) ? '../scenarios/cli.ts' : '../sim/cli/main.ts'
 const { main } = await import(entry)
 // reports/ renders, the host writes (atomically, with the CLI's writer).
 const report = async (text, source, out, gateText) => {
-  const [{ renderReport }, { writeAtomic }] = await Promise.all([import('../reports/cli.ts'), import('../sim/cli/files.ts')])
+  const [{ renderReport }, { checkWritable, writeAtomic }] = await Promise.all([import('../reports/cli.ts'), import('../sim/cli/files.ts')])
+  // `isrsim report --out`: the other commands check their --report before they run.
+  checkWritable(out, '--out')
   writeAtomic(out, await renderReport(text, source, gateText))
 }
 // check --app imports a built app (scenarios/); sim/ gets it handed in, as it gets reports.
 const appScenario = async (dir, traffic) => (await import('../scenarios/cli.ts')).appScenario(dir, traffic)
-process.exitCode = await main(process.argv.slice(2), { nowMs: () => performance.now(), report, appScenario })
+try {
+  process.exitCode = await main(argv, { nowMs: () => performance.now(), report, appScenario })
+} catch (e) {
+  // Each module turns its own user errors into exit 2; this is the net under all of them: a
+  // usage or scenario error, or a file the user named that cannot be read or written, is one
+  // line, never a stack trace. Anything else is a bug and keeps its trace.
+  const { ScenarioError, UsageError } = await import('../sim/kernel/errors.ts')
+  const fsError = e instanceof Error && typeof e.code === 'string' && typeof e.syscall === 'string'
+  if (!(e instanceof UsageError || e instanceof ScenarioError || fsError)) throw e
+  process.stderr.write(`isrsim: ${e.message}\n`)
+  process.exitCode = 2
+}

@@ -12,8 +12,9 @@ import { requestPlan } from '../plan.ts'
 import { DEFAULT_PRICING } from '../planning/pricing.ts'
 import { parseTolerance } from '../planning/thresholds.ts'
 import { CheckFailed, loadPricing, positiveInt, writeReportVia, type Host } from './common.ts'
-import { loadScenario, readJsonFile, writeAtomic } from './files.ts'
+import { checkWritable, loadScenario, readJsonFile, writeAtomic } from './files.ts'
 import { summaryTable } from './format.ts'
+import { progressBar, sizeLine, type Progress } from './progress.ts'
 import { registerPlanCommands } from './plan-commands.ts'
 import { mergeSweeps, SweepPointError } from './sweep-runner.ts'
 import { reproduceLine, runScenario } from '../run.ts'
@@ -38,6 +39,19 @@ export function resultJson(r: SimResult): string {
 
 // ---------------------------------------------------------------------------
 
+/** The options that name an output file, on every command that has them. */
+const OUTPUT_FLAGS = [['out', '--out'], ['report', '--report'], ['junit', '--junit'], ['markdown', '--markdown']] as const
+
+/** Runs `work` with a progress bar on a terminal (stderr), cleared before anything is printed. */
+function withProgress<T>(show: boolean, what: string, work: (onProgress: Progress['onProgress'] | undefined) => T): T {
+  const bar = show ? progressBar(process.stderr, what) : null
+  try {
+    return work(bar?.onProgress)
+  } finally {
+    bar?.stop()
+  }
+}
+
 /** Print `text`, or write it atomically to `out`. */
 function emit(text: string, out: string | undefined): void {
   if (out) writeAtomic(out, text)
@@ -56,7 +70,18 @@ export function buildProgram(env: Host): Command {
 More commands (same binary):
   report <result.json|sweep.jsonl|verdict.json> [--out report.html]
                                   Self-contained HTML report (reports/).
-  loadtest, verify, app, doctor   Live validation with k6 and next start (loadtest/README.md).`)
+  loadtest, verify, app, doctor   Live validation with k6 and next start (loadtest/README.md).
+  import, traffic, replay         A built app and its access logs to a scenario, and back.
+  help <command>                  The options of one command.`)
+    // An output path that cannot be written fails before anything runs (exit 2), for every
+    // command with output options, sweep and recommend included.
+    .hook('preAction', (_program, command) => {
+      const opts = command.opts<Record<string, unknown>>()
+      for (const [key, flag] of OUTPUT_FLAGS) {
+        const v = opts[key]
+        if (typeof v === 'string') checkWritable(v, flag)
+      }
+    })
 
   program
     .command('run')
@@ -72,7 +97,9 @@ More commands (same binary):
     .action(async (file: string, opts: { seed?: string; replications: number; sameTraffic?: boolean; json?: boolean; out?: string; pricing?: string; report?: string }) => {
       const scenario = await loadScenario(file)
       const pricing = loadPricing(opts.pricing)
-      const result = runScenario(scenario, { replications: opts.replications, source: file, pricing, sameTraffic: opts.sameTraffic === true, ...(opts.seed === undefined ? {} : { seed: opts.seed }) })
+      const size = opts.json ? null : sizeLine(scenario, opts.replications)
+      if (size !== null) process.stderr.write(`run: ${size}\n`)
+      const result = withProgress(opts.json !== true, 'run', (onProgress) => runScenario(scenario, { replications: opts.replications, source: file, pricing, sameTraffic: opts.sameTraffic === true, ...(opts.seed === undefined ? {} : { seed: opts.seed }), ...(onProgress ? { onProgress } : {}) }))
       const json = resultJson(result)
       if (opts.out) writeAtomic(opts.out, json)
       if (opts.json) {
@@ -126,7 +153,9 @@ More commands (same binary):
         const why = baselineProblem(scenario.name, baseRaw)
         if (why !== null) throw new UsageError(`--baseline ${opts.baseline}: ${why}`)
       }
-      const result = runScenario(scenario, { replications: opts.replications, source: file, pricing, ...(opts.seed === undefined ? {} : { seed: opts.seed }) })
+      const size = sizeLine(scenario, opts.replications)
+      if (size !== null) process.stderr.write(`check: ${size}\n`)
+      const result = withProgress(true, 'check', (onProgress) => runScenario(scenario, { replications: opts.replications, source: file, pricing, ...(opts.seed === undefined ? {} : { seed: opts.seed }), ...(onProgress ? { onProgress } : {}) }))
       const json = resultJson(result)
       const report = gate(result, scenario.thresholds ?? {}, baseRaw as SimResult | null, tolerance, scenario)
       if (opts.out) writeAtomic(opts.out, json)
@@ -173,9 +202,18 @@ More commands (same binary):
   return program
 }
 
+/** Commands bin/isrsim.js sends to other modules (loadtest/, scenarios/, reports/): `help <one of them>` is theirs. */
+export const OTHER_COMMANDS = ['report', 'app', 'loadtest', 'verify', 'doctor', 'replay', 'import', 'traffic'] as const
+
 export async function main(argv: readonly string[], env: Host): Promise<number> {
   try {
-    await buildProgram(env).parseAsync([...argv], { from: 'user' })
+    const program = buildProgram(env)
+    if (argv[0] === 'help' && argv[1] !== undefined) {
+      // commander prints the general help for a name it does not know; a typo is a usage error.
+      const known = [...program.commands.map((c) => c.name()), ...OTHER_COMMANDS, 'help']
+      if (!known.includes(argv[1])) throw new UsageError(`help: unknown command "${argv[1]}" (commands: ${known.filter((c) => c !== 'help').join(', ')})`)
+    }
+    await program.parseAsync([...argv], { from: 'user' })
     return 0
   } catch (e) {
     if (e instanceof CommanderError) {
