@@ -157,7 +157,8 @@ describe('colours: none with NO_COLOR or when the output is not a terminal', () 
 
 describe('isrsim help <command>', () => {
   it('names the command\'s usage and options, for this module\'s commands and the others\'', async () => {
-    const [run, check, loadtest, imp, report, bad] = await Promise.all([['help', 'run'], ['help', 'check'], ['help', 'loadtest'], ['help', 'import'], ['help', 'report'], ['help', 'nosuch']].map((a) => cli(a)))
+    const runs = await Promise.all([['help', 'run'], ['help', 'check'], ['help', 'loadtest'], ['help', 'import'], ['help', 'report'], ['help', 'nosuch']].map((a) => cli(a)))
+    const [run, check, loadtest, imp, report, bad] = runs as [Run, Run, Run, Run, Run, Run]
     expect(run.code).toBe(0)
     expect(run.stdout).toMatch(/^Usage: isrsim run \[options\] <scenario>/)
     expect(run.stdout).toContain('--replications <n>')
