@@ -246,4 +246,16 @@ describe('numbers carry units', () => {
     expect(gateMarkdown(g)).toContain('most from routes.post')
     expect(gateJunit(g)).toContain('most from routes.post')
   })
+
+  it('an origin-call figure names the fetch behind it, the routes that make it and its Data Cache', () => {
+    const input = shop([post({ revalidateS: 30, fetches: [{ id: 'posts', revalidateS: 30 }, { id: 'ads' }] }), home({ revalidateS: 30, fetches: [{ id: 'posts', revalidateS: 30 }] })])
+    const s = parseScenario(input)
+    const r = runScenario(s, { seed: '1' })
+    // ads is not Data-Cached: each of post's renders calls the origin, more than posts (cached, 30 s) does.
+    expect(r.fetches.ads!.originFetches).toBeGreaterThan(r.fetches.posts!.originFetches)
+    const text = gateText(gate(r, { 'totals.originFetches': ['<1'], 'fetches.posts.originFetches': ['<1'] }, null, 0.05, s))
+    expect(text).toContain(`FAIL  totals.originFetches <1: ${r.totals.originFetches.toLocaleString('en-US')}; most from fetch "ads" of routes.post (not Data-Cached: every render calls the origin): ${r.fetches.ads!.originFetches.toLocaleString('en-US')} origin calls`)
+    expect(text).toContain('FAIL  fetches.posts.originFetches <1: ')
+    expect(text).toContain('; fetch "posts" of routes.post, routes.home (Data-Cached, revalidate 30 s)')
+  })
 })

@@ -22,8 +22,27 @@ export function baselineProblem(scenarioName: string, base: unknown): string | n
 }
 
 /** The route whose figure drives a metric and what sets its caching, for a failure line. */
-function causeOf(metric: string, result: SimResult, baseline: SimResult | null, structural: ReadonlyMap<string, string>): string | undefined {
+/** Origin-call figures: the fetch that makes most of them is their cause. */
+const ORIGIN_KEYS = new Set(['originFetches', 'originMonthlyUsd', 'monthlyOriginCalls', 'originCallsPerS'])
+
+/** A fetch, the routes that make it and what its Data Cache does, for a failure line. */
+function fetchOf(fid: string, result: SimResult, scenario: Scenario | undefined): string {
+  const f = result.fetches[fid]
+  const users = scenario?.routes.filter((r) => r.fetches.some((x) => x.id === fid)) ?? []
+  const rev = users.flatMap((r) => r.fetches.filter((x) => x.id === fid && x.revalidateS !== undefined).map((x) => x.revalidateS))[0]
+  const cache = f === undefined ? '' : f.cached ? `Data-Cached${rev === undefined ? '' : `, revalidate ${rev === false ? 'false' : `${rev} s`}`}` : 'not Data-Cached: every render calls the origin'
+  return `fetch "${fid}"${users.length > 0 ? ` of ${users.map((r) => `routes.${r.id}`).join(', ')}` : ''}${cache ? ` (${cache})` : ''}`
+}
+
+function causeOf(metric: string, result: SimResult, baseline: SimResult | null, structural: ReadonlyMap<string, string>, scenario: Scenario | undefined): string | undefined {
   const { group, id, key } = splitMetric(metric)
+  if (group === 'fetches') return id === undefined ? undefined : fetchOf(id, result, scenario)
+  if (ORIGIN_KEYS.has(key) && group !== 'routes') {
+    // The fetch with the most origin calls (or, against a baseline, the most added).
+    const calls = (r: SimResult, fid: string) => r.fetches[fid]?.originFetches ?? 0
+    const top = Object.keys(result.fetches).map((fid) => ({ fid, n: calls(result, fid) - (baseline === null ? 0 : calls(baseline, fid)) })).sort((a, b) => b.n - a.n)[0]
+    return top === undefined || top.n <= 0 ? undefined : `most from ${fetchOf(top.fid, result, scenario)}: ${withUnit('totals.originFetches', calls(result, top.fid))} origin calls${baseline === null ? '' : `, baseline ${withUnit('totals.originFetches', calls(baseline, top.fid))}`}`
+  }
   const routeOf = (rid: string) => {
     const r = result.routes[rid]
     if (r === undefined) return undefined
@@ -87,7 +106,7 @@ export function gate(result: SimResult, thresholds: Readonly<Record<string, read
   }
   const checks = [...structure, ...numbers.map((c) => {
     if (c.pass) return c
-    const cause = causeOf(c.metric, result, c.kind === 'baseline' ? baseline : null, structural)
+    const cause = causeOf(c.metric, result, c.kind === 'baseline' ? baseline : null, structural, scenario)
     return cause === undefined ? c : { ...c, cause }
   })]
   const added = baseline === null ? [] : newWarnings(result, baseline)
