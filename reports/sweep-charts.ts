@@ -39,24 +39,61 @@ function holds(c: SweepConstraint, v: number): boolean {
 export interface SweepAnalysis {
   readonly stalenessMetric: string
   readonly objective: 'cost.monthlyUsd'
+  /** Every point; `frontier` is within the point's own level (levels are never compared). */
   readonly rows: readonly { readonly point: SweepPoint; readonly label: string; readonly x: number; readonly cost: number; readonly feasible: boolean; readonly frontier: boolean }[]
+  /** With one level (no header.given): that level's current and recommended points; with several, null (see levels). */
   readonly current: SweepPoint | null
   readonly recommended: SweepPoint | null
-  /** How the recommended point was chosen. */
+  /** How the recommended point was chosen (with levels: each level's, joined). */
+  readonly rule: string
+  /** One answer per level of header.given (traffic is a scenario, not a knob); one level without it. */
+  readonly levels: readonly SweepLevel[]
+}
+
+export interface SweepLevel {
+  /** "traffic.scale=2", or "" without header.given. */
+  readonly label: string
+  readonly given: Readonly<Record<string, string | number | boolean>>
+  readonly rows: SweepAnalysis['rows']
+  readonly current: SweepPoint | null
+  readonly recommended: SweepPoint | null
   readonly rule: string
 }
 
 export const pointLabel = (vary: Readonly<Record<string, unknown>>) => Object.entries(vary).map(([k, v]) => `${k}=${String(v)}`).join(' ')
 
+/** The point's values without the given fields (its label within a level). */
+const levelLabel = (header: SweepHeader, vary: Readonly<Record<string, unknown>>) => pointLabel(Object.fromEntries(Object.entries(vary).filter(([k]) => !(header.given ?? []).includes(k))))
+
 /**
- * Current = the point whose values are the scenario's own. Recommended = the cheapest point
- * that meets every --constraint; without constraints, the cheapest point no staler than the current one.
+ * Current = the point whose values are the scenario's own (within each level, the given fields
+ * aside). Recommended = the cheapest point that meets every --constraint; without constraints,
+ * the cheapest point no staler than the current one. With header.given, each level on its own.
  */
 export function analyseSweep(header: SweepHeader, points: readonly SweepPoint[]): SweepAnalysis {
   const constraints = header.constraints ?? []
   const stalenessMetric = constraints[0]?.metric ?? 'staleness.ageP95S'
-  const current = points.find((p) => header.vary.every((v) => p.vary[v.path] === header.current[v.path])) ?? null
-  const base = points.map((p) => ({ point: p, label: pointLabel(p.vary), x: metricValue(p.result, stalenessMetric), cost: p.result.cost.monthlyUsd, feasible: constraints.every((c) => holds(c, metricValue(p.result, c.metric))) }))
+  const given = header.given ?? []
+  const groups = new Map<string, SweepPoint[]>()
+  for (const p of points) {
+    const k = pointLabel(Object.fromEntries(given.map((g) => [g, p.vary[g]])))
+    groups.set(k, [...(groups.get(k) ?? []), p])
+  }
+  const levels = [...groups].map(([label, pts]) => analyseLevel(header, pts, label, stalenessMetric))
+  const one = levels.length === 1 ? levels[0]! : null
+  return {
+    stalenessMetric, objective: 'cost.monthlyUsd', rows: levels.flatMap((l) => l.rows),
+    current: one?.current ?? null, recommended: one?.recommended ?? null,
+    rule: one ? one.rule : levels.map((l) => `at ${l.label}: ${l.rule}`).join('; '),
+    levels,
+  }
+}
+
+function analyseLevel(header: SweepHeader, points: readonly SweepPoint[], label: string, stalenessMetric: string): SweepLevel {
+  const constraints = header.constraints ?? []
+  const own = header.vary.filter((v) => !(header.given ?? []).includes(v.path))
+  const current = points.find((p) => own.every((v) => p.vary[v.path] === header.current[v.path])) ?? null
+  const base = points.map((p) => ({ point: p, label: levelLabel(header, p.vary), x: metricValue(p.result, stalenessMetric), cost: p.result.cost.monthlyUsd, feasible: constraints.every((c) => holds(c, metricValue(p.result, c.metric))) }))
   // Pareto frontier: no other point is both cheaper-or-equal and fresher-or-equal, and strictly better in one.
   const rows = base.map((a) => ({ ...a, frontier: !base.some((b) => b !== a && b.cost <= a.cost && b.x <= a.x && (b.cost < a.cost || b.x < a.x)) }))
   let recommended: SweepPoint | null = null
@@ -70,7 +107,42 @@ export function analyseSweep(header: SweepHeader, points: readonly SweepPoint[])
     recommended = cheapest(rows.filter((x) => x.x <= cx))
     rule = `the cheapest point no staler than the current one (${stalenessMetric} ≤ ${fmtMetric(stalenessMetric, cx)}); pass --constraint to isrsim sweep to set your own bound`
   } else rule = 'none: the scenario\'s own values are not in the grid and no --constraint was given'
-  return { stalenessMetric, objective: 'cost.monthlyUsd', rows, current, recommended, rule }
+  return { label, given: Object.fromEntries((header.given ?? []).map((g) => [g, points[0]!.vary[g]!])), rows, current, recommended, rule }
+}
+
+/** A level as a one-level sweep (its header without the given fields), for the per-level charts. */
+function levelView(header: SweepHeader, a: SweepAnalysis, l: SweepLevel): { header: SweepHeader; a: SweepAnalysis } {
+  const { given: _g, ...rest } = header
+  return {
+    header: { ...rest, vary: header.vary.filter((v) => !(header.given ?? []).includes(v.path)) },
+    a: { ...a, rows: l.rows, current: l.current, recommended: l.recommended, rule: l.rule, levels: [l] },
+  }
+}
+
+/** One chart per level, side by side (hconcat), with one table whose first column is the level. */
+function sideBySide(header: SweepHeader, a: SweepAnalysis, draw: (h: SweepHeader, a: SweepAnalysis) => Chart): Chart {
+  if (!header.given?.length) return draw(header, a)
+  if (a.levels.length === 1) { const v = levelView(header, a, a.levels[0]!); return draw(v.header, v.a) }
+  const charts = a.levels.map((l) => {
+    const v = levelView(header, a, l)
+    return { l, c: draw(v.header, v.a) }
+  })
+  const first = charts[0]!.c
+  // Side by side within the page's width: each panel gets its share of it.
+  const strip = (spec: TopLevelSpec) => {
+    const { $schema: _s, ...rest } = spec as unknown as Record<string, unknown>
+    return typeof rest.width === 'number' ? { ...rest, width: Math.max(200, Math.floor(WIDTH / charts.length) - 40) } : rest
+  }
+  return {
+    id: first.id,
+    title: `${first.title}, per ${(header.given ?? []).join(', ')}`,
+    caption: `One panel per level of ${(header.given ?? []).join(', ')}: each level is its own answer, never compared with another's points. ${first.caption}`,
+    spec: { $schema: SCHEMA, hconcat: charts.map(({ l, c }) => ({ title: l.label, ...strip(c.spec) })) } as unknown as TopLevelSpec,
+    table: {
+      columns: [{ key: 'level', label: 'level' }, ...first.table.columns],
+      rows: charts.flatMap(({ l, c }) => c.table.rows.map((r) => ({ level: l.label, ...r }))),
+    },
+  }
 }
 
 export function sweepFrontier(header: SweepHeader, a: SweepAnalysis): Chart {
@@ -194,8 +266,8 @@ export function verdictChart(v: VerdictJson): Chart {
 
 export function sweepCharts(header: SweepHeader, a: SweepAnalysis): Chart[] {
   return [
-    sweepFrontier(header, a),
-    sweepHeatmap(header, a, 'cost.monthlyUsd', 'Monthly cost over the swept values'),
-    sweepHeatmap(header, a, a.stalenessMetric, `${a.stalenessMetric} over the swept values`),
+    sideBySide(header, a, sweepFrontier),
+    sideBySide(header, a, (h, x) => sweepHeatmap(h, x, 'cost.monthlyUsd', 'Monthly cost over the swept values')),
+    sideBySide(header, a, (h, x) => sweepHeatmap(h, x, x.stalenessMetric, `${x.stalenessMetric} over the swept values`)),
   ]
 }

@@ -91,16 +91,20 @@ export function costTable(r: SimResult): string {
   ].join('\n')
 }
 
-/** One row per point: the varied values and the headline figures. */
+/** One row per point: the varied values and the headline figures; with levels (header.given), one table per level. */
 export function sweepTable(s: SweepSummary): string {
-  const paths = s.header.vary.map((v) => v.path)
-  const t = new Table({ head: [...paths, 'requests', 'STALE', 'age p95', 'renders', 'ISR writes', 'origin calls', '$ / month'], style: { head: [], border: [], compact: true } })
+  const given = s.header.given ?? []
+  const paths = s.header.vary.map((v) => v.path).filter((p) => !given.includes(p))
+  const tables = new Map<string, InstanceType<typeof Table>>()
   for (const i of [...s.lines.keys()].sort((a, b) => a - b)) {
     const p = JSON.parse(s.lines.get(i)!) as SweepPoint
     const r = p.result
+    const level = given.map((g) => `${g}=${String(p.vary[g])}`).join(' ')
+    let t = tables.get(level)
+    if (!t) tables.set(level, t = new Table({ head: [...paths, 'requests', 'STALE', 'age p95', 'renders', 'ISR writes', 'origin calls', '$ / month'], style: { head: [], border: [], compact: true } }))
     t.push([...paths.map((k) => String(p.vary[k])), fmtN(r.totals.requests), pct(r.staleness.staleServedFraction), fmtS(r.staleness.ageP95S), fmtN(r.totals.renders), fmtN(r.totals.isrWrites), fmtN(r.totals.originFetches), money(r.cost.monthlyUsd)])
   }
-  return t.toString()
+  return [...tables].map(([level, t]) => (level ? `[${level}]\n${t.toString()}` : t.toString())).join('\n')
 }
 
 export const fmtObjective = (metric: string, x: number) => (metric.startsWith('cost.') && metric.endsWith('Usd') ? money(x) : fmtN(Math.round(x * 1000) / 1000))

@@ -13,12 +13,13 @@ import { scenarioHash } from '../scenario/parse.ts'
 import type { Scenario } from '../scenario/schema.ts'
 import { runRecommend } from './recommend-runner.ts'
 import { createPool } from './worker-pool.ts'
-import { parseShard, parseVary } from '../planning/sweep.ts'
+import { LEVEL_FIELDS, parseShard, parseVary } from '../planning/sweep.ts'
 import { canonicalMetric, metricProblem } from '../scenario/metric-paths.ts'
 import { CheckFailed, loadPricing, positiveInt, writeReportVia, type Host } from './common.ts'
 import { loadScenario, writeAtomic } from './files.ts'
 import { fmtObjective, recommendText, sweepTable, verdictLine } from './format.ts'
 import { runSweep } from './sweep-runner.ts'
+import { sweepAnswers } from './sweep-verdict.ts'
 
 export function registerPlanCommands(program: Command, env: Host): void {
   program
@@ -26,6 +27,7 @@ export function registerPlanCommands(program: Command, env: Host): void {
     .description('Run a grid of scenario variants on all cores; one JSON line per point (resumable).')
     .argument('<scenario>', 'scenario file')
     .requiredOption('--vary <path=values>', 'a field and its values, e.g. routes.post.revalidateS=30,60,300 or traffic.scale=0.5,1,2 (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--given <path=values>', 'levels answered apart, e.g. traffic.scale=1,2 (traffic.scale in --vary is one too): a table, frontier and verdict per level (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--out <file>', 'the sweep file (JSON lines); default out/<scenario>.sweep.jsonl')
     .option('--replications <n>', 'replications per point', positiveInt('--replications'), 1)
     .option('--seed <seed>', 'seed for every point (common random numbers)')
@@ -34,25 +36,35 @@ export function registerPlanCommands(program: Command, env: Host): void {
     .option('--shard <i/n>', 'run only points i, i+n, ... (1-based): one machine of a CI matrix; combine with isrsim merge')
     .option('--resume', 'continue an interrupted sweep in --out, skipping finished points')
     .option('--force', 'start over when --out exists')
-    .option('--constraint <expr>', 'a bound such as "ageP95S<=600" (repeatable): reports highlight the cheapest point that meets every one', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--constraint <expr>', 'a bound such as "ageP95S<=600" (repeatable): prints a verdict per level, the cheapest point that meets every one or why none does', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--report <file>', 'also write an HTML report (frontier, heatmaps)')
-    .action(async (file: string, opts: { vary: string[]; out?: string; replications: number; seed?: string; pricing?: string; workers?: number; shard?: string; resume?: boolean; force?: boolean; constraint: string[]; report?: string }) => {
+    .action(async (file: string, opts: { vary: string[]; given: string[]; out?: string; replications: number; seed?: string; pricing?: string; workers?: number; shard?: string; resume?: boolean; force?: boolean; constraint: string[]; report?: string }) => {
       const scenario = await loadScenario(file)
-      const constraints = opts.constraint.map((c) => {
-        const p = parseConstraint(c, scenario.routes.map((r) => r.id), scenario.routes.flatMap((r) => r.fetches.map((f) => f.id)))
-        return { metric: p.metric, op: p.condition.op, value: p.condition.value, text: p.text }
-      })
-      const vary = opts.vary.map((v) => parseVary(v, scenario))
-      const dup = vary.find((v, i) => vary.findIndex((w) => w.path === v.path) !== i)
-      if (dup) throw new UsageError(`--vary ${dup.path} is given twice`)
+      const parsed = opts.constraint.map((c) => parseConstraint(c, scenario.routes.map((r) => r.id), scenario.routes.flatMap((r) => r.fetches.map((f) => f.id))))
+      const constraints = parsed.map((p) => ({ metric: p.metric, op: p.condition.op, value: p.condition.value, text: p.text }))
+      const given = opts.given.map((v) => parseVary(v, scenario))
+      const all = [...given, ...opts.vary.map((v) => parseVary(v, scenario))]
+      const dup = all.find((v, i) => all.findIndex((w) => w.path === v.path) !== i)
+      if (dup) throw new UsageError(`--vary ${dup.path} is given twice (in --vary or --given)`)
+      const vary = all
+      const levelPaths = vary.filter((v, i) => i < given.length || LEVEL_FIELDS.includes(v.path)).map((v) => v.path)
       const shard = opts.shard === undefined ? null : parseShard(opts.shard)
       const out = opts.out ?? `out/${scenario.name}${shard ? `.shard-${shard.index}-of-${shard.count}` : ''}.sweep.jsonl`
       const summary = await runSweep({
         source: file, scenario, vary, seed: opts.seed ?? String(scenario.seed), replications: opts.replications, pricing: loadPricing(opts.pricing), out,
-        workers: opts.workers ?? availableParallelism(), resume: opts.resume === true, force: opts.force === true, shard, constraints,
+        workers: opts.workers ?? availableParallelism(), resume: opts.resume === true, force: opts.force === true, shard, constraints, given: levelPaths,
         progress: process.stderr, nowMs: env.nowMs,
       })
       process.stdout.write(`${sweepTable(summary)}\n`)
+      if (parsed.length > 0 && shard === null) {
+        const pool = createPool(Math.min(opts.workers ?? availableParallelism(), 4), { seed: summary.header.seed, replications: opts.replications, pricing: loadPricing(opts.pricing), source: file })
+        try {
+          const answers = await sweepAnswers({ scenario, source: file, header: summary.header, lines: summary.lines, constraints: parsed, pool })
+          process.stdout.write(`${answers.map(verdictLine).join('\n')}\n`)
+        } finally {
+          await pool.close()
+        }
+      }
       const speedup = summary.wallMs > 0 ? summary.workMs / summary.wallMs : 0
       if (summary.ran > 0) process.stdout.write(`${summary.ran} point${summary.ran === 1 ? '' : 's'} in ${(summary.wallMs / 1000).toFixed(1)} s on ${summary.workers} worker${summary.workers === 1 ? '' : 's'} (points per worker: ${summary.pointsPerWorker.join(', ')}); ${(summary.workMs / 1000).toFixed(1)} s of simulation: speed-up ${speedup.toFixed(2)}x over one worker\n`)
       if (summary.skipped > 0) process.stdout.write(`${summary.skipped} point${summary.skipped === 1 ? '' : 's'} already done (resumed)\n`)

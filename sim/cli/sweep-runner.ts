@@ -29,6 +29,8 @@ export interface SweepOptions {
   readonly shard: { index: number; count: number } | null
   /** Bounds stored in the header: a report highlights the cheapest point that meets them. */
   readonly constraints?: readonly SweepConstraint[]
+  /** Fields of `vary` answered per level (--given, traffic.scale). */
+  readonly given?: readonly string[]
   /** Where progress goes (a TTY gets a bar with an ETA, anything else plain lines). */
   readonly progress: NodeJS.WriteStream
   /** Wall-clock milliseconds, for the ETA and the speed-up only (injected: sim/ reads no clock). */
@@ -89,7 +91,7 @@ export function readSweepFile(file: string): { header: SweepHeader; lines: Map<n
 }
 
 export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
-  const header = sweepHeader(o.scenario, o.seed, o.replications, o.pricing, o.vary, o.shard, o.constraints)
+  const header = sweepHeader(o.scenario, o.seed, o.replications, o.pricing, o.vary, o.shard, o.constraints, o.given)
   const points = grid(o.vary)
   // Validate every point before running any (exit 2 names the point and the field).
   const scenarios = points.map((p) => applyPoint(o.scenario, p, o.source))

@@ -134,12 +134,16 @@ export function currentValue(base: Scenario, path: string): string | number | bo
   return typeof node === 'string' || typeof node === 'number' || typeof node === 'boolean' ? node : null
 }
 
-export function sweepHeader(s: Scenario, seed: string, replications: number, pricing: { name: string; date: string }, vary: readonly Vary[], shard: { index: number; count: number } | null, constraints: readonly SweepConstraint[] = []): SweepHeader {
+/** Fields that always split a sweep into levels: traffic is a scenario, not a knob to choose. */
+export const LEVEL_FIELDS: readonly string[] = ['traffic.scale']
+
+export function sweepHeader(s: Scenario, seed: string, replications: number, pricing: { name: string; date: string }, vary: readonly Vary[], shard: { index: number; count: number } | null, constraints: readonly SweepConstraint[] = [], given: readonly string[] = []): SweepHeader {
   return {
     kind: 'sweep', sweepVersion: 1, isrsimVersion: ISRSIM_VERSION, modelVersion: MODEL_VERSION,
     scenario: { name: s.name, hash: scenarioHash(s) }, seed, replications, pricing, vary,
     current: Object.fromEntries(vary.map((v) => [v.path, currentValue(s, v.path)])),
     ...(constraints.length ? { constraints } : {}),
+    ...(given.length ? { given } : {}),
     points: grid(vary).length,
     ...(shard ? { shard: `${shard.index}/${shard.count}` } : {}),
   }
