@@ -201,13 +201,38 @@ function pathCalls(routes: readonly RouteInput[]): fc.Arbitrary<{ path: string; 
   })
 }
 
+/** Who receives a call: the instance named (`instance`), every instance, or the one the balancer picks (then no `instance`). */
+const arbReceiver = (instances: number) => fc.record({ target: opt(fc.constantFrom('instance' as const, 'all' as const, 'balancer' as const)), instance: opt(fc.integer({ min: 0, max: instances - 1 })) })
+  .map((x) => ({ ...field('target', x.target), ...(x.target === 'all' || x.target === 'balancer' ? {} : field('instance', x.instance)) }))
+
 function arbOnDemand(routes: readonly RouteInput[], version: NextVersion, instances: number): fc.Arbitrary<OnDemandInput> {
   const kinds = version.startsWith('16') ? ['revalidateTag', 'revalidatePath', 'updateTag'] as const : ['revalidateTag', 'revalidatePath'] as const
-  return fc.record({ kind: fc.constantFrom(...kinds), tag: pageTags(routes), path: pathCalls(routes), profile: opt(arbProfile), when: arbWhen, instance: opt(fc.integer({ min: 0, max: instances - 1 })) })
+  return fc.record({ kind: fc.constantFrom(...kinds), tag: pageTags(routes), path: pathCalls(routes), profile: opt(arbProfile), when: arbWhen, receiver: arbReceiver(instances) })
     .map((e): OnDemandInput => {
       const target = e.kind === 'revalidatePath' ? { path: e.path.path, ...field('type', e.path.type) } : { tag: e.tag, ...(e.kind === 'revalidateTag' ? field('profile', e.profile) : {}) }
-      return { kind: e.kind, ...target, ...e.when, ...field('instance', e.instance) }
+      return { kind: e.kind, ...target, ...e.when, ...e.receiver }
     })
+}
+
+/**
+ * Deploys and purges: one-off, periodic, or periodic from atS, as fractions of the run
+ * (durationS is drawn beside them) so that each fires inside it; a purge of everything or
+ * of a prefix that reaches some path (a route's static head, or one path's URL).
+ */
+const arbTimes = fc.record({ at: fc.integer({ min: 0, max: 95 }), every: fc.integer({ min: 5, max: 95 }), how: fc.integer({ min: 0, max: 2 }) })
+const timesIn = (t: { at: number; every: number; how: number }, durationS: number) => {
+  const atS = Math.round((t.at / 100) * durationS * 2) / 2
+  const everyS = Math.max(1, Math.round((t.every / 100) * durationS * 2) / 2)
+  return t.how === 0 ? { atS } : t.how === 1 ? { everyS } : { atS, everyS }
+}
+const arbDeploys = fc.array(fc.record({ t: arbTimes, prerender: opt(fc.boolean()) }), { minLength: 1, maxLength: 2 })
+function arbPurges(routes: readonly RouteInput[]) {
+  const prefix = fc.tuple(fc.integer({ min: 0, max: routes.length - 1 }), fc.nat(), fc.boolean()).map(([ri, k, head]) => {
+    const r = asConfigs(routes)[ri]!
+    const url = urlOf(r, k % (r.params?.count ?? 1))
+    return head ? `/${url.split('/')[1] ?? ''}` : url
+  })
+  return fc.array(fc.record({ t: arbTimes, prefix: opt(prefix) }), { minLength: 1, maxLength: 2 })
 }
 
 /** A data change behind a fetch id or a fetch tag (the template itself, or filled for a path), maybe with its webhook. */
@@ -221,7 +246,7 @@ function arbDataChange(routes: readonly RouteInput[], instances: number): fc.Arb
     fc.constantFrom(...ids).map((fetch) => ({ fetch })),
     ...(tagged.length === 0 ? [] : [fc.tuple(fc.constantFrom(...tagged), fc.nat(), fc.boolean()).map(([{ r, t }, k, filled]) => ({ tag: filled ? fillTemplate(t, k % (r.params?.count ?? 1), r) : t }))]),
   )
-  return fc.record({ what, when: arbWhen, hook: opt(fc.record({ kind: fc.constantFrom('revalidateTag' as const, 'revalidatePath' as const), own: fc.boolean(), tag: pageTags(routes), path: pathCalls(routes), profile: opt(arbProfile), delayS: opt(grid(0, 30, 0.5)), instance: opt(fc.integer({ min: 0, max: instances - 1 })) })) })
+  return fc.record({ what, when: arbWhen, hook: opt(fc.record({ kind: fc.constantFrom('revalidateTag' as const, 'revalidatePath' as const), own: fc.boolean(), tag: pageTags(routes), path: pathCalls(routes), profile: opt(arbProfile), delayS: opt(grid(0, 30, 0.5)), receiver: arbReceiver(instances) })) })
     .map(({ what, when, hook }) => {
       const c: DataChangeInput = { ...what, ...when }
       if (hook === undefined) return c
@@ -231,7 +256,7 @@ function arbDataChange(routes: readonly RouteInput[], instances: number): fc.Arb
       let w: WebhookInput
       if (hook.kind === 'revalidateTag') w = { kind: 'revalidateTag', tag: hook.own && template !== null ? template : hook.tag, ...field('profile', hook.profile) }
       else w = hook.own && template !== null && route!.pattern.includes('[') ? { kind: 'revalidatePath', path: route!.pattern.replace('[id]', '{id}') } : { kind: 'revalidatePath', path: hook.path.path, ...field('type', hook.path.type) }
-      return { ...c, webhook: { ...w, ...field('delayS', hook.delayS), ...field('instance', hook.instance) } }
+      return { ...c, webhook: { ...w, ...field('delayS', hook.delayS), ...hook.receiver } }
     })
 }
 
@@ -243,7 +268,7 @@ export interface ScenarioOpts extends Omit<RouteOpts, 'pool'> {
   readonly outages?: boolean
   /** On-demand calls and data-change webhooks. @default true */
   readonly invalidations?: boolean
-  /** Process restarts. @default true */
+  /** Process restarts, deploys and purges (each resets caches). @default true */
   readonly restarts?: boolean
   /**
    * Routes share nothing: no fetch id or tag in common, one instance, no render concurrency
@@ -300,6 +325,8 @@ export function arbScenario(opts: ScenarioOpts = {}): fc.Arbitrary<ScenarioInput
         onDemand: opts.invalidations === false ? fc.constant([]) : opt(fc.array(arbOnDemand(routes, version, instances), { maxLength: 3 }), 3),
         dataChanges: change === null ? fc.constant(undefined) : opt(fc.array(change, { minLength: 1, maxLength: 3 }), 3),
         restarts: opts.restarts === false ? fc.constant([]) : opt(fc.array(fc.record({ atS: grid(0, 400, 0.5), instance: opt(fc.integer({ min: 0, max: instances - 1 })) }).map((r) => ({ atS: r.atS, ...field('instance', r.instance) })), { maxLength: 2 }), 3),
+        deploys: opts.restarts === false ? fc.constant(undefined) : opt(arbDeploys, 3),
+        purges: opts.restarts === false ? fc.constant(undefined) : opt(arbPurges(routes), 3),
         cost: opt(arbCost, 4),
         paperwork: arbPaperwork,
       }).map((s): ScenarioInput => {
@@ -317,6 +344,8 @@ export function arbScenario(opts: ScenarioOpts = {}): fc.Arbitrary<ScenarioInput
           ...field('dataChanges', s.dataChanges),
           ...field('deployment', dep),
           ...field('restarts', s.restarts),
+          ...field('deploys', s.deploys?.map((d) => ({ ...timesIn(d.t, s.durationS), ...field('prerender', d.prerender) }))),
+          ...field('purges', s.purges?.map((x) => ({ ...timesIn(x.t, s.durationS), ...field('prefix', x.prefix) }))),
           ...field('cost', s.cost),
         } as ScenarioInput
         try {

@@ -281,8 +281,9 @@ describe(`simulator laws over random scenarios (fast-check seed ${fc.readConfigu
         for (const e of renders) {
           expect(e.endUs, `render ends before it starts: ${where(c)}`).toBeGreaterThanOrEqual(e.atUs)
           if (e.path < 0) continue
-          // De-duplication is per instance (§8): two instances may render one path at once.
-          const key = `instance ${e.instance} ${e.route}#${e.path}`
+          // De-duplication is per instance (§8) and per process: a deploy's new build may render
+          // a path while the old build's render of it ends (discarded).
+          const key = `instance ${e.instance} build ${e.build ?? 0} ${e.route}#${e.path}`
           const prev = last.get(key)
           if (prev !== undefined) {
             expect(e.atUs, `${key}: render [${e.atUs}, ${e.endUs}) overlaps [${prev.atUs}, ${prev.endUs}): ${where(c)}`).toBeGreaterThanOrEqual(prev.endUs)

@@ -68,6 +68,12 @@ export interface DataCache {
   nameOfKey(key: number): { readonly fetch: string; readonly key: number }
   /** Per fetch id: origin calls after warmup, how many keys, and whether the Data Cache keeps it (in an ISR render). */
   stats(): Record<string, { readonly originFetches: number; readonly keys: number; readonly cached: boolean }>
+  /**
+   * A new build goes live at atUs (a deploy): the Data Cache is the new build's fetch cache,
+   * what its prerender fetched (nothing with `prerender` false), written and read at atUs; the
+   * old build's origin calls still on their way are not stored.
+   */
+  rebuild(atUs: number, prerender: boolean): void
 }
 
 export function createDataCache(
@@ -121,13 +127,16 @@ export function createDataCache(
       for (let k = 0; k < (info.perPath ? Math.min(route.prebuilt, info.keys) : 1); k++) buildSeeded.push(info.base + k)
     }
   })
-  for (let c = 0; c < caches; c++) {
-    for (const key of buildSeeded) {
-      has[c * keys + key] = 1
-      lastModUs[c * keys + key] = buildAtUs
-      dataAtUs[c * keys + key] = buildAtUs
+  function seed(atUs: number): void {
+    for (let c = 0; c < caches; c++) {
+      for (const key of buildSeeded) {
+        has[c * keys + key] = 1
+        lastModUs[c * keys + key] = atUs
+        dataAtUs[c * keys + key] = atUs
+      }
     }
   }
+  seed(buildAtUs)
 
   /**
    * The keys of fetch `id` whose templated tag t yields `tag` through a real param value
@@ -290,6 +299,11 @@ export function createDataCache(
         out[f.id] = { originFetches: originFetches[i]!, keys: f.keys, cached: isDataCached(profile, f.spec, false) }
       })
       return out
+    },
+    rebuild(atUs, prerender) {
+      has.fill(0)
+      for (const q of inFlight) { q.head = 0; q.size = 0 }
+      if (prerender) seed(atUs)
     },
   }
   return self

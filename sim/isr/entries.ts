@@ -109,6 +109,8 @@ export class Entries {
    */
   readonly flightOk: Uint8Array
   readonly flightPrev: Uint8Array
+  /** Whether the live build prerendered its params.prebuilt paths (a deploy with prerender: false did not). */
+  prerendered = true
 
   constructor(routes: readonly ResolvedRoute[], instances: number, sharedCache: boolean, buildAtUs: number) {
     this.instances = instances
@@ -164,7 +166,33 @@ export class Entries {
       if (r.isDynamic) continue
       for (let p = r.firstPath; p < r.firstPath + r.count; p++) {
         if (keepWritten && rec[(this.entryOf(inst * P + p, p)) * W + F_HAS_ENTRY] === 1) continue
-        defaultCacheControl(rec, (inst * P + p) * W, r, p - r.firstPath < r.prebuilt)
+        defaultCacheControl(rec, (inst * P + p) * W, r, this.prerendered && p - r.firstPath < r.prebuilt)
+      }
+    }
+  }
+
+  /**
+   * A new build goes live at atUs (a deploy): every process starts with the new prerender
+   * manifest's cache controls, and every cache holds exactly the build's prerendered pages,
+   * written and with data read at atUs (none with `prerender` false). In-flight renders are
+   * the caller's (deploys.ts).
+   */
+  rebuild(routes: readonly ResolvedRoute[], atUs: number, prerender: boolean): void {
+    const rec = this.rec, P = this.totalPaths
+    this.prerendered = prerender
+    for (const r of routes) {
+      if (r.isDynamic) continue
+      const built = prerender ? r.prebuilt : 0
+      for (let inst = 0; inst < this.instances; inst++) {
+        for (let p = r.firstPath; p < r.firstPath + r.count; p++) defaultCacheControl(rec, (inst * P + p) * W, r, p - r.firstPath < built)
+      }
+      for (let c = 0; c < this.caches; c++) {
+        for (let p = r.firstPath; p < r.firstPath + r.count; p++) {
+          const o = (c * P + p) * W
+          rec[o + F_HAS_ENTRY] = p - r.firstPath < built ? 1 : 0
+          rec[o + F_LAST_MOD] = atUs
+          rec[o + F_CONTENT_AT] = atUs
+        }
       }
     }
   }

@@ -1,6 +1,6 @@
 /**
  * The model's calendar events: their kinds and ranks, and the timing of the scenario's
- * recurring events (on-demand calls, origin data changes): one-off at `atS`, periodic every
+ * recurring events (on-demand calls, origin data changes, deploys and purges): one-off at `atS`, periodic every
  * `everyS` (from `atS`, or from `everyS`), or Poisson at `ratePerS` from the event's own
  * stream (§4, "Origin data changes and freshness" in docs/semantics.md). The engine knows
  * events only as integers; these give them names.
@@ -19,6 +19,8 @@ export const EV_WEBHOOK = 8
 export const EV_RESTART = 9
 export const EV_BIN_TICK = 10
 export const EV_WARMUP = 11
+export const EV_DEPLOY = 12
+export const EV_PURGE = 13
 
 /** An event kind's name, for messages. */
 export function eventKindName(kind: number): string {
@@ -31,6 +33,8 @@ export function eventKindName(kind: number): string {
     case EV_RESTART: return 'restart'
     case EV_BIN_TICK: return 'series bin'
     case EV_WARMUP: return 'end of warmup'
+    case EV_DEPLOY: return 'deploy'
+    case EV_PURGE: return 'purge'
     default: return `unknown event kind ${kind}`
   }
 }

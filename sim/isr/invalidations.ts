@@ -7,7 +7,7 @@
 import type { Engine } from '../kernel/engine.ts'
 import { UINT32_SCALE, type AleaRng, type Streams } from '../kernel/rng.ts'
 import { secToUs } from '../kernel/time.ts'
-import type { Scenario } from '../scenario/schema.ts'
+import { deploymentOf, type Scenario } from '../scenario/schema.ts'
 import type { DataCache } from './data-cache.ts'
 import type { ResolvedRoute } from './entries.ts'
 import { createEventTimer, EV_DATA_CHANGE, EV_ON_DEMAND, EV_WEBHOOK, expectedFirings, RANK_ON_DEMAND, timingOf, type Timing } from './events.ts'
@@ -15,6 +15,9 @@ import type { DataFreshness, FreshnessStats } from './freshness.ts'
 import type { InvalidationStats } from './stats.ts'
 import { changeSpanOf, profileWrite, type TagsManifest } from './tags-manifest.ts'
 import type { TraceEvent } from './trace.ts'
+
+/** Who receives an on-demand call or a webhook (schema: `target`). */
+type Target = 'instance' | 'all' | 'balancer'
 
 export interface Invalidations {
   /** Schedules every on-demand call's first firing. */
@@ -40,7 +43,7 @@ export function createInvalidations(
   const clock = engine.clock, when = engine.when
   const timer = createEventTimer(engine, durationUs)
   const calls = s.onDemand.map((e, i) => ({
-    ids: manifest.onDemandIds[i]!, ...profileWrite(e.kind, e.profile), instance: e.instance,
+    ids: manifest.onDemandIds[i]!, ...profileWrite(e.kind, e.profile), instance: e.instance, target: e.target ?? 'instance',
     timing: timingOf(e, e.ratePerS !== undefined ? streams.claim('on-demand', String(i)) : null),
   }))
   const changes: { readonly timing: Timing; readonly rng: AleaRng; readonly span: number; readonly webhook: Scenario['dataChanges'][number]['webhook']; webhookCalls: number }[] = s.dataChanges.map((c, ci) => {
@@ -51,14 +54,40 @@ export function createInvalidations(
   /** Webhook calls on their way: the change, and the path index its "{slug}" takes. */
   const webhookQueue: { readonly ci: number; readonly k: number }[] = []
 
+  // A call through the load balancer goes where the balancer sends it: round-robin over the
+  // instances with its own turn, or random from its own stream, so that calls never move a
+  // request's instance.
+  const { instances, balancer } = deploymentOf(s)
+  const viaBalancer = instances > 1 && [...s.onDemand, ...s.dataChanges.map((c) => c.webhook)].some((e) => e?.target === 'balancer')
+  const balancerRng = viaBalancer && balancer === 'random' ? streams.claim('balancer', 'invalidations') : null
+  let turn = 0
+  function receiver(target: Target, instance: number): number {
+    if (target === 'instance') return instance
+    if (instances === 1) return 0
+    if (balancerRng !== null) return ((balancerRng.nextInt32() >>> 0) * instances * UINT32_SCALE) | 0
+    const i = turn
+    turn = (turn + 1) % instances
+    return i
+  }
+
   /**
-   * Record an invalidation of tag ids on the receiving instance (propagated with a shared
-   * cache), and count the cached entries it reaches against stats row `row`; with local
-   * caches, only the receiving instance's entries are reached.
+   * Record an invalidation of tag ids where `target` sends it (the instance named, the one
+   * the balancer picks, or every instance), propagated to the others with a shared cache,
+   * and count the cached entries it reaches against stats row `row`: with local caches, only
+   * the receiving instances' entries are reached.
    */
-  function invalidate(ids: readonly number[], swr: boolean, expireUs: number, instance: number, row: number): number {
-    manifest.write(ids, swr, expireUs, instance)
-    return stats.fanOut(row, ids, manifest.targets, routes, sharedCache ? 0 : instance)
+  function invalidate(ids: readonly number[], swr: boolean, expireUs: number, target: Target, instance: number, row: number): number {
+    if (target !== 'all') {
+      const inst = receiver(target, instance)
+      manifest.write(ids, swr, expireUs, inst, true)
+      return stats.fanOut(row, ids, manifest.targets, routes, sharedCache ? 0 : inst)
+    }
+    let touched = 0
+    for (let i = 0; i < instances; i++) {
+      manifest.write(ids, swr, expireUs, i, false) // each instance receives it: nothing to propagate
+      if (!sharedCache) touched += stats.fanOut(row, ids, manifest.targets, routes, i)
+    }
+    return sharedCache ? stats.fanOut(row, ids, manifest.targets, routes, 0) : touched
   }
 
   let expectedEvents = 0
@@ -77,7 +106,7 @@ export function createInvalidations(
       const e = calls[ei]!
       timer.next(e.timing, EV_ON_DEMAND, ei)
       stats.fired(ei)
-      const touched = invalidate(e.ids, e.swr, e.expireUs, e.instance, ei)
+      const touched = invalidate(e.ids, e.swr, e.expireUs, e.target, e.instance, ei)
       if (trace !== null) trace({ kind: 'on-demand', atUs: clock[0]!, event: ei, entriesTouched: touched })
     },
     dataChange(ci) {
@@ -106,7 +135,7 @@ export function createInvalidations(
       if (trace !== null) trace({ kind: 'webhook', atUs: clock[0]!, change: ci, path: k })
       const ids = manifest.webhookIds[ci]![Math.min(k, manifest.webhookIds[ci]!.length - 1)] ?? []
       const { swr, expireUs } = profileWrite(w.kind, w.profile)
-      invalidate(ids, swr, expireUs, w.instance, calls.length + ci)
+      invalidate(ids, swr, expireUs, w.target ?? 'instance', w.instance, calls.length + ci)
     },
     changeStats() {
       return changes.map((c, ci) => {

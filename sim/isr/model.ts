@@ -17,14 +17,15 @@ import { secToUs, US_PER_S } from '../kernel/time.ts'
 import { deploymentOf, type Scenario } from '../scenario/schema.ts'
 import { createArrivals } from './arrivals.ts'
 import { createDataCache } from './data-cache.ts'
+import { createDeploys } from './deploys.ts'
 import * as Decision from './decide.ts'
 import { decide, RENDER_CAUSE_OF } from './decide.ts'
 import * as Rec from './entries.ts'
 import { Entries, resolveRoutes, routeOfPath, type ResolvedRoute } from './entries.ts'
-import { EV_BIN_TICK, EV_DATA_CHANGE, EV_ON_DEMAND, EV_RENDER_DONE, EV_RESTART, EV_TAG_PROPAGATE, EV_WARMUP, EV_WEBHOOK, eventKindName, RANK_ON_DEMAND, RANK_RENDER_DONE } from './events.ts'
+import { EV_BIN_TICK, EV_DATA_CHANGE, EV_DEPLOY, EV_ON_DEMAND, EV_PURGE, EV_RENDER_DONE, EV_RESTART, EV_TAG_PROPAGATE, EV_WARMUP, EV_WEBHOOK, eventKindName, RANK_ON_DEMAND, RANK_RENDER_DONE } from './events.ts'
 import { createFreshness, type FreshnessStats } from './freshness.ts'
 import { createInvalidations } from './invalidations.ts'
-import { CAUSE_DYNAMIC, CAUSE_EXPIRE, CAUSE_ONE_OFF, CAUSE_TAG_EXPIRED, CAUSE_TAG_STALE, checkEndState, createRenderLedger, type EndState } from './invariants.ts'
+import { CAUSE_COLD, CAUSE_DYNAMIC, CAUSE_EXPIRE, CAUSE_ONE_OFF, CAUSE_TAG_EXPIRED, CAUSE_TAG_STALE, checkEndState, createRenderLedger, type EndState } from './invariants.ts'
 import * as Metric from './metrics.ts'
 import { OUTCOME_NAMES, RENDER_MODE_NAMES, type Metrics, type Outcome, type RenderMode } from './metrics.ts'
 import { backoffExpireUs, backoffRevalidateS, keepsTagsOnRestart, type VersionProfile } from './profiles.ts'
@@ -116,6 +117,8 @@ export function createIsrModel(
   const invalidations = createInvalidations(s, routes, streams, engine, durationUs, sharedCache, manifest, invalidationStats, fresh, data, trace)
   // The requests (arrivals.ts): the engine's lane, which hands each to onRequest or onUnknown.
   const lane = createArrivals(s, routes, streams, engine, durationUs, metrics, onRequest, onUnknown)
+  // Deploys of a new build and purges of the cache (deploys.ts).
+  const deploys = createDeploys(s, routes, entries, manifest, data, fresh, render, metrics, ledger, engine, durationUs, trace)
 
   const enforcesExpire = profile.enforcesExpire
   const warmupUs = metrics.warmupUs
@@ -164,7 +167,7 @@ export function createIsrModel(
     obs[OBS_DURATION] = render.durUs
     metrics.render(route.index, mode, render.ok)
     if (lane.crawler >= 0) metrics.crawlerRender(route.index)
-    if (trace !== null) trace({ kind: 'render', atUs: startUs, route: route.id, path: p - route.firstPath, mode: RENDER_MODE_NAMES[mode], endUs, ok: render.ok, instance: inst })
+    if (trace !== null) trace({ kind: 'render', atUs: startUs, route: route.id, path: p - route.firstPath, mode: RENDER_MODE_NAMES[mode], endUs, ok: render.ok, instance: inst, ...deploys.build() })
     when[0] = endUs
     engine.schedule(RANK_RENDER_DONE, EV_RENDER_DONE, slot)
   }
@@ -259,6 +262,8 @@ export function createIsrModel(
         blocking(route, slot, eslot, inst, true, CAUSE_EXPIRE)
         return
       case SERVE_NOT_FOUND:
+        // A path the live build prerendered renders again once purged; only unknown ones are 404 (§6).
+        if (path < route.prebuilt && entries.prerendered) { blocking(route, slot, eslot, inst, false, CAUSE_COLD); return }
         obs[OBS_AGE] = -1
         obs[OBS_LATENCY] = 0
         respond(route, path, NOT_FOUND, inst, null, 0)
@@ -281,6 +286,7 @@ export function createIsrModel(
   }
 
   function onRenderDone(slot: number): void {
+    if (deploys.discards(slot)) return // the old build's render, discarded by a deploy
     const nowUs = clock[0]!
     const p = entries.pathOf(slot)
     const route = routes[routeOfPath(routes, p)]!
@@ -350,7 +356,7 @@ export function createIsrModel(
     }
   }
 
-  const expectedEvents = metrics.bins + 1 + lane.expectedEvents + invalidations.expectedEvents
+  const expectedEvents = metrics.bins + 1 + lane.expectedEvents + invalidations.expectedEvents + deploys.expectedEvents
 
   return {
     routes,
@@ -368,6 +374,7 @@ export function createIsrModel(
         if (t < durationUs) engine.at(t, RANK_ON_DEMAND, EV_RESTART, r.instance ?? instances)
       }
       invalidations.startChanges()
+      deploys.start()
     },
     lane,
     dispatch(kind, arg) {
@@ -378,6 +385,8 @@ export function createIsrModel(
         case EV_DATA_CHANGE: invalidations.dataChange(arg); return
         case EV_WEBHOOK: invalidations.webhook(arg); return
         case EV_RESTART: onRestart(arg); return
+        case EV_DEPLOY: deploys.deploy(arg); return
+        case EV_PURGE: deploys.purge(arg); return
         case EV_BIN_TICK:
           metrics.tick()
           if (arg + 1 < metrics.bins) engine.at((arg + 1) * metrics.binUs, RANK_ON_DEMAND, EV_BIN_TICK, arg + 1)

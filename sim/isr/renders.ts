@@ -48,6 +48,8 @@ export interface Renderer {
    * with isr and bypass) and takes a worker.
    */
   prepare(route: ResolvedRoute, p: number, inst: number, isr: boolean, bypass: boolean): void
+  /** A deploy: new processes, whose workers are all free (the old build's renders are not theirs). */
+  reset(): void
 }
 
 /** `workers`: deployment.renderConcurrency, 0 for no limit. */
@@ -115,6 +117,9 @@ export function createRenderer(s: Scenario, routes: readonly ResolvedRoute[], st
       data.read(route, p, inst, isr, bypass)
       self.durUs += data.waitUs
       claimWorker(inst)
+    },
+    reset() {
+      workerFreeAt.fill(0)
     },
   }
   return self

@@ -71,12 +71,17 @@ export interface TagsManifest {
    * fetch's own tag (the page's implicit tags and the fetch's own count).
    */
   check(inst: number, p: number, ignore: Uint8Array | null, ignoreOff: number, written: Float64Array, wi: number): TagState
-  /** Record an invalidation of tag ids on instance `instance` now, and propagate it (shared cache). */
-  write(ids: readonly number[], swr: boolean, expireUs: number, instance: number): void
+  /**
+   * Record an invalidation of tag ids on instance `instance` now, and with a shared cache
+   * propagate it to the others (`propagate` false: each instance receives the call itself).
+   */
+  write(ids: readonly number[], swr: boolean, expireUs: number, instance: number, propagate: boolean): void
   /** The EV_TAG_PROPAGATE event: pending write i reaches the other instances. */
   propagate(i: number): void
   /** Instance inst's view is lost (a restart, when the manifest lives in memory only). */
   clear(inst: number): void
+  /** A deploy: every view starts empty, and the old build's invalidations still propagating are dropped. */
+  reset(): void
 }
 
 export function createTagsManifest(s: Scenario, routes: readonly ResolvedRoute[], profile: VersionProfile, totalPaths: number, instances: number, sharedCache: boolean, propagationS: number, engine: Engine, durationUs: number): TagsManifest {
@@ -123,6 +128,8 @@ export function createTagsManifest(s: Scenario, routes: readonly ResolvedRoute[]
   const propagationUs = secToUs(propagationS)
   /** Invalidations on their way to the other instances: [tag id, stale, expired] per write. */
   const pending: { readonly from: number; readonly writes: Float64Array }[] = []
+  /** Pending writes below this index belong to an old build (reset()). */
+  let dropBefore = 0
 
   let ptr: Int32Array | null = null
   let list = new Int32Array(0)
@@ -212,7 +219,7 @@ export function createTagsManifest(s: Scenario, routes: readonly ResolvedRoute[]
       if (past[inst]! < written[wi]!) return TAGS_NONE
       return walk(inst, p, ignore, ignoreOff, written[wi]!)
     },
-    write(ids, swr, expireUs, instance) {
+    write(ids, swr, expireUs, instance, propagate) {
       const now = clock[0]!
       // The write, as [tag id, stale, expired] triples; it reaches the receiving instance now.
       const writes = new Float64Array(ids.length * 3)
@@ -223,7 +230,7 @@ export function createTagsManifest(s: Scenario, routes: readonly ResolvedRoute[]
         else { writes[3 * j + 1] = NaN; writes[3 * j + 2] = now } // one-argument revalidateTag, updateTag, revalidatePath
       })
       apply(instance, writes)
-      if (sharedCache && instances > 1) {
+      if (sharedCache && instances > 1 && propagate) {
         // A shared cache handler: the other instances see it after tagPropagationS.
         if (propagationUs === 0) for (let i = 0; i < instances; i++) { if (i !== instance) apply(i, writes) }
         else {
@@ -234,6 +241,7 @@ export function createTagsManifest(s: Scenario, routes: readonly ResolvedRoute[]
       }
     },
     propagate(i) {
+      if (i < dropBefore) return
       const { from, writes } = pending[i]!
       for (let k = 0; k < instances; k++) if (k !== from) apply(k, writes)
     },
@@ -241,6 +249,13 @@ export function createTagsManifest(s: Scenario, routes: readonly ResolvedRoute[]
       stale.fill(-Infinity, inst * nTags, (inst + 1) * nTags)
       expired.fill(-Infinity, inst * nTags, (inst + 1) * nTags)
       tighten(inst)
+    },
+    reset() {
+      stale.fill(-Infinity)
+      expired.fill(-Infinity)
+      past.fill(-Infinity)
+      future.fill(Infinity)
+      dropBefore = pending.length
     },
   }
 }

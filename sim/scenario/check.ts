@@ -6,6 +6,7 @@
  */
 import type * as z from 'zod'
 import { profileFor } from '../isr/profiles.ts'
+import { pathsUnder } from '../isr/deploys.ts'
 import { changeRouteOf, eventTags, exampleTags, fillTemplate, tagMatchesTemplate, targetsOfTag, templateIndexesIn, urlMatchesPattern } from '../isr/tags.ts'
 import { conditionProblem, metricProblem } from './metric-paths.ts'
 import type { Scenario } from './schema.ts'
@@ -91,6 +92,7 @@ export function checkScenario(s: Scenario, ctx: z.RefinementCtx<Scenario>): void
     }
     const instances = s.deployment?.instances ?? 1
     if (e.instance >= instances) ctx.addIssue({ code: 'custom', path: at('instance'), input: e.instance, message: `must be below deployment.instances (${instances})` })
+    targetProblem(e, ['onDemand', i], ctx)
     if (e.kind === 'updateTag' && !profileFor(s.next.version).hasUpdateTag) {
       ctx.addIssue({ code: 'custom', path: at('kind'), input: e.kind, message: `updateTag exists only from Next 16 (Server Actions); next.version is "${s.next.version}": use revalidateTag` })
     }
@@ -109,6 +111,7 @@ export function checkScenario(s: Scenario, ctx: z.RefinementCtx<Scenario>): void
       if (w.kind === 'updateTag') ctx.addIssue({ code: 'custom', path: ['dataChanges', i, 'webhook', 'kind'], input: w.kind, message: 'updateTag works only inside a Server Action; a webhook is a route handler, where it throws: use revalidateTag or revalidatePath' })
       const instances = s.deployment?.instances ?? 1
       if (w.instance >= instances) ctx.addIssue({ code: 'custom', path: ['dataChanges', i, 'webhook', 'instance'], input: w.instance, message: `must be below deployment.instances (${instances})` })
+      targetProblem(w, ['dataChanges', i, 'webhook'], ctx)
       const route = changeRouteOf(c, s.routes)
       const sample = { kind: w.kind, tag: w.tag === undefined ? undefined : fillTemplate(w.tag, 0, route), path: w.path === undefined ? undefined : fillTemplate(w.path, 0, route), type: w.type }
       const tags = eventTags(sample, s.next.version)
@@ -118,6 +121,18 @@ export function checkScenario(s: Scenario, ctx: z.RefinementCtx<Scenario>): void
   s.restarts.forEach((r, i) => {
     const instances = s.deployment?.instances ?? 1
     if (r.instance !== undefined && r.instance >= instances) ctx.addIssue({ code: 'custom', path: ['restarts', i, 'instance'], input: r.instance, message: `must be below deployment.instances (${instances})` })
+  })
+  const eventWhen = (list: 'deploys' | 'purges', e: { readonly atS?: number | undefined; readonly everyS?: number | undefined }, i: number) => {
+    if (e.atS === undefined && e.everyS === undefined) ctx.addIssue({ code: 'custom', path: [list, i], input: e, message: 'needs atS (one-off) or everyS (periodic, from atS or from everyS)' })
+    const first = e.atS ?? e.everyS
+    if (first !== undefined && first >= s.durationS) ctx.addIssue({ code: 'custom', path: [list, i, e.atS !== undefined ? 'atS' : 'everyS'], input: first, message: `must be less than durationS (${s.durationS}): a ${list === 'deploys' ? 'deploy' : 'purge'} at or after the end of the run never happens` })
+  }
+  s.deploys.forEach((d, i) => eventWhen('deploys', d, i))
+  s.purges.forEach((x, i) => {
+    eventWhen('purges', x, i)
+    if (x.prefix !== undefined && x.prefix.startsWith('/') && !s.routes.some((r) => { const p = pathsUnder(r, x.prefix!); return p === 'all' || p.length > 0 })) {
+      ctx.addIssue({ code: 'custom', path: ['purges', i, 'prefix'], input: x.prefix, message: `reaches no path of any route (path k of "/blog/[slug]" is "/blog/k"; "/blog" reaches "/blog" and everything under it); omit prefix to purge everything` })
+    }
   })
   if (s.thresholds) {
     for (const [metric, conds] of Object.entries(s.thresholds)) {
@@ -137,4 +152,9 @@ export function checkScenario(s: Scenario, ctx: z.RefinementCtx<Scenario>): void
       if (!ids.has(id)) ctx.addIssue({ code: 'custom', path: ['outages', i, 'routes', j], input: id, message: `is not a route id (known: ${[...ids.keys()].map((k) => `"${k}"`).join(', ')})` })
     })
   })
+}
+
+/** `target` "all" or "balancer" chooses the receiving instance itself: `instance` must then be left out (it defaults to 0). */
+function targetProblem(e: { readonly target?: 'instance' | 'all' | 'balancer' | undefined; readonly instance: number }, at: (string | number)[], ctx: z.RefinementCtx<Scenario>): void {
+  if (e.target !== undefined && e.target !== 'instance' && e.instance !== 0) ctx.addIssue({ code: 'custom', path: [...at, 'instance'], input: e.instance, message: `is only for target "instance"; with target "${e.target}" the ${e.target === 'all' ? 'call reaches every instance' : 'load balancer picks the instance'}: leave instance out` })
 }

@@ -142,6 +142,10 @@ const outage = z.strictObject({
   routes: z.array(z.string()).optional().describe('Route ids affected; default all.'),
 })
 
+const target = z
+  .enum(['instance', 'all', 'balancer'])
+  .describe('Who receives the call: "instance" (the one named by `instance`, the default), "all" (every instance, e.g. a webhook fanned out to each pod) or "balancer" (the instance the load balancer picks, as for a request; round-robin or random from its own stream).')
+
 const onDemand = z
   .strictObject({
     kind: z.enum(['revalidateTag', 'revalidatePath', 'updateTag']).describe('The Next.js call.'),
@@ -156,6 +160,7 @@ const onDemand = z
     everyS: z.number().gt(0).max(TEN_YEARS_S).optional().describe('Periodic: every this many seconds (from atS, or from everyS).'),
     ratePerS: z.number().gt(0).max(1000).optional().describe('Poisson: this many per second on average.'),
     instance: z.int().min(0).default(0).describe('The instance that receives the call (with local caches only it is affected).'),
+    target: target.optional(),
   })
   .describe('An on-demand invalidation: revalidateTag, revalidatePath or updateTag.')
 
@@ -168,6 +173,7 @@ const webhook = z
     profile: z.union([z.literal('max'), z.strictObject({ expireS: z.number().min(0).max(TEN_YEARS_S) })], { error: 'must be "max" or { "expireS": seconds }' }).optional(),
     delayS: seconds('Seconds from the change to the call (CMS webhook latency).').default(0),
     instance: z.int().min(0).default(0),
+    target: target.optional(),
   })
   .describe('The on-demand call a CMS webhook makes after the change.')
 
@@ -181,6 +187,22 @@ const dataChange = z
     webhook: webhook.optional(),
   })
   .describe('A change of origin data, optionally followed by an on-demand call (the CMS webhook pattern).')
+
+const deploy = z
+  .strictObject({
+    atS: seconds('When the new build goes live (one-off), or the first of periodic deploys.').optional(),
+    everyS: z.number().min(1).max(TEN_YEARS_S).optional().describe('Periodic: a deploy every this many seconds (from atS, or from everyS); 8640 is ten a day.'),
+    prerender: z.boolean().default(true).describe('true: the build prerenders each route\'s params.prebuilt paths, fresh from the deploy; false: it prerenders nothing and every path starts cold.'),
+  })
+  .describe('A deploy: a new build goes live on every instance. Caches start again from its prerendered pages, every other path is cold (its first request waits for a render), and the old build\'s renders in flight are discarded.')
+
+const purge = z
+  .strictObject({
+    atS: seconds('When the purge happens (one-off), or the first of periodic purges.').optional(),
+    everyS: z.number().min(1).max(TEN_YEARS_S).optional().describe('Periodic: a purge every this many seconds (from atS, or from everyS).'),
+    prefix: z.string().regex(/^\//, 'must be a URL path prefix starting with "/" (e.g. "/blog")').max(1024).optional().describe('Only the cached paths under this URL prefix ("/blog" reaches "/blog" and "/blog/…", not "/blogs"). Default: every path.'),
+  })
+  .describe('A purge of the ISR cache: the pages it reaches are dropped from every cache, so their next request waits for a render (MISS).')
 
 const deployment = z
   .strictObject({
@@ -243,6 +265,8 @@ export const scenarioShape = z.strictObject({
     .max(10_000)
     .default([])
     .describe('Process restarts: the memory cache, cache controls and (15+) the tags manifest are lost; entries are read back from disk.'),
+  deploys: z.array(deploy).max(1000).default([]).describe('Deploys of a new build (issue 16): each resets every cache to the build\'s prerendered pages.'),
+  purges: z.array(purge).max(1000).default([]).describe('Purges of the ISR cache, of everything or of a path prefix.'),
   cost: cost.optional(),
   thresholds: thresholds.optional(),
 })
