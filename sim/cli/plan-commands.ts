@@ -126,8 +126,10 @@ export function registerPlanCommands(program: Command, env: Host): void {
 
 /** --vary and --given of recommend: parsed, no field twice, never a tuned route's revalidate. */
 function parseVaryGiven(varyText: readonly string[], givenText: readonly string[], scenario: Scenario, tuned: readonly string[]): { vary: Vary[]; given: Vary[] } {
-  const vary = varyText.map((v) => parseVary(v, scenario))
-  const given = givenText.map((v) => parseVary(v, scenario))
+  // traffic.scale is a level wherever it is given: traffic is a scenario, not a knob to choose.
+  const varied = varyText.map((v) => parseVary(v, scenario))
+  const vary = varied.filter((v) => !LEVEL_FIELDS.includes(v.path))
+  const given = [...givenText.map((v) => parseVary(v, scenario)), ...varied.filter((v) => LEVEL_FIELDS.includes(v.path))]
   const all = [...given, ...vary]
   const dup = all.find((v, i) => all.findIndex((w) => w.path === v.path) !== i)
   if (dup) throw new UsageError(`${dup.path} is given twice (in --vary or --given)`)

@@ -194,6 +194,6 @@ export function explain(inp: {
   if (renders?.meets) parts.push(`render time: renders twice as fast give ${fmtV(c.metric, renders.value)}`)
   const fixText = fix === null
     ? `none of the checked changes reaches it (${checks.map((x) => `${x.change}: ${fmtV(c.metric, x.value)}`).join('; ')}): relax the constraint`
-    : `checked: ${fix.change} reaches ${c.metric} ${fmtV(c.metric, fix.value)} ${c.condition.op} ${fmtV(c.metric, c.condition.value)}`
+    : `checked: ${fix.change} reaches ${c.metric} ${fmtV(c.metric, fix.value)} ${c.condition.op} ${fmtV(c.metric, c.condition.value)}${fix.kind === 'smaller-revalidate' ? ' (add smaller values to --candidates)' : ''}`
   return { constraint: c.text, metric: c.metric, at: inp.at, value, routes, ...(t ? { tail: t } : {}), checks, fix, summary: `${parts.join('; ')}. ${fixText}` }
 }
