@@ -12,7 +12,7 @@ import { runPage } from './run-page.ts'
 export async function reportHtml(input: ReportInput): Promise<string> {
   switch (input.kind) {
     case 'run': return runPage(input.result, input.gate)
-    case 'sweep': return sweepPage(input.header, input.points)
+    case 'sweep': return sweepPage(input.header, input.points, input.recommendation)
     case 'verdict': return verdictPage(input.verdict)
   }
 }

@@ -29,11 +29,12 @@ const CSS = `
 *{box-sizing:border-box}
 body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:var(--fg);background:var(--bg)}
 main{max-width:1180px;margin:0 auto;padding:24px}
-header,section,.fig,.verdict,p,li,h1,h2{overflow-wrap:anywhere;min-width:0}
-h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:0 0 6px}
+header,section,.fig,.verdict,p,li,h1,h2,h3,.level{overflow-wrap:anywhere;min-width:0}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:0 0 6px}h3{font-size:14px;margin:10px 0 6px}
 .stamp{color:var(--muted);font-size:12px;margin:0}
 .stamp code{font-size:12px}
 .verdict{font-size:18px;font-weight:700;margin:8px 0 10px;padding:10px 14px;border:1px solid var(--line);border-left-width:6px;border-radius:6px;background:#fff}
+.verdict .more{display:block;margin-top:4px}
 .verdict.v-pass{border-left-color:var(--good)}.verdict.v-fail{border-left-color:var(--bad)}.verdict.v-info{border-left-color:#1565c0}
 section{background:#fff;border:1px solid var(--line);border-radius:6px;padding:16px;margin:16px 0}
 .headline{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(170px,100%),1fr));gap:10px}
@@ -105,7 +106,8 @@ export const code = (s: string) => `<code>${e(s)}</code>`
 /** The verdict line: the first thing under the title, the sentence a reader takes away. */
 function verdictHtml(v: VerdictLine): string {
   const tag = v.word ? `<span class="tag ${v.word}">${v.word}:</span> ` : ''
-  return `<p class="verdict v-${v.tone}" id="verdict" data-verdict="${v.tone}">${tag}${breakable(v.text)}</p>`
+  const more = (v.more ?? []).map((l) => `<span class="more">${breakable(l)}</span>`).join('')
+  return `<p class="verdict v-${v.tone}" id="verdict" data-verdict="${v.tone}">${tag}${breakable(v.text)}${more}</p>`
 }
 
 export function page(title: string, stamp: string, verdict: VerdictLine, body: readonly string[]): string {

@@ -10,8 +10,17 @@ export const READS = { schemaVersion: 1, sweepVersion: 1, verdictVersion: 1 } as
 
 export type ReportInput =
   | { readonly kind: 'run'; readonly result: SimResult; readonly gate?: GateReport }
-  | { readonly kind: 'sweep'; readonly header: SweepHeader; readonly points: readonly SweepPoint[] }
+  | { readonly kind: 'sweep'; readonly header: SweepHeader; readonly points: readonly SweepPoint[]; readonly recommendation?: RecommendationNotes }
   | { readonly kind: 'verdict'; readonly verdict: VerdictJson }
+
+/**
+ * What a recommendation file (isrsim recommend --out) adds to the sweep of its evaluations: per
+ * answer (one per level of --given), recommend's own verdict line and why the options that
+ * could not meet the constraints could not (the causes' one-sentence summaries).
+ */
+export interface RecommendationNotes {
+  readonly answers: readonly { readonly level: string; readonly verdict: string; readonly why: readonly string[] }[]
+}
 
 /** Bad input: the CLI prints the message and exits 2. */
 export class ReportInputError extends Error {}
@@ -76,7 +85,7 @@ function asVerdict(o: Obj, source: string): VerdictJson {
   return { ...(o as unknown as VerdictJson), kind: o.kind === 'replay' ? 'replay' : 'live' }
 }
 
-function asSweep(text: string, source: string): ReportInput {
+function asSweep(text: string, source: string): Extract<ReportInput, { kind: 'sweep' }> {
   const rows = text.split('\n').filter((l) => l.trim() !== '')
   const header = parseJson(rows[0]!, `${source} line 1`)
   if (!isObj(header) || header.kind !== 'sweep') throw new ReportInputError(`${source}: line 1 is not a sweep header`)
@@ -92,6 +101,21 @@ function asSweep(text: string, source: string): ReportInput {
   if (points.length === 0) throw new ReportInputError(`${source}: the sweep has no finished points yet`)
   points.sort((a, b) => a.index - b.index)
   return { kind: 'sweep', header: header as unknown as SweepHeader, points }
+}
+
+const levelLabel = (given: unknown) => (isObj(given) ? Object.entries(given).map(([k, v]) => `${k}=${String(v)}`).join(' ') : '')
+
+function asRecommendation(o: Obj, source: string): RecommendationNotes {
+  if (!Array.isArray(o.answers)) throw new ReportInputError(`${source}: field answers is ${o.answers === undefined ? 'missing' : typeof o.answers}; a recommendation has an array there`)
+  return {
+    answers: o.answers.map((a: unknown, i) => {
+      if (!isObj(a) || typeof a.verdict !== 'string') throw new ReportInputError(`${source}: answers[${i}].verdict is not a string; a recommendation's answers each have their verdict line there`)
+      const causes = Array.isArray(a.causes) ? a.causes : []
+      const why = causes.flatMap((c: unknown) => (isObj(c) && isObj(c.causes) && typeof c.causes.summary === 'string' ? [`${levelLabel(c.setting) ? `with ${levelLabel(c.setting)}: ` : ''}${c.causes.summary}`] : []))
+      // The terminal's "[traffic.scale=1] verdict: " prefix: the page says the level itself.
+      return { level: levelLabel(a.given), verdict: a.verdict.replace(/^(\[[^\]]*\]\s*)?verdict:\s*/, ''), why }
+    }),
+  }
 }
 
 /**
@@ -112,8 +136,8 @@ export function parseReportInput(text: string, source: string, gateText?: string
     return { kind: 'run', result, gate: g as unknown as GateReport }
   }
   if ('verdictVersion' in o) return { kind: 'verdict', verdict: asVerdict(o, source) }
-  // isrsim recommend --out keeps every evaluation as a sweep file: its report is that sweep's.
-  if (o.kind === 'recommendation' && typeof o.sweep === 'string') return asSweep(o.sweep, `${source} (its evaluations)`)
+  // isrsim recommend --out keeps every evaluation as a sweep file: its report is that sweep's, with recommend's verdicts and causes.
+  if (o.kind === 'recommendation' && typeof o.sweep === 'string') return { ...asSweep(o.sweep, `${source} (its evaluations)`), recommendation: asRecommendation(o, source) }
   if (o.kind === 'sweep') throw new ReportInputError(`${source}: a sweep header without points; sweep files are JSON lines`)
   const keys = Object.keys(o).slice(0, 6).join(', ')
   throw new ReportInputError(`${source}: not an isrsim result, sweep or verdict (no schemaVersion, sweep header or verdictVersion; its fields are ${keys || 'none'})`)

@@ -3,7 +3,7 @@
  * Pure functions from the input JSON to a sentence; numbers carry units, costs name the
  * platform the scenario runs on (cost.primary), and no line ever shows a negative saving.
  */
-import type { Cost, GateReport, PointResult, SimResult, SweepConstraint, SweepHeader, VerdictCheck, VerdictJson } from '../sim/contract.ts'
+import type { Cost, GateReport, PointResult, SimResult, SweepConstraint, SweepHeader, SweepPoint, VerdictCheck, VerdictJson } from '../sim/contract.ts'
 import { fmtMetric, fmtPct, fmtS, fmtUsd } from './format.ts'
 import { metricValue, pointLabel, type SweepAnalysis } from './sweep-charts.ts'
 
@@ -14,6 +14,8 @@ export interface VerdictLine {
   readonly word?: 'PASS' | 'FAIL'
   /** The sentence, without that word. */
   readonly text: string
+  /** Further lines of the same verdict (a sweep's other traffic levels), each on its own line. */
+  readonly more?: readonly string[]
 }
 
 export const platformName = (primary: Cost['primary']) => (primary === 'vercel' ? 'Vercel' : 'self-hosted')
@@ -113,7 +115,22 @@ export type Comparison =
   | { readonly kind: 'saving'; readonly usd: number; readonly broken: readonly SweepConstraint[] }
   | { readonly kind: 'extra'; readonly usd: number; readonly broken: readonly SweepConstraint[] }
 
-export function compareToCurrent(header: SweepHeader, a: SweepAnalysis): Comparison | null {
+/** What one answer of a sweep is drawn from: a one-level sweep, or one level (traffic.scale=2) of a split one. */
+export interface Answer {
+  readonly label: string
+  readonly rows: SweepAnalysis['rows']
+  readonly current: SweepPoint | null
+  readonly recommended: SweepPoint | null
+  readonly rule: string
+}
+
+/** The sweep's answers: one per level where `given` fields split it (sweep-charts.ts' levels), else the sweep itself. */
+export function answersOf(a: SweepAnalysis): readonly Answer[] {
+  const levels = (a as SweepAnalysis & { readonly levels?: readonly Answer[] }).levels
+  return levels && levels.length > 1 ? levels : [{ ...a, label: '' }]
+}
+
+export function compareToCurrent(header: SweepHeader, a: Pick<Answer, 'current' | 'recommended'>): Comparison | null {
   if (!a.current || !a.recommended) return null
   if (a.current === a.recommended) return { kind: 'same' }
   const broken = (header.constraints ?? []).filter((c) => !meets(c, a.current!.result))
@@ -121,28 +138,45 @@ export function compareToCurrent(header: SweepHeader, a: SweepAnalysis): Compari
   return d >= 0 ? { kind: 'saving', usd: d, broken } : { kind: 'extra', usd: -d, broken }
 }
 
-/** A sweep: the recommended values and their cost, or "no point meets …" with the closest point. */
-export function sweepVerdict(header: SweepHeader, a: SweepAnalysis): VerdictLine {
+/** One answer: the recommended values and their cost, or "no point meets …" with the closest point; `vs`: against the current values. */
+function answerVerdict(header: SweepHeader, metric: string, a: Answer): VerdictLine & { readonly vs: string } {
   const cs = header.constraints ?? []
   const bound = cs.map(constraintText).join(', ')
   const rec = a.recommended
   if (rec) {
-    const m = a.stalenessMetric
     const cmp = compareToCurrent(header, a)
     // Where the current values break the bound, the next sentence names it; said once is enough.
     const meetsText = cs.length && cmp?.kind !== 'extra' ? ` (meets ${bound})` : ''
-    const head = `Recommended ${pointLabel(rec.vary)}: ${costPhrase(rec.result.cost)}, ${m} ${fmtMetric(m, metricValue(rec.result, m))}${meetsText}`
+    const label = a.rows.find((x) => x.point === rec)?.label ?? pointLabel(rec.vary)
+    const head = `Recommended ${label}: ${costPhrase(rec.result.cost)}, ${metric} ${fmtMetric(metric, metricValue(rec.result, metric))}${meetsText}`
     const broken = cmp && cmp.kind !== 'same' ? cmp.broken.map(constraintText).join(', ') : ''
     const vs = cmp === null ? ''
       : cmp.kind === 'same' ? '; these are the current values'
         : cmp.kind === 'saving' ? `; ${fmtUsd(cmp.usd)}/month less than the current values${broken ? `, which break ${broken}` : ''}`
           : `. The current values break ${broken || 'the constraints'}: meeting ${cmp.broken.length === 1 ? 'it' : 'them'} costs ${fmtUsd(cmp.usd)}/month more`
-    return { tone: cs.length ? 'pass' : 'info', text: `${head}${vs}` }
+    return { tone: cs.length ? 'pass' : 'info', text: `${head}${vs}`, vs }
   }
   if (cs.length) {
     const closest = [...a.rows].sort((p, q) => shortfall(cs, p.point.result) - shortfall(cs, q.point.result) || p.cost - q.cost)[0]
     const near = closest ? `; closest: ${closest.label} with ${cs.map((c) => `${c.metric} ${fmtMetric(c.metric, metricValue(closest.point.result, c.metric))}`).join(', ')} (${costPhrase(closest.point.result.cost)})` : ''
-    return { tone: 'fail', text: `No point meets ${bound}${near}` }
+    return { tone: 'fail', text: `No point meets ${bound}${near}`, vs: '' }
   }
-  return { tone: 'info', text: `No recommendation: ${a.rule}` }
+  return { tone: 'info', text: `No recommendation: ${a.rule}`, vs: '' }
+}
+
+/**
+ * A sweep: one answer's verdict, or with levels (traffic.scale=1,2) one line per level, each
+ * its own answer. `given` verdicts by level label (a recommendation file's own lines, with their
+ * causes) replace the ones drawn here; the comparison with the current values is kept.
+ */
+export function sweepVerdict(header: SweepHeader, a: SweepAnalysis, given?: ReadonlyMap<string, string>): VerdictLine {
+  const lines = answersOf(a).map((l) => {
+    const v = answerVerdict(header, a.stalenessMetric, l)
+    const own = given?.get(l.label)
+    const text = own === undefined ? v.text : `${/^no point meets/i.test(own) ? own.replace(/^n/, 'N') : `Recommended ${own}`}${v.vs}`
+    const tone = own === undefined ? v.tone : /^no point meets/i.test(own) ? 'fail' : v.tone === 'fail' ? 'pass' : v.tone
+    return { tone, text: l.label ? `At ${l.label}: ${text}` : text }
+  })
+  const tone = lines.some((l) => l.tone === 'fail') ? 'fail' : lines[0]!.tone
+  return { tone, text: lines[0]!.text, ...(lines.length > 1 ? { more: lines.slice(1).map((l) => l.text) } : {}) }
 }

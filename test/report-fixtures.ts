@@ -113,6 +113,19 @@ export function replayVerdict(dir: string): string {
   return readFileSync(out, 'utf8')
 }
 
+/**
+ * A real recommendation file (`isrsim recommend --out`) for the shop fixture (3 pods with local
+ * caches, p95 age <= 10 min): searched over the cache option, one answer per traffic level.
+ */
+export function recommendationFile(dir: string): string {
+  mkdirSync(dir, { recursive: true })
+  const out = join(dir, 'shop.recommendation.json')
+  const args = [BIN, 'recommend', join(ROOT, 'test/fixtures/shop.json'), '--constraint', 'ageP95S<=600', '--routes', 'category,product', '--candidates', '60,300,900', '--vary', 'deployment.cache=local,shared', '--given', 'traffic.scale=1,2', '--workers', '1', '--out', out]
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8' })
+  if (r.status !== 0) throw new Error(`isrsim recommend exited ${r.status}: ${r.stderr}\nReproduce: node ${args.join(' ')}`)
+  return readFileSync(out, 'utf8')
+}
+
 /** The widths every page is checked and pictured at: a laptop and a phone. */
 export const WIDTHS = [1280, 390] as const
 
@@ -124,7 +137,7 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] })
 }
 
-export type PageKind = 'run' | 'single' | 'check' | 'sweep' | 'verdict' | 'replay'
+export type PageKind = 'run' | 'single' | 'check' | 'sweep' | 'recommend' | 'verdict' | 'replay'
 export interface ReportPage {
   /** The HTML file isrsim wrote. */
   readonly html: string
@@ -146,7 +159,8 @@ function reportOf(dir: string, name: string, text: string): ReportPage {
 /**
  * Every report kind, made by the real commands into `dir`: a run with outages, on-demand calls
  * and 2 replications; a single page; a failing check; a sweep whose current values break its
- * constraint; a failing live verdict (what verify and loadtest write); a replay verdict.
+ * constraint; a recommendation for the shop per traffic level; a failing live verdict (what
+ * verify and loadtest write); a replay verdict.
  */
 export function reportPages(dir: string): Record<PageKind, ReportPage> {
   mkdirSync(dir, { recursive: true })
@@ -156,6 +170,7 @@ export function reportPages(dir: string): Record<PageKind, ReportPage> {
     single: reportOf(dir, 'single', runJson(SINGLE).text),
     check: { html: checkReport(dir, false) },
     sweep: reportOf(dir, 'sweep', sweepFile(join(dir, 'sweep-src'), 'routes.post.ageP95S<=200')),
+    recommend: reportOf(dir, 'recommend', recommendationFile(join(dir, 'recommend-src'))),
     verdict: reportOf(dir, 'verdict', `${JSON.stringify(v.fail, null, 2)}\n`),
     replay: reportOf(dir, 'replay', replayVerdict(join(dir, 'replay-src'))),
   }

@@ -1,7 +1,7 @@
 /**
- * `npm run screenshots`: every report kind (run, check, sweep, live verdict, replay verdict, and
- * recommend where isrsim writes one) made from real inputs, opened in Debian's Chromium at 1280
- * and 390 px wide, and the top of each page saved to docs/screenshots/<kind>-<width>.png. Not a
+ * `npm run screenshots`: every report kind (run, check, sweep, recommend, live verdict, replay
+ * verdict) made from real inputs, opened in Debian's Chromium at 1280 and 390 px wide, and the
+ * top of each page saved to docs/screenshots/<kind>-<width>.png. Not a
  * test: the browser test (reports-browser.test.ts) checks the same pages; this keeps pictures
  * of them in the repository. Small on purpose: the first screen and a bit, 1× pixels.
  */

@@ -252,6 +252,19 @@ describe('every report kind in Chromium at 1280 and 390 px', () => {
     expect(s.layout.text).toContain(`current values break routes.post.ageP95S ≤ 3.3 min; meeting it costs ${extra}`)
   })
 
+  test('recommend: the shop per traffic level, with recommend\'s own verdict lines, one per level, and why the local caches cannot meet the bound', async () => {
+    const rec = json<{ answers: { given: Record<string, number>; verdict: string }[] }>(pages.recommend)
+    const s = await open('recommend', 3)
+    const lines = s.layout.verdict!.text
+    expect(rec.answers.map((x) => x.given)).toEqual([{ 'traffic.scale': 1 }, { 'traffic.scale': 2 }])
+    for (const x of rec.answers) {
+      const own = x.verdict.replace(/^\[[^\]]*\]\s*verdict:\s*/, '')
+      expect(lines).toContain(`At traffic.scale=${x.given['traffic.scale']}: ${/^no point/.test(own) ? 'N' : 'Recommended '}${/^no point/.test(own) ? own.slice(1) : own}`)
+    }
+    expect(lines.indexOf('At traffic.scale=1')).toBe(0)
+    expect(s.layout.text).toMatch(/Why\n[\s\S]*with deployment\.cache=local: .*long tail/)
+  })
+
   test('verdict: a failing live verdict (verify, loadtest), with FAIL and the worst check in the verdict line', async () => {
     const v = json<VerdictJson>(pages.verdict)
     const s = await open('verdict', 1)
