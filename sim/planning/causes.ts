@@ -47,6 +47,13 @@ export interface TailEstimate {
   readonly tailShare: number
   /** The route's median path: the mean gap between its requests on one cache. */
   readonly medianGapS: number
+  /** The route's paths requested less than once per bound on each cache, of all its paths. */
+  readonly rarePaths: number
+  readonly paths: number
+  /** Those paths' share of the route's requests. */
+  readonly rareRequestShare: number
+  /** Of the responses older than the bound (all routes), the share to such rare paths. */
+  readonly rareAgedShare: number
 }
 
 export interface Causes {
@@ -126,13 +133,14 @@ export function tailEstimate(s: Scenario, metric: string, boundS: number, revali
   })
   if (parts.length === 0) return null
   const older = (a: number, T: (rid: string) => number) => parts.map((x) => {
-    let all = 0, tail = 0
+    let all = 0, tail = 0, rare = 0
     x.p.forEach((pi, i) => {
       const o = pi * (1 - servedAgeCdf(x.lambda[i]!, T(x.id), x.renderS, a))
       all += o
       if (i >= x.n / 2) tail += o
+      if (x.lambda[i]! * boundS < 1) rare += o
     })
-    return { id: x.id, all: all * x.share, tail: tail * x.share }
+    return { id: x.id, all: all * x.share, tail: tail * x.share, rare: rare * x.share }
   })
   const total = (a: number) => older(a, () => 0).reduce((s2, x) => s2 + x.all, 0)
   // Bisection: P(age > a) falls as a grows.
@@ -148,7 +156,10 @@ export function tailEstimate(s: Scenario, metric: string, boundS: number, revali
   const worst = [...at].sort((a, b) => b.all - a.all)[0]!
   const route = parts.find((x) => x.id === worst.id)!
   const median = route.lambda[Math.floor((route.n - 1) / 2)]!
+  const rareIdx = route.lambda.map((l, i) => (l * boundS < 1 ? i : -1)).filter((i) => i >= 0)
   return {
+    rarePaths: rareIdx.length, paths: route.n, rareRequestShare: rareIdx.reduce((a, i) => a + route.p[i]!, 0),
+    rareAgedShare: sumAll > 0 ? at.reduce((a, x) => a + x.rare, 0) / sumAll : 0,
     quantile, floorS: hi, caches, route: worst.id,
     tailShare: sumAll > 0 ? at.reduce((a, x) => a + x.tail, 0) / sumAll : 0,
     medianGapS: median > 0 ? 1 / median : Infinity,
@@ -184,7 +195,8 @@ export function explain(inp: {
   const t = inp.tail
   const smaller = checks.find((x) => x.kind === 'smaller-revalidate')
   if (t && t.floorS > c.condition.value && smaller && !smaller.meets) {
-    parts.push(`the long tail: ${(t.tailShare * 100).toFixed(0)}% of responses older than ${fmtS(c.condition.value)} are to ${t.route} paths below the popularity median, each requested about once every ${fmtS(t.medianGapS)} on each of ${t.caches} ${t.caches > 1 ? 'local caches' : 'cache'}, and served at the age of the previous request, so no revalidate value helps (${smaller.change} gives ${fmtV(c.metric, smaller.value)}; estimated floor ${fmtS(t.floorS)})`)
+    const where = `on each of ${t.caches} ${t.caches > 1 ? 'local caches' : 'cache'}`
+    parts.push(`the long tail: ${t.rarePaths.toLocaleString('en-US')} of ${t.paths.toLocaleString('en-US')} ${t.route} paths (${(t.rareRequestShare * 100).toFixed(0)}% of its requests) are requested less than once every ${fmtS(c.condition.value)} ${where} and serve ${(t.rareAgedShare * 100).toFixed(0)}% of responses older than ${fmtS(c.condition.value)}; ${(t.tailShare * 100).toFixed(0)}% go to ${t.route} paths below the popularity median, each requested about once every ${fmtS(t.medianGapS)} ${where}. A cache serves such a path at the age of its previous request, so no revalidate value helps (${smaller.change} gives ${fmtV(c.metric, smaller.value)}; estimated floor ${fmtS(t.floorS)})`)
   } else if (smaller && !smaller.meets) {
     parts.push(`smaller revalidate values do not help (${smaller.change} gives ${fmtV(c.metric, smaller.value)})`)
   }
