@@ -135,9 +135,9 @@ describe('on-demand calls and webhooks to every instance, or through the balance
   // 3 instances with local caches, round-robin; "/" prebuilt at 0, revalidate 1000, 1 s renders.
   // A data change at 5 (and 10) calls revalidatePath("/"), which expires at once. Requests at
   // 6, 6.1, 6.2 go to instances 0, 1, 2; at 11, 11.1, 11.2 to 0, 1, 2 again.
-  const app = (target: 'instance' | 'all' | 'balancer' | undefined, instance?: number): ScenarioInput => ({
+  const app = (target: 'instance' | 'all' | 'balancer' | undefined, instance?: number, deployment: ScenarioInput['deployment'] = { instances: 3 }): ScenarioInput => ({
     name: 'fan-out', durationS: 30,
-    deployment: { instances: 3 },
+    deployment,
     routes: [{ id: 'home', pattern: '/', revalidateS: 1000, renderS: 1, fetches: [{ id: 'feed', tags: ['feed'] }], traffic: { rps: 0, schedule: { atS: [6, 6.1, 6.2, 11, 11.1, 11.2] } } }],
     dataChanges: [{ fetch: 'feed', atS: 5, everyS: 5, webhook: { kind: 'revalidatePath', path: '/', ...(target === undefined ? {} : { target }), ...(instance === undefined ? {} : { instance }) } }],
   })
@@ -158,6 +158,27 @@ describe('on-demand calls and webhooks to every instance, or through the balance
     // Calls at 5, 10 go to instances 0, 1 (the calls' own round-robin, apart from the requests'):
     // at 6 instance 0 MISS, the rest HIT; at 11.1 instance 1 MISS. One entry per call: 5.
     expect(row(traced(app('balancer')))).toEqual({ outcomes: ['miss', 'hit', 'hit', 'hit', 'miss', 'hit'], touched: 5, calls: 5 })
+  })
+
+  test('a shared cache: "all" marks every instance at once, without waiting for tagPropagationS', () => {
+    // Shared entry written at 0; tagPropagationS 5. Calls at 5 and 10 to instance 0 only:
+    // t=6 instance 0 MISS (render 6..7 writes the shared entry); 6.1 and 6.2 HIT (instances 1
+    // and 2 see the first mark at 10). t=11 instance 0 MISS (mark 10 > written 7); 11.1 and
+    // 11.2 HIT (their mark is 5 < 7; the second reaches them at 15).
+    // With "all", every instance has each mark at once: all six MISS (the render is
+    // de-duplicated per instance, §8). One shared entry per call is touched either way.
+    const shared = { instances: 3, cache: 'shared' as const, tagPropagationS: 5 }
+    expect(row(traced(app(undefined, 0, shared)))).toEqual({ outcomes: ['miss', 'hit', 'hit', 'miss', 'hit', 'hit'], touched: 5, calls: 5 })
+    expect(row(traced(app('all', undefined, shared)))).toEqual({ outcomes: ['miss', 'miss', 'miss', 'miss', 'miss', 'miss'], touched: 5, calls: 5 })
+  })
+
+  test('a random balancer draws the calls\' instances from its own stream: the requests\' instances do not move', () => {
+    const random = { instances: 3, balancer: 'random' as const }
+    const instancesOf = (t: ReturnType<typeof traced>) => t.requests.map((r) => r.instance)
+    const withCalls = traced(app('balancer', undefined, random))
+    const without = traced({ ...app(undefined, 0, random), dataChanges: [] })
+    expect(instancesOf(withCalls)).toEqual(instancesOf(without))
+    expect(withCalls.result.dataChanges[0]!.entriesTouched).toBe(5)
   })
 
   test('bad input: instance with target "all" or "balancer", deploys and purges out of range', () => {
