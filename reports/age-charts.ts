@@ -20,6 +20,17 @@ export function ageUnit(maxS: number): { readonly unit: AgeUnit; readonly div: n
   return { unit: 'd', div: 86400 }
 }
 
+/**
+ * An axis of a metric named by a result path or label: ages ("staleness.ageP95S", "age p50 (s)")
+ * in the unit from ageUnit over `valuesS`, anything else as it is. `title` names the unit.
+ */
+export function metricAxis(metric: string, valuesS: readonly number[]): { readonly div: number; readonly title: string } {
+  const seconds = /S$/.test(metric.split('.').at(-1)!) || /\(s\)$/.test(metric)
+  if (!seconds) return { div: 1, title: `${metric} (${/Fraction$/.test(metric) ? 'fraction' : 'value'})` }
+  const { unit, div } = ageUnit(Math.max(0, ...valuesS.filter(Number.isFinite)))
+  return { div, title: /\(s\)$/.test(metric) ? metric.replace(/\(s\)$/, `(${unit})`) : `${metric} (${unit})` }
+}
+
 /** The revalidate line is drawn when it is within this many axis lengths; further out, the caption says where it is. */
 const REVALIDATE_REACH = 4
 const REVALIDATE_COLOR = '#6d4c41'

@@ -34,11 +34,21 @@ function runHeadline(r: SimResult): Figure[] {
   return figs
 }
 
+/** The self-hosted fleet: sized for the render CPU where the result says so (results before capacity sizing: the configured instances). */
+function selfHostedSub(r: SimResult): string {
+  const c = r.cost
+  if (typeof c.selfHostedInstances !== 'number') return `${r.deployment.instances} instance(s); renders use ${fmtPct(c.selfHostedCpuUtilization)} of the vCPUs`
+  const sized = c.selfHostedInstancesNeeded > r.deployment.instances
+    ? `${c.selfHostedInstances} instances: ${r.deployment.instances} configured are too few for render CPU under ${fmtPct(c.targetCpuUtilization)} (${c.selfHostedSizedFor === 'busiestHour' ? 'busiest hour' : 'mean'})`
+    : `${c.selfHostedInstances} instance(s); renders use ${fmtPct(c.selfHostedPeakCpuUtilization)} of the vCPUs${c.selfHostedSizedFor === 'busiestHour' ? ' in the busiest hour' : ''} (target ${fmtPct(c.targetCpuUtilization)})`
+  return sized
+}
+
 /** Both platforms and the origin, the one the scenario does not run on marked as the alternative. */
 function costDetail(r: SimResult): string {
   const c = r.cost, iv = r.intervals
   const vercel: Figure = { label: `Vercel, a month${c.primary === 'vercel' ? '' : ' (alternative)'}`, metric: 'cost.vercelMonthlyUsd', value: c.vercelMonthlyUsd, text: fmtUsd(c.vercelMonthlyUsd), ...opt(iv?.cost.vercelMonthlyUsd), sub: `ISR reads/writes, invocations, CPU, memory` }
-  const self: Figure = { label: `Self-hosted, a month${c.primary === 'self-hosted' ? '' : ' (alternative)'}`, metric: 'cost.selfHostedMonthlyUsd', value: c.selfHostedMonthlyUsd, text: fmtUsd(c.selfHostedMonthlyUsd), ...opt(iv?.cost.selfHostedMonthlyUsd), sub: `${r.deployment.instances} instance(s); renders use ${fmtPct(c.selfHostedCpuUtilization)} of the vCPUs` }
+  const self: Figure = { label: `Self-hosted, a month${c.primary === 'self-hosted' ? '' : ' (alternative)'}`, metric: 'cost.selfHostedMonthlyUsd', value: c.selfHostedMonthlyUsd, text: fmtUsd(c.selfHostedMonthlyUsd), ...opt(iv?.cost.selfHostedMonthlyUsd), sub: selfHostedSub(r) }
   const figs: Figure[] = [
     ...(c.primary === 'vercel' ? [vercel, self] : [self, vercel]),
     { label: 'Origin calls, a month', metric: 'cost.originMonthlyUsd', value: c.originMonthlyUsd, text: fmtUsd(c.originMonthlyUsd), ...opt(iv?.cost.originMonthlyUsd), sub: `${fmtCount(c.monthlyOriginCalls)} calls` },

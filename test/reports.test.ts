@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from 'node:path'
 import { beforeAll, describe, expect, test } from 'vitest'
 import { compile, type TopLevelSpec } from 'vega-lite'
-import { ageUnit } from '../reports/age-charts.ts'
+import { ageUnit, metricAxis } from '../reports/age-charts.ts'
 import { runCharts, tagFanOut, type Chart } from '../reports/charts.ts'
 import { compareToCurrent, runVerdict, sweepVerdict } from '../reports/verdict.ts'
 import { analyseSweep, metricValue, sweepCharts, verdictChart } from '../reports/sweep-charts.ts'
@@ -142,6 +142,18 @@ describe('readable charts', () => {
       expect(rule?.data.values[0]!.label).toBe(`revalidate ${revalidateS === 30 ? '30.0 s' : revalidateS === 60 ? '60.0 s' : '5.0 min'}`)
     }
     expect(JSON.stringify(charts[1]!.spec)).toContain('"title":"served age (min)"') // post: revalidate 300 s, ages to ~8 min
+    // Sweep and verdict axes of ages: the same units.
+    expect(metricAxis('staleness.ageP95S', [59, 3500])).toEqual({ div: 60, title: 'staleness.ageP95S (min)' })
+    expect(metricAxis('age p95 (s)', [40, 200])).toEqual({ div: 1, title: 'age p95 (s)' })
+    expect(metricAxis('age p95 (s)', [40, 20_000])).toEqual({ div: 3600, title: 'age p95 (h)' })
+    expect(metricAxis('totals.hitFraction', [0.9])).toEqual({ div: 1, title: 'totals.hitFraction (fraction)' })
+    const s = parseReportInput(sweepText, 'sweep') as { kind: 'sweep'; header: SweepHeader; points: SweepPoint[] }
+    const a = analyseSweep(s.header, s.points)
+    const frontier = JSON.stringify(sweepCharts(s.header, a)[0]!.spec)
+    const { div, title } = metricAxis('routes.post.ageP95S', a.rows.map((x) => x.x))
+    expect(div).toBe(ageUnit(Math.max(...s.points.map((p) => p.result.routes.post!.ageP95S))).div)
+    expect(frontier).toContain(`"title":"${title}"`)
+    for (const x of a.rows) expect(frontier).toContain(`"x":${Math.round((x.x / div) * 1e6) / 1e6},`)
   })
 
   test('on-demand labels are drawn in full; names too long for an axis become E1, E2 with the full names in the table', async () => {
