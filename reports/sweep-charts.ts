@@ -4,6 +4,7 @@
  */
 import type { TopLevelSpec } from 'vega-lite'
 import type { PointResult, SweepConstraint, SweepHeader, SweepPoint, VerdictJson } from '../sim/contract.ts'
+import { metricAxis } from './age-charts.ts'
 import { OUTCOMES, round, SCHEMA, WIDTH, type Chart } from './charts.ts'
 import { fmtMetric, fmtUsd } from './format.ts'
 
@@ -149,11 +150,12 @@ export function sweepFrontier(header: SweepHeader, a: SweepAnalysis): Chart {
   const statusOf = (x: SweepAnalysis['rows'][number]) => (x.point === a.recommended ? 'recommended' : x.point === a.current ? 'current' : x.feasible ? (x.frontier ? 'on the frontier' : 'other points') : 'breaks a constraint')
   // Marked points last, so that no other point is drawn over them.
   const highlighted = (x: SweepAnalysis['rows'][number]) => Number(x.point === a.recommended || x.point === a.current)
-  const values = [...a.rows].sort((p, q) => highlighted(p) - highlighted(q)).map((x) => ({ label: x.label, x: round(x.x), cost: round(x.cost, 4), status: statusOf(x) }))
-  const frontier = a.rows.filter((x) => x.frontier).sort((p, q) => p.x - q.x).map((x) => ({ x: round(x.x), cost: round(x.cost, 4) }))
+  // Ages in the unit they read best in (helper D, issue 16 item 4).
+  const { div, title: xTitle } = metricAxis(a.stalenessMetric, a.rows.map((x) => x.x))
+  const values = [...a.rows].sort((p, q) => highlighted(p) - highlighted(q)).map((x) => ({ label: x.label, x: round(x.x / div), cost: round(x.cost, 4), status: statusOf(x) }))
+  const frontier = a.rows.filter((x) => x.frontier).sort((p, q) => p.x - q.x).map((x) => ({ x: round(x.x / div), cost: round(x.cost, 4) }))
   const statuses = ['recommended', 'current', 'on the frontier', 'other points', 'breaks a constraint']
   const marked = values.filter((v) => v.status === 'recommended' || v.status === 'current')
-  const xTitle = `${a.stalenessMetric} (${/S$/.test(a.stalenessMetric) ? 's' : /Fraction$/.test(a.stalenessMetric) ? 'fraction' : 'value'})`
   return {
     id: 'sweep-frontier',
     title: 'Cost against staleness',
@@ -235,7 +237,9 @@ export function sweepHeatmap(header: SweepHeader, a: SweepAnalysis, metric: stri
 // --- verdicts --------------------------------------------------------------
 
 export function verdictChart(v: VerdictJson): Chart {
-  const values = v.checks.map((c) => ({ metric: c.metric, scope: c.scope, low: c.low, high: c.high, predicted: c.predicted, observed: c.observed, verdict: c.verdict }))
+  // Ages in the unit they read best in, per metric (helper D, issue 16 item 4).
+  const axes = new Map([...new Set(v.checks.map((c) => c.metric))].map((m) => [m, metricAxis(m, v.checks.filter((c) => c.metric === m).flatMap((c) => [c.high, c.observed]))]))
+  const values = v.checks.map((c) => { const d = axes.get(c.metric)!.div; return { metric: c.metric, scope: c.scope, low: c.low / d, high: c.high / d, predicted: c.predicted / d, observed: c.observed / d, verdict: c.verdict } })
   return {
     id: 'verdict',
     title: 'Predicted against observed',
@@ -244,7 +248,7 @@ export function verdictChart(v: VerdictJson): Chart {
     spec: {
       $schema: SCHEMA,
       vconcat: [...new Set(values.map((x) => x.metric))].map((metric) => ({
-        title: { text: metric, anchor: 'start', fontSize: 12 },
+        title: { text: axes.get(metric)!.div === 1 ? metric : axes.get(metric)!.title, anchor: 'start', fontSize: 12 },
         width: WIDTH - 160, height: { step: 20 },
         data: { values: values.filter((x) => x.metric === metric) },
         encoding: { y: { field: 'scope', type: 'nominal', title: null } },
