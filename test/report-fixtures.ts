@@ -38,6 +38,25 @@ export const RICH: ScenarioInput = {
 /** One page, Poisson arrivals, constant render: the served-age CDF has a closed form. */
 export const SINGLE: ScenarioInput = { name: 'report-single', seed: '3', durationS: 7200, routes: [{ id: 'page', pattern: '/', revalidateS: 30, renderS: 2, traffic: { rps: 1 } }] }
 
+/** Long names everywhere a card shows one: route id and pattern, tags, a fetch, an on-demand call, a warning. */
+const LONG_TAG = 'catalogue-products-by-department-category-and-region-for-the-storefront-listing'
+export const LONG: ScenarioInput = {
+  name: 'report-long-names-of-a-storefront-with-a-very-long-scenario-name-that-does-not-fit',
+  seed: '5',
+  durationS: 1800,
+  routes: [
+    {
+      id: 'storefrontDepartmentCategorySubcategoryProductDetailPageWithReviews',
+      pattern: '/catalogue/[departmentSlugWithAVeryLongName]/[categorySlugWithAnotherLongName]/products/[productSlugThatGoesOnAndOn]',
+      revalidateS: 3600, params: { count: 300, prebuilt: 20 }, renderS: 0.4,
+      fetches: [{ id: 'productCatalogueServiceWithInventoryAndPricingLookups', tags: [LONG_TAG, 'product:{departmentSlugWithAVeryLongName}'], latencyS: 0.05 }],
+      traffic: { rps: 5, popularity: { zipf: 1 } },
+    },
+    { id: 'accountSettingsAndOrderHistoryForSignedInCustomers', pattern: '/account/settings/order-history/[orderIdentifierFromTheCommerceBackend]', dynamic: true, renderS: 0.1, params: { count: 50 }, traffic: { rps: 0.5 } },
+  ],
+  onDemand: [{ kind: 'revalidateTag', tag: LONG_TAG, everyS: 600 }, { kind: 'revalidatePath', path: '/catalogue/[departmentSlugWithAVeryLongName]/[categorySlugWithAnotherLongName]/products/[productSlugThatGoesOnAndOn]', type: 'page', atS: 900 }],
+}
+
 export function runJson(input: ScenarioInput, replications = 1): { result: SimResult; text: string } {
   const result = runScenario(parseScenario(input), { replications })
   return { result, text: `${JSON.stringify(result, null, 2)}\n` }
@@ -137,7 +156,7 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] })
 }
 
-export type PageKind = 'run' | 'single' | 'check' | 'sweep' | 'recommend' | 'verdict' | 'replay'
+export type PageKind = 'run' | 'single' | 'long' | 'check' | 'sweep' | 'recommend' | 'verdict' | 'replay'
 export interface ReportPage {
   /** The HTML file isrsim wrote. */
   readonly html: string
@@ -158,7 +177,7 @@ function reportOf(dir: string, name: string, text: string): ReportPage {
 
 /**
  * Every report kind, made by the real commands into `dir`: a run with outages, on-demand calls
- * and 2 replications; a single page; a failing check; a sweep whose current values break its
+ * and 2 replications; a single page; a run with long names everywhere; a failing check; a sweep whose current values break its
  * constraint; a recommendation for the shop per traffic level; a failing live verdict (what
  * verify and loadtest write); a replay verdict.
  */
@@ -168,6 +187,7 @@ export function reportPages(dir: string): Record<PageKind, ReportPage> {
   return {
     run: reportOf(dir, 'run', runJson(RICH, 2).text),
     single: reportOf(dir, 'single', runJson(SINGLE).text),
+    long: reportOf(dir, 'long', runJson(LONG).text),
     check: { html: checkReport(dir, false) },
     sweep: reportOf(dir, 'sweep', sweepFile(join(dir, 'sweep-src'), 'routes.post.ageP95S<=200')),
     recommend: reportOf(dir, 'recommend', recommendationFile(join(dir, 'recommend-src'))),

@@ -21,7 +21,7 @@ const pages = reportPages(dir)
 const browser = await launchChromium()
 try {
   for (const [kind, { html }] of Object.entries(pages)) {
-    if (kind === 'single') continue // a run page like run's
+    if (kind === 'single' || kind === 'long') continue // run pages like run's
     for (const width of WIDTHS) {
       const page = await browser.newPage({ viewport: { width, height: HEIGHT[width]! } })
       await page.goto(pathToFileURL(html).href, { waitUntil: 'load' })

@@ -225,6 +225,14 @@ describe('every report kind in Chromium at 1280 and 390 px', () => {
     expect(chart).toContain('revalidate 30.0 s')
   })
 
+  test('run: long route ids, patterns, tags, fetch ids and on-demand paths stay inside their cards at both widths', async () => {
+    const r = json<SimResult>(pages.long)
+    const s = await open('long', 5)
+    expectFigure(s, 'totals.requests', r.totals.requests)
+    expect(s.charts.map((c) => c.id)).toContain('tag-fan-out')
+    expect(s.layout.text).toContain('/catalogue/[departmentSlugWithAVeryLongName]/[categorySlugWithAnotherLongName]/products/[productSlugThatGoesOnAndOn]')
+  })
+
   test('check: a failing gate, whose verdict line names the first failing check', async () => {
     const s = await open('check', 7)
     expect(s.layout.verdict!.text).toMatch(/^FAIL: staleness\.ageP95S is [\d.]+ (s|min), which breaks staleness\.ageP95S < 5\.00 s/)
