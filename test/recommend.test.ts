@@ -140,4 +140,13 @@ describe('recommend on the shop (3 pods, local caches, long tail, p95 age <= 10 
     expect(verdict).toMatch(/^verdict: no point meets ageP95S<=60: at the point closest to it \(product=60\) staleness\.ageP95S is /)
     expect(verdict).toMatch(/driven by product/)
   })
+
+  it('names a route left out of --routes when it drives the metric, and checks tuning it (blog: tag at 3600 s)', async () => {
+    const r = await cli('recommend', 'scenarios/blog.ts', '--constraint', 'ageP95S<=600', '--routes', 'post', '--candidates', '300,900', '--workers', '1')
+    expect(r.code, r.stderr).toBe(1)
+    const verdict = r.stdout.split('\n')[0]!
+    expect(verdict).toMatch(/^verdict: no point meets ageP95S<=600: .*driven by tag \([\d.]+ min, not tuned: add it to --routes\)/)
+    expect(verdict).toMatch(/smaller revalidate values do not help \(revalidateS=30 on post gives/)
+    expect(verdict).toMatch(/checked: revalidateS=300 on tag reaches staleness\.ageP95S [\d.]+ (s|min) <= 10 min \(add them to --routes\)$/)
+  })
 })

@@ -9,7 +9,7 @@ import { counterfactuals, explain, tailEstimate } from '../planning/causes.ts'
 import { evaluatedOf, searchBatches, searchState, type Assignment, type Candidate, type Constraint, type Evaluated, type Recommendation, type SearchInput } from '../planning/recommend.ts'
 import { applyPoint, canonicalSweep, currentValue, grid, pointLine, sweepHeader } from '../planning/sweep.ts'
 import type { Pricing } from '../planning/pricing.ts'
-import type { Scenario } from '../scenario/schema.ts'
+import { deploymentOf, type Scenario } from '../scenario/schema.ts'
 import type { Pool } from './worker-pool.ts'
 
 export interface RecommendJob {
@@ -42,7 +42,9 @@ const revalidatePoint = (a: Assignment) => Object.fromEntries(Object.entries(a).
 export async function runRecommend(job: RecommendJob): Promise<RecommendOutcome> {
   const levels = grid(job.given)
   const options = grid(job.vary)
-  const currentSetting: Setting = Object.fromEntries(job.vary.map((v) => [v.path, currentValue(job.scenario, v.path)!]))
+  // The scenario's own value of each searched field; a deployment field left out has its default.
+  const deployment = deploymentOf(job.scenario) as unknown as Record<string, string | number | boolean>
+  const currentSetting: Setting = Object.fromEntries(job.vary.map((v) => [v.path, currentValue(job.scenario, v.path) ?? (v.path.startsWith('deployment.') ? deployment[v.path.slice('deployment.'.length)] : undefined)]).filter(([, x]) => x !== null && x !== undefined))
   const current: Assignment = Object.fromEntries(job.routes.map((r) => [r, job.scenario.routes.find((x) => x.id === r)!.revalidateS as Candidate]))
   const results = new Map<string, { vary: Setting; result: PointResult }>()
   const at = (level: Setting, option: Setting, a: Assignment) => ({ ...level, ...option, ...revalidatePoint(a) })
@@ -68,7 +70,9 @@ export async function runRecommend(job: RecommendJob): Promise<RecommendOutcome>
       ? recs[options.findIndex((o) => JSON.stringify(o) === JSON.stringify(currentSetting))]?.current ?? recs[0]!.current
       : evaluatedOf(await runAt(level, currentSetting, current), current, currentSetting, job)
     const merged = mergeOptions(recs, cur)
-    const complete = merged.evaluated.length >= merged.gridSize
+    // Complete when every grid point was run (the current values may lie outside the grid).
+    const inGrid = new Set(merged.evaluated.filter((e) => job.routes.every((r) => job.candidates.includes(e.assignment[r]!))).map((e) => JSON.stringify([e.setting, e.assignment])))
+    const complete = inGrid.size >= merged.gridSize
     // Why each option without a feasible point fails: its closest point, re-run with one change at a time.
     const failing = recs.map((r, i) => ({ r, o: options[i]! })).filter(({ r }) => r.best === null && job.constraints.length > 0)
     const causes = await Promise.all(failing.map(async ({ r, o }) => ({ setting: o, causes: await causesOf(job, r, level, o, runAt) })))

@@ -22,7 +22,7 @@ import { metricOf } from './thresholds.ts'
 export interface Counterfactual {
   /** What changes, as the user would write it ("deployment.cache=shared", "renderS halved"). */
   readonly change: string
-  readonly kind: 'shared-cache' | 'smaller-revalidate' | 'faster-renders' | 'no-failures'
+  readonly kind: 'shared-cache' | 'smaller-revalidate' | 'more-routes' | 'faster-renders' | 'no-failures'
   readonly scenario: Scenario
 }
 
@@ -62,7 +62,7 @@ export interface Causes {
   /** The analysed point (closest to meeting the constraint) and its figure. */
   readonly at: string
   readonly value: number
-  /** The tuned routes' own figure for the metric, worst first (staleness metrics only). */
+  /** Every route's own figure for the metric, worst first (staleness metrics only). */
   readonly routes: readonly { readonly id: string; readonly value: number }[]
   readonly tail?: TailEstimate
   readonly checks: readonly CauseCheck[]
@@ -85,6 +85,13 @@ export function counterfactuals(s: Scenario, routes: readonly string[], candidat
     out.push({
       change: `revalidateS=${tiny} on ${routes.join(', ')}`, kind: 'smaller-revalidate',
       scenario: { ...s, routes: s.routes.map((r) => (routes.includes(r.id) ? { ...r, revalidateS: tiny } : r)) },
+    })
+  }
+  const untuned = s.routes.filter((r) => !routes.includes(r.id) && effectiveRevalidate(r).revalidateS !== 0 && r.revalidateS !== false && (smallest === undefined || r.revalidateS > smallest)).map((r) => r.id)
+  if (smallest !== undefined && untuned.length > 0) {
+    out.push({
+      change: `revalidateS=${smallest} on ${untuned.join(', ')}`, kind: 'more-routes',
+      scenario: { ...s, routes: s.routes.map((r) => (untuned.includes(r.id) ? { ...r, revalidateS: smallest } : r)) },
     })
   }
   out.push({
@@ -181,17 +188,18 @@ export function explain(inp: {
   const c = inp.constraint
   const value = figure(inp.result, c.metric)
   const m = /^staleness\.(\w+)$/.exec(c.metric)
-  const routes = m ? inp.routes.map((id) => ({ id, value: figure(inp.result, `routes.${id}.${m[1]}`) })).sort((a, b) => b.value - a.value) : []
+  // Every route's own figure, tuned or not: the route behind the metric may be one left out of --routes.
+  const routes = m ? Object.keys(inp.result.routes).map((id) => ({ id, value: figure(inp.result, `routes.${id}.${m[1]}`) })).sort((a, b) => b.value - a.value) : []
   const checks = inp.checks.map(({ cf, result }) => {
     const v = figure(result, c.metric)
     return { change: cf.change, kind: cf.kind, value: v, meets: holds(c.condition.op, v, c.condition.value) }
   })
   // The change users can make most easily first: a cache handler, then values, then the app itself.
-  const order: Counterfactual['kind'][] = ['smaller-revalidate', 'shared-cache', 'no-failures', 'faster-renders']
+  const order: Counterfactual['kind'][] = ['smaller-revalidate', 'more-routes', 'shared-cache', 'no-failures', 'faster-renders']
   const fix = [...checks].sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind)).find((x) => x.meets) ?? null
   const parts: string[] = [`at the point closest to it (${inp.at}) ${c.metric} is ${fmtV(c.metric, value)}`]
   const over = routes.filter((r) => !holds(c.condition.op, r.value, c.condition.value))
-  if (over.length) parts.push(`driven by ${over.map((r) => `${r.id} (${fmtV(c.metric, r.value)})`).join(', ')}`)
+  if (over.length) parts.push(`driven by ${over.map((r) => `${r.id} (${fmtV(c.metric, r.value)}${inp.routes.includes(r.id) ? '' : ', not tuned: add it to --routes'})`).join(', ')}`)
   const t = inp.tail
   const smaller = checks.find((x) => x.kind === 'smaller-revalidate')
   if (t && t.floorS > c.condition.value && smaller && !smaller.meets) {
@@ -206,6 +214,6 @@ export function explain(inp: {
   if (renders?.meets) parts.push(`render time: renders twice as fast give ${fmtV(c.metric, renders.value)}`)
   const fixText = fix === null
     ? `none of the checked changes reaches it (${checks.map((x) => `${x.change}: ${fmtV(c.metric, x.value)}`).join('; ')}): relax the constraint`
-    : `checked: ${fix.change} reaches ${c.metric} ${fmtV(c.metric, fix.value)} ${c.condition.op} ${fmtV(c.metric, c.condition.value)}${fix.kind === 'smaller-revalidate' ? ' (add smaller values to --candidates)' : ''}`
+    : `checked: ${fix.change} reaches ${c.metric} ${fmtV(c.metric, fix.value)} ${c.condition.op} ${fmtV(c.metric, c.condition.value)}${fix.kind === 'smaller-revalidate' ? ' (add smaller values to --candidates)' : fix.kind === 'more-routes' ? ' (add them to --routes)' : ''}`
   return { constraint: c.text, metric: c.metric, at: inp.at, value, routes, ...(t ? { tail: t } : {}), checks, fix, summary: `${parts.join('; ')}. ${fixText}` }
 }
