@@ -223,6 +223,8 @@ describe('the page', () => {
     const c = readFileSync(join(DIR, 'rich-1.html'), 'utf8')
     expect(c === readFileSync(join(DIR, 'rich-2.html'), 'utf8')).toBe(true)
     expect(c === a).toBe(true)
+    // Sweep and verdict pages too (their verdict lines and comparisons included).
+    for (const [text, name] of [[sweepText, 'sweep'], [JSON.stringify(v.fail), 'verdict']] as const) expect(await reportHtml(parseReportInput(text, name)) === await reportHtml(parseReportInput(text, name)), name).toBe(true)
     // Stamped with what made it, never with a time.
     for (const s of [rich.scenario.hash, rich.seed, rich.modelVersion, rich.isrsimVersion]) expect(a).toContain(s)
     expect(a).not.toMatch(/20\d\d-\d\d-\d\dT/)
