@@ -118,8 +118,10 @@ export function registerPlanCommands(program: Command, env: Host): void {
       }
       process.stderr.write(`${pool.started()} runs on ${pool.workers} worker${pool.workers === 1 ? '' : 's'}\n`)
       process.stdout.write(`${outcome.answers.map(recommendText).join('\n\n')}\n`)
-      if (opts.out) writeAtomic(opts.out, recommendationJson(scenario, seed, vary, given, outcome))
-      await writeReportVia(env, opts.report, outcome.sweep, opts.out ?? file)
+      const json = recommendationJson(scenario, seed, vary, given, outcome)
+      if (opts.out) writeAtomic(opts.out, json)
+      // The report of the whole recommendation (its verdict lines and causes, over the sweep of its evaluations).
+      await writeReportVia(env, opts.report, json, opts.out ?? file)
       if (outcome.answers.some((a) => a.recommendation.best === null)) throw new CheckFailed()
     })
 }
