@@ -79,19 +79,22 @@ function warningsHtml(r: SimResult): string {
 }
 
 function gateHtml(g: GateReport): string {
+  const causes = g.checks.some((c) => c.kind !== 'structure' && c.cause !== undefined)
   const table: Table = {
-    columns: [{ key: 'kind', label: 'kind' }, { key: 'metric', label: 'metric' }, { key: 'rule', label: 'rule', wrap: true }, { key: 'value', label: 'value' }, { key: 'baseline', label: 'baseline' }, { key: 'verdict', label: 'verdict', classed: true }],
+    columns: [{ key: 'kind', label: 'kind' }, { key: 'metric', label: 'metric' }, { key: 'rule', label: 'rule', wrap: true }, { key: 'value', label: 'value' }, { key: 'baseline', label: 'baseline' }, { key: 'verdict', label: 'verdict', classed: true }, ...(causes ? [{ key: 'cause', label: 'cause', wrap: true }] : [])],
     rows: g.checks.map((c) => c.kind === 'structure'
-      ? { kind: c.kind, metric: `routes.${c.route} structure`, rule: c.why, value: c.value, baseline: c.baseline, verdict: c.pass ? 'PASS' : 'FAIL' }
+      ? { kind: c.kind, metric: `routes.${c.route} structure`, rule: c.why, value: c.value, baseline: c.baseline, verdict: c.pass ? 'PASS' : 'FAIL', cause: '' }
       : {
           kind: c.kind, metric: c.metric,
           rule: c.kind === 'threshold' ? c.condition : `no worse than the baseline by more than ${fmtPct(g.tolerance)}`,
-          value: fmtMetric(c.metric, c.value), baseline: c.kind === 'baseline' ? fmtMetric(c.metric, c.baseline) : '-', verdict: c.pass ? 'PASS' : 'FAIL',
+          value: fmtMetric(c.metric, c.value), baseline: c.kind === 'baseline' ? fmtMetric(c.metric, c.baseline) : '-', verdict: c.pass ? 'PASS' : 'FAIL', cause: c.cause ?? '',
         }),
   }
+  const fresh = g.newWarnings ?? []
+  const newWarnings = fresh.length ? `<h3>Warnings new since the baseline (${fresh.length})</h3><ul>${fresh.map((w) => `<li><strong>${e(w.code)}</strong>${w.route ? ` (route ${code(w.route)})` : ''}: ${e(w.message)}</li>`).join('')}</ul>` : ''
   return `<section id="gate"><h2>CI gate: <span class="${g.pass ? 'PASS' : 'FAIL'}">${g.pass ? 'PASS' : 'FAIL'}</span></h2>
 <p class="caption">${g.checks.length} checks over ${g.replications} replications${g.baseline ? `, against baseline ${code(g.baseline.hash)} (seed ${e(g.baseline.seed)})` : ''}. A structure check fails when a cached route became dynamic, its revalidate dropped or fewer paths are prebuilt. A baseline check fails only when the metric is worse by more than the tolerance and the 95% intervals do not overlap.</p>
-${tableHtml(table)}</section>`
+${tableHtml(table)}${newWarnings}</section>`
 }
 
 export async function runPage(r: SimResult, gate: GateReport | undefined): Promise<string> {

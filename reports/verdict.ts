@@ -45,8 +45,8 @@ export function conditionText(metric: string, condition: string): string {
 export function checkCause(c: GateReport['checks'][number]): string {
   switch (c.kind) {
     case 'structure': return c.why
-    case 'threshold': return `${c.metric} is ${fmtMetric(c.metric, c.value)}, which breaks ${c.metric} ${conditionText(c.metric, c.condition)}`
-    case 'baseline': return `${c.metric} is ${fmtMetric(c.metric, c.value)} against ${fmtMetric(c.metric, c.baseline)} in the baseline (${fmtPct(c.worseBy)} worse)`
+    case 'threshold': return `${c.metric} is ${fmtMetric(c.metric, c.value)}, which breaks ${c.metric} ${conditionText(c.metric, c.condition)}${c.cause ? `: ${c.cause}` : ''}`
+    case 'baseline': return `${c.metric} is ${fmtMetric(c.metric, c.value)} against ${fmtMetric(c.metric, c.baseline)} in the baseline (${fmtPct(c.worseBy)} worse)${c.cause ? `: ${c.cause}` : ''}`
   }
 }
 
