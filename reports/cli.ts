@@ -1,5 +1,5 @@
 /**
- * `isrsim report <result.json | sweep.jsonl | verdict.json> [--out report.html]`, and the
+ * `isrsim report <result.json | sweep.jsonl | verdict.json | recommendation.json> [--out report.html]`, and the
  * renderer behind `--report` on run, sweep, check, verify and loadtest. reports/ only renders:
  * bin/isrsim.js writes the page (atomically) and hands that writer to every command, so sim/
  * and loadtest/ never import reports/.
@@ -39,8 +39,8 @@ export async function main(argv: readonly string[], env: { readonly report: Repo
     .configureOutput({ outputError: (str, write) => write(str) })
   program
     .command('report')
-    .description('Write a self-contained HTML report (no network, inline SVG charts) of a result, a sweep file or a verdict.')
-    .argument('<input>', 'result JSON (isrsim run --out), sweep file (isrsim sweep) or verdict JSON (isrsim verify)')
+    .description('Write a self-contained HTML report (no network, inline SVG charts) of a result, a sweep file, a recommendation or a verdict.')
+    .argument('<input>', 'result JSON (isrsim run --out), sweep file (isrsim sweep), recommendation JSON (isrsim recommend --out) or verdict JSON (isrsim verify, loadtest, replay)')
     .option('--out <file>', 'the HTML file; default the input with .html')
     .action(async (input: string, opts: { out?: string }) => {
       const out = opts.out ?? defaultReportPath(input)
