@@ -62,7 +62,6 @@ export function createPool(workers: number, spec: RunSpec): Pool {
   for (let k = 0; k < workers; k++) {
     const w = spawnWorker()
     pool.push(w)
-    w.unref()
     w.on('message', (m: Reply) => {
       if (m.kind !== 'ready') {
         const p = busy.get(m.index)!
