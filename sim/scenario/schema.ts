@@ -13,6 +13,8 @@ export { NEXT_VERSIONS, type NextVersion }
 
 const TEN_YEARS_S = 10 * ONE_YEAR_S
 
+/** A cache-life profile's expire (revalidateTag's second argument), §4.3. */
+const EXPIRE_S = 'The profile\'s expire, seconds: touched entries are served stale until this long after the call, then expire (the next request blocks on a render).'
 const seconds = (desc: string) => z.number().min(0).max(TEN_YEARS_S).describe(desc)
 const fraction = (desc: string) => z.number().min(0).max(1).describe(desc)
 
@@ -30,7 +32,7 @@ const renderTime = z
         lognormal: z.strictObject({
           medianS: z.number().gt(0).max(3600).describe('Median render time, seconds.'),
           p95S: z.number().gt(0).max(3600).describe('95th percentile render time, seconds (>= medianS).'),
-        }),
+        }).describe('A log-normal render time, given by its median and 95th percentile.'),
       }),
     ],
     { error: 'must be a number of seconds (0..3600) or { "lognormal": { "medianS": s, "p95S": s } }' },
@@ -117,12 +119,12 @@ const route = z.strictObject({
   dynamic: z.boolean().default(false).describe('The page calls request APIs (cookies(), headers(), ...): rendered on every request.'),
   intent: z.enum(['dynamic']).optional().describe('"dynamic": the route is dynamic on purpose (e.g. per-user pages under a layout that reads cookies): no dynamic-route warning, and `isrsim check` does not fail it for being dynamic. Not part of the model (not in the scenario hash).'),
   layouts: z.array(layout).max(32).default([]).describe('The layouts above the page, root first.'),
-  fetches: z.array(fetchSpec).max(128).default([]),
+  fetches: z.array(fetchSpec).max(128).default([]).describe('The fetch() calls the route makes while it renders (each goes through the Data Cache by its own revalidate and tags).'),
   params: params.optional(),
   renderS: renderTime,
   failureRate: fraction('Probability that a render throws (the regeneration fails).').default(0),
   pageSizeKb: z.number().gt(0).max(100_000).optional().describe('Size of one cached page (HTML plus RSC payload), KB: ISR read and write units are 8 KB each. Default: cost.pageSizeKb.'),
-  traffic,
+  traffic: traffic.describe('Requests to the route: rate, arrivals, popularity over its paths, daily curve, schedules, crawlers.'),
   source: z
     .strictObject({
       page: z.string().min(1).describe('The page file, relative to the app (e.g. "app/blog/[slug]/page.tsx").'),
@@ -153,7 +155,7 @@ const onDemand = z
     path: z.string().regex(/^\//, 'must be a path starting with "/"').max(1024).optional().describe('revalidatePath: a URL ("/blog/7"), or a route file path with type ("/blog/[slug]" + "page").'),
     type: z.enum(['page', 'layout']).optional().describe('revalidatePath type.'),
     profile: z
-      .union([z.literal('max'), z.strictObject({ expireS: z.number().min(0).max(TEN_YEARS_S) })], { error: 'must be "max" or { "expireS": seconds }' })
+      .union([z.literal('max'), z.strictObject({ expireS: z.number().min(0).max(TEN_YEARS_S).describe(EXPIRE_S) })], { error: 'must be "max" or { "expireS": seconds }' })
       .optional()
       .describe('revalidateTag second argument (16.x); absent = the deprecated one-argument form.'),
     atS: seconds('One-off at this time (or the first of a periodic event).').optional(),
@@ -166,13 +168,13 @@ const onDemand = z
 
 const webhook = z
   .strictObject({
-    kind: z.enum(['revalidateTag', 'revalidatePath', 'updateTag']),
+    kind: z.enum(['revalidateTag', 'revalidatePath', 'updateTag']).describe('The Next.js call the webhook makes (updateTag runs only inside a Server Action, so it is refused here).'),
     tag: z.string().min(1).max(256).optional().describe('"{slug}" takes the changed path\'s index.'),
     path: z.string().regex(/^\//, 'must be a path starting with "/"').max(1024).optional().describe('"{slug}" takes the changed path\'s index.'),
-    type: z.enum(['page', 'layout']).optional(),
-    profile: z.union([z.literal('max'), z.strictObject({ expireS: z.number().min(0).max(TEN_YEARS_S) })], { error: 'must be "max" or { "expireS": seconds }' }).optional(),
+    type: z.enum(['page', 'layout']).optional().describe('revalidatePath type.'),
+    profile: z.union([z.literal('max'), z.strictObject({ expireS: z.number().min(0).max(TEN_YEARS_S).describe(EXPIRE_S) })], { error: 'must be "max" or { "expireS": seconds }' }).optional().describe('revalidateTag second argument (16.x); absent = the deprecated one-argument form.'),
     delayS: seconds('Seconds from the change to the call (CMS webhook latency).').default(0),
-    instance: z.int().min(0).default(0),
+    instance: z.int().min(0).default(0).describe('The instance that receives the call (with local caches only it is affected).'),
     target: target.optional(),
   })
   .describe('The on-demand call a CMS webhook makes after the change.')
@@ -182,7 +184,7 @@ const dataChange = z
     tag: z.string().min(1).max(256).optional().describe('The data behind this fetch tag changes; a templated tag ("post:{slug}") picks one path at random each time.'),
     fetch: z.string().min(1).optional().describe('Every key of this fetch id changes.'),
     atS: seconds('One-off at this time (or the first of a periodic change).').optional(),
-    everyS: z.number().gt(0).max(TEN_YEARS_S).optional(),
+    everyS: z.number().gt(0).max(TEN_YEARS_S).optional().describe('Periodic: every this many seconds (from atS, or from everyS).'),
     ratePerS: z.number().gt(0).max(1000).optional().describe('Poisson: changes per second.'),
     webhook: webhook.optional(),
   })
@@ -232,9 +234,9 @@ const thresholds = z
   .record(z.string().min(1), z.array(z.string().min(1)).min(1).max(32))
   .describe('Budgets in k6\'s style: { "staleness.ageP95S": ["<600"], "cost.monthlyUsd": ["<250"], "routes.post.staleServedFraction": ["<0.05"] }.')
 export const scenarioShape = z.strictObject({
-  $schema: z.string().optional(),
+  $schema: z.string().optional().describe('This JSON Schema, for editors (e.g. "./scenario.schema.json"); not read by isrsim.'),
   name: z.string().min(1).max(200).describe('Scenario name, used for output files.'),
-  description: z.string().optional(),
+  description: z.string().optional().describe('Free text about the scenario; not part of the model (not in the scenario hash).'),
   seed: z.union([z.string().min(1), z.int()]).default('1').describe('Default seed; --seed overrides.'),
   durationS: z.number().gt(0).max(TEN_YEARS_S).describe('Simulated seconds.'),
   warmupS: seconds('Seconds at the start that are simulated but not measured.').default(0),
@@ -244,8 +246,9 @@ export const scenarioShape = z.strictObject({
       version: z.enum(NEXT_VERSIONS).default(DEFAULT_NEXT_VERSION).describe('Next.js behaviour profile.'),
       expireTimeS: z.number().gt(0).max(TEN_YEARS_S).default(ONE_YEAR_S).describe('next.config expireTime, seconds (enforced from 16.3).'),
     })
-    .default({ version: DEFAULT_NEXT_VERSION, expireTimeS: ONE_YEAR_S }),
-  routes: z.array(route).min(1),
+    .default({ version: DEFAULT_NEXT_VERSION, expireTimeS: ONE_YEAR_S })
+    .describe('The Next.js version whose ISR behaviour is modelled, and its expireTime.'),
+  routes: z.array(route).min(1).describe('The app\'s routes, one per page pattern.'),
   diurnal: diurnal.optional().describe('A daily rate curve for every route without its own (crawlers keep a flat rate).'),
   imported: z
     .strictObject({
@@ -256,10 +259,10 @@ export const scenarioShape = z.strictObject({
     })
     .optional()
     .describe('Written by `isrsim import`; not part of the model (not in the scenario hash).'),
-  outages: z.array(outage).default([]),
-  onDemand: z.array(onDemand).max(1000).default([]),
+  outages: z.array(outage).default([]).describe('Windows in which renders fail (an origin or CMS outage): the cached pages stay and are served stale.'),
+  onDemand: z.array(onDemand).max(1000).default([]).describe('On-demand invalidations: revalidateTag, revalidatePath and updateTag calls, one-off, periodic or Poisson.'),
   deployment: deployment.optional(),
-  dataChanges: z.array(dataChange).max(1000).default([]),
+  dataChanges: z.array(dataChange).max(1000).default([]).describe('Changes of origin data (what changes and when), each optionally followed by a CMS webhook.'),
   restarts: z
     .array(z.strictObject({ atS: seconds('When the instance restarts.'), instance: z.int().min(0).optional().describe('Which instance; default all.') }))
     .max(10_000)
