@@ -12,7 +12,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { parseScenario, runScenario, type ScenarioInput } from '../sim/index.ts'
-import { busiestWindow, instancesNeeded } from '../sim/planning/capacity.ts'
+import { busiestWindow, instancesNeeded, measuredTrafficShare } from '../sim/planning/capacity.ts'
 
 type CostInput = NonNullable<ScenarioInput['cost']>
 const dynamicApi = (cost: CostInput = {}, extra: Partial<ScenarioInput> = {}, rps = 10): ScenarioInput => ({
@@ -90,11 +90,17 @@ describe('a daily curve: the fleet covers the busiest hour, not the mean', () =>
   it('warns that a 1-hour run of a daily curve is no month, and not for a 2-day run', () => {
     const short = run(daily(3600))
     const w = short.warnings.find((x) => x.code === 'short-run-daily-curve')
-    expect(w?.message).toBe('The measured period is 1 h, shorter than a day of the daily curve: the monthly figures repeat these hours 720 times instead of whole days.')
+    expect(w?.message).toBe('The measured period is 1 h, shorter than a day of the daily curve, and its hours carry 50% of the day\'s average request rate: the monthly figures repeat these hours 720 times instead of whole days.')
     expect(w?.fix).toContain('at least 86400')
     expect(run(daily(2 * 86_400)).warnings.map((x) => x.code)).not.toContain('short-run-daily-curve')
-    // Warmup does not count as measured: a day with an hour of warmup is 23 measured hours.
+    // Warmup does not count as measured: a day with an hour of warmup is 23 measured hours,
+    // 11 at 1× and 12 at 3×: 47/23 per hour against the day's 2, 2.2% over (flagged above 2%).
+    const warm = parseScenario({ ...daily(86_400), warmupS: 3600 })
+    expect(measuredTrafficShare(warm)).toBeCloseTo(47 / 46, 12)
     expect(run({ ...daily(86_400), warmupS: 3600 }).warnings.map((x) => x.code)).toContain('short-run-daily-curve')
+    // The 12 busy hours alone: 150% of the day's rate. Ten minutes short of a day: within 2%, no warning.
+    expect(measuredTrafficShare(parseScenario({ ...daily(86_400), warmupS: 12 * 3600 }))).toBe(1.5)
+    expect(run({ ...daily(86_400), warmupS: 600 }).warnings.map((x) => x.code)).not.toContain('short-run-daily-curve')
     // A flat curve is no daily curve, and a route's own curve counts.
     expect(run(dynamicApi({}, { diurnal: { hourly: Array<number>(24).fill(2) } })).warnings.map((x) => x.code)).not.toContain('short-run-daily-curve')
     const own = dynamicApi()

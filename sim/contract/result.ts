@@ -224,6 +224,10 @@ export interface CostMeter {
   readonly runUsd: number
   /** max(0, monthlyUnits - includedPerMonth) × usdPerUnit. */
   readonly monthlyUsd: number
+  /** Of runUnits, the one-off fill of a cold cache (billed once, not a month's): see Cost.oneOffUsd. */
+  readonly oneOffUnits: number
+  /** What the one-off units add to the month they fall in, after its allowance. */
+  readonly oneOffUsd: number
 }
 
 /** A route's share of the meters (units over the run; dollars a month, allowances shared pro rata). */
@@ -234,6 +238,8 @@ export interface RouteCost {
   readonly activeCpuHours: number
   readonly memoryGbHours: number
   readonly vercelMonthlyUsd: number
+  /** The route's share of vercelOneOffUsd. */
+  readonly vercelOneOffUsd: number
   readonly selfHostedMonthlyUsd: number
 }
 
@@ -248,11 +254,21 @@ export interface Cost {
   readonly monthlyUsd: number
   /** The primary model plus origin calls for the measured run, list price. */
   readonly runUsd: number
+  /**
+   * The one-off fill of a cold cache on the primary model, billed once (what it adds to the
+   * month it falls in): the ISR writes of paths no cache had at the start (fillWrites), with
+   * their renders' invocations, CPU and memory. Refills after deploys and purges recur and stay
+   * in the monthly figures. 0 self-hosted (a fleet has no per-render bill). Monthly figures
+   * extrapolate only the rest.
+   */
+  readonly oneOffUsd: number
+  /** oneOffUsd on Vercel, whichever model is primary. */
+  readonly vercelOneOffUsd: number
   readonly vercelMonthlyUsd: number
   readonly selfHostedMonthlyUsd: number
   readonly originMonthlyUsd: number
   readonly monthlyOriginCalls: number
-  /** Render time a month, seconds (× activeCpuFraction): what a self-hosted fleet spends on ISR. */
+  /** Render time a month, seconds (× activeCpuFraction), steady state (without the one-off fill): what a self-hosted fleet spends on ISR. */
   readonly monthlyRenderCpuS: number
   /** monthlyRenderCpuS over the configured fleet's vCPU-seconds (deployment.instances × cost.vcpusPerInstance): the mean. */
   readonly selfHostedCpuUtilization: number

@@ -89,6 +89,36 @@ export function capacityOf(s: Scenario, meanRenderVcpus: number, cpuPerRenderS: 
   }
 }
 
+/** How far a short run's traffic may sit from the day's average before the month is flagged. */
+const SHORT_RUN_TOLERANCE = 0.02
+
+/**
+ * The measured period's request rate over a whole day's, by the daily curves (each route's
+ * own, or the scenario's; flat for a route without one), weighted by the routes' rates.
+ */
+export function measuredTrafficShare(s: Scenario): number {
+  let measured = 0
+  let daily = 0
+  for (const r of s.routes) {
+    const curve = r.traffic.diurnal ?? s.diurnal
+    const rps = r.traffic.rps
+    if (curve === undefined) {
+      measured += rps
+      daily += rps
+      continue
+    }
+    let area = 0
+    for (let t = s.warmupS; t < s.durationS;) {
+      const next = Math.min(s.durationS, (Math.floor(t / HOUR_S) + 1) * HOUR_S)
+      area += curve.hourly[(curve.startHour + Math.floor(t / HOUR_S)) % 24]! * (next - t)
+      t = next
+    }
+    measured += (rps * area) / (s.durationS - s.warmupS)
+    daily += (rps * curve.hourly.reduce((a, b) => a + b, 0)) / 24
+  }
+  return daily === 0 ? 1 : measured / daily
+}
+
 const pct = (x: number) => `${(x * 100).toFixed(0)}%`
 const duration = (sec: number) => (sec >= HOUR_S ? `${round(sec / HOUR_S, 2)} h` : `${round(sec / 60, 2)} min`)
 
@@ -113,10 +143,11 @@ export function costWarnings(s: Scenario, cost: Cost): Warning[] {
       fix: 'Add instances or vCPUs (deployment.instances, cost.vcpusPerInstance), raise revalidate, or set deployment.renderConcurrency to model the queue.',
     })
   }
-  if (cost.measuredS < DAY_S && hasDailyCurve(s)) {
+  const share = cost.measuredS < DAY_S && hasDailyCurve(s) ? measuredTrafficShare(s) : 1
+  if (Math.abs(share - 1) > SHORT_RUN_TOLERANCE) {
     out.push({
       code: 'short-run-daily-curve',
-      message: `The measured period is ${duration(cost.measuredS)}, shorter than a day of the daily curve: the monthly figures repeat these hours ${round(cost.monthFactor, 2)} times instead of whole days.`,
+      message: `The measured period is ${duration(cost.measuredS)}, shorter than a day of the daily curve, and its hours carry ${pct(share)} of the day's average request rate: the monthly figures repeat these hours ${round(cost.monthFactor, 2)} times instead of whole days.`,
       fix: `Set durationS to at least ${DAY_S + s.warmupS} (a day after warmup) so a month is 30 whole days.`,
     })
   }

@@ -12,7 +12,7 @@ const RENDER_KEYS = ['renders', 'backgroundRenders', 'blockingRenders', 'dynamic
 const STALENESS_KEYS = ['staleServedFraction', 'ageMeanS', 'ageP50S', 'ageP95S', 'ageP99S', 'ageMaxS']
 const LATENCY_KEYS = ['meanMs', 'p50Ms', 'p95Ms', 'p99Ms', 'maxMs']
 const FRESHNESS_KEYS = ['dataChanges', 'reflected', 'dataLagMeanS', 'dataLagP50S', 'dataLagP95S', 'dataLagMaxS', 'outdatedServedFraction']
-const COST_KEYS = ['monthlyUsd', 'runUsd', 'vercelMonthlyUsd', 'selfHostedMonthlyUsd', 'originMonthlyUsd', 'monthlyOriginCalls', 'monthlyRenderCpuS', 'originCallsPerS', 'selfHostedCpuUtilization', 'selfHostedPeakCpuUtilization', 'selfHostedInstancesNeeded', 'selfHostedInstances']
+const COST_KEYS = ['monthlyUsd', 'runUsd', 'vercelMonthlyUsd', 'selfHostedMonthlyUsd', 'originMonthlyUsd', 'monthlyOriginCalls', 'monthlyRenderCpuS', 'originCallsPerS', 'selfHostedCpuUtilization', 'selfHostedPeakCpuUtilization', 'selfHostedInstancesNeeded', 'selfHostedInstances', 'oneOffUsd', 'vercelOneOffUsd']
 
 const GROUPS: Readonly<Record<string, readonly string[]>> = {
   totals: ['requests', ...OUTCOME_NAMES, ...RENDER_KEYS, 'originFetches', ...FRACTIONS],
