@@ -86,8 +86,9 @@ export function costTable(r: SimResult): string {
   return [
     `cost, 30 days of this traffic (prices: ${c.pricing.name}, dated ${c.pricing.date}):`,
     t.toString(),
-    `monthly: Vercel ${money(c.vercelMonthlyUsd)} · self-hosted ${money(c.selfHostedMonthlyUsd)} (${r.deployment.instances} instance${r.deployment.instances === 1 ? '' : 's'}, render CPU ${(c.selfHostedCpuUtilization * 100).toFixed(2)}% of it) · origin ${money(c.originMonthlyUsd)} for ${qty(c.monthlyOriginCalls)} calls` +
+    `monthly: Vercel ${money(c.vercelMonthlyUsd)} · self-hosted ${money(c.selfHostedMonthlyUsd)} (${c.selfHostedInstances} instance${c.selfHostedInstances === 1 ? '' : 's'}: render CPU ${(c.selfHostedPeakCpuUtilization * 100).toFixed(2)}% of the ${r.deployment.instances} configured${c.selfHostedSizedFor === 'busiestHour' ? ' in the busiest hour' : ''}, target ${(c.targetCpuUtilization * 100).toFixed(0)}%) · origin ${money(c.originMonthlyUsd)} for ${qty(c.monthlyOriginCalls)} calls` +
       ` · cost.monthlyUsd (${c.primary} + origin) ${money(c.monthlyUsd)}${ci ? ` [95% CI ${money(ci.low)}, ${money(ci.high)}]` : ''}`,
+    ...(c.vercelOneOffUsd > 0 ? [`one-off fill of the cold cache, billed once (not in the monthly figures): Vercel ${money(c.vercelOneOffUsd)}${c.primary === 'vercel' ? '' : ' (self-hosted: none)'}`] : []),
   ].join('\n')
 }
 
