@@ -39,11 +39,11 @@ const shop = parseScenario(JSON.parse(readFileSync(join(ROOT, SHOP), 'utf8')), S
 const CANDIDATES: Candidate[] = [60, 300, 900, 3600]
 const ARGS = [SHOP, '--constraint', 'ageP95S<=600', '--routes', 'category,product', '--candidates', CANDIDATES.join(','), '--vary', 'deployment.cache=local,shared']
 
-async function plan(exhaustive: boolean, given: string[] = []): Promise<readonly Answer[]> {
+async function plan(exhaustive: boolean, given: string[] = [], routes: string[] = ['category', 'product']): Promise<readonly Answer[]> {
   const pool = createPool(1, { seed: String(shop.seed), replications: 1, pricing: DEFAULT_PRICING, source: SHOP })
   const job: RecommendJob = {
     scenario: shop, source: SHOP, seed: String(shop.seed), replications: 1, pricing: DEFAULT_PRICING, objective: 'cost',
-    constraints: [parseConstraint('ageP95S<=600', shop.routes.map((r) => r.id), [])], routes: ['category', 'product'], candidates: CANDIDATES,
+    constraints: [parseConstraint('ageP95S<=600', shop.routes.map((r) => r.id), [])], routes, candidates: CANDIDATES,
     exhaustive, vary: [parseVary('deployment.cache=local,shared', shop)], given: given.map((g) => parseVary(g, shop)), pool,
   }
   return (await runRecommend(job)).answers
@@ -86,6 +86,18 @@ describe('recommend on the shop (3 pods, local caches, long tail, p95 age <= 10 
       const same = g.evaluated.find((x) => label(x) === label(e))!
       expect(same.objective).toBe(e.objective)
     }
+  })
+
+  it('one route: the search runs the whole line, so its frontier is the exhaustive one and the current values\' standing is claimed for the grid', async () => {
+    const [smart] = await plan(false, [], ['product'])
+    const [grid] = await plan(true, [], ['product'])
+    const s = smart!.recommendation, g = grid!.recommendation
+    expect(smart!.complete).toBe(true)
+    expect(label(s.best)).toBe(label(g.best))
+    expect(s.frontier.map(label)).toEqual(g.frontier.map(label))
+    expect(g.frontier.map(label).sort()).toEqual(nonDominated(g.evaluated, g.stalenessMetric).map(label).sort())
+    expect(verdictLine(smart!)).toBe(verdictLine(grid!))
+    expect(currentStanding(s, smart!.complete)).toEqual(currentStanding(g, grid!.complete))
   })
 
   it('why local caches cannot reach the target: the long tail, split over three caches; the shared cache is checked by a re-run', async () => {

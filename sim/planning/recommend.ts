@@ -4,8 +4,8 @@
  *
  * The search uses monotonicity: a larger revalidate never costs more and never makes pages
  * fresher. So, on the grid of candidate values per route, the feasible points form a
- * down-set and the optimum lies on its upper boundary. For one route that boundary is found
- * by binary search; for two by a staircase walk (O(n) runs instead of n²); with more
+ * down-set and the optimum lies on its upper boundary. One route's n candidates run as one
+ * batch (exact frontier, parallel on a pool); two routes by a staircase walk (O(n) runs instead of n²); with more
  * routes the outer ones are enumerated, pruned as soon as even the freshest values of the
  * rest are infeasible. Every run uses the same seed (common random numbers), which keeps
  * the simulated metrics monotone in practice. `exhaustive` evaluates the whole grid.
@@ -100,16 +100,9 @@ export function* searchBatches(n: number, k: number, exhaustive: boolean): Gener
   }
   const ok = function* (idx: Idx): Generator<Idx[], boolean, boolean[]> { return (yield [idx])[0]! }
   if (k === 1) {
-    // Largest feasible index by binary search (feasible indexes form a prefix); both ends at once.
-    const [first, last] = yield [[0], [n - 1]]
-    if (!first) return
-    let lo = 0, hi = n - 1
-    if (last) lo = hi
-    while (hi - lo > 1) {
-      const mid = (lo + hi) >> 1
-      if (yield* ok([mid])) lo = mid
-      else hi = mid
-    }
+    // One route: the whole line in one batch. On a pool it costs n / workers rounds against
+    // log2(n) one after another for a binary search, and its frontier is the exact one.
+    yield Array.from({ length: n }, (_, i) => [i])
     return
   }
   const staircase = function* (prefix: Idx): Generator<Idx[], void, boolean[]> {
