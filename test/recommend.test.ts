@@ -18,6 +18,7 @@ import { runRecommend, type RecommendJob } from '../sim/cli/recommend-runner.ts'
 import { createPool } from '../sim/cli/worker-pool.ts'
 import { parseScenario } from '../sim/index.ts'
 import { currentStanding, type Answer } from '../sim/planning/answers.ts'
+import { tailEstimate } from '../sim/planning/causes.ts'
 import { DEFAULT_PRICING } from '../sim/planning/pricing.ts'
 import { parseConstraint, type Candidate, type Evaluated } from '../sim/planning/recommend.ts'
 import { parseVary } from '../sim/planning/sweep.ts'
@@ -160,5 +161,21 @@ describe('recommend on the shop (3 pods, local caches, long tail, p95 age <= 10 
     expect(verdict).toMatch(/^verdict: no point meets ageP95S<=600: .*driven by tag \([\d.]+ min, not tuned: add it to --routes\)/)
     expect(verdict).toMatch(/smaller revalidate values do not help \(revalidateS=30 on post gives/)
     expect(verdict).toMatch(/checked: revalidateS=300 on tag reaches staleness\.ageP95S [\d.]+ (s|min) <= 10 min \(add them to --routes\)$/)
+  })
+})
+
+describe('the long-tail estimate (planning/causes.ts), by hand', () => {
+  // One path, Poisson at 1 req/s, instant renders, revalidate -> 0: a cache serves each request at
+  // the age of the previous one on that cache, Exp(λ) with λ = 1 / caches; p95 = caches · ln 20.
+  const one = (instances: number, cache: 'local' | 'shared') => parseScenario({
+    name: 'tail', durationS: 3600, deployment: { instances, cache },
+    routes: [{ id: 'p', pattern: '/', revalidateS: 60, renderS: 0, traffic: { rps: 1 } }],
+  })
+  it.each([[1, 'local', 1], [3, 'local', 3], [3, 'shared', 1]] as const)('%i instance(s), %s caches: floor = %i × ln 20 s', (instances, cache, caches) => {
+    const t = tailEstimate(one(instances, cache), 'staleness.ageP95S', 600, () => 0)!
+    expect(t.caches).toBe(caches)
+    expect(t.floorS).toBeCloseTo(caches * Math.log(20), 1)
+    expect(t.medianGapS).toBeCloseTo(caches, 9)
+    expect(t.rarePaths).toBe(0) // once a second is far more often than once per 600 s
   })
 })

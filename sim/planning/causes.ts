@@ -109,8 +109,8 @@ export function counterfactuals(s: Scenario, routes: readonly string[], candidat
 }
 
 /** Mean of a metric (over replications) in a result. */
-export const figure = (r: Pick<SimResult, 'routes'> | SimResult, metric: string): number => {
-  const x = metricOf(r as SimResult, metric)
+export const figure = (r: SimResult, metric: string): number => {
+  const x = metricOf(r, metric)
   return x.interval?.mean ?? x.value
 }
 
@@ -153,7 +153,7 @@ export function tailEstimate(s: Scenario, metric: string, boundS: number, revali
   // Bisection: P(age > a) falls as a grows.
   let lo = 0, hi = Math.max(s.durationS, 1)
   if (total(lo) <= 1 - quantile) hi = 0
-  for (let i = 0; i < 60 && hi - lo > 0.5; i++) {
+  for (let i = 0; i < 60 && hi - lo > Math.max(0.01, hi * 1e-4); i++) {
     const mid = (lo + hi) / 2
     if (total(mid) > 1 - quantile) lo = mid
     else hi = mid
