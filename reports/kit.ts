@@ -35,7 +35,7 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:0 0 6px}h3{font-size:1
 .stamp code{font-size:12px}
 .verdict{font-size:18px;font-weight:700;margin:8px 0 10px;padding:10px 14px;border:1px solid var(--line);border-left-width:6px;border-radius:6px;background:#fff}
 .verdict .more{display:block;margin-top:4px}
-.verdict.v-pass{border-left-color:var(--good)}.verdict.v-fail{border-left-color:var(--bad)}.verdict.v-info{border-left-color:#1565c0}
+.verdict.v-pass{border-left-color:var(--good)}.verdict.v-fail{border-left-color:var(--bad);background:#fff5f5}.verdict.v-info{border-left-color:#1565c0}
 section{background:#fff;border:1px solid var(--line);border-radius:6px;padding:16px;margin:16px 0}
 .headline{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(170px,100%),1fr));gap:10px}
 .fig{border:1px solid var(--line);border-radius:6px;padding:10px}
@@ -105,7 +105,8 @@ export const code = (s: string) => `<code>${e(s)}</code>`
 
 /** The verdict line: the first thing under the title, the sentence a reader takes away. */
 function verdictHtml(v: VerdictLine): string {
-  const tag = v.word ? `<span class="tag ${v.word}">${v.word}:</span> ` : ''
+  // The word in plain text ("PASS: the live run matched …", searchable as one phrase); the box's colour carries the tone.
+  const tag = v.word ? `${v.word}: ` : ''
   const more = (v.more ?? []).map((l) => `<span class="more">${breakable(l)}</span>`).join('')
   return `<p class="verdict v-${v.tone}" id="verdict" data-verdict="${v.tone}">${tag}${breakable(v.text)}${more}</p>`
 }

@@ -73,7 +73,7 @@ export function liveVerdict(v: VerdictJson): VerdictLine {
   const fails = judged.filter((c) => c.verdict === 'FAIL')
   const pool = fails.length > 0 ? fails : judged
   const worst = [...pool].sort((a, b) => outside(b) - outside(a))[0]
-  const observer = v.kind === 'replay' ? 'the access log' : 'the live run'
+  const observer = v.kind === 'replay' ? 'the access log\'s cache statuses' : 'the live run'
   if (!worst) return { tone: v.pass ? 'pass' : 'fail', word: v.pass ? 'PASS' : 'FAIL', text: `${observer} had no checks to judge` }
   const seen = `${worst.scope} ${worst.metric} observed ${fmtMetric(worst.metric, worst.observed)}`
   const range = `${fmtMetric(worst.metric, worst.low)} … ${fmtMetric(worst.metric, worst.high)}`

@@ -288,6 +288,6 @@ describe('every report kind in Chromium at 1280 and 390 px', () => {
     const v = json<VerdictJson>(pages.replay)
     expect(v.kind).toBe('replay')
     const s = await open('replay', 1)
-    expect(s.layout.verdict!.text).toMatch(v.pass ? /^PASS: the access log matched the prediction in all \d+ checks/ : /^FAIL: /)
+    expect(s.layout.verdict!.text).toMatch(v.pass ? /^PASS: the access log's cache statuses matched the prediction in all \d+ checks/ : /^FAIL: /)
   })
 })

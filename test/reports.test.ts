@@ -341,6 +341,6 @@ describe('--report on the commands', () => {
     expect(ch).toMatch(/CI gate: <span class="FAIL">FAIL<\/span>/)
     expect(ch).toContain('<td>staleness.ageP95S</td><td class="wrap">&lt;5</td>')
     // The verdict line names the failing threshold with its unit.
-    expect(ch).toMatch(/<p class="verdict v-fail" id="verdict" data-verdict="fail"><span class="tag FAIL">FAIL:<\/span> staleness\.<wbr>ageP95S is [\d.]+ (s|min), which breaks staleness\.<wbr>ageP95S &lt; 5\.00 s/)
+    expect(ch).toMatch(/<p class="verdict v-fail" id="verdict" data-verdict="fail">FAIL: staleness\.<wbr>ageP95S is [\d.]+ (s|min), which breaks staleness\.<wbr>ageP95S &lt; 5\.00 s/)
   })
 })
