@@ -74,7 +74,7 @@ export function registerPlanCommands(program: Command, env: Host): void {
 
   program
     .command('recommend')
-    .description('Search revalidate values per route: the lowest objective (cost) that meets the constraints, and the cost/staleness frontier.')
+    .description('Search revalidate values per route (and --vary options such as deployment.cache): one verdict line per --given level, the lowest objective (cost) that meets the constraints or why no point does (checked by re-runs), and the cost/staleness frontier.')
     .argument('<scenario>', 'scenario file')
     .option('--objective <metric>', 'what to minimise: cost (= cost.monthlyUsd) or a metric such as totals.renders', 'cost')
     .option('--constraint <expr>', 'a bound such as "ageP95S<=600" or "errorFraction<0.001" (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
