@@ -89,6 +89,17 @@ describe('isrsim check with thresholds only (no baseline)', () => {
     expect(runs.layoutLowers!.stdout).toContain('FAIL  routes.post caching structure: /blog/[slug] revalidates every 20 s, not the 300 s its page declares: layouts[1] sets 20 s')
   })
 
+  it('a scenario without thresholds is checked for its structure alone: the dynamic root layout exits 1, unchanged exits 0', async () => {
+    const { thresholds: _t, ...bare } = ROOT_DYNAMIC
+    const { thresholds: _m, ...bareMain } = MAIN
+    const [r, ok] = await Promise.all([cli('check', file('bare.json', bare), '--replications', '1'), cli('check', file('bare-main.json', bareMain), '--replications', '1')])
+    expect(r.code, `${r.stdout}${r.stderr}\n${how(bare)}`).toBe(1)
+    expect(r.stdout).toContain('FAIL  routes.post caching structure: /blog/[slug] is dynamic although its page sets revalidate 300 s: the root layout (layouts[0]) calls request APIs')
+    expect(r.stdout).toMatch(/^FAIL: 0 of 2 checks passed/m)
+    expect(ok.code, `${ok.stdout}${ok.stderr}\n${how(bareMain)}`).toBe(0)
+    expect(ok.stdout).toMatch(/^PASS: 2 of 2 checks passed/m)
+  }, 60_000)
+
   it('JUnit and Markdown carry the route and the cause', () => {
     const text = readFileSync(join(TMP, 'rootDynamic.xml'), 'utf8')
     expect(XMLValidator.validate(text)).toBe(true)
