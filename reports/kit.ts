@@ -89,7 +89,7 @@ export async function chartHtml(c: Chart): Promise<string> {
  * place; <wbr> adds no text.
  */
 export function breakable(s: string): string {
-  return e(s).replace(/([.=/:](?=[^\s\d]))/g, '$1<wbr>')
+  return e(s).replace(/(?<=[\w\]}])([.=/:])(?=[^\s\d])/g, '$1<wbr>')
 }
 
 export function figureHtml(f: Figure): string {

@@ -16,7 +16,7 @@ function runHeadline(r: SimResult): Figure[] {
   const c = r.cost
   const primaryUsd = c.primary === 'vercel' ? c.vercelMonthlyUsd : c.selfHostedMonthlyUsd
   const figs: Figure[] = [
-    { label: `Cost a month, ${platformName(c.primary)}`, metric: 'cost.monthlyUsd', value: c.monthlyUsd, text: fmtUsd(c.monthlyUsd), ...opt(iv?.cost.monthlyUsd), sub: `${platformName(c.primary)} ${fmtUsd(primaryUsd)} + origin calls ${fmtUsd(c.originMonthlyUsd)}; ${c.pricing.date} prices (detail below)` },
+    { label: `Cost a month, ${platformName(c.primary)}`, metric: 'cost.monthlyUsd', value: c.monthlyUsd, text: fmtUsd(c.monthlyUsd), ...opt(iv?.cost.monthlyUsd), sub: `${platformName(c.primary)} ${fmtUsd(primaryUsd)} + origin calls ${fmtUsd(c.originMonthlyUsd)}${oneOff(c) > 0 ? `; plus ${fmtUsd(oneOff(c))} once to fill the cold cache` : ''}; ${c.pricing.date} prices (detail below)` },
     { label: 'Requests (measured)', metric: 'totals.requests', value: t.requests, text: fmtCount(t.requests), ...opt(iv?.totals.requests), sub: `over ${fmtS(r.scenario.durationS - r.scenario.warmupS)} after a ${fmtS(r.scenario.warmupS)} warmup` },
     { label: 'HIT (fresh from cache)', metric: 'totals.hitFraction', value: frac('hit'), text: fmtPct(frac('hit')), sub: `${fmtCount(t.hit)} responses` },
     { label: 'STALE (served stale)', metric: 'staleness.staleServedFraction', value: r.staleness.staleServedFraction, text: fmtPct(r.staleness.staleServedFraction), ...opt(iv?.staleness.staleServedFraction), sub: `${fmtCount(t.stale)} responses` },
@@ -34,6 +34,9 @@ function runHeadline(r: SimResult): Figure[] {
   return figs
 }
 
+/** The one-off fill of a cold cache on the primary platform (0 in results from before it was split out). */
+const oneOff = (c: SimResult['cost']) => (typeof c.oneOffUsd === 'number' ? c.oneOffUsd : 0)
+
 /** The self-hosted fleet: sized for the render CPU where the result says so (results before capacity sizing: the configured instances). */
 function selfHostedSub(r: SimResult): string {
   const c = r.cost
@@ -49,8 +52,10 @@ function costDetail(r: SimResult): string {
   const c = r.cost, iv = r.intervals
   const vercel: Figure = { label: `Vercel, a month${c.primary === 'vercel' ? '' : ' (alternative)'}`, metric: 'cost.vercelMonthlyUsd', value: c.vercelMonthlyUsd, text: fmtUsd(c.vercelMonthlyUsd), ...opt(iv?.cost.vercelMonthlyUsd), sub: `ISR reads/writes, invocations, CPU, memory` }
   const self: Figure = { label: `Self-hosted, a month${c.primary === 'self-hosted' ? '' : ' (alternative)'}`, metric: 'cost.selfHostedMonthlyUsd', value: c.selfHostedMonthlyUsd, text: fmtUsd(c.selfHostedMonthlyUsd), ...opt(iv?.cost.selfHostedMonthlyUsd), sub: selfHostedSub(r) }
+  const fill: Figure[] = typeof c.oneOffUsd === 'number' ? [{ label: 'One-off fill (billed once)', metric: 'cost.oneOffUsd', value: c.oneOffUsd, text: fmtUsd(c.oneOffUsd), sub: c.primary === 'vercel' ? 'ISR writes and renders of paths no cache had at the start; not in the monthly figures' : `none self-hosted; ${fmtUsd(c.vercelOneOffUsd)} on Vercel` }] : []
   const figs: Figure[] = [
     ...(c.primary === 'vercel' ? [vercel, self] : [self, vercel]),
+    ...fill,
     { label: 'Origin calls, a month', metric: 'cost.originMonthlyUsd', value: c.originMonthlyUsd, text: fmtUsd(c.originMonthlyUsd), ...opt(iv?.cost.originMonthlyUsd), sub: `${fmtCount(c.monthlyOriginCalls)} calls` },
   ]
   return `<section id="cost-detail"><h2>Cost detail</h2><p class="caption">The headline cost is ${e(platformName(c.primary))} (the scenario's platform) plus origin calls, for 30 days of this traffic at ${e(c.pricing.name)} prices dated ${e(c.pricing.date)}. The other platform is what the same traffic would cost there.</p>${figuresHtml(figs)}</section>`
