@@ -179,6 +179,18 @@ describe('verdict lines', () => {
     expect(text).toContain(`${rich.warnings.length} warnings`)
   })
 
+  test('one headline cost: the platform the scenario says it runs on, the other in the cost detail', async () => {
+    const r = runScenario(parseScenario({ ...SINGLE, durationS: 1200, cost: { primary: 'self-hosted' } }))
+    expect(r.cost.primary).toBe('self-hosted')
+    expect(runVerdict(r).text).toContain(` · $${r.cost.monthlyUsd.toFixed(2)}/month self-hosted`)
+    const html = await reportHtml(parseReportInput(JSON.stringify(r), 'self-hosted'))
+    const headline = html.slice(html.indexOf('id="headline"'), html.indexOf('</section>', html.indexOf('id="headline"')))
+    expect(headline.match(/data-metric="cost\.[^"]*"/g)).toEqual(['data-metric="cost.monthlyUsd"'])
+    expect(headline).toContain('Cost a month, self-hosted')
+    const detail = html.slice(html.indexOf('id="cost-detail"'))
+    expect(detail.indexOf('Self-hosted, a month<')).toBeLessThan(detail.indexOf('Vercel, a month (alternative)'))
+  })
+
   test('sweep: a saving when the current values meet the bound, the extra cost of meeting it when they break it, never a negative saving', async () => {
     const s = parseReportInput(sweepText, 'sweep') as { kind: 'sweep'; header: SweepHeader; points: SweepPoint[] }
     const cur = s.points.find((p) => Object.entries(s.header.current).every(([k, v]) => p.vary[k] === v))!
