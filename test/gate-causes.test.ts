@@ -132,6 +132,18 @@ describe('isrsim check against a baseline', () => {
     expect(runs.same!.stdout).not.toContain('NEW')
   })
 
+  it('a baseline from another model version is noted in every output (not failed); the same version is not', () => {
+    expect(runs.same!.stdout).not.toContain('model version')
+    const result = runScenario(parseScenario(MAIN), { replications: 1 })
+    const older = { ...result, modelVersion: '1' }
+    const r = gate(result, {}, older, 0.05)
+    expect(r.modelNote).toContain(`model version 1, this run by ${result.modelVersion}`)
+    expect(gateText(r)).toContain('NOTE  the baseline was made by model version 1')
+    expect(gateMarkdown(r)).toContain('> Note: the baseline was made by model version 1')
+    expect(gateJunit(r)).toContain('note: the baseline was made by model version 1')
+    expect(gate(result, {}, result, 0.05).modelNote).toBeUndefined()
+  })
+
   it('a dynamic root layout exits 1: the route, "became dynamic", the layout; the numbers it breaks name the route and the cause, with units', () => {
     const r = runs.rootDynamic!
     expect(r.code, `${r.stdout}\n${how(ROOT_DYNAMIC, ' --baseline <main result>')}`).toBe(1)

@@ -103,7 +103,9 @@ export interface GateReport {
   readonly scenario: { readonly name: string; readonly hash: string }
   readonly seed: string
   readonly replications: number
-  readonly baseline?: { readonly hash: string; readonly seed: string; readonly replications: number }
+  readonly baseline?: { readonly hash: string; readonly seed: string; readonly replications: number; readonly modelVersion?: string }
+  /** With a baseline made by another model version: differences may be the model's, not the code's. */
+  readonly modelNote?: string
   readonly tolerance: number
   readonly checks: readonly (ThresholdCheck | BaselineCheck | StructureCheck)[]
   readonly pass: boolean

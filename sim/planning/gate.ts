@@ -114,13 +114,18 @@ export function gate(result: SimResult, thresholds: Readonly<Record<string, read
     scenario: { name: result.scenario.name, hash: result.scenario.hash },
     seed: result.seed,
     replications: result.replications,
-    ...(baseline ? { baseline: { hash: baseline.scenario.hash, seed: baseline.seed, replications: baseline.replications } } : {}),
+    ...(baseline ? { baseline: { hash: baseline.scenario.hash, seed: baseline.seed, replications: baseline.replications, modelVersion: baseline.modelVersion } } : {}),
+    ...(baseline !== null && baseline.modelVersion !== result.modelVersion ? { modelNote: modelNote(baseline.modelVersion, result.modelVersion) } : {}),
     tolerance,
     checks,
     pass: checks.every((c) => c.pass),
     ...(added.length > 0 ? { newWarnings: added } : {}),
   }
 }
+
+/** A baseline from another model version compares two models as well as two builds: say so, once, in every output. */
+const modelNote = (base: string | undefined, now: string) =>
+  `the baseline was made by model version ${base ?? '(unknown)'}, this run by ${now}: some differences may come from the model, not the code (re-run the baseline with this isrsim)`
 
 const ci = (c: ThresholdCheck | BaselineCheck, iv: Interval | undefined) => (iv ? ` [${withUnit(c.metric, iv.low)}, ${withUnit(c.metric, iv.high)}]` : '')
 
@@ -139,6 +144,7 @@ export function gateText(r: GateReport): string {
     return `${c.pass ? 'PASS' : 'FAIL'}  ${d.name}: ${d.detail}`
   })
   for (const w of r.newWarnings ?? []) lines.push(`NEW   warning since the baseline ${warningLine(w)}`)
+  if (r.modelNote !== undefined) lines.push(`NOTE  ${r.modelNote}`)
   const fails = r.checks.filter((c) => !c.pass).length
   lines.push(`${r.pass ? 'PASS' : 'FAIL'}: ${r.checks.length - fails} of ${r.checks.length} checks passed (scenario "${r.scenario.name}" ${r.scenario.hash}, seed ${JSON.stringify(r.seed)}, ${r.replications} replication${r.replications === 1 ? '' : 's'})`)
   return lines.join('\n')
@@ -158,7 +164,8 @@ export function gateMarkdown(r: GateReport): string {
     })
   const added = r.newWarnings ?? []
   const news = added.length === 0 ? '' : `\n**New warnings since the baseline** (listed, not failed):\n\n${added.map((w) => `- ${mdCell(warningLine(w))}`).join('\n')}\n`
-  return `${head}\n| | check | value |\n|---|---|---|\n${rows.join('\n')}\n${news}`
+  const note = r.modelNote === undefined ? '' : `\n> Note: ${mdCell(r.modelNote)}\n`
+  return `${head}\n| | check | value |\n|---|---|---|\n${rows.join('\n')}\n${news}${note}`
 }
 
 const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;')
@@ -179,7 +186,7 @@ export function gateJunit(r: GateReport): string {
     `    <properties><property name="scenarioHash" value="${xml(r.scenario.hash)}"/><property name="seed" value="${xml(r.seed)}"/><property name="replications" value="${r.replications}"/></properties>`,
     ...cases,
     // New warnings are listed, not failed: the suite's output, which CI shows with the results.
-    ...(r.newWarnings?.length ? [`    <system-out>${xml(r.newWarnings.map((w) => `new warning since the baseline ${warningLine(w)}`).join('\n'))}</system-out>`] : []),
+    ...(r.newWarnings?.length || r.modelNote !== undefined ? [`    <system-out>${xml([...(r.newWarnings ?? []).map((w) => `new warning since the baseline ${warningLine(w)}`), ...(r.modelNote === undefined ? [] : [`note: ${r.modelNote}`])].join('\n'))}</system-out>`] : []),
     '  </testsuite>',
     '</testsuites>',
     '',
