@@ -122,7 +122,9 @@ export function verdictLine(a: Answer): string {
     return `${levelPrefix(a)}verdict: no point meets ${cons || 'the constraints'}${main ? `${a.causes.length > 1 ? ` (closest with ${settingLabel(main.setting)})` : ''}: ${main.causes.summary}` : ''}`
   }
   const b = r.best
-  const figures = r.constraints.length ? ` · ${Object.keys(b.values).filter((m) => m !== r.objective && !m.startsWith('routes.')).map((m) => `${m} ${fmtMetric(m, b.values[m]!)}`).join(' · ')} (meets ${cons})` : ''
+  // The constrained figures, a route's too when a constraint names it (and nothing when none is left to show).
+  const shown = Object.keys(b.values).filter((m) => m !== r.objective && (!m.startsWith('routes.') || r.constraints.some((c) => c.startsWith(m))))
+  const figures = r.constraints.length ? `${shown.map((m) => ` · ${m} ${fmtMetric(m, b.values[m]!)}`).join('')} (meets ${cons})` : ''
   return `${levelPrefix(a)}verdict: ${evalLabel(b)}: ${r.objective} ${fmtObjective(r.objective, b.objective)}${figures}`
 }
 
