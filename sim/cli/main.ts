@@ -68,7 +68,7 @@ export function buildProgram(env: Host): Command {
     .configureOutput({ outputError: (str, write) => write(str) })
     .addHelpText('after', `
 More commands (same binary):
-  report <result.json|sweep.jsonl|verdict.json> [--out report.html]
+  report <result.json|sweep.jsonl|recommendation.json|verdict.json> [--out report.html]
                                   Self-contained HTML report (reports/).
   loadtest, verify, app, doctor   Live validation with k6 and next start (loadtest/README.md).
   import, traffic, replay         A built app and its access logs to a scenario, and back.
