@@ -20,7 +20,7 @@ import { parseScenario } from '../sim/index.ts'
 import { currentStanding, type Answer } from '../sim/planning/answers.ts'
 import { tailEstimate } from '../sim/planning/causes.ts'
 import { DEFAULT_PRICING } from '../sim/planning/pricing.ts'
-import { parseConstraint, type Candidate, type Evaluated } from '../sim/planning/recommend.ts'
+import { parseConstraint, searchBatches, type Candidate, type Evaluated, type Idx } from '../sim/planning/recommend.ts'
 import { parseVary } from '../sim/planning/sweep.ts'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
@@ -177,5 +177,32 @@ describe('the long-tail estimate (planning/causes.ts), by hand', () => {
     expect(t.floorS).toBeCloseTo(caches * Math.log(20), 1)
     expect(t.medianGapS).toBeCloseTo(caches, 9)
     expect(t.rarePaths).toBe(0) // once a second is far more often than once per 600 s
+  })
+})
+
+describe('the monotone search in batches (what lets recommend use every core)', () => {
+  // A down-set on an n^k grid: feasible while the indices' weighted sum stays under a bound.
+  const drive = (n: number, k: number, feasible: (idx: Idx) => boolean) => {
+    const gen = searchBatches(n, k, false)
+    const seen = new Map<string, boolean>()
+    let rounds = 0
+    let step = gen.next(undefined as unknown as boolean[])
+    while (!step.done) {
+      rounds++
+      step = gen.next(step.value.map((idx) => { const f = feasible(idx); seen.set(idx.join(','), f); return f }))
+    }
+    return { seen, rounds }
+  }
+  const grid = (n: number, k: number): number[][] => (k === 0 ? [[]] : grid(n, k - 1).flatMap((p) => Array.from({ length: n }, (_, i) => [...p, i])))
+
+  // Two routes stay one staircase (at most 2n points one after another): fewer rounds than the n² grid on a few cores.
+  it.each([[6, 3, 7], [6, 3, 9], [5, 4, 8], [8, 3, 4]])('n=%i k=%i bound %i: every maximal feasible point is evaluated, in far fewer rounds than points', (n, k, bound) => {
+    const w = Array.from({ length: k }, (_, i) => i + 1)
+    const ok = (idx: Idx) => idx.reduce((s, v, i) => s + v * w[i]!, 0) <= bound
+    const { seen, rounds } = drive(n, k, ok)
+    // The upper boundary of the down-set: feasible points with no feasible point one step up in any route.
+    const maximal = grid(n, k).filter((p) => ok(p) && p.every((v, i) => v === n - 1 || !ok(p.map((x, j) => (j === i ? x + 1 : x)))))
+    for (const p of maximal) expect(seen.get(p.join(',')), `maximal point ${p.join(',')} (reproduce: searchBatches(${n}, ${k}, false))`).toBe(true)
+    expect(rounds).toBeLessThan(seen.size / 2)
   })
 })

@@ -114,13 +114,31 @@ export function* searchBatches(n: number, k: number, exhaustive: boolean): Gener
   }
   const outer = function* (prefix: number[]): Generator<Idx[], void, boolean[]> {
     if (prefix.length === k - 2) { yield* staircase(prefix); return }
-    for (let v = 0; v < n; v++) {
-      // If even the freshest values for the rest are infeasible, larger v is too.
-      if (!(yield* ok([...prefix, v, ...new Array<number>(k - prefix.length - 1).fill(0)]))) return
-      yield* outer([...prefix, v])
-    }
+    // Every value of this route with the freshest values for the rest, in one batch; past the
+    // first infeasible one, larger values are infeasible too. The feasible ones' searches are
+    // independent, so they run side by side: each round is one batch for the pool.
+    const probes = Array.from({ length: n }, (_, v) => [...prefix, v, ...new Array<number>(k - prefix.length - 1).fill(0)])
+    const feasible = yield probes
+    let m = 0
+    while (m < n && feasible[m] === true) m++
+    yield* sideBySide(Array.from({ length: m }, (_, v) => outer([...prefix, v])))
   }
   yield* outer([])
+}
+
+/** Runs several searches in lockstep: each round, one batch of all their points; each gets its own answers back. */
+function* sideBySide(searches: Generator<Idx[], void, boolean[]>[]): Generator<Idx[], void, boolean[]> {
+  const steps = searches.map((g) => g.next(undefined as unknown as boolean[]))
+  for (;;) {
+    const live = steps.flatMap((st, i) => (st.done ? [] : [{ i, batch: st.value }]))
+    if (live.length === 0) return
+    const answers = yield live.flatMap((l) => l.batch)
+    let off = 0
+    for (const l of live) {
+      steps[l.i] = searches[l.i]!.next(answers.slice(off, off + l.batch.length))
+      off += l.batch.length
+    }
+  }
 }
 
 /** Shared by both drivers: the memo, the metrics tracked and the final assembly. */
