@@ -26,7 +26,8 @@ export function metricValue(r: PointResult, path: string): number {
   return v
 }
 
-function holds(c: SweepConstraint, v: number): boolean {
+/** Whether a point's figure meets a constraint (the sweep pages and the verdict line read this one). */
+export function holds(c: SweepConstraint, v: number): boolean {
   switch (c.op) {
     case '<': return v < c.value
     case '<=': return v <= c.value

@@ -5,7 +5,7 @@
  */
 import type { Cost, GateReport, PointResult, SimResult, SweepConstraint, SweepHeader, SweepPoint, VerdictCheck, VerdictJson } from '../sim/contract.ts'
 import { fmtMetric, fmtPct, fmtS, fmtUsd } from './format.ts'
-import { metricValue, pointLabel, type SweepAnalysis } from './sweep-charts.ts'
+import { holds, metricValue, pointLabel, type SweepAnalysis } from './sweep-charts.ts'
 
 export interface VerdictLine {
   /** pass / fail: a gate or a check decided; info: a run or a plan, nothing to pass. */
@@ -89,15 +89,7 @@ export function constraintText(c: SweepConstraint): string {
 }
 
 export function meets(c: SweepConstraint, r: PointResult): boolean {
-  const v = metricValue(r, c.metric)
-  switch (c.op) {
-    case '<': return v < c.value
-    case '<=': return v <= c.value
-    case '>': return v > c.value
-    case '>=': return v >= c.value
-    case '==': return v === c.value
-    case '!=': return v !== c.value
-  }
+  return holds(c, metricValue(r, c.metric))
 }
 
 /** How far a point is from meeting every constraint, relative to each bound (0: meets them all). */
