@@ -148,20 +148,24 @@ const target = z
   .enum(['instance', 'all', 'balancer'])
   .describe('Who receives the call: "instance" (the one named by `instance`, the default), "all" (every instance, e.g. a webhook fanned out to each pod) or "balancer" (the instance the load balancer picks, as for a request; round-robin or random from its own stream).')
 
+/** What an on-demand call and a webhook's call share. */
+const tagProfile = z
+  .union([z.literal('max'), z.strictObject({ expireS: z.number().min(0).max(TEN_YEARS_S).describe(EXPIRE_S) })], { error: 'must be "max" or { "expireS": seconds }' })
+  .optional()
+  .describe('revalidateTag second argument (16.x); absent = the deprecated one-argument form.')
+const callInstance = z.int().min(0).default(0).describe('The instance that receives the call (with local caches only it is affected).')
+
 const onDemand = z
   .strictObject({
     kind: z.enum(['revalidateTag', 'revalidatePath', 'updateTag']).describe('The Next.js call.'),
     tag: z.string().min(1).max(256).optional().describe('revalidateTag / updateTag: the tag, e.g. "posts", "post:7" or "_N_T_/blog/7".'),
     path: z.string().regex(/^\//, 'must be a path starting with "/"').max(1024).optional().describe('revalidatePath: a URL ("/blog/7"), or a route file path with type ("/blog/[slug]" + "page").'),
     type: z.enum(['page', 'layout']).optional().describe('revalidatePath type.'),
-    profile: z
-      .union([z.literal('max'), z.strictObject({ expireS: z.number().min(0).max(TEN_YEARS_S).describe(EXPIRE_S) })], { error: 'must be "max" or { "expireS": seconds }' })
-      .optional()
-      .describe('revalidateTag second argument (16.x); absent = the deprecated one-argument form.'),
+    profile: tagProfile,
     atS: seconds('One-off at this time (or the first of a periodic event).').optional(),
     everyS: z.number().gt(0).max(TEN_YEARS_S).optional().describe('Periodic: every this many seconds (from atS, or from everyS).'),
     ratePerS: z.number().gt(0).max(1000).optional().describe('Poisson: this many per second on average.'),
-    instance: z.int().min(0).default(0).describe('The instance that receives the call (with local caches only it is affected).'),
+    instance: callInstance,
     target: target.optional(),
   })
   .describe('An on-demand invalidation: revalidateTag, revalidatePath or updateTag.')
@@ -172,9 +176,9 @@ const webhook = z
     tag: z.string().min(1).max(256).optional().describe('"{slug}" takes the changed path\'s index.'),
     path: z.string().regex(/^\//, 'must be a path starting with "/"').max(1024).optional().describe('"{slug}" takes the changed path\'s index.'),
     type: z.enum(['page', 'layout']).optional().describe('revalidatePath type.'),
-    profile: z.union([z.literal('max'), z.strictObject({ expireS: z.number().min(0).max(TEN_YEARS_S).describe(EXPIRE_S) })], { error: 'must be "max" or { "expireS": seconds }' }).optional().describe('revalidateTag second argument (16.x); absent = the deprecated one-argument form.'),
+    profile: tagProfile,
     delayS: seconds('Seconds from the change to the call (CMS webhook latency).').default(0),
-    instance: z.int().min(0).default(0).describe('The instance that receives the call (with local caches only it is affected).'),
+    instance: callInstance,
     target: target.optional(),
   })
   .describe('The on-demand call a CMS webhook makes after the change.')
