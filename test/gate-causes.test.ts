@@ -8,11 +8,9 @@
  * Reproduce a CLI case: write the scenario printed in the failure to a file, then
  *   node bin/isrsim.js check <file> --replications 2 [--baseline <result.json>]
  */
-import { execFile } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { XMLParser, XMLValidator } from 'fast-xml-parser'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseScenario, runScenario, type ScenarioInput } from '../sim/index.ts'
@@ -20,20 +18,11 @@ import { gate, gateJunit, gateMarkdown, gateText, newWarnings } from '../sim/pla
 import { cacheAsk, intentChecks } from '../sim/planning/structure.ts'
 import { unitOf, withUnit } from '../sim/planning/units.ts'
 import type { RouteInput } from './helpers.ts'
+import { cli, type Run } from './cli-run.ts'
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
-const BIN = join(ROOT, 'bin', 'isrsim.js')
 const TMP = mkdtempSync(join(tmpdir(), 'isrsim-gate-causes-'))
 afterAll(() => rmSync(TMP, { recursive: true, force: true }))
 
-interface Run { readonly code: number | null; readonly stdout: string; readonly stderr: string }
-function cli(...args: string[]): Promise<Run> {
-  return new Promise((done) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, GITHUB_STEP_SUMMARY: '' }, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      done({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr })
-    })
-  })
-}
 const file = (name: string, v: unknown) => {
   const f = join(TMP, name)
   writeFileSync(f, JSON.stringify(v, null, 2))

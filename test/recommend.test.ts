@@ -7,11 +7,9 @@
  * Reproduce: node bin/isrsim.js recommend test/fixtures/shop.json --constraint "ageP95S<=600"
  *   --routes category,product --candidates 60,300,900,3600 --vary deployment.cache=local,shared [--exhaustive]
  */
-import { execFile } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { verdictLine } from '../sim/cli/format.ts'
 import { runRecommend, type RecommendJob } from '../sim/cli/recommend-runner.ts'
@@ -22,19 +20,12 @@ import { tailEstimate } from '../sim/planning/causes.ts'
 import { DEFAULT_PRICING } from '../sim/planning/pricing.ts'
 import { parseConstraint, searchBatches, type Candidate, type Evaluated, type Idx } from '../sim/planning/recommend.ts'
 import { parseVary } from '../sim/planning/sweep.ts'
+import { cli, ROOT } from './cli-run.ts'
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
-const BIN = join(ROOT, 'bin', 'isrsim.js')
 const SHOP = 'test/fixtures/shop.json'
 const TMP = mkdtempSync(join(tmpdir(), 'isrsim-recommend-'))
 afterAll(() => rmSync(TMP, { recursive: true, force: true }))
 
-interface Run { readonly code: number | null; readonly stdout: string; readonly stderr: string }
-const cli = (...args: string[]): Promise<Run> => new Promise((done) => {
-  execFile(process.execPath, [BIN, ...args], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-    done({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr })
-  })
-})
 
 const shop = parseScenario(JSON.parse(readFileSync(join(ROOT, SHOP), 'utf8')), SHOP)
 const CANDIDATES: Candidate[] = [60, 300, 900, 3600]

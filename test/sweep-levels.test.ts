@@ -7,27 +7,18 @@
  * Reproduce: node bin/isrsim.js sweep test/fixtures/shop.json --vary routes.product.revalidateS=60,300,3600
  *   --vary deployment.cache=local,shared --given traffic.scale=1,2 --constraint "ageP95S<=600" --out s.jsonl
  */
-import { execFile } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { analyseSweep, sweepCharts } from '../reports/sweep-charts.ts'
 import type { SweepHeader, SweepPoint } from '../sim/contract.ts'
+import { cli, type Run } from './cli-run.ts'
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
-const BIN = join(ROOT, 'bin', 'isrsim.js')
 const SHOP = 'test/fixtures/shop.json'
 const TMP = mkdtempSync(join(tmpdir(), 'isrsim-sweep-levels-'))
 afterAll(() => rmSync(TMP, { recursive: true, force: true }))
 
-interface Run { readonly code: number | null; readonly stdout: string; readonly stderr: string }
-const cli = (...args: string[]): Promise<Run> => new Promise((done) => {
-  execFile(process.execPath, [BIN, ...args], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-    done({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr })
-  })
-})
 const read = (file: string) => {
   const [h, ...rest] = readFileSync(file, 'utf8').trim().split('\n')
   return { header: JSON.parse(h!) as SweepHeader, points: rest.map((l) => JSON.parse(l) as SweepPoint) }
