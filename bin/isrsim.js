@@ -17,10 +17,13 @@ for (const stream of [process.stdout, process.stderr]) {
     try { process.stderr.write(`isrsim: cannot write output: ${e.message}\n`) } catch {}
   })
 }
-// No colours with NO_COLOR (https://no-color.org) or when stdout is not a terminal (a pipe, a
-// file, a CI log): the table library reads neither, only FORCE_COLOR and TERM. An explicit
-// FORCE_COLOR still wins.
-if (process.env.FORCE_COLOR === undefined && (process.env.NO_COLOR || process.stdout.isTTY !== true)) process.env.FORCE_COLOR = '0'
+// Colours exactly when stdout is a terminal, NO_COLOR (https://no-color.org) is unset and TERM is
+// not "dumb". The table library reads neither NO_COLOR nor isTTY, and guesses "no colour" whenever
+// CI is set, so the decision is handed to it through FORCE_COLOR. An explicit FORCE_COLOR still wins.
+if (process.env.FORCE_COLOR === undefined) {
+  const colour = process.stdout.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== 'dumb'
+  process.env.FORCE_COLOR = colour ? '1' : '0'
+}
 
 // `isrsim help <command>` for a command another module owns is that module's `<command> --help`.
 const live = ['app', 'loadtest', 'verify', 'doctor', 'replay']

@@ -45,7 +45,9 @@ const HAS_SCRIPT = has('script')
 /** Run the CLI on a pseudo-terminal (stdout and stderr both the terminal): what a user at a terminal sees. */
 function onTerminal(args: readonly string[], env: Record<string, string> = {}): Promise<Run> {
   const assigns = Object.entries(env).map(([k, v]) => `${k}=${q(v)}`).join(' ')
-  return spawnRun('script', ['-qec', `env ${assigns} ${q(process.execPath)} ${q(BIN)} ${args.map(q).join(' ')}`, '/dev/null'], { TERM: 'xterm-256color' })
+  // CI, NO_COLOR and FORCE_COLOR of the machine running the tests are dropped: CI=1 made the table
+  // library drop colours on a terminal, which is what this test found.
+  return spawnRun('script', ['-qec', `env -u CI -u NO_COLOR -u FORCE_COLOR ${assigns} ${q(process.execPath)} ${q(BIN)} ${args.map(q).join(' ')}`, '/dev/null'], { TERM: 'xterm-256color' })
 }
 
 const SGR = /\x1b\[[0-9;]*m/ // a colour or style code
@@ -140,9 +142,10 @@ const readFileText = (f: string) => (existsSync(f) ? execFileSync('cat', [f], { 
 
 describe('colours: none with NO_COLOR or when the output is not a terminal', () => {
   it.skipIf(!HAS_SCRIPT)('doctor on a terminal is coloured; with NO_COLOR it is not; piped it is not', async () => {
-    const [tty, noColor, piped] = await Promise.all([onTerminal(['doctor']), onTerminal(['doctor'], { NO_COLOR: '1' }), cli(['doctor'])])
-    // The test can fail: a terminal does get colours.
+    const [tty, ci, noColor, piped] = await Promise.all([onTerminal(['doctor']), onTerminal(['doctor'], { CI: '1' }), onTerminal(['doctor'], { NO_COLOR: '1' }), cli(['doctor'])])
+    // The test can fail: a terminal does get colours, also with CI set (a CI job's own terminal).
     expect(tty.stdout, 'reproduce: node bin/isrsim.js doctor (on a terminal)').toMatch(SGR)
+    expect(ci.stdout, 'reproduce: CI=1 node bin/isrsim.js doctor (on a terminal)').toMatch(SGR)
     expect(noColor.stdout, 'reproduce: NO_COLOR=1 node bin/isrsim.js doctor').toContain('tool')
     expect(noColor.stdout, 'reproduce: NO_COLOR=1 node bin/isrsim.js doctor').not.toMatch(SGR)
     expect(piped.stdout).toContain('tool')
