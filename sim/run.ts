@@ -245,7 +245,7 @@ export function warningsFor(s: Scenario): Warning[] {
   const out: Warning[] = []
   const profile = profileFor(s.next.version)
   for (const r of s.routes) {
-    const eff = effectiveRevalidate(r)
+    const eff = effectiveRevalidate(r, s.next)
     const rev = eff.revalidateS
     const dynamicLayouts = r.layouts.flatMap((l, i) => (l.dynamic ? [i] : []))
     // intent: "dynamic": the route is dynamic on purpose, so being dynamic is no caveat.

@@ -51,17 +51,35 @@ export const arbCrawler = (count: number): fc.Arbitrary<Crawler> =>
 /** Relative weights for the first 1..count ranks, at least one of them positive. */
 const arbWeights = (count: number) => fc.array(grid(0, 10, 0.5), { minLength: 1, maxLength: count }).map((w) => (w.some((x) => x > 0) ? w : [1, ...w.slice(1)]))
 
+type CacheLifeInput = NonNullable<RouteInput['cacheLife']>
+/** A cacheLife: a preset, or custom seconds (revalidate <= expire when both are given). */
+const arbCacheLife: fc.Arbitrary<CacheLifeInput> = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom('default' as const, 'seconds' as const, 'minutes' as const, 'hours' as const, 'days' as const, 'weeks' as const, 'max' as const) },
+  { weight: 1, arbitrary: fc.record({ staleS: opt(fc.integer({ min: 0, max: 600 })), revalidateS: opt(fc.integer({ min: 0, max: 300 })), extraS: opt(fc.integer({ min: 0, max: 900 })) })
+    .map((c) => ({ ...field('staleS', c.staleS), ...field('revalidateS', c.revalidateS), ...field('expireS', c.extraS === undefined ? undefined : (c.revalidateS ?? 0) + c.extraS) })) },
+)
+/** Whether a version has 'use cache' (§12): not 14. */
+const useCacheOn = (v: NextVersion | undefined) => v !== undefined && v !== '14'
+
 /** A fetch of the site-wide pool. Templated tags ("{id}") only go to routes with an [id] segment. */
-const arbFetch = (id: string): fc.Arbitrary<FetchInput> =>
+const arbFetch = (id: string, version?: NextVersion): fc.Arbitrary<FetchInput> =>
   fc.record({
     revalidateS: opt(arbSoftRevalidate),
     tags: opt(fc.uniqueArray(fc.constantFrom('posts', 'nav', 'p:{id}', 'q-{id}'), { maxLength: 2 }), 4),
     latencyS: opt(grid(0, 0.5, 0.01)),
     failureRate: opt(grid(0, 0.3, 0.01)),
     perPath: opt(fc.boolean()),
-  }).map((f) => ({ id, ...field('revalidateS', f.revalidateS), tags: f.tags ?? [], ...field('latencyS', f.latencyS), ...field('failureRate', f.failureRate), ...field('perPath', f.perPath) }))
+    kind: opt(useCacheOn(version) ? fc.constantFrom('fetch' as const, 'unstable_cache' as const, 'use cache' as const, 'use cache: remote' as const) : fc.constantFrom('fetch' as const, 'unstable_cache' as const), 3),
+    cacheLife: opt(arbCacheLife, 5),
+  }).map((f) => {
+    const useCache = f.kind === 'use cache' || f.kind === 'use cache: remote'
+    // unstable_cache refuses revalidate 0; a 'use cache' function's life is its cacheLife.
+    const revalidateS = useCache ? undefined : f.kind === 'unstable_cache' && f.revalidateS === 0 ? false : f.revalidateS
+    return { id, ...field('revalidateS', revalidateS), tags: f.tags ?? [], ...field('latencyS', f.latencyS), ...field('failureRate', f.failureRate), ...field('perPath', f.perPath), ...field('kind', f.kind), ...field('cacheLife', useCache ? f.cacheLife : undefined) }
+  })
 
-const arbPool = fc.integer({ min: 0, max: 3 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => arbFetch(`f${i}`))))
+const arbPoolOf = (version?: NextVersion) => fc.integer({ min: 0, max: 3 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => arbFetch(`f${i}`, version))))
+const arbPool = arbPoolOf()
 const templated = (f: FetchInput) => (f.tags ?? []).some((t) => t.includes('{'))
 
 /** A route's fetches: its own copy of the pool's (ids and tags prefixed) when isolated. */
@@ -78,17 +96,29 @@ interface RouteOpts {
   readonly pool?: readonly FetchInput[]
   /** Fetch ids and tags of its own (prefixed with the route id): nothing shared with other routes. */
   readonly isolated?: boolean
+  /** The version the route is for: 'use cache' and cacheLife only where it has them (§12). Absent: none. */
+  readonly version?: NextVersion
 }
 
 export function arbRoute(i: number, opts: RouteOpts = {}): fc.Arbitrary<RouteInput> {
   const id = `r${i}`
-  const pool = opts.pool === undefined ? arbPool : fc.constant(opts.pool)
+  const pool = opts.pool === undefined ? arbPoolOf(opts.version) : fc.constant(opts.pool)
+  const life = useCacheOn(opts.version) ? opt(arbCacheLife, 3) : fc.constant(undefined)
   return fc.tuple(fc.integer({ min: 1, max: 50 }), pool).chain(([count, fetchPool]) =>
     fc.record({
       revalidateS: arbRevalidate,
       dynamic: opt(fc.oneof({ weight: 4, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) })),
       intent: fc.oneof({ weight: 5, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constant('dynamic' as const) }),
-      layouts: opt(fc.array(fc.record({ revalidateS: opt(arbSoftRevalidate), dynamic: opt(fc.oneof({ weight: 5, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) })) }), { maxLength: 2 })),
+      layouts: opt(fc.array(fc.record({ revalidateS: opt(arbSoftRevalidate), dynamic: opt(fc.oneof({ weight: 5, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) })), cacheLife: life }), { maxLength: 2 })),
+      router: opt(fc.constantFrom('app' as const, 'pages' as const), 3),
+      kind: opt(fc.constantFrom('page' as const, 'route-handler' as const), 3),
+      cacheLife: life,
+      segmentConfig: opt(fc.record({
+        dynamic: opt(fc.constantFrom('auto' as const, 'force-static' as const, 'force-dynamic' as const, 'error' as const)),
+        fetchCache: opt(fc.constantFrom('auto' as const, 'default-cache' as const, 'only-cache' as const, 'force-cache' as const, 'default-no-store' as const, 'only-no-store' as const, 'force-no-store' as const)),
+      }), 4),
+      fallback: opt(fc.constantFrom(false as const, true as const, 'blocking' as const)),
+      unknownResult: opt(fc.constantFrom('page' as const, 'notFound' as const, 'redirect' as const), 3),
       fetchPick: fc.subarray(fetchPool.map((_, k) => k)),
       withParams: count > 1 ? fc.constant(true) : fc.boolean(),
       prebuilt: opt(fc.integer({ min: 0, max: count })),
@@ -112,6 +142,11 @@ export function arbRoute(i: number, opts: RouteOpts = {}): fc.Arbitrary<RouteInp
       source: opt(fc.record({ group: fc.boolean(), layouts: opt(fc.boolean()), gsp: opt(fc.boolean()), dynamic: opt(fc.boolean()), revalidate: opt(fc.boolean()) }), 4),
     }).map((r): RouteInput => {
       const pattern = r.withParams ? `/${id}/[id]` : `/${id}`
+      // What each router allows (sim/scenario/check-families.ts): Pages routes have no layouts,
+      // cacheLife, segment config or dynamicParams, and take fallback; route handlers have no layouts.
+      const pages = r.router === 'pages'
+      const layouts = pages || (r.kind === 'route-handler' && !pages) ? undefined : r.layouts
+      const unknownResult = !pages && r.unknownResult === 'redirect' ? 'notFound' : r.unknownResult
       const picked = r.fetchPick.map((k) => fetchPool[k]!).filter((f) => r.withParams || !templated(f))
       const fetches = opts.isolated === true ? localFetches(id, picked) : picked
       const slugs = r.withParams ? r.slugs : []
@@ -120,9 +155,13 @@ export function arbRoute(i: number, opts: RouteOpts = {}): fc.Arbitrary<RouteInp
         id, pattern, revalidateS: r.revalidateS,
         ...field('dynamic', r.dynamic),
         ...field('intent', r.intent),
-        ...field('layouts', r.layouts?.map((l) => ({ ...field('revalidateS', l.revalidateS), ...field('dynamic', l.dynamic) }))),
+        ...field('router', r.router),
+        ...field('kind', pages ? undefined : r.kind),
+        ...field('cacheLife', pages ? undefined : r.cacheLife),
+        ...field('segmentConfig', pages ? undefined : r.segmentConfig && { ...field('dynamic', r.segmentConfig.dynamic), ...field('fetchCache', r.segmentConfig.fetchCache) }),
+        ...field('layouts', layouts?.map((l) => ({ ...field('revalidateS', l.revalidateS), ...field('dynamic', l.dynamic), ...field('cacheLife', l.cacheLife) }))),
         fetches,
-        ...(r.withParams ? { params: { count, ...field('prebuilt', r.prebuilt), ...field('dynamicParams', r.dynamicParams), ...(slugs.length > 0 ? { paths: slugs.map((x) => `/${id}/${x}`) } : {}) } } : {}),
+        ...(r.withParams ? { params: { count, ...field('prebuilt', r.prebuilt), ...(pages ? field('fallback', r.fallback) : field('dynamicParams', r.dynamicParams)), ...field('unknownResult', unknownResult), ...(slugs.length > 0 ? { paths: slugs.map((x) => `/${id}/${x}`) } : {}) } } : {}),
         renderS: r.renderS,
         ...field('failureRate', r.failureRate),
         ...field('pageSizeKb', r.pageSizeKb),
@@ -309,9 +348,9 @@ const arbPaperwork = fc.record({
 
 export function arbScenario(opts: ScenarioOpts = {}): fc.Arbitrary<ScenarioInput> {
   const deployment = opts.isolated === true ? fc.constant<DeploymentInput>({}) : arbDeployment
-  return fc.tuple(fc.integer({ min: opts.minRoutes ?? 1, max: 4 }), arbPool, fc.constantFrom(...NEXT_VERSIONS), opt(deployment, 3)).chain(([n, pool, version, dep]) => {
+  return fc.tuple(fc.integer({ min: opts.minRoutes ?? 1, max: 4 }), fc.constantFrom(...NEXT_VERSIONS), opt(deployment, 3)).chain(([n, version, dep]) => fc.tuple(arbPoolOf(version), fc.constant(version), fc.constant(dep), fc.constant(n))).chain(([pool, version, dep, n]) => {
     const instances = dep?.instances ?? 1
-    return fc.tuple(...Array.from({ length: n }, (_, i) => arbRoute(i, { ...opts, pool }))).chain((generated) => {
+    return fc.tuple(...Array.from({ length: n }, (_, i) => arbRoute(i, { ...opts, pool, version }))).chain((generated) => {
       const routes = opts.route ? generated.map(opts.route) : generated
       const change = opts.invalidations === false ? null : arbDataChange(routes, instances)
       return fc.record({
@@ -320,6 +359,8 @@ export function arbScenario(opts: ScenarioOpts = {}): fc.Arbitrary<ScenarioInput
         warmupS: opt(fc.oneof(fc.constant(0), grid(0, 5, 0.001))),
         buildAgeS: opt(fc.oneof(fc.constant(0), grid(0, 100, 0.5))),
         expireTimeS: opt(grid(1, 600, 1), 3),
+        // cacheComponents is refused before 16 (§12); false is accepted everywhere.
+        cacheComponents: opt(version.startsWith('16') ? fc.boolean() : fc.constant(false), 3),
         // The site's daily curve: runs are shorter than an hour, so the start hour's multiplier is the rate's.
         diurnal: opt(arbDiurnal, 4),
         onDemand: opts.invalidations === false ? fc.constant([]) : opt(fc.array(arbOnDemand(routes, version, instances), { maxLength: 3 }), 3),
@@ -336,7 +377,7 @@ export function arbScenario(opts: ScenarioOpts = {}): fc.Arbitrary<ScenarioInput
           durationS: s.durationS,
           ...field('warmupS', s.warmupS),
           ...field('buildAgeS', s.buildAgeS),
-          next: { version, ...field('expireTimeS', s.expireTimeS) },
+          next: { version, ...field('expireTimeS', s.expireTimeS), ...field('cacheComponents', s.cacheComponents) },
           routes,
           ...field('outages', s.outages),
           ...field('diurnal', s.diurnal),

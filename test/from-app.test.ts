@@ -95,9 +95,9 @@ describe.each(FIXTURES)('isrsim import of test/fixtures/$name, built with next $
   it('effective revalidate and dynamic status of every route equal the table (○/●/ƒ, Revalidate, Expire)', () => {
     for (const r of s.scenario.routes) {
       const t = s.table.get(r.pattern)!
-      const sim = effectiveRevalidate(r).revalidateS
+      const sim = effectiveRevalidate(r, s.scenario.next).revalidateS
       const cli = s.result.routes[r.id]!.effectiveRevalidateS
-      const why = `${r.pattern}: table ${t.mark} "${t.revalidate}", imported effective ${String(sim)} (${effectiveRevalidate(r).source}); reproduce: node bin/isrsim.js import ${s.build.dir}`
+      const why = `${r.pattern}: table ${t.mark} "${t.revalidate}", imported effective ${String(sim)} (${effectiveRevalidate(r, s.scenario.next).source}); reproduce: node bin/isrsim.js import ${s.build.dir}`
       expect(cli, why).toBe(sim)
       expect(sim === 0, why).toBe(t.mark === 'ƒ')
       if (sim !== 0) {
@@ -134,7 +134,7 @@ describe.each(FIXTURES)('isrsim import of test/fixtures/$name, built with next $
       const routeFile = r.source!.page.slice(fx.appRoot.length).replace(/\/page\.[a-z]+$/, '')
       const segs = routeFile.split('/').filter((x) => x !== '')
       const fromFile = ['_N_T_/layout', ...segs.map((_, i) => `_N_T_/${segs.slice(0, i + 1).join('/')}/layout`), `_N_T_${routeFile}/page`]
-      for (const path of r.params?.paths ?? (effectiveRevalidate(r).revalidateS === 0 ? [] : [r.pattern])) {
+      for (const path of r.params?.paths ?? (effectiveRevalidate(r, s.scenario.next).revalidateS === 0 ? [] : [r.pattern])) {
         const meta = JSON.parse(readFileSync(join(s.build.dir, '.next/server/app', `${path === '/' ? '/index' : path}.meta`), 'utf8')) as { headers: Record<string, string> }
         const implicit = meta.headers['x-next-cache-tags']!.split(',').filter((t) => t.startsWith('_N_T_'))
         const pathTags = [`_N_T_${path}`, ...(path === '/' && fx.major === '16' ? ['_N_T_/index'] : [])]
@@ -176,7 +176,7 @@ describe.each(FIXTURES)('isrsim import of test/fixtures/$name, built with next $
       const scenario = parseScenario(app.scenario, 'imported')
       for (const r of scenario.routes) {
         const t = table.get(r.pattern)!
-        const e = effectiveRevalidate(r).revalidateS
+        const e = effectiveRevalidate(r, s.scenario.next).revalidateS
         expect(e === 0 ? 'ƒ' : formatLikeNext(e), `${r.pattern}; reproduce: node bin/isrsim.js import ${b.dir}`).toBe(t.mark === 'ƒ' ? 'ƒ' : t.revalidate)
       }
     }, 600_000)

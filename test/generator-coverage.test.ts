@@ -49,6 +49,7 @@ function schemaFeatures(t: z.core.$ZodType, path: string, out: Set<string>): Set
       for (const o of d.options!) {
         const od = defOf(unwrap(o))
         if (od.type === 'literal') for (const v of od.values!) out.add(`${path}=${JSON.stringify(v)}`)
+        else if (od.type === 'enum') for (const v of Object.values(od.entries!)) out.add(`${path}=${JSON.stringify(v)}`)
         else if (od.type === 'object') schemaFeatures(o, path, out)
         else out.add(`${path}:${od.type}`)
       }
@@ -72,7 +73,7 @@ function inputFeatures(t: z.core.$ZodType, v: unknown, path: string, out: Map<st
     case 'enum': case 'boolean': see(`${path}=${JSON.stringify(v)}`); break
     case 'union': {
       const options = d.options!.map((o) => ({ o, d: defOf(unwrap(o)) }))
-      const literal = options.find((o) => o.d.type === 'literal' && o.d.values!.some((x) => Object.is(x, v)))
+      const literal = options.find((o) => (o.d.type === 'literal' && o.d.values!.some((x) => Object.is(x, v))) || (o.d.type === 'enum' && Object.values(o.d.entries!).includes(v as string)))
       if (literal) { see(`${path}=${JSON.stringify(v)}`); break }
       if (v !== null && typeof v === 'object') {
         const keys = Object.keys(v)

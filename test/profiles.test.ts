@@ -30,6 +30,8 @@ const MATRIX: Record<Switch, readonly [unknown, unknown, unknown, unknown, unkno
   cachesPlainFetch: [true, false, false, false, false],
   tagsSurviveRestart: [true, false, false, false, false],
   persistsCacheControl: [false, false, false, false, true],
+  hasUseCache: [false, true, true, true, true],
+  hasCacheComponents: [false, false, true, true, true],
 }
 const SWITCHES = Object.keys(MATRIX) as Switch[]
 const expected = (sw: Switch, v: NextVersion) => MATRIX[sw][NEXT_VERSIONS.indexOf(v)]
@@ -101,6 +103,20 @@ const BEHAVIOUR: Record<Switch, { readonly rule: string; readonly observe: (v: N
     rule: 'F2 §11.2: a path rendered on demand keeps its revalidate across a restart on 16.4; before, the 1 s default',
     observe: (v) => traced(scenario(v, [1, 7], { restarts: [{ atS: 5 }] }, { pattern: '/p/[id]', revalidateS: 60, params: { count: 2, prebuilt: 1 } }, [1, 1])).outcomes,
     want: (on) => ['miss', on ? 'hit' : 'stale'],
+  },
+  hasUseCache: {
+    rule: '§12: a \'use cache\' function is accepted from 15 (experimental.useCache); on 14 the scenario is rejected',
+    observe: (v) => {
+      try { return traced(scenario(v, [1], {}, { fetches: [{ id: 'uc', kind: 'use cache', cacheLife: 'hours' }] })).outcomes.length } catch (e) { return e instanceof ScenarioError ? 'rejected' : e }
+    },
+    want: (on) => (on ? 1 : 'rejected'),
+  },
+  hasCacheComponents: {
+    rule: '§12: next.cacheComponents is accepted on 16; on 14 and 15 (stable refuses it) the scenario is rejected',
+    observe: (v) => {
+      try { return traced(scenario(v, [1], { next: { version: v, cacheComponents: true } })).outcomes.length } catch (e) { return e instanceof ScenarioError ? 'rejected' : e }
+    },
+    want: (on) => (on ? 1 : 'rejected'),
   },
 }
 

@@ -9,7 +9,7 @@ import { single, traced, s, type RouteInput } from './helpers.ts'
 
 function eff(route: Partial<RouteInput>) {
   const sc = parseScenario({ name: 'e', durationS: 1, routes: [{ id: 'r', pattern: '/', renderS: 0, traffic: { rps: 0 }, ...route }] })
-  return effectiveRevalidate(sc.routes[0]!)
+  return effectiveRevalidate(sc.routes[0]!, sc.next)
 }
 
 describe('A9 §5.1: the effective revalidate is the lowest explicit value', () => {

@@ -31,7 +31,7 @@ function issuesOf(input: unknown, source?: string): readonly ScenarioIssue[] {
 const REVALIDATE_RULE = 'must be false (never revalidate by time), 0 (dynamic: rendered on every request) or a number of seconds >= 1 (Next.js rejects fractions below 1)'
 const RENDER_RULE = 'must be a number of seconds (0..3600) or { "lognormal": { "medianS": s, "p95S": s } }'
 const TOP_FIELDS = 'allowed fields: $schema, name, description, seed, durationS, warmupS, buildAgeS, next, routes, diurnal, imported, outages, onDemand, deployment, dataChanges, restarts, deploys, purges, cost, thresholds'
-const ROUTE_FIELDS = 'allowed fields: id, pattern, revalidateS, dynamic, intent, layouts, fetches, params, renderS, failureRate, pageSizeKb, traffic, source'
+const ROUTE_FIELDS = 'allowed fields: id, pattern, revalidateS, dynamic, router, kind, cacheLife, segmentConfig, intent, layouts, fetches, params, renderS, failureRate, pageSizeKb, traffic, source'
 
 interface BadCase {
   readonly name: string
@@ -78,7 +78,7 @@ const BAD: readonly BadCase[] = [
   {
     name: 'unknown field inside params',
     mutate: (s) => { s.routes[0].params.prerendered = 5 },
-    issue: { path: 'routes[0].params.prerendered', message: 'unknown field; allowed fields: count, prebuilt, dynamicParams, paths', received: 5 },
+    issue: { path: 'routes[0].params.prerendered', message: 'unknown field; allowed fields: count, prebuilt, dynamicParams, fallback, unknownResult, paths', received: 5 },
   },
   {
     name: 'missing route id',

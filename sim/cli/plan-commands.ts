@@ -97,7 +97,7 @@ export function registerPlanCommands(program: Command, env: Host): void {
       const bad = metricProblem(objective, ids, fetchIds)
       if (bad !== null) throw new UsageError(`--objective ${opts.objective}: ${bad}`)
       const constraints = opts.constraint.map((c) => parseConstraint(c, ids, fetchIds))
-      const cached = scenario.routes.filter((r) => effectiveRevalidate(r).revalidateS !== 0).map((r) => r.id)
+      const cached = scenario.routes.filter((r) => effectiveRevalidate(r, scenario.next).revalidateS !== 0).map((r) => r.id)
       const routes = opts.routes === undefined ? cached : opts.routes.split(',').map((x) => x.trim())
       for (const r of routes) if (!cached.includes(r)) throw new UsageError(`--routes: "${r}" is ${ids.includes(r) ? 'dynamic (rendered per request): revalidate does not apply' : `not a route id (known: ${ids.join(', ')})`}`)
       if (routes.length === 0) throw new UsageError(`${file}: no cached (ISR) route to tune`)

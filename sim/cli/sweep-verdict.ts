@@ -23,10 +23,10 @@ export async function sweepAnswers(o: { readonly scenario: Scenario; readonly so
   }
   const own = (vary: Setting): Setting => Object.fromEntries(Object.entries(vary).filter(([k]) => !given.includes(k)))
   const revalidatePaths = o.header.vary.filter((v) => /^routes\.[^.]+\.revalidateS$/.test(v.path))
-  const tuned = revalidatePaths.length ? revalidatePaths.map((v) => v.path.split('.')[1]!) : o.scenario.routes.filter((r) => effectiveRevalidate(r).revalidateS !== 0).map((r) => r.id)
+  const tuned = revalidatePaths.length ? revalidatePaths.map((v) => v.path.split('.')[1]!) : o.scenario.routes.filter((r) => effectiveRevalidate(r, o.scenario.next).revalidateS !== 0).map((r) => r.id)
   const candidates: Candidate[] = revalidatePaths.length
     ? [...new Set(revalidatePaths.flatMap((v) => v.values.filter((x): x is number => typeof x === 'number')))].sort((a, b) => a - b)
-    : [Math.min(...o.scenario.routes.map((r) => effectiveRevalidate(r).revalidateS).filter((x): x is number => typeof x === 'number' && x > 0), 3600)]
+    : [Math.min(...o.scenario.routes.map((r) => effectiveRevalidate(r, o.scenario.next).revalidateS).filter((x): x is number => typeof x === 'number' && x > 0), 3600)]
   const inp = { objective: 'cost.monthlyUsd', constraints: o.constraints, routes: [] as string[] }
   return Promise.all([...levels.values()].map(async (pts): Promise<Answer> => {
     const level: Setting = Object.fromEntries(given.map((g) => [g, pts[0]!.vary[g]!]))
@@ -46,7 +46,7 @@ export async function sweepAnswers(o: { readonly scenario: Scenario; readonly so
       const scenario = applyPoint(o.scenario, p.vary, o.source)
       const checks = await Promise.all(counterfactuals(scenario, tuned, candidates).map(async (cf) => ({ cf, result: await o.pool.run(cf.scenario, `${settingLabel(p.vary)} ${cf.change}`) as SimResult })))
       const revalidateOf = (id: string) => {
-        const v = effectiveRevalidate(scenario.routes.find((r) => r.id === id)!).revalidateS
+        const v = effectiveRevalidate(scenario.routes.find((r) => r.id === id)!, scenario.next).revalidateS
         return v === false ? scenario.durationS : v
       }
       const tail = tailEstimate(scenario, closest.binding.metric, closest.binding.condition.value, revalidateOf)

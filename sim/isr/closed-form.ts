@@ -39,7 +39,7 @@ interface ClosedFormCase {
 function caseOf(s: Scenario, routeIndex: number): ClosedFormCase | string {
   const r = s.routes[routeIndex]!
   const dep = deploymentOf(s)
-  const T = effectiveRevalidate(r).revalidateS
+  const T = effectiveRevalidate(r, s.next).revalidateS
   if (typeof r.renderS !== 'number') return 'render time is not constant'
   if (T === false || T <= 0) return 'no time-based revalidate'
   if (r.fetches.length > 0) return 'the route fetches data'

@@ -32,7 +32,7 @@ export interface ResolvedRoute {
 export function resolveRoutes(s: Scenario): ResolvedRoute[] {
   let firstPath = 0
   return s.routes.map((r, index) => {
-    const effective = effectiveRevalidate(r)
+    const effective = effectiveRevalidate(r, s.next)
     const isDynamic = effective.revalidateS === 0
     const revalidateUs = effective.revalidateS === false ? Infinity : secToUs(effective.revalidateS)
     const count = r.params?.count ?? 1

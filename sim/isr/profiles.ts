@@ -46,13 +46,17 @@ export interface VersionProfile {
    * default until the page is regenerated once (§1.1).
    */
   readonly persistsCacheControl: boolean
+  /** `'use cache'`/`cacheLife` exist: 15.x behind experimental.useCache, 16.x (§12). 14.x has neither. */
+  readonly hasUseCache: boolean
+  /** `cacheComponents` (Partial Prerendering) runs on a stable release: 16.x only; 15.5 stable throws CanaryOnlyError (§12). */
+  readonly hasCacheComponents: boolean
 }
 
-const V16 = { tagModel: 'stale-expired', normalisesPathTags: true, hasUpdateTag: true, backoffSetsExpire: true, cachesPlainFetch: false, tagsSurviveRestart: false, persistsCacheControl: false } as const
+const V16 = { tagModel: 'stale-expired', normalisesPathTags: true, hasUpdateTag: true, backoffSetsExpire: true, cachesPlainFetch: false, tagsSurviveRestart: false, persistsCacheControl: false, hasUseCache: true, hasCacheComponents: true } as const
 
 const PROFILES: Record<NextVersion, VersionProfile> = {
-  '14': { version: '14', enforcesExpire: false, backoffSetsExpire: false, tagModel: 'revalidated-at', normalisesPathTags: false, hasUpdateTag: false, cachesPlainFetch: true, tagsSurviveRestart: true, persistsCacheControl: false },
-  '15': { version: '15', enforcesExpire: false, backoffSetsExpire: true, tagModel: 'revalidated-at', normalisesPathTags: true, hasUpdateTag: false, cachesPlainFetch: false, tagsSurviveRestart: false, persistsCacheControl: false },
+  '14': { version: '14', enforcesExpire: false, backoffSetsExpire: false, tagModel: 'revalidated-at', normalisesPathTags: false, hasUpdateTag: false, cachesPlainFetch: true, tagsSurviveRestart: true, persistsCacheControl: false, hasUseCache: false, hasCacheComponents: false },
+  '15': { version: '15', enforcesExpire: false, backoffSetsExpire: true, tagModel: 'revalidated-at', normalisesPathTags: true, hasUpdateTag: false, cachesPlainFetch: false, tagsSurviveRestart: false, persistsCacheControl: false, hasUseCache: true, hasCacheComponents: false },
   '16.0': { version: '16.0', enforcesExpire: false, ...V16 },
   '16.3': { version: '16.3', enforcesExpire: true, ...V16 },
   '16.4': { version: '16.4', enforcesExpire: true, ...V16, persistsCacheControl: true },

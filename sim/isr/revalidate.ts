@@ -3,7 +3,10 @@
  * The lowest explicit value across layouts, page and fetches wins; a dynamic layout or
  * page, a segment `revalidate = 0` or a no-store fetch makes the route dynamic.
  */
-import type { RouteConfig } from '../scenario/schema.ts'
+import type { RouteConfig, Scenario } from '../scenario/schema.ts'
+
+/** The next.config a route's revalidate depends on (version, cacheComponents). */
+export type NextConfig = Scenario['next']
 
 export interface EffectiveRevalidate {
   /** Seconds, false = never by time, 0 = dynamic. */
@@ -17,7 +20,7 @@ interface Candidate {
   readonly source: string
 }
 
-export function effectiveRevalidate(route: RouteConfig): EffectiveRevalidate {
+export function effectiveRevalidate(route: RouteConfig, _next: NextConfig): EffectiveRevalidate {
   // §5.2: any of these, during the build prerender, makes the whole route dynamic.
   const dynamicBecause: string[] = []
   route.layouts.forEach((l, i) => {

@@ -87,7 +87,7 @@ export function counterfactuals(s: Scenario, routes: readonly string[], candidat
       scenario: { ...s, routes: s.routes.map((r) => (routes.includes(r.id) ? { ...r, revalidateS: tiny } : r)) },
     })
   }
-  const untuned = s.routes.filter((r) => !routes.includes(r.id) && effectiveRevalidate(r).revalidateS !== 0 && r.revalidateS !== false && (smallest === undefined || r.revalidateS > smallest)).map((r) => r.id)
+  const untuned = s.routes.filter((r) => !routes.includes(r.id) && effectiveRevalidate(r, s.next).revalidateS !== 0 && r.revalidateS !== false && (smallest === undefined || r.revalidateS > smallest)).map((r) => r.id)
   if (smallest !== undefined && untuned.length > 0) {
     out.push({
       change: `revalidateS=${smallest} on ${untuned.join(', ')}`, kind: 'more-routes',
@@ -130,7 +130,7 @@ export function tailEstimate(s: Scenario, metric: string, boundS: number, revali
   const totalRps = scope.reduce((a, r) => a + r.traffic.rps + r.traffic.unknownRate, 0)
   if (totalRps <= 0) return null
   // Per cached route: its paths' shares and per-cache rates (dynamic routes and one-off paths serve age 0).
-  const parts = scope.filter((r) => effectiveRevalidate(r).revalidateS !== 0 && r.traffic.rps > 0).map((r) => {
+  const parts = scope.filter((r) => effectiveRevalidate(r, s.next).revalidateS !== 0 && r.traffic.rps > 0).map((r) => {
     const n = r.params?.count ?? 1
     const w = popularityWeights(r.traffic.popularity, n)
     const total = w === null ? n : w.reduce((a, b) => a + b, 0)

@@ -7,15 +7,17 @@ import { createHash } from 'node:crypto'
 import * as z from 'zod'
 import { ScenarioError, type ScenarioIssue } from '../kernel/errors.ts'
 import { checkScenario } from './check.ts'
+import { checkFamilies, rawFamilyIssues } from './check-families.ts'
 import { scenarioShape, type Scenario, type ScenarioInput } from './schema.ts'
 
-const scenarioSchema = scenarioShape.superRefine(checkScenario)
+const scenarioSchema = scenarioShape.superRefine(checkScenario).superRefine(checkFamilies)
 
 /** Validate and fill defaults. Collects every issue; throws ScenarioError. */
 export function parseScenario(input: unknown, source?: string): Scenario {
   const r = scenarioSchema.safeParse(input, { reportInput: true })
-  if (r.success) return r.data
-  throw new ScenarioError(r.error.issues.flatMap((i) => toIssues(i, input)), source)
+  const raw = rawFamilyIssues(input)
+  if (r.success && raw.length === 0) return r.data
+  throw new ScenarioError([...(r.success ? [] : r.error.issues.flatMap((i) => toIssues(i, input))), ...raw], source)
 }
 
 /** Typed scenario files: `export default defineScenario({...})`. Validates where it is written. */

@@ -24,6 +24,19 @@ const revalidate = z
   })
   .describe('Seconds after which a cached page is stale; false = never by time; 0 = dynamic.')
 
+/** cacheLife presets by name; their numbers per version are sim/isr/profiles.ts's (§12). */
+export const CACHE_LIFE_PRESETS = ['default', 'seconds', 'minutes', 'hours', 'days', 'weeks', 'max'] as const
+const cacheLife = z
+  .union([
+    z.enum(CACHE_LIFE_PRESETS),
+    z.strictObject({
+      staleS: seconds('Client router stale time, seconds (16.3+: below 30 the entry is left out of the static shell).').optional(),
+      revalidateS: seconds('Seconds after which the entry is regenerated (0: a dynamic hole).').optional(),
+      expireS: seconds('Seconds after which the entry is dropped (below 300: a dynamic hole).').optional(),
+    }).describe('A custom profile; a field left out takes the "default" profile\'s value.'),
+  ], { error: 'must be a preset ("default", "seconds", "minutes", "hours", "days", "weeks", "max") or { "staleS": s, "revalidateS": s, "expireS": s }' })
+  .describe('cacheLife(...) in the \'use cache\' scope: a preset of the installed version or custom seconds.')
+
 const renderTime = z
   .union(
     [
@@ -86,6 +99,10 @@ const params = z
     count: z.int().min(1).max(50_000_000).describe('Distinct paths the route serves (1 for a static route).'),
     prebuilt: z.int().min(0).optional().describe('How many of them generateStaticParams returns, most popular first. Default: all.'),
     dynamicParams: z.boolean().default(true).describe('false: a path that was not prebuilt is a 404 with no render.'),
+    fallback: z.union([z.literal(false), z.literal(true), z.literal('blocking')], { error: 'must be false, true or "blocking"' }).optional()
+      .describe('Pages Router getStaticPaths fallback: false (a path that was not prebuilt is a 404), "blocking" (rendered on first request, then cached) or true (the fallback shell is served, outcome "fallback", while the page renders). Default "blocking".'),
+    unknownResult: z.enum(['page', 'notFound', 'redirect']).optional()
+      .describe('What a path outside the route (traffic.unknownRate) renders: "page" (default), "notFound" (notFound() / getStaticProps { notFound: true }: a cached 404) or "redirect" (Pages getStaticProps { redirect }: a cached redirect).'),
     paths: z
       .array(z.string().regex(/^\//, 'must be a URL path starting with "/" (e.g. "/blog/hello")').max(2048))
       .max(50_000_000)
@@ -98,6 +115,7 @@ const layout = z
   .strictObject({
     revalidateS: revalidate.optional().describe('The layout\'s `export const revalidate`; absent when it exports none.'),
     dynamic: z.boolean().default(false).describe('The layout calls cookies()/headers(): every page under it is dynamic.'),
+    cacheLife: cacheLife.optional().describe('The layout is a \'use cache\' scope with this cacheLife.'),
   })
   .describe('One layout segment, root first.')
 
@@ -109,14 +127,27 @@ const fetchSpec = z
     latencyS: z.number().min(0).max(3600).default(0).describe('Origin latency of this fetch, seconds.'),
     failureRate: fraction('Probability the origin call fails.').default(0),
     perPath: z.boolean().optional().describe('One URL per path (true) or one shared URL (false). Default: true when a tag has a {param}.'),
+    kind: z.enum(['fetch', 'unstable_cache', 'use cache', 'use cache: remote']).optional()
+      .describe('"fetch" (default): a fetch() through the Data Cache; "unstable_cache": a data function wrapped in unstable_cache (revalidateS and tags are its options, the id its key); "use cache": a \'use cache\' function in each process\'s memory; "use cache: remote": one shared by every instance.'),
+    cacheLife: cacheLife.optional().describe('A \'use cache\' function\'s cacheLife (kinds "use cache" and "use cache: remote"); default "default".'),
   })
-  .describe('A fetch the route makes during its render.')
+  .describe('A data read the route makes during its render: a fetch, an unstable_cache function or a \'use cache\' function.')
 
 const route = z.strictObject({
   id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'must be a route id of letters, digits, "_" or "-" (e.g. "post")').describe('Stable route id, used in results and streams.'),
-  pattern: z.string().regex(/^\//, 'must be a URL pattern starting with "/" (e.g. "/blog/[slug]")').describe('App Router pattern, e.g. /blog/[slug].'),
+  pattern: z.string().regex(/^\//, 'must be a URL pattern starting with "/" (e.g. "/blog/[slug]")').describe('URL pattern of the page (App or Pages Router), e.g. /blog/[slug].'),
   revalidateS: revalidate.default(false),
   dynamic: z.boolean().default(false).describe('The page calls request APIs (cookies(), headers(), ...): rendered on every request.'),
+  router: z.enum(['app', 'pages']).optional().describe('"app" (default): the App Router; "pages": the Pages Router (getStaticProps revalidate, getStaticPaths fallback).'),
+  kind: z.enum(['page', 'route-handler']).optional().describe('"page" (default) or "route-handler" (an App Router route.ts GET: static by default on 14, dynamic on 15+ unless it exports revalidate or dynamic).'),
+  cacheLife: cacheLife.optional().describe('The page is a \'use cache\' scope with this cacheLife (15 with experimental.useCache, 16).'),
+  segmentConfig: z
+    .strictObject({
+      dynamic: z.enum(['auto', 'force-static', 'force-dynamic', 'error']).optional().describe('export const dynamic (the nested-most segment\'s): "force-static" ignores request APIs, "force-dynamic" renders every request, "error" refuses request APIs at build.'),
+      fetchCache: z.enum(['auto', 'default-cache', 'only-cache', 'force-cache', 'default-no-store', 'only-no-store', 'force-no-store']).optional().describe('export const fetchCache (the nested-most segment\'s): how fetches without their own option are cached.'),
+    })
+    .optional()
+    .describe('Route segment config the page and its layouts export, nested-most first; default "auto" for both.'),
   intent: z.enum(['dynamic']).optional().describe('"dynamic": the route is dynamic on purpose (e.g. per-user pages under a layout that reads cookies): no dynamic-route warning, and `isrsim check` does not fail it for being dynamic. Not part of the model (not in the scenario hash).'),
   layouts: z.array(layout).max(32).default([]).describe('The layouts above the page, root first.'),
   fetches: z.array(fetchSpec).max(128).default([]).describe('The fetch() calls the route makes while it renders (each goes through the Data Cache by its own revalidate and tags).'),
@@ -249,6 +280,7 @@ export const scenarioShape = z.strictObject({
     .strictObject({
       version: z.enum(NEXT_VERSIONS).default(DEFAULT_NEXT_VERSION).describe('Next.js behaviour profile.'),
       expireTimeS: z.number().gt(0).max(TEN_YEARS_S).default(ONE_YEAR_S).describe('next.config expireTime, seconds (enforced from 16.3).'),
+      cacheComponents: z.boolean().optional().describe('next.config cacheComponents (16.x only): Partial Prerendering, where request APIs and short-lived \'use cache\' entries become dynamic holes rendered per request inside a cached static shell.'),
     })
     .default({ version: DEFAULT_NEXT_VERSION, expireTimeS: ONE_YEAR_S })
     .describe('The Next.js version whose ISR behaviour is modelled, and its expireTime.'),

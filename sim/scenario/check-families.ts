@@ -1,0 +1,68 @@
+/**
+ * The rules between fields of issue 17's cache families: Cache Components ('use cache',
+ * cacheLife), unstable_cache, route handlers and the Pages Router. Each problem names its field,
+ * the value and what Next.js allows (docs/semantics.md §12 and the sections after it).
+ */
+import type * as z from 'zod'
+import type { ScenarioIssue } from '../kernel/errors.ts'
+import { profileFor } from '../isr/profiles.ts'
+import type { Scenario } from './schema.ts'
+
+type CacheLife = NonNullable<Scenario['routes'][number]['cacheLife']>
+type Path = (string | number)[]
+
+export function checkFamilies(s: Scenario, ctx: z.RefinementCtx<Scenario>): void {
+  const p = profileFor(s.next.version)
+  if (s.next.cacheComponents === true && !p.hasCacheComponents) {
+    ctx.addIssue({ code: 'custom', path: ['next', 'cacheComponents'], input: true, message: `needs Next 16: on next.version "${s.next.version}" a stable release refuses it (CanaryOnlyError)${p.hasUseCache ? '; use \'use cache\' (experimental.useCache) without it' : ''}` })
+  }
+  const life = (c: CacheLife | undefined, at: Path) => {
+    if (c === undefined) return
+    if (!p.hasUseCache) ctx.addIssue({ code: 'custom', path: at, input: c, message: `needs 'use cache', which Next ${s.next.version} does not have (15 with experimental.useCache, or 16)` })
+    if (typeof c === 'object' && c.revalidateS !== undefined && c.expireS !== undefined && c.revalidateS > c.expireS) {
+      ctx.addIssue({ code: 'custom', path: [...at, 'revalidateS'], input: c.revalidateS, message: `must be at most expireS (${c.expireS}): Next.js throws "expire option must be greater than the revalidate option"` })
+    }
+  }
+  s.routes.forEach((r, i) => {
+    const at = (...k: Path): Path => ['routes', i, ...k]
+    const pages = r.router === 'pages'
+    life(r.cacheLife, at('cacheLife'))
+    r.layouts.forEach((l, j) => life(l.cacheLife, at('layouts', j, 'cacheLife')))
+    r.fetches.forEach((f, j) => {
+      const useCache = f.kind === 'use cache' || f.kind === 'use cache: remote'
+      if (useCache && !p.hasUseCache) ctx.addIssue({ code: 'custom', path: at('fetches', j, 'kind'), input: f.kind, message: `needs 'use cache', which Next ${s.next.version} does not have (15 with experimental.useCache, or 16)` })
+      if (useCache) life(f.cacheLife, at('fetches', j, 'cacheLife'))
+      else if (f.cacheLife !== undefined) ctx.addIssue({ code: 'custom', path: at('fetches', j, 'cacheLife'), input: f.cacheLife, message: `is only for kinds "use cache" and "use cache: remote" (this one is "${f.kind ?? 'fetch'}"): set revalidateS instead` })
+      if (useCache && f.revalidateS !== undefined) ctx.addIssue({ code: 'custom', path: at('fetches', j, 'revalidateS'), input: f.revalidateS, message: `is not used by a '${f.kind}' function, whose life is its cacheLife` })
+      if (f.kind === 'unstable_cache' && f.revalidateS === 0) ctx.addIssue({ code: 'custom', path: at('fetches', j, 'revalidateS'), input: 0, message: 'must be false or seconds >= 1: unstable_cache throws on revalidate 0' })
+    })
+    if (pages) {
+      if (r.layouts.length > 0) ctx.addIssue({ code: 'custom', path: at('layouts'), input: r.layouts.length, message: 'must be empty for a Pages Router route: _app and _document do not cache or export revalidate' })
+      if (r.kind === 'route-handler') ctx.addIssue({ code: 'custom', path: at('kind'), input: r.kind, message: 'is App Router only: Pages API routes (pages/api) are never cached; model one as a dynamic page (dynamic: true)' })
+      if (r.cacheLife !== undefined) ctx.addIssue({ code: 'custom', path: at('cacheLife'), input: r.cacheLife, message: 'is App Router only: a Pages Router page caches by getStaticProps revalidate' })
+      if (r.segmentConfig !== undefined) ctx.addIssue({ code: 'custom', path: at('segmentConfig'), input: r.segmentConfig, message: 'is App Router only (route segment config); a Pages Router page is static with getStaticProps, dynamic with getServerSideProps (dynamic: true)' })
+      if (r.params?.dynamicParams === false) ctx.addIssue({ code: 'custom', path: at('params', 'dynamicParams'), input: false, message: 'is App Router only: a Pages Router route sets getStaticPaths fallback (params.fallback: false, true or "blocking")' })
+    } else {
+      if (r.params?.fallback !== undefined) ctx.addIssue({ code: 'custom', path: at('params', 'fallback'), input: r.params.fallback, message: 'is the Pages Router\'s getStaticPaths option (router: "pages"); an App Router route uses params.dynamicParams' })
+      if (r.params?.unknownResult === 'redirect') ctx.addIssue({ code: 'custom', path: at('params', 'unknownResult'), input: 'redirect', message: 'is the Pages Router\'s getStaticProps { redirect } (router: "pages"); an App Router route has "page" or "notFound"' })
+    }
+    if (r.kind === 'route-handler' && r.layouts.length > 0) ctx.addIssue({ code: 'custom', path: at('layouts'), input: r.layouts.length, message: 'must be empty for a route handler: layouts do not wrap route.ts' })
+  })
+}
+
+/**
+ * Rules on what the author wrote, before defaults fill fields in: a Pages Router route that sets
+ * params.dynamicParams at all (the schema's default true would hide it).
+ */
+export function rawFamilyIssues(input: unknown): ScenarioIssue[] {
+  const routes = (input as { routes?: unknown } | null)?.routes
+  if (!Array.isArray(routes)) return []
+  const out: ScenarioIssue[] = []
+  routes.forEach((r: unknown, i) => {
+    const route = r as { router?: unknown; params?: { dynamicParams?: unknown } } | null
+    if (route?.router === 'pages' && route.params?.dynamicParams !== undefined && route.params.dynamicParams !== false) {
+      out.push({ path: `routes[${i}].params.dynamicParams`, message: 'is App Router only: a Pages Router route sets getStaticPaths fallback (params.fallback: false, true or "blocking")', received: route.params.dynamicParams })
+    }
+  })
+  return out
+}
