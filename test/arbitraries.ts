@@ -264,7 +264,7 @@ const timesIn = (t: { at: number; every: number; how: number }, durationS: numbe
   const everyS = Math.max(1, Math.round((t.every / 100) * durationS * 2) / 2)
   return t.how === 0 ? { atS } : t.how === 1 ? { everyS } : { atS, everyS }
 }
-const arbDeploys = fc.array(fc.record({ t: arbTimes, prerender: opt(fc.boolean()) }), { minLength: 1, maxLength: 2 })
+const arbDeploys = fc.array(fc.record({ t: arbTimes, prerender: opt(fc.boolean()), reuseFetchCache: opt(fc.boolean()) }), { minLength: 1, maxLength: 2 })
 function arbPurges(routes: readonly RouteInput[]) {
   const prefix = fc.tuple(fc.integer({ min: 0, max: routes.length - 1 }), fc.nat(), fc.boolean()).map(([ri, k, head]) => {
     const r = asConfigs(routes)[ri]!
@@ -385,7 +385,7 @@ export function arbScenario(opts: ScenarioOpts = {}): fc.Arbitrary<ScenarioInput
           ...field('dataChanges', s.dataChanges),
           ...field('deployment', dep),
           ...field('restarts', s.restarts),
-          ...field('deploys', s.deploys?.map((d) => ({ ...timesIn(d.t, s.durationS), ...field('prerender', d.prerender) }))),
+          ...field('deploys', s.deploys?.map((d) => ({ ...timesIn(d.t, s.durationS), ...field('prerender', d.prerender), ...field('reuseFetchCache', d.reuseFetchCache) }))),
           ...field('purges', s.purges?.map((x) => ({ ...timesIn(x.t, s.durationS), ...field('prefix', x.prefix) }))),
           ...field('cost', s.cost),
         } as ScenarioInput

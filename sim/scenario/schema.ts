@@ -230,6 +230,7 @@ const deploy = z
     atS: seconds('When the new build goes live (one-off), or the first of periodic deploys.').optional(),
     everyS: z.number().min(1).max(TEN_YEARS_S).optional().describe('Periodic: a deploy every this many seconds (from atS, or from everyS); 8640 is ten a day.'),
     prerender: z.boolean().default(true).describe('true: the build prerenders each route\'s params.prebuilt paths, fresh from the deploy; false: it prerenders nothing and every path starts cold.'),
+    reuseFetchCache: z.boolean().optional().describe('true: the build keeps .next/cache/fetch-cache from before (CI caches it): its prerender reuses the Data Cache entries still fresh at the deploy (old data in the new build), and a stale one is refetched during the build on 16, served stale into the page on 14 and 15. Default false: the build fetches everything anew.'),
   })
   .describe('A deploy: a new build goes live on every instance. Caches start again from its prerendered pages, every other path is cold (its first request waits for a render), and the old build\'s renders in flight are discarded.')
 
