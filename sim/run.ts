@@ -137,6 +137,8 @@ function runOnce(s: Scenario, seed: string, trace: ((e: TraceEvent) => void) | n
       revalidateSource: r.effective.source,
       paths: r.count,
       prebuilt: r.isDynamic ? 0 : r.prebuilt,
+      ...(r.effective.holes === undefined ? {} : { holes: r.effective.holes }),
+      ...(r.effective.expireS === undefined ? {} : { effectiveExpireS: r.effective.expireS }),
       ...metrics.summarize([r.index]),
       outdatedServedFraction: 0,
       ...(crawled[r.index] ? crawlerCounts([r.index]) : {}),

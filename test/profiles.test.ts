@@ -32,6 +32,8 @@ const MATRIX: Record<Switch, readonly [unknown, unknown, unknown, unknown, unkno
   persistsCacheControl: [false, false, false, false, true],
   hasUseCache: [false, true, true, true, true],
   hasCacheComponents: [false, false, true, true, true],
+  maxPresetExpire: ['never', 'never', '1 year', '1 year', '1 year'],
+  holeOnShortStale: [false, false, false, true, true],
 }
 const SWITCHES = Object.keys(MATRIX) as Switch[]
 const expected = (sw: Switch, v: NextVersion) => MATRIX[sw][NEXT_VERSIONS.indexOf(v)]
@@ -117,6 +119,22 @@ const BEHAVIOUR: Record<Switch, { readonly rule: string; readonly observe: (v: N
       try { return traced(scenario(v, [1], { next: { version: v, cacheComponents: true } })).outcomes.length } catch (e) { return e instanceof ScenarioError ? 'rejected' : e }
     },
     want: (on) => (on ? 1 : 'rejected'),
+  },
+  maxPresetExpire: {
+    rule: '§12.1: a cacheLife("max") function gives the route an expire of one year on 16.x; on 15.5 none (never, so next.config expireTime)',
+    observe: (v) => {
+      try { return traced(scenario(v, [1], {}, { fetches: [{ id: 'uc', kind: 'use cache', cacheLife: 'max' }] })).result.routes.page!.effectiveExpireS ?? 'none' } catch (e) { return e instanceof ScenarioError ? 'none' : e }
+    },
+    want: (max) => (max === '1 year' ? 31_536_000 : 'none'),
+  },
+  holeOnShortStale: {
+    rule: '§12.3: under cacheComponents a \'use cache\' function with stale 10 s (revalidate 60, expire 3600) is a hole on 16.3+, in the shell on 16.0 (14 and 15 have no cacheComponents: no hole)',
+    observe: (v) => {
+      const next = profileFor(v).hasCacheComponents ? { version: v, cacheComponents: true } : { version: v }
+      const fetches = profileFor(v).hasUseCache ? [{ id: 'uc', kind: 'use cache' as const, cacheLife: { staleS: 10, revalidateS: 60, expireS: 3600 } }] : []
+      return traced(scenario(v, [1, 2], { next }, { fetches })).result.routes.page!.dynamicRenders
+    },
+    want: (on) => (on ? 2 : 0),
   },
 }
 

@@ -127,6 +127,13 @@ export interface RouteResult extends OutcomeCounts, RenderCounts, CrawlerCounts,
   readonly revalidateSource: string
   readonly paths: number
   readonly prebuilt: number
+  /**
+   * Cache Components only (§12.4): what renders on every request as dynamic holes of the cached
+   * shell; each request's hole render is counted in dynamicRenders and renderCpuS.
+   */
+  readonly holes?: readonly string[]
+  /** The route entry's expire from its 'use cache' entries' cacheLife, seconds, when one sets it (§12.2). */
+  readonly effectiveExpireS?: number
   /** Where the route comes from in the app (scenarios written by `isrsim import`). */
   readonly source?: RouteSource
 }

@@ -38,7 +38,7 @@ export function resolveRoutes(s: Scenario): ResolvedRoute[] {
     const count = r.params?.count ?? 1
     const out: ResolvedRoute = {
       index, id: r.id, pattern: r.pattern, effective, isDynamic, revalidateUs,
-      expireUs: effective.revalidateS === false ? Infinity : secToUs(s.next.expireTimeS),
+      expireUs: effective.revalidateS === false ? Infinity : secToUs(effective.expireS ?? s.next.expireTimeS),
       count, prebuilt: r.params?.prebuilt ?? count, dynamicParams: r.params?.dynamicParams ?? true,
       firstPath,
     }

@@ -121,6 +121,8 @@ export function createIsrModel(
   const deploys = createDeploys(s, routes, entries, manifest, data, fresh, render, metrics, ledger, engine, durationUs, trace)
 
   const enforcesExpire = profile.enforcesExpire
+  /** Per route, 1 when its cached shell has dynamic holes (cacheComponents, §12.3). */
+  const holeRoutes = Uint8Array.from(routes, (r) => (r.effective.holes === undefined ? 0 : 1))
   const warmupUs = metrics.warmupUs
   const obs = metrics.obs
 
@@ -189,17 +191,22 @@ export function createIsrModel(
     trace!(lane.crawler >= 0 ? { ...e, crawler: lane.crawler } : e)
   }
 
-  /** A render for this request only: dynamic routes, and one-off unknown paths. Nothing is cached. */
-  function renderForRequest(route: ResolvedRoute, mode: RenderMode, okOutcome: Outcome, p: number, inst: number): void {
-    const nowUs = clock[0]!
+  /** A render that caches nothing: for a dynamic route, a one-off path, or a cached shell's holes (§12.4, path p). */
+  function renderUncached(route: ResolvedRoute, mode: RenderMode, p: number, inst: number, tracePath: number): void {
     ledger.count(route.index, mode === DYNAMIC_RENDER ? CAUSE_DYNAMIC : CAUSE_ONE_OFF, false)
     render.prepare(route, p, inst, mode !== DYNAMIC_RENDER, false)
-    const waitUs = render.startUs - nowUs
-    obs[OBS_AT] = nowUs
+    obs[OBS_AT] = clock[0]!
     obs[OBS_DURATION] = render.durUs
     metrics.render(route.index, mode, render.ok)
     if (lane.crawler >= 0) metrics.crawlerRender(route.index)
-    if (trace !== null) trace({ kind: 'render', atUs: render.startUs, route: route.id, path: -1, mode: RENDER_MODE_NAMES[mode], endUs: render.startUs + render.durUs, ok: render.ok, instance: inst })
+    if (trace !== null) trace({ kind: 'render', atUs: render.startUs, route: route.id, path: tracePath, mode: RENDER_MODE_NAMES[mode], endUs: render.startUs + render.durUs, ok: render.ok, instance: inst })
+  }
+
+  /** A render for this request only: dynamic routes, and one-off unknown paths. Nothing is cached. */
+  function renderForRequest(route: ResolvedRoute, mode: RenderMode, okOutcome: Outcome, p: number, inst: number): void {
+    const nowUs = clock[0]!
+    renderUncached(route, mode, p, inst, -1)
+    const waitUs = render.startUs - nowUs
     // A one-off path's blocking render stores a new entry: an ISR write.
     if (mode === BLOCKING && render.ok) metrics.write(route.index, false) // steady traffic, not fill
     obs[OBS_AGE] = render.ok ? render.durUs : -1
@@ -226,6 +233,8 @@ export function createIsrModel(
     const eslot = sharedCache ? p : slot
     const o = slot * W
     const e = eslot * W
+    // §12.4: a Cache Components shell's holes render for every request; the shell is served below.
+    if (holeRoutes[route.index] === 1) renderUncached(route, DYNAMIC_RENDER, p, inst, path)
     const tags = route.isDynamic || !manifest.has(p) ? TAGS_NONE : manifest.check(inst, p, null, 0, st, e + F_LAST_MOD)
     const d = decide(st, o, e, clock, tags, route.isDynamic, route.dynamicParams, enforcesExpire)
     if (d === SERVE_HIT) {

@@ -50,16 +50,23 @@ export interface VersionProfile {
   readonly hasUseCache: boolean
   /** `cacheComponents` (Partial Prerendering) runs on a stable release: 16.x only; 15.5 stable throws CanaryOnlyError (§12). */
   readonly hasCacheComponents: boolean
+  /** cacheLife('max')'s expire: never (INFINITE_CACHE) on 15.5, one year on 16.x (§12.1). */
+  readonly maxPresetExpire: 'never' | '1 year'
+  /** A 'use cache' entry with stale < 30 s is a dynamic hole of the static shell: 16.3+ (PR #94678, §12.3). */
+  readonly holeOnShortStale: boolean
 }
 
-const V16 = { tagModel: 'stale-expired', normalisesPathTags: true, hasUpdateTag: true, backoffSetsExpire: true, cachesPlainFetch: false, tagsSurviveRestart: false, persistsCacheControl: false, hasUseCache: true, hasCacheComponents: true } as const
+/** Next.js's INFINITE_CACHE, seconds (cacheLife "never"). */
+const NEVER_S = 0xfffffffe
+
+const V16 = { tagModel: 'stale-expired', normalisesPathTags: true, hasUpdateTag: true, backoffSetsExpire: true, cachesPlainFetch: false, tagsSurviveRestart: false, persistsCacheControl: false, hasUseCache: true, hasCacheComponents: true, maxPresetExpire: '1 year' } as const
 
 const PROFILES: Record<NextVersion, VersionProfile> = {
-  '14': { version: '14', enforcesExpire: false, backoffSetsExpire: false, tagModel: 'revalidated-at', normalisesPathTags: false, hasUpdateTag: false, cachesPlainFetch: true, tagsSurviveRestart: true, persistsCacheControl: false, hasUseCache: false, hasCacheComponents: false },
-  '15': { version: '15', enforcesExpire: false, backoffSetsExpire: true, tagModel: 'revalidated-at', normalisesPathTags: true, hasUpdateTag: false, cachesPlainFetch: false, tagsSurviveRestart: false, persistsCacheControl: false, hasUseCache: true, hasCacheComponents: false },
-  '16.0': { version: '16.0', enforcesExpire: false, ...V16 },
-  '16.3': { version: '16.3', enforcesExpire: true, ...V16 },
-  '16.4': { version: '16.4', enforcesExpire: true, ...V16, persistsCacheControl: true },
+  '14': { version: '14', enforcesExpire: false, backoffSetsExpire: false, tagModel: 'revalidated-at', normalisesPathTags: false, hasUpdateTag: false, cachesPlainFetch: true, tagsSurviveRestart: true, persistsCacheControl: false, hasUseCache: false, hasCacheComponents: false, maxPresetExpire: 'never', holeOnShortStale: false },
+  '15': { version: '15', enforcesExpire: false, backoffSetsExpire: true, tagModel: 'revalidated-at', normalisesPathTags: true, hasUpdateTag: false, cachesPlainFetch: false, tagsSurviveRestart: false, persistsCacheControl: false, hasUseCache: true, hasCacheComponents: false, maxPresetExpire: 'never', holeOnShortStale: false },
+  '16.0': { version: '16.0', enforcesExpire: false, ...V16, holeOnShortStale: false },
+  '16.3': { version: '16.3', enforcesExpire: true, ...V16, holeOnShortStale: true },
+  '16.4': { version: '16.4', enforcesExpire: true, ...V16, persistsCacheControl: true, holeOnShortStale: true },
 }
 
 export function profileFor(version: NextVersion): VersionProfile {
@@ -102,3 +109,13 @@ export function keepsTagsOnRestart(p: VersionProfile, sharedCache: boolean): boo
   return p.tagsSurviveRestart || sharedCache
 }
 
+
+/** cacheLife('max')'s expire on the profile, seconds (§12.1). */
+export function maxPresetExpireS(p: VersionProfile): number {
+  return p.maxPresetExpire === 'never' ? NEVER_S : 31_536_000
+}
+
+/** Whether a short client stale time (< 30 s) alone makes a 'use cache' entry a dynamic hole (§12.3). */
+export function shortStaleIsHole(p: VersionProfile): boolean {
+  return p.holeOnShortStale
+}
