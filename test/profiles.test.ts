@@ -34,6 +34,7 @@ const MATRIX: Record<Switch, readonly [unknown, unknown, unknown, unknown, unkno
   hasCacheComponents: [false, false, true, true, true],
   maxPresetExpire: ['never', 'never', '1 year', '1 year', '1 year'],
   holeOnShortStale: [false, false, false, true, true],
+  unstableCacheLag: [true, false, false, false, false],
 }
 const SWITCHES = Object.keys(MATRIX) as Switch[]
 const expected = (sw: Switch, v: NextVersion) => MATRIX[sw][NEXT_VERSIONS.indexOf(v)]
@@ -135,6 +136,14 @@ const BEHAVIOUR: Record<Switch, { readonly rule: string; readonly observe: (v: N
       return traced(scenario(v, [1, 2], { next }, { fetches })).result.routes.page!.dynamicRenders
     },
     want: (on) => (on ? 2 : 0),
+  },
+  unstableCacheLag: {
+    rule: '§13.2: a regeneration at 6 s finds the unstable_cache entry (revalidate 5, latency 0.5) stale: from 15.5.5/16.0 it waits for the origin (render 0.6 s), on 14 it bakes the stale value in and refreshes in the background (render 0.1 s)',
+    observe: (v) => {
+      const t = traced(scenario(v, [6], {}, { revalidateS: 5, fetches: [{ id: 'data', kind: 'unstable_cache', revalidateS: 5, latencyS: 0.5 }] }))
+      return [t.events.flatMap((e) => (e.kind === 'fetch' ? [e.mode] : [])), t.renders.map((r) => Math.round((r.endUs - r.atUs) / 1e5) / 10)]
+    },
+    want: (lag) => (lag ? [['background'], [0.1]] : [['foreground'], [0.6]]),
   },
 }
 

@@ -3,17 +3,19 @@
  * per-path URL (perPath, or a templated tag) one key per path index, shared by every route
  * that uses the fetch id. The build seeds it (§11.3); renders read it, refetching stale
  * entries in the foreground (ISR renders) or in the background (dynamic renders); origin
- * calls complete without events (see `inFlight`).
+ * calls complete without events (see `inFlight`). unstable_cache functions are entries here
+ * too, keyed by their id, with the differences of unstable-cache.ts (§13).
  */
 import { UINT32_SCALE, type AleaRng, type Streams } from '../kernel/rng.ts'
 import { ONE_YEAR_S, secToUs } from '../kernel/time.ts'
 import type { Scenario } from '../scenario/schema.ts'
 import * as Decision from './decide.ts'
 import type { ResolvedRoute } from './entries.ts'
-import { isDataCached, type VersionProfile } from './profiles.ts'
+import { awaitsUnstableCacheRefresh, isDataCached, type VersionProfile } from './profiles.ts'
 import type { TagsManifest } from './tags-manifest.ts'
 import { IMPLICIT_TAG_PREFIX, tagMatchesTemplate, templateIndexesIn, templateIndexOf } from './tags.ts'
 import type { TraceEvent } from './trace.ts'
+import { isUnstableCache, unstableCacheRevalidateUs } from './unstable-cache.ts'
 
 // This module's own constants (V8 folds them; an imported binding is read at every use).
 const { TAGS_EXPIRED, TAGS_NONE, TAGS_STALE } = Decision
@@ -123,7 +125,8 @@ export function createDataCache(
     if ((route.isDynamic && !layoutOnlyDynamic) || route.prebuilt === 0) return
     for (const f of r.fetches) {
       const info = fetches[index.get(f.id)!]!
-      if (!isDataCached(profile, f, false)) continue // the build's prerender is not a dynamic render
+      // The build's prerender is not a dynamic render; an unstable_cache function is always cached (§13).
+      if (!isUnstableCache(f) && !isDataCached(profile, f, false)) continue
       for (let k = 0; k < (info.perPath ? Math.min(route.prebuilt, info.keys) : 1); k++) buildSeeded.push(info.base + k)
     }
   })
@@ -165,15 +168,23 @@ export function createDataCache(
     })
   })
 
-  /** Per route and fetch: 1 if the Data Cache keeps its entries, and their revalidate, µs. */
+  /** Per route and fetch: 1 if the Data Cache keeps its entries, and their revalidate, µs; 1 for an unstable_cache function. */
   const keyBase = new Int32Array(routes.length * maxF)
   const perPath = new Uint8Array(routes.length * maxF)
   const cacheable = new Uint8Array(routes.length * maxF)
+  const unstable = new Uint8Array(routes.length * maxF)
   const revalUs = new Float64Array(routes.length * maxF)
   routeFetches.forEach((fs, ri) => fs.forEach((fi, i) => {
     const f = fetches[fi]!, spec = f.spec, route = routes[ri]!
     keyBase[ri * maxF + i] = f.base
     perPath[ri * maxF + i] = f.perPath ? 1 : 0
+    if (isUnstableCache(spec)) {
+      // §13.1: cached in every render on every version, with its own revalidate or one year.
+      unstable[ri * maxF + i] = 1
+      cacheable[ri * maxF + i] = 1
+      revalUs[ri * maxF + i] = unstableCacheRevalidateUs(spec)
+      return
+    }
     cacheable[ri * maxF + i] = isDataCached(profile, spec, route.isDynamic) ? 1 : 0
     // Without its own revalidate an entry takes the route's (an ISR route), else forever:
     // `false` is stored as one year (§5.3).
@@ -253,8 +264,9 @@ export function createDataCache(
           if (tags !== TAGS_EXPIRED) {
             const stale = now - lastModUs[slot]! > revalUs[j]! || tags === TAGS_STALE
             if (!stale) foreground = false
-            else if (!isr) {
-              // A dynamic render gets the stale data now and refreshes it in the background.
+            else if (unstable[j] === 1 ? !awaitsUnstableCacheRefresh(profile, isr) : !isr) {
+              // A dynamic render gets the stale data now and refreshes it in the background;
+              // so does a 14 regeneration of an unstable_cache entry (the one-cycle lag, §13.2).
               originCall(fi, slot, key, inst, 'background', true)
               foreground = false
             }
@@ -296,7 +308,7 @@ export function createDataCache(
     stats() {
       const out: Record<string, { originFetches: number; keys: number; cached: boolean }> = {}
       fetches.forEach((f, i) => {
-        out[f.id] = { originFetches: originFetches[i]!, keys: f.keys, cached: isDataCached(profile, f.spec, false) }
+        out[f.id] = { originFetches: originFetches[i]!, keys: f.keys, cached: isUnstableCache(f.spec) || isDataCached(profile, f.spec, false) }
       })
       return out
     },

@@ -50,6 +50,12 @@ export interface VersionProfile {
   readonly hasUseCache: boolean
   /** `cacheComponents` (Partial Prerendering) runs on a stable release: 16.x only; 15.5 stable throws CanaryOnlyError (§12). */
   readonly hasCacheComponents: boolean
+  /**
+   * A regeneration bakes a stale unstable_cache value into the page and refreshes the entry in
+   * the background: the one-cycle lag of 14.x (and 15.0-15.5.4). From 15.5.5 (PR #84716) and
+   * 16.0 (PR #83820) an ISR render waits for the fresh value (§13.2).
+   */
+  readonly unstableCacheLag: boolean
   /** cacheLife('max')'s expire: never (INFINITE_CACHE) on 15.5, one year on 16.x (§12.1). */
   readonly maxPresetExpire: 'never' | '1 year'
   /** A 'use cache' entry with stale < 30 s is a dynamic hole of the static shell: 16.3+ (PR #94678, §12.3). */
@@ -59,11 +65,11 @@ export interface VersionProfile {
 /** Next.js's INFINITE_CACHE, seconds (cacheLife "never"). */
 const NEVER_S = 0xfffffffe
 
-const V16 = { tagModel: 'stale-expired', normalisesPathTags: true, hasUpdateTag: true, backoffSetsExpire: true, cachesPlainFetch: false, tagsSurviveRestart: false, persistsCacheControl: false, hasUseCache: true, hasCacheComponents: true, maxPresetExpire: '1 year' } as const
+const V16 = { tagModel: 'stale-expired', normalisesPathTags: true, hasUpdateTag: true, backoffSetsExpire: true, cachesPlainFetch: false, tagsSurviveRestart: false, persistsCacheControl: false, hasUseCache: true, hasCacheComponents: true, unstableCacheLag: false, maxPresetExpire: '1 year' } as const
 
 const PROFILES: Record<NextVersion, VersionProfile> = {
-  '14': { version: '14', enforcesExpire: false, backoffSetsExpire: false, tagModel: 'revalidated-at', normalisesPathTags: false, hasUpdateTag: false, cachesPlainFetch: true, tagsSurviveRestart: true, persistsCacheControl: false, hasUseCache: false, hasCacheComponents: false, maxPresetExpire: 'never', holeOnShortStale: false },
-  '15': { version: '15', enforcesExpire: false, backoffSetsExpire: true, tagModel: 'revalidated-at', normalisesPathTags: true, hasUpdateTag: false, cachesPlainFetch: false, tagsSurviveRestart: false, persistsCacheControl: false, hasUseCache: true, hasCacheComponents: false, maxPresetExpire: 'never', holeOnShortStale: false },
+  '14': { version: '14', enforcesExpire: false, backoffSetsExpire: false, tagModel: 'revalidated-at', normalisesPathTags: false, hasUpdateTag: false, cachesPlainFetch: true, tagsSurviveRestart: true, persistsCacheControl: false, hasUseCache: false, hasCacheComponents: false, unstableCacheLag: true, maxPresetExpire: 'never', holeOnShortStale: false },
+  '15': { version: '15', enforcesExpire: false, backoffSetsExpire: true, tagModel: 'revalidated-at', normalisesPathTags: true, hasUpdateTag: false, cachesPlainFetch: false, tagsSurviveRestart: false, persistsCacheControl: false, hasUseCache: true, hasCacheComponents: false, unstableCacheLag: false, maxPresetExpire: 'never', holeOnShortStale: false },
   '16.0': { version: '16.0', enforcesExpire: false, ...V16, holeOnShortStale: false },
   '16.3': { version: '16.3', enforcesExpire: true, ...V16, holeOnShortStale: true },
   '16.4': { version: '16.4', enforcesExpire: true, ...V16, persistsCacheControl: true, holeOnShortStale: true },
@@ -118,4 +124,13 @@ export function maxPresetExpireS(p: VersionProfile): number {
 /** Whether a short client stale time (< 30 s) alone makes a 'use cache' entry a dynamic hole (§12.3). */
 export function shortStaleIsHole(p: VersionProfile): boolean {
   return p.holeOnShortStale
+}
+
+/**
+ * Whether a render waits for the refresh of a stale unstable_cache entry (§13.2): an ISR render
+ * (the build, a MISS, a regeneration) does, except on a profile with the one-cycle lag, where it
+ * keeps the stale value and refreshes in the background; a dynamic render never waits (§13.3).
+ */
+export function awaitsUnstableCacheRefresh(p: VersionProfile, isrRender: boolean): boolean {
+  return isrRender && !p.unstableCacheLag
 }
