@@ -147,7 +147,7 @@ async function getJson<T>(url: string, init?: RequestInit): Promise<T> {
   return (await r.json()) as T
 }
 
-/** Newest mtime of the prerendered pages: what Next ages prebuilt entries from. */
+/** Newest mtime of the prerendered pages (App and Pages Router): what Next ages prebuilt entries from. */
 function buildTimeMs(appDir: string): number {
   let newest = 0
   const walk = (d: string) => {
@@ -158,6 +158,7 @@ function buildTimeMs(appDir: string): number {
     }
   }
   walk(join(appDir, '.next/server/app'))
+  if (existsSync(join(appDir, '.next/server/pages'))) walk(join(appDir, '.next/server/pages'))
   return newest
 }
 
@@ -177,8 +178,15 @@ function calibratedScenario(plan: RequestPlan, c: Calibration, major: NextMajor)
   // The behaviour profile of the Next.js that actually ran (the pinned release), by sim/versions.ts's table.
   const version = profileOfRelease(NEXT_PINS[major].next).profile
   const round = (x: number) => Math.round(x * 1000) / 1000
+  // The parsed spec has every default filled in; a Pages Router route must not say dynamicParams (check-families).
+  const own = (r: (typeof spec.routes)[number]) => {
+    const x = r as { router?: string; params?: Record<string, unknown> }
+    if (x.router !== 'pages' || x.params === undefined) return r
+    const { dynamicParams: _, ...params } = x.params
+    return { ...r, params }
+  }
   const routes = spec.routes.map((r) => ({
-    ...r,
+    ...own(r),
     renderS: typeof r.renderS === 'number' ? round(r.renderS + c.renderOverheadS) : { lognormal: { medianS: round(r.renderS.lognormal.medianS + c.renderOverheadS), p95S: round(r.renderS.lognormal.p95S + c.renderOverheadS) } },
   }))
   return { ...spec, next: { ...spec.next, version }, seed: plan.seed, buildAgeS: round(Math.max(0, c.buildAgeS)), routes }
@@ -339,15 +347,20 @@ function checkCacheHeader(plan: RequestPlan, obs: Observed): void {
  * such paths (dynamicParams false, static) are skipped.
  */
 async function calibrate(plan: RequestPlan, baseUrl: string, originUrl: string): Promise<{ renderOverheadS: number; samples: number }> {
-  const r = plan.spec.routes.find((x) => x.params !== undefined && x.params.dynamicParams && isCachedRoute(x))
+  type Pages = { router?: 'app' | 'pages'; params?: { fallback?: boolean | 'blocking' } }
+  const fallbackOf = (x: RequestPlan['spec']['routes'][number]) => (x as Pages).router === 'pages' ? (x as Pages).params?.fallback ?? 'blocking' : 'blocking'
+  // A Pages Router route with fallback false has no render for an unknown path; one with fallback: true
+  // renders it blocking for a bot (a browser would get the shell), so calibration sends Googlebot's user agent.
+  const r = plan.spec.routes.find((x) => x.params !== undefined && x.params.dynamicParams && isCachedRoute(x) && fallbackOf(x) !== false)
   if (!r) return { renderOverheadS: 0, samples: 0 }
+  const headers = fallbackOf(r) === true ? { 'user-agent': 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)' } : undefined
   const over: number[] = []
   for (let i = 0; i < 5; i++) {
     const k = r.params!.count + 100_000 + i
     const path = urlOf(r.pattern, String(k))
     const before = await getJson<OriginCounters>(`${originUrl}/__counters`)
     const t0 = performance.now()
-    const res = await fetch(`${baseUrl}${path}`, { signal: AbortSignal.timeout(30_000) })
+    const res = await fetch(`${baseUrl}${path}`, { signal: AbortSignal.timeout(30_000), ...(headers ? { headers } : {}) })
     await res.text()
     const ms = performance.now() - t0
     const after = await getJson<OriginCounters>(`${originUrl}/__counters`)

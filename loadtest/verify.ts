@@ -22,6 +22,13 @@ export interface ObservedRoute {
   readonly ageP50S: number
   readonly ageP95S: number
   readonly latencyP95Ms: number
+  /** Pages Router fallback shells served (k6 writes it; absent in observations made before issue 17). */
+  readonly fallback?: number
+  /** The browser-like /_next/data requests k6 sent after those shells, and how many failed. */
+  readonly fallbackData?: number
+  readonly fallbackDataErrors?: number
+  /** Responses of a Cache Components page with dynamic holes (x-nextjs-postponed), counted as dynamic. */
+  readonly postponed?: number
 }
 
 /** What loadtest/k6/isr.ts writes, plus the origin's counters added by the driver. */
@@ -45,6 +52,9 @@ export type Check = VerdictCheck
 
 export class VerifyError extends Error {}
 
+/** A predicted count the prediction does not have: zero, with no spread. */
+const ZERO: Interval = { mean: 0, sd: 0, low: 0, high: 0 }
+
 /**
  * Merge observations of the same plan from several runners: counts add, ages are
  * request-weighted. Origin counters describe the whole target, so the first file's are kept.
@@ -60,10 +70,10 @@ export function mergeObserved(all: readonly Observed[]): Observed {
   const routes: Record<string, ObservedRoute> = {}
   for (const id of Object.keys(first.routes)) {
     const rs = all.map((o) => o.routes[id]).filter((r): r is ObservedRoute => r !== undefined)
-    const sum = (k: keyof ObservedRoute) => rs.reduce((n, r) => n + r[k], 0)
+    const sum = (k: keyof ObservedRoute) => rs.reduce((n, r) => n + (r[k] ?? 0), 0)
     const ages = sum('ageSamples')
     const wavg = (k: 'ageP50S' | 'ageP95S') => (ages > 0 ? rs.reduce((n, r) => n + r[k] * r.ageSamples, 0) / ages : 0)
-    routes[id] = { requests: sum('requests'), hit: sum('hit'), stale: sum('stale'), miss: sum('miss'), dynamic: sum('dynamic'), notFound: sum('notFound'), error: sum('error'), ageSamples: ages, ageP50S: wavg('ageP50S'), ageP95S: wavg('ageP95S'), latencyP95Ms: Math.max(...rs.map((r) => r.latencyP95Ms)) }
+    routes[id] = { requests: sum('requests'), hit: sum('hit'), stale: sum('stale'), miss: sum('miss'), dynamic: sum('dynamic'), notFound: sum('notFound'), error: sum('error'), fallback: sum('fallback'), fallbackData: sum('fallbackData'), fallbackDataErrors: sum('fallbackDataErrors'), postponed: sum('postponed'), ageSamples: ages, ageP50S: wavg('ageP50S'), ageP95S: wavg('ageP95S'), latencyP95Ms: Math.max(...rs.map((r) => r.latencyP95Ms)) }
   }
   return {
     ...first,
@@ -121,6 +131,9 @@ export function verify(prediction: SimResult, observedFiles: readonly Observed[]
       add(id, 'MISS fraction', frac(ri.miss, reqs), o.miss / o.requests, FRACTION_TOL)
     } else add(id, 'dynamic fraction', frac(ri.dynamic, reqs), o.dynamic / o.requests, FRACTION_TOL)
     if (pr.error > 0 || o.error > 0) add(id, 'error fraction', frac(ri.error, reqs), o.error / o.requests, FRACTION_TOL)
+    // Pages Router fallback shells (issue 17): checked where either side has any.
+    const fallback = (pr as { fallback?: number }).fallback ?? 0
+    if (fallback > 0 || (o.fallback ?? 0) > 0) add(id, 'FALLBACK fraction', frac((ri as { fallback?: Interval }).fallback ?? ZERO, reqs), (o.fallback ?? 0) / o.requests, FRACTION_TOL)
     if (obs.origin) {
       const renders = ri.renders
       if (renders) add(id, 'renders', renders, obs.origin.renders[id] ?? 0, Math.max(COUNT_TOL * renders.mean, 1), 'origin /render calls')

@@ -40,7 +40,7 @@ const headerKey = env.cacheHeader.split('-').map((p) => p.charAt(0).toUpperCase(
 
 // The plan is read once in the init context (every VU runs this; it is small).
 const plan = JSON.parse(open(env.plan)) as RequestPlan
-const OUTCOMES = ['hit', 'stale', 'miss', 'dynamic', 'notFound', 'error'] as const
+const OUTCOMES = ['hit', 'stale', 'miss', 'dynamic', 'notFound', 'error', 'fallback'] as const
 type Outcome = (typeof OUTCOMES)[number]
 
 const requests = new Counter('isr_requests')
@@ -49,6 +49,10 @@ const latencyMs = new Trend('isr_latency_ms', true)
 const unknownHeader = new Counter('isr_unknown_cache_header')
 const onDemandSent = new Counter('isr_on_demand_sent')
 const onDemandFailed = new Counter('isr_on_demand_failed')
+/** A Pages Router fallback shell's follow-up: the browser's /_next/data/<buildId>/<path>.json request (not a route request). */
+const fallbackData = new Counter('isr_fallback_data')
+/** Responses of a Cache Components page with dynamic holes (x-nextjs-postponed, no cache header): counted as dynamic. */
+const postponed = new Counter('isr_postponed')
 
 const totalRps = plan.routes.reduce((n, r) => n + r.rps, 0)
 if (totalRps > env.maxRps) throw new Error(`the plan sends ${totalRps} requests/s, above MAX_RPS=${env.maxRps}; refusing`)
@@ -76,6 +80,8 @@ if (plan.onDemand.length > 0 && env.secret !== '') {
 const thresholds: Record<string, string[]> = { dropped_iterations: ['count>=0'], isr_unknown_cache_header: ['count>=0'], isr_on_demand_sent: ['count>=0'], isr_on_demand_failed: ['count>=0'] }
 for (const r of plan.routes) {
   for (const o of OUTCOMES) thresholds[`isr_requests{route:${r.id},outcome:${o}}`] = ['count>=0']
+  for (const o of ['ok', 'error']) thresholds[`isr_fallback_data{route:${r.id},result:${o}}`] = ['count>=0']
+  thresholds[`isr_postponed{route:${r.id}}`] = ['count>=0']
   thresholds[`isr_age_ms{route:${r.id}}`] = ['p(95)>=0']
   thresholds[`isr_latency_ms{route:${r.id}}`] = ['p(95)>=0']
 }
@@ -119,6 +125,20 @@ function outcomeOf(status: number, cache: string | undefined): Outcome {
 }
 
 const PROBE = /<script id="isrsim-probe" type="application\/json">([^<]*)<\/script>/
+/** A Pages Router fallback shell: its __NEXT_DATA__ says isFallback and names the build. */
+const FALLBACK = /"isFallback":true/
+const BUILD_ID = /"buildId":"([^"]+)"/
+
+/**
+ * What a browser does with a fallback shell: its router hydrates and asks the page's data,
+ * `/_next/data/<buildId>/<path>.json`. That request (never a shell: data requests block) is
+ * what renders and caches the page. It is recorded apart from the route's requests.
+ */
+function followFallback(r: PlanRoute, path: string, body: string, ua: string): void {
+  const id = BUILD_ID.exec(body)?.[1]
+  const ok = id !== undefined && http.get(`${env.baseUrl}/_next/data/${id}${path === '/' ? '/index' : path.replace(/\?.*$/, '')}.json`, { headers: { 'User-Agent': ua }, tags: { route: r.id, name: `${r.pattern} (data)` }, redirects: 0, timeout: '60s' }).status === 200
+  fallbackData.add(1, { route: r.id, result: ok ? 'ok' : 'error' })
+}
 
 /**
  * User agents. Human traffic looks like a browser (with an isrsim token), so that a log of the
@@ -145,11 +165,16 @@ function send(r: PlanRoute, ri: number, i: number): void {
   const res = http.get(`${env.baseUrl}${path}`, { headers: { 'User-Agent': ua }, tags: { route: r.id, name: r.pattern }, redirects: 0, timeout: '60s' })
   const endMs = Date.now()
   const cache = res.headers[headerKey] as string | undefined
-  const outcome = outcomeOf(res.status, cache)
+  const body = typeof res.body === 'string' ? res.body : ''
+  // A Pages Router fallback shell comes as MISS (200, private no-store): its own outcome.
+  const shell = res.status === 200 && cache === 'MISS' && FALLBACK.test(body)
+  const outcome = shell ? 'fallback' : outcomeOf(res.status, cache)
   requests.add(1, { route: r.id, outcome })
   latencyMs.add(res.timings.duration, { route: r.id })
-  if (res.status === 200 && typeof res.body === 'string') {
-    const m = PROBE.exec(res.body)
+  if (cache === undefined && res.headers['X-Nextjs-Postponed'] !== undefined) postponed.add(1, { route: r.id })
+  if (shell) followFallback(r, path, body, ua)
+  else if (res.status === 200) {
+    const m = PROBE.exec(body)
     if (m) ageMs.add(endMs - (JSON.parse(m[1]!) as { renderStartMs: number }).renderStartMs, { route: r.id })
   }
 }
@@ -210,6 +235,9 @@ export function handleSummary(data: SummaryData): Record<string, string> {
       ageP50S: ages > 0 ? v(`isr_age_ms{route:${r.id}}`, 'med') / 1000 : 0,
       ageP95S: ages > 0 ? v(`isr_age_ms{route:${r.id}}`, 'p(95)') / 1000 : 0,
       latencyP95Ms: v(`isr_latency_ms{route:${r.id}}`, 'p(95)'),
+      fallbackData: v(`isr_fallback_data{route:${r.id},result:ok}`, 'count'),
+      fallbackDataErrors: v(`isr_fallback_data{route:${r.id},result:error}`, 'count'),
+      postponed: v(`isr_postponed{route:${r.id}}`, 'count'),
     }
   }
   const observed = {
@@ -228,7 +256,7 @@ export function handleSummary(data: SummaryData): Record<string, string> {
   }
   const lines = plan.routes.map((r) => {
     const x = routes[r.id]!
-    return `  ${r.id}: ${x.requests} requests, HIT ${x.hit} STALE ${x.stale} MISS ${x.miss} dynamic ${x.dynamic} 404 ${x.notFound} error ${x.error}`
+    return `  ${r.id}: ${x.requests} requests, HIT ${x.hit} STALE ${x.stale} MISS ${x.miss} dynamic ${x.dynamic} 404 ${x.notFound} error ${x.error}${x.fallback! > 0 ? ` fallback ${x.fallback} (data requests ${x.fallbackData}, failed ${x.fallbackDataErrors})` : ''}`
   })
   return { [env.out]: JSON.stringify(observed, null, 2), stdout: `isrsim k6: observed\n${lines.join('\n')}\n` }
 }
