@@ -5,7 +5,7 @@
  * npx vitest run test/unstable-cache.test.ts -t "<name>".
  */
 import { describe, expect, test } from 'vitest'
-import type { ScenarioInput, TraceEvent } from '../sim/index.ts'
+import { parseScenario, ScenarioError, type ScenarioInput, type TraceEvent } from '../sim/index.ts'
 import type { NextVersion } from '../sim/scenario/schema.ts'
 import { s, traced } from './helpers.ts'
 
@@ -138,5 +138,26 @@ describe('§13.4 tags and paths on unstable_cache entries', () => {
     const t = traced(input(v, [page('p', [11, 12], { revalidateS: 60, fetches: [data({ revalidateS: 300 })] })], { onDemand: [{ kind: 'revalidatePath', path: '/p', atS: 10 }] }))
     expect(t.outcomes).toEqual(['miss', 'hit'])
     expect(fetchesOf(t.events)).toEqual([[11, 'data', 'foreground']])
+  })
+})
+
+describe('§13 bad input', () => {
+  function issuesOf(x: ScenarioInput): string[] {
+    try {
+      parseScenario(x)
+      return []
+    } catch (e) {
+      if (!(e instanceof ScenarioError)) throw e
+      return e.issues.map((i) => `${i.path}: ${i.message}`)
+    }
+  }
+
+  test('revalidate 0 is refused (unstable_cache throws on it)', () => {
+    expect(issuesOf(input('16.4', [page('p', [1], { fetches: [data({ revalidateS: 0 })] })]))).toEqual(['routes[0].fetches[0].revalidateS: must be false or seconds >= 1: unstable_cache throws on revalidate 0'])
+  })
+
+  test('one id is one cache key: a fetch and an unstable_cache function cannot share it', () => {
+    const x = input('15', [page('a', [1], { fetches: [{ id: 'data', revalidateS: 5, tags: ['data'] }] }), page('b', [1])])
+    expect(issuesOf(x)).toEqual(['routes[1].fetches[0].kind: is "unstable_cache" but routes[0].fetches[0] uses the id "data" as "fetch"; one fetch id is one cache key, so its kind must match'])
   })
 })

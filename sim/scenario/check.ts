@@ -13,7 +13,7 @@ import type { Scenario } from './schema.ts'
 
 export function checkScenario(s: Scenario, ctx: z.RefinementCtx<Scenario>): void {
   const ids = new Map<string, number>()
-  const fetchIds = new Map<string, { key: string; at: string }>()
+  const fetchIds = new Map<string, { key: string; at: string; kind: string }>()
   s.routes.forEach((r, i) => {
     const first = ids.get(r.id)
     if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['routes', i, 'id'], input: r.id, message: `is already used by routes[${first}]; route ids must be unique` })
@@ -32,8 +32,11 @@ export function checkScenario(s: Scenario, ctx: z.RefinementCtx<Scenario>): void
       })
       const seen = fetchIds.get(f.id)
       const key = JSON.stringify({ revalidateS: f.revalidateS ?? null, tags: f.tags, latencyS: f.latencyS, failureRate: f.failureRate, perPath: f.perPath ?? null })
-      if (seen && seen.key !== key) ctx.addIssue({ code: 'custom', path: ['routes', i, 'fetches', j, 'id'], input: f.id, message: `is also used by ${seen.at} with different settings; one fetch id is one URL, so its revalidateS, tags, latencyS, failureRate and perPath must match` })
-      else if (!seen) fetchIds.set(f.id, { key, at: `routes[${i}].fetches[${j}]` })
+      // One id is one cache key: a fetch and an unstable_cache or 'use cache' function cannot share it (§13).
+      const kind = f.kind ?? 'fetch'
+      if (seen && seen.kind !== kind) ctx.addIssue({ code: 'custom', path: ['routes', i, 'fetches', j, 'kind'], input: kind, message: `is "${kind}" but ${seen.at} uses the id "${f.id}" as "${seen.kind}"; one fetch id is one cache key, so its kind must match` })
+      else if (seen && seen.key !== key) ctx.addIssue({ code: 'custom', path: ['routes', i, 'fetches', j, 'id'], input: f.id, message: `is also used by ${seen.at} with different settings; one fetch id is one URL, so its revalidateS, tags, latencyS, failureRate and perPath must match` })
+      else if (!seen) fetchIds.set(f.id, { key, at: `routes[${i}].fetches[${j}]`, kind })
     })
     const sch = r.traffic.schedule
     if (sch) {
