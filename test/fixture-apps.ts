@@ -192,11 +192,11 @@ export interface TableRoute {
 
 const TREE = /[┌├└│]/g
 
-/** Every route of the "Route (app)" table. Throws when the table is missing or not understood. */
-export function parseRouteTable(stdout: string): Map<string, TableRoute> {
+/** Every route of the "Route (app)" (or "Route (pages)") table. Throws when the table is missing or not understood. */
+export function parseRouteTable(stdout: string, router: 'app' | 'pages' = 'app'): Map<string, TableRoute> {
   const lines = stdout.split('\n')
-  const h = lines.findIndex((l) => l.startsWith('Route (app)'))
-  if (h < 0) throw new Error(`no "Route (app)" table in the build output:\n${stdout.slice(-2000)}`)
+  const h = lines.findIndex((l) => l.startsWith(`Route (${router})`))
+  if (h < 0) throw new Error(`no "Route (${router})" table in the build output:\n${stdout.slice(-2000)}`)
   const header = lines[h]!
   const revEnd = header.indexOf('Revalidate') + 'Revalidate'.length
   const expEnd = header.indexOf('Expire') + 'Expire'.length
@@ -221,7 +221,8 @@ export function parseRouteTable(stdout: string): Map<string, TableRoute> {
     const r = rows[i]!
     if (r.child) continue
     const children: typeof rows = []
-    for (let j = i + 1; j < rows.length && rows[j]!.child; j++) children.push(rows[j]!)
+    // 16.4 with cacheComponents lists the pattern's own fallback shell (◐ /products/[id]) among its paths: not a path.
+    for (let j = i + 1; j < rows.length && rows[j]!.child; j++) if (rows[j]!.path !== r.path) children.push(rows[j]!)
     const paths = children.filter((c) => c.path !== '')
     const childMarks = new Set(paths.map((c) => c.mark).filter((x) => x !== undefined))
     if (childMarks.size > 1) throw new Error(`${r.path}: its paths have different marks (${[...childMarks].join(' ')})`)
@@ -229,7 +230,8 @@ export function parseRouteTable(stdout: string): Map<string, TableRoute> {
     if (mark === undefined) throw new Error(`${r.path}: no mark on the route or its paths`)
     const labels = new Set(paths.map((c) => `${c.revalidate}|${c.expire}`))
     if (labels.size > 1) throw new Error(`${r.path}: its paths have different revalidate/expire (${[...labels].join(', ')})`)
-    const [rev, exp] = r.mark !== undefined && r.revalidate !== '' ? [r.revalidate, r.expire] : paths.length > 0 ? [paths[0]!.revalidate, paths[0]!.expire] : [r.revalidate, r.expire]
+    // 16.4's Pages table puts the values on the pattern's row and the marks on its paths.
+    const [rev, exp] = r.mark !== undefined && r.revalidate !== '' ? [r.revalidate, r.expire] : paths.length > 0 && paths[0]!.revalidate !== '' ? [paths[0]!.revalidate, paths[0]!.expire] : [r.revalidate, r.expire]
     out.set(r.path, { pattern: r.path, mark, revalidate: rev ?? '', expire: exp ?? '', paths: paths.map((c) => c.path), morePaths: children.reduce((n, c) => n + c.more, 0) })
   }
   return out

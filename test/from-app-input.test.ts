@@ -74,18 +74,18 @@ describe('isrsim import: bad input exits 2 with what to do, and writes nothing',
     expectRefused(dir, /no \.next folder: run next build first/)
   })
 
-  it('a Pages Router app says what is supported', () => {
+  it('a Pages Router app (imported since issue 17) that was never built: "run next build first"', () => {
     const dir = join(scratch, 'pages-only')
     mkdirSync(join(dir, 'pages'), { recursive: true })
     writeFileSync(join(dir, 'package.json'), '{"name":"pages-only"}\n')
     writeFileSync(join(dir, 'pages/index.jsx'), 'export default function Home() { return <h1>Hi</h1> }\n')
-    expectRefused(dir, /Pages Router app/, /reads App Router apps \(Next 14-16, app\/ or src\/app\/\)/)
+    expectRefused(dir, /no \.next folder: run next build first/)
   })
 
   it('a folder that is not a Next.js app', () => {
     const dir = join(scratch, 'empty')
     mkdirSync(dir, { recursive: true })
-    expectRefused(dir, /no app\/ or src\/app\/ folder/)
+    expectRefused(dir, /no app\/, src\/app\/, pages\/ or src\/pages\/ folder/)
   })
 
   it.each([['app-next16', '16'], ['app-next15', '15']] as const)('a .next written by the real next dev (%s): "run next build first"', async (name, major) => {

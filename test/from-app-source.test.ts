@@ -180,8 +180,8 @@ export default async function L() { await headers(); return null }
   })
 })
 
-describe('not modelled yet: named with file and line', () => {
-  it("'use cache' (file and function), unstable_cache and experimental_ppr; their fetches are left to them", () => {
+describe('cached reads and what is not modelled yet, named with file and line', () => {
+  it("'use cache' (file and function) and unstable_cache are cached reads; experimental_ppr is not modelled; their fetches are left to them", () => {
     const dir = app({
       'lib/cached.ts': "'use cache'\nexport async function getAll() { return fetch('https://x.test/all') }\n",
       'app/page.tsx': `
@@ -197,11 +197,11 @@ export default async function P() { await getAll(); await getOne(); await menu()
 `,
     })
     const s = seg(dir, 'app/page.tsx')
-    expect(s.unmodelled.map((f) => `${f.file}:${f.line} ${f.what}${f.via ? ` via ${f.via}` : ''}`).sort()).toEqual([
-      "app/page.tsx:4 unstable_cache",
-      "app/page.tsx:6 'use cache' function",
-      'app/page.tsx:3 experimental_ppr (Partial Prerendering)',
-      "lib/cached.ts:1 'use cache' file via app/page.tsx:9",
+    expect(s.unmodelled.map((f) => `${f.file}:${f.line} ${f.what}${f.via ? ` via ${f.via}` : ''}`)).toEqual(['app/page.tsx:3 experimental_ppr (Partial Prerendering)'])
+    expect(s.cached.map((c) => `${c.file}:${c.line} ${c.type === 'use cache' ? c.kind : c.type} ${c.name}${c.via ? ` via ${c.via}` : ''}`).sort()).toEqual([
+      'app/page.tsx:4 unstable_cache one',
+      "app/page.tsx:6 use cache menu",
+      "lib/cached.ts:2 use cache getAll via app/page.tsx:9",
     ].sort())
     expect(s.fetches).toEqual([])
   })

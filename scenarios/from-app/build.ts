@@ -41,13 +41,21 @@ export interface BuildInfo {
   tagsOf(path: string): readonly string[] | undefined
   /** HTML plus RSC payload of a prerendered path, bytes. */
   sizeOf(path: string): number | undefined
+  /** HTML plus JSON data of a prerendered Pages Router path, bytes. */
+  pagesSizeOf(path: string): number | undefined
 }
+
+export interface CacheLifeProfile { readonly stale?: number | undefined; readonly revalidate?: number | undefined; readonly expire?: number | undefined }
 
 export interface BuildConfig {
   readonly expireTimeS: number | undefined
   readonly cacheHandler: string | undefined
   readonly cacheHandlers: readonly string[]
   readonly cacheComponents: boolean
+  /** experimental.useCache: 'use cache' without Partial Prerendering (15). */
+  readonly useCache: boolean
+  /** The cacheLife profiles after Next's merge (presets and custom ones), seconds (16: cacheLife; 15: experimental.cacheLife). */
+  readonly cacheLifeProfiles: Readonly<Record<string, CacheLifeProfile>>
   readonly ppr: boolean
   readonly basePath: string
 }
@@ -62,14 +70,16 @@ const prerenderManifest = z.looseObject({
   dynamicRoutes: z.record(z.string(), z.looseObject({ fallback: z.union([z.string(), z.literal(false), z.null()]).optional() })),
 })
 const pathManifest = z.record(z.string(), z.string())
+const cacheLifeProfiles = z.record(z.string(), z.looseObject({ stale: z.number().min(0).optional(), revalidate: z.number().min(0).optional(), expire: z.number().min(0).optional() })).nullable().optional()
 const requiredServerFiles = z.looseObject({
   config: z.looseObject({
+    cacheLife: cacheLifeProfiles,
     expireTime: z.number().optional(),
     basePath: z.string().optional(),
     cacheHandler: z.string().nullable().optional(),
     cacheHandlers: z.record(z.string(), z.string().nullable().optional()).nullable().optional(),
     cacheComponents: z.boolean().nullable().optional(),
-    experimental: z.looseObject({ ppr: z.union([z.boolean(), z.string()]).nullable().optional(), dynamicIO: z.boolean().nullable().optional() }).optional(),
+    experimental: z.looseObject({ ppr: z.union([z.boolean(), z.string()]).nullable().optional(), dynamicIO: z.boolean().nullable().optional(), useCache: z.boolean().nullable().optional(), cacheLife: cacheLifeProfiles }).optional(),
   }),
 })
 
@@ -116,6 +126,8 @@ export function readBuild(appDir: string): BuildInfo {
     cacheHandler: c?.cacheHandler ?? undefined,
     cacheHandlers: Object.entries(c?.cacheHandlers ?? {}).filter(([, v]) => typeof v === 'string').map(([k]) => k),
     cacheComponents: c?.cacheComponents === true || c?.experimental?.dynamicIO === true,
+    useCache: c?.experimental?.useCache === true,
+    cacheLifeProfiles: { ...c?.experimental?.cacheLife, ...c?.cacheLife },
     ppr: c?.experimental?.ppr === true || c?.experimental?.ppr === 'incremental',
     basePath: c?.basePath ?? '',
   }
@@ -135,6 +147,11 @@ export function readBuild(appDir: string): BuildInfo {
       } catch {
         return undefined
       }
+    },
+    pagesSizeOf(path) {
+      const base = join(distDir, 'server/pages', path === '/' ? '/index' : path)
+      if (!existsSync(`${base}.html`)) return undefined
+      return statSync(`${base}.html`).size + (existsSync(`${base}.json`) ? statSync(`${base}.json`).size : 0)
     },
     sizeOf(path) {
       const html = fileOf(path, '.html')

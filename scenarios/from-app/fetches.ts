@@ -5,6 +5,7 @@
  * back (`post-${slug}` -> "post-{slug}"). Also the other direction: a Data Cache entry of the
  * build (a concrete URL and tags) templated with the params of the page that read it.
  */
+import type { CacheLifeInput, MappedLife } from './cache-life.ts'
 import type { Part } from './evaluate.ts'
 import { template } from './evaluate.ts'
 import type { SourceFetch } from './source.ts'
@@ -20,6 +21,12 @@ export interface ModelFetch {
   readonly setting?: string
   /** Matches the concrete URLs of this fetch (the build's Data Cache entries); captures the params. */
   readonly urlMatch?: { readonly re: RegExp; readonly params: readonly string[] }
+  /** Absent: a fetch(). */
+  readonly kind?: 'unstable_cache' | 'use cache' | 'use cache: remote'
+  /** A 'use cache' function's cacheLife (absent: the default profile). */
+  readonly cacheLife?: CacheLifeInput
+  /** A 'use cache' function's life in seconds, as the build's profiles give it. */
+  readonly life?: MappedLife
 }
 
 const FETCH_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/

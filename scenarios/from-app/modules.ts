@@ -35,6 +35,8 @@ export interface Mod {
   readonly useClient: boolean
   /** The file-level 'use cache' directive, if any (its line). */
   readonly useCacheLine: number | undefined
+  /** Its text ('use cache', 'use cache: remote', ...). */
+  readonly useCacheDirective: string | undefined
 }
 
 const EXTENSIONS = ['.tsx', '.ts', '.jsx', '.js', '.mjs', '.mts', '.cjs', '.cts']
@@ -112,6 +114,7 @@ function parseModule(appDir: string, abs: string): Mod {
     file: relative(appDir, abs).split(sep).join('/'), abs, sf, imports, consts, functions, exports, reexports,
     useClient: dirs.some((d) => d.text === 'use client'),
     useCacheLine: useCache ? lineOf(sf, useCache.node) : undefined,
+    useCacheDirective: useCache?.text,
   }
 }
 

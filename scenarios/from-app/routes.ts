@@ -9,7 +9,7 @@ import type { ScenarioInput } from '../../sim/index.ts'
 import type { BuildInfo, Prerendered } from './build.ts'
 import { paramValues, templateWith, urlShape, type ModelFetch } from './fetches.ts'
 import type { Modules } from './modules.ts'
-import { addFetch, candidates, lowest, paramsOf, patternOf, readStructure, type SourceStructure } from './structure.ts'
+import { addFetch, candidates, lowest, paramsOf, patternOf, readStructure, type CacheOptions, type SourceStructure } from './structure.ts'
 
 type RouteInput = ScenarioInput['routes'][number]
 type FetchInput = NonNullable<RouteInput['fetches']>[number]
@@ -32,6 +32,7 @@ export interface RouteContext {
   readonly appRoot: string
   readonly mods: Modules
   readonly build: BuildInfo
+  readonly cache: CacheOptions
 }
 
 /** The build's view of a page pattern. */
@@ -47,7 +48,7 @@ function buildView(build: BuildInfo, pattern: string): { mode: 'prerendered' | '
 
 export function importRoute(ctx: RouteContext, entry: string, id: string): RouteImport | { skipped: string } {
   const pattern = patternOf(entry)
-  const s = readStructure(ctx.appDir, ctx.appRoot, entry, ctx.mods, id)
+  const s = readStructure(ctx.appDir, ctx.appRoot, entry, ctx.mods, id, ctx.cache)
   if (!s) return { skipped: `${ctx.appRoot}${entry}: the build has this page but its source file was not found; left out (rebuild after changing app/)` }
   const warnings = [...s.warnings]
   const view = buildView(ctx.build, pattern)
@@ -84,7 +85,7 @@ export function importRoute(ctx: RouteContext, entry: string, id: string): Route
       if (pageRevalidateS === 0) pageRevalidateS = undefined
       fetches.forEach((f, i) => { if (f.revalidateS === 0) drop.add(i) })
     }
-    const cs = candidates({ pageFile: s.pageFile, page: s.page, layouts: s.layouts, layoutModel: layouts, pageRevalidateS, fetches })
+    const cs = candidates({ pageFile: s.pageFile, page: s.page, layouts: s.layouts, layoutModel: layouts, pageRevalidateS, fetches, layoutLives: s.layoutLives, ...(s.pageLife ? { pageLife: s.pageLife } : {}) }, ctx.cache)
     const best = lowest(cs)
     revalidateCause = best.value === false && pageRevalidateS === undefined ? undefined : best.cause
     const b = view.revalidate
@@ -96,6 +97,7 @@ export function importRoute(ctx: RouteContext, entry: string, id: string): Route
         for (const c of lowerBy) {
           if (c.slot.kind === 'page') pageRevalidateS = b
           else if (c.slot.kind === 'layout') layouts[c.slot.index]!.revalidateS = b
+          else if (c.slot.kind === 'life') continue // a cacheLife cannot be raised: the warning names it
           else if (neverRan(c.slot.index)) drop.add(c.slot.index)
           else fetches[c.slot.index] = { ...fetches[c.slot.index]!, revalidateS: b }
         }
@@ -116,13 +118,26 @@ export function importRoute(ctx: RouteContext, entry: string, id: string): Route
     }
   }
   if (dynamicCauses.length > 0) revalidateCause = undefined
+  // A tagged page or layout scope is a 'use cache' entry of its own (the component's output,
+  // keyed by its props): a fetch of that kind carries its tags to the route's entry, and its
+  // life is the scope's (inside the page's scope, whose cacheLife is the route's).
+  const scopes = [...s.layoutLives.map((l, i) => ({ l, name: `${id}-layout${i}` })), { l: s.pageLife, name: `${id}-page` }]
+  for (const { l, name } of scopes) {
+    if (l === undefined || l.tags.length === 0) continue
+    fetches.push({ id: name, kind: l.scope.kind, ...(l.life.cacheLife === undefined ? {} : { cacheLife: l.life.cacheLife }), tags: [...l.tags], perPath: params.length > 0 && name.endsWith('-page'), where: `${l.scope.file}:${l.scope.line} '${l.scope.kind}' scope`, setting: l.life.text, life: l.life })
+  }
 
   const route: RouteInput = {
     id,
     pattern,
     ...(pageRevalidateS === undefined ? {} : { revalidateS: pageRevalidateS }),
     ...(pageDynamic ? { dynamic: true } : {}),
-    layouts: layouts.map((l) => ({ ...(l.revalidateS === undefined ? {} : { revalidateS: l.revalidateS }), ...(l.dynamic ? { dynamic: true } : {}) })),
+    ...(s.pageLife ? { cacheLife: s.pageLife.life.cacheLife ?? 'default' } : {}),
+    ...(Object.keys(s.segmentConfig).length > 0 ? { segmentConfig: { ...s.segmentConfig } } : {}),
+    layouts: layouts.map((l, i) => {
+      const life = s.layoutLives[i]
+      return { ...(l.revalidateS === undefined ? {} : { revalidateS: l.revalidateS }), ...(l.dynamic ? { dynamic: true } : {}), ...(life ? { cacheLife: life.life.cacheLife ?? 'default' } : {}) }
+    }),
     fetches: fetches.map(toInput),
     ...paramsField(params, view, s),
     renderS: PLACEHOLDER_RENDER_S,
@@ -143,14 +158,16 @@ export function importRoute(ctx: RouteContext, entry: string, id: string): Route
 }
 
 function toInput(f: ModelFetch): FetchInput {
-  return { id: f.id, ...(f.revalidateS === undefined ? {} : { revalidateS: f.revalidateS }), tags: [...f.tags], ...(f.perPath === undefined ? {} : { perPath: f.perPath }) }
+  return { id: f.id, ...(f.kind === undefined ? {} : { kind: f.kind }), ...(f.revalidateS === undefined ? {} : { revalidateS: f.revalidateS }), ...(f.cacheLife === undefined ? {} : { cacheLife: f.cacheLife }), tags: [...f.tags], ...(f.perPath === undefined ? {} : { perPath: f.perPath }) }
 }
 
 function paramsField(params: readonly string[], view: ReturnType<typeof buildView>, s: SourceStructure): Pick<RouteInput, 'params'> {
   if (params.length === 0) return {}
   const dynamicParams = view.fallback !== undefined ? view.fallback !== false : (s.page.dynamicParams?.value ?? true)
   const paths = view.paths.map((p) => p.path)
-  return { params: { count: Math.max(1, paths.length), prebuilt: paths.length, dynamicParams, ...(paths.length > 0 ? { paths } : {}) } }
+  // notFound() for a param outside the data: that path's 404 is cached like a page (§15).
+  const unknownResult = s.notFound !== undefined && dynamicParams ? { unknownResult: 'notFound' as const } : {}
+  return { params: { count: Math.max(1, paths.length), prebuilt: paths.length, dynamicParams, ...unknownResult, ...(paths.length > 0 ? { paths } : {}) } }
 }
 
 /** Mean HTML + RSC size of the prerendered paths, KB (the cost model's ISR units). */
@@ -195,7 +212,7 @@ function reconcileDataCache(build: BuildInfo, pattern: string, paths: readonly P
         }
       }
     })
-    const sourceTags = new Set(fetches.flatMap((f) => f.tags.map(fill)))
+    const sourceTags = new Set([...fetches.flatMap((f) => f.tags.map(fill)), ...s.scopeTags.map(fill)])
     for (const t of pageTags) if (!sourceTags.has(t)) unexplainedTags.add(t)
     for (const e of build.dataCache) {
       if (e.url === undefined || explained.has(e.url) || !e.tags.some((t) => unexplainedTags.has(t) && pageTags.includes(t))) continue

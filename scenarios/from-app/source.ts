@@ -9,6 +9,7 @@
  * `post-{slug}`.
  */
 import ts from 'typescript'
+import { cacheKindOf, nextCacheName, readUnstableCache, scopeCalls, type CacheKind, type ScopeCalls, type UnstableCacheCall } from './cache-calls.ts'
 import { objectLiteral, parts, property, staticValue, type Bound, type Ctx, type Part, type Static } from './evaluate.ts'
 import { directives, lineOf, unwrap, type FunctionLike, type Mod, type Modules } from './modules.ts'
 
@@ -39,6 +40,25 @@ export interface SourceFetch {
 
 export interface ConfigValue<T> { readonly value: T; readonly line: number }
 
+/** The page or layout component is itself a 'use cache' scope (a file-level directive, or one in its body). */
+export interface CacheScope {
+  readonly file: string
+  readonly line: number
+  readonly kind: CacheKind
+  readonly calls: ScopeCalls
+}
+
+/** A cached data read the render makes: a 'use cache' function or an unstable_cache call. */
+export type CachedRead = {
+  readonly file: string
+  readonly line: number
+  readonly via?: string
+  /** The function's name (or unstable_cache's key parts): the scenario fetch id. */
+  readonly name: string
+  /** Its arguments (or tags) carry a route param: one entry per path. */
+  readonly perPath: boolean
+} & ({ readonly type: 'use cache'; readonly kind: CacheKind; readonly calls: ScopeCalls } | { readonly type: 'unstable_cache'; readonly call: UnstableCacheCall })
+
 export interface SegmentInfo {
   readonly file: string
   readonly revalidate?: ConfigValue<number | false>
@@ -53,7 +73,13 @@ export interface SegmentInfo {
   /** cookies(), headers(), draftMode(), connection(), unstable_noStore(), searchParams. */
   readonly requestApis: readonly Finding[]
   readonly fetches: readonly SourceFetch[]
-  /** 'use cache', unstable_cache, experimental_ppr: not modelled yet. */
+  /** The segment component is a 'use cache' scope. */
+  readonly scope?: CacheScope
+  /** 'use cache' functions and unstable_cache calls the render reaches. */
+  readonly cached: readonly CachedRead[]
+  /** notFound() from next/navigation, when the render calls it. */
+  readonly notFound?: Finding
+  /** experimental_ppr, 'use cache: private', custom cache handlers: not modelled yet. */
   readonly unmodelled: readonly Finding[]
 }
 
@@ -69,6 +95,11 @@ interface Acc {
   readonly fetches: SourceFetch[]
   readonly unmodelled: Finding[]
   readonly visited: Set<string>
+  readonly cached: CachedRead[]
+  scope?: CacheScope
+  notFound?: Finding
+  /** The segment's component (its default export), which may be the route's 'use cache' scope. */
+  readonly component?: ts.Node
 }
 
 /** A function exported (or defined) by a module, following re-exports; and the module it lives in. */
@@ -165,14 +196,31 @@ function walk(root: ts.Node, ctx: Ctx, acc: Acc, via: string | undefined, isPage
       }
     }
     if (!body || target.mod.useClient) return
-    if (target.mod.useCacheLine !== undefined) {
-      acc.unmodelled.push({ file: target.mod.file, line: target.mod.useCacheLine, what: "'use cache' file", via: nextVia })
+    const args: readonly ts.Expression[] = ts.isCallExpression(call) ? call.arguments : props ? [props] : []
+    // JSX props are a synthetic object literal (no source position): look at each prop's value.
+    const values = args.flatMap((a) => (a.pos < 0 && ts.isObjectLiteralExpression(a) ? a.properties.flatMap((p) => (ts.isPropertyAssignment(p) ? [p.initializer] : [])) : [a]))
+    const withParam = values.some((a) => parts(a, ctx).some((p) => p.kind === 'param'))
+    const tctx: Ctx = { mods, mod: target.mod, env: fn ? bind(fn, args, ctx) : new Map<string, Bound>(), params: ctx.params, depth: ctx.depth + 1 }
+    // A 'use cache' function (its file's directive or its own): one cached entry; what it reads is inside it.
+    const own = fn?.body && ts.isBlock(fn.body) ? directives(fn.body.statements).find((x) => x.text.startsWith('use cache')) : undefined
+    const directive = own?.text ?? (fn ? target.mod.useCacheDirective : undefined)
+    if (fn && directive !== undefined) {
+      const kind = cacheKindOf(directive)
+      const line = own ? lineOf(target.mod.sf, own.node) : lineOf(target.mod.sf, fn)
+      if (kind === undefined) { acc.unmodelled.push({ file: target.mod.file, line, what: `'${directive}' function ${target.name}`, via: nextVia }); return }
+      const calls = scopeCalls(fn.body ?? fn, tctx)
+      acc.cached.push({ type: 'use cache', kind, calls, file: target.mod.file, line, via: nextVia, name: target.name, perPath: withParam || tagsHaveParam(calls.tags) })
       return
     }
-    const args: readonly ts.Expression[] = ts.isCallExpression(call) ? call.arguments : props ? [props] : []
-    const env = fn ? bind(fn, args, ctx) : new Map<string, Bound>()
+    // const getX = unstable_cache(async (id) => ..., ['x'], { revalidate, tags }).
+    const init = target.init && unwrap(target.init)
+    if (init && ts.isCallExpression(init) && nextCacheName(init, { ...tctx, env: new Map() }) === 'unstable_cache') {
+      const uc = readUnstableCache(init, { ...tctx, env: new Map() })
+      acc.cached.push({ type: 'unstable_cache', call: uc, file: target.mod.file, line: uc.line, via: nextVia, name: uc.key ?? target.name, perPath: withParam || tagsHaveParam(uc.tags ?? []) })
+      return
+    }
     const unbound = new Set(fn ? fn.parameters.flatMap((p, i) => (ts.isIdentifier(p.name) && i >= args.length ? [p.name.text] : [])) : [])
-    walk(body, { mods, mod: target.mod, env, params: ctx.params, depth: ctx.depth + 1, unbound }, acc, nextVia, false)
+    walk(body, { ...tctx, unbound }, acc, nextVia, false)
   }
   const visit = (n: ts.Node): void => {
     if (ts.isTypeNode(n) || ts.isInterfaceDeclaration(n) || ts.isTypeAliasDeclaration(n)) return
@@ -180,8 +228,14 @@ function walk(root: ts.Node, ctx: Ctx, acc: Acc, via: string | undefined, isPage
     if (ctx.depth === 0 && (ts.isFunctionDeclaration(n) || ts.isVariableDeclaration(n)) && n.name && ts.isIdentifier(n.name) && n.name.text === 'generateStaticParams') return
     if ((ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n) || ts.isArrowFunction(n) || ts.isMethodDeclaration(n)) && n.body && ts.isBlock(n.body)) {
       const d = directives(n.body.statements).find((x) => x.text.startsWith('use cache'))
-      if (d) {
-        acc.unmodelled.push(find(d.node, `'${d.text}' function`))
+      const kind = d && cacheKindOf(d.text)
+      if (d && kind === undefined) { acc.unmodelled.push(find(d.node, `'${d.text}' function`)); return }
+      if (d && kind !== undefined && ctx.depth === 0 && n === acc.component) {
+        // The page or layout itself is the scope: what it renders is walked as usual.
+        acc.scope = { file: mod.file, line: lineOf(sf, d.node), kind, calls: scopeCalls(n.body, ctx) }
+      } else if (d && kind !== undefined) {
+        const calls = scopeCalls(n.body, ctx)
+        acc.cached.push({ type: 'use cache', kind, calls, file: mod.file, line: lineOf(sf, d.node), ...(via === undefined ? {} : { via }), name: functionName(n) ?? `${mod.file.replace(/^.*\//, '').replace(/\..*$/, '')}-cached`, perPath: tagsHaveParam(calls.tags) || n.parameters.length > 0 && ctx.params.length > 0 })
         return
       }
     }
@@ -195,10 +249,17 @@ function walk(root: ts.Node, ctx: Ctx, acc: Acc, via: string | undefined, isPage
         if (imp && name !== undefined) {
           if (REQUEST_APIS[imp.spec]?.includes(name)) acc.requestApis.push(find(n, `calls ${name}()`))
           else if (imp.spec === 'next/cache' && name === 'unstable_cache') {
-            // Its function's fetches are cached by unstable_cache, which is not modelled yet.
-            acc.unmodelled.push(find(n, 'unstable_cache'))
+            // One cached entry; the fetches of its function are inside it (fetchCache force-no-store there).
+            const uc = readUnstableCache(n, ctx)
+            const outer = ts.isCallExpression(n.parent) && n.parent.expression === n ? n.parent.arguments : []
+            const envParam = [...ctx.env.values()].some((b) => parts(b.node, b.ctx).some((p) => p.kind === 'param'))
+            const local = declaredName(n)
+            // `const getX = unstable_cache(...)` in this file: its calls here say whether the key has a param.
+            const calledWithParam = local !== undefined && ctx.depth === 0 && callsWithParam(sf, local, ctx)
+            acc.cached.push({ type: 'unstable_cache', call: uc, file: mod.file, line: uc.line, ...(via === undefined ? {} : { via }), name: uc.key ?? local ?? 'unstable_cache', perPath: envParam || calledWithParam || outer.some((a) => parts(a, ctx).some((p) => p.kind === 'param')) || tagsHaveParam(uc.tags ?? []) })
             return
           }
+          else if (imp.spec === 'next/navigation' && name === 'notFound') acc.notFound ??= find(n, 'calls notFound()')
           else if (!imp.spec.startsWith('next/') && !imp.spec.startsWith('react')) {
             const target = mods.resolveSpec(mod, imp.spec)
             const fn = target && findFunction(mods, target, name)
@@ -224,6 +285,33 @@ function walk(root: ts.Node, ctx: Ctx, acc: Acc, via: string | undefined, isPage
     ts.forEachChild(n, visit)
   }
   visit(root)
+}
+
+const tagsHaveParam = (tags: readonly (readonly Part[] | null)[]) => tags.some((t) => t !== null && t.some((p) => p.kind === 'param'))
+
+/** The name a function is declared under: `function f`, `const f = () =>`, a method. */
+function functionName(n: ts.FunctionDeclaration | ts.FunctionExpression | ts.ArrowFunction | ts.MethodDeclaration): string | undefined {
+  if (n.name && ts.isIdentifier(n.name)) return n.name.text
+  return declaredName(n)
+}
+
+/** Whether the file calls `name(...)` with a route param among the arguments. */
+function callsWithParam(sf: ts.SourceFile, name: string, ctx: Ctx): boolean {
+  let found = false
+  const visit = (n: ts.Node): void => {
+    if (found) return
+    if (ts.isCallExpression(n) && ts.isIdentifier(unwrap(n.expression)) && (unwrap(n.expression) as ts.Identifier).text === name && n.arguments.some((a) => parts(a, ctx).some((p) => p.kind === 'param'))) found = true
+    else ts.forEachChild(n, visit)
+  }
+  visit(sf)
+  return found
+}
+
+/** `const NAME = <expr>`: the name, when the expression is a variable's initializer. */
+function declaredName(n: ts.Node): string | undefined {
+  let p: ts.Node = n.parent
+  while (ts.isParenthesizedExpression(p) || ts.isAwaitExpression(p) || ts.isAsExpression(p)) p = p.parent
+  return ts.isVariableDeclaration(p) && ts.isIdentifier(p.name) ? p.name.text : undefined
 }
 
 /** JSX attributes as the props object a component receives (`slug={slug}` -> { slug: slug }). */
@@ -255,7 +343,9 @@ export function analyzeSegment(mods: Modules, file: string, params: readonly str
   const mod = mods.get(file)
   const sf = mod.sf
   const ctx: Ctx = { mods, mod, env: new Map(), params, depth: 0 }
-  const acc: Acc = { requestApis: [], fetches: [], unmodelled: [], visited: new Set() }
+  const defaultLocal = mod.exports.get('default')
+  const component = defaultLocal === undefined ? undefined : mod.functions.get(defaultLocal)
+  const acc: Acc = { requestApis: [], fetches: [], unmodelled: [], visited: new Set(), cached: [], ...(component ? { component } : {}) }
   const configProblems: Finding[] = []
   const config: Record<string, ConfigValue<number | boolean | string>> = {}
   for (const s of sf.statements) {
@@ -267,7 +357,12 @@ export function analyzeSegment(mods: Modules, file: string, params: readonly str
       else configProblems.push({ file: mod.file, line: lineOf(sf, d), what: `export const ${d.name.text} = ${short(v.unknown)} is not a static value` })
     }
   }
-  if (mod.useCacheLine !== undefined) acc.unmodelled.push({ file: mod.file, line: mod.useCacheLine, what: "'use cache' file" })
+  if (mod.useCacheLine !== undefined && mod.useCacheDirective !== undefined) {
+    // A 'use cache' file: its default export (the page or layout) is the scope.
+    const kind = cacheKindOf(mod.useCacheDirective)
+    if (kind === undefined) acc.unmodelled.push({ file: mod.file, line: mod.useCacheLine, what: `'${mod.useCacheDirective}' file` })
+    else if (component) acc.scope = { file: mod.file, line: mod.useCacheLine, kind, calls: scopeCalls(component.body ?? component, ctx) }
+  }
   if (config.experimental_ppr?.value === true) acc.unmodelled.push({ file: mod.file, line: config.experimental_ppr.line, what: 'experimental_ppr (Partial Prerendering)' })
   const gsp = mod.exports.has('generateStaticParams') ? mod.functions.get(mod.exports.get('generateStaticParams')!) ?? mod.consts.get(mod.exports.get('generateStaticParams')!) : undefined
   if (!mod.useClient) walk(sf, ctx, acc, undefined, isPage)
@@ -295,6 +390,9 @@ export function analyzeSegment(mods: Modules, file: string, params: readonly str
     configProblems,
     requestApis: acc.requestApis,
     fetches: acc.fetches,
+    cached: acc.cached,
+    ...(acc.scope ? { scope: acc.scope } : {}),
+    ...(acc.notFound ? { notFound: acc.notFound } : {}),
     unmodelled: acc.unmodelled,
   }
 }

@@ -7,9 +7,12 @@
  */
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { modelFetch, type ModelFetch } from './fetches.ts'
+import type { BuildConfig } from './build.ts'
+import { modelCached, tagTemplates } from './cached.ts'
+import { isHole, mapLife, revalidateOf, type MappedLife } from './cache-life.ts'
+import { modelFetch, type FetchProblem, type ModelFetch } from './fetches.ts'
 import type { Modules } from './modules.ts'
-import { analyzeSegment, type Finding, type SegmentInfo } from './source.ts'
+import { analyzeSegment, type CacheScope, type Finding, type SegmentInfo } from './source.ts'
 
 export const SOURCE_EXTENSIONS = ['.tsx', '.ts', '.jsx', '.js', '.mdx', '.md']
 
@@ -36,7 +39,33 @@ export interface Candidate {
   readonly value: number | false
   /** "app/blog/layout.tsx:4 export const revalidate = 60" */
   readonly cause: string
-  readonly slot: { readonly kind: 'page' } | { readonly kind: 'layout'; readonly index: number } | { readonly kind: 'fetch'; readonly index: number }
+  readonly slot: { readonly kind: 'page' } | { readonly kind: 'layout'; readonly index: number } | { readonly kind: 'fetch'; readonly index: number } | { readonly kind: 'life' }
+}
+
+/** A page or layout that is a 'use cache' scope, with its life. */
+export interface ScopeLife { readonly scope: CacheScope; readonly life: MappedLife; readonly tags: readonly string[] }
+
+const DYNAMIC_OPTIONS = ['auto', 'force-static', 'force-dynamic', 'error'] as const
+const FETCH_CACHE_OPTIONS = ['auto', 'default-cache', 'only-cache', 'force-cache', 'default-no-store', 'only-no-store', 'force-no-store'] as const
+export interface SegmentConfig {
+  dynamic?: (typeof DYNAMIC_OPTIONS)[number] | undefined
+  fetchCache?: (typeof FETCH_CACHE_OPTIONS)[number] | undefined
+}
+
+/** What the import needs of the build's config for 'use cache' scopes. */
+export interface CacheOptions {
+  readonly config: BuildConfig
+  /** Partial Prerendering is on (short-lived entries are holes, §12.3). */
+  readonly cacheComponents: boolean
+  /** 16.3+: stale below 30 s is a hole too. */
+  readonly staleRule: boolean
+}
+
+/** Without a build (the source alone): no custom profiles, no Partial Prerendering. */
+export const SOURCE_ONLY: CacheOptions = {
+  config: { expireTimeS: undefined, cacheHandler: undefined, cacheHandlers: [], cacheComponents: false, useCache: false, cacheLifeProfiles: {}, ppr: false, basePath: '' },
+  cacheComponents: false,
+  staleRule: false,
 }
 
 export interface SourceStructure {
@@ -53,6 +82,16 @@ export interface SourceStructure {
   readonly dynamicCauses: string[]
   readonly warnings: string[]
   readonly unmodelled: readonly Finding[]
+  /** The page is a 'use cache' scope. */
+  readonly pageLife?: ScopeLife
+  /** Per layout (root first), when it is a 'use cache' scope. */
+  readonly layoutLives: readonly (ScopeLife | undefined)[]
+  /** cacheTag(...) of the page and layout scopes, templated ("product-{id}"). */
+  readonly scopeTags: readonly string[]
+  /** The nested-most segment's dynamic / fetchCache exports. */
+  readonly segmentConfig: SegmentConfig
+  /** notFound() in the page (or what it calls). */
+  readonly notFound?: Finding
 }
 
 const at = (f: Finding) => `${f.file}:${f.line} ${f.what}${f.via === undefined ? '' : ` (called from ${f.via})`}`
@@ -62,7 +101,7 @@ const rv = (v: number | false) => (v === false ? 'false' : String(v))
  * Read a page and its layouts. `entry` is the app entry ("/(shop)/products/[id]/page"),
  * `appRoot` "app" or "src/app".
  */
-export function readStructure(appDir: string, appRoot: string, entry: string, mods: Modules, routeId: string): SourceStructure | undefined {
+export function readStructure(appDir: string, appRoot: string, entry: string, mods: Modules, routeId: string, cache: CacheOptions = SOURCE_ONLY): SourceStructure | undefined {
   const dirs = entry.split('/').filter((s) => s !== '').slice(0, -1)
   const pageFile = findSource(appDir, [appRoot, ...dirs].join('/'), 'page')
   if (pageFile === undefined) return undefined
@@ -101,7 +140,34 @@ export function readStructure(appDir: string, appRoot: string, entry: string, mo
       for (const p of m.problems) warnings.push(`${p.where}: ${p.what}`)
       addFetch(fetches, m.fetch, warnings)
     }
+    for (const c of s.cached) {
+      const m = modelCached(c, cache.config, `${routeId}-cached${fetches.length + 1}`)
+      for (const p of m.problems) warnings.push(`${p.where}: ${p.what}`)
+      addFetch(fetches, m.fetch, warnings)
+    }
   }
+  const scopeTags: string[] = []
+  const lifeOf = (seg: SegmentInfo): ScopeLife | undefined => {
+    if (!seg.scope) return undefined
+    const problems: FetchProblem[] = []
+    const where = `${seg.scope.file}:${seg.scope.line} '${seg.scope.kind}'`
+    const tags = tagTemplates(seg.scope.calls.tags, where, problems)
+    for (const t of tags) if (!scopeTags.includes(t)) scopeTags.push(t)
+    const life = mapLife(seg.scope.calls.lives, cache.config.cacheLifeProfiles, seg.scope.file)
+    for (const p of problems) warnings.push(`${p.where}: ${p.what}`)
+    warnings.push(...life.problems)
+    return { scope: seg.scope, life, tags }
+  }
+  const layoutLives = layouts.map(lifeOf)
+  const pageLife = lifeOf(page)
+  const segmentConfig: SegmentConfig = {}
+  const dyn = dynamicOpt?.value
+  if (dyn !== undefined && (DYNAMIC_OPTIONS as readonly string[]).includes(dyn)) segmentConfig.dynamic = dyn as SegmentConfig['dynamic']
+  if (fetchCache !== undefined) {
+    if ((FETCH_CACHE_OPTIONS as readonly string[]).includes(fetchCache)) segmentConfig.fetchCache = fetchCache as SegmentConfig['fetchCache']
+    else warnings.push(`${[...segs].reverse().find((s) => s.fetchCache !== undefined)?.file}: export const fetchCache = ${JSON.stringify(fetchCache)} is not a value Next accepts (${FETCH_CACHE_OPTIONS.join(', ')}); left out`)
+  }
+  const notFound = page.notFound
   const dynamicCauses = segs.flatMap(causesOf)
   for (const f of fetches) if (f.revalidateS === 0) dynamicCauses.push(`${f.where} ${f.setting ?? 'no-store'}`)
   return {
@@ -109,14 +175,17 @@ export function readStructure(appDir: string, appRoot: string, entry: string, mo
     pageRevalidateS: page.revalidate?.value,
     pageDynamic: causesOf(page).some((c) => !c.includes('exports revalidate = 0')),
     unmodelled: segs.flatMap((s) => s.unmodelled),
+    ...(pageLife ? { pageLife } : {}),
+    layoutLives, scopeTags, segmentConfig,
+    ...(notFound ? { notFound } : {}),
   }
 }
 
 function emptySegment(file: string): SegmentInfo {
-  return { file, configProblems: [], requestApis: [], fetches: [], unmodelled: [] }
+  return { file, configProblems: [], requestApis: [], fetches: [], cached: [], unmodelled: [] }
 }
 
-const sameSettings = (a: ModelFetch, b: ModelFetch) => a.revalidateS === b.revalidateS && a.perPath === b.perPath && a.tags.join('\n') === b.tags.join('\n')
+const sameSettings = (a: ModelFetch, b: ModelFetch) => a.revalidateS === b.revalidateS && a.perPath === b.perPath && a.tags.join('\n') === b.tags.join('\n') && a.kind === b.kind && JSON.stringify(a.cacheLife) === JSON.stringify(b.cacheLife)
 
 /** One fetch per URL in a route (Next memoizes identical fetches within a render). */
 export function addFetch(list: ModelFetch[], f: ModelFetch, warnings: string[]): void {
@@ -130,15 +199,26 @@ export function addFetch(list: ModelFetch[], f: ModelFetch, warnings: string[]):
 }
 
 /** The candidates for the route's effective revalidate, in the simulator's order (page, layouts, fetches). */
-export function candidates(s: { pageFile: string; page: SegmentInfo; layouts: readonly SegmentInfo[]; layoutModel: readonly { revalidateS?: number | false }[]; pageRevalidateS: number | false | undefined; fetches: readonly ModelFetch[] }): Candidate[] {
+export function candidates(s: { pageFile: string; page: SegmentInfo; layouts: readonly SegmentInfo[]; layoutModel: readonly { revalidateS?: number | false }[]; pageRevalidateS: number | false | undefined; fetches: readonly ModelFetch[]; pageLife?: ScopeLife; layoutLives?: readonly (ScopeLife | undefined)[] }, cache: CacheOptions = SOURCE_ONLY): Candidate[] {
   const out: Candidate[] = []
   const pr = s.pageRevalidateS
   out.push({ value: pr ?? false, cause: pr === undefined ? `${s.pageFile}: no revalidate (never by time)` : `${s.pageFile}:${s.page.revalidate?.line ?? 1} export const revalidate = ${rv(pr)}`, slot: { kind: 'page' } })
   s.layoutModel.forEach((l, i) => {
     if (l.revalidateS !== undefined) out.push({ value: l.revalidateS, cause: `${s.layouts[i]?.file}:${s.layouts[i]?.revalidate?.line ?? 1} export const revalidate = ${rv(l.revalidateS)}`, slot: { kind: 'layout', index: i } })
   })
+  // §12.2: a 'use cache' scope's life lowers the route's; under Cache Components a short-lived one is a hole instead.
+  const life = (l: ScopeLife | undefined, what: string) => {
+    if (!l || Number.isNaN(l.life.revalidateS) || isHole(l.life, cache.cacheComponents, cache.staleRule)) return
+    out.push({ value: revalidateOf(l.life), cause: `${l.scope.file}:${l.life.line ?? l.scope.line} ${l.life.text} in a '${l.scope.kind}' ${what}`, slot: { kind: 'life' } })
+  }
+  (s.layoutLives ?? []).forEach((l) => life(l, 'layout'))
+  life(s.pageLife, 'page')
+  // Inside a 'use cache' page what it reads is in its scope (its explicit cacheLife wins).
+  if (s.pageLife !== undefined && s.pageLife.life.cacheLife !== undefined) return out
   s.fetches.forEach((f, i) => {
-    if (f.revalidateS !== undefined) out.push({ value: f.revalidateS, cause: `${f.where} ${f.setting ?? `revalidate ${rv(f.revalidateS)}`}`, slot: { kind: 'fetch', index: i } })
+    if (f.life !== undefined) {
+      if (!Number.isNaN(f.life.revalidateS) && !isHole(f.life, cache.cacheComponents, cache.staleRule)) out.push({ value: revalidateOf(f.life), cause: `${f.where} ${f.setting ?? f.life.text}`, slot: { kind: 'life' } })
+    } else if (f.revalidateS !== undefined) out.push({ value: f.revalidateS, cause: `${f.where} ${f.setting ?? `revalidate ${rv(f.revalidateS)}`}`, slot: { kind: 'fetch', index: i } })
   })
   return out
 }
