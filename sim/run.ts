@@ -149,7 +149,7 @@ function runOnce(s: Scenario, seed: string, trace: ((e: TraceEvent) => void) | n
   }
   const { requests, hit, stale, miss, dynamic, notFound, error, renders, backgroundRenders, blockingRenders, dynamicRenders, failedRenders, renderCpuS, isrWrites, fillWrites, deployWrites } = totalsAll
   const { staleServedFraction, ageMeanS, ageP50S, ageP95S, ageP99S, ageMaxS, meanMs, p50Ms, p95Ms, p99Ms, maxMs } = totalsAll
-  const totals: Totals = { requests, hit, stale, miss, dynamic, notFound, error, renders, backgroundRenders, blockingRenders, dynamicRenders, failedRenders, renderCpuS, isrWrites, fillWrites, deployWrites, originFetches: Object.values(fetches).reduce((n, f) => n + f.originFetches, 0), ...(crawled.some(Boolean) ? crawlerCounts(all) : {}) }
+  const totals: Totals = { requests, hit, stale, miss, dynamic, notFound, error, ...(totalsAll.fallback === undefined ? {} : { fallback: totalsAll.fallback }), renders, backgroundRenders, blockingRenders, dynamicRenders, failedRenders, renderCpuS, isrWrites, fillWrites, deployWrites, originFetches: Object.values(fetches).reduce((n, f) => n + f.originFetches, 0), ...(crawled.some(Boolean) ? crawlerCounts(all) : {}) }
   const series = { binS, bins: metrics.seriesBins() }
   const cost = costOf(s, totals, routes, pricing, series)
   const warnings = [...warningsFor(s), ...costWarnings(s, cost)]

@@ -244,11 +244,23 @@ function pathCalls(routes: readonly RouteInput[]): fc.Arbitrary<{ path: string; 
 const arbReceiver = (instances: number) => fc.record({ target: opt(fc.constantFrom('instance' as const, 'all' as const, 'balancer' as const)), instance: opt(fc.integer({ min: 0, max: instances - 1 })) })
   .map((x) => ({ ...field('target', x.target), ...(x.target === 'all' || x.target === 'balancer' ? {} : field('instance', x.instance)) }))
 
+/** res.revalidate arguments: the URL of a path of a Pages Router route (§14.5), or null without one. */
+function pagesPaths(routes: readonly RouteInput[]): fc.Arbitrary<string> | null {
+  const pages = asConfigs(routes).filter((r) => r.router === 'pages')
+  if (pages.length === 0) return null
+  return fc.tuple(fc.nat(), fc.nat()).map(([ri, k]) => {
+    const r = pages[ri % pages.length]!
+    return urlOf(r, k % (r.params?.count ?? 1))
+  })
+}
+
 function arbOnDemand(routes: readonly RouteInput[], version: NextVersion, instances: number): fc.Arbitrary<OnDemandInput> {
-  const kinds = version.startsWith('16') ? ['revalidateTag', 'revalidatePath', 'updateTag'] as const : ['revalidateTag', 'revalidatePath'] as const
-  return fc.record({ kind: fc.constantFrom(...kinds), tag: pageTags(routes), path: pathCalls(routes), profile: opt(arbProfile), when: arbWhen, receiver: arbReceiver(instances) })
+  const pagesPath = pagesPaths(routes)
+  const kinds: OnDemandInput['kind'][] = [...(version.startsWith('16') ? ['revalidateTag', 'revalidatePath', 'updateTag'] as const : ['revalidateTag', 'revalidatePath'] as const), ...(pagesPath === null ? [] : ['res.revalidate'] as const)]
+  return fc.record({ kind: fc.constantFrom(...kinds), tag: pageTags(routes), path: pathCalls(routes), pagesPath: pagesPath ?? fc.constant('/'), profile: opt(arbProfile), when: arbWhen, receiver: arbReceiver(instances) })
     .map((e): OnDemandInput => {
-      const target = e.kind === 'revalidatePath' ? { path: e.path.path, ...field('type', e.path.type) } : { tag: e.tag, ...(e.kind === 'revalidateTag' ? field('profile', e.profile) : {}) }
+      const target = e.kind === 'res.revalidate' ? { path: e.pagesPath }
+        : e.kind === 'revalidatePath' ? { path: e.path.path, ...field('type', e.path.type) } : { tag: e.tag, ...(e.kind === 'revalidateTag' ? field('profile', e.profile) : {}) }
       return { kind: e.kind, ...target, ...e.when, ...e.receiver }
     })
 }

@@ -108,7 +108,7 @@ describe('end-of-run invariants', () => {
     state.rendersByCause[o + CAUSE_TIME]! += 1
     const broken = checkEndState(state)
     only(broken, 'render modes')
-    expect(broken).toEqual([expect.stringMatching(/^render modes: route post: \d+ background renders, but their causes \(stale by time, stale tag\) count \d+$/), expect.stringMatching(/^render modes: route post: \d+ blocking renders/)])
+    expect(broken).toEqual([expect.stringMatching(/^render modes: route post: \d+ background renders, but their causes \(stale by time, stale tag, res\.revalidate\) count \d+$/), expect.stringMatching(/^render modes: route post: \d+ blocking renders/)])
   })
 
   test('ages >= 0: a response with content but no age, and an entry whose content is newer than it or from the future', () => {

@@ -35,6 +35,7 @@ const MATRIX: Record<Switch, readonly [unknown, unknown, unknown, unknown, unkno
   maxPresetExpire: ['never', 'never', '1 year', '1 year', '1 year'],
   holeOnShortStale: [false, false, false, true, true],
   unstableCacheLag: [true, false, false, false, false],
+  revalidatesUnrenderedFallback: [true, false, false, false, false],
 }
 const SWITCHES = Object.keys(MATRIX) as Switch[]
 const expected = (sw: Switch, v: NextVersion) => MATRIX[sw][NEXT_VERSIONS.indexOf(v)]
@@ -144,6 +145,11 @@ const BEHAVIOUR: Record<Switch, { readonly rule: string; readonly observe: (v: N
       return [t.events.flatMap((e) => (e.kind === 'fetch' ? [e.mode] : [])), t.renders.map((r) => Math.round((r.endUs - r.atUs) / 1e5) / 10)]
     },
     want: (lag) => (lag ? [['background'], [0.1]] : [['foreground'], [0.6]]),
+  },
+  revalidatesUnrenderedFallback: {
+    rule: '§14.5: res.revalidate("/p/1") at 10 s of a fallback: true Pages path never rendered: 14 renders and caches it (HIT at 20 s); 15+ get the shell and cache nothing (the shell again at 20 s)',
+    observe: (v) => traced(scenario(v, [20], { onDemand: [{ kind: 'res.revalidate', path: '/p/1', atS: 10 }] }, { router: 'pages', pattern: '/p/[id]', fetches: [], params: { count: 2, prebuilt: 1, fallback: true } }, [1])).outcomes,
+    want: (on) => [on ? 'hit' : 'fallback'],
   },
 }
 

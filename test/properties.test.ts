@@ -75,7 +75,8 @@ describe(`simulator laws over random scenarios (fast-check seed ${fc.readConfigu
         const { result, requests, renders } = run(c.input, c.seed)
         const w = where(c)
         const wu = warmupUs(c.input)
-        const sum = (o: { hit: number; stale: number; miss: number; dynamic: number; notFound: number; error: number }) => o.hit + o.stale + o.miss + o.dynamic + o.notFound + o.error
+        // A Pages fallback shell is an outcome too (§14.3), reported only where a route has one.
+        const sum = (o: { hit: number; stale: number; miss: number; dynamic: number; notFound: number; error: number; fallback?: number }) => o.hit + o.stale + o.miss + o.dynamic + o.notFound + o.error + (o.fallback ?? 0)
         expect(sum(result.totals), `totals: ${w}`).toBe(result.totals.requests)
         expect(Object.keys(result.routes).sort(), w).toEqual(c.input.routes.map((r) => r.id).sort())
         let routeTotal = 0
@@ -91,7 +92,7 @@ describe(`simulator laws over random scenarios (fast-check seed ${fc.readConfigu
             expect(OUTCOME_NAMES, `outcome ${e.outcome}: ${w}`).toContain(e.outcome)
             byOutcome[e.outcome]++
           }
-          expect(byOutcome, `route ${r.id} outcome counts: ${w}`).toEqual({ hit: rr.hit, stale: rr.stale, miss: rr.miss, dynamic: rr.dynamic, notFound: rr.notFound, error: rr.error })
+          expect(byOutcome, `route ${r.id} outcome counts: ${w}`).toEqual({ hit: rr.hit, stale: rr.stale, miss: rr.miss, dynamic: rr.dynamic, notFound: rr.notFound, error: rr.error, fallback: rr.fallback ?? 0 })
           // Renders likewise: every traced render start is counted once, by mode and outcome.
           // The result counts a render from the request that asked for it; the trace gives its
           // start, later when it waited for a worker (renderConcurrency): then a render asked

@@ -25,7 +25,7 @@ function urlOf(r: ScenarioInput['routes'][number], k: number): string {
   return r.params?.paths?.[k] ?? r.pattern.replace(/\[[^\]]+\]/, String(k))
 }
 
-const CACHE: Record<(typeof OUTCOME_NAMES)[number], SynthRequest['cache']> = { hit: 'HIT', stale: 'STALE', miss: 'MISS', dynamic: '-', notFound: '-', error: '-' }
+const CACHE: Record<(typeof OUTCOME_NAMES)[number], SynthRequest['cache']> = { hit: 'HIT', stale: 'STALE', miss: 'MISS', dynamic: '-', notFound: '-', error: '-', fallback: 'MISS' }
 
 export function simLog(s: ScenarioInput, seed?: string): SimLog {
   const t = traced(s, seed)
@@ -33,7 +33,7 @@ export function simLog(s: ScenarioInput, seed?: string): SimLog {
   const outcomes: SimLog['outcomes'] = {}
   const requests = t.requests.map((e, i): SynthRequest => {
     const name = e.outcome
-    const counts = (outcomes[e.route] ??= { hit: 0, stale: 0, miss: 0, dynamic: 0, notFound: 0, error: 0 })
+    const counts = (outcomes[e.route] ??= { hit: 0, stale: 0, miss: 0, dynamic: 0, notFound: 0, error: 0, fallback: 0 })
     counts[name]++
     return {
       atMs: LOG_START_MS + Math.round(e.atUs / 1000),

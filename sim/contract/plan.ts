@@ -49,7 +49,7 @@ export interface PlanRoute {
 
 export interface PlanCall {
   readonly atMs: number
-  readonly kind: 'revalidateTag' | 'revalidatePath' | 'updateTag'
+  readonly kind: 'revalidateTag' | 'revalidatePath' | 'updateTag' | 'res.revalidate'
   readonly tag?: string
   readonly path?: string
   readonly type?: 'page' | 'layout'

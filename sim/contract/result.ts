@@ -6,7 +6,7 @@
 export const SCHEMA_VERSION = 1
 
 export interface OutcomeCounts {
-  /** Measured requests (after warmup). hit + stale + miss + dynamic + notFound + error. */
+  /** Measured requests (after warmup). hit + stale + miss + dynamic + notFound + error (+ fallback). */
   readonly requests: number
   /** Fresh cached page served (x-nextjs-cache: HIT). */
   readonly hit: number
@@ -20,6 +20,12 @@ export interface OutcomeCounts {
   readonly notFound: number
   /** HTTP 500: a blocking or dynamic render failed. */
   readonly error: number
+  /**
+   * Pages Router getStaticPaths fallback: true: the fallback shell was served (200, MISS on the
+   * wire, no page content) for a path with no entry, whose render a browser's data request
+   * starts (docs/semantics.md §14.3). Present only in scenarios with a fallback: true route.
+   */
+  readonly fallback?: number
 }
 
 export interface RenderCounts {
@@ -194,7 +200,7 @@ export type IntervalsOf<T> = { readonly [K in keyof T]?: T[K] extends number ? I
 
 /** One configured on-demand event and what it did, over all its occurrences (warmup included). */
 export interface OnDemandResult {
-  readonly kind: 'revalidateTag' | 'revalidatePath' | 'updateTag'
+  readonly kind: 'revalidateTag' | 'revalidatePath' | 'updateTag' | 'res.revalidate'
   readonly tag?: string
   readonly path?: string
   readonly type?: 'page' | 'layout'

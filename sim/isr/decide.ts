@@ -12,7 +12,14 @@ import { CAUSE_COLD, CAUSE_DYNAMIC, CAUSE_EXPIRE, CAUSE_TAG_EXPIRED, CAUSE_TAG_S
 
 // The record layout as this module's own constants, which V8 folds into the code (an imported
 // binding is read from its module cell at every use; docs/performance.md).
-const { F_EXPIRE, F_FLIGHT_MODE, F_HAS_ENTRY, F_LAST_MOD, F_REVAL, FLIGHT_BACKGROUND, FLIGHT_NONE } = Rec
+const { F_EXPIRE, F_FLIGHT_MODE, F_HAS_ENTRY, F_LAST_MOD, F_REVAL, FLIGHT_BACKGROUND, FLIGHT_BLOCKING, FLIGHT_NONE } = Rec
+
+/**
+ * A flight mode beside entries.ts's: a Pages Router res.revalidate render (§14.5). It runs in
+ * its own batch, so a request meanwhile is served the entry as it stands (HIT or STALE) and
+ * starts nothing; with no entry yet it waits for that render.
+ */
+export const FLIGHT_ON_DEMAND = 3
 
 /** The tag check's verdict on an entry (§4.3 read side): no stale or expired tag, a stale one, an expired one. */
 export const TAGS_NONE = 0, TAGS_STALE = 1, TAGS_EXPIRED = 2
@@ -38,27 +45,37 @@ export const MISS_EXPIRED = 7
 export const SERVE_NOT_FOUND = 8
 /** A dynamic route: rendered for this request, nothing cached (§5.2). */
 export const RENDER_DYNAMIC = 9
+/**
+ * No entry on a Pages route with fallback: true (§14.3): the fallback shell, and the render
+ * the browser's data request starts (blocking for that data request; the model starts it now).
+ */
+export const SERVE_FALLBACK = 10
 export type Decision = typeof SERVE_HIT | typeof SERVE_STALE | typeof SERVE_STALE_TAG | typeof JOIN_STALE | typeof JOIN_BLOCKING
-  | typeof MISS_NO_ENTRY | typeof MISS_TAG_EXPIRED | typeof MISS_EXPIRED | typeof SERVE_NOT_FOUND | typeof RENDER_DYNAMIC
+  | typeof MISS_NO_ENTRY | typeof MISS_TAG_EXPIRED | typeof MISS_EXPIRED | typeof SERVE_NOT_FOUND | typeof RENDER_DYNAMIC | typeof SERVE_FALLBACK
 
-export const DECISION_NAMES = ['hit', 'stale', 'stale tag', 'join stale', 'join blocking', 'miss no entry', 'miss tag expired', 'miss expired', 'not found', 'dynamic'] as const
+export const DECISION_NAMES = ['hit', 'stale', 'stale tag', 'join stale', 'join blocking', 'miss no entry', 'miss tag expired', 'miss expired', 'not found', 'dynamic', 'fallback'] as const
 
 /** The render a decision starts and why (invariants.ts causes), or -1 for none. */
-export const RENDER_CAUSE_OF: readonly number[] = [-1, CAUSE_TIME, CAUSE_TAG_STALE, -1, -1, CAUSE_COLD, CAUSE_TAG_EXPIRED, CAUSE_EXPIRE, -1, CAUSE_DYNAMIC]
+export const RENDER_CAUSE_OF: readonly number[] = [-1, CAUSE_TIME, CAUSE_TAG_STALE, -1, -1, CAUSE_COLD, CAUSE_TAG_EXPIRED, CAUSE_EXPIRE, -1, CAUSE_DYNAMIC, CAUSE_COLD]
 /** The mode of that render, or -1 for none. */
-export const RENDER_MODE_OF: readonly (RenderMode | -1)[] = [-1, BACKGROUND, BACKGROUND, -1, -1, BLOCKING, BLOCKING, BLOCKING, -1, DYNAMIC_RENDER]
+export const RENDER_MODE_OF: readonly (RenderMode | -1)[] = [-1, BACKGROUND, BACKGROUND, -1, -1, BLOCKING, BLOCKING, BLOCKING, -1, DYNAMIC_RENDER, BLOCKING]
 
 /**
  * The decision for a request at clock[0], for a path whose record has its own-slot fields
  * at rec[o + …] and its entry fields at rec[e + …] (entries.ts). `tags` is the tag check's
  * verdict on the entry; it is read only when the entry exists and nothing is in flight.
  */
-export function decide(rec: Float64Array, o: number, e: number, clock: Float64Array, tags: TagState, isDynamic: boolean, dynamicParams: boolean, enforcesExpire: boolean): Decision {
+export function decide(rec: Float64Array, o: number, e: number, clock: Float64Array, tags: TagState, isDynamic: boolean, dynamicParams: boolean, enforcesExpire: boolean, fallbackShell = false): Decision {
   if (isDynamic) return RENDER_DYNAMIC
   // §1.2: a request first joins the pending work for its path.
   const flight = rec[o + F_FLIGHT_MODE]!
-  if (flight !== FLIGHT_NONE) return flight === FLIGHT_BACKGROUND ? JOIN_STALE : JOIN_BLOCKING
-  if (rec[e + F_HAS_ENTRY] === 0) return dynamicParams ? MISS_NO_ENTRY : SERVE_NOT_FOUND
+  if (flight !== FLIGHT_NONE) {
+    if (flight === FLIGHT_BACKGROUND) return JOIN_STALE
+    if (flight === FLIGHT_BLOCKING || rec[e + F_HAS_ENTRY] === 0) return JOIN_BLOCKING
+    // §14.5: res.revalidate's render is in its own batch; the entry is served as it stands.
+    return clock[0]! - rec[e + F_LAST_MOD]! <= rec[o + F_REVAL]! ? SERVE_HIT : JOIN_STALE
+  }
+  if (rec[e + F_HAS_ENTRY] === 0) return dynamicParams ? (fallbackShell ? SERVE_FALLBACK : MISS_NO_ENTRY) : SERVE_NOT_FOUND
   if (tags === TAGS_EXPIRED) return MISS_TAG_EXPIRED
   const sinceSetUs = clock[0]! - rec[e + F_LAST_MOD]!
   // §2, 16.3+: past expire, strictly, the request blocks on a fresh render (isStale = -1).

@@ -12,6 +12,7 @@ import type { DataCache } from './data-cache.ts'
 import type { ResolvedRoute } from './entries.ts'
 import { createEventTimer, EV_DATA_CHANGE, EV_ON_DEMAND, EV_WEBHOOK, expectedFirings, RANK_ON_DEMAND, timingOf, type Timing } from './events.ts'
 import type { DataFreshness, FreshnessStats } from './freshness.ts'
+import type { ResRevalidate } from './pages.ts'
 import type { InvalidationStats } from './stats.ts'
 import { changeSpanOf, profileWrite, type TagsManifest } from './tags-manifest.ts'
 import type { TraceEvent } from './trace.ts'
@@ -39,11 +40,14 @@ export interface Invalidations {
 export function createInvalidations(
   s: Scenario, routes: readonly ResolvedRoute[], streams: Streams, engine: Engine, durationUs: number, sharedCache: boolean,
   manifest: TagsManifest, stats: InvalidationStats, fresh: DataFreshness, data: DataCache, trace: ((e: TraceEvent) => void) | null,
+  /** res.revalidate call ei reaches instance inst (§14.5): the model renders the path, or not. */
+  revalidatePage: (ei: number, inst: number) => ResRevalidate,
 ): Invalidations {
   const clock = engine.clock, when = engine.when
   const timer = createEventTimer(engine, durationUs)
   const calls = s.onDemand.map((e, i) => ({
-    ids: manifest.onDemandIds[i]!, ...profileWrite(e.kind, e.profile), instance: e.instance, target: e.target ?? 'instance',
+    ids: manifest.onDemandIds[i]!, ...(e.kind === 'res.revalidate' ? { swr: false, expireUs: 0 } : profileWrite(e.kind, e.profile)),
+    pages: e.kind === 'res.revalidate', instance: e.instance, target: e.target ?? 'instance',
     timing: timingOf(e, e.ratePerS !== undefined ? streams.claim('on-demand', String(i)) : null),
   }))
   const changes: { readonly timing: Timing; readonly rng: AleaRng; readonly span: number; readonly webhook: Scenario['dataChanges'][number]['webhook']; webhookCalls: number }[] = s.dataChanges.map((c, ci) => {
@@ -90,6 +94,24 @@ export function createInvalidations(
     return sharedCache ? stats.fanOut(row, ids, manifest.targets, routes, 0) : touched
   }
 
+  /**
+   * A res.revalidate call (§14.5): a render of its one Pages path on each receiving instance,
+   * counted as reaching that entry and causing that render at once (or joining one in flight).
+   */
+  function resRevalidate(ei: number, target: Target, instance: number): number {
+    const row = stats.rows[ei]!
+    let touched = 0
+    const one = (inst: number) => {
+      const a = revalidatePage(ei, inst)
+      if (a === 'joins' || a === 'renders') touched++
+      if (a === 'renders') { row.rendersWithin1m++; row.rendersWithin1h++; row.rendersWithin1d++ }
+    }
+    if (target === 'all') for (let i = 0; i < instances; i++) one(i)
+    else one(receiver(target, instance))
+    row.entriesTouched += touched
+    return touched
+  }
+
   let expectedEvents = 0
   for (const c of s.dataChanges) expectedEvents += 2 * expectedFirings(c, s.durationS) // and a webhook each
   for (const e of s.onDemand) expectedEvents += expectedFirings(e, s.durationS)
@@ -106,7 +128,7 @@ export function createInvalidations(
       const e = calls[ei]!
       timer.next(e.timing, EV_ON_DEMAND, ei)
       stats.fired(ei)
-      const touched = invalidate(e.ids, e.swr, e.expireUs, e.target, e.instance, ei)
+      const touched = e.pages ? resRevalidate(ei, e.target, e.instance) : invalidate(e.ids, e.swr, e.expireUs, e.target, e.instance, ei)
       if (trace !== null) trace({ kind: 'on-demand', atUs: clock[0]!, event: ei, entriesTouched: touched })
     },
     dataChange(ci) {

@@ -9,10 +9,12 @@ import type { InvalidationCounts } from './stats.ts'
 
 /** Why a render started. Every render has exactly one cause, which fixes its mode. */
 export const CAUSE_COLD = 0, CAUSE_TIME = 1, CAUSE_EXPIRE = 2, CAUSE_TAG_STALE = 3, CAUSE_TAG_EXPIRED = 4, CAUSE_DYNAMIC = 5, CAUSE_ONE_OFF = 6
-export const RENDER_CAUSES = 7
-export const CAUSE_NAMES = ['no entry', 'stale by time', 'expired', 'stale tag', 'expired tag', 'dynamic route', 'one-off path'] as const
+/** A Pages Router res.revalidate call (§14.5): its render runs beside the requests, as a background one. */
+export const CAUSE_RES_REVALIDATE = 7
+export const RENDER_CAUSES = 8
+export const CAUSE_NAMES = ['no entry', 'stale by time', 'expired', 'stale tag', 'expired tag', 'dynamic route', 'one-off path', 'res.revalidate'] as const
 /** The render mode each cause starts (RenderMode). */
-const CAUSE_MODE = [BLOCKING, BACKGROUND, BLOCKING, BACKGROUND, BLOCKING, DYNAMIC_RENDER, BLOCKING] as const
+const CAUSE_MODE = [BLOCKING, BACKGROUND, BLOCKING, BACKGROUND, BLOCKING, DYNAMIC_RENDER, BLOCKING, BACKGROUND] as const
 
 /** Where each field of a per-path record sits in EndState.slots. */
 export interface SlotLayout {
@@ -100,7 +102,8 @@ export function createRenderLedger(routes: number, warmupUs: number, clock: Floa
       if (clock[0]! >= warmupUs) byCause[route * RENDER_CAUSES + cause] = byCause[route * RENDER_CAUSES + cause]! + 1
       if (!cached) return
       ledger.started++
-      if (cause === CAUSE_TAG_STALE || cause === CAUSE_TAG_EXPIRED) ledger.tagCaused++
+      // Renders an invalidation caused: its stats may claim no more than these.
+      if (cause === CAUSE_TAG_STALE || cause === CAUSE_TAG_EXPIRED || cause === CAUSE_RES_REVALIDATE) ledger.tagCaused++
     },
   }
   return ledger

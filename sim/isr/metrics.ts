@@ -8,8 +8,10 @@ import type { Latency, OutcomeCounts, RenderCounts, SeriesBin, Staleness } from 
 import { US_PER_MS, US_PER_S } from '../kernel/time.ts'
 
 export const HIT = 0, STALE = 1, MISS = 2, DYNAMIC = 3, NOT_FOUND = 4, ERROR = 5
-export type Outcome = typeof HIT | typeof STALE | typeof MISS | typeof DYNAMIC | typeof NOT_FOUND | typeof ERROR
-export const OUTCOME_NAMES = ['hit', 'stale', 'miss', 'dynamic', 'notFound', 'error'] as const
+/** A Pages Router fallback shell (getStaticPaths fallback: true, §14.3): reported only by scenarios that have one. */
+export const FALLBACK = 6
+export type Outcome = typeof HIT | typeof STALE | typeof MISS | typeof DYNAMIC | typeof NOT_FOUND | typeof ERROR | typeof FALLBACK
+export const OUTCOME_NAMES = ['hit', 'stale', 'miss', 'dynamic', 'notFound', 'error', 'fallback'] as const
 const NO = OUTCOME_NAMES.length
 
 export const BACKGROUND = 0, BLOCKING = 1, DYNAMIC_RENDER = 2
@@ -19,7 +21,7 @@ export const RENDER_MODE_NAMES = ['background', 'blocking', 'dynamic'] as const
 /** Indexes of Metrics.obs. */
 export const OBS_AT = 0, OBS_AGE = 1, OBS_LATENCY = 2, OBS_DURATION = 3
 
-/** Series columns: the six outcomes, then render attempts by mode (RenderMode order), then failed renders. */
+/** Series columns: the seven outcomes, then render attempts by mode (RenderMode order), then failed renders. */
 const SC = NO + 4
 
 export class Metrics {
@@ -51,6 +53,11 @@ export class Metrics {
   readonly routes: number
   readonly warmupUs: number
   readonly binUs: number
+  /**
+   * Whether results carry the `fallback` outcome: set by the model when a route serves a Pages
+   * fallback shell (§14.3), so that a scenario without one keeps its result byte for byte.
+   */
+  reportsFallback = false
   /** The series bin in progress; tick() moves it on at every bin boundary. */
   private bin = 0
   /** Outcome totals over all routes when the current bin began. */
@@ -196,7 +203,7 @@ export class Metrics {
 
   /** Figures for a set of routes (one route, or all of them for the totals). */
   summarize(routeSet: readonly number[]): OutcomeCounts & RenderCounts & Staleness & Latency {
-    const c = [0, 0, 0, 0, 0, 0]
+    const c = [0, 0, 0, 0, 0, 0, 0]
     const r = [0, 0, 0]
     let failed = 0, renderUs = 0, writes = 0, fills = 0, deploys = 0, ageSum = 0, ageN = 0, ageMax = 0, latSum = 0, latMax = 0
     const ageHist = new Float64Array(B)
@@ -219,8 +226,8 @@ export class Metrics {
         latHist[b] = (latHist[b] as number) + (this.latHist[i * B + b] as number)
       }
     }
-    const [hit, stale, miss, dynamic, notFound, error] = c as [number, number, number, number, number, number]
-    const requests = hit + stale + miss + dynamic + notFound + error
+    const [hit, stale, miss, dynamic, notFound, error, fallback] = c as [number, number, number, number, number, number, number]
+    const requests = hit + stale + miss + dynamic + notFound + error + fallback
     let timed = 0
     for (let b = 1; b < B; b++) timed += latHist[b] as number
     latHist[0] = requests - timed // responses that took no time (request() counts only the others)
@@ -228,7 +235,7 @@ export class Metrics {
     const ageS = (q: number) => s6(quantileOf(ageHist, 0, ageN, q) / US_PER_S)
     const latMs = (q: number) => s3(quantileOf(latHist, 0, requests, q) / US_PER_MS)
     return {
-      requests, hit, stale, miss, dynamic, notFound, error,
+      requests, hit, stale, miss, dynamic, notFound, error, ...(this.reportsFallback ? { fallback } : {}),
       renders: bg + bl + dy, backgroundRenders: bg, blockingRenders: bl, dynamicRenders: dy,
       failedRenders: failed, renderCpuS: s6(renderUs / US_PER_S), isrWrites: writes, fillWrites: fills, deployWrites: deploys,
       staleServedFraction: requests === 0 ? 0 : round(stale / requests, 9),
@@ -265,7 +272,7 @@ export class Metrics {
       const o = b * SC
       const v = (k: number) => this.series[o + k] as number
       out.push({
-        atS: s6((b * this.binUs) / US_PER_S), hit: v(0), stale: v(1), miss: v(2), dynamic: v(3), notFound: v(4), error: v(5),
+        atS: s6((b * this.binUs) / US_PER_S), hit: v(0), stale: v(1), miss: v(2), dynamic: v(3), notFound: v(4), error: v(5), ...(this.reportsFallback ? { fallback: v(6) } : {}),
         renders: v(NO) + v(NO + 1) + v(NO + 2), backgroundRenders: v(NO), blockingRenders: v(NO + 1), dynamicRenders: v(NO + 2), failedRenders: v(NO + 3),
       })
     }

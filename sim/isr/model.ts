@@ -25,10 +25,11 @@ import { Entries, resolveRoutes, routeOfPath, type ResolvedRoute } from './entri
 import { EV_BIN_TICK, EV_DATA_CHANGE, EV_DEPLOY, EV_ON_DEMAND, EV_PURGE, EV_RENDER_DONE, EV_RESTART, EV_TAG_PROPAGATE, EV_WARMUP, EV_WEBHOOK, eventKindName, RANK_ON_DEMAND, RANK_RENDER_DONE } from './events.ts'
 import { createFreshness, type FreshnessStats } from './freshness.ts'
 import { createInvalidations } from './invalidations.ts'
-import { CAUSE_COLD, CAUSE_DYNAMIC, CAUSE_EXPIRE, CAUSE_ONE_OFF, CAUSE_TAG_EXPIRED, CAUSE_TAG_STALE, checkEndState, createRenderLedger, type EndState } from './invariants.ts'
+import { CAUSE_COLD, CAUSE_DYNAMIC, CAUSE_EXPIRE, CAUSE_ONE_OFF, CAUSE_RES_REVALIDATE, CAUSE_TAG_EXPIRED, CAUSE_TAG_STALE, checkEndState, createRenderLedger, type EndState } from './invariants.ts'
 import * as Metric from './metrics.ts'
 import { OUTCOME_NAMES, RENDER_MODE_NAMES, type Metrics, type Outcome, type RenderMode } from './metrics.ts'
-import { backoffExpireUs, backoffRevalidateS, keepsTagsOnRestart, type VersionProfile } from './profiles.ts'
+import { createPagesRoutes, resRevalidate, withPagesRoutes, type ResRevalidate } from './pages.ts'
+import { backoffExpireUs, backoffRevalidateS, keepsCacheControlOnRestart, keepsTagsOnRestart, type VersionProfile } from './profiles.ts'
 import { createRenderer } from './renders.ts'
 import { createInvalidationStats, type OnDemandStats } from './stats.ts'
 import { createTagsManifest } from './tags-manifest.ts'
@@ -37,8 +38,8 @@ import type { TraceEvent } from './trace.ts'
 // The hot path's constants, bound as this module's own: V8 folds a module's constants into
 // optimized code, but reads an imported binding from its module cell at every use (which cost
 // the catalogue 4% when the record layout moved to entries.ts; docs/performance.md).
-const { BACKGROUND, BLOCKING, DYNAMIC, DYNAMIC_RENDER, ERROR, HIT, MISS, NOT_FOUND, OBS_AGE, OBS_AT, OBS_DURATION, OBS_LATENCY, STALE } = Metric
-const { JOIN_BLOCKING, JOIN_STALE, MISS_EXPIRED, MISS_NO_ENTRY, MISS_TAG_EXPIRED, RENDER_DYNAMIC, SERVE_HIT, SERVE_NOT_FOUND, SERVE_STALE, SERVE_STALE_TAG, TAGS_NONE } = Decision
+const { BACKGROUND, BLOCKING, DYNAMIC, DYNAMIC_RENDER, ERROR, FALLBACK, HIT, MISS, NOT_FOUND, OBS_AGE, OBS_AT, OBS_DURATION, OBS_LATENCY, STALE } = Metric
+const { FLIGHT_ON_DEMAND, JOIN_BLOCKING, JOIN_STALE, MISS_EXPIRED, MISS_NO_ENTRY, MISS_TAG_EXPIRED, RENDER_DYNAMIC, SERVE_FALLBACK, SERVE_HIT, SERVE_NOT_FOUND, SERVE_STALE, SERVE_STALE_TAG, TAGS_NONE } = Decision
 const { F_CONTENT_AT, F_EXPIRE, F_FLIGHT_END, F_FLIGHT_MODE, F_FLIGHT_START, F_HAS_ENTRY, F_LAST_MOD, F_REVAL, FLIGHT_BACKGROUND, FLIGHT_BLOCKING, FLIGHT_NONE, W } = Rec
 
 export interface IsrModel {
@@ -72,7 +73,11 @@ export function createIsrModel(
   engine: Engine,
   trace: ((e: TraceEvent) => void) | null,
 ): IsrModel {
-  const routes = resolveRoutes(s)
+  const routes = withPagesRoutes(s, resolveRoutes(s))
+  // The Pages Router (§14): fallback shells, res.revalidate calls, restarts (pages.ts).
+  const pages = createPagesRoutes(s, routes)
+  const shellOf = pages.shell
+  metrics.reportsFallback = shellOf.includes(1)
   const durationUs = secToUs(s.durationS)
   /** The engine's clock: clock[0] is now, µs (read directly, never through a getter). */
   const clock = engine.clock
@@ -114,7 +119,7 @@ export function createIsrModel(
   // The render being prepared: its time, outcome and start (renders.ts).
   const render = createRenderer(s, routes, streams, instances, deployment.renderConcurrency ?? 0, clock, data)
   // On-demand calls and data changes with their webhooks, when they fire (invalidations.ts).
-  const invalidations = createInvalidations(s, routes, streams, engine, durationUs, sharedCache, manifest, invalidationStats, fresh, data, trace)
+  const invalidations = createInvalidations(s, routes, streams, engine, durationUs, sharedCache, manifest, invalidationStats, fresh, data, trace, revalidatePage)
   // The requests (arrivals.ts): the engine's lane, which hands each to onRequest or onUnknown.
   const lane = createArrivals(s, routes, streams, engine, durationUs, metrics, onRequest, onUnknown)
   // Deploys of a new build and purges of the cache (deploys.ts).
@@ -142,7 +147,8 @@ export function createIsrModel(
       if (!keepsTagsOnRestart(profile, sharedCache)) manifest.clear(inst)
       // Entries stay (on disk, or in the shared handler); this process's cache controls do
       // not, unless the profile reads the entry's stored cache control back (16.4).
-      entries.restartCacheControls(inst, routes, profile.persistsCacheControl)
+      entries.restartCacheControls(inst, pages.appRoutes, keepsCacheControlOnRestart(profile, false))
+      if (pages.any) entries.restartCacheControls(inst, pages.pagesRoutes, keepsCacheControlOnRestart(profile, true))
     }
   }
 
@@ -236,7 +242,7 @@ export function createIsrModel(
     // §12.4: a Cache Components shell's holes render for every request; the shell is served below.
     if (holeRoutes[route.index] === 1) renderUncached(route, DYNAMIC_RENDER, p, inst, path)
     const tags = route.isDynamic || !manifest.has(p) ? TAGS_NONE : manifest.check(inst, p, null, 0, st, e + F_LAST_MOD)
-    const d = decide(st, o, e, clock, tags, route.isDynamic, route.dynamicParams, enforcesExpire)
+    const d = decide(st, o, e, clock, tags, route.isDynamic, route.dynamicParams, enforcesExpire, shellOf[route.index] === 1)
     if (d === SERVE_HIT) {
       // The hot path: a fresh entry, served at once.
       obs[OBS_AGE] = clock[0]! - st[e + F_CONTENT_AT]!
@@ -279,6 +285,13 @@ export function createIsrModel(
         return
       case RENDER_DYNAMIC:
         renderForRequest(route, DYNAMIC_RENDER, DYNAMIC, p, inst)
+        return
+      case SERVE_FALLBACK:
+        // §14.3: a prebuilt (purged) path or a bot blocks on the render; anyone else gets the
+        // shell, and the browser's data request starts the render the next requests join.
+        if ((path < route.prebuilt && entries.prerendered) || lane.crawler >= 0) { blocking(route, slot, eslot, inst, false, CAUSE_COLD); return }
+        startRender(route, slot, eslot, BLOCKING, false, CAUSE_COLD)
+        shell(route, path, inst)
         return
       default: assertNever(d)
     }
@@ -341,7 +354,34 @@ export function createIsrModel(
       obs[OBS_AGE] = -1
       obs[OBS_LATENCY] = 0
       respond(route, -1, NOT_FOUND, inst, null, 0)
+    } else if (shellOf[route.index] === 1 && lane.crawler < 0) {
+      // §14.3: the shell; the data request renders the one-off path (cached, never asked for again).
+      renderUncached(route, BLOCKING, -1, inst, -1)
+      if (render.ok) metrics.write(route.index, false)
+      shell(route, -1, inst)
     } else renderForRequest(route, BLOCKING, MISS, -1, inst)
+  }
+
+  /** A Pages fallback shell (§14.3): a static file, no page content, so no age. */
+  function shell(route: ResolvedRoute, path: number, inst: number): void {
+    obs[OBS_AGE] = -1
+    obs[OBS_LATENCY] = 0
+    respond(route, path, FALLBACK, inst, null, 0)
+  }
+
+  /** res.revalidate call ei on instance inst (§14.5): a render of its path, in its own batch. */
+  function revalidatePage(ei: number, inst: number): ResRevalidate {
+    const c = pages.calls[ei]!
+    const route = routes[c.route]!
+    const p = route.firstPath + c.path
+    const slot = inst * totalPaths + p, eslot = sharedCache ? p : slot
+    const hasEntry = st[eslot * W + F_HAS_ENTRY] === 1
+    const a = route.isDynamic ? 'shell' : resRevalidate(profile, pages.fallbacks[c.route]!, c.path < route.prebuilt && entries.prerendered, hasEntry, st[slot * W + F_FLIGHT_MODE] !== FLIGHT_NONE)
+    if (a === 'renders') {
+      startRender(route, slot, eslot, BACKGROUND, hasEntry, CAUSE_RES_REVALIDATE)
+      st[slot * W + F_FLIGHT_MODE] = FLIGHT_ON_DEMAND
+    }
+    return a
   }
 
   /** The end state the invariants are checked on (invariants.ts). */

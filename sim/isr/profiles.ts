@@ -56,6 +56,12 @@ export interface VersionProfile {
    * 16.0 (PR #83820) an ISR render waits for the fresh value (§13.2).
    */
   readonly unstableCacheLag: boolean
+  /**
+   * res.revalidate of a fallback: true Pages path that has no entry yet renders and caches it:
+   * 14.x only ("fallbackMode = 'blocking'" on an on-demand request). 15.x/16.x answer with the
+   * fallback shell, REVALIDATED, and cache nothing (observed on 15.5.29 and 16.4.6, §14.5).
+   */
+  readonly revalidatesUnrenderedFallback: boolean
   /** cacheLife('max')'s expire: never (INFINITE_CACHE) on 15.5, one year on 16.x (§12.1). */
   readonly maxPresetExpire: 'never' | '1 year'
   /** A 'use cache' entry with stale < 30 s is a dynamic hole of the static shell: 16.3+ (PR #94678, §12.3). */
@@ -65,11 +71,11 @@ export interface VersionProfile {
 /** Next.js's INFINITE_CACHE, seconds (cacheLife "never"). */
 const NEVER_S = 0xfffffffe
 
-const V16 = { tagModel: 'stale-expired', normalisesPathTags: true, hasUpdateTag: true, backoffSetsExpire: true, cachesPlainFetch: false, tagsSurviveRestart: false, persistsCacheControl: false, hasUseCache: true, hasCacheComponents: true, unstableCacheLag: false, maxPresetExpire: '1 year' } as const
+const V16 = { tagModel: 'stale-expired', normalisesPathTags: true, hasUpdateTag: true, backoffSetsExpire: true, cachesPlainFetch: false, tagsSurviveRestart: false, persistsCacheControl: false, hasUseCache: true, hasCacheComponents: true, unstableCacheLag: false, maxPresetExpire: '1 year', revalidatesUnrenderedFallback: false } as const
 
 const PROFILES: Record<NextVersion, VersionProfile> = {
-  '14': { version: '14', enforcesExpire: false, backoffSetsExpire: false, tagModel: 'revalidated-at', normalisesPathTags: false, hasUpdateTag: false, cachesPlainFetch: true, tagsSurviveRestart: true, persistsCacheControl: false, hasUseCache: false, hasCacheComponents: false, unstableCacheLag: true, maxPresetExpire: 'never', holeOnShortStale: false },
-  '15': { version: '15', enforcesExpire: false, backoffSetsExpire: true, tagModel: 'revalidated-at', normalisesPathTags: true, hasUpdateTag: false, cachesPlainFetch: false, tagsSurviveRestart: false, persistsCacheControl: false, hasUseCache: true, hasCacheComponents: false, unstableCacheLag: false, maxPresetExpire: 'never', holeOnShortStale: false },
+  '14': { version: '14', enforcesExpire: false, backoffSetsExpire: false, tagModel: 'revalidated-at', normalisesPathTags: false, hasUpdateTag: false, cachesPlainFetch: true, tagsSurviveRestart: true, persistsCacheControl: false, hasUseCache: false, hasCacheComponents: false, unstableCacheLag: true, maxPresetExpire: 'never', holeOnShortStale: false, revalidatesUnrenderedFallback: true },
+  '15': { version: '15', enforcesExpire: false, backoffSetsExpire: true, tagModel: 'revalidated-at', normalisesPathTags: true, hasUpdateTag: false, cachesPlainFetch: false, tagsSurviveRestart: false, persistsCacheControl: false, hasUseCache: true, hasCacheComponents: false, unstableCacheLag: false, maxPresetExpire: 'never', holeOnShortStale: false, revalidatesUnrenderedFallback: false },
   '16.0': { version: '16.0', enforcesExpire: false, ...V16, holeOnShortStale: false },
   '16.3': { version: '16.3', enforcesExpire: true, ...V16, holeOnShortStale: true },
   '16.4': { version: '16.4', enforcesExpire: true, ...V16, persistsCacheControl: true, holeOnShortStale: true },
@@ -133,4 +139,23 @@ export function shortStaleIsHole(p: VersionProfile): boolean {
  */
 export function awaitsUnstableCacheRefresh(p: VersionProfile, isrRender: boolean): boolean {
   return isrRender && !p.unstableCacheLag
+}
+
+/**
+ * Whether a path's cache control survives a restart of its process (§11.2, §14.7): only where
+ * the profile stores it with the entry (16.4, finding F2), and never for a Pages Router page,
+ * whose .meta carries no cacheControl on any version (observed on 16.4.6: a page rendered on
+ * demand is STALE 1 s after the restart, with no Cache-Control header).
+ */
+export function keepsCacheControlOnRestart(p: VersionProfile, pagesRouter: boolean): boolean {
+  return p.persistsCacheControl && !pagesRouter
+}
+
+/**
+ * Whether res.revalidate(path) renders a fallback: true path that was not prebuilt and has no
+ * entry (§14.5): 14.x renders and caches it; 15.x/16.x serve the internal request the fallback
+ * shell and cache nothing. Every other known or cached path is rendered on every version.
+ */
+export function resRevalidateRenders(p: VersionProfile, unrenderedFallbackPath: boolean): boolean {
+  return !unrenderedFallbackPath || p.revalidatesUnrenderedFallback
 }

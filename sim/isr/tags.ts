@@ -205,10 +205,16 @@ export function revalidatePathTags(path: string, type: 'page' | 'layout' | undef
 /** A set of paths an event reaches: all paths of a route, or one. */
 export type Target = { readonly route: number; readonly path: number | 'all' }
 
-/** Which paths carry `tag`, over every route of the scenario. Empty: nobody does. */
-export function targetsOfTag(tag: string, routes: readonly RouteConfig[]): Target[] {
+/**
+ * Which paths carry `tag`, over every route of the scenario. Empty: nobody does. A Pages
+ * Router page carries no tag (§14.6): revalidateTag and revalidatePath never reach it, so its
+ * routes count only with `withPages` (the scenario checks: a call that names a Pages path is
+ * valid in Next.js, it just invalidates nothing).
+ */
+export function targetsOfTag(tag: string, routes: readonly RouteConfig[], withPages = false): Target[] {
   const out: Target[] = []
   routes.forEach((r, ri) => {
+    if (!withPages && r.router === 'pages') return
     const count = r.params?.count ?? 1
     if (tag.startsWith(IMPLICIT_TAG_PREFIX)) {
       if (implicitRouteTags(routeFileOf(r)).includes(tag)) {
@@ -328,7 +334,7 @@ export function exampleTags(s: Scenario): string[] {
 
 /** The on-demand event fields that decide its tags. */
 export interface EventTarget {
-  readonly kind: 'revalidateTag' | 'revalidatePath' | 'updateTag'
+  readonly kind: 'revalidateTag' | 'revalidatePath' | 'updateTag' | 'res.revalidate'
   readonly tag?: string | undefined
   readonly path?: string | undefined
   readonly type?: 'page' | 'layout' | undefined
@@ -339,6 +345,7 @@ export interface EventTarget {
  * dynamic route path without a type only warns (§4.2).
  */
 export function eventTags(e: EventTarget, version: NextVersion): string[] | null {
+  if (e.kind === 'res.revalidate') return [] // a render of one Pages path, not a tag (§14.5)
   if (e.kind !== 'revalidatePath') return e.tag === undefined ? [] : [e.tag]
   if (e.path === undefined) return []
   if (e.type === undefined && e.path.includes('[')) return null

@@ -6,6 +6,7 @@
 import type * as z from 'zod'
 import type { ScenarioIssue } from '../kernel/errors.ts'
 import { profileFor } from '../isr/profiles.ts'
+import { urlIndexIn } from '../isr/tags.ts'
 import type { Scenario } from './schema.ts'
 
 type CacheLife = NonNullable<Scenario['routes'][number]['cacheLife']>
@@ -47,6 +48,20 @@ export function checkFamilies(s: Scenario, ctx: z.RefinementCtx<Scenario>): void
       if (r.params?.unknownResult === 'redirect') ctx.addIssue({ code: 'custom', path: at('params', 'unknownResult'), input: 'redirect', message: 'is the Pages Router\'s getStaticProps { redirect } (router: "pages"); an App Router route has "page" or "notFound"' })
     }
     if (r.kind === 'route-handler' && r.layouts.length > 0) ctx.addIssue({ code: 'custom', path: at('layouts'), input: r.layouts.length, message: 'must be empty for a route handler: layouts do not wrap route.ts' })
+  })
+  // res.revalidate (§14.5): a Pages API route re-rendering one Pages path.
+  s.onDemand.forEach((e, i) => {
+    if (e.kind !== 'res.revalidate') return
+    if (e.type !== undefined) ctx.addIssue({ code: 'custom', path: ['onDemand', i, 'type'], input: e.type, message: 'is only for revalidatePath (res.revalidate takes one URL)' })
+    if (e.path === undefined) return
+    if (s.routes.some((r) => r.router === 'pages' && urlIndexIn(r, e.path!) !== undefined)) return
+    const app = s.routes.find((r) => r.router !== 'pages' && urlIndexIn(r, e.path!) !== undefined)
+    ctx.addIssue({
+      code: 'custom', path: ['onDemand', i, 'path'], input: e.path,
+      message: app !== undefined
+        ? `is a path of App Router route "${app.id}": res.revalidate is modelled for Pages Router paths (router: "pages"); for an App Router path use revalidatePath`
+        : 'matches no path of a Pages Router route (router: "pages"; path k of "/posts/[id]" is "/posts/k", k < params.count)',
+    })
   })
 }
 

@@ -75,9 +75,9 @@ export function checkScenario(s: Scenario, ctx: z.RefinementCtx<Scenario>): void
     const at = (field: string) => ['onDemand', i, field]
     const when = [e.atS !== undefined && e.everyS === undefined, e.everyS !== undefined, e.ratePerS !== undefined].filter(Boolean).length
     if (when !== 1 || (e.ratePerS !== undefined && e.atS !== undefined)) ctx.addIssue({ code: 'custom', path: ['onDemand', i], input: { atS: e.atS, everyS: e.everyS, ratePerS: e.ratePerS }, message: 'needs exactly one schedule: atS (one-off), everyS (periodic, optionally starting at atS) or ratePerS (Poisson)' })
-    if (e.kind === 'revalidatePath') {
-      if (e.path === undefined) ctx.addIssue({ code: 'custom', path: at('path'), message: 'is required for revalidatePath' })
-      if (e.tag !== undefined) ctx.addIssue({ code: 'custom', path: at('tag'), input: e.tag, message: 'is not used by revalidatePath (use path)' })
+    if (e.kind === 'revalidatePath' || e.kind === 'res.revalidate') {
+      if (e.path === undefined) ctx.addIssue({ code: 'custom', path: at('path'), message: `is required for ${e.kind}` })
+      if (e.tag !== undefined) ctx.addIssue({ code: 'custom', path: at('tag'), input: e.tag, message: `is not used by ${e.kind} (use path)` })
       if (e.profile !== undefined) ctx.addIssue({ code: 'custom', path: at('profile'), input: e.profile, message: 'is only for revalidateTag' })
     } else {
       if (e.tag === undefined) ctx.addIssue({ code: 'custom', path: at('tag'), message: `is required for ${e.kind}` })
@@ -86,7 +86,7 @@ export function checkScenario(s: Scenario, ctx: z.RefinementCtx<Scenario>): void
       if (e.kind === 'updateTag' && e.profile !== undefined) ctx.addIssue({ code: 'custom', path: at('profile'), input: e.profile, message: 'is only for revalidateTag (updateTag always expires at once)' })
     }
     const tags = eventTags(e, s.next.version)
-    if (tags !== null && tags.length > 0 && tags.every((t) => targetsOfTag(t, s.routes).length === 0)) {
+    if (tags !== null && tags.length > 0 && tags.every((t) => targetsOfTag(t, s.routes, true).length === 0)) {
       if (e.kind === 'revalidatePath') {
         ctx.addIssue({ code: 'custom', path: at('path'), input: e.path, message: `matches no path of any route (path k of "/blog/[slug]" is "/blog/k", k < params.count; a route file path such as "/blog/[slug]" needs type "page" or "layout")` })
       } else {
@@ -118,7 +118,7 @@ export function checkScenario(s: Scenario, ctx: z.RefinementCtx<Scenario>): void
       const route = changeRouteOf(c, s.routes)
       const sample = { kind: w.kind, tag: w.tag === undefined ? undefined : fillTemplate(w.tag, 0, route), path: w.path === undefined ? undefined : fillTemplate(w.path, 0, route), type: w.type }
       const tags = eventTags(sample, s.next.version)
-      if (tags !== null && tags.length > 0 && tags.every((t) => targetsOfTag(t, s.routes).length === 0)) ctx.addIssue({ code: 'custom', path: ['dataChanges', i, 'webhook', w.kind === 'revalidatePath' ? 'path' : 'tag'], input: w.kind === 'revalidatePath' ? w.path : w.tag, message: 'matches no page (checked with {…} = 0)' })
+      if (tags !== null && tags.length > 0 && tags.every((t) => targetsOfTag(t, s.routes, true).length === 0)) ctx.addIssue({ code: 'custom', path: ['dataChanges', i, 'webhook', w.kind === 'revalidatePath' ? 'path' : 'tag'], input: w.kind === 'revalidatePath' ? w.path : w.tag, message: 'matches no page (checked with {…} = 0)' })
     }
   })
   s.restarts.forEach((r, i) => {

@@ -188,9 +188,9 @@ const callInstance = z.int().min(0).default(0).describe('The instance that recei
 
 const onDemand = z
   .strictObject({
-    kind: z.enum(['revalidateTag', 'revalidatePath', 'updateTag']).describe('The Next.js call.'),
+    kind: z.enum(['revalidateTag', 'revalidatePath', 'updateTag', 'res.revalidate']).describe('The Next.js call. "res.revalidate": a Pages Router API route awaiting res.revalidate(path), which re-renders that one Pages path at once (x-nextjs-cache REVALIDATED on its internal request; docs/semantics.md §14.5).'),
     tag: z.string().min(1).max(256).optional().describe('revalidateTag / updateTag: the tag, e.g. "posts", "post:7" or "_N_T_/blog/7".'),
-    path: z.string().regex(/^\//, 'must be a path starting with "/"').max(1024).optional().describe('revalidatePath: a URL ("/blog/7"), or a route file path with type ("/blog/[slug]" + "page").'),
+    path: z.string().regex(/^\//, 'must be a path starting with "/"').max(1024).optional().describe('revalidatePath: a URL ("/blog/7"), or a route file path with type ("/blog/[slug]" + "page"). res.revalidate: the URL of a path of a Pages Router route ("/posts/7").'),
     type: z.enum(['page', 'layout']).optional().describe('revalidatePath type.'),
     profile: tagProfile,
     atS: seconds('One-off at this time (or the first of a periodic event).').optional(),
@@ -199,7 +199,7 @@ const onDemand = z
     instance: callInstance,
     target: target.optional(),
   })
-  .describe('An on-demand invalidation: revalidateTag, revalidatePath or updateTag.')
+  .describe('An on-demand invalidation: revalidateTag, revalidatePath, updateTag or (Pages Router) res.revalidate.')
 
 const webhook = z
   .strictObject({
@@ -297,7 +297,7 @@ export const scenarioShape = z.strictObject({
     .optional()
     .describe('Written by `isrsim import`; not part of the model (not in the scenario hash).'),
   outages: z.array(outage).default([]).describe('Windows in which renders fail (an origin or CMS outage): the cached pages stay and are served stale.'),
-  onDemand: z.array(onDemand).max(1000).default([]).describe('On-demand invalidations: revalidateTag, revalidatePath and updateTag calls, one-off, periodic or Poisson.'),
+  onDemand: z.array(onDemand).max(1000).default([]).describe('On-demand invalidations: revalidateTag, revalidatePath, updateTag and res.revalidate calls, one-off, periodic or Poisson.'),
   deployment: deployment.optional(),
   dataChanges: z.array(dataChange).max(1000).default([]).describe('Changes of origin data (what changes and when), each optionally followed by a CMS webhook.'),
   restarts: z
