@@ -100,6 +100,25 @@ interface RouteOpts {
   readonly version?: NextVersion
 }
 
+type SegmentConfigInput = NonNullable<RouteInput['segmentConfig']>
+
+/**
+ * The segment config as drawn, minus what next build refuses (§15.2, §15.3): a throwing
+ * fetchCache mode against a fetch it refuses becomes the mode's non-throwing twin, and dynamic
+ * 'error' on a route that may be dynamic becomes 'force-static'.
+ */
+function buildableSegmentConfig(c: SegmentConfigInput, page: { readonly dynamic?: boolean | undefined; readonly revalidateS: number | false }, layouts: readonly { readonly dynamic?: boolean | undefined; readonly revalidateS?: number | false | undefined }[], fetches: readonly FetchInput[]): SegmentConfigInput {
+  const plain = fetches.filter((f) => f.kind === undefined || f.kind === 'fetch')
+  let fetchCache = c.fetchCache
+  if (fetchCache === 'only-no-store' && plain.some((f) => f.revalidateS === false || (f.revalidateS ?? 0) > 0)) fetchCache = 'force-no-store'
+  if (fetchCache === 'only-cache' && plain.some((f) => f.revalidateS === 0)) fetchCache = 'force-cache'
+  const noStore = (f: FetchInput) => f.revalidateS === 0 || (fetchCache === 'default-no-store' && f.revalidateS === undefined)
+    || ((fetchCache === 'force-no-store' || fetchCache === 'only-no-store') && f.revalidateS !== false)
+  const mayBeDynamic = page.dynamic === true || page.revalidateS === 0 || layouts.some((l) => l.dynamic === true || l.revalidateS === 0) || plain.some(noStore)
+  const dynamic = c.dynamic === 'error' && mayBeDynamic ? 'force-static' : c.dynamic
+  return { ...field('dynamic', dynamic), ...field('fetchCache', fetchCache) }
+}
+
 export function arbRoute(i: number, opts: RouteOpts = {}): fc.Arbitrary<RouteInput> {
   const id = `r${i}`
   const pool = opts.pool === undefined ? arbPoolOf(opts.version) : fc.constant(opts.pool)
@@ -158,7 +177,7 @@ export function arbRoute(i: number, opts: RouteOpts = {}): fc.Arbitrary<RouteInp
         ...field('router', r.router),
         ...field('kind', pages ? undefined : r.kind),
         ...field('cacheLife', pages ? undefined : r.cacheLife),
-        ...field('segmentConfig', pages ? undefined : r.segmentConfig && { ...field('dynamic', r.segmentConfig.dynamic), ...field('fetchCache', r.segmentConfig.fetchCache) }),
+        ...field('segmentConfig', pages ? undefined : r.segmentConfig && buildableSegmentConfig(r.segmentConfig, r, layouts ?? [], fetches)),
         ...field('layouts', layouts?.map((l) => ({ ...field('revalidateS', l.revalidateS), ...field('dynamic', l.dynamic), ...field('cacheLife', l.cacheLife) }))),
         fetches,
         ...(r.withParams ? { params: { count, ...field('prebuilt', r.prebuilt), ...(pages ? field('fallback', r.fallback) : field('dynamicParams', r.dynamicParams)), ...field('unknownResult', unknownResult), ...(slugs.length > 0 ? { paths: slugs.map((x) => `/${id}/${x}`) } : {}) } } : {}),

@@ -22,6 +22,9 @@ type Switch = Exclude<keyof VersionProfile, 'version'>
 
 /** The table, written out: switch -> [14, 15, 16.0, 16.3, 16.4]. */
 const MATRIX: Record<Switch, readonly [unknown, unknown, unknown, unknown, unknown]> = {
+  routeHandlerStaticByDefault: [true, false, false, false, false],
+  routeHandlerTagged: [false, true, true, true, true],
+  buildRefetchesStaleData: [false, false, true, true, true],
   enforcesExpire: [false, false, false, true, true],
   backoffSetsExpire: [false, true, true, true, true],
   tagModel: ['revalidated-at', 'revalidated-at', 'stale-expired', 'stale-expired', 'stale-expired'],
@@ -60,6 +63,21 @@ function recordAfter(input: ScenarioInput): { revalidateS: number; expireS: numb
 
 /** One behaviour per switch: what the simulator does on profile v, given the switch's value there. */
 const BEHAVIOUR: Record<Switch, { readonly rule: string; readonly observe: (v: NextVersion) => unknown; readonly want: (value: unknown) => unknown }> = {
+  routeHandlerStaticByDefault: {
+    rule: '§15.1: a route handler GET with no revalidate or dynamic export is prerendered on 14 (HIT), dynamic from 15',
+    observe: (v) => traced(scenario(v, [1, 2], {}, { kind: 'route-handler', revalidateS: false })).outcomes,
+    want: (on) => (on ? ['hit', 'hit'] : ['dynamic', 'dynamic']),
+  },
+  routeHandlerTagged: {
+    rule: '§15.1: revalidateTag("posts") at 10 s reaches a cached route handler (revalidate 3600) from 15 (MISS at 11 s); on 14 it stays a HIT',
+    observe: (v) => traced(scenario(v, [11], { onDemand: [{ kind: 'revalidateTag', tag: 'posts', atS: 10 }] }, { kind: 'route-handler' })).outcomes,
+    want: (on) => [on ? 'miss' : 'hit'],
+  },
+  buildRefetchesStaleData: {
+    rule: '§15.5: a deploy at 30 s keeping the fetch cache, whose fetch (revalidate 10, changed at 20 s) is stale: 16 refetches it (page up to date at 31 s), 14 and 15 put the old data in the page (outdated)',
+    observe: (v) => traced(scenario(v, [31], { deploys: [{ atS: 30, reuseFetchCache: true }], dataChanges: [{ fetch: 'p', atS: 20 }] }, { fetches: [{ id: 'p', revalidateS: 10 }] })).result.routes.page!.outdatedServedFraction,
+    want: (on) => (on ? 0 : 1),
+  },
   enforcesExpire: {
     rule: '§2: a request past expire (revalidate 10 s, expireTime 20 s, at 25 s) blocks on a render, else it is served stale',
     observe: (v) => traced(scenario(v, [25], { next: { version: v, expireTimeS: 20 } }, { revalidateS: 10 })).outcomes,

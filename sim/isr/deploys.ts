@@ -12,12 +12,14 @@
  */
 import type { Engine } from '../kernel/engine.ts'
 import type { RouteConfig, Scenario } from '../scenario/schema.ts'
+import { reuseFetchCache, snapshotFetchCache } from './build-reuse.ts'
 import type { DataCache } from './data-cache.ts'
 import { Entries, F_FLIGHT_END, F_FLIGHT_MODE, F_HAS_ENTRY, FLIGHT_BACKGROUND, FLIGHT_BLOCKING, FLIGHT_NONE, routeOfPath, type ResolvedRoute, W } from './entries.ts'
 import { createEventTimer, EV_DEPLOY, EV_PURGE, expectedFirings, timingOf, type Timing } from './events.ts'
 import type { DataFreshness } from './freshness.ts'
 import type { RenderLedger } from './invariants.ts'
 import { OBS_AT, type Metrics } from './metrics.ts'
+import { profileFor } from './profiles.ts'
 import type { Renderer } from './renders.ts'
 import type { TagsManifest } from './tags-manifest.ts'
 import { urlOf } from './tags.ts'
@@ -72,7 +74,8 @@ export function createDeploys(
 ): Deploys {
   const clock = engine.clock
   const timer = createEventTimer(engine, durationUs)
-  const deploys: readonly { readonly timing: Timing; readonly prerender: boolean }[] = s.deploys.map((d) => ({ timing: timingOf(d, null), prerender: d.prerender }))
+  const deploys: readonly { readonly timing: Timing; readonly prerender: boolean; readonly reuse: boolean }[] = s.deploys.map((d) => ({ timing: timingOf(d, null), prerender: d.prerender, reuse: d.reuseFetchCache === true }))
+  const profile = profileFor(s.next.version)
   const purges: readonly { readonly timing: Timing; readonly paths: readonly (number[] | 'all')[] }[] = s.purges.map((x) => ({
     timing: timingOf(x, null),
     paths: routes.map((r) => (r.isDynamic ? [] : x.prefix === undefined ? 'all' : pathsUnder(s.routes[r.index]!, x.prefix))),
@@ -119,7 +122,10 @@ export function createDeploys(
         }
       }
       manifest.reset()
+      // A build that keeps .next/cache/fetch-cache reads the entries still there (§15.5).
+      const old = d.reuse && d.prerender ? snapshotFetchCache(data) : null
       data.rebuild(now, d.prerender)
+      if (old !== null) reuseFetchCache(s, routes, profile, data, old, fresh, entries.caches, P, now)
       render.reset()
       metrics.obs[OBS_AT] = now
       if (d.prerender) for (const r of routes) if (!r.isDynamic && r.prebuilt > 0) metrics.deployWrite(r.index, r.prebuilt)

@@ -31,6 +31,7 @@ import { OUTCOME_NAMES, RENDER_MODE_NAMES, type Metrics, type Outcome, type Rend
 import { createPagesRoutes, resRevalidate, withPagesRoutes, type ResRevalidate } from './pages.ts'
 import { backoffExpireUs, backoffRevalidateS, keepsCacheControlOnRestart, keepsTagsOnRestart, type VersionProfile } from './profiles.ts'
 import { createRenderer } from './renders.ts'
+import { withSegmentConfig } from './segment-config.ts'
 import { createInvalidationStats, type OnDemandStats } from './stats.ts'
 import { createTagsManifest } from './tags-manifest.ts'
 import type { TraceEvent } from './trace.ts'
@@ -73,6 +74,7 @@ export function createIsrModel(
   engine: Engine,
   trace: ((e: TraceEvent) => void) | null,
 ): IsrModel {
+  s = withSegmentConfig(s) // each fetch as its segment's fetchCache leaves it (§15.3)
   const routes = withPagesRoutes(s, resolveRoutes(s))
   // The Pages Router (§14): fallback shells, res.revalidate calls, restarts (pages.ts).
   const pages = createPagesRoutes(s, routes)

@@ -11,6 +11,20 @@ import type { NextVersion } from '../versions.ts'
 export interface VersionProfile {
   readonly version: NextVersion
   /**
+   * An App Router route handler's GET is prerendered (cached) by default: 14.x. From 15.0 (PR
+   * #65825) it is dynamic unless it exports revalidate > 0 or false, dynamic 'force-static' or
+   * 'error', or generateStaticParams (§15.1).
+   */
+  readonly routeHandlerStaticByDefault: boolean
+  /** revalidateTag/revalidatePath reach a cached route handler's entry: 15.x/16.x; 14.x checks tags for pages only (§15.1). */
+  readonly routeHandlerTagged: boolean
+  /**
+   * `next build` refetches a stale Data Cache entry left in .next/cache while it prerenders:
+   * 16.x (the prerender is a consumer of the server cache); 14.x/15.x serve it stale into the
+   * page and refresh it in the background (§15.5, finding F3).
+   */
+  readonly buildRefetchesStaleData: boolean
+  /**
    * An entry older than its `expire` (default next.config expireTime, 1 year) blocks on a
    * fresh render instead of being served stale. Only 16.3+ (PR #93211); before that the
    * runtime never read expire (semantics §2).
@@ -73,7 +87,18 @@ const NEVER_S = 0xfffffffe
 
 const V16 = { tagModel: 'stale-expired', normalisesPathTags: true, hasUpdateTag: true, backoffSetsExpire: true, cachesPlainFetch: false, tagsSurviveRestart: false, persistsCacheControl: false, hasUseCache: true, hasCacheComponents: true, unstableCacheLag: false, maxPresetExpire: '1 year', revalidatesUnrenderedFallback: false } as const
 
-const PROFILES: Record<NextVersion, VersionProfile> = {
+type HandlerSwitch = 'routeHandlerStaticByDefault' | 'routeHandlerTagged' | 'buildRefetchesStaleData'
+
+/** Issue 17's route-handler and build switches (§15.1, §15.5), one row per profile. */
+const HANDLER_SWITCHES: Record<NextVersion, Pick<VersionProfile, HandlerSwitch>> = {
+  '14': { routeHandlerStaticByDefault: true, routeHandlerTagged: false, buildRefetchesStaleData: false },
+  '15': { routeHandlerStaticByDefault: false, routeHandlerTagged: true, buildRefetchesStaleData: false },
+  '16.0': { routeHandlerStaticByDefault: false, routeHandlerTagged: true, buildRefetchesStaleData: true },
+  '16.3': { routeHandlerStaticByDefault: false, routeHandlerTagged: true, buildRefetchesStaleData: true },
+  '16.4': { routeHandlerStaticByDefault: false, routeHandlerTagged: true, buildRefetchesStaleData: true },
+}
+
+const PROFILES: Record<NextVersion, Omit<VersionProfile, HandlerSwitch>> = {
   '14': { version: '14', enforcesExpire: false, backoffSetsExpire: false, tagModel: 'revalidated-at', normalisesPathTags: false, hasUpdateTag: false, cachesPlainFetch: true, tagsSurviveRestart: true, persistsCacheControl: false, hasUseCache: false, hasCacheComponents: false, unstableCacheLag: true, maxPresetExpire: 'never', holeOnShortStale: false, revalidatesUnrenderedFallback: true },
   '15': { version: '15', enforcesExpire: false, backoffSetsExpire: true, tagModel: 'revalidated-at', normalisesPathTags: true, hasUpdateTag: false, cachesPlainFetch: false, tagsSurviveRestart: false, persistsCacheControl: false, hasUseCache: true, hasCacheComponents: false, unstableCacheLag: false, maxPresetExpire: 'never', holeOnShortStale: false, revalidatesUnrenderedFallback: false },
   '16.0': { version: '16.0', enforcesExpire: false, ...V16, holeOnShortStale: false },
@@ -81,8 +106,25 @@ const PROFILES: Record<NextVersion, VersionProfile> = {
   '16.4': { version: '16.4', enforcesExpire: true, ...V16, persistsCacheControl: true, holeOnShortStale: true },
 }
 
+const FULL = Object.fromEntries(Object.entries(PROFILES).map(([v, p]) => [v, { ...p, ...HANDLER_SWITCHES[v as NextVersion] }])) as Record<NextVersion, VersionProfile>
+
 export function profileFor(version: NextVersion): VersionProfile {
-  return PROFILES[version]
+  return FULL[version]
+}
+
+/** Whether a route handler's GET is prerendered (§15.1): by default on 14, else only when it opts in. */
+export function routeHandlerStaticGen(p: VersionProfile, optsIn: boolean): boolean {
+  return p.routeHandlerStaticByDefault || optsIn
+}
+
+/** Whether revalidateTag/revalidatePath reach cached route handler entries (§15.1). */
+export function tagsReachRouteHandlers(p: VersionProfile): boolean {
+  return p.routeHandlerTagged
+}
+
+/** Whether a build refetches a stale entry of the kept fetch cache (§15.5); else it goes stale into the page. */
+export function buildRefetchesStale(p: VersionProfile): boolean {
+  return p.buildRefetchesStaleData
 }
 
 /**

@@ -16,6 +16,7 @@ import type { TagState } from './decide.ts'
 import type { ResolvedRoute } from './entries.ts'
 import { EV_TAG_PROPAGATE, RANK_ON_DEMAND } from './events.ts'
 import type { VersionProfile } from './profiles.ts'
+import { tagsReachRoute } from './route-handlers.ts'
 import { changeRouteOf, eventTags, fillTemplate, targetsOfTag, type Target } from './tags.ts'
 
 // This module's own constants (V8 folds them; an imported binding is read at every use).
@@ -111,7 +112,8 @@ export function createTagsManifest(s: Scenario, routes: readonly ResolvedRoute[]
   })
   const names = [...index.keys()]
   const nTags = names.length
-  const targets = names.map((t) => targetsOfTag(t, s.routes))
+  // A route handler's entry on 14 carries no tags the cache checks (§15.1).
+  const targets = names.map((t) => targetsOfTag(t, s.routes).filter((x) => tagsReachRoute(s.routes[x.route]!, profile)))
 
   // 16.x: when each tag was marked stale / expired; 14.x-15.x: expired is revalidatedAt.
   const stale = new Float64Array(instances * nTags).fill(-Infinity)

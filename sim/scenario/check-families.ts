@@ -6,6 +6,8 @@
 import type * as z from 'zod'
 import type { ScenarioIssue } from '../kernel/errors.ts'
 import { profileFor } from '../isr/profiles.ts'
+import { effectiveRevalidate } from '../isr/revalidate.ts'
+import { segmentIssues } from '../isr/segment-config.ts'
 import { urlIndexIn } from '../isr/tags.ts'
 import type { Scenario } from './schema.ts'
 
@@ -47,6 +49,8 @@ export function checkFamilies(s: Scenario, ctx: z.RefinementCtx<Scenario>): void
       if (r.params?.fallback !== undefined) ctx.addIssue({ code: 'custom', path: at('params', 'fallback'), input: r.params.fallback, message: 'is the Pages Router\'s getStaticPaths option (router: "pages"); an App Router route uses params.dynamicParams' })
       if (r.params?.unknownResult === 'redirect') ctx.addIssue({ code: 'custom', path: at('params', 'unknownResult'), input: 'redirect', message: 'is the Pages Router\'s getStaticProps { redirect } (router: "pages"); an App Router route has "page" or "notFound"' })
     }
+    // §15.2, §15.3: what next build refuses (dynamic 'error' on a dynamic route, a fetch against a throwing fetchCache).
+    if (!pages) for (const x of segmentIssues(r, (v) => { const e = effectiveRevalidate(v, s.next); return e.revalidateS === 0 ? e.source : null })) ctx.addIssue({ code: 'custom', path: at(...x.at), input: x.input, message: x.message })
     if (r.kind === 'route-handler' && r.layouts.length > 0) ctx.addIssue({ code: 'custom', path: at('layouts'), input: r.layouts.length, message: 'must be empty for a route handler: layouts do not wrap route.ts' })
   })
   // res.revalidate (§14.5): a Pages API route re-rendering one Pages path.
