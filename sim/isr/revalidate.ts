@@ -9,6 +9,7 @@
 import type { RouteConfig, Scenario } from '../scenario/schema.ts'
 import { cacheComponentsOn, INFINITE_CACHE_S, isHole, isUseCacheKind, resolveLife, type Life } from './cache-life.ts'
 import { profileFor } from './profiles.ts'
+import { segmentView } from './segment-config.ts'
 
 /** The next.config a route's revalidate depends on (version, cacheComponents). */
 export type NextConfig = Scenario['next']
@@ -41,6 +42,10 @@ export function useCacheEntries(route: RouteConfig, next: NextConfig): { readonl
 }
 
 export function effectiveRevalidate(route: RouteConfig, next: NextConfig): EffectiveRevalidate {
+  // §15.1-§15.3: the route as its kind and segment config (dynamic, fetchCache) make it.
+  const view = segmentView(route, next)
+  if ('forced' in view) return view.forced
+  route = view.route
   const p = profileFor(next.version)
   const cc = cacheComponentsOn(p, next)
   const holes: string[] = []
