@@ -10,6 +10,7 @@ import { createIsrModel } from './isr/model.ts'
 import type { TraceEvent } from './isr/trace.ts'
 import { profileFor } from './isr/profiles.ts'
 import { effectiveRevalidate } from './isr/revalidate.ts'
+import { eventTags, targetsOfTag } from './isr/tags.ts'
 import { Metrics } from './isr/metrics.ts'
 import { costWarnings } from './planning/capacity.ts'
 import { costOf } from './planning/cost.ts'
@@ -277,12 +278,15 @@ export function warningsFor(s: Scenario): Warning[] {
     if (profile.enforcesExpire && typeof rev === 'number' && s.next.expireTimeS <= rev) {
       out.push({ code: 'expire-before-revalidate', route: r.id, message: `expireTime ${s.next.expireTimeS}s <= revalidate ${rev}s on ${s.next.version}: entries expire before they go stale, so requests block on renders instead of being served stale.`, fix: 'Set expireTime well above the largest revalidate.' })
     }
-    const dynamicParams = r.params?.dynamicParams ?? true
+    // A Pages route's getStaticPaths fallback false is its dynamicParams false (§14.2).
+    const pages = r.router === 'pages'
+    const dynamicParams = pages ? r.params?.fallback !== false : (r.params?.dynamicParams ?? true)
     if (r.traffic.placeholder) {
       out.push({ code: 'placeholder-traffic', route: r.id, message: `${r.pattern}: the traffic is a placeholder (${r.traffic.rps} req/s), not measured: every figure of this route is only as good as that guess.`, fix: 'Fit it from your access logs: isrsim traffic <scenario> --log access.log --out <scenario> (or isrsim import <app> --log access.log).' })
     }
     if (r.traffic.unknownRate > 0 && dynamicParams) {
-      out.push({ code: 'unknown-paths-render', route: r.id, message: `${r.traffic.unknownRate} req/s to unknown ${r.pattern} paths each cost a blocking render and a new cache entry.`, fix: 'Set dynamicParams = false if every valid path is prebuilt, or return notFound() early.' })
+      const shell = pages && r.params?.fallback === true ? ' (after the fallback shell, the browser\'s data request renders it)' : ''
+      out.push({ code: 'unknown-paths-render', route: r.id, message: `${r.traffic.unknownRate} req/s to unknown ${r.pattern} paths each cost a blocking render and a new cache entry${shell}.`, fix: pages ? 'Set getStaticPaths fallback: false if every valid path is prebuilt, or return { notFound: true } early.' : 'Set dynamicParams = false if every valid path is prebuilt, or return notFound() early.' })
     }
   }
   const dep = deploymentOf(s)
@@ -294,7 +298,11 @@ export function warningsFor(s: Scenario): Warning[] {
   s.onDemand.forEach((e, i) => {
     const what = e.kind === 'revalidatePath' ? `revalidatePath(${JSON.stringify(e.path)}${e.type ? `, ${JSON.stringify(e.type)}` : ''})` : `${e.kind}(${JSON.stringify(e.tag)}${e.profile ? `, ${JSON.stringify(e.profile)}` : ''})`
     const route = `onDemand[${i}]`
-    if (e.kind === 'revalidatePath' && e.type === undefined && e.path?.includes('[')) {
+    const tags = e.kind === 'res.revalidate' ? null : eventTags(e, s.next.version)
+    if (tags !== null && tags.length > 0 && tags.every((t) => targetsOfTag(t, s.routes).length === 0)) {
+      // Valid input (some Pages path carries the tag or path), but Pages entries have no tags (§14.6).
+      out.push({ code: 'pages-not-invalidated', message: `${route} ${what}: it names only Pages Router pages, which revalidateTag and revalidatePath never invalidate: nothing changes.`, fix: 'Call res.revalidate(path) from a Pages API route (onDemand kind "res.revalidate").' })
+    } else if (e.kind === 'revalidatePath' && e.type === undefined && e.path?.includes('[')) {
       out.push({ code: 'revalidatePath-no-effect', message: `${route} ${what}: a dynamic route path without a type has no effect (Next.js only warns).`, fix: 'Pass type "page" (every URL of that page) or "layout" (everything under it), or a concrete URL.' })
     } else if (profile.tagModel === 'revalidated-at') {
       if (e.profile !== undefined) out.push({ code: 'profile-ignored', message: `${route} ${what}: Next ${s.next.version} ignores the second argument, so touched pages block on a fresh render (MISS) instead of being served stale.`, fix: 'Upgrade to Next 16 for revalidateTag(tag, "max") stale-while-revalidate, or expect blocking misses.' })

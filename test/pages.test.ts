@@ -283,3 +283,13 @@ describe('§14 bad input', () => {
     expect(problem(app([{ kind: 'res.revalidate', path: '/p/1', atS: 1 }]))).toBe('')
   })
 })
+
+describe('§14 warnings', () => {
+  test('a revalidatePath naming only a Pages page warns that nothing changes; fallback false has no unknown-paths warning', () => {
+    const t = traced(pages('16.4', { params: { count: 2, fallback: false } }, [1], [0], { onDemand: [{ kind: 'revalidatePath', path: '/p/0', atS: 10 }] }))
+    expect(t.result.warnings.map((w) => w.code)).toContain('pages-not-invalidated')
+    const u = (fallback: false | true) => traced({ name: 'u', durationS: 10, routes: [{ id: 'p', router: 'pages', pattern: '/p/[id]', revalidateS: 60, renderS: 0.5, params: { count: 1, fallback }, traffic: { rps: 0, unknownRate: 1 } }] }).result.warnings
+    expect(u(false).map((w) => w.code)).not.toContain('unknown-paths-render')
+    expect(u(true).find((w) => w.code === 'unknown-paths-render')?.message).toContain('fallback shell')
+  })
+})

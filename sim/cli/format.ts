@@ -34,7 +34,7 @@ export function summaryTable(r: SimResult): string {
   })
   const row = (id: string, x: RouteResult | (SimResult['totals'] & SimResult['staleness'] & SimResult['latency']), rev: string) => {
     const n = x.requests || 1
-    const other = [x.dynamic && `dyn ${pct(x.dynamic / n)}`, x.notFound && `404 ${pct(x.notFound / n)}`, x.error && `err ${pct(x.error / n)}`].filter(Boolean).join(' ') || '-'
+    const other = [x.dynamic && `dyn ${pct(x.dynamic / n)}`, x.notFound && `404 ${pct(x.notFound / n)}`, x.error && `err ${pct(x.error / n)}`, x.fallback && `shell ${pct(x.fallback / n)}`].filter(Boolean).join(' ') || '-'
     t.push([
       id, rev, fmtN(x.requests), pct(x.hit / n), pct(x.stale / n), pct(x.miss / n), other,
       `${fmtN(x.renders)} (${fmtN(x.backgroundRenders)}/${fmtN(x.blockingRenders)}/${fmtN(x.dynamicRenders)}, ${fmtN(x.failedRenders)})`,
