@@ -122,7 +122,7 @@ export default async function B() {
     const b = readStructure(dir, 'app', '/b/page', mods, 'b', CACHE)!
     expect(b.pageLife?.life.cacheLife).toBeUndefined() // the default profile
     expect(b.warnings).toEqual(['app/b/page.tsx:8 cacheLife(\'nope\'): no cacheLife profile "nope" in the build\'s config; left out'])
-    expect(b.unmodelled.map((u) => `${u.file}:${u.line} ${u.what}`)).toEqual(["app/b/page.tsx:3 'use cache: private' function"])
+    expect(b.unmodelled.map((u) => `${u.file}:${u.line} ${u.what}`)).toEqual(["app/b/page.tsx:3 'use cache: private' function (a per-user cache of one request's cookies and headers, never in the shared caches)"])
   })
 })
 

@@ -207,7 +207,7 @@ function walk(root: ts.Node, ctx: Ctx, acc: Acc, via: string | undefined, isPage
     if (fn && directive !== undefined) {
       const kind = cacheKindOf(directive)
       const line = own ? lineOf(target.mod.sf, own.node) : lineOf(target.mod.sf, fn)
-      if (kind === undefined) { acc.unmodelled.push({ file: target.mod.file, line, what: `'${directive}' function ${target.name}`, via: nextVia }); return }
+      if (kind === undefined) { acc.unmodelled.push({ file: target.mod.file, line, what: `'${directive}' function ${target.name}${unmappedWhy(directive)}`, via: nextVia }); return }
       const calls = scopeCalls(fn.body ?? fn, tctx)
       acc.cached.push({ type: 'use cache', kind, calls, file: target.mod.file, line, via: nextVia, name: target.name, perPath: withParam || tagsHaveParam(calls.tags) })
       return
@@ -229,7 +229,7 @@ function walk(root: ts.Node, ctx: Ctx, acc: Acc, via: string | undefined, isPage
     if ((ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n) || ts.isArrowFunction(n) || ts.isMethodDeclaration(n)) && n.body && ts.isBlock(n.body)) {
       const d = directives(n.body.statements).find((x) => x.text.startsWith('use cache'))
       const kind = d && cacheKindOf(d.text)
-      if (d && kind === undefined) { acc.unmodelled.push(find(d.node, `'${d.text}' function`)); return }
+      if (d && kind === undefined) { acc.unmodelled.push(find(d.node, `'${d.text}' function${unmappedWhy(d.text)}`)); return }
       if (d && kind !== undefined && ctx.depth === 0 && n === acc.component) {
         // The page or layout itself is the scope: what it renders is walked as usual.
         acc.scope = { file: mod.file, line: lineOf(sf, d.node), kind, calls: scopeCalls(n.body, ctx) }
@@ -285,6 +285,11 @@ function walk(root: ts.Node, ctx: Ctx, acc: Acc, via: string | undefined, isPage
     ts.forEachChild(n, visit)
   }
   visit(root)
+}
+
+/** Why a 'use cache: x' directive is not mapped to a scenario kind. */
+function unmappedWhy(directive: string): string {
+  return /private/.test(directive) ? ' (a per-user cache of one request\'s cookies and headers, never in the shared caches)' : ' (a custom cache handler of next.config cacheHandlers, whose storage isrsim does not know)'
 }
 
 const tagsHaveParam = (tags: readonly (readonly Part[] | null)[]) => tags.some((t) => t !== null && t.some((p) => p.kind === 'param'))
@@ -360,7 +365,7 @@ export function analyzeSegment(mods: Modules, file: string, params: readonly str
   if (mod.useCacheLine !== undefined && mod.useCacheDirective !== undefined) {
     // A 'use cache' file: its default export (the page or layout) is the scope.
     const kind = cacheKindOf(mod.useCacheDirective)
-    if (kind === undefined) acc.unmodelled.push({ file: mod.file, line: mod.useCacheLine, what: `'${mod.useCacheDirective}' file` })
+    if (kind === undefined) acc.unmodelled.push({ file: mod.file, line: mod.useCacheLine, what: `'${mod.useCacheDirective}' file${unmappedWhy(mod.useCacheDirective)}` })
     else if (component) acc.scope = { file: mod.file, line: mod.useCacheLine, kind, calls: scopeCalls(component.body ?? component, ctx) }
   }
   if (config.experimental_ppr?.value === true) acc.unmodelled.push({ file: mod.file, line: config.experimental_ppr.line, what: 'experimental_ppr (Partial Prerendering)' })
