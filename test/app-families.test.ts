@@ -33,7 +33,7 @@ describe('isrsim app: Cache Components (17(e))', () => {
   it('writes the data function with its cacheLife and cacheTag, and renders inside a \'use cache\' scope of the same life', () => {
     expect(page).toContain(`import { cacheLife, cacheTag } from 'next/cache'`)
     expect(page).toMatch(/async function cached0\(key, tags\) \{\n {2}'use cache'\n {2}cacheLife\("minutes"\)\n {2}cacheTag\(\.\.\.tags\)\n {2}return dataCall\("post", key\)\n\}/)
-    expect(page).toContain('cached0(k, [`post:${k}`, `posts`])')
+    expect(page).toContain('cached0(k, [`post:${k}`])')
     expect(page).toMatch(/async function render\(path, k, v\) \{\n {2}'use cache'\n {2}cacheLife\("minutes"\)\n {2}const renderStartMs = Date\.now\(\)\n {2}await renderCall\("post", path\)/)
     expect(files.get('app/page.jsx')).toContain('cacheLife("hours")')
   })
