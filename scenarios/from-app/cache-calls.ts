@@ -131,3 +131,35 @@ export function readUnstableCache(call: ts.CallExpression, ctx: Ctx): UnstableCa
   }
   return { ...base, ...(rev.value ? { revalidate: staticValue(rev.value, opts.ctx) } : {}), tags, optionsUnknown: rev.spread }
 }
+
+/** Why a 'use cache: x' directive is not mapped to a scenario kind. */
+export function unmappedWhy(directive: string): string {
+  return /private/.test(directive) ? ' (a per-user cache of one request\'s cookies and headers, never in the shared caches)' : ' (a custom cache handler of next.config cacheHandlers, whose storage isrsim does not know)'
+}
+
+export const tagsHaveParam = (tags: readonly (readonly Part[] | null)[]) => tags.some((t) => t !== null && t.some((p) => p.kind === 'param'))
+
+/** The name a function is declared under: `function f`, `const f = () =>`, a method. */
+export function functionName(n: ts.FunctionDeclaration | ts.FunctionExpression | ts.ArrowFunction | ts.MethodDeclaration): string | undefined {
+  if (n.name && ts.isIdentifier(n.name)) return n.name.text
+  return declaredName(n)
+}
+
+/** Whether the file calls `name(...)` with a route param among the arguments. */
+export function callsWithParam(sf: ts.SourceFile, name: string, ctx: Ctx): boolean {
+  let found = false
+  const visit = (n: ts.Node): void => {
+    if (found) return
+    if (ts.isCallExpression(n) && ts.isIdentifier(unwrap(n.expression)) && (unwrap(n.expression) as ts.Identifier).text === name && n.arguments.some((a) => parts(a, ctx).some((p) => p.kind === 'param'))) found = true
+    else ts.forEachChild(n, visit)
+  }
+  visit(sf)
+  return found
+}
+
+/** `const NAME = <expr>`: the name, when the expression is a variable's initializer. */
+export function declaredName(n: ts.Node): string | undefined {
+  let p: ts.Node = n.parent
+  while (ts.isParenthesizedExpression(p) || ts.isAwaitExpression(p) || ts.isAsExpression(p)) p = p.parent
+  return ts.isVariableDeclaration(p) && ts.isIdentifier(p.name) ? p.name.text : undefined
+}

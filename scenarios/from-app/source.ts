@@ -9,7 +9,7 @@
  * `post-{slug}`.
  */
 import ts from 'typescript'
-import { cacheKindOf, nextCacheName, readUnstableCache, scopeCalls, type CacheKind, type ScopeCalls, type UnstableCacheCall } from './cache-calls.ts'
+import { cacheKindOf, callsWithParam, declaredName, functionName, nextCacheName, readUnstableCache, scopeCalls, tagsHaveParam, unmappedWhy, type CacheKind, type ScopeCalls, type UnstableCacheCall } from './cache-calls.ts'
 import { objectLiteral, parts, property, staticValue, type Bound, type Ctx, type Part, type Static } from './evaluate.ts'
 import { directives, lineOf, unwrap, type FunctionLike, type Mod, type Modules } from './modules.ts'
 
@@ -285,38 +285,6 @@ function walk(root: ts.Node, ctx: Ctx, acc: Acc, via: string | undefined, isPage
     ts.forEachChild(n, visit)
   }
   visit(root)
-}
-
-/** Why a 'use cache: x' directive is not mapped to a scenario kind. */
-function unmappedWhy(directive: string): string {
-  return /private/.test(directive) ? ' (a per-user cache of one request\'s cookies and headers, never in the shared caches)' : ' (a custom cache handler of next.config cacheHandlers, whose storage isrsim does not know)'
-}
-
-const tagsHaveParam = (tags: readonly (readonly Part[] | null)[]) => tags.some((t) => t !== null && t.some((p) => p.kind === 'param'))
-
-/** The name a function is declared under: `function f`, `const f = () =>`, a method. */
-function functionName(n: ts.FunctionDeclaration | ts.FunctionExpression | ts.ArrowFunction | ts.MethodDeclaration): string | undefined {
-  if (n.name && ts.isIdentifier(n.name)) return n.name.text
-  return declaredName(n)
-}
-
-/** Whether the file calls `name(...)` with a route param among the arguments. */
-function callsWithParam(sf: ts.SourceFile, name: string, ctx: Ctx): boolean {
-  let found = false
-  const visit = (n: ts.Node): void => {
-    if (found) return
-    if (ts.isCallExpression(n) && ts.isIdentifier(unwrap(n.expression)) && (unwrap(n.expression) as ts.Identifier).text === name && n.arguments.some((a) => parts(a, ctx).some((p) => p.kind === 'param'))) found = true
-    else ts.forEachChild(n, visit)
-  }
-  visit(sf)
-  return found
-}
-
-/** `const NAME = <expr>`: the name, when the expression is a variable's initializer. */
-function declaredName(n: ts.Node): string | undefined {
-  let p: ts.Node = n.parent
-  while (ts.isParenthesizedExpression(p) || ts.isAwaitExpression(p) || ts.isAsExpression(p)) p = p.parent
-  return ts.isVariableDeclaration(p) && ts.isIdentifier(p.name) ? p.name.text : undefined
 }
 
 /** JSX attributes as the props object a component receives (`slug={slug}` -> { slug: slug }). */
