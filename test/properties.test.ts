@@ -247,10 +247,12 @@ describe(`simulator laws over random scenarios (fast-check seed ${fc.readConfigu
   it('revalidate false (no dynamic, no outages, no invalidations or restarts, local caches): prebuilt paths never render, others at most one successful render per instance', () => {
     // Nothing on the route lowers revalidate or makes it dynamic. (A shared cache is left out: an
     // instance that did not write a path reads it with the 1 s default cache control, §1.1.)
-    const never = (r: RouteInput): RouteInput => ({
+    // A cacheLife ('use cache' page, layout or function) lowers revalidate too (§12.2): the
+    // route keeps none of them.
+    const never = ({ cacheLife: _life, ...r }: RouteInput): RouteInput => ({
       ...r, revalidateS: false, dynamic: false,
       layouts: (r.layouts ?? []).map(() => ({})),
-      fetches: (r.fetches ?? []).map((f) => (f.revalidateS === undefined ? f : { ...f, revalidateS: false })),
+      fetches: (r.fetches ?? []).filter((f) => f.kind !== 'use cache' && f.kind !== 'use cache: remote').map((f) => (f.revalidateS === undefined ? f : { ...f, revalidateS: false })),
     })
     const arb = arbCase({ outages: false, invalidations: false, restarts: false, route: never })
       .map((c) => (c.input.deployment === undefined ? c : { ...c, input: { ...c.input, deployment: { ...c.input.deployment, cache: 'local' as const } } }))

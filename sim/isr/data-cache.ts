@@ -15,6 +15,8 @@ import { awaitsUnstableCacheRefresh, isDataCached, type VersionProfile } from '.
 import type { TagsManifest } from './tags-manifest.ts'
 import { IMPLICIT_TAG_PREFIX, tagMatchesTemplate, templateIndexesIn, templateIndexOf } from './tags.ts'
 import type { TraceEvent } from './trace.ts'
+import { isUseCacheKind } from './cache-life.ts'
+import { createUseCacheStore, type UseCacheStore } from './use-cache.ts'
 import { isUnstableCache, unstableCacheRevalidateUs } from './unstable-cache.ts'
 
 // This module's own constants (V8 folds them; an imported binding is read at every use).
@@ -37,6 +39,8 @@ export interface FetchInfo {
 
 export interface DataCache {
   readonly fetches: readonly FetchInfo[]
+  /** 'use cache' functions' entries, apart from the Data Cache (use-cache.ts, §12.5). */
+  readonly useCache: UseCacheStore
   /** Keys over all fetch ids; a cache's entries are slots cache × keys + key. */
   readonly keys: number
   /** Per route, its fetches (indexes into `fetches`). */
@@ -125,6 +129,7 @@ export function createDataCache(
     if ((route.isDynamic && !layoutOnlyDynamic) || route.prebuilt === 0) return
     for (const f of r.fetches) {
       const info = fetches[index.get(f.id)!]!
+      if (isUseCacheKind(f.kind)) continue // §12.5: the build's 'use cache' entries stay in its workers' memory
       // The build's prerender is not a dynamic render; an unstable_cache function is always cached (§13).
       if (!isUnstableCache(f) && !isDataCached(profile, f, false)) continue
       for (let k = 0; k < (info.perPath ? Math.min(route.prebuilt, info.keys) : 1); k++) buildSeeded.push(info.base + k)
@@ -193,6 +198,8 @@ export function createDataCache(
   }))
 
   const readAt = new Float64Array(maxF)
+  // §12.5: 'use cache' functions read their own store.
+  const useCache = createUseCacheStore(s, profile, fetches, maxF, keys, manifest, clock, warmupUs, originFetches, trace)
 
   /** One origin call for fetch key `slot` (cache × keys + key); its entry is written when it completes. */
   function originCall(fi: number, slot: number, key: number, inst: number, mode: 'foreground' | 'background', store: boolean): boolean {
@@ -241,7 +248,7 @@ export function createDataCache(
   }
 
   const self: DataCache = {
-    fetches, keys, routeFetches, maxF, keyBase, perPath, has, lastModUs, dataAtUs, readAt,
+    fetches, keys, routeFetches, maxF, keyBase, perPath, has, lastModUs, dataAtUs, readAt, useCache,
     waitUs: 0,
     read(route, p, inst, isr, bypass) {
       self.waitUs = 0
@@ -255,6 +262,12 @@ export function createDataCache(
         const j = ri * maxF + i
         const key = perPath[j] === 1 ? (p < 0 ? -1 : p - route.firstPath) : 0
         const slot = cache * keys + keyBase[j]! + key
+        if (useCache.isUseCache[j] === 1) {
+          const waitUs = useCache.read(j, fi, key, p, inst, isr, bypass, tagIgnored, fi * nTags)
+          readAt[i] = useCache.readAtUs
+          if (waitUs > self.waitUs) self.waitUs = waitUs
+          continue
+        }
         settle(fi)
         let foreground = true
         readAt[i] = dataAtUs[slot]!
@@ -308,11 +321,12 @@ export function createDataCache(
     stats() {
       const out: Record<string, { originFetches: number; keys: number; cached: boolean }> = {}
       fetches.forEach((f, i) => {
-        out[f.id] = { originFetches: originFetches[i]!, keys: f.keys, cached: isUnstableCache(f.spec) || isDataCached(profile, f.spec, false) }
+        out[f.id] = { originFetches: originFetches[i]!, keys: f.keys, cached: isUseCacheKind(f.spec.kind) || isUnstableCache(f.spec) || isDataCached(profile, f.spec, false) }
       })
       return out
     },
     rebuild(atUs, prerender) {
+      useCache.rebuild()
       has.fill(0)
       for (const q of inFlight) { q.head = 0; q.size = 0 }
       if (prerender) seed(atUs)

@@ -147,6 +147,7 @@ export function createIsrModel(
     for (let inst = 0; inst < instances; inst++) {
       if (which !== instances && inst !== which) continue
       if (!keepsTagsOnRestart(profile, sharedCache)) manifest.clear(inst)
+      data.useCache.restart(inst) // §12.5: the default handler is this process's memory
       // Entries stay (on disk, or in the shared handler); this process's cache controls do
       // not, unless the profile reads the entry's stored cache control back (16.4).
       entries.restartCacheControls(inst, pages.appRoutes, keepsCacheControlOnRestart(profile, false))
@@ -242,7 +243,7 @@ export function createIsrModel(
     const o = slot * W
     const e = eslot * W
     // §12.4: a Cache Components shell's holes render for every request; the shell is served below.
-    if (holeRoutes[route.index] === 1) renderUncached(route, DYNAMIC_RENDER, p, inst, path)
+    if (holeRoutes[route.index] === 1) renderUncached(route, DYNAMIC_RENDER, p, inst, -1)
     const tags = route.isDynamic || !manifest.has(p) ? TAGS_NONE : manifest.check(inst, p, null, 0, st, e + F_LAST_MOD)
     const d = decide(st, o, e, clock, tags, route.isDynamic, route.dynamicParams, enforcesExpire, shellOf[route.index] === 1)
     if (d === SERVE_HIT) {

@@ -47,7 +47,8 @@ export function effectiveRevalidate(route: RouteConfig, next: NextConfig): Effec
   if ('forced' in view) return view.forced
   route = view.route
   const p = profileFor(next.version)
-  const cc = cacheComponentsOn(p, next)
+  // Partial Prerendering applies to App Router pages only (not Pages Router pages, not route handlers).
+  const cc = cacheComponentsOn(p, next) && (route.router ?? 'app') === 'app' && (route.kind ?? 'page') === 'page'
   const holes: string[] = []
   // §5.2: any of these, during the build prerender, makes the whole route dynamic; under
   // cacheComponents each is a hole of the shell instead (§12.4).
