@@ -251,8 +251,9 @@ export function warningsFor(s: Scenario): Warning[] {
     const eff = effectiveRevalidate(r, s.next)
     const rev = eff.revalidateS
     const dynamicLayouts = r.layouts.flatMap((l, i) => (l.dynamic ? [i] : []))
-    // intent: "dynamic": the route is dynamic on purpose, so being dynamic is no caveat.
-    if (dynamicLayouts.length > 0 && !r.dynamic && r.revalidateS !== 0 && r.intent !== 'dynamic') {
+    // intent: "dynamic": the route is dynamic on purpose, so being dynamic is no caveat. Under
+    // cacheComponents the layout is a hole of a cached shell, not a dynamic route (§12.4).
+    if (dynamicLayouts.length > 0 && !r.dynamic && r.revalidateS !== 0 && r.intent !== 'dynamic' && eff.holes === undefined) {
       out.push({
         code: 'dynamic-layout',
         route: r.id,

@@ -155,3 +155,12 @@ describe('§12 bad input', () => {
     expect(() => parseScenario(single({ renderS: 0.1, fetches: [{ id: 'uc', kind: 'use cache' }] }, [1], { next: { version: '14' } }))).toThrow(/routes\[0\]\.fetches\[0\]\.kind/)
   })
 })
+
+describe('§12.4 warnings', () => {
+  test('a layout calling cookies() is no dynamic-layout caveat under cacheComponents (it is a hole), and is one without', async () => {
+    const { warningsFor } = await import('../sim/run.ts')
+    const codes = (cc: boolean) => warningsFor(parseScenario(single({ revalidateS: 300, layouts: [{ dynamic: true }], renderS: 0.1 }, [1], { next: next('16.4', cc) }))).map((w) => w.code)
+    expect(codes(false)).toContain('dynamic-layout')
+    expect(codes(true)).not.toContain('dynamic-layout')
+  })
+})
