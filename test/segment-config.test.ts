@@ -85,6 +85,18 @@ describe('§15.3 export const fetchCache', () => {
     expect(t.result.routes.r!.revalidateSource).toBe('fetch "n" is no-store (revalidate 0)')
   })
 
+  test.each(VERSIONS)('§5.3: a no-store fetch is never stored, so every dynamic render waits for the origin (%s)', (v) => {
+    // Render 0.1 s, a fetch of latency 1 s made no-store by force-no-store (and, the same, one
+    // with revalidate 0). Requests at 1, 5, 9: each render calls the origin and ends 1.1 s later.
+    for (const r of [{ segmentConfig: { fetchCache: 'force-no-store' as const }, fetches: [{ id: 'n', revalidateS: 60, latencyS: 1 }] }, { fetches: [{ id: 'n', revalidateS: 0 as const, latencyS: 1 }] }]) {
+      const t = run(v, { renderS: 0.1, ...r }, [1, 5, 9])
+      expect(t.outcomes).toEqual(['dynamic', 'dynamic', 'dynamic'])
+      expect(t.requests.map((q) => s(q.latencyUs))).toEqual([1.1, 1.1, 1.1])
+      expect(t.events.flatMap((e) => (e.kind === 'fetch' ? [e.mode] : []))).toEqual(['foreground', 'foreground', 'foreground'])
+      expect(t.result.fetches.n!.cached).toBe(false)
+    }
+  })
+
   test.each(VERSIONS)('a fetch against a throwing mode is bad input naming the fetch (%s)', (v) => {
     expect(problem(v, { segmentConfig: { fetchCache: 'only-no-store' }, fetches: [{ id: 'posts', revalidateS: 30 }] }))
       .toMatch(/routes\[0\]\.fetches\[0\]\.revalidateS: fetch "posts" is cached \(revalidate 30\), which fetchCache 'only-no-store' refuses/)

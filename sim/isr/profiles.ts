@@ -134,6 +134,8 @@ export function buildRefetchesStale(p: VersionProfile): boolean {
  * route a layout later makes dynamic (finding F7).
  */
 export function isDataCached(p: VersionProfile, fetch: { readonly revalidateS?: number | false | undefined; readonly tags: readonly string[] }, inDynamicRender: boolean): boolean {
+  // A no-store fetch (revalidate 0) is never stored or read (patch-fetch's isCacheableRevalidate), tags or not.
+  if (fetch.revalidateS === 0) return false
   return fetch.revalidateS !== undefined || fetch.tags.length > 0 || (p.cachesPlainFetch && !inDynamicRender)
 }
 
