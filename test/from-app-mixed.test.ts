@@ -205,3 +205,28 @@ describe.each(FIXTURES)('isrsim import of test/fixtures/$name (App and Pages Rou
     expect(s.scenario.imported?.warnings).toEqual(s.imported.warnings)
   })
 })
+
+describe('a Pages-Router-only app (test/fixtures/app-mixed without app/), built with next 16.4.6', () => {
+  it('imports its Pages routes (an app/ folder is no longer required) and runs', async () => {
+    const build = await buildFixture('app-mixed', '16', (dir) => {
+      rmSync(join(dir, 'app'), { recursive: true, force: true })
+      rmSync(join(dir, 'lib'), { recursive: true, force: true })
+    })
+    const pages = parseRouteTable(build.buildStdout, 'pages')
+    const out = mkdtempSync(join(tmpdir(), 'isrsim-import-pages-only-'))
+    try {
+      const imp = isrsim(['import', build.dir, '--out', join(out, 'x.json')])
+      expect(imp.status, imp.stderr).toBe(0)
+      const run = isrsim(['run', join(out, 'x.json'), '--out', join(out, 'r.json')])
+      expect(run.status, run.stderr.slice(-2000)).toBe(0)
+      const scenario = parseScenario(JSON.parse(readFileSync(join(out, 'x.json'), 'utf8')), 'x.json')
+      const why = `reproduce: node bin/isrsim.js import ${build.dir}`
+      expect(scenario.routes.map((r) => r.pattern).sort(), why).toEqual([...pages.keys()].filter((p) => !p.startsWith('/_') && !['/api/ping', '/404', '/500'].includes(p)).sort()) // Next's own /404 is listed in a Pages-only table
+      for (const r of scenario.routes) expect(r.router, r.pattern).toBe('pages')
+      expect(scenario.routes.find((r) => r.pattern === '/guides/[slug]')?.params).toMatchObject({ fallback: true, prebuilt: 2 })
+      expect(scenario.imported?.warnings.filter((w) => /not modelled/i.test(w)), why).toEqual([])
+    } finally {
+      rmSync(out, { recursive: true, force: true })
+    }
+  }, 600_000)
+})
