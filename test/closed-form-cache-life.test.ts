@@ -21,6 +21,7 @@
  * renders' noise is then 0.1-0.3%); the rarer misses are held to four standard errors.
  */
 import { describe, expect, test } from 'vitest'
+import { closedFormProblem } from '../sim/isr/closed-form.ts'
 import { cacheLifeClosedForm, cacheLifePageFigures } from '../sim/isr/closed-form-cache-life.ts'
 import { parseScenario, runScenario, type NextVersion, type ScenarioInput } from '../sim/index.ts'
 
@@ -83,5 +84,14 @@ describe('a \'use cache\' page under a cacheLife preset (renewal-reward)', () =>
   test('a route outside the closed form says why', () => {
     const s = parseScenario({ ...page('16.4', 'minutes', 1, 0.2, 100), routes: [{ id: 'p', pattern: '/', cacheLife: 'minutes', renderS: 0.2, fetches: [{ id: 'f', revalidateS: 10 }], traffic: { rps: 1 } }] })
     expect(cacheLifeClosedForm(s, 0)).toBe('the page has layouts, fetches, a segment revalidate or request APIs')
+  })
+})
+
+describe('the served-age closed form (closed-form.ts) and a cacheLife expire', () => {
+  test('a page whose cacheLife expire can pass before a slow path\'s next request has no served-age closed form; the same page without it has one', () => {
+    // minutes: T 60, E 3600; at 0.001 req/s the wait after T (1000 s mean) can outlast E - T: refused.
+    const at = (cacheLife: 'minutes' | undefined) => closedFormProblem(parseScenario({ name: 'cf', durationS: 100, routes: [{ id: 'p', pattern: '/', ...(cacheLife ? { cacheLife } : { revalidateS: 60 }), renderS: 1, traffic: { rps: 0.001 } }] }), 0)
+    expect(at('minutes')).toBe('entries may expire')
+    expect(at(undefined)).toBeNull()
   })
 })

@@ -39,7 +39,8 @@ interface ClosedFormCase {
 function caseOf(s: Scenario, routeIndex: number): ClosedFormCase | string {
   const r = s.routes[routeIndex]!
   const dep = deploymentOf(s)
-  const T = effectiveRevalidate(r, s.next).revalidateS
+  const eff = effectiveRevalidate(r, s.next)
+  const T = eff.revalidateS
   if (typeof r.renderS !== 'number') return 'render time is not constant'
   if (T === false || T <= 0) return 'no time-based revalidate'
   if (r.fetches.length > 0) return 'the route fetches data'
@@ -53,7 +54,8 @@ function caseOf(s: Scenario, routeIndex: number): ClosedFormCase | string {
   if (count > 10_000) return 'too many paths to sum'
   const popularity = popularityOf(r.traffic.popularity, count)
   // A path whose stale wait can outlast expire would block instead (16.x): out of the model.
-  if (s.next.expireTimeS - T < 40 / (r.traffic.rps * Math.min(...popularity))) return 'entries may expire'
+  // The route's expire: a 'use cache' entry's (§12.2), else next.config expireTime.
+  if ((eff.expireS ?? s.next.expireTimeS) - T < 40 / (r.traffic.rps * Math.min(...popularity))) return 'entries may expire'
   return { revalidateS: T, renderS: r.renderS, rps: r.traffic.rps, popularity }
 }
 
