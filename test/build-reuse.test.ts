@@ -52,6 +52,35 @@ describe('§15.5 a build that keeps .next/cache/fetch-cache', () => {
     expect(t.result.routes.r!.outdatedServedFraction).toBeCloseTo(2 / 3, 8) // the result rounds to 9 decimals
   })
 
+  test.each(['15', '16.4'] as const)('entries the build does not read stay in the folder for the new server, also with prerender false (%s)', (v) => {
+    // prerender false: nothing is prebuilt, so the request at 31 is a MISS (render 31..32). Its
+    // fetch p (revalidate 3600) finds the entry the first build wrote at 0: fresh, no origin
+    // call, data from before the change at 20. Without reuse the Data Cache is empty: the render
+    // calls the origin and is current.
+    const deploy = (reuseFetchCache: boolean) => traced(single({ renderS: 1, revalidateS: 60, fetches: [{ id: 'p', revalidateS: 3600 }] }, [31], {
+      next: { version: v }, dataChanges: [{ fetch: 'p', atS: 20 }], deploys: [{ atS: 30, prerender: false, reuseFetchCache }],
+    }))
+    const kept = deploy(true)
+    expect(kept.outcomes).toEqual(['miss'])
+    expect(kept.result.fetches.p!.originFetches).toBe(0)
+    expect(kept.result.routes.r!.outdatedServedFraction).toBe(1)
+    const fresh = deploy(false)
+    expect(fresh.result.fetches.p!.originFetches).toBe(1)
+    expect(fresh.result.routes.r!.outdatedServedFraction).toBe(0)
+    // A per-path key of a path the build does not prerender (path 1 of 2, prebuilt 1), fetched
+    // at run time at 10 (data from 10): kept, so path 1's MISS at 31 reads it (outdated), where
+    // a new folder would make it call the origin.
+    const perPath = (reuseFetchCache: boolean) => traced({
+      name: 'kept', durationS: 100, next: { version: v },
+      routes: [{ id: 'r', pattern: '/p/[id]', revalidateS: 60, renderS: 1, params: { count: 2, prebuilt: 1 }, fetches: [{ id: 'p', revalidateS: 3600, perPath: true }], traffic: { rps: 0, schedule: { atS: [10, 31], path: [1, 1] } } }],
+      dataChanges: [{ fetch: 'p', atS: 20 }], deploys: [{ atS: 30, reuseFetchCache }],
+    })
+    const k = perPath(true)
+    expect(k.outcomes).toEqual(['miss', 'miss'])
+    expect(k.events.flatMap((e) => (e.kind === 'fetch' ? [s(e.atUs)] : []))).toEqual([10])
+    expect(perPath(false).events.flatMap((e) => (e.kind === 'fetch' ? [s(e.atUs)] : []))).toEqual([10, 31])
+  })
+
   test.each(['15', '16.4'] as const)('per-path keys and two instances with local caches: each cache\'s entries are reused on their own (%s)', (v) => {
     // Two paths, one key per path (revalidate 3600), two local caches. Both caches were seeded
     // by the first build at 0 and nothing rewrote them, so every prebuilt page of the new build,

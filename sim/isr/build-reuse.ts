@@ -7,6 +7,8 @@
  * - a stale one is refetched while the build waits on 16 (`buildRefetchesStaleData`); on 14
  *   and 15 it is served stale into the page and refreshed in the background, so the cache holds
  *   the build's data but the prerendered page the old one.
+ * Entries the build does not read stay in the folder as they were, and the new server reads them
+ * (also when the build prerendered nothing).
  * Cold path: runs once per deploy, after data.rebuild() has seeded the build's keys at atUs.
  */
 import { ONE_YEAR_S, secToUs } from '../kernel/time.ts'
@@ -24,26 +26,28 @@ export interface FetchCacheSnapshot {
 }
 
 export function snapshotFetchCache(data: DataCache): FetchCacheSnapshot {
+  data.settleAll() // the old build's origin calls that completed are in the folder
   return { has: data.has.slice(), lastModUs: data.lastModUs.slice(), dataAtUs: data.dataAtUs.slice() }
 }
 
 /**
- * After data.rebuild(atUs, true): restore the old entries the build reused, and set the data
- * time each prerendered page read (freshness, when tracked). Returns how many (cache, key)
- * entries were reused fresh and how many stale ones went into a page (14/15).
+ * After data.rebuild(atUs, prerender): restore the old entries the build reused or did not
+ * read, and set the data time each prerendered page read (freshness, when tracked). Returns how
+ * many (cache, key) entries the build reused fresh, how many stale ones went into a page
+ * (14/15), and how many it left as they were.
  */
 export function reuseFetchCache(
   s: Scenario, routes: readonly ResolvedRoute[], profile: VersionProfile, data: DataCache, old: FetchCacheSnapshot,
-  fresh: DataFreshness, caches: number, totalPaths: number, atUs: number,
-): { readonly reused: number; readonly staleIntoPage: number } {
+  fresh: DataFreshness, caches: number, totalPaths: number, atUs: number, prerender: boolean,
+): { readonly reused: number; readonly staleIntoPage: number; readonly kept: number } {
   const refetch = buildRefetchesStale(profile)
   const { keys, maxF, has, lastModUs, dataAtUs } = data
   const restored = new Uint8Array(caches * keys)
   /** Per slot, the data time a prerendered page reads (the old one for a reused or a stale-served entry). */
   const pageReads = new Float64Array(caches * keys).fill(atUs)
-  let reused = 0, staleIntoPage = 0
+  let reused = 0, staleIntoPage = 0, kept = 0
   for (const r of routes) {
-    if (r.isDynamic || r.prebuilt === 0) continue
+    if (!prerender || r.isDynamic || r.prebuilt === 0) continue
     const specs = s.routes[r.index]!.fetches
     // Without its own revalidate an entry takes the route's (ISR), else one year (§5.3).
     const routeRevalUs = r.revalidateUs > 0 && r.revalidateUs !== Infinity ? r.revalidateUs : secToUs(ONE_YEAR_S)
@@ -72,7 +76,15 @@ export function reuseFetchCache(
       }
     })
   }
-  if (fresh.tracks) {
+  // What the build did not fetch is still in the folder, as the old build and servers left it.
+  for (let slot = 0; slot < caches * keys; slot++) {
+    if (old.has[slot] !== 1 || has[slot] === 1) continue
+    has[slot] = 1
+    lastModUs[slot] = old.lastModUs[slot]!
+    dataAtUs[slot] = old.dataAtUs[slot]!
+    kept++
+  }
+  if (fresh.tracks && prerender) {
     for (const r of routes) {
       if (r.isDynamic) continue
       for (let i = 0; i < data.routeFetches[r.index]!.length; i++) {
@@ -86,5 +98,5 @@ export function reuseFetchCache(
       }
     }
   }
-  return { reused, staleIntoPage }
+  return { reused, staleIntoPage, kept }
 }

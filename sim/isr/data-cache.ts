@@ -80,6 +80,8 @@ export interface DataCache {
    * old build's origin calls still on their way are not stored.
    */
   rebuild(atUs: number, prerender: boolean): void
+  /** Write every origin call completed by now (they are otherwise written when a render next reads their fetch). */
+  settleAll(): void
 }
 
 export function createDataCache(
@@ -324,6 +326,9 @@ export function createDataCache(
         out[f.id] = { originFetches: originFetches[i]!, keys: f.keys, cached: isUseCacheKind(f.spec.kind) || isUnstableCache(f.spec) || isDataCached(profile, f.spec, false) }
       })
       return out
+    },
+    settleAll() {
+      for (let fi = 0; fi < fetches.length; fi++) settle(fi)
     },
     rebuild(atUs, prerender) {
       useCache.rebuild()

@@ -123,9 +123,9 @@ export function createDeploys(
       }
       manifest.reset()
       // A build that keeps .next/cache/fetch-cache reads the entries still there (§15.5).
-      const old = d.reuse && d.prerender ? snapshotFetchCache(data) : null
+      const old = d.reuse ? snapshotFetchCache(data) : null
       data.rebuild(now, d.prerender)
-      if (old !== null) reuseFetchCache(s, routes, profile, data, old, fresh, entries.caches, P, now)
+      if (old !== null) reuseFetchCache(s, routes, profile, data, old, fresh, entries.caches, P, now, d.prerender)
       render.reset()
       metrics.obs[OBS_AT] = now
       if (d.prerender) for (const r of routes) if (!r.isDynamic && r.prebuilt > 0) metrics.deployWrite(r.index, r.prebuilt)
