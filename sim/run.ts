@@ -297,7 +297,7 @@ export function warningsFor(s: Scenario): Warning[] {
     out.push({ code: 'local-cache-invalidation', message: `${dep.instances} instances with local caches: on-demand calls reach only instance${receivers.length === 1 ? '' : 's'} ${receivers.join(', ')}; the other instances keep serving old pages until they go stale by time.`, fix: 'Use a shared cache handler (cacheHandler) that stores entries and tags centrally, or send the call to every instance.' })
   }
   s.onDemand.forEach((e, i) => {
-    const what = e.kind === 'revalidatePath' ? `revalidatePath(${JSON.stringify(e.path)}${e.type ? `, ${JSON.stringify(e.type)}` : ''})` : `${e.kind}(${JSON.stringify(e.tag)}${e.profile ? `, ${JSON.stringify(e.profile)}` : ''})`
+    const what = e.kind === 'revalidatePath' || e.kind === 'res.revalidate' ? `${e.kind}(${JSON.stringify(e.path)}${e.type ? `, ${JSON.stringify(e.type)}` : ''})` : `${e.kind}(${JSON.stringify(e.tag)}${e.profile ? `, ${JSON.stringify(e.profile)}` : ''})`
     const route = `onDemand[${i}]`
     const tags = e.kind === 'res.revalidate' ? null : eventTags(e, s.next.version)
     if (tags !== null && tags.length > 0 && tags.every((t) => targetsOfTag(t, s.routes).length === 0)) {

@@ -60,7 +60,7 @@ export function summaryTable(r: SimResult): string {
   }
   if (r.totals.originFetches > 0) lines.push(`origin fetches: ${Object.entries(r.fetches).map(([id, f]) => `${id} ${fmtN(f.originFetches)}`).join(', ')}`)
   r.onDemand.forEach((e, i) => {
-    const call = e.kind === 'revalidatePath' ? `revalidatePath(${JSON.stringify(e.path)}${e.type ? `, "${e.type}"` : ''})` : `${e.kind}(${JSON.stringify(e.tag)}${e.profile ? `, ${JSON.stringify(e.profile)}` : ''})`
+    const call = e.kind === 'revalidatePath' || e.kind === 'res.revalidate' ? `${e.kind}(${JSON.stringify(e.path)}${e.type ? `, "${e.type}"` : ''})` : `${e.kind}(${JSON.stringify(e.tag)}${e.profile ? `, ${JSON.stringify(e.profile)}` : ''})`
     lines.push(`on-demand[${i}] ${call}: ${fmtN(e.occurrences)} call${e.occurrences === 1 ? '' : 's'}, ${fmtN(e.entriesTouched)} entries touched, renders caused within 1 min / 1 h / 1 day: ${fmtN(e.rendersWithin1m)} / ${fmtN(e.rendersWithin1h)} / ${fmtN(e.rendersWithin1d)}`)
   })
   if (r.intervals) {

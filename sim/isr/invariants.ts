@@ -22,7 +22,7 @@ export interface SlotLayout {
   readonly lastModUs: number
   readonly contentAtUs: number
   readonly hasEntry: number
-  /** The in-flight render's mode: 0 none, 1 background, 2 blocking. */
+  /** The in-flight render's mode: 0 none, 1 background, 2 blocking, 3 a res.revalidate render (decide.ts FLIGHT_ON_DEMAND). */
   readonly inflight: number
   readonly inflightStartUs: number
   readonly inflightEndUs: number
@@ -134,7 +134,7 @@ export function checkEndState(s: EndState): string[] {
       if (f === 0) continue
       held++
       const where = `${at(p)} on instance ${inst}`
-      if (f !== 1 && f !== 2) fail(`in flight: ${where}: unknown in-flight state ${f}`)
+      if (f !== 1 && f !== 2 && f !== 3) fail(`in flight: ${where}: unknown in-flight state ${f}`)
       if (routeOf(p).isDynamic) fail(`in flight: ${where}: a dynamic route holds a cached render`)
       if (!(s.slots[o + L.inflightStartUs]! <= s.slots[o + L.inflightEndUs]!)) fail(`in flight: ${where}: render ends (${s.slots[o + L.inflightEndUs]} µs) before it starts (${s.slots[o + L.inflightStartUs]} µs)`)
       if (s.slots[o + L.inflightEndUs]! < s.nowUs) fail(`in flight: ${where}: render ended at ${s.slots[o + L.inflightEndUs]} µs, before the end (${s.nowUs} µs), but was never written`)

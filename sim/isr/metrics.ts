@@ -54,10 +54,11 @@ export class Metrics {
   readonly warmupUs: number
   readonly binUs: number
   /**
-   * Whether results carry the `fallback` outcome: set by the model when a route serves a Pages
-   * fallback shell (§14.3), so that a scenario without one keeps its result byte for byte.
+   * Per route, 1 when it serves a Pages fallback shell (§14.3), or null when none does: set by
+   * the model. Only those routes, and the totals and series of a scenario with one, carry the
+   * `fallback` outcome, so every other result stays byte for byte what it was.
    */
-  reportsFallback = false
+  shellRoutes: Uint8Array | null = null
   /** The series bin in progress; tick() moves it on at every bin boundary. */
   private bin = 0
   /** Outcome totals over all routes when the current bin began. */
@@ -194,6 +195,12 @@ export class Metrics {
     this.deployWrites[route] = this.deployWrites[route]! + pages
   }
 
+  /** Whether a summary of these routes carries the `fallback` outcome: one of them serves a shell. */
+  private reportsShells(routeSet: readonly number[]): boolean {
+    const shells = this.shellRoutes
+    return shells !== null && routeSet.some((i) => shells[i] === 1)
+  }
+
   /** Responses recorded for a route since t = 0, warmup included. */
   requestsSinceStartOf(route: number): number {
     let n = 0
@@ -235,7 +242,7 @@ export class Metrics {
     const ageS = (q: number) => s6(quantileOf(ageHist, 0, ageN, q) / US_PER_S)
     const latMs = (q: number) => s3(quantileOf(latHist, 0, requests, q) / US_PER_MS)
     return {
-      requests, hit, stale, miss, dynamic, notFound, error, ...(this.reportsFallback ? { fallback } : {}),
+      requests, hit, stale, miss, dynamic, notFound, error, ...(this.reportsShells(routeSet) ? { fallback } : {}),
       renders: bg + bl + dy, backgroundRenders: bg, blockingRenders: bl, dynamicRenders: dy,
       failedRenders: failed, renderCpuS: s6(renderUs / US_PER_S), isrWrites: writes, fillWrites: fills, deployWrites: deploys,
       staleServedFraction: requests === 0 ? 0 : round(stale / requests, 9),
@@ -272,7 +279,7 @@ export class Metrics {
       const o = b * SC
       const v = (k: number) => this.series[o + k] as number
       out.push({
-        atS: s6((b * this.binUs) / US_PER_S), hit: v(0), stale: v(1), miss: v(2), dynamic: v(3), notFound: v(4), error: v(5), ...(this.reportsFallback ? { fallback: v(6) } : {}),
+        atS: s6((b * this.binUs) / US_PER_S), hit: v(0), stale: v(1), miss: v(2), dynamic: v(3), notFound: v(4), error: v(5), ...(this.shellRoutes !== null ? { fallback: v(6) } : {}),
         renders: v(NO) + v(NO + 1) + v(NO + 2), backgroundRenders: v(NO), blockingRenders: v(NO + 1), dynamicRenders: v(NO + 2), failedRenders: v(NO + 3),
       })
     }

@@ -79,7 +79,7 @@ export function createIsrModel(
   // The Pages Router (§14): fallback shells, res.revalidate calls, restarts (pages.ts).
   const pages = createPagesRoutes(s, routes)
   const shellOf = pages.shell
-  metrics.reportsFallback = shellOf.includes(1)
+  if (shellOf.includes(1)) metrics.shellRoutes = shellOf
   const durationUs = secToUs(s.durationS)
   /** The engine's clock: clock[0] is now, µs (read directly, never through a getter). */
   const clock = engine.clock
