@@ -70,7 +70,7 @@ describe('isrsim app: unstable_cache (17(g))', () => {
     expect(page).toContain(`import { unstable_cache } from 'next/cache'`)
     expect(page).toContain('export const revalidate = 10')
     expect(page).toContain('unstable_cache(() => dataCall("item", k), ["item", k], { revalidate: 30, tags: [`item:${k}`] })()')
-    expect(files.get('app/list/page.jsx')).toContain(`unstable_cache(() => dataCall("list", '0'), ["list", '0'], { revalidate: 10, tags: [\`items\`] })()`)
+    expect(files.get('app/list/page.jsx')).toContain(`unstable_cache(() => dataCall("list", '0'), ["list", '0'], { revalidate: 20, tags: [\`items\`] })()`)
   })
 })
 
