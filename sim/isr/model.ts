@@ -28,7 +28,7 @@ import { createInvalidations } from './invalidations.ts'
 import { CAUSE_COLD, CAUSE_DYNAMIC, CAUSE_EXPIRE, CAUSE_ONE_OFF, CAUSE_RES_REVALIDATE, CAUSE_TAG_EXPIRED, CAUSE_TAG_STALE, checkEndState, createRenderLedger, type EndState } from './invariants.ts'
 import * as Metric from './metrics.ts'
 import { OUTCOME_NAMES, RENDER_MODE_NAMES, type Metrics, type Outcome, type RenderMode } from './metrics.ts'
-import { createPagesRoutes, resRevalidate, withPagesRoutes, type ResRevalidate } from './pages.ts'
+import { createPagesRoutes, pagesRevalidator, withPagesRoutes } from './pages.ts'
 import { backoffExpireUs, backoffRevalidateS, keepsCacheControlOnRestart, keepsTagsOnRestart, type VersionProfile } from './profiles.ts'
 import { createRenderer } from './renders.ts'
 import { withSegmentConfig } from './segment-config.ts'
@@ -120,6 +120,11 @@ export function createIsrModel(
   const { pageData, flightData } = fresh
   // The render being prepared: its time, outcome and start (renders.ts).
   const render = createRenderer(s, routes, streams, instances, deployment.renderConcurrency ?? 0, clock, data)
+  // res.revalidate calls (§14.5): a render of the path in its own batch (decide.ts FLIGHT_ON_DEMAND).
+  const revalidatePage = pagesRevalidator(pages, profile, routes, entries, (route, slot, eslot, hasEntry) => {
+    startRender(route, slot, eslot, BACKGROUND, hasEntry, CAUSE_RES_REVALIDATE)
+    st[slot * W + F_FLIGHT_MODE] = FLIGHT_ON_DEMAND
+  })
   // On-demand calls and data changes with their webhooks, when they fire (invalidations.ts).
   const invalidations = createInvalidations(s, routes, streams, engine, durationUs, sharedCache, manifest, invalidationStats, fresh, data, trace, revalidatePage)
   // The requests (arrivals.ts): the engine's lane, which hands each to onRequest or onUnknown.
@@ -370,21 +375,6 @@ export function createIsrModel(
     obs[OBS_AGE] = -1
     obs[OBS_LATENCY] = 0
     respond(route, path, FALLBACK, inst, null, 0)
-  }
-
-  /** res.revalidate call ei on instance inst (§14.5): a render of its path, in its own batch. */
-  function revalidatePage(ei: number, inst: number): ResRevalidate {
-    const c = pages.calls[ei]!
-    const route = routes[c.route]!
-    const p = route.firstPath + c.path
-    const slot = inst * totalPaths + p, eslot = sharedCache ? p : slot
-    const hasEntry = st[eslot * W + F_HAS_ENTRY] === 1
-    const a = route.isDynamic ? 'shell' : resRevalidate(profile, pages.fallbacks[c.route]!, c.path < route.prebuilt && entries.prerendered, hasEntry, st[slot * W + F_FLIGHT_MODE] !== FLIGHT_NONE)
-    if (a === 'renders') {
-      startRender(route, slot, eslot, BACKGROUND, hasEntry, CAUSE_RES_REVALIDATE)
-      st[slot * W + F_FLIGHT_MODE] = FLIGHT_ON_DEMAND
-    }
-    return a
   }
 
   /** The end state the invariants are checked on (invariants.ts). */
