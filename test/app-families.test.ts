@@ -85,7 +85,7 @@ describe('isrsim app: Pages Router (17(f))', () => {
     expect(page).toContain('return { props: { probe: { route: "post", path, renderStartMs, data } }, revalidate: 10 }')
     expect(page).toContain('if (router.isFallback || !probe) return <main id="isrsim-fallback">loading</main>')
     expect(files.get('pages/about.jsx')).not.toContain('getStaticPaths')
-    expect(files.get('pages/about.jsx')).toContain('revalidate: 15 }')
+    expect(files.get('pages/about.jsx')).toContain('revalidate: 18 }')
   })
 
   it('fallback defaults to "blocking"; unknownResult "notFound" returns a cached 404 past params.count', () => {
