@@ -12,7 +12,7 @@
  */
 import fc from 'fast-check'
 import { NEXT_VERSIONS, parseScenario, type NextVersion, type RouteConfig, type ScenarioInput } from '../sim/index.ts'
-import { changeRouteOf, fillTemplate, routeFileOf, urlOf } from '../sim/isr/tags.ts'
+import { changeRouteOf, fillTemplate, leafOf, routeFileOf, urlOf } from '../sim/isr/tags.ts'
 
 export type RouteInput = ScenarioInput['routes'][number]
 type RenderInput = RouteInput['renderS']
@@ -69,7 +69,7 @@ const arbFetch = (id: string, version?: NextVersion): fc.Arbitrary<FetchInput> =
     latencyS: opt(grid(0, 0.5, 0.01)),
     failureRate: opt(grid(0, 0.3, 0.01)),
     perPath: opt(fc.boolean()),
-    kind: opt(useCacheOn(version) ? fc.constantFrom('fetch' as const, 'unstable_cache' as const, 'use cache' as const, 'use cache: remote' as const) : fc.constantFrom('fetch' as const, 'unstable_cache' as const), 3),
+    kind: opt(useCacheOn(version) ? fc.constantFrom('fetch' as const, 'unstable_cache' as const, 'use cache' as const, 'use cache' as const, 'use cache: remote' as const, 'use cache: remote' as const) : fc.constantFrom('fetch' as const, 'unstable_cache' as const), 3),
     cacheLife: opt(arbCacheLife, 5),
   }).map((f) => {
     const useCache = f.kind === 'use cache' || f.kind === 'use cache: remote'
@@ -166,7 +166,8 @@ export function arbRoute(i: number, opts: RouteOpts = {}): fc.Arbitrary<RouteInp
       const pages = r.router === 'pages'
       const layouts = pages || (r.kind === 'route-handler' && !pages) ? undefined : r.layouts
       const unknownResult = !pages && r.unknownResult === 'redirect' ? 'notFound' : r.unknownResult
-      const picked = r.fetchPick.map((k) => fetchPool[k]!).filter((f) => r.withParams || !templated(f))
+      // 'use cache' is App Router only.
+      const picked = r.fetchPick.map((k) => fetchPool[k]!).filter((f) => (r.withParams || !templated(f)) && !(pages && (f.kind === 'use cache' || f.kind === 'use cache: remote')))
       const fetches = opts.isolated === true ? localFetches(id, picked) : picked
       const slugs = r.withParams ? r.slugs : []
       const dir = `app/${r.source?.group === true ? '(g)/' : ''}${id}${r.withParams ? '/[id]' : ''}`
@@ -239,7 +240,7 @@ function pageTags(routes: readonly RouteInput[]): fc.Arbitrary<string> {
     const r = asConfigs(routes)[ri]!
     const k = k0 % (r.params?.count ?? 1)
     const tags = [...new Set((r.fetches ?? []).flatMap((f) => f.tags ?? []))].map((t) => fillTemplate(t, k, r))
-    const implicit = ['_N_T_/layout', `_N_T_${urlOf(r, k)}`, `_N_T_${routeFileOf(r)}/page`]
+    const implicit = ['_N_T_/layout', `_N_T_${urlOf(r, k)}`, `_N_T_${routeFileOf(r)}/${leafOf(r)}`]
     const all = [...tags, ...implicit]
     return all[a % all.length]!
   })
@@ -252,7 +253,7 @@ function pathCalls(routes: readonly RouteInput[]): fc.Arbitrary<{ path: string; 
     const file = routeFileOf(r)
     switch (how) {
       case 0: return { path: urlOf(r, k0 % (r.params?.count ?? 1)) }
-      case 1: return { path: file, type: 'page' as const }
+      case 1: return leafOf(r) === 'page' ? { path: file, type: 'page' as const } : { path: urlOf(r, k0 % (r.params?.count ?? 1)) }
       case 2: return { path: '/', type: 'layout' as const }
       default: return file.includes('[') ? { path: file } : { path: file, type: 'layout' as const }
     }
@@ -409,7 +410,7 @@ export function arbScenario(opts: ScenarioOpts = {}): fc.Arbitrary<ScenarioInput
           ...field('warmupS', s.warmupS),
           ...field('buildAgeS', s.buildAgeS),
           next: { version, ...field('expireTimeS', s.expireTimeS), ...field('cacheComponents', s.cacheComponents) },
-          routes,
+          routes: s.cacheComponents === true ? routes.map(forCacheComponents) : routes,
           ...field('outages', s.outages),
           ...field('diurnal', s.diurnal),
           ...field('onDemand', s.onDemand),
@@ -429,6 +430,14 @@ export function arbScenario(opts: ScenarioOpts = {}): fc.Arbitrary<ScenarioInput
       })
     })
   })
+}
+
+/** An App route as next build accepts it with cacheComponents: no segment revalidate, dynamic, fetchCache or dynamicParams export (§12). */
+export function forCacheComponents(r: RouteInput): RouteInput {
+  if (r.router === 'pages') return r
+  const { revalidateS: _r, segmentConfig: _s, ...rest } = r
+  const params = r.params && (({ dynamicParams: _d, ...p }) => p)(r.params)
+  return { ...rest, ...(r.layouts ? { layouts: r.layouts.map(({ revalidateS: _l, ...l }) => l) } : {}), ...(params ? { params } : {}) }
 }
 
 export const arbSeed = fc.stringMatching(/^[a-z0-9]{1,8}$/)

@@ -115,12 +115,16 @@ describe('§12.3 short-lived entries are dynamic holes under cacheComponents', (
   })
 })
 
+/** The shell's data: a 'use cache' function living 60 s (expire 1 h, so no hole). */
+const SHELL_DATA = { id: 'shell', kind: 'use cache' as const, cacheLife: { revalidateS: 60, expireS: 3600 } }
+
 describe('§12.4 a cached shell with holes rendered per request', () => {
   test('request APIs under cacheComponents: the shell is served HIT/STALE and every request renders the holes', () => {
-    // Page revalidate 60 with a headers() hole, render 1 s, prebuilt at 0.
+    // Shell revalidate 60 from a 'use cache' function (no segment revalidate: next build refuses
+    // it with cacheComponents), a headers() hole, render 1 s, prebuilt at 0.
     // t=0: hole render 0..1, shell HIT. t=61: hole render, shell STALE + background regeneration 61..62.
     // t=61.5: hole render, shell STALE (joins the regeneration). 4 renders, 4 s of CPU.
-    const t = traced(single({ revalidateS: 60, dynamic: true, renderS: 1 }, [0, 61, 61.5], { next: next('16.4', true) }))
+    const t = traced(single({ fetches: [SHELL_DATA], dynamic: true, renderS: 1 }, [0, 61, 61.5], { next: next('16.4', true) }))
     expect(t.outcomes).toEqual(['hit', 'stale', 'stale'])
     expect(t.renders.map((r) => [s(r.atUs), r.mode])).toEqual([[0, 'dynamic'], [61, 'dynamic'], [61, 'background'], [61.5, 'dynamic']])
     const r = t.result.routes.r!
@@ -130,19 +134,30 @@ describe('§12.4 a cached shell with holes rendered per request', () => {
   })
 
   test('without cacheComponents the same page is dynamic: every request renders, nothing is cached', () => {
-    const t = traced(single({ revalidateS: 60, dynamic: true, renderS: 1 }, [0, 61, 61.5], { next: next('16.4') }))
+    const t = traced(single({ fetches: [SHELL_DATA], dynamic: true, renderS: 1 }, [0, 61, 61.5], { next: next('16.4') }))
     expect(t.outcomes).toEqual(['dynamic', 'dynamic', 'dynamic'])
     expect(t.result.routes.r!.effectiveRevalidateS).toBe(0)
     expect(t.result.routes.r!.holes).toBeUndefined()
   })
 
   test('a layout calling cookies() and a no-store fetch are holes too', () => {
-    const e = effective({ revalidateS: 300, layouts: [{ dynamic: true }], fetches: [{ id: 'live', revalidateS: 0 }] }, '16.4', true)
-    expect(e).toEqual({ revalidateS: 300, source: 'page', holes: ['layouts[0] calls request APIs', 'fetch "live" is no-store (revalidate 0)'] })
+    const e = effective({ layouts: [{ dynamic: true }], fetches: [SHELL_DATA, { id: 'live', revalidateS: 0 }] }, '16.4', true)
+    expect(e).toEqual({ revalidateS: 60, source: '\'use cache\' "shell"', expireS: 3600, holes: ['layouts[0] calls request APIs', 'fetch "live" is no-store (revalidate 0)'] })
   })
 })
 
 describe('§12 bad input', () => {
+  test('segment revalidate, dynamic, fetchCache and dynamicParams under cacheComponents are refused, as next build refuses them', () => {
+    const cc = { next: next('16.4', true) }
+    expect(() => parseScenario(single({ revalidateS: 60, renderS: 0.1 }, [1], cc))).toThrow(/routes\[0\]\.revalidateS: is refused by next build with next\.cacheComponents.*"revalidate"/s)
+    expect(() => parseScenario(single({ layouts: [{ revalidateS: 60 }], renderS: 0.1 }, [1], cc))).toThrow(/routes\[0\]\.layouts\[0\]\.revalidateS/)
+    expect(() => parseScenario(single({ segmentConfig: { fetchCache: 'force-cache' }, renderS: 0.1 }, [1], cc))).toThrow(/routes\[0\]\.segmentConfig\.fetchCache.*"fetchCache"/s)
+    expect(() => parseScenario(single({ pattern: '/p/[id]', params: { count: 2, dynamicParams: false }, renderS: 0.1 }, [1], cc))).toThrow(/routes\[0\]\.params\.dynamicParams/)
+    // The same without cacheComponents, and a Pages route's getStaticProps revalidate with it, are fine.
+    expect(() => parseScenario(single({ revalidateS: 60, renderS: 0.1 }, [1], { next: next('16.4') }))).not.toThrow()
+    expect(() => parseScenario(single({ router: 'pages', revalidateS: 60, renderS: 0.1 }, [1], cc))).not.toThrow()
+  })
+
   test('cacheComponents on 15 is refused, naming the field', () => {
     expect(() => parseScenario(single({ renderS: 0.1 }, [1], { next: { version: '15', cacheComponents: true } }))).toThrow(/next\.cacheComponents.*CanaryOnlyError/s)
   })
@@ -159,7 +174,7 @@ describe('§12 bad input', () => {
 describe('§12.4 warnings', () => {
   test('a layout calling cookies() is no dynamic-layout caveat under cacheComponents (it is a hole), and is one without', async () => {
     const { warningsFor } = await import('../sim/run.ts')
-    const codes = (cc: boolean) => warningsFor(parseScenario(single({ revalidateS: 300, layouts: [{ dynamic: true }], renderS: 0.1 }, [1], { next: next('16.4', cc) }))).map((w) => w.code)
+    const codes = (cc: boolean) => warningsFor(parseScenario(single({ fetches: [SHELL_DATA], layouts: [{ dynamic: true }], renderS: 0.1 }, [1], { next: next('16.4', cc) }))).map((w) => w.code)
     expect(codes(false)).toContain('dynamic-layout')
     expect(codes(true)).not.toContain('dynamic-layout')
   })

@@ -263,6 +263,46 @@ describe('§14.8 Pages and App routes side by side', () => {
   })
 })
 
+describe('§14.9 getStaticProps has no Data Cache', () => {
+  const page = (router: 'app' | 'pages', fetches: RouteInput['fetches'], v: NextVersion): ScenarioInput => ({
+    name: 'gsp-fetch', durationS: 100, next: { version: v },
+    routes: [{ id: 'p', router, pattern: '/p', revalidateS: 5, renderS: 1, fetches, traffic: { rps: 0, schedule: { atS: [6, 13], path: [0, 0] } } }],
+  })
+  test.each(BOTH)('%s: a fetch with next.revalidate 3600 calls the origin in every regeneration; the App page reads the build\'s entry', (v) => {
+    // Prebuilt at 0. t=6 STALE -> regen 6..7; t=13 STALE (13 - 7 > 5) -> regen 13..14.
+    // Pages: each regeneration fetches (2 origin calls, nothing seeded, not cached). App: the
+    // build seeded the entry and it stays fresh for 3600 s: no origin call.
+    // Observed on 16.4.6 and 15.5.29 (§14.9): the count went up at every regeneration.
+    const fetches = [{ id: 'api', revalidateS: 3600, tags: ['t'] }]
+    const pagesRun = traced(page('pages', fetches, v))
+    expect(pagesRun.outcomes).toEqual(['stale', 'stale'])
+    expect(pagesRun.result.fetches.api).toEqual({ originFetches: 2, keys: 1, cached: false })
+    expect(traced(page('app', fetches, v)).result.fetches.api).toEqual({ originFetches: 0, keys: 1, cached: true })
+  })
+  test.each(BOTH)('%s: a fetch revalidate 2 does not lower the page\'s 5, and a no-store fetch does not make it dynamic', (v) => {
+    expect(traced(page('pages', [{ id: 'api', revalidateS: 2 }], v)).result.routes.p!.effectiveRevalidateS).toBe(5)
+    expect(traced(page('app', [{ id: 'api', revalidateS: 2 }], v)).result.routes.p!.effectiveRevalidateS).toBe(2)
+    expect(traced(page('pages', [{ id: 'api', revalidateS: 0 }], v)).result.routes.p!.effectiveRevalidateS).toBe(5)
+  })
+  test('14: a stale unstable_cache entry is recomputed in the foreground of a Pages render (no one-cycle lag outside the App Router)', () => {
+    // unstable_cache revalidate 3; prebuilt (seeded) at 0. t=6 STALE -> regen 6..7: the entry
+    // (written at 0) is stale, so the render waits for the origin: one foreground call, the
+    // page's data read at 6. On an App route 14 bakes the stale value in and refreshes in the background.
+    const fetches = [{ id: 'uc', kind: 'unstable_cache' as const, revalidateS: 3, latencyS: 0.5 }]
+    const t = traced({ ...page('pages', fetches, '14'), durationS: 10 })
+    // The render waits for the origin: it ends at 6 + 1 + 0.5.
+    expect(t.renders.map((r) => [s(r.atUs), r.mode, s(r.endUs)])).toEqual([[6, 'background', 7.5]])
+    expect(t.events.filter((e) => e.kind === 'fetch').map((e) => [s(e.atUs), e.kind === 'fetch' && e.mode])).toEqual([[6, 'foreground']])
+    expect(t.result.fetches.uc).toEqual({ originFetches: 1, keys: 1, cached: true })
+    // The same route on the App Router: the stale value is baked in, refreshed in the background.
+    const app = traced({ ...page('app', fetches, '14'), durationS: 10 })
+    expect(app.events.filter((e) => e.kind === 'fetch').map((e) => e.kind === 'fetch' && e.mode)).toEqual(['background'])
+  })
+  test('\'use cache\' on a Pages route is refused', () => {
+    expect(() => parseScenario(page('pages', [{ id: 'uc', kind: 'use cache', cacheLife: 'hours' }], '16.4'))).toThrow(/routes\[0\]\.fetches\[0\]\.kind.*App Router only/s)
+  })
+})
+
 describe('§14 bad input', () => {
   const problem = (input: ScenarioInput): string => {
     try {

@@ -136,7 +136,8 @@ const BEHAVIOUR: Record<Switch, { readonly rule: string; readonly observe: (v: N
   hasCacheComponents: {
     rule: '§12: next.cacheComponents is accepted on 16; on 14 and 15 (stable refuses it) the scenario is rejected',
     observe: (v) => {
-      try { return traced(scenario(v, [1], { next: { version: v, cacheComponents: true } })).outcomes.length } catch (e) { return e instanceof ScenarioError ? 'rejected' : e }
+      // No segment revalidate: next build refuses one with cacheComponents (§12).
+      try { return traced(scenario(v, [1], { next: { version: v, cacheComponents: true } }, { revalidateS: false })).outcomes.length } catch (e) { return e instanceof ScenarioError ? 'rejected' : e }
     },
     want: (on) => (on ? 1 : 'rejected'),
   },
@@ -152,7 +153,7 @@ const BEHAVIOUR: Record<Switch, { readonly rule: string; readonly observe: (v: N
     observe: (v) => {
       const next = profileFor(v).hasCacheComponents ? { version: v, cacheComponents: true } : { version: v }
       const fetches = profileFor(v).hasUseCache ? [{ id: 'uc', kind: 'use cache' as const, cacheLife: { staleS: 10, revalidateS: 60, expireS: 3600 } }] : []
-      return traced(scenario(v, [1, 2], { next }, { fetches })).result.routes.page!.dynamicRenders
+      return traced(scenario(v, [1, 2], { next }, { fetches, revalidateS: false })).result.routes.page!.dynamicRenders
     },
     want: (on) => (on ? 2 : 0),
   },

@@ -16,7 +16,7 @@ import { OUTCOME_NAMES, RENDER_MODE_NAMES } from '../sim/isr/metrics.ts'
 import { drawCrawlerWalk } from '../sim/isr/crawlers.ts'
 import { createStreams } from '../sim/kernel/rng.ts'
 import { roundHalfUp } from '../sim/kernel/time.ts'
-import { arbCase, arbCrawler, arbFailure, arbRender, arbRoute, arbSeed, grid, type Case, type RouteInput } from './arbitraries.ts'
+import { arbCase, forCacheComponents, arbCrawler, arbFailure, arbRender, arbRoute, arbSeed, grid, type Case, type RouteInput } from './arbitraries.ts'
 
 type RequestEv = Extract<TraceEvent, { kind: 'request' }>
 type RenderEv = Extract<TraceEvent, { kind: 'render' }>
@@ -192,7 +192,8 @@ describe(`simulator laws over random scenarios (fast-check seed ${fc.readConfigu
     const arb = fc.record({ c: arbCase({ isolated: true }), extra: arbRoute(9, { isolated: true }), first: fc.boolean() })
     fc.assert(
       fc.property(arb, ({ c, extra, first }) => {
-        const added: ScenarioInput = { ...c.input, routes: first ? [extra, ...c.input.routes] : [...c.input.routes, extra] }
+        const x = c.input.next?.cacheComponents === true ? forCacheComponents(extra) : extra
+        const added: ScenarioInput = { ...c.input, routes: first ? [x, ...c.input.routes] : [...c.input.routes, x] }
         const a = run(c.input, c.seed)
         const b = run(added, c.seed)
         const msg = `added ${JSON.stringify(extra)} ${first ? 'first' : 'last'}: ${where(c)}`

@@ -9,6 +9,18 @@ import { type RouteInput, single, traced, s } from './helpers.ts'
 const handler = (v: NextVersion, r: Partial<RouteInput>, atS: number[], extra: Record<string, unknown> = {}, path?: number[]) =>
   traced(single({ kind: 'route-handler', renderS: 1, ...r }, atS, { next: { version: v }, ...extra }, path))
 
+describe('§15.1 a route handler\'s implicit tag is …/route, after its file route.ts', () => {
+  test.each(['15', '16.4'] as const)('%s: revalidateTag("_N_T_/api/stats/route") reaches the imported handler; "…/page" names no route', (v) => {
+    // Revalidate 60, prebuilt at 0, render 1. The tag call at 10 expires it (15: revalidated-at;
+    // 16.4: the one-argument form): t=11 MISS (blocking render 11..12), t=13 HIT. The build
+    // writes x-next-cache-tags "…,_N_T_/api/stats/route" for app/api/stats/route.ts (F's fixture).
+    const r = { pattern: '/api/stats', revalidateS: 60, source: { page: 'app/api/stats/route.ts' } }
+    const t = handler(v, r, [11, 13], { onDemand: [{ kind: 'revalidateTag', tag: '_N_T_/api/stats/route', atS: 10 }] })
+    expect(t.outcomes).toEqual(['miss', 'hit'])
+    expect(() => handler(v, r, [11], { onDemand: [{ kind: 'revalidateTag', tag: '_N_T_/api/stats/page', atS: 10 }] })).toThrow(/onDemand\[0\]\.tag.*is not a tag of any route/s)
+  })
+})
+
 describe('§15.1 route handlers: static by default on 14, dynamic from 15 unless they opt in', () => {
   test('no exports: 14 prerenders it (HIT from the build, never regenerated); 15 and 16.4 render every request', () => {
     // revalidateS is the schema's false (no export). 14: the build wrote it at 0, revalidate

@@ -132,8 +132,9 @@ export function createDataCache(
     for (const f of r.fetches) {
       const info = fetches[index.get(f.id)!]!
       if (isUseCacheKind(f.kind)) continue // §12.5: the build's 'use cache' entries stay in its workers' memory
-      // The build's prerender is not a dynamic render; an unstable_cache function is always cached (§13).
-      if (!isUnstableCache(f) && !isDataCached(profile, f, false)) continue
+      // The build's prerender is not a dynamic render; an unstable_cache function is always
+      // cached (§13); getStaticProps has no Data Cache (§14.9).
+      if (!isUnstableCache(f) && (r.router === 'pages' || !isDataCached(profile, f, false))) continue
       for (let k = 0; k < (info.perPath ? Math.min(route.prebuilt, info.keys) : 1); k++) buildSeeded.push(info.base + k)
     }
   })
@@ -181,6 +182,9 @@ export function createDataCache(
   const cacheable = new Uint8Array(routes.length * maxF)
   const unstable = new Uint8Array(routes.length * maxF)
   const revalUs = new Float64Array(routes.length * maxF)
+  // Pages Router routes: fetch() is not cached, and a stale unstable_cache entry is recomputed
+  // in the foreground of every render (no request store, §14.9).
+  const pagesRoute = Uint8Array.from(s.routes, (r) => (r.router === 'pages' ? 1 : 0))
   routeFetches.forEach((fs, ri) => fs.forEach((fi, i) => {
     const f = fetches[fi]!, spec = f.spec, route = routes[ri]!
     keyBase[ri * maxF + i] = f.base
@@ -192,7 +196,7 @@ export function createDataCache(
       revalUs[ri * maxF + i] = unstableCacheRevalidateUs(spec)
       return
     }
-    cacheable[ri * maxF + i] = isDataCached(profile, spec, route.isDynamic) ? 1 : 0
+    cacheable[ri * maxF + i] = pagesRoute[ri] === 0 && isDataCached(profile, spec, route.isDynamic) ? 1 : 0
     // Without its own revalidate an entry takes the route's (an ISR route), else forever:
     // `false` is stored as one year (§5.3).
     const routeRevalUs = route.revalidateUs > 0 && route.revalidateUs !== Infinity ? route.revalidateUs : ONE_YEAR_US
@@ -279,7 +283,7 @@ export function createDataCache(
           if (tags !== TAGS_EXPIRED) {
             const stale = now - lastModUs[slot]! > revalUs[j]! || tags === TAGS_STALE
             if (!stale) foreground = false
-            else if (unstable[j] === 1 ? !awaitsUnstableCacheRefresh(profile, isr) : !isr) {
+            else if (unstable[j] === 1 ? pagesRoute[ri] === 0 && !awaitsUnstableCacheRefresh(profile, isr) : !isr) {
               // A dynamic render gets the stale data now and refreshes it in the background;
               // so does a 14 regeneration of an unstable_cache entry (the one-cycle lag, §13.2).
               originCall(fi, slot, key, inst, 'background', true)
@@ -323,7 +327,9 @@ export function createDataCache(
     stats() {
       const out: Record<string, { originFetches: number; keys: number; cached: boolean }> = {}
       fetches.forEach((f, i) => {
-        out[f.id] = { originFetches: originFetches[i]!, keys: f.keys, cached: isUseCacheKind(f.spec.kind) || isUnstableCache(f.spec) || isDataCached(profile, f.spec, false) }
+        // A plain fetch that only Pages routes make is never cached (§14.9).
+        const inApp = s.routes.some((r) => r.router !== 'pages' && r.fetches.some((x) => x.id === f.id))
+        out[f.id] = { originFetches: originFetches[i]!, keys: f.keys, cached: isUseCacheKind(f.spec.kind) || isUnstableCache(f.spec) || (inApp && isDataCached(profile, f.spec, false)) }
       })
       return out
     },

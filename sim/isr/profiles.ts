@@ -165,7 +165,6 @@ export function keepsTagsOnRestart(p: VersionProfile, sharedCache: boolean): boo
   return p.tagsSurviveRestart || sharedCache
 }
 
-
 /** cacheLife('max')'s expire on the profile, seconds (§12.1). */
 export function maxPresetExpireS(p: VersionProfile): number {
   return p.maxPresetExpire === 'never' ? NEVER_S : 31_536_000

@@ -59,7 +59,9 @@ export function effectiveRevalidate(route: RouteConfig, next: NextConfig): Effec
   })
   if (route.dynamic) dynamicBecause.push('page calls request APIs')
   if (route.revalidateS === 0) dynamicBecause.push('page revalidate = 0')
-  for (const f of route.fetches) if (f.revalidateS === 0 && !isUseCacheKind(f.kind)) dynamicBecause.push(`fetch "${f.id}" is no-store (revalidate 0)`)
+  // getStaticProps has no Data Cache: its data reads neither lower nor end the page's revalidate (§14.9).
+  const pages = route.router === 'pages'
+  if (!pages) for (const f of route.fetches) if (f.revalidateS === 0 && !isUseCacheKind(f.kind)) dynamicBecause.push(`fetch "${f.id}" is no-store (revalidate 0)`)
   if (dynamicBecause.length > 0 && !cc) return { revalidateS: 0, source: dynamicBecause.join('; ') }
   holes.push(...dynamicBecause)
 
@@ -67,7 +69,7 @@ export function effectiveRevalidate(route: RouteConfig, next: NextConfig): Effec
   const candidates: Candidate[] = [{ value: route.revalidateS === 0 ? false : route.revalidateS, source: 'page' }]
   route.layouts.forEach((l, i) => { if (l.revalidateS !== undefined && l.revalidateS !== 0) candidates.push({ value: l.revalidateS, source: `layouts[${i}]` }) })
   // A plain fetch inside a 'use cache' page is in the page's scope (§12.2).
-  if (route.cacheLife === undefined) for (const f of route.fetches) if (f.revalidateS !== undefined && f.revalidateS !== 0 && !isUseCacheKind(f.kind)) candidates.push({ value: f.revalidateS, source: `fetch "${f.id}"` })
+  if (route.cacheLife === undefined && !pages) for (const f of route.fetches) if (f.revalidateS !== undefined && f.revalidateS !== 0 && !isUseCacheKind(f.kind)) candidates.push({ value: f.revalidateS, source: `fetch "${f.id}"` })
   // §12.2: each 'use cache' entry in the output lowers revalidate and expire; under
   // cacheComponents a short-lived one is a hole instead (§12.3); without it one with
   // revalidate 0 makes the route dynamic (collectedRevalidate 0).

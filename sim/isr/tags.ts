@@ -174,16 +174,19 @@ export function changeRouteOf(c: { readonly tag?: string | undefined; readonly f
 export function routeFileOf(r: Pick<RouteConfig, 'pattern' | 'source'>): string {
   const page = r.source?.page
   if (page === undefined) return r.pattern
-  const m = /^(?:src\/)?app((?:\/[^/]+)*?)\/page\.[A-Za-z]+$/.exec(page)
+  const m = /^(?:src\/)?app((?:\/[^/]+)*?)\/(?:page|route)\.[A-Za-z]+$/.exec(page)
   return m ? m[1] || '/' : r.pattern
 }
 
-/** Route-level implicit tags of a page (§4.1): every layout prefix, then the page itself. */
-export function implicitRouteTags(pattern: string): string[] {
+/**
+ * Route-level implicit tags of a page (§4.1): every layout prefix, then the page itself. A
+ * route handler's last tag is `…/route`, after its file `route.ts` (§15.1).
+ */
+export function implicitRouteTags(pattern: string, leaf: 'page' | 'route' = 'page'): string[] {
   const segments = pattern === '/' ? [] : pattern.split('/').slice(1)
   const tags = [`${IMPLICIT_TAG_PREFIX}/layout`]
   for (let i = 1; i <= segments.length; i++) tags.push(`${IMPLICIT_TAG_PREFIX}/${segments.slice(0, i).join('/')}/layout`)
-  tags.push(`${IMPLICIT_TAG_PREFIX}${pattern === '/' ? '' : pattern}/page`)
+  tags.push(`${IMPLICIT_TAG_PREFIX}${pattern === '/' ? '' : pattern}/${leaf}`)
   return tags
 }
 
@@ -202,6 +205,11 @@ export function revalidatePathTags(path: string, type: 'page' | 'layout' | undef
   return tags
 }
 
+/** The last implicit tag's name: "route" for a route handler, "page" otherwise (§15.1). */
+export function leafOf(r: Pick<RouteConfig, 'kind'>): 'page' | 'route' {
+  return r.kind === 'route-handler' ? 'route' : 'page'
+}
+
 /** A set of paths an event reaches: all paths of a route, or one. */
 export type Target = { readonly route: number; readonly path: number | 'all' }
 
@@ -217,7 +225,7 @@ export function targetsOfTag(tag: string, routes: readonly RouteConfig[], withPa
     if (!withPages && r.router === 'pages') return
     const count = r.params?.count ?? 1
     if (tag.startsWith(IMPLICIT_TAG_PREFIX)) {
-      if (implicitRouteTags(routeFileOf(r)).includes(tag)) {
+      if (implicitRouteTags(routeFileOf(r), leafOf(r)).includes(tag)) {
         out.push({ route: ri, path: 'all' })
         return
       }

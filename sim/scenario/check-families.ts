@@ -29,6 +29,16 @@ export function checkFamilies(s: Scenario, ctx: z.RefinementCtx<Scenario>): void
   s.routes.forEach((r, i) => {
     const at = (...k: Path): Path => ['routes', i, ...k]
     const pages = r.router === 'pages'
+    if (s.next.cacheComponents === true && !pages) {
+      // next build refuses these exports with cacheComponents: "Route segment config "X" is not
+      // compatible with `nextConfig.cacheComponents`" (observed on 16.4.6, §12).
+      const refuse = (path: Path, input: unknown, name: string) => ctx.addIssue({ code: 'custom', path, input, message: `is refused by next build with next.cacheComponents (segment config "${name}" is not compatible with cacheComponents): give the page, layout or function a 'use cache' scope with cacheLife instead` })
+      if (typeof r.revalidateS === 'number') refuse(at('revalidateS'), r.revalidateS, 'revalidate')
+      r.layouts.forEach((l, j) => { if (l.revalidateS !== undefined) refuse(at('layouts', j, 'revalidateS'), l.revalidateS, 'revalidate') })
+      if (r.segmentConfig?.dynamic !== undefined) refuse(at('segmentConfig', 'dynamic'), r.segmentConfig.dynamic, 'dynamic')
+      if (r.segmentConfig?.fetchCache !== undefined) refuse(at('segmentConfig', 'fetchCache'), r.segmentConfig.fetchCache, 'fetchCache')
+      if (r.params?.dynamicParams === false) refuse(at('params', 'dynamicParams'), false, 'dynamicParams')
+    }
     life(r.cacheLife, at('cacheLife'))
     r.layouts.forEach((l, j) => life(l.cacheLife, at('layouts', j, 'cacheLife')))
     r.fetches.forEach((f, j) => {
@@ -44,6 +54,9 @@ export function checkFamilies(s: Scenario, ctx: z.RefinementCtx<Scenario>): void
       if (r.kind === 'route-handler') ctx.addIssue({ code: 'custom', path: at('kind'), input: r.kind, message: 'is App Router only: Pages API routes (pages/api) are never cached; model one as a dynamic page (dynamic: true)' })
       if (r.cacheLife !== undefined) ctx.addIssue({ code: 'custom', path: at('cacheLife'), input: r.cacheLife, message: 'is App Router only: a Pages Router page caches by getStaticProps revalidate' })
       if (r.segmentConfig !== undefined) ctx.addIssue({ code: 'custom', path: at('segmentConfig'), input: r.segmentConfig, message: 'is App Router only (route segment config); a Pages Router page is static with getStaticProps, dynamic with getServerSideProps (dynamic: true)' })
+      r.fetches.forEach((f, j) => {
+        if (f.kind === 'use cache' || f.kind === 'use cache: remote') ctx.addIssue({ code: 'custom', path: at('fetches', j, 'kind'), input: f.kind, message: `is App Router only: '${f.kind}' needs the App Router's render; in getStaticProps use unstable_cache or a plain fetch` })
+      })
       if (r.params?.dynamicParams === false) ctx.addIssue({ code: 'custom', path: at('params', 'dynamicParams'), input: false, message: 'is App Router only: a Pages Router route sets getStaticPaths fallback (params.fallback: false, true or "blocking")' })
     } else {
       if (r.params?.fallback !== undefined) ctx.addIssue({ code: 'custom', path: at('params', 'fallback'), input: r.params.fallback, message: 'is the Pages Router\'s getStaticPaths option (router: "pages"); an App Router route uses params.dynamicParams' })
