@@ -8,26 +8,14 @@
  *
  * Reproduce: npx vitest run test/from-app-mixed-source.test.ts
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { modules } from '../scenarios/from-app/modules.ts'
 import { readPagesSource } from '../scenarios/from-app/pages-source.ts'
 import { candidates, lowest, readStructure, SOURCE_ONLY, type CacheOptions } from '../scenarios/from-app/structure.ts'
+import { scratchApps } from './import-run.ts'
 
-const root = mkdtempSync(join(tmpdir(), 'isrsim-mixed-source-'))
-afterAll(() => rmSync(root, { recursive: true, force: true }))
-let n = 0
-
-function app(files: Record<string, string>): string {
-  const dir = join(root, `app${n++}`)
-  for (const [p, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, p)), { recursive: true })
-    writeFileSync(join(dir, p), text.replace(/^\n/, ''))
-  }
-  return dir
-}
+/** A scratch app: path -> source. */
+const app = scratchApps('isrsim-mixed-source-')
 
 /** The profiles a 16.4.6 build writes to required-server-files.json (config.cacheLife), plus one of next.config. */
 const CACHE: CacheOptions = {

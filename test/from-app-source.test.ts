@@ -6,30 +6,18 @@
  *
  * Reproduce: npx vitest run test/from-app-source.test.ts
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
 import { paramValues, templateWith, urlShape } from '../scenarios/from-app/fetches.ts'
 import { routeIdOf } from '../scenarios/from-app/index.ts'
 import { modules } from '../scenarios/from-app/modules.ts'
 import { analyzeSegment, routeHandlerLine } from '../scenarios/from-app/source.ts'
 import { candidates, lowest, patternOf, readStructure } from '../scenarios/from-app/structure.ts'
 import { profileOf } from '../scenarios/from-app/version.ts'
-
-const root = mkdtempSync(join(tmpdir(), 'isrsim-source-'))
-afterAll(() => rmSync(root, { recursive: true, force: true }))
-let n = 0
+import { scratchApps } from './import-run.ts'
 
 /** A scratch app: path -> source. */
-function app(files: Record<string, string>): string {
-  const dir = join(root, `app${n++}`)
-  for (const [p, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, p)), { recursive: true })
-    writeFileSync(join(dir, p), text.replace(/^\n/, ''))
-  }
-  return dir
-}
+const app = scratchApps('isrsim-source-')
 const seg = (dir: string, file: string, params: string[] = [], isPage = true) => analyzeSegment(modules(dir), file, params, isPage)
 
 describe('segment config', () => {

@@ -9,9 +9,7 @@
  *
  * Reproduce: npx vitest run test/from-app.test.ts (builds land in .tools/next-<major>/apps/).
  */
-import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -19,10 +17,8 @@ import { importApp, type AppImport } from '../scenarios/from-app/index.ts'
 import { parseScenario, type Scenario, type SimResult } from '../sim/index.ts'
 import { effectiveRevalidate } from '../sim/isr/revalidate.ts'
 import { implicitRouteTags, routeFileOf } from '../sim/isr/tags.ts'
-import { buildFixture, FIXTURES_DIR, formatLikeNext, parseRouteTable, type FixtureBuild, type TableRoute } from './fixture-apps.ts'
-
-const ROOT = fileURLToPath(new URL('..', import.meta.url))
-const BIN = join(ROOT, 'bin/isrsim.js')
+import { buildFixture, formatLikeNext, parseRouteTable, type FixtureBuild, type TableRoute } from './fixture-apps.ts'
+import { importAndRun, lineIn as lineInFixture } from './import-run.ts'
 
 interface Fixture { readonly name: string; readonly major: '16' | '15'; readonly next: string; readonly profile: string; readonly expireTimeS: number; readonly appRoot: string }
 const FIXTURES: readonly Fixture[] = [
@@ -30,17 +26,8 @@ const FIXTURES: readonly Fixture[] = [
   { name: 'app-next15', major: '15', next: '15.5.29', profile: '15', expireTimeS: 31_536_000, appRoot: 'src/app' },
 ]
 
-function isrsim(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr }
-}
-
 /** Line of the first line of a fixture file that contains `needle` (so the expectations follow the file). */
-function lineIn(fx: Fixture, file: string, needle: string): number {
-  const i = readFileSync(join(FIXTURES_DIR, fx.name, file), 'utf8').split('\n').findIndex((l) => l.includes(needle))
-  if (i < 0) throw new Error(`${fx.name}/${file} has no line with ${JSON.stringify(needle)}`)
-  return i + 1
-}
+const lineIn = (fx: Fixture, file: string, needle: string) => lineInFixture(fx.name, file, needle)
 
 interface Imported {
   readonly build: FixtureBuild
@@ -59,15 +46,8 @@ function setup(fx: Fixture): Promise<Imported> {
       const build = await buildFixture(fx.name, fx.major)
       process.stdout.write(`${fx.name}: next build ${fx.next}: ${build.cached ? 'from the cache (same content)' : `${build.buildS.toFixed(1)} s`}\n`)
       const table = parseRouteTable(build.buildStdout)
-      const out = mkdtempSync(join(tmpdir(), 'isrsim-import-'))
-      const imp = isrsim(['import', build.dir, '--out', join(out, 'x.json')])
-      if (imp.status !== 0) throw new Error(`isrsim import ${build.dir} --out x.json exited ${imp.status}:\n${imp.stderr}`)
-      const run = isrsim(['run', join(out, 'x.json'), '--out', join(out, 'r.json')])
-      if (run.status !== 0) throw new Error(`isrsim run x.json (imported from ${build.dir}) exited ${run.status}:\n${run.stderr.slice(-3000)}`)
-      const scenario = parseScenario(JSON.parse(readFileSync(join(out, 'x.json'), 'utf8')), 'x.json')
-      const result = JSON.parse(readFileSync(join(out, 'r.json'), 'utf8')) as SimResult
-      rmSync(out, { recursive: true, force: true })
-      return { build, table, app: importApp(build.dir), scenario, result, cli: { importStderr: imp.stderr } }
+      const { scenario, result, importStderr } = importAndRun(build.dir)
+      return { build, table, app: importApp(build.dir), scenario, result, cli: { importStderr } }
     })()
     setups.set(fx.name, p)
   }
