@@ -89,6 +89,10 @@ function pageFile(r: Route, libPath: string, opts: { readonly cacheComponents: b
     if (v === null || v.length !== params.length) throw new AppError(`routes.${r.id}.params.paths[${k}]: "${u}" is not a URL of ${r.pattern}; allowed: the pattern with each [param] filled in`)
     return v
   })
+  // Not mirrored yet: a route.ts handler and segment config; refused rather than generated as a plain page.
+  const extra = r as { kind?: string; segmentConfig?: unknown }
+  if (extra.kind === 'route-handler') throw new AppError(`routes.${r.id}.kind: "route-handler" is not mirrored by the live app yet (it writes pages); allowed: "page"`)
+  if (extra.segmentConfig !== undefined) throw new AppError(`routes.${r.id}.segmentConfig: ${JSON.stringify(extra.segmentConfig)} is not mirrored by the live app yet; allowed: leave it out`)
   const cc = opts.cacheComponents
   const life = (r as { cacheLife?: CacheLife }).cacheLife
   if (cc) {

@@ -60,6 +60,9 @@ describe('isrsim app: Cache Components (17(e))', () => {
     expect(refuse({ fetches: [{ id: 'a', kind: 'use cache', cacheLife: 'seconds' }] })).toThrow(/routes\.post\.fetches\[0\]\.cacheLife: "seconds" makes a dynamic hole/)
     expect(refuse({ fetches: [{ id: 'a', revalidateS: 60 }] })).toThrow(/routes\.post\.fetches\[0\]\.kind: "fetch" under next\.cacheComponents/)
     expect(refuse({ dynamic: true })).toThrow(AppError)
+    // Route handlers and segment config are not generated yet: refused, not written as a plain page.
+    expect(refuse({ kind: 'route-handler', revalidateS: 30 }, { version: '16.4' })).toThrow(/routes\.post\.kind: "route-handler" is not mirrored by the live app yet/)
+    expect(refuse({ revalidateS: 30, segmentConfig: { dynamic: 'force-static' } }, { version: '16.4' })).toThrow(/routes\.post\.segmentConfig: .* is not mirrored by the live app yet/)
   })
 })
 
