@@ -262,7 +262,7 @@ export function warningsFor(s: Scenario): Warning[] {
       })
     }
     if (rev === 0) {
-      if (dynamicLayouts.length === 0 && r.intent !== 'dynamic') out.push({ code: 'dynamic-route', route: r.id, message: `${r.pattern} is dynamic (${eff.source}): every request renders and nothing is cached.`, fix: 'Move cookies()/headers() into a client component or a route handler, use a cached fetch, or set revalidate > 0, if the page can be shared between users.' })
+      if (dynamicLayouts.length === 0 && r.intent !== 'dynamic') out.push({ code: 'dynamic-route', route: r.id, message: `${r.pattern} is dynamic (${eff.source}): every request renders and nothing is cached.`, fix: r.kind === 'route-handler' ? 'export const revalidate = <seconds> (or dynamic = \'force-static\') if the response can be shared between users (§15.1).' : 'Move cookies()/headers() into a client component or a route handler, use a cached fetch, or set revalidate > 0, if the page can be shared between users.' })
       continue
     }
     if (eff.source !== 'page' && (r.revalidateS === false || (typeof rev === 'number' && rev < r.revalidateS))) {

@@ -60,9 +60,28 @@ describe('isrsim app: Cache Components (17(e))', () => {
     expect(refuse({ fetches: [{ id: 'a', kind: 'use cache', cacheLife: 'seconds' }] })).toThrow(/routes\.post\.fetches\[0\]\.cacheLife: "seconds" makes a dynamic hole/)
     expect(refuse({ fetches: [{ id: 'a', revalidateS: 60 }] })).toThrow(/routes\.post\.fetches\[0\]\.kind: "fetch" under next\.cacheComponents/)
     expect(refuse({ dynamic: true })).toThrow(AppError)
-    // Route handlers and segment config are not generated yet: refused, not written as a plain page.
-    expect(refuse({ kind: 'route-handler', revalidateS: 30 }, { version: '16.4' })).toThrow(/routes\.post\.kind: "route-handler" is not mirrored by the live app yet/)
-    expect(refuse({ revalidateS: 30, segmentConfig: { dynamic: 'force-static' } }, { version: '16.4' })).toThrow(/routes\.post\.segmentConfig: .* is not mirrored by the live app yet/)
+
+  })
+})
+
+describe('isrsim app: route handlers and segment config (§15.1, §15.2)', () => {
+  const gen = (r: Record<string, unknown>) => appFiles(planOf(scenario([route(r)], { version: '16.4' })), { next: '16' })
+  it('a route handler is app/<pattern>/route.js whose GET answers the probe; revalidate only with seconds', () => {
+    const cached = gen({ kind: 'route-handler', revalidateS: 30 })
+    const file = [...cached.keys()].find((f) => f.endsWith('/route.js') && !f.includes('isrsim'))!
+    expect(file).toBe('app/blog/[slug]/route.js')
+    expect(cached.has('app/blog/[slug]/page.jsx')).toBe(false)
+    const text = cached.get(file)!
+    expect(text).toContain('export const revalidate = 30')
+    expect(text).toContain('export async function GET(request, { params }) {')
+    expect(text).toContain('<script id="isrsim-probe" type="application/json">')
+    // No export for the scenario's false: `revalidate = false` would make it static on 15+.
+    expect(gen({ kind: 'route-handler' }).get(file)).not.toContain('export const revalidate')
+  })
+  it('segmentConfig becomes the dynamic and fetchCache exports', () => {
+    const text = gen({ revalidateS: 30, segmentConfig: { dynamic: 'force-static', fetchCache: 'force-cache' } }).get('app/blog/[slug]/page.jsx')!
+    expect(text).toContain('export const dynamic = "force-static"')
+    expect(text).toContain('export const fetchCache = "force-cache"')
   })
 })
 

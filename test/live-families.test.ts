@@ -17,8 +17,12 @@
  *       revalidate: one slower than the page (two stacked stale layers: fewer origin fetches
  *       than renders), one faster (it lowers the page's revalidate to its own).
  *
- * The three run at once (describe.concurrent, each its own `isrsim loadtest` process). Alone and
- * together they gave the same verdicts; the figures are in loadtest/README.md.
+ * §15 scenarios/live/route-handlers.json: a route handler GET with revalidate 5 (cached), one
+ *       without exports (dynamic by default from 15) and a force-static page calling cookies().
+ *
+ * The three 17 scenarios run at once (describe.concurrent, each its own `isrsim loadtest`
+ * process), route-handlers after them. Alone and together they gave the same verdicts; the
+ * figures are in loadtest/README.md.
  *
  * Reproduce one: isrsim loadtest scenarios/live/<name>.json --out out/live/<name>
  */
@@ -97,4 +101,22 @@ describe('live: issue 17\'s cache families against next start 16.4.6 and k6', ()
       expect(o.droppedIterations).toBe(0)
     }, LOAD_TIMEOUT_MS)
   })
+
+  it('§15.1 §15.2 route handlers and force-static: a GET with revalidate is cached, one without is dynamic, a force-static page ignores cookies()', async () => {
+    const r = await liveRun('route-handlers')
+    const why = repro('route-handlers')
+    expect(failed(r.verdict), why).toEqual([])
+    const o = r.observed
+    // stats: export const revalidate = 5, so HIT and STALE with a background regeneration each 5 s or so.
+    expect(o.routes.stats!.hit, why).toBeGreaterThan(0)
+    expect(o.routes.stats!.stale, why).toBeGreaterThan(0)
+    expect(o.origin!.renders.stats!, why).toBeLessThan(o.routes.stats!.requests / 10)
+    // live: no exports, dynamic by default on 16: one render per request, no cache header.
+    expect(o.routes.live!.dynamic, why).toBe(o.routes.live!.requests)
+    expect(o.origin!.renders.live, why).toBe(o.routes.live!.requests)
+    // fs: cookies() under force-static is cached as a static page.
+    expect(o.routes.fs!.dynamic, why).toBe(0)
+    expect(o.routes.fs!.hit, why).toBeGreaterThan(0)
+    expect(o.droppedIterations).toBe(0)
+  }, LOAD_TIMEOUT_MS)
 })
