@@ -163,12 +163,16 @@ function buildTimeMs(appDir: string): number {
 }
 
 /** Refuse what the live suite cannot mirror yet, with the field named. */
-function checkSupported(plan: RequestPlan, major: NextMajor): void {
+export function checkSupported(plan: RequestPlan, major: NextMajor): void {
   const s = plan.spec as RequestPlan['spec'] & { deployment?: { instances?: number }; dataChanges?: unknown[]; restarts?: unknown[]; onDemand?: { kind: string; instance?: number }[] }
   const bad = (field: string, value: unknown, allowed: string) => { throw new LiveError(`${field}: ${JSON.stringify(value)} is not supported by the live suite yet; allowed: ${allowed}`) }
   if ((s.deployment?.instances ?? 1) !== 1) bad('deployment.instances', s.deployment?.instances, '1 (one next start)')
   if ((s.restarts?.length ?? 0) > 0) bad('restarts', `${s.restarts!.length} entries`, '[]')
-  s.onDemand?.forEach((e, i) => { if (e.kind === 'updateTag' && major === '15') bad(`onDemand[${i}].kind`, e.kind, 'revalidateTag or revalidatePath on Next 15 (updateTag is 16 only)') })
+  s.onDemand?.forEach((e, i) => {
+    if (e.kind === 'updateTag' && major === '15') bad(`onDemand[${i}].kind`, e.kind, 'revalidateTag or revalidatePath on Next 15 (updateTag is 16 only)')
+    // The generated app's revalidation endpoint is an App Router handler; a Pages API route calling res.revalidate is not generated yet.
+    if (e.kind === 'res.revalidate') bad(`onDemand[${i}].kind`, e.kind, 'revalidateTag, revalidatePath or updateTag')
+  })
   if (plan.scenario.warmupS !== 0) bad('warmupS', plan.scenario.warmupS, '0 (k6 measures from the first request)')
 }
 

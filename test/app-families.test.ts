@@ -11,7 +11,7 @@ import type { RequestPlan } from '../sim/contract.ts'
 import { requestPlan } from '../sim/plan.ts'
 import { parseScenario } from '../sim/scenario/parse.ts'
 import { appFiles, AppError } from '../loadtest/app.ts'
-import { ROOT } from '../loadtest/live.ts'
+import { checkSupported, ROOT } from '../loadtest/live.ts'
 
 const planOf = (s: unknown): RequestPlan => requestPlan(parseScenario(s))
 const live = (name: string): RequestPlan => planOf(JSON.parse(readFileSync(join(ROOT, `scenarios/live/${name}.json`), 'utf8')))
@@ -121,5 +121,14 @@ describe('isrsim app: Pages Router (17(f))', () => {
   it('refuses an App and a Pages route at the same URL', () => {
     const s = scenario([route({ router: 'pages', revalidateS: 5 }), route({ id: 'other', revalidateS: 5 })])
     expect(() => appFiles(planOf(s), { next: '16' })).toThrow(/routes\.other\.pattern: \/blog\/\[slug\] is the same page as route post/)
+  })
+})
+
+describe('isrsim loadtest: what the live suite does not mirror yet is refused, naming the field', () => {
+  it('res.revalidate (a Pages API route) is refused before anything is built', () => {
+    const plan = live('pages-fallback')
+    const withCall = planOf({ ...JSON.parse(readFileSync(join(ROOT, 'scenarios/live/pages-fallback.json'), 'utf8')), onDemand: [{ kind: 'res.revalidate', path: '/post/1', atS: 5 }] })
+    expect(() => checkSupported(plan, '16')).not.toThrow()
+    expect(() => checkSupported(withCall, '16')).toThrow(/onDemand\[0\]\.kind: "res\.revalidate" is not supported by the live suite yet/)
   })
 })
