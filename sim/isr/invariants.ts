@@ -4,7 +4,8 @@
  * reads it. Nothing here runs per request; tests break a real end state on purpose to show
  * that each check can fail (test/invariants.test.ts).
  */
-import { BACKGROUND, BLOCKING, DYNAMIC_RENDER, OUTCOME_NAMES, RENDER_MODE_NAMES } from './metrics.ts'
+import { HISTOGRAM_BUCKETS } from '../kernel/histogram.ts'
+import { BACKGROUND, BLOCKING, DYNAMIC_RENDER, OUTCOME_NAMES, RENDER_MODE_NAMES, type Metrics } from './metrics.ts'
 import type { InvalidationCounts } from './stats.ts'
 
 /** Why a render started. Every render has exactly one cause, which fixes its mode. */
@@ -76,6 +77,42 @@ export interface EndState {
     readonly maxF: number
     /** Per route: its number of fetches. */
     readonly fetchesOf: readonly number[]
+  }
+}
+
+/** The model's parts an end state is read from, once, after the last event (cold). */
+export interface EndStateParts {
+  readonly routes: EndState['routes']
+  readonly instances: number
+  readonly caches: number
+  readonly totalPaths: number
+  readonly slots: Float64Array
+  readonly layout: SlotLayout
+  readonly arrived: () => Float64Array
+  readonly metrics: Metrics
+  readonly ledger: RenderLedger
+  readonly eventStats: () => readonly InvalidationCounts[]
+  readonly dataCache: () => EndState['dataCache']
+  readonly freshness: () => EndState['freshness']
+}
+
+/** The end state the checks read, from the model's parts and its metrics. */
+export function endStateOf(p: EndStateParts, nowUs: number): EndState {
+  const m = p.metrics
+  return {
+    nowUs, routes: p.routes, instances: p.instances, caches: p.caches, totalPaths: p.totalPaths, slots: p.slots, layout: p.layout,
+    arrived: p.arrived(),
+    answered: Float64Array.from(p.routes, (_r, i) => m.requestsSinceStartOf(i)),
+    cachedRendersStarted: p.ledger.started,
+    cachedRendersDone: p.ledger.finished,
+    rendersByCause: p.ledger.byCause,
+    rendersByMode: m.renders,
+    outcomes: m.counts.map((n, i) => n - m.countsAtWarmup[i]!),
+    aged: Float64Array.from(p.routes, (_r, i) => m.ageHist.subarray(i * HISTOGRAM_BUCKETS, (i + 1) * HISTOGRAM_BUCKETS).reduce((a, b) => a + b, 0)),
+    eventStats: p.eventStats(),
+    tagRendersSinceStart: p.ledger.tagCaused,
+    dataCache: p.dataCache(),
+    freshness: p.freshness(),
   }
 }
 

@@ -11,7 +11,6 @@
  */
 import { assert, assertNever, InvariantError } from '../kernel/errors.ts'
 import type { Engine, Lane } from '../kernel/engine.ts'
-import { HISTOGRAM_BUCKETS } from '../kernel/histogram.ts'
 import { UINT32_SCALE, type Streams } from '../kernel/rng.ts'
 import { secToUs, US_PER_S } from '../kernel/time.ts'
 import { deploymentOf, type Scenario } from '../scenario/schema.ts'
@@ -25,7 +24,7 @@ import { Entries, resolveRoutes, routeOfPath, type ResolvedRoute } from './entri
 import { EV_BIN_TICK, EV_DATA_CHANGE, EV_DEPLOY, EV_ON_DEMAND, EV_PURGE, EV_RENDER_DONE, EV_RESTART, EV_TAG_PROPAGATE, EV_WARMUP, EV_WEBHOOK, eventKindName, RANK_ON_DEMAND, RANK_RENDER_DONE } from './events.ts'
 import { createFreshness, type FreshnessStats } from './freshness.ts'
 import { createInvalidations } from './invalidations.ts'
-import { CAUSE_COLD, CAUSE_DYNAMIC, CAUSE_EXPIRE, CAUSE_ONE_OFF, CAUSE_RES_REVALIDATE, CAUSE_TAG_EXPIRED, CAUSE_TAG_STALE, checkEndState, createRenderLedger, type EndState } from './invariants.ts'
+import { CAUSE_COLD, CAUSE_DYNAMIC, CAUSE_EXPIRE, CAUSE_ONE_OFF, CAUSE_RES_REVALIDATE, CAUSE_TAG_EXPIRED, CAUSE_TAG_STALE, checkEndState, createRenderLedger, endStateOf, type EndState, type EndStateParts } from './invariants.ts'
 import * as Metric from './metrics.ts'
 import { OUTCOME_NAMES, RENDER_MODE_NAMES, type Metrics, type Outcome, type RenderMode } from './metrics.ts'
 import { createPagesRoutes, pagesRevalidator, withPagesRoutes } from './pages.ts'
@@ -377,26 +376,13 @@ export function createIsrModel(
     respond(route, path, FALLBACK, inst, null, 0)
   }
 
-  /** The end state the invariants are checked on (invariants.ts). */
-  function endState(nowUs: number): EndState {
-    return {
-      nowUs, routes, instances, caches, totalPaths,
-      slots: st,
-      layout: { stride: W, lastModUs: F_LAST_MOD, contentAtUs: F_CONTENT_AT, hasEntry: F_HAS_ENTRY, inflight: F_FLIGHT_MODE, inflightStartUs: F_FLIGHT_START, inflightEndUs: F_FLIGHT_END, revalidateUs: F_REVAL, expireUs: F_EXPIRE },
-      arrived: lane.arrived(),
-      answered: Float64Array.from(routes, (r) => metrics.requestsSinceStartOf(r.index)),
-      cachedRendersStarted: ledger.started,
-      cachedRendersDone: ledger.finished,
-      rendersByCause: ledger.byCause,
-      rendersByMode: metrics.renders,
-      outcomes: metrics.counts.map((n, i) => n - metrics.countsAtWarmup[i]!),
-      aged: Float64Array.from(routes, (r) => metrics.ageHist.subarray(r.index * HISTOGRAM_BUCKETS, (r.index + 1) * HISTOGRAM_BUCKETS).reduce((a, b) => a + b, 0)),
-      eventStats: invalidationStats.rows,
-      tagRendersSinceStart: ledger.tagCaused,
-      dataCache: { keys: fetchKeys, has: data.has, lastModUs: data.lastModUs, dataAtUs: data.dataAtUs },
-      freshness: fresh.endState(),
-    }
+  /** The end state the invariants are checked on (invariants.ts): read once, after the last event. */
+  const endParts: EndStateParts = {
+    routes, instances, caches, totalPaths, slots: st, metrics, ledger, arrived: () => lane.arrived(), eventStats: () => invalidationStats.rows, freshness: () => fresh.endState(),
+    layout: { stride: W, lastModUs: F_LAST_MOD, contentAtUs: F_CONTENT_AT, hasEntry: F_HAS_ENTRY, inflight: F_FLIGHT_MODE, inflightStartUs: F_FLIGHT_START, inflightEndUs: F_FLIGHT_END, revalidateUs: F_REVAL, expireUs: F_EXPIRE },
+    dataCache: () => ({ keys: fetchKeys, has: data.has, lastModUs: data.lastModUs, dataAtUs: data.dataAtUs }),
   }
+  const endState = (nowUs: number): EndState => endStateOf(endParts, nowUs)
 
   const expectedEvents = metrics.bins + 1 + lane.expectedEvents + invalidations.expectedEvents + deploys.expectedEvents
 
