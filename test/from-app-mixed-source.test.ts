@@ -33,7 +33,7 @@ const CACHE: CacheOptions = {
     },
   },
   cacheComponents: true,
-  staleRule: true,
+  version: '16.4',
 }
 
 describe("'use cache' scopes", () => {

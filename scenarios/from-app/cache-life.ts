@@ -5,7 +5,7 @@
  * custom profile name of next.config becomes its numbers; several calls in one scope take the
  * minimum of each field, as Next does (docs/semantics.md §12).
  */
-import type { ScenarioInput } from '../../sim/index.ts'
+import { isCacheLifeHole, type NextVersion, type ScenarioInput } from '../../sim/index.ts'
 import type { CacheLifeProfile } from './build.ts'
 import type { LifeCall } from './cache-calls.ts'
 
@@ -81,13 +81,9 @@ function custom(f: Fields): CacheLifeInput {
   return out
 }
 
-/**
- * Whether a Cache Components prerender leaves the entry out as a dynamic hole (§12.3):
- * revalidate 0 or expire below 300 s; from 16.3 also stale below 30 s.
- */
-export function isHole(life: MappedLife, cacheComponents: boolean, staleRule: boolean): boolean {
-  if (!cacheComponents) return false
-  return life.revalidateS === 0 || life.expireS < 300 || (staleRule && life.staleS < 30)
+/** Whether a Cache Components prerender leaves the entry out as a dynamic hole: the simulator's rule for the version (§12.3). */
+export function isHole(life: MappedLife, cacheComponents: boolean, version: NextVersion): boolean {
+  return cacheComponents && isCacheLifeHole(version, life)
 }
 
 /** Revalidate as the route table prints it: "never" at INFINITE_CACHE. */

@@ -133,7 +133,7 @@ export function importApp(appDir: string): AppImport {
   // cacheComponents needs 16 (a stable 15 refuses it; a 15 canary build is simulated as 15 without it).
   const cacheComponents = build.config.cacheComponents && v16
   if (build.config.cacheComponents && !v16) warnings.push(`next.config enables cacheComponents (or experimental.dynamicIO) on next ${nextVersion ?? 'unknown'}: only a canary allows it before 16; the scenario is simulated on the ${profile} profile without it ('use cache' entries still are)`)
-  const cache: CacheOptions = { config: build.config, cacheComponents, staleRule: profile === '16.3' || profile === '16.4' }
+  const cache: CacheOptions = { config: build.config, cacheComponents, version: profile }
 
   const mods = modules(dir)
   const used = new Set<string>()

@@ -7,6 +7,7 @@
  */
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
+import type { NextVersion } from '../../sim/index.ts'
 import type { BuildConfig } from './build.ts'
 import { modelCached, tagTemplates } from './cached.ts'
 import { isHole, mapLife, revalidateOf, type MappedLife } from './cache-life.ts'
@@ -57,15 +58,15 @@ export interface CacheOptions {
   readonly config: BuildConfig
   /** Partial Prerendering is on (short-lived entries are holes, §12.3). */
   readonly cacheComponents: boolean
-  /** 16.3+: stale below 30 s is a hole too. */
-  readonly staleRule: boolean
+  /** The version profile, whose hole rule applies (16.3+: stale below 30 s is a hole too). */
+  readonly version: NextVersion
 }
 
 /** Without a build (the source alone): no custom profiles, no Partial Prerendering. */
 export const SOURCE_ONLY: CacheOptions = {
   config: { expireTimeS: undefined, cacheHandler: undefined, cacheHandlers: [], cacheComponents: false, useCache: false, cacheLifeProfiles: {}, ppr: false, basePath: '' },
   cacheComponents: false,
-  staleRule: false,
+  version: '16.4',
 }
 
 export interface SourceStructure {
@@ -208,7 +209,7 @@ export function candidates(s: { pageFile: string; page: SegmentInfo; layouts: re
   })
   // §12.2: a 'use cache' scope's life lowers the route's; under Cache Components a short-lived one is a hole instead.
   const life = (l: ScopeLife | undefined, what: string) => {
-    if (!l || Number.isNaN(l.life.revalidateS) || isHole(l.life, cache.cacheComponents, cache.staleRule)) return
+    if (!l || Number.isNaN(l.life.revalidateS) || isHole(l.life, cache.cacheComponents, cache.version)) return
     out.push({ value: revalidateOf(l.life), cause: `${l.scope.file}:${l.life.line ?? l.scope.line} ${l.life.text} in a '${l.scope.kind}' ${what}`, slot: { kind: 'life' } })
   }
   (s.layoutLives ?? []).forEach((l) => life(l, 'layout'))
@@ -217,7 +218,7 @@ export function candidates(s: { pageFile: string; page: SegmentInfo; layouts: re
   if (s.pageLife !== undefined && s.pageLife.life.cacheLife !== undefined) return out
   s.fetches.forEach((f, i) => {
     if (f.life !== undefined) {
-      if (!Number.isNaN(f.life.revalidateS) && !isHole(f.life, cache.cacheComponents, cache.staleRule)) out.push({ value: revalidateOf(f.life), cause: `${f.where} ${f.setting ?? f.life.text}`, slot: { kind: 'life' } })
+      if (!Number.isNaN(f.life.revalidateS) && !isHole(f.life, cache.cacheComponents, cache.version)) out.push({ value: revalidateOf(f.life), cause: `${f.where} ${f.setting ?? f.life.text}`, slot: { kind: 'life' } })
     } else if (f.revalidateS !== undefined) out.push({ value: f.revalidateS, cause: `${f.where} ${f.setting ?? `revalidate ${rv(f.revalidateS)}`}`, slot: { kind: 'fetch', index: i } })
   })
   return out

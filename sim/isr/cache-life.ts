@@ -3,7 +3,8 @@
  * and the hole rule of Cache Components (§12.3). Pure.
  */
 import type { Scenario } from '../scenario/schema.ts'
-import { maxPresetExpireS, shortStaleIsHole, type VersionProfile } from './profiles.ts'
+import type { NextVersion } from '../versions.ts'
+import { maxPresetExpireS, profileFor, shortStaleIsHole, type VersionProfile } from './profiles.ts'
 
 export type CacheLife = NonNullable<Scenario['routes'][number]['cacheLife']>
 export type CacheLifePreset = Extract<CacheLife, string>
@@ -61,6 +62,11 @@ export function resolveLife(p: VersionProfile, c: CacheLife | undefined): Life {
  */
 export function isHole(p: VersionProfile, life: Life): boolean {
   return life.revalidateS === 0 || life.expireS < MIN_PRERENDERABLE_EXPIRE_S || (shortStaleIsHole(p) && life.staleS < MIN_PREFETCHABLE_STALE_S)
+}
+
+/** The hole rule (§12.3) for a version, by name: what `isrsim import` asks of a scope's life. */
+export function isHoleOn(version: NextVersion, life: Life): boolean {
+  return isHole(profileFor(version), life)
 }
 
 /** Whether `next.cacheComponents` is on and runs on the profile (15 refuses it at parse). */
