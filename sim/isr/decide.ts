@@ -14,13 +14,6 @@ import { CAUSE_COLD, CAUSE_DYNAMIC, CAUSE_EXPIRE, CAUSE_TAG_EXPIRED, CAUSE_TAG_S
 // binding is read from its module cell at every use; docs/performance.md).
 const { F_EXPIRE, F_FLIGHT_MODE, F_HAS_ENTRY, F_LAST_MOD, F_REVAL, FLIGHT_BACKGROUND, FLIGHT_BLOCKING, FLIGHT_NONE } = Rec
 
-/**
- * A flight mode beside entries.ts's: a Pages Router res.revalidate render (§14.5). It runs in
- * its own batch, so a request meanwhile is served the entry as it stands (HIT or STALE) and
- * starts nothing; with no entry yet it waits for that render.
- */
-export const FLIGHT_ON_DEMAND = 3
-
 /** The tag check's verdict on an entry (§4.3 read side): no stale or expired tag, a stale one, an expired one. */
 export const TAGS_NONE = 0, TAGS_STALE = 1, TAGS_EXPIRED = 2
 export type TagState = typeof TAGS_NONE | typeof TAGS_STALE | typeof TAGS_EXPIRED

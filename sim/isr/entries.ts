@@ -76,9 +76,15 @@ export const F_FLIGHT_START = 4
 export const F_FLIGHT_END = 5
 /** Entry: 1 when the slot holds an entry, 0 when not. */
 export const F_HAS_ENTRY = 6
-/** Own slot: FLIGHT_NONE, FLIGHT_BACKGROUND or FLIGHT_BLOCKING. */
+/** Own slot: FLIGHT_NONE, FLIGHT_BACKGROUND, FLIGHT_BLOCKING or FLIGHT_ON_DEMAND. */
 export const F_FLIGHT_MODE = 7
 export const FLIGHT_NONE = 0, FLIGHT_BACKGROUND = 1, FLIGHT_BLOCKING = 2
+/**
+ * A Pages Router res.revalidate render (§14.5). It runs in its own batch, so a request
+ * meanwhile is served the entry as it stands (HIT or STALE) and starts nothing; with no entry
+ * yet it waits for that render (decide.ts).
+ */
+export const FLIGHT_ON_DEMAND = 3
 
 /** The default revalidate of a path the prerender manifest does not list (§1.1). */
 export const DEFAULT_REVALIDATE_US = US_PER_S

@@ -23,7 +23,7 @@ export interface SlotLayout {
   readonly lastModUs: number
   readonly contentAtUs: number
   readonly hasEntry: number
-  /** The in-flight render's mode: 0 none, 1 background, 2 blocking, 3 a res.revalidate render (decide.ts FLIGHT_ON_DEMAND). */
+  /** The in-flight render's mode: 0 none, 1 background, 2 blocking, 3 a res.revalidate render (entries.ts FLIGHT_ON_DEMAND). */
   readonly inflight: number
   readonly inflightStartUs: number
   readonly inflightEndUs: number

@@ -39,8 +39,8 @@ import type { TraceEvent } from './trace.ts'
 // optimized code, but reads an imported binding from its module cell at every use (which cost
 // the catalogue 4% when the record layout moved to entries.ts; docs/performance.md).
 const { BACKGROUND, BLOCKING, DYNAMIC, DYNAMIC_RENDER, ERROR, FALLBACK, HIT, MISS, NOT_FOUND, OBS_AGE, OBS_AT, OBS_DURATION, OBS_LATENCY, STALE } = Metric
-const { FLIGHT_ON_DEMAND, JOIN_BLOCKING, JOIN_STALE, MISS_EXPIRED, MISS_NO_ENTRY, MISS_TAG_EXPIRED, RENDER_DYNAMIC, SERVE_FALLBACK, SERVE_HIT, SERVE_NOT_FOUND, SERVE_STALE, SERVE_STALE_TAG, TAGS_NONE } = Decision
-const { F_CONTENT_AT, F_EXPIRE, F_FLIGHT_END, F_FLIGHT_MODE, F_FLIGHT_START, F_HAS_ENTRY, F_LAST_MOD, F_REVAL, FLIGHT_BACKGROUND, FLIGHT_BLOCKING, FLIGHT_NONE, W } = Rec
+const { JOIN_BLOCKING, JOIN_STALE, MISS_EXPIRED, MISS_NO_ENTRY, MISS_TAG_EXPIRED, RENDER_DYNAMIC, SERVE_FALLBACK, SERVE_HIT, SERVE_NOT_FOUND, SERVE_STALE, SERVE_STALE_TAG, TAGS_NONE } = Decision
+const { F_CONTENT_AT, F_EXPIRE, F_FLIGHT_END, F_FLIGHT_MODE, F_FLIGHT_START, F_HAS_ENTRY, F_LAST_MOD, F_REVAL, FLIGHT_BACKGROUND, FLIGHT_BLOCKING, FLIGHT_NONE, FLIGHT_ON_DEMAND, W } = Rec
 
 export interface IsrModel {
   readonly routes: readonly ResolvedRoute[]
@@ -119,7 +119,7 @@ export function createIsrModel(
   const { pageData, flightData } = fresh
   // The render being prepared: its time, outcome and start (renders.ts).
   const render = createRenderer(s, routes, streams, instances, deployment.renderConcurrency ?? 0, clock, data)
-  // res.revalidate calls (§14.5): a render of the path in its own batch (decide.ts FLIGHT_ON_DEMAND).
+  // res.revalidate calls (§14.5): a render of the path in its own batch (entries.ts FLIGHT_ON_DEMAND).
   const revalidatePage = pagesRevalidator(pages, profile, routes, entries, (route, slot, eslot, hasEntry) => {
     startRender(route, slot, eslot, BACKGROUND, hasEntry, CAUSE_RES_REVALIDATE)
     st[slot * W + F_FLIGHT_MODE] = FLIGHT_ON_DEMAND
