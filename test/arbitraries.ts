@@ -119,6 +119,12 @@ function buildableSegmentConfig(c: SegmentConfigInput, page: { readonly dynamic?
   return { ...field('dynamic', dynamic), ...field('fetchCache', fetchCache) }
 }
 
+/** The route with its segment config made buildable again after a rewrite. */
+function buildableRoute(r: RouteInput): RouteInput {
+  if (r.segmentConfig === undefined) return r
+  return { ...r, segmentConfig: buildableSegmentConfig(r.segmentConfig, { dynamic: r.dynamic, revalidateS: r.revalidateS ?? false }, r.layouts ?? [], r.fetches ?? []) }
+}
+
 export function arbRoute(i: number, opts: RouteOpts = {}): fc.Arbitrary<RouteInput> {
   const id = `r${i}`
   const pool = opts.pool === undefined ? arbPoolOf(opts.version) : fc.constant(opts.pool)
@@ -383,7 +389,8 @@ export function arbScenario(opts: ScenarioOpts = {}): fc.Arbitrary<ScenarioInput
   return fc.tuple(fc.integer({ min: opts.minRoutes ?? 1, max: 4 }), fc.constantFrom(...NEXT_VERSIONS), opt(deployment, 3)).chain(([n, version, dep]) => fc.tuple(arbPoolOf(version), fc.constant(version), fc.constant(dep), fc.constant(n))).chain(([pool, version, dep, n]) => {
     const instances = dep?.instances ?? 1
     return fc.tuple(...Array.from({ length: n }, (_, i) => arbRoute(i, { ...opts, pool, version }))).chain((generated) => {
-      const routes = opts.route ? generated.map(opts.route) : generated
+      // A caller's rewrite may turn a fetch against the route's fetchCache mode: re-check what next build accepts.
+      const routes = opts.route ? generated.map((r) => buildableRoute(opts.route!(r))) : generated
       const change = opts.invalidations === false ? null : arbDataChange(routes, instances)
       return fc.record({
         outages: opts.outages === false ? fc.constant<Outages>([]) : opt(arbOutages(n), 4),

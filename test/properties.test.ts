@@ -250,7 +250,8 @@ describe(`simulator laws over random scenarios (fast-check seed ${fc.readConfigu
     // instance that did not write a path reads it with the 1 s default cache control, §1.1.)
     // A cacheLife ('use cache' page, layout or function) lowers revalidate too (§12.2): the
     // route keeps none of them.
-    const never = ({ cacheLife: _life, ...r }: RouteInput): RouteInput => ({
+    // Segment config can make it dynamic or its fetches no-store (§15.2, §15.3): dropped too.
+    const never = ({ cacheLife: _life, segmentConfig: _config, ...r }: RouteInput): RouteInput => ({
       ...r, revalidateS: false, dynamic: false,
       layouts: (r.layouts ?? []).map(() => ({})),
       fetches: (r.fetches ?? []).filter((f) => f.kind !== 'use cache' && f.kind !== 'use cache: remote').map((f) => (f.revalidateS === undefined ? f : { ...f, revalidateS: false })),
