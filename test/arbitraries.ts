@@ -362,7 +362,10 @@ const arbDeployment: fc.Arbitrary<DeploymentInput> = fc.record({
   cache: opt(fc.constantFrom('local' as const, 'shared' as const)),
   tagPropagationS: opt(grid(0, 20, 0.5)),
   renderConcurrency: opt(fc.integer({ min: 1, max: 3 })),
-}).map((d) => ({ ...field('instances', d.instances), ...field('balancer', d.balancer), ...field('cache', d.cache), ...field('tagPropagationS', d.tagPropagationS), ...field('renderConcurrency', d.renderConcurrency) }))
+  platform: opt(fc.constantFrom('self-hosted' as const, 'vercel' as const), 4),
+  cdn: opt(fc.record({ pops: fc.integer({ min: 1, max: 3 }) }), 3),
+  // A CDN in front is refused on Vercel (§16).
+}).map((d) => ({ ...field('instances', d.instances), ...field('balancer', d.balancer), ...field('cache', d.cache), ...field('tagPropagationS', d.tagPropagationS), ...field('renderConcurrency', d.renderConcurrency), ...field('platform', d.platform), ...field('cdn', d.platform === 'vercel' ? undefined : d.cdn) }))
 
 const arbCost = fc.record({
   primary: opt(fc.constantFrom('vercel' as const, 'self-hosted' as const)),

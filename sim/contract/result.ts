@@ -303,6 +303,20 @@ export interface Cost {
   readonly routes: Readonly<Record<string, RouteCost>>
 }
 
+/**
+ * The CDN layer in front of Next (deployment.cdn, §16): what it served, as fractions of the
+ * requests users sent after warmup, and how many of those requests reached Next. Uncacheable
+ * responses (private, no-store) pass through and count as misses.
+ */
+export interface CdnResult {
+  readonly pops: number
+  readonly hit: number
+  readonly stale: number
+  readonly miss: number
+  /** Requests after warmup that the CDN forwarded to Next (misses, and its background revalidations). */
+  readonly originRequests: number
+}
+
 export interface SimResult {
   readonly schemaVersion: 1
   /** Bumped whenever simulated behaviour changes; goldens are keyed by it. */
@@ -312,7 +326,7 @@ export interface SimResult {
   readonly seed: string
   readonly rng: 'alea'
   readonly next: { readonly version: string; readonly expireTimeS: number }
-  readonly deployment: { readonly instances: number; readonly balancer: 'round-robin' | 'random'; readonly cache: 'local' | 'shared'; readonly tagPropagationS: number; readonly renderConcurrency?: number | undefined }
+  readonly deployment: { readonly instances: number; readonly balancer: 'round-robin' | 'random'; readonly cache: 'local' | 'shared'; readonly tagPropagationS: number; readonly renderConcurrency?: number | undefined; readonly platform?: 'self-hosted' | 'vercel' | undefined; readonly cdn?: { readonly pops: number } | undefined }
   readonly replications: number
   readonly totals: Totals
   readonly staleness: Staleness
@@ -328,6 +342,8 @@ export interface SimResult {
   readonly dataChanges: readonly DataChangeResult[]
   readonly warnings: readonly Warning[]
   readonly cost: Cost
+  /** Present with deployment.cdn: the CDN layer's outcomes (the routes' and totals' outcomes are then what Next served). */
+  readonly cdn?: CdnResult
   /** Present when replications > 1: the same figures as intervals over the replications. */
   readonly intervals?: {
     readonly totals: IntervalsOf<Totals>

@@ -125,6 +125,8 @@ export function checkScenario(s: Scenario, ctx: z.RefinementCtx<Scenario>): void
     const instances = s.deployment?.instances ?? 1
     if (r.instance !== undefined && r.instance >= instances) ctx.addIssue({ code: 'custom', path: ['restarts', i, 'instance'], input: r.instance, message: `must be below deployment.instances (${instances})` })
   })
+  // On Vercel the ISR cache is the CDN (§16): there is no separate layer to put in front.
+  if (s.deployment?.platform === 'vercel' && s.deployment.cdn !== undefined) ctx.addIssue({ code: 'custom', path: ['deployment', 'cdn'], input: s.deployment.cdn, message: 'is not allowed with deployment.platform "vercel": Vercel\'s CDN is its ISR cache, so there is no separate CDN layer in front of Next; remove deployment.cdn (or use platform "self-hosted")' })
   const eventWhen = (list: 'deploys' | 'purges', e: { readonly atS?: number | undefined; readonly everyS?: number | undefined }, i: number) => {
     if (e.atS === undefined && e.everyS === undefined) ctx.addIssue({ code: 'custom', path: [list, i], input: e, message: 'needs atS (one-off) or everyS (periodic, from atS or from everyS)' })
     const first = e.atS ?? e.everyS

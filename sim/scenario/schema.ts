@@ -249,6 +249,13 @@ const deployment = z
     cache: z.enum(['local', 'shared']).default('local').describe('"local": each instance has its own cache and tags manifest (the default). "shared": a custom cache handler shares entries and tags.'),
     tagPropagationS: seconds('shared cache: how long an invalidation takes to reach the other instances.').default(0),
     renderConcurrency: z.int().min(1).max(10_000).optional().describe('Renders one instance runs at once; more wait in a first-in-first-out queue. Default: unlimited.'),
+    platform: z.enum(['self-hosted', 'vercel']).optional().describe('"self-hosted" (the default): `next start` instances, optionally behind deployment.cdn. "vercel": the ISR cache is Vercel\'s CDN itself (no separate CDN layer).'),
+    cdn: z
+      .strictObject({
+        pops: z.int().min(1).max(1000).describe('Points of presence, each its own cache; requests are spread evenly over them.'),
+      })
+      .optional()
+      .describe('A shared CDN cache in front of Next that honours the Cache-Control Next sends (s-maxage, stale-while-revalidate, private/no-store). Absent: no CDN.'),
   })
   .describe('How the app is deployed.')
 
