@@ -203,6 +203,8 @@ function runOnce(s: Scenario, seed: string, trace: ((e: TraceEvent) => void) | n
     }),
     warnings,
     cost,
+    // The CDN layer (§16), only with deployment.cdn: a result without one stays as it was.
+    ...(metrics.cdn === null ? {} : { cdn: metrics.cdn.result(s.deployment?.cdn?.pops ?? 1, model.routes.map((r) => r.id)) }),
   }
 }
 
@@ -240,6 +242,7 @@ function intervalsOf(reps: readonly SimResult[]): NonNullable<SimResult['interva
     freshness: intervalsOfObjects(reps.map((r) => r.freshness)),
     cost: intervalsOfObjects(reps.map((r) => r.cost)),
     routes,
+    ...(reps[0]!.cdn === undefined ? {} : { cdn: intervalsOfObjects(reps.map((r) => { const { pops: _, routes: __, ...totals } = r.cdn!; return totals })) }),
   }
 }
 

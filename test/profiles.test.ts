@@ -39,6 +39,7 @@ const MATRIX: Record<Switch, readonly [unknown, unknown, unknown, unknown, unkno
   holeOnShortStale: [false, false, false, true, true],
   unstableCacheLag: [true, false, false, false, false],
   revalidatesUnrenderedFallback: [true, false, false, false, false],
+  bareStaleWhileRevalidate: [true, false, false, false, false],
 }
 const SWITCHES = Object.keys(MATRIX) as Switch[]
 const expected = (sw: Switch, v: NextVersion) => MATRIX[sw][NEXT_VERSIONS.indexOf(v)]
@@ -169,6 +170,11 @@ const BEHAVIOUR: Record<Switch, { readonly rule: string; readonly observe: (v: N
     rule: '§14.5: res.revalidate("/p/1") at 10 s of a fallback: true Pages path never rendered: 14 renders and caches it (HIT at 20 s); 15+ get the shell and cache nothing (the shell again at 20 s)',
     observe: (v) => traced(scenario(v, [20], { onDemand: [{ kind: 'res.revalidate', path: '/p/1', atS: 10 }] }, { router: 'pages', pattern: '/p/[id]', fetches: [], params: { count: 2, prebuilt: 1, fallback: true } }, [1])).outcomes,
     want: (on) => [on ? 'hit' : 'fallback'],
+  },
+  bareStaleWhileRevalidate: {
+    rule: '§7 §16: a CDN in front stores the page at 1 s (s-maxage 10); at 12 s it serves it stale and revalidates in the background, but on 14 the bare stale-while-revalidate gives no stale window: a miss',
+    observe: (v) => traced(scenario(v, [1, 12], { deployment: { cdn: { pops: 1 } } }, { revalidateS: 10 })).events.flatMap((e) => (e.kind === 'cdn' ? [e.outcome] : [])),
+    want: (bare) => ['miss', bare ? 'miss' : 'stale'],
   },
 }
 

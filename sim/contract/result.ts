@@ -308,13 +308,29 @@ export interface Cost {
  * requests users sent after warmup, and how many of those requests reached Next. Uncacheable
  * responses (private, no-store) pass through and count as misses.
  */
-export interface CdnResult {
+export interface CdnResult extends CdnRouteResult {
   readonly pops: number
+  /** The same figures per route. */
+  readonly routes: Readonly<Record<string, CdnRouteResult>>
+}
+
+/** The CDN layer's figures for a set of routes (§16). Ages and waits are what users got, end to end. */
+export interface CdnRouteResult {
+  /** Users' requests after warmup. */
+  readonly requests: number
   readonly hit: number
   readonly stale: number
   readonly miss: number
   /** Requests after warmup that the CDN forwarded to Next (misses, and its background revalidations). */
   readonly originRequests: number
+  /** Age of the page users got (from the start of the render that produced it, CDN time included), over responses with a page. */
+  readonly ageMeanS: number
+  readonly ageP50S: number
+  readonly ageP95S: number
+  readonly ageP99S: number
+  readonly ageMaxS: number
+  /** Users' mean wait: a CDN hit or stale answer counts 0, a miss what Next took. */
+  readonly latencyMeanMs: number
 }
 
 export interface SimResult {
@@ -353,5 +369,7 @@ export interface SimResult {
     readonly cost: IntervalsOf<Cost>
     readonly routes: Readonly<Record<string, IntervalsOf<RouteResult>>>
     readonly fetches: Readonly<Record<string, IntervalsOf<FetchResult>>>
+    /** With deployment.cdn: the CDN layer's totals. */
+    readonly cdn?: IntervalsOf<CdnRouteResult>
   }
 }

@@ -6,6 +6,7 @@
 import { HISTOGRAM_BUCKETS as B, bucketAt, bucketValue, quantileOf } from '../kernel/histogram.ts'
 import type { Latency, OutcomeCounts, RenderCounts, SeriesBin, Staleness } from '../contract.ts'
 import { US_PER_MS, US_PER_S } from '../kernel/time.ts'
+import type { CdnMetrics } from './cdn-metrics.ts'
 
 export const HIT = 0, STALE = 1, MISS = 2, DYNAMIC = 3, NOT_FOUND = 4, ERROR = 5
 /** A Pages Router fallback shell (getStaticPaths fallback: true, §14.3): reported only by scenarios that have one. */
@@ -59,6 +60,8 @@ export class Metrics {
    * `fallback` outcome, so every other result stays byte for byte what it was.
    */
   shellRoutes: Uint8Array | null = null
+  /** The CDN layer's counters (§16), or null without deployment.cdn: set by the model's CDN (cdn.ts). */
+  cdn: CdnMetrics | null = null
   /** The series bin in progress; tick() moves it on at every bin boundary. */
   private bin = 0
   /** Outcome totals over all routes when the current bin began. */
@@ -150,6 +153,7 @@ export class Metrics {
   /** Warmup ends (an event at warmupUs, before any request then): measure from here on. */
   measure(): void {
     this.countsAtWarmup.set(this.counts)
+    this.cdn?.measure()
     this.ageHist.fill(0)
     this.ageSum.fill(0)
     this.ageMax.fill(0)

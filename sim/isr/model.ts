@@ -15,6 +15,7 @@ import { UINT32_SCALE, type Streams } from '../kernel/rng.ts'
 import { secToUs, US_PER_S } from '../kernel/time.ts'
 import { deploymentOf, type Scenario } from '../scenario/schema.ts'
 import { createArrivals } from './arrivals.ts'
+import { createCdn } from './cdn.ts'
 import { createDataCache } from './data-cache.ts'
 import { createDeploys } from './deploys.ts'
 import * as Decision from './decide.ts'
@@ -127,7 +128,10 @@ export function createIsrModel(
   // On-demand calls and data changes with their webhooks, when they fire (invalidations.ts).
   const invalidations = createInvalidations(s, routes, streams, engine, durationUs, sharedCache, manifest, invalidationStats, fresh, data, trace, revalidatePage)
   // The requests (arrivals.ts): the engine's lane, which hands each to onRequest or onUnknown.
-  const lane = createArrivals(s, routes, streams, engine, durationUs, metrics, onRequest, onUnknown)
+  // A CDN in front (§16): users' requests reach Next only through it; respond() tells it what Next answered.
+  const cdnReply = deployment.cdn === undefined ? null : new Int32Array(2)
+  const cdn = cdnReply === null ? null : createCdn(s, routes, profile, streams, metrics, clock, entries, { onRequest, onUnknown, reply: cdnReply }, trace)
+  const lane = createArrivals(s, routes, streams, engine, durationUs, metrics, cdn?.onRequest ?? onRequest, cdn?.onUnknown ?? onUnknown)
   // Deploys of a new build and purges of the cache (deploys.ts).
   const deploys = createDeploys(s, routes, entries, manifest, data, fresh, render, metrics, ledger, engine, durationUs, trace)
 
@@ -194,6 +198,7 @@ export function createIsrModel(
    */
   function respond(route: ResolvedRoute, path: number, outcome: Outcome, inst: number, read: Float64Array | null, at: number): void {
     metrics.request(route.index, outcome) // (request() reads no time: the series and warmup are cut by events)
+    if (cdnReply !== null) { cdnReply[0] = outcome; cdnReply[1] = inst }
     if (tracksFreshness && read !== null && obs[OBS_AGE]! >= 0) fresh.check(route, path < 0 ? -1 : route.firstPath + path, read, at)
     if (trace !== null) traceResponse(route, path, outcome, inst)
   }
@@ -378,7 +383,7 @@ export function createIsrModel(
 
   /** The end state the invariants are checked on (invariants.ts): read once, after the last event. */
   const endParts: EndStateParts = {
-    routes, instances, caches, totalPaths, slots: st, metrics, ledger, arrived: () => lane.arrived(), eventStats: () => invalidationStats.rows, freshness: () => fresh.endState(),
+    routes, instances, caches, totalPaths, slots: st, metrics, ledger, arrived: () => (cdn === null ? lane.arrived() : cdn.reachedNext(lane.arrived(), clock[0]!)), eventStats: () => invalidationStats.rows, freshness: () => fresh.endState(),
     layout: { stride: W, lastModUs: F_LAST_MOD, contentAtUs: F_CONTENT_AT, hasEntry: F_HAS_ENTRY, inflight: F_FLIGHT_MODE, inflightStartUs: F_FLIGHT_START, inflightEndUs: F_FLIGHT_END, revalidateUs: F_REVAL, expireUs: F_EXPIRE },
     dataCache: () => ({ keys: fetchKeys, has: data.has, lastModUs: data.lastModUs, dataAtUs: data.dataAtUs }),
   }

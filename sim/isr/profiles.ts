@@ -80,12 +80,17 @@ export interface VersionProfile {
   readonly maxPresetExpire: 'never' | '1 year'
   /** A 'use cache' entry with stale < 30 s is a dynamic hole of the static shell: 16.3+ (PR #94678, §12.3). */
   readonly holeOnShortStale: boolean
+  /**
+   * Cache-Control carries a bare `stale-while-revalidate` with no seconds: 14.x
+   * (formatRevalidate). 15.x/16.x send `stale-while-revalidate=<expire − revalidate>` (§7).
+   */
+  readonly bareStaleWhileRevalidate: boolean
 }
 
 /** Next.js's INFINITE_CACHE, seconds (cacheLife "never"). */
 const NEVER_S = 0xfffffffe
 
-const V16 = { tagModel: 'stale-expired', normalisesPathTags: true, hasUpdateTag: true, backoffSetsExpire: true, cachesPlainFetch: false, tagsSurviveRestart: false, persistsCacheControl: false, hasUseCache: true, hasCacheComponents: true, unstableCacheLag: false, maxPresetExpire: '1 year', revalidatesUnrenderedFallback: false } as const
+const V16 = { tagModel: 'stale-expired', normalisesPathTags: true, hasUpdateTag: true, backoffSetsExpire: true, cachesPlainFetch: false, tagsSurviveRestart: false, persistsCacheControl: false, hasUseCache: true, hasCacheComponents: true, unstableCacheLag: false, maxPresetExpire: '1 year', revalidatesUnrenderedFallback: false, bareStaleWhileRevalidate: false } as const
 
 type HandlerSwitch = 'routeHandlerStaticByDefault' | 'routeHandlerTagged' | 'buildRefetchesStaleData'
 
@@ -99,8 +104,8 @@ const HANDLER_SWITCHES: Record<NextVersion, Pick<VersionProfile, HandlerSwitch>>
 }
 
 const PROFILES: Record<NextVersion, Omit<VersionProfile, HandlerSwitch>> = {
-  '14': { version: '14', enforcesExpire: false, backoffSetsExpire: false, tagModel: 'revalidated-at', normalisesPathTags: false, hasUpdateTag: false, cachesPlainFetch: true, tagsSurviveRestart: true, persistsCacheControl: false, hasUseCache: false, hasCacheComponents: false, unstableCacheLag: true, maxPresetExpire: 'never', holeOnShortStale: false, revalidatesUnrenderedFallback: true },
-  '15': { version: '15', enforcesExpire: false, backoffSetsExpire: true, tagModel: 'revalidated-at', normalisesPathTags: true, hasUpdateTag: false, cachesPlainFetch: false, tagsSurviveRestart: false, persistsCacheControl: false, hasUseCache: true, hasCacheComponents: false, unstableCacheLag: false, maxPresetExpire: 'never', holeOnShortStale: false, revalidatesUnrenderedFallback: false },
+  '14': { version: '14', enforcesExpire: false, backoffSetsExpire: false, tagModel: 'revalidated-at', normalisesPathTags: false, hasUpdateTag: false, cachesPlainFetch: true, tagsSurviveRestart: true, persistsCacheControl: false, hasUseCache: false, hasCacheComponents: false, unstableCacheLag: true, maxPresetExpire: 'never', holeOnShortStale: false, revalidatesUnrenderedFallback: true, bareStaleWhileRevalidate: true },
+  '15': { version: '15', enforcesExpire: false, backoffSetsExpire: true, tagModel: 'revalidated-at', normalisesPathTags: true, hasUpdateTag: false, cachesPlainFetch: false, tagsSurviveRestart: false, persistsCacheControl: false, hasUseCache: true, hasCacheComponents: false, unstableCacheLag: false, maxPresetExpire: 'never', holeOnShortStale: false, revalidatesUnrenderedFallback: false, bareStaleWhileRevalidate: false },
   '16.0': { version: '16.0', enforcesExpire: false, ...V16, holeOnShortStale: false },
   '16.3': { version: '16.3', enforcesExpire: true, ...V16, holeOnShortStale: true },
   '16.4': { version: '16.4', enforcesExpire: true, ...V16, persistsCacheControl: true, holeOnShortStale: true },
@@ -201,4 +206,21 @@ export function keepsCacheControlOnRestart(p: VersionProfile, pagesRouter: boole
  */
 export function resRevalidateRenders(p: VersionProfile, unrenderedFallbackPath: boolean): boolean {
   return !unrenderedFallbackPath || p.revalidatesUnrenderedFallback
+}
+
+/** Next's Cache-Control for revalidate false: `s-maxage=31536000` (§7). */
+const FOREVER_US = secToUs(31_536_000)
+
+/**
+ * What a CDN honouring Next's Cache-Control keeps a response for (§7, §16), from the
+ * revalidate and expire Next answered with (µs; revalidate Infinity = false): fresh for
+ * s-maxage = revalidate (one year for false), then served stale while it revalidates for
+ * stale-while-revalidate = expire − revalidate when expire > revalidate. 14's bare
+ * `stale-while-revalidate` has no seconds, which a CDN ignores (RFC 5861 needs a value): no
+ * stale window. Writes [freshUs, freshUs + staleUs] into out[at], out[at + 1].
+ */
+export function cdnLifetimeUs(p: VersionProfile, revalidateUs: number, expireUs: number, out: Float64Array, at: number): void {
+  const fresh = revalidateUs === Infinity ? FOREVER_US : revalidateUs
+  out[at] = fresh
+  out[at + 1] = p.bareStaleWhileRevalidate || revalidateUs === Infinity || !(expireUs > revalidateUs) ? fresh : expireUs
 }
