@@ -27,6 +27,8 @@ export class CdnMetrics {
   readonly ageSum: Float64Array
   readonly ageMax: Float64Array
   readonly latSum: Float64Array
+  /** 1 while the request at the edge is a crawler's (Metrics.crawlerRequest sets it, the CDN clears it). */
+  crawler = 0
   /** [ageUs, latencyUs] of the response being recorded: doubles cross calls only in typed arrays. */
   readonly obs = new Float64Array(2)
 

@@ -113,6 +113,7 @@ export function createCdn(s: Scenario, routes: readonly ResolvedRoute[], profile
    */
   function forward(route: ResolvedRoute, p: number, c: number, mode: typeof PEND_BACKGROUND | typeof PEND_FOREGROUND): void {
     m.forwarded(route.index)
+    if (m.crawler === 1) metrics.crawlerRequests[route.index] = metrics.crawlerRequests[route.index]! + 1
     if (p < 0) { next.onUnknown(route); return }
     next.onRequest(route, p)
     if (c < 0) return
@@ -138,6 +139,7 @@ export function createCdn(s: Scenario, routes: readonly ResolvedRoute[], profile
 
   function served(route: ResolvedRoute, path: number, pop: number, outcome: CdnOutcome, fwd: 'none' | 'foreground' | 'background'): void {
     m.served(route.index, outcome)
+    m.crawler = 0
     if (trace !== null) trace({ kind: 'cdn', atUs: clock[0]!, route: route.id, path, pop, outcome: outcome === CDN_HIT ? 'hit' : outcome === CDN_STALE ? 'stale' : 'miss', ageUs: mobs[0]!, latencyUs: mobs[1]!, forwarded: fwd })
   }
 
@@ -169,8 +171,8 @@ export function createCdn(s: Scenario, routes: readonly ResolvedRoute[], profile
         mobs[0] = nowUs - rec[c + C_CONTENT_AT]!
         mobs[1] = 0
         const starts = rec[c + C_PEND_MODE] === PEND_NONE
-        served(route, path, pop, CDN_STALE, starts ? 'background' : 'none')
         if (starts) forward(route, p, c, PEND_BACKGROUND)
+        served(route, path, pop, CDN_STALE, starts ? 'background' : 'none')
         return
       }
     }

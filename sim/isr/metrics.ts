@@ -166,6 +166,8 @@ export class Metrics {
 
   /** A crawler's request (it is also recorded by request() with its outcome). */
   crawlerRequest(route: number): void {
+    // Behind a CDN the route counts what reached Next: the CDN counts it if it forwards it (§16).
+    if (this.cdn !== null) { this.cdn.crawler = 1; return }
     this.crawlerRequests[route] = this.crawlerRequests[route]! + 1
   }
 
