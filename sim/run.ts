@@ -14,6 +14,7 @@ import { eventTags, targetsOfTag } from './isr/tags.ts'
 import { Metrics } from './isr/metrics.ts'
 import { costWarnings } from './planning/capacity.ts'
 import { costOf } from './planning/cost.ts'
+import { predictBuild } from './planning/build-time.ts'
 import { DEFAULT_PRICING, type Pricing } from './planning/pricing.ts'
 import { createStreams, TRAFFIC_STREAMS } from './kernel/rng.ts'
 import { closedFormAgeCdf } from './isr/closed-form.ts'
@@ -205,6 +206,8 @@ function runOnce(s: Scenario, seed: string, trace: ((e: TraceEvent) => void) | n
     cost,
     // The CDN layer (§16), only with deployment.cdn: a result without one stays as it was.
     ...(metrics.cdn === null ? {} : { cdn: metrics.cdn.result(s.deployment?.cdn?.pops ?? 1, model.routes.map((r) => r.id)) }),
+    // The predicted next build time, only with a build block: a result without one stays as it was.
+    ...(s.build === undefined ? {} : { build: predictBuild(s) }),
   }
 }
 

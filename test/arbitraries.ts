@@ -378,6 +378,16 @@ const arbCost = fc.record({
   originRateLimitPerS: opt(grid(0.1, 100, 0.1)),
 }).map((c) => Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined)))
 
+/** The build machine and static-generation settings: they change result.build only (the build-time prediction). */
+const arbBuild = fc.record({
+  cpus: opt(fc.integer({ min: 1, max: 8 })),
+  workers: opt(fc.integer({ min: 1, max: 8 })),
+  maxConcurrency: opt(fc.integer({ min: 1, max: 16 })),
+  minPagesPerWorker: opt(fc.integer({ min: 1, max: 50 })),
+  fixedS: opt(grid(0, 60, 0.5)),
+  pageS: opt(grid(0, 0.05, 0.001)),
+}).map((b) => Object.fromEntries(Object.entries(b).filter(([, v]) => v !== undefined)))
+
 /** Fields that do not change the simulation: comments, the import block, budgets, the default seed. */
 const arbPaperwork = fc.record({
   $schema: opt(fc.constant('./scenario.schema.json'), 4),
@@ -411,6 +421,7 @@ export function arbScenario(opts: ScenarioOpts = {}): fc.Arbitrary<ScenarioInput
         deploys: opts.restarts === false ? fc.constant(undefined) : opt(arbDeploys, 3),
         purges: opts.restarts === false ? fc.constant(undefined) : opt(arbPurges(routes), 3),
         cost: opt(arbCost, 4),
+        build: opt(arbBuild, 4),
         paperwork: arbPaperwork,
       }).map((s): ScenarioInput => {
         const input = {
@@ -430,6 +441,7 @@ export function arbScenario(opts: ScenarioOpts = {}): fc.Arbitrary<ScenarioInput
           ...field('deploys', s.deploys?.map((d) => ({ ...timesIn(d.t, s.durationS), ...field('prerender', d.prerender), ...field('reuseFetchCache', d.reuseFetchCache) }))),
           ...field('purges', s.purges?.map((x) => ({ ...timesIn(x.t, s.durationS), ...field('prefix', x.prefix) }))),
           ...field('cost', s.cost),
+          ...field('build', s.build),
         } as ScenarioInput
         try {
           parseScenario(input)

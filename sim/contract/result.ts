@@ -360,6 +360,8 @@ export interface SimResult {
   readonly cost: Cost
   /** Present with deployment.cdn: the CDN layer's outcomes (the routes' and totals' outcomes are then what Next served). */
   readonly cdn?: CdnResult
+  /** Present with a scenario `build` block: the predicted `next build` time (docs/semantics.md, build time). */
+  readonly build?: BuildResult
   /** Present when replications > 1: the same figures as intervals over the replications. */
   readonly intervals?: {
     readonly totals: IntervalsOf<Totals>
@@ -372,4 +374,23 @@ export interface SimResult {
     /** With deployment.cdn: the CDN layer's totals. */
     readonly cdn?: IntervalsOf<CdnRouteResult>
   }
+}
+
+/** The predicted `next build` time: a fixed part plus the generation of the prerendered pages over the workers. */
+export interface BuildResult {
+  readonly predictedS: number
+  /** Compile, type check, page data, finalizing: does not grow with the prerendered paths. */
+  readonly fixedS: number
+  /** "Generating static pages": the slowest worker's batch. */
+  readonly generateS: number
+  /** Export paths: the routes' prerendered paths and Next's own pages (/_not-found, /_global-error). */
+  readonly pages: number
+  /** experimental.cpus as Next resolves it; batches = the workers that get pages. */
+  readonly workers: number
+  readonly batches: number
+  readonly maxConcurrency: number
+  readonly cpus: number
+  /** Next's CPU per page in a worker, seconds. */
+  readonly pageS: number
+  readonly routes: Readonly<Record<string, { readonly pages: number }>>
 }

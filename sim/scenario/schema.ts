@@ -315,6 +315,17 @@ export const scenarioShape = z.strictObject({
   deploys: z.array(deploy).max(1000).default([]).describe('Deploys of a new build (issue 16): each resets every cache to the build\'s prerendered pages.'),
   purges: z.array(purge).max(1000).default([]).describe('Purges of the ISR cache, of everything or of a path prefix.'),
   cost: cost.optional(),
+  build: z
+    .strictObject({
+      cpus: z.int().min(1).max(1024).optional().describe('CPUs of the build machine: Next runs CPUs - 1 workers (at least 1) unless `workers` is set. Default 2.'),
+      workers: z.int().min(1).max(1024).optional().describe('next.config experimental.cpus: the static-generation workers. Default: cpus - 1.'),
+      maxConcurrency: z.int().min(1).max(10_000).optional().describe('next.config experimental.staticGenerationMaxConcurrency: pages a worker renders at once. Default 8.'),
+      minPagesPerWorker: z.int().min(1).max(1_000_000).optional().describe('next.config experimental.staticGenerationMinPagesPerWorker: a worker gets pages only in batches of at least this many. Default 25.'),
+      fixedS: z.number().min(0).max(86_400).optional().describe('Seconds of the build that do not grow with prerendered paths (compile, type check, page data, finalizing). Default: calibrated on the reference machine.'),
+      pageS: z.number().min(0).max(3600).optional().describe('Seconds of CPU Next spends per prerendered page in a worker besides the render (HTML and RSC payload, files). Default: calibrated on the reference machine.'),
+    })
+    .optional()
+    .describe('The build machine and next.config static-generation settings: with this block the result carries `build`, the predicted `next build` time.'),
   thresholds: thresholds.optional(),
 })
 
