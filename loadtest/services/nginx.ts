@@ -28,12 +28,21 @@ export interface NginxOptions {
   readonly dir: string
   /** How requests are spread over the upstreams (nginx's default is round-robin). */
   readonly balancer?: 'round-robin' | 'random'
+  /**
+   * Requests nginx could not send to an upstream (refused: an instance restarting) go to the next
+   * one ("error", nginx's proxy_next_upstream error timeout) or fail with 502 ("off", the default).
+   */
+  readonly nextUpstream?: 'off' | 'error'
+  /** Another config than nginxConfig's (e.g. the CDN of services/nginx-cdn.ts), for the port nginx gets. */
+  readonly config?: (port: number, asRoot: boolean) => string
 }
 
 export interface Nginx {
   readonly url: string
   readonly pid: number
   readonly accessLog: string
+  /** Which instance answered each request (UPSTREAM_LOG_FORMAT). */
+  readonly upstreamLog: string
   readonly errorLog: string
   /** SIGQUIT (graceful: the access log is flushed), then SIGKILL if it lingers. */
   stop(): Promise<void>
@@ -50,9 +59,33 @@ export function ensureNginx(log: (l: string) => void): string {
   return NGINX_BIN
 }
 
+/**
+ * The second access log (upstream.log): which instance answered each request. The first address
+ * of $upstream_addr is the one the balancer picked (a retry adds ", next").
+ */
+export const UPSTREAM_LOG_FORMAT = `'$msec $request_time "$request_method $request_uri" $status "$upstream_addr" "$upstream_http_x_nextjs_cache"'`
+
+/** Paths that are not the plan's requests: the probe of k6's setup() and on-demand calls. */
+export const PROBE_PATH = '/__isrsim_unreachable_check__'
+export const CALL_PATHS = ['/api/isrsim/revalidate', '/isrsim-admin'] as const
+
 export function nginxConfig(o: NginxOptions, port: number, asRoot: boolean): string {
   const d = resolve(o.dir)
   const tmp = (name: string) => `${name}_temp_path ${join(d, 'tmp', name)};`
+  // Each upstream block keeps its own round-robin turn: with several instances, the probe and the
+  // on-demand calls get blocks of their own, so that only the plan's requests move the requests'
+  // turn, as in the model (requests and calls through the balancer each have their own turn, §8).
+  const group = (name: string) => `upstream ${name} {
+    ${o.balancer === 'random' ? 'random;\n    ' : ''}${o.upstreams.map((u) => `server ${u} max_fails=0;`).join('\n    ')}
+    keepalive 64;
+  }`
+  const several = o.upstreams.length > 1
+  const proxy = (to: string) => `proxy_pass http://${to};
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host $http_host;
+      proxy_read_timeout 300s;
+      ${o.nextUpstream === 'error' ? 'proxy_next_upstream error timeout;' : 'proxy_next_upstream off;'}`
   return `# written by isrsim (loadtest/services/nginx.ts); not the system's nginx
 ${asRoot ? 'user root root;\n' : ''}worker_processes 1;
 daemon off;
@@ -66,22 +99,16 @@ http {
   ${tmp('uwsgi')}
   ${tmp('scgi')}
   log_format isrsim ${ISRSIM_LOG_FORMAT};
+  log_format isrsim_upstream ${UPSTREAM_LOG_FORMAT};
   access_log ${join(d, 'access.log')} isrsim;
-  upstream next {
-    ${o.balancer === 'random' ? 'random;\n    ' : ''}${o.upstreams.map((u) => `server ${u} max_fails=0;`).join('\n    ')}
-    keepalive 64;
-  }
-  server {
+  access_log ${join(d, 'upstream.log')} isrsim_upstream;
+  ${group('next')}
+${several ? `  ${group('next_probe')}\n  ${group('next_calls')}\n` : ''}  server {
     listen 127.0.0.1:${port};
     location / {
-      proxy_pass http://next;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host $http_host;
-      proxy_read_timeout 300s;
-      proxy_next_upstream off;
+      ${proxy('next')}
     }
-  }
+${several ? `    location = ${PROBE_PATH} {\n      ${proxy('next_probe')}\n    }\n${CALL_PATHS.map((p) => `    location = ${p} {\n      ${proxy('next_calls')}\n    }\n`).join('')}` : ''}  }
 }
 `
 }
@@ -111,7 +138,7 @@ async function startOnce(o: NginxOptions, bin: string): Promise<Nginx | 'port-ta
   for (const t of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(d, 'tmp', t), { recursive: true })
   const port = await freePort()
   const conf = join(d, 'nginx.conf')
-  writeFileSync(conf, nginxConfig(o, port, process.getuid?.() === 0))
+  writeFileSync(conf, (o.config ?? ((p: number, root: boolean) => nginxConfig(o, p, root)))(port, process.getuid?.() === 0))
   const proc: ChildProcess = spawn(bin, ['-p', d, '-c', conf, '-e', join(d, 'error.log')], { detached: true, stdio: ['ignore', 'ignore', 'pipe'] })
   let stderr = ''
   proc.stderr!.on('data', (b: Buffer) => { stderr += b.toString() })
@@ -135,6 +162,7 @@ async function startOnce(o: NginxOptions, bin: string): Promise<Nginx | 'port-ta
     url: `http://127.0.0.1:${port}`,
     pid: proc.pid!,
     accessLog: join(d, 'access.log'),
+    upstreamLog: join(d, 'upstream.log'),
     errorLog: join(d, 'error.log'),
     async stop() {
       if (proc.exitCode !== null) return
