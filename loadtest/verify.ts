@@ -5,12 +5,17 @@
  * accepted range is the 95% prediction interval of one run, mean ± t·sd·√(1 + 1/n) over
  * the replications, widened to a stated tolerance where that is larger: a live system
  * adds noise the model does not have (timer jitter, HTTP overhead). Tolerances: fractions
- * ±2 percentage points, counts ±5%, ages ±10% (and ±0.5 s, the resolution of timers here).
- * Several observed files (distributed k6 runners) are merged first.
+ * ±2 percentage points, counts ±5%, ages ±10% (and ±0.5 s, the resolution of timers here),
+ * data lags ±10% (and ±0.1 s). Several observed files (distributed k6 runners) are merged first.
+ *
+ * With a CDN in front (prediction.cdn, §16) the CDN layer is checked on what users got (k6's
+ * CDN status counts) and the routes' outcomes on what reached Next (the CDN's access log,
+ * `observed.next`); users' ages are then the CDN's, checked where the plan has one route.
  */
 import tQuantile from '@stdlib/stats-base-dists-t-quantile'
 import type { Interval, SimResult, VerdictCheck, VerdictJson } from '../sim/contract.ts'
 import type { OriginCounters } from './origin.ts'
+import type { NextLayer } from './services/nginx-cdn.ts'
 
 export const OUTCOMES = ['hit', 'stale', 'miss', 'dynamic', 'notFound', 'error'] as const
 
@@ -29,6 +34,26 @@ export interface ObservedRoute {
   readonly fallbackDataErrors?: number
   /** Responses of a Cache Components page with dynamic holes (x-nextjs-postponed), counted as dynamic. */
   readonly postponed?: number
+  /** Responses whose page showed outdated data (plans with data changes). */
+  readonly outdated?: number
+  /** Key changes a response of this route showed, and their lags (the route's first response showing each). */
+  readonly dataLagReflected?: number
+  readonly dataLagP50S?: number
+  readonly dataLagP95S?: number
+  /** The CDN's status per response (k6's CDN_HEADER): what users got at the edge. */
+  readonly cdnHit?: number
+  readonly cdnStale?: number
+  readonly cdnMiss?: number
+}
+
+/** Data lag over all routes, as the simulator's freshness: each key change's first response showing it. */
+export interface ObservedFreshness {
+  readonly dataChanges: number
+  readonly reflected: number
+  readonly dataLagMeanS: number
+  readonly dataLagP50S: number
+  readonly dataLagP95S: number
+  readonly dataLagMaxS: number
 }
 
 /** What loadtest/k6/isr.ts writes, plus the origin's counters added by the driver. */
@@ -45,6 +70,11 @@ export interface Observed {
   readonly onDemand: { readonly planned: number; readonly sent: number; readonly failed: number }
   readonly routes: Readonly<Record<string, ObservedRoute>>
   readonly origin?: OriginCounters
+  readonly freshness?: ObservedFreshness
+  /** The CDN layer's totals (k6, CDN_HEADER). */
+  readonly cdn?: { readonly header: string; readonly hit: number; readonly stale: number; readonly miss: number; readonly unknownStatus: number }
+  /** What reached Next behind the CDN (the driver reads the CDN's access log). */
+  readonly next?: NextLayer
 }
 
 export type { Verdict, VerdictJson } from '../sim/contract.ts'
@@ -73,10 +103,15 @@ export function mergeObserved(all: readonly Observed[]): Observed {
     const sum = (k: keyof ObservedRoute) => rs.reduce((n, r) => n + (r[k] ?? 0), 0)
     const ages = sum('ageSamples')
     const wavg = (k: 'ageP50S' | 'ageP95S') => (ages > 0 ? rs.reduce((n, r) => n + r[k] * r.ageSamples, 0) / ages : 0)
-    routes[id] = { requests: sum('requests'), hit: sum('hit'), stale: sum('stale'), miss: sum('miss'), dynamic: sum('dynamic'), notFound: sum('notFound'), error: sum('error'), fallback: sum('fallback'), fallbackData: sum('fallbackData'), fallbackDataErrors: sum('fallbackDataErrors'), postponed: sum('postponed'), ageSamples: ages, ageP50S: wavg('ageP50S'), ageP95S: wavg('ageP95S'), latencyP95Ms: Math.max(...rs.map((r) => r.latencyP95Ms)) }
+    // Counts add; a data lag is each change's first response over all runners, which the files do not keep: dropped.
+    const opt = (k: 'outdated' | 'cdnHit' | 'cdnStale' | 'cdnMiss') => (rs.some((r) => r[k] !== undefined) ? { [k]: sum(k) } : {})
+    routes[id] = { requests: sum('requests'), hit: sum('hit'), stale: sum('stale'), miss: sum('miss'), dynamic: sum('dynamic'), notFound: sum('notFound'), error: sum('error'), fallback: sum('fallback'), fallbackData: sum('fallbackData'), fallbackDataErrors: sum('fallbackDataErrors'), postponed: sum('postponed'), ageSamples: ages, ageP50S: wavg('ageP50S'), ageP95S: wavg('ageP95S'), latencyP95Ms: Math.max(...rs.map((r) => r.latencyP95Ms)), ...opt('outdated'), ...opt('cdnHit'), ...opt('cdnStale'), ...opt('cdnMiss') }
   }
+  const { freshness: _, ...rest } = first
+  const cdns = all.map((o) => o.cdn).filter((c) => c !== undefined)
   return {
-    ...first,
+    ...rest,
+    ...(cdns.length > 0 ? { cdn: { header: cdns[0]!.header, hit: cdns.reduce((n, c) => n + c.hit, 0), stale: cdns.reduce((n, c) => n + c.stale, 0), miss: cdns.reduce((n, c) => n + c.miss, 0), unknownStatus: cdns.reduce((n, c) => n + c.unknownStatus, 0) } } : {}),
     droppedIterations: all.reduce((n, o) => n + o.droppedIterations, 0),
     unknownCacheHeader: all.reduce((n, o) => n + o.unknownCacheHeader, 0),
     onDemand: { planned: first.onDemand.planned, sent: all.reduce((n, o) => n + o.onDemand.sent, 0), failed: all.reduce((n, o) => n + o.onDemand.failed, 0) },
@@ -89,6 +124,9 @@ export const FRACTION_TOL = 0.02
 export const COUNT_TOL = 0.05
 const AGE_TOL = 0.1
 const AGE_FLOOR_S = 0.5
+/** Data lag: ±10% (what the issue asks), at least 0.1 s (timers, HTTP). */
+export const LAG_TOL = 0.1
+const LAG_FLOOR_S = 0.1
 
 /** The accepted range of one run: the 95% prediction interval over n replications, widened to `tol` where that is larger. */
 export function acceptedRange(iv: Interval, n: number, tol: number): { low: number; high: number; by: 'spread' | 'tolerance' } {
@@ -118,19 +156,27 @@ export function verify(prediction: SimResult, observedFiles: readonly Observed[]
     if (i) checks.push(checkOf(scope, metric, i, n, observed, tol, note))
   }
   const frac = (i: Interval | undefined, requests: number): Interval | undefined => (i && requests > 0 ? { mean: i.mean / requests, sd: i.sd / requests, low: i.low / requests, high: i.high / requests } : undefined)
+  const cdn = prediction.cdn
+  if (cdn && (!obs.cdn || !obs.next)) throw new VerifyError(`the prediction has a CDN in front (deployment.cdn) but the observation has no ${obs.cdn ? "Next layer (the CDN's access log, observed.next)" : 'CDN layer (k6 -e CDN_HEADER=X-Cache-Status)'}; run it with isrsim loadtest, which puts nginx's proxy_cache in front`)
   for (const [id, pr] of Object.entries(prediction.routes)) {
     const o = obs.routes[id]
     const ri = iv.routes[id]
     if (!o || !ri) continue
     const reqs = ri.requests?.mean ?? pr.requests
     if (o.requests === 0) continue
+    // Behind a CDN the routes' outcomes are what reached Next (§16): the CDN's access log.
+    const at = cdn && obs.next ? obs.next.routes[id] ?? { requests: 0, hit: 0, stale: 0, miss: 0, dynamic: 0, notFound: 0, error: 0 } : o
+    if (cdn && ri.requests) add(id, 'requests reaching Next', ri.requests, at.requests, Math.max(COUNT_TOL * ri.requests.mean, 1), "the CDN's access log")
     const isStatic = pr.effectiveRevalidateS !== 0
-    if (isStatic) {
-      add(id, 'HIT fraction', frac(ri.hit, reqs), o.hit / o.requests, FRACTION_TOL)
-      add(id, 'STALE fraction', frac(ri.stale, reqs), o.stale / o.requests, FRACTION_TOL)
-      add(id, 'MISS fraction', frac(ri.miss, reqs), o.miss / o.requests, FRACTION_TOL)
-    } else add(id, 'dynamic fraction', frac(ri.dynamic, reqs), o.dynamic / o.requests, FRACTION_TOL)
-    if (pr.error > 0 || o.error > 0) add(id, 'error fraction', frac(ri.error, reqs), o.error / o.requests, FRACTION_TOL)
+    if (at.requests > 0) {
+      if (isStatic) {
+        add(id, 'HIT fraction', frac(ri.hit, reqs), at.hit / at.requests, FRACTION_TOL)
+        add(id, 'STALE fraction', frac(ri.stale, reqs), at.stale / at.requests, FRACTION_TOL)
+        add(id, 'MISS fraction', frac(ri.miss, reqs), at.miss / at.requests, FRACTION_TOL)
+      } else add(id, 'dynamic fraction', frac(ri.dynamic, reqs), at.dynamic / at.requests, FRACTION_TOL)
+      if (pr.error > 0 || at.error > 0) add(id, 'error fraction', frac(ri.error, reqs), at.error / at.requests, FRACTION_TOL)
+    }
+    if (o.outdated !== undefined && prediction.freshness.dataChanges > 0) add(id, 'outdated fraction', ri.outdatedServedFraction, o.outdated / o.requests, FRACTION_TOL, 'pages showing data older than the origin had')
     // Pages Router fallback shells (issue 17): checked where either side has any.
     const fallback = (pr as { fallback?: number }).fallback ?? 0
     if (fallback > 0 || (o.fallback ?? 0) > 0) add(id, 'FALLBACK fraction', frac((ri as { fallback?: Interval }).fallback ?? ZERO, reqs), (o.fallback ?? 0) / o.requests, FRACTION_TOL)
@@ -138,7 +184,7 @@ export function verify(prediction: SimResult, observedFiles: readonly Observed[]
       const renders = ri.renders
       if (renders) add(id, 'renders', renders, obs.origin.renders[id] ?? 0, Math.max(COUNT_TOL * renders.mean, 1), 'origin /render calls')
     }
-    if (o.ageSamples > 0) {
+    if (o.ageSamples > 0 && !cdn) {
       if (ri.ageP50S) add(id, 'age p50 (s)', ri.ageP50S, o.ageP50S, Math.max(AGE_TOL * ri.ageP50S.mean, AGE_FLOOR_S))
       if (ri.ageP95S) add(id, 'age p95 (s)', ri.ageP95S, o.ageP95S, Math.max(AGE_TOL * ri.ageP95S.mean, AGE_FLOOR_S))
     }
@@ -146,6 +192,33 @@ export function verify(prediction: SimResult, observedFiles: readonly Observed[]
   if (obs.origin) {
     for (const [id, fi] of Object.entries(iv.fetches ?? {})) {
       if (fi.originFetches) add(`fetch ${id}`, 'origin fetches', fi.originFetches, obs.origin.fetches[id] ?? 0, Math.max(COUNT_TOL * fi.originFetches.mean, 1))
+    }
+  }
+  const fr = obs.freshness
+  if (fr && prediction.freshness.dataChanges > 0) {
+    const f = iv.freshness
+    const lagTol = (i: Interval | undefined) => Math.max(LAG_TOL * (i?.mean ?? 0), LAG_FLOOR_S)
+    add('freshness', 'data changes shown', f.reflected, fr.reflected, Math.max(COUNT_TOL * (f.reflected?.mean ?? 0), 1))
+    if (fr.reflected > 0) {
+      add('freshness', 'data lag p50 (s)', f.dataLagP50S, fr.dataLagP50S, lagTol(f.dataLagP50S))
+      add('freshness', 'data lag p95 (s)', f.dataLagP95S, fr.dataLagP95S, lagTol(f.dataLagP95S))
+    }
+  }
+  if (cdn && iv.cdn && obs.cdn && obs.next) {
+    const c = iv.cdn
+    const users = obs.cdn.hit + obs.cdn.stale + obs.cdn.miss
+    if (users > 0) {
+      add('cdn', 'CDN HIT fraction', c.hit, obs.cdn.hit / users, FRACTION_TOL, 'X-Cache-Status HIT')
+      add('cdn', 'CDN STALE fraction', c.stale, obs.cdn.stale / users, FRACTION_TOL, 'X-Cache-Status STALE or UPDATING')
+      add('cdn', 'CDN MISS fraction', c.miss, obs.cdn.miss / users, FRACTION_TOL, 'X-Cache-Status MISS, EXPIRED or BYPASS')
+    }
+    add('cdn', 'origin requests', c.originRequests, obs.next.originRequests, Math.max(COUNT_TOL * (c.originRequests?.mean ?? 0), 1), "requests the CDN forwarded to Next (its access log, background updates included)")
+    // Users' ages end to end: the CDN's totals are one route's when the plan has one.
+    const only = Object.values(obs.routes).filter((r) => r.requests > 0)
+    if (only.length === 1 && only[0]!.ageSamples > 0) {
+      const o = only[0]!
+      if (c.ageP50S) add('cdn', 'age p50 (s)', c.ageP50S, o.ageP50S, Math.max(AGE_TOL * c.ageP50S.mean, AGE_FLOOR_S), 'users, CDN time included')
+      if (c.ageP95S) add('cdn', 'age p95 (s)', c.ageP95S, o.ageP95S, Math.max(AGE_TOL * c.ageP95S.mean, AGE_FLOOR_S), 'users, CDN time included')
     }
   }
   return { verdictVersion: 1, scenario: { name: prediction.scenario.name, hash: prediction.scenario.hash }, seed: prediction.seed, modelVersion: prediction.modelVersion, isrsimVersion: prediction.isrsimVersion, replications: n, pass: checks.every((c) => c.verdict !== 'FAIL'), checks }

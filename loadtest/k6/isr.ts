@@ -3,7 +3,14 @@
  * writes what it observed as JSON (loadtest/verify.ts reads it). Run natively by k6 v2:
  *
  *   k6 run -e PLAN=/abs/plan.json -e BASE_URL=http://127.0.0.1:3000 -e OUT=/abs/observed.json \
- *     [-e CACHE_HEADER=x-vercel-cache] [-e ORIGIN=http://127.0.0.1:4000] [-e MAX_RPS=50] loadtest/k6/isr.ts
+ *     [-e CACHE_HEADER=x-vercel-cache] [-e ORIGIN=http://127.0.0.1:4000] [-e MAX_RPS=50] \
+ *     [-e CDN_HEADER=x-cache-status] loadtest/k6/isr.ts
+ *
+ * With CDN_HEADER (a CDN in front, §16) each response's CDN status is recorded too, per route:
+ * HIT -> hit; STALE, UPDATING -> stale (an old copy answered at once); MISS, EXPIRED, BYPASS,
+ * REVALIDATED -> miss (the CDN asked Next while the user waited). With a plan that has data
+ * changes, each page's probe carries the data version of every fetch it used: k6 counts the
+ * responses that showed outdated data, and each change's lag (its first response showing it).
  *
  * The revalidation secret comes from the environment variable ISRSIM_REVALIDATE_SECRET
  * (never printed); without it no on-demand call is sent. Path choice comes from the
@@ -27,6 +34,8 @@ const env = {
   /** The Server Action id of isrsimUpdateTag (from .next/server/server-reference-manifest.json). */
   actionId: __ENV.ACTION_ID ?? '',
   actionPage: __ENV.ACTION_PAGE ?? '/isrsim-admin',
+  /** The CDN's status header (e.g. X-Cache-Status from loadtest/services/nginx-cdn.ts); '' without a CDN. */
+  cdnHeader: __ENV.CDN_HEADER ?? '',
 }
 
 function required(name: string): string {
@@ -36,7 +45,9 @@ function required(name: string): string {
 }
 
 /** Go canonicalises header names: x-nextjs-cache arrives as X-Nextjs-Cache. */
-const headerKey = env.cacheHeader.split('-').map((p) => p.charAt(0).toUpperCase() + p.slice(1).toLowerCase()).join('-')
+const canonical = (h: string) => h.split('-').map((p) => p.charAt(0).toUpperCase() + p.slice(1).toLowerCase()).join('-')
+const headerKey = canonical(env.cacheHeader)
+const cdnKey = canonical(env.cdnHeader)
 
 // The plan is read once in the init context (every VU runs this; it is small).
 const plan = JSON.parse(open(env.plan)) as RequestPlan
@@ -53,6 +64,35 @@ const onDemandFailed = new Counter('isr_on_demand_failed')
 const fallbackData = new Counter('isr_fallback_data')
 /** Responses of a Cache Components page with dynamic holes (x-nextjs-postponed, no cache header): counted as dynamic. */
 const postponed = new Counter('isr_postponed')
+/** The CDN layer (CDN_HEADER): users' requests by the CDN's status. */
+const CDN_OUTCOMES = ['hit', 'stale', 'miss'] as const
+const cdnRequests = new Counter('isr_cdn')
+const cdnUnknown = new Counter('isr_cdn_unknown_status')
+/** Responses whose page showed data older than the origin's at that moment (data changes only). */
+const outdated = new Counter('isr_outdated')
+/** Per data change of a key: time from the change to a response showing it (the minimum over VUs is the first). */
+const dataLagMs = new Trend('isr_data_lag_ms', true)
+
+/**
+ * The plan's data changes per key ("<fetch>/<key>"): the times (ms since t = 0) of its 1st,
+ * 2nd... change. A response whose probe says version v for the key shows changes 1..v.
+ */
+const changeTimesMs = new Map<string, number[]>()
+for (const c of plan.dataChanges) {
+  for (const k of c.keys) {
+    const id = `${k.fetch}/${k.key}`
+    const times = changeTimesMs.get(id) ?? []
+    times.push(c.atMs)
+    changeTimesMs.set(id, times)
+  }
+}
+for (const t of changeTimesMs.values()) t.sort((a, b) => a - b)
+/** One lag submetric per key change (and route): more than this and lags are not recorded. */
+const MAX_LAG_CHANGES = 400
+const keyChanges = [...changeTimesMs.values()].reduce((n, t) => n + t.filter((x) => x < plan.scenario.durationS * 1000).length, 0)
+const tracksLag = keyChanges > 0 && keyChanges * (plan.routes.length + 1) <= MAX_LAG_CHANGES * 4
+/** Key changes this VU has already recorded a lag for (per route, and over all routes): only a VU's first counts. */
+const lagSeen = new Set<string>()
 
 const totalRps = plan.routes.reduce((n, r) => n + r.rps, 0)
 if (totalRps > env.maxRps) throw new Error(`the plan sends ${totalRps} requests/s, above MAX_RPS=${env.maxRps}; refusing`)
@@ -84,12 +124,30 @@ for (const r of plan.routes) {
   thresholds[`isr_postponed{route:${r.id}}`] = ['count>=0']
   thresholds[`isr_age_ms{route:${r.id}}`] = ['p(95)>=0']
   thresholds[`isr_latency_ms{route:${r.id}}`] = ['p(95)>=0']
+  thresholds[`isr_outdated{route:${r.id}}`] = ['count>=0']
+  if (env.cdnHeader !== '') for (const o of CDN_OUTCOMES) thresholds[`isr_cdn{route:${r.id},outcome:${o}}`] = ['count>=0']
+}
+if (env.cdnHeader !== '') thresholds.isr_cdn_unknown_status = ['count>=0']
+/**
+ * Every key change in the run ("<fetch>/<key>/<j>", its j-th change) gets a number, the tag of
+ * its lag submetrics over all routes (lagroute "all") and per route (tag values stay plain).
+ */
+const changeIds = new Map<string, number>()
+if (tracksLag) {
+  for (const [key, times] of changeTimesMs) {
+    times.forEach((atMs, j) => {
+      if (atMs >= plan.scenario.durationS * 1000) return
+      const n = changeIds.size
+      changeIds.set(`${key}/${j + 1}`, n)
+      for (const route of ['all', ...plan.routes.map((r) => r.id)]) thresholds[`isr_data_lag_ms{change:c${n},lagroute:${route}}`] = ['min>=0']
+    })
+  }
 }
 
 export const options = {
   scenarios,
   thresholds,
-  summaryTrendStats: ['avg', 'med', 'p(95)', 'max', 'count'],
+  summaryTrendStats: ['avg', 'min', 'med', 'p(95)', 'max', 'count'],
   discardResponseBodies: false,
   noConnectionReuse: false,
   insecureSkipTLSVerify: false,
@@ -159,7 +217,51 @@ function crawlerUserAgent(name: string): string {
 /** Per route: the user agent of each of its agents (plan.routes[r].agents; index 0 is human). */
 const userAgents = plan.routes.map((r) => (r.agents ?? ['human']).map((a, i) => (i === 0 ? HUMAN_UA : crawlerUserAgent(a))))
 
-function send(r: PlanRoute, ri: number, i: number): void {
+/** What the CDN's status header says, as the CDN layer's outcome (see the header comment). */
+function cdnOutcomeOf(status: string | undefined): (typeof CDN_OUTCOMES)[number] {
+  switch (status) {
+    case 'HIT': return 'hit'
+    case 'STALE': case 'UPDATING': return 'stale'
+    case 'MISS': case 'EXPIRED': case 'BYPASS': case 'REVALIDATED': return 'miss'
+    default:
+      cdnUnknown.add(1)
+      return 'miss'
+  }
+}
+
+interface ProbeData { readonly fetch?: string; readonly key?: number; readonly version?: number }
+
+/**
+ * The data versions a page showed (its probe's `data`, one origin answer per fetch), at `atMs`
+ * since the origin's t = 0: outdated when some key has changed more often than the page shows;
+ * each change it shows that this VU has not seen shown yet gives a lag sample.
+ */
+function recordData(r: PlanRoute, data: readonly ProbeData[], atMs: number): void {
+  let isOutdated = false
+  for (const d of data) {
+    if (d === null || typeof d !== 'object' || d.fetch === undefined || d.key === undefined || d.version === undefined) continue
+    const key = `${d.fetch}/${d.key}`
+    const times = changeTimesMs.get(key)
+    if (times === undefined) continue
+    let now = 0
+    while (now < times.length && times[now]! <= atMs) now++
+    if (d.version < now) isOutdated = true
+    if (!tracksLag) continue
+    for (let j = 1; j <= Math.min(d.version, times.length); j++) {
+      const n = changeIds.get(`${key}/${j}`)
+      if (n === undefined) continue
+      for (const route of ['all', r.id]) {
+        const seen = `${route} ${n}`
+        if (lagSeen.has(seen)) continue
+        lagSeen.add(seen)
+        dataLagMs.add(Math.max(0, atMs - times[j - 1]!), { change: `c${n}`, lagroute: route })
+      }
+    }
+  }
+  if (isOutdated) outdated.add(1, { route: r.id })
+}
+
+function send(r: PlanRoute, ri: number, i: number, setupData: SetupData): void {
   const path = r.paths[i]!
   const ua = userAgents[ri]![r.agent?.[i] ?? 0]!
   const res = http.get(`${env.baseUrl}${path}`, { headers: { 'User-Agent': ua }, tags: { route: r.id, name: r.pattern }, redirects: 0, timeout: '60s' })
@@ -172,21 +274,26 @@ function send(r: PlanRoute, ri: number, i: number): void {
   requests.add(1, { route: r.id, outcome })
   latencyMs.add(res.timings.duration, { route: r.id })
   if (cache === undefined && res.headers['X-Nextjs-Postponed'] !== undefined) postponed.add(1, { route: r.id })
+  if (env.cdnHeader !== '') cdnRequests.add(1, { route: r.id, outcome: cdnOutcomeOf(res.headers[cdnKey] as string | undefined) })
   if (shell) followFallback(r, path, body, ua)
   else if (res.status === 200) {
     const m = PROBE.exec(body)
-    if (m) ageMs.add(endMs - (JSON.parse(m[1]!) as { renderStartMs: number }).renderStartMs, { route: r.id })
+    if (m) {
+      const probe = JSON.parse(m[1]!) as { renderStartMs: number; data?: readonly ProbeData[] }
+      ageMs.add(endMs - probe.renderStartMs, { route: r.id })
+      if (changeTimesMs.size > 0 && setupData.originT0Ms > 0 && Array.isArray(probe.data)) recordData(r, probe.data, endMs - setupData.originT0Ms)
+    }
   }
 }
 
-export function request(): void {
+export function request(data: SetupData): void {
   const ri = Number(__ENV.ROUTE)
   const r = plan.routes[ri]!
   const i = exec.scenario.iterationInTest
-  if (i < r.paths.length) send(r, ri, i)
+  if (i < r.paths.length) send(r, ri, i, data)
 }
 
-export function replay(): void {
+export function replay(data: SetupData): void {
   const ri = Number(__ENV.ROUTE)
   const r = plan.routes[ri]!
   // Entries are handed out in order: the scenario's n-th iteration (over all its VUs) sends entry n.
@@ -195,7 +302,7 @@ export function replay(): void {
   if (i >= r.paths.length) return
   const wait = r.atMs![i]! - (Date.now() - exec.scenario.startTime)
   if (wait > 0) sleep(wait / 1000)
-  send(r, ri, i)
+  send(r, ri, i, data)
 }
 
 export function onDemand(): void {
@@ -221,8 +328,24 @@ export function onDemand(): void {
 type Values = Record<string, number>
 interface SummaryData { readonly metrics: Record<string, { readonly values: Values } | undefined>; readonly state: { readonly testRunDurationMs: number }; readonly setup_data?: SetupData }
 
+/** Nearest-rank quantile of ascending `xs` (the simulator's definition: rank ceil(q·n)); 0 when empty. */
+function quantile(xs: readonly number[], q: number): number {
+  return xs.length === 0 ? 0 : xs[Math.max(1, Math.ceil(q * xs.length)) - 1]!
+}
+
+/** The lags (s, ascending) of the key changes shown by some response (of route `route`, or of any: "all"). */
+function lagsOf(data: SummaryData, route: string): number[] {
+  const out: number[] = []
+  for (const n of changeIds.values()) {
+    const m = data.metrics[`isr_data_lag_ms{change:c${n},lagroute:${route}}`]
+    if (m !== undefined && (m.values.count ?? 0) > 0) out.push(m.values.min! / 1000)
+  }
+  return out.sort((a, b) => a - b)
+}
+
 export function handleSummary(data: SummaryData): Record<string, string> {
   const v = (name: string, stat: string) => data.metrics[name]?.values[stat] ?? 0
+  const round = (x: number) => Math.round(x * 1000) / 1000
   const routes: Record<string, Record<string, number>> = {}
   for (const r of plan.routes) {
     const counts: Record<string, number> = {}
@@ -238,8 +361,21 @@ export function handleSummary(data: SummaryData): Record<string, string> {
       fallbackData: v(`isr_fallback_data{route:${r.id},result:ok}`, 'count'),
       fallbackDataErrors: v(`isr_fallback_data{route:${r.id},result:error}`, 'count'),
       postponed: v(`isr_postponed{route:${r.id}}`, 'count'),
+      ...(changeTimesMs.size > 0 ? { outdated: v(`isr_outdated{route:${r.id}}`, 'count') } : {}),
+      ...(env.cdnHeader !== '' ? { cdnHit: v(`isr_cdn{route:${r.id},outcome:hit}`, 'count'), cdnStale: v(`isr_cdn{route:${r.id},outcome:stale}`, 'count'), cdnMiss: v(`isr_cdn{route:${r.id},outcome:miss}`, 'count') } : {}),
+    }
+    if (tracksLag) {
+      const lags = lagsOf(data, r.id)
+      routes[r.id] = { ...routes[r.id]!, dataLagReflected: lags.length, dataLagP50S: round(quantile(lags, 0.5)), dataLagP95S: round(quantile(lags, 0.95)) }
     }
   }
+  // Over all routes: each key change's first response anywhere (the simulator's freshness figures).
+  const lags = lagsOf(data, 'all')
+  const freshness = tracksLag
+    ? { dataChanges: changeIds.size, reflected: lags.length, dataLagMeanS: round(lags.reduce((a, b) => a + b, 0) / Math.max(1, lags.length)), dataLagP50S: round(quantile(lags, 0.5)), dataLagP95S: round(quantile(lags, 0.95)), dataLagMaxS: round(lags[lags.length - 1] ?? 0) }
+    : undefined
+  const sumOf = (k: string) => Object.values(routes).reduce((n, x) => n + (x[k] ?? 0), 0)
+  const cdn = env.cdnHeader !== '' ? { header: env.cdnHeader, hit: sumOf('cdnHit'), stale: sumOf('cdnStale'), miss: sumOf('cdnMiss'), unknownStatus: v('isr_cdn_unknown_status', 'count') } : undefined
   const observed = {
     observedVersion: 1,
     scenario: plan.scenario,
@@ -253,10 +389,14 @@ export function handleSummary(data: SummaryData): Record<string, string> {
     unknownCacheHeader: v('isr_unknown_cache_header', 'count'),
     onDemand: { planned: plan.onDemand.length, sent: v('isr_on_demand_sent', 'count'), failed: v('isr_on_demand_failed', 'count') },
     routes,
+    ...(freshness ? { freshness } : {}),
+    ...(cdn ? { cdn } : {}),
   }
   const lines = plan.routes.map((r) => {
     const x = routes[r.id]!
     return `  ${r.id}: ${x.requests} requests, HIT ${x.hit} STALE ${x.stale} MISS ${x.miss} dynamic ${x.dynamic} 404 ${x.notFound} error ${x.error}${x.fallback! > 0 ? ` fallback ${x.fallback} (data requests ${x.fallbackData}, failed ${x.fallbackDataErrors})` : ''}`
   })
+  if (cdn) lines.push(`  CDN (${cdn.header}): HIT ${cdn.hit} STALE ${cdn.stale} MISS ${cdn.miss}`)
+  if (freshness) lines.push(`  data changes ${freshness.dataChanges}, shown ${freshness.reflected}, lag p50 ${freshness.dataLagP50S} s p95 ${freshness.dataLagP95S} s`)
   return { [env.out]: JSON.stringify(observed, null, 2), stdout: `isrsim k6: observed\n${lines.join('\n')}\n` }
 }
