@@ -76,3 +76,80 @@ describe('replications with the same traffic (what a replayed load test can stil
     expect(same.renderCpuS!.sd).toBeGreaterThan(0)
   })
 })
+
+describe('verify behind a CDN (§16) and data lag (issue 18)', () => {
+  const cdnScenario = parseScenario(JSON.parse(readFileSync(join(ROOT, 'scenarios/live/cdn.json'), 'utf8')))
+  const cdnPrediction: SimResult = runScenario(cdnScenario, { replications: 5, sameTraffic: true })
+  const c = cdnPrediction.cdn!
+  /** The observation at the prediction's means: k6's CDN counts, Next's layer from the log. */
+  function cdnObserved(tweak: { hit?: number; originRequests?: number } = {}): Observed {
+    const n = c.requests
+    const hit = tweak.hit ?? Math.round(c.hit * n)
+    const stale = Math.round(c.stale * n)
+    const routes: Record<string, ObservedRoute> = {}
+    const next: Record<string, { requests: number; hit: number; stale: number; miss: number; dynamic: number; notFound: number; error: number }> = {}
+    for (const [id, r] of Object.entries(cdnPrediction.routes)) {
+      const cr = c.routes[id]!
+      routes[id] = { requests: cr.requests, hit: 0, stale: 0, miss: 0, dynamic: 0, notFound: 0, error: 0, ageSamples: 0, ageP50S: 0, ageP95S: 0, latencyP95Ms: 5 }
+      next[id] = { requests: r.requests, hit: r.hit, stale: r.stale, miss: r.miss, dynamic: r.dynamic, notFound: 0, error: 0 }
+    }
+    return {
+      observedVersion: 1, scenario: cdnPrediction.scenario, seed: cdnPrediction.seed, target: 'http://127.0.0.1:1', cacheHeader: 'x-nextjs-cache', startMs: 0, testRunDurationMs: 60_000,
+      droppedIterations: 0, unknownCacheHeader: 0, onDemand: { planned: 0, sent: 0, failed: 0 }, routes,
+      cdn: { header: 'X-Cache-Status', hit, stale, miss: n - hit - stale, unknownStatus: 0 },
+      next: { originRequests: tweak.originRequests ?? c.originRequests, backgroundUpdates: 0, routes: next, unmatched: 0 },
+    }
+  }
+
+  it('checks the CDN layer on k6\'s counts and the routes on what reached Next; passes at the means', () => {
+    const v = verify(cdnPrediction, [cdnObserved()])
+    expect(v.checks.filter((x) => x.verdict === 'FAIL'), 'reproduce: npx vitest run test/verify.test.ts').toEqual([])
+    const metrics = v.checks.map((x) => `${x.scope} ${x.metric}`)
+    expect(metrics).toEqual(expect.arrayContaining(['cdn CDN HIT fraction', 'cdn CDN STALE fraction', 'cdn CDN MISS fraction', 'cdn origin requests', 'home requests reaching Next', 'home STALE fraction', 'account dynamic fraction']))
+    // Next's layer: home's STALE fraction is of the requests that reached Next, not of users'.
+    const stale = v.checks.find((x) => x.scope === 'home' && x.metric === 'STALE fraction')!
+    expect(stale.observed).toBeCloseTo(cdnPrediction.routes.home!.stale / cdnPrediction.routes.home!.requests, 9)
+  })
+
+  it('fails a CDN HIT fraction 3 points off and origin requests 20% off', () => {
+    const n = c.requests
+    const v = verify(cdnPrediction, [cdnObserved({ hit: Math.round(c.hit * n) + Math.ceil(0.03 * n), originRequests: Math.round(c.originRequests * 1.2) })])
+    expect(v.checks.filter((x) => x.verdict === 'FAIL').map((x) => x.metric).sort()).toEqual(['CDN HIT fraction', 'CDN MISS fraction', 'origin requests'])
+  })
+
+  it('refuses an observation without the CDN layer, naming what is missing', () => {
+    const { cdn: _, ...noCdn } = cdnObserved()
+    expect(() => verify(cdnPrediction, [noCdn as Observed])).toThrow(/no CDN layer \(k6 -e CDN_HEADER=X-Cache-Status\)/)
+  })
+
+  const tags = parseScenario(JSON.parse(readFileSync(join(ROOT, 'scenarios/live/tags.json'), 'utf8')))
+  const tp = runScenario(tags, { replications: 5, sameTraffic: true })
+  function tagsObserved(lagScale: number): Observed {
+    const routes: Record<string, ObservedRoute> = {}
+    for (const [id, r] of Object.entries(tp.routes)) routes[id] = { requests: r.requests, hit: r.hit, stale: r.stale, miss: r.miss, dynamic: 0, notFound: 0, error: 0, ageSamples: 0, ageP50S: 0, ageP95S: 0, latencyP95Ms: 5, outdated: Math.round(r.outdatedServedFraction * r.requests) }
+    const f = tp.freshness
+    return {
+      observedVersion: 1, scenario: tp.scenario, seed: tp.seed, target: 'http://127.0.0.1:1', cacheHeader: 'x-nextjs-cache', startMs: 0, testRunDurationMs: 60_000,
+      droppedIterations: 0, unknownCacheHeader: 0, onDemand: { planned: 0, sent: 0, failed: 0 }, routes,
+      freshness: { dataChanges: f.dataChanges, reflected: f.reflected, dataLagMeanS: f.dataLagMeanS * lagScale, dataLagP50S: f.dataLagP50S * lagScale, dataLagP95S: f.dataLagP95S * lagScale, dataLagMaxS: f.dataLagMaxS * lagScale },
+    }
+  }
+
+  it('checks data lag p50/p95 within 10% and the outdated fraction per route', () => {
+    expect(tp.freshness.reflected, 'the tags scenario has data changes that pages show').toBeGreaterThan(0)
+    const ok = verify(tp, [tagsObserved(1.05)])
+    expect(ok.checks.filter((x) => x.verdict === 'FAIL')).toEqual([])
+    expect(ok.checks.map((x) => `${x.scope} ${x.metric}`)).toEqual(expect.arrayContaining(['freshness data lag p50 (s)', 'freshness data lag p95 (s)', 'freshness data changes shown', 'home outdated fraction', 'post outdated fraction']))
+    const late = verify(tp, [tagsObserved(1.3)])
+    expect(late.checks.filter((x) => x.verdict === 'FAIL').map((x) => x.metric).sort()).toEqual(['data lag p50 (s)', 'data lag p95 (s)'])
+  })
+
+  it('merging runners drops the data lag (each change\'s first response is over all runners) and adds outdated and CDN counts', () => {
+    const a = tagsObserved(1)
+    const m = mergeObserved([a, a])
+    expect(m.freshness).toBeUndefined()
+    expect(m.routes.post!.outdated).toBe(2 * a.routes.post!.outdated!)
+    const x = cdnObserved()
+    expect(mergeObserved([x, x]).cdn!.hit).toBe(2 * x.cdn!.hit)
+  })
+})
