@@ -298,7 +298,7 @@ export function warningsFor(s: Scenario): Warning[] {
   }
   const dep = deploymentOf(s)
   const oneInstance = s.onDemand.filter((e) => e.target !== 'all')
-  if (dep.instances > 1 && dep.cache === 'local' && oneInstance.length > 0) {
+  if (dep.instances > 1 && dep.cache === 'local' && dep.platform !== 'vercel' && oneInstance.length > 0) {
     const receivers = [...new Set(oneInstance.map((e) => (e.target === 'balancer' ? 'the one the balancer picks' : e.instance)))].sort((a, b) => (typeof a === 'number' && typeof b === 'number' ? a - b : typeof a === 'number' ? -1 : 1))
     out.push({ code: 'local-cache-invalidation', message: `${dep.instances} instances with local caches: on-demand calls reach only instance${receivers.length === 1 ? '' : 's'} ${receivers.join(', ')}; the other instances keep serving old pages until they go stale by time.`, fix: 'Use a shared cache handler (cacheHandler) that stores entries and tags centrally, or send the call to every instance.' })
   }

@@ -16,6 +16,7 @@ import { secToUs, US_PER_S } from '../kernel/time.ts'
 import { deploymentOf, type Scenario } from '../scenario/schema.ts'
 import { createArrivals } from './arrivals.ts'
 import { createCdn } from './cdn.ts'
+import { withPlatform } from './cdn-vercel.ts'
 import { createDataCache } from './data-cache.ts'
 import { createDeploys } from './deploys.ts'
 import * as Decision from './decide.ts'
@@ -74,7 +75,7 @@ export function createIsrModel(
   engine: Engine,
   trace: ((e: TraceEvent) => void) | null,
 ): IsrModel {
-  s = withSegmentConfig(s) // each fetch as its segment's fetchCache leaves it (§15.3)
+  s = withPlatform(withSegmentConfig(s)) // each fetch as its segment's fetchCache leaves it (§15.3); Vercel as one cache (§17)
   const routes = withPagesRoutes(s, resolveRoutes(s))
   // The Pages Router (§14): fallback shells, res.revalidate calls, restarts (pages.ts).
   const pages = createPagesRoutes(s, routes)

@@ -55,11 +55,17 @@ export function prerenderedPaths(r: RouteConfig, s: Scenario): number {
   return Math.min(count, r.params?.prebuilt ?? count)
 }
 
+/** A render time as log-normal parameters: a fixed time is sigma 0 (mu -Infinity for 0 s). */
+function renderParams(renderS: RouteConfig['renderS']): { mu: number; sigma: number } {
+  if (typeof renderS === 'number') return { mu: renderS > 0 ? Math.log(renderS) : -Infinity, sigma: 0 }
+  return lognormalParams(renderS.lognormal.medianS, renderS.lognormal.p95S)
+}
+
 function runOf(r: RouteConfig, s: Scenario): Run {
   const perPath = (f: RouteConfig['fetches'][number]) => f.perPath ?? f.tags.some((t) => /\{[^}]+\}/.test(t))
   const extraS = Math.max(0, ...r.fetches.filter(perPath).map((f) => f.latencyS))
   const sharedS = Math.max(0, ...r.fetches.filter((f) => !perPath(f)).map((f) => f.latencyS))
-  const { mu, sigma } = typeof r.renderS === 'number' ? { mu: r.renderS > 0 ? Math.log(r.renderS) : -Infinity, sigma: 0 } : lognormalParams(r.renderS.lognormal.medianS, r.renderS.lognormal.p95S)
+  const { mu, sigma } = renderParams(r.renderS)
   return { route: r.id, pages: prerenderedPaths(r, s), mu, sigma, extraS, sharedS }
 }
 
@@ -84,6 +90,12 @@ function expectedMax(run: Run, k: number): number {
   let sum = 0
   for (let i = 0; i < n; i++) sum += Math.exp(run.mu + run.sigma * normalQuantile(((i + 0.5) / n) ** (1 / k)))
   return sum / n + run.extraS
+}
+
+/** The expected slowest of k renders of this render time (no fetches): what a group of k waits for. */
+export function expectedMaxRender(renderS: RouteConfig['renderS'], k: number): number {
+  const { mu, sigma } = renderParams(renderS)
+  return expectedMax({ route: '', pages: k, mu, sigma, extraS: 0, sharedS: 0 }, k)
 }
 
 /** Wall time of one batch: the export paths [from, to) of the runs laid end to end. */

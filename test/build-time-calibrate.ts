@@ -1,0 +1,25 @@
+/**
+ * Calibrates the build-time model's machine constants (sim/planning/build-time.ts
+ * BUILD_DEFAULTS: fixedS, pageS) from ONE real build of CALIBRATION_PATHS paths, apart from
+ * the 50/200/800-path builds test/build-time.test.ts validates against.
+ *   node --import tsx test/build-time-calibrate.ts [paths] [renderS]
+ * fixedS = wall time - Next's own "Generating static pages ... in X";
+ * pageS = (X - the renders' share the model gives with pageS = 0) / pages.
+ */
+import { parseScenario } from '../sim/index.ts'
+import { predictBuild } from '../sim/planning/build-time.ts'
+import { buildScenario, realBuild } from './build-time-real.ts'
+
+export const CALIBRATION_PATHS = 400
+export const RENDER_S = 0.05
+
+async function main(): Promise<void> {
+  const paths = Number(process.argv[2] ?? CALIBRATION_PATHS)
+  const renderS = Number(process.argv[3] ?? RENDER_S)
+  const b = await realBuild(paths, renderS, 'calibrate')
+  const rendersOnly = predictBuild(parseScenario(buildScenario(paths, renderS, { fixedS: 0, pageS: 0 })))
+  const fixedS = b.wallS - b.generateS
+  const pageS = (b.generateS - rendersOnly.generateS) / rendersOnly.pages
+  process.stdout.write(`${JSON.stringify({ paths, renderS, wallS: b.wallS, generateS: b.generateS, compiledS: b.compiledS, workers: b.workers, staticPages: b.staticPages, modelPages: rendersOnly.pages, rendersS: rendersOnly.generateS, fixedS, pageS })}\n`)
+}
+if (import.meta.url === `file://${process.argv[1]}`) await main()
