@@ -6,15 +6,20 @@
  * Every process it starts is recorded by pid and killed in `finally` and on SIGINT/SIGTERM.
  * Ports are chosen by the kernel (port 0) and read back from each process.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { RequestPlan, SimResult } from '../sim/contract.ts'
+import { compareBalancing, TIE_MS } from './balancing.ts'
+import { InstanceError, removeCopies, type PortSource } from './instances.ts'
+import { adopt, killAll, ProcessError, release, runProcess, setLedger, startProcess } from './processes.ts'
+import { k6Plan, runTimeline, TimelineError, waitForT0 } from './timeline.ts'
+import { startTopology, withTimeline, type Topology } from './topology.ts'
 import { profileOfRelease } from '../sim/versions.ts'
 import { NEXT_PINS, perPathFetch, TS_PINS, urlOf, writeApp, type NextMajor } from './app.ts'
 import type { OriginCounters } from './origin.ts'
-import { startNginx, type Nginx } from './services/nginx.ts'
+import { NginxError, startNginx, type Nginx } from './services/nginx.ts'
 import { initialStates, mergeInitialStates, restrictToRealPaths, syntheticRefusal, syntheticRoutes } from './target.ts'
 import { verify, type Observed, type VerdictJson } from './verify.ts'
 
@@ -41,6 +46,10 @@ export interface LiveOptions {
   /** 'nginx': a real nginx in front of next start (k6 goes through it); its access log is copied to <out>/access.log. */
   readonly proxy?: 'nginx'
   readonly log: (line: string) => void
+  /** Where the instances' ports come from (tests pass a fake one); the kernel's by default. */
+  readonly ports?: PortSource
+  /** The k6 binary (tests pass one that fails); the project's own build by default. */
+  readonly k6Bin?: string
 }
 
 export interface LiveResult {
@@ -100,45 +109,12 @@ export function ensureNext(major: NextMajor, log: (l: string) => void): string {
   return dir
 }
 
-/** Processes this run started; killed (whole process group) however the run ends. */
-const started = new Set<ChildProcess>()
-/** nginx (started by services/nginx.ts in its own process group), by pid. */
-const proxies = new Set<number>()
-function killAll(): void {
-  for (const p of started) {
-    if (p.pid !== undefined && p.exitCode === null) {
-      try { process.kill(-p.pid, 'SIGKILL') } catch { try { p.kill('SIGKILL') } catch { /* gone */ } }
-    }
-  }
-  started.clear()
-  for (const pid of proxies) { try { process.kill(-pid, 'SIGKILL') } catch { /* gone */ } }
-  proxies.clear()
-}
-for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => { killAll(); process.exit(130) })
-process.once('exit', killAll)
-
-/** Start a detached process (its own group, so children die with it); resolve when `ready` matches its output. */
-function startProcess(cmd: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; ready: RegExp; timeoutMs: number; name: string; logFile: string }): Promise<{ proc: ChildProcess; match: RegExpMatchArray }> {
-  const proc = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
-  started.add(proc)
-  let out = ''
-  return new Promise((res, rej) => {
-    const timer = setTimeout(() => rej(new LiveError(`${opts.name} did not start within ${opts.timeoutMs / 1000} s; its output:\n${out.slice(-2000)}`, 1)), opts.timeoutMs)
-    const on = (b: Buffer) => {
-      out += b.toString()
-      writeFileSync(opts.logFile, out)
-      const m = out.match(opts.ready)
-      if (m) { clearTimeout(timer); res({ proc, match: m }) }
-    }
-    proc.stdout!.on('data', on)
-    proc.stderr!.on('data', on)
-    proc.once('exit', (code) => { clearTimeout(timer); rej(new LiveError(`${opts.name} exited (code ${code}) before it was ready; its output:\n${out.slice(-2000)}`, 1)) })
-  }).then((r) => { proc.removeAllListeners('exit'); return r as { proc: ChildProcess; match: RegExpMatchArray } })
-}
-
-function stop(proc: ChildProcess): void {
-  if (proc.pid !== undefined && proc.exitCode === null) { try { process.kill(-proc.pid, 'SIGKILL') } catch { /* gone */ } }
-  started.delete(proc)
+/** The parts' errors as the CLI's: bad input (ports, nginx missing) exits 2, a failure of a part 1. */
+function asLiveError(e: unknown): unknown {
+  if (e instanceof InstanceError) return new LiveError(e.message, 2)
+  if (e instanceof NginxError) return new LiveError(e.message, /missing/.test(e.message) ? 2 : 1)
+  if (e instanceof ProcessError || e instanceof TimelineError) return new LiveError(e.message, 1)
+  return e
 }
 
 async function getJson<T>(url: string, init?: RequestInit): Promise<T> {
@@ -164,10 +140,11 @@ function buildTimeMs(appDir: string): number {
 
 /** Refuse what the live suite cannot mirror yet, with the field named. */
 export function checkSupported(plan: RequestPlan, major: NextMajor): void {
-  const s = plan.spec as RequestPlan['spec'] & { deployment?: { instances?: number }; dataChanges?: unknown[]; restarts?: unknown[]; onDemand?: { kind: string; instance?: number }[] }
+  const s = plan.spec as RequestPlan['spec'] & { deployment?: { instances?: number; cache?: string }; dataChanges?: unknown[]; restarts?: { instance?: number }[]; onDemand?: { kind: string; instance?: number }[] }
   const bad = (field: string, value: unknown, allowed: string) => { throw new LiveError(`${field}: ${JSON.stringify(value)} is not supported by the live suite yet; allowed: ${allowed}`) }
-  if ((s.deployment?.instances ?? 1) !== 1) bad('deployment.instances', s.deployment?.instances, '1 (one next start)')
-  if ((s.restarts?.length ?? 0) > 0) bad('restarts', `${s.restarts!.length} entries`, '[]')
+  const n = s.deployment?.instances ?? 1
+  if (n > 1 && s.deployment?.cache === 'shared') bad('deployment.cache', 'shared', '"local" (each instance its own copy of the build output; a shared Redis cache handler is not wired in yet)')
+  s.restarts?.forEach((r, i) => { if (r.instance !== undefined && r.instance >= n) bad(`restarts[${i}].instance`, r.instance, `0 to ${n - 1} (deployment.instances is ${n})`) })
   s.onDemand?.forEach((e, i) => {
     if (e.kind === 'updateTag' && major === '15') bad(`onDemand[${i}].kind`, e.kind, 'revalidateTag or revalidatePath on Next 15 (updateTag is 16 only)')
     // The generated app's revalidation endpoint is an App Router handler; a Pages API route calling res.revalidate is not generated yet.
@@ -233,6 +210,8 @@ export async function runLive(o: LiveOptions): Promise<LiveResult> {
   const secret = process.env.ISRSIM_REVALIDATE_SECRET ?? (o.target === undefined ? `isrsim-${process.pid}-${plan.scenario.hash}` : undefined)
   let nginx: Nginx | undefined
   let appDir = ''
+  let topology: Topology | undefined
+  setLedger(join(o.outDir, 'pids.json'))
   try {
     if (o.target === undefined) {
       const nextDir = ensureNext(o.next, o.log)
@@ -240,7 +219,7 @@ export async function runLive(o: LiveOptions): Promise<LiveResult> {
       writeApp(plan, appDir, { next: o.next, turbopackRoot: nextDir })
       timings.installS = t()
       // The origin runs from before the build (prebuilt pages call it) to the end.
-      const origin = await startProcess(process.execPath, ['--import', 'tsx', join(ROOT, 'loadtest/origin.ts'), files.plan], { cwd: ROOT, env: process.env, ready: /\{"port":(\d+)\}/, timeoutMs: 20_000, name: 'origin', logFile: join(o.outDir, 'origin.log') })
+      const origin = await startProcess(process.execPath, ['--import', 'tsx', join(ROOT, 'loadtest/origin.ts'), files.plan], { kind: 'origin', cwd: ROOT, env: process.env, ready: /\{"port":(\d+)\}/, timeoutMs: 20_000, name: 'origin', logFile: join(o.outDir, 'origin.log') })
       originUrl = `http://127.0.0.1:${origin.match[1]}`
       const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1', NEXT_IGNORE_INCORRECT_LOCKFILE: '1', ISRSIM_ORIGIN: originUrl, ISRSIM_REVALIDATE_SECRET: secret }
       const nextBin = join(nextDir, 'node_modules/.bin/next')
@@ -255,49 +234,70 @@ export async function runLive(o: LiveOptions): Promise<LiveResult> {
         const m = JSON.parse(readFileSync(manifest, 'utf8')) as { node?: Record<string, { exportedName?: string }> }
         actionId = Object.entries(m.node ?? {}).find(([, v]) => v.exportedName === 'isrsimUpdateTag')?.[0] ?? ''
       }
-      const server = await startProcess(nextBin, ['start', '-H', '127.0.0.1', '-p', '0'], { cwd: appDir, env, ready: /http:\/\/127\.0\.0\.1:(\d+)[\s\S]*Ready/, timeoutMs: 60_000, name: 'next start', logFile: join(o.outDir, 'next.log') })
-      baseUrl = `http://127.0.0.1:${server.match[1]}`
+      topology = await startTopology(plan, { appDir, nextBin, env, outDir: o.outDir, ...(o.ports ? { ports: o.ports } : {}) })
+      baseUrl = topology.instances[0]!.url
       calibration = { ...calibration, ...(await calibrate(plan, baseUrl, originUrl)) }
       o.log(`calibration: Next adds ${(calibration.renderOverheadS * 1000).toFixed(0)} ms per render (${calibration.samples} blocking renders of unplanned paths)`)
-      if (o.proxy === 'nginx') {
+      if (o.proxy === 'nginx' || topology.instances.length > 1) {
         // Calibration went direct (its renders stay out of the log); k6 goes through nginx.
         rmSync(join(o.outDir, 'nginx'), { recursive: true, force: true }) // nginx appends to its log
-        nginx = await startNginx({ upstreams: [new URL(baseUrl).host], dir: join(o.outDir, 'nginx') }, o.log)
-        proxies.add(nginx.pid)
-        o.log(`nginx ${nginx.url} in front of next start ${baseUrl}`)
+        const upstreams = topology.instances.map((i) => new URL(i.url).host)
+        nginx = await startNginx({ upstreams, dir: join(o.outDir, 'nginx'), balancer: topology.balancer, nextUpstream: topology.instances.length > 1 ? 'error' : 'off' }, o.log)
+        adopt('nginx', nginx.pid)
+        o.log(`nginx ${nginx.url} (${topology.balancer}) in front of ${upstreams.length === 1 ? 'next start' : `${upstreams.length} next start instances:`} ${upstreams.join(', ')}`)
         baseUrl = nginx.url
       }
       timings.startS = t()
     }
 
-    // k6 sends the plan; the origin's t = 0 is set in k6's setup().
+    // k6 sends the plan; the origin's t = 0 is set in k6's setup(). Meanwhile the driver runs
+    // the restarts and the calls with a named receiver from that t = 0 (timeline.ts).
+    const k6PlanFile = topology?.direct ? join(o.outDir, 'plan.k6.json') : files.plan
+    if (topology?.direct) writeAtomic(k6PlanFile, JSON.stringify(k6Plan(plan)))
     o.log(`k6: ${plan.routes.map((r) => `${r.id} ${r.rps}/s`).join(', ')} for ${plan.scenario.durationS} s against ${baseUrl}`)
-    const k6Args = ['run', '-q', '--no-usage-report', '-e', `PLAN=${files.plan}`, '-e', `BASE_URL=${baseUrl}`, '-e', `OUT=${files.observed}`, '-e', `CACHE_HEADER=${o.cacheHeader}`, '-e', `MAX_RPS=${plan.routes.reduce((n, r) => n + r.rps, 0)}`]
+    const k6Args = ['run', '-q', '--no-usage-report', '-e', `PLAN=${k6PlanFile}`, '-e', `BASE_URL=${baseUrl}`, '-e', `OUT=${files.observed}`, '-e', `CACHE_HEADER=${o.cacheHeader}`, '-e', `MAX_RPS=${plan.routes.reduce((n, r) => n + r.rps, 0)}`]
     if (originUrl) k6Args.push('-e', `ORIGIN=${originUrl}`)
     if (actionId) k6Args.push('-e', `ACTION_ID=${actionId}`)
     const k6env = { ...process.env, K6_NO_USAGE_REPORT: 'true', ...(secret ? { ISRSIM_REVALIDATE_SECRET: secret } : {}) }
-    const run = spawnSync(k6, [...k6Args, join(ROOT, 'loadtest/k6/isr.ts')], { env: k6env, encoding: 'utf8', timeout: (plan.scenario.durationS + 180) * 1000 })
+    let k6Done = false
+    const abort = new AbortController()
+    const running = runProcess('k6', o.k6Bin ?? k6, [...k6Args, join(ROOT, 'loadtest/k6/isr.ts')], { env: k6env, timeoutMs: (plan.scenario.durationS + 180) * 1000 }).finally(() => { k6Done = true })
+    const timeline = topology?.timed && originUrl
+      ? waitForT0(originUrl, () => k6Done).then((t0Ms) => (t0Ms === undefined ? undefined : runTimeline({ t0Ms, plan, instances: topology!.instances, start: topology!.start, secrets: { secret: secret ?? '', actionId }, log: o.log, abort: abort.signal })))
+      : Promise.resolve(undefined)
+    timeline.catch(() => undefined) // awaited below, after k6
+    const run = await running
     writeFileSync(join(o.outDir, 'k6.log'), `${run.stdout}\n${run.stderr}`)
     // k6's setup() checks the target first; its error may come with exit 0 and a summary.
     const unreachable = /target (\S+) is unreachable: ([^"\\]+)/.exec(run.stderr)
-    if (unreachable) throw new LiveError(`target ${unreachable[1]} is unreachable: ${unreachable[2]!.trim()}`, 1)
-    if (run.status !== 0 || !existsSync(files.observed)) throw new LiveError(`k6 failed (exit ${run.status}); see ${join(o.outDir, 'k6.log')}:\n${run.stderr.slice(-1500)}`, 1)
+    if (unreachable) { abort.abort(); throw new LiveError(`target ${unreachable[1]} is unreachable: ${unreachable[2]!.trim()}`, 1) }
+    if (run.status !== 0 || !existsSync(files.observed)) { abort.abort(); throw new LiveError(`k6 failed (exit ${run.status}${run.timedOut ? ', timed out' : ''}); see ${join(o.outDir, 'k6.log')}:\n${run.stderr.slice(-1500)}`, 1) }
+    const timed = await timeline
     timings.loadS = t()
     let observed = JSON.parse(readFileSync(files.observed, 'utf8')) as Observed
+    if (timed) observed = withTimeline(observed, timed)
     if (originUrl) {
       await new Promise((r) => setTimeout(r, 1500)) // background renders the last requests started
       observed = { ...observed, origin: await getJson<OriginCounters>(`${originUrl}/__counters`) }
       calibration = { ...calibration, buildAgeS: (observed.startMs - buildTimeMs(appDir)) / 1000 }
-      writeAtomic(files.observed, `${JSON.stringify(observed, null, 2)}\n`)
     }
+    writeAtomic(files.observed, `${JSON.stringify(observed, null, 2)}\n`)
     if (nginx) {
       await nginx.stop() // SIGQUIT: the access log is complete
-      proxies.delete(nginx.pid)
+      release(nginx.pid)
       copyFileSync(nginx.accessLog, join(o.outDir, 'access.log'))
+      if (topology && topology.instances.length > 1) {
+        const b = compareBalancing(plan, nginx.upstreamLog, topology.instances.map((i) => new URL(i.url).host))
+        writeAtomic(join(o.outDir, 'topology.json'), `${JSON.stringify({ instances: topology.instances.length, balancer: topology.balancer, balancing: b, restarts: timed?.restarts ?? [] }, null, 2)}\n`)
+        o.log(`balancing: nginx sent ${b.agreed} of ${b.compared} requests to the model's instance (${(b.agreement * 100).toFixed(1)}%; ${b.unexplained} not explained by two requests planned under ${TIE_MS} ms apart swapping places), ${b.retried} retried on the next instance; per instance model/nginx ${b.perInstance.map((x) => `${x.model}/${x.nginx}`).join(', ')}`)
+      }
     }
     checkCacheHeader(plan, observed)
+  } catch (e) {
+    throw asLiveError(e)
   } finally {
     killAll()
+    if (topology) removeCopies(appDir, topology.instances.length)
   }
   const accessLog = nginx ? { accessLog: join(o.outDir, 'access.log') } : {}
 

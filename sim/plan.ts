@@ -14,16 +14,19 @@ import { type Scenario } from './scenario/schema.ts'
 /** agents[0] of a plan route with crawlers: the route's human traffic (traffic.rps, unknownRate, schedule). */
 export const HUMAN_AGENT = 'human'
 
-type Call = Pick<PlanCall, 'kind'> & { readonly tag?: string | undefined; readonly path?: string | undefined; readonly type?: 'page' | 'layout' | undefined; readonly profile?: PlanCall['profile'] | undefined }
+type Call = Pick<PlanCall, 'kind'> & { readonly tag?: string | undefined; readonly path?: string | undefined; readonly type?: 'page' | 'layout' | undefined; readonly profile?: PlanCall['profile'] | undefined; readonly target?: PlanCall['target'] | undefined; readonly instance?: number | undefined }
 
 /** A call at atMs, without the fields it does not set (the JSON stays minimal). */
-function callAt(atMs: number, c: Call): PlanCall {
+function callAt(atMs: number, c: Call, instances: number): PlanCall {
+  // Only a deployment of several instances says who receives it (plans of one stay as they were).
+  const who = instances > 1 ? { target: c.target ?? 'instance', ...((c.target ?? 'instance') === 'instance' ? { instance: c.instance ?? 0 } : {}) } : {}
   return {
     atMs, kind: c.kind,
     ...(c.tag !== undefined ? { tag: c.tag } : {}),
     ...(c.path !== undefined ? { path: c.path } : {}),
     ...(c.type !== undefined ? { type: c.type } : {}),
     ...(c.profile !== undefined ? { profile: c.profile } : {}),
+    ...who,
   }
 }
 
@@ -37,6 +40,9 @@ export function requestPlan(s: Scenario, seed: string = String(s.seed)): Request
   const synthetic = s.routes.map(() => 0)
   // A route without params has one URL, its pattern: real, whatever the scenario says.
   const realPaths = s.routes.map((r) => (r.pattern.includes('[') ? Math.min(r.params?.paths?.length ?? 0, r.params?.count ?? 1) : 1))
+  const instances = s.deployment?.instances ?? 1
+  // The instance of each request (several instances only): the balancing sequence the live run checks nginx against.
+  const instance = s.routes.map(() => (instances > 1 ? [] as number[] : null))
   const calls: PlanCall[] = []
   const dataChanges: PlanDataChange[] = []
   runScenario(s, {
@@ -53,6 +59,7 @@ export function requestPlan(s: Scenario, seed: string = String(s.seed)): Request
           if (r.pattern.includes('[') && !(k < realPaths[ri]!)) synthetic[ri]!++
           atMs[ri]!.push(e.atUs / 1000)
           agent[ri]?.push(e.crawler === undefined ? 0 : e.crawler + 1)
+          instance[ri]?.push(e.instance)
           return
         }
         case 'data-change':
@@ -63,11 +70,11 @@ export function requestPlan(s: Scenario, seed: string = String(s.seed)): Request
           const c = s.dataChanges[e.change]!
           const w = c.webhook!
           const route = changeRouteOf(c, s.routes)
-          calls.push(callAt(e.atUs / 1000, { ...w, tag: w.tag === undefined ? undefined : fillTemplate(w.tag, e.path, route), path: w.path === undefined ? undefined : fillTemplate(w.path, e.path, route) }))
+          calls.push(callAt(e.atUs / 1000, { ...w, tag: w.tag === undefined ? undefined : fillTemplate(w.tag, e.path, route), path: w.path === undefined ? undefined : fillTemplate(w.path, e.path, route) }, instances))
           return
         }
         case 'on-demand':
-          calls.push(callAt(e.atUs / 1000, s.onDemand[e.event]!))
+          calls.push(callAt(e.atUs / 1000, s.onDemand[e.event]!, instances))
           return
         default:
           return
@@ -78,7 +85,7 @@ export function requestPlan(s: Scenario, seed: string = String(s.seed)): Request
     // Evenly spaced at rps only without anything else: no unknown paths, schedule, daily curve (own or the site's) or crawler.
     const uniform = r.traffic.arrivals === 'uniform' && r.traffic.unknownRate === 0 && r.traffic.schedule === undefined && (r.traffic.diurnal ?? s.diurnal) === undefined && (r.traffic.crawlers?.length ?? 0) === 0
     const agents = agent[i] ? { agents: [HUMAN_AGENT, ...r.traffic.crawlers!.map((c) => c.name)], agent: agent[i] } : {}
-    return { id: r.id, pattern: r.pattern, executor: uniform ? 'uniform' : 'replay', rps: r.traffic.rps, paths: paths[i]!, ...(uniform ? {} : { atMs: atMs[i]! }), realPaths: realPaths[i]!, syntheticRequests: synthetic[i]!, ...agents }
+    return { id: r.id, pattern: r.pattern, executor: uniform ? 'uniform' : 'replay', rps: r.traffic.rps, paths: paths[i]!, ...(uniform ? {} : { atMs: atMs[i]! }), realPaths: realPaths[i]!, syntheticRequests: synthetic[i]!, ...agents, ...(instance[i] ? { instance: instance[i] } : {}) }
   })
   return {
     planVersion: 1,

@@ -45,6 +45,8 @@ export interface PlanRoute {
   readonly agents?: readonly string[]
   /** Per request, in `paths` order: its index in `agents`. */
   readonly agent?: readonly number[]
+  /** Per request, in `paths` order: the instance the model's load balancer sent it to (deployment.instances > 1 only). */
+  readonly instance?: readonly number[]
 }
 
 export interface PlanCall {
@@ -54,6 +56,10 @@ export interface PlanCall {
   readonly path?: string
   readonly type?: 'page' | 'layout'
   readonly profile?: 'max' | { readonly expireS: number }
+  /** Who receives it (deployment.instances > 1 only): the instance named, every instance, or the one the load balancer picks. */
+  readonly target?: 'instance' | 'all' | 'balancer'
+  /** The instance named (target "instance"). */
+  readonly instance?: number
 }
 
 /** The parts of a parsed scenario the live suite needs (a structural subset of Scenario). */

@@ -1,0 +1,39 @@
+/**
+ * The deployment a live run starts for a scenario (deployment.instances, restarts[]): N
+ * `next start` instances of one build, each with its own copy of the build output, on free
+ * ports (instances.ts), and what the driver does on k6's clock (timeline.ts).
+ */
+import { join } from 'node:path'
+import type { RequestPlan } from '../sim/contract.ts'
+import { instanceDirs, portsFor, startInstances, type Instance, type InstanceStart, type PortSource } from './instances.ts'
+import { isDirectCall, type TimelineResult } from './timeline.ts'
+import type { Observed } from './verify.ts'
+
+export interface Topology {
+  readonly instances: readonly Instance[]
+  readonly balancer: 'round-robin' | 'random'
+  readonly start: InstanceStart
+  /** Some on-demand calls name their receiver: the driver sends them, k6 gets a plan without them. */
+  readonly direct: boolean
+  /** The driver has something to do on k6's clock (restarts or direct calls). */
+  readonly timed: boolean
+}
+
+type Deployment = { readonly instances?: number; readonly balancer?: 'round-robin' | 'random' }
+
+export async function startTopology(plan: RequestPlan, o: { appDir: string; nextBin: string; env: NodeJS.ProcessEnv; outDir: string; ports?: PortSource }): Promise<Topology> {
+  const spec = plan.spec as RequestPlan['spec'] & { deployment?: Deployment; restarts?: readonly unknown[] }
+  const n = spec.deployment?.instances ?? 1
+  const ports = await portsFor(n, o.ports)
+  const dirs = instanceDirs(o.appDir, n)
+  const start: InstanceStart = { nextBin: o.nextBin, env: o.env, logFile: (i, k) => join(o.outDir, n === 1 && k === 0 ? 'next.log' : `next.${i}${k > 0 ? `.r${k}` : ''}.log`) }
+  const instances = await startInstances(start, dirs, ports)
+  const direct = n > 1 && plan.onDemand.some(isDirectCall)
+  return { instances, balancer: spec.deployment?.balancer ?? 'round-robin', start, direct, timed: direct || (spec.restarts?.length ?? 0) > 0 }
+}
+
+/** k6's observation with the calls the driver sent itself added to its own. */
+export function withTimeline(observed: Observed, t: TimelineResult): Observed {
+  const od = observed.onDemand
+  return { ...observed, onDemand: { planned: od.planned + t.calls.planned, sent: od.sent + t.calls.sent, failed: od.failed + t.calls.failed } }
+}
