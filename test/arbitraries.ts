@@ -364,8 +364,9 @@ const arbDeployment: fc.Arbitrary<DeploymentInput> = fc.record({
   renderConcurrency: opt(fc.integer({ min: 1, max: 3 })),
   platform: opt(fc.constantFrom('self-hosted' as const, 'vercel' as const), 4),
   cdn: opt(fc.record({ pops: fc.integer({ min: 1, max: 3 }) }), 3),
-  // A CDN in front is refused on Vercel (§16).
-}).map((d) => ({ ...field('instances', d.instances), ...field('balancer', d.balancer), ...field('cache', d.cache), ...field('tagPropagationS', d.tagPropagationS), ...field('renderConcurrency', d.renderConcurrency), ...field('platform', d.platform), ...field('cdn', d.platform === 'vercel' ? undefined : d.cdn) }))
+  cacheHandler: opt(fc.constant('fortedigital-redis' as const), 3),
+  // A CDN in front is refused on Vercel (§16); the Redis handler is a self-hosted shared cache's, with nothing propagating late (§8.2).
+}).map((d) => ({ ...field('cacheHandler', d.cache === 'shared' && d.platform !== 'vercel' && !((d.tagPropagationS ?? 0) > 0) ? d.cacheHandler : undefined), ...field('instances', d.instances), ...field('balancer', d.balancer), ...field('cache', d.cache), ...field('tagPropagationS', d.tagPropagationS), ...field('renderConcurrency', d.renderConcurrency), ...field('platform', d.platform), ...field('cdn', d.platform === 'vercel' ? undefined : d.cdn) }))
 
 const arbCost = fc.record({
   primary: opt(fc.constantFrom('vercel' as const, 'self-hosted' as const)),

@@ -86,6 +86,17 @@ export const FLIGHT_NONE = 0, FLIGHT_BACKGROUND = 1, FLIGHT_BLOCKING = 2
  */
 export const FLIGHT_ON_DEMAND = 3
 
+/** The shared cache handlers whose rules differ from the file-system cache (deployment.cacheHandler, §8.2). */
+export type CacheHandlerKind = 'fortedigital-redis'
+
+/**
+ * §8.2: the redis-strings handler sets each key to expire at lastModified + 1.5 × revalidate
+ * (its default estimateExpireAge; a year as the stale age for revalidate false, so 1.5 years).
+ */
+export function redisKeyTtlUs(revalidateUs: number): number {
+  return revalidateUs === Infinity ? Infinity : 1.5 * revalidateUs
+}
+
 /** The default revalidate of a path the prerender manifest does not list (§1.1). */
 export const DEFAULT_REVALIDATE_US = US_PER_S
 
@@ -117,11 +128,21 @@ export class Entries {
   readonly flightPrev: Uint8Array
   /** Whether the live build prerendered its params.prebuilt paths (a deploy with prerender: false did not). */
   prerendered = true
+  /**
+   * deployment.cacheHandler "fortedigital-redis" (§8.2): per route, how long an entry's Redis key
+   * lives after it was set (1.5 × revalidate; Infinity for revalidate false). Null otherwise.
+   */
+  readonly keyTtlUs: Float64Array | null
+  /** The build's prerendered pages are in the shared cache (not with the Redis handler on 16.4, §8.2). */
+  private readonly seedsBuild: boolean
 
-  constructor(routes: readonly ResolvedRoute[], instances: number, sharedCache: boolean, buildAtUs: number) {
+  constructor(routes: readonly ResolvedRoute[], instances: number, sharedCache: boolean, buildAtUs: number, handler?: CacheHandlerKind) {
     this.instances = instances
     this.sharedCache = sharedCache
     this.caches = sharedCache ? 1 : instances
+    const redis = sharedCache && handler === 'fortedigital-redis'
+    this.keyTtlUs = redis ? Float64Array.from(routes, (r) => redisKeyTtlUs(r.revalidateUs)) : null
+    this.seedsBuild = !redis
     this.totalPaths = routes.reduce((n, r) => n + r.count, 0)
     const P = this.totalPaths
     this.rec = new Float64Array(instances * P * W)
@@ -134,7 +155,7 @@ export class Entries {
         for (let p = r.firstPath; p < r.firstPath + r.count; p++) defaultCacheControl(rec, (inst * P + p) * W, r, p - r.firstPath < r.prebuilt)
       }
       // Aged from build time (§1.1): prebuilt entries carry the build's mtime.
-      for (let c = 0; c < this.caches; c++) {
+      for (let c = 0; c < (this.seedsBuild ? this.caches : 0); c++) {
         for (let p = r.firstPath; p < r.firstPath + r.prebuilt; p++) {
           const o = (c * P + p) * W
           rec[o + F_HAS_ENTRY] = 1
@@ -143,6 +164,16 @@ export class Entries {
         }
       }
     }
+  }
+
+  /**
+   * §8.2: the Redis key of the entry at record offset e expired (its TTL, set with the entry,
+   * has run out): the handler's get finds nothing, so the entry is gone for every instance.
+   * Called before the decision, only when keyTtlUs is set.
+   */
+  dropExpiredKey(e: number, routeIndex: number, nowUs: number): void {
+    const rec = this.rec
+    if (rec[e + F_HAS_ENTRY] === 1 && nowUs - rec[e + F_LAST_MOD]! >= this.keyTtlUs![routeIndex]!) rec[e + F_HAS_ENTRY] = 0
   }
 
   /** The path of an (instance, path) slot; with one instance, no division (an integer divide costs ~30 cycles). */
@@ -192,7 +223,9 @@ export class Entries {
       for (let inst = 0; inst < this.instances; inst++) {
         for (let p = r.firstPath; p < r.firstPath + r.count; p++) defaultCacheControl(rec, (inst * P + p) * W, r, p - r.firstPath < built)
       }
-      for (let c = 0; c < this.caches; c++) {
+      // §8.2: Redis keys name the route's source, not the build, so the new build reads the old
+      // entries, and its own prerenders never reach Redis: the entries stay as they are.
+      for (let c = 0; c < (this.seedsBuild ? this.caches : 0); c++) {
         for (let p = r.firstPath; p < r.firstPath + r.count; p++) {
           const o = (c * P + p) * W
           rec[o + F_HAS_ENTRY] = p - r.firstPath < built ? 1 : 0

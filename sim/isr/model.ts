@@ -94,7 +94,7 @@ export function createIsrModel(
   const deployment = deploymentOf(s)
   const instances = deployment.instances
   const sharedCache = deployment.cache === 'shared'
-  const entries = new Entries(routes, instances, sharedCache, buildAtUs)
+  const entries = new Entries(routes, instances, sharedCache, buildAtUs, deployment.cacheHandler)
   const { caches, totalPaths } = entries
   const balancerRng = instances > 1 && deployment.balancer === 'random' ? streams.claim('balancer') : null
   let roundRobin = 0
@@ -254,6 +254,7 @@ export function createIsrModel(
     const e = eslot * W
     // §12.4: a Cache Components shell's holes render for every request; the shell is served below.
     if (holeRoutes[route.index] === 1) renderUncached(route, DYNAMIC_RENDER, p, inst, -1)
+    if (entries.keyTtlUs !== null) entries.dropExpiredKey(e, route.index, clock[0]!) // §8.2: the Redis key's TTL
     const tags = route.isDynamic || !manifest.has(p) ? TAGS_NONE : manifest.check(inst, p, null, 0, st, e + F_LAST_MOD)
     const d = decide(st, o, e, clock, tags, route.isDynamic, route.dynamicParams, enforcesExpire, shellOf[route.index] === 1)
     if (d === SERVE_HIT) {

@@ -1,7 +1,7 @@
 /**
  * The tags manifest (§4.3): when each tag was marked stale or expired, one view per instance
  * (local caches never share it; a shared cache handler propagates an invalidation to the other
- * instances after tagPropagationS, §8), the write side (what an on-demand call or a webhook
+ * instances after tagPropagationS, §8; the Redis handler deletes at once, §8.2), the write side (what an on-demand call or a webhook
  * records) and the read side (what an entry written at some time makes of its tags now).
  *
  * Only tags some event names are tracked at all: the on-demand calls' and every tag a data
@@ -127,7 +127,11 @@ export function createTagsManifest(s: Scenario, routes: readonly ResolvedRoute[]
    */
   const past = new Float64Array(instances).fill(-Infinity)
   const future = new Float64Array(instances).fill(Infinity)
-  const propagationUs = secToUs(propagationS)
+  // §8.2: the Redis handler deletes the tagged entries in Redis (revalidatePath: records the
+  // implicit tag's time, read as a delete): every instance finds no entry at once, whatever the
+  // profile. So each write expires at once and reaches every view without delay.
+  const deletes = sharedCache && s.deployment?.cacheHandler === 'fortedigital-redis'
+  const propagationUs = deletes ? 0 : secToUs(propagationS)
   /** Invalidations on their way to the other instances: [tag id, stale, expired] per write. */
   const pending: { readonly from: number; readonly writes: Float64Array }[] = []
   /** Pending writes below this index belong to an old build (reset()). */
@@ -228,7 +232,7 @@ export function createTagsManifest(s: Scenario, routes: readonly ResolvedRoute[]
       ids.forEach((t, j) => {
         writes[3 * j] = t
         if (revalidatedAt) { writes[3 * j + 1] = NaN; writes[3 * j + 2] = now } // revalidatedAt = now; a profile is ignored
-        else if (swr) { writes[3 * j + 1] = now; writes[3 * j + 2] = now + expireUs }
+        else if (swr && !deletes) { writes[3 * j + 1] = now; writes[3 * j + 2] = now + expireUs }
         else { writes[3 * j + 1] = NaN; writes[3 * j + 2] = now } // one-argument revalidateTag, updateTag, revalidatePath
       })
       apply(instance, writes)

@@ -248,6 +248,7 @@ const deployment = z
     balancer: z.enum(['round-robin', 'random']).default('round-robin').describe('How requests are spread over instances.'),
     cache: z.enum(['local', 'shared']).default('local').describe('"local": each instance has its own cache and tags manifest (the default). "shared": a custom cache handler shares entries and tags.'),
     tagPropagationS: seconds('shared cache: how long an invalidation takes to reach the other instances.').default(0),
+    cacheHandler: z.enum(['fortedigital-redis']).optional().describe('With cache "shared": the handler, where its rules differ from the file-system cache\'s (§8.2). "fortedigital-redis": @fortedigital/nextjs-cache-handler\'s redis-strings (what `isrsim loadtest` runs): revalidateTag/revalidatePath delete the entries at once for every instance (the next request is a blocking MISS, whatever the profile), an entry lives 1.5 × revalidate, and the build\'s prerendered pages are not in the cache. Absent: entries and tags shared with the file-system cache\'s rules.'),
     renderConcurrency: z.int().min(1).max(10_000).optional().describe('Renders one instance runs at once; more wait in a first-in-first-out queue. Default: unlimited.'),
     platform: z.enum(['self-hosted', 'vercel']).optional().describe('"self-hosted" (the default): `next start` instances, optionally behind deployment.cdn. "vercel": the ISR cache is Vercel\'s CDN itself (no separate CDN layer).'),
     cdn: z
