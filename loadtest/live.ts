@@ -20,6 +20,7 @@ import { profileOfRelease } from '../sim/versions.ts'
 import { NEXT_PINS, perPathFetch, TS_PINS, urlOf, writeApp, type NextMajor } from './app.ts'
 import type { OriginCounters } from './origin.ts'
 import { NginxError, startNginx, type Nginx } from './services/nginx.ts'
+import { cdnRefusal, startCdnFor, type CdnRun } from './services/nginx-cdn.ts'
 import { initialStates, mergeInitialStates, restrictToRealPaths, syntheticRefusal, syntheticRoutes } from './target.ts'
 import { verify, type Observed, type VerdictJson } from './verify.ts'
 
@@ -150,6 +151,8 @@ export function checkSupported(plan: RequestPlan, major: NextMajor): void {
     // The generated app's revalidation endpoint is an App Router handler; a Pages API route calling res.revalidate is not generated yet.
     if (e.kind === 'res.revalidate') bad(`onDemand[${i}].kind`, e.kind, 'revalidateTag, revalidatePath or updateTag')
   })
+  const cdnBad = cdnRefusal(plan) // deployment.cdn: one PoP in front of one instance (services/nginx-cdn.ts)
+  if (cdnBad !== undefined) throw new LiveError(cdnBad)
   if (plan.scenario.warmupS !== 0) bad('warmupS', plan.scenario.warmupS, '0 (k6 measures from the first request)')
 }
 
@@ -209,6 +212,7 @@ export async function runLive(o: LiveOptions): Promise<LiveResult> {
   let calibration: Calibration = { fromHash: plan.scenario.hash, buildAgeS: 0, renderOverheadS: 0, samples: 0 }
   const secret = process.env.ISRSIM_REVALIDATE_SECRET ?? (o.target === undefined ? `isrsim-${process.pid}-${plan.scenario.hash}` : undefined)
   let nginx: Nginx | undefined
+  let cdn: CdnRun | undefined
   let appDir = ''
   let topology: Topology | undefined
   setLedger(join(o.outDir, 'pids.json'))
@@ -247,6 +251,9 @@ export async function runLive(o: LiveOptions): Promise<LiveResult> {
         o.log(`nginx ${nginx.url} (${topology.balancer}) in front of ${upstreams.length === 1 ? 'next start' : `${upstreams.length} next start instances:`} ${upstreams.join(', ')}`)
         baseUrl = nginx.url
       }
+      // deployment.cdn: nginx's proxy_cache in front of next start (services/nginx-cdn.ts); k6 goes through it.
+      cdn = await startCdnFor(plan, baseUrl, join(o.outDir, 'cdn'), o.log)
+      if (cdn) { adopt('nginx', cdn.pid); baseUrl = cdn.url }
       timings.startS = t()
     }
 
@@ -258,6 +265,7 @@ export async function runLive(o: LiveOptions): Promise<LiveResult> {
     const k6Args = ['run', '-q', '--no-usage-report', '-e', `PLAN=${k6PlanFile}`, '-e', `BASE_URL=${baseUrl}`, '-e', `OUT=${files.observed}`, '-e', `CACHE_HEADER=${o.cacheHeader}`, '-e', `MAX_RPS=${plan.routes.reduce((n, r) => n + r.rps, 0)}`]
     if (originUrl) k6Args.push('-e', `ORIGIN=${originUrl}`)
     if (actionId) k6Args.push('-e', `ACTION_ID=${actionId}`)
+    if (cdn) k6Args.push(...cdn.k6Args)
     const k6env = { ...process.env, K6_NO_USAGE_REPORT: 'true', ...(secret ? { ISRSIM_REVALIDATE_SECRET: secret } : {}) }
     let k6Done = false
     const abort = new AbortController()
@@ -281,6 +289,7 @@ export async function runLive(o: LiveOptions): Promise<LiveResult> {
       observed = { ...observed, origin: await getJson<OriginCounters>(`${originUrl}/__counters`) }
       calibration = { ...calibration, buildAgeS: (observed.startMs - buildTimeMs(appDir)) / 1000 }
     }
+    if (cdn) { observed = await cdn.finish(observed, o.outDir); release(cdn.pid) } // its access log: what reached Next
     writeAtomic(files.observed, `${JSON.stringify(observed, null, 2)}\n`)
     if (nginx) {
       await nginx.stop() // SIGQUIT: the access log is complete
