@@ -1,0 +1,130 @@
+/**
+ * Live check (k) of issue 18: nginx's proxy_cache as a CDN in front of next start (§16).
+ *
+ * 1. The CDN service alone (loadtest/services/nginx-cdn.ts), on Debian's nginx 1.22 in front of
+ *    a small upstream that answers as next start does (Cache-Control s-maxage/
+ *    stale-while-revalidate, x-nextjs-cache; `private, no-store` for a dynamic page): what the
+ *    CDN layer does, and that its access log gives Next's layer (background updates included).
+ * 2. scenarios/live/cdn.json through `isrsim loadtest`: one next start 16.4.6 behind it, k6
+ *    reading X-Cache-Status; every check of the verdict inside its predicted range, the CDN's
+ *    hit/stale/miss within 2 points.
+ *
+ * Reproduce: npx vitest run test/live-cdn.test.ts
+ *            isrsim loadtest scenarios/live/cdn.json --out out/live/cdn
+ */
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { RequestPlan } from '../sim/contract.ts'
+import { ensureK6, ensureNext } from '../loadtest/live.ts'
+import { CDN_STATUS_HEADER, readCdnAccessLog, startCdn } from '../loadtest/services/nginx-cdn.ts'
+import { failed, liveRun, repro } from './live-helpers.ts'
+
+const LOAD_TIMEOUT_MS = 400_000
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+describe('the CDN service: real nginx proxy_cache in front of an upstream answering as next start', () => {
+  let upstream: Server
+  let calls: string[] = []
+  const dir = mkdtempSync(join(tmpdir(), 'isrsim-cdn-'))
+  beforeAll(async () => {
+    upstream = createServer((req, res) => {
+      calls.push(req.url ?? '')
+      const n = calls.filter((u) => u === req.url).length
+      setTimeout(() => {
+        if (req.url === '/account') {
+          res.writeHead(200, { 'cache-control': 'private, no-cache, no-store, max-age=0, must-revalidate', 'content-type': 'text/html' })
+          res.end(`account ${n}`)
+          return
+        }
+        // Next 16's answer for revalidate 2 and the default expire (a year): s-maxage=2, stale-while-revalidate=E-R.
+        res.writeHead(200, { 'cache-control': 's-maxage=2, stale-while-revalidate=31535998', 'x-nextjs-cache': n === 1 ? 'MISS' : 'STALE', vary: 'rsc, Accept-Encoding', 'content-type': 'text/html' })
+        res.end(`page ${n}`)
+      }, 200)
+    })
+    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r))
+  })
+  afterAll(() => {
+    upstream.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('HIT for s-maxage (in whole seconds), then STALE at once with one background update, a lock on a miss, private answers passed through; its log is Next\'s layer', async () => {
+    calls = []
+    const cdn = await startCdn({ upstream: `127.0.0.1:${(upstream.address() as AddressInfo).port}`, dir: join(dir, 'cdn') })
+    const seen: { atMs: number; status: string; body: string; ms: number }[] = []
+    const t0 = Date.now()
+    const get = async (path: string) => {
+      const t = Date.now()
+      const r = await fetch(`${cdn.url}${path}`)
+      const body = await r.text()
+      seen.push({ atMs: t - t0, status: r.headers.get(CDN_STATUS_HEADER) ?? '', body, ms: Date.now() - t })
+    }
+    try {
+      // Two users at once on a cold path: one asks Next, the other waits for its answer (proxy_cache_lock).
+      await Promise.all([get('/a'), get('/a')])
+      for (let i = 0; i < 15; i++) { await sleep(400); await get('/a') }
+      await get('/account')
+      await get('/account')
+      await sleep(300) // the last background update
+    } finally {
+      await cdn.stop()
+    }
+    const why = `statuses: ${JSON.stringify(seen)}; reproduce: npx vitest run test/live-cdn.test.ts`
+    expect(seen.slice(0, 2).map((s) => s.status).sort(), why).toEqual(['HIT', 'MISS'])
+    expect(seen[0]!.body).toBe('page 1')
+    expect(seen[1]!.body).toBe('page 1')
+    const a = seen.slice(2, 17)
+    const stale = a.filter((s) => s.status === 'STALE')
+    // s-maxage 2 from a store at about 0.2 s: fresh until the whole second after 2.2 s (nginx keeps whole seconds), never before 2 s.
+    expect(stale.length, why).toBeGreaterThanOrEqual(1)
+    expect(stale.length, why).toBeLessThanOrEqual(3)
+    expect(stale[0]!.atMs, why).toBeGreaterThanOrEqual(2000)
+    expect(stale[0]!.atMs, why).toBeLessThan(3800)
+    // A STALE answer is the old copy at once (the update runs in the background), and the next one has the update.
+    for (const s of stale) expect(s.ms, why).toBeLessThan(150)
+    expect(a.every((s) => s.status === 'HIT' || s.status === 'STALE'), why).toBe(true)
+    expect(seen.slice(17).map((s) => s.status), why).toEqual(['MISS', 'MISS'])
+    expect(seen.slice(17).map((s) => s.body)).toEqual(['account 1', 'account 2'])
+    // Next saw the first miss, one background update per STALE, and both private requests.
+    expect(calls.filter((u) => u === '/a').length, why).toBe(1 + stale.length)
+    const plan = { routes: [{ id: 'a', paths: ['/a'] }, { id: 'account', paths: ['/account'] }] } as unknown as RequestPlan
+    const next = readCdnAccessLog(cdn.accessLog, plan)
+    expect(next.originRequests, why).toBe(calls.length)
+    expect(next.backgroundUpdates, why).toBe(stale.length)
+    expect(next.routes.a, why).toEqual({ requests: 1 + stale.length, hit: 0, stale: stale.length, miss: 1, dynamic: 0, notFound: 0, error: 0 })
+    expect(next.routes.account).toEqual({ requests: 2, hit: 0, stale: 0, miss: 0, dynamic: 2, notFound: 0, error: 0 })
+  }, 60_000)
+})
+
+describe('live (k): nginx as a CDN in front of next start 16.4.6, k6 per layer', () => {
+  beforeAll(() => {
+    ensureK6(() => {})
+    ensureNext('16', () => {})
+  }, 600_000)
+
+  it('(k) scenarios/live/cdn.json: every check inside its predicted range; the CDN layer within 2 points', async () => {
+    const r = await liveRun('cdn')
+    const why = repro('cdn')
+    expect(failed(r.verdict), why).toEqual([])
+    const o = r.observed
+    expect(o.droppedIterations, why).toBe(0)
+    expect(o.cdn, why).toBeDefined()
+    expect(o.cdn!.unknownStatus, why).toBe(0)
+    const checks = r.verdict.checks
+    for (const m of ['CDN HIT fraction', 'CDN STALE fraction', 'CDN MISS fraction']) {
+      const c = checks.find((x) => x.scope === 'cdn' && x.metric === m)
+      expect(c, `${m} checked. ${why}`).toBeDefined()
+      expect(Math.abs(c!.observed - c!.predicted), `${m}: observed ${c!.observed}, predicted ${c!.predicted}. ${why}`).toBeLessThanOrEqual(0.02)
+    }
+    expect(checks.find((x) => x.scope === 'cdn' && x.metric === 'origin requests')?.verdict, why).toBe('PASS')
+    // The dynamic page's private, no-store answer passes through: every request reached Next.
+    expect(o.next!.routes.account!.requests, why).toBe(o.routes.account!.requests)
+    expect(o.next!.routes.account!.dynamic, why).toBe(o.routes.account!.requests)
+    // Behind the CDN, Next sees a fraction of the ISR pages' requests: the first miss and the background updates.
+    expect(o.next!.routes.home!.requests, why).toBeLessThan(o.routes.home!.requests / 4)
+  }, LOAD_TIMEOUT_MS)
+})
