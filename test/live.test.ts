@@ -80,6 +80,14 @@ describe('live validation against next start 16.4.6 and k6', () => {
       // revalidate false: every render after the start came from an invalidation.
       expect(o.routes.home!.stale).toBeGreaterThan(0)
       expect(o.routes.post!.miss).toBeGreaterThan(0) // revalidatePath blocks the next request on 16
+      // Data lag live (issue 18): each origin change's first page showing it (the probes' data versions), p50/p95 within 10%.
+      expect(o.freshness?.reflected, repro('tags')).toBe(3) // post:{slug} changes at 5, 25 and 45 s
+      for (const m of ['data lag p50 (s)', 'data lag p95 (s)']) {
+        const c = r.verdict.checks.find((x) => x.scope === 'freshness' && x.metric === m)
+        expect(c, `${m} is checked. ${repro('tags')}`).toBeDefined()
+        expect(Math.abs(c!.observed - c!.predicted), `${m}: observed ${c!.observed} s, predicted ${c!.predicted} s. ${repro('tags')}`).toBeLessThanOrEqual(0.1 * c!.predicted)
+      }
+      expect(r.verdict.checks.filter((x) => x.metric === 'outdated fraction').map((x) => x.scope).sort()).toEqual(['home', 'post'])
       // The verdict of this real run, as the report a team would forward.
       const html = join(OUT, 'tags', 'verdict.html')
       const rep = await cli(['report', r.files.verdict, '--out', html])
