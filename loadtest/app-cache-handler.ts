@@ -57,7 +57,7 @@ export async function register() {
 `
 
 type SpecLike = {
-  readonly deployment?: { readonly cache?: string }
+  readonly deployment?: { readonly cache?: string; readonly cacheHandler?: string }
   readonly next?: { readonly cacheComponents?: boolean }
 }
 
@@ -69,6 +69,7 @@ type SpecLike = {
 export function addCacheHandler(spec: SpecLike, major: '15' | '16', files: Map<string, string>, config: string[]): void {
   if (spec.deployment?.cache !== 'shared') return
   if (major !== '16') throw new AppError(`deployment.cache: "shared" runs @fortedigital/nextjs-cache-handler ${CACHE_HANDLER_PINS['@fortedigital/nextjs-cache-handler']}, which needs next >= 16.1.5; allowed with --next 15: "local"`)
+  if (spec.deployment?.cacheHandler !== 'fortedigital-redis') throw new AppError(`deployment.cacheHandler: ${JSON.stringify(spec.deployment?.cacheHandler)} with cache "shared"; the live app's shared cache is the Redis handler, whose rules differ from the file-system cache's (§8.2), so the prediction must follow it; allowed: "fortedigital-redis"`)
   if (spec.next?.cacheComponents === true) throw new AppError(`deployment.cache: "shared" with next.cacheComponents: the handler does not serve Cache Components ('use cache' entries go to cacheHandlers, which it does not implement); allowed: cacheComponents false, or cache "local"`)
   files.set('cache-handler.mjs', HANDLER)
   files.set('instrumentation.js', INSTRUMENTATION)

@@ -9,6 +9,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createConnection, createServer } from 'node:net'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { ensureCacheHandler } from '../app-cache-handler.ts'
+import { AppError } from '../app-data.ts'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 export const REDIS_BIN = '/usr/bin/redis-server'
@@ -24,12 +26,14 @@ export interface Redis {
 }
 
 export class RedisError extends Error {}
+/** redis-server is not there and the install script could not put it there (the CLI's exit 2). */
+export class RedisMissing extends AppError {}
 
 /** Debian's redis-server, through the project's own install script (reused when present). */
 export function ensureRedis(log: (l: string) => void, bin = REDIS_BIN, installer = join(ROOT, 'loadtest/tools/install-redis.sh')): string {
   if (existsSync(bin)) return bin
   const r = spawnSync('bash', [installer], { encoding: 'utf8' })
-  if (r.status !== 0 || !existsSync(bin)) throw new RedisError(`redis-server is missing at ${bin} and could not be installed (${installer} exit ${r.status}); ${REDIS_INSTALL_HINT}:\n${(r.stderr ?? '').trim()}`)
+  if (r.status !== 0 || !existsSync(bin)) throw new RedisMissing(`redis-server is missing at ${bin} and could not be installed (${installer} exit ${r.status}); ${REDIS_INSTALL_HINT}:\n${(r.stderr ?? '').trim()}`)
   log(r.stdout.trim())
   return bin
 }
@@ -118,4 +122,17 @@ export async function startRedis(dir: string, log: (l: string) => void = () => {
     if (r !== 'port-taken') return r
   }
   throw new RedisError('redis-server: three free ports in a row were taken before it could listen')
+}
+
+/**
+ * The live driver's call (loadtest/live.ts): with deployment.cache "shared", install the pinned
+ * cache handler next to next (app-cache-handler.ts) and start a redis-server in `dir` whose URL
+ * the instances read from REDIS_URL. Anything else: undefined, nothing started.
+ */
+export async function startRedisFor(plan: { readonly spec: unknown }, nextDir: string, dir: string, log: (l: string) => void): Promise<Redis | undefined> {
+  if ((plan.spec as { deployment?: { cache?: string } }).deployment?.cache !== 'shared') return undefined
+  ensureCacheHandler(nextDir, log)
+  const r = await startRedis(dir, log)
+  log(`redis-server ${r.url} (pid ${r.pid}): the instances' shared cache (@fortedigital/nextjs-cache-handler)`)
+  return r
 }
