@@ -42,14 +42,19 @@ export function requestPlan(s: Scenario, seed: string = String(s.seed)): Request
   const realPaths = s.routes.map((r) => (r.pattern.includes('[') ? Math.min(r.params?.paths?.length ?? 0, r.params?.count ?? 1) : 1))
   const instances = s.deployment?.instances ?? 1
   // The instance of each request (several instances only): the balancing sequence the live run checks nginx against.
-  const instance = s.routes.map(() => (instances > 1 ? [] as number[] : null))
+  // Behind a CDN (§16) users' requests are the CDN's ('cdn' events); 'request' events are then what reached Next,
+  // and a user's request has no instance (the CDN's forwards do).
+  const users = s.deployment?.cdn === undefined ? 'request' : 'cdn'
+  const instance = s.routes.map(() => (instances > 1 && users === 'request' ? [] as number[] : null))
   const calls: PlanCall[] = []
   const dataChanges: PlanDataChange[] = []
   runScenario(s, {
     seed,
     trace: (e) => {
       switch (e.kind) {
-        case 'request': {
+        case 'request':
+        case 'cdn': {
+          if (e.kind !== users) return
           const ri = routeIndex.get(e.route)!
           const r = s.routes[ri]!
           const count = r.params?.count ?? 1
@@ -58,8 +63,8 @@ export function requestPlan(s: Scenario, seed: string = String(s.seed)): Request
           paths[ri]!.push(urlOf(r, k))
           if (r.pattern.includes('[') && !(k < realPaths[ri]!)) synthetic[ri]!++
           atMs[ri]!.push(e.atUs / 1000)
-          agent[ri]?.push(e.crawler === undefined ? 0 : e.crawler + 1)
-          instance[ri]?.push(e.instance)
+          agent[ri]?.push(e.kind === 'request' && e.crawler !== undefined ? e.crawler + 1 : 0)
+          if (e.kind === 'request') instance[ri]?.push(e.instance)
           return
         }
         case 'data-change':
