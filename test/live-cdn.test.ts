@@ -14,12 +14,14 @@
  */
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RequestPlan } from '../sim/contract.ts'
-import { ensureK6, ensureNext } from '../loadtest/live.ts'
+import { parseScenario } from '../sim/index.ts'
+import { requestPlan } from '../sim/plan.ts'
+import { ensureK6, ensureNext, ROOT } from '../loadtest/live.ts'
 import { CDN_STATUS_HEADER, readCdnAccessLog, startCdn } from '../loadtest/services/nginx-cdn.ts'
 import { failed, liveRun, repro } from './live-helpers.ts'
 
@@ -98,6 +100,14 @@ describe('the CDN service: real nginx proxy_cache in front of an upstream answer
     expect(next.routes.a, why).toEqual({ requests: 1 + stale.length, hit: 0, stale: stale.length, miss: 1, dynamic: 0, notFound: 0, error: 0 })
     expect(next.routes.account).toEqual({ requests: 2, hit: 0, stale: 0, miss: 0, dynamic: 2, notFound: 0, error: 0 })
   }, 60_000)
+})
+
+describe('the plan behind a CDN', () => {
+  it('holds the users\' requests (every one the CDN gets), not only those that reach Next', () => {
+    const s = parseScenario(JSON.parse(readFileSync(join(ROOT, 'scenarios/live/cdn.json'), 'utf8')))
+    const plan = requestPlan(s)
+    expect(plan.routes.map((r) => [r.id, r.paths.length]), 'reproduce: isrsim plan scenarios/live/cdn.json').toEqual([['home', 60], ['pricing', 60], ['account', 60]])
+  })
 })
 
 describe('live (k): nginx as a CDN in front of next start 16.4.6, k6 per layer', () => {
