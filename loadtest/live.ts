@@ -12,7 +12,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { RequestPlan, SimResult } from '../sim/contract.ts'
 import { compareBalancing, TIE_MS } from './balancing.ts'
-import { InstanceError, removeCopies, type PortSource } from './instances.ts'
+import { InstanceError, portsFor, removeCopies, type PortSource } from './instances.ts'
 import { adopt, killAll, ProcessError, release, runProcess, setLedger, startProcess } from './processes.ts'
 import { k6Plan, runTimeline, TimelineError, waitForT0 } from './timeline.ts'
 import { startTopology, withTimeline, type Topology } from './topology.ts'
@@ -20,6 +20,7 @@ import { profileOfRelease } from '../sim/versions.ts'
 import { NEXT_PINS, perPathFetch, TS_PINS, urlOf, writeApp, type NextMajor } from './app.ts'
 import type { OriginCounters } from './origin.ts'
 import { NginxError, startNginx, type Nginx } from './services/nginx.ts'
+import { RedisError, startRedisFor } from './services/redis.ts'
 import { cdnRefusal, startCdnFor, type CdnRun } from './services/nginx-cdn.ts'
 import { initialStates, mergeInitialStates, restrictToRealPaths, syntheticRefusal, syntheticRoutes } from './target.ts'
 import { verify, type Observed, type VerdictJson } from './verify.ts'
@@ -111,9 +112,10 @@ export function ensureNext(major: NextMajor, log: (l: string) => void): string {
 }
 
 /** The parts' errors as the CLI's: bad input (ports, nginx missing) exits 2, a failure of a part 1. */
-function asLiveError(e: unknown): unknown {
+export function asLiveError(e: unknown): unknown {
   if (e instanceof InstanceError) return new LiveError(e.message, 2)
   if (e instanceof NginxError) return new LiveError(e.message, /missing/.test(e.message) ? 2 : 1)
+  if (e instanceof RedisError) return new LiveError(e.message, 1)
   if (e instanceof ProcessError || e instanceof TimelineError) return new LiveError(e.message, 1)
   return e
 }
@@ -144,7 +146,6 @@ export function checkSupported(plan: RequestPlan, major: NextMajor): void {
   const s = plan.spec as RequestPlan['spec'] & { deployment?: { instances?: number; cache?: string }; dataChanges?: unknown[]; restarts?: { instance?: number }[]; onDemand?: { kind: string; instance?: number }[] }
   const bad = (field: string, value: unknown, allowed: string) => { throw new LiveError(`${field}: ${JSON.stringify(value)} is not supported by the live suite yet; allowed: ${allowed}`) }
   const n = s.deployment?.instances ?? 1
-  if (n > 1 && s.deployment?.cache === 'shared') bad('deployment.cache', 'shared', '"local" (each instance its own copy of the build output; a shared Redis cache handler is not wired in yet)')
   s.restarts?.forEach((r, i) => { if (r.instance !== undefined && r.instance >= n) bad(`restarts[${i}].instance`, r.instance, `0 to ${n - 1} (deployment.instances is ${n})`) })
   s.onDemand?.forEach((e, i) => {
     if (e.kind === 'updateTag' && major === '15') bad(`onDemand[${i}].kind`, e.kind, 'revalidateTag or revalidatePath on Next 15 (updateTag is 16 only)')
@@ -202,7 +203,11 @@ export async function runLive(o: LiveOptions): Promise<LiveResult> {
       isrsim(['plan', file, '--out', files.plan])
       plan = JSON.parse(readFileSync(files.plan, 'utf8')) as RequestPlan
     }
-  } else checkSupported(plan, o.next)
+  } else {
+    checkSupported(plan, o.next)
+    // Before the build: an instance per free port (picked again when they start).
+    try { await portsFor((plan.spec as { deployment?: { instances?: number } }).deployment?.instances ?? 1, o.ports) } catch (e) { throw asLiveError(e) }
+  }
   const k6 = ensureK6(o.log)
   timings.setupS = t()
 
@@ -225,7 +230,10 @@ export async function runLive(o: LiveOptions): Promise<LiveResult> {
       // The origin runs from before the build (prebuilt pages call it) to the end.
       const origin = await startProcess(process.execPath, ['--import', 'tsx', join(ROOT, 'loadtest/origin.ts'), files.plan], { kind: 'origin', cwd: ROOT, env: process.env, ready: /\{"port":(\d+)\}/, timeoutMs: 20_000, name: 'origin', logFile: join(o.outDir, 'origin.log') })
       originUrl = `http://127.0.0.1:${origin.match[1]}`
-      const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1', NEXT_IGNORE_INCORRECT_LOCKFILE: '1', ISRSIM_ORIGIN: originUrl, ISRSIM_REVALIDATE_SECRET: secret }
+      const env: NodeJS.ProcessEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: '1', NEXT_IGNORE_INCORRECT_LOCKFILE: '1', ISRSIM_ORIGIN: originUrl, ISRSIM_REVALIDATE_SECRET: secret }
+      // deployment.cache "shared": the instances' Redis (services/redis.ts, §8.2), its URL in their env.
+      const redis = await startRedisFor(plan, nextDir, join(o.outDir, 'redis'), o.log)
+      if (redis) { adopt('redis', redis.pid); env.REDIS_URL = redis.url }
       const nextBin = join(nextDir, 'node_modules/.bin/next')
       o.log(`building the reference app (next ${NEXT_PINS[o.next].next}) in ${appDir} ...`)
       const build = spawnSync(nextBin, ['build'], { cwd: appDir, env, encoding: 'utf8' })

@@ -51,12 +51,15 @@ export interface Nginx {
 export class NginxError extends Error {}
 
 /** Debian's nginx, through the project's own install script (reused when present). */
-export function ensureNginx(log: (l: string) => void): string {
-  if (existsSync(NGINX_BIN)) return NGINX_BIN
-  const r = spawnSync('bash', [join(ROOT, 'loadtest/tools/install-nginx.sh')], { encoding: 'utf8' })
-  if (r.status !== 0 || !existsSync(NGINX_BIN)) throw new NginxError(`nginx is missing and could not be installed (loadtest/tools/install-nginx.sh exit ${r.status}):\n${r.stderr.trim()}`)
+export const NGINX_INSTALL_HINT = 'install it with: bash loadtest/tools/install-nginx.sh (Debian\'s nginx through apt-get; needs root), or: sudo apt-get install -y nginx'
+
+/** Debian's nginx, through the project's own install script (reused when present); `bin` and `installer` are for tests. */
+export function ensureNginx(log: (l: string) => void, bin: string = NGINX_BIN, installer: string = join(ROOT, 'loadtest/tools/install-nginx.sh')): string {
+  if (existsSync(bin)) return bin
+  const r = spawnSync('bash', [installer], { encoding: 'utf8' })
+  if (r.status !== 0 || !existsSync(bin)) throw new NginxError(`nginx is missing (${bin}) and could not be installed (${installer} exit ${r.status}${r.stderr.trim() ? `: ${r.stderr.trim()}` : ''}); ${NGINX_INSTALL_HINT}`)
   log(r.stdout.trim())
-  return NGINX_BIN
+  return bin
 }
 
 /**
