@@ -177,6 +177,11 @@ export function verify(prediction: SimResult, observedFiles: readonly Observed[]
       if (pr.error > 0 || at.error > 0) add(id, 'error fraction', frac(ri.error, reqs), at.error / at.requests, FRACTION_TOL)
     }
     if (o.outdated !== undefined && prediction.freshness.dataChanges > 0) add(id, 'outdated fraction', ri.outdatedServedFraction, o.outdated / o.requests, FRACTION_TOL, 'pages showing data older than the origin had')
+    // The route's own data lag (each change's first response of this route), where the prediction has one.
+    if ((o.dataLagReflected ?? 0) > 0 && (pr.dataLagReflected ?? 0) > 0) {
+      add(id, 'data lag p50 (s)', ri.dataLagP50S, o.dataLagP50S ?? 0, Math.max(LAG_TOL * (ri.dataLagP50S?.mean ?? 0), LAG_FLOOR_S))
+      add(id, 'data lag p95 (s)', ri.dataLagP95S, o.dataLagP95S ?? 0, Math.max(LAG_TOL * (ri.dataLagP95S?.mean ?? 0), LAG_FLOOR_S))
+    }
     // Pages Router fallback shells (issue 17): checked where either side has any.
     const fallback = (pr as { fallback?: number }).fallback ?? 0
     if (fallback > 0 || (o.fallback ?? 0) > 0) add(id, 'FALLBACK fraction', frac((ri as { fallback?: Interval }).fallback ?? ZERO, reqs), (o.fallback ?? 0) / o.requests, FRACTION_TOL)

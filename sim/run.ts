@@ -147,7 +147,8 @@ function runOnce(s: Scenario, seed: string, trace: ((e: TraceEvent) => void) | n
       ...(source ? { source } : {}),
     }
     const n = routes[r.id]!.requests
-    routes[r.id] = { ...routes[r.id]!, outdatedServedFraction: n === 0 ? 0 : Math.round((fresh.outdatedByRoute[r.index]! / n) * 1e9) / 1e9 }
+    const lag = fresh.lagByRoute[r.index] ?? null // only on a route some data change reaches (freshness.ts)
+    routes[r.id] = { ...routes[r.id]!, outdatedServedFraction: n === 0 ? 0 : Math.round((fresh.outdatedByRoute[r.index]! / n) * 1e9) / 1e9, ...(lag ?? {}) }
   }
   const { requests, hit, stale, miss, dynamic, notFound, error, renders, backgroundRenders, blockingRenders, dynamicRenders, failedRenders, renderCpuS, isrWrites, fillWrites, deployWrites } = totalsAll
   const { staleServedFraction, ageMeanS, ageP50S, ageP95S, ageP99S, ageMaxS, meanMs, p50Ms, p95Ms, p99Ms, maxMs } = totalsAll

@@ -126,7 +126,10 @@ describe('verify behind a CDN (§16) and data lag (issue 18)', () => {
   const tp = runScenario(tags, { replications: 5, sameTraffic: true })
   function tagsObserved(lagScale: number): Observed {
     const routes: Record<string, ObservedRoute> = {}
-    for (const [id, r] of Object.entries(tp.routes)) routes[id] = { requests: r.requests, hit: r.hit, stale: r.stale, miss: r.miss, dynamic: 0, notFound: 0, error: 0, ageSamples: 0, ageP50S: 0, ageP95S: 0, latencyP95Ms: 5, outdated: Math.round(r.outdatedServedFraction * r.requests) }
+    for (const [id, r] of Object.entries(tp.routes)) {
+      const lag = r.dataLagReflected === undefined ? {} : { dataLagReflected: r.dataLagReflected, dataLagP50S: r.dataLagP50S! * lagScale, dataLagP95S: r.dataLagP95S! * lagScale }
+      routes[id] = { requests: r.requests, hit: r.hit, stale: r.stale, miss: r.miss, dynamic: 0, notFound: 0, error: 0, ageSamples: 0, ageP50S: 0, ageP95S: 0, latencyP95Ms: 5, outdated: Math.round(r.outdatedServedFraction * r.requests), ...lag }
+    }
     const f = tp.freshness
     return {
       observedVersion: 1, scenario: tp.scenario, seed: tp.seed, target: 'http://127.0.0.1:1', cacheHeader: 'x-nextjs-cache', startMs: 0, testRunDurationMs: 60_000,
@@ -139,9 +142,11 @@ describe('verify behind a CDN (§16) and data lag (issue 18)', () => {
     expect(tp.freshness.reflected, 'the tags scenario has data changes that pages show').toBeGreaterThan(0)
     const ok = verify(tp, [tagsObserved(1.05)])
     expect(ok.checks.filter((x) => x.verdict === 'FAIL')).toEqual([])
-    expect(ok.checks.map((x) => `${x.scope} ${x.metric}`)).toEqual(expect.arrayContaining(['freshness data lag p50 (s)', 'freshness data lag p95 (s)', 'freshness data changes shown', 'home outdated fraction', 'post outdated fraction']))
+    expect(ok.checks.map((x) => `${x.scope} ${x.metric}`)).toEqual(expect.arrayContaining(['freshness data lag p50 (s)', 'freshness data lag p95 (s)', 'freshness data changes shown', 'home outdated fraction', 'post outdated fraction', 'post data lag p50 (s)', 'post data lag p95 (s)']))
+    // home reads no changed key: no lag of its own to check.
+    expect(ok.checks.some((x) => x.scope === 'home' && x.metric.startsWith('data lag'))).toBe(false)
     const late = verify(tp, [tagsObserved(1.3)])
-    expect(late.checks.filter((x) => x.verdict === 'FAIL').map((x) => x.metric).sort()).toEqual(['data lag p50 (s)', 'data lag p95 (s)'])
+    expect(late.checks.filter((x) => x.verdict === 'FAIL').map((x) => `${x.scope} ${x.metric}`).sort()).toEqual(['freshness data lag p50 (s)', 'freshness data lag p95 (s)', 'post data lag p50 (s)', 'post data lag p95 (s)'])
   })
 
   it('merging runners drops the data lag (each change\'s first response is over all runners) and adds outdated and CDN counts', () => {

@@ -126,6 +126,13 @@ export interface DataChangeResult extends Omit<OnDemandResult, 'kind' | 'instanc
 export interface RouteResult extends OutcomeCounts, RenderCounts, CrawlerCounts, Staleness, Latency {
   /** Responses built from data older than the newest origin data, over the route's requests. */
   readonly outdatedServedFraction: number
+  /**
+   * With dataChanges, on a route some change reaches: key changes one of this route's responses
+   * showed after warmup, and the time from each change to the route's first response showing it.
+   */
+  readonly dataLagReflected?: number
+  readonly dataLagP50S?: number
+  readonly dataLagP95S?: number
   readonly pattern: string
   /** The revalidate the route's entries use: seconds, false (never by time) or 0 (dynamic). */
   readonly effectiveRevalidateS: number | false
@@ -196,7 +203,7 @@ export interface Interval {
   readonly high: number
 }
 
-export type IntervalsOf<T> = { readonly [K in keyof T]?: T[K] extends number ? Interval : never }
+export type IntervalsOf<T> = { readonly [K in keyof T]?: NonNullable<T[K]> extends number ? Interval : never }
 
 /** One configured on-demand event and what it did, over all its occurrences (warmup included). */
 export interface OnDemandResult {

@@ -3,7 +3,8 @@
  * docs/semantics.md). Each page entry, and each render in flight, remembers when the data of
  * each of its fetches was read; a response is outdated when a key it read changed after that,
  * and a change is reflected by the first response whose data was read after it. Tracked only
- * when the scenario has data changes.
+ * when the scenario has data changes. Per route, the same lag counts the first response of
+ * that route (what a live test sees per route: issue 18).
  */
 import type { Freshness } from '../contract.ts'
 import { bucketOf, HISTOGRAM_BUCKETS, quantileOf } from '../kernel/histogram.ts'
@@ -19,6 +20,15 @@ export interface FreshnessStats extends Omit<Freshness, 'outdatedServedFraction'
   readonly outdatedByRoute: readonly number[]
   /** Per data change entry: occurrences, webhook calls, and the webhook's fan-out. */
   readonly changes: readonly (OnDemandStats & { readonly webhookCalls: number })[]
+  /** Per route: its own data lag (each key change's first response of this route), null for a route no change reaches. */
+  readonly lagByRoute: readonly (RouteLag | null)[]
+}
+
+/** A route's data lag: key changes one of its responses showed, and the lags' p50 and p95, seconds. */
+export interface RouteLag {
+  readonly dataLagReflected: number
+  readonly dataLagP50S: number
+  readonly dataLagP95S: number
 }
 
 /** The freshness summary's counts, since warmup. */
@@ -85,6 +95,27 @@ export function createFreshness(s: Scenario, routes: readonly ResolvedRoute[], d
   const unreflected: number[][] = tracks ? Array.from({ length: keys }, () => []) : []
   const outdated = new Float64Array(routes.length)
   const lagHist = new Float64Array(HISTOGRAM_BUCKETS)
+  /**
+   * Per route: each (route, fetch i, key) pair has the oldest change no response of the route
+   * has shown yet (routePending, Infinity if none) and its queue (routeQueues, made at a change:
+   * changes are rare events). pairOff[route × maxF + i] is the pair of the fetch's first key.
+   */
+  const pairOff = new Int32Array(tracks ? routes.length * maxF : 0)
+  const readersOf: number[][] = tracks ? fetches.map(() => []) : []
+  let pairs = 0
+  if (tracks) {
+    routeFetches.forEach((fs, ri) => fs.forEach((fi, i) => {
+      pairOff[ri * maxF + i] = pairs
+      pairs += fetches[fi]!.keys
+      readersOf[fi]!.push(ri * maxF + i)
+    }))
+  }
+  const routePending = new Float64Array(pairs).fill(Infinity)
+  const routeQueues = new Map<number, number[]>()
+  const keyFetch = new Int32Array(tracks ? keys : 0)
+  if (tracks) fetches.forEach((f, fi) => keyFetch.fill(fi, f.base, f.base + f.keys))
+  const routeLagHist = new Float64Array(tracks ? routes.length * HISTOGRAM_BUCKETS : 0)
+  const routeReflected = new Float64Array(routes.length)
   const lag: Lag = { reflected: 0, sumUs: 0, maxUs: 0, changes: 0 }
   if (tracks) {
     // The build read every prebuilt page's data (§11.3).
@@ -127,6 +158,21 @@ export function createFreshness(s: Scenario, routes: readonly ResolvedRoute[], d
     keyChange[2 * key + 1] = q.length > 0 ? q[0]! : Infinity
   }
 
+  /** Route ri showed pair's key with data read at arr[at]: the route's changes up to then are reflected now. */
+  function reflectForRoute(ri: number, pair: number, arr: Float64Array, at: number): void {
+    const d = arr[at]!
+    const now = clock[0]!
+    const q = routeQueues.get(pair)!
+    while (q.length > 0 && q[0]! <= d) {
+      const t = q.shift()!
+      if (now < warmupUs) continue
+      const b = ri * HISTOGRAM_BUCKETS + bucketOf(now - t)
+      routeLagHist[b] = routeLagHist[b]! + 1
+      routeReflected[ri] = routeReflected[ri]! + 1
+    }
+    routePending[pair] = q.length > 0 ? q[0]! : Infinity
+  }
+
   /** How many of the ascending `times` are <= at[i] (read here: a double argument would be boxed). */
   function versionAt(times: readonly number[], at: Float64Array, i: number): number {
     const t = at[i]!
@@ -145,6 +191,14 @@ export function createFreshness(s: Scenario, routes: readonly ResolvedRoute[], d
     changeTimes[key]!.push(now)
     if (unreflected[key]!.push(now) === 1) keyChange[2 * key + 1] = now
     if (now >= warmupUs) lag.changes++
+    // Every route that reads the key waits for its own first response showing it.
+    const fi = keyFetch[key]!
+    for (const slot of readersOf[fi]!) {
+      const pair = pairOff[slot]! + key - fetches[fi]!.base
+      let q = routeQueues.get(pair)
+      if (q === undefined) routeQueues.set(pair, (q = []))
+      if (q.push(now) === 1) routePending[pair] = now
+    }
   }
 
   return {
@@ -160,6 +214,8 @@ export function createFreshness(s: Scenario, routes: readonly ResolvedRoute[], d
         const d = from[off + i]!
         if (keyChange[2 * key]! > d) isOutdated = true
         if (keyChange[2 * key + 1]! <= d) reflect(key, from, off + i)
+        const pair = pairOff[ri * maxF + i]! + key - keyBase[ri * maxF + i]!
+        if (routePending[pair]! <= d) reflectForRoute(ri, pair, from, off + i)
       }
       if (isOutdated && clock[0]! >= warmupUs) outdated[ri] = outdated[ri]! + 1
     },
@@ -195,6 +251,11 @@ export function createFreshness(s: Scenario, routes: readonly ResolvedRoute[], d
         dataLagP95S: us(quantileOf(lagHist, 0, lag.reflected, 0.95)),
         dataLagMaxS: us(lag.maxUs),
         outdatedByRoute: [...outdated],
+        lagByRoute: routes.map((r) => {
+          if (routeDataChanges[r.index] === 0) return null
+          const n = routeReflected[r.index]!, off = r.index * HISTOGRAM_BUCKETS
+          return { dataLagReflected: n, dataLagP50S: us(quantileOf(routeLagHist, off, n, 0.5)), dataLagP95S: us(quantileOf(routeLagHist, off, n, 0.95)) }
+        }),
       }
     },
     endState() {
