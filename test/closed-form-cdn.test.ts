@@ -11,7 +11,7 @@
 import { describe, expect, test } from 'vitest'
 import { parseScenario, runScenario, type ScenarioInput } from '../sim/index.ts'
 import type { NextVersion } from '../sim/scenario/schema.ts'
-import { stackedCdn } from '../sim/isr/closed-form-cdn.ts'
+import { cdnEdge, stackedCdn } from '../sim/isr/closed-form-cdn.ts'
 
 const SEED = '2026'
 const PATHS = 200
@@ -24,14 +24,14 @@ interface Case {
   readonly r: number
 }
 
-function scenario(c: Case, durationS: number): ScenarioInput {
+function scenario(c: Case, durationS: number, pops = 1): ScenarioInput {
   return {
     name: `cdn ${c.version} λ=${c.lambda} T=${c.t} r=${c.r}`,
     durationS,
     warmupS: 10 * (c.t + c.r + 1 / c.lambda),
     next: { version: c.version },
     routes: [{ id: 'p', pattern: '/p/[id]', revalidateS: c.t, renderS: c.r, params: { count: PATHS }, traffic: { rps: c.lambda * PATHS } }],
-    deployment: { instances: 1, balancer: 'round-robin', cache: 'local', tagPropagationS: 0, cdn: { pops: 1 } },
+    deployment: { instances: 1, balancer: 'round-robin', cache: 'local', tagPropagationS: 0, cdn: { pops } },
   }
 }
 
@@ -55,7 +55,7 @@ describe('§16.1 a CDN over Next against the simulator, within 1%', () => {
     { version: '16.4', lambda: 1, t: 10, r: 0.5 },
     { version: '16.4', lambda: 0.3, t: 5, r: 2 },
     { version: '15', lambda: 2, t: 3, r: 3 },
-    { version: '16.4', lambda: 0.5, t: 20, r: 1 },
+    { version: '16.4', lambda: 0.5, t: 20, r: 8 },
   ])('$version: λ=$lambda T=$t r=$r', (c) => {
     const k = stackedCdn({ lambdaPerS: c.lambda, revalidateS: c.t, renderS: c.r })
     const durationS = Math.ceil(3000 * (c.t + 1 / c.lambda))
@@ -79,5 +79,24 @@ describe('§16.1 a CDN over Next against the simulator, within 1%', () => {
     const eG = c.r + c.t + 1 / c.lambda
     const oneLayer = c.r + (eG * eG + 1 / c.lambda ** 2) / (2 * eG)
     expect(k.meanAgeS / oneLayer - 1, msg).toBeGreaterThan(0.05)
+  })
+})
+
+describe('§16.1 several PoPs: the edge against the simulator, within 1%', () => {
+  test.each([
+    { pops: 3, lambda: 3, t: 5, r: 0.5 },
+    { pops: 5, lambda: 2, t: 4, r: 6 }, // a render longer than revalidate: Next still answers at once
+  ])('$pops PoPs: λ=$lambda T=$t r=$r', ({ pops, lambda, t, r }) => {
+    const k = cdnEdge({ lambdaPerS: lambda, revalidateS: t, pops })
+    const durationS = Math.ceil(3000 * (t + pops / lambda))
+    const input = scenario({ version: '16.4', lambda, t, r }, durationS, pops)
+    const res = runScenario(parseScenario(input), { seed: SEED })
+    const cdn = res.cdn!
+    const sim = { hitFraction: cdn.hit, staleFraction: cdn.stale, originRequestsPerS: cdn.originRequests / (durationS - input.warmupS!) / PATHS }
+    const msg = `${pops} PoPs λ=${lambda} T=${t} r=${r}: closed form ${JSON.stringify(k)}, simulated ${JSON.stringify(sim)}. Reproduce: runScenario(parseScenario(${JSON.stringify(input)}), { seed: "${SEED}" })`
+    console.log(msg)
+    for (const key of Object.keys(k) as (keyof typeof k)[]) expect(Math.abs(sim[key] / k[key] - 1), `${key}: ${msg}`).toBeLessThan(0.01)
+    // One PoP would be far off: the PoPs' copies are what multiplies the requests to Next.
+    expect(cdnEdge({ lambdaPerS: lambda, revalidateS: t, pops: 1 }).originRequestsPerS / k.originRequestsPerS, msg).toBeLessThan(0.9)
   })
 })

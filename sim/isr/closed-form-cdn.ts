@@ -69,3 +69,15 @@ export function stackedCdn(x: StackedCdnInput): StackedCdn {
     meanAgeS: eG + eL2 / (2 * eL),
   }
 }
+
+/**
+ * The edge alone with several PoPs (§16.1): users spread uniformly over `pops` PoPs, so each
+ * sees a Poisson stream at λ/pops; Next answers every revalidation at once in steady state
+ * (HIT, STALE, or STALE while its own regeneration runs), whatever the render time, so each
+ * PoP's fetches are T + Exp(λ/pops) apart. Per path: the fractions of users' requests served
+ * fresh and stale, and the requests all PoPs together send Next per second.
+ */
+export function cdnEdge(x: { readonly lambdaPerS: number; readonly revalidateS: number; readonly pops: number }): { readonly hitFraction: number; readonly staleFraction: number; readonly originRequestsPerS: number } {
+  const perPop = x.lambdaPerS / x.pops, t = x.revalidateS
+  return { hitFraction: (perPop * t) / (1 + perPop * t), staleFraction: 1 / (1 + perPop * t), originRequestsPerS: x.pops / (t + 1 / perPop) }
+}
