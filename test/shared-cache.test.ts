@@ -62,18 +62,28 @@ describe('§8.2 the Redis handler', () => {
     expect(t.outcomes).toEqual(['miss', 'hit', 'miss'])
   })
 
-  test('a deploy keeps the Redis entries (keys name the route, not the build)', () => {
-    // 1 i0 MISS (render 1..2). Deploy at 3. 4 i1: the old entry, HIT. The file-system rules: the new build's page, HIT too, but age 1.
-    const t = traced(app(REDIS, [1, 4], { deploys: [{ atS: 3 }] }))
-    expect(t.outcomes).toEqual(['miss', 'hit'])
-    expect(s(t.requests[1]!.ageUs)).toBe(3) // data read at the render's start, 1
+  test('a deploy leaves the cache cold (the new build\'s pages never reach Redis)', () => {
+    // 1 i0 MISS (render 1..2). Deploy at 3. 4 i1: no entry, MISS. The file-system rules: the new build's page, HIT.
+    expect(traced(app(REDIS, [1, 4], { deploys: [{ atS: 3 }] })).outcomes).toEqual(['miss', 'miss'])
+    expect(traced(app(FS, [1, 4], { deploys: [{ atS: 3 }] })).outcomes).toEqual(['hit', 'hit'])
+  })
+})
+
+describe('§8.2 the Redis handler and the Data Cache', () => {
+  test('fetch() is not cached: one origin call per render, none served from the build', () => {
+    // 1 i0 MISS: render 1..2 calls the origin (the file-system rules: HIT, the build's page).
+    // revalidateTag at 5; 6 i1 MISS: a second call. The file-system rules: one call (the regeneration at 6).
+    const od: Partial<ScenarioInput> = { onDemand: [{ kind: 'revalidateTag', tag: 'posts', atS: 5, instance: 0 }] }
+    expect(traced(app(REDIS, [1, 6, 8], od)).result.totals.originFetches).toBe(2)
+    expect(traced(app(FS, [1, 6, 8], od)).result.totals.originFetches).toBe(1)
   })
 })
 
 describe('§8.2 bad input', () => {
   const base = app(REDIS, [1])
-  test('cacheHandler needs cache "shared"', () => {
-    expect(() => parseScenario({ ...base, deployment: { instances: 2, cacheHandler: 'fortedigital-redis' } })).toThrow(/deployment\.cacheHandler.*needs deployment\.cache "shared" \(got "local"\)/)
+  test('cacheHandler is ignored with local caches', () => {
+    const local = { ...base, deployment: { instances: 2, cacheHandler: 'fortedigital-redis' as const } }
+    expect(traced(local).outcomes).toEqual(traced({ ...base, deployment: { instances: 2 } }).outcomes)
   })
   test('tagPropagationS must be 0 with the Redis handler', () => {
     expect(() => parseScenario({ ...base, deployment: { ...REDIS, tagPropagationS: 2 } })).toThrow(/deployment\.tagPropagationS.*must be 0 with cacheHandler "fortedigital-redis"/)

@@ -147,7 +147,10 @@ export function createDataCache(
       }
     }
   }
-  seed(buildAtUs)
+  // §8.2: with the Redis handler a fetch() is not cached at all (observed: no fetch key written
+  // at run time, the build's copied ones never read; one origin call per render and fetch).
+  const seedsBuild = !(sharedCache && s.deployment?.cacheHandler === 'fortedigital-redis')
+  if (seedsBuild) seed(buildAtUs)
 
   /**
    * The keys of fetch `id` whose templated tag t yields `tag` through a real param value
@@ -196,7 +199,7 @@ export function createDataCache(
       revalUs[ri * maxF + i] = unstableCacheRevalidateUs(spec)
       return
     }
-    cacheable[ri * maxF + i] = pagesRoute[ri] === 0 && isDataCached(profile, spec, route.isDynamic) ? 1 : 0
+    cacheable[ri * maxF + i] = seedsBuild && pagesRoute[ri] === 0 && isDataCached(profile, spec, route.isDynamic) ? 1 : 0
     // Without its own revalidate an entry takes the route's (an ISR route), else forever:
     // `false` is stored as one year (§5.3).
     const routeRevalUs = route.revalidateUs > 0 && route.revalidateUs !== Infinity ? route.revalidateUs : ONE_YEAR_US
@@ -340,7 +343,7 @@ export function createDataCache(
       useCache.rebuild()
       has.fill(0)
       for (const q of inFlight) { q.head = 0; q.size = 0 }
-      if (prerender) seed(atUs)
+      if (prerender && seedsBuild) seed(atUs)
     },
   }
   return self

@@ -223,12 +223,12 @@ export class Entries {
       for (let inst = 0; inst < this.instances; inst++) {
         for (let p = r.firstPath; p < r.firstPath + r.count; p++) defaultCacheControl(rec, (inst * P + p) * W, r, p - r.firstPath < built)
       }
-      // §8.2: Redis keys name the route's source, not the build, so the new build reads the old
-      // entries, and its own prerenders never reach Redis: the entries stay as they are.
-      for (let c = 0; c < (this.seedsBuild ? this.caches : 0); c++) {
+      // §8.2: the new build's prerenders never reach Redis, so with the Redis handler a deploy
+      // leaves the cache cold (a decision: see §8.2 on the old entries).
+      for (let c = 0; c < this.caches; c++) {
         for (let p = r.firstPath; p < r.firstPath + r.count; p++) {
           const o = (c * P + p) * W
-          rec[o + F_HAS_ENTRY] = p - r.firstPath < built ? 1 : 0
+          rec[o + F_HAS_ENTRY] = this.seedsBuild && p - r.firstPath < built ? 1 : 0
           rec[o + F_LAST_MOD] = atUs
           rec[o + F_CONTENT_AT] = atUs
         }

@@ -127,9 +127,8 @@ export function checkScenario(s: Scenario, ctx: z.RefinementCtx<Scenario>): void
   })
   // On Vercel the ISR cache is the CDN (§16): there is no separate layer to put in front.
   if (s.deployment?.platform === 'vercel' && s.deployment.cdn !== undefined) ctx.addIssue({ code: 'custom', path: ['deployment', 'cdn'], input: s.deployment.cdn, message: 'is not allowed with deployment.platform "vercel": Vercel\'s CDN is its ISR cache, so there is no separate CDN layer in front of Next; remove deployment.cdn (or use platform "self-hosted")' })
-  // §8.2: a handler is a shared cache's; the Redis one deletes at once, so nothing propagates late.
+  // §8.2: the Redis handler (ignored with local caches) deletes at once, so nothing propagates late; not Vercel's cache.
   const d = s.deployment
-  if (d?.cacheHandler !== undefined && d.cache !== 'shared') ctx.addIssue({ code: 'custom', path: ['deployment', 'cacheHandler'], input: d.cacheHandler, message: `needs deployment.cache "shared" (got "${d.cache}"): a cache handler is what the instances share` })
   if (d?.cacheHandler !== undefined && d.platform === 'vercel') ctx.addIssue({ code: 'custom', path: ['deployment', 'cacheHandler'], input: d.cacheHandler, message: 'is not allowed with deployment.platform "vercel": Vercel\'s CDN is the ISR cache there; use platform "self-hosted"' })
   if (d?.cacheHandler === 'fortedigital-redis' && d.tagPropagationS > 0) ctx.addIssue({ code: 'custom', path: ['deployment', 'tagPropagationS'], input: d.tagPropagationS, message: 'must be 0 with cacheHandler "fortedigital-redis": its revalidateTag deletes the entries in Redis, which every instance reads at once' })
   const eventWhen = (list: 'deploys' | 'purges', e: { readonly atS?: number | undefined; readonly everyS?: number | undefined }, i: number) => {
