@@ -6,7 +6,8 @@
  * 400-path build (test/build-time-calibrate.ts), never from these three.
  *
  * The real builds run one after another under `flock /tmp/isrsim-heavy.lock` (timed inside the
- * lock) and take about 35 s together on the reference machine (2 shared vCPUs). Another
+ * lock) and take about 32 s together on the reference machine (2 shared vCPUs; 5.7, 8.7 and
+ * 17.1 s), plus any wait for the lock while other heavy jobs hold it. Another
  * process on the machine can only slow a build down, so a build outside the tolerance is
  * timed once more and the faster of the two is compared.
  *
@@ -134,5 +135,5 @@ describe('real next build 16.4.6 of generated apps: predicted within 15%', () =>
     expect(build.staticPages, why).toBe(predicted.pages)
     expect(Math.abs(predicted.predictedS / build.wallS - 1), why).toBeLessThanOrEqual(0.15)
     console.log(`build-time: ${why}`)
-  }, 240_000)
+  }, 1_200_000) // the builds take seconds; the rest is waiting for the heavy lock on a shared machine
 })

@@ -3,7 +3,7 @@
  * sweep table and the recommendation with its frontier.
  */
 import Table from 'cli-table3'
-import type { RouteResult, SimResult } from '../contract.ts'
+import type { BuildResult, RouteResult, SimResult } from '../contract.ts'
 import { currentStanding, evalLabel, settingLabel, type Answer } from '../planning/answers.ts'
 import { pointLabel, type SweepPoint } from '../planning/sweep.ts'
 import type { SweepSummary } from './sweep-runner.ts'
@@ -20,6 +20,12 @@ export function fmtS(s: number): string {
 }
 
 const fmtN = (n: number) => (Number.isInteger(n) ? n.toLocaleString('en-US') : n.toFixed(2))
+
+/** `isrsim run`'s build line: the predicted `next build` time and what it is made of. */
+export function buildLine(b: BuildResult, fromBlock: boolean): string {
+  const machine = fromBlock ? `${b.cpus} CPUs` : `the reference machine: ${b.cpus} CPUs, no build block`
+  return `next build: ~${fmtS(b.predictedS)} predicted (${fmtS(b.fixedS)} compile and setup + ${fmtS(b.generateS)} generating ${fmtN(b.pages)} static pages on ${b.batches} of ${b.workers} worker${b.workers === 1 ? '' : 's'}, ${b.maxConcurrency} at once; ${machine})`
+}
 
 function revalidateLabel(r: RouteResult): string {
   const v = r.effectiveRevalidateS === false ? 'false' : r.effectiveRevalidateS === 0 ? '0 (dynamic)' : `${r.effectiveRevalidateS} s`

@@ -10,10 +10,11 @@ import { InvariantError, ScenarioError, UsageError } from '../kernel/errors.ts'
 import { baselineProblem, gate, gateJunit, gateMarkdown, gateText } from '../planning/gate.ts'
 import { requestPlan } from '../plan.ts'
 import { DEFAULT_PRICING } from '../planning/pricing.ts'
+import { predictBuild } from '../planning/build-time.ts'
 import { parseTolerance } from '../planning/thresholds.ts'
 import { CheckFailed, loadPricing, positiveInt, writeReportVia, type Host } from './common.ts'
 import { checkWritable, loadScenario, readJsonFile, writeAtomic } from './files.ts'
-import { summaryTable } from './format.ts'
+import { buildLine, summaryTable } from './format.ts'
 import { progressBar, sizeLine, type Progress } from './progress.ts'
 import { registerPlanCommands } from './plan-commands.ts'
 import { mergeSweeps, SweepPointError } from './sweep-runner.ts'
@@ -106,6 +107,7 @@ More commands (same binary):
         process.stdout.write(json)
       } else {
         process.stdout.write(`${summaryTable(result)}\n`)
+        process.stdout.write(`${buildLine(result.build ?? predictBuild(scenario), result.build !== undefined)}\n`)
         if (opts.out) process.stdout.write(`result written to ${opts.out}\n`)
       }
       await writeReportVia(env, opts.report, json, opts.out ?? file)
