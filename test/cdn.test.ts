@@ -5,7 +5,7 @@
  * Reproduce one: npx vitest run test/cdn.test.ts -t "<name>".
  */
 import { describe, expect, test } from 'vitest'
-import type { ScenarioInput } from '../sim/index.ts'
+import { parseScenario, runScenario, type ScenarioInput } from '../sim/index.ts'
 import type { TraceEvent } from '../sim/isr/trace.ts'
 import { traced } from './helpers.ts'
 
@@ -78,6 +78,21 @@ describe('§16 a CDN in front of next start, traced by hand', () => {
     expect(ok.edge, ok.reproduce).toEqual(['miss', 'stale', 'stale', 'hit', 'hit'])
   })
 
+  test('after a restart Next answers with the 1 s default cache control, and the CDN revalidates again a second later (§11.2)', () => {
+    // Path 1 is not prebuilt, revalidate 60. 1: CDN miss, Next MISS rendering 1 -> 2; stored at 2
+    // until 62. A restart at 5 drops 16.0's cache controls: path 1 falls back to 1 s. 70: CDN
+    // stale; Next STALE with s-maxage=1 (regenerating 70 -> 71, which sets 60 again); the CDN keeps
+    // that answer 1 s only. 71.5: CDN stale again; Next HIT with s-maxage=60. 72: hit.
+    // 16.4 keeps the cache control (finding F2): 70 is stored for 60 s, so 71.5 is a hit.
+    const at = [1, 70, 71.5, 72]
+    const r: Partial<Route> = { pattern: '/p/[id]', revalidateS: 60, params: { count: 2, prebuilt: 1 } }
+    const v16 = run({ ...scenario(at, r, { restarts: [{ atS: 5 }] }, [1, 1, 1, 1]), next: { version: '16.0' } })
+    expect(v16.edge, v16.reproduce).toEqual(['miss', 'stale', 'stale', 'hit'])
+    expect(v16.next, v16.reproduce).toEqual([[1, 'miss'], [70, 'stale'], [71.5, 'hit']])
+    const v164 = run(scenario(at, r, { restarts: [{ atS: 5 }] }, [1, 1, 1, 1]))
+    expect(v164.edge, v164.reproduce).toEqual(['miss', 'stale', 'hit', 'hit'])
+  })
+
   test('a dynamic route passes through: every request is a miss that reaches Next', () => {
     const r = run(scenario([1, 2, 3], { revalidateS: 0, renderS: 0.2 }))
     expect(r.edge, r.reproduce).toEqual(['miss', 'miss', 'miss'])
@@ -138,6 +153,10 @@ describe('§16 result.cdn against the trace, with Poisson traffic and a warmup',
       expect(got.originRequests, `${id}: ${r.reproduce}`).toBe(r.result.routes[id]!.requests)
     }
     expect(r.result.cdn!.routes.dyn!.miss, r.reproduce).toBe(1)
+    // Replications give the CDN's figures as intervals too.
+    const reps = runScenario(parseScenario(input), { replications: 3 })
+    expect(reps.intervals?.cdn?.stale, r.reproduce).toMatchObject({ mean: expect.any(Number), low: expect.any(Number), high: expect.any(Number) })
+    expect(reps.intervals!.cdn!.stale!.low, r.reproduce).toBeLessThanOrEqual(reps.intervals!.cdn!.stale!.high)
     const { deployment: _, ...noCdn } = input
     expect(traced(noCdn).result.cdn, 'a scenario without deployment.cdn has no result.cdn').toBeUndefined()
   })
