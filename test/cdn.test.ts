@@ -153,6 +153,12 @@ describe('§16 result.cdn against the trace, with Poisson traffic and a warmup',
       expect(got.originRequests, `${id}: ${r.reproduce}`).toBe(r.result.routes[id]!.requests)
     }
     expect(r.result.cdn!.routes.dyn!.miss, r.reproduce).toBe(1)
+    // A crawler's requests carry its index at the edge, and the route counts those that reached Next.
+    const crawled = run({ ...input, routes: [{ ...input.routes[0]!, traffic: { rps: 0, crawlers: [{ name: 'bot', revisitS: 30 }] } }] })
+    const bot = crawled.events.filter((e): e is CdnEvent => e.kind === 'cdn' && e.atUs >= wu)
+    expect(bot.length, crawled.reproduce).toBe(270) // 30 paths every 30 s, from 30 s to 300 s
+    expect(bot.every((e) => e.crawler === 0), crawled.reproduce).toBe(true)
+    expect(crawled.result.routes.isr!.crawlerRequests, crawled.reproduce).toBe(crawled.result.cdn!.originRequests)
     // Replications give the CDN's figures as intervals too.
     const reps = runScenario(parseScenario(input), { replications: 3 })
     expect(reps.intervals?.cdn?.stale, r.reproduce).toMatchObject({ mean: expect.any(Number), low: expect.any(Number), high: expect.any(Number) })

@@ -55,6 +55,8 @@ export interface NextLayer {
   onUnknown(route: ResolvedRoute): void
   /** [outcome, instance] of Next's last response (the model's respond() writes it); its age and wait are in metrics.obs. */
   readonly reply: Int32Array
+  /** The crawler (its index in the route's traffic.crawlers) sending the request at hand, or -1: for the trace. */
+  crawler(): number
 }
 
 export interface Cdn {
@@ -140,7 +142,11 @@ export function createCdn(s: Scenario, routes: readonly ResolvedRoute[], profile
   function served(route: ResolvedRoute, path: number, pop: number, outcome: CdnOutcome, fwd: 'none' | 'foreground' | 'background'): void {
     m.served(route.index, outcome)
     m.crawler = 0
-    if (trace !== null) trace({ kind: 'cdn', atUs: clock[0]!, route: route.id, path, pop, outcome: outcome === CDN_HIT ? 'hit' : outcome === CDN_STALE ? 'stale' : 'miss', ageUs: mobs[0]!, latencyUs: mobs[1]!, forwarded: fwd })
+    if (trace !== null) {
+      const e = { kind: 'cdn', atUs: clock[0]!, route: route.id, path, pop, outcome: outcome === CDN_HIT ? 'hit' : outcome === CDN_STALE ? 'stale' : 'miss', ageUs: mobs[0]!, latencyUs: mobs[1]!, forwarded: fwd } as const
+      const crawler = next.crawler()
+      trace(crawler >= 0 ? { ...e, crawler } : e)
+    }
   }
 
   /** A user's request for known path p at the edge. */

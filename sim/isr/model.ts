@@ -131,7 +131,7 @@ export function createIsrModel(
   // The requests (arrivals.ts): the engine's lane, which hands each to onRequest or onUnknown.
   // A CDN in front (§16): users' requests reach Next only through it; respond() tells it what Next answered.
   const cdnReply = deployment.cdn === undefined ? null : new Int32Array(2)
-  const cdn = cdnReply === null ? null : createCdn(s, routes, profile, streams, metrics, clock, entries, { onRequest, onUnknown, reply: cdnReply }, trace)
+  const cdn = cdnReply === null ? null : createCdn(s, routes, profile, streams, metrics, clock, entries, { onRequest, onUnknown, reply: cdnReply, crawler: () => lane.crawler }, trace)
   const lane = createArrivals(s, routes, streams, engine, durationUs, metrics, cdn?.onRequest ?? onRequest, cdn?.onUnknown ?? onUnknown)
   // Deploys of a new build and purges of the cache (deploys.ts).
   const deploys = createDeploys(s, routes, entries, manifest, data, fresh, render, metrics, ledger, engine, durationUs, trace)

@@ -22,6 +22,6 @@ export type TraceEvent =
   | { readonly kind: 'deploy'; readonly atUs: number; readonly deploy: number; readonly prerender: boolean; readonly rendersDiscarded: number }
   | { readonly kind: 'purge'; readonly atUs: number; readonly purge: number; readonly entriesDropped: number }
   /** A user's request at the CDN (§16): what the PoP served and what it sent to Next (whose own response is the 'request' event at the same time). */
-  | { readonly kind: 'cdn'; readonly atUs: number; readonly route: string; readonly path: number; readonly pop: number; readonly outcome: 'hit' | 'stale' | 'miss'; readonly ageUs: number; readonly latencyUs: number; readonly forwarded: 'none' | 'foreground' | 'background' }
+  | { readonly kind: 'cdn'; readonly atUs: number; readonly route: string; readonly path: number; readonly pop: number; readonly outcome: 'hit' | 'stale' | 'miss'; readonly ageUs: number; readonly latencyUs: number; readonly forwarded: 'none' | 'foreground' | 'background'; /** The route's crawler that sent it, as on 'request'; absent for human traffic. */ readonly crawler?: number }
 
 export type TraceSink = (e: TraceEvent) => void
