@@ -15,8 +15,10 @@
  */
 import seedrandom from 'seedrandom'
 import { describe, expect, test } from 'vitest'
-import { parseScenario, runScenario, type ScenarioInput } from '../sim/index.ts'
+import { loadScenario, parseScenario, runScenario, type ScenarioInput } from '../sim/index.ts'
 import { BUILD_DEFAULTS, expectedMaxRender, predictBuild } from '../sim/planning/build-time.ts'
+import { weighPrerender } from '../sim/planning/recommend.ts'
+import { cli } from './cli-run.ts'
 import { buildScenario, realBuild, type RealBuild } from './build-time-real.ts'
 
 const REPRO = 'reproduce: npx vitest run test/build-time.test.ts'
@@ -113,6 +115,39 @@ describe('the build-time model, computed by hand', () => {
     const { scenario: ___, ...restA } = a
     expect(restB).toEqual(restA)
   })
+})
+
+describe('recommend weighs prerendering at build against generating on first request', () => {
+  const scenario = (count: number, rps: number): ScenarioInput => ({
+    name: 'weigh', durationS: 600, warmupS: 60, seed: 'w', build: HAND,
+    routes: [{ id: 'p', pattern: '/p/[id]', revalidateS: 3600, renderS: 0.5, params: { count }, traffic: { rps } }],
+  })
+
+  test('20 paths that all get visitors: 20 first-visitor misses (10 s waited) against 1.7 s of build: prerender', () => {
+    const s = parseScenario(scenario(20, 5))
+    const [w] = weighPrerender(s, (v) => runScenario(v))
+    // Without them the build loses 3 groups of 0.5 s and 20 pages × 10 ms; the run (warmup 0) gains one blocking render per path.
+    expect(w).toMatchObject({ route: 'p', prerendered: 20, builds: 1, extraMisses: 20, extraWaitS: 10, extraIsrWrites: 20, advice: 'prerender' })
+    expect(w!.buildS).toBeCloseTo(3 * 0.5 + 20 * 0.01, 6)
+  })
+
+  test('1000 paths and a few visitors: 63 s of build for a handful of misses: generate on first request', () => {
+    const s = parseScenario(scenario(1000, 0.01))
+    const [w] = weighPrerender(s, (v) => runScenario(v))
+    // ceil(1002 / 8) = 126 groups of 0.5 s against 1 group of Next's own pages (0 s).
+    expect(w!.buildS).toBeCloseTo(126 * 0.5 + 1000 * 0.01, 6)
+    const requests = runScenario({ ...s, warmupS: 0 }).routes.p!.requests
+    expect(w!.extraMisses, 'seed w: each distinct path requested is one miss').toBeGreaterThan(0)
+    expect(w!.extraMisses).toBeLessThanOrEqual(requests)
+    expect(w!.advice).toBe('first-request')
+  })
+
+  test('isrsim run prints the predicted build time', async () => {
+    const r = await cli('run', 'scenarios/blog.ts')
+    const b = predictBuild(await loadScenario('scenarios/blog.ts'))
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toContain(`next build: ~${b.predictedS.toFixed(1)} s predicted (${BUILD_DEFAULTS.fixedS.toFixed(1)} s compile and setup + ${b.generateS.toFixed(1)} s generating ${b.pages} static pages on 1 of 1 worker, 8 at once; the reference machine: 2 CPUs, no build block)`)
+  }, 60_000)
 })
 
 /** Builds under the heavy lock; outside the tolerance, once more, keeping the faster. */

@@ -5,6 +5,7 @@
 import Table from 'cli-table3'
 import type { BuildResult, RouteResult, SimResult } from '../contract.ts'
 import { currentStanding, evalLabel, settingLabel, type Answer } from '../planning/answers.ts'
+import type { PrerenderWeighing } from '../planning/recommend.ts'
 import { pointLabel, type SweepPoint } from '../planning/sweep.ts'
 import type { SweepSummary } from './sweep-runner.ts'
 
@@ -25,6 +26,12 @@ const fmtN = (n: number) => (Number.isInteger(n) ? n.toLocaleString('en-US') : n
 export function buildLine(b: BuildResult, fromBlock: boolean): string {
   const machine = fromBlock ? `${b.cpus} CPUs` : `the reference machine: ${b.cpus} CPUs, no build block`
   return `next build: ~${fmtS(b.predictedS)} predicted (${fmtS(b.fixedS)} compile and setup + ${fmtS(b.generateS)} generating ${fmtN(b.pages)} static pages on ${b.batches} of ${b.workers} worker${b.workers === 1 ? '' : 's'}, ${b.maxConcurrency} at once; ${machine})`
+}
+
+/** recommend's weighing of each route's prerendered paths: build time against first visitors' misses. */
+export function prerenderText(ws: readonly PrerenderWeighing[]): string {
+  return ['prerender at build or generate on first request (same seed, the route\'s params.prebuilt at 0):', ...ws.map((w) =>
+    `  ${w.route}: ${fmtN(w.prerendered)} paths add ${fmtS(w.buildS)} to each next build (${w.builds} build${w.builds === 1 ? '' : 's'} in the run); without them ${fmtN(w.extraMisses)} more first-visitor misses (${fmtS(w.extraWaitS)} waited in all), ${fmtN(w.extraIsrWrites)} more ISR writes, ${w.extraMonthlyUsd >= 0 ? '+' : '-'}$${Math.abs(w.extraMonthlyUsd).toFixed(2)}/month -> ${w.advice === 'prerender' ? 'prerender them' : 'generate them on first request'}`)].join('\n')
 }
 
 function revalidateLabel(r: RouteResult): string {

@@ -8,7 +8,8 @@ import { UsageError } from '../kernel/errors.ts'
 import { effectiveRevalidate } from '../isr/revalidate.ts'
 import type { Vary } from '../contract.ts'
 import { evalLabel } from '../planning/answers.ts'
-import { DEFAULT_CANDIDATES, parseCandidates, parseConstraint } from '../planning/recommend.ts'
+import { DEFAULT_CANDIDATES, parseCandidates, parseConstraint, weighPrerender } from '../planning/recommend.ts'
+import { runScenario } from '../run.ts'
 import { scenarioHash } from '../scenario/parse.ts'
 import type { Scenario } from '../scenario/schema.ts'
 import { runRecommend } from './recommend-runner.ts'
@@ -17,7 +18,7 @@ import { LEVEL_FIELDS, parseShard, parseVary } from '../planning/sweep.ts'
 import { canonicalMetric, metricProblem } from '../scenario/metric-paths.ts'
 import { CheckFailed, loadPricing, positiveInt, writeReportVia, type Host } from './common.ts'
 import { loadScenario, writeAtomic } from './files.ts'
-import { fmtObjective, recommendText, sweepTable, verdictLine } from './format.ts'
+import { fmtObjective, prerenderText, recommendText, sweepTable, verdictLine } from './format.ts'
 import { runSweep } from './sweep-runner.ts'
 import { sweepAnswers } from './sweep-verdict.ts'
 
@@ -118,6 +119,10 @@ export function registerPlanCommands(program: Command, env: Host): void {
       }
       process.stderr.write(`${pool.started()} runs on ${pool.workers} worker${pool.workers === 1 ? '' : 's'}\n`)
       process.stdout.write(`${outcome.answers.map(recommendText).join('\n\n')}\n`)
+      // Build time against first visitors' misses, per route with prerendered paths (a run each, same seed).
+      const runOf = (v: Scenario) => runScenario(v, { seed, replications: opts.replications, pricing: spec.pricing, source: file })
+      const weighed = weighPrerender(scenario, runOf)
+      if (weighed.length > 0) process.stdout.write(`${prerenderText(weighed)}\n`)
       const json = recommendationJson(scenario, seed, vary, given, outcome)
       if (opts.out) writeAtomic(opts.out, json)
       // The report of the whole recommendation (its verdict lines and causes, over the sweep of its evaluations).

@@ -14,6 +14,9 @@ import type { SimResult } from '../contract.ts'
 import { UsageError } from '../kernel/errors.ts'
 import { canonicalMetric, holds, metricProblem, parseCondition, type Condition } from '../scenario/metric-paths.ts'
 import { metricOf } from './thresholds.ts'
+import type { Scenario } from '../scenario/schema.ts'
+import { expectedMaxRender, predictBuild } from './build-time.ts'
+import { firingsIn } from './fill.ts'
 
 export type Candidate = number | false
 export type Assignment = Readonly<Record<string, Candidate>>
@@ -222,4 +225,52 @@ export function evaluatedOf(r: SimResult, a: Assignment, setting: Readonly<Recor
   }
   const feasible = inp.constraints.every((c) => holds(c.condition.op, values[c.metric]!, c.condition.value))
   return { assignment: a, ...(setting ? { setting } : {}), objective: values[objective]!, values, feasible }
+}
+
+/**
+ * Prerendering a route's paths at build against generating them on their first request
+ * (docs/semantics.md, "Build time"): what the prerendered paths add to each `next build`
+ * (build-time.ts) against what leaving them out costs in the run: the first visitors' misses
+ * (blocking renders they wait for), the ISR writes and the cost. Both sides in seconds per
+ * run: build seconds × the builds the run holds (the start's and each deploy), against the
+ * extra misses × the route's mean render time. Both runs without warmup (the start's fill is
+ * what prerendering saves).
+ */
+export interface PrerenderWeighing {
+  readonly route: string
+  readonly prerendered: number
+  /** Seconds these paths add to one `next build`. */
+  readonly buildS: number
+  /** Builds in the run: the start's and each deploy's. */
+  readonly builds: number
+  readonly extraMisses: number
+  /** extraMisses × the route's mean render time: what the first visitors wait in all. */
+  readonly extraWaitS: number
+  readonly extraIsrWrites: number
+  readonly extraMonthlyUsd: number
+  readonly advice: 'prerender' | 'first-request'
+}
+
+/** Each route with prerendered params paths, weighed by running the scenario (warmup 0) as it is and with the route's params.prebuilt at 0. */
+export function weighPrerender(s0: Scenario, run: (s: Scenario) => SimResult): PrerenderWeighing[] {
+  // Without warmup, so that the start's cold fill (what prerendering saves) is counted.
+  const s: Scenario = { ...s0, warmupS: 0 }
+  const base = predictBuild(s)
+  const current = run(s)
+  const builds = 1 + s.deploys.reduce((n, d) => n + firingsIn(d, 0, s.durationS), 0)
+  return s.routes.flatMap((r, i) => {
+    const prerendered = base.routes[r.id]?.pages ?? 0
+    if (r.params === undefined || prerendered === 0) return []
+    const variant: Scenario = { ...s, routes: s.routes.map((x, j) => (j === i ? { ...x, params: { ...r.params!, prebuilt: 0 } } : x)) }
+    const without = run(variant)
+    const buildS = Math.max(0, base.predictedS - predictBuild(variant).predictedS)
+    const extraMisses = Math.max(0, without.routes[r.id]!.blockingRenders - current.routes[r.id]!.blockingRenders)
+    const extraWaitS = extraMisses * expectedMaxRender(r.renderS, 1)
+    return [{
+      route: r.id, prerendered, buildS, builds, extraMisses, extraWaitS,
+      extraIsrWrites: without.totals.isrWrites - current.totals.isrWrites,
+      extraMonthlyUsd: without.cost.monthlyUsd - current.cost.monthlyUsd,
+      advice: extraWaitS > buildS * builds ? 'prerender' : 'first-request',
+    }]
+  })
 }
