@@ -5,7 +5,7 @@
  * Reproduce one: npx vitest run test/cdn.test.ts -t "<name>".
  */
 import { describe, expect, test } from 'vitest'
-import { parseScenario, runScenario, type ScenarioInput } from '../sim/index.ts'
+import { parseScenario, runScenario, ScenarioError, type ScenarioInput } from '../sim/index.ts'
 import type { TraceEvent } from '../sim/isr/trace.ts'
 import { traced } from './helpers.ts'
 
@@ -165,5 +165,13 @@ describe('§16 result.cdn against the trace, with Poisson traffic and a warmup',
     expect(reps.intervals!.cdn!.stale!.low, r.reproduce).toBeLessThanOrEqual(reps.intervals!.cdn!.stale!.high)
     const { deployment: _, ...noCdn } = input
     expect(traced(noCdn).result.cdn, 'a scenario without deployment.cdn has no result.cdn').toBeUndefined()
+  })
+})
+
+describe('§16 bad input', () => {
+  test('more PoPs × paths than isrsim keeps: a ScenarioError naming deployment.cdn.pops (exit 2 on the command line)', () => {
+    const input: ScenarioInput = { name: 'big', durationS: 10, routes: [{ id: 'p', pattern: '/p/[id]', revalidateS: 10, renderS: 0.1, params: { count: 5000 }, traffic: { rps: 1 } }], deployment: { ...CDN, cdn: { pops: 1000 } } }
+    expect(() => runScenario(parseScenario(input))).toThrow(ScenarioError)
+    expect(() => runScenario(parseScenario(input))).toThrow(/deployment\.cdn\.pops: 1000 PoPs × 5000 paths is 5000000 cached paths, more than the 4194304/)
   })
 })
