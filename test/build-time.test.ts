@@ -78,7 +78,7 @@ describe('the build-time model, computed by hand', () => {
     expect(b.generateS).toBeCloseTo(0.1 + 0.2 + 13 * 0.01, 9)
   })
 
-  test('fetches at build go to the origin: a per-path one in every render, a shared one in each batch\'s first group', () => {
+  test('fetches at build go to the origin: a per-path one in every render, a shared one in the route\'s first group of each batch', () => {
     const route = (fetches: NonNullable<ScenarioInput['routes'][number]['fetches']>): ScenarioInput => ({
       ...buildScenario(50, 0.05, HAND),
       routes: [{ id: 'p', pattern: '/p/[id]', revalidateS: 3600, renderS: 0.05, params: { count: 50 }, fetches, traffic: { rps: 1 } }],
@@ -87,6 +87,16 @@ describe('the build-time model, computed by hand', () => {
     expect(perPath.generateS).toBeCloseTo(7 * 0.25 + 52 * 0.01, 9)
     const shared = predict(route([{ id: 'menu', latencyS: 0.5 }]))
     expect(shared.generateS).toBeCloseTo(7 * 0.05 + 0.5 + 52 * 0.01, 9)
+    // A second route's shared fetch: in that route's first group, not the batch's.
+    const two = predict({
+      name: 'two', durationS: 60, build: HAND,
+      routes: [
+        { id: 'a', pattern: '/a/[id]', revalidateS: 60, renderS: 0.05, params: { count: 14 }, traffic: { rps: 1 } },
+        { id: 'b', pattern: '/b/[id]', revalidateS: 60, renderS: 0.05, params: { count: 16 }, fetches: [{ id: 'menu', latencyS: 0.5 }], traffic: { rps: 1 } },
+      ],
+    })
+    // Groups [2 own + 6 a], [8 a], [8 b: the menu fetch], [8 b].
+    expect(two.generateS).toBeCloseTo(0.05 + 0.05 + 0.55 + 0.05 + 32 * 0.01, 9)
   })
 
   test('a log-normal render: the expected slowest of k draws (k = 1 is the mean; k = 8 against 200 000 seeded draws)', () => {

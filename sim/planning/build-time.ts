@@ -14,7 +14,7 @@
  * worker's thread, stretched when more workers than CPUs share them). The build waits for
  * its slowest batch. A render at build is the route's renderS plus its fetches' origin
  * latency (the Data Cache is empty at build): a per-path fetch in every render, a shared
- * one in the first group of each batch only (after that the worker's cache has it).
+ * one only in the route's first group of each batch (after that the worker's cache has it).
  * Pure and deterministic: expected values, no draws.
  */
 import type { BuildResult } from '../contract.ts'
@@ -109,26 +109,27 @@ function batchS(runs: readonly Run[], starts: readonly number[], from: number, t
   }
   let total = 0
   let g = from
-  let first = true
+  // Runs met in this batch: a run's shared fetches go to the origin in its first group here.
+  const met = new Set<number>()
   while (g < to) {
     const end = Math.min(g + group, to)
     let i = 0
     while (starts[i + 1]! <= g) i++
     const runEnd = starts[i]! + runs[i]!.pages
-    if (!first && end <= runEnd) {
+    if (met.has(i) && end <= runEnd) {
       // Whole groups inside one run are alike: count them at once.
       const whole = Math.floor((Math.min(to, runEnd) - g) / group)
       if (whole > 0) { total += whole * emax(i, group); g += whole * group; continue }
     }
-    // A group across runs (or a batch's first, which fetches the shared data): its slowest member.
+    // A group across runs (or a run's first here, which fetches the shared data): its slowest member.
     let slowest = 0
     for (let j = i; j < runs.length && starts[j]! < end; j++) {
       const k = Math.min(end, starts[j]! + runs[j]!.pages) - Math.max(g, starts[j]!)
-      if (k > 0) slowest = Math.max(slowest, emax(j, k) + (first ? runs[j]!.sharedS : 0))
+      if (k > 0) slowest = Math.max(slowest, emax(j, k) + (met.has(j) ? 0 : runs[j]!.sharedS))
+      met.add(j)
     }
     total += slowest
     g = end
-    first = false
   }
   return total
 }
