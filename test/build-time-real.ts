@@ -7,10 +7,12 @@
  * runs in this process (the build must be spawned, not spawnSync'd, so it can answer).
  * The build is wrapped in `flock /tmp/isrsim-heavy.lock` (2 shared cores: a build timed
  * beside another heavy job is disturbed) and only the build itself is timed, not the
- * wait for the lock.
+ * wait for the lock. When an ancestor process already holds the lock (the suite was started
+ * as `flock /tmp/isrsim-heavy.lock npx vitest run ...`), the build runs without taking it
+ * again, which would wait for ourselves.
  */
 import { spawn } from 'node:child_process'
-import { rmSync } from 'node:fs'
+import { readFileSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { NEXT_PINS, writeApp } from '../loadtest/app.ts'
 import { ensureNext } from '../loadtest/live.ts'
@@ -45,10 +47,27 @@ export interface RealBuild {
 
 const MARK = 'ISRSIM_BUILD_NS'
 
+/** Whether this process or an ancestor holds the flock on `lock` (read from /proc/locks). */
+export function ancestorHoldsLock(lock: string): boolean {
+  let inode: number
+  let locks: string
+  try { inode = statSync(lock).ino; locks = readFileSync('/proc/locks', 'utf8') } catch { return false }
+  // "1: FLOCK  ADVISORY  WRITE 29295 00:1f:1234 0 EOF": pid, then major:minor:inode; "->" lines are waiters.
+  const holders = new Set(locks.split('\n').filter((l) => / FLOCK /.test(l) && !l.includes('->')).flatMap((l) => {
+    const m = /FLOCK\s+\S+\s+\S+\s+(\d+)\s+[0-9a-f]+:[0-9a-f]+:(\d+)/.exec(l)
+    return m && Number(m[2]) === inode ? [Number(m[1])] : []
+  }))
+  for (let pid = process.pid, hops = 0; pid > 1 && hops < 64; hops++) {
+    if (holders.has(pid)) return true
+    try { pid = Number(/\) \S+ (\d+)/.exec(readFileSync(`/proc/${pid}/stat`, 'utf8'))![1]) } catch { return false }
+  }
+  return false
+}
+
 /** Generate the app, build it under the heavy lock, time it, delete it. */
 export async function realBuild(paths: number, renderS: number, tag: string): Promise<RealBuild> {
   const nextDir = ensureNext('16', () => {})
-  const appDir = join(nextDir, 'apps', `obs-e-build-${tag}-${paths}`)
+  const appDir = join(nextDir, 'apps', `obs-e-build-${tag}-${paths}-${process.pid}`)
   const plan = requestPlan(parseScenario(buildScenario(paths, renderS)), '1')
   writeApp(plan, appDir, { next: '16', turbopackRoot: nextDir })
   const origin = await startOrigin(plan.spec, plan.seed)
@@ -58,7 +77,8 @@ export async function realBuild(paths: number, renderS: number, tag: string): Pr
     const script = `s=$(date +%s%N); "${process.execPath}" "${nextBin}" build; rc=$?; e=$(date +%s%N); echo "${MARK} $((e-s))"; exit $rc`
     const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1', NEXT_IGNORE_INCORRECT_LOCKFILE: '1', ISRSIM_ORIGIN: `http://127.0.0.1:${origin.port}`, ISRSIM_REVALIDATE_SECRET: 'build-time' }
     const out = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const p = spawn('flock', [HEAVY_LOCK, 'bash', '-c', script], { cwd: appDir, env, stdio: ['ignore', 'pipe', 'pipe'] })
+      const [cmd, args] = ancestorHoldsLock(HEAVY_LOCK) ? ['bash', ['-c', script]] as const : ['flock', [HEAVY_LOCK, 'bash', '-c', script]] as const
+      const p = spawn(cmd, args, { cwd: appDir, env, stdio: ['ignore', 'pipe', 'pipe'] })
       let stdout = '', stderr = ''
       p.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
       p.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
