@@ -21,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RequestPlan } from '../sim/contract.ts'
 import { parseScenario } from '../sim/index.ts'
 import { requestPlan } from '../sim/plan.ts'
-import { ensureK6, ensureNext, ROOT } from '../loadtest/live.ts'
+import { checkSupported, ensureK6, ensureNext, LiveError, ROOT } from '../loadtest/live.ts'
 import { CDN_STATUS_HEADER, readCdnAccessLog, startCdn } from '../loadtest/services/nginx-cdn.ts'
 import { failed, liveRun, repro } from './live-helpers.ts'
 
@@ -107,6 +107,20 @@ describe('the plan behind a CDN', () => {
     const s = parseScenario(JSON.parse(readFileSync(join(ROOT, 'scenarios/live/cdn.json'), 'utf8')))
     const plan = requestPlan(s)
     expect(plan.routes.map((r) => [r.id, r.paths.length]), 'reproduce: isrsim plan scenarios/live/cdn.json').toEqual([['home', 60], ['pricing', 60], ['account', 60]])
+  })
+
+  it('refuses what the live CDN cannot mirror (exit 2, naming the field): several PoPs, a CDN over several instances', () => {
+    const base = JSON.parse(readFileSync(join(ROOT, 'scenarios/live/cdn.json'), 'utf8')) as { deployment: Record<string, unknown> }
+    const refusal = (deployment: Record<string, unknown>) => {
+      try { checkSupported(requestPlan(parseScenario({ ...base, deployment })), '16'); return undefined } catch (e) { return e as LiveError }
+    }
+    expect(refusal({ cdn: { pops: 1 } })).toBeUndefined()
+    const pops = refusal({ cdn: { pops: 3 } })
+    expect(pops?.exitCode).toBe(2)
+    expect(pops?.message).toMatch(/^deployment\.cdn\.pops: 3 is not supported by the live suite yet; allowed: 1/)
+    const over = refusal({ cdn: { pops: 1 }, instances: 2 })
+    expect(over?.exitCode).toBe(2)
+    expect(over?.message).toMatch(/deployment\.cdn with deployment\.instances 2 is not supported by the live suite yet/)
   })
 })
 
