@@ -305,7 +305,7 @@ export async function runLive(o: LiveOptions): Promise<LiveResult> {
       copyFileSync(nginx.accessLog, join(o.outDir, 'access.log'))
       if (topology && topology.instances.length > 1) {
         const b = compareBalancing(plan, nginx.upstreamLog, topology.instances.map((i) => new URL(i.url).host))
-        writeAtomic(join(o.outDir, 'topology.json'), `${JSON.stringify({ instances: topology.instances.length, balancer: topology.balancer, balancing: b, restarts: timed?.restarts ?? [] }, null, 2)}\n`)
+        writeAtomic(join(o.outDir, 'topology.json'), `${JSON.stringify({ instances: topology.instances.length, upstreams: topology.instances.map((i) => new URL(i.url).host), balancer: topology.balancer, balancing: b, restarts: timed?.restarts ?? [] }, null, 2)}\n`)
         o.log(`balancing: nginx sent ${b.agreed} of ${b.compared} requests to the model's instance (${(b.agreement * 100).toFixed(1)}%; ${b.unexplained} not explained by two requests planned under ${TIE_MS} ms apart swapping places), ${b.retried} retried on the next instance; per instance model/nginx ${b.perInstance.map((x) => `${x.model}/${x.nginx}`).join(', ')}`)
       }
     }
