@@ -11,11 +11,10 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameS
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { RequestPlan, SimResult } from '../sim/contract.ts'
-import { compareBalancing, TIE_MS } from './balancing.ts'
 import { InstanceError, portsFor, removeCopies, type PortSource } from './instances.ts'
 import { adopt, killAll, ProcessError, release, runProcess, setLedger, startProcess } from './processes.ts'
 import { k6Plan, runTimeline, TimelineError, waitForT0 } from './timeline.ts'
-import { startTopology, withTimeline, type Topology } from './topology.ts'
+import { startTopology, topologyReport, withTimeline, type Topology } from './topology.ts'
 import { profileOfRelease } from '../sim/versions.ts'
 import { NEXT_PINS, perPathFetch, TS_PINS, urlOf, writeApp, type NextMajor } from './app.ts'
 import type { OriginCounters } from './origin.ts'
@@ -303,12 +302,8 @@ export async function runLive(o: LiveOptions): Promise<LiveResult> {
       await nginx.stop() // SIGQUIT: the access log is complete
       release(nginx.pid)
       copyFileSync(nginx.accessLog, join(o.outDir, 'access.log'))
-      if (topology && topology.instances.length > 1) {
-        const b = compareBalancing(plan, nginx.upstreamLog, topology.instances.map((i) => new URL(i.url).host))
-        writeAtomic(join(o.outDir, 'topology.json'), `${JSON.stringify({ instances: topology.instances.length, upstreams: topology.instances.map((i) => new URL(i.url).host), balancer: topology.balancer, balancing: b, restarts: timed?.restarts ?? [] }, null, 2)}\n`)
-        o.log(`balancing: nginx sent ${b.agreed} of ${b.compared} requests to the model's instance (${(b.agreement * 100).toFixed(1)}%; ${b.unexplained} not explained by two requests planned under ${TIE_MS} ms apart swapping places), ${b.retried} retried on the next instance; per instance model/nginx ${b.perInstance.map((x) => `${x.model}/${x.nginx}`).join(', ')}`)
-      }
     }
+    if (topology && (topology.instances.length > 1 || topology.timed)) writeAtomic(join(o.outDir, 'topology.json'), `${JSON.stringify(topologyReport(plan, topology, nginx?.upstreamLog, timed, o.log), null, 2)}\n`)
     checkCacheHeader(plan, observed)
   } catch (e) {
     throw asLiveError(e)

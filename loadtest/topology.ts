@@ -5,7 +5,8 @@
  */
 import { join } from 'node:path'
 import type { RequestPlan } from '../sim/contract.ts'
-import { instanceDirs, portsFor, startInstances, type Instance, type InstanceStart, type PortSource } from './instances.ts'
+import { compareBalancing, TIE_MS, type Balancing } from './balancing.ts'
+import { instanceDirs, portsFor, startInstances, type Instance, type InstanceStart, type PortSource, type RestartRecord } from './instances.ts'
 import { isDirectCall, type TimelineResult } from './timeline.ts'
 import type { Observed } from './verify.ts'
 
@@ -36,4 +37,23 @@ export async function startTopology(plan: RequestPlan, o: { appDir: string; next
 export function withTimeline(observed: Observed, t: TimelineResult): Observed {
   const od = observed.onDemand
   return { ...observed, onDemand: { planned: od.planned + t.calls.planned, sent: od.sent + t.calls.sent, failed: od.failed + t.calls.failed } }
+}
+
+/** <out>/topology.json: the instances, nginx's balancing against the model's (several instances behind nginx), the restarts as they happened. */
+export interface TopologyReport {
+  readonly instances: number
+  readonly upstreams: readonly string[]
+  readonly balancer: 'round-robin' | 'random'
+  readonly balancing?: Balancing
+  readonly restarts: readonly RestartRecord[]
+}
+
+export function topologyReport(plan: RequestPlan, t: Topology, upstreamLog: string | undefined, timed: TimelineResult | undefined, log: (l: string) => void): TopologyReport {
+  const upstreams = t.instances.map((i) => new URL(i.url).host)
+  const b = upstreamLog !== undefined && upstreams.length > 1 ? compareBalancing(plan, upstreamLog, upstreams) : undefined
+  if (b) {
+    // With "random" nginx draws from its own generator: only the spread over instances can agree.
+    log(`balancing (${t.balancer}): nginx sent ${b.agreed} of ${b.compared} requests to the model's instance (${(b.agreement * 100).toFixed(1)}%; ${b.unexplained} not explained by two requests planned under ${TIE_MS} ms apart swapping places), ${b.retried} retried on the next instance; per instance model/nginx ${b.perInstance.map((x) => `${x.model}/${x.nginx}`).join(', ')}`)
+  }
+  return { instances: upstreams.length, upstreams, balancer: t.balancer, ...(b ? { balancing: b } : {}), restarts: timed?.restarts ?? [] }
 }
