@@ -63,7 +63,7 @@ export function requestPlan(s: Scenario, seed: string = String(s.seed)): Request
           paths[ri]!.push(urlOf(r, k))
           if (r.pattern.includes('[') && !(k < realPaths[ri]!)) synthetic[ri]!++
           atMs[ri]!.push(e.atUs / 1000)
-          agent[ri]?.push(e.kind === 'request' && e.crawler !== undefined ? e.crawler + 1 : 0)
+          agent[ri]?.push(e.crawler === undefined ? 0 : e.crawler + 1)
           if (e.kind === 'request') instance[ri]?.push(e.instance)
           return
         }

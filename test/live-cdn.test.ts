@@ -109,6 +109,16 @@ describe('the plan behind a CDN', () => {
     expect(plan.routes.map((r) => [r.id, r.paths.length]), 'reproduce: isrsim plan scenarios/live/cdn.json').toEqual([['home', 60], ['pricing', 60], ['account', 60]])
   })
 
+  it('keeps who sent each request: a crawler\'s request at the edge is the crawler\'s, as without a CDN', () => {
+    const one = { name: 'c', durationS: 60, routes: [{ id: 'p', pattern: '/p', revalidateS: 10, renderS: 0.1, traffic: { rps: 1, crawlers: [{ name: 'Googlebot', revisitS: 5 }] } }] }
+    const plain = requestPlan(parseScenario(one)).routes[0]!
+    const edge = requestPlan(parseScenario({ ...one, deployment: { cdn: { pops: 1 } } })).routes[0]!
+    expect(plain.agent!.filter((a) => a === 1).length).toBe(12) // 60 s / 5 s revisits
+    expect(edge.agents).toEqual(plain.agents)
+    expect(edge.agent).toEqual(plain.agent)
+    expect(edge.paths).toEqual(plain.paths)
+  })
+
   it('refuses what the live CDN cannot mirror (exit 2, naming the field): several PoPs, a CDN over several instances', () => {
     const base = JSON.parse(readFileSync(join(ROOT, 'scenarios/live/cdn.json'), 'utf8')) as { deployment: Record<string, unknown> }
     const refusal = (deployment: Record<string, unknown>) => {
