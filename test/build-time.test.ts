@@ -6,8 +6,9 @@
  * 400-path build (test/build-time-calibrate.ts), never from these three.
  *
  * The real builds run one after another under `flock /tmp/isrsim-heavy.lock` (timed inside the
- * lock) and take about 32 s together on the reference machine (2 shared vCPUs; 5.7, 8.7 and
- * 17.1 s), plus any wait for the lock while other heavy jobs hold it. Another
+ * lock) and take about 30 s together on the reference machine (2 shared vCPUs; 5.5, 7.6 and
+ * 16.4 s in the last quiet run, the whole file 33 s), plus any wait for the lock while other
+ * heavy jobs hold it. Another
  * process on the machine can only slow a build down, so a build outside the tolerance is
  * timed again (at most 3 builds) and the fastest is compared.
  *
