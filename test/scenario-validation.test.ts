@@ -30,7 +30,7 @@ function issuesOf(input: unknown, source?: string): readonly ScenarioIssue[] {
 
 const REVALIDATE_RULE = 'must be false (never revalidate by time), 0 (dynamic: rendered on every request) or a number of seconds >= 1 (Next.js rejects fractions below 1)'
 const RENDER_RULE = 'must be a number of seconds (0..3600) or { "lognormal": { "medianS": s, "p95S": s } }'
-const TOP_FIELDS = 'allowed fields: $schema, name, description, seed, durationS, warmupS, buildAgeS, next, routes, diurnal, imported, outages, onDemand, deployment, dataChanges, restarts, deploys, purges, cost, thresholds'
+const TOP_FIELDS = 'allowed fields: $schema, name, description, seed, durationS, warmupS, buildAgeS, next, routes, diurnal, imported, outages, onDemand, deployment, dataChanges, restarts, deploys, purges, cost, build, thresholds'
 const ROUTE_FIELDS = 'allowed fields: id, pattern, revalidateS, dynamic, router, kind, cacheLife, segmentConfig, intent, layouts, fetches, params, renderS, failureRate, pageSizeKb, traffic, source'
 
 interface BadCase {
