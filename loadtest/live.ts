@@ -16,22 +16,22 @@ import { adopt, killAll, ProcessError, release, runProcess, setLedger, startProc
 import { k6Plan, runTimeline, TimelineError, waitForT0 } from './timeline.ts'
 import { startTopology, topologyReport, withTimeline, type Topology } from './topology.ts'
 import { profileOfRelease } from '../sim/versions.ts'
-import { NEXT_PINS, perPathFetch, TS_PINS, urlOf, writeApp, type NextMajor } from './app.ts'
+import { NEXT_PINS, TS_PINS, writeApp, type NextMajor } from './app.ts'
 import type { OriginCounters } from './origin.ts'
+import { calibrate, getJson, isCachedRoute, warmInstances } from './calibrate.ts'
+import { LiveError } from './errors.ts'
 import { NginxError, startNginx, type Nginx } from './services/nginx.ts'
 import { RedisError, startRedisFor } from './services/redis.ts'
 import { cdnRefusal, startCdnFor, type CdnRun } from './services/nginx-cdn.ts'
 import { initialStates, mergeInitialStates, restrictToRealPaths, syntheticRefusal, syntheticRoutes } from './target.ts'
 import { verify, type Observed, type VerdictJson } from './verify.ts'
 
+export { LiveError }
+
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 export const K6_BIN = join(ROOT, '.tools/bin/k6')
 const BIN = join(ROOT, 'bin/isrsim.js')
 
-export class LiveError extends Error {
-  readonly exitCode: 1 | 2
-  constructor(message: string, exitCode: 1 | 2 = 2) { super(message); this.exitCode = exitCode }
-}
 
 export interface LiveOptions {
   readonly scenario: string
@@ -117,12 +117,6 @@ export function asLiveError(e: unknown): unknown {
   if (e instanceof RedisError) return new LiveError(e.message, 1)
   if (e instanceof ProcessError || e instanceof TimelineError) return new LiveError(e.message, 1)
   return e
-}
-
-async function getJson<T>(url: string, init?: RequestInit): Promise<T> {
-  const r = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) })
-  if (!r.ok) throw new LiveError(`${url}: HTTP ${r.status}`, 1)
-  return (await r.json()) as T
 }
 
 /** Newest mtime of the prerendered pages (App and Pages Router): what Next ages prebuilt entries from. */
@@ -249,6 +243,7 @@ export async function runLive(o: LiveOptions): Promise<LiveResult> {
       baseUrl = topology.instances[0]!.url
       calibration = { ...calibration, ...(await calibrate(plan, baseUrl, originUrl)) }
       o.log(`calibration: Next adds ${(calibration.renderOverheadS * 1000).toFixed(0)} ms per render (${calibration.samples} blocking renders of unplanned paths)`)
+      if (topology.instances.length > 1) o.log(`warmed ${await warmInstances(plan, topology.instances.map((i) => i.url))} route renders over ${topology.instances.length} instances`)
       if (o.proxy === 'nginx' || topology.instances.length > 1) {
         // Calibration went direct (its renders stay out of the log); k6 goes through nginx.
         rmSync(join(o.outDir, 'nginx'), { recursive: true, force: true }) // nginx appends to its log
@@ -341,11 +336,6 @@ export async function runLive(o: LiveOptions): Promise<LiveResult> {
   return { verdict, files: { ...files, ...accessLog }, calibration, timingsS: timings, ...(appDir ? { appDir } : {}) }
 }
 
-/** A route Next caches: nothing in it (page, layout, no-store fetch, revalidate 0) makes it dynamic. */
-function isCachedRoute(r: RequestPlan['spec']['routes'][number]): boolean {
-  return r.revalidateS !== 0 && !r.dynamic && !r.layouts.some((l) => l.dynamic) && !r.fetches.some((f) => f.revalidateS === 0)
-}
-
 /** A static route answered without the cache header: the wrong header name, or a CDN in front. */
 function checkCacheHeader(plan: RequestPlan, obs: Observed): void {
   const spec = plan.spec
@@ -356,38 +346,3 @@ function checkCacheHeader(plan: RequestPlan, obs: Observed): void {
     throw new LiveError(`the target sent no "${obs.cacheHeader}" header on ${answered} responses of cached routes (${statics.map((r) => r.id).join(', ')}); expected ${obs.cacheHeader}: HIT|STALE|MISS. If your platform names it differently, pass --cache-header (e.g. --cache-header x-vercel-cache)`, 1)
   }
 }
-
-/**
- * Next.js's own time per render, on top of the origin's render latency: blocking renders
- * of paths the plan never asks for (index >= count), timed from outside. Routes without
- * such paths (dynamicParams false, static) are skipped.
- */
-async function calibrate(plan: RequestPlan, baseUrl: string, originUrl: string): Promise<{ renderOverheadS: number; samples: number }> {
-  type Pages = { router?: 'app' | 'pages'; params?: { fallback?: boolean | 'blocking' } }
-  const fallbackOf = (x: RequestPlan['spec']['routes'][number]) => (x as Pages).router === 'pages' ? (x as Pages).params?.fallback ?? 'blocking' : 'blocking'
-  // A Pages Router route with fallback false has no render for an unknown path; one with fallback: true
-  // renders it blocking for a bot (a browser would get the shell), so calibration sends Googlebot's user agent.
-  const r = plan.spec.routes.find((x) => x.params !== undefined && x.params.dynamicParams && isCachedRoute(x) && fallbackOf(x) !== false)
-  if (!r) return { renderOverheadS: 0, samples: 0 }
-  const headers = fallbackOf(r) === true ? { 'user-agent': 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)' } : undefined
-  const over: number[] = []
-  for (let i = 0; i < 5; i++) {
-    const k = r.params!.count + 100_000 + i
-    const path = urlOf(r.pattern, String(k))
-    const before = await getJson<OriginCounters>(`${originUrl}/__counters`)
-    const t0 = performance.now()
-    const res = await fetch(`${baseUrl}${path}`, { signal: AbortSignal.timeout(30_000), ...(headers ? { headers } : {}) })
-    await res.text()
-    const ms = performance.now() - t0
-    const after = await getJson<OriginCounters>(`${originUrl}/__counters`)
-    if (res.status !== 200 || after.beforeStart.renders !== before.beforeStart.renders + 1) continue
-    // A new path's per-path fetches miss the Data Cache: they add their latency (in parallel).
-    const fetchMs = Math.max(0, ...r.fetches.filter(perPathFetch).map((f) => f.latencyS * 1000))
-    const expected = (typeof r.renderS === 'number' ? r.renderS * 1000 : r.renderS.lognormal.medianS * 1000) + fetchMs
-    if (i > 0) over.push(ms - expected) // the first render also loads the route's code
-  }
-  over.sort((a, b) => a - b)
-  const med = over.length > 0 ? over[Math.floor(over.length / 2)]! : 0
-  return { renderOverheadS: Math.max(0, Math.round(med) / 1000), samples: over.length }
-}
-
