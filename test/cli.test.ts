@@ -379,6 +379,18 @@ describe('isrsim run: the table output', () => {
     expect(lines[lines.length - 1]).toBe('Reproduce: isrsim run scenarios/catalogue.ts --seed "7"')
     expect(existsSync(out)).toBe(true)
     expect((JSON.parse(readFileSync(out, 'utf8')) as SimResult).scenario.name).toBe('catalogue')
+    expect(run.stdout).not.toContain('CDN (')
+  })
+
+  it('behind a CDN, a line above the table gives the CDN layer (§16) with the result\'s own figures', async () => {
+    const file = 'scenarios/live/cdn.json'
+    const [table, json] = await Promise.all([cli('run', file), cli('run', file, '--json')])
+    expect(table.code).toBe(0)
+    const c = (JSON.parse(json.stdout) as SimResult).cdn!
+    expect(c.requests).toBe(180) // 3 routes × 1/s × 60 s
+    const pct = (x: number) => `${(x * 100).toFixed(1)}%`
+    const line = table.stdout.split('\n').find((l) => l.startsWith('CDN ('))
+    expect(line, `isrsim run ${file}`).toBe(`CDN (1 PoP) in front: 180 users' requests · HIT ${pct(c.hit)} · STALE ${pct(c.stale)} · MISS ${pct(c.miss)} · ${c.originRequests} reached Next (the table below) · users' age p50 / p95 ${c.ageP50S.toFixed(1)} s / ${c.ageP95S.toFixed(1)} s, wait mean ${c.latencyMeanMs.toFixed(0)} ms`)
   })
 })
 

@@ -3,7 +3,7 @@
  * sweep table and the recommendation with its frontier.
  */
 import Table from 'cli-table3'
-import type { BuildResult, RouteResult, SimResult } from '../contract.ts'
+import type { BuildResult, CdnResult, RouteResult, SimResult } from '../contract.ts'
 import { currentStanding, evalLabel, settingLabel, type Answer } from '../planning/answers.ts'
 import type { PrerenderWeighing } from '../planning/recommend.ts'
 import { pointLabel, type SweepPoint } from '../planning/sweep.ts'
@@ -21,6 +21,11 @@ export function fmtS(s: number): string {
 }
 
 const fmtN = (n: number) => (Number.isInteger(n) ? n.toLocaleString('en-US') : n.toFixed(2))
+
+/** The CDN layer (§16) above the table, which then shows what reached Next. */
+export function cdnLine(c: CdnResult): string {
+  return `CDN (${c.pops} PoP${c.pops === 1 ? '' : 's'}) in front: ${fmtN(c.requests)} users' requests · HIT ${pct(c.hit)} · STALE ${pct(c.stale)} · MISS ${pct(c.miss)} · ${fmtN(c.originRequests)} reached Next (the table below) · users' age p50 / p95 ${fmtS(c.ageP50S)} / ${fmtS(c.ageP95S)}, wait mean ${c.latencyMeanMs.toFixed(0)} ms`
+}
 
 /** `isrsim run`'s build line: the predicted `next build` time and what it is made of. */
 export function buildLine(b: BuildResult, fromBlock: boolean): string {
@@ -61,6 +66,7 @@ export function summaryTable(r: SimResult): string {
   const lines = [
     `isrsim ${r.isrsimVersion} · scenario "${r.scenario.name}" (${r.scenario.hash}) · Next.js ${r.next.version} profile · seed ${JSON.stringify(r.seed)}`,
     `simulated ${fmtS(r.scenario.durationS)}${r.scenario.warmupS > 0 ? `, measured after ${fmtS(r.scenario.warmupS)} warmup` : ''}${r.deployment.instances > 1 ? ` · ${r.deployment.instances} instances (${r.deployment.cache} caches, ${r.deployment.balancer})` : ''}`,
+    ...(r.cdn === undefined ? [] : [cdnLine(r.cdn)]),
     t.toString(),
     `stale served ${pct(r.staleness.staleServedFraction)} · age mean ${fmtS(r.staleness.ageMeanS)}, p99 ${fmtS(r.staleness.ageP99S)}, max ${fmtS(r.staleness.ageMaxS)} · render time ${fmtS(r.totals.renderCpuS)}`,
   ]
