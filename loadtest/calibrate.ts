@@ -29,15 +29,17 @@ const botHeaders = (r: PlanRouteSpec) => fallbackOf(r) === true ? { 'user-agent'
 /**
  * Several instances: each process's first render of a route also loads its code (up to ~0.9 s
  * more, measured on 18(i)), which the model does not have. One render of an unplanned path per
- * route and instance before the load, so that no instance starts cold; instance 0 is warm already
- * for the route calibration used.
+ * route and instance before the load, so that no instance starts cold. With `planned` (a cache
+ * the driver empties afterwards) every route's first planned URL instead, static routes too.
  */
-export async function warmInstances(plan: RequestPlan, urls: readonly string[]): Promise<number> {
+export async function warmInstances(plan: RequestPlan, urls: readonly string[], planned: boolean): Promise<number> {
+  const targets = planned
+    ? plan.routes.filter((r) => r.paths.length > 0).map((r) => ({ path: r.paths[0]!, headers: undefined }))
+    : unknownPathRoutes(plan).map((r) => ({ path: urlOf(r.pattern, String(r.params!.count + 200_000)), headers: botHeaders(r) }))
   let warmed = 0
-  for (const [i, url] of urls.entries()) {
-    for (const r of unknownPathRoutes(plan)) {
-      const headers = botHeaders(r)
-      const res = await fetch(`${url}${urlOf(r.pattern, String(r.params!.count + 200_000 + i))}`, { signal: AbortSignal.timeout(30_000), ...(headers ? { headers } : {}) })
+  for (const url of urls) {
+    for (const t of targets) {
+      const res = await fetch(`${url}${t.path}`, { signal: AbortSignal.timeout(30_000), ...(t.headers ? { headers: t.headers } : {}) })
       await res.text()
       if (res.status === 200) warmed++
     }

@@ -243,7 +243,12 @@ export async function runLive(o: LiveOptions): Promise<LiveResult> {
       baseUrl = topology.instances[0]!.url
       calibration = { ...calibration, ...(await calibrate(plan, baseUrl, originUrl)) }
       o.log(`calibration: Next adds ${(calibration.renderOverheadS * 1000).toFixed(0)} ms per render (${calibration.samples} blocking renders of unplanned paths)`)
-      if (topology.instances.length > 1) o.log(`warmed ${await warmInstances(plan, topology.instances.map((i) => i.url))} route renders over ${topology.instances.length} instances`)
+      if (topology.instances.length > 1) {
+        // A shared Redis can be emptied afterwards, so there every route warms, the planned ones too.
+        const urls = topology.instances.map((i) => i.url)
+        o.log(`warmed ${await warmInstances(plan, urls, redis !== undefined)} route renders over ${urls.length} instances${redis ? ', then emptied Redis (the build\'s pages are not in it, §8.2)' : ''}`)
+        if (redis) await redis.flush()
+      }
       if (o.proxy === 'nginx' || topology.instances.length > 1) {
         // Calibration went direct (its renders stay out of the log); k6 goes through nginx.
         rmSync(join(o.outDir, 'nginx'), { recursive: true, force: true }) // nginx appends to its log

@@ -23,6 +23,8 @@ export interface Redis {
   readonly logFile: string
   /** SIGTERM, then SIGKILL of its process group if it lingers. */
   stop(): Promise<void>
+  /** FLUSHALL: every key gone (the driver empties the cache after warming the instances). */
+  flush(): Promise<void>
 }
 
 export class RedisError extends Error {}
@@ -64,16 +66,19 @@ function freePort(): Promise<number> {
   })
 }
 
-/** A PING over a raw socket: +PONG once redis accepts commands. */
-function ping(port: number): Promise<boolean> {
+/** One inline command over a raw socket: its first reply line, or '' when redis is not there. */
+function command(port: number, cmd: string): Promise<string> {
   return new Promise((res) => {
     const c = createConnection({ host: '127.0.0.1', port })
     let got = ''
-    c.once('connect', () => c.write('PING\r\n'))
-    c.on('data', (b: Buffer) => { got += b.toString(); if (got.includes('\r\n')) { c.destroy(); res(got.startsWith('+PONG')) } })
-    c.once('error', () => res(false))
+    c.once('connect', () => c.write(`${cmd}\r\n`))
+    c.on('data', (b: Buffer) => { got += b.toString(); if (got.includes('\r\n')) { c.destroy(); res(got.slice(0, got.indexOf('\r\n'))) } })
+    c.once('error', () => res(''))
   })
 }
+
+/** +PONG once redis accepts commands. */
+const ping = async (port: number) => (await command(port, 'PING')) === '+PONG'
 
 async function startOnce(dir: string, bin: string): Promise<Redis | 'port-taken'> {
   const d = resolve(dir)
@@ -105,6 +110,10 @@ async function startOnce(dir: string, bin: string): Promise<Redis | 'port-taken'
     url: `redis://127.0.0.1:${port}`,
     pid: proc.pid!,
     logFile,
+    async flush() {
+      const reply = await command(port, 'FLUSHALL')
+      if (reply !== '+OK') throw new RedisError(`redis-server on 127.0.0.1:${port}: FLUSHALL answered ${JSON.stringify(reply)}`)
+    },
     async stop() {
       if (proc.exitCode !== null || proc.signalCode !== null) return
       try { process.kill(proc.pid!, 'SIGTERM') } catch { return }
