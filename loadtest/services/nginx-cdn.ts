@@ -21,7 +21,7 @@ import { copyFileSync, readFileSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { RequestPlan } from '../../sim/contract.ts'
 import type { Observed } from '../verify.ts'
-import { startNginx, type Nginx } from './nginx.ts'
+import { nginxPreamble, startNginx, type Nginx } from './nginx.ts'
 
 /** The response header k6 reads the CDN's status from. */
 export const CDN_STATUS_HEADER = 'X-Cache-Status'
@@ -44,19 +44,8 @@ export class CdnError extends Error {}
 
 export function cdnConfig(o: CdnOptions, port: number, asRoot: boolean): string {
   const d = resolve(o.dir)
-  const tmp = (name: string) => `${name}_temp_path ${join(d, 'tmp', name)};`
   return `# written by isrsim (loadtest/services/nginx-cdn.ts): a CDN in front of next start; not the system's nginx
-${asRoot ? 'user root root;\n' : ''}worker_processes 1;
-daemon off;
-pid ${join(d, 'nginx.pid')};
-error_log ${join(d, 'error.log')} warn;
-events { worker_connections 4096; }
-http {
-  ${tmp('client_body')}
-  ${tmp('proxy')}
-  ${tmp('fastcgi')}
-  ${tmp('uwsgi')}
-  ${tmp('scgi')}
+${nginxPreamble(d, asRoot)}
   log_format isrsim_cdn ${CDN_LOG_FORMAT};
   access_log ${join(d, 'access.log')} isrsim_cdn;
   # background updates are subrequests: log them, they are requests that reached Next

@@ -6,9 +6,10 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { createConnection, createServer } from 'node:net'
+import { createConnection } from 'node:net'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { freePort } from './ports.ts'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 export const NGINX_BIN = '/usr/sbin/nginx'
@@ -72,9 +73,24 @@ export const UPSTREAM_LOG_FORMAT = `'$msec $request_time "$request_method $reque
 export const PROBE_PATH = '/__isrsim_unreachable_check__'
 export const CALL_PATHS = ['/api/isrsim/revalidate', '/isrsim-admin'] as const
 
+/** The top of every config isrsim writes: one worker in the foreground, its files in the scratch folder `d`, and the opening of the http block. */
+export function nginxPreamble(d: string, asRoot: boolean): string {
+  const tmp = (name: string) => `${name}_temp_path ${join(d, 'tmp', name)};`
+  return `${asRoot ? 'user root root;\n' : ''}worker_processes 1;
+daemon off;
+pid ${join(d, 'nginx.pid')};
+error_log ${join(d, 'error.log')} warn;
+events { worker_connections 4096; }
+http {
+  ${tmp('client_body')}
+  ${tmp('proxy')}
+  ${tmp('fastcgi')}
+  ${tmp('uwsgi')}
+  ${tmp('scgi')}`
+}
+
 export function nginxConfig(o: NginxOptions, port: number, asRoot: boolean): string {
   const d = resolve(o.dir)
-  const tmp = (name: string) => `${name}_temp_path ${join(d, 'tmp', name)};`
   // Each upstream block keeps its own round-robin turn: with several instances, the probe and the
   // on-demand calls get blocks of their own, so that only the plan's requests move the requests'
   // turn, as in the model (requests and calls through the balancer each have their own turn, §8).
@@ -90,17 +106,7 @@ export function nginxConfig(o: NginxOptions, port: number, asRoot: boolean): str
       proxy_read_timeout 300s;
       ${o.nextUpstream === 'error' ? 'proxy_next_upstream error timeout;' : 'proxy_next_upstream off;'}`
   return `# written by isrsim (loadtest/services/nginx.ts); not the system's nginx
-${asRoot ? 'user root root;\n' : ''}worker_processes 1;
-daemon off;
-pid ${join(d, 'nginx.pid')};
-error_log ${join(d, 'error.log')} warn;
-events { worker_connections 4096; }
-http {
-  ${tmp('client_body')}
-  ${tmp('proxy')}
-  ${tmp('fastcgi')}
-  ${tmp('uwsgi')}
-  ${tmp('scgi')}
+${nginxPreamble(d, asRoot)}
   log_format isrsim ${ISRSIM_LOG_FORMAT};
   log_format isrsim_upstream ${UPSTREAM_LOG_FORMAT};
   access_log ${join(d, 'access.log')} isrsim;
@@ -114,18 +120,6 @@ ${several ? `  ${group('next_probe')}\n  ${group('next_calls')}\n` : ''}  server
 ${several ? `    location = ${PROBE_PATH} {\n      ${proxy('next_probe')}\n    }\n${CALL_PATHS.map((p) => `    location = ${p} {\n      ${proxy('next_calls')}\n    }\n`).join('')}` : ''}  }
 }
 `
-}
-
-/** A port the kernel considers free right now (nginx cannot listen on port 0 and tell us). */
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer()
-    s.once('error', rej)
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port
-      s.close(() => res(port))
-    })
-  })
 }
 
 function canConnect(port: number): Promise<boolean> {
