@@ -55,8 +55,23 @@ export function plannedSequence(plan: RequestPlan): { atMs: number; path: string
 export const TIE_MS = 5
 
 export function compareBalancing(plan: RequestPlan, upstreamLog: string, upstreams: readonly string[]): Balancing {
-  const model = plannedSequence(plan)
+  return compareSequences(plannedSequence(plan), readUpstreamLog(upstreamLog), upstreams)
+}
+
+/**
+ * Behind a CDN (§16) the plan has no instance per request: what reaches Next (the PoPs' misses
+ * and background updates) depends on each PoP's cache, and the model's balancer sends the n-th
+ * of those requests to instance n mod N (round-robin in arrival order, as without a CDN). So
+ * nginx's upstream log is compared with that rule applied to its own arrival order: does the
+ * balancer do what the model assumes of it? (Which requests reach it is checked by the verdict:
+ * the routes' requests reaching Next and the CDN's origin requests.)
+ */
+export function compareRoundRobin(upstreamLog: string, upstreams: readonly string[]): Balancing {
   const logged = readUpstreamLog(upstreamLog)
+  return compareSequences(logged.map((l, i) => ({ atMs: l.arrivalMs, instance: i % upstreams.length })), logged, upstreams)
+}
+
+function compareSequences(model: readonly { atMs: number; instance: number }[], logged: readonly Line[], upstreams: readonly string[]): Balancing {
   const index = new Map(upstreams.map((u, i) => [u, i]))
   const n = Math.min(model.length, logged.length)
   let agreed = 0

@@ -145,7 +145,7 @@ export function checkSupported(plan: RequestPlan, major: NextMajor): void {
     // The generated app's revalidation endpoint is an App Router handler; a Pages API route calling res.revalidate is not generated yet.
     if (e.kind === 'res.revalidate') bad(`onDemand[${i}].kind`, e.kind, 'revalidateTag, revalidatePath or updateTag')
   })
-  const cdnBad = cdnRefusal(plan) // deployment.cdn: one PoP in front of one instance (services/nginx-cdn.ts)
+  const cdnBad = cdnRefusal(plan) // deployment.cdn: up to MAX_LIVE_POPS PoPs (services/nginx-cdn.ts)
   if (cdnBad !== undefined) throw new LiveError(cdnBad)
   if (plan.scenario.warmupS !== 0) bad('warmupS', plan.scenario.warmupS, '0 (k6 measures from the first request)')
 }
@@ -258,9 +258,9 @@ export async function runLive(o: LiveOptions): Promise<LiveResult> {
         o.log(`nginx ${nginx.url} (${topology.balancer}) in front of ${upstreams.length === 1 ? 'next start' : `${upstreams.length} next start instances:`} ${upstreams.join(', ')}`)
         baseUrl = nginx.url
       }
-      // deployment.cdn: nginx's proxy_cache in front of next start (services/nginx-cdn.ts); k6 goes through it.
-      cdn = await startCdnFor(plan, baseUrl, join(o.outDir, 'cdn'), o.log)
-      if (cdn) { adopt('nginx', cdn.pid); baseUrl = cdn.url }
+      // deployment.cdn: an nginx proxy_cache per PoP in front of next start or the balancer (services/nginx-cdn.ts); k6 goes through them.
+      cdn = await startCdnFor(plan, baseUrl, join(o.outDir, 'cdn'), o.log, (pid, k) => adopt('nginx', pid, `nginx-cdn-${k}`))
+      if (cdn) baseUrl = cdn.url
       timings.startS = t()
     }
 
@@ -296,7 +296,7 @@ export async function runLive(o: LiveOptions): Promise<LiveResult> {
       observed = { ...observed, origin: await getJson<OriginCounters>(`${originUrl}/__counters`) }
       calibration = { ...calibration, buildAgeS: (observed.startMs - buildTimeMs(appDir)) / 1000 }
     }
-    if (cdn) { observed = await cdn.finish(observed, o.outDir); release(cdn.pid) } // its access log: what reached Next
+    if (cdn) { observed = await cdn.finish(observed, o.outDir); cdn.pids.forEach(release) } // their access logs: what reached Next
     writeAtomic(files.observed, `${JSON.stringify(observed, null, 2)}\n`)
     if (nginx) {
       await nginx.stop() // SIGQUIT: the access log is complete

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path'
 import type { RequestPlan } from '../sim/contract.ts'
-import { compareBalancing, TIE_MS, type Balancing } from './balancing.ts'
+import { compareBalancing, compareRoundRobin, TIE_MS, type Balancing } from './balancing.ts'
 import { instanceDirs, portsFor, startInstances, type Instance, type InstanceStart, type PortSource, type RestartRecord } from './instances.ts'
 import { isDirectCall, type TimelineResult } from './timeline.ts'
 import type { Observed } from './verify.ts'
@@ -50,10 +50,12 @@ export interface TopologyReport {
 
 export function topologyReport(plan: RequestPlan, t: Topology, upstreamLog: string | undefined, timed: TimelineResult | undefined, log: (l: string) => void): TopologyReport {
   const upstreams = t.instances.map((i) => new URL(i.url).host)
-  const b = upstreamLog !== undefined && upstreams.length > 1 ? compareBalancing(plan, upstreamLog, upstreams) : undefined
+  // Behind a CDN the plan fixes no instance: nginx is held to round-robin over what reached it (balancing.ts).
+  const cdn = (plan.spec as { deployment?: { cdn?: unknown } }).deployment?.cdn !== undefined
+  const b = upstreamLog !== undefined && upstreams.length > 1 ? (cdn ? compareRoundRobin(upstreamLog, upstreams) : compareBalancing(plan, upstreamLog, upstreams)) : undefined
   if (b) {
     // With "random" nginx draws from its own generator: only the spread over instances can agree.
-    log(`balancing (${t.balancer}): nginx sent ${b.agreed} of ${b.compared} requests to the model's instance (${(b.agreement * 100).toFixed(1)}%; ${b.unexplained} not explained by two requests planned under ${TIE_MS} ms apart swapping places), ${b.retried} retried on the next instance; per instance model/nginx ${b.perInstance.map((x) => `${x.model}/${x.nginx}`).join(', ')}`)
+    log(`balancing (${t.balancer}${cdn ? ', behind the CDN: the n-th request reaching nginx against instance n mod N' : ''}): nginx sent ${b.agreed} of ${b.compared} requests to the model's instance (${(b.agreement * 100).toFixed(1)}%; ${b.unexplained} not explained by two requests planned under ${TIE_MS} ms apart swapping places), ${b.retried} retried on the next instance; per instance model/nginx ${b.perInstance.map((x) => `${x.model}/${x.nginx}`).join(', ')}`)
   }
   return { instances: upstreams.length, upstreams, balancer: t.balancer, ...(b ? { balancing: b } : {}), restarts: timed?.restarts ?? [] }
 }

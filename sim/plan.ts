@@ -46,6 +46,8 @@ export function requestPlan(s: Scenario, seed: string = String(s.seed)): Request
   // and a user's request has no instance (the CDN's forwards do).
   const users = s.deployment?.cdn === undefined ? 'request' : 'cdn'
   const instance = s.routes.map(() => (instances > 1 && users === 'request' ? [] as number[] : null))
+  // The PoP of each user's request (several PoPs only, §16): k6 sends it to that PoP's nginx.
+  const pop = s.routes.map(() => ((s.deployment?.cdn?.pops ?? 1) > 1 ? [] as number[] : null))
   const calls: PlanCall[] = []
   const dataChanges: PlanDataChange[] = []
   runScenario(s, {
@@ -65,6 +67,7 @@ export function requestPlan(s: Scenario, seed: string = String(s.seed)): Request
           atMs[ri]!.push(e.atUs / 1000)
           agent[ri]?.push(e.crawler === undefined ? 0 : e.crawler + 1)
           if (e.kind === 'request') instance[ri]?.push(e.instance)
+          else pop[ri]?.push(e.pop)
           return
         }
         case 'data-change':
@@ -90,7 +93,7 @@ export function requestPlan(s: Scenario, seed: string = String(s.seed)): Request
     // Evenly spaced at rps only without anything else: no unknown paths, schedule, daily curve (own or the site's) or crawler.
     const uniform = r.traffic.arrivals === 'uniform' && r.traffic.unknownRate === 0 && r.traffic.schedule === undefined && (r.traffic.diurnal ?? s.diurnal) === undefined && (r.traffic.crawlers?.length ?? 0) === 0
     const agents = agent[i] ? { agents: [HUMAN_AGENT, ...r.traffic.crawlers!.map((c) => c.name)], agent: agent[i] } : {}
-    return { id: r.id, pattern: r.pattern, executor: uniform ? 'uniform' : 'replay', rps: r.traffic.rps, paths: paths[i]!, ...(uniform ? {} : { atMs: atMs[i]! }), realPaths: realPaths[i]!, syntheticRequests: synthetic[i]!, ...agents, ...(instance[i] ? { instance: instance[i] } : {}) }
+    return { id: r.id, pattern: r.pattern, executor: uniform ? 'uniform' : 'replay', rps: r.traffic.rps, paths: paths[i]!, ...(uniform ? {} : { atMs: atMs[i]! }), realPaths: realPaths[i]!, syntheticRequests: synthetic[i]!, ...agents, ...(instance[i] ? { instance: instance[i] } : {}), ...(pop[i] ? { pop: pop[i] } : {}) }
   })
   return {
     planVersion: 1,

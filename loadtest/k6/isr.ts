@@ -4,11 +4,12 @@
  *
  *   k6 run -e PLAN=/abs/plan.json -e BASE_URL=http://127.0.0.1:3000 -e OUT=/abs/observed.json \
  *     [-e CACHE_HEADER=x-vercel-cache] [-e ORIGIN=http://127.0.0.1:4000] [-e MAX_RPS=50] \
- *     [-e CDN_HEADER=x-cache-status] loadtest/k6/isr.ts
+ *     [-e CDN_HEADER=x-cache-status] [-e POP_URLS=http://127.0.0.1:8001,http://127.0.0.1:8002] loadtest/k6/isr.ts
  *
  * With CDN_HEADER (a CDN in front, §16) each response's CDN status is recorded too, per route:
  * HIT -> hit; STALE, UPDATING -> stale (an old copy answered at once); MISS, EXPIRED, BYPASS,
- * REVALIDATED -> miss (the CDN asked Next while the user waited). With a plan that has data
+ * REVALIDATED -> miss (the CDN asked Next while the user waited). With several PoPs (the plan's
+ * routes[].pop) each request goes to its PoP's URL in POP_URLS. With a plan that has data
  * changes, each page's probe carries the data version of every fetch it used: k6 counts the
  * responses that showed outdated data, and each change's lag (its first response showing it).
  *
@@ -36,6 +37,8 @@ const env = {
   actionPage: __ENV.ACTION_PAGE ?? '/isrsim-admin',
   /** The CDN's status header (e.g. X-Cache-Status from loadtest/services/nginx-cdn.ts); '' without a CDN. */
   cdnHeader: __ENV.CDN_HEADER ?? '',
+  /** Several CDN PoPs (§16): each PoP's base URL, comma-separated; request i of a route goes to popUrls[route.pop[i]]. */
+  popUrls: (__ENV.POP_URLS ?? '').split(',').filter((u) => u !== '').map((u) => u.replace(/\/$/, '')),
 }
 
 function required(name: string): string {
@@ -93,6 +96,12 @@ const keyChanges = [...changeTimesMs.values()].reduce((n, t) => n + t.filter((x)
 const tracksLag = keyChanges > 0 && keyChanges * (plan.routes.length + 1) <= MAX_LAG_CHANGES * 4
 /** Key changes this VU has already recorded a lag for (per route, and over all routes): only a VU's first counts. */
 const lagSeen = new Set<string>()
+
+// A plan with several PoPs names one per request: every PoP it names needs a URL.
+const popsNamed = plan.routes.reduce((n, r) => (r.pop ?? []).reduce((m, p) => Math.max(m, p + 1), n), 0)
+if (popsNamed > 0 && env.popUrls.length < popsNamed) throw new Error(`the plan sends requests to ${popsNamed} CDN PoPs but POP_URLS names ${env.popUrls.length}; pass -e POP_URLS=<url of PoP 0>,<url of PoP 1>,...`)
+/** Where request i of route r goes: its PoP's URL (plans with several PoPs), else BASE_URL. */
+const baseOf = (r: PlanRoute, i: number): string => (r.pop !== undefined && env.popUrls.length > 0 ? env.popUrls[r.pop[i]!]! : env.baseUrl)
 
 const totalRps = plan.routes.reduce((n, r) => n + r.rps, 0)
 if (totalRps > env.maxRps) throw new Error(`the plan sends ${totalRps} requests/s, above MAX_RPS=${env.maxRps}; refusing`)
@@ -192,9 +201,9 @@ const BUILD_ID = /"buildId":"([^"]+)"/
  * `/_next/data/<buildId>/<path>.json`. That request (never a shell: data requests block) is
  * what renders and caches the page. It is recorded apart from the route's requests.
  */
-function followFallback(r: PlanRoute, path: string, body: string, ua: string): void {
+function followFallback(r: PlanRoute, base: string, path: string, body: string, ua: string): void {
   const id = BUILD_ID.exec(body)?.[1]
-  const ok = id !== undefined && http.get(`${env.baseUrl}/_next/data/${id}${path === '/' ? '/index' : path.replace(/\?.*$/, '')}.json`, { headers: { 'User-Agent': ua }, tags: { route: r.id, name: `${r.pattern} (data)` }, redirects: 0, timeout: '60s' }).status === 200
+  const ok = id !== undefined && http.get(`${base}/_next/data/${id}${path === '/' ? '/index' : path.replace(/\?.*$/, '')}.json`, { headers: { 'User-Agent': ua }, tags: { route: r.id, name: `${r.pattern} (data)` }, redirects: 0, timeout: '60s' }).status === 200
   fallbackData.add(1, { route: r.id, result: ok ? 'ok' : 'error' })
 }
 
@@ -264,7 +273,8 @@ function recordData(r: PlanRoute, data: readonly ProbeData[], atMs: number): voi
 function send(r: PlanRoute, ri: number, i: number, setupData: SetupData): void {
   const path = r.paths[i]!
   const ua = userAgents[ri]![r.agent?.[i] ?? 0]!
-  const res = http.get(`${env.baseUrl}${path}`, { headers: { 'User-Agent': ua }, tags: { route: r.id, name: r.pattern }, redirects: 0, timeout: '60s' })
+  const base = baseOf(r, i)
+  const res = http.get(`${base}${path}`, { headers: { 'User-Agent': ua }, tags: { route: r.id, name: r.pattern }, redirects: 0, timeout: '60s' })
   const endMs = Date.now()
   const cache = res.headers[headerKey] as string | undefined
   const body = typeof res.body === 'string' ? res.body : ''
@@ -275,7 +285,7 @@ function send(r: PlanRoute, ri: number, i: number, setupData: SetupData): void {
   latencyMs.add(res.timings.duration, { route: r.id })
   if (cache === undefined && res.headers['X-Nextjs-Postponed'] !== undefined) postponed.add(1, { route: r.id })
   if (env.cdnHeader !== '') cdnRequests.add(1, { route: r.id, outcome: cdnOutcomeOf(res.headers[cdnKey] as string | undefined) })
-  if (shell) followFallback(r, path, body, ua)
+  if (shell) followFallback(r, base, path, body, ua)
   else if (res.status === 200) {
     const m = PROBE.exec(body)
     if (m) {

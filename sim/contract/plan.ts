@@ -47,6 +47,8 @@ export interface PlanRoute {
   readonly agent?: readonly number[]
   /** Per request, in `paths` order: the instance the model's load balancer sent it to (deployment.instances > 1 only). */
   readonly instance?: readonly number[]
+  /** Per request, in `paths` order: the CDN point of presence the model sent it to (deployment.cdn.pops > 1 only, §16). */
+  readonly pop?: readonly number[]
 }
 
 export interface PlanCall {

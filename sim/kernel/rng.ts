@@ -94,6 +94,8 @@ export function streamSeed(seed: string, name: StreamName, key?: string): string
  * requests, on-demand calls, and origin data changes with their webhooks).
  */
 export const TRAFFIC_STREAMS: readonly StreamName[] = ['arrivals', 'paths', 'unknown', 'on-demand', 'crawler', 'data']
+/** Keyed streams that are traffic too: the PoP of each user's request (the plan records it, §16); not the 'balancer' stream of instances. */
+export const TRAFFIC_KEYED_STREAMS: readonly string[] = ['balancer/cdn']
 
 /**
  * The streams of one run. `pinned` streams take their seed from `pinnedSeed` instead: a
@@ -106,7 +108,8 @@ export function createStreams(seed: string, pinned: { readonly names: readonly S
       const id = key === undefined ? name : `${name}/${key}`
       if (claimed.has(id)) throw new Error(`rng stream "${id}" claimed twice; every stream has one owner`)
       claimed.add(id)
-      return new AleaRng(id, streamSeed(pinned !== null && pinned.names.includes(name) ? pinned.seed : seed, name, key))
+      const pin = pinned !== null && (pinned.names.includes(name) || TRAFFIC_KEYED_STREAMS.includes(id))
+      return new AleaRng(id, streamSeed(pin ? pinned.seed : seed, name, key))
     },
   }
 }
