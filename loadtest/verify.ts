@@ -13,7 +13,7 @@
  * `observed.next`); users' ages are then the CDN's, checked where the plan has one route.
  */
 import tQuantile from '@stdlib/stats-base-dists-t-quantile'
-import type { Interval, SimResult, VerdictCheck, VerdictJson } from '../sim/contract.ts'
+import type { Freshness, Interval, SimResult, VerdictCheck, VerdictJson } from '../sim/contract.ts'
 import type { OriginCounters } from './origin.ts'
 import type { NextLayer } from './services/nginx-cdn.ts'
 
@@ -46,15 +46,8 @@ export interface ObservedRoute {
   readonly cdnMiss?: number
 }
 
-/** Data lag over all routes, as the simulator's freshness: each key change's first response showing it. */
-export interface ObservedFreshness {
-  readonly dataChanges: number
-  readonly reflected: number
-  readonly dataLagMeanS: number
-  readonly dataLagP50S: number
-  readonly dataLagP95S: number
-  readonly dataLagMaxS: number
-}
+/** Data lag over all routes, as the simulator's freshness: each key change's first response showing it (the outdated fraction is per route). */
+export type ObservedFreshness = Omit<Freshness, 'outdatedServedFraction'>
 
 /** What loadtest/k6/isr.ts writes, plus the origin's counters added by the driver. */
 export interface Observed {
