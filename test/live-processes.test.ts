@@ -35,7 +35,9 @@ function running(pid: number): boolean {
   for (const target of [pid, -pid]) {
     try { process.kill(target, 0) } catch { continue }
     if (target > 0) {
-      const stat = existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, 'utf8') : ''
+      // The process may exit between the signal and the read: no /proc entry is gone too.
+      let stat: string
+      try { stat = readFileSync(`/proc/${pid}/stat`, 'utf8') } catch { continue }
       if (/^\d+ \(.*\) Z/.test(stat)) continue
     }
     return true
