@@ -56,6 +56,9 @@ ${nginxPreamble(d, asRoot)}
   upstream next {
     server ${o.upstream} max_fails=0;
     keepalive 64;
+    # Under next start's keep-alive timeout (Node's 5 s): an idle connection nginx reuses just as
+    # Node closes it is reset, a 502 no retry can hide (proxy_next_upstream off).
+    keepalive_timeout 4s;
   }
   server {
     listen 127.0.0.1:${port};
