@@ -3,10 +3,13 @@
  * spawn processes; the CLI is a thin shell around it.
  */
 import tQuantile from '@stdlib/stats-base-dists-t-quantile'
-import { SCHEMA_VERSION, type AgeCdf, type FetchResult, type Interval, type IntervalsOf, type RouteResult, type SimResult, type Totals, type Warning } from './contract.ts'
+import { SCHEMA_VERSION, type SimMode, type AgeCdf, type FetchResult, type Interval, type IntervalsOf, type RouteResult, type SimResult, type Totals, type Warning } from './contract.ts'
 import { createEngine } from './kernel/engine.ts'
 import { InvariantError } from './kernel/errors.ts'
-import { createIsrModel } from './isr/model.ts'
+import { createIsrModel, type IsrModel } from './isr/model.ts'
+import { resolveRoutes } from './isr/entries.ts'
+import { fastPlan } from './isr/fast-eligibility.ts'
+import { runSplit, type RunParts } from './isr/fast.ts'
 import type { TraceEvent } from './isr/trace.ts'
 import { profileFor } from './isr/profiles.ts'
 import { effectiveRevalidate } from './isr/revalidate.ts'
@@ -47,6 +50,14 @@ export interface RunOptions {
    * (same events in the same order: the result is byte-identical); without it, in one go.
    */
   readonly onProgress?: (doneS: number, totalS: number) => void
+  /**
+   * "exact" steps every request; "fast" and "auto" fast-forward every route whose semantics
+   * allow it exactly in distribution and run the others exact, saying why per route
+   * (docs/fast-mode.md). Routes that run fast emit no trace events. @default 'exact'
+   */
+  readonly mode?: SimMode
+  /** Called after each replication with its raw counters (tests comparing modes read the age histograms there). */
+  readonly onReplication?: (replication: number, metrics: Metrics) => void
 }
 
 /** Slices of simulated time per replication when onProgress is given. */
@@ -63,8 +74,8 @@ export function replicationSeed(seed: string, i: number): string {
   return i === 0 ? seed : `${seed}#${i}`
 }
 
-export function reproduceLine(source: string | undefined, seed: string): string {
-  return `Reproduce: isrsim run ${source ?? '<scenario>'} --seed ${JSON.stringify(seed)}`
+export function reproduceLine(source: string | undefined, seed: string, mode?: SimMode): string {
+  return `Reproduce: isrsim run ${source ?? '<scenario>'} --seed ${JSON.stringify(seed)}${mode === undefined || mode === 'auto' ? '' : ` --mode ${mode}`}`
 }
 
 export function runScenario(s: Scenario, options: RunOptions = {}): SimResult {
@@ -79,11 +90,11 @@ export function runScenario(s: Scenario, options: RunOptions = {}): SimResult {
     try {
       const progress = options.onProgress
       const onSlice = progress === undefined ? null : (doneUs: number) => progress(i * s.durationS + doneUs / US_PER_S, n * s.durationS)
-      reps.push(runOnce(s, repSeed, i === 0 ? options.trace ?? null : null, options.sameTraffic === true ? { names: TRAFFIC_STREAMS, seed } : null, options.pricing ?? DEFAULT_PRICING, closedForms, onSlice))
+      reps.push(runOnce(s, repSeed, i === 0 ? options.trace ?? null : null, options.sameTraffic === true ? { names: TRAFFIC_STREAMS, seed } : null, options.pricing ?? DEFAULT_PRICING, closedForms, onSlice, options.mode ?? 'exact', options.onReplication === undefined ? null : (m) => options.onReplication!(i, m)))
     } catch (e) {
       if (e instanceof InvariantError) {
         const where = e.atUs === undefined ? '' : ` at t=${e.atUs / US_PER_S}s`
-        throw new InvariantError(`Invariant violated${where} in scenario "${s.name}" (seed ${JSON.stringify(repSeed)}): ${e.message}\n${reproduceLine(options.source, repSeed)}`, e.atUs)
+        throw new InvariantError(`Invariant violated${where} in scenario "${s.name}" (seed ${JSON.stringify(repSeed)}): ${e.message}\n${reproduceLine(options.source, repSeed, options.mode ?? 'exact')}`, e.atUs)
       }
       throw e
     }
@@ -93,35 +104,49 @@ export function runScenario(s: Scenario, options: RunOptions = {}): SimResult {
   return n === 1 ? result : { ...result, intervals: intervalsOf(reps) }
 }
 
-function runOnce(s: Scenario, seed: string, trace: ((e: TraceEvent) => void) | null, pinned: Parameters<typeof createStreams>[1], pricing: Pricing, closedForms: readonly (AgeCdf['closedForm'] | null)[], onSlice: ((doneUs: number) => void) | null): SimResult {
+function runOnce(s: Scenario, seed: string, trace: ((e: TraceEvent) => void) | null, pinned: Parameters<typeof createStreams>[1], pricing: Pricing, closedForms: readonly (AgeCdf['closedForm'] | null)[], onSlice: ((doneUs: number) => void) | null, mode: SimMode, onMetrics: ((m: Metrics) => void) | null): SimResult {
   const durationUs = secToUs(s.durationS)
   const binS = seriesBinS(s.durationS)
   const profile = profileFor(s.next.version)
   const streams = createStreams(seed, pinned)
   const metrics = new Metrics(s.routes.length, secToUs(s.warmupS), secToUs(binS), durationUs)
   const engine = createEngine()
-  const model = createIsrModel(s, profile, streams, metrics, engine, trace)
-  model.start()
-  const maxEvents = Math.ceil(model.expectedEvents * 4 + 1e6)
-  if (onSlice === null) {
-    engine.run({ untilUs: durationUs, dispatch: model.dispatch, lane: model.lane, maxEvents })
-  } else {
-    // The engine stops before the slice's end and resumes where it stopped: the same events
-    // in the same order, so the result does not depend on the slicing. The runaway guard
-    // keeps one budget for the whole run.
-    const stepUs = Math.max(1, Math.ceil(durationUs / PROGRESS_STEPS))
-    let left = maxEvents
-    for (let untilUs = Math.min(stepUs, durationUs); ; untilUs = Math.min(untilUs + stepUs, durationUs)) {
-      left -= engine.run({ untilUs, dispatch: model.dispatch, lane: model.lane, maxEvents: left }).processed
-      onSlice(untilUs)
-      if (untilUs >= durationUs) break
+  const runModel = (model: IsrModel, m: Metrics): void => {
+    model.start()
+    const maxEvents = Math.ceil(model.expectedEvents * 4 + 1e6)
+    if (onSlice === null) {
+      engine.run({ untilUs: durationUs, dispatch: model.dispatch, lane: model.lane, maxEvents })
+    } else {
+      // The engine stops before the slice's end and resumes where it stopped: the same events
+      // in the same order, so the result does not depend on the slicing. The runaway guard
+      // keeps one budget for the whole run.
+      const stepUs = Math.max(1, Math.ceil(durationUs / PROGRESS_STEPS))
+      let left = maxEvents
+      for (let untilUs = Math.min(stepUs, durationUs); ; untilUs = Math.min(untilUs + stepUs, durationUs)) {
+        left -= engine.run({ untilUs, dispatch: model.dispatch, lane: model.lane, maxEvents: left }).processed
+        onSlice(untilUs)
+        if (untilUs >= durationUs) break
+      }
     }
+    m.finish()
+    model.finish(durationUs)
   }
-  metrics.finish()
-  model.finish(durationUs)
+  const plan = fastPlan(s, resolveRoutes(s), mode)
+  const fast = plan.exactBecause.map((x) => x === null)
+  let parts: RunParts
+  if (!plan.anyFast) {
+    const model = createIsrModel(s, profile, streams, metrics, engine, trace)
+    runModel(model, metrics)
+    parts = { routes: model.routes, fetchStats: model.fetchStats(), freshness: model.freshness(), onDemandStats: model.onDemandStats() }
+  } else {
+    parts = runSplit(s, resolveRoutes(s), fast, profile, streams, metrics, engine, trace, runModel)
+    onSlice?.(durationUs)
+  }
 
-  const fetches = model.fetchStats()
-  const fresh = model.freshness()
+  onMetrics?.(metrics)
+  const fetches = parts.fetchStats
+  const fresh = parts.freshness
+  const model = parts
   const all = model.routes.map((r) => r.index)
   const totalsAll = metrics.summarize(all)
   const routes: Record<string, RouteResult> = {}
@@ -145,6 +170,8 @@ function runOnce(s: Scenario, seed: string, trace: ((e: TraceEvent) => void) | n
       outdatedServedFraction: 0,
       ...(crawled[r.index] ? crawlerCounts([r.index]) : {}),
       ...(source ? { source } : {}),
+      mode: fast[r.index] ? 'fast' : 'exact',
+      ...(mode !== 'exact' && !fast[r.index] ? { exactBecause: plan.exactBecause[r.index]! } : {}),
     }
     const n = routes[r.id]!.requests
     const lag = fresh.lagByRoute[r.index] ?? null // only on a route some data change reaches (freshness.ts)
@@ -163,6 +190,7 @@ function runOnce(s: Scenario, seed: string, trace: ((e: TraceEvent) => void) | n
     scenario: { name: s.name, hash: scenarioHash(s), durationS: s.durationS, warmupS: s.warmupS },
     seed,
     rng: 'alea',
+    mode,
     next: { version: s.next.version, expireTimeS: s.next.expireTimeS },
     deployment: deploymentOf(s),
     replications: 1,
@@ -183,7 +211,7 @@ function runOnce(s: Scenario, seed: string, trace: ((e: TraceEvent) => void) | n
       dataLagMaxS: fresh.dataLagMaxS,
       outdatedServedFraction: requests === 0 ? 0 : Math.round((fresh.outdatedByRoute.reduce((a, b) => a + b, 0) / requests) * 1e9) / 1e9,
     },
-    onDemand: model.onDemandStats().map((stats, i) => {
+    onDemand: model.onDemandStats.map((stats, i) => {
       const e = s.onDemand[i]!
       return {
         kind: e.kind,

@@ -4,6 +4,7 @@
  * plan-commands.ts do not import each other.
  */
 import { InvalidArgumentError } from 'commander'
+import type { SimMode } from '../contract.ts'
 import { UsageError } from '../kernel/errors.ts'
 import { DEFAULT_PRICING, parsePricing, type Pricing } from '../planning/pricing.ts'
 import { readJsonFile } from './files.ts'
@@ -37,6 +38,13 @@ export function positiveInt(name: string) {
     if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a whole number >= 1, received "${v}"`)
     return n
   }
+}
+
+/** --mode: exact, fast or auto (docs/fast-mode.md). */
+export const MODE_HELP = 'exact (every request), fast (fast-forward between state changes where exact in distribution; says per route where not) or auto (fast where exact in distribution)'
+export function parseMode(v: string): SimMode {
+  if (v === 'exact' || v === 'fast' || v === 'auto') return v
+  throw new InvalidArgumentError(`--mode must be exact, fast or auto, received "${v}"`)
 }
 
 /** --report, or a usage error when the host cannot write reports. */

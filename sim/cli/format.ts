@@ -176,3 +176,17 @@ export function recommendText(a: Answer): string {
   else lines.push(`distance from the frontier: unknown; no evaluated point is both cheaper and as fresh as the current values (${r.evaluated.length} of ${r.gridSize} grid points evaluated; --exhaustive checks them all)`)
   return lines.join('\n')
 }
+
+/**
+ * How the run was simulated (docs/fast-mode.md): nothing for --mode exact; which routes ran
+ * fast for auto; and for --mode fast, every route that ran exact with its reason.
+ */
+export function modeLines(r: SimResult): string[] {
+  if (r.mode === 'exact') return []
+  const routes = Object.entries(r.routes)
+  const fast = routes.filter(([, x]) => x.mode === 'fast').map(([id]) => id)
+  const exact = routes.filter(([, x]) => x.mode === 'exact')
+  const head = `mode ${r.mode}: ${fast.length === 0 ? 'no route' : fast.join(', ')} fast-forwarded${exact.length === 0 ? '' : `; ${exact.map(([id]) => id).join(', ')} exact`}`
+  if (r.mode === 'auto') return [head]
+  return [head, ...exact.map(([id, x]) => `  ${id} ran exact, not fast: ${x.exactBecause ?? 'no reason recorded'}`)]
+}

@@ -5,16 +5,16 @@
  */
 import { appendFileSync } from 'node:fs'
 import { Command, CommanderError } from 'commander'
-import type { SimResult } from '../contract.ts'
+import type { SimMode, SimResult } from '../contract.ts'
 import { InvariantError, ScenarioError, UsageError } from '../kernel/errors.ts'
 import { baselineProblem, gate, gateJunit, gateMarkdown, gateText } from '../planning/gate.ts'
 import { requestPlan } from '../plan.ts'
 import { DEFAULT_PRICING } from '../planning/pricing.ts'
 import { predictBuild } from '../planning/build-time.ts'
 import { parseTolerance } from '../planning/thresholds.ts'
-import { CheckFailed, loadPricing, positiveInt, writeReportVia, type Host } from './common.ts'
+import { CheckFailed, loadPricing, MODE_HELP, parseMode, positiveInt, writeReportVia, type Host } from './common.ts'
 import { checkWritable, loadScenario, readJsonFile, writeAtomic } from './files.ts'
-import { buildLine, summaryTable } from './format.ts'
+import { buildLine, modeLines, summaryTable } from './format.ts'
 import { progressBar, sizeLine, type Progress } from './progress.ts'
 import { registerPlanCommands } from './plan-commands.ts'
 import { mergeSweeps, SweepPointError } from './sweep-runner.ts'
@@ -95,23 +95,25 @@ More commands (same binary):
     .option('--out <file>', 'write the result JSON to this file')
     .option('--pricing <file>', 'price table JSON for the cost model (start from `isrsim pricing`)')
     .option('--report <file>', 'also write a self-contained HTML report')
-    .action(async (file: string, opts: { seed?: string; replications: number; sameTraffic?: boolean; json?: boolean; out?: string; pricing?: string; report?: string }) => {
+    .option('--mode <mode>', MODE_HELP, parseMode, 'auto' as SimMode)
+    .action(async (file: string, opts: { seed?: string; replications: number; sameTraffic?: boolean; json?: boolean; out?: string; pricing?: string; report?: string; mode: SimMode }) => {
       const scenario = await loadScenario(file)
       const pricing = loadPricing(opts.pricing)
       const size = opts.json ? null : sizeLine(scenario, opts.replications)
       if (size !== null) process.stderr.write(`run: ${size}\n`)
-      const result = withProgress(opts.json !== true, 'run', (onProgress) => runScenario(scenario, { replications: opts.replications, source: file, pricing, sameTraffic: opts.sameTraffic === true, ...(opts.seed === undefined ? {} : { seed: opts.seed }), ...(onProgress ? { onProgress } : {}) }))
+      const result = withProgress(opts.json !== true, 'run', (onProgress) => runScenario(scenario, { replications: opts.replications, source: file, pricing, sameTraffic: opts.sameTraffic === true, mode: opts.mode, ...(opts.seed === undefined ? {} : { seed: opts.seed }), ...(onProgress ? { onProgress } : {}) }))
       const json = resultJson(result)
       if (opts.out) writeAtomic(opts.out, json)
       if (opts.json) {
         process.stdout.write(json)
       } else {
         process.stdout.write(`${summaryTable(result)}\n`)
+        for (const line of modeLines(result)) process.stdout.write(`${line}\n`)
         process.stdout.write(`${buildLine(result.build ?? predictBuild(scenario), result.build !== undefined)}\n`)
         if (opts.out) process.stdout.write(`result written to ${opts.out}\n`)
       }
       await writeReportVia(env, opts.report, json, opts.out ?? file)
-      if (!opts.json) process.stdout.write(`${reproduceLine(file, result.seed)}\n`)
+      if (!opts.json) process.stdout.write(`${reproduceLine(file, result.seed, opts.mode)}\n`)
     })
 
   program
@@ -140,7 +142,8 @@ More commands (same binary):
     .option('--junit <file>', 'write the checks as JUnit XML')
     .option('--markdown <file>', 'write a Markdown summary (also appended to $GITHUB_STEP_SUMMARY when set)')
     .option('--report <file>', 'also write an HTML report of this run with the checks')
-    .action(async (given: string | undefined, opts: { app?: string; traffic?: string; baseline?: string; tolerance: string; replications: number; seed?: string; pricing?: string; out?: string; junit?: string; markdown?: string; report?: string }) => {
+    .option('--mode <mode>', MODE_HELP, parseMode, 'auto' as SimMode)
+    .action(async (given: string | undefined, opts: { app?: string; traffic?: string; baseline?: string; tolerance: string; replications: number; seed?: string; pricing?: string; out?: string; junit?: string; markdown?: string; report?: string; mode: SimMode }) => {
       if ((given === undefined) === (opts.app === undefined)) throw new UsageError('check needs a scenario file or --app <dir> (a built Next.js app), not both and not neither')
       if (opts.traffic !== undefined && opts.app === undefined) throw new UsageError('--traffic applies to --app <dir>; a scenario file has its traffic already')
       const file = given ?? `--app ${opts.app}`
@@ -157,7 +160,7 @@ More commands (same binary):
       }
       const size = sizeLine(scenario, opts.replications)
       if (size !== null) process.stderr.write(`check: ${size}\n`)
-      const result = withProgress(true, 'check', (onProgress) => runScenario(scenario, { replications: opts.replications, source: file, pricing, ...(opts.seed === undefined ? {} : { seed: opts.seed }), ...(onProgress ? { onProgress } : {}) }))
+      const result = withProgress(true, 'check', (onProgress) => runScenario(scenario, { replications: opts.replications, source: file, pricing, mode: opts.mode, ...(opts.seed === undefined ? {} : { seed: opts.seed }), ...(onProgress ? { onProgress } : {}) }))
       const json = resultJson(result)
       const report = gate(result, scenario.thresholds ?? {}, baseRaw as SimResult | null, tolerance, scenario)
       if (opts.out) writeAtomic(opts.out, json)

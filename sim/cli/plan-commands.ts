@@ -6,7 +6,7 @@ import type { Command } from 'commander'
 import { availableParallelism } from 'node:os'
 import { UsageError } from '../kernel/errors.ts'
 import { effectiveRevalidate } from '../isr/revalidate.ts'
-import type { Vary } from '../contract.ts'
+import type { SimMode, Vary } from '../contract.ts'
 import { evalLabel } from '../planning/answers.ts'
 import { DEFAULT_CANDIDATES, parseCandidates, parseConstraint, weighPrerender } from '../planning/recommend.ts'
 import { runScenario } from '../run.ts'
@@ -16,7 +16,7 @@ import { runRecommend } from './recommend-runner.ts'
 import { createPool } from './worker-pool.ts'
 import { LEVEL_FIELDS, parseShard, parseVary } from '../planning/sweep.ts'
 import { canonicalMetric, metricProblem } from '../scenario/metric-paths.ts'
-import { CheckFailed, loadPricing, positiveInt, writeReportVia, type Host } from './common.ts'
+import { CheckFailed, loadPricing, MODE_HELP, parseMode, positiveInt, writeReportVia, type Host } from './common.ts'
 import { loadScenario, writeAtomic } from './files.ts'
 import { fmtObjective, prerenderText, recommendText, sweepTable, verdictLine } from './format.ts'
 import { runSweep } from './sweep-runner.ts'
@@ -39,7 +39,8 @@ export function registerPlanCommands(program: Command, env: Host): void {
     .option('--force', 'start over when --out exists')
     .option('--constraint <expr>', 'a bound such as "ageP95S<=600" (repeatable): prints a verdict per level, the cheapest point that meets every one or why none does', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--report <file>', 'also write an HTML report (frontier, heatmaps)')
-    .action(async (file: string, opts: { vary: string[]; given: string[]; out?: string; replications: number; seed?: string; pricing?: string; workers?: number; shard?: string; resume?: boolean; force?: boolean; constraint: string[]; report?: string }) => {
+    .option('--mode <mode>', MODE_HELP, parseMode, 'auto' as SimMode)
+    .action(async (file: string, opts: { vary: string[]; given: string[]; out?: string; replications: number; seed?: string; pricing?: string; workers?: number; shard?: string; resume?: boolean; force?: boolean; constraint: string[]; report?: string; mode: SimMode }) => {
       const scenario = await loadScenario(file)
       const parsed = opts.constraint.map((c) => parseConstraint(c, scenario.routes.map((r) => r.id), scenario.routes.flatMap((r) => r.fetches.map((f) => f.id))))
       const constraints = parsed.map((p) => ({ metric: p.metric, op: p.condition.op, value: p.condition.value, text: p.text }))
@@ -52,13 +53,13 @@ export function registerPlanCommands(program: Command, env: Host): void {
       const shard = opts.shard === undefined ? null : parseShard(opts.shard)
       const out = opts.out ?? `out/${scenario.name}${shard ? `.shard-${shard.index}-of-${shard.count}` : ''}.sweep.jsonl`
       const summary = await runSweep({
-        source: file, scenario, vary, seed: opts.seed ?? String(scenario.seed), replications: opts.replications, pricing: loadPricing(opts.pricing), out,
+        source: file, scenario, vary, seed: opts.seed ?? String(scenario.seed), replications: opts.replications, pricing: loadPricing(opts.pricing), mode: opts.mode, out,
         workers: opts.workers ?? availableParallelism(), resume: opts.resume === true, force: opts.force === true, shard, constraints, given: levelPaths,
         progress: process.stderr, nowMs: env.nowMs,
       })
       process.stdout.write(`${sweepTable(summary)}\n`)
       if (parsed.length > 0 && shard === null) {
-        const pool = createPool(Math.min(opts.workers ?? availableParallelism(), 4), { seed: summary.header.seed, replications: opts.replications, pricing: loadPricing(opts.pricing), source: file })
+        const pool = createPool(Math.min(opts.workers ?? availableParallelism(), 4), { seed: summary.header.seed, replications: opts.replications, pricing: loadPricing(opts.pricing), source: file, mode: opts.mode })
         try {
           const answers = await sweepAnswers({ scenario, source: file, header: summary.header, lines: summary.lines, constraints: parsed, pool })
           process.stdout.write(`${answers.map(verdictLine).join('\n')}\n`)
@@ -90,7 +91,8 @@ export function registerPlanCommands(program: Command, env: Host): void {
     .option('--workers <n>', 'worker threads; default one per core', positiveInt('--workers'))
     .option('--out <file>', 'write the recommendation (verdicts, causes, frontier, every evaluation) as JSON; isrsim report reads it')
     .option('--report <file>', 'also write an HTML report (frontier and heatmaps per level)')
-    .action(async (file: string, opts: { objective: string; constraint: string[]; routes?: string; candidates?: string; exhaustive?: boolean; vary: string[]; given: string[]; replications: number; seed?: string; pricing?: string; workers?: number; out?: string; report?: string }) => {
+    .option('--mode <mode>', MODE_HELP, parseMode, 'auto' as SimMode)
+    .action(async (file: string, opts: { objective: string; constraint: string[]; routes?: string; candidates?: string; exhaustive?: boolean; vary: string[]; given: string[]; replications: number; seed?: string; pricing?: string; workers?: number; out?: string; report?: string; mode: SimMode }) => {
       const scenario = await loadScenario(file)
       const ids = scenario.routes.map((r) => r.id)
       const fetchIds = scenario.routes.flatMap((r) => r.fetches.map((f) => f.id))
@@ -105,7 +107,7 @@ export function registerPlanCommands(program: Command, env: Host): void {
       const candidates = opts.candidates === undefined ? [...DEFAULT_CANDIDATES] : parseCandidates(opts.candidates)
       const { vary, given } = parseVaryGiven(opts.vary, opts.given, scenario, routes.map((r) => `routes.${r}.revalidateS`))
       const seed = opts.seed ?? String(scenario.seed)
-      const spec = { seed, replications: opts.replications, pricing: loadPricing(opts.pricing), source: file }
+      const spec = { seed, replications: opts.replications, pricing: loadPricing(opts.pricing), source: file, mode: opts.mode }
       const pool = createPool(opts.workers ?? availableParallelism(), spec)
       let count = 0
       let outcome: Awaited<ReturnType<typeof runRecommend>>
@@ -120,7 +122,7 @@ export function registerPlanCommands(program: Command, env: Host): void {
       process.stderr.write(`${pool.started()} runs on ${pool.workers} worker${pool.workers === 1 ? '' : 's'}\n`)
       process.stdout.write(`${outcome.answers.map(recommendText).join('\n\n')}\n`)
       // Build time against first visitors' misses, per route with prerendered paths (a run each, same seed).
-      const runOf = (v: Scenario) => runScenario(v, { seed, replications: opts.replications, pricing: spec.pricing, source: file })
+      const runOf = (v: Scenario) => runScenario(v, { seed, replications: opts.replications, pricing: spec.pricing, source: file, mode: opts.mode })
       const weighed = weighPrerender(scenario, runOf)
       if (weighed.length > 0) process.stdout.write(`${prerenderText(weighed)}\n`)
       const json = recommendationJson(scenario, seed, vary, given, outcome)

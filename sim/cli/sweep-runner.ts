@@ -14,6 +14,7 @@ import type { Pricing } from '../planning/pricing.ts'
 import type { Scenario } from '../scenario/schema.ts'
 import { applyPoint, canonicalSweep, grid, inShard, pointLabel, sweepHeader, type SweepConstraint, type SweepHeader, type SweepPoint, type Vary } from '../planning/sweep.ts'
 import type { Job, Reply } from './sweep-worker.ts'
+import type { SimMode } from '../contract.ts'
 
 export interface SweepOptions {
   readonly source: string
@@ -22,6 +23,8 @@ export interface SweepOptions {
   readonly seed: string
   readonly replications: number
   readonly pricing: Pricing
+  /** docs/fast-mode.md. @default 'exact' */
+  readonly mode?: SimMode
   readonly out: string
   readonly workers: number
   readonly resume: boolean
@@ -143,7 +146,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
         const index = todo[next++]!
         running++
         sentMs.set(index, o.nowMs())
-        const job: Job = { index, vary: points[index]!, scenario: scenarios[index]!, seed: o.seed, replications: o.replications, pricing: o.pricing, source: o.source }
+        const job: Job = { index, vary: points[index]!, scenario: scenarios[index]!, seed: o.seed, replications: o.replications, pricing: o.pricing, source: o.source, ...(o.mode === undefined ? {} : { mode: o.mode }) }
         w.postMessage(job)
       }
       for (let k = 0; k < workers; k++) {

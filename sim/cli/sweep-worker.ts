@@ -6,6 +6,7 @@ import { parentPort } from 'node:worker_threads'
 import type { Pricing } from '../planning/pricing.ts'
 import { runScenario } from '../run.ts'
 import type { Scenario } from '../scenario/schema.ts'
+import type { SimMode } from '../contract.ts'
 import { pointLine } from '../planning/sweep.ts'
 
 export interface Job {
@@ -16,6 +17,7 @@ export interface Job {
   readonly replications: number
   readonly pricing: Pricing
   readonly source: string
+  readonly mode?: SimMode
 }
 export type Reply =
   | { readonly kind: 'ready' }
@@ -24,7 +26,7 @@ export type Reply =
 
 parentPort!.on('message', (job: Job) => {
   try {
-    const r = runScenario(job.scenario, { seed: job.seed, replications: job.replications, pricing: job.pricing, source: job.source })
+    const r = runScenario(job.scenario, { seed: job.seed, replications: job.replications, pricing: job.pricing, source: job.source, ...(job.mode === undefined ? {} : { mode: job.mode }) })
     parentPort!.postMessage({ kind: 'done', index: job.index, line: pointLine(job.index, job.vary, r) } satisfies Reply)
   } catch (e) {
     parentPort!.postMessage({ kind: 'failed', index: job.index, message: (e as Error).message, invariant: (e as Error).name === 'InvariantError' } satisfies Reply)

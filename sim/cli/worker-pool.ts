@@ -9,6 +9,7 @@ import type { PointResult } from '../contract.ts'
 import type { Pricing } from '../planning/pricing.ts'
 import { runScenario } from '../run.ts'
 import type { Scenario } from '../scenario/schema.ts'
+import type { SimMode } from '../contract.ts'
 import { spawnWorker, SweepPointError } from './sweep-runner.ts'
 import type { Job, Reply } from './sweep-worker.ts'
 
@@ -17,6 +18,8 @@ export interface RunSpec {
   readonly replications: number
   readonly pricing: Pricing
   readonly source: string
+  /** docs/fast-mode.md; sweeps and recommend default to auto. */
+  readonly mode?: SimMode
 }
 
 export interface Pool {

@@ -149,7 +149,15 @@ export interface RouteResult extends OutcomeCounts, RenderCounts, CrawlerCounts,
   readonly effectiveExpireS?: number
   /** Where the route comes from in the app (scenarios written by `isrsim import`). */
   readonly source?: RouteSource
+  /** How the route was simulated: request by request ("exact") or from state change to state change ("fast", docs/fast-mode.md). */
+  readonly mode: RouteMode
+  /** Why a route ran exact under --mode fast or auto: the feature that couples it or that fast mode does not cover. */
+  readonly exactBecause?: string
 }
+
+/** The mode asked for: exact (every request stepped), fast (fast-forwarded where exact in distribution) or auto (the same as fast, without the per-route notice). */
+export type SimMode = 'exact' | 'fast' | 'auto'
+export type RouteMode = 'exact' | 'fast'
 
 /** The app files behind a route, and what in them sets its caching ("file:line what"). */
 export interface RouteSource {
@@ -348,6 +356,8 @@ export interface SimResult {
   readonly scenario: { readonly name: string; readonly hash: string; readonly durationS: number; readonly warmupS: number }
   readonly seed: string
   readonly rng: 'alea'
+  /** The mode asked for (--mode); each route's own is routes.<id>.mode. */
+  readonly mode: SimMode
   readonly next: { readonly version: string; readonly expireTimeS: number }
   readonly deployment: { readonly instances: number; readonly balancer: 'round-robin' | 'random'; readonly cache: 'local' | 'shared'; readonly tagPropagationS: number; readonly renderConcurrency?: number | undefined; readonly platform?: 'self-hosted' | 'vercel' | undefined; readonly cdn?: { readonly pops: number } | undefined }
   readonly replications: number

@@ -61,3 +61,11 @@ export function quantileOf(counts: Float64Array, offset: number, total: number, 
   }
   return bucketValue(HISTOGRAM_BUCKETS - 1)
 }
+
+/** The smallest value of a bucket (b up to HISTOGRAM_BUCKETS: that one is the end of the last). */
+export function bucketLow(b: number): number {
+  if (b < EXACT) return b
+  const e = ((b - EXACT) / SUB | 0) + 8
+  const m = (b - EXACT) % SUB + SUB
+  return m * 2 ** (e - 7)
+}

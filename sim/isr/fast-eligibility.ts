@@ -1,0 +1,60 @@
+/**
+ * Which routes fast mode may fast-forward (docs/fast-mode.md): a route whose paths are
+ * independent of each other and of every other route, so that each path's timeline can be run
+ * alone, from state change to state change, and its requests between them drawn from their
+ * distribution. Anything that couples paths (a shared worker pool, round-robin balancing, tags
+ * and on-demand calls, shared fetch keys, data changes, deploys, restarts, a CDN) or that fast
+ * mode does not cover yet keeps the route, or the whole scenario, exact, with the reason.
+ */
+import type { Scenario } from '../scenario/schema.ts'
+import { deploymentOf } from '../scenario/schema.ts'
+import type { SimMode } from '../contract.ts'
+import type { ResolvedRoute } from './entries.ts'
+
+export interface FastPlan {
+  /** Per route (scenario order): null when it runs fast, else why it runs exact. */
+  readonly exactBecause: readonly (string | null)[]
+  readonly anyFast: boolean
+  readonly anyExact: boolean
+}
+
+/** Why the whole scenario runs exact (a feature that couples every route), or null. */
+export function scenarioBlocker(s: Scenario): string | null {
+  const d = deploymentOf(s)
+  if (d.instances > 1) return `deployment.instances ${d.instances}: the balancer couples the paths (fast mode covers one instance)`
+  if (d.cache === 'shared') return 'deployment.cache "shared": one cache handler for every instance'
+  if (d.cdn !== undefined) return 'deployment.cdn: the CDN layer is simulated request by request'
+  if (d.platform === 'vercel') return 'deployment.platform "vercel": simulated request by request'
+  if (d.renderConcurrency !== undefined) return `deployment.renderConcurrency ${d.renderConcurrency}: renders of every path share the workers`
+  if (s.onDemand.length > 0) return 'onDemand: on-demand calls reach many paths at once'
+  if (s.dataChanges.length > 0) return 'dataChanges: data freshness is tracked per response'
+  if (s.restarts.length > 0) return 'restarts: a restart resets every path of the instance'
+  if (s.deploys.length > 0) return 'deploys: a deploy resets every path'
+  if (s.purges.length > 0) return 'purges: a purge resets many paths at once'
+  return null
+}
+
+/** Why one route runs exact although the scenario allows fast mode, or null. */
+export function routeBlocker(s: Scenario, i: number, r: ResolvedRoute): string | null {
+  const cfg = s.routes[i]!
+  const t = cfg.traffic
+  if (cfg.router === 'pages') return 'router "pages": fallback shells and res.revalidate are simulated request by request'
+  if (cfg.kind === 'route-handler') return 'kind "route-handler": simulated request by request'
+  if (cfg.fetches.length > 0) return 'fetches: the Data Cache is keyed per fetch and may be shared between paths'
+  if (cfg.cacheLife !== undefined || cfg.layouts.some((l) => l.cacheLife !== undefined)) return 'cacheLife: \'use cache\' scopes are simulated request by request'
+  if (r.effective.holes !== undefined) return 'cacheComponents holes: rendered per request inside the shell'
+  if (cfg.segmentConfig !== undefined) return 'segmentConfig: simulated request by request'
+  if (t.arrivals !== 'poisson') return `traffic.arrivals "${t.arrivals}": evenly spaced arrivals are not a Poisson process`
+  if (t.schedule !== undefined) return 'traffic.schedule: replayed requests are stepped one by one'
+  if ((t.crawlers?.length ?? 0) > 0) return 'traffic.crawlers: not fast-forwarded yet'
+  if (t.unknownRate > 0) return 'traffic.unknownRate: one-off paths are not fast-forwarded yet'
+  return null
+}
+
+/** The plan for a run in `mode`: exact everywhere, or fast wherever it is exact in distribution. */
+export function fastPlan(s: Scenario, routes: readonly ResolvedRoute[], mode: SimMode): FastPlan {
+  if (mode === 'exact') return { exactBecause: routes.map(() => '--mode exact'), anyFast: false, anyExact: true }
+  const all = scenarioBlocker(s)
+  const exactBecause = routes.map((r, i) => all ?? routeBlocker(s, i, r))
+  return { exactBecause, anyFast: exactBecause.some((x) => x === null), anyExact: exactBecause.some((x) => x !== null) }
+}

@@ -1,0 +1,162 @@
+/**
+ * What fast mode records (docs/fast-mode.md), into the same Metrics the exact engine fills.
+ *
+ * Requests that change nothing (HITs on a fresh entry, STALEs while a regeneration runs) are
+ * never drawn one by one. Between two state changes of a path they are a Poisson process on a
+ * window whose ends the path's history fixed, so the numbers of them in disjoint pieces of time
+ * are independent Poisson variables, and so are their sums over every window of every path.
+ * Each window adds only its expected count to its (series bin, warmup or measured, outcome)
+ * cell, and its age density to the route's histogram intensity, in O(1); at the end one Poisson
+ * draw per cell gives the counts, and one multinomial draw spreads the measured ones over the
+ * age buckets by that intensity. Requests that change state or take time (the STALE that
+ * starts a regeneration, a MISS and the requests that wait for it, a dynamic render) are
+ * recorded one by one, as the exact engine records them.
+ */
+import { bucketOf, bucketLow, bucketValue, HISTOGRAM_BUCKETS as K } from '../kernel/histogram.ts'
+import type { Rng } from '../kernel/rng.ts'
+import { maxOfUniforms, multinomialInto, poisson } from '../kernel/sample.ts'
+import { roundHalfUp } from '../kernel/time.ts'
+import { OUTCOME_NAMES, type Metrics, type Outcome, type RenderMode } from './metrics.ts'
+
+const NO = OUTCOME_NAMES.length
+/** Series columns per bin (metrics.ts): the outcomes, renders by mode, failed renders. */
+const SC = NO + 4
+/** Continuous ages: bucket b holds the integer ages [bucketLow(b), bucketLow(b+1)), i.e. continuous ages from bucketLow(b) - 0.5 (rounding half up). */
+const BETA = Float64Array.from({ length: K + 1 }, (_, b) => (b === K ? 2 ** 53 : bucketLow(b)) - 0.5)
+
+/** One route's deferred counts and age intensity. */
+export interface FastAcc {
+  readonly route: number
+  /** Expected requests per (bin, period 0 warmup / 1 measured, outcome). */
+  readonly mu: Float64Array
+  /** Age intensity of measured windows: partial buckets directly, whole buckets as a density difference. */
+  readonly ageDirect: Float64Array
+  readonly ageDensityDiff: Float64Array
+  /** How many density pieces open and close at each bucket: where none is open, the density is 0 exactly (not a float residue). */
+  readonly ageOpenDiff: Int32Array
+}
+
+export function createFastAcc(route: number, bins: number): FastAcc {
+  return { route, mu: new Float64Array(bins * 2 * NO), ageDirect: new Float64Array(K), ageDensityDiff: new Float64Array(K + 1), ageOpenDiff: new Int32Array(K + 1) }
+}
+
+/**
+ * Adds a window piece [t0, t1) of continuous time (within one series bin, one side of the
+ * warmup and one rate segment) holding `expected` requests at `densityPerUs` per µs, with
+ * outcome o; `ageFromUs` > -1 gives them ages t - contentAt (continuous from t0 - contentAt),
+ * recorded when measured.
+ */
+export function addPiece(acc: FastAcc, m: Metrics, o: Outcome, t0: number, t1: number, expected: number, densityPerUs: number, contentAtUs: number, aged: boolean): void {
+  const bin = binOfCont(m, t0)
+  const measured = t0 >= m.warmupUs - 0.5 ? 1 : 0
+  const k = (bin * 2 + measured) * NO + o
+  acc.mu[k] = acc.mu[k]! + expected
+  if (measured === 0 || !aged) return
+  const a0 = t0 - contentAtUs, a1 = t1 - contentAtUs
+  const b0 = bucketOf(roundHalfUp(a0)), b1 = bucketOf(roundHalfUp(a1))
+  const d = acc.ageDirect
+  if (b0 === b1) { d[b0] = d[b0]! + densityPerUs * (a1 - a0); return }
+  d[b0] = d[b0]! + densityPerUs * (BETA[b0 + 1]! - a0)
+  d[b1] = d[b1]! + densityPerUs * (a1 - BETA[b1]!)
+  acc.ageDensityDiff[b0 + 1] = acc.ageDensityDiff[b0 + 1]! + densityPerUs
+  acc.ageDensityDiff[b1] = acc.ageDensityDiff[b1]! - densityPerUs
+  acc.ageOpenDiff[b0 + 1] = acc.ageOpenDiff[b0 + 1]! + 1
+  acc.ageOpenDiff[b1] = acc.ageOpenDiff[b1]! - 1
+}
+
+/** The series bin of an arrival at continuous time t (its rounded time's bin). */
+export function binOfCont(m: Metrics, t: number): number {
+  const b = Math.floor((t + 0.5) / m.binUs)
+  return b < m.bins ? b : m.bins - 1
+}
+
+/** The next piece boundary after continuous time t: a series bin's start or the warmup's end, as arrivals round onto them. */
+export function nextCut(m: Metrics, t: number): number {
+  const w = m.warmupUs - 0.5
+  const bin = (Math.floor((t + 0.5) / m.binUs) + 1) * m.binUs - 0.5
+  return t < w && w < bin ? w : bin
+}
+
+/** One request recorded as the exact engine records it (metrics.ts request()), at its time. */
+export function point(m: Metrics, route: number, o: Outcome, tUs: number, ageUs: number, latencyUs: number): void {
+  const c = route * NO + o
+  m.counts[c] = m.counts[c]! + 1
+  const bin = Math.min(Math.floor(tUs / m.binUs), m.bins - 1)
+  m.series[bin * SC + o] = m.series[bin * SC + o]! + 1
+  if (tUs < m.warmupUs) { m.countsAtWarmup[c] = m.countsAtWarmup[c]! + 1; return }
+  if (ageUs >= 0) {
+    const h = route * K + bucketOf(ageUs)
+    m.ageHist[h] = m.ageHist[h]! + 1
+    m.ageSum[route] = m.ageSum[route]! + ageUs
+    if (ageUs > m.ageMax[route]!) m.ageMax[route] = ageUs
+  }
+  if (latencyUs !== 0) {
+    const l = route * K + bucketOf(latencyUs)
+    m.latHist[l] = m.latHist[l]! + 1
+    m.latSum[route] = m.latSum[route]! + latencyUs
+    if (latencyUs > m.latMax[route]!) m.latMax[route] = latencyUs
+  }
+}
+
+/** A render attempt started at tUs (metrics.ts render()). */
+export function renderStarted(m: Metrics, route: number, mode: RenderMode, ok: boolean, tUs: number, durUs: number): void {
+  const bin = Math.min(Math.floor(tUs / m.binUs), m.bins - 1) * SC
+  m.series[bin + NO + mode] = m.series[bin + NO + mode]! + 1
+  if (!ok) m.series[bin + NO + 3] = m.series[bin + NO + 3]! + 1
+  if (tUs < m.warmupUs) return
+  m.renders[route * 3 + mode] = m.renders[route * 3 + mode]! + 1
+  if (!ok) m.failed[route] = m.failed[route]! + 1
+  m.renderUs[route] = m.renderUs[route]! + durUs
+}
+
+/** A successful cached render's write at tUs (metrics.ts write()). */
+export function written(m: Metrics, route: number, fill: boolean, tUs: number): void {
+  if (tUs < m.warmupUs) return
+  m.writes[route] = m.writes[route]! + 1
+  if (fill) m.fillWrites[route] = m.fillWrites[route]! + 1
+}
+
+/** Draws the deferred requests (one Poisson per cell, one multinomial over age buckets) into m. */
+export function drawDeferred(acc: FastAcc, m: Metrics, rng: Rng): void {
+  const r = acc.route
+  let aged = 0
+  for (let bin = 0; bin < m.bins; bin++) {
+    for (let period = 0; period < 2; period++) {
+      for (let o = 0; o < NO; o++) {
+        const mu = acc.mu[(bin * 2 + period) * NO + o]!
+        if (mu === 0) continue
+        const n = poisson(rng, mu)
+        const c = r * NO + o
+        m.counts[c] = m.counts[c]! + n
+        if (period === 0) m.countsAtWarmup[c] = m.countsAtWarmup[c]! + n
+        else if (o <= 1) aged += n // HIT and STALE windows carry ages
+        m.series[bin * SC + o] = m.series[bin * SC + o]! + n
+      }
+    }
+  }
+  if (aged === 0) return
+  // The intensity per bucket: the partial pieces, plus the whole-bucket density times the width.
+  const nu = new Float64Array(K)
+  let density = 0, open = 0
+  for (let b = 0; b < K; b++) {
+    density += acc.ageDensityDiff[b]!
+    open += acc.ageOpenDiff[b]!
+    if (open === 0) density = 0
+    nu[b] = Math.max(0, acc.ageDirect[b]! + density * (BETA[b + 1]! - BETA[b]!))
+  }
+  const counts = new Float64Array(K)
+  multinomialInto(rng, aged, nu, 0, K, counts)
+  let top = -1
+  for (let b = 0; b < K; b++) {
+    const n = counts[b]!
+    if (n === 0) continue
+    m.ageHist[r * K + b] = m.ageHist[r * K + b]! + n
+    // Each age at its bucket's centre: exact below 256 µs, within half a bucket (0.4%) above.
+    m.ageSum[r] = m.ageSum[r]! + n * bucketValue(b)
+    top = b
+  }
+  // The largest: the maximum of the top bucket's ages, taken as uniform within it.
+  const lo = BETA[top]!, width = BETA[top + 1]! - lo
+  const max = roundHalfUp(lo + width * maxOfUniforms(rng, counts[top]!))
+  if (max > m.ageMax[r]!) m.ageMax[r] = max
+}
