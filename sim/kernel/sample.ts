@@ -1,0 +1,264 @@
+/**
+ * Exact discrete samplers over a stream: Poisson, binomial, multinomial, the max of n
+ * uniforms, and log k!. Exact means no approximation beyond the stream's 2⁻³² resolution
+ * and double rounding: inversion for small means, Hörmann's transformed rejection (PTRS,
+ * BTRS, 1993) above, whose acceptance test reads a log-pmf computed without cancellation
+ * (Loader 2000: stirlerr and bd0), so that it stays exact at means of 1e12 where
+ * k·log(mean) − log k! would lose three decimals. No call allocates. Uniforms come through
+ * nextInt32 (the same value as next(), unboxed across calls). Each sampler says how many
+ * draws it takes, so stream alignment is predictable.
+ */
+import { InvariantError } from './errors.ts'
+import { UINT32_SCALE, type Rng } from './rng.ts'
+
+const LN_2PI = 1.8378770664093453 // log(2π)
+const HALF_LN_2PI = 0.9189385332046727
+
+/** The largest mean or n accepted: results stay exact integers in a double well below 2⁵³. */
+export const SAMPLE_MAX = 1e15
+
+const LOG_FACT_N = 256
+/** log k! for k < 256: products up to 170! (exact to 22!), then sums of logs. */
+const LOG_FACT = new Float64Array(LOG_FACT_N)
+{
+  let f = 1
+  for (let k = 1; k < LOG_FACT_N; k++) {
+    if (k <= 170) {
+      f *= k
+      LOG_FACT[k] = Math.log(f)
+    } else LOG_FACT[k] = LOG_FACT[k - 1]! + Math.log(k)
+  }
+}
+
+/**
+ * stirlerr(k) = log k! − ((k + ½)·log k − k + ½·log 2π) for k = 0..15 (Loader's table; 0 is
+ * unused). From the table rather than from LOG_FACT, whose difference would cancel to 1e-15.
+ */
+const STIRLERR = new Float64Array([
+  0, 0.0810614667953272582196702, 0.0413406959554092940938221, 0.02767792568499833914878929,
+  0.02079067210376509311152277, 0.01664469118982119216319487, 0.01387612882307074799874573,
+  0.01189670994589177009505572, 0.010411265261972096497478567, 0.009255462182712732917728637,
+  0.008330563433362871256469318, 0.007573675487951840794972024, 0.006942840107209529865664152,
+  0.006408994188004207068439631, 0.005951370112758847735624416, 0.005554733551962801371038690,
+])
+
+/** The error of Stirling's formula for log k!, k ≥ 1 an integer: the table, then the series (error < 1e-16). */
+function stirlerr(k: number): number {
+  if (k < 16) return STIRLERR[k]!
+  const kk = k * k
+  if (k > 500) return (1 / 12 - 1 / 360 / kk) / k
+  if (k > 80) return (1 / 12 - (1 / 360 - 1 / 1260 / kk) / kk) / k
+  if (k > 35) return (1 / 12 - (1 / 360 - (1 / 1260 - 1 / 1680 / kk) / kk) / kk) / k
+  return (1 / 12 - (1 / 360 - (1 / 1260 - (1 / 1680 - 1 / 1188 / kk) / kk) / kk) / kk) / k
+}
+
+/** log k! for a non-negative integer k: a table below 256, Stirling's series above (relative error ~1e-16). */
+export function logFactorial(k: number): number {
+  if (k < LOG_FACT_N) return LOG_FACT[k] ?? Number.NaN
+  return (k + 0.5) * Math.log(k) - k + HALF_LN_2PI + stirlerr(k)
+}
+
+/**
+ * bd0(x, m) = x·log(x/m) + m − x, the deviance term of a pmf, without its cancellation near
+ * x = m (Loader's series in v = (x − m)/(x + m)). x − m is exact there (Sterbenz).
+ */
+function bd0(x: number, m: number): number {
+  const d = x - m
+  const sum = x + m
+  if (Math.abs(d) < 0.1 * sum) {
+    let v = d / sum
+    let s = d * v
+    let ej = 2 * x * v
+    v *= v
+    for (let j = 3; j < 2000; j += 2) {
+      ej *= v
+      const s1 = s + ej / j
+      if (s1 === s) return s1
+      s = s1
+    }
+    return s
+  }
+  return x * Math.log(x / m) + m - x
+}
+
+/** log P(X = k) for X ~ Poisson(mean), k a non-negative integer, accurate to ~1e-15 absolute at any mean. */
+export function logPoissonPmf(k: number, mean: number): number {
+  if (k === 0) return -mean
+  return -stirlerr(k) - bd0(k, mean) - 0.5 * (LN_2PI + Math.log(k))
+}
+
+/** log P(X = k) for X ~ Binomial(n, p), 0 ≤ k ≤ n integers, 0 < p < 1, accurate to ~1e-15 absolute. */
+export function logBinomialPmf(k: number, n: number, p: number): number {
+  const q = 1 - p
+  if (k === 0) return n * Math.log1p(-p)
+  if (k === n) return n * Math.log(p)
+  const lc = stirlerr(n) - stirlerr(k) - stirlerr(n - k) - bd0(k, n * p) - bd0(n - k, n * q)
+  return lc - 0.5 * (LN_2PI + Math.log(k) + Math.log1p(-k / n))
+}
+
+/**
+ * A Poisson(mean) count, exact for every mean in [0, SAMPLE_MAX]; 0 for mean 0.
+ * mean < 10: inversion by sequential search, one draw and about mean + 1 steps.
+ * mean ≥ 10: PTRS, two draws per try and about 1.1 tries.
+ */
+export function poisson(rng: Rng, mean: number): number {
+  if (mean < 10) {
+    if (mean > 0) return poissonInversion(rng, mean)
+    if (mean === 0) return 0
+  } else if (mean <= SAMPLE_MAX) return poissonPtrs(rng, mean)
+  throw new InvariantError(`poisson: mean ${mean} on stream "${rng.id}" is not in [0, ${SAMPLE_MAX}]`)
+}
+
+function poissonInversion(rng: Rng, mean: number): number {
+  const u = (rng.nextInt32() >>> 0) * UINT32_SCALE
+  let pk = Math.exp(-mean)
+  let cdf = pk
+  let k = 0
+  // pk > 0 only guards against a cdf that rounding kept below u (never seen: its error is ~1e-15, u ≤ 1 − 2⁻³²).
+  while (u > cdf && pk > 0) {
+    k++
+    pk *= mean / k
+    cdf += pk
+  }
+  return k
+}
+
+/** Hörmann's PTRS (1993), mean ≥ 10. The acceptance test compares with the exact log-pmf. */
+function poissonPtrs(rng: Rng, mean: number): number {
+  const b = 0.931 + 2.53 * Math.sqrt(mean)
+  const a = -0.059 + 0.02483 * b
+  const invAlpha = 1.1239 + 1.1328 / (b - 3.4)
+  const vr = 0.9277 - 3.6224 / (b - 2)
+  // k = ⌊x + mean + 0.43⌋ as ⌊mean⌋ + ⌊x + frac + 0.43⌋: at 1e12 the first sum would round to 1e-4.
+  const base = Math.floor(mean)
+  const off = mean - base + 0.43
+  for (;;) {
+    const u = (rng.nextInt32() >>> 0) * UINT32_SCALE - 0.5
+    const v = (rng.nextInt32() >>> 0) * UINT32_SCALE
+    const us = 0.5 - Math.abs(u)
+    const k = base + Math.floor(((2 * a) / us + b) * u + off)
+    if (us >= 0.07 && v <= vr) return k
+    if (k < 0 || (us < 0.013 && v > us)) continue
+    if (Math.log((v * invAlpha) / (a / (us * us) + b)) <= logPoissonPmf(k, mean)) return k
+  }
+}
+
+/**
+ * A Binomial(n, p) count, exact for integers n in [0, SAMPLE_MAX] and p in [0, 1].
+ * By symmetry the sampler sees p' = min(p, 1 − p) (1 − p is exact for p ≥ ½):
+ * n·p' < 10: inversion, one draw and about n·p' + 1 steps; else BTRS, two draws per try.
+ */
+export function binomial(rng: Rng, n: number, p: number): number {
+  if (!(n >= 0 && n <= SAMPLE_MAX && Math.floor(n) === n && p >= 0 && p <= 1)) {
+    throw new InvariantError(`binomial: n ${n}, p ${p} on stream "${rng.id}": n must be an integer in [0, ${SAMPLE_MAX}] and p in [0, 1]`)
+  }
+  if (n === 0 || p === 0) return 0
+  if (p === 1) return n
+  return p > 0.5 ? n - binomialHalf(rng, n, 1 - p) : binomialHalf(rng, n, p)
+}
+
+/** Binomial(n, p) for n ≥ 1 and 0 < p ≤ ½ (a hair above ½ from rounding is harmless). */
+function binomialHalf(rng: Rng, n: number, p: number): number {
+  return n * p < 10 ? binomialInversion(rng, n, p) : binomialBtrs(rng, n, p)
+}
+
+function binomialInversion(rng: Rng, n: number, p: number): number {
+  const u = (rng.nextInt32() >>> 0) * UINT32_SCALE
+  const r = p / (1 - p)
+  let pk = Math.exp(n * Math.log1p(-p))
+  let cdf = pk
+  let k = 0
+  while (u > cdf && k < n) {
+    pk *= (r * (n - k)) / (k + 1)
+    k++
+    cdf += pk
+  }
+  return k
+}
+
+/**
+ * Hörmann's BTRS (1993) for n·p ≥ 10, p ≤ ½. The acceptance test is log V·α/(a/us² + b) ≤
+ * log f(k) − log f(m) at the mode m, both from logBinomialPmf; log f(m) is computed on the
+ * first try that needs it (about one call in five).
+ */
+function binomialBtrs(rng: Rng, n: number, p: number): number {
+  const np = n * p
+  const spq = Math.sqrt(np * (1 - p))
+  const b = 1.15 + 2.53 * spq
+  const a = -0.0873 + 0.0248 * b + 0.01 * p
+  const alpha = (2.83 + 5.1 / b) * spq
+  const vr = 0.92 - 4.2 / b
+  const base = Math.floor(np)
+  const off = np - base + 0.5
+  let logFm = Number.NaN
+  for (;;) {
+    const u = (rng.nextInt32() >>> 0) * UINT32_SCALE - 0.5
+    const v = (rng.nextInt32() >>> 0) * UINT32_SCALE
+    const us = 0.5 - Math.abs(u)
+    const k = base + Math.floor(((2 * a) / us + b) * u + off)
+    // Range first: a fast-accepted k is always in range, so the order changes nothing but safety.
+    if (k < 0 || k > n) continue
+    if (us >= 0.07 && v <= vr) return k
+    if (logFm !== logFm) logFm = logBinomialPmf(Math.floor((n + 1) * p), n, p)
+    if (Math.log((v * alpha) / (a / (us * us) + b)) <= logBinomialPmf(k, n, p) - logFm) return k
+  }
+}
+
+/**
+ * Distributes n (an integer in [0, SAMPLE_MAX]) over categories [from, to) with probabilities
+ * proportional to weights (finite, ≥ 0, any sum; zero weights get 0), by conditional
+ * binomials in index order, and writes the counts into out[from..to) (overwritten). Draws
+ * stop once n is used up, and the last positive weight takes the rest without one. The
+ * remaining weight is kept as a double-double and each binomial draws on the smaller side
+ * (w or the weight after it), so a dominant weight cannot round the others' chances away.
+ */
+export function multinomialInto(rng: Rng, n: number, weights: Float64Array, from: number, to: number, out: Float64Array): void {
+  let hi = 0
+  let lo = 0
+  let last = -1
+  for (let i = from; i < to; i++) {
+    const w = weights[i]!
+    if (!(w >= 0 && w < Infinity)) throw new InvariantError(`multinomialInto: weight ${w} at index ${i} on stream "${rng.id}" is not finite and >= 0`)
+    if (w === 0) continue
+    const s = hi + w
+    const bb = s - hi
+    lo += hi - (s - bb) + (w - bb)
+    hi = s
+    last = i
+  }
+  if (!(n >= 0 && n <= SAMPLE_MAX && Math.floor(n) === n) || (last < 0 && n > 0)) {
+    throw new InvariantError(`multinomialInto: n ${n} over weights [${from}, ${to}) on stream "${rng.id}": n must be an integer in [0, ${SAMPLE_MAX}], and some weight positive`)
+  }
+  let left = n
+  for (let i = from; i < to; i++) {
+    const w = weights[i]!
+    if (left === 0 || w === 0) {
+      out[i] = 0
+      continue
+    }
+    if (i === last) {
+      out[i] = left
+      left = 0
+      continue
+    }
+    const rem = hi + lo
+    // (hi, lo) −= w, exactly (two-sum), so `after` is the weight of the categories after i.
+    const s = hi - w
+    const bb = s - hi
+    lo += hi - (s - bb) + (-w - bb)
+    hi = s
+    const after = hi + lo
+    let c: number
+    if (after <= 0) c = left
+    else if (w <= after) c = binomialHalf(rng, left, w / rem)
+    else c = left - binomialHalf(rng, left, after / rem)
+    out[i] = c
+    left -= c
+  }
+}
+
+/** The max of n ≥ 1 iid U(0, 1), as U^(1/n): exact, one draw, in [0, 1). */
+export function maxOfUniforms(rng: Rng, n: number): number {
+  const u = (rng.nextInt32() >>> 0) * UINT32_SCALE
+  return n === 1 ? u : Math.pow(u, 1 / n)
+}
