@@ -1,0 +1,264 @@
+/**
+ * Statistics for cross-validating fast mode against exact mode (issue 19, docs/fast-mode.md
+ * "How it is validated"). Both modes run the same scenario n times (replication seeds
+ * `${seed}`, `${seed}#1`, ...); the replications of one mode are independent, and so are the
+ * two modes. Three comparisons, each at 1%:
+ *
+ * - means (Welch): a headline metric's replication means agree when
+ *   |m₁ − m₂| ≤ z(0.995)·√(s₁²/n₁ + s₂²/n₂), the two modes' combined 99% interval. When neither
+ *   mode varies at all, the two values must be equal.
+ * - spread (Brown–Forsythe): the same rule on each replication's distance from its mode's
+ *   median. Fast mode must be exact in distribution, not in mean: a mode that returns the
+ *   expected counts every time has the right means and no spread, and only this catches it.
+ * - served ages (two-sample Kolmogorov–Smirnov over the pooled histograms, same buckets). The
+ *   ages within one replication are not independent: the requests that one render serves share
+ *   its start time, so a replication holds far fewer independent ages than requests, and the
+ *   iid critical value (√(−ln(α/2)·(n₁+n₂)/(2n₁n₂)) over millions of requests) would reject any
+ *   two runs of the same mode. The null distribution of D is therefore calibrated by permuting
+ *   whole replications, which are independent and, under the null, exchangeable between the
+ *   modes: the 2n histograms are split at random into two groups of n (a seeded stream), D is
+ *   recomputed for each split, and p = (1 + #{D_perm ≥ D}) / (1 + permutations) (the +1 keeps the
+ *   test exact, Phipson and Smyth 2010). The test rejects when p < 0.01.
+ *
+ * A run makes many such comparisons (about 20 totals and 15 counts per route, each twice, and one
+ * KS per route), many of them highly correlated, so some reject at 1% by chance. test/fast-mode
+ * therefore re-runs a comparison that fails once with a fresh seed, and only a failure that
+ * repeats there fails the test (a chance rejection repeats with probability 1%, a real bias of
+ * detectable size nearly always). Both stages' figures are printed.
+ */
+import type { SimMode, SimResult } from '../sim/contract.ts'
+import { parseScenario, runScenario, type Scenario } from '../sim/index.ts'
+import { AleaRng } from '../sim/kernel/rng.ts'
+import { HISTOGRAM_BUCKETS } from '../sim/kernel/histogram.ts'
+import { replicationSeed } from '../sim/run.ts'
+
+/** z(0.995): the two-sided 99% normal quantile. */
+export const Z_995 = 2.5758293035489004
+/** Rejection level of every comparison. */
+export const ALPHA = 0.01
+export const REPLICATIONS = 30
+export const PERMUTATIONS = 400
+
+export interface Summary { readonly mean: number; readonly sd: number; readonly n: number }
+
+export function summary(xs: readonly number[]): Summary {
+  const n = xs.length
+  const mean = xs.reduce((a, b) => a + b, 0) / n
+  const sd = n < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (n - 1))
+  return { mean, sd, n }
+}
+
+export interface MeanCheck {
+  readonly agree: boolean
+  readonly a: Summary
+  readonly b: Summary
+  /** z(0.995)·√(s₁²/n₁ + s₂²/n₂): the largest difference of means that agrees. */
+  readonly half: number
+}
+
+/** Equal up to the last digits that summing in another order moves. */
+const same = (x: number, y: number) => Math.abs(x - y) <= 1e-9 * Math.max(1, Math.abs(x), Math.abs(y))
+
+/** Welch: the means of a and b agree within their combined 99% interval (equal when neither varies). */
+export function welch(a: readonly number[], b: readonly number[], z = Z_995): MeanCheck {
+  const sa = summary(a), sb = summary(b)
+  const half = z * Math.sqrt(sa.sd ** 2 / sa.n + sb.sd ** 2 / sb.n)
+  const agree = half === 0 ? same(sa.mean, sb.mean) : Math.abs(sa.mean - sb.mean) <= half
+  return { agree, a: sa, b: sb, half }
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((x, y) => x - y)
+  const m = s.length >> 1
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2
+}
+
+/** Brown–Forsythe: the Welch rule on |x − median| of each group (robust to skewed counts). */
+export function spread(a: readonly number[], b: readonly number[], z = Z_995): MeanCheck {
+  const ma = median(a), mb = median(b)
+  return welch(a.map((x) => Math.abs(x - ma)), b.map((x) => Math.abs(x - mb)), z)
+}
+
+/**
+ * Two-sample KS statistic between two histograms over the same buckets: the largest distance
+ * between their empirical CDFs. 0 when both are empty, 1 when only one is.
+ */
+export function ksStatistic(h1: ArrayLike<number>, h2: ArrayLike<number>): number {
+  let t1 = 0, t2 = 0
+  for (let i = 0; i < h1.length; i++) { t1 += h1[i]!; t2 += h2[i]! }
+  if (t1 === 0 || t2 === 0) return t1 === t2 ? 0 : 1
+  let c1 = 0, c2 = 0, d = 0
+  for (let i = 0; i < h1.length; i++) {
+    c1 += h1[i]!
+    c2 += h2[i]!
+    const x = Math.abs(c1 / t1 - c2 / t2)
+    if (x > d) d = x
+  }
+  return d
+}
+
+export interface KsCheck {
+  readonly reject: boolean
+  readonly d: number
+  readonly p: number
+  /** The permuted D's 99th percentile: the largest D that would not reject. */
+  readonly critical: number
+}
+
+/**
+ * KS between the pooled histograms of groups a and b (one histogram per replication), its null
+ * distribution calibrated by permuting replications between the groups (see the file header).
+ */
+export function permutationKs(a: readonly ArrayLike<number>[], b: readonly ArrayLike<number>[], seed: string, permutations = PERMUTATIONS): KsCheck {
+  const all = [...a, ...b]
+  // Only buckets some replication uses: the histograms have ~6,000 buckets, a route uses few.
+  const width = all[0]?.length ?? 0
+  const used: number[] = []
+  for (let k = 0; k < width; k++) if (all.some((h) => h[k]! !== 0)) used.push(k)
+  const rows = all.map((h) => Float64Array.from(used, (k) => h[k]!))
+  const total = new Float64Array(used.length)
+  for (const r of rows) for (let k = 0; k < used.length; k++) total[k] = total[k]! + r[k]!
+  const pooled = (idx: readonly number[]) => {
+    const x = new Float64Array(used.length)
+    for (const i of idx) { const r = rows[i]!; for (let k = 0; k < used.length; k++) x[k] = x[k]! + r[k]! }
+    const y = total.map((t, k) => t - x[k]!)
+    return ksStatistic(x, y)
+  }
+  const order = all.map((_, i) => i)
+  const d = pooled(order.slice(0, a.length))
+  const rng = new AleaRng('test/permutation-ks', seed)
+  const ds: number[] = []
+  let atLeast = 0
+  for (let p = 0; p < permutations; p++) {
+    // Fisher–Yates over the replications; the first a.length form group a.
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(rng.next() * (i + 1))
+      const t = order[i]!; order[i] = order[j]!; order[j] = t
+    }
+    const dp = pooled(order.slice(0, a.length))
+    ds.push(dp)
+    // A tolerance for sums of the same counts in another order.
+    if (dp >= d - 1e-12) atLeast++
+  }
+  ds.sort((x, y) => x - y)
+  const p = (1 + atLeast) / (1 + permutations)
+  return { reject: p < ALPHA, d, p, critical: ds[Math.min(ds.length - 1, Math.ceil((1 - ALPHA) * ds.length) - 1)] ?? 0 }
+}
+
+// ---------------------------------------------------------------------------
+// Running both modes
+
+/** n replications of one mode: each replication's result and its routes' served-age histograms. */
+export interface ModeRuns {
+  readonly results: readonly SimResult[]
+  /** hists[route][replication]: measured served-age counts (Metrics.ageHist), scenario route order. */
+  readonly hists: readonly (readonly Float64Array[])[]
+}
+
+/**
+ * Replication i of runScenario(s, { seed, replications: n }) is the run with seed
+ * replicationSeed(seed, i): run one by one to keep every replication's result.
+ */
+export function runReplications(s: Scenario, mode: SimMode, seed: string, n = REPLICATIONS): ModeRuns {
+  const results: SimResult[] = []
+  const hists: Float64Array[][] = s.routes.map(() => [])
+  for (let i = 0; i < n; i++) {
+    results.push(runScenario(s, {
+      mode, seed: replicationSeed(seed, i),
+      onReplication: (_, m) => s.routes.forEach((_r, k) => hists[k]!.push(m.ageHist.slice(k * HISTOGRAM_BUCKETS, (k + 1) * HISTOGRAM_BUCKETS))),
+    }))
+  }
+  return { results, hists }
+}
+
+export const TOTAL_COUNTS = ['requests', 'hit', 'stale', 'miss', 'dynamic', 'notFound', 'error', 'renders', 'backgroundRenders', 'blockingRenders', 'dynamicRenders', 'failedRenders', 'renderCpuS', 'isrWrites', 'fillWrites'] as const
+const STALENESS = ['staleServedFraction', 'ageMeanS', 'ageP50S', 'ageP95S', 'ageP99S'] as const
+const LATENCY = ['meanMs', 'p95Ms'] as const
+const COST = ['monthlyUsd', 'runUsd'] as const
+
+/** Every headline metric of a result, by its path in the result ("totals.hit", "routes.home.stale"). */
+export function headline(r: SimResult): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const k of TOTAL_COUNTS) out[`totals.${k}`] = r.totals[k]
+  for (const k of STALENESS) out[`staleness.${k}`] = r.staleness[k]
+  for (const k of LATENCY) out[`latency.${k}`] = r.latency[k]
+  for (const k of COST) out[`cost.${k}`] = r.cost[k]
+  for (const [id, route] of Object.entries(r.routes)) for (const k of TOTAL_COUNTS) out[`routes.${id}.${k}`] = route[k]
+  return out
+}
+
+export interface Finding {
+  /** "mean totals.hit", "spread routes.home.stale", "ages home". */
+  readonly key: string
+  readonly detail: string
+}
+
+const f4 = (x: number) => (Math.abs(x) >= 1e4 || x === Math.round(x) ? String(Math.round(x * 1e3) / 1e3) : x.toPrecision(5))
+const ci = (s: Summary) => `${f4(s.mean)} ± ${f4(Z_995 * s.sd / Math.sqrt(s.n))} (sd ${f4(s.sd)})`
+
+/** Every comparison of `exact` with `fast` that rejects at 1%, and how many were made. */
+export function compareRuns(s: Scenario, exact: ModeRuns, fast: ModeRuns, seed: string): { findings: Finding[]; checks: number } {
+  const findings: Finding[] = []
+  let checks = 0
+  const he = exact.results.map(headline), hf = fast.results.map(headline)
+  for (const metric of Object.keys(he[0]!)) {
+    const xe = he.map((h) => h[metric]!), xf = hf.map((h) => h[metric]!)
+    const m = welch(xe, xf)
+    const d = spread(xe, xf)
+    checks += 2
+    if (!m.agree) findings.push({ key: `mean ${metric}`, detail: `exact ${ci(m.a)}, fast ${ci(m.b)}: |Δ| ${f4(Math.abs(m.a.mean - m.b.mean))} > ${f4(m.half)} (combined 99%)` })
+    if (!d.agree) findings.push({ key: `spread ${metric}`, detail: `sd exact ${f4(m.a.sd)}, fast ${f4(m.b.sd)}; mean |x − median| exact ${ci(d.a)}, fast ${ci(d.b)}: |Δ| ${f4(Math.abs(d.a.mean - d.b.mean))} > ${f4(d.half)}` })
+  }
+  s.routes.forEach((r, k) => {
+    const ks = permutationKs(exact.hists[k]!, fast.hists[k]!, `${seed}/${r.id}`)
+    checks++
+    if (ks.reject) findings.push({ key: `ages ${r.id}`, detail: `KS D ${ks.d.toFixed(5)} > permutation 99th percentile ${ks.critical.toFixed(5)}, p ${ks.p.toFixed(4)} (${PERMUTATIONS} permutations of ${exact.hists[k]!.length}+${fast.hists[k]!.length} replications)` })
+  })
+  return { findings, checks }
+}
+
+/** How the fast side of a comparison is produced: the real fast mode, or a wrong one (tests of the test). */
+export type FastRunner = (s: Scenario, seed: string) => ModeRuns
+
+export const realFast: FastRunner = (s, seed) => runReplications(s, 'fast', seed)
+
+export interface CrossValidation {
+  /** Findings that repeated on the confirmation seed: each is a failure. */
+  readonly confirmed: Finding[]
+  /** Every finding of the first stage (chance rejections included), for the log. */
+  readonly first: Finding[]
+  readonly checks: number
+  readonly exact: ModeRuns
+  readonly fast: ModeRuns
+  /** What a failure message needs: the scenario's name, the seeds, both stages' figures. */
+  readonly report: string
+}
+
+/**
+ * Exact against fast, 30 replications each; a comparison that rejects is run again on the seed
+ * `${seed}/confirm` and fails only if it rejects there too.
+ */
+export function crossValidate(s: Scenario, seed: string, fastRunner: FastRunner = realFast): CrossValidation {
+  const exact = runReplications(s, 'exact', seed)
+  const fast = fastRunner(s, seed)
+  const first = compareRuns(s, exact, fast, seed)
+  let confirmed: Finding[] = []
+  const lines: string[] = []
+  if (first.findings.length > 0) {
+    const seed2 = `${seed}/confirm`
+    const second = compareRuns(s, runReplications(s, 'exact', seed2), fastRunner(s, seed2), seed2)
+    const again = new Map(second.findings.map((f) => [f.key, f]))
+    confirmed = first.findings.filter((f) => again.has(f.key))
+    for (const f of first.findings) {
+      const g = again.get(f.key)
+      lines.push(`  ${f.key}: seed ${JSON.stringify(seed)}: ${f.detail}; seed ${JSON.stringify(seed2)}: ${g === undefined ? 'agrees' : g.detail}`)
+    }
+  }
+  const report = `scenario "${s.name}", ${REPLICATIONS} replications per mode, seed ${JSON.stringify(seed)}: ${first.findings.length} of ${first.checks} comparisons rejected at 1%, ${confirmed.length} again on the confirmation seed${lines.length > 0 ? `\n${lines.join('\n')}` : ''}`
+  return { confirmed, first: first.findings, checks: first.checks, exact, fast, report }
+}
+
+/** The scenario with every route's revalidate (numbers only) times f: a biased rule for the tests of the test. */
+export function scaledRevalidate(s: Scenario, f: number): Scenario {
+  return parseScenario({ ...s, routes: s.routes.map((r) => (typeof r.revalidateS === 'number' && r.revalidateS > 0 ? { ...r, revalidateS: r.revalidateS * f } : r)) } as Parameters<typeof parseScenario>[0])
+}
