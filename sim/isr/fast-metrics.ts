@@ -16,7 +16,8 @@ import { bucketOf, bucketLow, bucketValue, HISTOGRAM_BUCKETS as K } from '../ker
 import type { Rng } from '../kernel/rng.ts'
 import { maxOfUniforms, multinomialInto, poisson } from '../kernel/sample.ts'
 import { roundHalfUp } from '../kernel/time.ts'
-import { OUTCOME_NAMES, type Metrics, type Outcome, type RenderMode } from './metrics.ts'
+import type { DurationBuckets } from './fast-durations.ts'
+import { DYNAMIC, DYNAMIC_RENDER, ERROR, OUTCOME_NAMES, type Metrics, type Outcome, type RenderMode } from './metrics.ts'
 
 const NO = OUTCOME_NAMES.length
 /** Series columns per bin (metrics.ts): the outcomes, renders by mode, failed renders. */
@@ -116,10 +117,14 @@ export function written(m: Metrics, route: number, fill: boolean, tUs: number): 
   if (fill) m.fillWrites[route] = m.fillWrites[route]! + 1
 }
 
-/** Draws the deferred requests (one Poisson per cell, one multinomial over age buckets) into m. */
-export function drawDeferred(acc: FastAcc, m: Metrics, rng: Rng): void {
+/**
+ * Draws the deferred requests (one Poisson per cell, one multinomial over age buckets) into m.
+ * With `durations` (a dynamic route, whose cells are DYNAMIC and ERROR responses each of its
+ * own render), the renders and their durations too: one multinomial over duration buckets.
+ */
+export function drawDeferred(acc: FastAcc, m: Metrics, rng: Rng, durations: DurationBuckets | null): void {
   const r = acc.route
-  let aged = 0
+  let aged = 0, ok = 0, failed = 0
   for (let bin = 0; bin < m.bins; bin++) {
     for (let period = 0; period < 2; period++) {
       for (let o = 0; o < NO; o++) {
@@ -128,11 +133,23 @@ export function drawDeferred(acc: FastAcc, m: Metrics, rng: Rng): void {
         const n = poisson(rng, mu)
         const c = r * NO + o
         m.counts[c] = m.counts[c]! + n
+        m.series[bin * SC + o] = m.series[bin * SC + o]! + n
+        if (durations !== null && (o === DYNAMIC || o === ERROR)) {
+          m.series[bin * SC + NO + DYNAMIC_RENDER] = m.series[bin * SC + NO + DYNAMIC_RENDER]! + n
+          if (o === ERROR) m.series[bin * SC + NO + 3] = m.series[bin * SC + NO + 3]! + n
+          if (period === 1) {
+            m.renders[r * 3 + DYNAMIC_RENDER] = m.renders[r * 3 + DYNAMIC_RENDER]! + n
+            if (o === ERROR) { m.failed[r] = m.failed[r]! + n; failed += n } else ok += n
+          }
+        }
         if (period === 0) m.countsAtWarmup[c] = m.countsAtWarmup[c]! + n
         else if (o <= 1) aged += n // HIT and STALE windows carry ages
-        m.series[bin * SC + o] = m.series[bin * SC + o]! + n
       }
     }
+  }
+  if (durations !== null) {
+    drawDurations(m, r, rng, durations, ok, true)
+    drawDurations(m, r, rng, durations, failed, false)
   }
   if (aged === 0) return
   // The intensity per bucket: the partial pieces, plus the whole-bucket density times the width.
@@ -155,8 +172,39 @@ export function drawDeferred(acc: FastAcc, m: Metrics, rng: Rng): void {
     m.ageSum[r] = m.ageSum[r]! + n * bucketValue(b)
     top = b
   }
-  // The largest: the maximum of the top bucket's ages, taken as uniform within it.
-  const lo = BETA[top]!, width = BETA[top + 1]! - lo
-  const max = roundHalfUp(lo + width * maxOfUniforms(rng, counts[top]!))
+  const max = maxInBucket(rng, top, counts[top]!)
   if (max > m.ageMax[r]!) m.ageMax[r] = max
+}
+
+/** The largest of n values in bucket b, taken as uniform within it. */
+function maxInBucket(rng: Rng, b: number, n: number): number {
+  if (b < 256) return b
+  const lo = BETA[b]!, width = BETA[b + 1]! - lo
+  return roundHalfUp(lo + width * maxOfUniforms(rng, n))
+}
+
+/** n renders' durations of a dynamic route, measured: latencies, ages when they succeeded, render time. */
+function drawDurations(m: Metrics, r: number, rng: Rng, d: DurationBuckets, n: number, succeeded: boolean): void {
+  if (n === 0) return
+  const counts = new Float64Array(K)
+  multinomialInto(rng, n, d.prob, d.from, d.to, counts)
+  let top = -1
+  for (let b = d.from; b < d.to; b++) {
+    const k = counts[b]!
+    if (k === 0) continue
+    const sum = k * d.meanUs[b]!
+    m.renderUs[r] = m.renderUs[r]! + sum
+    if (b > 0) { // a render of 0 µs is a response that took no time (metrics.ts request())
+      m.latHist[r * K + b] = m.latHist[r * K + b]! + k
+      m.latSum[r] = m.latSum[r]! + sum
+    }
+    if (succeeded) {
+      m.ageHist[r * K + b] = m.ageHist[r * K + b]! + k
+      m.ageSum[r] = m.ageSum[r]! + sum
+    }
+    top = b
+  }
+  const max = d.to - d.from === 1 ? d.meanUs[d.from]! : maxInBucket(rng, top, counts[top]!) // a constant render time is exact
+  if (max > m.latMax[r]!) m.latMax[r] = max
+  if (succeeded && max > m.ageMax[r]!) m.ageMax[r] = max
 }

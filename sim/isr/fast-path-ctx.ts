@@ -1,0 +1,100 @@
+/**
+ * What a fast-mode path timeline works with (docs/fast-mode.md): the route's arrival curve,
+ * its render draws, the deferred counters, and the two primitives every timeline uses: the
+ * path's next arrival after a time (memoryless), and the deferral of every arrival in a window.
+ */
+import { addExponential, lognormalInto, lognormalParams } from '../kernel/dist.ts'
+import { UINT32_SCALE, type AleaRng, type Streams } from '../kernel/rng.ts'
+import { roundHalfUp, secToUs } from '../kernel/time.ts'
+import type { Scenario } from '../scenario/schema.ts'
+import type { ResolvedRoute } from './entries.ts'
+import type { PathCrawl } from './fast-crawl.ts'
+import { addPiece, nextCut, type FastAcc } from './fast-metrics.ts'
+import { lambdaAt, segmentOf, timeAt, type RateCurve } from './fast-rate.ts'
+import type { Metrics, Outcome } from './metrics.ts'
+import type { VersionProfile } from './profiles.ts'
+
+/** A route's render: its time and outcome, drawn as renders.ts draws them (one render-stream and one failure-stream draw each). */
+export interface RenderDraw {
+  readonly constantUs: number
+  /** [mu, sigma] of a lognormal in µs, or null for a constant. */
+  readonly params: Float64Array | null
+  readonly renderRng: AleaRng
+  readonly failureRng: AleaRng
+  readonly failureRate: number
+  readonly outages: ReadonlyArray<{ readonly fromUs: number; readonly toUs: number; readonly failureRate: number }>
+  /** [duration µs, ok 1/0] of the last draw. */
+  readonly out: Float64Array
+}
+
+export function renderDraw(s: Scenario, r: ResolvedRoute, streams: Streams): RenderDraw {
+  const cfg = s.routes[r.index]!
+  const rs = cfg.renderS
+  const ln = typeof rs === 'number' ? null : lognormalParams(secToUs(rs.lognormal.medianS), secToUs(rs.lognormal.p95S))
+  return {
+    constantUs: typeof rs === 'number' ? secToUs(rs) : 0,
+    params: ln === null ? null : Float64Array.of(ln.mu, ln.sigma),
+    renderRng: streams.claim('render', r.id),
+    failureRng: streams.claim('failures', r.id),
+    failureRate: cfg.failureRate,
+    outages: s.outages.filter((o) => o.routes === undefined || o.routes.includes(r.id)).map((o) => ({ fromUs: secToUs(o.fromS), toUs: secToUs(o.toS), failureRate: o.failureRate })),
+    out: new Float64Array(2),
+  }
+}
+
+/** Draws a render starting at atUs into d.out: [duration, ok]. */
+export function drawRender(d: RenderDraw, atUs: number): void {
+  if (d.params === null) d.out[0] = d.constantUs
+  else {
+    lognormalInto(d.out, 0, d.renderRng, d.params, 0)
+    d.out[0] = roundHalfUp(d.out[0]!)
+  }
+  const u = (d.failureRng.nextInt32() >>> 0) * UINT32_SCALE
+  d.out[1] = u < okProbability(d, atUs) ? 1 : 0
+}
+
+/** The probability that a render starting at atUs succeeds: the route's failure rate and its outages (§3.5). */
+export function okProbability(d: RenderDraw, atUs: number): number {
+  let pOk = 1 - d.failureRate
+  for (const o of d.outages) if (atUs >= o.fromUs && atUs < o.toUs) pOk *= 1 - o.failureRate
+  return pOk
+}
+
+export interface PathCtx {
+  readonly s: Scenario
+  readonly r: ResolvedRoute
+  readonly profile: VersionProfile
+  readonly m: Metrics
+  readonly curve: RateCurve
+  readonly arrivals: AleaRng
+  readonly render: RenderDraw
+  readonly acc: FastAcc
+  /** The route's crawlers, or null. */
+  readonly crawl: PathCrawl | null
+  readonly durationUs: number
+  /** Arrivals at continuous times below this round to before the end of the run. */
+  readonly endCont: number
+  /** The path's share of the route's traffic. */
+  share: number
+  readonly scratch: Float64Array
+}
+
+/** The continuous time of the path's next arrival after continuous time t (memoryless); Infinity past the curve. */
+export function nextArrival(c: PathCtx, t: number): number {
+  c.scratch[0] = 0
+  addExponential(c.scratch, 0, c.arrivals)
+  return timeAt(c.curve, lambdaAt(c.curve, t) + c.scratch[0]! / c.share)
+}
+
+/** Defers the arrivals of [t0, t1) with outcome o (ages from contentAtUs when aged), piece by piece. */
+export function bulk(c: PathCtx, o: Outcome, t0: number, t1: number, contentAtUs: number, aged: boolean): void {
+  const curve = c.curve
+  while (t0 < t1) {
+    const seg = segmentOf(curve, t0)
+    const segEnd = curve.segUs === Infinity ? Infinity : (seg + 1) * curve.segUs
+    const cut = Math.min(t1, nextCut(c.m, t0), segEnd)
+    const density = c.share * curve.segRate[seg]!
+    if (density > 0) addPiece(c.acc, c.m, o, t0, cut, density * (cut - t0), density, contentAtUs, aged)
+    t0 = cut
+  }
+}

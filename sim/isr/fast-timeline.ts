@@ -1,0 +1,197 @@
+/**
+ * One path's whole timeline in fast mode (docs/fast-mode.md), from state change to state change:
+ *   - no entry: the next request blocks on a render (MISS); the requests during it wait for it;
+ *   - a fresh entry: every request until lastModified + revalidate is a HIT;
+ *   - then the next request is STALE and starts a regeneration (or, past expire on 16.3+, blocks);
+ *   - requests during a regeneration are STALE from the old entry; its end re-sets the entry.
+ * Users' requests are a Poisson process. The timeline keeps at most one of them drawn ahead
+ * (`pending`): a window that starts with none pending defers every arrival in it (bulk, never
+ * drawn); a window that holds the pending one records it and defers from it on, since the
+ * process is memoryless from any arrival; a window that ends before it has none. So no part of
+ * the process is drawn twice or skipped. Crawlers' visits are known in advance (fast-crawl.ts)
+ * and recorded one by one; at the same µs a crawler's visit comes before a user's.
+ *
+ * Rule references (§n) point at docs/semantics.md: §1.1–1.3 (fresh, stale, de-duplication),
+ * §2 (expire, 16.3+), §3 (the failure back-off), §6 (dynamicParams false).
+ */
+import { roundHalfUp, secToUs, US_PER_S } from '../kernel/time.ts'
+import { DEFAULT_REVALIDATE_US } from './entries.ts'
+import { advance, nextCrawler, startPath } from './fast-crawl.ts'
+import { point, renderStarted, written } from './fast-metrics.ts'
+import { bulk, drawRender, nextArrival, type PathCtx } from './fast-path-ctx.ts'
+import { BACKGROUND, BLOCKING, ERROR, HIT, MISS, NOT_FOUND, STALE, type Outcome } from './metrics.ts'
+import { backoffExpireUs, backoffRevalidateS } from './profiles.ts'
+
+/** The path's state between two of its events (one object per route, reset per path). */
+export interface PathState {
+  has: boolean
+  lastModUs: number
+  contentAtUs: number
+  revalUs: number
+  expireUs: number
+  /** The next user request drawn ahead (continuous µs), or NaN: none drawn, the process is fresh from `freshFrom`. */
+  pending: number
+  freshFrom: number
+  /** Who made the request nextRequest returned: 1 a crawler, 0 a user. */
+  byCrawler: boolean
+}
+
+export function createPathState(): PathState {
+  return { has: false, lastModUs: 0, contentAtUs: 0, revalUs: 0, expireUs: 0, pending: NaN, freshFrom: 0, byCrawler: false }
+}
+
+/** Records every request of [.., endCont) up to a window's end `untilCont` with outcome o (HIT or STALE from the entry). */
+function window(c: PathCtx, st: PathState, o: Outcome, untilCont: number): void {
+  const end = Math.min(untilCont, c.endCont)
+  if (Number.isNaN(st.pending)) {
+    if (end > st.freshFrom) bulk(c, o, st.freshFrom, end, st.contentAtUs, true)
+  } else if (st.pending < end) {
+    const T = roundHalfUp(st.pending)
+    point(c.m, c.r.index, o, T, T - st.contentAtUs, 0)
+    bulk(c, o, st.pending, end, st.contentAtUs, true)
+    st.pending = NaN
+  } else return
+  if (untilCont > st.freshFrom) st.freshFrom = untilCont
+}
+
+/** Crawlers' visits before `beforeUs`, each recorded with outcome o (age from the entry, or as a waiter of a render ending at endUs). */
+function crawlerVisits(c: PathCtx, st: PathState, o: Outcome, beforeUs: number, waitEndUs: number, renderUs: number): void {
+  const crawl = c.crawl
+  if (crawl === null) return
+  const limit = Math.min(beforeUs, c.durationUs)
+  for (let i = nextCrawler(crawl); i >= 0 && crawl.next[i]! < limit; i = nextCrawler(crawl)) {
+    const T = crawl.next[i]!
+    advance(crawl, i)
+    crawlerRequest(c, T)
+    if (waitEndUs < 0) point(c.m, c.r.index, o, T, o === NOT_FOUND ? -1 : T - st.contentAtUs, 0)
+    else point(c.m, c.r.index, o, T, o === MISS ? renderUs : -1, waitEndUs - T)
+  }
+}
+
+function crawlerRequest(c: PathCtx, T: number): void {
+  if (T >= c.m.warmupUs) c.m.crawlerRequests[c.r.index] = c.m.crawlerRequests[c.r.index]! + 1
+}
+
+/**
+ * The next request, user's or crawler's, at or after the state's fresh point: its time in µs,
+ * or -1 when none comes before the end. A user's becomes the new fresh point; a crawler's
+ * leaves the pending user request in place.
+ */
+function nextRequest(c: PathCtx, st: PathState): number {
+  if (Number.isNaN(st.pending)) st.pending = st.freshFrom < c.endCont ? nextArrival(c, st.freshFrom) : Infinity
+  const Th = st.pending < c.endCont ? roundHalfUp(st.pending) : Infinity
+  const crawl = c.crawl
+  const ci = crawl === null ? -1 : nextCrawler(crawl)
+  const Tc = ci < 0 ? Infinity : crawl!.next[ci]!
+  if (Tc <= Th && Tc < c.durationUs) {
+    advance(crawl!, ci)
+    crawlerRequest(c, Tc)
+    st.byCrawler = true
+    return Tc
+  }
+  if (Th === Infinity) return -1
+  st.freshFrom = st.pending
+  st.pending = NaN
+  st.byCrawler = false
+  return Th
+}
+
+/** One path's whole timeline (path k of the route). */
+export function runPath(c: PathCtx, st: PathState, k: number, buildAtUs: number): void {
+  const r = c.r, m = c.m, route = r.index, d = c.render
+  if (c.crawl !== null) startPath(c.crawl, k)
+  const prebuilt = k < r.prebuilt
+  if (!prebuilt && !r.dynamicParams) {
+    // §6: never rendered, every request a 404.
+    bulk(c, NOT_FOUND, 0, c.endCont, 0, false)
+    crawlerVisits(c, st, NOT_FOUND, Infinity, -1, 0)
+    return
+  }
+  const enforces = c.profile.enforcesExpire
+  st.has = prebuilt
+  st.lastModUs = buildAtUs
+  st.contentAtUs = buildAtUs
+  st.revalUs = prebuilt ? r.revalidateUs : DEFAULT_REVALIDATE_US
+  st.expireUs = prebuilt ? r.expireUs : Infinity
+  st.pending = NaN
+  st.freshFrom = 0
+  for (;;) {
+    let withPrev = false
+    if (st.has) {
+      // Fresh until lastModified + revalidate (the boundary is fresh, §1.1), or expire if lower (§2).
+      const limitUs = st.lastModUs + (enforces ? Math.min(st.revalUs, st.expireUs) : st.revalUs)
+      window(c, st, HIT, limitUs + 0.5)
+      crawlerVisits(c, st, HIT, limitUs + 1, -1, 0)
+      if (!(limitUs + 0.5 < c.endCont)) return
+      const T = nextRequest(c, st)
+      if (T < 0) return
+      if (!(enforces && T - st.lastModUs > st.expireUs)) {
+        // §1.1, §1.3: STALE, and a background regeneration; requests meanwhile are STALE too.
+        point(m, route, STALE, T, T - st.contentAtUs, 0)
+        drawRender(d, T)
+        const dur = d.out[0]!, ok = d.out[1] === 1
+        renderStarted(m, route, BACKGROUND, ok, T, dur)
+        if (st.byCrawler && T >= m.warmupUs) m.crawlerRenders[route] = m.crawlerRenders[route]! + 1
+        const endUs = T + dur
+        window(c, st, STALE, endUs - 0.5)
+        crawlerVisits(c, st, STALE, endUs, -1, 0)
+        if (endUs >= c.durationUs) return
+        if (ok) {
+          written(m, route, false, endUs)
+          st.contentAtUs = T
+          st.revalUs = r.revalidateUs
+          st.expireUs = r.expireUs
+        } else backoff(c, st)
+        st.lastModUs = endUs
+        continue
+      }
+      withPrev = true // §2, 16.3+: past expire, the request blocks on a render that keeps the entry for a failure
+      blocking(c, st, T, st.byCrawler, withPrev)
+    } else {
+      const T = nextRequest(c, st)
+      if (T < 0) return
+      blocking(c, st, T, st.byCrawler, withPrev)
+    }
+    if (Number.isNaN(st.lastModUs)) return // the render outlived the run
+  }
+}
+
+/** §3: the old content stays, re-set from the failure with the clamped revalidate. */
+function backoff(c: PathCtx, st: PathState): void {
+  const r2 = backoffRevalidateS(st.revalUs === Infinity ? false : st.revalUs / US_PER_S)
+  st.revalUs = secToUs(r2)
+  st.expireUs = backoffExpireUs(c.profile, r2, st.expireUs)
+}
+
+/** A blocking render at T (§1.2): this request and every request until it ends wait for it. Sets lastModUs to NaN when it outlives the run. */
+function blocking(c: PathCtx, st: PathState, T: number, byCrawler: boolean, withPrev: boolean): void {
+  const m = c.m, route = c.r.index, d = c.render
+  drawRender(d, T)
+  const dur = d.out[0]!, ok = d.out[1] === 1
+  const o: Outcome = ok ? MISS : ERROR
+  renderStarted(m, route, BLOCKING, ok, T, dur)
+  if (byCrawler && T >= m.warmupUs) m.crawlerRenders[route] = m.crawlerRenders[route]! + 1
+  const endUs = T + dur
+  point(m, route, o, T, ok ? dur : -1, dur)
+  // Users' requests until the end, one by one (each waits its own time).
+  const until = Math.min(endUs - 0.5, c.endCont)
+  if (Number.isNaN(st.pending)) st.pending = st.freshFrom < c.endCont ? nextArrival(c, st.freshFrom) : Infinity
+  while (st.pending < until) {
+    const U = roundHalfUp(st.pending)
+    point(m, route, o, U, ok ? dur : -1, endUs - U)
+    st.pending = nextArrival(c, st.pending)
+  }
+  crawlerVisits(c, st, o, endUs, endUs, dur)
+  if (endUs >= c.durationUs) { st.lastModUs = NaN; return }
+  if (ok) {
+    written(m, route, !st.has, endUs)
+    st.has = true
+    st.contentAtUs = T
+    st.revalUs = c.r.revalidateUs
+    st.expireUs = c.r.expireUs
+    st.lastModUs = endUs
+  } else if (withPrev) {
+    backoff(c, st)
+    st.lastModUs = endUs
+  }
+}
