@@ -9,7 +9,7 @@ const reps = Number(repsArg), route = Number(routeArg)
 const pooled = (mode: 'exact' | 'fast') => {
   const h = new Float64Array(B)
   let sum = 0
-  runScenario(s, { mode, replications: reps, onReplication: (_i, m) => { for (let b = 0; b < B; b++) h[b] += m.ageHist[route * B + b]!; sum += m.ageSum[route]! } })
+  runScenario(s, { mode, replications: reps, onReplication: (_i, m) => { for (let b = 0; b < B; b++) h[b] = h[b]! + m.ageHist[route * B + b]!; sum += m.ageSum[route]! } })
   return { h, sum }
 }
 const e = pooled('exact'), f = pooled('fast')
