@@ -38,9 +38,9 @@ const writeJson = (name: string, v: unknown) => { writeFileSync(tmp(name), JSON.
 const GRID = ['--vary', 'routes.product.revalidateS=30,60,300,900,3600', '--vary', 'traffic.scale=0.5,1,2']
 
 describe('isrsim sweep', () => {
-  it('runs 5 revalidate values × 3 traffic scales of the catalogue on both cores, one line per point', async () => {
-    const out = tmp('full.jsonl')
-    const r = await cli('sweep', 'scenarios/catalogue.ts', ...GRID, '--workers', '2', '--out', out)
+  it('runs 5 revalidate values × 3 traffic scales of the catalogue on both cores, one line per point (--mode exact: common random numbers)', async () => {
+    const out = tmp('full-exact.jsonl')
+    const r = await cli('sweep', 'scenarios/catalogue.ts', ...GRID, '--mode', 'exact', '--workers', '2', '--out', out)
     expect(r.code, r.stderr).toBe(0)
     const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string; index?: number; vary?: Record<string, number>; result?: SimResult })
     expect(lines[0]).toMatchObject({ kind: 'sweep', points: 15, scenario: { name: 'catalogue' }, seed: '7' })
@@ -79,6 +79,10 @@ describe('isrsim sweep', () => {
     const full = tmp('full.jsonl')
     if (!existsSync(full)) await cli('sweep', 'scenarios/catalogue.ts', ...GRID, '--out', full)
     expect(readFileSync(tmp('merged.jsonl'), 'utf8')).toBe(readFileSync(full, 'utf8'))
+    // Sweeps default to --mode auto (docs/fast-mode.md): the catalogue's routes all fast-forward.
+    const point = JSON.parse(readFileSync(full, 'utf8').split('\n')[1]!) as { result: SimResult }
+    expect(point.result.mode).toBe('auto')
+    expect(Object.values(point.result.routes).map((x) => x.mode)).toEqual(['fast', 'fast', 'fast', 'fast'])
     const missing = await cli('merge', shards[0]!, shards[2]!, '--out', tmp('bad-merge.jsonl'))
     expect(missing.code).toBe(2)
     expect(missing.stderr).toContain('missing shard 2/3')
