@@ -3,7 +3,8 @@
  * its render draws, the deferred counters, and the two primitives every timeline uses: the
  * path's next arrival after a time (memoryless), and the deferral of every arrival in a window.
  */
-import { addExponential, lognormalInto, lognormalParams } from '../kernel/dist.ts'
+import { addExponential, lognormalParams } from '../kernel/dist.ts'
+import { normalInto } from '../kernel/normal.ts'
 import { UINT32_SCALE, type AleaRng, type Streams } from '../kernel/rng.ts'
 import { roundHalfUp, secToUs } from '../kernel/time.ts'
 import type { Scenario } from '../scenario/schema.ts'
@@ -23,6 +24,8 @@ export interface RenderDraw {
   readonly failureRng: AleaRng
   readonly failureRate: number
   readonly outages: ReadonlyArray<{ readonly fromUs: number; readonly toUs: number; readonly failureRate: number }>
+  /** No failure rate and no outage: every render succeeds, no draw needed. */
+  readonly alwaysOk: boolean
   /** [duration µs, ok 1/0] of the last draw. */
   readonly out: Float64Array
 }
@@ -38,17 +41,20 @@ export function renderDraw(s: Scenario, r: ResolvedRoute, streams: Streams): Ren
     failureRng: streams.claim('failures', r.id),
     failureRate: cfg.failureRate,
     outages: s.outages.filter((o) => o.routes === undefined || o.routes.includes(r.id)).map((o) => ({ fromUs: secToUs(o.fromS), toUs: secToUs(o.toS), failureRate: o.failureRate })),
+    alwaysOk: cfg.failureRate === 0 && !s.outages.some((o) => o.failureRate > 0 && (o.routes === undefined || o.routes.includes(r.id))),
     out: new Float64Array(2),
   }
 }
 
-/** Draws a render starting at atUs into d.out: [duration, ok]. */
+/** Draws a render starting at atUs into d.out: [duration, ok]: the render time as renders.ts rounds it (a normal by the ziggurat, normal.ts), the outcome. */
 export function drawRender(d: RenderDraw, atUs: number): void {
-  if (d.params === null) d.out[0] = d.constantUs
+  const p = d.params
+  if (p === null) d.out[0] = d.constantUs
   else {
-    lognormalInto(d.out, 0, d.renderRng, d.params, 0)
-    d.out[0] = roundHalfUp(d.out[0]!)
+    normalInto(d.out, 0, d.renderRng)
+    d.out[0] = roundHalfUp(Math.exp(p[0]! + p[1]! * d.out[0]!))
   }
+  if (d.alwaysOk) { d.out[1] = 1; return }
   const u = (d.failureRng.nextInt32() >>> 0) * UINT32_SCALE
   d.out[1] = u < okProbability(d, atUs) ? 1 : 0
 }
@@ -76,6 +82,8 @@ export interface PathCtx {
   readonly endCont: number
   /** The path's share of the route's traffic. */
   share: number
+  /** With a flat rate: µs per unit of Exp(1) for this path (1 / (share × rate)); NaN with a daily curve. */
+  usPerArrival: number
   readonly scratch: Float64Array
 }
 
@@ -83,6 +91,7 @@ export interface PathCtx {
 export function nextArrival(c: PathCtx, t: number): number {
   c.scratch[0] = 0
   addExponential(c.scratch, 0, c.arrivals)
+  if (c.usPerArrival === c.usPerArrival) return t + c.scratch[0]! * c.usPerArrival // a flat rate: no curve to walk
   return timeAt(c.curve, lambdaAt(c.curve, t) + c.scratch[0]! / c.share)
 }
 

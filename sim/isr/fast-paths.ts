@@ -42,13 +42,14 @@ export function runFastRoute(s: Scenario, r: ResolvedRoute, profile: VersionProf
   const render = renderDraw(s, r, streams)
   const acc = createFastAcc(r.index, m.bins)
   const crawl = routeCrawl(s, r, streams)
-  const ctx: PathCtx = { s, r, profile, m, curve, arrivals, render, acc, crawl, durationUs, endCont: durationUs - 0.5, share: 1, scratch: new Float64Array(1) }
+  const ctx: PathCtx = { s, r, profile, m, curve, arrivals, render, acc, crawl, durationUs, endCont: durationUs - 0.5, share: 1, usPerArrival: curve.segUs === Infinity ? 1 / curve.segRate[0]! : NaN, scratch: new Float64Array(1) }
   if (r.isDynamic) runDynamic(ctx)
   else {
     const share = shareOf(s, r)
     const st = createPathState()
     for (let k = 0; k < r.count; k++) {
       ctx.share = share(k)
+      if (curve.segUs === Infinity) ctx.usPerArrival = 1 / (ctx.share * curve.segRate[0]!)
       // A path no user visits may still be crawled: its timeline then has only the crawler's visits.
       if (ctx.share > 0 || (crawl !== null && crawl.walks.some((w) => k < w.paths))) runPath(ctx, st, k, buildAtUs)
     }
