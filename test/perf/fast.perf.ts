@@ -1,0 +1,65 @@
+/**
+ * `npm run bench`, fast mode's part (issue 19): figures, never pass/fail. Each run is a fresh
+ * process, and the three kinds compared as ratios are interleaved in the same minutes (the
+ * machine is shared and its speed swings by a third):
+ *  1. fast mode on the bundled catalogue scaled to 30 days, against exact mode on the same
+ *     catalogue (one day: a month would take minutes) and against the minimal single-page
+ *     loop (minimal-loop.ts), in simulated requests per second of wall time on one core;
+ *  2. a 1.1M-path site with a daily crawler walk and light human traffic, 30 days
+ *     (large-site.ts, --mode auto): wall time and peak RSS;
+ *  3. 40M paths of which ~100k are visited (sparse-site.ts): peak RSS;
+ *  4. a 20-point sweep of a month of the large site on 2 workers (sweeps default to auto).
+ * Set BENCH_QUICK=1 for a short version.
+ */
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+const quick = process.env.BENCH_QUICK === '1'
+const LOADER = ['--import', './test/perf/tsx-register.mjs']
+const M = (n: number) => `${(n / 1e6).toFixed(n >= 1e8 ? 0 : 1)} M`
+const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+
+type Once = { requests: number; wallS: number; cpuS: number; requestsPerWallS: number; requestsPerCpuS: number; maxRssMiB: number; routes?: Record<string, string> }
+function child(args: string[]): Once {
+  const out = execFileSync(process.execPath, [...LOADER, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 })
+  return JSON.parse(out.trim().split('\n').pop()!) as Once
+}
+const fastOnce = (file: string, mode: string, durationS?: number) => child(['test/perf/fast-once.ts', file, mode, ...(durationS === undefined ? [] : [String(durationS)])])
+
+// 1. ----------------------------------------------------------------------------------
+const monthS = quick ? 7 * 86400 : 30 * 86400
+const runs = quick ? 1 : 3
+console.log(`\n1. fast mode, bundled catalogue over ${monthS / 86400} days, against exact mode (catalogue, 1 day) and the minimal single-page loop; one core, ${runs} interleaved runs each`)
+const fast: Once[] = [], exact: Once[] = [], minimal: Once[] = []
+for (let i = 0; i < runs; i++) {
+  fast.push(fastOnce('scenarios/catalogue.ts', 'fast', monthS))
+  exact.push(fastOnce('scenarios/catalogue.ts', 'exact', quick ? 3600 : 86400))
+  minimal.push(child(['test/perf/run-minimal.ts', quick ? '5000000' : '20000000']))
+  const [f, e, m] = [fast[i]!, exact[i]!, minimal[i]!]
+  console.log(`   run ${i + 1}: fast ${M(f.requests)} requests in ${f.wallS.toFixed(2)} s = ${M(f.requestsPerWallS)} req/s (${f.cpuS.toFixed(2)} CPU-s) | exact ${M(e.requestsPerWallS)} req/s | minimal loop ${M(m.requestsPerWallS)} req/s`)
+}
+const [f, e, m] = [median(fast.map((r) => r.requestsPerWallS)), median(exact.map((r) => r.requestsPerWallS)), median(minimal.map((r) => r.requestsPerWallS))]
+console.log(`   median: fast ${M(f)} simulated req/s of wall time; ${(f / e).toFixed(1)}x exact mode (${M(e)}), ${(f / m).toFixed(1)}x the minimal loop (${M(m)}); exact mode is ${(e / m).toFixed(2)} of the minimal loop`)
+
+// 2, 3. ---------------------------------------------------------------------------------
+console.log('\n2. a 1.1M-path site, a crawler walking every path daily, 20 human req/s, 30 days (test/perf/large-site.ts), --mode auto')
+const big = fastOnce('test/perf/large-site.ts', 'auto', quick ? 3 * 86400 : undefined)
+console.log(`   ${M(big.requests)} requests in ${big.wallS.toFixed(1)} s wall (${big.cpuS.toFixed(1)} CPU-s), peak RSS ${big.maxRssMiB} MiB; routes ${JSON.stringify(big.routes)}`)
+console.log('\n3. 40M paths, ~100k requests in a day (test/perf/sparse-site.ts), --mode fast')
+const sparse = fastOnce('test/perf/sparse-site.ts', 'fast')
+console.log(`   ${M(sparse.requests)} requests in ${sparse.wallS.toFixed(1)} s wall, peak RSS ${sparse.maxRssMiB} MiB`)
+
+// 4. ----------------------------------------------------------------------------------
+if (!quick) {
+  console.log('\n4. a 20-point sweep of the large site over 30 days (5 revalidate values x 4 traffic scales), 2 workers, default mode')
+  const dir = mkdtempSync(join(tmpdir(), 'isrsim-fast-bench-'))
+  try {
+    const t0 = performance.now()
+    execFileSync(process.execPath, ['bin/isrsim.js', 'sweep', 'test/perf/large-site.ts', '--vary', 'routes.product.revalidateS=3600,21600,86400,259200,604800', '--vary', 'traffic.scale=0.5,1,2,4', '--workers', '2', '--out', join(dir, 'sweep.jsonl')], { stdio: ['ignore', 'ignore', 'ignore'] })
+    console.log(`   20 points in ${((performance.now() - t0) / 1000).toFixed(1)} s wall, the CLI's start included`)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
