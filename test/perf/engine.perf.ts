@@ -6,7 +6,9 @@
  *     and that plus origin data changes), each run in a fresh process, with TypeScript
  *     loaded as the CLI loads it;
  *  3. bytes allocated per simulated request (the hot path should allocate nothing);
- *  4. memory: a 1M-request and a 100M-request run of the same scenario.
+ *  4. memory: a 1M-request and a 100M-request run of the same scenario;
+ *  5. exact mode against a minimal single-page stale-while-revalidate loop (minimal-loop.ts),
+ *     the two interleaved in fresh processes, and their ratio (issue 19: at least 0.3).
  * Set BENCH_QUICK=1 for a short version (CI smoke).
  */
 import { execFileSync } from 'node:child_process'
@@ -93,4 +95,30 @@ console.log('\n4. memory: does it grow with requests? (fresh process per run)')
 for (const n of quick ? [1_000_000, 10_000_000] : [1_000_000, 100_000_000]) {
   const r = once('scenarios/catalogue.ts', n)
   console.log(`   ${fmt(r.requests).padStart(12)} requests: peak RSS ${r.maxRssMiB} MiB, heap after run ${r.heapUsedMiB} MiB (${r.wallS.toFixed(1)} s)`)
+}
+
+// 5. exact mode against the minimal loop ----------------------------------------------
+// Issue 19: exact mode on the catalogue at least 0.3 of the requests per second of the simplest
+// loop that does a request's job (minimal-loop.ts), measured in the same minutes: the two
+// alternate (loop, catalogue, loop, ...), each in a fresh process, with the same request count.
+console.log('\n5. exact mode against a minimal single-page loop (test/perf/minimal-loop.ts), alternating fresh processes')
+function minimal(requests: number): Once {
+  const out = execFileSync(process.execPath, [...LOADER, 'test/perf/run-minimal.ts', String(requests)], { encoding: 'utf8' })
+  return JSON.parse(out.trim().split('\n').pop()!) as Once
+}
+for (const [label, n] of [
+  ['the bundled catalogue as it is (3,600 s, 1.44M requests)', 1_440_000],
+  ...(quick ? [] : [['the catalogue scaled to 20M requests', 20_000_000]] as const),
+] as const) {
+  console.log(`   ${label}:`)
+  const ratios: number[] = [], loops: number[] = [], exact: number[] = []
+  for (let i = 0; i < (quick ? 2 : 7); i++) {
+    const m = minimal(n)
+    const e = once('scenarios/catalogue.ts', n)
+    loops.push(m.requestsPerWallS)
+    exact.push(e.requestsPerWallS)
+    ratios.push(e.requestsPerWallS / m.requestsPerWallS)
+    console.log(`   pair ${i + 1}: minimal loop ${fmt(m.requestsPerWallS)} req/s, exact catalogue ${fmt(e.requestsPerWallS)} req/s: ratio ${ratios[i]!.toFixed(3)}`)
+  }
+  console.log(`   median: minimal loop ${fmt(medianOf(loops))} req/s, exact ${fmt(medianOf(exact))} req/s; ratio exact/minimal ${medianOf(ratios).toFixed(3)} (median of the pairs' ratios; range ${Math.min(...ratios).toFixed(3)}-${Math.max(...ratios).toFixed(3)})`)
 }
