@@ -131,7 +131,7 @@ function runOnce(s: Scenario, seed: string, trace: ((e: TraceEvent) => void) | n
     m.finish()
     model.finish(durationUs)
   }
-  const plan = fastPlan(s, resolveRoutes(s), mode)
+  const plan = fastPlan(s, resolveRoutes(s), mode, pinned !== null)
   const fast = plan.exactBecause.map((x) => x === null)
   let parts: RunParts
   if (!plan.anyFast) {

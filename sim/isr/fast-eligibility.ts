@@ -51,9 +51,9 @@ export function routeBlocker(s: Scenario, i: number, r: ResolvedRoute): string |
 }
 
 /** The plan for a run in `mode`: exact everywhere, or fast wherever it is exact in distribution. */
-export function fastPlan(s: Scenario, routes: readonly ResolvedRoute[], mode: SimMode): FastPlan {
+export function fastPlan(s: Scenario, routes: readonly ResolvedRoute[], mode: SimMode, sameTraffic = false): FastPlan {
   if (mode === 'exact') return { exactBecause: routes.map(() => '--mode exact'), anyFast: false, anyExact: true }
-  const all = scenarioBlocker(s)
+  const all = sameTraffic ? '--same-traffic: replications replay replication 0\'s requests one by one, which fast mode never draws' : scenarioBlocker(s)
   const exactBecause = routes.map((r, i) => all ?? routeBlocker(s, i, r))
   return { exactBecause, anyFast: exactBecause.some((x) => x === null), anyExact: exactBecause.some((x) => x !== null) }
 }

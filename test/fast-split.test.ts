@@ -1,0 +1,123 @@
+/**
+ * Fast mode's contract and its split (docs/fast-mode.md): `--mode`, `mode` and
+ * `routes.<id>.mode` / `exactBecause` in the result, the reasons per blocking feature, and the
+ * exact half of a mixed run being exactly the exact run of those routes (stream isolation).
+ * The statistical agreement of the fast half with exact mode is test/fast-mode*.test.ts's.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import catalogue from '../scenarios/catalogue.ts'
+import type { RouteResult } from '../sim/contract.ts'
+import { resolveRoutes } from '../sim/isr/entries.ts'
+import { fastPlan, routeBlocker, scenarioBlocker } from '../sim/isr/fast-eligibility.ts'
+import { parseScenario, runScenario, type ScenarioInput } from '../sim/index.ts'
+import { cli } from './cli-run.ts'
+
+const TMP = mkdtempSync(join(tmpdir(), 'isrsim-fast-split-'))
+const base: ScenarioInput = { ...catalogue, durationS: 900, warmupS: 60 }
+
+/** The catalogue plus a route with a fetch (the Data Cache keeps it exact). */
+const mixed: ScenarioInput = {
+  ...base,
+  routes: [...base.routes, { id: 'feed', pattern: '/feed', revalidateS: 60, renderS: 0.2, fetches: [{ id: 'cms', revalidateS: 30, latencyS: 0.05 }], traffic: { rps: 5 } }],
+}
+
+const strip = (r: RouteResult) => { const { mode: _m, exactBecause: _e, ...rest } = r; return rest }
+
+describe('a mixed run', () => {
+  it('runs the eligible routes fast and the route with a fetch exact, saying why', () => {
+    const r = runScenario(parseScenario(mixed), { mode: 'auto' })
+    expect(r.mode).toBe('auto')
+    expect(Object.fromEntries(Object.entries(r.routes).map(([id, x]) => [id, x.mode]))).toEqual({ home: 'fast', product: 'fast', category: 'fast', search: 'fast', feed: 'exact' })
+    expect(r.routes.feed!.exactBecause).toMatch(/^fetches: /)
+    expect(r.routes.home!.exactBecause).toBeUndefined()
+  })
+
+  it('its exact route is, figure for figure, that route in a run of the whole scenario in exact mode', () => {
+    const s = parseScenario(mixed)
+    for (const seed of ['1', 'b7']) {
+      const auto = runScenario(s, { mode: 'auto', seed })
+      const exact = runScenario(s, { mode: 'exact', seed })
+      expect(strip(auto.routes.feed!), `reproduce: isrsim run <mixed> --seed ${seed} --mode auto`).toEqual(strip(exact.routes.feed!))
+      expect(auto.fetches).toEqual(exact.fetches)
+      // ...and every route's requests add up: the totals are the routes' sums.
+      expect(auto.totals.requests).toBe(Object.values(auto.routes).reduce((n, x) => n + x.requests, 0))
+      expect(auto.totals.renders).toBe(Object.values(auto.routes).reduce((n, x) => n + x.renders, 0))
+    }
+  })
+
+  it('--mode exact runs every route exact and records no reason', () => {
+    const r = runScenario(parseScenario(mixed), { mode: 'exact' })
+    expect(r.mode).toBe('exact')
+    expect(Object.values(r.routes).every((x) => x.mode === 'exact' && x.exactBecause === undefined)).toBe(true)
+  })
+})
+
+describe('what keeps a route or a scenario exact', () => {
+  const one = (over: Partial<ScenarioInput>, route: Record<string, unknown> = {}) =>
+    parseScenario({ ...base, ...over, routes: [{ id: 'p', pattern: '/p/[id]', revalidateS: 60, renderS: 0.1, params: { count: 10 }, traffic: { rps: 5 }, ...route }] } as ScenarioInput)
+  const scenarioCases: [string, Partial<ScenarioInput>, RegExp][] = [
+    ['several instances', { deployment: { instances: 2 } }, /^deployment\.instances 2/],
+    ['a shared cache', { deployment: { cache: 'shared' } }, /^deployment\.cache "shared"/],
+    ['a CDN', { deployment: { cdn: { pops: 1 } } }, /^deployment\.cdn/],
+    ['Vercel', { deployment: { platform: 'vercel' } }, /^deployment\.platform "vercel"/],
+    ['render concurrency', { deployment: { renderConcurrency: 2 } }, /^deployment\.renderConcurrency 2/],
+    ['on-demand calls', { onDemand: [{ kind: 'revalidatePath', path: '/p/1', atS: 10 }] }, /^onDemand/],
+    ['restarts', { restarts: [{ atS: 10 }] }, /^restarts/],
+    ['deploys', { deploys: [{ atS: 10 }] }, /^deploys/],
+  ]
+  it.each(scenarioCases)('%s keeps the whole scenario exact', (_name, over, reason) => {
+    const s = one(over)
+    expect(scenarioBlocker(s)).toMatch(reason)
+    const plan = fastPlan(s, resolveRoutes(s), 'fast')
+    expect(plan.anyFast).toBe(false)
+  })
+  const routeCases: [string, Record<string, unknown>, RegExp][] = [
+    ['a fetch', { fetches: [{ id: 'x', revalidateS: 30 }] }, /^fetches/],
+    ['the Pages Router', { router: 'pages' }, /^router "pages"/],
+    ['evenly spaced arrivals', { traffic: { rps: 5, arrivals: 'uniform' } }, /^traffic\.arrivals "uniform"/],
+    ['one-off unknown paths', { traffic: { rps: 5, unknownRate: 1 } }, /^traffic\.unknownRate/],
+    ['cacheLife', { cacheLife: 'hours' }, /^cacheLife/],
+  ]
+  it.each(routeCases)('%s keeps its route exact', (_name, route, reason) => {
+    const s = one({}, route)
+    expect(scenarioBlocker(s)).toBeNull()
+    expect(routeBlocker(s, 0, resolveRoutes(s)[0]!)).toMatch(reason)
+  })
+  it('crawlers, a daily curve, failures, outages, Zipf popularity and dynamic routes run fast', () => {
+    const s = one({ diurnal: { hourly: Array.from({ length: 24 }, (_, h) => 0.5 + h / 24) }, outages: [{ fromS: 100, toS: 200, failureRate: 0.5 }] }, { failureRate: 0.01, traffic: { rps: 5, popularity: { zipf: 1.2 }, crawlers: [{ name: 'bot', revisitS: 300 }] } })
+    expect(routeBlocker(s, 0, resolveRoutes(s)[0]!)).toBeNull()
+    const d = one({}, { dynamic: true })
+    expect(routeBlocker(d, 0, resolveRoutes(d)[0]!)).toBeNull()
+  })
+})
+
+describe('the command line', () => {
+  const file = join(TMP, 'mixed.json')
+  writeFileSync(file, JSON.stringify(mixed))
+  it('--mode fast prints every route that ran exact and why; the result carries the modes', async () => {
+    const out = join(TMP, 'r.json')
+    const r = await cli('run', file, '--mode', 'fast', '--out', out)
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toContain('mode fast: home, product, category, search fast-forwarded; feed exact')
+    expect(r.stdout).toMatch(/ {2}feed ran exact, not fast: fetches: /)
+    expect(r.stdout).toContain(`--mode fast`)
+    const json = JSON.parse(readFileSync(out, 'utf8')) as { mode: string; routes: Record<string, RouteResult> }
+    expect(json.mode).toBe('fast')
+    expect(json.routes.feed!.mode).toBe('exact')
+  })
+  it('the default is auto (one line, no reasons); --mode exact prints no mode line', async () => {
+    const auto = await cli('run', file)
+    expect(auto.stdout).toContain('mode auto: home, product, category, search fast-forwarded; feed exact')
+    expect(auto.stdout).not.toContain('ran exact, not fast')
+    const exact = await cli('run', file, '--mode', 'exact')
+    expect(exact.stdout).not.toMatch(/^mode /m)
+  })
+  it('--mode bogus: exit 2 naming the allowed values', async () => {
+    const r = await cli('run', file, '--mode', 'bogus')
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('--mode must be exact, fast or auto, received "bogus"')
+  })
+})
