@@ -35,10 +35,12 @@ export interface FastAcc {
   readonly ageDensityDiff: Float64Array
   /** How many density pieces open and close at each bucket: where none is open, the density is 0 exactly (not a float residue). */
   readonly ageOpenDiff: Int32Array
+  /** [0]: the largest continuous age any measured window reaches: the deferred maximum is below it. */
+  readonly ageTop: Float64Array
 }
 
 export function createFastAcc(route: number, bins: number): FastAcc {
-  return { route, mu: new Float64Array(bins * 2 * NO), ageDirect: new Float64Array(K), ageDensityDiff: new Float64Array(K + 1), ageOpenDiff: new Int32Array(K + 1) }
+  return { route, mu: new Float64Array(bins * 2 * NO), ageDirect: new Float64Array(K), ageDensityDiff: new Float64Array(K + 1), ageOpenDiff: new Int32Array(K + 1), ageTop: new Float64Array(1) }
 }
 
 /**
@@ -54,6 +56,7 @@ export function addPiece(acc: FastAcc, m: Metrics, o: Outcome, t0: number, t1: n
   acc.mu[k] = acc.mu[k]! + expected
   if (measured === 0 || !aged) return
   const a0 = t0 - contentAtUs, a1 = t1 - contentAtUs
+  if (a1 > acc.ageTop[0]!) acc.ageTop[0] = a1
   const b0 = bucketOf(roundHalfUp(a0)), b1 = bucketOf(roundHalfUp(a1))
   const d = acc.ageDirect
   if (b0 === b1) { d[b0] = d[b0]! + densityPerUs * (a1 - a0); return }
@@ -172,14 +175,14 @@ export function drawDeferred(acc: FastAcc, m: Metrics, rng: Rng, durations: Dura
     m.ageSum[r] = m.ageSum[r]! + n * bucketValue(b)
     top = b
   }
-  const max = maxInBucket(rng, top, counts[top]!)
+  const max = maxInBucket(rng, top, counts[top]!, acc.ageTop[0]!)
   if (max > m.ageMax[r]!) m.ageMax[r] = max
 }
 
-/** The largest of n values in bucket b, taken as uniform within it. */
-function maxInBucket(rng: Rng, b: number, n: number): number {
+/** The largest of n values in bucket b, taken as uniform within it, below `upTo` (continuous). */
+function maxInBucket(rng: Rng, b: number, n: number, upTo = Infinity): number {
   if (b < 256) return b
-  const lo = BETA[b]!, width = BETA[b + 1]! - lo
+  const lo = BETA[b]!, width = Math.min(BETA[b + 1]!, upTo) - lo
   return roundHalfUp(lo + width * maxOfUniforms(rng, n))
 }
 
