@@ -1,0 +1,166 @@
+/**
+ * Fast mode against exact mode on swarm-generated scenarios (issue 19, test/arbitraries.ts).
+ *
+ * 1. Scenarios made fast-eligible (one instance and a local cache, no on-demand calls, data
+ *    changes, restarts, deploys or purges; App Router pages without fetches, cacheLife or
+ *    segment config, Poisson traffic to known paths) but otherwise every feature the generator
+ *    draws: daily curves, every popularity, prebuilt and dynamicParams, revalidate numbers, false
+ *    and 0, dynamic pages and layouts, failures, outages, expireTimeS, buildAgeS, warmup, both
+ *    render laws, every version, cacheComponents. Each runs 30 replications per mode and must
+ *    pass the checks of test/fast-mode.test.ts (test/fast-stats.ts), with every route fast.
+ * 2. Scenarios as generated, blockers kept: a route runs fast exactly when nothing the brief
+ *    lists couples it or falls outside fast mode, and otherwise runs exact with a reason that
+ *    names the field; the routes that run exact give what exact mode gives.
+ * 3. Determinism: the same generated scenario, seed and mode give the same bytes.
+ *
+ * fast-check's seed is printed once per file (test/setup.ts): DEFAULT_SEED=<seed> replays a run.
+ */
+import fc from 'fast-check'
+import { describe, expect, test } from 'vitest'
+import { parseScenario, runScenario, type Scenario, type SimResult } from '../sim/index.ts'
+import { deploymentOf } from '../sim/scenario/schema.ts'
+import { arbCase, type Case, type RouteInput } from './arbitraries.ts'
+import { crossValidate } from './fast-stats.ts'
+
+/** Cases per property: FC_NUM_RUNS raises them for soak runs. */
+const RUNS = (n: number) => (process.env.FC_NUM_RUNS !== undefined ? Number(process.env.FC_NUM_RUNS) : n)
+
+/** The route without what keeps it exact: an App Router page of its own, Poisson traffic to known paths. */
+export function fastRoute(r: RouteInput): RouteInput {
+  const { router: _r, kind: _k, cacheLife: _c, segmentConfig: _s, fetches: _f, ...rest } = r
+  const { schedule: _sc, crawlers: _cr, unknownRate: _u, arrivals: _a, ...traffic } = r.traffic
+  // fallback and a redirect for unknown paths are the Pages Router's (the route becomes an App page).
+  const params = r.params && (({ fallback: _fb, ...p }) => (p.unknownResult === 'redirect' ? { ...p, unknownResult: 'notFound' as const } : p))(r.params)
+  return { ...rest, ...(r.layouts ? { layouts: r.layouts.map(({ cacheLife: _l, ...l }) => l) } : {}), ...(params ? { params } : {}), traffic }
+}
+
+/**
+ * Under cacheComponents a page's dynamic causes (request APIs, revalidate 0, in the page or a
+ * layout) are holes of a cached shell (§12.4), which fast mode does not cover: there the causes
+ * go, so that the shell itself is cross-validated (dynamic pages are, without cacheComponents).
+ */
+function withoutHoles(r: RouteInput): RouteInput {
+  const { dynamic: _d, ...rest } = r
+  return { ...rest, ...(r.revalidateS === 0 ? { revalidateS: false } : {}), ...(r.layouts ? { layouts: r.layouts.map(({ dynamic: _l, ...l }) => (l.revalidateS === 0 ? { ...l, revalidateS: false } : l)) } : {}) }
+}
+
+const arbFastCase = arbCase({ isolated: true, invalidations: false, restarts: false, route: fastRoute })
+  .map((c): Case => (c.input.next?.cacheComponents === true ? { ...c, input: { ...c.input, routes: c.input.routes.map(withoutHoles) } } : c))
+
+const where = (c: Case) => `scenario ${JSON.stringify(c.input)} seed ${JSON.stringify(c.seed)}`
+
+describe('swarm: fast mode agrees with exact mode on generated fast-eligible scenarios', () => {
+  test('30 replications per mode: means, spreads and served ages agree at 1%; every route ran fast', () => {
+    fc.assert(
+      fc.property(arbFastCase, (c) => {
+        const s = parseScenario(c.input)
+        const cv = crossValidate(s, c.seed)
+        // Chance rejections of the first stage, for the record (a soak run counts them).
+        if (cv.first.length > 0) console.log(`${cv.report}\n${where(c)}`)
+        for (const r of cv.fast.results) {
+          for (const [id, route] of Object.entries(r.routes)) expect(route.mode, `route ${id} ran exact (${route.exactBecause}) in ${where(c)}`).toBe('fast')
+        }
+        expect(cv.confirmed.map((f) => f.key), `${cv.report}\n${where(c)}`).toEqual([])
+      }),
+      { numRuns: RUNS(12) },
+    )
+  })
+})
+
+// ---------------------------------------------------------------------------
+// What keeps a scenario or a route exact, as the brief lists it: the field names the reason
+// must contain. Written apart from sim/isr/fast-eligibility.ts so that the two can disagree.
+
+function scenarioBlockers(s: Scenario): string[] {
+  const d = deploymentOf(s)
+  return [
+    d.instances > 1 ? 'deployment.instances' : null,
+    d.cache === 'shared' ? 'deployment.cache' : null,
+    d.cdn !== undefined ? 'deployment.cdn' : null,
+    d.platform === 'vercel' ? 'deployment.platform' : null,
+    d.renderConcurrency !== undefined ? 'deployment.renderConcurrency' : null,
+    s.onDemand.length > 0 ? 'onDemand' : null,
+    s.dataChanges.length > 0 ? 'dataChanges' : null,
+    s.restarts.length > 0 ? 'restarts' : null,
+    s.deploys.length > 0 ? 'deploys' : null,
+    s.purges.length > 0 ? 'purges' : null,
+  ].filter((x) => x !== null)
+}
+
+function routeBlockers(s: Scenario, i: number): string[] {
+  const r = s.routes[i]!
+  const t = r.traffic
+  return [
+    r.router === 'pages' ? 'router' : null,
+    r.kind === 'route-handler' ? 'kind' : null,
+    r.fetches.length > 0 ? 'fetches' : null,
+    r.cacheLife !== undefined || r.layouts.some((l) => l.cacheLife !== undefined) ? 'cacheLife' : null,
+    r.segmentConfig !== undefined ? 'segmentConfig' : null,
+    t.arrivals !== 'poisson' ? 'traffic.arrivals' : null,
+    t.schedule !== undefined ? 'traffic.schedule' : null,
+    (t.crawlers?.length ?? 0) > 0 ? 'traffic.crawlers' : null,
+    t.unknownRate > 0 ? 'traffic.unknownRate' : null,
+    // Holes (§12.4): an App page's dynamic causes under cacheComponents.
+    s.next.cacheComponents && (r.router ?? 'app') === 'app' && (r.kind ?? 'page') === 'page'
+      && (r.dynamic === true || r.revalidateS === 0 || r.layouts.some((l) => l.dynamic === true || l.revalidateS === 0)) ? 'cacheComponents' : null,
+  ].filter((x) => x !== null)
+}
+
+/** The result without what differs by mode alone. */
+function withoutModes(r: SimResult): unknown {
+  const { mode: _m, ...rest } = r
+  return { ...rest, routes: Object.fromEntries(Object.entries(r.routes).map(([id, x]) => { const { mode: _n, exactBecause: _x, ...y } = x; return [id, y] })) }
+}
+
+describe('swarm: what fast mode cannot fast-forward runs exact, and says why', () => {
+  test('every route runs fast unless a listed feature blocks it; then exact, with exactBecause naming the field, and the figures of exact mode', () => {
+    fc.assert(
+      fc.property(arbCase(), (c) => {
+        const s = parseScenario(c.input)
+        const fast = runScenario(s, { mode: 'fast', seed: c.seed })
+        const exact = runScenario(s, { mode: 'exact', seed: c.seed })
+        expect(fast.mode).toBe('fast')
+        const all = scenarioBlockers(s)
+        s.routes.forEach((r, i) => {
+          const blockers = [...all, ...routeBlockers(s, i)]
+          const got = fast.routes[r.id]!
+          const what = `route ${r.id}: mode ${got.mode}, exactBecause ${JSON.stringify(got.exactBecause)}, blockers ${JSON.stringify(blockers)} in ${where(c)}`
+          if (blockers.length === 0) {
+            expect(got.mode, what).toBe('fast')
+            expect(got.exactBecause, what).toBeUndefined()
+            return
+          }
+          expect(got.mode, what).toBe('exact')
+          expect(got.exactBecause, what).toMatch(/\S/)
+          expect(blockers.some((b) => got.exactBecause!.includes(b)), what).toBe(true)
+          // Run exact inside a fast run, the route draws and does what it does in exact mode.
+          const { mode: _m, exactBecause: _x, ...inFast } = got
+          const { mode: _n, ...inExact } = exact.routes[r.id]!
+          expect(inFast, what).toEqual(inExact)
+          expect(fast.ageCdf[r.id], what).toEqual(exact.ageCdf[r.id])
+        })
+        // Blocked as a whole, the run is exact mode's run.
+        if (all.length > 0) expect(withoutModes(fast), where(c)).toEqual(withoutModes(exact))
+        // Exact mode says nothing about fast mode.
+        for (const route of Object.values(exact.routes)) expect([route.mode, route.exactBecause]).toEqual(['exact', undefined])
+      }),
+      { numRuns: RUNS(40) },
+    )
+  })
+})
+
+describe('swarm: determinism in fast mode', () => {
+  test('the same generated scenario, seed and mode give the same bytes (fast-eligible and as generated)', () => {
+    fc.assert(
+      fc.property(fc.oneof(arbFastCase, arbCase()), (c) => {
+        const s = parseScenario(c.input)
+        for (const mode of ['fast', 'auto'] as const) {
+          const a = JSON.stringify(runScenario(s, { mode, seed: c.seed, replications: 2 }))
+          const b = JSON.stringify(runScenario(parseScenario(c.input), { mode, seed: c.seed, replications: 2 }))
+          expect(a === b, `--mode ${mode}: two runs differ in ${where(c)}`).toBe(true)
+        }
+      }),
+      { numRuns: RUNS(25) },
+    )
+  })
+})
