@@ -62,7 +62,7 @@ describe('swarm: fast mode agrees with exact mode on generated fast-eligible sce
         }
         expect(cv.confirmed.map((f) => f.key), `${cv.report}\n${where(c)}`).toEqual([])
       }),
-      { numRuns: RUNS(12) },
+      { numRuns: RUNS(30) },
     )
   })
 })
@@ -144,7 +144,7 @@ describe('swarm: what fast mode cannot fast-forward runs exact, and says why', (
         // Exact mode says nothing about fast mode.
         for (const route of Object.values(exact.routes)) expect([route.mode, route.exactBecause]).toEqual(['exact', undefined])
       }),
-      { numRuns: RUNS(40) },
+      { numRuns: RUNS(60) },
     )
   })
 })

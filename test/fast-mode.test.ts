@@ -156,14 +156,14 @@ describe('a wrong fast mode is rejected', () => {
   // flaky-origin is cheap (90 k requests a replication) and has one route of each mode.
   const FILE = 'flaky-origin.json'
 
-  test('"multiply the expected values" (every replication at the mean): the spreads reject it, the means alone would not', () => {
+  test('"multiply the expected values" (every replication at the mean): the spreads reject it', () => {
     const s = scenarios.get(FILE)!
     const wrong: FastRunner = (sc, seed) => expectedValues(runReplications(sc, 'fast', seed))
     const cv = crossValidate(s, String(s.seed), wrong)
     const keys = cv.confirmed.map((f) => f.key)
     for (const k of ['spread totals.requests', 'spread totals.hit', 'spread totals.stale', 'spread totals.renders', 'spread staleness.ageMeanS', 'spread routes.article.stale']) expect(keys, cv.report).toContain(k)
-    // Its means are fast mode's means: without the spread check it would pass.
-    expect(keys.filter((k) => k.startsWith('mean ')), cv.report).toEqual([])
+    // Its means are fast mode's and its histograms pool to fast mode's: the spreads are what
+    // sees it (a mean or the KS test may reject too, by chance, their noise being exact mode's alone).
   })
 
   test('ages all at their mean: the permutation KS rejects it on every route that serves cached pages', () => {
