@@ -16,7 +16,70 @@ import { join } from 'node:path'
 import { beforeAll, describe, expect, test } from 'vitest'
 import { loadScenario, parseScenario, runScenario, type Scenario, type SimResult } from '../sim/index.ts'
 import { bucketOf, HISTOGRAM_BUCKETS } from '../sim/kernel/histogram.ts'
-import { compareRuns, crossValidate, headline, runReplications, scaledRevalidate, summary, type CrossValidation, type FastRunner, type ModeRuns } from './fast-stats.ts'
+import { AleaRng } from '../sim/kernel/rng.ts'
+import { compareRuns, crossValidate, headline, ksStatistic, permutationKs, runReplications, scaledRevalidate, spread, summary, welch, Z_995, type CrossValidation, type FastRunner, type ModeRuns } from './fast-stats.ts'
+
+describe('statistics helpers (test/fast-stats.ts)', () => {
+  test('Welch: agree within z(0.995)·√(s₁²/n₁ + s₂²/n₂); equal values when neither varies', () => {
+    const m = welch([0, 2], [1, 1])
+    expect(m.half).toBeCloseTo(Z_995 * Math.sqrt(2 / 2), 12)
+    expect(m.agree).toBe(true)
+    expect(welch([0, 2, 4], [9, 9, 9]).agree).toBe(false) // |1 − 9| > 2.58·√(4/3)
+    expect(welch([5, 5, 5], [5, 5, 5]).agree).toBe(true)
+    expect(welch([5, 5, 5], [5.001, 5.001, 5.001]).agree).toBe(false)
+    expect(welch([0.1 + 0.2, 0.3], [0.3, 0.3]).agree).toBe(true) // the same value summed in another order
+    // Brown–Forsythe: the same centre, one spread out, one not.
+    expect(spread([0, 10, 0, 10, 0, 10, 0, 10], [5, 5, 5, 5, 5, 5, 5, 5]).agree).toBe(false)
+    expect(spread([0, 10, 0, 10], [10, 20, 10, 20]).agree).toBe(true)
+  })
+
+  test('KS statistic: the largest distance between the two histograms\' CDFs', () => {
+    expect(ksStatistic([1, 1, 0, 0], [0, 0, 1, 1])).toBe(1)
+    expect(ksStatistic([2, 2], [1, 1])).toBe(0)
+    expect(ksStatistic([1, 3], [3, 1])).toBeCloseTo(0.5, 12)
+    expect(ksStatistic([0, 0], [0, 0])).toBe(0)
+    expect(ksStatistic([0, 0], [0, 1])).toBe(1)
+  })
+
+  /**
+   * Replications like a simulator's: 20 renders, each serving 500 requests whose ages share the
+   * render's start (offset) and spread 10 buckets past it. Both groups come from the same law.
+   */
+  function clusteredReps(rng: AleaRng, n: number): Float64Array[] {
+    return Array.from({ length: n }, () => {
+      const h = new Float64Array(120)
+      for (let r = 0; r < 20; r++) {
+        const offset = Math.floor(rng.next() * 100)
+        for (let k = 0; k < 500; k++) h[offset + Math.floor(rng.next() * 10)]! += 1
+      }
+      return h
+    })
+  }
+
+  test('served ages within a replication are not independent: the iid KS critical value rejects the same law, the permutation test does not', () => {
+    let iid = 0, perm = 0
+    const trials = 20
+    for (let t = 0; t < trials; t++) {
+      const rng = new AleaRng('test/clustered', `trial ${t}`)
+      const a = clusteredReps(rng, 30), b = clusteredReps(rng, 30)
+      const n = 30 * 20 * 500
+      // c(0.01) = √(−ln(0.005)/2) = 1.628: the iid two-sample critical value at 1%.
+      const d = ksStatistic(a.reduce((x, h) => x.map((v, i) => v + h[i]!)), b.reduce((x, h) => x.map((v, i) => v + h[i]!)))
+      if (d > 1.628 * Math.sqrt(2 / n)) iid++
+      if (permutationKs(a, b, `trial ${t}`, 200).reject) perm++
+    }
+    // Binomial(20, 0.01): 3 or more rejections has probability 0.001.
+    expect(perm, `permutation test rejected ${perm} of ${trials} same-law pairs`).toBeLessThanOrEqual(2)
+    expect(iid, `iid KS rejected ${iid} of ${trials} same-law pairs`).toBeGreaterThanOrEqual(18)
+  })
+
+  test('the permutation test rejects a shift of the ages by one bucket in ten', () => {
+    const rng = new AleaRng('test/clustered', 'shift')
+    const a = clusteredReps(rng, 30)
+    const b = clusteredReps(rng, 30).map((h) => { const s = new Float64Array(h.length); h.forEach((v, i) => { s[Math.min(h.length - 1, Math.round(i * 1.1))]! += v }); return s })
+    expect(permutationKs(a, b, 'shift').reject).toBe(true)
+  })
+})
 
 const DIR = join(import.meta.dirname, '..', 'scenarios')
 /** The bundled scenarios: scenarios/*.json and the .ts files that define one (not the CLI bridge, not the schema). */
