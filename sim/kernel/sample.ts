@@ -4,9 +4,10 @@
  * and double rounding: inversion for small means, Hörmann's transformed rejection (PTRS,
  * BTRS, 1993) above, whose acceptance test reads a log-pmf computed without cancellation
  * (Loader 2000: stirlerr and bd0), so that it stays exact at means of 1e12 where
- * k·log(mean) − log k! would lose three decimals. No call allocates. Uniforms come through
- * nextInt32 (the same value as next(), unboxed across calls). Each sampler says how many
- * draws it takes, so stream alignment is predictable.
+ * k·log(mean) − log k! would lose three decimals. No call allocates (a count above 2³¹ that
+ * poisson or binomial returns is a heap number unless the caller inlines the call). Uniforms
+ * come through nextInt32 (the same value as next(), unboxed across calls). Each sampler says
+ * how many draws it takes, so stream alignment is predictable.
  */
 import { InvariantError } from './errors.ts'
 import { UINT32_SCALE, type Rng } from './rng.ts'
@@ -41,14 +42,6 @@ const STIRLERR = new Float64Array([
   0.008330563433362871256469318, 0.007573675487951840794972024, 0.006942840107209529865664152,
   0.006408994188004207068439631, 0.005951370112758847735624416, 0.005554733551962801371038690,
 ])
-
-/** log k! for a non-negative integer k: a table below 256, Stirling's series above (relative error ~1e-16). */
-export function logFactorial(k: number): number {
-  if (k < LOG_FACT_N) return LOG_FACT[k] ?? Number.NaN
-  T[0] = k
-  stirlerrT()
-  return (k + 0.5) * Math.log(k) - k + HALF_LN_2PI + T[2]!
-}
 
 /**
  * Doubles cross the internal calls through these arrays, never as arguments or results:
@@ -107,6 +100,14 @@ function bd0T(): void {
     s = s1
   }
   T[2] = s
+}
+
+/** log k! for a non-negative integer k: a table below 256, Stirling's series above (relative error ~1e-16). */
+export function logFactorial(k: number): number {
+  if (k < LOG_FACT_N) return LOG_FACT[k] ?? Number.NaN
+  T[0] = k
+  stirlerrT()
+  return (k + 0.5) * Math.log(k) - k + HALF_LN_2PI + T[2]!
 }
 
 /** LOG[3] = log P(X = LOG[0]) for X ~ Poisson(LOG[1]) (Loader's saddle-point form). */
