@@ -10,7 +10,8 @@
  * - spread (Brown–Forsythe): the same rule on each replication's distance from its mode's
  *   median. Fast mode must be exact in distribution, not in mean: a mode that returns the
  *   expected counts every time has the right means and no spread, and only this catches it.
- * - served ages (two-sample Kolmogorov–Smirnov over the pooled histograms, same buckets). The
+ * - served ages (two-sample Kolmogorov–Smirnov over the pooled histograms, same buckets; the
+ *   time series too, each column's counts over the bins taken as a histogram over time). The
  *   ages within one replication are not independent: the requests that one render serves share
  *   its start time, so a replication holds far fewer independent ages than requests, and the
  *   iid critical value (√(−ln(α/2)·(n₁+n₂)/(2n₁n₂)) over millions of requests) would reject any
@@ -175,6 +176,8 @@ export const TOTAL_COUNTS = ['requests', 'hit', 'stale', 'miss', 'dynamic', 'not
 const STALENESS = ['staleServedFraction', 'ageMeanS', 'ageP50S', 'ageP95S', 'ageP99S'] as const
 const LATENCY = ['meanMs', 'p95Ms'] as const
 const COST = ['monthlyUsd', 'runUsd'] as const
+/** The series columns compared bin by bin. */
+export const SERIES = ['hit', 'stale', 'miss', 'dynamic', 'notFound', 'error', 'backgroundRenders', 'blockingRenders', 'dynamicRenders', 'failedRenders'] as const
 
 /** Every headline metric of a result, by its path in the result ("totals.hit", "routes.home.stale"). */
 export function headline(r: SimResult): Record<string, number> {
@@ -208,6 +211,14 @@ export function compareRuns(s: Scenario, exact: ModeRuns, fast: ModeRuns, seed: 
     checks += 2
     if (!m.agree) findings.push({ key: `mean ${metric}`, detail: `exact ${ci(m.a)}, fast ${ci(m.b)}: |Δ| ${f4(Math.abs(m.a.mean - m.b.mean))} > ${f4(m.half)} (combined 99%)` })
     if (!d.agree) findings.push({ key: `spread ${metric}`, detail: `sd exact ${f4(m.a.sd)}, fast ${f4(m.b.sd)}; mean |x − median| exact ${ci(d.a)}, fast ${ci(d.b)}: |Δ| ${f4(Math.abs(d.a.mean - d.b.mean))} > ${f4(d.half)}` })
+  }
+  // The time series: each outcome's and render count's profile over the run's bins, as a
+  // histogram over time per replication, by the same permutation KS test.
+  for (const col of SERIES) {
+    const profile = (runs: ModeRuns) => runs.results.map((r) => Float64Array.from(r.series.bins, (b) => b[col] ?? 0))
+    const ks = permutationKs(profile(exact), profile(fast), `${seed}/series/${col}`)
+    checks++
+    if (ks.reject) findings.push({ key: `series ${col}`, detail: `KS over the bins D ${ks.d.toFixed(5)} > permutation 99th percentile ${ks.critical.toFixed(5)}, p ${ks.p.toFixed(4)}` })
   }
   s.routes.forEach((r, k) => {
     const ks = permutationKs(exact.hists[k]!, fast.hists[k]!, `${seed}/${r.id}`)
