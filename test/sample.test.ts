@@ -4,6 +4,7 @@
  * chi-square goodness-of-fit against the exact pmf that must not reject at 0.1%. Every
  * stream is createStreams(SEED).claim('test', key); a failure prints the key to replay it.
  */
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { createStreams, type Rng } from '../sim/kernel/rng.ts'
 import { binomial, logBinomialPmf, logFactorial, logPoissonPmf, maxOfUniforms, multinomialInto, poisson } from '../sim/kernel/sample.ts'
@@ -124,6 +125,18 @@ describe('poisson', () => {
     expect(chi.pValue, `chi-square ${chi.stat.toFixed(1)} on ${chi.df} df; ${repro(key)}`).toBeGreaterThan(0.001)
   })
 
+  it(`over random means up to 1e15: a non-negative integer (fast-check seed ${fc.readConfigureGlobal().seed})`, () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.double({ min: 0, max: 30, noNaN: true }), fc.double({ min: 0, max: 1e15, noNaN: true })), fc.string(), (mean, key) => {
+        const rng = stream(`poisson/prop/${key}`)
+        for (let i = 0; i < 5; i++) {
+          const x = poisson(rng, mean)
+          expect(Number.isInteger(x) && x >= 0, `poisson(${mean}) = ${x}`).toBe(true)
+        }
+      }),
+    )
+  })
+
   it('mean 0 gives 0 with no draw; a negative, NaN or infinite mean throws', () => {
     const rng = counting(stream('poisson/edge'))
     expect(poisson(rng, 0)).toBe(0)
@@ -163,6 +176,20 @@ describe('binomial', () => {
     expectMoments(xs, n * p, v, v * (1 + 3 * (n - 2) * p * (1 - p)), repro(key))
     const chi = chiSquare(xs, binomialPmf(n, p, minMassFor(N)))
     expect(chi.pValue, `chi-square ${chi.stat.toFixed(1)} on ${chi.df} df; ${repro(key)}`).toBeGreaterThan(0.001)
+  })
+
+  it(`over random n up to 1e15 and p in [0, 1]: an integer in [0, n] (fast-check seed ${fc.readConfigureGlobal().seed})`, () => {
+    const arbN = fc.oneof(fc.nat(100), fc.integer({ min: 0, max: 1e15 }))
+    const arbP = fc.oneof(fc.double({ min: 0, max: 1, noNaN: true }), fc.constantFrom(0, 1, 0.5, 1e-300, 1 - 1e-16))
+    fc.assert(
+      fc.property(arbN, arbP, fc.string(), (n, p, key) => {
+        const rng = stream(`binomial/prop/${key}`)
+        for (let i = 0; i < 5; i++) {
+          const x = binomial(rng, n, p)
+          expect(Number.isInteger(x) && x >= 0 && x <= n, `binomial(${n}, ${p}) = ${x}`).toBe(true)
+        }
+      }),
+    )
   })
 
   it('p above ½ is n − Binomial(n, 1 − p) on the same draws', () => {
@@ -280,6 +307,31 @@ describe('multinomialInto', () => {
     expect(() => multinomialInto(rng, 5, new Float64Array([1, -1]), 0, 2, out)).toThrow(/weight -1 at index 1/)
     expect(() => multinomialInto(rng, 5, new Float64Array([1, Infinity]), 0, 2, out)).toThrow(/weight Infinity/)
     expect(() => multinomialInto(rng, 5, new Float64Array([0, 0]), 0, 2, out)).toThrow(/some weight positive/)
+    expect(() => multinomialInto(rng, 5, new Float64Array([1e308, 1e308]), 0, 2, out)).toThrow(/sum finite/)
+  })
+
+  it(`over random weights (zeros, 1e-300 to 1e300 apart), n and ranges: counts sum to n, zero weights get 0, nothing outside [from, to) moves (fast-check seed ${fc.readConfigureGlobal().seed})`, () => {
+    const arbWeight = fc.oneof(fc.constant(0), fc.double({ min: 1e-300, max: 1e300, noNaN: true }), fc.integer({ min: 1, max: 100 }))
+    fc.assert(
+      fc.property(fc.array(arbWeight, { minLength: 1, maxLength: 12 }), fc.oneof(fc.nat(50), fc.integer({ min: 0, max: 1e12 })), fc.nat(), fc.nat(), fc.string(), (ws, n, a, b, key) => {
+        const w = Float64Array.from(ws)
+        const from = a % w.length
+        const to = from + (b % (w.length - from + 1))
+        if (n > 0 && !ws.slice(from, to).some((x) => x > 0)) return
+        const out = new Float64Array(w.length).fill(-1)
+        multinomialInto(stream(`multinomial/prop/${key}`), n, w, from, to, out)
+        let sum = 0
+        for (let i = 0; i < w.length; i++) {
+          if (i < from || i >= to) expect(out[i]).toBe(-1)
+          else {
+            expect(Number.isInteger(out[i]) && out[i]! >= 0).toBe(true)
+            if (w[i] === 0) expect(out[i]).toBe(0)
+            sum += out[i]!
+          }
+        }
+        expect(sum).toBe(to > from ? n : 0)
+      }),
+    )
   })
 })
 

@@ -336,8 +336,8 @@ export function multinomialInto(rng: Rng, n: number, weights: Float64Array, from
     hi = s
     last = i
   }
-  if (!(n >= 0 && n <= SAMPLE_MAX && Math.floor(n) === n) || (last < 0 && n > 0)) {
-    throw new InvariantError(`multinomialInto: n ${n} over weights [${from}, ${to}) on stream "${rng.id}": n must be an integer in [0, ${SAMPLE_MAX}], and some weight positive`)
+  if (!(n >= 0 && n <= SAMPLE_MAX && Math.floor(n) === n) || (last < 0 && n > 0) || !(hi < Infinity)) {
+    throw new InvariantError(`multinomialInto: n ${n} over weights [${from}, ${to}) on stream "${rng.id}": n must be an integer in [0, ${SAMPLE_MAX}], some weight positive and their sum finite`)
   }
   // n · 1: a double from the start; `left = n` kept it tagged and boxed every update above 2³¹.
   let left = n * 1
