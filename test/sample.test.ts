@@ -301,7 +301,7 @@ describe('multinomialInto', () => {
     expect(Math.abs(others - 60), `${others} counts outside the dominant weight; ${repro(key)}`).toBeLessThan(4 * Math.sqrt(60))
   })
 
-  it('throws on a negative or non-finite weight, and on n > 0 with no positive weight', () => {
+  it('throws on a negative or non-finite weight, on n > 0 with no positive weight, and on weights whose sum overflows', () => {
     const rng = stream('multinomial/bad')
     const out = new Float64Array(2)
     expect(() => multinomialInto(rng, 5, new Float64Array([1, -1]), 0, 2, out)).toThrow(/weight -1 at index 1/)
