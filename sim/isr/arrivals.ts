@@ -327,41 +327,65 @@ export function createArrivals(
     self.crawler = -1
   }
 
+  /** The lane's events: each source's requests, in (time, seq) order, handled in place while nothing else comes first. */
+  function dispatchAny(): void {
+    for (;;) {
+      const ri = sources.topArg()
+      switch (sources.topKind()) {
+        case SRC_KNOWN: knownArrival(ri); break
+        case SRC_UNKNOWN: onUnknownArrival(ri); break
+        case SRC_SCHEDULED: onScheduledArrival(ri); break
+        case SRC_CRAWLER: onCrawlerArrival(ri); break // (the arg is the crawler's number)
+        default: throw new InvariantError(`unknown arrival source kind ${sources.topKind()}`, clock[0]!)
+      }
+      if (sources.size === 0) {
+        laneAt[0] = Infinity
+        return
+      }
+      when[0] = sources.topAt()
+      if (!engine.continueAt()) {
+        laneAt[0] = when[0]!
+        return
+      }
+    }
+  }
+
+  /**
+   * dispatchAny for a run whose only sources are the routes' known paths (no unknown,
+   * replayed or crawler requests): the same events in the same order, without the switch.
+   */
+  function dispatchKnown(): void {
+    for (;;) {
+      knownArrival(sources.topArg())
+      if (sources.size === 0) {
+        laneAt[0] = Infinity
+        return
+      }
+      when[0] = sources.topAt()
+      if (!engine.continueAt()) {
+        laneAt[0] = when[0]!
+        return
+      }
+    }
+  }
+
+  /** Route ri's next known-path request: its source moves to the request after it, then the model handles it. */
+  function knownArrival(ri: number): void {
+    const q = arrivals[ri]!
+    const pos = q.ix[0]!
+    const p = q.path[pos]! // read before a refill overwrites the block
+    let next = pos + 1
+    if (next === q.ix[1]!) { drawArrivals(q); next = 0 }
+    q.ix[0] = next
+    nextFromSource(q.atUs, next, SRC_KNOWN, ri) // counted in q.drawn when drawn
+    onRequest(routes[ri]!, p)
+  }
+
   const self: ArrivalLane = {
     nextAt: laneAt,
     crawler: -1,
     expectedEvents,
-    dispatch() {
-      for (;;) {
-        const ri = sources.topArg()
-        switch (sources.topKind()) {
-          case SRC_KNOWN: {
-            const q = arrivals[ri]!
-            const pos = q.ix[0]!
-            const p = q.path[pos]! // read before a refill overwrites the block
-            let next = pos + 1
-            if (next === q.ix[1]!) { drawArrivals(q); next = 0 }
-            q.ix[0] = next
-            nextFromSource(q.atUs, next, SRC_KNOWN, ri) // counted in q.drawn when drawn
-            onRequest(routes[ri]!, p)
-            break
-          }
-          case SRC_UNKNOWN: onUnknownArrival(ri); break
-          case SRC_SCHEDULED: onScheduledArrival(ri); break
-          case SRC_CRAWLER: onCrawlerArrival(ri); break // (the arg is the crawler's number)
-          default: throw new InvariantError(`unknown arrival source kind ${sources.topKind()}`, clock[0]!)
-        }
-        if (sources.size === 0) {
-          laneAt[0] = Infinity
-          return
-        }
-        when[0] = sources.topAt()
-        if (!engine.continueAt()) {
-          laneAt[0] = when[0]!
-          return
-        }
-      }
-    },
+    dispatch: unknownArrivals.some((u) => u !== null) || schedules.some((x) => x !== null) || crawlerWalks.length > 0 ? dispatchAny : dispatchKnown,
     start() {
       routes.forEach((r, i) => {
         const q = arrivals[i]!

@@ -36,12 +36,14 @@ import { withSegmentConfig } from './segment-config.ts'
 import { createInvalidationStats, type OnDemandStats } from './stats.ts'
 import { createTagsManifest } from './tags-manifest.ts'
 import type { TraceEvent } from './trace.ts'
+import { bucketOf, HISTOGRAM_BUCKETS } from '../kernel/histogram.ts'
 
 // The hot path's constants, bound as this module's own: V8 folds a module's constants into
 // optimized code, but reads an imported binding from its module cell at every use (which cost
 // the catalogue 4% when the record layout moved to entries.ts; docs/performance.md).
 const { BACKGROUND, BLOCKING, DYNAMIC, DYNAMIC_RENDER, ERROR, FALLBACK, HIT, MISS, NOT_FOUND, OBS_AGE, OBS_AT, OBS_DURATION, OBS_LATENCY, STALE } = Metric
 const { JOIN_BLOCKING, JOIN_STALE, MISS_EXPIRED, MISS_NO_ENTRY, MISS_TAG_EXPIRED, RENDER_DYNAMIC, SERVE_FALLBACK, SERVE_HIT, SERVE_NOT_FOUND, SERVE_STALE, SERVE_STALE_TAG, TAGS_NONE } = Decision
+const BUCKETS = HISTOGRAM_BUCKETS, OUTCOMES = OUTCOME_NAMES.length
 const { F_CONTENT_AT, F_EXPIRE, F_FLIGHT_END, F_FLIGHT_MODE, F_FLIGHT_START, F_HAS_ENTRY, F_LAST_MOD, F_REVAL, FLIGHT_BACKGROUND, FLIGHT_BLOCKING, FLIGHT_NONE, FLIGHT_ON_DEMAND, W } = Rec
 
 export interface IsrModel {
@@ -128,19 +130,20 @@ export function createIsrModel(
   })
   // On-demand calls and data changes with their webhooks, when they fire (invalidations.ts).
   const invalidations = createInvalidations(s, routes, streams, engine, durationUs, sharedCache, manifest, invalidationStats, fresh, data, trace, revalidatePage)
-  // The requests (arrivals.ts): the engine's lane, which hands each to onRequest or onUnknown.
-  // A CDN in front (§16): users' requests reach Next only through it; respond() tells it what Next answered.
-  const cdnReply = deployment.cdn === undefined ? null : new Int32Array(2)
-  const cdn = cdnReply === null ? null : createCdn(s, routes, profile, streams, metrics, clock, entries, { onRequest, onUnknown, reply: cdnReply, crawler: () => lane.crawler }, trace)
-  const lane = createArrivals(s, routes, streams, engine, durationUs, metrics, cdn?.onRequest ?? onRequest, cdn?.onUnknown ?? onUnknown)
-  // Deploys of a new build and purges of the cache (deploys.ts).
-  const deploys = createDeploys(s, routes, entries, manifest, data, fresh, render, metrics, ledger, engine, durationUs, trace)
-
   const enforcesExpire = profile.enforcesExpire
   /** Per route, 1 when its cached shell has dynamic holes (cacheComponents, §12.3). */
   const holeRoutes = Uint8Array.from(routes, (r) => (r.effective.holes === undefined ? 0 : 1))
   const warmupUs = metrics.warmupUs
   const obs = metrics.obs
+  const { counts, ageHist, ageSum, ageMax } = metrics
+
+  // The requests (arrivals.ts): the engine's lane, which hands each to onRequest or onUnknown.
+  // A CDN in front (§16): users' requests reach Next only through it; respond() tells it what Next answered.
+  const cdnReply = deployment.cdn === undefined ? null : new Int32Array(2)
+  const cdn = cdnReply === null ? null : createCdn(s, routes, profile, streams, metrics, clock, entries, { onRequest, onUnknown, reply: cdnReply, crawler: () => lane.crawler }, trace)
+  const lane = createArrivals(s, routes, streams, engine, durationUs, metrics, cdn?.onRequest ?? (plainRequests() ? onPlainRequest : onRequest), cdn?.onUnknown ?? onUnknown)
+  // Deploys of a new build and purges of the cache (deploys.ts).
+  const deploys = createDeploys(s, routes, entries, manifest, data, fresh, render, metrics, ledger, engine, durationUs, trace)
 
   // Doubles (times, ages) cross calls only through typed-array slots (the clock, Metrics.obs,
   // the record) or fields of the component that owns them (Renderer, DataCache.waitUs): V8
@@ -242,6 +245,44 @@ export function createIsrModel(
     const i = roundRobin
     roundRobin = i + 1 === instances ? 0 : i + 1
     return i
+  }
+
+  /**
+   * Whether every request can take onPlainRequest's fresh-hit shortcut: one instance, no CDN,
+   * no trace, no freshness tracking, no Redis key TTL, no Cache Components holes, no tracked
+   * tag on any path. Decided once per run, before the first request.
+   */
+  function plainRequests(): boolean {
+    if (instances !== 1 || cdnReply !== null || trace !== null || tracksFreshness || entries.keyTtlUs !== null || holeRoutes.includes(1)) return false
+    for (let p = 0; p < totalPaths; p++) if (manifest.has(p)) return false
+    return true
+  }
+
+  /**
+   * onRequest for a plain scenario (plainRequests()): a fresh entry with nothing in flight is
+   * served here, as decide() would (SERVE_HIT with no tag verdict: no entry-less, expired or
+   * stale case), and everything else goes to onRequest. Small, so that V8 inlines it and the
+   * metrics into the arrival loop: the branches a plain scenario never takes (holes, key TTL,
+   * tags, the CDN's reply, freshness, the trace) cost nothing here.
+   */
+  function onPlainRequest(route: ResolvedRoute, p: number): void {
+    const e = p * W
+    if (st[e + F_FLIGHT_MODE] === FLIGHT_NONE && st[e + F_HAS_ENTRY] === 1 && !route.isDynamic) {
+      const sinceSetUs = clock[0]! - st[e + F_LAST_MOD]!
+      if (sinceSetUs <= st[e + F_REVAL]! && !(enforcesExpire && sinceSetUs > st[e + F_EXPIRE]!)) {
+        // Metrics.request(route, HIT) for an age >= 0 (the content's render started by now) and no latency.
+        const r = route.index
+        const ageUs = clock[0]! - st[e + F_CONTENT_AT]!
+        const c = r * OUTCOMES + HIT
+        counts[c] = counts[c]! + 1
+        const h = r * BUCKETS + bucketOf(ageUs)
+        ageHist[h] = ageHist[h]! + 1
+        ageSum[r] = ageSum[r]! + ageUs
+        if (ageUs > ageMax[r]!) ageMax[r] = ageUs
+        return
+      }
+    }
+    onRequest(route, p)
   }
 
   /** A request for path p of a route. The fresh-entry case is the hot path: no allocation. */

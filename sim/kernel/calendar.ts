@@ -91,11 +91,14 @@ export class Calendar {
 
   private setKey(rank: number): void {
     const seq = this.seqNext++
-    if (seq >= SEQ_SPAN || rank < 0 || rank > MAX_RANK || (rank | 0) !== rank) {
-      this.seqNext--
-      throw new RangeError(`calendar: rank ${rank} must be an integer 0..${MAX_RANK} and seq ${seq} below 2^48`)
-    }
+    if (seq >= SEQ_SPAN || rank < 0 || rank > MAX_RANK || (rank | 0) !== rank) this.badKey(rank)
     this.incoming[1] = rank * SEQ_SPAN + seq
+  }
+
+  /** setKey's error, apart: its message would make setKey too large for V8 to inline with the sift. */
+  private badKey(rank: number): never {
+    const seq = --this.seqNext
+    throw new RangeError(`calendar: rank ${rank} must be an integer 0..${MAX_RANK} and seq ${seq} below 2^48`)
   }
 
   private siftUp(start: number, kind: number, arg: number): void {
