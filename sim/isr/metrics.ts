@@ -233,16 +233,20 @@ export class Metrics {
       ageMax = Math.max(ageMax, this.ageMax[i] as number)
       latSum += this.latSum[i] as number
       latMax = Math.max(latMax, this.latMax[i] as number)
-      for (let b = 0; b < B; b++) {
-        ageN += this.ageHist[i * B + b] as number
-        ageHist[b] = (ageHist[b] as number) + (this.ageHist[i * B + b] as number)
-        latHist[b] = (latHist[b] as number) + (this.latHist[i * B + b] as number)
+      // Up to the route's last counted bucket: the first summary of a run runs cold (interpreted
+      // until V8 compiles it), and most of the 6,016 buckets are empty (docs/performance.md).
+      const o = i * B, AH = this.ageHist, LH = this.latHist
+      for (let b = 0, end = histogramEnd(AH, o); b < end; b++) {
+        const n = AH[o + b]!
+        ageN += n
+        ageHist[b] = ageHist[b]! + n
       }
+      for (let b = 0, end = histogramEnd(LH, o); b < end; b++) latHist[b] = latHist[b]! + LH[o + b]!
     }
     const [hit, stale, miss, dynamic, notFound, error, fallback] = c as [number, number, number, number, number, number, number]
     const requests = hit + stale + miss + dynamic + notFound + error + fallback
     let timed = 0
-    for (let b = 1; b < B; b++) timed += latHist[b] as number
+    for (let b = 1, end = histogramEnd(latHist, 0); b < end; b++) timed += latHist[b] as number
     latHist[0] = requests - timed // responses that took no time (request() counts only the others)
     const [bg, bl, dy] = r as [number, number, number]
     const ageS = (q: number) => s6(quantileOf(ageHist, 0, ageN, q) / US_PER_S)
@@ -266,7 +270,7 @@ export class Metrics {
   ageCdf(route: number): { samples: number; ageS: number[] } {
     const off = route * B
     let samples = 0
-    for (let b = 0; b < B; b++) samples += this.ageHist[off + b] as number
+    for (let b = 0, end = histogramEnd(this.ageHist, off); b < end; b++) samples += this.ageHist[off + b] as number
     const ageS: number[] = []
     let seen = 0, b = 0
     for (let k = 0; k < 100 && samples > 0; k++) {
@@ -291,6 +295,13 @@ export class Metrics {
     }
     return out
   }
+}
+
+/** One past the last nonzero bucket of the histogram at h[off …], 0 when it is empty: sums can stop there (adding 0 changes none). */
+function histogramEnd(h: Float64Array, off: number): number {
+  let end = B
+  while (end > 0 && h[off + end - 1] === 0) end--
+  return end
 }
 
 export function round(x: number, digits: number): number {
