@@ -23,7 +23,7 @@ const NO = OUTCOME_NAMES.length
 /** Series columns per bin (metrics.ts): the outcomes, renders by mode, failed renders. */
 const SC = NO + 4
 /** Continuous ages: bucket b holds the integer ages [bucketLow(b), bucketLow(b+1)), i.e. continuous ages from bucketLow(b) - 0.5 (rounding half up). */
-const BETA = Float64Array.from({ length: K + 1 }, (_, b) => (b === K ? 2 ** 53 : bucketLow(b)) - 0.5)
+export const BETA = Float64Array.from({ length: K + 1 }, (_, b) => (b === K ? 2 ** 53 : bucketLow(b)) - 0.5)
 
 /** One route's deferred counts and age intensity. */
 export interface FastAcc {

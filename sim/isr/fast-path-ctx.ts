@@ -107,3 +107,21 @@ export function bulk(c: PathCtx, o: Outcome, t0: number, t1: number, contentAtUs
     t0 = cut
   }
 }
+
+/** The path's state between two of its events (one object per route, reset per path). */
+export interface PathState {
+  has: boolean
+  lastModUs: number
+  contentAtUs: number
+  revalUs: number
+  expireUs: number
+  /** The next user request drawn ahead (continuous µs), or NaN: none drawn, the process is fresh from `freshFrom`. */
+  pending: number
+  freshFrom: number
+  /** Who made the request nextRequest returned: 1 a crawler, 0 a user. */
+  byCrawler: boolean
+}
+
+export function createPathState(): PathState {
+  return { has: false, lastModUs: 0, contentAtUs: 0, revalUs: 0, expireUs: 0, pending: NaN, freshFrom: 0, byCrawler: false }
+}

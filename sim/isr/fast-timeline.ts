@@ -18,27 +18,10 @@ import { roundHalfUp, secToUs, US_PER_S } from '../kernel/time.ts'
 import { DEFAULT_REVALIDATE_US } from './entries.ts'
 import { advance, nextCrawler, startPath } from './fast-crawl.ts'
 import { point, renderStarted, written } from './fast-metrics.ts'
-import { bulk, drawRender, nextArrival, type PathCtx } from './fast-path-ctx.ts'
+import { bulk, drawRender, nextArrival, type PathCtx, type PathState } from './fast-path-ctx.ts'
+import { runSteady, steadyApplies } from './fast-steady.ts'
 import { BACKGROUND, BLOCKING, ERROR, HIT, MISS, NOT_FOUND, STALE, type Outcome } from './metrics.ts'
 import { backoffExpireUs, backoffRevalidateS } from './profiles.ts'
-
-/** The path's state between two of its events (one object per route, reset per path). */
-export interface PathState {
-  has: boolean
-  lastModUs: number
-  contentAtUs: number
-  revalUs: number
-  expireUs: number
-  /** The next user request drawn ahead (continuous µs), or NaN: none drawn, the process is fresh from `freshFrom`. */
-  pending: number
-  freshFrom: number
-  /** Who made the request nextRequest returned: 1 a crawler, 0 a user. */
-  byCrawler: boolean
-}
-
-export function createPathState(): PathState {
-  return { has: false, lastModUs: 0, contentAtUs: 0, revalUs: 0, expireUs: 0, pending: NaN, freshFrom: 0, byCrawler: false }
-}
 
 /** Records every request of [.., endCont) up to a window's end `untilCont` with outcome o (HIT or STALE from the entry). */
 function window(c: PathCtx, st: PathState, o: Outcome, untilCont: number): void {
@@ -115,9 +98,15 @@ export function runPath(c: PathCtx, st: PathState, k: number, buildAtUs: number)
   st.expireUs = prebuilt ? r.expireUs : Infinity
   st.pending = NaN
   st.freshFrom = 0
+  const steady = steadyApplies(c)
   for (;;) {
     let withPrev = false
-    if (st.has) {
+    if (st.has && steady && Number.isNaN(st.pending)) {
+      // The common case, in one tight loop (fast-steady.ts); it returns for a request past expire.
+      const T = runSteady(c, st)
+      if (T < 0) return
+      blocking(c, st, T, false, true)
+    } else if (st.has) {
       // Fresh until lastModified + revalidate (the boundary is fresh, §1.1), or expire if lower (§2).
       const limitUs = st.lastModUs + (enforces ? Math.min(st.revalUs, st.expireUs) : st.revalUs)
       window(c, st, HIT, limitUs + 0.5)

@@ -1,0 +1,216 @@
+/**
+ * The steady cycle of a cached path in fast mode, as one tight loop: a HIT window, the STALE
+ * request that starts a background regeneration, a STALE window until it ends, the write (or
+ * the back-off), and again. Nearly all of a long run's cost is this cycle (a path with
+ * revalidate 600 s renders ~4,300 times a month), so it is fast-timeline.ts's runPath with
+ * bulk(), addPiece(), point(), drawRender(), renderStarted() and written() written out by hand
+ * for the common case: a flat rate, no crawlers, no user request drawn ahead. It draws the
+ * same numbers from the same streams in the same order and adds the same terms in the same
+ * order, so its results are the general code's, bit for bit (checked on the bundled scenarios,
+ * variants with a daily curve, crawlers, expire, outages and version 15, and 120 swarm cases).
+ *
+ * Why by hand: V8 boxes a double passed to or returned from a call it does not inline (an
+ * allocation per call, and the GC to match), and it stops inlining when a function's budget
+ * runs out. Here every hot double stays in a local or a typed array. Two more savings: the
+ * series bin and warmup side of the current piece, and the bin of the current request, are
+ * kept while time moves forward, instead of a division per window.
+ */
+import { addExponential, exponentialFast } from '../kernel/dist.ts'
+import { bucketOf, HISTOGRAM_BUCKETS as K } from '../kernel/histogram.ts'
+import { normalInto } from '../kernel/normal.ts'
+import { ALEA_MUL, UINT32_RANGE, UINT32_SCALE } from '../kernel/rng.ts'
+import { secToUs, US_PER_S } from '../kernel/time.ts'
+import { BETA, binOfCont, nextCut } from './fast-metrics.ts'
+import { okProbability, type PathCtx, type PathState } from './fast-path-ctx.ts'
+import { BACKGROUND, HIT, OUTCOME_NAMES, STALE } from './metrics.ts'
+import { backoffExpireUs, backoffRevalidateS } from './profiles.ts'
+
+const NO = OUTCOME_NAMES.length
+/** Series columns per bin (metrics.ts). */
+const SC = NO + 4
+const TWO32 = 2 ** 32
+
+/** Whether runSteady can take path timelines of this route: a flat rate and no crawlers. */
+export function steadyApplies(c: PathCtx): boolean {
+  return c.crawl === null && c.curve.segUs === Infinity
+}
+
+/**
+ * Runs the cycle from a state with an entry and no user request drawn ahead (st.pending NaN).
+ * Returns -1 when the path's timeline is over, or the time T ≥ 0 of a request that came past
+ * expire (§2, 16.3+), which the caller handles as a blocking render; st is then up to date.
+ */
+export function runSteady(c: PathCtx, st: PathState): number {
+  const m = c.m, acc = c.acc, r = c.r, route = r.index, d = c.render
+  const mu = acc.mu, ageTop = acc.ageTop, direct = acc.ageDirect, densityDiff = acc.ageDensityDiff, openDiff = acc.ageOpenDiff
+  const counts = m.counts, countsAtWarmup = m.countsAtWarmup, series = m.series, ageHist = m.ageHist
+  const enforces = c.profile.enforcesExpire
+  // Unary + on every value read from an object or returned by a call that feeds a loop variable: it
+  // types the value as a number, so V8 keeps the loop's variables as raw doubles (a value of
+  // unknown type would make them tagged, and box a new double at every assignment).
+  const endCont = +c.endCont, durationUs = +c.durationUs, warmupUs = +m.warmupUs, binUs = +m.binUs, lastBin = m.bins - 1
+  const revalRoute = +r.revalidateUs, expireRoute = +r.expireUs
+  // The same double bulk() computes per piece (share × the flat rate), and 1 / it.
+  const density = c.share * c.curve.segRate[0]!
+  const usPerArrival = +c.usPerArrival
+  // The streams' Alea states (rng.ts AleaRng.s), stepped here by hand; the render stream goes through normalInto.
+  const arrivals = c.arrivals, sa = arrivals.s, sf = d.failureRng.s, renderRng = d.renderRng, scratch = c.scratch, out = d.out
+  const params = d.params
+  const lnMu = params === null ? 0 : params[0]!, lnSigma = params === null ? 0 : params[1]!, constantUs = +d.constantUs
+  const alwaysOk = d.alwaysOk, flatOk = d.outages.length === 0, pOkFlat = 1 - d.failureRate
+  const hRoute = route * K, sRoute = route * NO + STALE
+
+  let lastMod = +st.lastModUs, contentAt = +st.contentAtUs, reval = +st.revalUs, expire = +st.expireUs, freshFrom = +st.freshFrom
+  // The current piece: series bin and warmup side of continuous times below cutCont (as nextCut and binOfCont give them).
+  let cutCont = -Infinity, cell = 0, measured = false
+  // The series bin of integer times below binEndUs (as point() computes it).
+  let bin = 0, binEndUs = -Infinity
+  // The window in progress: [freshFrom, untilCont) with outcome o; then, after a HIT window, a
+  // STALE request at T starts a render ending at endUs (ok or not).
+  let o: typeof HIT | typeof STALE = HIT
+  let untilCont = lastMod + (enforces ? Math.min(reval, expire) : reval) + 0.5
+  let T = 0, endUs = 0, ok = true
+  for (;;) {
+    // bulk(): the window's arrivals, deferred piece by piece (none drawn ahead: st.pending is NaN).
+    const end = untilCont < endCont ? untilCont : endCont
+    let t0 = freshFrom
+    while (t0 < end) {
+      if (t0 >= cutCont) {
+        cutCont = +nextCut(m, t0)
+        measured = t0 >= warmupUs - 0.5
+        cell = (binOfCont(m, t0) * 2 + (measured ? 1 : 0)) * NO
+      }
+      const t1 = end < cutCont ? end : cutCont
+      if (density > 0) {
+        mu[cell + o] = mu[cell + o]! + density * (t1 - t0)
+        if (measured) {
+          // addPiece(): the piece's age density over the buckets it spans.
+          const a0 = t0 - contentAt, a1 = t1 - contentAt
+          if (a1 > ageTop[0]!) ageTop[0] = a1
+          // bucketOf(roundHalfUp(a)) by hand (histogram.ts, time.ts) for both ends.
+          const f0 = Math.floor(a0), v0 = f0 + (a0 - f0 >= 0.5 ? 1 : 0)
+          const f1 = Math.floor(a1), v1 = f1 + (a1 - f1 >= 0.5 ? 1 : 0)
+          let b0: number, b1: number
+          if (v0 < 256) b0 = v0 | 0
+          else if (v0 < TWO32) { const u = v0 >>> 0, x = 31 - Math.clz32(u); b0 = 256 + (x - 8) * 128 + ((u >>> (x - 7)) - 128) }
+          else b0 = bucketOf(v0)
+          if (v1 < 256) b1 = v1 | 0
+          else if (v1 < TWO32) { const u = v1 >>> 0, x = 31 - Math.clz32(u); b1 = 256 + (x - 8) * 128 + ((u >>> (x - 7)) - 128) }
+          else b1 = bucketOf(v1)
+          if (b0 === b1) direct[b0] = direct[b0]! + density * (a1 - a0)
+          else {
+            direct[b0] = direct[b0]! + density * (BETA[b0 + 1]! - a0)
+            direct[b1] = direct[b1]! + density * (a1 - BETA[b1]!)
+            densityDiff[b0 + 1] = densityDiff[b0 + 1]! + density
+            densityDiff[b1] = densityDiff[b1]! - density
+            openDiff[b0 + 1] = openDiff[b0 + 1]! + 1
+            openDiff[b1] = openDiff[b1]! - 1
+          }
+        }
+      }
+      t0 = t1
+    }
+    if (untilCont > freshFrom) freshFrom = untilCont
+
+    if (o === STALE) {
+      // The regeneration ends: the entry is re-set (or backs off), fresh again until its revalidate.
+      if (endUs >= durationUs) return done(st, lastMod, contentAt, reval, expire, freshFrom, -1)
+      if (ok) {
+        if (endUs >= warmupUs) m.writes[route] = m.writes[route]! + 1
+        contentAt = T
+        reval = revalRoute
+        expire = expireRoute
+      } else {
+        // §3: the old content stays, re-set from the failure with the clamped revalidate.
+        const r2 = backoffRevalidateS(reval === Infinity ? false : reval / US_PER_S)
+        reval = +secToUs(r2)
+        expire = +backoffExpireUs(c.profile, r2, expire)
+      }
+      lastMod = endUs
+      untilCont = lastMod + (enforces ? Math.min(reval, expire) : reval) + 0.5
+      o = HIT
+      continue
+    }
+
+    // The HIT window is over: the next request (nextArrival() on the flat rate) is STALE.
+    if (!(untilCont < endCont) || !(freshFrom < endCont)) return done(st, lastMod, contentAt, reval, expire, freshFrom, -1)
+    // One Alea step of the arrivals stream (AleaRng.step, nextInt32), then the exponential
+    // ziggurat's common case (dist.ts addExponential); its rare case re-draws through addExponential from the state before.
+    const ta = ALEA_MUL * sa[1]! + sa[0]! * UINT32_SCALE, ca = ta | 0, ua = ta - ca
+    const jz = (ua * UINT32_RANGE) >>> 0
+    let e = exponentialFast(jz)
+    if (e >= 0) { sa[1] = sa[2]!; sa[2] = sa[3]!; sa[0] = ca; sa[3] = ua }
+    else {
+      scratch[0] = 0
+      addExponential(scratch, 0, arrivals)
+      e = scratch[0]!
+    }
+    const pending = freshFrom + e * usPerArrival
+    if (!(pending < endCont)) return done(st, lastMod, contentAt, reval, expire, freshFrom, -1)
+    const fp = Math.floor(pending)
+    T = fp + (pending - fp >= 0.5 ? 1 : 0)
+    freshFrom = pending
+    if (enforces && T - lastMod > expire) return done(st, lastMod, contentAt, reval, expire, freshFrom, T)
+    if (T >= binEndUs) {
+      bin = Math.min(Math.floor(T / binUs), lastBin)
+      binEndUs = bin === lastBin ? Infinity : (bin + 1) * binUs
+    }
+    const sBin = bin * SC
+    // point(): the STALE request, with its age.
+    counts[sRoute] = counts[sRoute]! + 1
+    series[sBin + STALE] = series[sBin + STALE]! + 1
+    const live = T >= warmupUs
+    if (!live) countsAtWarmup[sRoute] = countsAtWarmup[sRoute]! + 1
+    else {
+      const ageUs = T - contentAt
+      if (ageUs >= 0) {
+        let h = hRoute
+        if (ageUs < 256) h += ageUs | 0
+        else if (ageUs < TWO32) { const u = ageUs >>> 0, x = 31 - Math.clz32(u); h += 256 + (x - 8) * 128 + ((u >>> (x - 7)) - 128) }
+        else h += bucketOf(ageUs)
+        ageHist[h] = ageHist[h]! + 1
+        m.ageSum[route] = m.ageSum[route]! + ageUs
+        if (ageUs > m.ageMax[route]!) m.ageMax[route] = ageUs
+      }
+    }
+    // drawRender(): its duration (a lognormal by the ziggurat normal, or a constant) and outcome.
+    let durUs = constantUs
+    if (params !== null) {
+      normalInto(out, 0, renderRng)
+      const x = Math.exp(lnMu + lnSigma * out[0]!), fx = Math.floor(x)
+      durUs = fx + (x - fx >= 0.5 ? 1 : 0)
+    }
+    if (alwaysOk) ok = true
+    else {
+      const tf = ALEA_MUL * sf[1]! + sf[0]! * UINT32_SCALE
+      sf[1] = sf[2]!
+      sf[2] = sf[3]!
+      sf[0] = tf | 0
+      sf[3] = tf - sf[0]!
+      ok = ((sf[3]! * UINT32_RANGE) >>> 0) * UINT32_SCALE < (flatOk ? pOkFlat : okProbability(d, T))
+    }
+    // renderStarted(): a background render.
+    series[sBin + NO + BACKGROUND] = series[sBin + NO + BACKGROUND]! + 1
+    if (!ok) series[sBin + NO + 3] = series[sBin + NO + 3]! + 1
+    if (live) {
+      m.renders[route * 3 + BACKGROUND] = m.renders[route * 3 + BACKGROUND]! + 1
+      if (!ok) m.failed[route] = m.failed[route]! + 1
+      m.renderUs[route] = m.renderUs[route]! + durUs
+    }
+    endUs = T + durUs
+    untilCont = endUs - 0.5
+    o = STALE
+  }
+}
+
+/** Writes the cycle's state back into st (nothing drawn ahead) and returns ret. */
+function done(st: PathState, lastMod: number, contentAt: number, reval: number, expire: number, freshFrom: number, ret: number): number {
+  st.lastModUs = lastMod
+  st.contentAtUs = contentAt
+  st.revalUs = reval
+  st.expireUs = expire
+  st.freshFrom = freshFrom
+  st.pending = NaN
+  st.byCrawler = false
+  return ret
+}
