@@ -156,11 +156,13 @@ describe('bundled scenarios: fast mode agrees with exact mode (30 replications e
     const s = scenarios.get(file)!
     const cv = validated(file)
     const ids = Object.keys(EXACT_ROUTES[s.name] ?? {})
-    cv.exact.results.forEach((e, i) => {
+    // The cross-validation draws fast mode from other seeds: three replications on exact mode's.
+    if (ids.length > 0) cv.exact.results.slice(0, 3).forEach((e) => {
+      const f = runScenario(s, { mode: 'fast', seed: e.seed })
       for (const id of ids) {
-        const { mode: _m, exactBecause: _x, ...fast } = cv.fast.results[i]!.routes[id]!
+        const { mode: _m, exactBecause: _x, ...fast } = f.routes[id]!
         const { mode: _n, ...exact } = e.routes[id]!
-        expect(fast, `${s.name} route ${id}, replication ${i} (seed ${JSON.stringify(e.seed)})`).toEqual(exact)
+        expect(fast, `${s.name} route ${id}, seed ${JSON.stringify(e.seed)}`).toEqual(exact)
       }
     })
   })
@@ -221,7 +223,7 @@ describe('a wrong fast mode is rejected', () => {
 
   test('"multiply the expected values" (every replication at the mean): the spreads reject it', () => {
     const s = scenarios.get(FILE)!
-    const wrong: FastRunner = (sc, seed) => expectedValues(runReplications(sc, 'fast', seed))
+    const wrong: FastRunner = (sc, seed, n) => expectedValues(runReplications(sc, 'fast', seed, n))
     const cv = crossValidate(s, String(s.seed), wrong)
     const keys = cv.confirmed.map((f) => f.key)
     for (const k of ['spread totals.requests', 'spread totals.hit', 'spread totals.stale', 'spread totals.renders', 'spread staleness.ageMeanS', 'spread routes.article.stale']) expect(keys, cv.report).toContain(k)
@@ -231,13 +233,13 @@ describe('a wrong fast mode is rejected', () => {
 
   test('ages all at their mean: the permutation KS rejects it on every route that serves cached pages', () => {
     const s = scenarios.get(FILE)!
-    const cv = crossValidate(s, String(s.seed), (sc, seed) => agesAtMean(runReplications(sc, 'fast', seed)))
+    const cv = crossValidate(s, String(s.seed), (sc, seed, n) => agesAtMean(runReplications(sc, 'fast', seed, n)))
     expect(cv.confirmed.map((f) => f.key), cv.report).toEqual(expect.arrayContaining(['ages article', 'ages front']))
   })
 
   test('a biased rule (exact mode with every revalidate × 1.1) is rejected by the means and the served ages', () => {
     const s = scenarios.get(FILE)!
-    const cv = crossValidate(s, String(s.seed), (sc, seed) => runReplications(scaledRevalidate(sc, 1.1), 'exact', seed))
+    const cv = crossValidate(s, String(s.seed), (sc, seed, n) => runReplications(scaledRevalidate(sc, 1.1), 'exact', seed, n))
     const keys = cv.confirmed.map((f) => f.key)
     expect(keys, cv.report).toEqual(expect.arrayContaining(['mean totals.renders', 'mean routes.article.renders', 'ages article']))
   })

@@ -21,12 +21,17 @@
  *   recomputed for each split, and p = (1 + #{D_perm ≥ D}) / (1 + permutations) (the +1 keeps the
  *   test exact, Phipson and Smyth 2010). The test rejects when p < 0.01.
  *
- * A run makes many such comparisons (about 20 totals and 15 counts per route, each twice, and one
- * KS per route), many of them highly correlated, so some reject at 1% by chance. test/fast-mode
- * therefore re-runs a comparison that fails once with a fresh seed, and only a failure that
- * repeats there fails the test (a chance rejection repeats with probability 1%, a real bias of
- * detectable size nearly always). Both stages' figures are printed.
+ * A run makes 100 to 200 such comparisons (about 20 totals and 15 counts per route, each twice,
+ * one KS per series column and per route), and the swarm runs dozens of scenarios, so hundreds
+ * reject at 1% by chance over a test run. A rejection is therefore confirmed on 60 fresh
+ * replications per mode (CONFIRM): the same comparison must reject again there at 10⁻⁴ (means
+ * and spreads, Student's t on the Welch–Satterthwaite degrees of freedom) or 10⁻³ (KS, 3,999
+ * permutations). A chance failure then has probability about 10⁻² · 10⁻⁴ per comparison (10⁻⁵
+ * for KS), a few in a thousand over a whole test run; a bias of four standard errors of the first
+ * stage's difference stands at 5.7 standard errors of the second's, above its t(1 − 5·10⁻⁵) ≈ 4
+ * about 95% of the time. Both stages' figures are printed.
  */
+import tQuantile from '@stdlib/stats-base-dists-t-quantile'
 import type { SimMode, SimResult } from '../sim/contract.ts'
 import { parseScenario, runScenario, type Scenario } from '../sim/index.ts'
 import { AleaRng } from '../sim/kernel/rng.ts'
@@ -68,16 +73,29 @@ export function welch(a: readonly number[], b: readonly number[], z = Z_995): Me
   return { agree, a: sa, b: sb, half }
 }
 
+/**
+ * Welch's test at level alpha with Student's t on the Welch–Satterthwaite degrees of freedom
+ * (the confirmation stage, whose level sits far in the tail where z would be too lenient).
+ */
+export function welchT(a: readonly number[], b: readonly number[], alpha: number): MeanCheck {
+  const sa = summary(a), sb = summary(b)
+  const va = sa.sd ** 2 / sa.n, vb = sb.sd ** 2 / sb.n
+  if (va + vb === 0) return { agree: same(sa.mean, sb.mean), a: sa, b: sb, half: 0 }
+  const df = (va + vb) ** 2 / (va ** 2 / (sa.n - 1) + vb ** 2 / (sb.n - 1))
+  const half = tQuantile(1 - alpha / 2, df) * Math.sqrt(va + vb)
+  return { agree: Math.abs(sa.mean - sb.mean) <= half, a: sa, b: sb, half }
+}
+
 function median(xs: readonly number[]): number {
   const s = [...xs].sort((x, y) => x - y)
   const m = s.length >> 1
   return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2
 }
 
-/** Brown–Forsythe: the Welch rule on |x − median| of each group (robust to skewed counts). */
-export function spread(a: readonly number[], b: readonly number[], z = Z_995): MeanCheck {
+/** Brown–Forsythe: the Welch rule (or `test`) on |x − median| of each group (robust to skewed counts). */
+export function spread(a: readonly number[], b: readonly number[], test: (a: readonly number[], b: readonly number[]) => MeanCheck = welch): MeanCheck {
   const ma = median(a), mb = median(b)
-  return welch(a.map((x) => Math.abs(x - ma)), b.map((x) => Math.abs(x - mb)), z)
+  return test(a.map((x) => Math.abs(x - ma)), b.map((x) => Math.abs(x - mb)))
 }
 
 /**
@@ -102,7 +120,7 @@ export interface KsCheck {
   readonly reject: boolean
   readonly d: number
   readonly p: number
-  /** The permuted D's 99th percentile: the largest D that would not reject. */
+  /** The permuted D's (1 − alpha) quantile: about the largest D that would not reject. */
   readonly critical: number
 }
 
@@ -110,7 +128,7 @@ export interface KsCheck {
  * KS between the pooled histograms of groups a and b (one histogram per replication), its null
  * distribution calibrated by permuting replications between the groups (see the file header).
  */
-export function permutationKs(a: readonly ArrayLike<number>[], b: readonly ArrayLike<number>[], seed: string, permutations = PERMUTATIONS): KsCheck {
+export function permutationKs(a: readonly ArrayLike<number>[], b: readonly ArrayLike<number>[], seed: string, permutations = PERMUTATIONS, alpha = ALPHA): KsCheck {
   const all = [...a, ...b]
   // Only buckets some replication uses: the histograms have ~6,000 buckets, a route uses few.
   const width = all[0]?.length ?? 0
@@ -143,7 +161,7 @@ export function permutationKs(a: readonly ArrayLike<number>[], b: readonly Array
   }
   ds.sort((x, y) => x - y)
   const p = (1 + atLeast) / (1 + permutations)
-  return { reject: p < ALPHA, d, p, critical: ds[Math.min(ds.length - 1, Math.ceil((1 - ALPHA) * ds.length) - 1)] ?? 0 }
+  return { reject: p < alpha, d, p, critical: ds[Math.min(ds.length - 1, Math.ceil((1 - alpha) * ds.length) - 1)] ?? 0 }
 }
 
 // ---------------------------------------------------------------------------
@@ -197,48 +215,77 @@ export interface Finding {
 }
 
 const f4 = (x: number) => (Math.abs(x) >= 1e4 || x === Math.round(x) ? String(Math.round(x * 1e3) / 1e3) : x.toPrecision(5))
-const ci = (s: Summary) => `${f4(s.mean)} ± ${f4(Z_995 * s.sd / Math.sqrt(s.n))} (sd ${f4(s.sd)})`
+const ci = (s: Summary, half: number) => `${f4(s.mean)} ± ${f4(half)} (sd ${f4(s.sd)})`
 
-/** Every comparison of `exact` with `fast` that rejects at 1%, and how many were made. */
-export function compareRuns(s: Scenario, exact: ModeRuns, fast: ModeRuns, seed: string): { findings: Finding[]; checks: number } {
+/** How strict a stage is. */
+export interface Level {
+  readonly replications: number
+  /** The means' and spreads' test: the issue's z(0.995) rule, or Welch's t far in the tail. */
+  readonly means: (a: readonly number[], b: readonly number[]) => MeanCheck
+  readonly meansAlpha: number
+  readonly ksAlpha: number
+  readonly permutations: number
+}
+
+/** The issue's rule: 30 replications per mode, everything at 1%. */
+export const FIRST: Level = { replications: REPLICATIONS, means: welch, meansAlpha: ALPHA, ksAlpha: ALPHA, permutations: PERMUTATIONS }
+/**
+ * The confirmation of a rejection: 60 fresh replications per mode, the means and spreads at
+ * 10⁻⁴, the KS tests at 10⁻³ (3,999 permutations). See the file header and docs/fast-mode.md.
+ */
+export const CONFIRM: Level = { replications: 2 * REPLICATIONS, means: (a, b) => welchT(a, b, 1e-4), meansAlpha: 1e-4, ksAlpha: 1e-3, permutations: 3999 }
+
+/**
+ * Every comparison of `exact` with `fast` that rejects at `level`, and how many were made;
+ * with `only`, just the comparisons of those keys.
+ */
+export function compareRuns(s: Scenario, exact: ModeRuns, fast: ModeRuns, seed: string, level: Level = FIRST, only?: ReadonlySet<string>): { findings: Finding[]; checks: number } {
   const findings: Finding[] = []
   let checks = 0
+  const wanted = (key: string) => only === undefined || only.has(key)
   const he = exact.results.map(headline), hf = fast.results.map(headline)
+  const at = `at ${level.meansAlpha}`
   for (const metric of Object.keys(he[0]!)) {
     const xe = he.map((h) => h[metric]!), xf = hf.map((h) => h[metric]!)
-    const m = welch(xe, xf)
-    const d = spread(xe, xf)
-    checks += 2
-    if (!m.agree) findings.push({ key: `mean ${metric}`, detail: `exact ${ci(m.a)}, fast ${ci(m.b)}: |Δ| ${f4(Math.abs(m.a.mean - m.b.mean))} > ${f4(m.half)} (combined 99%)` })
-    if (!d.agree) findings.push({ key: `spread ${metric}`, detail: `sd exact ${f4(m.a.sd)}, fast ${f4(m.b.sd)}; mean |x − median| exact ${ci(d.a)}, fast ${ci(d.b)}: |Δ| ${f4(Math.abs(d.a.mean - d.b.mean))} > ${f4(d.half)}` })
+    if (wanted(`mean ${metric}`)) {
+      const m = level.means(xe, xf)
+      checks++
+      // Each mode's own half-width at the same level, for the message.
+      const own = (x: Summary) => (m.half === 0 ? 0 : m.half * (x.sd / Math.sqrt(x.n)) / Math.sqrt(m.a.sd ** 2 / m.a.n + m.b.sd ** 2 / m.b.n))
+      if (!m.agree) findings.push({ key: `mean ${metric}`, detail: `exact ${ci(m.a, own(m.a))}, fast ${ci(m.b, own(m.b))}: |Δ| ${f4(Math.abs(m.a.mean - m.b.mean))} > ${f4(m.half)} (combined interval ${at})` })
+    }
+    if (wanted(`spread ${metric}`)) {
+      const d = spread(xe, xf, level.means)
+      checks++
+      if (!d.agree) findings.push({ key: `spread ${metric}`, detail: `sd exact ${f4(summary(xe).sd)}, fast ${f4(summary(xf).sd)}; mean |x − median| exact ${f4(d.a.mean)}, fast ${f4(d.b.mean)}: |Δ| ${f4(Math.abs(d.a.mean - d.b.mean))} > ${f4(d.half)} (${at})` })
+    }
+  }
+  const ks = (key: string, a: readonly Float64Array[], b: readonly Float64Array[], what: string) => {
+    if (!wanted(key)) return
+    const k = permutationKs(a, b, `${seed}/${key}`, level.permutations, level.ksAlpha)
+    checks++
+    if (k.reject) findings.push({ key, detail: `${what} D ${k.d.toFixed(5)} > ${k.critical.toFixed(5)} (the permuted D's ${1 - level.ksAlpha} quantile), p ${k.p.toPrecision(3)} < ${level.ksAlpha} (${level.permutations} permutations of ${a.length}+${b.length} replications)` })
   }
   // The time series: each outcome's and render count's profile over the run's bins, as a
   // histogram over time per replication, by the same permutation KS test.
-  for (const col of SERIES) {
-    const profile = (runs: ModeRuns) => runs.results.map((r) => Float64Array.from(r.series.bins, (b) => b[col] ?? 0))
-    const ks = permutationKs(profile(exact), profile(fast), `${seed}/series/${col}`)
-    checks++
-    if (ks.reject) findings.push({ key: `series ${col}`, detail: `KS over the bins D ${ks.d.toFixed(5)} > permutation 99th percentile ${ks.critical.toFixed(5)}, p ${ks.p.toFixed(4)}` })
-  }
-  s.routes.forEach((r, k) => {
-    const ks = permutationKs(exact.hists[k]!, fast.hists[k]!, `${seed}/${r.id}`)
-    checks++
-    if (ks.reject) findings.push({ key: `ages ${r.id}`, detail: `KS D ${ks.d.toFixed(5)} > permutation 99th percentile ${ks.critical.toFixed(5)}, p ${ks.p.toFixed(4)} (${PERMUTATIONS} permutations of ${exact.hists[k]!.length}+${fast.hists[k]!.length} replications)` })
-  })
+  const profile = (runs: ModeRuns, col: (typeof SERIES)[number]) => runs.results.map((r) => Float64Array.from(r.series.bins, (b) => b[col] ?? 0))
+  for (const col of SERIES) ks(`series ${col}`, profile(exact, col), profile(fast, col), 'KS over the bins')
+  s.routes.forEach((r, k) => ks(`ages ${r.id}`, exact.hists[k]!, fast.hists[k]!, 'KS of served ages'))
   return { findings, checks }
 }
 
 /** How the fast side of a comparison is produced: the real fast mode, or a wrong one (tests of the test). */
-export type FastRunner = (s: Scenario, seed: string) => ModeRuns
+export type FastRunner = (s: Scenario, seed: string, n: number) => ModeRuns
 
-export const realFast: FastRunner = (s, seed) => runReplications(s, 'fast', seed)
+export const realFast: FastRunner = (s, seed, n) => runReplications(s, 'fast', seed, n)
 
 export interface CrossValidation {
-  /** Findings that repeated on the confirmation seed: each is a failure. */
+  /** Findings of the first stage that the confirmation stage rejected again: each is a failure. */
   readonly confirmed: Finding[]
   /** Every finding of the first stage (chance rejections included), for the log. */
   readonly first: Finding[]
   readonly checks: number
+  /** The first stage's runs. */
   readonly exact: ModeRuns
   readonly fast: ModeRuns
   /** What a failure message needs: the scenario's name, the seeds, both stages' figures. */
@@ -246,27 +293,31 @@ export interface CrossValidation {
 }
 
 /**
- * Exact against fast, 30 replications each; a comparison that rejects is run again on the seed
- * `${seed}/confirm` and fails only if it rejects there too.
+ * Exact against fast, 30 replications each, every comparison at 1% (FIRST). A comparison that
+ * rejects is run again on 60 fresh replications per mode (the seed `${seed}/confirm`) at the
+ * CONFIRM levels, and fails only if it rejects there too. The two modes draw from different
+ * seeds (`${seed}` and `${seed}/fast`): streams they share would correlate them and blunt the
+ * comparison.
  */
 export function crossValidate(s: Scenario, seed: string, fastRunner: FastRunner = realFast): CrossValidation {
-  const exact = runReplications(s, 'exact', seed)
-  const fast = fastRunner(s, seed)
-  const first = compareRuns(s, exact, fast, seed)
+  const stage = (sd: string, level: Level) => ({ exact: runReplications(s, 'exact', sd, level.replications), fast: fastRunner(s, `${sd}/fast`, level.replications) })
+  const one = stage(seed, FIRST)
+  const first = compareRuns(s, one.exact, one.fast, seed)
   let confirmed: Finding[] = []
   const lines: string[] = []
+  const seed2 = `${seed}/confirm`
   if (first.findings.length > 0) {
-    const seed2 = `${seed}/confirm`
-    const second = compareRuns(s, runReplications(s, 'exact', seed2), fastRunner(s, seed2), seed2)
+    const two = stage(seed2, CONFIRM)
+    const second = compareRuns(s, two.exact, two.fast, seed2, CONFIRM, new Set(first.findings.map((f) => f.key)))
     const again = new Map(second.findings.map((f) => [f.key, f]))
     confirmed = first.findings.filter((f) => again.has(f.key))
     for (const f of first.findings) {
       const g = again.get(f.key)
-      lines.push(`  ${f.key}: seed ${JSON.stringify(seed)}: ${f.detail}; seed ${JSON.stringify(seed2)}: ${g === undefined ? 'agrees' : g.detail}`)
+      lines.push(`  ${f.key}: seed ${JSON.stringify(seed)} (fast ${JSON.stringify(`${seed}/fast`)}): ${f.detail}; confirmation seed ${JSON.stringify(seed2)}: ${g === undefined ? 'agrees' : g.detail}`)
     }
   }
-  const report = `scenario "${s.name}", ${REPLICATIONS} replications per mode, seed ${JSON.stringify(seed)}: ${first.findings.length} of ${first.checks} comparisons rejected at 1%, ${confirmed.length} again on the confirmation seed${lines.length > 0 ? `\n${lines.join('\n')}` : ''}`
-  return { confirmed, first: first.findings, checks: first.checks, exact, fast, report }
+  const report = `scenario "${s.name}", ${FIRST.replications} replications per mode, seed ${JSON.stringify(seed)}: ${first.findings.length} of ${first.checks} comparisons rejected at 1%, ${confirmed.length} again on ${CONFIRM.replications} replications per mode of seed ${JSON.stringify(seed2)}${lines.length > 0 ? `\n${lines.join('\n')}` : ''}`
+  return { confirmed, first: first.findings, checks: first.checks, exact: one.exact, fast: one.fast, report }
 }
 
 /** The scenario with every route's revalidate (numbers only) times f: a biased rule for the tests of the test. */
