@@ -43,7 +43,8 @@ export function steadyApplies(c: PathCtx): boolean {
 export function runSteady(c: PathCtx, st: PathState): number {
   const m = c.m, acc = c.acc, r = c.r, route = r.index, d = c.render
   const mu = acc.mu, ageTop = acc.ageTop, direct = acc.ageDirect, densityDiff = acc.ageDensityDiff, openDiff = acc.ageOpenDiff
-  const counts = m.counts, countsAtWarmup = m.countsAtWarmup, series = m.series, ageHist = m.ageHist
+  const counts = m.counts, countsAtWarmup = m.countsAtWarmup, series = m.series, ageHist = m.ageHist, ageSum = m.ageSum, ageMax = m.ageMax
+  const renders = m.renders, failed = m.failed, renderUs = m.renderUs, writes = m.writes
   const enforces = c.profile.enforcesExpire
   // Unary + on every value read from an object or returned by a call that feeds a loop variable: it
   // types the value as a number, so V8 keeps the loop's variables as raw doubles (a value of
@@ -116,7 +117,7 @@ export function runSteady(c: PathCtx, st: PathState): number {
       // The regeneration ends: the entry is re-set (or backs off), fresh again until its revalidate.
       if (endUs >= durationUs) return done(st, lastMod, contentAt, reval, expire, freshFrom, -1)
       if (ok) {
-        if (endUs >= warmupUs) m.writes[route] = m.writes[route]! + 1
+        if (endUs >= warmupUs) writes[route] = writes[route]! + 1
         contentAt = T
         reval = revalRoute
         expire = expireRoute
@@ -169,8 +170,8 @@ export function runSteady(c: PathCtx, st: PathState): number {
         else if (ageUs < TWO32) { const u = ageUs >>> 0, x = 31 - Math.clz32(u); h += 256 + (x - 8) * 128 + ((u >>> (x - 7)) - 128) }
         else h += bucketOf(ageUs)
         ageHist[h] = ageHist[h]! + 1
-        m.ageSum[route] = m.ageSum[route]! + ageUs
-        if (ageUs > m.ageMax[route]!) m.ageMax[route] = ageUs
+        ageSum[route] = ageSum[route]! + ageUs
+        if (ageUs > ageMax[route]!) ageMax[route] = ageUs
       }
     }
     // drawRender(): its duration (a lognormal by the ziggurat normal, or a constant) and outcome.
@@ -193,9 +194,9 @@ export function runSteady(c: PathCtx, st: PathState): number {
     series[sBin + NO + BACKGROUND] = series[sBin + NO + BACKGROUND]! + 1
     if (!ok) series[sBin + NO + 3] = series[sBin + NO + 3]! + 1
     if (live) {
-      m.renders[route * 3 + BACKGROUND] = m.renders[route * 3 + BACKGROUND]! + 1
-      if (!ok) m.failed[route] = m.failed[route]! + 1
-      m.renderUs[route] = m.renderUs[route]! + durUs
+      renders[route * 3 + BACKGROUND] = renders[route * 3 + BACKGROUND]! + 1
+      if (!ok) failed[route] = failed[route]! + 1
+      renderUs[route] = renderUs[route]! + durUs
     }
     endUs = T + durUs
     untilCont = endUs - 0.5
