@@ -134,14 +134,29 @@ export function permutationKs(a: readonly ArrayLike<number>[], b: readonly Array
   const width = all[0]?.length ?? 0
   const used: number[] = []
   for (let k = 0; k < width; k++) if (all.some((h) => h[k]! !== 0)) used.push(k)
+  const w = used.length
   const rows = all.map((h) => Float64Array.from(used, (k) => h[k]!))
-  const total = new Float64Array(used.length)
-  for (const r of rows) for (let k = 0; k < used.length; k++) total[k] = total[k]! + r[k]!
+  const total = new Float64Array(w)
+  for (const r of rows) for (let k = 0; k < w; k++) total[k] = total[k]! + r[k]!
+  let grand = 0
+  for (let k = 0; k < w; k++) grand += total[k]!
+  const x = new Float64Array(w)
+  // ksStatistic(group a pooled, the rest pooled), without allocating: thousands of calls.
   const pooled = (idx: readonly number[]) => {
-    const x = new Float64Array(used.length)
-    for (const i of idx) { const r = rows[i]!; for (let k = 0; k < used.length; k++) x[k] = x[k]! + r[k]! }
-    const y = total.map((t, k) => t - x[k]!)
-    return ksStatistic(x, y)
+    x.fill(0)
+    for (const i of idx) { const r = rows[i]!; for (let k = 0; k < w; k++) x[k] = x[k]! + r[k]! }
+    let ta = 0
+    for (let k = 0; k < w; k++) ta += x[k]!
+    const tb = grand - ta
+    if (ta === 0 || tb === 0) return ta === tb ? 0 : 1
+    let ca = 0, cb = 0, d = 0
+    for (let k = 0; k < w; k++) {
+      ca += x[k]!
+      cb += total[k]! - x[k]!
+      const v = Math.abs(ca / ta - cb / tb)
+      if (v > d) d = v
+    }
+    return d
   }
   const order = all.map((_, i) => i)
   const d = pooled(order.slice(0, a.length))
