@@ -63,9 +63,15 @@ export function runSteady(c: PathCtx, st: PathState): number {
 
   let lastMod = +st.lastModUs, contentAt = +st.contentAtUs, reval = +st.revalUs, expire = +st.expireUs, freshFrom = +st.freshFrom
   // The current piece: series bin and warmup side of continuous times below cutCont (as nextCut and binOfCont give them).
-  let cutCont = -Infinity, cell = 0, measured = false
+  let cutCont = -Infinity, cell = -1, measured = false
   // The series bin of integer times below binEndUs (as point() computes it).
   let bin = 0, binEndUs = -Infinity
+  // Sums kept in locals while the loop runs and written back when it ends: the same additions in
+  // the same order, without a load and a store each. The current cell's expected HITs and STALEs;
+  // the current bin's STALE requests (each starts one background render); the route's counters.
+  let muHit = 0, muStale = 0, nBin = 0, nStale = 0, nRenders = 0, nWrites = 0
+  let sumAge = +ageSum[route]!, maxAge = +ageMax[route]!, sumRenderUs = +renderUs[route]!
+  let ret = -1
   // The window in progress: [freshFrom, untilCont) with outcome o; then, after a HIT window, a
   // STALE request at T starts a render ending at endUs (ok or not).
   let o: typeof HIT | typeof STALE = HIT
@@ -77,13 +83,17 @@ export function runSteady(c: PathCtx, st: PathState): number {
     let t0 = freshFrom
     while (t0 < end) {
       if (t0 >= cutCont) {
+        if (cell >= 0) { mu[cell + HIT] = muHit; mu[cell + STALE] = muStale }
         cutCont = +nextCut(m, t0)
         measured = t0 >= warmupUs - 0.5
         cell = (binOfCont(m, t0) * 2 + (measured ? 1 : 0)) * NO
+        muHit = mu[cell + HIT]!
+        muStale = mu[cell + STALE]!
       }
       const t1 = end < cutCont ? end : cutCont
       if (density > 0) {
-        mu[cell + o] = mu[cell + o]! + density * (t1 - t0)
+        if (o === HIT) muHit += density * (t1 - t0)
+        else muStale += density * (t1 - t0)
         if (measured) {
           // addPiece(): the piece's age density over the buckets it spans.
           const a0 = t0 - contentAt, a1 = t1 - contentAt
@@ -115,9 +125,9 @@ export function runSteady(c: PathCtx, st: PathState): number {
 
     if (o === STALE) {
       // The regeneration ends: the entry is re-set (or backs off), fresh again until its revalidate.
-      if (endUs >= durationUs) return done(st, lastMod, contentAt, reval, expire, freshFrom, -1)
+      if (endUs >= durationUs) break
       if (ok) {
-        if (endUs >= warmupUs) writes[route] = writes[route]! + 1
+        if (endUs >= warmupUs) nWrites++
         contentAt = T
         reval = revalRoute
         expire = expireRoute
@@ -134,7 +144,7 @@ export function runSteady(c: PathCtx, st: PathState): number {
     }
 
     // The HIT window is over: the next request (nextArrival() on the flat rate) is STALE.
-    if (!(untilCont < endCont) || !(freshFrom < endCont)) return done(st, lastMod, contentAt, reval, expire, freshFrom, -1)
+    if (!(untilCont < endCont) || !(freshFrom < endCont)) break
     // One Alea step of the arrivals stream (AleaRng.step, nextInt32), then the exponential
     // ziggurat's common case (dist.ts addExponential); its rare case re-draws through addExponential from the state before.
     const ta = ALEA_MUL * sa[1]! + sa[0]! * UINT32_SCALE, ca = ta | 0, ua = ta - ca
@@ -147,19 +157,21 @@ export function runSteady(c: PathCtx, st: PathState): number {
       e = scratch[0]!
     }
     const pending = freshFrom + e * usPerArrival
-    if (!(pending < endCont)) return done(st, lastMod, contentAt, reval, expire, freshFrom, -1)
+    if (!(pending < endCont)) break
     const fp = Math.floor(pending)
     T = fp + (pending - fp >= 0.5 ? 1 : 0)
     freshFrom = pending
-    if (enforces && T - lastMod > expire) return done(st, lastMod, contentAt, reval, expire, freshFrom, T)
+    if (enforces && T - lastMod > expire) { ret = T; break }
     if (T >= binEndUs) {
+      if (nBin > 0) addBin(series, bin * SC, nBin)
+      nBin = 0
       bin = Math.min(Math.floor(T / binUs), lastBin)
       binEndUs = bin === lastBin ? Infinity : (bin + 1) * binUs
     }
     const sBin = bin * SC
     // point(): the STALE request, with its age.
-    counts[sRoute] = counts[sRoute]! + 1
-    series[sBin + STALE] = series[sBin + STALE]! + 1
+    nStale++
+    nBin++
     const live = T >= warmupUs
     if (!live) countsAtWarmup[sRoute] = countsAtWarmup[sRoute]! + 1
     else {
@@ -170,8 +182,8 @@ export function runSteady(c: PathCtx, st: PathState): number {
         else if (ageUs < TWO32) { const u = ageUs >>> 0, x = 31 - Math.clz32(u); h += 256 + (x - 8) * 128 + ((u >>> (x - 7)) - 128) }
         else h += bucketOf(ageUs)
         ageHist[h] = ageHist[h]! + 1
-        ageSum[route] = ageSum[route]! + ageUs
-        if (ageUs > ageMax[route]!) ageMax[route] = ageUs
+        sumAge += ageUs
+        if (ageUs > maxAge) maxAge = ageUs
       }
     }
     // drawRender(): its duration (a lognormal by the ziggurat normal, or a constant) and outcome.
@@ -191,17 +203,31 @@ export function runSteady(c: PathCtx, st: PathState): number {
       ok = ((sf[3]! * UINT32_RANGE) >>> 0) * UINT32_SCALE < (flatOk ? pOkFlat : okProbability(d, T))
     }
     // renderStarted(): a background render.
-    series[sBin + NO + BACKGROUND] = series[sBin + NO + BACKGROUND]! + 1
     if (!ok) series[sBin + NO + 3] = series[sBin + NO + 3]! + 1
     if (live) {
-      renders[route * 3 + BACKGROUND] = renders[route * 3 + BACKGROUND]! + 1
+      nRenders++
       if (!ok) failed[route] = failed[route]! + 1
-      renderUs[route] = renderUs[route]! + durUs
+      sumRenderUs += durUs
     }
     endUs = T + durUs
     untilCont = endUs - 0.5
     o = STALE
   }
+  if (cell >= 0) { mu[cell + HIT] = muHit; mu[cell + STALE] = muStale }
+  if (nBin > 0) addBin(series, bin * SC, nBin)
+  counts[sRoute] = counts[sRoute]! + nStale
+  renders[route * 3 + BACKGROUND] = renders[route * 3 + BACKGROUND]! + nRenders
+  writes[route] = writes[route]! + nWrites
+  ageSum[route] = sumAge
+  ageMax[route] = maxAge
+  renderUs[route] = sumRenderUs
+  return done(st, lastMod, contentAt, reval, expire, freshFrom, ret)
+}
+
+/** n STALE requests in the series bin at column sBin, each starting a background render. */
+function addBin(series: Float64Array, sBin: number, n: number): void {
+  series[sBin + STALE] = series[sBin + STALE]! + n
+  series[sBin + NO + BACKGROUND] = series[sBin + NO + BACKGROUND]! + n
 }
 
 /** Writes the cycle's state back into st (nothing drawn ahead) and returns ret. */
