@@ -254,7 +254,8 @@ export function createIsrModel(
    */
   function plainRequests(): boolean {
     if (instances !== 1 || cdnReply !== null || trace !== null || tracksFreshness || entries.keyTtlUs !== null || holeRoutes.includes(1)) return false
-    for (let p = 0; p < totalPaths; p++) if (manifest.has(p)) return false
+    // (No tracked tag at all: no path carries one, and a site of millions of paths skips the walk.)
+    if (nTags > 0) for (let p = 0; p < totalPaths; p++) if (manifest.has(p)) return false
     return true
   }
 
