@@ -66,7 +66,7 @@ describe('swarm: fast mode agrees with exact mode on generated fast-eligible sce
       }),
       { numRuns: RUNS(30), endOnFailure: true },
     )
-  })
+  }, 600_000)
 })
 
 // ---------------------------------------------------------------------------

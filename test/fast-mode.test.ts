@@ -136,7 +136,7 @@ describe('bundled scenarios: fast mode agrees with exact mode (30 replications e
     // The comparisons did happen: every headline metric twice, one KS per route.
     const s = scenarios.get(file)!
     expect(cv.checks).toBe(2 * Object.keys(headline(cv.exact.results[0]!)).length + SERIES.length + s.routes.length)
-  })
+  }, 300_000)
 
   test.each(BUNDLED)('%s: every eligible route ran fast, the others exact with their reason', (file) => {
     const s = scenarios.get(file)!
@@ -154,7 +154,7 @@ describe('bundled scenarios: fast mode agrees with exact mode (30 replications e
       }
     }
     for (const r of cv.exact.results) for (const route of Object.values(r.routes)) expect(route.mode).toBe('exact')
-  })
+  }, 300_000)
 
   test.each(BUNDLED)('%s: a route that runs exact under --mode fast gives what exact mode gives, replication by replication', (file) => {
     const s = scenarios.get(file)!
@@ -169,7 +169,7 @@ describe('bundled scenarios: fast mode agrees with exact mode (30 replications e
         expect(fast, `${s.name} route ${id}, seed ${JSON.stringify(e.seed)}`).toEqual(exact)
       }
     })
-  })
+  }, 300_000)
 })
 
 // ---------------------------------------------------------------------------
@@ -233,24 +233,24 @@ describe('a wrong fast mode is rejected', () => {
     for (const k of ['spread totals.requests', 'spread totals.hit', 'spread totals.stale', 'spread totals.renders', 'spread staleness.ageMeanS', 'spread routes.article.stale']) expect(keys, cv.report).toContain(k)
     // Its means are fast mode's and its histograms pool to fast mode's: the spreads are what
     // sees it (a mean or the KS test may reject too, by chance, their noise being exact mode's alone).
-  })
+  }, 300_000)
 
   test('ages all at their mean: the permutation KS rejects it on every route that serves cached pages', () => {
     const s = scenarios.get(FILE)!
     const cv = crossValidate(s, String(s.seed), (sc, seed, n) => agesAtMean(runReplications(sc, 'fast', seed, n)))
     expect(cv.confirmed.map((f) => f.key), cv.report).toEqual(expect.arrayContaining(['ages article', 'ages front']))
-  })
+  }, 300_000)
 
   test('a biased rule (exact mode with every revalidate × 1.1) is rejected by the means and the served ages', () => {
     const s = scenarios.get(FILE)!
     const cv = crossValidate(s, String(s.seed), (sc, seed, n) => runReplications(scaledRevalidate(sc, 1.1), 'exact', seed, n))
     const keys = cv.confirmed.map((f) => f.key)
     expect(keys, cv.report).toEqual(expect.arrayContaining(['mean totals.renders', 'mean routes.article.renders', 'ages article']))
-  })
+  }, 300_000)
 
   test('the real fast mode passes where they fail, on the same seeds', () => {
     expect(validated(FILE).confirmed, validated(FILE).report).toEqual([])
-  })
+  }, 300_000)
 
   test('the KS permutation test alone: a same-mode split does not reject, a 10% longer revalidate does', () => {
     const s = scenarios.get(FILE)!
@@ -260,7 +260,7 @@ describe('a wrong fast mode is rejected', () => {
     expect(compareRuns(s, cv.exact, other, seed).findings.filter((f) => f.key.startsWith('ages'))).toEqual([])
     const biased = runReplications(scaledRevalidate(s, 1.1), 'exact', `${String(s.seed)}/other`)
     expect(compareRuns(s, cv.exact, biased, seed).findings.map((f) => f.key)).toContain('ages article')
-  })
+  }, 300_000)
 })
 
 describe('determinism in fast mode', () => {
