@@ -266,12 +266,16 @@ describe('a wrong fast mode is rejected', () => {
 describe('determinism in fast mode', () => {
   test.each(['catalogue.ts', 'flaky-origin.json'])('%s: the same scenario, seed and mode give the same bytes', (file) => {
     const s = scenarios.get(file)!
+    const bytes: Record<string, string> = {}
     for (const mode of ['fast', 'auto'] as const) {
       const a = JSON.stringify(runScenario(s, { mode, seed: 'det', replications: 2 }))
       const b = JSON.stringify(runScenario(s, { mode, seed: 'det', replications: 2 }))
       expect(a === b, `${s.name} --mode ${mode} --seed det: two runs differ`).toBe(true)
       expect(JSON.parse(a).mode).toBe(mode)
+      bytes[mode] = a
     }
+    // auto is fast mode wherever fast mode is exact: the same run, under its own name.
+    expect(bytes.auto!.replace('"mode":"auto"', '"mode":"fast"'), `${s.name}: --mode auto and --mode fast differ`).toBe(bytes.fast)
     // And another seed gives other figures: the bytes are not constant.
     expect(JSON.stringify(runScenario(s, { mode: 'fast', seed: 'det2' }).totals)).not.toBe(JSON.stringify(runScenario(s, { mode: 'fast', seed: 'det' }).totals))
   })
