@@ -4,6 +4,7 @@
  * path's next arrival after a time (memoryless), and the deferral of every arrival in a window.
  */
 import { addExponential, lognormalParams } from '../kernel/dist.ts'
+import { expFast } from '../kernel/exp.ts'
 import { normalInto } from '../kernel/normal.ts'
 import { UINT32_SCALE, type AleaRng, type Streams } from '../kernel/rng.ts'
 import { roundHalfUp, secToUs } from '../kernel/time.ts'
@@ -46,13 +47,13 @@ export function renderDraw(s: Scenario, r: ResolvedRoute, streams: Streams): Ren
   }
 }
 
-/** Draws a render starting at atUs into d.out: [duration, ok]: the render time as renders.ts rounds it (a normal by the ziggurat, normal.ts), the outcome. */
+/** Draws a render starting at atUs into d.out: [duration, ok]: the render time as renders.ts rounds it (a normal by the ziggurat, normal.ts; e^x by exp.ts), the outcome. */
 export function drawRender(d: RenderDraw, atUs: number): void {
   const p = d.params
   if (p === null) d.out[0] = d.constantUs
   else {
     normalInto(d.out, 0, d.renderRng)
-    d.out[0] = roundHalfUp(Math.exp(p[0]! + p[1]! * d.out[0]!))
+    d.out[0] = roundHalfUp(expFast(p[0]! + p[1]! * d.out[0]!))
   }
   if (d.alwaysOk) { d.out[1] = 1; return }
   const u = (d.failureRng.nextInt32() >>> 0) * UINT32_SCALE

@@ -16,6 +16,7 @@
  * kept while time moves forward, instead of a division per window.
  */
 import { addExponential, exponentialFast } from '../kernel/dist.ts'
+import { expFast } from '../kernel/exp.ts'
 import { bucketOf, HISTOGRAM_BUCKETS as K } from '../kernel/histogram.ts'
 import { normalInto } from '../kernel/normal.ts'
 import { ALEA_MUL, UINT32_RANGE, UINT32_SCALE } from '../kernel/rng.ts'
@@ -190,7 +191,7 @@ export function runSteady(c: PathCtx, st: PathState): number {
     let durUs = constantUs
     if (params !== null) {
       normalInto(out, 0, renderRng)
-      const x = Math.exp(lnMu + lnSigma * out[0]!), fx = Math.floor(x)
+      const x = expFast(lnMu + lnSigma * out[0]!), fx = Math.floor(x)
       durUs = fx + (x - fx >= 0.5 ? 1 : 0)
     }
     if (alwaysOk) ok = true
