@@ -6,8 +6,8 @@
  *     catalogue (one day: a month would take minutes) and against the minimal single-page
  *     loop (minimal-loop.ts), in simulated requests per second of wall time on one core;
  *  2. a 1.1M-path site with a daily crawler walk and light human traffic, 30 days
- *     (large-site.ts, --mode auto): wall time and peak RSS;
- *  3. 40M paths of which ~100k are visited (sparse-site.ts): peak RSS;
+ *     (sites/large-site.ts, --mode auto): wall time and peak RSS;
+ *  3. 40M paths of which ~100k are visited (sites/sparse-site.ts): peak RSS;
  *  4. a 20-point sweep of a month of the large site on 2 workers (sweeps default to auto).
  * Set BENCH_QUICK=1 for a short version.
  */
@@ -44,11 +44,11 @@ const [f, e, m] = [median(fast.map((r) => r.requestsPerWallS)), median(exact.map
 console.log(`   median: fast ${M(f)} simulated req/s of wall time; ${(f / e).toFixed(1)}x exact mode (${M(e)}), ${(f / m).toFixed(1)}x the minimal loop (${M(m)}); exact mode is ${(e / m).toFixed(2)} of the minimal loop`)
 
 // 2, 3. ---------------------------------------------------------------------------------
-console.log('\n2. a 1.1M-path site, a crawler walking every path daily, 20 human req/s, 30 days (test/perf/large-site.ts), --mode auto')
-const big = fastOnce('test/perf/large-site.ts', 'auto', quick ? 3 * 86400 : undefined)
+console.log('\n2. a 1.1M-path site, a crawler walking every path daily, 20 human req/s, 30 days (test/perf/sites/large-site.ts), --mode auto')
+const big = fastOnce('test/perf/sites/large-site.ts', 'auto', quick ? 3 * 86400 : undefined)
 console.log(`   ${M(big.requests)} requests in ${big.wallS.toFixed(1)} s wall (${big.cpuS.toFixed(1)} CPU-s), peak RSS ${big.maxRssMiB} MiB; routes ${JSON.stringify(big.routes)}`)
-console.log('\n3. 40M paths, ~100k requests in a day (test/perf/sparse-site.ts), --mode fast')
-const sparse = fastOnce('test/perf/sparse-site.ts', 'fast')
+console.log('\n3. 40M paths, ~100k requests in a day (test/perf/sites/sparse-site.ts), --mode fast')
+const sparse = fastOnce('test/perf/sites/sparse-site.ts', 'fast')
 console.log(`   ${M(sparse.requests)} requests in ${sparse.wallS.toFixed(1)} s wall, peak RSS ${sparse.maxRssMiB} MiB`)
 
 // 4. ----------------------------------------------------------------------------------
@@ -57,7 +57,7 @@ if (!quick) {
   const dir = mkdtempSync(join(tmpdir(), 'isrsim-fast-bench-'))
   try {
     const t0 = performance.now()
-    execFileSync(process.execPath, ['bin/isrsim.js', 'sweep', 'test/perf/large-site.ts', '--vary', 'routes.product.revalidateS=3600,21600,86400,259200,604800', '--vary', 'traffic.scale=0.5,1,2,4', '--workers', '2', '--out', join(dir, 'sweep.jsonl')], { stdio: ['ignore', 'ignore', 'ignore'] })
+    execFileSync(process.execPath, ['bin/isrsim.js', 'sweep', 'test/perf/sites/large-site.ts', '--vary', 'routes.product.revalidateS=3600,21600,86400,259200,604800', '--vary', 'traffic.scale=0.5,1,2,4', '--workers', '2', '--out', join(dir, 'sweep.jsonl')], { stdio: ['ignore', 'ignore', 'ignore'] })
     console.log(`   20 points in ${((performance.now() - t0) / 1000).toFixed(1)} s wall, the CLI's start included`)
   } finally {
     rmSync(dir, { recursive: true, force: true })

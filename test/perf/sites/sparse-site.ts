@@ -1,6 +1,6 @@
 // Issue 19's sparse catalogue: 40 million variant × locale pages, of which about 100,000 are
 // visited in the day simulated (uniform popularity, 1.16 req/s).
-import { defineScenario } from '../../sim/index.ts'
+import { defineScenario } from '../../../sim/index.ts'
 
 export default defineScenario({
   name: 'sparse-site',

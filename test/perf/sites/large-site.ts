@@ -1,6 +1,6 @@
 // Issue 19's large site: 1.1 million product pages, a crawler that walks all of them once a day,
 // and light human traffic, for 30 days.
-import { defineScenario } from '../../sim/index.ts'
+import { defineScenario } from '../../../sim/index.ts'
 
 export default defineScenario({
   name: 'large-site',
