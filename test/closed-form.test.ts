@@ -47,8 +47,15 @@ function onePage(lambda: number, T: number, R: number, durationS: number, extra:
   }
 }
 
-function run(input: ScenarioInput) {
-  return runScenario(parseScenario(input), { seed: SEED })
+/** Both modes (docs/fast-mode.md): a closed form holds for fast mode as for exact mode wherever fast mode runs the route. */
+const MODES = ['exact', 'fast'] as const
+type Mode = (typeof MODES)[number]
+
+/** A run in `mode`; in fast mode it fails unless every route ran fast. */
+function run(input: ScenarioInput, mode: Mode = 'exact') {
+  const r = runScenario(parseScenario(input), { seed: SEED, mode })
+  if (mode === 'fast') for (const [id, x] of Object.entries(r.routes)) expect(x.mode, `route ${id} ran exact: ${x.exactBecause}`).toBe('fast')
+  return r
 }
 
 /** |sim/expected - 1| < tol, with a message that says how to reproduce. */
@@ -57,7 +64,7 @@ function expectRel(actual: number, expected: number, tol: number, what: string, 
   expect(rel, `${what}: simulated ${actual}, closed form ${expected} (rel. error ${(rel * 100).toFixed(3)}%). Reproduce: runScenario(${JSON.stringify(input)}, { seed: "${SEED}" })`).toBeLessThan(tol)
 }
 
-describe('single page, Poisson arrivals, constant render (renewal-reward)', () => {
+describe.each(MODES)('single page, Poisson arrivals, constant render (renewal-reward), %s mode', (mode) => {
   test.each([
     // λ /s, T s, R s
     [2, 10, 5],
@@ -69,7 +76,7 @@ describe('single page, Poisson arrivals, constant render (renewal-reward)', () =
     const cycle = T + R + 1 / lambda
     const durationS = Math.max(200_000, 20_000 * cycle)
     const input = onePage(lambda, T, R, durationS)
-    const r = run(input)
+    const r = run(input, mode)
     const rendersPerS = 1 / cycle
     const staleFraction = (1 + lambda * R) / (1 + lambda * T + lambda * R)
     const ageSum = lambda * (R * T + (T * T) / 2) + (R + T + 1 / lambda) + lambda * R * (R + T + 1 / lambda) + (lambda * R * R) / 2
@@ -84,7 +91,7 @@ describe('single page, Poisson arrivals, constant render (renewal-reward)', () =
   })
 })
 
-describe('further closed forms', () => {
+describe.each(MODES)('further closed forms, %s mode', (mode) => {
   test.each([
     // p, T (T' = clamp(T, 3, 30))
     [0.3, 120],
@@ -95,7 +102,7 @@ describe('further closed forms', () => {
     const Tp = Math.min(Math.max(T, 3), 30)
     const durationS = 400_000
     const input = onePage(lambda, T, R, durationS, { failureRate: p })
-    const r = run(input)
+    const r = run(input, mode)
     expectRel(r.totals.renders / durationS, 1 / (R + (1 - p) * T + p * Tp + 1 / lambda), 0.01, 'renders/s with back-off', input)
     expectRel(r.totals.failedRenders / r.totals.renders, p, 0.03, 'failed fraction', input)
     expect(r.totals.error).toBe(0) // background failures never reach users
@@ -104,7 +111,7 @@ describe('further closed forms', () => {
   test('N paths, uniform popularity: renders/s = N/(T + R + N/λ)', () => {
     const N = 50, lambda = 40, T = 20, R = 2, durationS = 50_000
     const input: ScenarioInput = { name: 'n-paths', durationS, routes: [{ id: 'p', pattern: '/p/[id]', revalidateS: T, renderS: R, params: { count: N }, traffic: { rps: lambda } }] }
-    const r = run(input)
+    const r = run(input, mode)
     expectRel(r.totals.renders / durationS, N / (T + R + N / lambda), 0.01, 'renders/s', input)
   })
 
@@ -119,11 +126,13 @@ describe('further closed forms', () => {
       variance += q * (1 - q)
     }
     const input: ScenarioInput = { name: 'first-visits', durationS, routes: [{ id: 'p', pattern: '/p/[id]', revalidateS: false, renderS: 0.1, params: { count: n, prebuilt: 0 }, traffic: { rps: lambda, popularity: { zipf } } }] }
-    const r = run(input)
+    const r = run(input, mode)
     expect(r.totals.backgroundRenders).toBe(0)
     expect(Math.abs(r.totals.blockingRenders - mean), `renders ${r.totals.blockingRenders}, expected ${mean.toFixed(1)} ± ${Math.sqrt(variance).toFixed(1)}`).toBeLessThan(4 * Math.sqrt(variance))
   })
+})
 
+describe('evenly spaced arrivals (exact mode: fast mode leaves them exact)', () => {
   test.each([
     // rps, T, R
     [4, 10, 2],
@@ -147,7 +156,7 @@ describe('further closed forms', () => {
   })
 })
 
-describe('served-age CDF (closed form in sim/closed-form.ts)', () => {
+describe.each(MODES)('served-age CDF (closed form in sim/closed-form.ts), %s mode', (mode) => {
   /** Largest |F(age at percentile k) − k/100| over k = 1..99. */
   function ksDistance(r: ReturnType<typeof run>, id: string, F: (a: number) => number) {
     const cdf = r.ageCdf[id]!
@@ -166,7 +175,7 @@ describe('served-age CDF (closed form in sim/closed-form.ts)', () => {
   ])('single page λ=%f T=%f R=%f: simulated percentiles lie on the closed-form CDF (KS < 0.015), and its mean is the renewal-reward mean', (lambda, T, R) => {
     const durationS = Math.max(100_000, 10_000 * (T + R + 1 / lambda))
     const input = onePage(lambda, T, R, durationS)
-    const r = run(input)
+    const r = run(input, mode)
     const F = (a: number) => servedAgeCdf(lambda, T, R, a)
     const { worst, at } = ksDistance(r, 'p', F)
     expect(worst, `worst at percentile ${at}. Reproduce: runScenario(${JSON.stringify(input)}, { seed: "${SEED}" })`).toBeLessThan(0.015)
@@ -186,7 +195,7 @@ describe('served-age CDF (closed form in sim/closed-form.ts)', () => {
 
   test('N prebuilt paths, Zipf popularity: the request-weighted mixture Σ pᵢ F(a; λpᵢ) matches', () => {
     const input: ScenarioInput = { name: 'zipf-cdf', durationS: 200_000, routes: [{ id: 'p', pattern: '/p/[id]', revalidateS: 30, renderS: 2, params: { count: 20 }, traffic: { rps: 10, popularity: { zipf: 1 } } }] }
-    const r = run(input)
+    const r = run(input, mode)
     const cf = r.ageCdf.p!.closedForm!
     // Piecewise-linear interpolation of the grid the result carries.
     const F = (a: number) => {
@@ -198,7 +207,9 @@ describe('served-age CDF (closed form in sim/closed-form.ts)', () => {
     const { worst, at } = ksDistance(r, 'p', F)
     expect(worst, `worst at percentile ${at}. Reproduce: runScenario(${JSON.stringify(input)}, { seed: "${SEED}" })`).toBeLessThan(0.02)
   })
+})
 
+describe('no closed form', () => {
   test('no closed form where the model has none: fetches, lognormal renders, a daily curve', async () => {
     const blog = (await import('../scenarios/blog.ts')).default
     const r = runScenario(parseScenario({ ...blog, durationS: 3600, warmupS: 0 }), { seed: SEED })

@@ -39,10 +39,11 @@ describe('popularity { weights }', () => {
     })
   })
 
-  test('renders/s = Σ 1/(T + R + 1/(λpᵢ)) within 1% (Poisson splitting, per-path renewal cycle)', () => {
+  test.each(['exact', 'fast'] as const)('renders/s = Σ 1/(T + R + 1/(λpᵢ)) within 1%% (Poisson splitting, per-path renewal cycle), %s mode', (mode) => {
     const weights = [4, 2, 1, 1, 0], lambda = 4, T = 10, R = 1
     const input = weighted(weights, 6, lambda, 100_000, { revalidateS: T, renderS: R })
-    const r = runScenario(parseScenario(input), { seed: SEED })
+    const r = runScenario(parseScenario(input), { seed: SEED, mode })
+    expect(r.routes.p!.mode).toBe(mode)
     const total = weights.reduce((a, b) => a + b, 0)
     const expected = weights.reduce((sum, w) => (w === 0 ? sum : sum + 1 / (T + R + 1 / ((lambda * w) / total))), 0)
     const got = r.totals.renders / 100_000
