@@ -12,7 +12,7 @@
 import { assert, assertNever, InvariantError } from '../kernel/errors.ts'
 import type { Engine, Lane } from '../kernel/engine.ts'
 import { UINT32_SCALE, type Streams } from '../kernel/rng.ts'
-import { secToUs, US_PER_S } from '../kernel/time.ts'
+import { secToUs } from '../kernel/time.ts'
 import { deploymentOf, type Scenario } from '../scenario/schema.ts'
 import { createArrivals } from './arrivals.ts'
 import { createCdn } from './cdn.ts'
@@ -22,28 +22,28 @@ import { createDeploys } from './deploys.ts'
 import * as Decision from './decide.ts'
 import { decide, RENDER_CAUSE_OF } from './decide.ts'
 import * as Rec from './entries.ts'
-import { Entries, resolveRoutes, routeOfPath, type ResolvedRoute } from './entries.ts'
+import { Entries, resolveRoutes, type ResolvedRoute } from './entries.ts'
 import { EV_BIN_TICK, EV_DATA_CHANGE, EV_DEPLOY, EV_ON_DEMAND, EV_PURGE, EV_RENDER_DONE, EV_RESTART, EV_TAG_PROPAGATE, EV_WARMUP, EV_WEBHOOK, eventKindName, RANK_ON_DEMAND, RANK_RENDER_DONE } from './events.ts'
 import { createFreshness, type FreshnessStats } from './freshness.ts'
 import { createInvalidations } from './invalidations.ts'
 import { CAUSE_COLD, CAUSE_DYNAMIC, CAUSE_EXPIRE, CAUSE_ONE_OFF, CAUSE_RES_REVALIDATE, CAUSE_TAG_EXPIRED, CAUSE_TAG_STALE, checkEndState, createRenderLedger, endStateOf, type EndState, type EndStateParts } from './invariants.ts'
 import * as Metric from './metrics.ts'
 import { OUTCOME_NAMES, RENDER_MODE_NAMES, type Metrics, type Outcome, type RenderMode } from './metrics.ts'
+import { requestHandler } from './plain-requests.ts'
+import { renderCompletion } from './render-done.ts'
 import { createPagesRoutes, pagesRevalidator, withPagesRoutes } from './pages.ts'
-import { backoffExpireUs, backoffRevalidateS, keepsCacheControlOnRestart, keepsTagsOnRestart, type VersionProfile } from './profiles.ts'
+import { keepsCacheControlOnRestart, keepsTagsOnRestart, type VersionProfile } from './profiles.ts'
 import { createRenderer } from './renders.ts'
 import { withSegmentConfig } from './segment-config.ts'
 import { createInvalidationStats, type OnDemandStats } from './stats.ts'
 import { createTagsManifest } from './tags-manifest.ts'
 import type { TraceEvent } from './trace.ts'
-import { bucketOf, HISTOGRAM_BUCKETS } from '../kernel/histogram.ts'
 
 // The hot path's constants, bound as this module's own: V8 folds a module's constants into
 // optimized code, but reads an imported binding from its module cell at every use (which cost
 // the catalogue 4% when the record layout moved to entries.ts; docs/performance.md).
 const { BACKGROUND, BLOCKING, DYNAMIC, DYNAMIC_RENDER, ERROR, FALLBACK, HIT, MISS, NOT_FOUND, OBS_AGE, OBS_AT, OBS_DURATION, OBS_LATENCY, STALE } = Metric
 const { JOIN_BLOCKING, JOIN_STALE, MISS_EXPIRED, MISS_NO_ENTRY, MISS_TAG_EXPIRED, RENDER_DYNAMIC, SERVE_FALLBACK, SERVE_HIT, SERVE_NOT_FOUND, SERVE_STALE, SERVE_STALE_TAG, TAGS_NONE } = Decision
-const BUCKETS = HISTOGRAM_BUCKETS, OUTCOMES = OUTCOME_NAMES.length
 const { F_CONTENT_AT, F_EXPIRE, F_FLIGHT_END, F_FLIGHT_MODE, F_FLIGHT_START, F_HAS_ENTRY, F_LAST_MOD, F_REVAL, FLIGHT_BACKGROUND, FLIGHT_BLOCKING, FLIGHT_NONE, FLIGHT_ON_DEMAND, W } = Rec
 
 export interface IsrModel {
@@ -135,15 +135,16 @@ export function createIsrModel(
   const holeRoutes = Uint8Array.from(routes, (r) => (r.effective.holes === undefined ? 0 : 1))
   const warmupUs = metrics.warmupUs
   const obs = metrics.obs
-  const { counts, ageHist, ageSum, ageMax } = metrics
 
   // The requests (arrivals.ts): the engine's lane, which hands each to onRequest or onUnknown.
   // A CDN in front (§16): users' requests reach Next only through it; respond() tells it what Next answered.
   const cdnReply = deployment.cdn === undefined ? null : new Int32Array(2)
   const cdn = cdnReply === null ? null : createCdn(s, routes, profile, streams, metrics, clock, entries, { onRequest, onUnknown, reply: cdnReply, crawler: () => lane.crawler }, trace)
-  const lane = createArrivals(s, routes, streams, engine, durationUs, metrics, cdn?.onRequest ?? (plainRequests() ? onPlainRequest : onRequest), cdn?.onUnknown ?? onUnknown)
+  const lane = createArrivals(s, routes, streams, engine, durationUs, metrics, cdn?.onRequest ?? requestHandler({ instances, cdn: cdnReply !== null, trace: trace !== null, tracksFreshness, redisKeyTtl: entries.keyTtlUs !== null, holeRoutes, tags: nTags, totalPaths, pathHasTag: (p) => manifest.has(p) }, st, clock, metrics, enforcesExpire, onRequest), cdn?.onUnknown ?? onUnknown)
   // Deploys of a new build and purges of the cache (deploys.ts).
   const deploys = createDeploys(s, routes, entries, manifest, data, fresh, render, metrics, ledger, engine, durationUs, trace)
+  // A cached render's completion: the entry written, or the back-off (render-done.ts).
+  const onRenderDone = renderCompletion({ routes, entries, profile, clock, metrics, fresh, ledger, trace, deploys })
 
   // Doubles (times, ages) cross calls only through typed-array slots (the clock, Metrics.obs,
   // the record) or fields of the component that owns them (Renderer, DataCache.waitUs): V8
@@ -247,45 +248,6 @@ export function createIsrModel(
     return i
   }
 
-  /**
-   * Whether every request can take onPlainRequest's fresh-hit shortcut: one instance, no CDN,
-   * no trace, no freshness tracking, no Redis key TTL, no Cache Components holes, no tracked
-   * tag on any path. Decided once per run, before the first request.
-   */
-  function plainRequests(): boolean {
-    if (instances !== 1 || cdnReply !== null || trace !== null || tracksFreshness || entries.keyTtlUs !== null || holeRoutes.includes(1)) return false
-    // (No tracked tag at all: no path carries one, and a site of millions of paths skips the walk.)
-    if (nTags > 0) for (let p = 0; p < totalPaths; p++) if (manifest.has(p)) return false
-    return true
-  }
-
-  /**
-   * onRequest for a plain scenario (plainRequests()): a fresh entry with nothing in flight is
-   * served here, as decide() would (SERVE_HIT with no tag verdict: no entry-less, expired or
-   * stale case), and everything else goes to onRequest. Small, so that V8 inlines it and the
-   * metrics into the arrival loop: the branches a plain scenario never takes (holes, key TTL,
-   * tags, the CDN's reply, freshness, the trace) cost nothing here.
-   */
-  function onPlainRequest(route: ResolvedRoute, p: number): void {
-    const e = p * W
-    if (st[e + F_FLIGHT_MODE] === FLIGHT_NONE && st[e + F_HAS_ENTRY] === 1 && !route.isDynamic) {
-      const sinceSetUs = clock[0]! - st[e + F_LAST_MOD]!
-      if (sinceSetUs <= st[e + F_REVAL]! && !(enforcesExpire && sinceSetUs > st[e + F_EXPIRE]!)) {
-        // Metrics.request(route, HIT) for an age >= 0 (the content's render started by now) and no latency.
-        const r = route.index
-        const ageUs = clock[0]! - st[e + F_CONTENT_AT]!
-        const c = r * OUTCOMES + HIT
-        counts[c] = counts[c]! + 1
-        const h = r * BUCKETS + bucketOf(ageUs)
-        ageHist[h] = ageHist[h]! + 1
-        ageSum[r] = ageSum[r]! + ageUs
-        if (ageUs > ageMax[r]!) ageMax[r] = ageUs
-        return
-      }
-    }
-    onRequest(route, p)
-  }
-
   /** A request for path p of a route. The fresh-entry case is the hot path: no allocation. */
   function onRequest(route: ResolvedRoute, p: number): void {
     const path = p - route.firstPath
@@ -361,43 +323,6 @@ export function createIsrModel(
     obs[OBS_AGE] = ok ? dur : -1
     obs[OBS_LATENCY] = st[o + F_FLIGHT_END]! - clock[0]! // the render, plus any wait for a worker
     respond(route, entries.pathOf(slot) - route.firstPath, ok ? MISS : ERROR, inst, flightData, slot * maxF)
-  }
-
-  function onRenderDone(slot: number): void {
-    if (deploys.discards(slot)) return // the old build's render, discarded by a deploy
-    const nowUs = clock[0]!
-    const p = entries.pathOf(slot)
-    const route = routes[routeOfPath(routes, p)]!
-    const o = slot * W
-    const e = (sharedCache ? p : slot) * W
-    const ok = flightOk[slot] === 1
-    if (ok) {
-      // An ISR write is billed only when the output changed: a new entry, any regeneration of a
-      // route whose data no change reaches, or one whose data differs from the entry's.
-      const cold = st[e + F_HAS_ENTRY] === 0
-      if (cold || fresh.writes(route, p, slot, entries.entryOf(slot, p))) {
-        obs[OBS_AT] = nowUs
-        metrics.write(route.index, cold)
-      }
-      // §1.3: the new entry's clock starts when the regeneration ends.
-      st[e + F_HAS_ENTRY] = 1
-      st[e + F_LAST_MOD] = nowUs
-      st[e + F_CONTENT_AT] = st[o + F_FLIGHT_START]!
-      st[o + F_REVAL] = route.revalidateUs
-      st[o + F_EXPIRE] = route.expireUs
-      if (tracksFreshness) fresh.commit(slot, entries.entryOf(slot, p))
-    } else if (flightPrev[slot] === 1) {
-      // §3: keep the old content, re-set it from the failure time with the clamped revalidate.
-      const prevReval = st[o + F_REVAL]!
-      const r2 = backoffRevalidateS(prevReval === Infinity ? false : prevReval / US_PER_S)
-      st[e + F_LAST_MOD] = nowUs
-      st[o + F_REVAL] = secToUs(r2)
-      st[o + F_EXPIRE] = backoffExpireUs(profile, r2, st[o + F_EXPIRE]!)
-    }
-    // A failed blocking render with no previous entry caches nothing: the next request retries (§3.3).
-    st[o + F_FLIGHT_MODE] = FLIGHT_NONE
-    ledger.finished++
-    if (trace !== null) trace({ kind: 'render-done', atUs: nowUs, route: route.id, path: p - route.firstPath, ok })
   }
 
   /** A request for a one-off path the route does not know (§6): any instance renders it the same way. */
