@@ -4,7 +4,7 @@
  * 1. Scenarios made fast-eligible (one instance and a local cache, no on-demand calls, data
  *    changes, restarts, deploys or purges; App Router pages without fetches, cacheLife or
  *    segment config, Poisson traffic to known paths) but otherwise every feature the generator
- *    draws: daily curves, every popularity, prebuilt and dynamicParams, revalidate numbers, false
+ *    draws: daily curves, crawlers, every popularity, prebuilt and dynamicParams, revalidate numbers, false
  *    and 0, dynamic pages and layouts, failures, outages, expireTimeS, buildAgeS, warmup, both
  *    render laws, every version, cacheComponents. Each runs 30 replications per mode and must
  *    pass the checks of test/fast-mode.test.ts (test/fast-stats.ts), with every route fast.
@@ -21,33 +21,12 @@ import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
 import { parseScenario, runScenario, type Scenario, type SimResult } from '../sim/index.ts'
 import { deploymentOf } from '../sim/scenario/schema.ts'
-import { arbCase, type Case, type RouteInput } from './arbitraries.ts'
+import { arbCase, type Case } from './arbitraries.ts'
+import { arbFastCase, fastRoute } from './fast-cases.ts'
 import { crossValidate } from './fast-stats.ts'
 
 /** Cases per property: FC_NUM_RUNS raises them for soak runs. */
 const RUNS = (n: number) => (process.env.FC_NUM_RUNS !== undefined ? Number(process.env.FC_NUM_RUNS) : n)
-
-/** The route without what keeps it exact: an App Router page of its own, Poisson traffic to known paths. */
-export function fastRoute(r: RouteInput): RouteInput {
-  const { router: _r, kind: _k, cacheLife: _c, segmentConfig: _s, fetches: _f, ...rest } = r
-  const { schedule: _sc, crawlers: _cr, unknownRate: _u, arrivals: _a, ...traffic } = r.traffic
-  // fallback and a redirect for unknown paths are the Pages Router's (the route becomes an App page).
-  const params = r.params && (({ fallback: _fb, ...p }) => (p.unknownResult === 'redirect' ? { ...p, unknownResult: 'notFound' as const } : p))(r.params)
-  return { ...rest, ...(r.layouts ? { layouts: r.layouts.map(({ cacheLife: _l, ...l }) => l) } : {}), ...(params ? { params } : {}), traffic }
-}
-
-/**
- * Under cacheComponents a page's dynamic causes (request APIs, revalidate 0, in the page or a
- * layout) are holes of a cached shell (§12.4), which fast mode does not cover: there the causes
- * go, so that the shell itself is cross-validated (dynamic pages are, without cacheComponents).
- */
-function withoutHoles(r: RouteInput): RouteInput {
-  const { dynamic: _d, ...rest } = r
-  return { ...rest, ...(r.revalidateS === 0 ? { revalidateS: false } : {}), ...(r.layouts ? { layouts: r.layouts.map(({ dynamic: _l, ...l }) => (l.revalidateS === 0 ? { ...l, revalidateS: false } : l)) } : {}) }
-}
-
-const arbFastCase = arbCase({ isolated: true, invalidations: false, restarts: false, route: fastRoute })
-  .map((c): Case => (c.input.next?.cacheComponents === true ? { ...c, input: { ...c.input, routes: c.input.routes.map(withoutHoles) } } : c))
 
 const where = (c: Case) => `scenario ${JSON.stringify(c.input)} seed ${JSON.stringify(c.seed)}`
 
@@ -100,7 +79,6 @@ function routeBlockers(s: Scenario, i: number): string[] {
     r.segmentConfig !== undefined ? 'segmentConfig' : null,
     t.arrivals !== 'poisson' ? 'traffic.arrivals' : null,
     t.schedule !== undefined ? 'traffic.schedule' : null,
-    (t.crawlers?.length ?? 0) > 0 ? 'traffic.crawlers' : null,
     t.unknownRate > 0 ? 'traffic.unknownRate' : null,
     // Holes (§12.4): an App page's dynamic causes under cacheComponents.
     s.next.cacheComponents && (r.router ?? 'app') === 'app' && (r.kind ?? 'page') === 'page'
@@ -118,7 +96,7 @@ function withoutModes(r: SimResult): unknown {
  * Scenarios as generated (a scenario-wide blocker nearly always: 200 of 200 sampled), and
  * scenarios with none where every other route is made fast-eligible, the rest as generated
  * (route blockers: routers, kinds, fetches, cacheLife, segment config, schedules, arrivals,
- * crawlers, unknown paths), so that fast and exact routes share runs.
+ * unknown paths), so that fast and exact routes share runs.
  */
 const arbMixedCase = fc.oneof(
   arbCase(),

@@ -3,11 +3,11 @@
  * request that starts a background regeneration, a STALE window until it ends, the write (or
  * the back-off), and again. Nearly all of a long run's cost is this cycle (a path with
  * revalidate 600 s renders ~4,300 times a month), so it is fast-timeline.ts's runPath with
- * bulk(), addPiece(), point(), drawRender(), renderStarted() and written() written out by hand
- * for the common case: a flat rate, no crawlers, no user request drawn ahead. It draws the
- * same numbers from the same streams in the same order and adds the same terms in the same
- * order, so its results are the general code's, bit for bit (checked on the bundled scenarios,
- * variants with a daily curve, crawlers, expire, outages and version 15, and 120 swarm cases).
+ * window(), bulk(), addPiece(), point(), nextRequest(), crawlerVisits(), drawRender(),
+ * renderStarted() and written() written out by hand for a flat rate (crawlers and a user
+ * request drawn ahead included). It draws the same numbers from the same streams in the same
+ * order and adds the same terms in the same order, so its results are the general code's, bit
+ * for bit (test/fast-steady.test.ts runs both).
  *
  * Why by hand: V8 boxes a double passed to or returned from a call it does not inline (an
  * allocation per call, and the GC to match), and it stops inlining when a function's budget
@@ -17,11 +17,12 @@
  */
 import { addExponential, exponentialFast } from '../kernel/dist.ts'
 import { expFast } from '../kernel/exp.ts'
-import { bucketOf, HISTOGRAM_BUCKETS as K } from '../kernel/histogram.ts'
+import { BUCKET_SCALE, HISTOGRAM_BUCKETS as K } from '../kernel/histogram.ts'
 import { normalInto } from '../kernel/normal.ts'
 import { ALEA_MUL, UINT32_RANGE, UINT32_SCALE } from '../kernel/rng.ts'
 import { secToUs, US_PER_S } from '../kernel/time.ts'
-import { BETA, binOfCont, nextCut } from './fast-metrics.ts'
+import { advance, nextCrawler } from './fast-crawl.ts'
+import { BETA, binOfCont, nextCut, point } from './fast-metrics.ts'
 import { okProbability, type PathCtx, type PathState } from './fast-path-ctx.ts'
 import { BACKGROUND, HIT, OUTCOME_NAMES, STALE } from './metrics.ts'
 import { backoffExpireUs, backoffRevalidateS } from './profiles.ts'
@@ -31,15 +32,26 @@ const NO = OUTCOME_NAMES.length
 const SC = NO + 4
 const TWO32 = 2 ** 32
 
-/** Whether runSteady can take path timelines of this route: a flat rate and no crawlers. */
+/** Whether runSteady can take path timelines of this route: a flat rate. */
 export function steadyApplies(c: PathCtx): boolean {
-  return c.crawl === null && c.curve.segUs === Infinity
+  return c.curve.segUs === Infinity
+}
+
+/** For tests that check the loop against the general code: false sends every path through fast-timeline.ts alone. */
+let enabled = true
+export function useSteadyLoop(on: boolean): void {
+  enabled = on
+}
+export function steadyEnabled(): boolean {
+  return enabled
 }
 
 /**
- * Runs the cycle from a state with an entry and no user request drawn ahead (st.pending NaN).
- * Returns -1 when the path's timeline is over, or the time T ≥ 0 of a request that came past
- * expire (§2, 16.3+), which the caller handles as a blocking render; st is then up to date.
+ * Runs the cycle from a state with an entry. Returns -1 when the path's timeline is over, or
+ * the time T ≥ 0 of a request that came past expire (§2, 16.3+), which the caller handles as a
+ * blocking render; st is then up to date (with the user request drawn ahead, if any, and who
+ * made T). Crawlers' visits (rare next to renders) go through point() as fast-timeline.ts
+ * records them, with the loop's age sums written back around each.
  */
 export function runSteady(c: PathCtx, st: PathState): number {
   const m = c.m, acc = c.acc, r = c.r, route = r.index, d = c.render
@@ -61,8 +73,14 @@ export function runSteady(c: PathCtx, st: PathState): number {
   const lnMu = params === null ? 0 : params[0]!, lnSigma = params === null ? 0 : params[1]!, constantUs = +d.constantUs
   const alwaysOk = d.alwaysOk, flatOk = d.outages.length === 0, pOkFlat = 1 - d.failureRate
   const hRoute = route * K, sRoute = route * NO + STALE
+  const crawl = c.crawl, crawlerRequests = m.crawlerRequests, crawlerRenders = m.crawlerRenders
+  // The next crawler visit (integer µs; Infinity: none left) and whose it is.
+  let ci = crawl === null ? -1 : nextCrawler(crawl)
+  let tc = ci < 0 ? Infinity : +crawl!.next[ci]!
 
   let lastMod = +st.lastModUs, contentAt = +st.contentAtUs, reval = +st.revalUs, expire = +st.expireUs, freshFrom = +st.freshFrom
+  // The user request drawn ahead (continuous µs), or NaN (fast-timeline.ts PathState.pending); whether a crawler made T.
+  let pending = +st.pending, byCrawler = false
   // The current piece: series bin and warmup side of continuous times below cutCont (as nextCut and binOfCont give them).
   let cutCont = -Infinity, cell = -1, measured = false
   // The series bin of integer times below binEndUs (as point() computes it).
@@ -79,10 +97,23 @@ export function runSteady(c: PathCtx, st: PathState): number {
   let untilCont = lastMod + (enforces ? Math.min(reval, expire) : reval) + 0.5
   let T = 0, endUs = 0, ok = true
   for (;;) {
-    // bulk(): the window's arrivals, deferred piece by piece (none drawn ahead: st.pending is NaN).
+    // window(): the window's arrivals, deferred piece by piece (bulk()) from its start, or from
+    // the request drawn ahead when it falls in the window (recorded first); none when it falls after.
     const end = untilCont < endCont ? untilCont : endCont
-    let t0 = freshFrom
-    while (t0 < end) {
+    let t0 = freshFrom, inWindow = true
+    if (pending === pending) {
+      if (pending < end) {
+        const fu = Math.floor(pending), U = fu + (pending - fu >= 0.5 ? 1 : 0)
+        ageSum[route] = sumAge
+        ageMax[route] = maxAge
+        point(m, route, o, U, U - contentAt, 0)
+        sumAge = +ageSum[route]!
+        maxAge = +ageMax[route]!
+        t0 = pending
+        pending = NaN
+      } else inWindow = false
+    }
+    while (inWindow && t0 < end) {
       if (t0 >= cutCont) {
         if (cell >= 0) { mu[cell + HIT] = muHit; mu[cell + STALE] = muStale }
         cutCont = +nextCut(m, t0)
@@ -99,16 +130,16 @@ export function runSteady(c: PathCtx, st: PathState): number {
           // addPiece(): the piece's age density over the buckets it spans.
           const a0 = t0 - contentAt, a1 = t1 - contentAt
           if (a1 > ageTop[0]!) ageTop[0] = a1
-          // bucketOf(roundHalfUp(a)) by hand (histogram.ts, time.ts) for both ends.
+          // bucketOf(roundHalfUp(a)) by hand (histogram.ts, time.ts) for both ends: a call would box the double.
           const f0 = Math.floor(a0), v0 = f0 + (a0 - f0 >= 0.5 ? 1 : 0)
           const f1 = Math.floor(a1), v1 = f1 + (a1 - f1 >= 0.5 ? 1 : 0)
           let b0: number, b1: number
           if (v0 < 256) b0 = v0 | 0
           else if (v0 < TWO32) { const u = v0 >>> 0, x = 31 - Math.clz32(u); b0 = 256 + (x - 8) * 128 + ((u >>> (x - 7)) - 128) }
-          else b0 = bucketOf(v0)
+          else { const x = 63 - Math.clz32((v0 / TWO32) >>> 0); b0 = (256 + (x - 8) * 128 + (Math.floor(v0 * BUCKET_SCALE[x]!) - 128)) | 0 }
           if (v1 < 256) b1 = v1 | 0
           else if (v1 < TWO32) { const u = v1 >>> 0, x = 31 - Math.clz32(u); b1 = 256 + (x - 8) * 128 + ((u >>> (x - 7)) - 128) }
-          else b1 = bucketOf(v1)
+          else { const x = 63 - Math.clz32((v1 / TWO32) >>> 0); b1 = (256 + (x - 8) * 128 + (Math.floor(v1 * BUCKET_SCALE[x]!) - 128)) | 0 }
           if (b0 === b1) direct[b0] = direct[b0]! + density * (a1 - a0)
           else {
             direct[b0] = direct[b0]! + density * (BETA[b0 + 1]! - a0)
@@ -122,7 +153,20 @@ export function runSteady(c: PathCtx, st: PathState): number {
       }
       t0 = t1
     }
-    if (untilCont > freshFrom) freshFrom = untilCont
+    if (inWindow && untilCont > freshFrom) freshFrom = untilCont
+    // crawlerVisits(): the crawlers' visits up to the window's end, each a request with outcome o.
+    while (tc < untilCont + 0.5 && tc < durationUs) {
+      const Tv = tc
+      advance(crawl!, ci)
+      ci = nextCrawler(crawl!)
+      tc = ci < 0 ? Infinity : +crawl!.next[ci]!
+      if (Tv >= warmupUs) crawlerRequests[route] = crawlerRequests[route]! + 1
+      ageSum[route] = sumAge
+      ageMax[route] = maxAge
+      point(m, route, o, Tv, Tv - contentAt, 0)
+      sumAge = +ageSum[route]!
+      maxAge = +ageMax[route]!
+    }
 
     if (o === STALE) {
       // The regeneration ends: the entry is re-set (or backs off), fresh again until its revalidate.
@@ -144,24 +188,41 @@ export function runSteady(c: PathCtx, st: PathState): number {
       continue
     }
 
-    // The HIT window is over: the next request (nextArrival() on the flat rate) is STALE.
-    if (!(untilCont < endCont) || !(freshFrom < endCont)) break
-    // One Alea step of the arrivals stream (AleaRng.step, nextInt32), then the exponential
-    // ziggurat's common case (dist.ts addExponential); its rare case re-draws through addExponential from the state before.
-    const ta = ALEA_MUL * sa[1]! + sa[0]! * UINT32_SCALE, ca = ta | 0, ua = ta - ca
-    const jz = (ua * UINT32_RANGE) >>> 0
-    let e = exponentialFast(jz)
-    if (e >= 0) { sa[1] = sa[2]!; sa[2] = sa[3]!; sa[0] = ca; sa[3] = ua }
-    else {
-      scratch[0] = 0
-      addExponential(scratch, 0, arrivals)
-      e = scratch[0]!
+    // The HIT window is over: the next request (nextRequest()), a user's or a crawler's, is STALE.
+    if (!(untilCont < endCont)) break
+    if (pending !== pending) {
+      if (freshFrom < endCont) {
+        // nextArrival() on the flat rate: one Alea step of the arrivals stream (AleaRng.step, nextInt32), then the exponential
+        // ziggurat's common case (dist.ts addExponential); its rare case re-draws through addExponential from the state before.
+        const ta = ALEA_MUL * sa[1]! + sa[0]! * UINT32_SCALE, ca = ta | 0, ua = ta - ca
+        const jz = (ua * UINT32_RANGE) >>> 0
+        let e = exponentialFast(jz)
+        if (e >= 0) { sa[1] = sa[2]!; sa[2] = sa[3]!; sa[0] = ca; sa[3] = ua }
+        else {
+          scratch[0] = 0
+          addExponential(scratch, 0, arrivals)
+          e = scratch[0]!
+        }
+        pending = freshFrom + e * usPerArrival
+      } else pending = Infinity
     }
-    const pending = freshFrom + e * usPerArrival
-    if (!(pending < endCont)) break
-    const fp = Math.floor(pending)
-    T = fp + (pending - fp >= 0.5 ? 1 : 0)
-    freshFrom = pending
+    let Th = Infinity
+    if (pending < endCont) { const fp = Math.floor(pending); Th = fp + (pending - fp >= 0.5 ? 1 : 0) }
+    if (tc <= Th && tc < durationUs) {
+      // A crawler's visit comes first (first on a tie): the user's request stays drawn ahead.
+      T = tc
+      advance(crawl!, ci)
+      ci = nextCrawler(crawl!)
+      tc = ci < 0 ? Infinity : +crawl!.next[ci]!
+      if (T >= warmupUs) crawlerRequests[route] = crawlerRequests[route]! + 1
+      byCrawler = true
+    } else {
+      if (Th === Infinity) break
+      T = Th
+      freshFrom = pending
+      pending = NaN
+      byCrawler = false
+    }
     if (enforces && T - lastMod > expire) { ret = T; break }
     if (T >= binEndUs) {
       if (nBin > 0) addBin(series, bin * SC, nBin)
@@ -181,7 +242,7 @@ export function runSteady(c: PathCtx, st: PathState): number {
         let h = hRoute
         if (ageUs < 256) h += ageUs | 0
         else if (ageUs < TWO32) { const u = ageUs >>> 0, x = 31 - Math.clz32(u); h += 256 + (x - 8) * 128 + ((u >>> (x - 7)) - 128) }
-        else h += bucketOf(ageUs)
+        else { const x = 63 - Math.clz32((ageUs / TWO32) >>> 0); h += (256 + (x - 8) * 128 + (Math.floor(ageUs * BUCKET_SCALE[x]!) - 128)) | 0 }
         ageHist[h] = ageHist[h]! + 1
         sumAge += ageUs
         if (ageUs > maxAge) maxAge = ageUs
@@ -209,6 +270,7 @@ export function runSteady(c: PathCtx, st: PathState): number {
       nRenders++
       if (!ok) failed[route] = failed[route]! + 1
       sumRenderUs += durUs
+      if (byCrawler) crawlerRenders[route] = crawlerRenders[route]! + 1
     }
     endUs = T + durUs
     untilCont = endUs - 0.5
@@ -222,7 +284,8 @@ export function runSteady(c: PathCtx, st: PathState): number {
   ageSum[route] = sumAge
   ageMax[route] = maxAge
   renderUs[route] = sumRenderUs
-  return done(st, lastMod, contentAt, reval, expire, freshFrom, ret)
+  st.byCrawler = byCrawler
+  return done(st, lastMod, contentAt, reval, expire, freshFrom, pending, ret)
 }
 
 /** n STALE requests in the series bin at column sBin, each starting a background render. */
@@ -231,14 +294,13 @@ function addBin(series: Float64Array, sBin: number, n: number): void {
   series[sBin + NO + BACKGROUND] = series[sBin + NO + BACKGROUND]! + n
 }
 
-/** Writes the cycle's state back into st (nothing drawn ahead) and returns ret. */
-function done(st: PathState, lastMod: number, contentAt: number, reval: number, expire: number, freshFrom: number, ret: number): number {
+/** Writes the cycle's state back into st and returns ret. */
+function done(st: PathState, lastMod: number, contentAt: number, reval: number, expire: number, freshFrom: number, pending: number, ret: number): number {
   st.lastModUs = lastMod
   st.contentAtUs = contentAt
   st.revalUs = reval
   st.expireUs = expire
   st.freshFrom = freshFrom
-  st.pending = NaN
-  st.byCrawler = false
+  st.pending = pending
   return ret
 }

@@ -19,7 +19,7 @@ import { DEFAULT_REVALIDATE_US } from './entries.ts'
 import { advance, nextCrawler, startPath } from './fast-crawl.ts'
 import { point, renderStarted, written } from './fast-metrics.ts'
 import { bulk, drawRender, nextArrival, type PathCtx, type PathState } from './fast-path-ctx.ts'
-import { runSteady, steadyApplies } from './fast-steady.ts'
+import { runSteady, steadyApplies, steadyEnabled } from './fast-steady.ts'
 import { BACKGROUND, BLOCKING, ERROR, HIT, MISS, NOT_FOUND, STALE, type Outcome } from './metrics.ts'
 import { backoffExpireUs, backoffRevalidateS } from './profiles.ts'
 
@@ -98,14 +98,14 @@ export function runPath(c: PathCtx, st: PathState, k: number, buildAtUs: number)
   st.expireUs = prebuilt ? r.expireUs : Infinity
   st.pending = NaN
   st.freshFrom = 0
-  const steady = steadyApplies(c)
+  const steady = steadyEnabled() && steadyApplies(c)
   for (;;) {
     let withPrev = false
-    if (st.has && steady && Number.isNaN(st.pending)) {
+    if (st.has && steady) {
       // The common case, in one tight loop (fast-steady.ts); it returns for a request past expire.
       const T = runSteady(c, st)
       if (T < 0) return
-      blocking(c, st, T, false, true)
+      blocking(c, st, T, st.byCrawler, true)
     } else if (st.has) {
       // Fresh until lastModified + revalidate (the boundary is fresh, §1.1), or expire if lower (§2).
       const limitUs = st.lastModUs + (enforces ? Math.min(st.revalUs, st.expireUs) : st.revalUs)

@@ -10,8 +10,10 @@ const EXACT = 2 * SUB
 const MAX_EXP = 52
 export const HISTOGRAM_BUCKETS = EXACT + (MAX_EXP - 8 + 1) * SUB
 
-const SCALE = new Float64Array(MAX_EXP + 1)
-for (let e = 0; e <= MAX_EXP; e++) SCALE[e] = 2 ** -(e - 7)
+/** 2^-(e-7) per exponent e: v × BUCKET_SCALE[e] has its top 8 bits above the point (bucketOf's branch for v ≥ 2^32). */
+export const BUCKET_SCALE = new Float64Array(MAX_EXP + 1)
+for (let e = 0; e <= MAX_EXP; e++) BUCKET_SCALE[e] = 2 ** -(e - 7)
+const SCALE = BUCKET_SCALE
 const TWO32 = 4294967296
 
 export function bucketOf(v: number): number {

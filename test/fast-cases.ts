@@ -1,0 +1,27 @@
+/**
+ * Generated scenarios fast mode fast-forwards whole (test/arbitraries.ts made fast-eligible),
+ * shared by the fast-mode swarm and the steady-loop tests.
+ */
+import { arbCase, type Case, type RouteInput } from './arbitraries.ts'
+
+/** The route without what keeps it exact: an App Router page of its own, Poisson traffic to known paths (crawlers kept: they run fast). */
+export function fastRoute(r: RouteInput): RouteInput {
+  const { router: _r, kind: _k, cacheLife: _c, segmentConfig: _s, fetches: _f, ...rest } = r
+  const { schedule: _sc, unknownRate: _u, arrivals: _a, ...traffic } = r.traffic
+  // fallback and a redirect for unknown paths are the Pages Router's (the route becomes an App page).
+  const params = r.params && (({ fallback: _fb, ...p }) => (p.unknownResult === 'redirect' ? { ...p, unknownResult: 'notFound' as const } : p))(r.params)
+  return { ...rest, ...(r.layouts ? { layouts: r.layouts.map(({ cacheLife: _l, ...l }) => l) } : {}), ...(params ? { params } : {}), traffic }
+}
+
+/**
+ * Under cacheComponents a page's dynamic causes (request APIs, revalidate 0, in the page or a
+ * layout) are holes of a cached shell (§12.4), which fast mode does not cover: there the causes
+ * go, so that the shell itself is cross-validated (dynamic pages are, without cacheComponents).
+ */
+function withoutHoles(r: RouteInput): RouteInput {
+  const { dynamic: _d, ...rest } = r
+  return { ...rest, ...(r.revalidateS === 0 ? { revalidateS: false } : {}), ...(r.layouts ? { layouts: r.layouts.map(({ dynamic: _l, ...l }) => (l.revalidateS === 0 ? { ...l, revalidateS: false } : l)) } : {}) }
+}
+
+export const arbFastCase = arbCase({ isolated: true, invalidations: false, restarts: false, route: fastRoute })
+  .map((c): Case => (c.input.next?.cacheComponents === true ? { ...c, input: { ...c.input, routes: c.input.routes.map(withoutHoles) } } : c))

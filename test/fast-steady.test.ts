@@ -1,0 +1,73 @@
+/**
+ * Fast mode's steady loop (sim/isr/fast-steady.ts) is fast-timeline.ts's general code written
+ * out by hand for speed: it must give the same bytes. Each case runs in fast mode twice, with
+ * the loop and with every path through the general code (useSteadyLoop(false)), and the
+ * results must be identical: on the bundled scenarios, on variants that reach every branch
+ * the loop takes over (crawlers walking all or some paths, a request drawn ahead of a
+ * crawler's visit, expire on 16.3+ with crawler-made past-expire requests, failures and
+ * outages with the back-off, version 15), and on generated fast-eligible scenarios.
+ */
+import fc from 'fast-check'
+import { afterEach, describe, expect, test } from 'vitest'
+import { parseScenario, runScenario } from '../sim/index.ts'
+import { useSteadyLoop } from '../sim/isr/fast-steady.ts'
+import blog from '../scenarios/blog.ts'
+import catalogueInput from '../scenarios/catalogue.ts'
+import { arbFastCase } from './fast-cases.ts'
+
+const RUNS = (n: number) => (process.env.FC_NUM_RUNS !== undefined ? Number(process.env.FC_NUM_RUNS) : n)
+
+/** The result of a fast run with and without the steady loop, and how many renders it had (so that a case that renders nothing cannot pass for free). */
+function both(input: unknown, seed?: string, replications = 2): { withLoop: string; general: string; renders: number; crawlerRenders: number } {
+  const s = parseScenario(input)
+  const run = () => runScenario(s, { mode: 'fast', replications, ...(seed === undefined ? {} : { seed }) })
+  try {
+    useSteadyLoop(true)
+    const a = run()
+    useSteadyLoop(false)
+    const b = run()
+    const routes = Object.values(a.routes)
+    return { withLoop: JSON.stringify(a), general: JSON.stringify(b), renders: routes.reduce((n, r) => n + r.renders, 0), crawlerRenders: routes.reduce((n, r) => n + (r.crawlerRenders ?? 0), 0) }
+  } finally {
+    useSteadyLoop(true)
+  }
+}
+
+afterEach(() => useSteadyLoop(true))
+
+describe('fast mode: the steady loop gives the general code\'s bytes', () => {
+  const catalogue = catalogueInput as unknown as { routes: { dynamic?: boolean; traffic: object }[] }
+  // Crawlers on every cached route, a second one on the product route walking the first 700 paths.
+  const crawled = (revisitS: number, extra: object = {}) => ({
+    ...catalogue, ...extra,
+    routes: catalogue.routes.map((r, i) => (r.dynamic === true ? r : { ...r, traffic: { ...r.traffic, crawlers: [{ name: 'G', revisitS: revisitS * (i + 1) }, ...(i === 1 ? [{ name: 'B', revisitS: revisitS / 3, paths: 700 }] : [])] } })),
+  })
+  const cases: [string, unknown][] = [
+    ['catalogue', catalogue],
+    ['blog', blog],
+    ['catalogue, crawlers every 10 min', crawled(600)],
+    ['catalogue, crawlers every minute', crawled(60)],
+    ['catalogue, crawlers, version 15', crawled(300, { next: { version: '15' } })],
+    ['catalogue, crawlers, expireTime 700 s (16.4)', crawled(900, { next: { version: '16.4', expireTimeS: 700 } })],
+    ['catalogue, crawlers, an outage failing 70% of renders', crawled(400, { outages: [{ fromS: 1000, toS: 1600, failureRate: 0.7 }] })],
+    ['catalogue, expireTime 650 s (16.4)', { ...catalogue, next: { version: '16.4', expireTimeS: 650 } }],
+  ]
+  test.each(cases)('%s', (_name, input) => {
+    const r = both(input)
+    expect(r.renders).toBeGreaterThan(1000)
+    expect(r.withLoop === r.general, 'the steady loop and the general code differ').toBe(true)
+  })
+  test('the crawled variants render for crawlers', () => {
+    expect(both(crawled(600), undefined, 1).crawlerRenders).toBeGreaterThan(1000)
+  })
+
+  test('generated fast-eligible scenarios (crawlers, daily curves, expire, failures, outages, every version)', () => {
+    fc.assert(
+      fc.property(arbFastCase, (c) => {
+        const r = both(c.input, c.seed)
+        expect(r.withLoop === r.general, `the steady loop and the general code differ on scenario ${JSON.stringify(c.input)} seed ${JSON.stringify(c.seed)}`).toBe(true)
+      }),
+      { numRuns: RUNS(40) },
+    )
+  }, 300_000)
+})
