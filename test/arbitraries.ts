@@ -107,14 +107,17 @@ type SegmentConfigInput = NonNullable<RouteInput['segmentConfig']>
  * fetchCache mode against a fetch it refuses becomes the mode's non-throwing twin, and dynamic
  * 'error' on a route that may be dynamic becomes 'force-static'.
  */
-function buildableSegmentConfig(c: SegmentConfigInput, page: { readonly dynamic?: boolean | undefined; readonly revalidateS: number | false }, layouts: readonly { readonly dynamic?: boolean | undefined; readonly revalidateS?: number | false | undefined }[], fetches: readonly FetchInput[]): SegmentConfigInput {
+function buildableSegmentConfig(c: SegmentConfigInput, page: { readonly dynamic?: boolean | undefined; readonly revalidateS: number | false; readonly cacheLife?: RouteInput['cacheLife'] }, layouts: readonly { readonly dynamic?: boolean | undefined; readonly revalidateS?: number | false | undefined; readonly cacheLife?: RouteInput['cacheLife'] }[], fetches: readonly FetchInput[]): SegmentConfigInput {
   const plain = fetches.filter((f) => f.kind === undefined || f.kind === 'fetch')
   let fetchCache = c.fetchCache
   if (fetchCache === 'only-no-store' && plain.some((f) => f.revalidateS === false || (f.revalidateS ?? 0) > 0)) fetchCache = 'force-no-store'
   if (fetchCache === 'only-cache' && plain.some((f) => f.revalidateS === 0)) fetchCache = 'force-cache'
   const noStore = (f: FetchInput) => f.revalidateS === 0 || (fetchCache === 'default-no-store' && f.revalidateS === undefined)
     || ((fetchCache === 'force-no-store' || fetchCache === 'only-no-store') && f.revalidateS !== false)
+  // A 'use cache' scope (page, layout or function) with cacheLife revalidate 0 makes the route dynamic too (§12.2).
+  const zeroLife = (l: RouteInput['cacheLife']) => typeof l === 'object' && l.revalidateS === 0
   const mayBeDynamic = page.dynamic === true || page.revalidateS === 0 || layouts.some((l) => l.dynamic === true || l.revalidateS === 0) || plain.some(noStore)
+    || zeroLife(page.cacheLife) || layouts.some((l) => zeroLife(l.cacheLife)) || fetches.some((f) => (f.kind === 'use cache' || f.kind === 'use cache: remote') && zeroLife(f.cacheLife))
   const dynamic = c.dynamic === 'error' && mayBeDynamic ? 'force-static' : c.dynamic
   return { ...field('dynamic', dynamic), ...field('fetchCache', fetchCache) }
 }
@@ -122,7 +125,7 @@ function buildableSegmentConfig(c: SegmentConfigInput, page: { readonly dynamic?
 /** The route with its segment config made buildable again after a rewrite. */
 function buildableRoute(r: RouteInput): RouteInput {
   if (r.segmentConfig === undefined) return r
-  return { ...r, segmentConfig: buildableSegmentConfig(r.segmentConfig, { dynamic: r.dynamic, revalidateS: r.revalidateS ?? false }, r.layouts ?? [], r.fetches ?? []) }
+  return { ...r, segmentConfig: buildableSegmentConfig(r.segmentConfig, { dynamic: r.dynamic, revalidateS: r.revalidateS ?? false, cacheLife: r.cacheLife }, r.layouts ?? [], r.fetches ?? []) }
 }
 
 export function arbRoute(i: number, opts: RouteOpts = {}): fc.Arbitrary<RouteInput> {
@@ -184,7 +187,7 @@ export function arbRoute(i: number, opts: RouteOpts = {}): fc.Arbitrary<RouteInp
         ...field('router', r.router),
         ...field('kind', pages ? undefined : r.kind),
         ...field('cacheLife', pages ? undefined : r.cacheLife),
-        ...field('segmentConfig', pages ? undefined : r.segmentConfig && buildableSegmentConfig(r.segmentConfig, r, layouts ?? [], fetches)),
+        ...field('segmentConfig', pages ? undefined : r.segmentConfig && buildableSegmentConfig(r.segmentConfig, { dynamic: r.dynamic, revalidateS: r.revalidateS, cacheLife: pages ? undefined : r.cacheLife }, layouts ?? [], fetches)),
         ...field('layouts', layouts?.map((l) => ({ ...field('revalidateS', l.revalidateS), ...field('dynamic', l.dynamic), ...field('cacheLife', l.cacheLife) }))),
         fetches,
         ...(r.withParams ? { params: { count, ...field('prebuilt', r.prebuilt), ...(pages ? field('fallback', r.fallback) : field('dynamicParams', r.dynamicParams)), ...field('unknownResult', unknownResult), ...(slugs.length > 0 ? { paths: slugs.map((x) => `/${id}/${x}`) } : {}) } } : {}),

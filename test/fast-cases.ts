@@ -4,10 +4,10 @@
  */
 import { arbCase, type Case, type RouteInput } from './arbitraries.ts'
 
-/** The route without what keeps it exact: an App Router page of its own, Poisson traffic to known paths (crawlers kept: they run fast). */
+/** The route without what keeps it exact: an App Router page of its own, Poisson traffic (crawlers and one-off unknown paths kept: they run fast). */
 export function fastRoute(r: RouteInput): RouteInput {
   const { router: _r, kind: _k, cacheLife: _c, segmentConfig: _s, fetches: _f, ...rest } = r
-  const { schedule: _sc, unknownRate: _u, arrivals: _a, ...traffic } = r.traffic
+  const { schedule: _sc, arrivals: _a, ...traffic } = r.traffic
   // fallback and a redirect for unknown paths are the Pages Router's (the route becomes an App page).
   const params = r.params && (({ fallback: _fb, ...p }) => (p.unknownResult === 'redirect' ? { ...p, unknownResult: 'notFound' as const } : p))(r.params)
   return { ...rest, ...(r.layouts ? { layouts: r.layouts.map(({ cacheLife: _l, ...l }) => l) } : {}), ...(params ? { params } : {}), traffic }

@@ -3,9 +3,9 @@
  *
  * 1. Scenarios made fast-eligible (one instance and a local cache, no on-demand calls, data
  *    changes, restarts, deploys or purges; App Router pages without fetches, cacheLife or
- *    segment config, Poisson traffic to known paths) but otherwise every feature the generator
- *    draws: daily curves, crawlers, every popularity, prebuilt and dynamicParams, revalidate numbers, false
- *    and 0, dynamic pages and layouts, failures, outages, expireTimeS, buildAgeS, warmup, both
+ *    segment config, Poisson traffic) but otherwise every feature the generator draws: daily
+ *    curves, crawlers, one-off unknown paths, every popularity, prebuilt and dynamicParams,
+ *    revalidate numbers, false and 0, dynamic pages and layouts, failures, outages, expireTimeS, buildAgeS, warmup, both
  *    render laws, every version, cacheComponents. Each runs 30 replications per mode and must
  *    pass the checks of test/fast-mode.test.ts (test/fast-stats.ts), with every route fast.
  * 2. Scenarios as generated, blockers kept: a route runs fast exactly when nothing the brief
@@ -79,7 +79,6 @@ function routeBlockers(s: Scenario, i: number): string[] {
     r.segmentConfig !== undefined ? 'segmentConfig' : null,
     t.arrivals !== 'poisson' ? 'traffic.arrivals' : null,
     t.schedule !== undefined ? 'traffic.schedule' : null,
-    t.unknownRate > 0 ? 'traffic.unknownRate' : null,
     // Holes (§12.4): an App page's dynamic causes under cacheComponents.
     s.next.cacheComponents && (r.router ?? 'app') === 'app' && (r.kind ?? 'page') === 'page'
       && (r.dynamic === true || r.revalidateS === 0 || r.layouts.some((l) => l.dynamic === true || l.revalidateS === 0)) ? 'cacheComponents' : null,
@@ -95,8 +94,8 @@ function withoutModes(r: SimResult): unknown {
 /**
  * Scenarios as generated (a scenario-wide blocker nearly always: 200 of 200 sampled), and
  * scenarios with none where every other route is made fast-eligible, the rest as generated
- * (route blockers: routers, kinds, fetches, cacheLife, segment config, schedules, arrivals,
- * unknown paths), so that fast and exact routes share runs.
+ * (route blockers: routers, kinds, fetches, cacheLife, segment config, schedules, arrivals),
+ * so that fast and exact routes share runs.
  */
 const arbMixedCase = fc.oneof(
   arbCase(),

@@ -96,7 +96,6 @@ const BUNDLED = readdirSync(DIR).filter((f) => (f.endsWith('.json') && !f.endsWi
 const SHORTER: Record<string, number> = { blog: 4, catalogue: 2 }
 /** The routes that must run exact under --mode fast, and the field their reason names; every other route runs fast. */
 const EXACT_ROUTES: Record<string, Record<string, RegExp>> = {
-  blog: { post: /traffic\.unknownRate/ },
   'flaky-origin': { front: /traffic\.arrivals/ },
 }
 

@@ -78,7 +78,6 @@ describe('what keeps a route or a scenario exact', () => {
     ['a fetch', { fetches: [{ id: 'x', revalidateS: 30 }] }, /^fetches/],
     ['the Pages Router', { router: 'pages' }, /^router "pages"/],
     ['evenly spaced arrivals', { traffic: { rps: 5, arrivals: 'uniform' } }, /^traffic\.arrivals "uniform"/],
-    ['one-off unknown paths', { traffic: { rps: 5, unknownRate: 1 } }, /^traffic\.unknownRate/],
     ['cacheLife', { cacheLife: 'hours' }, /^cacheLife/],
   ]
   it.each(routeCases)('%s keeps its route exact', (_name, route, reason) => {
@@ -86,8 +85,8 @@ describe('what keeps a route or a scenario exact', () => {
     expect(scenarioBlocker(s)).toBeNull()
     expect(routeBlocker(s, 0, resolveRoutes(s)[0]!)).toMatch(reason)
   })
-  it('crawlers, a daily curve, failures, outages, Zipf popularity and dynamic routes run fast', () => {
-    const s = one({ diurnal: { hourly: Array.from({ length: 24 }, (_, h) => 0.5 + h / 24) }, outages: [{ fromS: 100, toS: 200, failureRate: 0.5 }] }, { failureRate: 0.01, traffic: { rps: 5, popularity: { zipf: 1.2 }, crawlers: [{ name: 'bot', revisitS: 300 }] } })
+  it('crawlers, one-off unknown paths, a daily curve, failures, outages, Zipf popularity and dynamic routes run fast', () => {
+    const s = one({ diurnal: { hourly: Array.from({ length: 24 }, (_, h) => 0.5 + h / 24) }, outages: [{ fromS: 100, toS: 200, failureRate: 0.5 }] }, { failureRate: 0.01, traffic: { rps: 5, unknownRate: 1, popularity: { zipf: 1.2 }, crawlers: [{ name: 'bot', revisitS: 300 }] } })
     expect(routeBlocker(s, 0, resolveRoutes(s)[0]!)).toBeNull()
     const d = one({}, { dynamic: true })
     expect(routeBlocker(d, 0, resolveRoutes(d)[0]!)).toBeNull()

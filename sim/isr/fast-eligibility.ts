@@ -46,7 +46,6 @@ export function routeBlocker(s: Scenario, i: number, r: ResolvedRoute): string |
   if (cfg.segmentConfig !== undefined) return 'segmentConfig: simulated request by request'
   if (t.arrivals !== 'poisson') return `traffic.arrivals "${t.arrivals}": evenly spaced arrivals are not a Poisson process`
   if (t.schedule !== undefined) return 'traffic.schedule: replayed requests are stepped one by one'
-  if (t.unknownRate > 0) return 'traffic.unknownRate: one-off paths are not fast-forwarded yet'
   return null
 }
 

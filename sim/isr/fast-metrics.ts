@@ -17,7 +17,7 @@ import type { Rng } from '../kernel/rng.ts'
 import { maxOfUniforms, multinomialInto, poisson } from '../kernel/sample.ts'
 import { roundHalfUp } from '../kernel/time.ts'
 import type { DurationBuckets } from './fast-durations.ts'
-import { DYNAMIC, DYNAMIC_RENDER, ERROR, OUTCOME_NAMES, type Metrics, type Outcome, type RenderMode } from './metrics.ts'
+import { BLOCKING, ERROR, OUTCOME_NAMES, type Metrics, type Outcome, type RenderMode } from './metrics.ts'
 
 const NO = OUTCOME_NAMES.length
 /** Series columns per bin (metrics.ts): the outcomes, renders by mode, failed renders. */
@@ -121,11 +121,23 @@ export function written(m: Metrics, route: number, fill: boolean, tUs: number): 
 }
 
 /**
- * Draws the deferred requests (one Poisson per cell, one multinomial over age buckets) into m.
- * With `durations` (a dynamic route, whose cells are DYNAMIC and ERROR responses each of its
- * own render), the renders and their durations too: one multinomial over duration buckets.
+ * Deferred requests that each rendered for themselves: a dynamic route's (DYNAMIC, mode
+ * dynamic) or one-off unknown paths' (MISS, mode blocking, each written); ERROR cells are
+ * their failures. Cells of other requests never hold these outcomes: a cached path's MISS and
+ * ERROR responses are recorded one by one.
  */
-export function drawDeferred(acc: FastAcc, m: Metrics, rng: Rng, durations: DurationBuckets | null): void {
+export interface DeferredRenders {
+  readonly durations: DurationBuckets
+  readonly mode: RenderMode
+  readonly ok: Outcome
+}
+
+/**
+ * Draws the deferred requests (one Poisson per cell, one multinomial over age buckets) into m.
+ * With `renders`, the renders of its cells and their durations too: one multinomial over
+ * duration buckets.
+ */
+export function drawDeferred(acc: FastAcc, m: Metrics, rng: Rng, renders: DeferredRenders | null): void {
   const r = acc.route
   let aged = 0, ok = 0, failed = 0
   for (let bin = 0; bin < m.bins; bin++) {
@@ -137,12 +149,15 @@ export function drawDeferred(acc: FastAcc, m: Metrics, rng: Rng, durations: Dura
         const c = r * NO + o
         m.counts[c] = m.counts[c]! + n
         m.series[bin * SC + o] = m.series[bin * SC + o]! + n
-        if (durations !== null && (o === DYNAMIC || o === ERROR)) {
-          m.series[bin * SC + NO + DYNAMIC_RENDER] = m.series[bin * SC + NO + DYNAMIC_RENDER]! + n
+        if (renders !== null && (o === renders.ok || o === ERROR)) {
+          const mode = renders.mode
+          m.series[bin * SC + NO + mode] = m.series[bin * SC + NO + mode]! + n
           if (o === ERROR) m.series[bin * SC + NO + 3] = m.series[bin * SC + NO + 3]! + n
           if (period === 1) {
-            m.renders[r * 3 + DYNAMIC_RENDER] = m.renders[r * 3 + DYNAMIC_RENDER]! + n
+            m.renders[r * 3 + mode] = m.renders[r * 3 + mode]! + n
             if (o === ERROR) { m.failed[r] = m.failed[r]! + n; failed += n } else ok += n
+            // A one-off path's blocking render stores its entry: an ISR write (not a fill).
+            if (o !== ERROR && mode === BLOCKING) m.writes[r] = m.writes[r]! + n
           }
         }
         if (period === 0) m.countsAtWarmup[c] = m.countsAtWarmup[c]! + n
@@ -150,9 +165,9 @@ export function drawDeferred(acc: FastAcc, m: Metrics, rng: Rng, durations: Dura
       }
     }
   }
-  if (durations !== null) {
-    drawDurations(m, r, rng, durations, ok, true)
-    drawDurations(m, r, rng, durations, failed, false)
+  if (renders !== null) {
+    drawDurations(m, r, rng, renders.durations, ok, true)
+    drawDurations(m, r, rng, renders.durations, failed, false)
   }
   if (aged === 0) return
   // The intensity per bucket: the partial pieces, plus the whole-bucket density times the width.

@@ -12,11 +12,11 @@ import type { Scenario } from '../scenario/schema.ts'
 import type { ResolvedRoute } from './entries.ts'
 import { routeCrawl, type PathCrawl } from './fast-crawl.ts'
 import { durationBuckets } from './fast-durations.ts'
-import { addPiece, createFastAcc, drawDeferred, nextCut, point, renderStarted } from './fast-metrics.ts'
+import { addPiece, createFastAcc, drawDeferred, nextCut, point, renderStarted, type DeferredRenders } from './fast-metrics.ts'
 import { createPathState, drawRender, okProbability, renderDraw, type PathCtx } from './fast-path-ctx.ts'
-import { rateCurve, segmentOf } from './fast-rate.ts'
+import { rateCurve, segmentOf, type RateCurve } from './fast-rate.ts'
 import { runPath } from './fast-timeline.ts'
-import { DYNAMIC, DYNAMIC_RENDER, ERROR, type Metrics } from './metrics.ts'
+import { BLOCKING, DYNAMIC, DYNAMIC_RENDER, ERROR, MISS, NOT_FOUND, type Metrics } from './metrics.ts'
 import type { VersionProfile } from './profiles.ts'
 
 /** A route's paths' shares of its traffic, computed per path (no table for uniform or Zipf popularity). */
@@ -54,7 +54,19 @@ export function runFastRoute(s: Scenario, r: ResolvedRoute, profile: VersionProf
       if (ctx.share > 0 || (crawl !== null && crawl.walks.some((w) => k < w.paths))) runPath(ctx, st, k, buildAtUs)
     }
   }
-  drawDeferred(acc, m, arrivals, r.isDynamic ? durationBuckets(s.routes[r.index]!.renderS) : null)
+  // One-off unknown paths (traffic.unknownRate): each request is a path never seen before or
+  // again, so it shares nothing with any other request: a 404 without dynamicParams, else a
+  // render of its own (blocking and written, or dynamic), deferred like a dynamic route's.
+  const unknownRps = s.routes[r.index]!.traffic.unknownRate
+  const oneOff = unknownRps > 0 ? rateCurve(s, r.index, durationUs, unknownRps) : null
+  if (oneOff !== null) {
+    if (r.isDynamic) deferRequests(ctx, oneOff, DYNAMIC, true)
+    else if (!r.dynamicParams) deferRequests(ctx, oneOff, NOT_FOUND, false)
+    else deferRequests(ctx, oneOff, MISS, true)
+  }
+  const renders: DeferredRenders | null = r.isDynamic ? { durations: durationBuckets(s.routes[r.index]!.renderS), mode: DYNAMIC_RENDER, ok: DYNAMIC }
+    : oneOff !== null && r.dynamicParams ? { durations: durationBuckets(s.routes[r.index]!.renderS), mode: BLOCKING, ok: MISS } : null
+  drawDeferred(acc, m, arrivals, renders)
 }
 
 /**
@@ -65,7 +77,17 @@ export function runFastRoute(s: Scenario, r: ResolvedRoute, profile: VersionProf
  * are known, and rendered one by one.
  */
 function runDynamic(c: PathCtx): void {
-  const curve = c.curve, d = c.render, cuts = d.outages.flatMap((o) => [o.fromUs - 0.5, o.toUs - 0.5])
+  deferRequests(c, c.curve, DYNAMIC, true)
+  if (c.crawl !== null) crawlDynamic(c, c.crawl)
+}
+
+/**
+ * Defers every request of a Poisson process at the curve's rate, piece by piece (constant rate
+ * and failure probability): with `renders`, each renders for itself (ok: outcome `ok`, failed:
+ * ERROR, drawDeferred draws the renders); without, each is an `ok` that renders nothing.
+ */
+function deferRequests(c: PathCtx, curve: RateCurve, ok: typeof DYNAMIC | typeof MISS | typeof NOT_FOUND, renders: boolean): void {
+  const d = c.render, cuts = renders ? d.outages.flatMap((o) => [o.fromUs - 0.5, o.toUs - 0.5]) : []
   let t0 = 0
   while (t0 < c.endCont) {
     const seg = segmentOf(curve, t0)
@@ -73,14 +95,13 @@ function runDynamic(c: PathCtx): void {
     let cut = Math.min(c.endCont, nextCut(c.m, t0), segEnd)
     for (const x of cuts) if (x > t0 && x < cut) cut = x
     const rate = curve.segRate[seg]!
-    const pOk = okProbability(d, roundHalfUp((t0 + cut) / 2))
+    const pOk = renders ? okProbability(d, roundHalfUp((t0 + cut) / 2)) : 1
     if (rate > 0) {
-      addPiece(c.acc, c.m, DYNAMIC, t0, cut, rate * (cut - t0) * pOk, 0, 0, false)
+      addPiece(c.acc, c.m, ok, t0, cut, rate * (cut - t0) * pOk, 0, 0, false)
       if (pOk < 1) addPiece(c.acc, c.m, ERROR, t0, cut, rate * (cut - t0) * (1 - pOk), 0, 0, false)
     }
     t0 = cut
   }
-  if (c.crawl !== null) crawlDynamic(c, c.crawl)
 }
 
 /** Every crawler visit of a dynamic route renders (§5.2), in the walk's order. */

@@ -18,9 +18,10 @@ export interface RateCurve {
   readonly segUs: number
 }
 
-export function rateCurve(s: Scenario, i: number, durationUs: number): RateCurve {
+/** Route i's curve at its traffic.rps, or at `rps` (its one-off unknown paths' rate, on the same daily curve). */
+export function rateCurve(s: Scenario, i: number, durationUs: number, rps = s.routes[i]!.traffic.rps): RateCurve {
   const cfg = s.routes[i]!
-  const perUs = cfg.traffic.rps / US_PER_S
+  const perUs = rps / US_PER_S
   const curve = cfg.traffic.diurnal ?? s.diurnal
   if (curve === undefined) return { segRate: Float64Array.of(perUs), segLambda: Float64Array.of(0, Infinity), segUs: Infinity }
   const n = Math.ceil(durationUs / HOUR_US) + 1
