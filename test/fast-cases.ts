@@ -2,6 +2,7 @@
  * Generated scenarios fast mode fast-forwards whole (test/arbitraries.ts made fast-eligible),
  * shared by the fast-mode swarm and the steady-loop tests.
  */
+import fc from 'fast-check'
 import { arbCase, type Case, type RouteInput } from './arbitraries.ts'
 
 /** The route without what keeps it exact: an App Router page of its own, Poisson traffic (crawlers and one-off unknown paths kept: they run fast). */
@@ -23,5 +24,12 @@ function withoutHoles(r: RouteInput): RouteInput {
   return { ...rest, ...(r.revalidateS === 0 ? { revalidateS: false } : {}), ...(r.layouts ? { layouts: r.layouts.map(({ dynamic: _l, ...l }) => (l.revalidateS === 0 ? { ...l, revalidateS: false } : l)) } : {}) }
 }
 
-export const arbFastCase = arbCase({ isolated: true, invalidations: false, restarts: false, route: fastRoute })
+/** Two or three instances behind a random balancer, each with its own cache (without crawlers, whose visits' instances couple a path's timelines). */
+function randomlyBalanced(c: Case, instances: number): Case {
+  const routes = c.input.routes.map((r) => { const { crawlers: _c, ...traffic } = r.traffic; return { ...r, traffic } })
+  return { ...c, input: { ...c.input, deployment: { instances, balancer: 'random' }, routes } }
+}
+
+export const arbFastCase = fc.tuple(arbCase({ isolated: true, invalidations: false, restarts: false, route: fastRoute }), fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.integer({ min: 2, max: 3 }) }))
+  .map(([c, instances]) => (instances === null ? c : randomlyBalanced(c, instances)))
   .map((c): Case => (c.input.next?.cacheComponents === true ? { ...c, input: { ...c.input, routes: c.input.routes.map(withoutHoles) } } : c))

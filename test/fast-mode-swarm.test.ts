@@ -1,11 +1,12 @@
 /**
  * Fast mode against exact mode on swarm-generated scenarios (issue 19, test/arbitraries.ts).
  *
- * 1. Scenarios made fast-eligible (one instance and a local cache, no on-demand calls, data
- *    changes, restarts, deploys or purges; App Router pages without fetches, cacheLife or
- *    segment config, Poisson traffic) but otherwise every feature the generator draws: daily
- *    curves, crawlers, one-off unknown paths, every popularity, prebuilt and dynamicParams,
- *    revalidate numbers, false and 0, dynamic pages and layouts, failures, outages, expireTimeS, buildAgeS, warmup, both
+ * 1. Scenarios made fast-eligible (one instance, or 2-3 behind a random balancer, local
+ *    caches; no on-demand calls, data changes, restarts, deploys or purges; App Router pages
+ *    without fetches, cacheLife or segment config, Poisson traffic) but otherwise every feature
+ *    the generator draws: daily curves, crawlers, one-off unknown paths, every popularity,
+ *    prebuilt and dynamicParams, revalidate numbers, false and 0, dynamic pages and layouts,
+ *    failures, outages, expireTimeS, buildAgeS, warmup, both
  *    render laws, every version, cacheComponents. Each runs 30 replications per mode and must
  *    pass the checks of test/fast-mode.test.ts (test/fast-stats.ts), with every route fast.
  * 2. Scenarios as generated, blockers kept: a route runs fast exactly when nothing the brief
@@ -55,7 +56,7 @@ describe('swarm: fast mode agrees with exact mode on generated fast-eligible sce
 function scenarioBlockers(s: Scenario): string[] {
   const d = deploymentOf(s)
   return [
-    d.instances > 1 ? 'deployment.instances' : null,
+    d.instances > 1 && d.balancer !== 'random' ? 'deployment.instances' : null,
     d.cache === 'shared' ? 'deployment.cache' : null,
     d.cdn !== undefined ? 'deployment.cdn' : null,
     d.platform === 'vercel' ? 'deployment.platform' : null,
@@ -78,6 +79,7 @@ function routeBlockers(s: Scenario, i: number): string[] {
     r.cacheLife !== undefined || r.layouts.some((l) => l.cacheLife !== undefined) ? 'cacheLife' : null,
     r.segmentConfig !== undefined ? 'segmentConfig' : null,
     t.arrivals !== 'poisson' ? 'traffic.arrivals' : null,
+    deploymentOf(s).instances > 1 && (t.crawlers?.length ?? 0) > 0 ? 'traffic.crawlers' : null,
     t.schedule !== undefined ? 'traffic.schedule' : null,
     // Holes (§12.4): an App page's dynamic causes under cacheComponents.
     s.next.cacheComponents && (r.router ?? 'app') === 'app' && (r.kind ?? 'page') === 'page'

@@ -171,6 +171,20 @@ describe('bundled scenarios: fast mode agrees with exact mode (30 replications e
   }, 300_000)
 })
 
+describe('several instances behind a random balancer (30 replications each)', () => {
+  test('the catalogue on 3 instances with local caches: every route fast, and fast agrees with exact', async () => {
+    const c = await loadScenario(join(DIR, 'catalogue.ts'))
+    const s = parseScenario({ ...c, durationS: c.durationS / 2, warmupS: c.warmupS / 2, deployment: { instances: 3, balancer: 'random' } } as Parameters<typeof parseScenario>[0])
+    const cv = crossValidate(s, 'random-balancer')
+    console.log(cv.report)
+    for (const r of cv.fast.results) for (const [id, route] of Object.entries(r.routes)) expect([id, route.mode]).toEqual([id, 'fast'])
+    expect(cv.confirmed.map((f) => f.key), cv.report).toEqual([])
+    // Three caches fill apart: three times the fill writes of one instance, give or take the paths no instance saw.
+    const fills = cv.exact.results[0]!.totals.fillWrites
+    expect(fills).toBeGreaterThan(2 * runScenario(parseScenario({ ...s, deployment: undefined } as Parameters<typeof parseScenario>[0]), { mode: 'exact' }).totals.fillWrites)
+  }, 300_000)
+})
+
 // ---------------------------------------------------------------------------
 // The test's teeth: wrong fast modes are rejected by the same procedure.
 

@@ -59,7 +59,7 @@ describe('what keeps a route or a scenario exact', () => {
   const one = (over: Partial<ScenarioInput>, route: Record<string, unknown> = {}) =>
     parseScenario({ ...base, ...over, routes: [{ id: 'p', pattern: '/p/[id]', revalidateS: 60, renderS: 0.1, params: { count: 10 }, traffic: { rps: 5 }, ...route }] } as ScenarioInput)
   const scenarioCases: [string, Partial<ScenarioInput>, RegExp][] = [
-    ['several instances', { deployment: { instances: 2 } }, /^deployment\.instances 2/],
+    ['several instances, round-robin', { deployment: { instances: 2 } }, /^deployment\.instances 2 with balancer "round-robin"/],
     ['a shared cache', { deployment: { cache: 'shared' } }, /^deployment\.cache "shared"/],
     ['a CDN', { deployment: { cdn: { pops: 1 } } }, /^deployment\.cdn/],
     ['Vercel', { deployment: { platform: 'vercel' } }, /^deployment\.platform "vercel"/],
@@ -84,6 +84,14 @@ describe('what keeps a route or a scenario exact', () => {
     const s = one({}, route)
     expect(scenarioBlocker(s)).toBeNull()
     expect(routeBlocker(s, 0, resolveRoutes(s)[0]!)).toMatch(reason)
+  })
+  it('several instances behind a random balancer run fast, but a route with crawlers there runs exact', () => {
+    const s = one({ deployment: { instances: 3, balancer: 'random' } })
+    expect(scenarioBlocker(s)).toBeNull()
+    expect(routeBlocker(s, 0, resolveRoutes(s)[0]!)).toBeNull()
+    const c = one({ deployment: { instances: 3, balancer: 'random' } }, { traffic: { rps: 5, crawlers: [{ name: 'bot', revisitS: 60 }] } })
+    expect(scenarioBlocker(c)).toBeNull()
+    expect(routeBlocker(c, 0, resolveRoutes(c)[0]!)).toMatch(/^traffic\.crawlers with deployment\.instances 3/)
   })
   it('crawlers, one-off unknown paths, a daily curve, failures, outages, Zipf popularity and dynamic routes run fast', () => {
     const s = one({ diurnal: { hourly: Array.from({ length: 24 }, (_, h) => 0.5 + h / 24) }, outages: [{ fromS: 100, toS: 200, failureRate: 0.5 }] }, { failureRate: 0.01, traffic: { rps: 5, unknownRate: 1, popularity: { zipf: 1.2 }, crawlers: [{ name: 'bot', revisitS: 300 }] } })

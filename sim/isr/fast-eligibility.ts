@@ -21,7 +21,7 @@ export interface FastPlan {
 /** Why the whole scenario runs exact (a feature that couples every route), or null. */
 export function scenarioBlocker(s: Scenario): string | null {
   const d = deploymentOf(s)
-  if (d.instances > 1) return `deployment.instances ${d.instances}: the balancer couples the paths (fast mode covers one instance)`
+  if (d.instances > 1 && d.balancer !== 'random') return `deployment.instances ${d.instances} with balancer "${d.balancer}": round-robin couples the paths (fast mode covers one instance, or several behind a random balancer)`
   if (d.cache === 'shared') return 'deployment.cache "shared": one cache handler for every instance'
   if (d.cdn !== undefined) return 'deployment.cdn: the CDN layer is simulated request by request'
   if (d.platform === 'vercel') return 'deployment.platform "vercel": simulated request by request'
@@ -46,6 +46,8 @@ export function routeBlocker(s: Scenario, i: number, r: ResolvedRoute): string |
   if (cfg.segmentConfig !== undefined) return 'segmentConfig: simulated request by request'
   if (t.arrivals !== 'poisson') return `traffic.arrivals "${t.arrivals}": evenly spaced arrivals are not a Poisson process`
   if (t.schedule !== undefined) return 'traffic.schedule: replayed requests are stepped one by one'
+  const instances = deploymentOf(s).instances
+  if (instances > 1 && (t.crawlers?.length ?? 0) > 0) return `traffic.crawlers with deployment.instances ${instances}: each visit's instance is drawn per visit, which couples the instances' timelines of a path`
   return null
 }
 

@@ -8,7 +8,7 @@
  */
 import type { Streams } from '../kernel/rng.ts'
 import { roundHalfUp } from '../kernel/time.ts'
-import type { Scenario } from '../scenario/schema.ts'
+import { deploymentOf, type Scenario } from '../scenario/schema.ts'
 import type { ResolvedRoute } from './entries.ts'
 import { routeCrawl, type PathCrawl } from './fast-crawl.ts'
 import { durationBuckets } from './fast-durations.ts'
@@ -47,11 +47,18 @@ export function runFastRoute(s: Scenario, r: ResolvedRoute, profile: VersionProf
   else {
     const share = shareOf(s, r)
     const st = createPathState()
-    for (let k = 0; k < r.count; k++) {
-      ctx.share = share(k)
-      if (curve.segUs === Infinity) ctx.usPerArrival = 1 / (ctx.share * curve.segRate[0]!)
-      // A path no user visits may still be crawled: its timeline then has only the crawler's visits.
-      if (ctx.share > 0 || (crawl !== null && crawl.walks.some((w) => k < w.paths))) runPath(ctx, st, k, buildAtUs)
+    // Several instances behind a random balancer, each with its own cache: the balancer marks
+    // each request with an instance independently, so (instance, path) is a Poisson process of
+    // its own at 1/instances of the path's rate, and each runs alone (fast-eligibility.ts keeps
+    // round-robin, shared caches and crawlers exact).
+    const instances = deploymentOf(s).instances
+    for (let inst = 0; inst < instances; inst++) {
+      for (let k = 0; k < r.count; k++) {
+        ctx.share = share(k) / instances
+        if (curve.segUs === Infinity) ctx.usPerArrival = 1 / (ctx.share * curve.segRate[0]!)
+        // A path no user visits may still be crawled: its timeline then has only the crawler's visits.
+        if (ctx.share > 0 || (crawl !== null && crawl.walks.some((w) => k < w.paths))) runPath(ctx, st, k, buildAtUs)
+      }
     }
   }
   // One-off unknown paths (traffic.unknownRate): each request is a path never seen before or
