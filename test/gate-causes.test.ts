@@ -133,6 +133,40 @@ describe('isrsim check against a baseline', () => {
     expect(gate(result, {}, result, 0.05).modelNote).toBeUndefined()
   })
 
+  it('a baseline run in another mode is noted in every output (not failed); one without a mode counts as exact', () => {
+    const result = runScenario(parseScenario(MAIN), { replications: 1 })
+    expect(result.mode).toBe('exact')
+    const r = gate(result, {}, { ...result, mode: 'fast' }, 0.05)
+    expect(r.modeNote).toBe('the baseline ran with --mode fast, this run with --mode exact: the two draw the requests differently, so they differ by noise even where nothing changed (run check with --mode fast, or re-make the baseline)')
+    expect(gateText(r)).toContain('NOTE  the baseline ran with --mode fast')
+    expect(gateMarkdown(r)).toContain('> Note: the baseline ran with --mode fast')
+    expect(gateJunit(r)).toContain('note: the baseline ran with --mode fast')
+    const { mode: _m, ...older } = result
+    expect(gate(result, {}, older as typeof result, 0.05).modeNote).toBeUndefined()
+    expect(gate({ ...result, mode: 'auto' }, {}, older as typeof result, 0.05).modeNote).toContain('the baseline ran with --mode exact, this run with --mode auto')
+  })
+
+  it('check runs in its baseline\'s mode by default: an unchanged scenario gives the baseline\'s very numbers', async () => {
+    const scenario = file('mode-main.json', MAIN)
+    for (const mode of ['exact', 'fast'] as const) {
+      const base = join(TMP, `mode-base-${mode}.json`)
+      const made = await cli('run', scenario, '--mode', mode, '--replications', '2', '--out', base)
+      expect(made.code, made.stderr).toBe(0)
+      const out = join(TMP, `mode-check-${mode}.json`)
+      const r = await cli('check', scenario, '--replications', '2', '--baseline', base, '--out', out)
+      expect(r.code, `${r.stdout}${r.stderr}`).toBe(0)
+      expect(r.stdout).not.toContain('NOTE  the baseline ran with')
+      const read = (f: string) => JSON.parse(readFileSync(f, 'utf8')) as { mode: string; totals: unknown; staleness: unknown }
+      const b = read(base), c = read(out)
+      expect(c.mode).toBe(mode)
+      expect(c.totals).toEqual(b.totals)
+      expect(c.staleness).toEqual(b.staleness)
+    }
+    // Told another mode, it says so.
+    const r = await cli('check', scenario, '--replications', '2', '--baseline', join(TMP, 'mode-base-exact.json'), '--mode', 'fast')
+    expect(r.stdout).toContain('NOTE  the baseline ran with --mode exact, this run with --mode fast')
+  }, 60_000)
+
   it('a dynamic root layout exits 1: the route, "became dynamic", the layout; the numbers it breaks name the route and the cause, with units', () => {
     const r = runs.rootDynamic!
     expect(r.code, `${r.stdout}\n${how(ROOT_DYNAMIC, ' --baseline <main result>')}`).toBe(1)

@@ -7,7 +7,7 @@ import { appendFileSync } from 'node:fs'
 import { Command, CommanderError } from 'commander'
 import type { SimMode, SimResult } from '../contract.ts'
 import { InvariantError, ScenarioError, UsageError } from '../kernel/errors.ts'
-import { baselineProblem, gate, gateJunit, gateMarkdown, gateText } from '../planning/gate.ts'
+import { baselineMode, baselineProblem, gate, gateJunit, gateMarkdown, gateText } from '../planning/gate.ts'
 import { requestPlan } from '../plan.ts'
 import { DEFAULT_PRICING } from '../planning/pricing.ts'
 import { predictBuild } from '../planning/build-time.ts'
@@ -142,8 +142,8 @@ More commands (same binary):
     .option('--junit <file>', 'write the checks as JUnit XML')
     .option('--markdown <file>', 'write a Markdown summary (also appended to $GITHUB_STEP_SUMMARY when set)')
     .option('--report <file>', 'also write an HTML report of this run with the checks')
-    .option('--mode <mode>', MODE_HELP, parseMode, 'auto' as SimMode)
-    .action(async (given: string | undefined, opts: { app?: string; traffic?: string; baseline?: string; tolerance: string; replications: number; seed?: string; pricing?: string; out?: string; junit?: string; markdown?: string; report?: string; mode: SimMode }) => {
+    .option('--mode <mode>', `${MODE_HELP}; default: the baseline's mode (exact for a baseline made before fast mode), else auto`, parseMode)
+    .action(async (given: string | undefined, opts: { app?: string; traffic?: string; baseline?: string; tolerance: string; replications: number; seed?: string; pricing?: string; out?: string; junit?: string; markdown?: string; report?: string; mode?: SimMode }) => {
       if ((given === undefined) === (opts.app === undefined)) throw new UsageError('check needs a scenario file or --app <dir> (a built Next.js app), not both and not neither')
       if (opts.traffic !== undefined && opts.app === undefined) throw new UsageError('--traffic applies to --app <dir>; a scenario file has its traffic already')
       const file = given ?? `--app ${opts.app}`
@@ -158,9 +158,11 @@ More commands (same binary):
         const why = baselineProblem(scenario.name, baseRaw)
         if (why !== null) throw new UsageError(`--baseline ${opts.baseline}: ${why}`)
       }
+      // The baseline's mode by default: an unchanged scenario then gives the baseline's very numbers (same seed, same draws).
+      const mode = opts.mode ?? (baseRaw === null ? 'auto' : baselineMode(baseRaw as SimResult))
       const size = sizeLine(scenario, opts.replications)
       if (size !== null) process.stderr.write(`check: ${size}\n`)
-      const result = withProgress(true, 'check', (onProgress) => runScenario(scenario, { replications: opts.replications, source: file, pricing, mode: opts.mode, ...(opts.seed === undefined ? {} : { seed: opts.seed }), ...(onProgress ? { onProgress } : {}) }))
+      const result = withProgress(true, 'check', (onProgress) => runScenario(scenario, { replications: opts.replications, source: file, pricing, mode, ...(opts.seed === undefined ? {} : { seed: opts.seed }), ...(onProgress ? { onProgress } : {}) }))
       const json = resultJson(result)
       const report = gate(result, scenario.thresholds ?? {}, baseRaw as SimResult | null, tolerance, scenario)
       if (opts.out) writeAtomic(opts.out, json)
@@ -171,7 +173,7 @@ More commands (same binary):
       process.stdout.write(`${gateText(report)}\n`)
       await writeReportVia(env, opts.report, json, opts.out ?? file, JSON.stringify(report))
       if (!report.pass) {
-        process.stdout.write(`Reproduce: isrsim check ${given ?? `--app ${opts.app}${opts.traffic ? ` --traffic ${opts.traffic}` : ''}`} --seed ${JSON.stringify(result.seed)} --replications ${opts.replications}${opts.baseline ? ` --baseline ${opts.baseline} --tolerance ${opts.tolerance}` : ''}\n`)
+        process.stdout.write(`Reproduce: isrsim check ${given ?? `--app ${opts.app}${opts.traffic ? ` --traffic ${opts.traffic}` : ''}`} --seed ${JSON.stringify(result.seed)} --replications ${opts.replications}${opts.baseline ? ` --baseline ${opts.baseline} --tolerance ${opts.tolerance}` : ''}${mode === 'auto' ? '' : ` --mode ${mode}`}\n`)
         throw new CheckFailed()
       }
     })

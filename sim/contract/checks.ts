@@ -106,6 +106,8 @@ export interface GateReport {
   readonly baseline?: { readonly hash: string; readonly seed: string; readonly replications: number; readonly modelVersion?: string }
   /** With a baseline made by another model version: differences may be the model's, not the code's. */
   readonly modelNote?: string
+  /** With a baseline run in another mode (exact or fast, docs/fast-mode.md): the two draw different requests, so they differ by noise even where nothing changed. */
+  readonly modeNote?: string
   readonly tolerance: number
   readonly checks: readonly (ThresholdCheck | BaselineCheck | StructureCheck)[]
   readonly pass: boolean

@@ -2,7 +2,7 @@
  * `isrsim check`: thresholds and a baseline comparison over one result, and how they are
  * written for people (text, Markdown for $GITHUB_STEP_SUMMARY) and for CI (JUnit XML).
  */
-import { SCHEMA_VERSION, type GateReport, type Interval, type SimResult, type StructureCheck, type Warning } from '../contract.ts'
+import { SCHEMA_VERSION, type GateReport, type Interval, type SimMode, type SimResult, type StructureCheck, type Warning } from '../contract.ts'
 import { intentChecks, structureChecks } from './structure.ts'
 import { canonicalMetric, HIGHER_IS_BETTER, splitMetric } from '../scenario/metric-paths.ts'
 import type { Scenario } from '../scenario/schema.ts'
@@ -116,12 +116,22 @@ export function gate(result: SimResult, thresholds: Readonly<Record<string, read
     replications: result.replications,
     ...(baseline ? { baseline: { hash: baseline.scenario.hash, seed: baseline.seed, replications: baseline.replications, modelVersion: baseline.modelVersion } } : {}),
     ...(baseline !== null && baseline.modelVersion !== result.modelVersion ? { modelNote: modelNote(baseline.modelVersion, result.modelVersion) } : {}),
+    ...(baseline !== null && baselineMode(baseline) !== result.mode ? { modeNote: modeNote(baselineMode(baseline), result.mode) } : {}),
     tolerance,
     checks,
     pass: checks.every((c) => c.pass),
     ...(added.length > 0 ? { newWarnings: added } : {}),
   }
 }
+
+/** The mode a baseline ran in: results from before fast mode carry none, and were exact. */
+export function baselineMode(baseline: { readonly mode?: unknown }): SimMode {
+  const m = baseline.mode
+  return m === 'fast' || m === 'auto' ? m : 'exact'
+}
+
+const modeNote = (base: SimMode, now: SimMode): string =>
+  `the baseline ran with --mode ${base}, this run with --mode ${now}: the two draw the requests differently, so they differ by noise even where nothing changed (run check with --mode ${base}, or re-make the baseline)`
 
 /** A baseline from another model version compares two models as well as two builds: say so, once, in every output. */
 const modelNote = (base: string | undefined, now: string) =>
@@ -138,13 +148,18 @@ function describe(c: ThresholdCheck | BaselineCheck | StructureCheck): { name: s
 
 const warningLine = (w: Warning) => `[${w.code}]${w.route ? ` ${w.route}` : ''}: ${w.message}`
 
+/** The report's notes on its baseline: another model version, another mode. */
+function notesOf(r: GateReport): string[] {
+  return [r.modelNote, r.modeNote].filter((n): n is string => n !== undefined)
+}
+
 export function gateText(r: GateReport): string {
   const lines = r.checks.map((c) => {
     const d = describe(c)
     return `${c.pass ? 'PASS' : 'FAIL'}  ${d.name}: ${d.detail}`
   })
   for (const w of r.newWarnings ?? []) lines.push(`NEW   warning since the baseline ${warningLine(w)}`)
-  if (r.modelNote !== undefined) lines.push(`NOTE  ${r.modelNote}`)
+  for (const n of notesOf(r)) lines.push(`NOTE  ${n}`)
   const fails = r.checks.filter((c) => !c.pass).length
   lines.push(`${r.pass ? 'PASS' : 'FAIL'}: ${r.checks.length - fails} of ${r.checks.length} checks passed (scenario "${r.scenario.name}" ${r.scenario.hash}, seed ${JSON.stringify(r.seed)}, ${r.replications} replication${r.replications === 1 ? '' : 's'})`)
   return lines.join('\n')
@@ -164,7 +179,7 @@ export function gateMarkdown(r: GateReport): string {
     })
   const added = r.newWarnings ?? []
   const news = added.length === 0 ? '' : `\n**New warnings since the baseline** (listed, not failed):\n\n${added.map((w) => `- ${mdCell(warningLine(w))}`).join('\n')}\n`
-  const note = r.modelNote === undefined ? '' : `\n> Note: ${mdCell(r.modelNote)}\n`
+  const note = notesOf(r).map((n) => `\n> Note: ${mdCell(n)}\n`).join('')
   return `${head}\n| | check | value |\n|---|---|---|\n${rows.join('\n')}\n${news}${note}`
 }
 
@@ -186,7 +201,7 @@ export function gateJunit(r: GateReport): string {
     `    <properties><property name="scenarioHash" value="${xml(r.scenario.hash)}"/><property name="seed" value="${xml(r.seed)}"/><property name="replications" value="${r.replications}"/></properties>`,
     ...cases,
     // New warnings are listed, not failed: the suite's output, which CI shows with the results.
-    ...(r.newWarnings?.length || r.modelNote !== undefined ? [`    <system-out>${xml([...(r.newWarnings ?? []).map((w) => `new warning since the baseline ${warningLine(w)}`), ...(r.modelNote === undefined ? [] : [`note: ${r.modelNote}`])].join('\n'))}</system-out>`] : []),
+    ...(r.newWarnings?.length || notesOf(r).length > 0 ? [`    <system-out>${xml([...(r.newWarnings ?? []).map((w) => `new warning since the baseline ${warningLine(w)}`), ...notesOf(r).map((n) => `note: ${n}`)].join('\n'))}</system-out>`] : []),
     '  </testsuite>',
     '</testsuites>',
     '',
