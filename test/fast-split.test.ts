@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest'
 import catalogue from '../scenarios/catalogue.ts'
 import type { RouteResult } from '../sim/contract.ts'
 import { resolveRoutes } from '../sim/isr/entries.ts'
+import { exactMemory } from '../sim/isr/exact-memory.ts'
 import { fastPlan, routeBlocker, scenarioBlocker } from '../sim/isr/fast-eligibility.ts'
 import { parseScenario, runScenario, type ScenarioInput } from '../sim/index.ts'
 import { cli } from './cli-run.ts'
@@ -101,6 +102,20 @@ describe('what keeps a route or a scenario exact', () => {
   })
 })
 
+describe('exact mode\'s per-path memory, estimated before a run', () => {
+  const sc = (over: object, route: object = {}) => parseScenario({ name: 'm', durationS: 60, ...over, routes: [{ id: 'p', pattern: '/p/[id]', revalidateS: 60, renderS: 0.1, params: { count: 1000 }, traffic: { rps: 1 }, ...route }] } as ScenarioInput)
+  const bytes = (s: ReturnType<typeof sc>, mode: 'exact' | 'auto') => exactMemory(s, resolveRoutes(s), mode).bytes
+  it('66 bytes per (instance, path) slot of an exact route, 36 more per path for a Zipf alias table, 96 per CDN slot; nothing for a fast route', () => {
+    expect(bytes(sc({}), 'exact')).toBe(66_000)
+    expect(bytes(sc({}), 'auto')).toBe(0)
+    expect(exactMemory(sc({}), resolveRoutes(sc({})), 'auto').largest).toBeNull()
+    expect(bytes(sc({ deployment: { instances: 3 } }), 'auto')).toBe(198_000)
+    expect(bytes(sc({ deployment: { instances: 3, balancer: 'random' } }), 'auto')).toBe(0)
+    expect(bytes(sc({}, { traffic: { rps: 1, popularity: { zipf: 1 } } }), 'exact')).toBe(66_000 + 36_000)
+    expect(bytes(sc({ deployment: { cdn: { pops: 2 } } }), 'auto')).toBe(66_000 + 2 * 96_000)
+  })
+})
+
 describe('the command line', () => {
   const file = join(TMP, 'mixed.json')
   writeFileSync(file, JSON.stringify(mixed))
@@ -121,6 +136,17 @@ describe('the command line', () => {
     expect(auto.stdout).not.toContain('ran exact, not fast')
     const exact = await cli('run', file, '--mode', 'exact')
     expect(exact.stdout).not.toMatch(/^mode /m)
+  })
+  it('a run whose exact-mode state would not fit in memory exits 2 before allocating it, naming the fields (no stack trace)', async () => {
+    const huge = join(TMP, 'huge.json')
+    writeFileSync(huge, JSON.stringify({ name: 'huge', durationS: 60, deployment: { instances: 64 }, routes: [{ id: 'p', pattern: '/p/[id]', revalidateS: 60, renderS: 0.1, params: { count: 50_000_000, prebuilt: 0 }, traffic: { rps: 1 } }] }))
+    for (const [args, why] of [[[], 'deployment.instances 64 with balancer "round-robin"'], [['--mode', 'exact'], '--mode exact']] as const) {
+      const r = await cli('run', huge, ...args)
+      expect(r.code, r.stderr).toBe(2)
+      expect(r.stderr).toMatch(/^isrsim: run: exact mode would hold about 196\.7 GB of per-path state \(64 instances × 50,000,000 paths, visited or not\), more than 75% of this machine's [\d.]+ GB; route "p" has params\.count 50,000,000 and runs exact because /)
+      expect(r.stderr).toContain(why)
+      expect(r.stderr).not.toMatch(/^\s+at /m)
+    }
   })
   it('--mode bogus: exit 2 naming the allowed values', async () => {
     const r = await cli('run', file, '--mode', 'bogus')

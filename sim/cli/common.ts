@@ -3,9 +3,13 @@
  * option parsers, the price table and --report. Kept apart so that main.ts and
  * plan-commands.ts do not import each other.
  */
+import { totalmem } from 'node:os'
 import { InvalidArgumentError } from 'commander'
 import type { SimMode } from '../contract.ts'
+import { resolveRoutes } from '../isr/entries.ts'
+import { exactMemory } from '../isr/exact-memory.ts'
 import { UsageError } from '../kernel/errors.ts'
+import type { Scenario } from '../scenario/schema.ts'
 import { DEFAULT_PRICING, parsePricing, type Pricing } from '../planning/pricing.ts'
 import { readJsonFile } from './files.ts'
 
@@ -53,4 +57,22 @@ export async function writeReportVia(env: Host, out: string | undefined, text: s
   if (!env.report) throw new UsageError('--report: this host cannot write reports (run the isrsim command)')
   await env.report(text, source, out, gateText)
   process.stdout.write(`report written to ${out}\n`)
+}
+
+/**
+ * Refuses, before any allocation, a run whose exact-mode per-path state would take more than
+ * three quarters of this machine's memory (isr/exact-memory.ts): the process would otherwise
+ * die allocating it, or be killed. Names the fields that size it.
+ */
+export function refuseTooBig(command: string, s: Scenario, mode: SimMode, sameTraffic = false, workers = 1): void {
+  const mem = exactMemory(s, resolveRoutes(s), mode, sameTraffic)
+  const limit = 0.75 * totalmem()
+  if (mem.bytes * workers <= limit || mem.largest === null) return
+  const gb = (b: number) => `${(b / 2 ** 30).toFixed(1)} GB`
+  const top = mem.largest
+  throw new UsageError(
+    `${command}: exact mode would hold about ${gb(mem.bytes)} of per-path state (${mem.instances} instance${mem.instances === 1 ? '' : 's'} × ${mem.paths.toLocaleString('en-US')} paths, visited or not)${workers > 1 ? ` in each of ${workers} workers` : ''}, more than 75% of this machine's ${gb(totalmem())}; `
+    + `route "${top.id}" has params.count ${top.count.toLocaleString('en-US')} and runs exact because ${mode === 'exact' ? '--mode exact' : top.why}. `
+    + `Lower params.count or deployment.instances${workers > 1 ? ' (or --workers)' : ''}${mode === 'exact' ? ', or use --mode auto (fast mode keeps no per-path state where it applies)' : ', or drop what keeps the route exact (fast mode keeps no per-path state)'}`,
+  )
 }

@@ -12,7 +12,7 @@ import { requestPlan } from '../plan.ts'
 import { DEFAULT_PRICING } from '../planning/pricing.ts'
 import { predictBuild } from '../planning/build-time.ts'
 import { parseTolerance } from '../planning/thresholds.ts'
-import { CheckFailed, loadPricing, MODE_HELP, parseMode, positiveInt, writeReportVia, type Host } from './common.ts'
+import { CheckFailed, loadPricing, MODE_HELP, parseMode, positiveInt, refuseTooBig, writeReportVia, type Host } from './common.ts'
 import { checkWritable, loadScenario, readJsonFile, writeAtomic } from './files.ts'
 import { buildLine, modeLines, summaryTable } from './format.ts'
 import { progressBar, sizeLine, type Progress } from './progress.ts'
@@ -99,6 +99,7 @@ More commands (same binary):
     .action(async (file: string, opts: { seed?: string; replications: number; sameTraffic?: boolean; json?: boolean; out?: string; pricing?: string; report?: string; mode: SimMode }) => {
       const scenario = await loadScenario(file)
       const pricing = loadPricing(opts.pricing)
+      refuseTooBig('run', scenario, opts.mode, opts.sameTraffic === true)
       const size = opts.json ? null : sizeLine(scenario, opts.replications)
       if (size !== null) process.stderr.write(`run: ${size}\n`)
       const result = withProgress(opts.json !== true, 'run', (onProgress) => runScenario(scenario, { replications: opts.replications, source: file, pricing, sameTraffic: opts.sameTraffic === true, mode: opts.mode, ...(opts.seed === undefined ? {} : { seed: opts.seed }), ...(onProgress ? { onProgress } : {}) }))
@@ -160,6 +161,7 @@ More commands (same binary):
       }
       // The baseline's mode by default: an unchanged scenario then gives the baseline's very numbers (same seed, same draws).
       const mode = opts.mode ?? (baseRaw === null ? 'auto' : baselineMode(baseRaw as SimResult))
+      refuseTooBig('check', scenario, mode)
       const size = sizeLine(scenario, opts.replications)
       if (size !== null) process.stderr.write(`check: ${size}\n`)
       const result = withProgress(true, 'check', (onProgress) => runScenario(scenario, { replications: opts.replications, source: file, pricing, mode, ...(opts.seed === undefined ? {} : { seed: opts.seed }), ...(onProgress ? { onProgress } : {}) }))

@@ -16,7 +16,7 @@ import { runRecommend } from './recommend-runner.ts'
 import { createPool } from './worker-pool.ts'
 import { LEVEL_FIELDS, parseShard, parseVary } from '../planning/sweep.ts'
 import { canonicalMetric, metricProblem } from '../scenario/metric-paths.ts'
-import { CheckFailed, loadPricing, MODE_HELP, parseMode, positiveInt, writeReportVia, type Host } from './common.ts'
+import { CheckFailed, loadPricing, MODE_HELP, parseMode, positiveInt, refuseTooBig, writeReportVia, type Host } from './common.ts'
 import { loadScenario, writeAtomic } from './files.ts'
 import { fmtObjective, prerenderText, recommendText, sweepTable, verdictLine } from './format.ts'
 import { runSweep } from './sweep-runner.ts'
@@ -50,6 +50,7 @@ export function registerPlanCommands(program: Command, env: Host): void {
       if (dup) throw new UsageError(`--vary ${dup.path} is given twice (in --vary or --given)`)
       const vary = all
       const levelPaths = vary.filter((v, i) => i < given.length || LEVEL_FIELDS.includes(v.path)).map((v) => v.path)
+      refuseTooBig('sweep', scenario, opts.mode, false, Math.max(1, opts.workers ?? availableParallelism()))
       const shard = opts.shard === undefined ? null : parseShard(opts.shard)
       const out = opts.out ?? `out/${scenario.name}${shard ? `.shard-${shard.index}-of-${shard.count}` : ''}.sweep.jsonl`
       const summary = await runSweep({
