@@ -24,10 +24,9 @@ function withoutHoles(r: RouteInput): RouteInput {
   return { ...rest, ...(r.revalidateS === 0 ? { revalidateS: false } : {}), ...(r.layouts ? { layouts: r.layouts.map(({ dynamic: _l, ...l }) => (l.revalidateS === 0 ? { ...l, revalidateS: false } : l)) } : {}) }
 }
 
-/** Two or three instances behind a random balancer, each with its own cache (without crawlers, whose visits' instances couple a path's timelines). */
+/** Two or three instances behind a random balancer, each with its own cache. */
 function randomlyBalanced(c: Case, instances: number): Case {
-  const routes = c.input.routes.map((r) => { const { crawlers: _c, ...traffic } = r.traffic; return { ...r, traffic } })
-  return { ...c, input: { ...c.input, deployment: { instances, balancer: 'random' }, routes } }
+  return { ...c, input: { ...c.input, deployment: { instances, balancer: 'random' } } }
 }
 
 export const arbFastCase = fc.tuple(arbCase({ isolated: true, invalidations: false, restarts: false, route: fastRoute }), fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.integer({ min: 2, max: 3 }) }))

@@ -46,8 +46,6 @@ export function routeBlocker(s: Scenario, i: number, r: ResolvedRoute): string |
   if (cfg.segmentConfig !== undefined) return 'segmentConfig: simulated request by request'
   if (t.arrivals !== 'poisson') return `traffic.arrivals "${t.arrivals}": evenly spaced arrivals are not a Poisson process`
   if (t.schedule !== undefined) return 'traffic.schedule: replayed requests are stepped one by one'
-  const instances = deploymentOf(s).instances
-  if (instances > 1 && (t.crawlers?.length ?? 0) > 0) return `traffic.crawlers with deployment.instances ${instances}: each visit's instance is drawn per visit, which couples the instances' timelines of a path`
   return null
 }
 
@@ -55,6 +53,15 @@ export function routeBlocker(s: Scenario, i: number, r: ResolvedRoute): string |
 export function fastPlan(s: Scenario, routes: readonly ResolvedRoute[], mode: SimMode, sameTraffic = false): FastPlan {
   if (mode === 'exact') return { exactBecause: routes.map(() => '--mode exact'), anyFast: false, anyExact: true }
   const all = sameTraffic ? '--same-traffic: replications replay replication 0\'s requests one by one, which fast mode never draws' : scenarioBlocker(s)
-  const exactBecause = routes.map((r, i) => all ?? routeBlocker(s, i, r))
+  let exactBecause = routes.map((r, i) => all ?? routeBlocker(s, i, r))
+  // Several instances: the balancer's one stream draws for every route's requests in turn, so a
+  // route run exact apart would not draw what it draws in a run of the whole scenario. All
+  // routes fast, or all exact.
+  const instances = deploymentOf(s).instances
+  const blocked = routes.find((r) => exactBecause[r.index] !== null)
+  if (all === null && instances > 1 && blocked !== undefined && exactBecause.some((x) => x === null)) {
+    const why = `deployment.instances ${instances}: the balancer draws for every route's requests in turn, and route "${blocked.id}" runs exact (${exactBecause[blocked.index]})`
+    exactBecause = exactBecause.map((x) => x ?? why)
+  }
   return { exactBecause, anyFast: exactBecause.some((x) => x === null), anyExact: exactBecause.some((x) => x !== null) }
 }

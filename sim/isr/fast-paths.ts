@@ -10,7 +10,7 @@ import type { Streams } from '../kernel/rng.ts'
 import { roundHalfUp } from '../kernel/time.ts'
 import { deploymentOf, type Scenario } from '../scenario/schema.ts'
 import type { ResolvedRoute } from './entries.ts'
-import { routeCrawl, type PathCrawl } from './fast-crawl.ts'
+import { beginPath, endPath, routeCrawl, type PathCrawl } from './fast-crawl.ts'
 import { durationBuckets } from './fast-durations.ts'
 import { addPiece, createFastAcc, drawDeferred, nextCut, point, renderStarted, type DeferredRenders } from './fast-metrics.ts'
 import { createPathState, drawRender, okProbability, renderDraw, type PathCtx } from './fast-path-ctx.ts'
@@ -41,7 +41,7 @@ export function runFastRoute(s: Scenario, r: ResolvedRoute, profile: VersionProf
   const arrivals = streams.claim('arrivals', r.id)
   const render = renderDraw(s, r, streams)
   const acc = createFastAcc(r.index, m.bins)
-  const crawl = routeCrawl(s, r, streams)
+  const crawl = routeCrawl(s, r, streams, durationUs)
   const ctx: PathCtx = { s, r, profile, m, curve, arrivals, render, acc, crawl, durationUs, endCont: durationUs - 0.5, share: 1, usPerArrival: curve.segUs === Infinity ? 1 / curve.segRate[0]! : NaN, scratch: new Float64Array(1) }
   if (r.isDynamic) runDynamic(ctx)
   else {
@@ -50,15 +50,21 @@ export function runFastRoute(s: Scenario, r: ResolvedRoute, profile: VersionProf
     // Several instances behind a random balancer, each with its own cache: the balancer marks
     // each request with an instance independently, so (instance, path) is a Poisson process of
     // its own at 1/instances of the path's rate, and each runs alone (fast-eligibility.ts keeps
-    // round-robin, shared caches and crawlers exact).
+    // round-robin and shared caches exact; crawlers' visits get their instances in fast-crawl.ts).
     const instances = deploymentOf(s).instances
-    for (let inst = 0; inst < instances; inst++) {
-      for (let k = 0; k < r.count; k++) {
-        ctx.share = share(k) / instances
+    for (let k = 0; k < r.count; k++) {
+      // A path no user visits may still be crawled: its timeline then has only the crawler's visits.
+      const crawled = crawl !== null && crawl.walks.some((w) => k < w.paths)
+      const pathShare = share(k)
+      if (!(pathShare > 0 || crawled)) continue
+      if (crawl !== null) beginPath(crawl)
+      for (let inst = 0; inst < instances; inst++) {
+        ctx.share = pathShare / instances
         if (curve.segUs === Infinity) ctx.usPerArrival = 1 / (ctx.share * curve.segRate[0]!)
-        // A path no user visits may still be crawled: its timeline then has only the crawler's visits.
-        if (ctx.share > 0 || (crawl !== null && crawl.walks.some((w) => k < w.paths))) runPath(ctx, st, k, buildAtUs)
+        if (crawl?.spread) crawl.spread.inst = inst
+        runPath(ctx, st, k, buildAtUs)
       }
+      if (crawl !== null) endPath(crawl)
     }
   }
   // One-off unknown paths (traffic.unknownRate): each request is a path never seen before or
