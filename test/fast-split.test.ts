@@ -150,6 +150,13 @@ describe('the command line', () => {
       expect(r.stderr).toContain(why)
       expect(r.stderr).not.toMatch(/^\s+at /m)
     }
+    // The planning commands check it too, for each of their workers.
+    for (const cmd of [['sweep', huge, '--vary', 'routes.p.revalidateS=30,60', '--workers', '2', '--out', join(TMP, 'huge.jsonl')], ['recommend', huge, '--workers', '2'], ['check', huge]]) {
+      const r = await cli(...cmd)
+      expect(r.code, `${cmd[0]}: ${r.stderr}`).toBe(2)
+      expect(r.stderr).toContain(`isrsim: ${cmd[0]}: exact mode would hold about 196.7 GB of per-path state`)
+      if (cmd[0] !== 'check') expect(r.stderr).toContain('in each of 2 workers')
+    }
   })
   it('--mode bogus: exit 2 naming the allowed values', async () => {
     const r = await cli('run', file, '--mode', 'bogus')

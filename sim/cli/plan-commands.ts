@@ -108,6 +108,7 @@ export function registerPlanCommands(program: Command, env: Host): void {
       const candidates = opts.candidates === undefined ? [...DEFAULT_CANDIDATES] : parseCandidates(opts.candidates)
       const { vary, given } = parseVaryGiven(opts.vary, opts.given, scenario, routes.map((r) => `routes.${r}.revalidateS`))
       const seed = opts.seed ?? String(scenario.seed)
+      refuseTooBig('recommend', scenario, opts.mode, false, Math.max(1, opts.workers ?? availableParallelism()))
       const spec = { seed, replications: opts.replications, pricing: loadPricing(opts.pricing), source: file, mode: opts.mode }
       const pool = createPool(opts.workers ?? availableParallelism(), spec)
       let count = 0
