@@ -43,7 +43,7 @@ const C_PEND_CONTENT_AT = 7
 const C_PEND_FRESH = 8
 const C_PEND_USABLE = 9
 const C_PEND_STORE = 10
-const CW = 12
+export const CW = 12
 const PEND_NONE = 0, PEND_BACKGROUND = 1, PEND_FOREGROUND = 2
 
 /** The most (PoP, path) records a run keeps (12 doubles each: 384 MiB). */

@@ -9,11 +9,12 @@
  */
 import type { SimMode } from '../contract.ts'
 import { deploymentOf, type Scenario } from '../scenario/schema.ts'
+import { CW } from './cdn.ts'
 import { W, type ResolvedRoute } from './entries.ts'
 import { fastPlan } from './fast-eligibility.ts'
 
 const SLOT_BYTES = W * 8 + 2
-const CDN_SLOT_BYTES = 12 * 8
+const CDN_SLOT_BYTES = CW * 8
 const ALIAS_BYTES_PER_PATH = 36
 
 export interface ExactMemory {

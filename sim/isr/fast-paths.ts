@@ -77,8 +77,8 @@ export function runFastRoute(s: Scenario, r: ResolvedRoute, profile: VersionProf
     else if (!r.dynamicParams) deferRequests(ctx, oneOff, NOT_FOUND, false)
     else deferRequests(ctx, oneOff, MISS, true)
   }
-  const renders: DeferredRenders | null = r.isDynamic ? { durations: durationBuckets(s.routes[r.index]!.renderS), mode: DYNAMIC_RENDER, ok: DYNAMIC }
-    : oneOff !== null && r.dynamicParams ? { durations: durationBuckets(s.routes[r.index]!.renderS), mode: BLOCKING, ok: MISS } : null
+  const kind: Omit<DeferredRenders, 'durations'> | null = r.isDynamic ? { mode: DYNAMIC_RENDER, ok: DYNAMIC } : oneOff !== null && r.dynamicParams ? { mode: BLOCKING, ok: MISS } : null
+  const renders: DeferredRenders | null = kind === null ? null : { ...kind, durations: durationBuckets(s.routes[r.index]!.renderS) }
   drawDeferred(acc, m, arrivals, renders)
 }
 

@@ -13,7 +13,6 @@ export const HISTOGRAM_BUCKETS = EXACT + (MAX_EXP - 8 + 1) * SUB
 /** 2^-(e-7) per exponent e: v × BUCKET_SCALE[e] has its top 8 bits above the point (bucketOf's branch for v ≥ 2^32). */
 export const BUCKET_SCALE = new Float64Array(MAX_EXP + 1)
 for (let e = 0; e <= MAX_EXP; e++) BUCKET_SCALE[e] = 2 ** -(e - 7)
-const SCALE = BUCKET_SCALE
 const TWO32 = 4294967296
 
 export function bucketOf(v: number): number {
@@ -28,7 +27,7 @@ export function bucketOf(v: number): number {
     return EXACT + (e - 8) * SUB + ((u >>> (e - 7)) - SUB)
   }
   const e = 63 - Math.clz32((v / TWO32) >>> 0)
-  const m = Math.floor(v * (SCALE[e] as number)) // 128..255
+  const m = Math.floor(v * (BUCKET_SCALE[e] as number)) // 128..255
   return (EXACT + (e - 8) * SUB + (m - SUB)) | 0
 }
 
