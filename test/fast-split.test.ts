@@ -117,6 +117,24 @@ describe('exact mode\'s per-path memory, estimated before a run', () => {
     expect(bytes(sc({}, { traffic: { rps: 1, popularity: { zipf: 1 } } }), 'exact')).toBe(66_000 + 36_000)
     expect(bytes(sc({ deployment: { cdn: { pops: 2 } } }), 'auto')).toBe(66_000 + 2 * 96_000)
   })
+  it('above 2^20 slots, records are lazy: 163 bytes per record, at most one per request (two with a shared cache), plus the prerendered entries a purge or invalidation reaches; Zipf past 2^21 paths needs no table', () => {
+    const big = (over: object, route: object) => sc({ durationS: 3600, ...over }, { params: { count: 4_000_000, prebuilt: 1000 }, ...route })
+    const m = exactMemory(big({}, { traffic: { rps: 10 } }), resolveRoutes(big({}, { traffic: { rps: 10 } })), 'exact')
+    expect(m.lazy).toBe(true)
+    expect(m.records).toBe(36_001)
+    expect(m.bytes).toBe(36_001 * 163)
+    const shared = big({ deployment: { instances: 2, cache: 'shared' } }, { traffic: { rps: 10 } })
+    expect(exactMemory(shared, resolveRoutes(shared), 'exact').records).toBe(2 * 36_001)
+    // A purge reaches the 1000 prerendered entries, which then get records.
+    const purged = big({ purges: [{ atS: 100 }] }, { traffic: { rps: 10 } })
+    expect(exactMemory(purged, resolveRoutes(purged), 'exact').records).toBe(36_001 + 1000)
+    // A crawler walking every path twice an hour: 8M visits, capped by the 4M slots.
+    const crawled = big({}, { traffic: { rps: 10, crawlers: [{ name: 'bot', revisitS: 1800 }] } })
+    expect(exactMemory(crawled, resolveRoutes(crawled), 'exact').records).toBe(4_000_000)
+    const zipf = big({}, { traffic: { rps: 10, popularity: { zipf: 1 } } })
+    expect(bytes(zipf, 'exact')).toBe(36_001 * 163)
+    expect(bytes(sc({}, { traffic: { rps: 1, popularity: { zipf: 1 } }, params: { count: 2_000_000 } }), 'exact')).toBe(61 * 163 + 2_000_000 * 36)
+  })
 })
 
 describe('the command line', () => {
@@ -142,11 +160,12 @@ describe('the command line', () => {
   })
   it('a run whose exact-mode state would not fit in memory exits 2 before allocating it, naming the fields (no stack trace)', async () => {
     const huge = join(TMP, 'huge.json')
-    writeFileSync(huge, JSON.stringify({ name: 'huge', durationS: 60, deployment: { instances: 64 }, routes: [{ id: 'p', pattern: '/p/[id]', revalidateS: 60, renderS: 0.1, params: { count: 50_000_000, prebuilt: 0 }, traffic: { rps: 1 } }] }))
+    // A crawler walking all 50M paths every hour for a day: 1.2 billion visits over 3.2 billion (instance, path) slots.
+    writeFileSync(huge, JSON.stringify({ name: 'huge', durationS: 86_400, deployment: { instances: 64 }, routes: [{ id: 'p', pattern: '/p/[id]', revalidateS: 60, renderS: 0.1, params: { count: 50_000_000, prebuilt: 0 }, traffic: { rps: 1, crawlers: [{ name: 'bot', revisitS: 3600 }] } }] }))
     for (const [args, why] of [[[], 'deployment.instances 64 with balancer "round-robin"'], [['--mode', 'exact'], '--mode exact']] as const) {
       const r = await cli('run', huge, ...args)
       expect(r.code, r.stderr).toBe(2)
-      expect(r.stderr).toMatch(/^isrsim: run: exact mode would hold about 196\.7 GB of per-path state \(64 instances × 50,000,000 paths, visited or not\), more than 75% of this machine's [\d.]+ GB; route "p" has params\.count 50,000,000 and runs exact because /)
+      expect(r.stderr).toMatch(/^isrsim: run: exact mode would hold about 182\.2 GB of per-path state \(up to 1,200,086,401 records, one per \(instance, path\) the traffic can visit, of 64 instances × 50,000,000 paths\), more than 75% of this machine's [\d.]+ GB; route "p" has params\.count 50,000,000 and runs exact because /)
       expect(r.stderr).toContain(why)
       expect(r.stderr).not.toMatch(/^\s+at /m)
     }
@@ -154,9 +173,20 @@ describe('the command line', () => {
     for (const cmd of [['sweep', huge, '--vary', 'routes.p.revalidateS=30,60', '--workers', '2', '--out', join(TMP, 'huge.jsonl')], ['recommend', huge, '--workers', '2'], ['check', huge]]) {
       const r = await cli(...cmd)
       expect(r.code, `${cmd[0]}: ${r.stderr}`).toBe(2)
-      expect(r.stderr).toContain(`isrsim: ${cmd[0]}: exact mode would hold about 196.7 GB of per-path state`)
+      expect(r.stderr).toContain(`isrsim: ${cmd[0]}: exact mode would hold about 182.2 GB of per-path state`)
       if (cmd[0] !== 'check') expect(r.stderr).toContain('in each of 2 workers')
     }
+  })
+  it('64 instances × 50M paths with light traffic run in exact mode: lazy records keep only the visited (instance, path) pairs', async () => {
+    const light = join(TMP, 'light.json')
+    writeFileSync(light, JSON.stringify({ name: 'light', durationS: 600, deployment: { instances: 64 }, routes: [{ id: 'p', pattern: '/p/[id]', revalidateS: 60, renderS: 0.1, params: { count: 50_000_000, prebuilt: 0 }, traffic: { rps: 2 } }] }))
+    const out = join(TMP, 'light.result.json')
+    const r = await cli('run', light, '--mode', 'exact', '--out', out)
+    expect(r.code, r.stderr).toBe(0)
+    const json = JSON.parse(readFileSync(out, 'utf8')) as { routes: Record<string, RouteResult> }
+    // ~1200 requests, each for a path never seen: a MISS each (a repeat would be a 1-in-40,000 chance).
+    expect(json.routes.p!.requests).toBeGreaterThan(1000)
+    expect(json.routes.p!.miss).toBeGreaterThan(json.routes.p!.requests - 5)
   })
   it('--mode bogus: exit 2 naming the allowed values', async () => {
     const r = await cli('run', file, '--mode', 'bogus')

@@ -71,7 +71,7 @@ export function refuseTooBig(command: string, s: Scenario, mode: SimMode, sameTr
   const gb = (b: number) => `${(b / 2 ** 30).toFixed(1)} GB`
   const top = mem.largest
   throw new UsageError(
-    `${command}: exact mode would hold about ${gb(mem.bytes)} of per-path state (${mem.instances} instance${mem.instances === 1 ? '' : 's'} × ${mem.paths.toLocaleString('en-US')} paths, visited or not)${workers > 1 ? ` in each of ${workers} workers` : ''}, more than 75% of this machine's ${gb(totalmem())}; `
+    `${command}: exact mode would hold about ${gb(mem.bytes)} of per-path state (${mem.lazy ? `up to ${Math.round(mem.records).toLocaleString('en-US')} records, one per (instance, path) the traffic can visit, of ` : ''}${mem.instances} instance${mem.instances === 1 ? '' : 's'} × ${mem.paths.toLocaleString('en-US')} paths${mem.lazy ? '' : ', visited or not'})${workers > 1 ? ` in each of ${workers} workers` : ''}, more than 75% of this machine's ${gb(totalmem())}; `
     + `route "${top.id}" has params.count ${top.count.toLocaleString('en-US')} and runs exact because ${mode === 'exact' ? '--mode exact' : top.why}. `
     + `Lower params.count or deployment.instances${workers > 1 ? ' (or --workers)' : ''}${mode === 'exact' ? ', or use --mode auto (fast mode keeps no per-path state where it applies)' : ', or drop what keeps the route exact (fast mode keeps no per-path state)'}`,
   )

@@ -15,6 +15,7 @@ import type { Scenario } from '../scenario/schema.ts'
 import { crawlerStreamKey, drawCrawlerWalk } from './crawlers.ts'
 import type { ResolvedRoute } from './entries.ts'
 import type { Metrics } from './metrics.ts'
+import { createZipf, sampleZipf, type ZipfSampler } from '../kernel/zipf.ts'
 import { popularityWeights } from './popularity.ts'
 
 const HOUR_US = 3600 * US_PER_S
@@ -63,11 +64,15 @@ interface ArrivalQueue {
   readonly firstPath: number
   readonly count: number
   readonly alias: AliasTable | null
+  /** Zipf popularity over more than ZIPF_TABLE_MAX_PATHS paths: drawn with no table (null otherwise). */
+  readonly zipf: ZipfSampler | null
   readonly pathRng: AleaRng
   /** [0]: arrivals drawn before the end of the run (each will be handled), for conservation. */
   readonly drawn: Float64Array
 }
 const ARRIVAL_BLOCK = 256
+/** Zipf over more paths than this is drawn by rejection-inversion (kernel/zipf.ts), not from an alias table. */
+export const ZIPF_TABLE_MAX_PATHS = 1 << 21
 
 // ---- Arrival processes. Module functions, not closures of a model: a model's closures are
 // new objects every run, and V8 cached optimized (on-stack-replacement) code of the block
@@ -185,7 +190,8 @@ function drawArrivals(q: ArrivalQueue): void {
 function drawPaths(q: ArrivalQueue, n: number): void {
   const P = q.path, firstPath = q.firstPath
   if (q.count === 1) { P.fill(firstPath, 0, n); return }
-  const alias = q.alias, count = q.count, rng = q.pathRng
+  const alias = q.alias, count = q.count, rng = q.pathRng, zipf = q.zipf
+  if (zipf !== null) { for (let j = 0; j < n; j++) P[j] = firstPath + sampleZipf(zipf, rng); return }
   for (let j = 0; j < n; j++) {
     const i32 = rng.nextInt32()
     P[j] = firstPath + (alias === null ? Math.floor((i32 >>> 0) * UINT32_SCALE * count) : pickAliasInt32(alias, i32))
@@ -218,7 +224,8 @@ export function createArrivals(
   for (const r of routes) {
     const cfg = s.routes[r.index]!
     const pop = cfg.traffic.popularity
-    // The route's own daily curve, else the site's (humans only: crawlers keep a flat rate).
+    // An alias table costs 16 bytes a path (36 while built): past ZIPF_TABLE_MAX_PATHS, Zipf is drawn without one.
+    const tableFree = pop !== 'uniform' && 'zipf' in pop && r.count > ZIPF_TABLE_MAX_PATHS    // The route's own daily curve, else the site's (humans only: crawlers keep a flat rate).
     const curve = cfg.traffic.diurnal ?? s.diurnal
     const hourly = curve ? Float64Array.from(curve.hourly) : null
     const startHour = curve?.startHour ?? 0
@@ -230,7 +237,8 @@ export function createArrivals(
     arrivals.push({
       src: mk(cfg.traffic.rps, streams.claim('arrivals', r.id)), atUs: new Float64Array(ARRIVAL_BLOCK), path: new Int32Array(ARRIVAL_BLOCK), ix: new Int32Array(2),
       firstPath: r.firstPath, count: r.count,
-      alias: pop === 'uniform' || r.count === 1 ? null : createAlias(popularityWeights(pop, r.count)!),
+      alias: pop === 'uniform' || r.count === 1 || tableFree ? null : createAlias(popularityWeights(pop, r.count)!),
+      zipf: tableFree ? createZipf(r.count, (pop as { zipf: number }).zipf) : null,
       pathRng: streams.claim('paths', r.id), drawn: new Float64Array(1),
     })
     unknownArrivals.push(cfg.traffic.unknownRate > 0 ? mk(cfg.traffic.unknownRate, streams.claim('unknown', r.id)) : null)

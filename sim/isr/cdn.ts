@@ -24,7 +24,7 @@ import { cdnLifetimeUs, type VersionProfile } from './profiles.ts'
 import type { TraceEvent } from './trace.ts'
 
 const { HIT, STALE, MISS, OBS_AGE, OBS_LATENCY } = Metric
-const { F_REVAL, F_EXPIRE, W } = Rec
+const { F_REVAL, F_EXPIRE } = Rec
 
 // The (PoP, path) record, CW doubles.
 /** When the stored response arrived: its freshness counts from here (Next sends no Age). */
@@ -77,7 +77,6 @@ export function createCdn(s: Scenario, routes: readonly ResolvedRoute[], profile
     throw new ScenarioError([{ path: 'deployment.cdn.pops', received: pops, message: `${pops} PoPs × ${P} paths is ${pops * P} cached paths, more than the ${MAX_CDN_SLOTS} isrsim keeps; use fewer PoPs (each PoP sees the same traffic shape, so a few stand for many)` }])
   }
   const rec = new Float64Array(pops * P * CW)
-  const st = entries.rec
   const obs = metrics.obs
   const reply = next.reply
   const m = new CdnMetrics(routes.length)
@@ -126,8 +125,8 @@ export function createCdn(s: Scenario, routes: readonly ResolvedRoute[], profile
     if (store) {
       if (outcome === MISS) cdnLifetimeUs(profile, route.revalidateUs, route.expireUs, life, 0)
       else {
-        const o = (reply[1]! * P + p) * W
-        cdnLifetimeUs(profile, st[o + F_REVAL]!, st[o + F_EXPIRE]!, life, 0)
+        const o = entries.off(reply[1]! * P + p)
+        cdnLifetimeUs(profile, entries.rec[o + F_REVAL]!, entries.rec[o + F_EXPIRE]!, life, 0)
       }
     } else if (mode === PEND_FOREGROUND) return // nothing to wait for: the next request forwards again
     rec[c + C_PEND_MODE] = mode

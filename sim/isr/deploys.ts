@@ -14,7 +14,7 @@ import type { Engine } from '../kernel/engine.ts'
 import type { RouteConfig, Scenario } from '../scenario/schema.ts'
 import { reuseFetchCache, snapshotFetchCache } from './build-reuse.ts'
 import type { DataCache } from './data-cache.ts'
-import { Entries, F_FLIGHT_END, F_FLIGHT_MODE, F_HAS_ENTRY, FLIGHT_BACKGROUND, FLIGHT_BLOCKING, FLIGHT_NONE, routeOfPath, type ResolvedRoute, W } from './entries.ts'
+import { Entries, F_FLIGHT_END, F_FLIGHT_MODE, F_HAS_ENTRY, FLIGHT_BACKGROUND, FLIGHT_BLOCKING, FLIGHT_NONE, routeOfPath, SHIFT, type ResolvedRoute } from './entries.ts'
 import { createEventTimer, EV_DEPLOY, EV_PURGE, expectedFirings, timingOf, type Timing } from './events.ts'
 import type { DataFreshness } from './freshness.ts'
 import type { RenderLedger } from './invariants.ts'
@@ -80,7 +80,7 @@ export function createDeploys(
     timing: timingOf(x, null),
     paths: routes.map((r) => (r.isDynamic ? [] : x.prefix === undefined ? 'all' : pathsUnder(s.routes[r.index]!, x.prefix))),
   }))
-  const rec = entries.rec, P = entries.totalPaths
+  const P = entries.totalPaths
   /** Per own slot, the discarded renders still to complete: their end time and outcome. */
   const discarded = new Map<number, { readonly endUs: number; readonly ok: boolean }[]>()
   let builds = 0
@@ -101,17 +101,17 @@ export function createDeploys(
       // The old build's renders in flight are not the new build's: they finish on the old
       // processes and write nothing here. They leave the ledger now, as if done.
       let n = 0
-      for (let slot = 0; slot < entries.instances * P; slot++) {
-        const o = slot * W
-        if (rec[o + F_FLIGHT_MODE] === FLIGHT_NONE) continue
+      const rec = entries.rec
+      entries.eachRecord((slot, o) => {
+        if (rec[o + F_FLIGHT_MODE] === FLIGHT_NONE) return
         const list = discarded.get(slot)
-        const x = { endUs: rec[o + F_FLIGHT_END]!, ok: entries.flightOk[slot] === 1 }
+        const x = { endUs: rec[o + F_FLIGHT_END]!, ok: entries.flightOk[o >>> SHIFT] === 1 }
         if (list) list.push(x)
         else discarded.set(slot, [x])
         rec[o + F_FLIGHT_MODE] = FLIGHT_NONE
         ledger.finished++
         n++
-      }
+      })
       entries.rebuild(routes, now, d.prerender)
       if (fresh.tracks && d.prerender) {
         // The build read every prerendered page's data now.
@@ -135,22 +135,26 @@ export function createDeploys(
       const x = purges[pi]!
       timer.next(x.timing, EV_PURGE, pi)
       let dropped = 0
+      // A lazy slot with no record holds no render, and its entry, if any, is the build's (entries.ts).
+      const dropEntry = (slot: number) => {
+        const e = entries.offIfEntry(slot)
+        if (e >= 0 && entries.rec[e + F_HAS_ENTRY] === 1) { entries.rec[e + F_HAS_ENTRY] = 0; dropped++ }
+      }
+      // A background render has no page left to serve meanwhile: requests now wait for it,
+      // and if it fails there is nothing to keep (§3.3).
+      const blockFlight = (slot: number) => {
+        const o = entries.find(slot)
+        if (o >= 0 && entries.rec[o + F_FLIGHT_MODE] === FLIGHT_BACKGROUND) { entries.rec[o + F_FLIGHT_MODE] = FLIGHT_BLOCKING; entries.flightPrev[o >>> SHIFT] = 0 }
+      }
       const drop = (p: number) => {
-        for (let c = 0; c < entries.caches; c++) {
-          const e = (c * P + p) * W
-          if (rec[e + F_HAS_ENTRY] === 1) { rec[e + F_HAS_ENTRY] = 0; dropped++ }
-        }
-        // A background render has no page left to serve meanwhile: requests now wait for it,
-        // and if it fails there is nothing to keep (§3.3).
-        for (let i = 0; i < entries.instances; i++) {
-          const slot = i * P + p
-          if (rec[slot * W + F_FLIGHT_MODE] === FLIGHT_BACKGROUND) { rec[slot * W + F_FLIGHT_MODE] = FLIGHT_BLOCKING; entries.flightPrev[slot] = 0 }
-        }
+        for (let c = 0; c < entries.caches; c++) dropEntry(c * P + p)
+        for (let i = 0; i < entries.instances; i++) blockFlight(i * P + p)
       }
       routes.forEach((r, ri) => {
         const paths = x.paths[ri]!
-        if (paths === 'all') for (let p = r.firstPath; p < r.firstPath + r.count; p++) drop(p)
-        else for (const k of paths) drop(r.firstPath + k)
+        if (paths !== 'all') { for (const k of paths) drop(r.firstPath + k); return }
+        for (let c = 0; c < entries.caches; c++) entries.eachCandidate(r, c * P, dropEntry)
+        for (let i = 0; i < entries.instances; i++) entries.eachCandidate(r, i * P, blockFlight)
       })
       if (trace !== null) trace({ kind: 'purge', atUs: clock[0]!, purge: pi, entriesDropped: dropped })
     },

@@ -10,6 +10,7 @@
  */
 import type { Scenario } from '../scenario/schema.ts'
 import { secToUs, US_PER_S } from '../kernel/time.ts'
+import { SlotMap } from '../kernel/slot-map.ts'
 import { effectiveRevalidate, type EffectiveRevalidate } from './revalidate.ts'
 
 export interface ResolvedRoute {
@@ -58,8 +59,9 @@ export function routeOfPath(routes: readonly ResolvedRoute[], p: number): number
   return lo
 }
 
-/** The record's stride: 8 doubles, one cache line. */
+/** The record's stride: 8 doubles, one cache line; a record's index is its offset >>> SHIFT. */
 export const W = 8
+export const SHIFT = 3
 /** Entry: when it was last `set` (FSC lastModified: the end of a render, or a failure's re-set). */
 export const F_LAST_MOD = 0
 /** Entry: the start of the render that produced the served content, the page's data time. */
@@ -110,22 +112,48 @@ export function defaultCacheControl(rec: Float64Array, o: number, r: ResolvedRou
   rec[o + F_EXPIRE] = prebuilt ? r.expireUs : Infinity
 }
 
+/** Above this many (instance, path) slots, records are made on a slot's first use (entries.ts, lazy). */
+export const LAZY_ABOVE_SLOTS = 1 << 20
+let lazyOverride: boolean | null = null
+/** Tests: every run keeps lazy records (true), eager ones (false), or by size (null). Lazy and eager give the same bytes. */
+export function useLazyEntries(on: boolean | null): void {
+  lazyOverride = on
+}
+let observer: ((e: Entries) => void) | null = null
+/** Tests: fn sees every Entries made (null: none), to read what a run's records hold. */
+export function observeEntries(fn: ((e: Entries) => void) | null): void {
+  observer = fn
+}
+
+/**
+ * The per-(instance, path) records. Eager, a record per slot, visited or not, at offset
+ * slot × W; or, for sites of more than LAZY_ABOVE_SLOTS slots, lazy: a slot gets a record the
+ * first time anything reads or writes it (`off`), at the next free offset, filled with the
+ * state the eager record would hold then (`fillUntouched`). Until then its state is implicit:
+ * the live build's cache control, and its prerendered entry. What reaches every path (a
+ * deploy, a restart, a purge, an invalidation's fan-out) walks only the records that exist,
+ * plus the implicit entries (`eachCandidate`). Both give the same bytes (test/lazy-entries.test.ts).
+ */
 export class Entries {
   readonly instances: number
   readonly totalPaths: number
   readonly sharedCache: boolean
   /** Caches of entries: one per instance, or one shared. */
   readonly caches: number
-  /** The records, `W` doubles per (instance, path) slot. */
-  readonly rec: Float64Array
+  readonly lazy: boolean
   /**
-   * Per own slot, the render in flight: whether it will succeed (its failure is drawn when it
-   * starts), and whether it was handed the previous entry (a failure then re-sets that entry
-   * with the back-off, §3; a cold or tag-expired render has none). Read only when a request
-   * joins a render or a render completes, so they live beside the record, not in its line.
+   * The records, `W` doubles each, at `off(slot)`. Lazy mode replaces the array as it grows:
+   * read it after taking the offsets a step needs, never across a call that may add a slot.
    */
-  readonly flightOk: Uint8Array
-  readonly flightPrev: Uint8Array
+  rec: Float64Array
+  /**
+   * Per record (offset / W), the render in flight: whether it will succeed (its failure is
+   * drawn when it starts), and whether it was handed the previous entry (a failure then re-sets
+   * that entry with the back-off, §3; a cold or tag-expired render has none). Read only when a
+   * request joins a render or a render completes, so they live beside the record, not in its line.
+   */
+  flightOk: Uint8Array
+  flightPrev: Uint8Array
   /** Whether the live build prerendered its params.prebuilt paths (a deploy with prerender: false did not). */
   prerendered = true
   /**
@@ -135,8 +163,16 @@ export class Entries {
   readonly keyTtlUs: Float64Array | null
   /** The build's prerendered pages are in the shared cache (not with the Redis handler on 16.4, §8.2). */
   private readonly seedsBuild: boolean
+  private readonly routes: readonly ResolvedRoute[]
+  private readonly buildAtUs: number
+  /** When the live build went live, after a deploy; null for the first build (aged buildAtUs). */
+  private liveAtUs: number | null = null
+  /** Lazy mode: slot → record index. */
+  private readonly dir: SlotMap | null
 
   constructor(routes: readonly ResolvedRoute[], instances: number, sharedCache: boolean, buildAtUs: number, handler?: CacheHandlerKind) {
+    this.routes = routes
+    this.buildAtUs = buildAtUs
     this.instances = instances
     this.sharedCache = sharedCache
     this.caches = sharedCache ? 1 : instances
@@ -145,9 +181,14 @@ export class Entries {
     this.seedsBuild = !redis
     this.totalPaths = routes.reduce((n, r) => n + r.count, 0)
     const P = this.totalPaths
-    this.rec = new Float64Array(instances * P * W)
-    this.flightOk = new Uint8Array(instances * P)
-    this.flightPrev = new Uint8Array(instances * P)
+    this.lazy = lazyOverride ?? instances * P > LAZY_ABOVE_SLOTS
+    const n = this.lazy ? 64 : instances * P
+    this.dir = this.lazy ? new SlotMap() : null
+    this.rec = new Float64Array(n * W)
+    this.flightOk = new Uint8Array(n)
+    this.flightPrev = new Uint8Array(n)
+    observer?.(this)
+    if (this.lazy) return
     const rec = this.rec
     for (const r of routes) {
       if (r.isDynamic) continue // a dynamic route caches nothing (§5.2)
@@ -164,6 +205,112 @@ export class Entries {
         }
       }
     }
+  }
+
+  /** The record offset of an (instance, path) slot; lazy mode makes the record on first use. */
+  off(slot: number): number {
+    return this.dir === null ? slot * W : this.materialize(slot)
+  }
+
+  /** The record offset of a slot that has a record of its own, else -1 (lazy mode: never used yet). */
+  find(slot: number): number {
+    if (this.dir === null) return slot * W
+    const d = this.dir.find(slot)
+    return d < 0 ? -1 : d * W
+  }
+
+  /**
+   * Like off(), but -1 for a lazy slot with no record and no entry: nothing an invalidation or
+   * a purge can reach. A slot holding the live build's prerendered entry gets its record here.
+   */
+  offIfEntry(slot: number): number {
+    if (this.dir === null) return slot * W
+    const d = this.dir.find(slot)
+    if (d >= 0) return d * W
+    const p = this.pathOf(slot)
+    const r = this.routes[routeOfPath(this.routes, p)]!
+    return p - r.firstPath < this.implicitEntries(r, slot - p) ? this.materialize(slot) : -1
+  }
+
+  /** The slot of record index d (offset >>> SHIFT): an event's argument is the index, below 2^31 where slots need not be. */
+  slotOfRecord(d: number): number {
+    return this.dir === null ? d : this.dir.keys[d]!
+  }
+
+  /** Records held (lazy: the slots used so far; eager: every slot). */
+  records(): number {
+    return this.dir === null ? this.instances * this.totalPaths : this.dir.size
+  }
+
+  /** Bytes of per-slot state held. */
+  bytes(): number {
+    return this.rec.byteLength + 2 * this.flightOk.byteLength + (this.dir === null ? 0 : this.dir.bytes())
+  }
+
+  private materialize(slot: number): number {
+    const dir = this.dir!
+    const before = dir.size
+    const d = dir.findOrAdd(slot)
+    if (d === before) {
+      if ((d + 1) * W > this.rec.length) this.growRecords()
+      this.fillUntouched(d * W, slot)
+    }
+    return d * W
+  }
+
+  private growRecords(): void {
+    const rec = new Float64Array(this.rec.length * 2); rec.set(this.rec); this.rec = rec
+    const ok = new Uint8Array(this.flightOk.length * 2); ok.set(this.flightOk); this.flightOk = ok
+    const prev = new Uint8Array(this.flightPrev.length * 2); prev.set(this.flightPrev); this.flightPrev = prev
+  }
+
+  /** A new record (all zeros) at o takes the state an eager slot no request touched holds now. */
+  private fillUntouched(o: number, slot: number): void {
+    const p = this.pathOf(slot)
+    const r = this.routes[routeOfPath(this.routes, p)]!
+    if (r.isDynamic) return
+    const built = this.prerendered && p - r.firstPath < r.prebuilt
+    defaultCacheControl(this.rec, o, r, built)
+    if (slot >= this.caches * this.totalPaths) return // an own slot only: its entry lives in cache 0 (§8)
+    const atUs = this.liveAtUs ?? this.buildAtUs
+    if (this.seedsBuild && built) this.rec[o + F_HAS_ENTRY] = 1
+    if (this.liveAtUs !== null || (this.seedsBuild && built)) {
+      this.rec[o + F_LAST_MOD] = atUs
+      this.rec[o + F_CONTENT_AT] = atUs
+    }
+  }
+
+  /** Paths of route r whose slot base + path may hold an entry no request touched (the live build's prerenders). */
+  private implicitEntries(r: ResolvedRoute, base: number): number {
+    return !r.isDynamic && this.seedsBuild && this.prerendered && base < this.caches * this.totalPaths ? r.prebuilt : 0
+  }
+
+  /**
+   * Calls fn(slot) for each slot base + p of route r's paths p that may hold state an
+   * invalidation or a purge reaches: every one when eager; when lazy, the live build's
+   * prerendered paths and the slots that have a record. The order is unspecified.
+   */
+  eachCandidate(r: ResolvedRoute, base: number, fn: (slot: number) => void): void {
+    const lo = base + r.firstPath, hi = lo + r.count
+    if (this.dir === null) { for (let slot = lo; slot < hi; slot++) fn(slot); return }
+    const implicitHi = lo + this.implicitEntries(r, base)
+    for (let slot = lo; slot < implicitHi; slot++) fn(slot)
+    const keys = this.dir.keys, n = this.dir.size
+    for (let d = 0; d < n; d++) {
+      const slot = keys[d]!
+      if (slot >= implicitHi && slot < hi) fn(slot)
+    }
+  }
+
+  /** Calls fn(slot, o) for every slot that has a record (eager: all, in slot order). */
+  eachRecord(fn: (slot: number, o: number) => void): void {
+    if (this.dir === null) {
+      const n = this.instances * this.totalPaths
+      for (let slot = 0; slot < n; slot++) fn(slot, slot * W)
+      return
+    }
+    const keys = this.dir.keys, n = this.dir.size
+    for (let d = 0; d < n; d++) fn(keys[d]!, d * W)
   }
 
   /**
@@ -195,16 +342,26 @@ export class Entries {
    * A restart of instance inst (§11.2): entries stay (on disk, or in the shared handler), the
    * process's cache controls do not. Every path falls back to its default cache control,
    * except, when `keepWritten` (the profile stores cache controls with the entry, finding
-   * F2), a path that has an entry: its values as last written stay.
+   * F2), a path that has an entry: its values as last written stay. (A lazy slot with no
+   * record holds its default already.)
    */
   restartCacheControls(inst: number, routes: readonly ResolvedRoute[], keepWritten: boolean): void {
-    const rec = this.rec, P = this.totalPaths
-    for (const r of routes) {
-      if (r.isDynamic) continue
-      for (let p = r.firstPath; p < r.firstPath + r.count; p++) {
-        if (keepWritten && rec[(this.entryOf(inst * P + p, p)) * W + F_HAS_ENTRY] === 1) continue
-        defaultCacheControl(rec, (inst * P + p) * W, r, this.prerendered && p - r.firstPath < r.prebuilt)
-      }
+    const P = this.totalPaths
+    const reset = (r: ResolvedRoute, p: number, o: number) => {
+      if (keepWritten && this.rec[this.off(this.entryOf(inst * P + p, p)) + F_HAS_ENTRY] === 1) return
+      defaultCacheControl(this.rec, o, r, this.prerendered && p - r.firstPath < r.prebuilt)
+    }
+    if (this.dir === null) {
+      for (const r of routes) if (!r.isDynamic) for (let p = r.firstPath; p < r.firstPath + r.count; p++) reset(r, p, (inst * P + p) * W)
+      return
+    }
+    const these = new Set(routes.map((r) => r.index))
+    const keys = this.dir.keys, n = this.dir.size
+    for (let d = 0; d < n; d++) {
+      const slot = keys[d]!, p = this.pathOf(slot)
+      if (this.instanceOf(slot, p) !== inst) continue
+      const r = this.routes[routeOfPath(this.routes, p)]!
+      if (these.has(r.index) && !r.isDynamic) reset(r, p, d * W)
     }
   }
 
@@ -217,22 +374,29 @@ export class Entries {
   rebuild(routes: readonly ResolvedRoute[], atUs: number, prerender: boolean): void {
     const rec = this.rec, P = this.totalPaths
     this.prerendered = prerender
-    for (const r of routes) {
-      if (r.isDynamic) continue
-      const built = prerender ? r.prebuilt : 0
-      for (let inst = 0; inst < this.instances; inst++) {
-        for (let p = r.firstPath; p < r.firstPath + r.count; p++) defaultCacheControl(rec, (inst * P + p) * W, r, p - r.firstPath < built)
+    this.liveAtUs = atUs
+    // §8.2: the new build's prerenders never reach Redis, so with the Redis handler a deploy
+    // leaves the cache cold (a decision: see §8.2 on the old entries).
+    const write = (r: ResolvedRoute, slot: number, o: number) => {
+      const built = prerender && this.pathOf(slot) - r.firstPath < r.prebuilt
+      defaultCacheControl(rec, o, r, built)
+      if (slot >= this.caches * P) return
+      rec[o + F_HAS_ENTRY] = this.seedsBuild && built ? 1 : 0
+      rec[o + F_LAST_MOD] = atUs
+      rec[o + F_CONTENT_AT] = atUs
+    }
+    if (this.dir === null) {
+      for (const r of routes) {
+        if (r.isDynamic) continue
+        for (let inst = 0; inst < this.instances; inst++) for (let p = r.firstPath; p < r.firstPath + r.count; p++) write(r, inst * P + p, (inst * P + p) * W)
       }
-      // §8.2: the new build's prerenders never reach Redis, so with the Redis handler a deploy
-      // leaves the cache cold (a decision: see §8.2 on the old entries).
-      for (let c = 0; c < this.caches; c++) {
-        for (let p = r.firstPath; p < r.firstPath + r.count; p++) {
-          const o = (c * P + p) * W
-          rec[o + F_HAS_ENTRY] = this.seedsBuild && p - r.firstPath < built ? 1 : 0
-          rec[o + F_LAST_MOD] = atUs
-          rec[o + F_CONTENT_AT] = atUs
-        }
-      }
+      return
+    }
+    const keys = this.dir.keys, n = this.dir.size
+    for (let d = 0; d < n; d++) {
+      const slot = keys[d]!
+      const r = this.routes[routeOfPath(this.routes, this.pathOf(slot))]!
+      if (!r.isDynamic) write(r, slot, d * W)
     }
   }
 }

@@ -1,19 +1,24 @@
 /**
  * About how much memory exact mode's per-path state takes (docs/fast-mode.md, Limits), so that
  * a run too big for the machine is refused with the fields to change instead of failing to
- * allocate. Exact mode keeps, visited or not, a record per (instance, path) of the routes that
- * run exact (entries.ts: 8 doubles and two flags), per (CDN point of presence, path) the CDN's
- * record (cdn.ts), and per path of a route with Zipf or weighted popularity its alias table
- * while it is built (dist.ts: weights, scaled weights, probabilities, aliases and work lists).
- * Fast mode keeps nothing per path.
+ * allocate. Exact mode keeps a record per (instance, path) of the routes that run exact
+ * (entries.ts: 8 doubles and two flags): for every slot up to LAZY_ABOVE_SLOTS slots, and above
+ * that only for the slots used, at most one per request (two with a shared cache) plus, when
+ * a purge or an invalidation reaches them, the build's prerendered entries. It also keeps per (CDN point of presence, path) the CDN's record
+ * (cdn.ts), and per path of a route with Zipf (up to ZIPF_TABLE_MAX_PATHS paths) or weighted
+ * popularity its alias table while it is built (dist.ts: weights, scaled weights,
+ * probabilities, aliases and work lists). Fast mode keeps nothing per path.
  */
 import type { SimMode } from '../contract.ts'
 import { deploymentOf, type Scenario } from '../scenario/schema.ts'
 import { CW } from './cdn.ts'
-import { W, type ResolvedRoute } from './entries.ts'
+import { ZIPF_TABLE_MAX_PATHS } from './arrivals.ts'
+import { LAZY_ABOVE_SLOTS, W, type ResolvedRoute } from './entries.ts'
 import { fastPlan } from './fast-eligibility.ts'
 
 const SLOT_BYTES = W * 8 + 2
+/** A lazy record: the record and flags with the growth's slack (×1.5), and its slot map cells and key (SlotMap, at most half full). */
+const LAZY_RECORD_BYTES = 1.5 * SLOT_BYTES + 48 + 16
 const CDN_SLOT_BYTES = CW * 8
 const ALIAS_BYTES_PER_PATH = 36
 
@@ -23,6 +28,9 @@ export interface ExactMemory {
   readonly instances: number
   /** Paths of the routes that run exact. */
   readonly paths: number
+  /** (Instance, path) records exact mode may hold: every slot, or with lazy records at most those a run can visit. */
+  readonly records: number
+  readonly lazy: boolean
   /** The exact route with the most paths, and why it runs exact; null when every route runs fast. */
   readonly largest: { readonly id: string; readonly count: number; readonly why: string } | null
 }
@@ -32,13 +40,34 @@ export function exactMemory(s: Scenario, routes: readonly ResolvedRoute[], mode:
   const d = deploymentOf(s)
   const exact = routes.filter((r) => plan.exactBecause[r.index] !== null)
   const paths = exact.reduce((n, r) => n + r.count, 0)
-  const alias = exact.reduce((n, r) => n + (s.routes[r.index]!.traffic.popularity === 'uniform' || r.count === 1 ? 0 : r.count * ALIAS_BYTES_PER_PATH), 0)
+  const tableBuilt = (r: ResolvedRoute) => {
+    const pop = s.routes[r.index]!.traffic.popularity
+    return pop !== 'uniform' && r.count > 1 && !('zipf' in pop && r.count > ZIPF_TABLE_MAX_PATHS)
+  }
+  const alias = exact.reduce((n, r) => n + (tableBuilt(r) ? r.count * ALIAS_BYTES_PER_PATH : 0), 0)
   const pops = d.cdn?.pops ?? 0
   const top = exact.reduce<ResolvedRoute | null>((a, r) => (a === null || r.count > a.count ? r : a), null)
+  const slots = d.instances * paths
+  const lazy = slots > LAZY_ABOVE_SLOTS
+  const caches = d.cache === 'shared' ? 1 : d.instances
+  // A purge or an invalidation's fan-out makes a record for each prerendered entry it reaches.
+  const reachesAll = s.purges.length > 0 || s.onDemand.length > 0 || s.dataChanges.length > 0
+  const records = lazy ? Math.min(slots, exact.reduce((n, r) => n + visitsBound(s, r) * (d.cache === 'shared' ? 2 : 1) + (reachesAll ? caches * r.prebuilt : 0), 0)) : slots
   return {
-    bytes: d.instances * paths * SLOT_BYTES + pops * paths * CDN_SLOT_BYTES + alias,
+    bytes: records * (lazy ? LAZY_RECORD_BYTES : SLOT_BYTES) + pops * paths * CDN_SLOT_BYTES + alias,
     instances: d.instances,
     paths,
+    records,
+    lazy,
     largest: top === null ? null : { id: top.id, count: top.count, why: plan.exactBecause[top.index]! },
   }
+}
+
+/** Requests route r can get in a run, as the arrivals' runaway guard bounds them: humans at the daily curve's peak, schedules and crawlers' visits. */
+function visitsBound(s: Scenario, r: ResolvedRoute): number {
+  const t = s.routes[r.index]!.traffic
+  const curve = t.diurnal ?? s.diurnal
+  const peak = curve ? Math.max(...curve.hourly) : 1
+  const crawled = (t.crawlers ?? []).reduce((n, c) => n + (Math.min(c.paths ?? r.count, r.count) / c.revisitS) * s.durationS, 0)
+  return t.rps * peak * s.durationS + (t.schedule?.atS.length ?? 0) + crawled + 1
 }

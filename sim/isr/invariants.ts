@@ -44,6 +44,8 @@ export interface EndState {
    * at entry slots (cache × totalPaths + path), in-flight fields at own slots (instance × totalPaths + path).
    */
   readonly slots: Float64Array
+  /** Calls fn(slot, o) for each (instance, path) slot with a record, at offset o in `slots` (entries.ts: lazy slots with none hold defaults). */
+  readonly eachSlot: (fn: (slot: number, o: number) => void) => void
   readonly layout: SlotLayout
   /** Per route, since t = 0: requests that arrived, and responses recorded. */
   readonly arrived: Float64Array
@@ -86,7 +88,7 @@ export interface EndStateParts {
   readonly instances: number
   readonly caches: number
   readonly totalPaths: number
-  readonly slots: Float64Array
+  readonly records: { readonly rec: Float64Array; eachRecord(fn: (slot: number, o: number) => void): void }
   readonly layout: SlotLayout
   readonly arrived: () => Float64Array
   readonly metrics: Metrics
@@ -100,7 +102,7 @@ export interface EndStateParts {
 export function endStateOf(p: EndStateParts, nowUs: number): EndState {
   const m = p.metrics
   return {
-    nowUs, routes: p.routes, instances: p.instances, caches: p.caches, totalPaths: p.totalPaths, slots: p.slots, layout: p.layout,
+    nowUs, routes: p.routes, instances: p.instances, caches: p.caches, totalPaths: p.totalPaths, slots: p.records.rec, eachSlot: (fn) => p.records.eachRecord(fn), layout: p.layout,
     arrived: p.arrived(),
     answered: Float64Array.from(p.routes, (_r, i) => m.requestsSinceStartOf(i)),
     cachedRendersStarted: p.ledger.started,
@@ -164,19 +166,17 @@ export function checkEndState(s: EndState): string[] {
 
   // At most one render in flight per (instance, path): the slot holds it, and every started render is either done or held.
   let held = 0
-  for (let inst = 0; inst < s.instances; inst++) {
-    for (let p = 0; p < s.totalPaths; p++) {
-      const o = (inst * s.totalPaths + p) * L.stride
-      const f = s.slots[o + L.inflight]!
-      if (f === 0) continue
-      held++
-      const where = `${at(p)} on instance ${inst}`
-      if (f !== 1 && f !== 2 && f !== 3) fail(`in flight: ${where}: unknown in-flight state ${f}`)
-      if (routeOf(p).isDynamic) fail(`in flight: ${where}: a dynamic route holds a cached render`)
-      if (!(s.slots[o + L.inflightStartUs]! <= s.slots[o + L.inflightEndUs]!)) fail(`in flight: ${where}: render ends (${s.slots[o + L.inflightEndUs]} µs) before it starts (${s.slots[o + L.inflightStartUs]} µs)`)
-      if (s.slots[o + L.inflightEndUs]! < s.nowUs) fail(`in flight: ${where}: render ended at ${s.slots[o + L.inflightEndUs]} µs, before the end (${s.nowUs} µs), but was never written`)
-    }
-  }
+  s.eachSlot((slot, o) => {
+    const p = slot % s.totalPaths, inst = Math.floor(slot / s.totalPaths)
+    const f = s.slots[o + L.inflight]!
+    if (f === 0) return
+    held++
+    const where = `${at(p)} on instance ${inst}`
+    if (f !== 1 && f !== 2 && f !== 3) fail(`in flight: ${where}: unknown in-flight state ${f}`)
+    if (routeOf(p).isDynamic) fail(`in flight: ${where}: a dynamic route holds a cached render`)
+    if (!(s.slots[o + L.inflightStartUs]! <= s.slots[o + L.inflightEndUs]!)) fail(`in flight: ${where}: render ends (${s.slots[o + L.inflightEndUs]} µs) before it starts (${s.slots[o + L.inflightStartUs]} µs)`)
+    if (s.slots[o + L.inflightEndUs]! < s.nowUs) fail(`in flight: ${where}: render ended at ${s.slots[o + L.inflightEndUs]} µs, before the end (${s.nowUs} µs), but was never written`)
+  })
   if (s.cachedRendersStarted - s.cachedRendersDone !== held) fail(`in flight: ${s.cachedRendersStarted} cached renders started and ${s.cachedRendersDone} finished, but ${held} are held in flight (one per instance and path)`)
 
   // Render causes and modes: each render has one cause; each mode is the sum of its causes.
@@ -205,15 +205,14 @@ export function checkEndState(s: EndState): string[] {
     const withContent = o[0]! + o[1]! + o[2]! + o[3]! // hit, stale, miss, dynamic
     if (s.aged[i] !== withContent) fail(`ages: route ${r.id}: ${withContent} responses served content, but ${s.aged[i]} recorded an age >= 0`)
   })
-  for (let c = 0; c < s.caches; c++) {
-    for (let p = 0; p < s.totalPaths; p++) {
-      const o = (c * s.totalPaths + p) * L.stride
-      if (s.slots[o + L.hasEntry] === 0) continue
-      const lastMod = s.slots[o + L.lastModUs]!, content = s.slots[o + L.contentAtUs]!
-      if (lastMod > s.nowUs) fail(`ages: ${at(p)}: lastModified ${lastMod} µs is in the future (now ${s.nowUs} µs)`)
-      if (content > lastMod) fail(`ages: ${at(p)}: content (${content} µs) newer than its entry (${lastMod} µs)`)
-    }
-  }
+  const entrySlots = s.caches * s.totalPaths
+  s.eachSlot((slot, o) => {
+    if (slot >= entrySlots || s.slots[o + L.hasEntry] === 0) return
+    const p = slot % s.totalPaths
+    const lastMod = s.slots[o + L.lastModUs]!, content = s.slots[o + L.contentAtUs]!
+    if (lastMod > s.nowUs) fail(`ages: ${at(p)}: lastModified ${lastMod} µs is in the future (now ${s.nowUs} µs)`)
+    if (content > lastMod) fail(`ages: ${at(p)}: content (${content} µs) newer than its entry (${lastMod} µs)`)
+  })
 
   // Data versions never go backwards: each key's changes only move forward, reflected ones
   // are a prefix of them, and no entry holds data read after it was written.
@@ -234,19 +233,15 @@ export function checkEndState(s: EndState): string[] {
       const oldest = q.length > 0 ? q[0]! : Infinity
       if (fr.keyChange[2 * k] !== last || fr.keyChange[2 * k + 1] !== oldest) fail(`data versions: key ${k}: index [${fr.keyChange[2 * k]}, ${fr.keyChange[2 * k + 1]}] disagrees with its changes [last ${last}, oldest unreflected ${oldest}]`)
     })
-    for (let c = 0; c < s.caches; c++) {
-      for (const [ri, r] of s.routes.entries()) {
-        const n = fr.fetchesOf[ri]!
-        for (let p = r.firstPath; p < r.firstPath + r.count; p++) {
-          const o = (c * s.totalPaths + p) * L.stride
-          if (s.slots[o + L.hasEntry] === 0) continue
-          for (let i = 0; i < n; i++) {
-            const d = fr.pageData[(c * s.totalPaths + p) * fr.maxF + i]!
-            if (d > s.slots[o + L.lastModUs]!) fail(`data versions: ${at(p)}: fetch ${i}'s data read at ${d} µs, after the entry was written (${s.slots[o + L.lastModUs]} µs)`)
-          }
-        }
+    s.eachSlot((slot, o) => {
+      if (slot >= entrySlots || s.slots[o + L.hasEntry] === 0) return
+      const p = slot % s.totalPaths
+      const n = fr.fetchesOf[s.routes.indexOf(routeOf(p))]!
+      for (let i = 0; i < n; i++) {
+        const d = fr.pageData[slot * fr.maxF + i]!
+        if (d > s.slots[o + L.lastModUs]!) fail(`data versions: ${at(p)}: fetch ${i}'s data read at ${d} µs, after the entry was written (${s.slots[o + L.lastModUs]} µs)`)
       }
-    }
+    })
   }
   return out
 }

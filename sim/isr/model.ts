@@ -44,7 +44,7 @@ import type { TraceEvent } from './trace.ts'
 // the catalogue 4% when the record layout moved to entries.ts; docs/performance.md).
 const { BACKGROUND, BLOCKING, DYNAMIC, DYNAMIC_RENDER, ERROR, FALLBACK, HIT, MISS, NOT_FOUND, OBS_AGE, OBS_AT, OBS_DURATION, OBS_LATENCY, STALE } = Metric
 const { JOIN_BLOCKING, JOIN_STALE, MISS_EXPIRED, MISS_NO_ENTRY, MISS_TAG_EXPIRED, RENDER_DYNAMIC, SERVE_FALLBACK, SERVE_HIT, SERVE_NOT_FOUND, SERVE_STALE, SERVE_STALE_TAG, TAGS_NONE } = Decision
-const { F_CONTENT_AT, F_EXPIRE, F_FLIGHT_END, F_FLIGHT_MODE, F_FLIGHT_START, F_HAS_ENTRY, F_LAST_MOD, F_REVAL, FLIGHT_BACKGROUND, FLIGHT_BLOCKING, FLIGHT_NONE, FLIGHT_ON_DEMAND, W } = Rec
+const { F_CONTENT_AT, F_EXPIRE, F_FLIGHT_END, F_FLIGHT_MODE, F_FLIGHT_START, F_HAS_ENTRY, F_LAST_MOD, F_REVAL, FLIGHT_BACKGROUND, FLIGHT_BLOCKING, FLIGHT_NONE, FLIGHT_ON_DEMAND, SHIFT } = Rec
 
 export interface IsrModel {
   readonly routes: readonly ResolvedRoute[]
@@ -103,9 +103,8 @@ export function createIsrModel(
   /** What the end-of-run checks count (invariants.ts): renders by cause, cached renders started and finished. */
   const ledger = createRenderLedger(routes.length, metrics.warmupUs, clock)
 
-  // Per-(instance, path) records (entries.ts): a request touches one 64-byte line.
-  const st = entries.rec
-  const flightOk = entries.flightOk, flightPrev = entries.flightPrev
+  // Per-(instance, path) records (entries.ts): a request touches one 64-byte line. Lazy
+  // records move as they grow, so each step reads entries.rec after taking its offsets.
 
   // ---- On-demand invalidation (§4): the tags manifest (tags-manifest.ts).
   const manifest = createTagsManifest(s, routes, profile, totalPaths, instances, sharedCache, deployment.tagPropagationS, engine, durationUs)
@@ -126,7 +125,8 @@ export function createIsrModel(
   // res.revalidate calls (§14.5): a render of the path in its own batch (entries.ts FLIGHT_ON_DEMAND).
   const revalidatePage = pagesRevalidator(pages, profile, routes, entries, (route, slot, eslot, hasEntry) => {
     startRender(route, slot, eslot, BACKGROUND, hasEntry, CAUSE_RES_REVALIDATE)
-    st[slot * W + F_FLIGHT_MODE] = FLIGHT_ON_DEMAND
+    const o = entries.off(slot) // (taken before entries.rec: a lazy record may move when made)
+    entries.rec[o + F_FLIGHT_MODE] = FLIGHT_ON_DEMAND
   })
   // On-demand calls and data changes with their webhooks, when they fire (invalidations.ts).
   const invalidations = createInvalidations(s, routes, streams, engine, durationUs, sharedCache, manifest, invalidationStats, fresh, data, trace, revalidatePage)
@@ -140,7 +140,7 @@ export function createIsrModel(
   // A CDN in front (§16): users' requests reach Next only through it; respond() tells it what Next answered.
   const cdnReply = deployment.cdn === undefined ? null : new Int32Array(2)
   const cdn = cdnReply === null ? null : createCdn(s, routes, profile, streams, metrics, clock, entries, { onRequest, onUnknown, reply: cdnReply, crawler: () => lane.crawler }, trace)
-  const lane = createArrivals(s, routes, streams, engine, durationUs, metrics, cdn?.onRequest ?? requestHandler({ instances, cdn: cdnReply !== null, trace: trace !== null, tracksFreshness, redisKeyTtl: entries.keyTtlUs !== null, holeRoutes, tags: nTags, totalPaths, pathHasTag: (p) => manifest.has(p) }, st, clock, metrics, enforcesExpire, onRequest), cdn?.onUnknown ?? onUnknown)
+  const lane = createArrivals(s, routes, streams, engine, durationUs, metrics, cdn?.onRequest ?? requestHandler({ instances, cdn: cdnReply !== null, trace: trace !== null, tracksFreshness, redisKeyTtl: entries.keyTtlUs !== null, holeRoutes, tags: nTags, totalPaths, pathHasTag: (p) => manifest.has(p), lazy: entries.lazy }, entries.rec, clock, metrics, enforcesExpire, onRequest), cdn?.onUnknown ?? onUnknown)
   // Deploys of a new build and purges of the cache (deploys.ts).
   const deploys = createDeploys(s, routes, entries, manifest, data, fresh, render, metrics, ledger, engine, durationUs, trace)
   // A cached render's completion: the entry written, or the back-off (render-done.ts).
@@ -171,7 +171,8 @@ export function createIsrModel(
   /** Start a cached-path render (background or blocking); de-duplicated per path (§1.3, rule 4). */
   function startRender(route: ResolvedRoute, slot: number, eslot: number, mode: typeof BACKGROUND | typeof BLOCKING, withPrev: boolean, cause: number): void {
     const nowUs = clock[0]!
-    const o = slot * W
+    const o = entries.off(slot)
+    const st = entries.rec
     const p = entries.pathOf(slot)
     const inst = entries.instanceOf(slot, p)
     assert(st[o + F_FLIGHT_MODE] === FLIGHT_NONE, () => `two regenerations in flight for ${route.id} path #${p - route.firstPath} on instance ${inst}`, nowUs)
@@ -183,8 +184,8 @@ export function createIsrModel(
     const startUs = render.startUs
     const endUs = startUs + render.durUs
     st[o + F_FLIGHT_MODE] = mode === BACKGROUND ? FLIGHT_BACKGROUND : FLIGHT_BLOCKING
-    flightOk[slot] = render.ok ? 1 : 0
-    flightPrev[slot] = withPrev ? 1 : 0
+    entries.flightOk[o >>> SHIFT] = render.ok ? 1 : 0
+    entries.flightPrev[o >>> SHIFT] = withPrev ? 1 : 0
     st[o + F_FLIGHT_START] = startUs
     st[o + F_FLIGHT_END] = endUs
     obs[OBS_AT] = nowUs
@@ -193,7 +194,7 @@ export function createIsrModel(
     if (lane.crawler >= 0) metrics.crawlerRender(route.index)
     if (trace !== null) trace({ kind: 'render', atUs: startUs, route: route.id, path: p - route.firstPath, mode: RENDER_MODE_NAMES[mode], endUs, ok: render.ok, instance: inst, ...deploys.build() })
     when[0] = endUs
-    engine.schedule(RANK_RENDER_DONE, EV_RENDER_DONE, slot)
+    engine.schedule(RANK_RENDER_DONE, EV_RENDER_DONE, o >>> SHIFT) // the record, not the slot: slots pass 2^31 with lazy records
   }
 
   /**
@@ -254,8 +255,9 @@ export function createIsrModel(
     const inst = chooseInstance()
     const slot = inst * totalPaths + p
     const eslot = sharedCache ? p : slot
-    const o = slot * W
-    const e = eslot * W
+    const o = entries.off(slot)
+    const e = sharedCache ? entries.off(eslot) : o
+    const st = entries.rec
     // §12.4: a Cache Components shell's holes render for every request; the shell is served below.
     if (holeRoutes[route.index] === 1) renderUncached(route, DYNAMIC_RENDER, p, inst, -1)
     if (entries.keyTtlUs !== null) entries.dropExpiredKey(e, route.index, clock[0]!) // §8.2: the Redis key's TTL
@@ -281,7 +283,7 @@ export function createIsrModel(
       case JOIN_BLOCKING: {
         // The leader's result, shared: its render's age, and the wait until it ends.
         const end = st[o + F_FLIGHT_END]!
-        const ok = flightOk[slot] === 1
+        const ok = entries.flightOk[o >>> SHIFT] === 1
         obs[OBS_AGE] = ok ? end - st[o + F_FLIGHT_START]! : -1
         obs[OBS_LATENCY] = end - clock[0]!
         respond(route, path, ok ? MISS : ERROR, inst, flightData, slot * maxF)
@@ -317,9 +319,10 @@ export function createIsrModel(
 
   function blocking(route: ResolvedRoute, slot: number, eslot: number, inst: number, withPrev: boolean, cause: number): void {
     startRender(route, slot, eslot, BLOCKING, withPrev, cause)
-    const o = slot * W
+    const o = entries.off(slot)
+    const st = entries.rec
     const dur = st[o + F_FLIGHT_END]! - st[o + F_FLIGHT_START]!
-    const ok = flightOk[slot] === 1
+    const ok = entries.flightOk[o >>> SHIFT] === 1
     obs[OBS_AGE] = ok ? dur : -1
     obs[OBS_LATENCY] = st[o + F_FLIGHT_END]! - clock[0]! // the render, plus any wait for a worker
     respond(route, entries.pathOf(slot) - route.firstPath, ok ? MISS : ERROR, inst, flightData, slot * maxF)
@@ -352,8 +355,8 @@ export function createIsrModel(
 
   /** The end state the invariants are checked on (invariants.ts): read once, after the last event. */
   const endParts: EndStateParts = {
-    routes, instances, caches, totalPaths, slots: st, metrics, ledger, arrived: () => (cdn === null ? lane.arrived() : cdn.reachedNext(lane.arrived(), clock[0]!)), eventStats: () => invalidationStats.rows, freshness: () => fresh.endState(),
-    layout: { stride: W, lastModUs: F_LAST_MOD, contentAtUs: F_CONTENT_AT, hasEntry: F_HAS_ENTRY, inflight: F_FLIGHT_MODE, inflightStartUs: F_FLIGHT_START, inflightEndUs: F_FLIGHT_END, revalidateUs: F_REVAL, expireUs: F_EXPIRE },
+    routes, instances, caches, totalPaths, records: entries, metrics, ledger, arrived: () => (cdn === null ? lane.arrived() : cdn.reachedNext(lane.arrived(), clock[0]!)), eventStats: () => invalidationStats.rows, freshness: () => fresh.endState(),
+    layout: { stride: Rec.W, lastModUs: F_LAST_MOD, contentAtUs: F_CONTENT_AT, hasEntry: F_HAS_ENTRY, inflight: F_FLIGHT_MODE, inflightStartUs: F_FLIGHT_START, inflightEndUs: F_FLIGHT_END, revalidateUs: F_REVAL, expireUs: F_EXPIRE },
     dataCache: () => ({ keys: fetchKeys, has: data.has, lastModUs: data.lastModUs, dataAtUs: data.dataAtUs }),
   }
   const endState = (nowUs: number): EndState => endStateOf(endParts, nowUs)
@@ -381,7 +384,7 @@ export function createIsrModel(
     lane,
     dispatch(kind, arg) {
       switch (kind) {
-        case EV_RENDER_DONE: onRenderDone(arg); return
+        case EV_RENDER_DONE: onRenderDone(entries.slotOfRecord(arg)); return
         case EV_ON_DEMAND: invalidations.onDemand(arg); return
         case EV_TAG_PROPAGATE: manifest.propagate(arg); return
         case EV_DATA_CHANGE: invalidations.dataChange(arg); return

@@ -10,7 +10,7 @@
  *   data request (or a bot's HTML request) asks for it (§14.3).
  */
 import type { RouteConfig, Scenario } from '../scenario/schema.ts'
-import { F_FLIGHT_MODE, F_HAS_ENTRY, FLIGHT_NONE, W, type Entries, type ResolvedRoute } from './entries.ts'
+import { F_FLIGHT_MODE, F_HAS_ENTRY, FLIGHT_NONE, type Entries, type ResolvedRoute } from './entries.ts'
 import { resRevalidateRenders, type VersionProfile } from './profiles.ts'
 import { urlIndexIn } from './tags.ts'
 
@@ -91,15 +91,15 @@ export function pagesRevalidator(
   pages: PagesRoutes, p: VersionProfile, routes: readonly ResolvedRoute[], entries: Entries,
   start: (route: ResolvedRoute, slot: number, eslot: number, hasEntry: boolean) => void,
 ): (ei: number, inst: number) => ResRevalidate {
-  const rec = entries.rec
   return (ei, inst) => {
     const c = pages.calls[ei]!
     const route = routes[c.route]!
     const path = route.firstPath + c.path
     const slot = inst * entries.totalPaths + path, eslot = entries.entryOf(slot, path)
-    const hasEntry = rec[eslot * W + F_HAS_ENTRY] === 1
+    const o = entries.off(slot), e = entries.off(eslot), rec = entries.rec
+    const hasEntry = rec[e + F_HAS_ENTRY] === 1
     // A dynamic Pages page (getServerSideProps) caches nothing: the call renders nothing that stays.
-    const a = route.isDynamic ? 'shell' : resRevalidate(p, pages.fallbacks[c.route]!, c.path < route.prebuilt && entries.prerendered, hasEntry, rec[slot * W + F_FLIGHT_MODE] !== FLIGHT_NONE)
+    const a = route.isDynamic ? 'shell' : resRevalidate(p, pages.fallbacks[c.route]!, c.path < route.prebuilt && entries.prerendered, hasEntry, rec[o + F_FLIGHT_MODE] !== FLIGHT_NONE)
     if (a === 'renders') start(route, slot, eslot, hasEntry)
     return a
   }

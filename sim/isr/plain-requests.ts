@@ -26,11 +26,13 @@ export interface PlainConditions {
   readonly tags: number
   readonly totalPaths: number
   readonly pathHasTag: (p: number) => boolean
+  /** Lazy records (entries.ts) move as they grow: the shortcut reads eager ones only. */
+  readonly lazy: boolean
 }
 
 /** Whether every request can take the shortcut. Decided once per run, before the first request. */
 function isPlain(c: PlainConditions): boolean {
-  if (c.instances !== 1 || c.cdn || c.trace || c.tracksFreshness || c.redisKeyTtl || c.holeRoutes.includes(1)) return false
+  if (c.lazy || c.instances !== 1 || c.cdn || c.trace || c.tracksFreshness || c.redisKeyTtl || c.holeRoutes.includes(1)) return false
   // (No tracked tag at all: no path carries one, and a site of millions of paths skips the walk.)
   if (c.tags > 0) for (let p = 0; p < c.totalPaths; p++) if (c.pathHasTag(p)) return false
   return true

@@ -15,7 +15,7 @@ import { OBS_AT, type Metrics } from './metrics.ts'
 import { backoffExpireUs, backoffRevalidateS, type VersionProfile } from './profiles.ts'
 import type { TraceEvent } from './trace.ts'
 
-const { F_CONTENT_AT, F_EXPIRE, F_FLIGHT_MODE, F_FLIGHT_START, F_HAS_ENTRY, F_LAST_MOD, F_REVAL, FLIGHT_NONE, W } = Rec
+const { F_CONTENT_AT, F_EXPIRE, F_FLIGHT_MODE, F_FLIGHT_START, F_HAS_ENTRY, F_LAST_MOD, F_REVAL, FLIGHT_NONE, SHIFT } = Rec
 
 export interface RenderDoneParts {
   readonly routes: readonly ResolvedRoute[]
@@ -32,16 +32,16 @@ export interface RenderDoneParts {
 /** The handler of EV_RENDER_DONE for the render in flight on an (instance, path) slot. */
 export function renderCompletion(d: RenderDoneParts): (slot: number) => void {
   const { routes, entries, profile, clock, metrics, fresh, ledger, trace, deploys } = d
-  const st = entries.rec, flightOk = entries.flightOk, flightPrev = entries.flightPrev
   const sharedCache = entries.sharedCache, tracksFreshness = fresh.tracks, obs = metrics.obs
   return function onRenderDone(slot: number): void {
     if (deploys.discards(slot)) return // the old build's render, discarded by a deploy
     const nowUs = clock[0]!
     const p = entries.pathOf(slot)
     const route = routes[routeOfPath(routes, p)]!
-    const o = slot * W
-    const e = (sharedCache ? p : slot) * W
-    const ok = flightOk[slot] === 1
+    const o = entries.off(slot)
+    const e = sharedCache ? entries.off(p) : o
+    const st = entries.rec
+    const ok = entries.flightOk[o >>> SHIFT] === 1
     if (ok) {
       // An ISR write is billed only when the output changed: a new entry, any regeneration of a
       // route whose data no change reaches, or one whose data differs from the entry's.
@@ -57,7 +57,7 @@ export function renderCompletion(d: RenderDoneParts): (slot: number) => void {
       st[o + F_REVAL] = route.revalidateUs
       st[o + F_EXPIRE] = route.expireUs
       if (tracksFreshness) fresh.commit(slot, entries.entryOf(slot, p))
-    } else if (flightPrev[slot] === 1) {
+    } else if (entries.flightPrev[o >>> SHIFT] === 1) {
       // §3: keep the old content, re-set it from the failure time with the clamped revalidate.
       const prevReval = st[o + F_REVAL]!
       const r2 = backoffRevalidateS(prevReval === Infinity ? false : prevReval / US_PER_S)

@@ -5,7 +5,7 @@
  * invalidation fires and when a render an invalidation caused starts.
  */
 import type { Entries, ResolvedRoute } from './entries.ts'
-import { F_HAS_ENTRY, W } from './entries.ts'
+import { F_HAS_ENTRY, SHIFT } from './entries.ts'
 import type { Target } from './tags.ts'
 import { US_PER_S } from '../kernel/time.ts'
 
@@ -51,13 +51,19 @@ export interface InvalidationStats {
 export function createInvalidationStats(onDemandRows: number, changeRows: number, entries: Entries, tracked: boolean, clock: Float64Array): InvalidationStats {
   const rows: InvalidationCounts[] = Array.from({ length: onDemandRows + changeRows }, () => ({ occurrences: 0, entriesTouched: 0, rendersWithin1m: 0, rendersWithin1h: 0, rendersWithin1d: 0 }))
   const timesUs = Array.from({ length: onDemandRows }, (): number[] => [])
-  const slots = tracked ? entries.caches * entries.totalPaths : 0
-  // Per entry slot: the row that last reached it (-1: none since its last attributed render), when, and the firing that did.
-  const lastTouch = new Int32Array(slots).fill(-1)
-  const touchAtUs = new Float64Array(slots)
-  const touchStamp = new Float64Array(slots)
+  // Per entry record (entries.ts: its offset >>> SHIFT, the slot itself when eager): the row
+  // that last reached it (-1: none since its last attributed render), when, and the firing
+  // that did. Lazy records are made as they are used, so these grow with them.
+  let lastTouch = new Int32Array(tracked ? (entries.lazy ? 64 : entries.caches * entries.totalPaths) : 0).fill(-1)
+  let touchAtUs = new Float64Array(lastTouch.length)
+  let touchStamp = new Float64Array(lastTouch.length)
   let serial = 0
-  const rec = entries.rec
+  const grow = (d: number) => {
+    const n = Math.max(2 * lastTouch.length, d + 1)
+    const a = new Int32Array(n).fill(-1); a.set(lastTouch); lastTouch = a
+    const b = new Float64Array(n); b.set(touchAtUs); touchAtUs = b
+    const c = new Float64Array(n); c.set(touchStamp); touchStamp = c
+  }
 
   return {
     rows,
@@ -69,18 +75,22 @@ export function createInvalidationStats(onDemandRows: number, changeRows: number
       const now = clock[0]!
       const stamp = ++serial
       let touched = 0
-      const touch = (p: number) => {
-        if (rec[p * W + F_HAS_ENTRY] !== 1 || touchStamp[p] === stamp) return
-        touchStamp[p] = stamp
+      const touch = (slot: number) => {
+        const o = entries.offIfEntry(slot)
+        if (o < 0 || entries.rec[o + F_HAS_ENTRY] !== 1) return
+        const d = o >>> SHIFT
+        if (d >= touchStamp.length) grow(d)
+        if (touchStamp[d] === stamp) return
+        touchStamp[d] = stamp
         touched++
-        lastTouch[p] = row
-        touchAtUs[p] = now
+        lastTouch[d] = row
+        touchAtUs[d] = now
       }
       const base = cache * entries.totalPaths
       for (const t of ids) {
         for (const target of targets[t]!) {
           const r = routes[target.route]!
-          if (target.path === 'all') for (let p = r.firstPath; p < r.firstPath + r.count; p++) touch(base + p)
+          if (target.path === 'all') entries.eachCandidate(r, base, touch)
           else touch(base + r.firstPath + target.path)
         }
       }
@@ -88,10 +98,13 @@ export function createInvalidationStats(onDemandRows: number, changeRows: number
       return touched
     },
     attribute(eslot) {
-      const row = lastTouch[eslot]!
+      const o = entries.find(eslot)
+      const d = o >>> SHIFT
+      if (o < 0 || d >= lastTouch.length) return
+      const row = lastTouch[d]!
       if (row < 0) return
-      lastTouch[eslot] = -1
-      const delayUs = clock[0]! - touchAtUs[eslot]!
+      lastTouch[d] = -1
+      const delayUs = clock[0]! - touchAtUs[d]!
       const c = rows[row]!
       if (delayUs <= MINUTE_US) c.rendersWithin1m++
       if (delayUs <= HOUR_US) c.rendersWithin1h++
