@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, test } from 'vitest'
 import { parseScenario, runScenario } from '../sim/index.ts'
 import { Entries, LAZY_ABOVE_SLOTS, observeEntries, resolveRoutes, useLazyEntries } from '../sim/isr/entries.ts'
+import { wantsLazyRecords } from '../sim/isr/record-bound.ts'
 import { arbCase } from './arbitraries.ts'
 import { GOLDEN_DIR, goldenCases, runGolden } from './goldens/cases.ts'
 
@@ -60,7 +61,8 @@ describe('exact mode: lazy records grow with the visited paths', () => {
     const s = big(4_000_000)
     const routes = resolveRoutes(s)
     expect(4_000_000).toBeGreaterThan(LAZY_ABOVE_SLOTS)
-    const e = new Entries(routes, 1, false, 0)
+    expect(wantsLazyRecords(s, routes, 1, false)).toBe(true)
+    const e = new Entries(routes, 1, false, 0, undefined, true)
     expect(e.lazy).toBe(true)
     expect(e.records()).toBe(0)
     expect(e.bytes()).toBeLessThan(100_000)
@@ -70,6 +72,17 @@ describe('exact mode: lazy records grow with the visited paths', () => {
     const o2 = e.off(3_999_999)
     expect(e.rec[o2 + 6]).toBe(0)
     expect(e.records()).toBe(2)
+  })
+
+  test('lazy only past 2^20 slots and when the traffic can reach fewer than half of them (a crawler walking every path keeps them eager)', () => {
+    const routesOf = (s: ReturnType<typeof big>) => resolveRoutes(s)
+    const small = big(LAZY_ABOVE_SLOTS / 2)
+    expect(wantsLazyRecords(small, routesOf(small), 2, false)).toBe(false)
+    expect(wantsLazyRecords(small, routesOf(small), 3, false)).toBe(true)
+    const crawled = parseScenario({ ...big(4_000_000), routes: [{ ...big(4_000_000).routes[0]!, traffic: { rps: 20, popularity: 'uniform', crawlers: [{ name: 'bot', revisitS: 86_400 }] } }] })
+    expect(wantsLazyRecords(crawled, routesOf(crawled), 1, false)).toBe(true) // an hour: 4M/24 visits
+    const day = parseScenario({ ...crawled, durationS: 86_400 })
+    expect(wantsLazyRecords(day, routesOf(day), 1, false)).toBe(false) // a day: every path
   })
 
   test('4M paths for an hour at 20 req/s, exact mode, with a deploy and a purge of every path: about 72k records', () => {

@@ -112,10 +112,10 @@ export function defaultCacheControl(rec: Float64Array, o: number, r: ResolvedRou
   rec[o + F_EXPIRE] = prebuilt ? r.expireUs : Infinity
 }
 
-/** Above this many (instance, path) slots, records are made on a slot's first use (entries.ts, lazy). */
+/** Above this many (instance, path) slots, records may be made on a slot's first use (lazy; record-bound.ts decides). */
 export const LAZY_ABOVE_SLOTS = 1 << 20
 let lazyOverride: boolean | null = null
-/** Tests: every run keeps lazy records (true), eager ones (false), or by size (null). Lazy and eager give the same bytes. */
+/** Tests: every run keeps lazy records (true), eager ones (false), or as the model asks (null). Lazy and eager give the same bytes. */
 export function useLazyEntries(on: boolean | null): void {
   lazyOverride = on
 }
@@ -127,7 +127,8 @@ export function observeEntries(fn: ((e: Entries) => void) | null): void {
 
 /**
  * The per-(instance, path) records. Eager, a record per slot, visited or not, at offset
- * slot × W; or, for sites of more than LAZY_ABOVE_SLOTS slots, lazy: a slot gets a record the
+ * slot × W; or, when the model asks (record-bound.ts: more than LAZY_ABOVE_SLOTS slots, of
+ * which the traffic can reach fewer than half), lazy: a slot gets a record the
  * first time anything reads or writes it (`off`), at the next free offset, filled with the
  * state the eager record would hold then (`fillUntouched`). Until then its state is implicit:
  * the live build's cache control, and its prerendered entry. What reaches every path (a
@@ -170,7 +171,7 @@ export class Entries {
   /** Lazy mode: slot → record index. */
   private readonly dir: SlotMap | null
 
-  constructor(routes: readonly ResolvedRoute[], instances: number, sharedCache: boolean, buildAtUs: number, handler?: CacheHandlerKind) {
+  constructor(routes: readonly ResolvedRoute[], instances: number, sharedCache: boolean, buildAtUs: number, handler?: CacheHandlerKind, lazy = false) {
     this.routes = routes
     this.buildAtUs = buildAtUs
     this.instances = instances
@@ -181,7 +182,7 @@ export class Entries {
     this.seedsBuild = !redis
     this.totalPaths = routes.reduce((n, r) => n + r.count, 0)
     const P = this.totalPaths
-    this.lazy = lazyOverride ?? instances * P > LAZY_ABOVE_SLOTS
+    this.lazy = lazyOverride ?? lazy
     const n = this.lazy ? 64 : instances * P
     this.dir = this.lazy ? new SlotMap() : null
     this.rec = new Float64Array(n * W)

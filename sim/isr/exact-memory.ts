@@ -2,9 +2,8 @@
  * About how much memory exact mode's per-path state takes (docs/fast-mode.md, Limits), so that
  * a run too big for the machine is refused with the fields to change instead of failing to
  * allocate. Exact mode keeps a record per (instance, path) of the routes that run exact
- * (entries.ts: 8 doubles and two flags): for every slot up to LAZY_ABOVE_SLOTS slots, and above
- * that only for the slots used, at most one per request (two with a shared cache) plus, when
- * a purge or an invalidation reaches them, the build's prerendered entries. It also keeps per (CDN point of presence, path) the CDN's record
+ * (entries.ts: 8 doubles and two flags): for every slot, or, past LAZY_ABOVE_SLOTS slots when
+ * the traffic can reach fewer than half of them, only for the slots used (record-bound.ts). It also keeps per (CDN point of presence, path) the CDN's record
  * (cdn.ts), and per path of a route with Zipf (up to ZIPF_TABLE_MAX_PATHS paths) or weighted
  * popularity its alias table while it is built (dist.ts: weights, scaled weights,
  * probabilities, aliases and work lists). Fast mode keeps nothing per path.
@@ -13,8 +12,9 @@ import type { SimMode } from '../contract.ts'
 import { deploymentOf, type Scenario } from '../scenario/schema.ts'
 import { CW } from './cdn.ts'
 import { ZIPF_TABLE_MAX_PATHS } from './arrivals.ts'
-import { LAZY_ABOVE_SLOTS, W, type ResolvedRoute } from './entries.ts'
+import { W, type ResolvedRoute } from './entries.ts'
 import { fastPlan } from './fast-eligibility.ts'
+import { recordsBound, wantsLazyRecords } from './record-bound.ts'
 
 const SLOT_BYTES = W * 8 + 2
 /** A lazy record: the record and flags with the growth's slack (×1.5), and its slot map cells and key (SlotMap, at most half full). */
@@ -48,11 +48,9 @@ export function exactMemory(s: Scenario, routes: readonly ResolvedRoute[], mode:
   const pops = d.cdn?.pops ?? 0
   const top = exact.reduce<ResolvedRoute | null>((a, r) => (a === null || r.count > a.count ? r : a), null)
   const slots = d.instances * paths
-  const lazy = slots > LAZY_ABOVE_SLOTS
-  const caches = d.cache === 'shared' ? 1 : d.instances
-  // A purge or an invalidation's fan-out makes a record for each prerendered entry it reaches.
-  const reachesAll = s.purges.length > 0 || s.onDemand.length > 0 || s.dataChanges.length > 0
-  const records = lazy ? Math.min(slots, exact.reduce((n, r) => n + visitsBound(s, r) * (d.cache === 'shared' ? 2 : 1) + (reachesAll ? caches * r.prebuilt : 0), 0)) : slots
+  const shared = d.cache === 'shared'
+  const lazy = wantsLazyRecords(s, exact, d.instances, shared)
+  const records = lazy ? recordsBound(s, exact, d.instances, shared) : slots
   return {
     bytes: records * (lazy ? LAZY_RECORD_BYTES : SLOT_BYTES) + pops * paths * CDN_SLOT_BYTES + alias,
     instances: d.instances,
@@ -61,13 +59,4 @@ export function exactMemory(s: Scenario, routes: readonly ResolvedRoute[], mode:
     lazy,
     largest: top === null ? null : { id: top.id, count: top.count, why: plan.exactBecause[top.index]! },
   }
-}
-
-/** Requests route r can get in a run, as the arrivals' runaway guard bounds them: humans at the daily curve's peak, schedules and crawlers' visits. */
-function visitsBound(s: Scenario, r: ResolvedRoute): number {
-  const t = s.routes[r.index]!.traffic
-  const curve = t.diurnal ?? s.diurnal
-  const peak = curve ? Math.max(...curve.hourly) : 1
-  const crawled = (t.crawlers ?? []).reduce((n, c) => n + (Math.min(c.paths ?? r.count, r.count) / c.revisitS) * s.durationS, 0)
-  return t.rps * peak * s.durationS + (t.schedule?.atS.length ?? 0) + crawled + 1
 }

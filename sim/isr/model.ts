@@ -32,6 +32,7 @@ import { OUTCOME_NAMES, RENDER_MODE_NAMES, type Metrics, type Outcome, type Rend
 import { requestHandler } from './plain-requests.ts'
 import { renderCompletion } from './render-done.ts'
 import { createPagesRoutes, pagesRevalidator, withPagesRoutes } from './pages.ts'
+import { wantsLazyRecords } from './record-bound.ts'
 import { keepsCacheControlOnRestart, keepsTagsOnRestart, type VersionProfile } from './profiles.ts'
 import { createRenderer } from './renders.ts'
 import { withSegmentConfig } from './segment-config.ts'
@@ -96,7 +97,7 @@ export function createIsrModel(
   const deployment = deploymentOf(s)
   const instances = deployment.instances
   const sharedCache = deployment.cache === 'shared'
-  const entries = new Entries(routes, instances, sharedCache, buildAtUs, deployment.cacheHandler)
+  const entries = new Entries(routes, instances, sharedCache, buildAtUs, deployment.cacheHandler, wantsLazyRecords(s, routes, instances, sharedCache))
   const { caches, totalPaths } = entries
   const balancerRng = instances > 1 && deployment.balancer === 'random' ? streams.claim('balancer') : null
   let roundRobin = 0
