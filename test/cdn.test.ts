@@ -169,9 +169,16 @@ describe('§16 result.cdn against the trace, with Poisson traffic and a warmup',
 })
 
 describe('§16 bad input', () => {
-  test('more PoPs × paths than isrsim keeps: a ScenarioError naming deployment.cdn.pops (exit 2 on the command line)', () => {
-    const input: ScenarioInput = { name: 'big', durationS: 10, routes: [{ id: 'p', pattern: '/p/[id]', revalidateS: 10, renderS: 0.1, params: { count: 5000 }, traffic: { rps: 1 } }], deployment: { ...CDN, cdn: { pops: 1000 } } }
+  test('more PoPs × paths than isrsim keeps, with traffic that can reach half of them: a ScenarioError naming deployment.cdn.pops (exit 2 on the command line)', () => {
+    const input: ScenarioInput = { name: 'big', durationS: 10, routes: [{ id: 'p', pattern: '/p/[id]', revalidateS: 10, renderS: 0.1, params: { count: 5000 }, traffic: { rps: 300_000 } }], deployment: { ...CDN, cdn: { pops: 1000 } } }
     expect(() => runScenario(parseScenario(input))).toThrow(ScenarioError)
     expect(() => runScenario(parseScenario(input))).toThrow(/deployment\.cdn\.pops: 1000 PoPs × 5000 paths is 5000000 cached paths, more than the 4194304/)
+  })
+  test('with light traffic the same 5M (PoP, path) slots keep lazy records: the run goes through', () => {
+    const input: ScenarioInput = { name: 'big', durationS: 10, routes: [{ id: 'p', pattern: '/p/[id]', revalidateS: 10, renderS: 0.1, params: { count: 5000 }, traffic: { rps: 100 } }], deployment: { ...CDN, cdn: { pops: 1000 } } }
+    const r = runScenario(parseScenario(input))
+    expect(r.routes.p!.requests).toBeGreaterThan(900)
+    // 1000 PoPs: nearly every request is the first of its (PoP, path), a CDN miss.
+    expect(r.cdn!.miss / r.routes.p!.requests).toBeGreaterThan(0.8)
   })
 })

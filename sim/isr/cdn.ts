@@ -16,11 +16,13 @@ import { InvariantError, ScenarioError } from '../kernel/errors.ts'
 import { UINT32_SCALE, type Streams } from '../kernel/rng.ts'
 import type { Scenario } from '../scenario/schema.ts'
 import { CDN_FORWARDED, CDN_HIT, CDN_MISS, CDN_STALE, CdnMetrics, type CdnOutcome } from './cdn-metrics.ts'
+import { SlotMap } from '../kernel/slot-map.ts'
 import * as Rec from './entries.ts'
-import type { Entries, ResolvedRoute } from './entries.ts'
+import { LAZY_ABOVE_SLOTS, lazyRecordsOverride, type Entries, type ResolvedRoute } from './entries.ts'
 import * as Metric from './metrics.ts'
 import type { Metrics } from './metrics.ts'
 import { cdnLifetimeUs, type VersionProfile } from './profiles.ts'
+import { visitsBound } from './record-bound.ts'
 import type { TraceEvent } from './trace.ts'
 
 const { HIT, STALE, MISS, OBS_AGE, OBS_LATENCY } = Metric
@@ -46,7 +48,7 @@ const C_PEND_STORE = 10
 export const CW = 12
 const PEND_NONE = 0, PEND_BACKGROUND = 1, PEND_FOREGROUND = 2
 
-/** The most (PoP, path) records a run keeps (12 doubles each: 384 MiB). */
+/** The most (PoP, path) records a run keeps eagerly (12 doubles each: 384 MiB); lazy records (below) have no such cap. */
 export const MAX_CDN_SLOTS = 4_194_304
 
 /** The Next layer as the CDN sees it: the model's request handlers, and what Next answered last. */
@@ -73,10 +75,22 @@ export interface Cdn {
 export function createCdn(s: Scenario, routes: readonly ResolvedRoute[], profile: VersionProfile, streams: Streams, metrics: Metrics, clock: Float64Array, entries: Entries, next: NextLayer, trace: ((e: TraceEvent) => void) | null): Cdn {
   const pops = s.deployment?.cdn?.pops ?? 1
   const P = entries.totalPaths
-  if (pops * P > MAX_CDN_SLOTS) {
+  // As Next's records (entries.ts, record-bound.ts): past LAZY_ABOVE_SLOTS (PoP, path) slots, when
+  // the users' requests can reach fewer than half of them, a slot gets its record (all zeros: no
+  // response stored, nothing pending) on its first request, through a slot map.
+  const lazy = lazyRecordsOverride() ?? (pops * P > LAZY_ABOVE_SLOTS && routes.reduce((n, r) => n + visitsBound(s, r), 0) < (pops * P) / 2)
+  const dir = lazy ? new SlotMap() : null
+  if (!lazy && pops * P > MAX_CDN_SLOTS) {
     throw new ScenarioError([{ path: 'deployment.cdn.pops', received: pops, message: `${pops} PoPs × ${P} paths is ${pops * P} cached paths, more than the ${MAX_CDN_SLOTS} isrsim keeps; use fewer PoPs (each PoP sees the same traffic shape, so a few stand for many)` }])
   }
-  const rec = new Float64Array(pops * P * CW)
+  let rec = new Float64Array((lazy ? 64 : pops * P) * CW)
+  /** The record offset of (PoP, path) slot k; lazily made (and `rec` grown) on first use. */
+  function recordOf(k: number): number {
+    if (dir === null) return k * CW
+    const d = dir.findOrAdd(k)
+    if ((d + 1) * CW > rec.length) { const r = new Float64Array(rec.length * 2); r.set(rec); rec = r }
+    return d * CW
+  }
   const obs = metrics.obs
   const reply = next.reply
   const m = new CdnMetrics(routes.length)
@@ -160,7 +174,7 @@ export function createCdn(s: Scenario, routes: readonly ResolvedRoute[], profile
       served(route, path, pop, CDN_MISS, 'foreground')
       return
     }
-    const c = (pop * P + p) * CW
+    const c = recordOf(pop * P + p)
     const nowUs = clock[0]!
     if (rec[c + C_PEND_MODE] !== PEND_NONE && nowUs >= rec[c + C_PEND_AT]!) commit(c)
     if (rec[c + C_HAS] === 1) {

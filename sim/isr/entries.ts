@@ -119,6 +119,10 @@ let lazyOverride: boolean | null = null
 export function useLazyEntries(on: boolean | null): void {
   lazyOverride = on
 }
+/** The tests' choice of useLazyEntries (null: none): the CDN's records follow it too. */
+export function lazyRecordsOverride(): boolean | null {
+  return lazyOverride
+}
 let observer: ((e: Entries) => void) | null = null
 /** Tests: fn sees every Entries made (null: none), to read what a run's records hold. */
 export function observeEntries(fn: ((e: Entries) => void) | null): void {

@@ -12,9 +12,9 @@ import type { SimMode } from '../contract.ts'
 import { deploymentOf, type Scenario } from '../scenario/schema.ts'
 import { CW } from './cdn.ts'
 import { ZIPF_TABLE_MAX_PATHS } from './arrivals.ts'
-import { W, type ResolvedRoute } from './entries.ts'
+import { LAZY_ABOVE_SLOTS, W, type ResolvedRoute } from './entries.ts'
 import { fastPlan } from './fast-eligibility.ts'
-import { recordsBound, wantsLazyRecords } from './record-bound.ts'
+import { recordsBound, visitsBound, wantsLazyRecords } from './record-bound.ts'
 
 const SLOT_BYTES = W * 8 + 2
 /** A lazy record: the record and flags with the growth's slack (×1.5), and its slot map cells and key (SlotMap, at most half full). */
@@ -52,11 +52,18 @@ export function exactMemory(s: Scenario, routes: readonly ResolvedRoute[], mode:
   const lazy = wantsLazyRecords(s, exact, d.instances, shared)
   const records = lazy ? recordsBound(s, exact, d.instances, shared) : slots
   return {
-    bytes: records * (lazy ? LAZY_RECORD_BYTES : SLOT_BYTES) + pops * paths * CDN_SLOT_BYTES + alias,
+    bytes: records * (lazy ? LAZY_RECORD_BYTES : SLOT_BYTES) + cdnBytes(s, exact, pops, paths) + alias,
     instances: d.instances,
     paths,
     records,
     lazy,
     largest: top === null ? null : { id: top.id, count: top.count, why: plan.exactBecause[top.index]! },
   }
+}
+
+/** The CDN's records (cdn.ts): per (PoP, path), or lazily, at most one per request, with the growth's slack and the slot map's cells and key. */
+function cdnBytes(s: Scenario, exact: readonly ResolvedRoute[], pops: number, paths: number): number {
+  const requests = exact.reduce((n, r) => n + visitsBound(s, r), 0)
+  const lazy = pops * paths > LAZY_ABOVE_SLOTS && requests < (pops * paths) / 2
+  return lazy ? Math.min(pops * paths, requests) * (1.5 * CDN_SLOT_BYTES + 48 + 16) : pops * paths * CDN_SLOT_BYTES
 }
