@@ -29,6 +29,6 @@ function randomlyBalanced(c: Case, instances: number): Case {
   return { ...c, input: { ...c.input, deployment: { instances, balancer: 'random' } } }
 }
 
-export const arbFastCase = fc.tuple(arbCase({ isolated: true, invalidations: false, restarts: false, route: fastRoute }), fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.integer({ min: 2, max: 3 }) }))
+export const arbFastCase = fc.tuple(arbCase({ isolated: true, invalidations: false, restarts: false, deploys: true, route: fastRoute }), fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.integer({ min: 2, max: 3 }) }))
   .map(([c, instances]) => (instances === null ? c : randomlyBalanced(c, instances)))
   .map((c): Case => (c.input.next?.cacheComponents === true ? { ...c, input: { ...c.input, routes: c.input.routes.map(withoutHoles) } } : c))

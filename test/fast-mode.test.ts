@@ -187,6 +187,33 @@ describe('several instances behind a random balancer (30 replications each)', ()
   }, 300_000)
 })
 
+describe('deploys (30 replications each)', () => {
+  test('the catalogue with a deploy that prerenders and one that does not, a crawler on the categories: every route fast, and fast agrees with exact', async () => {
+    const c = await loadScenario(join(DIR, 'catalogue.ts'))
+    const routes = c.routes.map((r) => (r.id === 'category' ? { ...r, traffic: { ...r.traffic, crawlers: [{ name: 'bot', revisitS: 300 }] } } : r))
+    // 30 min: a deploy at 10 min rewrites the 1000 prebuilt products and the rest go cold; one at 20 min prerenders nothing.
+    const s = parseScenario({ ...c, routes, durationS: 1800, warmupS: 150, deploys: [{ atS: 600 }, { atS: 1200, prerender: false }] } as Parameters<typeof parseScenario>[0])
+    const cv = crossValidate(s, 'deploys')
+    console.log(cv.report)
+    for (const r of cv.fast.results) for (const [id, route] of Object.entries(r.routes)) expect([id, route.mode]).toEqual([id, 'fast'])
+    expect(cv.confirmed.map((f) => f.key), cv.report).toEqual([])
+    // The deploys did reach the run: the first wrote the prebuilt pages, and cold paths filled again after each.
+    const e = cv.exact.results[0]!, f = cv.fast.results[0]!
+    expect(e.routes.product!.deployWrites).toBe(1000)
+    expect(f.routes.product!.deployWrites).toBe(1000)
+    const noDeploys = runScenario(parseScenario({ ...s, deploys: [] } as Parameters<typeof parseScenario>[0]), { mode: 'fast' })
+    expect(f.totals.fillWrites).toBeGreaterThan(2 * noDeploys.totals.fillWrites)
+  }, 300_000)
+
+  test('a fast mode that ignores deploys is rejected', async () => {
+    const c = await loadScenario(join(DIR, 'catalogue.ts'))
+    const s = parseScenario({ ...c, durationS: 1800, warmupS: 150, deploys: [{ atS: 600 }, { atS: 1200, prerender: false }] } as Parameters<typeof parseScenario>[0])
+    const without = parseScenario({ ...s, deploys: [] } as Parameters<typeof parseScenario>[0])
+    const cv = crossValidate(s, 'deploys-ignored', (_sc, seed, n) => runReplications(without, 'fast', seed, n))
+    expect(cv.confirmed.length, cv.report).toBeGreaterThan(5)
+  }, 300_000)
+})
+
 // ---------------------------------------------------------------------------
 // The test's teeth: wrong fast modes are rejected by the same procedure.
 

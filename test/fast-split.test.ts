@@ -12,6 +12,7 @@ import catalogue from '../scenarios/catalogue.ts'
 import type { RouteResult } from '../sim/contract.ts'
 import { resolveRoutes } from '../sim/isr/entries.ts'
 import { exactMemory } from '../sim/isr/exact-memory.ts'
+import { deployTimes } from '../sim/isr/fast-paths.ts'
 import { fastPlan, routeBlocker, scenarioBlocker } from '../sim/isr/fast-eligibility.ts'
 import { parseScenario, runScenario, type ScenarioInput } from '../sim/index.ts'
 import { cli } from './cli-run.ts'
@@ -67,7 +68,7 @@ describe('what keeps a route or a scenario exact', () => {
     ['render concurrency', { deployment: { renderConcurrency: 2 } }, /^deployment\.renderConcurrency 2/],
     ['on-demand calls', { onDemand: [{ kind: 'revalidatePath', path: '/p/1', atS: 10 }] }, /^onDemand/],
     ['restarts', { restarts: [{ atS: 10 }] }, /^restarts/],
-    ['deploys', { deploys: [{ atS: 10 }] }, /^deploys/],
+    ['purges', { purges: [{ atS: 10 }] }, /^purges/],
   ]
   it.each(scenarioCases)('%s keeps the whole scenario exact', (_name, over, reason) => {
     const s = one(over)
@@ -96,6 +97,19 @@ describe('what keeps a route or a scenario exact', () => {
     expect(plan.anyFast).toBe(false)
     expect(plan.exactBecause[0]).toMatch(/^deployment\.instances 3: the balancer draws for every route's requests in turn, and route "feed" runs exact \(fetches: /)
     expect(plan.exactBecause[4]).toMatch(/^fetches: /)
+  })
+  it('deploys run fast: each starts every path again from the new build', () => {
+    const s = one({ deploys: [{ atS: 10 }, { everyS: 20, prerender: false }] })
+    expect(scenarioBlocker(s)).toBeNull()
+    expect(fastPlan(s, resolveRoutes(s), 'fast').anyExact).toBe(false)
+  })
+  it('deploys at one µs keep the engine\'s order: by when each was scheduled, so the build live is the one the engine leaves live', () => {
+    // A fires at 1, 5, 9 (its 9 s firing scheduled at 5); B first fires at 9, scheduled at the start: B goes first at 9, A's build is live.
+    const tie = one({ durationS: 12, warmupS: 0, deploys: [{ atS: 1, everyS: 4 }, { everyS: 9, prerender: false }] })
+    expect(deployTimes(tie, 12e6)).toEqual([{ atUs: 1e6, prerender: true }, { atUs: 5e6, prerender: true }, { atUs: 9e6, prerender: false }, { atUs: 9e6, prerender: true }])
+    // Both first firings at 9, scheduled at the start in scenario order: the second is live.
+    const both = one({ durationS: 12, warmupS: 0, deploys: [{ atS: 9 }, { atS: 9, prerender: false }] })
+    expect(deployTimes(both, 12e6).map((d) => d.prerender)).toEqual([true, false])
   })
   it('crawlers, one-off unknown paths, a daily curve, failures, outages, Zipf popularity and dynamic routes run fast', () => {
     const s = one({ diurnal: { hourly: Array.from({ length: 24 }, (_, h) => 0.5 + h / 24) }, outages: [{ fromS: 100, toS: 200, failureRate: 0.5 }] }, { failureRate: 0.01, traffic: { rps: 5, unknownRate: 1, popularity: { zipf: 1.2 }, crawlers: [{ name: 'bot', revisitS: 300 }] } })

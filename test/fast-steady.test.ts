@@ -51,6 +51,7 @@ describe('fast mode: the steady loop gives the general code\'s bytes', () => {
     ['catalogue, crawlers, expireTime 700 s (16.4)', crawled(900, { next: { version: '16.4', expireTimeS: 700 } })],
     ['catalogue, crawlers, an outage failing 70% of renders', crawled(400, { outages: [{ fromS: 1000, toS: 1600, failureRate: 0.7 }] })],
     ['catalogue, expireTime 650 s (16.4)', { ...catalogue, next: { version: '16.4', expireTimeS: 650 } }],
+    ['catalogue, crawlers, deploys (periodic, one without prerender, two at one second)', crawled(600, { deploys: [{ atS: 1200 }, { atS: 2400, prerender: false }, { everyS: 1000 }, { atS: 3000 }] })],
   ]
   test.each(cases)('%s', (_name, input) => {
     const r = both(input)

@@ -29,7 +29,6 @@ export function scenarioBlocker(s: Scenario): string | null {
   if (s.onDemand.length > 0) return 'onDemand: on-demand calls reach many paths at once'
   if (s.dataChanges.length > 0) return 'dataChanges: data freshness is tracked per response'
   if (s.restarts.length > 0) return 'restarts: a restart resets every path of the instance'
-  if (s.deploys.length > 0) return 'deploys: a deploy resets every path'
   if (s.purges.length > 0) return 'purges: a purge resets many paths at once'
   return null
 }

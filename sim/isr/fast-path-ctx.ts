@@ -78,9 +78,15 @@ export interface PathCtx {
   readonly acc: FastAcc
   /** The route's crawlers, or null. */
   readonly crawl: PathCrawl | null
-  readonly durationUs: number
-  /** Arrivals at continuous times below this round to before the end of the run. */
-  readonly endCont: number
+  /** The end of the stretch being run, µs: the run's end, or the next deploy's time (runPath sets it per stretch). */
+  durationUs: number
+  /** Arrivals at continuous times below this round to before durationUs. */
+  endCont: number
+  /** The run's end, µs. */
+  readonly runEndUs: number
+  /** The deploys' times before the run's end, ascending (µs), and whether each prerenders (deploys[].prerender). */
+  readonly deployAtUs: readonly number[]
+  readonly deployPrerenders: readonly boolean[]
   /** The path's share of the route's traffic. */
   share: number
   /** With a flat rate: µs per unit of Exp(1) for this path (1 / (share × rate)); NaN with a daily curve. */

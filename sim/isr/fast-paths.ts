@@ -16,7 +16,8 @@ import { addPiece, createFastAcc, drawDeferred, nextCut, point, renderStarted, t
 import { createPathState, drawRender, okProbability, renderDraw, type PathCtx } from './fast-path-ctx.ts'
 import { rateCurve, segmentOf, type RateCurve } from './fast-rate.ts'
 import { runPath } from './fast-timeline.ts'
-import { BLOCKING, DYNAMIC, DYNAMIC_RENDER, ERROR, MISS, NOT_FOUND, type Metrics } from './metrics.ts'
+import { timingOf } from './events.ts'
+import { BLOCKING, DYNAMIC, DYNAMIC_RENDER, ERROR, MISS, NOT_FOUND, OBS_AT, type Metrics } from './metrics.ts'
 import type { VersionProfile } from './profiles.ts'
 
 /** A route's paths' shares of its traffic, computed per path (no table for uniform or Zipf popularity). */
@@ -35,6 +36,28 @@ function shareOf(s: Scenario, r: ResolvedRoute): (k: number) => number {
   return (k) => (k < w.length ? w[k]! / sum : 0)
 }
 
+/**
+ * The deploys' firings before the run's end, in the order the engine fires them (deploys.ts):
+ * by time, then by when each was scheduled. A deploy's first firing is scheduled at the start
+ * (in scenario order), each later one when the one before fires, so at a tie the deploy whose
+ * previous firing came first goes first, and the last one's build is live.
+ */
+export function deployTimes(s: Scenario, durationUs: number): { readonly atUs: number; readonly prerender: boolean }[] {
+  const timings = s.deploys.map((d) => timingOf(d, null))
+  let seq = 0
+  const queue: { atUs: number; seq: number; i: number }[] = []
+  timings.forEach((x, i) => { if (x.firstUs >= 0 && x.firstUs < durationUs) queue.push({ atUs: x.firstUs, seq: seq++, i }) })
+  const out: { atUs: number; prerender: boolean }[] = []
+  while (queue.length > 0) {
+    queue.sort((a, b) => a.atUs - b.atUs || a.seq - b.seq)
+    const e = queue.shift()!
+    out.push({ atUs: e.atUs, prerender: s.deploys[e.i]!.prerender })
+    const x = timings[e.i]!
+    if (x.everyUs > 0 && e.atUs + x.everyUs < durationUs) queue.push({ atUs: e.atUs + x.everyUs, seq: seq++, i: e.i })
+  }
+  return out
+}
+
 /** Runs route r in fast mode, recording into m. */
 export function runFastRoute(s: Scenario, r: ResolvedRoute, profile: VersionProfile, streams: Streams, m: Metrics, durationUs: number, buildAtUs: number): void {
   const curve = rateCurve(s, r.index, durationUs)
@@ -42,7 +65,16 @@ export function runFastRoute(s: Scenario, r: ResolvedRoute, profile: VersionProf
   const render = renderDraw(s, r, streams)
   const acc = createFastAcc(r.index, m.bins)
   const crawl = routeCrawl(s, r, streams, durationUs)
-  const ctx: PathCtx = { s, r, profile, m, curve, arrivals, render, acc, crawl, durationUs, endCont: durationUs - 0.5, share: 1, usPerArrival: curve.segUs === Infinity ? 1 / curve.segRate[0]! : NaN, scratch: new Float64Array(1) }
+  const deploys = deployTimes(s, durationUs)
+  const ctx: PathCtx = {
+    s, r, profile, m, curve, arrivals, render, acc, crawl, durationUs, endCont: durationUs - 0.5, runEndUs: durationUs,
+    deployAtUs: deploys.map((d) => d.atUs), deployPrerenders: deploys.map((d) => d.prerender),
+    share: 1, usPerArrival: curve.segUs === Infinity ? 1 / curve.segRate[0]! : NaN, scratch: new Float64Array(1),
+  }
+  // A deploy writes the build's prerendered pages (deploys.ts), counted as exact mode counts them.
+  if (!r.isDynamic && r.prebuilt > 0) {
+    for (const d of deploys) if (d.prerender) { m.obs[OBS_AT] = d.atUs; m.deployWrite(r.index, r.prebuilt) }
+  }
   if (r.isDynamic) runDynamic(ctx)
   else {
     const share = shareOf(s, r)

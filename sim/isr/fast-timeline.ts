@@ -79,25 +79,48 @@ function nextRequest(c: PathCtx, st: PathState): number {
   return Th
 }
 
-/** One path's whole timeline (path k of the route). */
+/**
+ * One path's whole timeline (path k of the route): one stretch per live build. A deploy at t
+ * (deploys.ts) starts the path again from the new build: its prerendered entry written at t, or
+ * none; the old build's render in flight writes nothing (its stretch ends at t, as the run's end
+ * would end it), and requests from t on (the engine fires the deploy first at a tie) see the new
+ * build. Users' arrivals start again from the stretch's start, which is exact for a Poisson
+ * process (independent increments); an arrival drawn past the old stretch is dropped.
+ */
 export function runPath(c: PathCtx, st: PathState, k: number, buildAtUs: number): void {
-  const r = c.r, m = c.m, route = r.index, d = c.render
   if (c.crawl !== null) startPath(c.crawl, k)
-  const prebuilt = k < r.prebuilt
-  if (!prebuilt && !r.dynamicParams) {
+  const cuts = c.deployAtUs
+  let built = k < c.r.prebuilt, atUs = buildAtUs, fromCont = 0
+  for (let i = 0; ; i++) {
+    while (i < cuts.length - 1 && cuts[i + 1] === cuts[i]) i++ // deploys at one µs: the last one's build is live
+    const toUs = i < cuts.length ? cuts[i]! : c.runEndUs
+    c.durationUs = toUs
+    c.endCont = toUs - 0.5
+    st.pending = NaN
+    st.freshFrom = fromCont
+    runStretch(c, st, built, atUs, fromCont)
+    if (i >= cuts.length) break
+    built = c.deployPrerenders[i]! && k < c.r.prebuilt
+    atUs = toUs
+    fromCont = toUs - 0.5
+  }
+}
+
+/** The path from continuous time fromCont to c.endCont, from a build's state: its prerendered entry written at atUs, or none. */
+function runStretch(c: PathCtx, st: PathState, built: boolean, atUs: number, fromCont: number): void {
+  const r = c.r, m = c.m, route = r.index, d = c.render
+  if (!built && !r.dynamicParams) {
     // §6: never rendered, every request a 404.
-    bulk(c, NOT_FOUND, 0, c.endCont, 0, false)
+    bulk(c, NOT_FOUND, fromCont, c.endCont, 0, false)
     crawlerVisits(c, st, NOT_FOUND, Infinity, -1, 0)
     return
   }
   const enforces = c.profile.enforcesExpire
-  st.has = prebuilt
-  st.lastModUs = buildAtUs
-  st.contentAtUs = buildAtUs
-  st.revalUs = prebuilt ? r.revalidateUs : DEFAULT_REVALIDATE_US
-  st.expireUs = prebuilt ? r.expireUs : Infinity
-  st.pending = NaN
-  st.freshFrom = 0
+  st.has = built
+  st.lastModUs = atUs
+  st.contentAtUs = atUs
+  st.revalUs = built ? r.revalidateUs : DEFAULT_REVALIDATE_US
+  st.expireUs = built ? r.expireUs : Infinity
   const steady = steadyEnabled() && steadyApplies(c)
   for (;;) {
     let withPrev = false
