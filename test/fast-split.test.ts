@@ -103,6 +103,15 @@ describe('what keeps a route or a scenario exact', () => {
     expect(scenarioBlocker(s)).toBeNull()
     expect(fastPlan(s, resolveRoutes(s), 'fast').anyExact).toBe(false)
   })
+  it('a deploy at t = 0 starts the users\' arrivals at 0, flat or on a daily curve', () => {
+    for (const diurnal of [undefined, { hourly: Array.from({ length: 24 }, (_, h) => 1 + (h % 3)) }]) {
+      const s = one({ durationS: 600, warmupS: 0, deploys: [{ atS: 0, prerender: false }], ...(diurnal ? { diurnal } : {}) }, { traffic: { rps: 20 } })
+      const fast = runScenario(s, { mode: 'fast' }), exact = runScenario(s, { mode: 'exact' })
+      // 12,000 expected (times the curve's first hour): the two agree within 5 standard deviations.
+      expect(Math.abs(fast.totals.requests - exact.totals.requests), JSON.stringify(diurnal)).toBeLessThan(5 * Math.sqrt(2 * exact.totals.requests))
+      expect(fast.totals.requests).toBeGreaterThan(10_000)
+    }
+  })
   it('deploys at one µs keep the engine\'s order: by when each was scheduled, so the build live is the one the engine leaves live', () => {
     // A fires at 1, 5, 9 (its 9 s firing scheduled at 5); B first fires at 9, scheduled at the start: B goes first at 9, A's build is live.
     const tie = one({ durationS: 12, warmupS: 0, deploys: [{ atS: 1, everyS: 4 }, { everyS: 9, prerender: false }] })

@@ -7,7 +7,7 @@
 import { describe, expect, test } from 'vitest'
 import { AleaRng } from '../sim/kernel/rng.ts'
 import { createZipf, sampleZipf } from '../sim/kernel/zipf.ts'
-import { ZIPF_TABLE_MAX_PATHS } from '../sim/isr/arrivals.ts'
+import { ZIPF_TABLE_MAX_PATHS } from '../sim/isr/popularity.ts'
 import { parseScenario, runScenario } from '../sim/index.ts'
 import { chiSquare, minMassFor, type BinnedPmf } from './sample-stats.ts'
 

@@ -5,18 +5,18 @@
  * replayed schedule, and its crawlers (crawlers.ts). The requests themselves are the model's:
  * the lane hands each to the model's handlers.
  */
-import { addExponential, addExponentialSlow, createAlias, exponentialFast, pickAliasInt32, type AliasTable } from '../kernel/dist.ts'
+import { addExponential, addExponentialSlow, exponentialFast, pickAliasInt32, type AliasTable } from '../kernel/dist.ts'
 import { Calendar } from '../kernel/calendar.ts'
 import type { Engine, Lane } from '../kernel/engine.ts'
 import { InvariantError } from '../kernel/errors.ts'
 import { ALEA_MUL, UINT32_RANGE, UINT32_SCALE, type AleaRng, type Streams } from '../kernel/rng.ts'
 import { roundHalfUp, secToUs, US_PER_S } from '../kernel/time.ts'
+import { sampleZipf, type ZipfSampler } from '../kernel/zipf.ts'
 import type { Scenario } from '../scenario/schema.ts'
 import { crawlerStreamKey, drawCrawlerWalk } from './crawlers.ts'
 import type { ResolvedRoute } from './entries.ts'
 import type { Metrics } from './metrics.ts'
-import { createZipf, sampleZipf, type ZipfSampler } from '../kernel/zipf.ts'
-import { popularityWeights } from './popularity.ts'
+import { pathSampler } from './popularity.ts'
 
 const HOUR_US = 3600 * US_PER_S
 // Arrival sources, one calendar kind each: a route's known paths (drawn ahead in blocks),
@@ -71,8 +71,6 @@ interface ArrivalQueue {
   readonly drawn: Float64Array
 }
 const ARRIVAL_BLOCK = 256
-/** Zipf over more paths than this is drawn by rejection-inversion (kernel/zipf.ts), not from an alias table. */
-export const ZIPF_TABLE_MAX_PATHS = 1 << 21
 
 // ---- Arrival processes. Module functions, not closures of a model: a model's closures are
 // new objects every run, and V8 cached optimized (on-stack-replacement) code of the block
@@ -223,9 +221,8 @@ export function createArrivals(
   const unknownArrivals: (Arrivals | null)[] = []
   for (const r of routes) {
     const cfg = s.routes[r.index]!
-    const pop = cfg.traffic.popularity
-    // An alias table costs 16 bytes a path (36 while built): past ZIPF_TABLE_MAX_PATHS, Zipf is drawn without one.
-    const tableFree = pop !== 'uniform' && 'zipf' in pop && r.count > ZIPF_TABLE_MAX_PATHS    // The route's own daily curve, else the site's (humans only: crawlers keep a flat rate).
+    const sampler = pathSampler(cfg.traffic.popularity, r.count)
+    // The route's own daily curve, else the site's (humans only: crawlers keep a flat rate).
     const curve = cfg.traffic.diurnal ?? s.diurnal
     const hourly = curve ? Float64Array.from(curve.hourly) : null
     const startHour = curve?.startHour ?? 0
@@ -237,8 +234,8 @@ export function createArrivals(
     arrivals.push({
       src: mk(cfg.traffic.rps, streams.claim('arrivals', r.id)), atUs: new Float64Array(ARRIVAL_BLOCK), path: new Int32Array(ARRIVAL_BLOCK), ix: new Int32Array(2),
       firstPath: r.firstPath, count: r.count,
-      alias: pop === 'uniform' || r.count === 1 || tableFree ? null : createAlias(popularityWeights(pop, r.count)!),
-      zipf: tableFree ? createZipf(r.count, (pop as { zipf: number }).zipf) : null,
+      alias: sampler.alias,
+      zipf: sampler.zipf,
       pathRng: streams.claim('paths', r.id), drawn: new Float64Array(1),
     })
     unknownArrivals.push(cfg.traffic.unknownRate > 0 ? mk(cfg.traffic.unknownRate, streams.claim('unknown', r.id)) : null)

@@ -11,9 +11,9 @@
 import type { SimMode } from '../contract.ts'
 import { deploymentOf, type Scenario } from '../scenario/schema.ts'
 import { CW } from './cdn.ts'
-import { ZIPF_TABLE_MAX_PATHS } from './arrivals.ts'
 import { LAZY_ABOVE_SLOTS, W, type ResolvedRoute } from './entries.ts'
 import { fastPlan } from './fast-eligibility.ts'
+import { ZIPF_TABLE_MAX_PATHS } from './popularity.ts'
 import { recordsBound, visitsBound, wantsLazyRecords } from './record-bound.ts'
 
 const SLOT_BYTES = W * 8 + 2

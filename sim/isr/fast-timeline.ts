@@ -102,7 +102,7 @@ export function runPath(c: PathCtx, st: PathState, k: number, buildAtUs: number)
     if (i >= cuts.length) break
     built = c.deployPrerenders[i]! && k < c.r.prebuilt
     atUs = toUs
-    fromCont = toUs - 0.5
+    fromCont = Math.max(0, toUs - 0.5) // (arrivals start at t = 0: a deploy at 0 leaves nothing before it)
   }
 }
 
