@@ -18,11 +18,11 @@ import type { Scenario } from '../scenario/schema.ts'
 import { CDN_FORWARDED, CDN_HIT, CDN_MISS, CDN_STALE, CdnMetrics, type CdnOutcome } from './cdn-metrics.ts'
 import { SlotMap } from '../kernel/slot-map.ts'
 import * as Rec from './entries.ts'
-import { LAZY_ABOVE_SLOTS, lazyRecordsOverride, type Entries, type ResolvedRoute } from './entries.ts'
+import { lazyRecordsOverride, type Entries, type ResolvedRoute } from './entries.ts'
 import * as Metric from './metrics.ts'
 import type { Metrics } from './metrics.ts'
 import { cdnLifetimeUs, type VersionProfile } from './profiles.ts'
-import { visitsBound } from './record-bound.ts'
+import { wantsLazyCdnRecords } from './record-bound.ts'
 import type { TraceEvent } from './trace.ts'
 
 const { HIT, STALE, MISS, OBS_AGE, OBS_LATENCY } = Metric
@@ -78,7 +78,7 @@ export function createCdn(s: Scenario, routes: readonly ResolvedRoute[], profile
   // As Next's records (entries.ts, record-bound.ts): past LAZY_ABOVE_SLOTS (PoP, path) slots, when
   // the users' requests can reach fewer than half of them, a slot gets its record (all zeros: no
   // response stored, nothing pending) on its first request, through a slot map.
-  const lazy = lazyRecordsOverride() ?? (pops * P > LAZY_ABOVE_SLOTS && routes.reduce((n, r) => n + visitsBound(s, r), 0) < (pops * P) / 2)
+  const lazy = lazyRecordsOverride() ?? wantsLazyCdnRecords(s, routes, pops)
   const dir = lazy ? new SlotMap() : null
   if (!lazy && pops * P > MAX_CDN_SLOTS) {
     throw new ScenarioError([{ path: 'deployment.cdn.pops', received: pops, message: `${pops} PoPs × ${P} paths is ${pops * P} cached paths, more than the ${MAX_CDN_SLOTS} isrsim keeps; use fewer PoPs (each PoP sees the same traffic shape, so a few stand for many)` }])

@@ -9,8 +9,8 @@
  * shared cache handler (§8); cache-control and in-flight fields always at the own slot.
  */
 import type { Scenario } from '../scenario/schema.ts'
-import { secToUs, US_PER_S } from '../kernel/time.ts'
 import { SlotMap } from '../kernel/slot-map.ts'
+import { secToUs, US_PER_S } from '../kernel/time.ts'
 import { effectiveRevalidate, type EffectiveRevalidate } from './revalidate.ts'
 
 export interface ResolvedRoute {

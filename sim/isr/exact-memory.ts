@@ -3,23 +3,24 @@
  * a run too big for the machine is refused with the fields to change instead of failing to
  * allocate. Exact mode keeps a record per (instance, path) of the routes that run exact
  * (entries.ts: 8 doubles and two flags): for every slot, or, past LAZY_ABOVE_SLOTS slots when
- * the traffic can reach fewer than half of them, only for the slots used (record-bound.ts). It also keeps per (CDN point of presence, path) the CDN's record
- * (cdn.ts), and per path of a route with Zipf (up to ZIPF_TABLE_MAX_PATHS paths) or weighted
- * popularity its alias table while it is built (dist.ts: weights, scaled weights,
- * probabilities, aliases and work lists). Fast mode keeps nothing per path.
+ * the traffic can reach fewer than half of them, only for the slots used (record-bound.ts).
+ * The CDN's (PoP, path) records (cdn.ts) follow the same rule. It also keeps, per path of a
+ * route with Zipf (up to ZIPF_TABLE_MAX_PATHS paths) or weighted popularity, its alias table
+ * while it is built (dist.ts: weights, scaled weights, probabilities, aliases and work lists).
+ * Fast mode keeps nothing per path.
  */
 import type { SimMode } from '../contract.ts'
 import { deploymentOf, type Scenario } from '../scenario/schema.ts'
 import { CW } from './cdn.ts'
-import { LAZY_ABOVE_SLOTS, W, type ResolvedRoute } from './entries.ts'
+import { W, type ResolvedRoute } from './entries.ts'
 import { fastPlan } from './fast-eligibility.ts'
 import { ZIPF_TABLE_MAX_PATHS } from './popularity.ts'
-import { recordsBound, visitsBound, wantsLazyRecords } from './record-bound.ts'
+import { recordsBound, visitsBound, wantsLazyCdnRecords, wantsLazyRecords } from './record-bound.ts'
 
 const SLOT_BYTES = W * 8 + 2
-/** A lazy record: the record and flags with the growth's slack (×1.5), and its slot map cells and key (SlotMap, at most half full). */
-const LAZY_RECORD_BYTES = 1.5 * SLOT_BYTES + 48 + 16
 const CDN_SLOT_BYTES = CW * 8
+/** A lazy record of `bytes`: with the growth's slack (×1.5), its slot map cells and its key (SlotMap, at most half full). */
+const lazyBytes = (bytes: number) => 1.5 * bytes + 48 + 16
 const ALIAS_BYTES_PER_PATH = 36
 
 export interface ExactMemory {
@@ -52,7 +53,7 @@ export function exactMemory(s: Scenario, routes: readonly ResolvedRoute[], mode:
   const lazy = wantsLazyRecords(s, exact, d.instances, shared)
   const records = lazy ? recordsBound(s, exact, d.instances, shared) : slots
   return {
-    bytes: records * (lazy ? LAZY_RECORD_BYTES : SLOT_BYTES) + cdnBytes(s, exact, pops, paths) + alias,
+    bytes: records * (lazy ? lazyBytes(SLOT_BYTES) : SLOT_BYTES) + cdnBytes(s, exact, pops, paths) + alias,
     instances: d.instances,
     paths,
     records,
@@ -63,7 +64,6 @@ export function exactMemory(s: Scenario, routes: readonly ResolvedRoute[], mode:
 
 /** The CDN's records (cdn.ts): per (PoP, path), or lazily, at most one per request, with the growth's slack and the slot map's cells and key. */
 function cdnBytes(s: Scenario, exact: readonly ResolvedRoute[], pops: number, paths: number): number {
-  const requests = exact.reduce((n, r) => n + visitsBound(s, r), 0)
-  const lazy = pops * paths > LAZY_ABOVE_SLOTS && requests < (pops * paths) / 2
-  return lazy ? Math.min(pops * paths, requests) * (1.5 * CDN_SLOT_BYTES + 48 + 16) : pops * paths * CDN_SLOT_BYTES
+  if (!wantsLazyCdnRecords(s, exact, pops)) return pops * paths * CDN_SLOT_BYTES
+  return Math.min(pops * paths, exact.reduce((n, r) => n + visitsBound(s, r), 0)) * lazyBytes(CDN_SLOT_BYTES)
 }

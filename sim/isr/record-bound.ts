@@ -29,6 +29,12 @@ export function recordsBound(s: Scenario, routes: readonly ResolvedRoute[], inst
   return Math.min(slots, routes.reduce((n, r) => n + visitsBound(s, r) * (sharedCache ? 2 : 1) + (reachesAll ? caches * r.prebuilt : 0), 0))
 }
 
+/** Whether a CDN with `pops` points of presence in front of routes keeps lazy (PoP, path) records (cdn.ts): each request makes at most one. */
+export function wantsLazyCdnRecords(s: Scenario, routes: readonly ResolvedRoute[], pops: number): boolean {
+  const slots = pops * routes.reduce((n, r) => n + r.count, 0)
+  return slots > LAZY_ABOVE_SLOTS && routes.reduce((n, r) => n + visitsBound(s, r), 0) < slots / 2
+}
+
 /** Whether a run of routes keeps lazy records. */
 export function wantsLazyRecords(s: Scenario, routes: readonly ResolvedRoute[], instances: number, sharedCache: boolean): boolean {
   const slots = instances * routes.reduce((n, r) => n + r.count, 0)
