@@ -29,6 +29,14 @@ function randomlyBalanced(c: Case, instances: number): Case {
   return { ...c, input: { ...c.input, deployment: { instances, balancer: 'random' } } }
 }
 
-export const arbFastCase = fc.tuple(arbCase({ isolated: true, invalidations: false, restarts: false, deploys: true, route: fastRoute }), fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.integer({ min: 2, max: 3 }) }))
-  .map(([c, instances]) => (instances === null ? c : randomlyBalanced(c, instances)))
+/** Restarts, which run fast on 16.4 (it reads each entry's cache control back): at fractions of the run, of every instance or one. */
+const arbRestarts = fc.array(fc.record({ at: fc.integer({ min: 0, max: 99 }), instance: fc.option(fc.integer({ min: 0, max: 2 }), { nil: undefined }) }), { minLength: 1, maxLength: 3 })
+function withRestarts(c: Case, restarts: readonly { at: number; instance: number | undefined }[] | null): Case {
+  if (restarts === null || c.input.next?.version !== '16.4') return c
+  const instances = c.input.deployment?.instances ?? 1
+  return { ...c, input: { ...c.input, restarts: restarts.map((r) => ({ atS: Math.round((r.at / 100) * c.input.durationS * 2) / 2, ...(r.instance === undefined ? {} : { instance: r.instance % instances }) })) } }
+}
+
+export const arbFastCase = fc.tuple(arbCase({ isolated: true, invalidations: false, restarts: false, deploys: true, route: fastRoute }), fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.integer({ min: 2, max: 3 }) }), fc.option(arbRestarts, { nil: null }))
+  .map(([c, instances, restarts]) => withRestarts(instances === null ? c : randomlyBalanced(c, instances), restarts))
   .map((c): Case => (c.input.next?.cacheComponents === true ? { ...c, input: { ...c.input, routes: c.input.routes.map(withoutHoles) } } : c))

@@ -187,12 +187,13 @@ describe('several instances behind a random balancer (30 replications each)', ()
   }, 300_000)
 })
 
-describe('deploys (30 replications each)', () => {
-  test('the catalogue with a deploy that prerenders and one that does not, a crawler on the categories: every route fast, and fast agrees with exact', async () => {
+describe('deploys and restarts (30 replications each)', () => {
+  test('the catalogue (16.4) with a deploy that prerenders and one that does not, a restart, a crawler on the categories: every route fast, and fast agrees with exact', async () => {
     const c = await loadScenario(join(DIR, 'catalogue.ts'))
     const routes = c.routes.map((r) => (r.id === 'category' ? { ...r, traffic: { ...r.traffic, crawlers: [{ name: 'bot', revisitS: 300 }] } } : r))
     // 30 min: a deploy at 10 min rewrites the 1000 prebuilt products and the rest go cold; one at 20 min prerenders nothing.
-    const s = parseScenario({ ...c, routes, durationS: 1800, warmupS: 150, deploys: [{ atS: 600 }, { atS: 1200, prerender: false }] } as Parameters<typeof parseScenario>[0])
+    const s = parseScenario({ ...c, routes, durationS: 1800, warmupS: 150, deploys: [{ atS: 600 }, { atS: 1200, prerender: false }], restarts: [{ atS: 900 }] } as Parameters<typeof parseScenario>[0])
+    expect(s.next.version).toBe('16.4')
     const cv = crossValidate(s, 'deploys')
     console.log(cv.report)
     for (const r of cv.fast.results) for (const [id, route] of Object.entries(r.routes)) expect([id, route.mode]).toEqual([id, 'fast'])

@@ -67,7 +67,7 @@ describe('what keeps a route or a scenario exact', () => {
     ['Vercel', { deployment: { platform: 'vercel' } }, /^deployment\.platform "vercel"/],
     ['render concurrency', { deployment: { renderConcurrency: 2 } }, /^deployment\.renderConcurrency 2/],
     ['on-demand calls', { onDemand: [{ kind: 'revalidatePath', path: '/p/1', atS: 10 }] }, /^onDemand/],
-    ['restarts', { restarts: [{ atS: 10 }] }, /^restarts/],
+    ['restarts before 16.4', { restarts: [{ atS: 10 }], next: { version: '16.3' } }, /^restarts on 16\.3: /],
     ['purges', { purges: [{ atS: 10 }] }, /^purges/],
   ]
   it.each(scenarioCases)('%s keeps the whole scenario exact', (_name, over, reason) => {
@@ -110,6 +110,21 @@ describe('what keeps a route or a scenario exact', () => {
       // 12,000 expected (times the curve's first hour): the two agree within 5 standard deviations.
       expect(Math.abs(fast.totals.requests - exact.totals.requests), JSON.stringify(diurnal)).toBeLessThan(5 * Math.sqrt(2 * exact.totals.requests))
       expect(fast.totals.requests).toBeGreaterThan(10_000)
+    }
+  })
+  it('restarts on 16.4 run fast: exact mode gives the very same results with and without them (entries stay, 16.4 reads each one\'s cache control back)', () => {
+    for (const deployment of [undefined, { instances: 3, balancer: 'random' as const }]) {
+      const over = { durationS: 900, ...(deployment ? { deployment } : {}) }
+      const withRestarts = one({ ...over, restarts: [{ atS: 200 }, { atS: 450, instance: 0 }, { atS: 700 }] }, { failureRate: 0.2, params: { count: 50, prebuilt: 10 } })
+      const without = one(over, { failureRate: 0.2, params: { count: 50, prebuilt: 10 } })
+      expect(withRestarts.next.version).toBe('16.4')
+      expect(scenarioBlocker(withRestarts)).toBeNull()
+      const a = runScenario(withRestarts, { mode: 'exact' }), b = runScenario(without, { mode: 'exact' })
+      expect(a.totals.renders).toBeGreaterThan(50)
+      expect({ totals: a.totals, routes: a.routes, staleness: a.staleness, series: a.series }).toEqual({ totals: b.totals, routes: b.routes, staleness: b.staleness, series: b.series })
+      // On 16.3 the same restarts move the results: paths generated on demand fall back to the 1 s default.
+      const v163 = (s: ReturnType<typeof one>) => parseScenario({ ...s, next: { ...s.next, version: '16.3' } } as ScenarioInput)
+      expect(runScenario(v163(withRestarts), { mode: 'exact' }).totals).not.toEqual(runScenario(v163(without), { mode: 'exact' }).totals)
     }
   })
   it('deploys at one µs keep the engine\'s order: by when each was scheduled, so the build live is the one the engine leaves live', () => {

@@ -3,13 +3,15 @@
  * independent of each other and of every other route, so that each path's timeline can be run
  * alone, from state change to state change, and its requests between them drawn from their
  * distribution. Anything that couples paths (a shared worker pool, round-robin balancing, tags
- * and on-demand calls, shared fetch keys, data changes, deploys, restarts, a CDN) or that fast
- * mode does not cover yet keeps the route, or the whole scenario, exact, with the reason.
+ * and on-demand calls, shared fetch keys, data changes, restarts before 16.4, purges, a CDN) or
+ * that fast mode does not cover yet keeps the route, or the whole scenario, exact, with the
+ * reason. Deploys are covered (fast-timeline.ts runPath).
  */
 import type { Scenario } from '../scenario/schema.ts'
 import { deploymentOf } from '../scenario/schema.ts'
 import type { SimMode } from '../contract.ts'
 import type { ResolvedRoute } from './entries.ts'
+import { profileFor } from './profiles.ts'
 
 export interface FastPlan {
   /** Per route (scenario order): null when it runs fast, else why it runs exact. */
@@ -28,7 +30,11 @@ export function scenarioBlocker(s: Scenario): string | null {
   if (d.renderConcurrency !== undefined) return `deployment.renderConcurrency ${d.renderConcurrency}: renders of every path share the workers`
   if (s.onDemand.length > 0) return 'onDemand: on-demand calls reach many paths at once'
   if (s.dataChanges.length > 0) return 'dataChanges: data freshness is tracked per response'
-  if (s.restarts.length > 0) return 'restarts: a restart resets every path of the instance'
+  // §11.2: a restart keeps entries and loses the process's cache controls; 16.4 reads each
+  // entry's back (finding F2), so there it changes nothing an App page's timeline holds (a path
+  // with no entry blocks on its next request whatever its cache control, and a render in flight
+  // finishes and sets the route's). Before 16.4 it lowers some paths' revalidate mid-window.
+  if (s.restarts.length > 0 && !profileFor(s.next.version).persistsCacheControl) return `restarts on ${s.next.version}: a restart resets every path's cache control on the instance (16.4 keeps it with the entry)`
   if (s.purges.length > 0) return 'purges: a purge resets many paths at once'
   return null
 }
