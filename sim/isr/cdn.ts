@@ -16,6 +16,7 @@ import { InvariantError, ScenarioError } from '../kernel/errors.ts'
 import { UINT32_SCALE, type Streams } from '../kernel/rng.ts'
 import type { Scenario } from '../scenario/schema.ts'
 import { CDN_FORWARDED, CDN_HIT, CDN_MISS, CDN_STALE, CdnMetrics, type CdnOutcome } from './cdn-metrics.ts'
+import { grown } from '../kernel/grow.ts'
 import { SlotMap } from '../kernel/slot-map.ts'
 import * as Rec from './entries.ts'
 import { lazyRecordsOverride, type Entries, type ResolvedRoute } from './entries.ts'
@@ -88,7 +89,7 @@ export function createCdn(s: Scenario, routes: readonly ResolvedRoute[], profile
   function recordOf(k: number): number {
     if (dir === null) return k * CW
     const d = dir.findOrAdd(k)
-    if ((d + 1) * CW > rec.length) { const r = new Float64Array(rec.length * 2); r.set(rec); rec = r }
+    if ((d + 1) * CW > rec.length) rec = grown(rec, 0)
     return d * CW
   }
   const obs = metrics.obs

@@ -9,6 +9,7 @@
  * shared cache handler (§8); cache-control and in-flight fields always at the own slot.
  */
 import type { Scenario } from '../scenario/schema.ts'
+import { grown } from '../kernel/grow.ts'
 import { SlotMap } from '../kernel/slot-map.ts'
 import { secToUs, US_PER_S } from '../kernel/time.ts'
 import { effectiveRevalidate, type EffectiveRevalidate } from './revalidate.ts'
@@ -264,9 +265,9 @@ export class Entries {
   }
 
   private growRecords(): void {
-    const rec = new Float64Array(this.rec.length * 2); rec.set(this.rec); this.rec = rec
-    const ok = new Uint8Array(this.flightOk.length * 2); ok.set(this.flightOk); this.flightOk = ok
-    const prev = new Uint8Array(this.flightPrev.length * 2); prev.set(this.flightPrev); this.flightPrev = prev
+    this.rec = grown(this.rec, 0)
+    this.flightOk = grown(this.flightOk, 0)
+    this.flightPrev = grown(this.flightPrev, 0)
   }
 
   /** A new record (all zeros) at o takes the state an eager slot no request touched holds now. */

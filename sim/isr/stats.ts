@@ -7,6 +7,7 @@
 import type { Entries, ResolvedRoute } from './entries.ts'
 import { F_HAS_ENTRY, SHIFT } from './entries.ts'
 import type { Target } from './tags.ts'
+import { grown } from '../kernel/grow.ts'
 import { US_PER_S } from '../kernel/time.ts'
 
 /** The counts of one invalidation source (an on-demand call, or a data change's webhook), since t = 0. */
@@ -59,10 +60,9 @@ export function createInvalidationStats(onDemandRows: number, changeRows: number
   let touchStamp = new Float64Array(lastTouch.length)
   let serial = 0
   const grow = (d: number) => {
-    const n = Math.max(2 * lastTouch.length, d + 1)
-    const a = new Int32Array(n).fill(-1); a.set(lastTouch); lastTouch = a
-    const b = new Float64Array(n); b.set(touchAtUs); touchAtUs = b
-    const c = new Float64Array(n); c.set(touchStamp); touchStamp = c
+    lastTouch = grown(lastTouch, d + 1, -1)
+    touchAtUs = grown(touchAtUs, d + 1)
+    touchStamp = grown(touchStamp, d + 1)
   }
 
   return {

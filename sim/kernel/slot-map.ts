@@ -5,6 +5,8 @@
  * over typed arrays, kept at most half full, so a lookup is a multiply, a load or two, and no
  * allocation; growth doubles the table (amortised O(1) per key).
  */
+import { grown } from './grow.ts'
+
 export class SlotMap {
   /** Per table cell, key + 1 (0: empty). Doubles, so that keys up to 2^53 fit. */
   private cells: Float64Array
@@ -24,33 +26,30 @@ export class SlotMap {
 
   /** Key's dense index, or -1 when it was never added. */
   find(key: number): number {
-    const cells = this.cells, mask = cells.length - 1
-    const want = key + 1
-    for (let i = this.home(key); ; i = (i + 1) & mask) {
-      const c = cells[i]!
-      if (c === want) return this.index[i]!
-      if (c === 0) return -1
-    }
+    const i = this.cellOf(key)
+    return this.cells[i] === 0 ? -1 : this.index[i]!
   }
 
-  /** Key's dense index, adding it (as the next index) when it is new; `added` tells which. */
+  /** Key's dense index, adding it (as the next index, `size` before the call) when it is new. */
   findOrAdd(key: number): number {
-    const cells = this.cells, mask = cells.length - 1
-    const want = key + 1
-    for (let i = this.home(key); ; i = (i + 1) & mask) {
-      const c = cells[i]!
-      if (c === want) return this.index[i]!
-      if (c === 0) {
-        const d = this.size
-        if (2 * (d + 1) > cells.length) { this.grow(); return this.findOrAdd(key) }
-        cells[i] = want
-        this.index[i] = d
-        if (d === this.keys.length) { const k = new Float64Array(2 * d); k.set(this.keys); this.keys = k }
-        this.keys[d] = key
-        this.size = d + 1
-        return d
-      }
-    }
+    let i = this.cellOf(key)
+    if (this.cells[i] !== 0) return this.index[i]!
+    const d = this.size
+    if (2 * (d + 1) > this.cells.length) { this.grow(); i = this.cellOf(key) }
+    this.cells[i] = key + 1
+    this.index[i] = d
+    if (d === this.keys.length) this.keys = grown(this.keys, d + 1)
+    this.keys[d] = key
+    this.size = d + 1
+    return d
+  }
+
+  /** The cell holding key, or the empty cell where it would go (linear probing from its home). */
+  private cellOf(key: number): number {
+    const cells = this.cells, mask = cells.length - 1, want = key + 1
+    let i = this.home(key)
+    while (cells[i] !== want && cells[i] !== 0) i = (i + 1) & mask
+    return i
   }
 
   /** Fibonacci hashing of the key's low and high 32 bits. */
