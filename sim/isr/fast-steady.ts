@@ -18,7 +18,7 @@
 import { addExponential, exponentialFast } from '../kernel/dist.ts'
 import { expFast } from '../kernel/exp.ts'
 import { BUCKET_SCALE, HISTOGRAM_BUCKETS as K } from '../kernel/histogram.ts'
-import { normalInto } from '../kernel/normal.ts'
+import { normalFast, normalSlowInto } from '../kernel/normal.ts'
 import { ALEA_MUL, UINT32_RANGE, UINT32_SCALE } from '../kernel/rng.ts'
 import { secToUs, US_PER_S } from '../kernel/time.ts'
 import { advance, nextCrawler } from './fast-crawl.ts'
@@ -67,8 +67,12 @@ export function runSteady(c: PathCtx, st: PathState): number {
   // The same double bulk() computes per piece (share × the flat rate), and 1 / it.
   const density = c.share * c.curve.segRate[0]!
   const usPerArrival = +c.usPerArrival
-  // The streams' Alea states (rng.ts AleaRng.s), stepped here by hand; the render stream goes through normalInto.
-  const arrivals = c.arrivals, sa = arrivals.s, sf = d.failureRng.s, renderRng = d.renderRng, scratch = c.scratch, out = d.out
+  // The streams' Alea states (rng.ts AleaRng.s [c, s0, s1, s2]), stepped here by hand in locals and
+  // written back before a rare case draws through the stream, and when the loop ends.
+  const arrivals = c.arrivals, sa = arrivals.s, sf = d.failureRng.s, renderRng = d.renderRng, sr = renderRng.s, scratch = c.scratch, out = d.out
+  let ac = sa[0]!, a0 = sa[1]!, a1 = sa[2]!, a2 = sa[3]!
+  let fc = sf[0]!, f0 = sf[1]!, f1 = sf[2]!, f2 = sf[3]!
+  let rc = sr[0]!, r0 = sr[1]!, r1 = sr[2]!, r2 = sr[3]!
   const params = d.params
   const lnMu = params === null ? 0 : params[0]!, lnSigma = params === null ? 0 : params[1]!, constantUs = +d.constantUs
   const alwaysOk = d.alwaysOk, flatOk = d.outages.length === 0, pOkFlat = 1 - d.failureRate
@@ -103,7 +107,7 @@ export function runSteady(c: PathCtx, st: PathState): number {
     let t0 = freshFrom, inWindow = true
     if (pending === pending) {
       if (pending < end) {
-        const fu = Math.floor(pending), U = fu + (pending - fu >= 0.5 ? 1 : 0)
+        const fu = Math.floor(pending), U = fu + Number(pending - fu >= 0.5)
         ageSum[route] = sumAge
         ageMax[route] = maxAge
         point(m, route, o, U, U - contentAt, 0)
@@ -131,8 +135,8 @@ export function runSteady(c: PathCtx, st: PathState): number {
           const a0 = t0 - contentAt, a1 = t1 - contentAt
           if (a1 > ageTop[0]!) ageTop[0] = a1
           // bucketOf(roundHalfUp(a)) by hand (histogram.ts, time.ts) for both ends: a call would box the double.
-          const f0 = Math.floor(a0), v0 = f0 + (a0 - f0 >= 0.5 ? 1 : 0)
-          const f1 = Math.floor(a1), v1 = f1 + (a1 - f1 >= 0.5 ? 1 : 0)
+          const f0 = Math.floor(a0), v0 = f0 + Number(a0 - f0 >= 0.5)
+          const f1 = Math.floor(a1), v1 = f1 + Number(a1 - f1 >= 0.5)
           let b0: number, b1: number
           if (v0 < 256) b0 = v0 | 0
           else if (v0 < TWO32) { const u = v0 >>> 0, x = 31 - Math.clz32(u); b0 = 256 + (x - 8) * 128 + ((u >>> (x - 7)) - 128) }
@@ -194,20 +198,22 @@ export function runSteady(c: PathCtx, st: PathState): number {
       if (freshFrom < endCont) {
         // nextArrival() on the flat rate: one Alea step of the arrivals stream (AleaRng.step, nextInt32), then the exponential
         // ziggurat's common case (dist.ts addExponential); its rare case re-draws through addExponential from the state before.
-        const ta = ALEA_MUL * sa[1]! + sa[0]! * UINT32_SCALE, ca = ta | 0, ua = ta - ca
+        const ta = ALEA_MUL * a0 + ac * UINT32_SCALE, ca = ta | 0, ua = ta - ca
         const jz = (ua * UINT32_RANGE) >>> 0
         let e = exponentialFast(jz)
-        if (e >= 0) { sa[1] = sa[2]!; sa[2] = sa[3]!; sa[0] = ca; sa[3] = ua }
+        if (e >= 0) { a0 = a1; a1 = a2; ac = ca; a2 = ua }
         else {
+          sa[0] = ac; sa[1] = a0; sa[2] = a1; sa[3] = a2
           scratch[0] = 0
           addExponential(scratch, 0, arrivals)
           e = scratch[0]!
+          ac = sa[0]!; a0 = sa[1]!; a1 = sa[2]!; a2 = sa[3]!
         }
         pending = freshFrom + e * usPerArrival
       } else pending = Infinity
     }
     let Th = Infinity
-    if (pending < endCont) { const fp = Math.floor(pending); Th = fp + (pending - fp >= 0.5 ? 1 : 0) }
+    if (pending < endCont) { const fp = Math.floor(pending); Th = fp + Number(pending - fp >= 0.5) }
     if (tc <= Th && tc < durationUs) {
       // A crawler's visit comes first (first on a tie): the user's request stays drawn ahead.
       T = tc
@@ -251,18 +257,25 @@ export function runSteady(c: PathCtx, st: PathState): number {
     // drawRender(): its duration (a lognormal by the ziggurat normal, or a constant) and outcome.
     let durUs = constantUs
     if (params !== null) {
-      normalInto(out, 0, renderRng)
-      const x = expFast(lnMu + lnSigma * out[0]!), fx = Math.floor(x)
-      durUs = fx + (x - fx >= 0.5 ? 1 : 0)
+      // normalInto() by hand: one Alea step of the render stream (nextInt32), the ziggurat's common case.
+      const tr = ALEA_MUL * r0 + rc * UINT32_SCALE
+      r0 = r1; r1 = r2; rc = tr | 0; r2 = tr - rc
+      const hz = (r2 * UINT32_RANGE) | 0
+      let z = normalFast(hz)
+      if (z !== z) {
+        sr[0] = rc; sr[1] = r0; sr[2] = r1; sr[3] = r2
+        normalSlowInto(out, 0, renderRng, hz)
+        z = out[0]!
+        rc = sr[0]!; r0 = sr[1]!; r1 = sr[2]!; r2 = sr[3]!
+      }
+      const x = expFast(lnMu + lnSigma * z), fx = Math.floor(x)
+      durUs = fx + Number(x - fx >= 0.5)
     }
     if (alwaysOk) ok = true
     else {
-      const tf = ALEA_MUL * sf[1]! + sf[0]! * UINT32_SCALE
-      sf[1] = sf[2]!
-      sf[2] = sf[3]!
-      sf[0] = tf | 0
-      sf[3] = tf - sf[0]!
-      ok = ((sf[3]! * UINT32_RANGE) >>> 0) * UINT32_SCALE < (flatOk ? pOkFlat : okProbability(d, T))
+      const tf = ALEA_MUL * f0 + fc * UINT32_SCALE
+      f0 = f1; f1 = f2; fc = tf | 0; f2 = tf - fc
+      ok = ((f2 * UINT32_RANGE) >>> 0) * UINT32_SCALE < (flatOk ? pOkFlat : okProbability(d, T))
     }
     // renderStarted(): a background render.
     if (!ok) series[sBin + NO + 3] = series[sBin + NO + 3]! + 1
@@ -285,6 +298,9 @@ export function runSteady(c: PathCtx, st: PathState): number {
   ageMax[route] = maxAge
   renderUs[route] = sumRenderUs
   st.byCrawler = byCrawler
+  sa[0] = ac; sa[1] = a0; sa[2] = a1; sa[3] = a2
+  sf[0] = fc; sf[1] = f0; sf[2] = f1; sf[3] = f2
+  sr[0] = rc; sr[1] = r0; sr[2] = r1; sr[3] = r2
   return done(st, lastMod, contentAt, reval, expire, freshFrom, pending, ret)
 }
 

@@ -40,9 +40,24 @@ function unitOpen(rng: Rng): number {
 /** out[i] = a standard normal variate. Usually one draw from rng. */
 export function normalInto(out: Float64Array, i: number, rng: Rng): void {
   const hz = rng.nextInt32() | 0
+  const z = normalFast(hz)
+  if (z === z) out[i] = z
+  else normalSlowInto(out, i, rng, hz)
+}
+
+/**
+ * The ziggurat's common case for a first draw hz (signed 32-bit): the variate, or NaN when the
+ * draw needs the rare cases (then normalSlowInto(out, i, rng, hz) puts the variate in out[i],
+ * drawing more from rng). Small, so that V8 inlines it into a loop that steps the stream itself.
+ */
+export function normalFast(hz: number): number {
   const iz = hz & 127
-  if ((hz < 0 ? -hz : hz) < KN[iz]!) { out[i] = hz * WN[iz]!; return }
-  out[i] = normalSlow(rng, hz, iz)
+  return Math.abs(hz) < KN[iz]! ? hz * WN[iz]! : NaN
+}
+
+/** The rare cases after a first draw hz that normalFast refused. */
+export function normalSlowInto(out: Float64Array, i: number, rng: Rng, hz: number): void {
+  out[i] = normalSlow(rng, hz, hz & 127)
 }
 
 /** The rare cases: the base strip's tail, or a wedge test, then retries. */
@@ -60,6 +75,6 @@ function normalSlow(rng: Rng, hz: number, iz: number): number {
     if (FN[iz]! + (1 - unitOpen(rng)) * (FN[iz - 1]! - FN[iz]!) < Math.exp(-0.5 * x * x)) return x
     hz = rng.nextInt32() | 0
     iz = hz & 127
-    if ((hz < 0 ? -hz : hz) < KN[iz]!) return hz * WN[iz]!
+    if (Math.abs(hz) < KN[iz]!) return hz * WN[iz]!
   }
 }
