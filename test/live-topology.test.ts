@@ -4,16 +4,18 @@
  * restart by pid mid-run. Scenarios 18(h) scenarios/live/instances-local.json and 18(j)
  * scenarios/live/restart.json, 60 s of load each; every headline metric inside the predicted
  * interval, nginx's balancing sequence against the model's, and what each instance served.
- * Run it alone under the heavy lock (2 shared cores; about 3 min):
+ * The two run at once (describe.concurrent, each its own `isrsim loadtest`: 9 and 4 req/s leave
+ * the cores mostly idle); alone and together they gave the same verdicts (loadtest/README.md).
+ * Run it alone under the heavy lock (2 shared cores; about 1.5 min):
  *   flock /tmp/isrsim-heavy.lock npx vitest run test/live-topology.test.ts
  */
 import { spawnSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { describe, expect, test } from 'vitest'
+import { beforeAll, describe, expect, test } from 'vitest'
 import type { SimResult } from '../sim/contract.ts'
 import type { Balancing } from '../loadtest/balancing.ts'
-import { ROOT } from '../loadtest/live.ts'
+import { ensureK6, ensureNext, ROOT } from '../loadtest/live.ts'
 import type { RestartRecord } from '../loadtest/instances.ts'
 import { failed, liveRun, repro } from './live-helpers.ts'
 
@@ -30,7 +32,13 @@ function served(out: string, t: TopologyJson, startMs: number): { atMs: number; 
   })
 }
 
-describe('several next start instances behind nginx (issue 18, 1a)', () => {
+describe.concurrent('several next start instances behind nginx (issue 18, 1a), at once', () => {
+  // Installed once before the two runs start, which would otherwise both install on first use.
+  beforeAll(() => {
+    ensureK6(() => {})
+    ensureNext('16', () => {})
+  }, 600_000)
+
   test('18(h) instances-local: a revalidateTag reaching instance 1 only; instances 0 and 2 keep serving the build\'s pages, as predicted', async () => {
     const r = await liveRun('instances-local')
     const R = repro('instances-local')
