@@ -17,4 +17,4 @@ const cpu = process.cpuUsage(cpu0)
 const cpuS = (cpu.user + cpu.system) / 1e6
 const requests = Object.values(r.routes).reduce((n, x) => n + x.requests, 0) + 0
 const all = r.series.bins.reduce((n, b) => n + b.hit + b.stale + b.miss + b.dynamic + b.notFound + b.error + (b.fallback ?? 0), 0)
-console.log(JSON.stringify({ mode, requests: all, measured: requests, wallS, cpuS, requestsPerWallS: all / wallS, requestsPerCpuS: all / cpuS, maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024), routes: Object.fromEntries(Object.entries(r.routes).map(([id, x]) => [id, x.mode])) }))
+console.log(JSON.stringify({ mode, requests: all, measured: requests, wallS, cpuS, requestsPerWallS: all / wallS, requestsPerCpuS: all / cpuS, maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024), backgroundRenders: r.totals.backgroundRenders, routes: Object.fromEntries(Object.entries(r.routes).map(([id, x]) => [id, x.mode])) }))

@@ -22,7 +22,7 @@ const LOADER = ['--import', './test/perf/tsx-register.mjs']
 const M = (n: number) => `${(n / 1e6).toFixed(n >= 1e8 ? 0 : 1)} M`
 const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
-type Once = { requests: number; wallS: number; cpuS: number; requestsPerWallS: number; requestsPerCpuS: number; maxRssMiB: number; routes?: Record<string, string> }
+type Once = { requests: number; backgroundRenders: number; wallS: number; cpuS: number; requestsPerWallS: number; requestsPerCpuS: number; maxRssMiB: number; routes?: Record<string, string> }
 function child(args: string[]): Once {
   const out = execFileSync(process.execPath, [...LOADER, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 })
   return JSON.parse(out.trim().split('\n').pop()!) as Once
@@ -43,6 +43,10 @@ for (let i = 0; i < runs; i++) {
 }
 const [f, e, m] = [median(fast.map((r) => r.requestsPerWallS)), median(exact.map((r) => r.requestsPerWallS)), median(minimal.map((r) => r.requestsPerWallS))]
 console.log(`   median: fast ${M(f)} simulated req/s of wall time; ${(f / e).toFixed(1)}x exact mode (${M(e)}), ${(f / m).toFixed(1)}x the minimal loop (${M(m)}); exact mode is ${(e / m).toFixed(2)} of the minimal loop`)
+// What a render cycle's draws alone cost, measured in the same minutes: a bound on any fast mode drawing them as it does.
+const floorNs = (JSON.parse(execFileSync(process.execPath, [...LOADER, 'test/perf/draw-floor.ts'], { encoding: 'utf8' }).trim().split('\n').pop()!) as { nsPerCycle: number }).nsPerCycle
+const cycles = fast[0]!.backgroundRenders, wallPerCycleNs = (median(fast.map((r) => r.wallS)) * 1e9) / cycles
+console.log(`   ${M(cycles)} render cycles (background renders after warmup); the run took ${wallPerCycleNs.toFixed(0)} ns of wall time per cycle, and a cycle's three draws alone (test/perf/draw-floor.ts) take ${floorNs.toFixed(1)} ns, which bounds fast mode at ${M(fast[0]!.requests / ((cycles * floorNs) / 1e9))} req/s with nothing else done per cycle`)
 
 // 2, 3. ---------------------------------------------------------------------------------
 console.log('\n2. a 1.1M-path site, a crawler walking every path daily, 20 human req/s, 30 days (test/perf/sites/large-site.ts), --mode auto')
