@@ -8,13 +8,10 @@
  *    front of two small upstreams answering as next start: each PoP its own cache, the balancer
  *    round-robin over what the PoPs forward, the PoPs' logs merged into Next's layer, every nginx
  *    stopped.
- * 3. scenarios/live/cdn-fleet.json through `isrsim loadtest`: 2 PoPs, 2 next start 16.4.6 with
- *    local caches; every check of the verdict inside its predicted range, the CDN layer within 2
- *    points, the balancer's sequence round-robin, and what reached Next request by request
- *    against the model's trace.
+ * 3. The live run of scenarios/live/cdn-fleet.json is in test/live-cdn.test.ts, at once with
+ *    live (k) on one instance.
  *
- * Reproduce: flock /tmp/isrsim-heavy.lock npx vitest run test/live-cdn-fleet.test.ts
- *            isrsim loadtest scenarios/live/cdn-fleet.json --out out/live/cdn-fleet
+ * Reproduce: npx vitest run test/live-cdn-fleet.test.ts
  */
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -26,14 +23,12 @@ import type { RequestPlan } from '../sim/contract.ts'
 import { parseScenario } from '../sim/index.ts'
 import { requestPlan } from '../sim/plan.ts'
 import { runScenario } from '../sim/run.ts'
-import { compareRoundRobin, type Balancing } from '../loadtest/balancing.ts'
-import { ensureK6, ensureNext, ROOT } from '../loadtest/live.ts'
+import { compareRoundRobin } from '../loadtest/balancing.ts'
+import { ROOT } from '../loadtest/live.ts'
 import type { Observed } from '../loadtest/verify.ts'
 import { startNginx } from '../loadtest/services/nginx.ts'
 import { CDN_STATUS_HEADER, startCdnFor } from '../loadtest/services/nginx-cdn.ts'
-import { failed, liveRun, repro } from './live-helpers.ts'
 
-const LOAD_TIMEOUT_MS = 400_000
 const FLEET = join(ROOT, 'scenarios/live/cdn-fleet.json')
 const fleet = () => JSON.parse(readFileSync(FLEET, 'utf8')) as Record<string, unknown> & { deployment: Record<string, unknown> }
 const alive = (pid: number) => { try { process.kill(pid, 0); return true } catch { return false } }
@@ -138,60 +133,4 @@ describe('the CDN services: two PoPs in front of the balancing nginx in front of
     const b = compareRoundRobin(balancer.upstreamLog, upstreams)
     expect(b, why).toMatchObject({ compared: 4, agreed: 4, unexplained: 0, retried: 0, perInstance: [{ instance: 0, model: 2, nginx: 2 }, { instance: 1, model: 2, nginx: 2 }] })
   }, 60_000)
-})
-
-interface TopologyJson { readonly instances: number; readonly upstreams: readonly string[]; readonly balancing: Balancing }
-
-/** The balancer's upstream log: per request that reached Next, in arrival order, URI, instance and x-nextjs-cache. */
-function reachedNext(out: string, upstreams: readonly string[]): { uri: string; instance: number; cache: string }[] {
-  const re = /^(\d+\.\d+) (\d+\.\d+) "GET (\S+)" \d+ "([^",]+)[^"]*" "([^"]*)"/
-  return readFileSync(join(out, 'nginx/upstream.log'), 'utf8').split('\n').flatMap((l) => {
-    const m = re.exec(l)
-    if (!m || m[3]!.startsWith('/__isrsim')) return []
-    return [{ at: Number(m[1]) - Number(m[2]), uri: m[3]!, instance: upstreams.indexOf(m[4]!), cache: m[5]! }]
-  }).sort((a, b) => a.at - b.at).map(({ uri, instance, cache }) => ({ uri, instance, cache }))
-}
-
-describe('live (k) over a fleet: 2 PoPs in front of 2 next start 16.4.6 with local caches', () => {
-  beforeAll(() => {
-    ensureK6(() => {})
-    ensureNext('16', () => {})
-  }, 600_000)
-
-  it('scenarios/live/cdn-fleet.json: every check inside its predicted range; the CDN layer within 2 points; the balancer round-robin over what the PoPs forward', async () => {
-    const r = await liveRun('cdn-fleet')
-    const why = repro('cdn-fleet')
-    expect(failed(r.verdict), `${why}; verdict ${r.files.verdict}`).toEqual([])
-    const o = r.observed
-    expect(o.droppedIterations, why).toBe(0)
-    expect(o.cdn!.unknownStatus, why).toBe(0)
-    const checks = r.verdict.checks
-    for (const m of ['CDN HIT fraction', 'CDN STALE fraction', 'CDN MISS fraction']) {
-      const c = checks.find((x) => x.scope === 'cdn' && x.metric === m)
-      expect(c, `${m} checked. ${why}`).toBeDefined()
-      expect(Math.abs(c!.observed - c!.predicted), `${m}: observed ${c!.observed}, predicted ${c!.predicted}. ${why}`).toBeLessThanOrEqual(0.02)
-    }
-    expect(checks.find((x) => x.scope === 'cdn' && x.metric === 'origin requests')?.verdict, why).toBe('PASS')
-    // Each PoP's log was kept; their merge is what reached Next.
-    for (const k of [0, 1]) expect(existsSync(join(r.out, `cdn-access.pop${k}.log`)), why).toBe(true)
-    // The dynamic page passes through both PoPs and the balancer: every request reached Next.
-    expect(o.next!.routes.account!.dynamic, why).toBe(o.routes.account!.requests)
-    // The balancer (one worker) sent the n-th request reaching it to instance n mod 2.
-    const t = JSON.parse(readFileSync(join(r.out, 'topology.json'), 'utf8')) as TopologyJson
-    expect(t.instances, why).toBe(2)
-    expect(t.balancing.compared, why).toBe(o.next!.originRequests)
-    expect(t.balancing.unexplained, `${why}; ${JSON.stringify(t.balancing)}`).toBe(0)
-    expect(t.balancing.agreement, why).toBe(1)
-    // Request by request, what reached Next is the model's: same URI, instance and Next's answer
-    // (the calibrated scenario's trace; forwards are never planned closer than 0.2 s apart).
-    const model: { uri: string; instance: number; cache: string }[] = []
-    const s = parseScenario(JSON.parse(readFileSync(r.files.calibrated, 'utf8')))
-    const plan = JSON.parse(readFileSync(r.files.plan, 'utf8')) as RequestPlan
-    const urlOf = new Map(plan.routes.map((x) => [x.id, x.paths[0]!]))
-    runScenario(s, { trace: (e) => { if (e.kind === 'request') model.push({ uri: urlOf.get(e.route)!, instance: e.instance, cache: e.outcome === 'dynamic' ? '-' : e.outcome.toUpperCase() }) } })
-    const live = reachedNext(r.out, t.upstreams)
-    const differ = live.map((x, i) => ({ i, live: x, model: model[i] })).filter((d) => JSON.stringify(d.live) !== JSON.stringify(d.model))
-    expect(differ, `${why}: requests reaching Next that differ from the model's (${live.length} live, ${model.length} model)`).toEqual([])
-    expect(live.length, why).toBe(model.length)
-  }, LOAD_TIMEOUT_MS)
 })

@@ -8,19 +8,27 @@
  * 2. scenarios/live/cdn.json through `isrsim loadtest`: one next start 16.4.6 behind it, k6
  *    reading X-Cache-Status; every check of the verdict inside its predicted range, the CDN's
  *    hit/stale/miss within 2 points.
+ * 3. At the same time (describe.concurrent, 3 req/s each), scenarios/live/cdn-fleet.json: 2 PoPs
+ *    in front of the balancing nginx and 2 next start 16.4.6 with local caches; every check
+ *    inside its range, the CDN layer within 2 points, the balancer's sequence round-robin, and
+ *    what reached Next request by request against the model's trace. Alone and together they
+ *    gave the same verdicts (loadtest/README.md).
  *
- * Reproduce: npx vitest run test/live-cdn.test.ts
+ * Reproduce: flock /tmp/isrsim-heavy.lock npx vitest run test/live-cdn.test.ts
  *            isrsim loadtest scenarios/live/cdn.json --out out/live/cdn
+ *            isrsim loadtest scenarios/live/cdn-fleet.json --out out/live/cdn-fleet
  */
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RequestPlan } from '../sim/contract.ts'
 import { parseScenario } from '../sim/index.ts'
 import { requestPlan } from '../sim/plan.ts'
+import { runScenario } from '../sim/run.ts'
+import type { Balancing } from '../loadtest/balancing.ts'
 import { checkSupported, ensureK6, ensureNext, LiveError, ROOT } from '../loadtest/live.ts'
 import { CDN_STATUS_HEADER, MAX_LIVE_POPS, readCdnAccessLog, startCdn } from '../loadtest/services/nginx-cdn.ts'
 import { failed, liveRun, repro } from './live-helpers.ts'
@@ -134,7 +142,20 @@ describe('the plan behind a CDN', () => {
   })
 })
 
-describe('live (k): nginx as a CDN in front of next start 16.4.6, k6 per layer', () => {
+interface TopologyJson { readonly instances: number; readonly upstreams: readonly string[]; readonly balancing: Balancing }
+
+/** The balancer's upstream log: per request that reached Next, in arrival order, URI, instance and x-nextjs-cache. */
+function reachedNext(out: string, upstreams: readonly string[]): { uri: string; instance: number; cache: string }[] {
+  const re = /^(\d+\.\d+) (\d+\.\d+) "GET (\S+)" \d+ "([^",]+)[^"]*" "([^"]*)"/
+  return readFileSync(join(out, 'nginx/upstream.log'), 'utf8').split('\n').flatMap((l) => {
+    const m = re.exec(l)
+    if (!m || m[3]!.startsWith('/__isrsim')) return []
+    return [{ at: Number(m[1]) - Number(m[2]), uri: m[3]!, instance: upstreams.indexOf(m[4]!), cache: m[5]! }]
+  }).sort((a, b) => a.at - b.at).map(({ uri, instance, cache }) => ({ uri, instance, cache }))
+}
+
+describe.concurrent('live (k): nginx as a CDN in front of next start 16.4.6, k6 per layer; on one instance and over a fleet, at once', () => {
+  // Installed once before the two runs start, which would otherwise both install on first use.
   beforeAll(() => {
     ensureK6(() => {})
     ensureNext('16', () => {})
@@ -160,5 +181,42 @@ describe('live (k): nginx as a CDN in front of next start 16.4.6, k6 per layer',
     expect(o.next!.routes.account!.dynamic, why).toBe(o.routes.account!.requests)
     // Behind the CDN, Next sees a fraction of the ISR pages' requests: the first miss and the background updates.
     expect(o.next!.routes.home!.requests, why).toBeLessThan(o.routes.home!.requests / 4)
+  }, LOAD_TIMEOUT_MS)
+
+  it('(k) over a fleet, scenarios/live/cdn-fleet.json: every check inside its predicted range; the CDN layer within 2 points; the balancer round-robin over what the PoPs forward', async () => {
+    const r = await liveRun('cdn-fleet')
+    const why = repro('cdn-fleet')
+    expect(failed(r.verdict), `${why}; verdict ${r.files.verdict}`).toEqual([])
+    const o = r.observed
+    expect(o.droppedIterations, why).toBe(0)
+    expect(o.cdn!.unknownStatus, why).toBe(0)
+    const checks = r.verdict.checks
+    for (const m of ['CDN HIT fraction', 'CDN STALE fraction', 'CDN MISS fraction']) {
+      const c = checks.find((x) => x.scope === 'cdn' && x.metric === m)
+      expect(c, `${m} checked. ${why}`).toBeDefined()
+      expect(Math.abs(c!.observed - c!.predicted), `${m}: observed ${c!.observed}, predicted ${c!.predicted}. ${why}`).toBeLessThanOrEqual(0.02)
+    }
+    expect(checks.find((x) => x.scope === 'cdn' && x.metric === 'origin requests')?.verdict, why).toBe('PASS')
+    // Each PoP's log was kept; their merge is what reached Next.
+    for (const k of [0, 1]) expect(existsSync(join(r.out, `cdn-access.pop${k}.log`)), why).toBe(true)
+    // The dynamic page passes through both PoPs and the balancer: every request reached Next.
+    expect(o.next!.routes.account!.dynamic, why).toBe(o.routes.account!.requests)
+    // The balancer (one worker) sent the n-th request reaching it to instance n mod 2.
+    const t = JSON.parse(readFileSync(join(r.out, 'topology.json'), 'utf8')) as TopologyJson
+    expect(t.instances, why).toBe(2)
+    expect(t.balancing.compared, why).toBe(o.next!.originRequests)
+    expect(t.balancing.unexplained, `${why}; ${JSON.stringify(t.balancing)}`).toBe(0)
+    expect(t.balancing.agreement, why).toBe(1)
+    // Request by request, what reached Next is the model's: same URI, instance and Next's answer
+    // (the calibrated scenario's trace; forwards are never planned closer than 0.2 s apart).
+    const model: { uri: string; instance: number; cache: string }[] = []
+    const s = parseScenario(JSON.parse(readFileSync(r.files.calibrated, 'utf8')))
+    const plan = JSON.parse(readFileSync(r.files.plan, 'utf8')) as RequestPlan
+    const urlOf = new Map(plan.routes.map((x) => [x.id, x.paths[0]!]))
+    runScenario(s, { trace: (e) => { if (e.kind === 'request') model.push({ uri: urlOf.get(e.route)!, instance: e.instance, cache: e.outcome === 'dynamic' ? '-' : e.outcome.toUpperCase() }) } })
+    const live = reachedNext(r.out, t.upstreams)
+    const differ = live.map((x, i) => ({ i, live: x, model: model[i] })).filter((d) => JSON.stringify(d.live) !== JSON.stringify(d.model))
+    expect(differ, `${why}: requests reaching Next that differ from the model's (${live.length} live, ${model.length} model)`).toEqual([])
+    expect(live.length, why).toBe(model.length)
   }, LOAD_TIMEOUT_MS)
 })
