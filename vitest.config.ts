@@ -7,9 +7,10 @@ process.env.DEFAULT_SEED ??= String((Date.now() ^ (Math.random() * 0x100000000))
 /**
  * Files that run one at a time, after the rest: they start real processes (next build and
  * next start, k6, nginx, redis-server, Chromium) whose timings their verdicts read, or install
- * shared tools into .tools/ on first use (two installs at once would race).
+ * shared tools into .tools/ on first use (two installs at once would race). test/test-layout.test.ts
+ * checks that every file which does is listed.
  */
-const SERIAL = [
+export const SERIAL = [
   'test/live*.test.ts',
   'test/build-time.test.ts',
   'test/from-app*.test.ts',
