@@ -31,7 +31,7 @@ import { runScenario } from '../sim/run.ts'
 import type { Balancing } from '../loadtest/balancing.ts'
 import { checkSupported, ensureK6, ensureNext, LiveError, ROOT } from '../loadtest/live.ts'
 import { CDN_STATUS_HEADER, MAX_LIVE_POPS, readCdnAccessLog, startCdn } from '../loadtest/services/nginx-cdn.ts'
-import { failed, liveRun, repro } from './live-helpers.ts'
+import { failed, liveRun, repro, type LiveRun } from './live-helpers.ts'
 
 const LOAD_TIMEOUT_MS = 400_000
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -154,6 +154,21 @@ function reachedNext(out: string, upstreams: readonly string[]): { uri: string; 
   }).sort((a, b) => a.at - b.at).map(({ uri, instance, cache }) => ({ uri, instance, cache }))
 }
 
+/** Both live (k) runs: no dropped iterations, every response's CDN status known, the CDN's hit/stale/miss within 2 points, its origin requests in range. */
+function expectCdnLayer(r: LiveRun, why: string): void {
+  const o = r.observed
+  expect(o.droppedIterations, why).toBe(0)
+  expect(o.cdn, why).toBeDefined()
+  expect(o.cdn!.unknownStatus, why).toBe(0)
+  const checks = r.verdict.checks
+  for (const m of ['CDN HIT fraction', 'CDN STALE fraction', 'CDN MISS fraction']) {
+    const c = checks.find((x) => x.scope === 'cdn' && x.metric === m)
+    expect(c, `${m} checked. ${why}`).toBeDefined()
+    expect(Math.abs(c!.observed - c!.predicted), `${m}: observed ${c!.observed}, predicted ${c!.predicted}. ${why}`).toBeLessThanOrEqual(0.02)
+  }
+  expect(checks.find((x) => x.scope === 'cdn' && x.metric === 'origin requests')?.verdict, why).toBe('PASS')
+}
+
 describe.concurrent('live (k): nginx as a CDN in front of next start 16.4.6, k6 per layer; on one instance and over a fleet, at once', () => {
   // Installed once before the two runs start, which would otherwise both install on first use.
   beforeAll(() => {
@@ -165,17 +180,8 @@ describe.concurrent('live (k): nginx as a CDN in front of next start 16.4.6, k6 
     const r = await liveRun('cdn')
     const why = repro('cdn')
     expect(failed(r.verdict), why).toEqual([])
+    expectCdnLayer(r, why)
     const o = r.observed
-    expect(o.droppedIterations, why).toBe(0)
-    expect(o.cdn, why).toBeDefined()
-    expect(o.cdn!.unknownStatus, why).toBe(0)
-    const checks = r.verdict.checks
-    for (const m of ['CDN HIT fraction', 'CDN STALE fraction', 'CDN MISS fraction']) {
-      const c = checks.find((x) => x.scope === 'cdn' && x.metric === m)
-      expect(c, `${m} checked. ${why}`).toBeDefined()
-      expect(Math.abs(c!.observed - c!.predicted), `${m}: observed ${c!.observed}, predicted ${c!.predicted}. ${why}`).toBeLessThanOrEqual(0.02)
-    }
-    expect(checks.find((x) => x.scope === 'cdn' && x.metric === 'origin requests')?.verdict, why).toBe('PASS')
     // The dynamic page's private, no-store answer passes through: every request reached Next.
     expect(o.next!.routes.account!.requests, why).toBe(o.routes.account!.requests)
     expect(o.next!.routes.account!.dynamic, why).toBe(o.routes.account!.requests)
@@ -187,16 +193,8 @@ describe.concurrent('live (k): nginx as a CDN in front of next start 16.4.6, k6 
     const r = await liveRun('cdn-fleet')
     const why = repro('cdn-fleet')
     expect(failed(r.verdict), `${why}; verdict ${r.files.verdict}`).toEqual([])
+    expectCdnLayer(r, why)
     const o = r.observed
-    expect(o.droppedIterations, why).toBe(0)
-    expect(o.cdn!.unknownStatus, why).toBe(0)
-    const checks = r.verdict.checks
-    for (const m of ['CDN HIT fraction', 'CDN STALE fraction', 'CDN MISS fraction']) {
-      const c = checks.find((x) => x.scope === 'cdn' && x.metric === m)
-      expect(c, `${m} checked. ${why}`).toBeDefined()
-      expect(Math.abs(c!.observed - c!.predicted), `${m}: observed ${c!.observed}, predicted ${c!.predicted}. ${why}`).toBeLessThanOrEqual(0.02)
-    }
-    expect(checks.find((x) => x.scope === 'cdn' && x.metric === 'origin requests')?.verdict, why).toBe('PASS')
     // Each PoP's log was kept; their merge is what reached Next.
     for (const k of [0, 1]) expect(existsSync(join(r.out, `cdn-access.pop${k}.log`)), why).toBe(true)
     // The dynamic page passes through both PoPs and the balancer: every request reached Next.
