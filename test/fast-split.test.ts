@@ -173,6 +173,22 @@ describe('exact mode\'s per-path memory, estimated before a run', () => {
     expect(bytes(zipf, 'exact')).toBe(36_001 * 163)
     expect(bytes(sc({}, { traffic: { rps: 1, popularity: { zipf: 1 } }, params: { count: 2_000_000 } }), 'exact')).toBe(61 * 163 + 2_000_000 * 36)
   })
+  it('the Data Cache: 17 bytes per (cache, key), \'use cache\' 17 per (store, key); lazily at most a row per key a visited path reads (~90 bytes each); data changes add per-key lists and per-path data times', () => {
+    const perPath = { fetches: [{ id: 'f', revalidateS: 600, perPath: true }, { id: 'shared', revalidateS: 600 }] }
+    // 1000 per-path keys and one shared, one cache: (1000 + 1) × 17.
+    expect(bytes(sc({}, perPath), 'exact')).toBe(66_000 + 1001 * 17)
+    // Two local caches; 'use cache' has a store per process and a remote one: 3 × 1001 keys more.
+    const uc = { fetches: [{ id: 'f', perPath: true, kind: 'use cache' }, { id: 'shared', revalidateS: 600 }] }
+    expect(bytes(sc({ deployment: { instances: 2 } }, uc), 'exact')).toBe(2 * 66_000 + 2 * 1001 * 17 + 3 * 1001 * 17)
+    // Data changes: 21 bytes per key, and per (cache and instance, path) 8 bytes per fetch of the widest route.
+    expect(bytes(sc({ dataChanges: [{ fetch: 'f', atS: 10 }] }, perPath), 'exact')).toBe(66_000 + 1001 * 17 + 1001 * 21 + 2 * 1000 * 2 * 8)
+    // 4M paths, 36,001 records: each reads at most 2 keys.
+    const big = sc({ durationS: 3600 }, { params: { count: 4_000_000, prebuilt: 1000 }, traffic: { rps: 10 }, ...perPath })
+    expect(bytes(big, 'exact')).toBe(36_001 * 163 + 2 * 36_001 * (1.5 * 17 + 64))
+    // A deploy that reuses the fetch cache may carry every key over.
+    const reused = sc({ durationS: 3600, deploys: [{ atS: 60, reuseFetchCache: true }] }, { params: { count: 4_000_000, prebuilt: 1000 }, traffic: { rps: 10 }, ...perPath })
+    expect(bytes(reused, 'exact')).toBe(36_001 * 163 + 4_000_001 * (1.5 * 17 + 64))
+  })
 })
 
 describe('the command line', () => {
@@ -214,6 +230,22 @@ describe('the command line', () => {
       expect(r.stderr).toContain(`isrsim: ${cmd[0]}: exact mode would hold about 182.2 GB of per-path state`)
       if (cmd[0] !== 'check') expect(r.stderr).toContain('in each of 2 workers')
     }
+  })
+  it('a data change by fetch on a 40M-key per-path fetch exits 2 before tracking each key in the JS heap, naming the change and the templated-tag way out', async () => {
+    const wide = join(TMP, 'wide-change.json')
+    const route = { id: 'p', pattern: '/p/[id]', revalidateS: 3600, renderS: 0.1, params: { count: 40_000_000, prebuilt: 0 }, traffic: { rps: 1 } }
+    // Every minute for an hour, each firing reaching all 40M keys: 40M × (320 + 24 × 60) bytes = 65.6 GiB of change lists.
+    writeFileSync(wide, JSON.stringify({ name: 'wide', durationS: 3600, routes: [{ ...route, fetches: [{ id: 'product', perPath: true }] }], dataChanges: [{ fetch: 'product', everyS: 60 }] }))
+    const r = await cli('run', wide)
+    expect(r.code, r.stderr).toBe(2)
+    expect(r.stderr).toMatch(/^isrsim: run: tracking dataChanges would hold about 65\.6 GB in the JS heap, more than 75% of its [\d.]+ GB limit; dataChanges\[0\] \(fetch "product"\) reaches 40,000,000 Data Cache keys, each tracked on its own\. For a change to one product of a per-path fetch, name a templated tag/)
+    expect(r.stderr).not.toMatch(/^\s+at /m)
+    // The same change through a templated tag reaches one key per firing, and runs.
+    const narrow = join(TMP, 'narrow-change.json')
+    writeFileSync(narrow, JSON.stringify({ name: 'narrow', durationS: 600, routes: [{ ...route, fetches: [{ id: 'product', tags: ['product-{id}'] }] }], dataChanges: [{ tag: 'product-{id}', everyS: 60 }] }))
+    const ok = await cli('run', narrow, '--out', join(TMP, 'narrow.result.json'))
+    expect(ok.code, ok.stderr).toBe(0)
+    expect(ok.stdout).toContain('freshness: 9 origin changes') // at 60, 120, …, 540 s
   })
   it('64 instances × 50M paths with light traffic run in exact mode: lazy records keep only the visited (instance, path) pairs', async () => {
     const light = join(TMP, 'light.json')

@@ -51,7 +51,7 @@ describe('end-of-run invariants', () => {
         expect(checkEndState(state), `rich ${v} ${cache}`).toEqual([])
         // The checks see real work: renders of every cause family, and data.
         expect(state.cachedRendersStarted, `rich ${v} ${cache}`).toBeGreaterThan(1000)
-        expect(state.freshness?.changeTimes.some((t) => t.length > 0), `rich ${v} ${cache}`).toBe(true)
+        expect([...state.freshness!.changeTimes.values()].some((t) => t.length > 0), `rich ${v} ${cache}`).toBe(true)
       }
     }
   })
@@ -125,18 +125,19 @@ describe('end-of-run invariants', () => {
   })
 
   test('data versions never go backwards: a change older than the one before, reflected changes out of order, data read after its entry was written', () => {
-    const fresh = () => { const { state } = rich(); return { state, fr: state.freshness!, k: state.freshness!.changeTimes.findIndex((t) => t.length >= 2) } }
+    const fresh = () => { const { state } = rich(); return { state, fr: state.freshness!, k: [...state.freshness!.changeTimes].find(([, t]) => t.length >= 2)![0] } }
     let { state, fr, k } = fresh()
-    const times = fr.changeTimes[k] as number[]
+    const times = fr.changeTimes.get(k) as number[]
     times.push(times[0]! - 1)
     expect(checkEndState(state).join('\n')).toMatch(new RegExp(`^data versions: key ${k}: change ${times.length - 1} at`))
     ;({ state, fr, k } = fresh())
     // A change reflected while an older one is not.
-    ;(fr.unreflected[k] as number[]).splice(0, Infinity, fr.changeTimes[k]![0]!)
+    ;(fr.unreflected.get(k) as number[]).splice(0, Infinity, fr.changeTimes.get(k)![0]!)
     expect(checkEndState(state).some((b) => b.startsWith(`data versions: key ${k}: the unreflected changes`))).toBe(true)
     ;({ state, fr } = fresh())
-    const slot = state.dataCache.has.findIndex((x) => x === 1)
-    state.dataCache.dataAtUs[slot] = state.dataCache.lastModUs[slot]! + 1
+    const rows = state.dataCache.rows
+    const row = rows.has.findIndex((x) => x === 1)
+    rows.dataAtUs[row] = rows.lastModUs[row]! + 1
     only(checkEndState(state), 'data versions')
     ;({ state, fr } = fresh())
     const L = state.layout

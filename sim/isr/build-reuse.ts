@@ -11,23 +11,19 @@
  * (also when the build prerendered nothing).
  * Cold path: runs once per deploy, after data.rebuild() has seeded the build's keys at atUs.
  */
+import { SlotMap } from '../kernel/slot-map.ts'
 import { ONE_YEAR_S, secToUs } from '../kernel/time.ts'
 import type { Scenario } from '../scenario/schema.ts'
 import type { DataCache } from './data-cache.ts'
 import type { ResolvedRoute } from './entries.ts'
+import type { FetchCacheSnapshot } from './fetch-cache-rows.ts'
 import type { DataFreshness } from './freshness.ts'
 import { buildRefetchesStale, isDataCached, type VersionProfile } from './profiles.ts'
 
 /** The Data Cache as the old build left it: which slots held an entry, when written, when its data was read. */
-export interface FetchCacheSnapshot {
-  readonly has: Uint8Array
-  readonly lastModUs: Float64Array
-  readonly dataAtUs: Float64Array
-}
-
 export function snapshotFetchCache(data: DataCache): FetchCacheSnapshot {
   data.settleAll() // the old build's origin calls that completed are in the folder
-  return { has: data.has.slice(), lastModUs: data.lastModUs.slice(), dataAtUs: data.dataAtUs.slice() }
+  return data.rows.snapshot()
 }
 
 /**
@@ -41,10 +37,11 @@ export function reuseFetchCache(
   fresh: DataFreshness, caches: number, totalPaths: number, atUs: number, prerender: boolean,
 ): { readonly reused: number; readonly staleIntoPage: number; readonly kept: number } {
   const refetch = buildRefetchesStale(profile)
-  const { keys, maxF, has, lastModUs, dataAtUs } = data
-  const restored = new Uint8Array(caches * keys)
-  /** Per slot, the data time a prerendered page reads (the old one for a reused or a stale-served entry). */
-  const pageReads = new Float64Array(caches * keys).fill(atUs)
+  const { keys, maxF, rows } = data
+  /** The slots handled, once each (several routes may make one fetch). */
+  const restored = new SlotMap()
+  /** Per slot the build read, the data time its prerendered page reads (the old one for a reused or a stale-served entry); atUs if none. */
+  const pageReads = new Map<number, number>()
   let reused = 0, staleIntoPage = 0, kept = 0
   for (const r of routes) {
     if (!prerender || r.isDynamic || r.prebuilt === 0) continue
@@ -59,17 +56,17 @@ export function reuseFetchCache(
       for (let c = 0; c < caches; c++) {
         for (let k = 0; k < n; k++) {
           const slot = c * keys + data.keyBase[j]! + k
-          if (has[slot] !== 1 || old.has[slot] !== 1 || restored[slot] === 1) continue
-          restored[slot] = 1
-          if (atUs - old.lastModUs[slot]! <= revalUs) {
+          if (!rows.hasEntry(slot) || !old.hasEntry(slot)) continue
+          const before = restored.size
+          if (restored.findOrAdd(slot) < before) continue
+          if (atUs - old.lastModUs(slot) <= revalUs) {
             // Fresh: the build reads the old entry, which stays as it was written.
-            lastModUs[slot] = old.lastModUs[slot]!
-            dataAtUs[slot] = old.dataAtUs[slot]!
-            pageReads[slot] = old.dataAtUs[slot]!
+            rows.setEntry(slot, old.lastModUs(slot), old.dataAtUs(slot))
+            if (fresh.tracks) pageReads.set(slot, old.dataAtUs(slot))
             reused++
           } else if (!refetch) {
             // 14/15: the page gets the stale data; the background refresh writes the build's.
-            pageReads[slot] = old.dataAtUs[slot]!
+            if (fresh.tracks) pageReads.set(slot, old.dataAtUs(slot))
             staleIntoPage++
           }
         }
@@ -77,13 +74,11 @@ export function reuseFetchCache(
     })
   }
   // What the build did not fetch is still in the folder, as the old build and servers left it.
-  for (let slot = 0; slot < caches * keys; slot++) {
-    if (old.has[slot] !== 1 || has[slot] === 1) continue
-    has[slot] = 1
-    lastModUs[slot] = old.lastModUs[slot]!
-    dataAtUs[slot] = old.dataAtUs[slot]!
+  old.forEachEntry((slot) => {
+    if (rows.hasEntry(slot)) return
+    rows.setEntry(slot, old.lastModUs(slot), old.dataAtUs(slot))
     kept++
-  }
+  })
   if (fresh.tracks && prerender) {
     for (const r of routes) {
       if (r.isDynamic) continue
@@ -92,7 +87,7 @@ export function reuseFetchCache(
         for (let c = 0; c < caches; c++) {
           for (let p = r.firstPath; p < r.firstPath + r.prebuilt; p++) {
             const slot = c * keys + data.keyBase[j]! + (data.perPath[j] === 1 ? p - r.firstPath : 0)
-            fresh.pageData[(c * totalPaths + p) * maxF + i] = pageReads[slot]!
+            fresh.pageData[(c * totalPaths + p) * maxF + i] = pageReads.get(slot) ?? atUs
           }
         }
       }

@@ -17,6 +17,7 @@ import { IMPLICIT_TAG_PREFIX, tagMatchesTemplate, templateIndexesIn, templateInd
 import type { TraceEvent } from './trace.ts'
 import { isUseCacheKind } from './cache-life.ts'
 import { createUseCacheStore, type UseCacheStore } from './use-cache.ts'
+import { createFetchCacheRows, type FetchCacheRows } from './fetch-cache-rows.ts'
 import { isUnstableCache, unstableCacheRevalidateUs } from './unstable-cache.ts'
 
 // This module's own constants (V8 folds them; an imported binding is read at every use).
@@ -50,10 +51,8 @@ export interface DataCache {
   /** Per route and fetch (route × maxF + i): the fetch's first key, and 1 when it has one key per path. */
   readonly keyBase: Int32Array
   readonly perPath: Uint8Array
-  /** Per (cache, key) slot: 1 when it holds an entry, when it was written, when its data was read. */
-  readonly has: Uint8Array
-  readonly lastModUs: Float64Array
-  readonly dataAtUs: Float64Array
+  /** Per (cache, key) slot, cache × keys + key: its entry (fetch-cache-rows.ts). */
+  readonly rows: FetchCacheRows
   /** The render being prepared (read() fills them): when it read fetch i of its route's data, µs. */
   readonly readAt: Float64Array
   /** ... and its longest foreground origin call, µs (its fetches run in parallel). */
@@ -87,6 +86,7 @@ export interface DataCache {
 export function createDataCache(
   s: Scenario, routes: readonly ResolvedRoute[], profile: VersionProfile, caches: number, sharedCache: boolean, streams: Streams,
   manifest: TagsManifest, clock: Float64Array, buildAtUs: number, warmupUs: number, durationUs: number, trace: ((e: TraceEvent) => void) | null,
+  lazy: boolean,
 ): DataCache {
   const index = new Map<string, number>()
   const fetches: (Omit<FetchInfo, 'keys' | 'base'> & { keys: number; base: number })[] = []
@@ -105,23 +105,21 @@ export function createDataCache(
   for (const f of fetches) { f.base = keys; keys += f.keys }
   const routeFetches = s.routes.map((r) => Int32Array.from(r.fetches.map((f) => index.get(f.id)!)))
   const maxF = Math.max(1, ...s.routes.map((r) => r.fetches.length))
-  const has = new Uint8Array(caches * keys)
-  const lastModUs = new Float64Array(caches * keys)
-  const dataAtUs = new Float64Array(caches * keys)
   /**
-   * Origin calls on their way back, per fetch id: [completion µs, slot] in call order. A
+   * Origin calls on their way back, per fetch id: [completion µs, row] in call order. A
    * fetch id has one latency, so its calls complete in the order they were made, and the
    * only reader of its entries is a render (read), which runs as a request, after every
    * other event at the same µs. So a completed call is written when the next render reads
    * the fetch (settle), with the same result as an event at its completion time, and costs
    * no event.
    */
-  const inFlight = fetches.map(() => ({ atUs: new Float64Array(16), slot: new Int32Array(16), head: 0, size: 0 }))
+  const inFlight = fetches.map(() => ({ atUs: new Float64Array(16), row: new Int32Array(16), head: 0, size: 0 }))
   const originFetches = new Float64Array(fetches.length)
 
   // `next build` ran the fetches of every prebuilt page and kept the results in
-  // .next/cache/fetch-cache (§0, §5.3, §11.3): the Data Cache starts warm for them.
-  const buildSeeded: number[] = []
+  // .next/cache/fetch-cache (§0, §5.3, §11.3): the Data Cache starts warm for them. Per fetch,
+  // how many of its keys from the first (the union over the routes that make it).
+  const seeded = new Int32Array(fetches.length)
   s.routes.forEach((r, ri) => {
     const route = routes[ri]!
     // A route made dynamic only by a layout's request API is still prerendered by the build
@@ -135,22 +133,14 @@ export function createDataCache(
       // The build's prerender is not a dynamic render; an unstable_cache function is always
       // cached (§13); getStaticProps has no Data Cache (§14.9).
       if (!isUnstableCache(f) && (r.router === 'pages' || !isDataCached(profile, f, false))) continue
-      for (let k = 0; k < (info.perPath ? Math.min(route.prebuilt, info.keys) : 1); k++) buildSeeded.push(info.base + k)
+      const fi = index.get(f.id)!
+      seeded[fi] = Math.max(seeded[fi]!, info.perPath ? Math.min(route.prebuilt, info.keys) : 1)
     }
   })
-  function seed(atUs: number): void {
-    for (let c = 0; c < caches; c++) {
-      for (const key of buildSeeded) {
-        has[c * keys + key] = 1
-        lastModUs[c * keys + key] = atUs
-        dataAtUs[c * keys + key] = atUs
-      }
-    }
-  }
   // §8.2: with the Redis handler a fetch() is not cached at all (observed: no fetch key written
   // at run time, the build's copied ones never read; one origin call per render and fetch).
   const seedsBuild = !(sharedCache && s.deployment?.cacheHandler === 'fortedigital-redis')
-  if (seedsBuild) seed(buildAtUs)
+  const rows = createFetchCacheRows(caches, keys, Int32Array.from(fetches, (f) => f.base), seeded, seedsBuild ? buildAtUs : null, lazy)
 
   /**
    * The keys of fetch `id` whose templated tag t yields `tag` through a real param value
@@ -208,10 +198,10 @@ export function createDataCache(
 
   const readAt = new Float64Array(maxF)
   // §12.5: 'use cache' functions read their own store.
-  const useCache = createUseCacheStore(s, profile, fetches, maxF, keys, manifest, clock, warmupUs, originFetches, trace)
+  const useCache = createUseCacheStore(s, profile, fetches, maxF, keys, manifest, clock, warmupUs, originFetches, trace, lazy)
 
-  /** One origin call for fetch key `slot` (cache × keys + key); its entry is written when it completes. */
-  function originCall(fi: number, slot: number, key: number, inst: number, mode: 'foreground' | 'background', store: boolean): boolean {
+  /** One origin call for fetch key `key` at row `row` (rows.rowOf); its entry is written when it completes. */
+  function originCall(fi: number, row: number, key: number, inst: number, mode: 'foreground' | 'background', store: boolean): boolean {
     const f = fetches[fi]!
     const now = clock[0]!
     if (now >= warmupUs) originFetches[fi] = originFetches[fi]! + 1
@@ -223,7 +213,7 @@ export function createDataCache(
       const q = inFlight[fi]!
       const j = (q.head + q.size) & (q.atUs.length - 1)
       q.atUs[j] = now + f.latencyUs
-      q.slot[j] = slot
+      q.row[j] = row
       q.size++
     }
     return ok
@@ -235,10 +225,10 @@ export function createDataCache(
     const now = clock[0]!
     const latencyUs = fetches[fi]!.latencyUs
     while (q.size > 0 && q.atUs[q.head]! <= now) {
-      const slot = q.slot[q.head]!
-      has[slot] = 1
-      lastModUs[slot] = q.atUs[q.head]!
-      dataAtUs[slot] = q.atUs[q.head]! - latencyUs
+      const row = q.row[q.head]!
+      rows.has[row] = 1
+      rows.lastModUs[row] = q.atUs[q.head]!
+      rows.dataAtUs[row] = q.atUs[q.head]! - latencyUs
       q.head = (q.head + 1) & (q.atUs.length - 1)
       q.size--
     }
@@ -248,16 +238,16 @@ export function createDataCache(
   function grow(fi: number): void {
     const q = inFlight[fi]!
     const n = q.atUs.length
-    const atUs = new Float64Array(2 * n), slot = new Int32Array(2 * n)
+    const atUs = new Float64Array(2 * n), row = new Int32Array(2 * n)
     for (let k = 0; k < q.size; k++) {
       atUs[k] = q.atUs[(q.head + k) & (n - 1)]!
-      slot[k] = q.slot[(q.head + k) & (n - 1)]!
+      row[k] = q.row[(q.head + k) & (n - 1)]!
     }
-    inFlight[fi] = { atUs, slot, head: 0, size: q.size }
+    inFlight[fi] = { atUs, row, head: 0, size: q.size }
   }
 
   const self: DataCache = {
-    fetches, keys, routeFetches, maxF, keyBase, perPath, has, lastModUs, dataAtUs, readAt, useCache,
+    fetches, keys, routeFetches, maxF, keyBase, perPath, rows, readAt, useCache,
     waitUs: 0,
     read(route, p, inst, isr, bypass) {
       self.waitUs = 0
@@ -279,17 +269,19 @@ export function createDataCache(
         }
         settle(fi)
         let foreground = true
-        readAt[i] = dataAtUs[slot]!
-        if (cacheable[j] === 1 && key >= 0 && !bypass && has[slot] === 1) {
+        // A one-off path's key (-1) is a new URL: no entry, and no data time anyone reads (freshness skips it).
+        const row = key < 0 ? -1 : rows.rowOf(slot)
+        readAt[i] = row < 0 ? NaN : rows.dataAtUs[row]!
+        if (cacheable[j] === 1 && row >= 0 && !bypass && rows.has[row] === 1) {
           // The entry's own tags and the page's implicit (soft) tags (§4.3), as of its write.
-          const tags = p < 0 ? TAGS_NONE : manifest.check(inst, p, tagIgnored, fi * nTags, lastModUs, slot)
+          const tags = p < 0 ? TAGS_NONE : manifest.check(inst, p, tagIgnored, fi * nTags, rows.lastModUs, row)
           if (tags !== TAGS_EXPIRED) {
-            const stale = now - lastModUs[slot]! > revalUs[j]! || tags === TAGS_STALE
+            const stale = now - rows.lastModUs[row]! > revalUs[j]! || tags === TAGS_STALE
             if (!stale) foreground = false
             else if (unstable[j] === 1 ? pagesRoute[ri] === 0 && !awaitsUnstableCacheRefresh(profile, isr) : !isr) {
               // A dynamic render gets the stale data now and refreshes it in the background;
               // so does a 14 regeneration of an unstable_cache entry (the one-cycle lag, §13.2).
-              originCall(fi, slot, key, inst, 'background', true)
+              originCall(fi, row, key, inst, 'background', true)
               foreground = false
             }
           }
@@ -297,7 +289,7 @@ export function createDataCache(
         if (foreground) {
           // An HTTP error is not a render failure: the page renders and is cached, the Data
           // Cache keeps its old entry (only 200s are stored), and the page has no new data (§3.5).
-          if (originCall(fi, slot, key, inst, 'foreground', cacheable[j] === 1 && key >= 0)) readAt[i] = now // read as the render starts
+          if (originCall(fi, row, key, inst, 'foreground', cacheable[j] === 1 && key >= 0)) readAt[i] = now // read as the render starts
           if (fetches[fi]!.latencyUs > self.waitUs) self.waitUs = fetches[fi]!.latencyUs
         }
       }
@@ -341,9 +333,8 @@ export function createDataCache(
     },
     rebuild(atUs, prerender) {
       useCache.rebuild()
-      has.fill(0)
       for (const q of inFlight) { q.head = 0; q.size = 0 }
-      if (prerender && seedsBuild) seed(atUs)
+      rows.rebuild(atUs, prerender && seedsBuild)
     },
   }
   return self

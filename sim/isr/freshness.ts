@@ -88,11 +88,15 @@ export function createFreshness(s: Scenario, routes: readonly ResolvedRoute[], d
    * them are JS arrays, one pointer chase away, and are touched only when a change is
    * reflected.
    */
-  const keyChange = new Float64Array(2 * keys)
-  for (let k = 0; k < keys; k++) { keyChange[2 * k] = -Infinity; keyChange[2 * k + 1] = Infinity }
-  /** Every change time of each key, ascending: the data version a read at time d saw is how many are <= d. */
-  const changeTimes: number[][] = tracks ? Array.from({ length: keys }, () => []) : []
-  const unreflected: number[][] = tracks ? Array.from({ length: keys }, () => []) : []
+  const keyChange = new Float64Array(tracks ? 2 * keys : 0)
+  for (let k = 0; k < keyChange.length / 2; k++) { keyChange[2 * k] = -Infinity; keyChange[2 * k + 1] = Infinity }
+  /**
+   * Every change time of each key that changed, ascending (the data version a read at time d saw
+   * is how many are <= d), and those no response has reflected yet. Only keys a change reached
+   * have lists: a per-path fetch over 40M paths has 40M keys.
+   */
+  const changeTimes = new Map<number, number[]>()
+  const unreflected = new Map<number, number[]>()
   const outdated = new Float64Array(routes.length)
   const lagHist = new Float64Array(HISTOGRAM_BUCKETS)
   /**
@@ -144,7 +148,7 @@ export function createFreshness(s: Scenario, routes: readonly ResolvedRoute[], d
   function reflect(key: number, arr: Float64Array, at: number): void {
     const d = arr[at]!
     const now = clock[0]!
-    const q = unreflected[key]!
+    const q = unreflected.get(key)!
     while (q.length > 0 && q[0]! <= d) {
       const t = q.shift()!
       if (now < warmupUs) continue
@@ -188,8 +192,10 @@ export function createFreshness(s: Scenario, routes: readonly ResolvedRoute[], d
   function mark(key: number): void {
     const now = clock[0]!
     keyChange[2 * key] = now
-    changeTimes[key]!.push(now)
-    if (unreflected[key]!.push(now) === 1) keyChange[2 * key + 1] = now
+    let times = changeTimes.get(key), q = unreflected.get(key)
+    if (times === undefined || q === undefined) { changeTimes.set(key, (times = [])); unreflected.set(key, (q = [])) }
+    times.push(now)
+    if (q.push(now) === 1) keyChange[2 * key + 1] = now
     if (now >= warmupUs) lag.changes++
     // Every route that reads the key waits for its own first response showing it.
     const fi = keyFetch[key]!
@@ -236,8 +242,8 @@ export function createFreshness(s: Scenario, routes: readonly ResolvedRoute[], d
       const ri = route.index
       const n = routeFetches[ri]!.length
       for (let i = 0; i < n; i++) {
-        const times = changeTimes[keyBase[ri * maxF + i]! + (perPath[ri * maxF + i] === 1 ? p - route.firstPath : 0)]!
-        if (versionAt(times, pageData, eslot * maxF + i) !== versionAt(times, flightData, slot * maxF + i)) return true
+        const times = changeTimes.get(keyBase[ri * maxF + i]! + (perPath[ri * maxF + i] === 1 ? p - route.firstPath : 0))
+        if (times !== undefined && versionAt(times, pageData, eslot * maxF + i) !== versionAt(times, flightData, slot * maxF + i)) return true
       }
       return false
     },

@@ -7,6 +7,7 @@
 import { HISTOGRAM_BUCKETS } from '../kernel/histogram.ts'
 import { BACKGROUND, BLOCKING, DYNAMIC_RENDER, OUTCOME_NAMES, RENDER_MODE_NAMES, type Metrics } from './metrics.ts'
 import type { InvalidationCounts } from './stats.ts'
+import type { FetchCacheRows } from './fetch-cache-rows.ts'
 
 /** Why a render started. Every render has exactly one cause, which fixes its mode. */
 export const CAUSE_COLD = 0, CAUSE_TIME = 1, CAUSE_EXPIRE = 2, CAUSE_TAG_STALE = 3, CAUSE_TAG_EXPIRED = 4, CAUSE_DYNAMIC = 5, CAUSE_ONE_OFF = 6
@@ -66,12 +67,13 @@ export interface EndState {
   /** Renders a stale or expired tag caused, since t = 0. */
   readonly tagRendersSinceStart: number
   /** The Data Cache: per (cache, key) slot, whether it has an entry, when it was written, when its data was read. */
-  readonly dataCache: { readonly keys: number; readonly has: Uint8Array; readonly lastModUs: Float64Array; readonly dataAtUs: Float64Array }
+  readonly dataCache: { readonly keys: number; readonly rows: FetchCacheRows }
   /** Origin data versions; null when the scenario has no data changes. */
   readonly freshness: null | {
     /** Per key: the times its data changed, and those no response has reflected yet. */
-    readonly changeTimes: readonly (readonly number[])[]
-    readonly unreflected: readonly (readonly number[])[]
+    /** Per key a change reached (freshness.ts). */
+    readonly changeTimes: ReadonlyMap<number, readonly number[]>
+    readonly unreflected: ReadonlyMap<number, readonly number[]>
     /** Per key: [last change, oldest unreflected change]. */
     readonly keyChange: Float64Array
     /** Per entry slot: when each of its fetches' data was read (maxF apart). */
@@ -216,23 +218,27 @@ export function checkEndState(s: EndState): string[] {
 
   // Data versions never go backwards: each key's changes only move forward, reflected ones
   // are a prefix of them, and no entry holds data read after it was written.
-  const dc = s.dataCache
-  for (let j = 0; j < dc.has.length; j++) {
-    if (dc.has[j] === 0) continue
-    if (!(dc.dataAtUs[j]! <= dc.lastModUs[j]! && dc.lastModUs[j]! <= s.nowUs)) fail(`data versions: Data Cache key ${j % dc.keys} (cache ${Math.floor(j / dc.keys)}): data read at ${dc.dataAtUs[j]} µs, written at ${dc.lastModUs[j]} µs, now ${s.nowUs} µs`)
+  // (A lazy slot with no row holds the build's seed, written and read at one time in the past.)
+  const { keys, rows } = s.dataCache
+  for (let j = 0; j < rows.rows(); j++) {
+    if (rows.has[j] === 0) continue
+    const slot = rows.slotOfRow(j)
+    if (!(rows.dataAtUs[j]! <= rows.lastModUs[j]! && rows.lastModUs[j]! <= s.nowUs)) fail(`data versions: Data Cache key ${slot % keys} (cache ${Math.floor(slot / keys)}): data read at ${rows.dataAtUs[j]} µs, written at ${rows.lastModUs[j]} µs, now ${s.nowUs} µs`)
   }
   const fr = s.freshness
   if (fr !== null) {
-    fr.changeTimes.forEach((times, k) => {
+    const none: readonly number[] = []
+    for (let k = 0; k < fr.keyChange.length / 2; k++) {
+      const times = fr.changeTimes.get(k) ?? none
       for (let j = 1; j < times.length; j++) if (times[j]! < times[j - 1]!) { fail(`data versions: key ${k}: change ${j} at ${times[j]} µs is before change ${j - 1} at ${times[j - 1]} µs`); break }
       if (times.length > 0 && times[times.length - 1]! > s.nowUs) fail(`data versions: key ${k}: a change in the future (${times[times.length - 1]} µs)`)
-      const q = fr.unreflected[k]!
+      const q = fr.unreflected.get(k) ?? none
       const tail = times.slice(times.length - q.length)
       if (q.length > times.length || tail.some((t, j) => t !== q[j])) fail(`data versions: key ${k}: the unreflected changes [${q.slice(0, 5).join(', ')}] are not the latest of its changes`)
       const last = times.length > 0 ? times[times.length - 1]! : -Infinity
       const oldest = q.length > 0 ? q[0]! : Infinity
       if (fr.keyChange[2 * k] !== last || fr.keyChange[2 * k + 1] !== oldest) fail(`data versions: key ${k}: index [${fr.keyChange[2 * k]}, ${fr.keyChange[2 * k + 1]}] disagrees with its changes [last ${last}, oldest unreflected ${oldest}]`)
-    })
+    }
     s.eachSlot((slot, o) => {
       if (slot >= entrySlots || s.slots[o + L.hasEntry] === 0) return
       const p = slot % s.totalPaths

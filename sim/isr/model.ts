@@ -114,7 +114,7 @@ export function createIsrModel(
   const invalidationStats = createInvalidationStats(s.onDemand.length, s.dataChanges.length, entries, nTags > 0, clock)
 
   // ---- The Data Cache (§5.3, data-cache.ts).
-  const data = createDataCache(s, routes, profile, caches, sharedCache, streams, manifest, clock, buildAtUs, metrics.warmupUs, durationUs, trace)
+  const data = createDataCache(s, routes, profile, caches, sharedCache, streams, manifest, clock, buildAtUs, metrics.warmupUs, durationUs, trace, entries.lazy)
   const { keys: fetchKeys, maxF, readAt: renderData } = data
 
   // ---- Origin data changes and freshness (freshness.ts).
@@ -358,7 +358,7 @@ export function createIsrModel(
   const endParts: EndStateParts = {
     routes, instances, caches, totalPaths, records: entries, metrics, ledger, arrived: () => (cdn === null ? lane.arrived() : cdn.reachedNext(lane.arrived(), clock[0]!)), eventStats: () => invalidationStats.rows, freshness: () => fresh.endState(),
     layout: { stride: Rec.W, lastModUs: F_LAST_MOD, contentAtUs: F_CONTENT_AT, hasEntry: F_HAS_ENTRY, inflight: F_FLIGHT_MODE, inflightStartUs: F_FLIGHT_START, inflightEndUs: F_FLIGHT_END, revalidateUs: F_REVAL, expireUs: F_EXPIRE },
-    dataCache: () => ({ keys: fetchKeys, has: data.has, lastModUs: data.lastModUs, dataAtUs: data.dataAtUs }),
+    dataCache: () => ({ keys: fetchKeys, rows: data.rows }),
   }
   const endState = (nowUs: number): EndState => endStateOf(endParts, nowUs)
 

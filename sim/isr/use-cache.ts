@@ -13,7 +13,9 @@
  * process), an ISR render regenerates it in the foreground; an expired tag (updateTag, the
  * one-argument form, revalidatePath, 15's revalidateTag) is a miss.
  */
+import { grown } from '../kernel/grow.ts'
 import { UINT32_SCALE, type AleaRng } from '../kernel/rng.ts'
+import { SlotMap } from '../kernel/slot-map.ts'
 import { secToUs } from '../kernel/time.ts'
 import { deploymentOf, type Scenario } from '../scenario/schema.ts'
 import { INFINITE_CACHE_S, isUseCacheKind, resolveLife } from './cache-life.ts'
@@ -58,15 +60,28 @@ export interface UseCacheStore {
 export function createUseCacheStore(
   s: Scenario, profile: VersionProfile, fetches: readonly FunctionInfo[], maxF: number, keys: number,
   manifest: TagsManifest, clock: Float64Array, warmupUs: number, originFetches: Float64Array, trace: ((e: TraceEvent) => void) | null,
+  lazy: boolean,
 ): UseCacheStore {
   const instances = deploymentOf(s).instances
   // Stores 0 .. instances - 1: each process's default handler; store `instances`: the remote one.
   const stores = instances + 1
-  const has = new Uint8Array(stores * keys)
+  // Per (store, key) slot, store × keys + key: a row, the slot itself; or, when exact mode's
+  // records are lazy (entries.ts), a row made at the slot's first read (a slot never read holds
+  // no entry and zero times, as a fresh array cell does). None without a 'use cache' function.
+  const any = s.routes.some((r) => r.fetches.some((f) => isUseCacheKind(f.kind)))
+  const dir = lazy ? new SlotMap() : null
+  const n = !any ? 0 : lazy ? 64 : stores * keys
+  let has = new Uint8Array(n)
   /** When the entry's generation started (the handler's timestamp), µs. */
-  const tsUs = new Float64Array(stores * keys)
+  let tsUs = new Float64Array(n)
   /** Until when a background regeneration of the key runs in that process, µs. */
-  const bgUntilUs = new Float64Array(stores * keys)
+  let bgUntilUs = new Float64Array(n)
+  function rowOf(slot: number): number {
+    if (dir === null) return slot
+    const d = dir.findOrAdd(slot)
+    if (d === has.length) { has = grown(has, d + 1); tsUs = grown(tsUs, d + 1); bgUntilUs = grown(bgUntilUs, d + 1) }
+    return d
+  }
   const isUseCache = new Uint8Array(s.routes.length * maxF)
   const remote = new Uint8Array(s.routes.length * maxF)
   const revalUs = new Float64Array(s.routes.length * maxF)
@@ -81,8 +96,8 @@ export function createUseCacheStore(
     expireUs[j] = life.expireS >= INFINITE_CACHE_S ? Infinity : secToUs(life.expireS)
   }))
 
-  /** Run function fi now for store slot `slot` (not stored when `store` is false); returns whether it succeeded. */
-  function generate(fi: number, slot: number, key: number, inst: number, mode: 'foreground' | 'background', store: boolean): boolean {
+  /** Run function fi now for store row `row` (not stored when `store` is false); returns whether it succeeded. */
+  function generate(fi: number, row: number, key: number, inst: number, mode: 'foreground' | 'background', store: boolean): boolean {
     const f = fetches[fi]!
     const now = clock[0]!
     if (now >= warmupUs) originFetches[fi] = originFetches[fi]! + 1
@@ -90,7 +105,7 @@ export function createUseCacheStore(
     if (trace !== null) trace({ kind: 'fetch', atUs: now, fetch: f.id, key, mode, ok, instance: inst })
     // Decision: the entry is set with the generation's start as its timestamp (as the handler
     // does) when the generation starts; a read during its latencyS finds it.
-    if (ok && store) { has[slot] = 1; tsUs[slot] = now }
+    if (ok && store) { has[row] = 1; tsUs[row] = now }
     return ok
   }
 
@@ -100,23 +115,23 @@ export function createUseCacheStore(
     read(j, fi, key, p, inst, isr, bypass, ignore, ignoreOff) {
       const now = clock[0]!
       const f = fetches[fi]!
-      const slot = (remote[j] === 1 ? instances : inst) * keys + f.base + (key < 0 ? 0 : key)
+      const row = rowOf((remote[j] === 1 ? instances : inst) * keys + f.base + (key < 0 ? 0 : key))
       const stored = key >= 0
-      if (stored && !bypass && has[slot] === 1) {
-        const ageUs = now - tsUs[slot]!
+      if (stored && !bypass && has[row] === 1) {
+        const ageUs = now - tsUs[row]!
         // The handler drops an entry past its revalidate (production) or its expire: a miss.
         if (ageUs <= revalUs[j]! && ageUs <= expireUs[j]!) {
-          const tags = p < 0 ? Decision.TAGS_NONE : manifest.check(inst, p, ignore, ignoreOff, tsUs, slot)
+          const tags = p < 0 ? Decision.TAGS_NONE : manifest.check(inst, p, ignore, ignoreOff, tsUs, row)
           if (tags !== TAGS_EXPIRED) {
-            self.readAtUs = tsUs[slot]!
+            self.readAtUs = tsUs[row]!
             if (tags !== TAGS_STALE) return 0
             // 16.x revalidateTag(tag, profile): stale (revalidate -1). A dynamic render serves
             // it and regenerates it in the background, once per key and process; an ISR render
             // regenerates it in the foreground.
             if (!isr) {
-              if (bgUntilUs[slot]! <= now) {
-                bgUntilUs[slot] = now + f.latencyUs
-                generate(fi, slot, key, inst, 'background', true)
+              if (bgUntilUs[row]! <= now) {
+                bgUntilUs[row] = now + f.latencyUs
+                generate(fi, row, key, inst, 'background', true)
               }
               return 0
             }
@@ -124,13 +139,21 @@ export function createUseCacheStore(
         }
       }
       // A failed run leaves the data the page had: the entry's, if any.
-      const before = tsUs[slot]!
-      self.readAtUs = generate(fi, slot, key, inst, 'foreground', stored) ? now : before
+      const before = tsUs[row]!
+      self.readAtUs = generate(fi, row, key, inst, 'foreground', stored) ? now : before
       return f.latencyUs
     },
     restart(inst) {
-      has.fill(0, inst * keys, (inst + 1) * keys)
-      bgUntilUs.fill(0, inst * keys, (inst + 1) * keys)
+      if (dir === null) {
+        has.fill(0, inst * keys, (inst + 1) * keys)
+        bgUntilUs.fill(0, inst * keys, (inst + 1) * keys)
+        return
+      }
+      for (let d = 0; d < dir.size; d++) {
+        if (Math.floor(dir.keys[d]! / keys) !== inst) continue
+        has[d] = 0
+        bgUntilUs[d] = 0
+      }
     },
     rebuild() {
       // Cache keys include the build id: the new build finds no entry, remote ones included.
