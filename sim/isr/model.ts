@@ -108,7 +108,7 @@ export function createIsrModel(
   // records move as they grow, so each step reads entries.rec after taking its offsets.
 
   // ---- On-demand invalidation (§4): the tags manifest (tags-manifest.ts).
-  const manifest = createTagsManifest(s, routes, profile, totalPaths, instances, sharedCache, deployment.tagPropagationS, engine, durationUs)
+  const manifest = createTagsManifest(s, routes, profile, totalPaths, instances, sharedCache, deployment.tagPropagationS, engine, durationUs, entries.lazy)
   const nTags = manifest.names.length
   // Fan-out accounting: per on-demand call, then per data change (stats.ts).
   const invalidationStats = createInvalidationStats(s.onDemand.length, s.dataChanges.length, entries, nTags > 0, clock)
