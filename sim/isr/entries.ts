@@ -169,7 +169,9 @@ export class Entries {
   readonly keyTtlUs: Float64Array | null
   /** The build's prerendered pages are in the shared cache (not with the Redis handler on 16.4, §8.2). */
   private readonly seedsBuild: boolean
-  private readonly routes: readonly ResolvedRoute[]
+  readonly routes: readonly ResolvedRoute[]
+  /** Lazy records: called with (slot, record index) when a slot gets its record (stats.ts keeps per-record state that implicit slots hold as a set). */
+  onNewRecord: ((slot: number, d: number) => void) | null = null
   private readonly buildAtUs: number
   /** When the live build went live, after a deploy; null for the first build (aged buildAtUs). */
   private liveAtUs: number | null = null
@@ -260,6 +262,7 @@ export class Entries {
     if (d === before) {
       if ((d + 1) * W > this.rec.length) this.growRecords()
       this.fillUntouched(d * W, slot)
+      this.onNewRecord?.(slot, d)
     }
     return d * W
   }
@@ -286,8 +289,26 @@ export class Entries {
     }
   }
 
+  /**
+   * Lazy records: calls fn(slot) for each slot base + p of route r that has a record, and returns
+   * how many of its implicit entries (`implicitEntries`) have none: what eachCandidate reaches,
+   * with the implicit ones counted instead of given records.
+   */
+  eachRecordOf(r: ResolvedRoute, base: number, fn: (slot: number) => void): number {
+    const lo = base + r.firstPath, hi = lo + r.count, implicitHi = lo + this.implicitEntries(r, base)
+    const keys = this.dir!.keys, n = this.dir!.size
+    let recorded = 0
+    for (let d = 0; d < n; d++) {
+      const slot = keys[d]!
+      if (slot < lo || slot >= hi) continue
+      if (slot < implicitHi) recorded++
+      fn(slot)
+    }
+    return implicitHi - lo - recorded
+  }
+
   /** Paths of route r whose slot base + path may hold an entry no request touched (the live build's prerenders). */
-  private implicitEntries(r: ResolvedRoute, base: number): number {
+  implicitEntries(r: ResolvedRoute, base: number): number {
     return !r.isDynamic && this.seedsBuild && this.prerendered && base < this.caches * this.totalPaths ? r.prebuilt : 0
   }
 

@@ -5,7 +5,7 @@
  * invalidation fires and when a render an invalidation caused starts.
  */
 import type { Entries, ResolvedRoute } from './entries.ts'
-import { F_HAS_ENTRY, SHIFT } from './entries.ts'
+import { F_HAS_ENTRY, routeOfPath, SHIFT } from './entries.ts'
 import type { Target } from './tags.ts'
 import { grown } from '../kernel/grow.ts'
 import { US_PER_S } from '../kernel/time.ts'
@@ -64,6 +64,40 @@ export function createInvalidationStats(onDemandRows: number, changeRows: number
     touchAtUs = grown(touchAtUs, d + 1)
     touchStamp = grown(touchStamp, d + 1)
   }
+  // Lazy records: a fan-out over a whole route touches its implicit entries (the live build's
+  // prerenders that have no record) as a set, without making a record for each. Per (cache,
+  // route), keyed by the slot of its first path: [row, µs, stamp, paths covered from the first]
+  // per such touch. A record made later takes the latest touch that covered its slot, as the
+  // eager slot would hold.
+  const implicitTouches = new Map<number, number[]>()
+  const P = entries.totalPaths
+  if (entries.lazy && tracked) {
+    entries.onNewRecord = (slot, d) => {
+      const p = slot % P, base = slot - p
+      if (base >= entries.caches * P) return
+      const lo = base + entries.routes[routeOfPath(entries.routes, p)]!.firstPath
+      const t = implicitTouches.get(lo)
+      if (t === undefined) return
+      for (let j = t.length - 4; j >= 0; j -= 4) {
+        if (slot - lo >= t[j + 3]!) continue
+        if (d >= touchStamp.length) grow(d)
+        lastTouch[d] = t[j]!
+        touchAtUs[d] = t[j + 1]!
+        touchStamp[d] = t[j + 2]!
+        return
+      }
+    }
+  }
+  /** Touches route r's implicit entries in cache base (lazy records) for this firing, once; returns how many. */
+  const touchImplicit = (r: ResolvedRoute, base: number, implicit: number, row: number, now: number, stamp: number): number => {
+    if (implicit === 0) return 0
+    const lo = base + r.firstPath
+    let t = implicitTouches.get(lo)
+    if (t === undefined) implicitTouches.set(lo, (t = []))
+    if (t.length > 0 && t[t.length - 2] === stamp) return 0
+    t.push(row, now, stamp, entries.implicitEntries(r, base))
+    return implicit
+  }
 
   return {
     rows,
@@ -90,8 +124,12 @@ export function createInvalidationStats(onDemandRows: number, changeRows: number
       for (const t of ids) {
         for (const target of targets[t]!) {
           const r = routes[target.route]!
-          if (target.path === 'all') entries.eachCandidate(r, base, touch)
-          else touch(base + r.firstPath + target.path)
+          if (target.path !== 'all') touch(base + r.firstPath + target.path)
+          else if (entries.lazy) {
+            const implicit = entries.eachRecordOf(r, base, touch) // (touches the records first: `touched +=` would read touched before)
+            touched += touchImplicit(r, base, implicit, row, now, stamp)
+          }
+          else entries.eachCandidate(r, base, touch)
         }
       }
       rows[row]!.entriesTouched += touched
