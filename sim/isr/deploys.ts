@@ -153,6 +153,16 @@ export function createDeploys(
       routes.forEach((r, ri) => {
         const paths = x.paths[ri]!
         if (paths !== 'all') { for (const k of paths) drop(r.firstPath + k); return }
+        if (entries.lazy) {
+          // The records, and the build's implicit entries as a set (they get no record).
+          for (let c = 0; c < entries.caches; c++) {
+            entries.eachRecordOf(r, c * P, dropEntry)
+            const implicit = entries.purgeImplicit(r, c * P)
+            dropped += implicit
+          }
+          for (let i = 0; i < entries.instances; i++) entries.eachRecordOf(r, i * P, blockFlight)
+          return
+        }
         for (let c = 0; c < entries.caches; c++) entries.eachCandidate(r, c * P, dropEntry)
         for (let i = 0; i < entries.instances; i++) entries.eachCandidate(r, i * P, blockFlight)
       })

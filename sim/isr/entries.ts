@@ -1,5 +1,5 @@
 /**
- * The routes resolved to paths, and the per-path record: every (instance, path) slot's
+ * The per-path record: every (instance, path) slot's
  * full-route cache entry, cache control and render in flight, interleaved in one
  * Float64Array so that a request touches one 64-byte line (8 doubles). A request allocates
  * nothing: it reads and writes these typed arrays with the field offsets below.
@@ -8,57 +8,12 @@
  * entry slot, which is the own slot with local caches and the path itself (cache 0) with a
  * shared cache handler (§8); cache-control and in-flight fields always at the own slot.
  */
-import type { Scenario } from '../scenario/schema.ts'
 import { grown } from '../kernel/grow.ts'
 import { SlotMap } from '../kernel/slot-map.ts'
-import { secToUs, US_PER_S } from '../kernel/time.ts'
-import { effectiveRevalidate, type EffectiveRevalidate } from './revalidate.ts'
+import { US_PER_S } from '../kernel/time.ts'
+import { routeOfPath, type ResolvedRoute } from './resolved-routes.ts'
 
-export interface ResolvedRoute {
-  readonly index: number
-  readonly id: string
-  readonly pattern: string
-  readonly effective: EffectiveRevalidate
-  readonly isDynamic: boolean
-  /** Route's revalidate in µs; Infinity = false. */
-  readonly revalidateUs: number
-  /** Route's expire in µs; Infinity when revalidate is false (no expire is set, §2). */
-  readonly expireUs: number
-  readonly count: number
-  readonly prebuilt: number
-  readonly dynamicParams: boolean
-  /** Global index of the route's path 0: its paths are firstPath .. firstPath + count - 1. */
-  readonly firstPath: number
-}
-
-export function resolveRoutes(s: Scenario): ResolvedRoute[] {
-  let firstPath = 0
-  return s.routes.map((r, index) => {
-    const effective = effectiveRevalidate(r, s.next)
-    const isDynamic = effective.revalidateS === 0
-    const revalidateUs = effective.revalidateS === false ? Infinity : secToUs(effective.revalidateS)
-    const count = r.params?.count ?? 1
-    const out: ResolvedRoute = {
-      index, id: r.id, pattern: r.pattern, effective, isDynamic, revalidateUs,
-      expireUs: effective.revalidateS === false ? Infinity : secToUs(effective.expireS ?? s.next.expireTimeS),
-      count, prebuilt: r.params?.prebuilt ?? count, dynamicParams: r.params?.dynamicParams ?? true,
-      firstPath,
-    }
-    firstPath += count
-    return out
-  })
-}
-
-/** Route of a global path id (binary search over first paths; not on the hot path). */
-export function routeOfPath(routes: readonly ResolvedRoute[], p: number): number {
-  let lo = 0, hi = routes.length - 1
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1
-    if (routes[mid]!.firstPath <= p) lo = mid
-    else hi = mid - 1
-  }
-  return lo
-}
+export { resolveRoutes, routeOfPath, type ResolvedRoute } from './resolved-routes.ts'
 
 /** The record's stride: 8 doubles, one cache line; a record's index is its offset >>> SHIFT. */
 export const W = 8
@@ -162,6 +117,8 @@ export class Entries {
   flightPrev: Uint8Array
   /** Whether the live build prerendered its params.prebuilt paths (a deploy with prerender: false did not). */
   prerendered = true
+  /** Lazy records: per (cache, route), 1 when a purge dropped the live build's implicit entries (they hold none until the next deploy). */
+  private implicitPurged: Uint8Array
   /**
    * deployment.cacheHandler "fortedigital-redis" (§8.2): per route, how long an entry's Redis key
    * lives after it was set (1.5 × revalidate; Infinity for revalidate false). Null otherwise.
@@ -192,6 +149,7 @@ export class Entries {
     this.lazy = lazyOverride ?? lazy
     const n = this.lazy ? 64 : instances * P
     this.dir = this.lazy ? new SlotMap() : null
+    this.implicitPurged = new Uint8Array(this.lazy ? this.caches * routes.length : 0)
     this.rec = new Float64Array(n * W)
     this.flightOk = new Uint8Array(n)
     this.flightPrev = new Uint8Array(n)
@@ -282,7 +240,7 @@ export class Entries {
     defaultCacheControl(this.rec, o, r, built)
     if (slot >= this.caches * this.totalPaths) return // an own slot only: its entry lives in cache 0 (§8)
     const atUs = this.liveAtUs ?? this.buildAtUs
-    if (this.seedsBuild && built) this.rec[o + F_HAS_ENTRY] = 1
+    if (this.seedsBuild && built && this.implicitPurged[((slot - p) / this.totalPaths) * this.routes.length + r.index] === 0) this.rec[o + F_HAS_ENTRY] = 1
     if (this.liveAtUs !== null || (this.seedsBuild && built)) {
       this.rec[o + F_LAST_MOD] = atUs
       this.rec[o + F_CONTENT_AT] = atUs
@@ -309,7 +267,15 @@ export class Entries {
 
   /** Paths of route r whose slot base + path may hold an entry no request touched (the live build's prerenders). */
   implicitEntries(r: ResolvedRoute, base: number): number {
-    return !r.isDynamic && this.seedsBuild && this.prerendered && base < this.caches * this.totalPaths ? r.prebuilt : 0
+    if (r.isDynamic || !this.seedsBuild || !this.prerendered || base >= this.caches * this.totalPaths) return 0
+    return this.implicitPurged.length > 0 && this.implicitPurged[(base / this.totalPaths) * this.routes.length + r.index] === 1 ? 0 : r.prebuilt
+  }
+
+  /** Lazy records: a purge of every path of route r in cache base drops its implicit entries (those with no record); returns how many it dropped. */
+  purgeImplicit(r: ResolvedRoute, base: number): number {
+    const n = this.eachRecordOf(r, base, () => {})
+    if (this.implicitEntries(r, base) > 0) this.implicitPurged[(base / this.totalPaths) * this.routes.length + r.index] = 1
+    return n
   }
 
   /**
@@ -402,6 +368,7 @@ export class Entries {
     const rec = this.rec, P = this.totalPaths
     this.prerendered = prerender
     this.liveAtUs = atUs
+    this.implicitPurged.fill(0)
     // §8.2: the new build's prerenders never reach Redis, so with the Redis handler a deploy
     // leaves the cache cold (a decision: see §8.2 on the old entries).
     const write = (r: ResolvedRoute, slot: number, o: number) => {

@@ -1,17 +1,22 @@
 /**
- * An invalidation's fan-out over lazy records (sim/isr/stats.ts): a tag every path of a route
- * carries touches the route's implicit entries (the live build's prerenders with no record) as
- * a set, and a record made later takes the touch that covered it. Against eager records, under
- * any sequence of fan-outs (two tags on one route in one call, a path's own tag), first uses,
- * attributed renders and deploys, the counts must be the same.
- * Reproduce: npx vitest run test/lazy-fan-out.test.ts
+ * What reaches every path of a route reaches lazy records' implicit entries (the live build's
+ * prerenders with no record) as a set, without a record each: an invalidation's fan-out over a
+ * tag every path carries (sim/isr/stats.ts: a record made later takes the touch that covered
+ * it), and a purge (entries.ts: they hold no entry until the next deploy). Against eager
+ * records, under any sequence of fan-outs (two tags on one route in one call, a path's own tag),
+ * first uses, attributed renders and deploys, the counts must be the same; and the hand-traced
+ * purge below must give the same outcomes.
+ * Reproduce: npx vitest run test/lazy-implicit.test.ts
  */
 import fc from 'fast-check'
-import { describe, expect, test } from 'vitest'
+import { afterEach, describe, expect, test } from 'vitest'
 import { parseScenario } from '../sim/index.ts'
-import { Entries, resolveRoutes } from '../sim/isr/entries.ts'
+import { Entries, resolveRoutes, useLazyEntries } from '../sim/isr/entries.ts'
 import { createInvalidationStats } from '../sim/isr/stats.ts'
 import type { Target } from '../sim/isr/tags.ts'
+import { single, traced } from './helpers.ts'
+
+afterEach(() => useLazyEntries(null))
 
 const s = parseScenario({
   name: 'fan-out', durationS: 600, deployment: { instances: 2 },
@@ -82,5 +87,19 @@ describe('fan-out over lazy records', () => {
     entries.off(999_999)
     stats.attribute(999_999)
     expect(stats.rows[0]!).toMatchObject({ entriesTouched: 1_000_000, rendersWithin1m: 1, rendersWithin1h: 1 })
+  })
+})
+
+describe('a purge over lazy records', () => {
+  test.each([false, true])('drops the prerendered entries no request touched until the next deploy (lazy %s)', (lazy) => {
+    // 6 paths, 3 prerendered, revalidate 60. t=1 path 0: the build's entry (HIT). Purge of
+    // everything at 2. t=3 path 1, prerendered but never touched: no entry (MISS). Deploy at 4:
+    // the new build's prerenders. t=5 path 2: HIT. With lazy records paths 1 and 2 have no record
+    // until their request, so the purge and the deploy reach them only as the implicit set.
+    useLazyEntries(lazy)
+    const t = traced(single({ renderS: 0.5, revalidateS: 60, params: { count: 6, prebuilt: 3 } }, [1, 3, 5], { purges: [{ atS: 2 }], deploys: [{ atS: 4 }] }, [0, 1, 2]))
+    expect(t.outcomes).toEqual(['hit', 'miss', 'hit'])
+    const purge = t.events.find((e) => e.kind === 'purge')
+    expect(purge).toMatchObject({ entriesDropped: 3 })
   })
 })
