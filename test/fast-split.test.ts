@@ -180,11 +180,16 @@ describe('exact mode\'s per-path memory, estimated before a run', () => {
     // Two local caches; 'use cache' has a store per process and a remote one: 3 × 1001 keys more.
     const uc = { fetches: [{ id: 'f', perPath: true, kind: 'use cache' }, { id: 'shared', revalidateS: 600 }] }
     expect(bytes(sc({ deployment: { instances: 2 } }, uc), 'exact')).toBe(2 * 66_000 + 2 * 1001 * 17 + 3 * 1001 * 17)
-    // Data changes: 21 bytes per key, and per (cache and instance, path) 8 bytes per fetch of the widest route.
-    expect(bytes(sc({ dataChanges: [{ fetch: 'f', atS: 10 }] }, perPath), 'exact')).toBe(66_000 + 1001 * 17 + 1001 * 21 + 2 * 1000 * 2 * 8)
+    // Data changes: 20 bytes per key, and per (cache and instance, path) 8 bytes per fetch of the widest route.
+    expect(bytes(sc({ dataChanges: [{ fetch: 'f', atS: 10 }] }, perPath), 'exact')).toBe(66_000 + 1001 * 17 + 1001 * 20 + 2 * 1000 * 2 * 8)
     // 4M paths, 36,001 records: each reads at most 2 keys.
     const big = sc({ durationS: 3600 }, { params: { count: 4_000_000, prebuilt: 1000 }, traffic: { rps: 10 }, ...perPath })
     expect(bytes(big, 'exact')).toBe(36_001 * 163 + 2 * 36_001 * (1.5 * 17 + 64))
+    // Lazily, a change to the whole per-path fetch: 88 bytes for each of its 4M keys' times, and the
+    // data times per record (entry and in flight, 2 fetches); the records bound counts the 1000
+    // prerendered entries a change can reach.
+    const changed = sc({ durationS: 3600, dataChanges: [{ fetch: 'f', atS: 10 }] }, { params: { count: 4_000_000, prebuilt: 1000 }, traffic: { rps: 10 }, ...perPath })
+    expect(bytes(changed, 'exact')).toBe(37_001 * 163 + 2 * 37_001 * (1.5 * 17 + 64) + 4_000_000 * (1.5 * 16 + 64) + 2 * 37_001 * 2 * 8 * 1.5)
     // A deploy that reuses the fetch cache may carry every key over.
     const reused = sc({ durationS: 3600, deploys: [{ atS: 60, reuseFetchCache: true }] }, { params: { count: 4_000_000, prebuilt: 1000 }, traffic: { rps: 10 }, ...perPath })
     expect(bytes(reused, 'exact')).toBe(36_001 * 163 + 4_000_001 * (1.5 * 17 + 64))

@@ -103,3 +103,17 @@ describe('a purge over lazy records', () => {
     expect(purge).toMatchObject({ entriesDropped: 3 })
   })
 })
+
+describe('data freshness over lazy records', () => {
+  test.each([false, true])('a prebuilt page first requested after a deploy shows the deploy\'s data (lazy %s)', (lazy) => {
+    // Every product's data changes at 10; the deploy at 20 prerenders paths 0-2 again, reading
+    // the data then. t=5 path 0: the build's page, data from before the change. t=15 path 1: the
+    // build's page, data older than the change: outdated. t=25 path 2 and t=26 path 0: the
+    // deploy's pages, data from 20: current. One of four outdated. With lazy records path 2 has
+    // no record until t=25, and path 0's was made at t=5, before the deploy.
+    useLazyEntries(lazy)
+    const t = traced(single({ renderS: 0.5, revalidateS: 3600, params: { count: 6, prebuilt: 3 }, fetches: [{ id: 'p', revalidateS: 3600, perPath: true }] }, [5, 15, 25, 26], { dataChanges: [{ fetch: 'p', atS: 10 }], deploys: [{ atS: 20 }] }, [0, 1, 2, 0]))
+    expect(t.outcomes).toEqual(['hit', 'hit', 'hit', 'hit'])
+    expect(t.result.routes.r!.outdatedServedFraction).toBe(0.25)
+  })
+})

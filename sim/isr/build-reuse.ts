@@ -87,7 +87,7 @@ export function reuseFetchCache(
         for (let c = 0; c < caches; c++) {
           for (let p = r.firstPath; p < r.firstPath + r.prebuilt; p++) {
             const slot = c * keys + data.keyBase[j]! + (data.perPath[j] === 1 ? p - r.firstPath : 0)
-            fresh.pageData[(c * totalPaths + p) * maxF + i] = pageReads.get(slot) ?? atUs
+            fresh.setPageData(c * totalPaths + p, i, pageReads.get(slot) ?? atUs)
           }
         }
       }

@@ -113,14 +113,7 @@ export function createDeploys(
         n++
       })
       entries.rebuild(routes, now, d.prerender)
-      if (fresh.tracks && d.prerender) {
-        // The build read every prerendered page's data now.
-        const maxF = data.maxF
-        for (const r of routes) {
-          if (r.isDynamic) continue
-          for (let c = 0; c < entries.caches; c++) fresh.pageData.fill(now, (c * P + r.firstPath) * maxF, (c * P + r.firstPath + r.prebuilt) * maxF)
-        }
-      }
+      if (fresh.tracks && d.prerender) fresh.prerendered(now) // the build read every prerendered page's data now
       manifest.reset()
       // A build that keeps .next/cache/fetch-cache reads the entries still there (§15.5).
       const old = d.reuse ? snapshotFetchCache(data) : null

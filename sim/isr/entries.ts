@@ -127,8 +127,8 @@ export class Entries {
   /** The build's prerendered pages are in the shared cache (not with the Redis handler on 16.4, §8.2). */
   private readonly seedsBuild: boolean
   readonly routes: readonly ResolvedRoute[]
-  /** Lazy records: called with (slot, record index) when a slot gets its record (stats.ts keeps per-record state that implicit slots hold as a set). */
-  onNewRecord: ((slot: number, d: number) => void) | null = null
+  /** Lazy records: called with (slot, record index) when a slot gets its record (per-record state kept elsewhere, stats.ts and freshness.ts, which implicit slots hold as a set). */
+  private readonly newRecordListeners: ((slot: number, d: number) => void)[] = []
   private readonly buildAtUs: number
   /** When the live build went live, after a deploy; null for the first build (aged buildAtUs). */
   private liveAtUs: number | null = null
@@ -208,6 +208,11 @@ export class Entries {
     return this.dir === null ? this.instances * this.totalPaths : this.dir.size
   }
 
+  /** Lazy records: fn(slot, record index) runs when a slot gets its record. */
+  onNewRecord(fn: (slot: number, d: number) => void): void {
+    this.newRecordListeners.push(fn)
+  }
+
   /** Bytes of per-slot state held. */
   bytes(): number {
     return this.rec.byteLength + 2 * this.flightOk.byteLength + (this.dir === null ? 0 : this.dir.bytes())
@@ -220,7 +225,7 @@ export class Entries {
     if (d === before) {
       if ((d + 1) * W > this.rec.length) this.growRecords()
       this.fillUntouched(d * W, slot)
-      this.onNewRecord?.(slot, d)
+      for (let i = 0; i < this.newRecordListeners.length; i++) this.newRecordListeners[i]!(slot, d)
     }
     return d * W
   }

@@ -27,8 +27,8 @@ const lazyBytes = (bytes: number) => 1.5 * bytes + 48 + 16
 const ALIAS_BYTES_PER_PATH = 36
 /** A Data Cache or 'use cache' entry: a flag and two doubles. */
 const KEY_BYTES = 17
-/** With data changes, per key: two times (keyChange), its fetch, whether a change reaches it (the lists of the keys reached are in changeTrackingHeap). */
-const CHANGE_KEY_BYTES = 16 + 4 + 1
+/** With data changes, per key: two times (keyChange) and its fetch (the lists of the keys reached are in changeTrackingHeap). */
+const CHANGE_KEY_BYTES = 16 + 4
 
 export interface ExactMemory {
   /** Bytes of per-path state exact mode allocates before the first request. */
@@ -89,7 +89,10 @@ function dataBytes(s: Scenario, routes: readonly ResolvedRoute[], shared: boolea
   const reuses = s.deploys.some((x) => x.reuseFetchCache === true)
   const rows = (slots: number) => (records === null ? slots * KEY_BYTES : Math.min(slots, reuses ? slots : records * maxF) * lazyBytes(KEY_BYTES))
   const totalPaths = routes.reduce((n, r) => n + r.count, 0)
-  const changes = s.dataChanges.length === 0 ? 0 : keys * CHANGE_KEY_BYTES + (caches + d.instances) * totalPaths * maxF * 8
+  // Lazy: the two times only for keys a change reaches, and the data times per record (entry and in flight).
+  const changes = s.dataChanges.length === 0 ? 0
+    : records === null ? keys * CHANGE_KEY_BYTES + (caches + d.instances) * totalPaths * maxF * 8
+    : Math.min(keys, changeTrackingHeap(s).keys) * lazyBytes(16) + 2 * records * maxF * 8 * 1.5
   return rows(caches * keys) + rows(useCache * keys) + changes
 }
 
@@ -114,6 +117,8 @@ export interface ChangeHeap {
   readonly bytes: number
   /** The change that reaches the most keys: by `fetch` or a literal tag, every key of a per-path fetch. */
   readonly worst: { readonly index: number; readonly keys: number } | null
+  /** Keys the changes may reach, counted once per change. */
+  readonly keys: number
 }
 
 /**
@@ -126,7 +131,7 @@ export function changeTrackingHeap(s: Scenario): ChangeHeap {
   const keysOf = keysOfFetches(s)
   const tagsOf = new Map<string, Set<string>>()
   for (const r of s.routes) for (const f of r.fetches) for (const t of f.tags) (tagsOf.get(f.id) ?? tagsOf.set(f.id, new Set()).get(f.id)!).add(t)
-  let bytes = 0
+  let bytes = 0, reached = 0
   let worst: ChangeHeap['worst'] = null
   s.dataChanges.forEach((c, index) => {
     const firings = c.everyS !== undefined ? Math.ceil((s.durationS - (c.atS ?? 0)) / c.everyS) + 1 : c.ratePerS !== undefined ? Math.ceil(1.2 * c.ratePerS * s.durationS) + 10 : 1
@@ -134,9 +139,10 @@ export function changeTrackingHeap(s: Scenario): ChangeHeap {
     if (c.tag?.includes('{') === true) keys = Math.min(firings, [...keysOf.values()].reduce((n, k) => n + k, 0))
     else for (const [id, n] of keysOf) if (id === c.fetch || (c.tag !== undefined && tagsOf.get(id)?.has(c.tag) === true)) keys += n
     bytes += keys * (CHANGE_HEAP_PER_KEY + CHANGE_HEAP_PER_FIRING * Math.max(0, firings - 1))
+    reached += keys
     if (worst === null || keys > worst.keys) worst = { index, keys }
   })
-  return { bytes, worst }
+  return { bytes, worst, keys: reached }
 }
 
 /** The CDN's records (cdn.ts): per (PoP, path), or lazily, at most one per request, with the growth's slack and the slot map's cells and key. */

@@ -7,11 +7,13 @@
  * that route (what a live test sees per route: issue 18).
  */
 import type { Freshness } from '../contract.ts'
+import { grown } from '../kernel/grow.ts'
 import { bucketOf, HISTOGRAM_BUCKETS, quantileOf } from '../kernel/histogram.ts'
+import { SlotMap } from '../kernel/slot-map.ts'
 import { US_PER_S } from '../kernel/time.ts'
 import type { Scenario } from '../scenario/schema.ts'
 import type { DataCache } from './data-cache.ts'
-import type { Entries, ResolvedRoute } from './entries.ts'
+import { routeOfPath, SHIFT, type Entries, type ResolvedRoute } from './entries.ts'
 import type { EndState } from './invariants.ts'
 import type { OnDemandStats } from './stats.ts'
 
@@ -44,10 +46,14 @@ interface Lag {
 export interface DataFreshness {
   /** Whether the scenario has data changes (else nothing here is kept or checked). */
   readonly tracks: boolean
-  /** Per entry slot, per fetch of its route (data.maxF apart): when the entry's data was read, µs. */
-  readonly pageData: Float64Array
-  /** The same per own slot, for the render in flight. */
-  readonly flightData: Float64Array
+  /**
+   * Per entry record (entries.ts: the record index, the slot itself when eager), per fetch of its
+   * route (data.maxF apart): when the entry's data was read, µs. Lazy records move it as they
+   * grow: read it after taking the record.
+   */
+  pageData: Float64Array
+  /** The same per own record, for the render in flight. */
+  flightData: Float64Array
   /** Per data change: the keys it reaches (all of them), and the fetches whose key k a templated tag picks. */
   readonly changeKeys: readonly { readonly literal: readonly number[]; readonly templatedFetches: readonly number[] }[]
   /**
@@ -58,17 +64,21 @@ export interface DataFreshness {
   check(route: ResolvedRoute, p: number, from: Float64Array, off: number): void
   /** Data change ci happens now, to its literal keys and key k of its templated fetches. */
   change(ci: number, k: number): void
-  /** The render starting on own slot `slot` read the Data Cache's readAt. */
-  startFlight(slot: number): void
-  /** The render on own slot `slot` wrote entry slot eslot: the entry now has its data. */
-  commit(slot: number, eslot: number): void
+  /** The render starting on own record d read the Data Cache's readAt. */
+  startFlight(d: number): void
+  /** The render on own record d wrote entry record ed: the entry now has its data. */
+  commit(d: number, ed: number): void
+  /** A build prerendered every prebuilt page now (a deploy): their data is read now. */
+  prerendered(atUs: number): void
+  /** Entry slot eslot's page read fetch i's data at atUs (a build reusing the fetch cache, build-reuse.ts). */
+  setPageData(eslot: number, i: number, atUs: number): void
   /**
-   * Whether the render on own slot `slot` that finished for path p changed the page at entry
-   * slot eslot: an ISR write. A route that no data change reaches writes on every successful
+   * Whether the render on own record d that finished for path p changed the page at entry
+   * record ed: an ISR write. A route that no data change reaches writes on every successful
    * regeneration, as without dataChanges (its output is not known to be the same); one that a
    * change reaches writes when its data versions differ from the entry's.
    */
-  writes(route: ResolvedRoute, p: number, slot: number, eslot: number): boolean
+  writes(route: ResolvedRoute, p: number, d: number, ed: number): boolean
   summary(): Omit<FreshnessStats, 'changes'>
   /** The data versions, for the end-of-run checks. */
   endState(): EndState['freshness']
@@ -79,8 +89,29 @@ export function createFreshness(s: Scenario, routes: readonly ResolvedRoute[], d
   const { maxF, keyBase, perPath, routeFetches, readAt, fetches } = data
   const keys = data.keys
   const { caches, instances, totalPaths } = entries
-  const pageData = new Float64Array(tracks ? caches * totalPaths * maxF : 0)
-  const flightData = new Float64Array(tracks ? instances * totalPaths * maxF : 0)
+  // Per record: every slot when eager; lazily, rows made with the records (a prebuilt entry's
+  // data is the last prerender's, as the eager cells hold: implicitAtUs).
+  const lazy = entries.lazy && tracks
+  let pageData = new Float64Array(!tracks ? 0 : lazy ? 64 * maxF : caches * totalPaths * maxF)
+  let flightData = new Float64Array(!tracks ? 0 : lazy ? 64 * maxF : instances * totalPaths * maxF)
+  let implicitAtUs = buildAtUs
+  /** Whether entry slot `slot` holds a prebuilt page of a route the build prerenders. */
+  const prebuiltEntry = (slot: number) => {
+    if (slot >= caches * totalPaths) return false
+    const p = slot % totalPaths, r = routes[routeOfPath(routes, p)]!
+    return !r.isDynamic && p - r.firstPath < r.prebuilt
+  }
+  if (lazy) {
+    entries.onNewRecord((slot, d) => {
+      if ((d + 1) * maxF > pageData.length) {
+        pageData = grown(pageData, (d + 1) * maxF)
+        flightData = grown(flightData, (d + 1) * maxF)
+        self.pageData = pageData
+        self.flightData = flightData
+      }
+      if (prebuiltEntry(slot)) pageData.fill(implicitAtUs, d * maxF, (d + 1) * maxF)
+    })
+  }
   /**
    * Per key, interleaved so that a response's check touches one cache line: [2k] when the
    * key's data last changed, [2k + 1] the oldest change no response has reflected yet
@@ -88,8 +119,20 @@ export function createFreshness(s: Scenario, routes: readonly ResolvedRoute[], d
    * them are JS arrays, one pointer chase away, and are touched only when a change is
    * reflected.
    */
-  const keyChange = new Float64Array(tracks ? 2 * keys : 0)
+  let keyChange = new Float64Array(!tracks ? 0 : lazy ? 128 : 2 * keys)
   for (let k = 0; k < keyChange.length / 2; k++) { keyChange[2 * k] = -Infinity; keyChange[2 * k + 1] = Infinity }
+  // With lazy records (tens of millions of per-path keys) the pair is kept at a row per key a
+  // change reached; a key with none holds [-Infinity, Infinity].
+  const keyRows = lazy ? new SlotMap() : null
+  /** Key's row in keyChange (eager: the key), or -1 when lazy and no change reached it. */
+  const rowOfKey = (key: number) => (keyRows === null ? key : keyRows.find(key))
+  /** Key's row, made when a change first reaches it (mark() then sets both times). */
+  function addKeyRow(key: number): number {
+    if (keyRows === null) return key
+    const r = keyRows.findOrAdd(key)
+    if (2 * r + 2 > keyChange.length) keyChange = grown(keyChange, 2 * r + 2)
+    return r
+  }
   /**
    * Every change time of each key that changed, ascending (the data version a read at time d saw
    * is how many are <= d), and those no response has reflected yet. Only keys a change reached
@@ -114,38 +157,50 @@ export function createFreshness(s: Scenario, routes: readonly ResolvedRoute[], d
       readersOf[fi]!.push(ri * maxF + i)
     }))
   }
-  const routePending = new Float64Array(pairs).fill(Infinity)
+  // (Lazy: no array over every pair; a pair's oldest change is its queue's head.)
+  const routePending = new Float64Array(lazy ? 0 : pairs).fill(Infinity)
   const routeQueues = new Map<number, number[]>()
-  const keyFetch = new Int32Array(tracks ? keys : 0)
-  if (tracks) fetches.forEach((f, fi) => keyFetch.fill(fi, f.base, f.base + f.keys))
+  const pendingOf = (pair: number) => (lazy ? (routeQueues.get(pair)?.[0] ?? Infinity) : routePending[pair]!)
+  const keyFetch = new Int32Array(tracks && !lazy ? keys : 0)
+  if (tracks && !lazy) fetches.forEach((f, fi) => keyFetch.fill(fi, f.base, f.base + f.keys))
+  /** The fetch a key belongs to (the fetches' keys are consecutive ranges, in order). */
+  const fetchOfKey = (key: number) => {
+    if (!lazy) return keyFetch[key]!
+    let lo = 0, hi = fetches.length - 1
+    while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (fetches[mid]!.base <= key) lo = mid; else hi = mid - 1 }
+    return lo
+  }
   const routeLagHist = new Float64Array(tracks ? routes.length * HISTOGRAM_BUCKETS : 0)
   const routeReflected = new Float64Array(routes.length)
   const lag: Lag = { reflected: 0, sumUs: 0, maxUs: 0, changes: 0 }
-  if (tracks) {
-    // The build read every prebuilt page's data (§11.3).
+  /** The build read every prebuilt page's data at atUs (§11.3). */
+  function prerendered(atUs: number): void {
+    implicitAtUs = atUs
+    if (lazy) { entries.eachRecord((slot, o) => { if (prebuiltEntry(slot)) pageData.fill(atUs, (o >>> SHIFT) * maxF, ((o >>> SHIFT) + 1) * maxF) }); return }
     for (const r of routes) {
       if (r.isDynamic) continue
-      for (let c = 0; c < caches; c++) for (let p = r.firstPath; p < r.firstPath + r.prebuilt; p++) pageData.fill(buildAtUs, (c * totalPaths + p) * maxF, (c * totalPaths + p + 1) * maxF)
+      for (let c = 0; c < caches; c++) pageData.fill(atUs, (c * totalPaths + r.firstPath) * maxF, (c * totalPaths + r.firstPath + r.prebuilt) * maxF)
     }
   }
+  if (tracks) prerendered(buildAtUs)
   const changeKeys = s.dataChanges.map((c) => data.keysOfChange(c))
   /** Per route: 1 when some data change reaches a key its fetches read (see writes()). */
   const routeDataChanges = new Uint8Array(routes.length)
   if (tracks) {
-    const reached = new Uint8Array(keys)
+    // Per fetch, the first of its keys a change reaches (a templated tag's change: any of them).
+    const firstReached = new Float64Array(fetches.length).fill(Infinity)
     for (const c of changeKeys) {
-      for (const key of c.literal) reached[key] = 1
-      for (const fi of c.templatedFetches) reached.fill(1, fetches[fi]!.base, fetches[fi]!.base + fetches[fi]!.keys)
+      for (const key of c.literal) { const fi = fetchOfKey(key); firstReached[fi] = Math.min(firstReached[fi]!, key - fetches[fi]!.base) }
+      for (const fi of c.templatedFetches) if (fetches[fi]!.keys > 0) firstReached[fi] = 0
     }
-    routeFetches.forEach((fs, ri) => fs.forEach((_, i) => {
-      const base = keyBase[ri * maxF + i]!
+    routeFetches.forEach((fs, ri) => fs.forEach((fi, i) => {
       const n = perPath[ri * maxF + i] === 1 ? routes[ri]!.count : 1
-      if (reached.subarray(base, base + n).includes(1)) routeDataChanges[ri] = 1
+      if (firstReached[fi]! < n) routeDataChanges[ri] = 1
     }))
   }
 
   /** The response being recorded read key's data at arr[at]: the changes up to then are reflected now. */
-  function reflect(key: number, arr: Float64Array, at: number): void {
+  function reflect(key: number, row: number, arr: Float64Array, at: number): void {
     const d = arr[at]!
     const now = clock[0]!
     const q = unreflected.get(key)!
@@ -159,7 +214,7 @@ export function createFreshness(s: Scenario, routes: readonly ResolvedRoute[], d
       lag.sumUs += lagUs
       if (lagUs > lag.maxUs) lag.maxUs = lagUs
     }
-    keyChange[2 * key + 1] = q.length > 0 ? q[0]! : Infinity
+    keyChange[2 * row + 1] = q.length > 0 ? q[0]! : Infinity
   }
 
   /** Route ri showed pair's key with data read at arr[at]: the route's changes up to then are reflected now. */
@@ -174,7 +229,7 @@ export function createFreshness(s: Scenario, routes: readonly ResolvedRoute[], d
       routeLagHist[b] = routeLagHist[b]! + 1
       routeReflected[ri] = routeReflected[ri]! + 1
     }
-    routePending[pair] = q.length > 0 ? q[0]! : Infinity
+    if (!lazy) routePending[pair] = q.length > 0 ? q[0]! : Infinity
   }
 
   /** How many of the ascending `times` are <= at[i] (read here: a double argument would be boxed). */
@@ -191,23 +246,24 @@ export function createFreshness(s: Scenario, routes: readonly ResolvedRoute[], d
 
   function mark(key: number): void {
     const now = clock[0]!
-    keyChange[2 * key] = now
+    const row = addKeyRow(key)
+    keyChange[2 * row] = now
     let times = changeTimes.get(key), q = unreflected.get(key)
     if (times === undefined || q === undefined) { changeTimes.set(key, (times = [])); unreflected.set(key, (q = [])) }
     times.push(now)
-    if (q.push(now) === 1) keyChange[2 * key + 1] = now
+    if (q.push(now) === 1) keyChange[2 * row + 1] = now
     if (now >= warmupUs) lag.changes++
     // Every route that reads the key waits for its own first response showing it.
-    const fi = keyFetch[key]!
+    const fi = fetchOfKey(key)
     for (const slot of readersOf[fi]!) {
       const pair = pairOff[slot]! + key - fetches[fi]!.base
       let q = routeQueues.get(pair)
       if (q === undefined) routeQueues.set(pair, (q = []))
-      if (q.push(now) === 1) routePending[pair] = now
+      if (q.push(now) === 1 && !lazy) routePending[pair] = now
     }
   }
 
-  return {
+  const self: DataFreshness = {
     tracks, pageData, flightData, changeKeys,
     check(route, p, from, off) {
       const ri = route.index
@@ -218,10 +274,13 @@ export function createFreshness(s: Scenario, routes: readonly ResolvedRoute[], d
         if (pp && p < 0) continue // a one-off path reads its own, new URL
         const key = keyBase[ri * maxF + i]! + (pp ? p - route.firstPath : 0)
         const d = from[off + i]!
-        if (keyChange[2 * key]! > d) isOutdated = true
-        if (keyChange[2 * key + 1]! <= d) reflect(key, from, off + i)
+        const row = rowOfKey(key)
+        if (row >= 0) {
+          if (keyChange[2 * row]! > d) isOutdated = true
+          if (keyChange[2 * row + 1]! <= d) reflect(key, row, from, off + i)
+        }
         const pair = pairOff[ri * maxF + i]! + key - keyBase[ri * maxF + i]!
-        if (routePending[pair]! <= d) reflectForRoute(ri, pair, from, off + i)
+        if (pendingOf(pair) <= d) reflectForRoute(ri, pair, from, off + i)
       }
       if (isOutdated && clock[0]! >= warmupUs) outdated[ri] = outdated[ri]! + 1
     },
@@ -230,20 +289,25 @@ export function createFreshness(s: Scenario, routes: readonly ResolvedRoute[], d
       for (const key of c.literal) mark(key)
       for (const fi of c.templatedFetches) if (k < fetches[fi]!.keys) mark(fetches[fi]!.base + k)
     },
-    startFlight(slot) {
-      for (let i = 0; i < maxF; i++) flightData[slot * maxF + i] = readAt[i]!
+    startFlight(d) {
+      for (let i = 0; i < maxF; i++) flightData[d * maxF + i] = readAt[i]!
     },
-    commit(slot, eslot) {
-      const from = slot * maxF, to = eslot * maxF
+    commit(d, ed) {
+      const from = d * maxF, to = ed * maxF
       for (let i = 0; i < maxF; i++) pageData[to + i] = flightData[from + i]!
     },
-    writes(route, p, slot, eslot) {
+    prerendered,
+    setPageData(eslot, i, atUs) {
+      const ed = entries.off(eslot) >>> SHIFT
+      pageData[ed * maxF + i] = atUs
+    },
+    writes(route, p, d, ed) {
       if (routeDataChanges[route.index] === 0) return true
       const ri = route.index
       const n = routeFetches[ri]!.length
       for (let i = 0; i < n; i++) {
         const times = changeTimes.get(keyBase[ri * maxF + i]! + (perPath[ri * maxF + i] === 1 ? p - route.firstPath : 0))
-        if (times !== undefined && versionAt(times, pageData, eslot * maxF + i) !== versionAt(times, flightData, slot * maxF + i)) return true
+        if (times !== undefined && versionAt(times, pageData, ed * maxF + i) !== versionAt(times, flightData, d * maxF + i)) return true
       }
       return false
     },
@@ -265,7 +329,15 @@ export function createFreshness(s: Scenario, routes: readonly ResolvedRoute[], d
       }
     },
     endState() {
-      return tracks ? { changeTimes, unreflected, keyChange, pageData, maxF, fetchesOf: routeFetches.map((f) => f.length) } : null
+      if (!tracks) return null
+      const indexOf = (k: number, j: 0 | 1) => { const r = rowOfKey(k); return r < 0 ? (j === 0 ? -Infinity : Infinity) : keyChange[2 * r + j]! }
+      const eachKey = (fn: (k: number) => void) => {
+        if (keyRows === null) { for (let k = 0; k < keys; k++) fn(k); return }
+        for (let r = 0; r < keyRows.size; r++) fn(keyRows.keys[r]!)
+        for (const k of changeTimes.keys()) if (keyRows.find(k) < 0) fn(k)
+      }
+      return { changeTimes, unreflected, indexOf, eachKey, pageData, maxF, fetchesOf: routeFetches.map((f) => f.length) }
     },
   }
+  return self
 }

@@ -74,8 +74,10 @@ export interface EndState {
     /** Per key a change reached (freshness.ts). */
     readonly changeTimes: ReadonlyMap<number, readonly number[]>
     readonly unreflected: ReadonlyMap<number, readonly number[]>
-    /** Per key: [last change, oldest unreflected change]. */
-    readonly keyChange: Float64Array
+    /** Key k's index: its last change (j = 0) and oldest unreflected change (j = 1). */
+    indexOf(k: number, j: 0 | 1): number
+    /** Calls fn for every key that has an index or changes (lazy: those a change reached; eager: all). */
+    eachKey(fn: (k: number) => void): void
     /** Per entry slot: when each of its fetches' data was read (maxF apart). */
     readonly pageData: Float64Array
     readonly maxF: number
@@ -228,7 +230,7 @@ export function checkEndState(s: EndState): string[] {
   const fr = s.freshness
   if (fr !== null) {
     const none: readonly number[] = []
-    for (let k = 0; k < fr.keyChange.length / 2; k++) {
+    fr.eachKey((k) => {
       const times = fr.changeTimes.get(k) ?? none
       for (let j = 1; j < times.length; j++) if (times[j]! < times[j - 1]!) { fail(`data versions: key ${k}: change ${j} at ${times[j]} µs is before change ${j - 1} at ${times[j - 1]} µs`); break }
       if (times.length > 0 && times[times.length - 1]! > s.nowUs) fail(`data versions: key ${k}: a change in the future (${times[times.length - 1]} µs)`)
@@ -237,14 +239,14 @@ export function checkEndState(s: EndState): string[] {
       if (q.length > times.length || tail.some((t, j) => t !== q[j])) fail(`data versions: key ${k}: the unreflected changes [${q.slice(0, 5).join(', ')}] are not the latest of its changes`)
       const last = times.length > 0 ? times[times.length - 1]! : -Infinity
       const oldest = q.length > 0 ? q[0]! : Infinity
-      if (fr.keyChange[2 * k] !== last || fr.keyChange[2 * k + 1] !== oldest) fail(`data versions: key ${k}: index [${fr.keyChange[2 * k]}, ${fr.keyChange[2 * k + 1]}] disagrees with its changes [last ${last}, oldest unreflected ${oldest}]`)
-    }
+      if (fr.indexOf(k, 0) !== last || fr.indexOf(k, 1) !== oldest) fail(`data versions: key ${k}: index [${fr.indexOf(k, 0)}, ${fr.indexOf(k, 1)}] disagrees with its changes [last ${last}, oldest unreflected ${oldest}]`)
+    })
     s.eachSlot((slot, o) => {
       if (slot >= entrySlots || s.slots[o + L.hasEntry] === 0) return
       const p = slot % s.totalPaths
       const n = fr.fetchesOf[s.routes.indexOf(routeOf(p))]!
       for (let i = 0; i < n; i++) {
-        const d = fr.pageData[slot * fr.maxF + i]!
+        const d = fr.pageData[(o / L.stride) * fr.maxF + i]!
         if (d > s.slots[o + L.lastModUs]!) fail(`data versions: ${at(p)}: fetch ${i}'s data read at ${d} µs, after the entry was written (${s.slots[o + L.lastModUs]} µs)`)
       }
     })

@@ -46,6 +46,8 @@ import type { TraceEvent } from './trace.ts'
 const { BACKGROUND, BLOCKING, DYNAMIC, DYNAMIC_RENDER, ERROR, FALLBACK, HIT, MISS, NOT_FOUND, OBS_AGE, OBS_AT, OBS_DURATION, OBS_LATENCY, STALE } = Metric
 const { JOIN_BLOCKING, JOIN_STALE, MISS_EXPIRED, MISS_NO_ENTRY, MISS_TAG_EXPIRED, RENDER_DYNAMIC, SERVE_FALLBACK, SERVE_HIT, SERVE_NOT_FOUND, SERVE_STALE, SERVE_STALE_TAG, TAGS_NONE } = Decision
 const { F_CONTENT_AT, F_EXPIRE, F_FLIGHT_END, F_FLIGHT_MODE, F_FLIGHT_START, F_HAS_ENTRY, F_LAST_MOD, F_REVAL, FLIGHT_BACKGROUND, FLIGHT_BLOCKING, FLIGHT_NONE, FLIGHT_ON_DEMAND, SHIFT } = Rec
+/** What a response's page read its data from (respond()). */
+const READ_NONE = 0, READ_PAGE = 1, READ_FLIGHT = 2, READ_RENDER = 3
 
 export interface IsrModel {
   readonly routes: readonly ResolvedRoute[]
@@ -120,7 +122,6 @@ export function createIsrModel(
   // ---- Origin data changes and freshness (freshness.ts).
   const fresh = createFreshness(s, routes, data, entries, clock, buildAtUs, metrics.warmupUs)
   const tracksFreshness = fresh.tracks
-  const { pageData, flightData } = fresh
   // The render being prepared: its time, outcome and start (renders.ts).
   const render = createRenderer(s, routes, streams, instances, deployment.renderConcurrency ?? 0, clock, data)
   // res.revalidate calls (§14.5): a render of the path in its own batch (entries.ts FLIGHT_ON_DEMAND).
@@ -181,7 +182,7 @@ export function createIsrModel(
     if (cause === CAUSE_TAG_STALE || cause === CAUSE_TAG_EXPIRED) invalidationStats.attribute(eslot)
     // An expired entry's render (16.3+, isStale -1) is an on-demand revalidation: it bypasses the Data Cache (§5.3).
     render.prepare(route, p, inst, true, cause === CAUSE_EXPIRE)
-    if (tracksFreshness) fresh.startFlight(slot)
+    if (tracksFreshness) fresh.startFlight(o >>> SHIFT)
     const startUs = render.startUs
     const endUs = startUs + render.durUs
     st[o + F_FLIGHT_MODE] = mode === BACKGROUND ? FLIGHT_BACKGROUND : FLIGHT_BLOCKING
@@ -201,12 +202,17 @@ export function createIsrModel(
   /**
    * Record a response whose age and latency are already in `obs[OBS_AGE]` / `obs[OBS_LATENCY]`,
    * for `path` (route-local; -1 for a one-off unknown path, whose per-path data is a new URL).
-   * Its page read fetch i's data at read[at + i] (freshness.ts; null: it served no page).
+   * Its page read fetch i's data (freshness.ts) at: READ_PAGE, the entry's (record d); READ_FLIGHT,
+   * the render's in flight (own record d); READ_RENDER, the render just prepared; READ_NONE, no page.
+   * (The arrays are read only when freshness is tracked: lazy records move them.)
    */
-  function respond(route: ResolvedRoute, path: number, outcome: Outcome, inst: number, read: Float64Array | null, at: number): void {
+  function respond(route: ResolvedRoute, path: number, outcome: Outcome, inst: number, read: number, d: number): void {
     metrics.request(route.index, outcome) // (request() reads no time: the series and warmup are cut by events)
     if (cdnReply !== null) { cdnReply[0] = outcome; cdnReply[1] = inst }
-    if (tracksFreshness && read !== null && obs[OBS_AGE]! >= 0) fresh.check(route, path < 0 ? -1 : route.firstPath + path, read, at)
+    if (tracksFreshness && read !== READ_NONE && obs[OBS_AGE]! >= 0) {
+      const from = read === READ_PAGE ? fresh.pageData : read === READ_FLIGHT ? fresh.flightData : renderData
+      fresh.check(route, path < 0 ? -1 : route.firstPath + path, from, read === READ_RENDER ? 0 : d * maxF)
+    }
     if (trace !== null) traceResponse(route, path, outcome, inst)
   }
 
@@ -238,7 +244,7 @@ export function createIsrModel(
     obs[OBS_LATENCY] = waitUs + render.durUs
     // A dynamic render of a known path caches no page, but it read that path's data: its
     // freshness is checked against that path's keys (a templated tag's key among them).
-    respond(route, p < 0 ? -1 : p - route.firstPath, render.ok ? okOutcome : ERROR, inst, renderData, 0)
+    respond(route, p < 0 ? -1 : p - route.firstPath, render.ok ? okOutcome : ERROR, inst, READ_RENDER, 0)
   }
 
   /** The instance that serves the next request (the load balancer). */
@@ -268,7 +274,7 @@ export function createIsrModel(
       // The hot path: a fresh entry, served at once.
       obs[OBS_AGE] = clock[0]! - st[e + F_CONTENT_AT]!
       obs[OBS_LATENCY] = 0
-      respond(route, path, HIT, inst, pageData, eslot * maxF)
+      respond(route, path, HIT, inst, READ_PAGE, e >>> SHIFT)
       return
     }
     switch (d) {
@@ -278,7 +284,7 @@ export function createIsrModel(
         // The stale entry, served at once (also while a regeneration runs).
         obs[OBS_AGE] = clock[0]! - st[e + F_CONTENT_AT]!
         obs[OBS_LATENCY] = 0
-        respond(route, path, STALE, inst, pageData, eslot * maxF)
+        respond(route, path, STALE, inst, READ_PAGE, e >>> SHIFT)
         if (d !== JOIN_STALE) startRender(route, slot, eslot, BACKGROUND, true, RENDER_CAUSE_OF[d]!)
         return
       case JOIN_BLOCKING: {
@@ -287,7 +293,7 @@ export function createIsrModel(
         const ok = entries.flightOk[o >>> SHIFT] === 1
         obs[OBS_AGE] = ok ? end - st[o + F_FLIGHT_START]! : -1
         obs[OBS_LATENCY] = end - clock[0]!
-        respond(route, path, ok ? MISS : ERROR, inst, flightData, slot * maxF)
+        respond(route, path, ok ? MISS : ERROR, inst, READ_FLIGHT, o >>> SHIFT)
         return
       }
       case MISS_NO_ENTRY:
@@ -302,7 +308,7 @@ export function createIsrModel(
         if (path < route.prebuilt && entries.prerendered) { blocking(route, slot, eslot, inst, false, CAUSE_COLD); return }
         obs[OBS_AGE] = -1
         obs[OBS_LATENCY] = 0
-        respond(route, path, NOT_FOUND, inst, null, 0)
+        respond(route, path, NOT_FOUND, inst, READ_NONE, 0)
         return
       case RENDER_DYNAMIC:
         renderForRequest(route, DYNAMIC_RENDER, DYNAMIC, p, inst)
@@ -326,7 +332,7 @@ export function createIsrModel(
     const ok = entries.flightOk[o >>> SHIFT] === 1
     obs[OBS_AGE] = ok ? dur : -1
     obs[OBS_LATENCY] = st[o + F_FLIGHT_END]! - clock[0]! // the render, plus any wait for a worker
-    respond(route, entries.pathOf(slot) - route.firstPath, ok ? MISS : ERROR, inst, flightData, slot * maxF)
+    respond(route, entries.pathOf(slot) - route.firstPath, ok ? MISS : ERROR, inst, READ_FLIGHT, o >>> SHIFT)
   }
 
   /** A request for a one-off path the route does not know (§6): any instance renders it the same way. */
@@ -338,7 +344,7 @@ export function createIsrModel(
       // cached but never asked for again.
       obs[OBS_AGE] = -1
       obs[OBS_LATENCY] = 0
-      respond(route, -1, NOT_FOUND, inst, null, 0)
+      respond(route, -1, NOT_FOUND, inst, READ_NONE, 0)
     } else if (shellOf[route.index] === 1 && lane.crawler < 0) {
       // §14.3: the shell; the data request renders the one-off path (cached, never asked for again).
       renderUncached(route, BLOCKING, -1, inst, -1)
@@ -351,7 +357,7 @@ export function createIsrModel(
   function shell(route: ResolvedRoute, path: number, inst: number): void {
     obs[OBS_AGE] = -1
     obs[OBS_LATENCY] = 0
-    respond(route, path, FALLBACK, inst, null, 0)
+    respond(route, path, FALLBACK, inst, READ_NONE, 0)
   }
 
   /** The end state the invariants are checked on (invariants.ts): read once, after the last event. */

@@ -46,7 +46,7 @@ export function renderCompletion(d: RenderDoneParts): (slot: number) => void {
       // An ISR write is billed only when the output changed: a new entry, any regeneration of a
       // route whose data no change reaches, or one whose data differs from the entry's.
       const cold = st[e + F_HAS_ENTRY] === 0
-      if (cold || fresh.writes(route, p, slot, entries.entryOf(slot, p))) {
+      if (cold || fresh.writes(route, p, o >>> SHIFT, e >>> SHIFT)) {
         obs[OBS_AT] = nowUs
         metrics.write(route.index, cold)
       }
@@ -56,7 +56,7 @@ export function renderCompletion(d: RenderDoneParts): (slot: number) => void {
       st[e + F_CONTENT_AT] = st[o + F_FLIGHT_START]!
       st[o + F_REVAL] = route.revalidateUs
       st[o + F_EXPIRE] = route.expireUs
-      if (tracksFreshness) fresh.commit(slot, entries.entryOf(slot, p))
+      if (tracksFreshness) fresh.commit(o >>> SHIFT, e >>> SHIFT)
     } else if (entries.flightPrev[o >>> SHIFT] === 1) {
       // §3: keep the old content, re-set it from the failure time with the clamped revalidate.
       const prevReval = st[o + F_REVAL]!

@@ -72,7 +72,7 @@ export function createInvalidationStats(onDemandRows: number, changeRows: number
   const implicitTouches = new Map<number, number[]>()
   const P = entries.totalPaths
   if (entries.lazy && tracked) {
-    entries.onNewRecord = (slot, d) => {
+    entries.onNewRecord((slot, d) => {
       const p = slot % P, base = slot - p
       if (base >= entries.caches * P) return
       const lo = base + entries.routes[routeOfPath(entries.routes, p)]!.firstPath
@@ -86,7 +86,7 @@ export function createInvalidationStats(onDemandRows: number, changeRows: number
         touchStamp[d] = t[j + 2]!
         return
       }
-    }
+    })
   }
   /** Touches route r's implicit entries in cache base (lazy records) for this firing, once; returns how many. */
   const touchImplicit = (r: ResolvedRoute, base: number, implicit: number, row: number, now: number, stamp: number): number => {
