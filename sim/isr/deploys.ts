@@ -149,8 +149,7 @@ export function createDeploys(
         if (entries.lazy) {
           // The records, and the build's implicit entries as a set (they get no record).
           for (let c = 0; c < entries.caches; c++) {
-            entries.eachRecordOf(r, c * P, dropEntry)
-            const implicit = entries.purgeImplicit(r, c * P)
+            const implicit = entries.purgeImplicit(r, c * P, dropEntry) // (apart: dropEntry counts into dropped too)
             dropped += implicit
           }
           for (let i = 0; i < entries.instances; i++) entries.eachRecordOf(r, i * P, blockFlight)

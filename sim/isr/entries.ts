@@ -245,7 +245,7 @@ export class Entries {
     defaultCacheControl(this.rec, o, r, built)
     if (slot >= this.caches * this.totalPaths) return // an own slot only: its entry lives in cache 0 (§8)
     const atUs = this.liveAtUs ?? this.buildAtUs
-    if (this.seedsBuild && built && this.implicitPurged[((slot - p) / this.totalPaths) * this.routes.length + r.index] === 0) this.rec[o + F_HAS_ENTRY] = 1
+    if (this.seedsBuild && built && this.implicitPurged[this.purgeIndex(r, slot - p)] === 0) this.rec[o + F_HAS_ENTRY] = 1
     if (this.liveAtUs !== null || (this.seedsBuild && built)) {
       this.rec[o + F_LAST_MOD] = atUs
       this.rec[o + F_CONTENT_AT] = atUs
@@ -273,14 +273,23 @@ export class Entries {
   /** Paths of route r whose slot base + path may hold an entry no request touched (the live build's prerenders). */
   implicitEntries(r: ResolvedRoute, base: number): number {
     if (r.isDynamic || !this.seedsBuild || !this.prerendered || base >= this.caches * this.totalPaths) return 0
-    return this.implicitPurged.length > 0 && this.implicitPurged[(base / this.totalPaths) * this.routes.length + r.index] === 1 ? 0 : r.prebuilt
+    return this.implicitPurged.length > 0 && this.implicitPurged[this.purgeIndex(r, base)] === 1 ? 0 : r.prebuilt
   }
 
-  /** Lazy records: a purge of every path of route r in cache base drops its implicit entries (those with no record); returns how many it dropped. */
-  purgeImplicit(r: ResolvedRoute, base: number): number {
-    const n = this.eachRecordOf(r, base, () => {})
-    if (this.implicitEntries(r, base) > 0) this.implicitPurged[(base / this.totalPaths) * this.routes.length + r.index] = 1
+  /**
+   * Lazy records: a purge of every path of route r in cache base. Calls fn(slot) for each slot
+   * of the route that has a record, and drops its implicit entries (those with none) until the
+   * next deploy; returns how many of those it dropped.
+   */
+  purgeImplicit(r: ResolvedRoute, base: number, fn: (slot: number) => void): number {
+    const n = this.eachRecordOf(r, base, fn)
+    if (this.implicitEntries(r, base) > 0) this.implicitPurged[this.purgeIndex(r, base)] = 1
     return n
+  }
+
+  /** implicitPurged's cell of route r in the cache whose slots start at base. */
+  private purgeIndex(r: ResolvedRoute, base: number): number {
+    return (base / this.totalPaths) * this.routes.length + r.index
   }
 
   /**
