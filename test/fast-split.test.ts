@@ -180,8 +180,8 @@ describe('exact mode\'s per-path memory, estimated before a run', () => {
     // Two local caches; 'use cache' has a store per process and a remote one: 3 × 1001 keys more.
     const uc = { fetches: [{ id: 'f', perPath: true, kind: 'use cache' }, { id: 'shared', revalidateS: 600 }] }
     expect(bytes(sc({ deployment: { instances: 2 } }, uc), 'exact')).toBe(2 * 66_000 + 2 * 1001 * 17 + 3 * 1001 * 17)
-    // Data changes: 20 bytes per key, and per (cache and instance, path) 8 bytes per fetch of the widest route.
-    expect(bytes(sc({ dataChanges: [{ fetch: 'f', atS: 10 }] }, perPath), 'exact')).toBe(66_000 + 1001 * 17 + 1001 * 20 + 2 * 1000 * 2 * 8)
+    // Data changes: 16 bytes per key (two times), and per (cache and instance, path) 8 bytes per fetch of the widest route.
+    expect(bytes(sc({ dataChanges: [{ fetch: 'f', atS: 10 }] }, perPath), 'exact')).toBe(66_000 + 1001 * 17 + 1001 * 16 + 2 * 1000 * 2 * 8)
     // 4M paths, 36,001 records: each reads at most 2 keys.
     const big = sc({ durationS: 3600 }, { params: { count: 4_000_000, prebuilt: 1000 }, traffic: { rps: 10 }, ...perPath })
     expect(bytes(big, 'exact')).toBe(36_001 * 163 + 2 * 36_001 * (1.5 * 17 + 64))

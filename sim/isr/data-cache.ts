@@ -17,7 +17,7 @@ import { IMPLICIT_TAG_PREFIX, tagMatchesTemplate, templateIndexesIn, templateInd
 import type { TraceEvent } from './trace.ts'
 import { isUseCacheKind } from './cache-life.ts'
 import { createUseCacheStore, type UseCacheStore } from './use-cache.ts'
-import { createFetchCacheRows, type FetchCacheRows } from './fetch-cache-rows.ts'
+import { createFetchCacheRows, fetchOfKey, type FetchCacheRows } from './fetch-cache-rows.ts'
 import { isUnstableCache, unstableCacheRevalidateUs } from './unstable-cache.ts'
 
 // This module's own constants (V8 folds them; an imported binding is read at every use).
@@ -69,6 +69,8 @@ export interface DataCache {
   delayReads(render: { readonly startUs: number }): void
   /** The keys a data change reaches: every key of a fetch or of a literal tag; for a templated tag, the fetches whose key k it picks. */
   keysOfChange(c: Scenario['dataChanges'][number]): { readonly literal: number[]; readonly templatedFetches: number[] }
+  /** The index in `fetches` of the fetch a global key belongs to. */
+  fetchOfKey(key: number): number
   /** A global key as its fetch id and key. */
   nameOfKey(key: number): { readonly fetch: string; readonly key: number }
   /** Per fetch id: origin calls after warmup, how many keys, and whether the Data Cache keeps it (in an ISR render). */
@@ -140,7 +142,8 @@ export function createDataCache(
   // §8.2: with the Redis handler a fetch() is not cached at all (observed: no fetch key written
   // at run time, the build's copied ones never read; one origin call per render and fetch).
   const seedsBuild = !(sharedCache && s.deployment?.cacheHandler === 'fortedigital-redis')
-  const rows = createFetchCacheRows(caches, keys, Int32Array.from(fetches, (f) => f.base), seeded, seedsBuild ? buildAtUs : null, lazy)
+  const bases = Int32Array.from(fetches, (f) => f.base)
+  const rows = createFetchCacheRows(caches, keys, bases, seeded, seedsBuild ? buildAtUs : null, lazy)
 
   /**
    * The keys of fetch `id` whose templated tag t yields `tag` through a real param value
@@ -315,8 +318,9 @@ export function createDataCache(
       })
       return { literal, templatedFetches }
     },
+    fetchOfKey: (key) => fetchOfKey(bases, key),
     nameOfKey(key) {
-      const f = fetches.find((x) => key >= x.base && key < x.base + x.keys)!
+      const f = fetches[fetchOfKey(bases, key)]!
       return { fetch: f.id, key: key - f.base }
     },
     stats() {

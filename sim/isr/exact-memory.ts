@@ -27,8 +27,8 @@ const lazyBytes = (bytes: number) => 1.5 * bytes + 48 + 16
 const ALIAS_BYTES_PER_PATH = 36
 /** A Data Cache or 'use cache' entry: a flag and two doubles. */
 const KEY_BYTES = 17
-/** With data changes, per key: two times (keyChange) and its fetch (the lists of the keys reached are in changeTrackingHeap). */
-const CHANGE_KEY_BYTES = 16 + 4
+/** With data changes, per key: two times (keyChange; the lists of the keys reached are in changeTrackingHeap). */
+const CHANGE_KEY_BYTES = 16
 
 export interface ExactMemory {
   /** Bytes of per-path state exact mode allocates before the first request. */

@@ -38,6 +38,16 @@ export interface FetchCacheRows {
 }
 
 /**
+ * The fetch whose keys hold global key `key`: the last whose base is at most key (fetches' keys
+ * are consecutive ranges in order; one with no keys shares the next one's base), -1 if none.
+ */
+export function fetchOfKey(bases: ArrayLike<number>, key: number): number {
+  let lo = -1, hi = bases.length - 1
+  while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (bases[mid]! <= key) lo = mid; else hi = mid - 1 }
+  return lo
+}
+
+/**
  * caches × keys slots; `seeded[k]`: how many keys from `bases[k]` the build seeds (fetch k's).
  * `seedAtUs`: the first build's seeding, or null when it seeds nothing.
  */
@@ -49,8 +59,8 @@ export function createFetchCacheRows(caches: number, keys: number, bases: Int32A
   let lastSeedUs = seedAtUs ?? 0, liveSeeded = seedAtUs !== null
 
   function isSeededKey(key: number): boolean {
-    for (let k = bases.length - 1; k >= 0; k--) if (key >= bases[k]!) return key - bases[k]! < seeded[k]!
-    return false
+    const k = fetchOfKey(bases, key)
+    return k >= 0 && key - bases[k]! < seeded[k]!
   }
   /** Calls fn for every seeded slot. */
   function forEachSeeded(fn: (slot: number) => void): void {

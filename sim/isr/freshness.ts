@@ -161,15 +161,7 @@ export function createFreshness(s: Scenario, routes: readonly ResolvedRoute[], d
   const routePending = new Float64Array(lazy ? 0 : pairs).fill(Infinity)
   const routeQueues = new Map<number, number[]>()
   const pendingOf = (pair: number) => (lazy ? (routeQueues.get(pair)?.[0] ?? Infinity) : routePending[pair]!)
-  const keyFetch = new Int32Array(tracks && !lazy ? keys : 0)
-  if (tracks && !lazy) fetches.forEach((f, fi) => keyFetch.fill(fi, f.base, f.base + f.keys))
-  /** The fetch a key belongs to (the fetches' keys are consecutive ranges, in order). */
-  const fetchOfKey = (key: number) => {
-    if (!lazy) return keyFetch[key]!
-    let lo = 0, hi = fetches.length - 1
-    while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (fetches[mid]!.base <= key) lo = mid; else hi = mid - 1 }
-    return lo
-  }
+  const fetchOfKey = data.fetchOfKey
   const routeLagHist = new Float64Array(tracks ? routes.length * HISTOGRAM_BUCKETS : 0)
   const routeReflected = new Float64Array(routes.length)
   const lag: Lag = { reflected: 0, sumUs: 0, maxUs: 0, changes: 0 }
