@@ -40,3 +40,20 @@ function withRestarts(c: Case, restarts: readonly { at: number; instance: number
 export const arbFastCase = fc.tuple(arbCase({ isolated: true, invalidations: false, restarts: false, deploys: true, route: fastRoute }), fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.integer({ min: 2, max: 3 }) }), fc.option(arbRestarts, { nil: null }))
   .map(([c, instances, restarts]) => withRestarts(instances === null ? c : randomlyBalanced(c, instances), restarts))
   .map((c): Case => (c.input.next?.cacheComponents === true ? { ...c, input: { ...c.input, routes: c.input.routes.map(withoutHoles) } } : c))
+
+/**
+ * fastRoute with the generated fetches kept as the route's own (fast-fetches.ts): plain fetch()
+ * per path, ids already the route's (arbCase isolated); none on a route that renders per request
+ * (dynamic, revalidate 0, a dynamic layout, a no-store fetch) or serves one-off paths.
+ */
+export function fastFetchRoute(r: RouteInput): RouteInput {
+  const fast = fastRoute(r)
+  const fetches = (r.fetches ?? []).filter((f) => (f.kind === undefined || f.kind === 'fetch') && f.revalidateS !== 0).map((f) => ({ ...f, kind: 'fetch' as const, perPath: true }))
+  const perRequest = r.dynamic === true || r.revalidateS === 0 || (r.layouts ?? []).some((l) => l.dynamic === true || l.revalidateS === 0) || (r.traffic.unknownRate ?? 0) > 0
+  return perRequest || fetches.length === 0 ? fast : { ...fast, fetches }
+}
+
+/** Generated fast-eligible scenarios with fetches, each route's kept as its own (no deploys: a deploy replaces the Data Cache). */
+export const arbFastFetchCase = fc.tuple(arbCase({ isolated: true, invalidations: false, restarts: false, deploys: false, route: fastFetchRoute }), fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.integer({ min: 2, max: 3 }) }), fc.option(arbRestarts, { nil: null }))
+  .map(([c, instances, restarts]) => withRestarts(instances === null ? c : randomlyBalanced(c, instances), restarts))
+  .filter((c) => c.input.next?.cacheComponents !== true && c.input.routes.some((r) => (r.fetches?.length ?? 0) > 0))

@@ -21,9 +21,10 @@
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
 import { parseScenario, runScenario, type Scenario, type SimResult } from '../sim/index.ts'
+import { resolveRoutes } from '../sim/isr/entries.ts'
 import { deploymentOf } from '../sim/scenario/schema.ts'
 import { arbCase, type Case } from './arbitraries.ts'
-import { arbFastCase, fastRoute } from './fast-cases.ts'
+import { arbFastCase, arbFastFetchCase, fastRoute } from './fast-cases.ts'
 import { crossValidate } from './fast-stats.ts'
 
 /** Cases per property: FC_NUM_RUNS raises them for soak runs. */
@@ -47,6 +48,24 @@ describe('swarm: fast mode agrees with exact mode on generated fast-eligible sce
       { numRuns: RUNS(30), endOnFailure: true },
     )
   }, 600_000)
+
+  test('with the routes\' own fetches: the same agreement, origin calls per fetch included; every route ran fast', () => {
+    let withFetches = 0
+    fc.assert(
+      fc.property(arbFastFetchCase, (c) => {
+        const s = parseScenario(c.input)
+        if (s.routes.some((r) => r.fetches.length > 0)) withFetches++
+        const cv = crossValidate(s, c.seed)
+        if (cv.first.length > 0) console.log(`${cv.report}\n${where(c)}`)
+        for (const r of cv.fast.results) {
+          for (const [id, route] of Object.entries(r.routes)) expect(route.mode, `route ${id} ran exact (${route.exactBecause}) in ${where(c)}`).toBe('fast')
+        }
+        expect(cv.confirmed.map((f) => f.key), `${cv.report}\n${where(c)}`).toEqual([])
+      }),
+      { numRuns: RUNS(15), endOnFailure: true },
+    )
+    expect(withFetches).toBe(RUNS(15))
+  }, 600_000)
 })
 
 // ---------------------------------------------------------------------------
@@ -68,13 +87,25 @@ function scenarioBlockers(s: Scenario): string[] {
   ].filter((x) => x !== null)
 }
 
+/**
+ * A route's fetches keep it exact unless each is a plain fetch() per path that no other route
+ * makes, read by ISR renders only (no dynamic route, one-off paths or deploys).
+ */
+function ownFetchesBlocked(s: Scenario, i: number): boolean {
+  const r = s.routes[i]!
+  if (r.fetches.length === 0) return false
+  if (resolveRoutes(s)[i]!.isDynamic || r.traffic.unknownRate > 0 || s.deploys.length > 0) return true
+  const ids = r.fetches.map((f) => f.id)
+  return new Set(ids).size < ids.length || r.fetches.some((f) => (f.kind ?? 'fetch') !== 'fetch' || !(f.perPath ?? f.tags.some((t) => t.includes('{'))) || s.routes.some((x, j) => j !== i && x.fetches.some((g) => g.id === f.id)))
+}
+
 function routeBlockers(s: Scenario, i: number): string[] {
   const r = s.routes[i]!
   const t = r.traffic
   return [
     r.router === 'pages' ? 'router' : null,
     r.kind === 'route-handler' ? 'kind' : null,
-    r.fetches.length > 0 ? 'fetches' : null,
+    ownFetchesBlocked(s, i) ? 'fetches' : null,
     r.cacheLife !== undefined || r.layouts.some((l) => l.cacheLife !== undefined) ? 'cacheLife' : null,
     r.segmentConfig !== undefined ? 'segmentConfig' : null,
     t.arrivals !== 'poisson' ? 'traffic.arrivals' : null,

@@ -215,6 +215,43 @@ describe('deploys and restarts (30 replications each)', () => {
   }, 300_000)
 })
 
+describe('routes with their own fetches (30 replications each)', () => {
+  /**
+   * The catalogue (16.4) on 2 instances for 30 min: each product page fetches its own product
+   * (revalidate 1800 s, so most regenerations find it fresh; 1% of origin calls fail), each
+   * category two per-path fetches (a tagged one at 60 s, below the page's 120 s, and an uncached
+   * one), a crawler on the categories, expireTime 900 s (past it a render bypasses the Data
+   * Cache, §2) and a restart (the Data Cache survives it).
+   */
+  async function withFetches(productRevalidateS: number): Promise<Scenario> {
+    const c = await loadScenario(join(DIR, 'catalogue.ts'))
+    const routes = c.routes.map((r) => r.id === 'product' ? { ...r, fetches: [{ id: 'product', perPath: true, revalidateS: productRevalidateS, latencyS: 0.08, failureRate: 0.01 }] }
+      : r.id === 'category' ? { ...r, fetches: [{ id: 'cat', tags: ['cat-{category}'], revalidateS: 60, latencyS: 0.2 }, { id: 'cat-stock', perPath: true, latencyS: 0.05 }], traffic: { ...r.traffic, crawlers: [{ name: 'bot', revisitS: 300 }] } } : r)
+    return parseScenario({ ...c, routes, durationS: 1800, warmupS: 150, next: { version: '16.4', expireTimeS: 900 }, deployment: { instances: 2, balancer: 'random' }, restarts: [{ atS: 900 }] } as Parameters<typeof parseScenario>[0])
+  }
+
+  test('every route fast, and fast agrees with exact, origin calls per fetch included', async () => {
+    const s = await withFetches(1800)
+    const cv = crossValidate(s, 'own-fetches')
+    console.log(cv.report)
+    for (const r of cv.fast.results) for (const [id, route] of Object.entries(r.routes)) expect([id, route.mode]).toEqual([id, 'fast'])
+    expect(cv.confirmed.map((f) => f.key), cv.report).toEqual([])
+    // The fetches were compared, and the Data Cache did its work: a product regeneration mostly finds its data fresh.
+    expect(Object.keys(headline(cv.fast.results[0]!))).toEqual(expect.arrayContaining(['fetches.product.originFetches', 'fetches.cat.originFetches', 'fetches.cat-stock.originFetches']))
+    const f = cv.fast.results[0]!
+    expect(f.fetches.product!.originFetches).toBeLessThan(0.7 * (f.routes.product!.renders))
+    expect(f.fetches['cat-stock']!.cached).toBe(false)
+    expect(f.fetches['cat-stock']!.originFetches).toBe(f.routes.category!.renders)
+  }, 300_000)
+
+  test('a fast mode whose Data Cache keeps product data a third as long is rejected', async () => {
+    const s = await withFetches(1800)
+    const shorter = await withFetches(600)
+    const cv = crossValidate(s, 'own-fetches-biased', (_sc, seed, n) => runReplications(shorter, 'fast', seed, n))
+    expect(cv.confirmed.map((x) => x.key), cv.report).toContain('mean fetches.product.originFetches')
+  }, 300_000)
+})
+
 // ---------------------------------------------------------------------------
 // The test's teeth: wrong fast modes are rejected by the same procedure.
 

@@ -220,6 +220,8 @@ export function headline(r: SimResult): Record<string, number> {
   for (const k of LATENCY) out[`latency.${k}`] = r.latency[k]
   for (const k of COST) out[`cost.${k}`] = r.cost[k]
   for (const [id, route] of Object.entries(r.routes)) for (const k of TOTAL_COUNTS) out[`routes.${id}.${k}`] = route[k]
+  // The Data Cache's origin calls, per fetch id (a scenario without fetches has none to compare).
+  for (const [id, f] of Object.entries(r.fetches)) out[`fetches.${id}.originFetches`] = f.originFetches
   return out
 }
 

@@ -45,12 +45,37 @@ export function routeBlocker(s: Scenario, i: number, r: ResolvedRoute): string |
   const t = cfg.traffic
   if (cfg.router === 'pages') return 'router "pages": fallback shells and res.revalidate are simulated request by request'
   if (cfg.kind === 'route-handler') return 'kind "route-handler": simulated request by request'
-  if (cfg.fetches.length > 0) return 'fetches: the Data Cache is keyed per fetch and may be shared between paths'
+  const fetches = fetchBlocker(s, i, r)
+  if (fetches !== null) return fetches
   if (cfg.cacheLife !== undefined || cfg.layouts.some((l) => l.cacheLife !== undefined)) return 'cacheLife: \'use cache\' scopes are simulated request by request'
   if (r.effective.holes !== undefined) return 'cacheComponents holes: rendered per request inside the shell'
   if (cfg.segmentConfig !== undefined) return 'segmentConfig: simulated request by request'
   if (t.arrivals !== 'poisson') return `traffic.arrivals "${t.arrivals}": evenly spaced arrivals are not a Poisson process`
   if (t.schedule !== undefined) return 'traffic.schedule: replayed requests are stepped one by one'
+  return null
+}
+
+/**
+ * Why route i's fetches keep it exact, or null: fast mode carries a fetch's Data Cache entry
+ * along the path's timeline (fast-fetches.ts) when the entry is the path's own, a plain
+ * fetch() keyed per path that no other route makes, read by ISR renders only.
+ */
+function fetchBlocker(s: Scenario, i: number, r: ResolvedRoute): string | null {
+  const cfg = s.routes[i]!
+  if (cfg.fetches.length === 0) return null
+  const why = (what: string) => `fetches: ${what} (fast mode carries only a path's own fetch keys: plain fetch() per path, made by no other route, in ISR renders)`
+  if (r.isDynamic) return why('a dynamic route serves stale data and refreshes it per request')
+  if (cfg.traffic.unknownRate > 0) return why('traffic.unknownRate: one-off paths fetch in renders drawn in bulk')
+  if (s.deploys.length > 0) return why('deploys: a deploy replaces the Data Cache with the build\'s')
+  const ids = new Set<string>()
+  for (const f of cfg.fetches) {
+    if (f.kind !== undefined && f.kind !== 'fetch') return why(`fetch "${f.id}" is ${f.kind}`)
+    if (!(f.perPath ?? f.tags.some((t) => t.includes('{')))) return why(`fetch "${f.id}" has one key for every path (perPath false)`)
+    if (ids.has(f.id)) return why(`fetch "${f.id}" is made twice by the route`)
+    ids.add(f.id)
+    const other = s.routes.find((x, j) => j !== i && x.fetches.some((g) => g.id === f.id))
+    if (other !== undefined) return why(`fetch "${f.id}" is also made by route "${other.id}"`)
+  }
   return null
 }
 

@@ -11,6 +11,7 @@ import { roundHalfUp, secToUs } from '../kernel/time.ts'
 import type { Scenario } from '../scenario/schema.ts'
 import type { ResolvedRoute } from './entries.ts'
 import type { PathCrawl } from './fast-crawl.ts'
+import type { FastFetches } from './fast-fetches.ts'
 import { addPiece, nextCut, type FastAcc } from './fast-metrics.ts'
 import { lambdaAt, segmentOf, timeAt, type RateCurve } from './fast-rate.ts'
 import type { Metrics, Outcome } from './metrics.ts'
@@ -78,6 +79,8 @@ export interface PathCtx {
   readonly acc: FastAcc
   /** The route's crawlers, or null. */
   readonly crawl: PathCrawl | null
+  /** The route's fetches and the path's Data Cache entries (fast-fetches.ts), or null. */
+  readonly fetches: FastFetches | null
   /** The end of the stretch being run, µs: the run's end, or the next deploy's time (runPath sets it per stretch). */
   durationUs: number
   /** Arrivals at continuous times below this round to before durationUs. */

@@ -13,6 +13,7 @@ import type { ResolvedRoute } from './entries.ts'
 import { timingOf } from './events.ts'
 import { beginPath, endPath, routeCrawl, type PathCrawl } from './fast-crawl.ts'
 import { durationBuckets } from './fast-durations.ts'
+import { fastFetches } from './fast-fetches.ts'
 import { addPiece, createFastAcc, drawDeferred, nextCut, point, renderStarted, type DeferredRenders } from './fast-metrics.ts'
 import { createPathState, drawRender, okProbability, renderDraw, type PathCtx } from './fast-path-ctx.ts'
 import { rateCurve, segmentOf, type RateCurve } from './fast-rate.ts'
@@ -58,16 +59,20 @@ export function deployTimes(s: Scenario, durationUs: number): { readonly atUs: n
   return out
 }
 
-/** Runs route r in fast mode, recording into m. */
-export function runFastRoute(s: Scenario, r: ResolvedRoute, profile: VersionProfile, streams: Streams, m: Metrics, durationUs: number, buildAtUs: number): void {
+/** What a fast route's fetches did, per fetch id (the result's `fetches`). */
+export type FastFetchStats = Record<string, { readonly originFetches: number; readonly keys: number; readonly cached: boolean }>
+
+/** Runs route r in fast mode, recording into m; returns its fetches' figures. */
+export function runFastRoute(s: Scenario, r: ResolvedRoute, profile: VersionProfile, streams: Streams, m: Metrics, durationUs: number, buildAtUs: number): FastFetchStats {
   const curve = rateCurve(s, r.index, durationUs)
   const arrivals = streams.claim('arrivals', r.id)
   const render = renderDraw(s, r, streams)
   const acc = createFastAcc(r.index, m.bins)
   const crawl = routeCrawl(s, r, streams, durationUs)
+  const fetches = fastFetches(s, r, profile, streams)
   const deploys = deployTimes(s, durationUs)
   const ctx: PathCtx = {
-    s, r, profile, m, curve, arrivals, render, acc, crawl, durationUs, endCont: durationUs - 0.5, runEndUs: durationUs,
+    s, r, profile, m, curve, arrivals, render, acc, crawl, fetches, durationUs, endCont: durationUs - 0.5, runEndUs: durationUs,
     deployAtUs: deploys.map((d) => d.atUs), deployPrerenders: deploys.map((d) => d.prerender),
     share: 1, usPerArrival: curve.segUs === Infinity ? 1 / curve.segRate[0]! : NaN, scratch: new Float64Array(1),
   }
@@ -112,6 +117,9 @@ export function runFastRoute(s: Scenario, r: ResolvedRoute, profile: VersionProf
   const kind: Omit<DeferredRenders, 'durations'> | null = r.isDynamic ? { mode: DYNAMIC_RENDER, ok: DYNAMIC } : oneOff !== null && r.dynamicParams ? { mode: BLOCKING, ok: MISS } : null
   const renders: DeferredRenders | null = kind === null ? null : { ...kind, durations: durationBuckets(s.routes[r.index]!.renderS) }
   drawDeferred(acc, m, arrivals, renders)
+  const stats: FastFetchStats = {}
+  fetches?.ids.forEach((id, i) => { stats[id] = { originFetches: fetches.originFetches[i]!, keys: fetches.keys[i]!, cached: fetches.cacheable[i] === 1 } })
+  return stats
 }
 
 /**

@@ -17,6 +17,7 @@
 import { roundHalfUp, secToUs, US_PER_S } from '../kernel/time.ts'
 import { DEFAULT_REVALIDATE_US } from './entries.ts'
 import { advance, nextCrawler, startPath } from './fast-crawl.ts'
+import { readFetches, resetFetches } from './fast-fetches.ts'
 import { point, renderStarted, written } from './fast-metrics.ts'
 import { bulk, drawRender, nextArrival, type PathCtx, type PathState } from './fast-path-ctx.ts'
 import { runSteady, steadyApplies, steadyEnabled } from './fast-steady.ts'
@@ -98,6 +99,7 @@ export function runPath(c: PathCtx, st: PathState, k: number, buildAtUs: number)
     c.endCont = toUs - 0.5
     st.pending = NaN
     st.freshFrom = fromCont
+    if (c.fetches !== null) resetFetches(c.fetches, k, atUs, built)
     runStretch(c, st, built, atUs, fromCont)
     if (i >= cuts.length) break
     built = c.deployPrerenders[i]! && k < c.r.prebuilt
@@ -121,7 +123,7 @@ function runStretch(c: PathCtx, st: PathState, built: boolean, atUs: number, fro
   st.contentAtUs = atUs
   st.revalUs = built ? r.revalidateUs : DEFAULT_REVALIDATE_US
   st.expireUs = built ? r.expireUs : Infinity
-  const steady = steadyEnabled() && steadyApplies(c)
+  const steady = steadyEnabled() && steadyApplies(c) && c.fetches === null
   for (;;) {
     let withPrev = false
     if (st.has && steady) {
@@ -141,6 +143,7 @@ function runStretch(c: PathCtx, st: PathState, built: boolean, atUs: number, fro
         // §1.1, §1.3: STALE, and a background regeneration; requests meanwhile are STALE too.
         point(m, route, STALE, T, T - st.contentAtUs, 0)
         drawRender(d, T)
+        if (c.fetches !== null) d.out[0] = d.out[0]! + readFetches(c.fetches, T, false, m.warmupUs, c.durationUs)
         const dur = d.out[0]!, ok = d.out[1] === 1
         renderStarted(m, route, BACKGROUND, ok, T, dur)
         if (st.byCrawler && T >= m.warmupUs) m.crawlerRenders[route] = m.crawlerRenders[route]! + 1
@@ -179,6 +182,8 @@ function backoff(c: PathCtx, st: PathState): void {
 function blocking(c: PathCtx, st: PathState, T: number, byCrawler: boolean, withPrev: boolean): void {
   const m = c.m, route = c.r.index, d = c.render
   drawRender(d, T)
+  // A render past expire (withPrev, §2) bypasses the Data Cache.
+  if (c.fetches !== null) d.out[0] = d.out[0]! + readFetches(c.fetches, T, withPrev, m.warmupUs, c.durationUs)
   const dur = d.out[0]!, ok = d.out[1] === 1
   const o: Outcome = ok ? MISS : ERROR
   renderStarted(m, route, BLOCKING, ok, T, dur)

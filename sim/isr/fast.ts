@@ -57,8 +57,15 @@ export function runSplit(
     parts = { routes, fetchStats: model.fetchStats(), freshness: { ...f, outdatedByRoute, lagByRoute }, onDemandStats: model.onDemandStats() }
   }
   const buildAtUs = -secToUs(s.buildAgeS)
-  for (const r of all) if (fast[r.index]) runFastRoute(s, r, profile, streams, metrics, durationUs, buildAtUs)
-  return parts
+  const fastFetches: Record<string, RunParts['fetchStats'][string]> = {}
+  for (const r of all) if (fast[r.index]) Object.assign(fastFetches, runFastRoute(s, r, profile, streams, metrics, durationUs, buildAtUs))
+  // In the order the exact run lists fetches: by first appearance over the scenario's routes.
+  const fetchStats: Record<string, RunParts['fetchStats'][string]> = {}
+  for (const id of new Set(s.routes.flatMap((r) => r.fetches.map((f) => f.id)))) {
+    const x = parts.fetchStats[id] ?? fastFetches[id]
+    if (x !== undefined) fetchStats[id] = x
+  }
+  return { ...parts, fetchStats }
 }
 
 /** A run's freshness with no data changes: nothing tracked, nothing outdated. */

@@ -1,0 +1,86 @@
+/**
+ * The Data Cache of a fast-mode route whose fetches are its paths' own (fast-eligibility.ts
+ * fetchBlocker): each fetch is keyed per path and made by no other route, so path k's entries
+ * are read and written only by path k's renders, on its instance (local caches), and ride
+ * along its timeline. Each render reads them as data-cache.ts read() does in an ISR render
+ * (§5.3): a fresh entry is used; a stale one, none, or any in a render past expire (§2, which
+ * bypasses the Data Cache) is fetched in the foreground: one origin call (counted after
+ * warmup, one failure draw from the fetch's stream), the render waits its latency, and a
+ * successful response is written when it arrives. The build seeds the prebuilt paths' keys
+ * (§11.3), as data-cache.ts does.
+ */
+import { UINT32_SCALE, type AleaRng, type Streams } from '../kernel/rng.ts'
+import { secToUs } from '../kernel/time.ts'
+import type { Scenario } from '../scenario/schema.ts'
+import type { ResolvedRoute } from './entries.ts'
+import { isDataCached, type VersionProfile } from './profiles.ts'
+
+const ONE_YEAR_US = secToUs(365 * 86400)
+
+export interface FastFetches {
+  readonly ids: readonly string[]
+  /** Per fetch: 1 when the Data Cache keeps its responses. */
+  readonly cacheable: Uint8Array
+  readonly revalUs: Float64Array
+  readonly latencyUs: Float64Array
+  readonly failureRate: Float64Array
+  readonly rngs: readonly AleaRng[]
+  /** Per fetch: its keys, and how many of them (from path 0) the build seeded. */
+  readonly keys: Int32Array
+  readonly seeded: Int32Array
+  /** The path's entries: 1 when it holds one, and when it was written. */
+  readonly has: Uint8Array
+  readonly lastModUs: Float64Array
+  /** Per fetch: origin calls after warmup. */
+  readonly originFetches: Float64Array
+}
+
+/** The route's fetches, or null when it makes none. Called only for a route fetchBlocker lets through. */
+export function fastFetches(s: Scenario, r: ResolvedRoute, profile: VersionProfile, streams: Streams): FastFetches | null {
+  const specs = s.routes[r.index]!.fetches
+  if (specs.length === 0) return null
+  const n = specs.length
+  // Without its own revalidate an entry takes the route's, else forever; `false` is one year (§5.3, data-cache.ts).
+  const routeRevalUs = r.revalidateUs > 0 && r.revalidateUs !== Infinity ? r.revalidateUs : ONE_YEAR_US
+  const cacheable = Uint8Array.from(specs, (f) => (isDataCached(profile, f, false) ? 1 : 0))
+  return {
+    ids: specs.map((f) => f.id),
+    cacheable,
+    revalUs: Float64Array.from(specs, (f) => (f.revalidateS === undefined ? routeRevalUs : f.revalidateS === false ? ONE_YEAR_US : secToUs(f.revalidateS))),
+    latencyUs: Float64Array.from(specs, (f) => secToUs(f.latencyS)),
+    failureRate: Float64Array.from(specs, (f) => f.failureRate),
+    rngs: specs.map((f) => streams.claim('fetch', f.id)),
+    keys: Int32Array.from(specs, () => r.count),
+    seeded: Int32Array.from(specs, (_, i) => (r.prebuilt > 0 && cacheable[i] === 1 ? Math.min(r.prebuilt, r.count) : 0)),
+    has: new Uint8Array(n),
+    lastModUs: new Float64Array(n),
+    originFetches: new Float64Array(n),
+  }
+}
+
+/** Path k's entries as a build written at atUs left them (`seeds`: the build prerendered, §11.3). */
+export function resetFetches(f: FastFetches, k: number, atUs: number, seeds: boolean): void {
+  for (let i = 0; i < f.has.length; i++) {
+    f.has[i] = seeds && k < f.seeded[i]! ? 1 : 0
+    f.lastModUs[i] = atUs
+  }
+}
+
+/**
+ * A render of the path starting at atUs reads its fetches (data-cache.ts read(), an ISR
+ * render); `bypass`: a render past expire (§2). Returns how long it waits for the origin, µs.
+ */
+export function readFetches(f: FastFetches, atUs: number, bypass: boolean, warmupUs: number, durationUs: number): number {
+  let waitUs = 0
+  for (let i = 0; i < f.has.length; i++) {
+    const cached = f.cacheable[i] === 1
+    if (cached && !bypass && f.has[i] === 1 && !(atUs - f.lastModUs[i]! > f.revalUs[i]!)) continue
+    if (atUs >= warmupUs) f.originFetches[i] = f.originFetches[i]! + 1
+    const ok = (f.rngs[i]!.nextInt32() >>> 0) * UINT32_SCALE >= f.failureRate[i]!
+    const lat = f.latencyUs[i]!
+    // Only successful responses are stored (§5.3), when they arrive: before the path's next render reads them.
+    if (ok && cached && atUs + lat < durationUs) { f.has[i] = 1; f.lastModUs[i] = atUs + lat }
+    if (lat > waitUs) waitUs = lat
+  }
+  return waitUs
+}

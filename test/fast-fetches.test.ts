@@ -1,0 +1,76 @@
+/**
+ * Fast mode with a path's own fetches (sim/isr/fast-fetches.ts, docs/fast-mode.md): which
+ * routes' fetches fast mode carries and why the others run exact, and a hand-traced timeline
+ * on which both modes must give the same figures. The statistical agreement on a large run is
+ * test/fast-mode.test.ts's ("routes with their own fetches").
+ */
+import { describe, expect, it } from 'vitest'
+import { parseScenario, runScenario, type ScenarioInput } from '../sim/index.ts'
+
+type RouteInput = ScenarioInput['routes'][number]
+const product: RouteInput = {
+  id: 'p', pattern: '/p/[id]', revalidateS: 60, params: { count: 50, prebuilt: 10 }, renderS: 0.2,
+  fetches: [{ id: 'item', perPath: true, revalidateS: 300, latencyS: 0.05 }], traffic: { rps: 5 },
+}
+const one = (over: Partial<ScenarioInput>, route: Partial<RouteInput> = {}) => parseScenario({ name: 'f', seed: '1', durationS: 600, warmupS: 0, ...over, routes: [{ ...product, ...route }, ...(over.routes ?? [])] } as ScenarioInput)
+const modeOf = (over: Partial<ScenarioInput>, route: Partial<RouteInput> = {}) => runScenario(one(over, route), { mode: 'fast' }).routes.p!
+
+describe('which fetches fast mode carries', () => {
+  it('a plain fetch per path, made by this route alone: fast', () => {
+    expect(modeOf({}).mode).toBe('fast')
+    expect(modeOf({}, { fetches: [{ id: 'item', tags: ['item-{id}'], latencyS: 0.05 }] }).mode).toBe('fast')
+  })
+
+  it('every other fetch keeps the route exact, naming the fetch and why', () => {
+    const cases: [Partial<ScenarioInput>, Partial<RouteInput>, RegExp][] = [
+      [{}, { fetches: [{ id: 'nav', revalidateS: 300 }] }, /fetch "nav" has one key for every path/],
+      [{}, { fetches: [{ id: 'item', perPath: true, kind: 'use cache' }] }, /fetch "item" is use cache/],
+      [{}, { fetches: [{ id: 'item', perPath: true, kind: 'unstable_cache', revalidateS: 300 }] }, /fetch "item" is unstable_cache/],
+      [{ routes: [{ id: 'q', pattern: '/q/[id]', revalidateS: 60, params: { count: 5 }, renderS: 0.1, fetches: [{ id: 'item', perPath: true, revalidateS: 300, latencyS: 0.05 }], traffic: { rps: 1 } }] }, {}, /fetch "item" is also made by route "q"/],
+      [{}, { dynamic: true }, /a dynamic route/],
+      [{}, { traffic: { rps: 5, unknownRate: 1 } }, /traffic\.unknownRate/],
+      [{ deploys: [{ atS: 300 }] }, {}, /deploys: a deploy replaces the Data Cache/],
+    ]
+    for (const [over, route, why] of cases) {
+      const r = modeOf(over, route)
+      expect(r.mode, String(why)).toBe('exact')
+      expect(r.exactBecause, String(why)).toMatch(why)
+      expect(r.exactBecause).toMatch(/^fetches: /)
+    }
+  })
+})
+
+describe('a hand-traced timeline: one path, a crawler every 12 s, no users', () => {
+  // Page revalidate 10 s, its fetch's 25 s, 1 s origin latency, 0.5 s of render: every visit
+  // (12 s apart, past the page's 10 s + 1.5 s of render) regenerates the page, and a
+  // regeneration fetches only when the data, written 1 s after the call, is older than 25 s:
+  // visits 12 s and 24 s after a call find it 11 s and 23 s old, the third 35 s. So after the
+  // build's entry (written at 0, the build's age 0) goes stale, every third render fetches.
+  const s = parseScenario({
+    name: 'traced', seed: '3', durationS: 1200, warmupS: 0, buildAgeS: 0,
+    routes: [{ id: 'p', pattern: '/p/[id]', revalidateS: 10, params: { count: 1, prebuilt: 1 }, renderS: 0.5, fetches: [{ id: 'd', perPath: true, revalidateS: 25, latencyS: 1 }], traffic: { rps: 0, crawlers: [{ name: 'bot', revisitS: 12 }] } }],
+  } as ScenarioInput)
+  const fast = runScenario(s, { mode: 'fast' }), exact = runScenario(s, { mode: 'exact' })
+
+  it('both modes give the same figures', () => {
+    expect(fast.routes.p!.mode).toBe('fast')
+    const { mode: _m, ...f } = fast.routes.p!
+    const { mode: _n, ...e } = exact.routes.p!
+    expect(f).toEqual(e)
+    expect(fast.fetches).toEqual(exact.fetches)
+  })
+
+  it('every visit renders, and every third render calls the origin', () => {
+    const visits = fast.routes.p!.requests, renders = fast.routes.p!.renders
+    expect(visits).toBe(100)
+    // (The first visit is a HIT when it comes within the build's 10 s.)
+    expect(renders).toBeGreaterThanOrEqual(visits - 1)
+    expect(renders).toBeLessThanOrEqual(visits)
+    // The build's data is fresh until 25 s: the first one or two renders (visits before then) read it, then one call in three.
+    const calls = fast.fetches.d!.originFetches
+    expect(calls, `renders ${renders}, origin calls ${calls}`).toBeGreaterThanOrEqual(Math.ceil((renders - 2) / 3))
+    expect(calls, `renders ${renders}, origin calls ${calls}`).toBeLessThanOrEqual(Math.ceil((renders - 1) / 3))
+    // A render takes its 0.5 s, and 1 s more when it waits for the origin.
+    expect(fast.routes.p!.renderCpuS).toBeCloseTo(0.5 * renders + calls, 6)
+  })
+})
