@@ -19,6 +19,7 @@ describe('which fetches fast mode carries', () => {
   it('a plain fetch per path, made by this route alone: fast', () => {
     expect(modeOf({}).mode).toBe('fast')
     expect(modeOf({}, { fetches: [{ id: 'item', tags: ['item-{id}'], latencyS: 0.05 }] }).mode).toBe('fast')
+    expect(modeOf({ deploys: [{ atS: 200 }, { atS: 400, prerender: false }] }).mode).toBe('fast')
   })
 
   it('every other fetch keeps the route exact, naming the fetch and why', () => {
@@ -29,7 +30,7 @@ describe('which fetches fast mode carries', () => {
       [{ routes: [{ id: 'q', pattern: '/q/[id]', revalidateS: 60, params: { count: 5 }, renderS: 0.1, fetches: [{ id: 'item', perPath: true, revalidateS: 300, latencyS: 0.05 }], traffic: { rps: 1 } }] }, {}, /fetch "item" is also made by route "q"/],
       [{}, { dynamic: true }, /a dynamic route/],
       [{}, { traffic: { rps: 5, unknownRate: 1 } }, /traffic\.unknownRate/],
-      [{ deploys: [{ atS: 300 }] }, {}, /deploys: a deploy replaces the Data Cache/],
+      [{ deploys: [{ atS: 300, reuseFetchCache: true }] }, {}, /deploys with reuseFetchCache/],
     ]
     for (const [over, route, why] of cases) {
       const r = modeOf(over, route)

@@ -89,12 +89,12 @@ function scenarioBlockers(s: Scenario): string[] {
 
 /**
  * A route's fetches keep it exact unless each is a plain fetch() per path that no other route
- * makes, read by ISR renders only (no dynamic route, one-off paths or deploys).
+ * makes, read by ISR renders only (no dynamic route, one-off paths, or deploys that reuse the fetch cache).
  */
 function ownFetchesBlocked(s: Scenario, i: number): boolean {
   const r = s.routes[i]!
   if (r.fetches.length === 0) return false
-  if (resolveRoutes(s)[i]!.isDynamic || r.traffic.unknownRate > 0 || s.deploys.length > 0) return true
+  if (resolveRoutes(s)[i]!.isDynamic || r.traffic.unknownRate > 0 || s.deploys.some((d) => d.reuseFetchCache === true)) return true
   const ids = r.fetches.map((f) => f.id)
   return new Set(ids).size < ids.length || r.fetches.some((f) => (f.kind ?? 'fetch') !== 'fetch' || !(f.perPath ?? f.tags.some((t) => t.includes('{'))) || s.routes.some((x, j) => j !== i && x.fetches.some((g) => g.id === f.id)))
 }

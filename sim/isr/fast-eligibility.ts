@@ -58,7 +58,8 @@ export function routeBlocker(s: Scenario, i: number, r: ResolvedRoute): string |
 /**
  * Why route i's fetches keep it exact, or null: fast mode carries a fetch's Data Cache entry
  * along the path's timeline (fast-fetches.ts) when the entry is the path's own, a plain
- * fetch() keyed per path that no other route makes, read by ISR renders only.
+ * fetch() keyed per path that no other route makes, read by ISR renders only. A deploy gives
+ * the path the new build's entries (fast-timeline.ts runPath), unless it reuses the old fetch cache.
  */
 function fetchBlocker(s: Scenario, i: number, r: ResolvedRoute): string | null {
   const cfg = s.routes[i]!
@@ -66,7 +67,7 @@ function fetchBlocker(s: Scenario, i: number, r: ResolvedRoute): string | null {
   const why = (what: string) => `fetches: ${what} (fast mode carries only a path's own fetch keys: plain fetch() per path, made by no other route, in ISR renders)`
   if (r.isDynamic) return why('a dynamic route serves stale data and refreshes it per request')
   if (cfg.traffic.unknownRate > 0) return why('traffic.unknownRate: one-off paths fetch in renders drawn in bulk')
-  if (s.deploys.length > 0) return why('deploys: a deploy replaces the Data Cache with the build\'s')
+  if (s.deploys.some((d) => d.reuseFetchCache === true)) return why('deploys with reuseFetchCache: the new build reads the old Data Cache')
   const ids = new Set<string>()
   for (const f of cfg.fetches) {
     if (f.kind !== undefined && f.kind !== 'fetch') return why(`fetch "${f.id}" is ${f.kind}`)

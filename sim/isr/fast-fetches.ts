@@ -7,7 +7,8 @@
  * bypasses the Data Cache) is fetched in the foreground: one origin call (counted after
  * warmup, one failure draw from the fetch's stream), the render waits its latency, and a
  * successful response is written when it arrives. The build seeds the prebuilt paths' keys
- * (§11.3), as data-cache.ts does.
+ * (§11.3), as data-cache.ts does, and so does each deploy that prerenders (§11.10): a deploy
+ * leaves no other entry, and the old build's calls still on their way are not stored.
  */
 import { UINT32_SCALE, type AleaRng, type Streams } from '../kernel/rng.ts'
 import { secToUs } from '../kernel/time.ts'

@@ -1,7 +1,7 @@
 /**
  * The ISR model of a deployment of `next start` instances: the request state machine (what a
  * request is served, decide.ts, and what it starts), renders from start to completion (their
- * write, the failure back-off), restarts, and the dispatch of the engine's events. Its parts
+ * write, the failure back-off), and the dispatch of the engine's events. Its parts
  * are their own modules (sim/README.md): the per-path records (entries.ts), arrivals, the tags
  * manifest, the Data Cache, freshness, the render being prepared, the invalidating events and
  * their statistics. Per-path state lives in typed arrays indexed by a global path id, so a
@@ -33,8 +33,9 @@ import { requestHandler } from './plain-requests.ts'
 import { renderCompletion } from './render-done.ts'
 import { createPagesRoutes, pagesRevalidator, withPagesRoutes } from './pages.ts'
 import { wantsLazyRecords } from './record-bound.ts'
-import { keepsCacheControlOnRestart, keepsTagsOnRestart, type VersionProfile } from './profiles.ts'
+import type { VersionProfile } from './profiles.ts'
 import { createRenderer } from './renders.ts'
+import { createRestarts } from './restarts.ts'
 import { withSegmentConfig } from './segment-config.ts'
 import { createInvalidationStats, type OnDemandStats } from './stats.ts'
 import { createTagsManifest } from './tags-manifest.ts'
@@ -145,30 +146,14 @@ export function createIsrModel(
   const lane = createArrivals(s, routes, streams, engine, durationUs, metrics, cdn?.onRequest ?? requestHandler({ instances, cdn: cdnReply !== null, trace: trace !== null, tracksFreshness, redisKeyTtl: entries.keyTtlUs !== null, holeRoutes, tags: nTags, totalPaths, pathHasTag: (p) => manifest.has(p), lazy: entries.lazy }, entries.rec, clock, metrics, enforcesExpire, onRequest), cdn?.onUnknown ?? onUnknown)
   // Deploys of a new build and purges of the cache (deploys.ts).
   const deploys = createDeploys(s, routes, entries, manifest, data, fresh, render, metrics, ledger, engine, durationUs, trace)
+  // Process restarts (restarts.ts).
+  const restarts = createRestarts(s, profile, instances, sharedCache, entries, manifest, data, pages, engine, durationUs)
   // A cached render's completion: the entry written, or the back-off (render-done.ts).
   const onRenderDone = renderCompletion({ routes, entries, profile, clock, metrics, fresh, ledger, trace, deploys })
 
   // Doubles (times, ages) cross calls only through typed-array slots (the clock, Metrics.obs,
   // the record) or fields of the component that owns them (Renderer, DataCache.waitUs): V8
   // boxes a double argument it does not inline, an allocation per request (docs/performance.md).
-
-  /**
-   * A process restart (§11.2): memory, the cache controls and (15+, local caches) the tags
-   * manifest are lost; entries are read back from disk (or the shared handler) with their
-   * times. Prebuilt paths fall back to the manifest's revalidate, paths generated on demand to
-   * the 1 s default until regenerated once (§1.1). In-flight renders finish (a graceful restart).
-   */
-  function onRestart(which: number): void {
-    for (let inst = 0; inst < instances; inst++) {
-      if (which !== instances && inst !== which) continue
-      if (!keepsTagsOnRestart(profile, sharedCache)) manifest.clear(inst)
-      data.useCache.restart(inst) // §12.5: the default handler is this process's memory
-      // Entries stay (on disk, or in the shared handler); this process's cache controls do
-      // not, unless the profile reads the entry's stored cache control back (16.4).
-      entries.restartCacheControls(inst, pages.appRoutes, keepsCacheControlOnRestart(profile, false))
-      if (pages.any) entries.restartCacheControls(inst, pages.pagesRoutes, keepsCacheControlOnRestart(profile, true))
-    }
-  }
 
   /** Start a cached-path render (background or blocking); de-duplicated per path (§1.3, rule 4). */
   function startRender(route: ResolvedRoute, slot: number, eslot: number, mode: typeof BACKGROUND | typeof BLOCKING, withPrev: boolean, cause: number): void {
@@ -381,10 +366,7 @@ export function createIsrModel(
       // request at the same time, which belongs to the new bin / the measured period.
       if (metrics.bins > 1) engine.at(metrics.binUs, RANK_ON_DEMAND, EV_BIN_TICK, 1)
       if (warmupUs > 0) engine.at(warmupUs, RANK_ON_DEMAND, EV_WARMUP, 0)
-      for (const r of s.restarts) {
-        const t = secToUs(r.atS)
-        if (t < durationUs) engine.at(t, RANK_ON_DEMAND, EV_RESTART, r.instance ?? instances)
-      }
+      restarts.start()
       invalidations.startChanges()
       deploys.start()
     },
@@ -396,7 +378,7 @@ export function createIsrModel(
         case EV_TAG_PROPAGATE: manifest.propagate(arg); return
         case EV_DATA_CHANGE: invalidations.dataChange(arg); return
         case EV_WEBHOOK: invalidations.webhook(arg); return
-        case EV_RESTART: onRestart(arg); return
+        case EV_RESTART: restarts.restart(arg); return
         case EV_DEPLOY: deploys.deploy(arg); return
         case EV_PURGE: deploys.purge(arg); return
         case EV_BIN_TICK:
