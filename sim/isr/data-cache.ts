@@ -85,6 +85,15 @@ export interface DataCache {
   settleAll(): void
 }
 
+/**
+ * How long a fetch's Data Cache entry stays fresh, µs: its own revalidate, or without one the
+ * route's (an ISR route), else forever; `false` is stored as one year (§5.3).
+ */
+export function fetchRevalidateUs(spec: { readonly revalidateS?: number | false | undefined }, route: ResolvedRoute): number {
+  const routeRevalUs = route.revalidateUs > 0 && route.revalidateUs !== Infinity ? route.revalidateUs : ONE_YEAR_US
+  return spec.revalidateS === undefined ? routeRevalUs : spec.revalidateS === false ? ONE_YEAR_US : secToUs(spec.revalidateS)
+}
+
 export function createDataCache(
   s: Scenario, routes: readonly ResolvedRoute[], profile: VersionProfile, caches: number, sharedCache: boolean, streams: Streams,
   manifest: TagsManifest, clock: Float64Array, buildAtUs: number, warmupUs: number, durationUs: number, trace: ((e: TraceEvent) => void) | null,
@@ -193,10 +202,7 @@ export function createDataCache(
       return
     }
     cacheable[ri * maxF + i] = seedsBuild && pagesRoute[ri] === 0 && isDataCached(profile, spec, route.isDynamic) ? 1 : 0
-    // Without its own revalidate an entry takes the route's (an ISR route), else forever:
-    // `false` is stored as one year (§5.3).
-    const routeRevalUs = route.revalidateUs > 0 && route.revalidateUs !== Infinity ? route.revalidateUs : ONE_YEAR_US
-    revalUs[ri * maxF + i] = spec.revalidateS === undefined ? routeRevalUs : spec.revalidateS === false ? ONE_YEAR_US : secToUs(spec.revalidateS)
+    revalUs[ri * maxF + i] = fetchRevalidateUs(spec, route)
   }))
 
   const readAt = new Float64Array(maxF)

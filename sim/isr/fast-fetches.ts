@@ -13,10 +13,9 @@
 import { UINT32_SCALE, type AleaRng, type Streams } from '../kernel/rng.ts'
 import { secToUs } from '../kernel/time.ts'
 import type { Scenario } from '../scenario/schema.ts'
+import { fetchRevalidateUs } from './data-cache.ts'
 import type { ResolvedRoute } from './entries.ts'
 import { isDataCached, type VersionProfile } from './profiles.ts'
-
-const ONE_YEAR_US = secToUs(365 * 86400)
 
 export interface FastFetches {
   readonly ids: readonly string[]
@@ -41,13 +40,11 @@ export function fastFetches(s: Scenario, r: ResolvedRoute, profile: VersionProfi
   const specs = s.routes[r.index]!.fetches
   if (specs.length === 0) return null
   const n = specs.length
-  // Without its own revalidate an entry takes the route's, else forever; `false` is one year (§5.3, data-cache.ts).
-  const routeRevalUs = r.revalidateUs > 0 && r.revalidateUs !== Infinity ? r.revalidateUs : ONE_YEAR_US
   const cacheable = Uint8Array.from(specs, (f) => (isDataCached(profile, f, false) ? 1 : 0))
   return {
     ids: specs.map((f) => f.id),
     cacheable,
-    revalUs: Float64Array.from(specs, (f) => (f.revalidateS === undefined ? routeRevalUs : f.revalidateS === false ? ONE_YEAR_US : secToUs(f.revalidateS))),
+    revalUs: Float64Array.from(specs, (f) => fetchRevalidateUs(f, r)),
     latencyUs: Float64Array.from(specs, (f) => secToUs(f.latencyS)),
     failureRate: Float64Array.from(specs, (f) => f.failureRate),
     rngs: specs.map((f) => streams.claim('fetch', f.id)),
