@@ -85,6 +85,11 @@ export interface DataCache {
   settleAll(): void
 }
 
+/** Whether a fetch has one URL (and Data Cache key) per path: `perPath`, by default when a tag has a {param}. */
+export function isPerPathFetch(f: { readonly perPath?: boolean | undefined; readonly tags: readonly string[] }): boolean {
+  return f.perPath ?? f.tags.some((t) => t.includes('{'))
+}
+
 /**
  * How long a fetch's Data Cache entry stays fresh, µs: its own revalidate, or without one the
  * route's (an ISR route), else forever; `false` is stored as one year (§5.3).
@@ -103,7 +108,7 @@ export function createDataCache(
   const fetches: (Omit<FetchInfo, 'keys' | 'base'> & { keys: number; base: number })[] = []
   for (const r of s.routes) {
     for (const f of r.fetches) {
-      const perPath = f.perPath ?? f.tags.some((t) => t.includes('{'))
+      const perPath = isPerPathFetch(f)
       const count = r.params?.count ?? 1
       const i = index.get(f.id)
       if (i === undefined) {

@@ -15,6 +15,7 @@
 import type { SimMode } from '../contract.ts'
 import { deploymentOf, type Scenario } from '../scenario/schema.ts'
 import { CW } from './cdn.ts'
+import { isPerPathFetch } from './data-cache.ts'
 import { W, type ResolvedRoute } from './entries.ts'
 import { fastPlan } from './fast-eligibility.ts'
 import { ZIPF_TABLE_MAX_PATHS } from './popularity.ts'
@@ -101,7 +102,7 @@ function keysOfFetches(s: Scenario): Map<string, number> {
   const keysOf = new Map<string, number>()
   for (const r of s.routes) {
     for (const f of r.fetches) {
-      const perPath = f.perPath ?? f.tags.some((t) => t.includes('{'))
+      const perPath = isPerPathFetch(f)
       keysOf.set(f.id, Math.max(keysOf.get(f.id) ?? 1, perPath ? (r.params?.count ?? 1) : 1))
     }
   }

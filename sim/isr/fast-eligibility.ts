@@ -10,6 +10,7 @@
 import type { Scenario } from '../scenario/schema.ts'
 import { deploymentOf } from '../scenario/schema.ts'
 import type { SimMode } from '../contract.ts'
+import { isPerPathFetch } from './data-cache.ts'
 import type { ResolvedRoute } from './entries.ts'
 import { profileFor } from './profiles.ts'
 
@@ -71,7 +72,7 @@ function fetchBlocker(s: Scenario, i: number, r: ResolvedRoute): string | null {
   const ids = new Set<string>()
   for (const f of cfg.fetches) {
     if (f.kind !== undefined && f.kind !== 'fetch') return why(`fetch "${f.id}" is ${f.kind}`)
-    if (!(f.perPath ?? f.tags.some((t) => t.includes('{')))) return why(`fetch "${f.id}" has one key for every path (perPath false)`)
+    if (!isPerPathFetch(f)) return why(`fetch "${f.id}" has one key for every path (perPath false)`)
     if (ids.has(f.id)) return why(`fetch "${f.id}" is made twice by the route`)
     ids.add(f.id)
     const other = s.routes.find((x, j) => j !== i && x.fetches.some((g) => g.id === f.id))

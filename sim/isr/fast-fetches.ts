@@ -25,9 +25,6 @@ export interface FastFetches {
   readonly latencyUs: Float64Array
   readonly failureRate: Float64Array
   readonly rngs: readonly AleaRng[]
-  /** Per fetch: its keys, and how many of them (from path 0) the build seeded. */
-  readonly keys: Int32Array
-  readonly seeded: Int32Array
   /** The path's entries: 1 when it holds one, and when it was written. */
   readonly has: Uint8Array
   readonly lastModUs: Float64Array
@@ -48,18 +45,16 @@ export function fastFetches(s: Scenario, r: ResolvedRoute, profile: VersionProfi
     latencyUs: Float64Array.from(specs, (f) => secToUs(f.latencyS)),
     failureRate: Float64Array.from(specs, (f) => f.failureRate),
     rngs: specs.map((f) => streams.claim('fetch', f.id)),
-    keys: Int32Array.from(specs, () => r.count),
-    seeded: Int32Array.from(specs, (_, i) => (r.prebuilt > 0 && cacheable[i] === 1 ? Math.min(r.prebuilt, r.count) : 0)),
     has: new Uint8Array(n),
     lastModUs: new Float64Array(n),
     originFetches: new Float64Array(n),
   }
 }
 
-/** Path k's entries as a build written at atUs left them (`seeds`: the build prerendered, §11.3). */
-export function resetFetches(f: FastFetches, k: number, atUs: number, seeds: boolean): void {
+/** The path's entries as a build written at atUs left them (`prerendered`: the build prerendered this path, and so fetched its cached keys, §11.3). */
+export function resetFetches(f: FastFetches, atUs: number, prerendered: boolean): void {
   for (let i = 0; i < f.has.length; i++) {
-    f.has[i] = seeds && k < f.seeded[i]! ? 1 : 0
+    f.has[i] = prerendered && f.cacheable[i] === 1 ? 1 : 0
     f.lastModUs[i] = atUs
   }
 }

@@ -118,7 +118,7 @@ export function runFastRoute(s: Scenario, r: ResolvedRoute, profile: VersionProf
   const renders: DeferredRenders | null = kind === null ? null : { ...kind, durations: durationBuckets(s.routes[r.index]!.renderS) }
   drawDeferred(acc, m, arrivals, renders)
   const stats: FastFetchStats = {}
-  fetches?.ids.forEach((id, i) => { stats[id] = { originFetches: fetches.originFetches[i]!, keys: fetches.keys[i]!, cached: fetches.cacheable[i] === 1 } })
+  fetches?.ids.forEach((id, i) => { stats[id] = { originFetches: fetches.originFetches[i]!, keys: r.count, cached: fetches.cacheable[i] === 1 } })
   return stats
 }
 

@@ -99,7 +99,7 @@ export function runPath(c: PathCtx, st: PathState, k: number, buildAtUs: number)
     c.endCont = toUs - 0.5
     st.pending = NaN
     st.freshFrom = fromCont
-    if (c.fetches !== null) resetFetches(c.fetches, k, atUs, built)
+    if (c.fetches !== null) resetFetches(c.fetches, atUs, built)
     runStretch(c, st, built, atUs, fromCont)
     if (i >= cuts.length) break
     built = c.deployPrerenders[i]! && k < c.r.prebuilt
