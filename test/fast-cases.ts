@@ -49,12 +49,25 @@ export const arbFastCase = fc.tuple(arbCase({ isolated: true, invalidations: fal
 export function fastFetchRoute(r: RouteInput): RouteInput {
   const fast = fastRoute(r)
   const fetches = (r.fetches ?? []).filter((f) => (f.kind === undefined || f.kind === 'fetch') && f.revalidateS !== 0).map((f) => ({ ...f, kind: 'fetch' as const, perPath: true }))
-  const perRequest = r.dynamic === true || r.revalidateS === 0 || (r.layouts ?? []).some((l) => l.dynamic === true || l.revalidateS === 0) || (r.traffic.unknownRate ?? 0) > 0
-  return perRequest || fetches.length === 0 ? fast : { ...fast, fetches }
+  return rendersPerRequest(r) || fetches.length === 0 ? fast : { ...fast, fetches }
 }
 
-/** Generated fast-eligible scenarios with fetches, each route's kept as its own (deploys that reuse the old fetch cache keep them exact: left out). */
-export const arbFastFetchCase = fc.tuple(arbCase({ isolated: true, invalidations: false, restarts: false, deploys: true, route: fastFetchRoute }), fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.integer({ min: 2, max: 3 }) }), fc.option(arbRestarts, { nil: null }))
-  .map(([c, instances, restarts]) => withRestarts(instances === null ? c : randomlyBalanced(c, instances), restarts))
+/** Whether fast mode renders the route's requests in bulk, where fetches keep it exact: dynamic, revalidate 0 (page or layout), one-off unknown paths. */
+function rendersPerRequest(r: RouteInput): boolean {
+  return r.dynamic === true || r.revalidateS === 0 || (r.layouts ?? []).some((l) => l.dynamic === true || l.revalidateS === 0) || (r.traffic.unknownRate ?? 0) > 0
+}
+
+/** A layout's plain fetch() that every ISR route makes, one URL for all paths: uncached after 14 (§5.3), so one origin call per render. */
+export const arbLayoutFetch = fc.option(fc.record({ latencyS: fc.constantFrom(0, 0.02, 0.3), failureRate: fc.constantFrom(0, 0.1) }), { nil: null })
+export function withLayoutFetch(c: Case, f: { latencyS: number; failureRate: number } | null): Case {
+  if (f === null || c.input.next?.version === '14') return c
+  const layout = { id: 'layout', kind: 'fetch' as const, perPath: false, ...f }
+  // Not on a route whose segment config sets its fetches' caching (fetchCache): that could make it no-store, and the route dynamic.
+  return { ...c, input: { ...c.input, routes: c.input.routes.map((r) => (rendersPerRequest(r) || r.segmentConfig !== undefined ? r : { ...r, fetches: [...(r.fetches ?? []), layout] })) } }
+}
+
+/** Generated fast-eligible scenarios with fetches, each route's kept as its own, and often a layout's uncached fetch every ISR route shares (deploys that reuse the old fetch cache keep them exact: left out). */
+export const arbFastFetchCase = fc.tuple(arbCase({ isolated: true, invalidations: false, restarts: false, deploys: true, route: fastFetchRoute }), fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.integer({ min: 2, max: 3 }) }), fc.option(arbRestarts, { nil: null }), arbLayoutFetch)
+  .map(([c, instances, restarts, layout]) => withLayoutFetch(withRestarts(instances === null ? c : randomlyBalanced(c, instances), restarts), layout))
   .map((c): Case => ({ ...c, input: { ...c.input, ...(c.input.deploys ? { deploys: c.input.deploys.map(({ reuseFetchCache: _r, ...d }) => d) } : {}) } }))
   .filter((c) => c.input.next?.cacheComponents !== true && c.input.routes.some((r) => (r.fetches?.length ?? 0) > 0))

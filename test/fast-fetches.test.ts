@@ -22,9 +22,37 @@ describe('which fetches fast mode carries', () => {
     expect(modeOf({ deploys: [{ atS: 200 }, { atS: 400, prerender: false }] }).mode).toBe('fast')
   })
 
+  // A plain fetch() on 16 is not kept by the Data Cache (§5.3): one origin call per render, no
+  // state for paths or routes to share.
+  const nav = { id: 'nav', perPath: false, latencyS: 0.05 }
+  const q: RouteInput = { id: 'q', pattern: '/q/[id]', revalidateS: 30, params: { count: 5 }, renderS: 0.1, fetches: [nav], traffic: { rps: 1 } }
+
+  it('an uncached fetch shared by every path and by two routes: both fast, one call per render, with its latency', () => {
+    const s = one({ next: { version: '16.4' }, routes: [q] }, { fetches: [{ ...product.fetches![0]!, failureRate: 0.1 }, nav] })
+    const r = runScenario(s, { mode: 'fast' })
+    expect([r.routes.p!.mode, r.routes.q!.mode]).toEqual(['fast', 'fast'])
+    expect(r.fetches.nav).toEqual({ originFetches: r.routes.p!.renders + r.routes.q!.renders, keys: 1, cached: false })
+    expect(r.fetches.nav!.originFetches).toBeGreaterThan(100)
+    // q's renders take 0.1 s and wait 0.05 s for nav.
+    expect(r.routes.q!.renderCpuS).toBeCloseTo(0.15 * r.routes.q!.renders, 6)
+    // The same scenario, exact: the same keys and caching, calls within a few per cent.
+    const e = runScenario(s, { mode: 'exact' })
+    expect({ ...e.fetches.nav, originFetches: 0 }).toEqual({ ...r.fetches.nav, originFetches: 0 })
+    expect(Math.abs(e.fetches.nav!.originFetches / r.fetches.nav!.originFetches - 1)).toBeLessThan(0.1)
+  })
+
+  it('an uncached fetch shared with a route that runs exact: both run exact, saying why', () => {
+    const r = runScenario(one({ next: { version: '16.4' }, routes: [{ ...q, traffic: { rps: 1, arrivals: 'uniform' } }] }, { fetches: [nav] }), { mode: 'fast' })
+    expect(r.routes.q!.mode).toBe('exact')
+    expect(r.routes.p!.mode).toBe('exact')
+    expect(r.routes.p!.exactBecause).toMatch(/fetch "nav" is also made by route "q", which runs exact/)
+  })
+
   it('every other fetch keeps the route exact, naming the fetch and why', () => {
     const cases: [Partial<ScenarioInput>, Partial<RouteInput>, RegExp][] = [
-      [{}, { fetches: [{ id: 'nav', revalidateS: 300 }] }, /fetch "nav" has one key for every path/],
+      [{}, { fetches: [{ id: 'nav', revalidateS: 300 }] }, /fetch "nav" has one key for every path \(perPath false\) and the Data Cache keeps it/],
+      // 14 keeps a plain fetch() (§5.3): then one entry couples the paths.
+      [{ next: { version: '14' } }, { fetches: [nav] }, /fetch "nav" has one key for every path/],
       [{}, { fetches: [{ id: 'item', perPath: true, kind: 'use cache' }] }, /fetch "item" is use cache/],
       [{}, { fetches: [{ id: 'item', perPath: true, kind: 'unstable_cache', revalidateS: 300 }] }, /fetch "item" is unstable_cache/],
       [{ routes: [{ id: 'q', pattern: '/q/[id]', revalidateS: 60, params: { count: 5 }, renderS: 0.1, fetches: [{ id: 'item', perPath: true, revalidateS: 300, latencyS: 0.05 }], traffic: { rps: 1 } }] }, {}, /fetch "item" is also made by route "q"/],

@@ -24,7 +24,7 @@ import { parseScenario, runScenario, type Scenario, type SimResult } from '../si
 import { resolveRoutes } from '../sim/isr/entries.ts'
 import { deploymentOf } from '../sim/scenario/schema.ts'
 import { arbCase, type Case } from './arbitraries.ts'
-import { arbFastCase, arbFastFetchCase, fastRoute } from './fast-cases.ts'
+import { arbFastCase, arbFastFetchCase, arbLayoutFetch, fastFetchRoute, fastRoute, withLayoutFetch } from './fast-cases.ts'
 import { crossValidate } from './fast-stats.ts'
 
 /** Cases per property: FC_NUM_RUNS raises them for soak runs. */
@@ -76,19 +76,26 @@ function scenarioBlockers(s: Scenario): string[] {
   ].filter((x) => x !== null)
 }
 
+/** Whether the Data Cache keeps fetch f in an ISR render (§5.3): a revalidate other than 0, tags, or 14's plain fetch(). */
+function kept(s: Scenario, f: Scenario['routes'][number]['fetches'][number]): boolean {
+  return f.revalidateS !== 0 && (f.revalidateS !== undefined || f.tags.length > 0 || s.next.version === '14')
+}
+
 /**
- * A route's fetches keep it exact unless each is a plain fetch() per path that no other route
- * makes, read by ISR renders only (no dynamic route, one-off paths, or deploys that reuse the fetch cache).
+ * A route's fetches keep it exact unless each is a plain fetch() that the Data Cache never
+ * keeps, or one per path that no other route makes, read by ISR renders only (no dynamic
+ * route, one-off paths, or deploys that reuse the fetch cache).
  */
 function ownFetchesBlocked(s: Scenario, i: number): boolean {
   const r = s.routes[i]!
   if (r.fetches.length === 0) return false
   if (resolveRoutes(s)[i]!.isDynamic || r.traffic.unknownRate > 0 || s.deploys.some((d) => d.reuseFetchCache === true)) return true
   const ids = r.fetches.map((f) => f.id)
-  return new Set(ids).size < ids.length || r.fetches.some((f) => (f.kind ?? 'fetch') !== 'fetch' || !(f.perPath ?? f.tags.some((t) => t.includes('{'))) || s.routes.some((x, j) => j !== i && x.fetches.some((g) => g.id === f.id)))
+  return new Set(ids).size < ids.length || r.fetches.some((f) => (f.kind ?? 'fetch') !== 'fetch'
+    || (kept(s, f) && (!(f.perPath ?? f.tags.some((t) => t.includes('{'))) || s.routes.some((x, j) => j !== i && x.fetches.some((g) => g.id === f.id)))))
 }
 
-function routeBlockers(s: Scenario, i: number): string[] {
+function ownBlockers(s: Scenario, i: number): string[] {
   const r = s.routes[i]!
   const t = r.traffic
   return [
@@ -106,6 +113,19 @@ function routeBlockers(s: Scenario, i: number): string[] {
   ].filter((x) => x !== null)
 }
 
+/** A route's blockers; with none of its own, 'fetches' when it makes a fetch that a route running exact makes too (one stream draws for both). */
+function routeBlockers(s: Scenario, i: number): string[] {
+  const own = ownBlockers(s, i)
+  if (own.length > 0) return own
+  const exact = s.routes.map((_, j) => ownBlockers(s, j).length > 0)
+  const sharesWithExact = (j: number) => s.routes[j]!.fetches.some((f) => s.routes.some((x, k) => exact[k] && x.fetches.some((g) => g.id === f.id)))
+  for (let changed = true; changed;) {
+    changed = false
+    for (let j = 0; j < s.routes.length; j++) if (!exact[j] && sharesWithExact(j)) { exact[j] = true; changed = true }
+  }
+  return exact[i] ? ['fetches'] : []
+}
+
 /** The result without what differs by mode alone. */
 function withoutModes(r: SimResult): unknown {
   const { mode: _m, ...rest } = r
@@ -116,11 +136,14 @@ function withoutModes(r: SimResult): unknown {
  * Scenarios as generated (a scenario-wide blocker nearly always: 200 of 200 sampled), and
  * scenarios with none where every other route is made fast-eligible, the rest as generated
  * (route blockers: routers, kinds, fetches, cacheLife, segment config, schedules, arrivals),
- * so that fast and exact routes share runs.
+ * so that fast and exact routes share runs, some of them sharing a layout's fetch.
  */
 const arbMixedCase = fc.oneof(
   arbCase(),
   arbCase({ isolated: true, invalidations: false, restarts: false, route: (r) => (Number(r.id.slice(1)) % 2 === 0 ? fastRoute(r) : r) }),
+  // A layout's uncached fetch shared by fast-eligible routes with fetches and routes as generated: fast together, or exact together.
+  fc.tuple(arbCase({ isolated: true, invalidations: false, restarts: false, route: (r) => (Number(r.id.slice(1)) % 2 === 0 ? fastFetchRoute(r) : r) }), arbLayoutFetch)
+    .map(([c, f]) => withLayoutFetch(c, f)),
 )
 
 describe('swarm: what fast mode cannot fast-forward runs exact, and says why', () => {

@@ -12,7 +12,7 @@ import { deploymentOf } from '../scenario/schema.ts'
 import type { SimMode } from '../contract.ts'
 import { isPerPathFetch } from './data-cache.ts'
 import type { ResolvedRoute } from './entries.ts'
-import { profileFor } from './profiles.ts'
+import { isDataCached, profileFor } from './profiles.ts'
 
 export interface FastPlan {
   /** Per route (scenario order): null when it runs fast, else why it runs exact. */
@@ -57,28 +57,54 @@ export function routeBlocker(s: Scenario, i: number, r: ResolvedRoute): string |
 }
 
 /**
- * Why route i's fetches keep it exact, or null: fast mode carries a fetch's Data Cache entry
- * along the path's timeline (fast-fetches.ts) when the entry is the path's own, a plain
- * fetch() keyed per path that no other route makes, read by ISR renders only. A deploy gives
- * the path the new build's entries (fast-timeline.ts runPath), unless it reuses the old fetch cache.
+ * Why route i's fetches keep it exact, or null. A fetch the Data Cache never keeps in an ISR
+ * render (§5.3: no revalidate, no tags, and a version that does not cache plain fetch()) is
+ * one origin call per render, whichever path or route makes it: no state couples them, so it
+ * may be shared (fastPlan keeps every route that makes it on one side). A cached fetch is
+ * carried along the path's timeline (fast-fetches.ts) when its entry is the path's own: keyed
+ * per path and made by no other route. A deploy gives the path the new build's entries
+ * (fast-timeline.ts runPath), unless it reuses the old fetch cache.
  */
 function fetchBlocker(s: Scenario, i: number, r: ResolvedRoute): string | null {
   const cfg = s.routes[i]!
   if (cfg.fetches.length === 0) return null
-  const why = (what: string) => `fetches: ${what} (fast mode carries only a path's own fetch keys: plain fetch() per path, made by no other route, in ISR renders)`
+  const why = (what: string) => `fetches: ${what} (fast mode carries a path's own fetch keys, plain fetch() per path made by no other route, and fetches the Data Cache never keeps, in ISR renders)`
   if (r.isDynamic) return why('a dynamic route serves stale data and refreshes it per request')
   if (cfg.traffic.unknownRate > 0) return why('traffic.unknownRate: one-off paths fetch in renders drawn in bulk')
   if (s.deploys.some((d) => d.reuseFetchCache === true)) return why('deploys with reuseFetchCache: the new build reads the old Data Cache')
+  const profile = profileFor(s.next.version)
   const ids = new Set<string>()
   for (const f of cfg.fetches) {
     if (f.kind !== undefined && f.kind !== 'fetch') return why(`fetch "${f.id}" is ${f.kind}`)
-    if (!isPerPathFetch(f)) return why(`fetch "${f.id}" has one key for every path (perPath false)`)
     if (ids.has(f.id)) return why(`fetch "${f.id}" is made twice by the route`)
     ids.add(f.id)
+    if (!isDataCached(profile, f, false)) continue
+    if (!isPerPathFetch(f)) return why(`fetch "${f.id}" has one key for every path (perPath false) and the Data Cache keeps it`)
     const other = s.routes.find((x, j) => j !== i && x.fetches.some((g) => g.id === f.id))
-    if (other !== undefined) return why(`fetch "${f.id}" is also made by route "${other.id}"`)
+    if (other !== undefined) return why(`fetch "${f.id}" is also made by route "${other.id}" and the Data Cache keeps it`)
   }
   return null
+}
+
+/**
+ * Routes that share an uncached fetch draw its failures from one stream (the fetch's), so they
+ * run on one side: when one of them runs exact, so do the others. Repeated until nothing changes
+ * (one route can share fetches with several).
+ */
+function sameSideForSharedFetches(s: Scenario, exactBecause: (string | null)[]): void {
+  for (let changed = true; changed;) {
+    changed = false
+    for (const [i, cfg] of s.routes.entries()) {
+      if (exactBecause[i] !== null) continue
+      for (const f of cfg.fetches) {
+        const j = s.routes.findIndex((x, k) => k !== i && exactBecause[k] !== null && x.fetches.some((g) => g.id === f.id))
+        if (j < 0) continue
+        exactBecause[i] = `fetches: fetch "${f.id}" is also made by route "${s.routes[j]!.id}", which runs exact (one stream draws its failures)`
+        changed = true
+        break
+      }
+    }
+  }
 }
 
 /** The plan for a run in `mode`: exact everywhere, or fast wherever it is exact in distribution. */
@@ -86,6 +112,7 @@ export function fastPlan(s: Scenario, routes: readonly ResolvedRoute[], mode: Si
   if (mode === 'exact') return { exactBecause: routes.map(() => '--mode exact'), anyFast: false, anyExact: true }
   const all = sameTraffic ? '--same-traffic: replications replay replication 0\'s requests one by one, which fast mode never draws' : scenarioBlocker(s)
   let exactBecause = routes.map((r, i) => all ?? routeBlocker(s, i, r))
+  sameSideForSharedFetches(s, exactBecause)
   // Several instances: the balancer's one stream draws for every route's requests in turn, so a
   // route run exact apart would not draw what it draws in a run of the whole scenario. All
   // routes fast, or all exact.

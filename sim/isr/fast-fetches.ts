@@ -1,8 +1,9 @@
 /**
  * The Data Cache of a fast-mode route whose fetches are its paths' own (fast-eligibility.ts
- * fetchBlocker): each fetch is keyed per path and made by no other route, so path k's entries
- * are read and written only by path k's renders, on its instance (local caches), and ride
- * along its timeline. Each render reads them as data-cache.ts read() does in an ISR render
+ * fetchBlocker): each cached fetch is keyed per path and made by no other route, so path k's
+ * entries are read and written only by path k's renders, on its instance (local caches), and
+ * ride along its timeline. A fetch the Data Cache never keeps has no entry: every render calls
+ * the origin, whoever else makes it, so it may be shared by paths and routes. Each render reads them as data-cache.ts read() does in an ISR render
  * (§5.3): a fresh entry is used; a stale one, none, or any in a render past expire (§2, which
  * bypasses the Data Cache) is fetched in the foreground: one origin call (counted after
  * warmup, one failure draw from the fetch's stream), the render waits its latency, and a
@@ -10,15 +11,17 @@
  * (§11.3), as data-cache.ts does, and so does each deploy that prerenders (§11.10): a deploy
  * leaves no other entry, and the old build's calls still on their way are not stored.
  */
-import { UINT32_SCALE, type AleaRng, type Streams } from '../kernel/rng.ts'
+import { UINT32_SCALE, type AleaRng } from '../kernel/rng.ts'
 import { secToUs } from '../kernel/time.ts'
 import type { Scenario } from '../scenario/schema.ts'
-import { fetchRevalidateUs } from './data-cache.ts'
+import { fetchRevalidateUs, isPerPathFetch } from './data-cache.ts'
 import type { ResolvedRoute } from './entries.ts'
 import { isDataCached, type VersionProfile } from './profiles.ts'
 
 export interface FastFetches {
   readonly ids: readonly string[]
+  /** Per fetch: its keys, as exact mode counts them (one per path, or one). */
+  readonly keys: readonly number[]
   /** Per fetch: 1 when the Data Cache keeps its responses. */
   readonly cacheable: Uint8Array
   readonly revalUs: Float64Array
@@ -32,19 +35,23 @@ export interface FastFetches {
   readonly originFetches: Float64Array
 }
 
-/** The route's fetches, or null when it makes none. Called only for a route fetchBlocker lets through. */
-export function fastFetches(s: Scenario, r: ResolvedRoute, profile: VersionProfile, streams: Streams): FastFetches | null {
+/**
+ * The route's fetches, or null when it makes none. Called only for a route fetchBlocker lets
+ * through; `rngOf` gives a fetch's one stream (routes sharing an uncached fetch draw from it in turn).
+ */
+export function fastFetches(s: Scenario, r: ResolvedRoute, profile: VersionProfile, rngOf: (id: string) => AleaRng): FastFetches | null {
   const specs = s.routes[r.index]!.fetches
   if (specs.length === 0) return null
   const n = specs.length
   const cacheable = Uint8Array.from(specs, (f) => (isDataCached(profile, f, false) ? 1 : 0))
   return {
     ids: specs.map((f) => f.id),
+    keys: specs.map((f) => (isPerPathFetch(f) ? r.count : 1)),
     cacheable,
     revalUs: Float64Array.from(specs, (f) => fetchRevalidateUs(f, r)),
     latencyUs: Float64Array.from(specs, (f) => secToUs(f.latencyS)),
     failureRate: Float64Array.from(specs, (f) => f.failureRate),
-    rngs: specs.map((f) => streams.claim('fetch', f.id)),
+    rngs: specs.map((f) => rngOf(f.id)),
     has: new Uint8Array(n),
     lastModUs: new Float64Array(n),
     originFetches: new Float64Array(n),

@@ -6,7 +6,7 @@
  * requested costs one draw and no memory; nothing per path is kept once its timeline is done.
  * A dynamic route has no per-path state at all: every request renders for itself.
  */
-import type { Streams } from '../kernel/rng.ts'
+import type { AleaRng, Streams } from '../kernel/rng.ts'
 import { roundHalfUp } from '../kernel/time.ts'
 import { deploymentOf, type Scenario } from '../scenario/schema.ts'
 import type { ResolvedRoute } from './entries.ts'
@@ -63,13 +63,13 @@ export function deployTimes(s: Scenario, durationUs: number): { readonly atUs: n
 export type FastFetchStats = Record<string, { readonly originFetches: number; readonly keys: number; readonly cached: boolean }>
 
 /** Runs route r in fast mode, recording into m; returns its fetches' figures. */
-export function runFastRoute(s: Scenario, r: ResolvedRoute, profile: VersionProfile, streams: Streams, m: Metrics, durationUs: number, buildAtUs: number): FastFetchStats {
+export function runFastRoute(s: Scenario, r: ResolvedRoute, profile: VersionProfile, streams: Streams, fetchRng: (id: string) => AleaRng, m: Metrics, durationUs: number, buildAtUs: number): FastFetchStats {
   const curve = rateCurve(s, r.index, durationUs)
   const arrivals = streams.claim('arrivals', r.id)
   const render = renderDraw(s, r, streams)
   const acc = createFastAcc(r.index, m.bins)
   const crawl = routeCrawl(s, r, streams, durationUs)
-  const fetches = fastFetches(s, r, profile, streams)
+  const fetches = fastFetches(s, r, profile, fetchRng)
   const deploys = deployTimes(s, durationUs)
   const ctx: PathCtx = {
     s, r, profile, m, curve, arrivals, render, acc, crawl, fetches, durationUs, endCont: durationUs - 0.5, runEndUs: durationUs,
@@ -118,7 +118,7 @@ export function runFastRoute(s: Scenario, r: ResolvedRoute, profile: VersionProf
   const renders: DeferredRenders | null = kind === null ? null : { ...kind, durations: durationBuckets(s.routes[r.index]!.renderS) }
   drawDeferred(acc, m, arrivals, renders)
   const stats: FastFetchStats = {}
-  fetches?.ids.forEach((id, i) => { stats[id] = { originFetches: fetches.originFetches[i]!, keys: r.count, cached: fetches.cacheable[i] === 1 } })
+  fetches?.ids.forEach((id, i) => { stats[id] = { originFetches: fetches.originFetches[i]!, keys: fetches.keys[i]!, cached: fetches.cacheable[i] === 1 } })
   return stats
 }
 

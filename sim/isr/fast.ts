@@ -8,7 +8,7 @@
  */
 import type { Engine } from '../kernel/engine.ts'
 import { HISTOGRAM_BUCKETS as B } from '../kernel/histogram.ts'
-import type { Streams } from '../kernel/rng.ts'
+import type { AleaRng, Streams } from '../kernel/rng.ts'
 import { secToUs } from '../kernel/time.ts'
 import type { Scenario } from '../scenario/schema.ts'
 import type { ResolvedRoute } from './entries.ts'
@@ -58,7 +58,17 @@ export function runSplit(
   }
   const buildAtUs = -secToUs(s.buildAgeS)
   const fastFetches: Record<string, RunParts['fetchStats'][string]> = {}
-  for (const r of all) if (fast[r.index]) Object.assign(fastFetches, runFastRoute(s, r, profile, streams, metrics, durationUs, buildAtUs))
+  // One stream per fetch id, claimed once: routes that share an uncached fetch (all fast, fastPlan) draw from it in turn.
+  const fetchRngs = new Map<string, AleaRng>()
+  const fetchRng = (id: string) => fetchRngs.get(id) ?? fetchRngs.set(id, streams.claim('fetch', id)).get(id)!
+  for (const r of all) {
+    if (!fast[r.index]) continue
+    for (const [id, x] of Object.entries(runFastRoute(s, r, profile, streams, fetchRng, metrics, durationUs, buildAtUs))) {
+      const had = fastFetches[id]
+      // As exact mode counts a fetch several routes make: all their origin calls, the most keys any of them has.
+      fastFetches[id] = had === undefined ? x : { ...had, originFetches: had.originFetches + x.originFetches, keys: Math.max(had.keys, x.keys) }
+    }
+  }
   // In the order the exact run lists fetches: by first appearance over the scenario's routes.
   const fetchStats: Record<string, RunParts['fetchStats'][string]> = {}
   for (const id of new Set(s.routes.flatMap((r) => r.fetches.map((f) => f.id)))) {
