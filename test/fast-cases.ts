@@ -43,12 +43,13 @@ export const arbFastCase = fc.tuple(arbCase({ isolated: true, invalidations: fal
 
 /**
  * fastRoute with the generated fetches kept as the route's own (fast-fetches.ts): plain fetch()
- * per path, ids already the route's (arbCase isolated); none on a route that renders per request
+ * per path (one URL on a route of one path), ids already the route's (arbCase isolated); none on a route that renders per request
  * (dynamic, revalidate 0, a dynamic layout, a no-store fetch) or serves one-off paths.
  */
 export function fastFetchRoute(r: RouteInput): RouteInput {
   const fast = fastRoute(r)
-  const fetches = (r.fetches ?? []).filter((f) => (f.kind === undefined || f.kind === 'fetch') && f.revalidateS !== 0).map((f) => ({ ...f, kind: 'fetch' as const, perPath: true }))
+  // On a route of one path, one URL for every path: the path's own too.
+  const fetches = (r.fetches ?? []).filter((f) => (f.kind === undefined || f.kind === 'fetch') && f.revalidateS !== 0).map((f) => ({ ...f, kind: 'fetch' as const, perPath: (r.params?.count ?? 1) > 1 }))
   return rendersPerRequest(r) || fetches.length === 0 ? fast : { ...fast, fetches }
 }
 

@@ -89,6 +89,18 @@ describe('a hand-traced timeline: one path, a crawler every 12 s, no users', () 
     expect(fast.fetches).toEqual(exact.fetches)
   })
 
+  it('the same timeline with one URL for every path (a static page\'s own): the same figures, fast', () => {
+    const shared = parseScenario({ ...s, routes: [{ ...s.routes[0]!, fetches: [{ ...s.routes[0]!.fetches[0]!, perPath: false, tags: ['d'] }] }] } as ScenarioInput)
+    const f = runScenario(shared, { mode: 'fast' }), e = runScenario(shared, { mode: 'exact' })
+    expect(f.routes.p!.mode).toBe('fast')
+    expect(f.routes.p!.renders).toBe(fast.routes.p!.renders)
+    expect(f.fetches.d).toEqual(e.fetches.d)
+    expect(f.fetches.d!.originFetches).toBe(fast.fetches.d!.originFetches)
+    const { mode: _m, ...fr } = f.routes.p!
+    const { mode: _n, ...er } = e.routes.p!
+    expect(fr).toEqual(er)
+  })
+
   it('every visit renders, and every third render calls the origin', () => {
     const visits = fast.routes.p!.requests, renders = fast.routes.p!.renders
     expect(visits).toBe(100)

@@ -223,7 +223,8 @@ describe('routes with their own fetches (30 replications each)', () => {
    * one), a crawler on the categories, expireTime 900 s (past it a render bypasses the Data
    * Cache, §2), a restart (the Data Cache survives it) and two deploys (at 25 min one that
    * prerenders, seeding the prebuilt products' data; at 27.5 min one that does not: no data left),
-   * and a navigation fetch that home, product and category pages share, which the Data Cache never keeps.
+   * and a navigation fetch that home, product and category pages share, which the Data Cache never
+   * keeps; the home page (one path) also fetches its featured items, one URL, cached for 60 s.
    */
   // The layout's navigation, a plain fetch() every page of three routes makes: 16 does not keep it (§5.3), so each render calls it.
   const nav = { id: 'nav', perPath: false, latencyS: 0.03, failureRate: 0.02 }
@@ -231,7 +232,7 @@ describe('routes with their own fetches (30 replications each)', () => {
     const c = await loadScenario(join(DIR, 'catalogue.ts'))
     const routes = c.routes.map((r) => r.id === 'product' ? { ...r, fetches: [{ id: 'product', perPath: true, revalidateS: productRevalidateS, latencyS: 0.08, failureRate: 0.01 }, nav] }
       : r.id === 'category' ? { ...r, fetches: [{ id: 'cat', tags: ['cat-{category}'], revalidateS: 60, latencyS: 0.2 }, { id: 'cat-stock', perPath: true, latencyS: 0.05 }, nav], traffic: { ...r.traffic, crawlers: [{ name: 'bot', revisitS: 300 }] } }
-        : r.id === 'home' ? { ...r, fetches: [nav] } : r)
+        : r.id === 'home' ? { ...r, fetches: [{ id: 'featured', tags: ['featured'], revalidateS: 60, latencyS: 0.1 }, nav] } : r)
     return parseScenario({ ...c, routes, durationS: 1800, warmupS: 150, next: { version: '16.4', expireTimeS: 900 }, deployment: { instances: 2, balancer: 'random' }, restarts: [{ atS: 900 }], deploys: [{ atS: 1500 }, { atS: 1650, prerender: false }] } as Parameters<typeof parseScenario>[0])
   }
 
@@ -242,12 +243,16 @@ describe('routes with their own fetches (30 replications each)', () => {
     for (const r of cv.fast.results) for (const [id, route] of Object.entries(r.routes)) expect([id, route.mode]).toEqual([id, 'fast'])
     expect(cv.confirmed.map((f) => f.key), cv.report).toEqual([])
     // The fetches were compared, and the Data Cache did its work: a product regeneration mostly finds its data fresh.
-    expect(Object.keys(headline(cv.fast.results[0]!))).toEqual(expect.arrayContaining(['fetches.product.originFetches', 'fetches.cat.originFetches', 'fetches.cat-stock.originFetches', 'fetches.nav.originFetches']))
+    expect(Object.keys(headline(cv.fast.results[0]!))).toEqual(expect.arrayContaining(['fetches.product.originFetches', 'fetches.cat.originFetches', 'fetches.cat-stock.originFetches', 'fetches.nav.originFetches', 'fetches.featured.originFetches']))
     const f = cv.fast.results[0]!
     expect(f.fetches.product!.originFetches).toBeLessThan(0.7 * (f.routes.product!.renders))
     expect(f.fetches['cat-stock']!.cached).toBe(false)
     expect(f.fetches['cat-stock']!.originFetches).toBe(f.routes.category!.renders)
     expect(f.fetches.nav).toEqual({ originFetches: f.routes.home!.renders + f.routes.product!.renders + f.routes.category!.renders, keys: 1, cached: false })
+    // Home regenerates every ~30 s; its featured data lives 60 s, so about every other regeneration calls for it.
+    expect(f.fetches.featured).toMatchObject({ keys: 1, cached: true })
+    expect(f.fetches.featured!.originFetches).toBeGreaterThan(0.3 * f.routes.home!.renders)
+    expect(f.fetches.featured!.originFetches).toBeLessThan(0.7 * f.routes.home!.renders)
   }, 300_000)
 
   test('a fast mode whose Data Cache keeps product data a third as long is rejected', async () => {

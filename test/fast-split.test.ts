@@ -20,10 +20,10 @@ import { cli } from './cli-run.ts'
 const TMP = mkdtempSync(join(tmpdir(), 'isrsim-fast-split-'))
 const base: ScenarioInput = { ...catalogue, durationS: 900, warmupS: 60 }
 
-/** The catalogue plus a route with a fetch (the Data Cache keeps it exact). */
+/** The catalogue plus a route whose pages share a fetch's one URL (the Data Cache keeps it: one entry couples the pages, so exact). */
 const mixed: ScenarioInput = {
   ...base,
-  routes: [...base.routes, { id: 'feed', pattern: '/feed', revalidateS: 60, renderS: 0.2, fetches: [{ id: 'cms', revalidateS: 30, latencyS: 0.05 }], traffic: { rps: 5 } }],
+  routes: [...base.routes, { id: 'feed', pattern: '/feed/[page]', revalidateS: 60, renderS: 0.2, params: { count: 20 }, fetches: [{ id: 'cms', revalidateS: 30, latencyS: 0.05 }], traffic: { rps: 5 } }],
 }
 
 const strip = (r: RouteResult) => { const { mode: _m, exactBecause: _e, ...rest } = r; return rest }

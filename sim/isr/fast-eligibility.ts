@@ -62,7 +62,7 @@ export function routeBlocker(s: Scenario, i: number, r: ResolvedRoute): string |
  * one origin call per render, whichever path or route makes it: no state couples them, so it
  * may be shared (fastPlan keeps every route that makes it on one side). A cached fetch is
  * carried along the path's timeline (fast-fetches.ts) when its entry is the path's own: keyed
- * per path and made by no other route. A deploy gives the path the new build's entries
+ * per path, or on a route of one path, and made by no other route. A deploy gives the path the new build's entries
  * (fast-timeline.ts runPath), unless it reuses the old fetch cache.
  */
 function fetchBlocker(s: Scenario, i: number, r: ResolvedRoute): string | null {
@@ -79,7 +79,8 @@ function fetchBlocker(s: Scenario, i: number, r: ResolvedRoute): string | null {
     if (ids.has(f.id)) return why(`fetch "${f.id}" is made twice by the route`)
     ids.add(f.id)
     if (!isDataCached(profile, f, false)) continue
-    if (!isPerPathFetch(f)) return why(`fetch "${f.id}" has one key for every path (perPath false) and the Data Cache keeps it`)
+    // On a route of one path (a static page), one key for every path is that path's own.
+    if (!isPerPathFetch(f) && r.count > 1) return why(`fetch "${f.id}" has one key for every path (perPath false) and the Data Cache keeps it`)
     const other = s.routes.find((x, j) => j !== i && x.fetches.some((g) => g.id === f.id))
     if (other !== undefined) return why(`fetch "${f.id}" is also made by route "${other.id}" and the Data Cache keeps it`)
   }
