@@ -44,18 +44,19 @@ export const arbFastCase = fc.tuple(arbCase({ isolated: true, invalidations: fal
 /**
  * fastRoute with the generated fetches kept as the route's own (fast-fetches.ts): plain fetch()
  * per path (one URL on a route of one path), ids already the route's (arbCase isolated); none on a route that renders per request
- * (dynamic, revalidate 0, a dynamic layout, a no-store fetch) or serves one-off paths.
+ * (dynamic, revalidate 0, a dynamic layout, a no-store fetch).
  */
 export function fastFetchRoute(r: RouteInput): RouteInput {
   const fast = fastRoute(r)
-  // On a route of one path, one URL for every path: the path's own too.
-  const fetches = (r.fetches ?? []).filter((f) => (f.kind === undefined || f.kind === 'fetch') && f.revalidateS !== 0).map((f) => ({ ...f, kind: 'fetch' as const, perPath: (r.params?.count ?? 1) > 1 }))
+  // On a route of one path, one URL for every path: the path's own too (unless one-off paths read it).
+  const perPath = (r.params?.count ?? 1) > 1 || (r.traffic.unknownRate ?? 0) > 0
+  const fetches = (r.fetches ?? []).filter((f) => (f.kind === undefined || f.kind === 'fetch') && f.revalidateS !== 0).map((f) => ({ ...f, kind: 'fetch' as const, perPath }))
   return rendersPerRequest(r) || fetches.length === 0 ? fast : { ...fast, fetches }
 }
 
-/** Whether fast mode renders the route's requests in bulk, where fetches keep it exact: dynamic, revalidate 0 (page or layout), one-off unknown paths. */
+/** Whether the route renders per request (dynamic, revalidate 0 in the page or a layout), where fetches keep it exact. */
 function rendersPerRequest(r: RouteInput): boolean {
-  return r.dynamic === true || r.revalidateS === 0 || (r.layouts ?? []).some((l) => l.dynamic === true || l.revalidateS === 0) || (r.traffic.unknownRate ?? 0) > 0
+  return r.dynamic === true || r.revalidateS === 0 || (r.layouts ?? []).some((l) => l.dynamic === true || l.revalidateS === 0)
 }
 
 /** A layout's plain fetch() that every ISR route makes, one URL for all paths: uncached after 14 (§5.3), so one origin call per render. */

@@ -6,6 +6,9 @@
  */
 import { describe, expect, it } from 'vitest'
 import { parseScenario, runScenario, type ScenarioInput } from '../sim/index.ts'
+import { lognormalParams } from '../sim/kernel/dist.ts'
+import { bucketOf } from '../sim/kernel/histogram.ts'
+import { durationBuckets } from '../sim/isr/fast-durations.ts'
 
 type RouteInput = ScenarioInput['routes'][number]
 const product: RouteInput = {
@@ -48,6 +51,24 @@ describe('which fetches fast mode carries', () => {
     expect(r.routes.p!.exactBecause).toMatch(/fetch "nav" is also made by route "q", which runs exact/)
   })
 
+  it('one-off unknown paths: each render finds none of its keys, calls every fetch and waits for the slowest', () => {
+    // One known path nobody visits, and one-off paths at 5 per second: every request is a new path's blocking render of 0.2 s.
+    const s = one({ next: { version: '16.4' } }, { params: { count: 1, prebuilt: 1 }, traffic: { rps: 0, unknownRate: 5 }, fetches: [product.fetches![0]!, { ...nav, latencyS: 0.08 }] })
+    const f = runScenario(s, { mode: 'fast' }), e = runScenario(s, { mode: 'exact' })
+    expect(f.routes.p!.mode).toBe('fast')
+    for (const r of [f, e]) {
+      const renders = r.routes.p!.renders
+      expect(renders).toBeGreaterThan(2700)
+      expect(r.routes.p!.miss).toBe(renders)
+      expect(r.fetches.item!.originFetches).toBe(renders)
+      expect(r.fetches.nav!.originFetches).toBe(renders)
+      expect(r.routes.p!.renderCpuS).toBeCloseTo(0.28 * renders, 6)
+      expect(r.latency.p50Ms).toBeGreaterThan(279)
+      expect(r.latency.p50Ms).toBeLessThan(281.5)
+    }
+    expect(f.fetches.item!.keys).toBe(e.fetches.item!.keys)
+  })
+
   it('every other fetch keeps the route exact, naming the fetch and why', () => {
     const cases: [Partial<ScenarioInput>, Partial<RouteInput>, RegExp][] = [
       [{}, { fetches: [{ id: 'nav', revalidateS: 300 }] }, /fetch "nav" has one key for every path \(perPath false\) and the Data Cache keeps it/],
@@ -57,7 +78,7 @@ describe('which fetches fast mode carries', () => {
       [{}, { fetches: [{ id: 'item', perPath: true, kind: 'unstable_cache', revalidateS: 300 }] }, /fetch "item" is unstable_cache/],
       [{ routes: [{ id: 'q', pattern: '/q/[id]', revalidateS: 60, params: { count: 5 }, renderS: 0.1, fetches: [{ id: 'item', perPath: true, revalidateS: 300, latencyS: 0.05 }], traffic: { rps: 1 } }] }, {}, /fetch "item" is also made by route "q"/],
       [{}, { dynamic: true }, /a dynamic route/],
-      [{}, { traffic: { rps: 5, unknownRate: 1 } }, /traffic\.unknownRate/],
+      [{}, { params: { count: 1, prebuilt: 1 }, fetches: [{ id: 'nav', revalidateS: 300 }], traffic: { rps: 5, unknownRate: 1 } }, /fetch "nav" has one key that one-off unknown paths \(traffic\.unknownRate\) read too/],
       [{ deploys: [{ atS: 300, reuseFetchCache: true }] }, {}, /deploys with reuseFetchCache/],
     ]
     for (const [over, route, why] of cases) {
@@ -65,6 +86,26 @@ describe('which fetches fast mode carries', () => {
       expect(r.mode, String(why)).toBe('exact')
       expect(r.exactBecause, String(why)).toMatch(why)
       expect(r.exactBecause).toMatch(/^fetches: /)
+    }
+  })
+})
+
+describe('render times shifted by a fetch wait (one-off paths\' bulk renders)', () => {
+  it('a constant render time moves to the bucket of time + wait', () => {
+    const d = durationBuckets(0.2, 80_000)
+    expect([d.from, d.to - d.from, d.prob[d.from], d.meanUs[d.from]]).toEqual([bucketOf(280_000), 1, 1, 280_000])
+  })
+
+  it('a lognormal keeps its mass and its mean moves by the wait', () => {
+    const renderS = { lognormal: { medianS: 0.25, p95S: 0.9 } }
+    const { mu, sigma } = lognormalParams(250_000, 900_000)
+    for (const shiftUs of [0, 80_000, 3_000_000]) {
+      const d = durationBuckets(renderS, shiftUs)
+      let mass = 0, mean = 0
+      for (let b = d.from; b < d.to; b++) { mass += d.prob[b]!; mean += d.prob[b]! * d.meanUs[b]! }
+      expect(mass).toBeCloseTo(1, 9)
+      expect(mean / (Math.exp(mu + (sigma * sigma) / 2) + shiftUs)).toBeCloseTo(1, 6)
+      expect(d.from).toBeGreaterThanOrEqual(bucketOf(shiftUs))
     }
   })
 })

@@ -28,28 +28,32 @@ function massBetween(z0: number, z1: number): number {
   return z0 > 0 ? phi(-z0) - phi(-z1) : phi(z1) - phi(z0)
 }
 
-export function durationBuckets(renderS: Scenario['routes'][number]['renderS']): DurationBuckets {
+/**
+ * `shiftUs`: a wait every render adds to its drawn time (integer µs), as a one-off path's render
+ * waits for its fetches (renders.ts adds the Data Cache's wait to the duration).
+ */
+export function durationBuckets(renderS: Scenario['routes'][number]['renderS'], shiftUs = 0): DurationBuckets {
   const prob = new Float64Array(K), meanUs = new Float64Array(K)
   if (typeof renderS === 'number') {
-    const us = secToUs(renderS), b = bucketOf(us)
+    const us = secToUs(renderS) + shiftUs, b = bucketOf(us)
     prob[b] = 1
     meanUs[b] = us
     return { prob, meanUs, from: b, to: b + 1 }
   }
   const { mu, sigma } = lognormalParams(secToUs(renderS.lognormal.medianS), secToUs(renderS.lognormal.p95S))
-  // roundHalfUp(X) lands in bucket b when X is in [bucketLow(b) - 0.5, bucketLow(b + 1) - 0.5).
+  // roundHalfUp(X) + shiftUs lands in bucket b when X is in [bucketLow(b) - shiftUs - 0.5, bucketLow(b + 1) - shiftUs - 0.5).
   const z = (x: number) => (x <= 0 ? -Infinity : (Math.log(x) - mu) / sigma)
   const mean = Math.exp(mu + (sigma * sigma) / 2)
   let from = K, to = 0
   for (let b = 0; b < K; b++) {
-    const lo = bucketLow(b) - 0.5, hi = (b + 1 < K ? bucketLow(b + 1) : 2 ** 53) - 0.5
+    const lo = bucketLow(b) - shiftUs - 0.5, hi = (b + 1 < K ? bucketLow(b + 1) : 2 ** 53) - shiftUs - 0.5
     const p = massBetween(z(lo), z(hi))
     if (!(p > 0)) continue
     prob[b] = p
     // E[X; lo <= X < hi] = e^(mu + sigma²/2)·(Φ(z(hi) - sigma) - Φ(z(lo) - sigma)); exact integers below 256 µs.
     const partial = mean * massBetween(z(lo) - sigma, z(hi) - sigma)
     const m = partial / p
-    meanUs[b] = b < 256 ? b : Number.isFinite(m) && m >= lo && m <= hi ? m : (lo + hi) / 2
+    meanUs[b] = b < 256 ? b : (Number.isFinite(m) && m >= lo && m <= hi ? m : (lo + hi) / 2) + shiftUs
     if (b < from) from = b
     to = b + 1
   }

@@ -62,7 +62,8 @@ export function routeBlocker(s: Scenario, i: number, r: ResolvedRoute): string |
  * one origin call per render, whichever path or route makes it: no state couples them, so it
  * may be shared (fastPlan keeps every route that makes it on one side). A cached fetch is
  * carried along the path's timeline (fast-fetches.ts) when its entry is the path's own: keyed
- * per path, or on a route of one path, and made by no other route. A deploy gives the path the new build's entries
+ * per path, or on a route of one path without one-off paths, and made by no other route.
+ * A one-off unknown path's render (drawn in bulk, fast-paths.ts) finds none of its keys. A deploy gives the path the new build's entries
  * (fast-timeline.ts runPath), unless it reuses the old fetch cache.
  */
 function fetchBlocker(s: Scenario, i: number, r: ResolvedRoute): string | null {
@@ -70,7 +71,6 @@ function fetchBlocker(s: Scenario, i: number, r: ResolvedRoute): string | null {
   if (cfg.fetches.length === 0) return null
   const why = (what: string) => `fetches: ${what} (fast mode carries a path's own fetch keys, plain fetch() per path made by no other route, and fetches the Data Cache never keeps, in ISR renders)`
   if (r.isDynamic) return why('a dynamic route serves stale data and refreshes it per request')
-  if (cfg.traffic.unknownRate > 0) return why('traffic.unknownRate: one-off paths fetch in renders drawn in bulk')
   if (s.deploys.some((d) => d.reuseFetchCache === true)) return why('deploys with reuseFetchCache: the new build reads the old Data Cache')
   const profile = profileFor(s.next.version)
   const ids = new Set<string>()
@@ -79,8 +79,9 @@ function fetchBlocker(s: Scenario, i: number, r: ResolvedRoute): string | null {
     if (ids.has(f.id)) return why(`fetch "${f.id}" is made twice by the route`)
     ids.add(f.id)
     if (!isDataCached(profile, f, false)) continue
-    // On a route of one path (a static page), one key for every path is that path's own.
+    // On a route of one path (a static page), one key for every path is that path's own, unless one-off paths read it too.
     if (!isPerPathFetch(f) && r.count > 1) return why(`fetch "${f.id}" has one key for every path (perPath false) and the Data Cache keeps it`)
+    if (!isPerPathFetch(f) && cfg.traffic.unknownRate > 0) return why(`fetch "${f.id}" has one key that one-off unknown paths (traffic.unknownRate) read too, and the Data Cache keeps it`)
     const other = s.routes.find((x, j) => j !== i && x.fetches.some((g) => g.id === f.id))
     if (other !== undefined) return why(`fetch "${f.id}" is also made by route "${other.id}" and the Data Cache keeps it`)
   }

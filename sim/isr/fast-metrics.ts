@@ -135,9 +135,9 @@ export interface DeferredRenders {
 /**
  * Draws the deferred requests (one Poisson per cell, one multinomial over age buckets) into m.
  * With `renders`, the renders of its cells and their durations too: one multinomial over
- * duration buckets.
+ * duration buckets. Returns how many renders it drew after warmup.
  */
-export function drawDeferred(acc: FastAcc, m: Metrics, rng: Rng, renders: DeferredRenders | null): void {
+export function drawDeferred(acc: FastAcc, m: Metrics, rng: Rng, renders: DeferredRenders | null): number {
   const r = acc.route
   let aged = 0, ok = 0, failed = 0
   for (let bin = 0; bin < m.bins; bin++) {
@@ -169,7 +169,7 @@ export function drawDeferred(acc: FastAcc, m: Metrics, rng: Rng, renders: Deferr
     drawDurations(m, r, rng, renders.durations, ok, true)
     drawDurations(m, r, rng, renders.durations, failed, false)
   }
-  if (aged === 0) return
+  if (aged === 0) return ok + failed
   // The intensity per bucket: the partial pieces, plus the whole-bucket density times the width.
   const nu = new Float64Array(K)
   let density = 0, open = 0
@@ -192,6 +192,7 @@ export function drawDeferred(acc: FastAcc, m: Metrics, rng: Rng, renders: Deferr
   }
   const max = maxInBucket(rng, top, counts[top]!, acc.ageTop[0]!)
   if (max > m.ageMax[r]!) m.ageMax[r] = max
+  return ok + failed
 }
 
 /** The largest of n values in bucket b, taken as uniform within it, below `upTo` (continuous). */

@@ -115,8 +115,12 @@ export function runFastRoute(s: Scenario, r: ResolvedRoute, profile: VersionProf
     else deferRequests(ctx, oneOff, MISS, true)
   }
   const kind: Omit<DeferredRenders, 'durations'> | null = r.isDynamic ? { mode: DYNAMIC_RENDER, ok: DYNAMIC } : oneOff !== null && r.dynamicParams ? { mode: BLOCKING, ok: MISS } : null
-  const renders: DeferredRenders | null = kind === null ? null : { ...kind, durations: durationBuckets(s.routes[r.index]!.renderS) }
-  drawDeferred(acc, m, arrivals, renders)
+  // A one-off path's keys are new URLs (data-cache.ts read(): key -1), and the route's other
+  // fetches are uncached (fast-eligibility.ts): its render calls every fetch and waits for the slowest.
+  const waitUs = fetches === null || r.isDynamic ? 0 : Math.max(...fetches.latencyUs)
+  const renders: DeferredRenders | null = kind === null ? null : { ...kind, durations: durationBuckets(s.routes[r.index]!.renderS, waitUs) }
+  const oneOffRenders = drawDeferred(acc, m, arrivals, renders)
+  if (fetches !== null && kind?.mode === BLOCKING) for (let i = 0; i < fetches.ids.length; i++) fetches.originFetches[i] = fetches.originFetches[i]! + oneOffRenders
   const stats: FastFetchStats = {}
   fetches?.ids.forEach((id, i) => { stats[id] = { originFetches: fetches.originFetches[i]!, keys: fetches.keys[i]!, cached: fetches.cacheable[i] === 1 } })
   return stats
