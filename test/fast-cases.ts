@@ -43,14 +43,14 @@ export const arbFastCase = fc.tuple(arbCase({ isolated: true, invalidations: fal
 
 /**
  * fastRoute with the generated fetches kept as the route's own (fast-fetches.ts): plain fetch()
- * per path (one URL on a route of one path), ids already the route's (arbCase isolated); none on a route that renders per request
+ * or unstable_cache per path (one URL on a route of one path), ids already the route's (arbCase isolated); none on a route that renders per request
  * (dynamic, revalidate 0, a dynamic layout, a no-store fetch).
  */
 export function fastFetchRoute(r: RouteInput): RouteInput {
   const fast = fastRoute(r)
   // On a route of one path, one URL for every path: the path's own too (unless one-off paths read it).
   const perPath = (r.params?.count ?? 1) > 1 || (r.traffic.unknownRate ?? 0) > 0
-  const fetches = (r.fetches ?? []).filter((f) => (f.kind === undefined || f.kind === 'fetch') && f.revalidateS !== 0).map((f) => ({ ...f, kind: 'fetch' as const, perPath }))
+  const fetches = (r.fetches ?? []).filter((f) => (f.kind === undefined || f.kind === 'fetch' || f.kind === 'unstable_cache') && f.revalidateS !== 0).map((f) => ({ ...f, kind: f.kind ?? 'fetch', perPath }))
   return rendersPerRequest(r) || fetches.length === 0 ? fast : { ...fast, fetches }
 }
 

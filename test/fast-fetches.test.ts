@@ -23,6 +23,7 @@ describe('which fetches fast mode carries', () => {
     expect(modeOf({}).mode).toBe('fast')
     expect(modeOf({}, { fetches: [{ id: 'item', tags: ['item-{id}'], latencyS: 0.05 }] }).mode).toBe('fast')
     expect(modeOf({ deploys: [{ atS: 200 }, { atS: 400, prerender: false }] }).mode).toBe('fast')
+    expect(modeOf({}, { fetches: [{ id: 'item', perPath: true, kind: 'unstable_cache', revalidateS: 300 }] }).mode).toBe('fast')
   })
 
   // A plain fetch() on 16 is not kept by the Data Cache (§5.3): one origin call per render, no
@@ -75,7 +76,6 @@ describe('which fetches fast mode carries', () => {
       // 14 keeps a plain fetch() (§5.3): then one entry couples the paths.
       [{ next: { version: '14' } }, { fetches: [nav] }, /fetch "nav" has one key for every path/],
       [{}, { fetches: [{ id: 'item', perPath: true, kind: 'use cache' }] }, /fetch "item" is use cache/],
-      [{}, { fetches: [{ id: 'item', perPath: true, kind: 'unstable_cache', revalidateS: 300 }] }, /fetch "item" is unstable_cache/],
       [{ routes: [{ id: 'q', pattern: '/q/[id]', revalidateS: 60, params: { count: 5 }, renderS: 0.1, fetches: [{ id: 'item', perPath: true, revalidateS: 300, latencyS: 0.05 }], traffic: { rps: 1 } }] }, {}, /fetch "item" is also made by route "q"/],
       [{}, { dynamic: true }, /a dynamic route/],
       [{}, { params: { count: 1, prebuilt: 1 }, fetches: [{ id: 'nav', revalidateS: 300 }], traffic: { rps: 5, unknownRate: 1 } }, /fetch "nav" has one key that one-off unknown paths \(traffic\.unknownRate\) read too/],
@@ -140,6 +140,31 @@ describe('a hand-traced timeline: one path, a crawler every 12 s, no users', () 
     const { mode: _m, ...fr } = f.routes.p!
     const { mode: _n, ...er } = e.routes.p!
     expect(fr).toEqual(er)
+  })
+
+  // unstable_cache (§13): on 16 a regeneration waits for a stale entry's refresh, as for a fetch;
+  // on 14 it keeps the stale value and refreshes in the background (the one-cycle lag), so no
+  // render waits, and with a latency past the page's cycle several refreshes are in flight at once.
+  const unstable = (version: '14' | '16.4', latencyS: number) => parseScenario({ ...s, next: { version }, routes: [{ ...s.routes[0]!, fetches: [{ id: 'd', kind: 'unstable_cache', perPath: true, revalidateS: 25, latencyS }] }] } as ScenarioInput)
+  it.each([['16.4', 1], ['14', 1], ['14', 30]] as const)('unstable_cache on %s, latency %d s: the same figures in both modes', (version, latencyS) => {
+    const u = unstable(version, latencyS)
+    const f = runScenario(u, { mode: 'fast' }), e = runScenario(u, { mode: 'exact' })
+    expect(f.routes.p!.mode).toBe('fast')
+    const { mode: _m, ...fr } = f.routes.p!
+    const { mode: _n, ...er } = e.routes.p!
+    expect(fr).toEqual(er)
+    expect(f.fetches.d).toEqual(e.fetches.d)
+    const renders = f.routes.p!.renders, calls = f.fetches.d!.originFetches
+    if (version === '16.4') expect(f.routes.p!.renderCpuS).toBeCloseTo(0.5 * renders + latencyS * calls, 6)
+    else expect(f.routes.p!.renderCpuS).toBeCloseTo(0.5 * renders, 6)
+    if (latencyS === 30) {
+      // Data 30 s on its way, fresh 25 s after it lands: renders 12 s apart. The one at t calls,
+      // and so do those at t + 12 and t + 24 (its refresh has not landed); t + 36 ... t + 72 find
+      // data landed at most 30 s before; t + 84 finds the t + 24 call's data 30 s old and calls:
+      // 3 calls in 7 renders (landing every refresh at once would make it 1 in 5).
+      expect(calls / renders).toBeGreaterThan(0.4)
+      expect(calls / renders).toBeLessThan(3 / 7 + 0.01)
+    } else expect(calls).toBeLessThanOrEqual(Math.ceil(renders / 2))
   })
 
   it('every visit renders, and every third render calls the origin', () => {

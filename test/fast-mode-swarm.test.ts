@@ -76,14 +76,14 @@ function scenarioBlockers(s: Scenario): string[] {
   ].filter((x) => x !== null)
 }
 
-/** Whether the Data Cache keeps fetch f in an ISR render (§5.3): a revalidate other than 0, tags, or 14's plain fetch(). */
+/** Whether the Data Cache keeps fetch f in an ISR render (§5.3): a revalidate other than 0, tags, or 14's plain fetch(); an unstable_cache function always (§13). */
 function kept(s: Scenario, f: Scenario['routes'][number]['fetches'][number]): boolean {
-  return f.revalidateS !== 0 && (f.revalidateS !== undefined || f.tags.length > 0 || s.next.version === '14')
+  return f.kind === 'unstable_cache' || (f.revalidateS !== 0 && (f.revalidateS !== undefined || f.tags.length > 0 || s.next.version === '14'))
 }
 
 /**
  * A route's fetches keep it exact unless each is a plain fetch() that the Data Cache never
- * keeps, or one per path (or on a route of one path) that no other route makes, read by ISR renders only (no dynamic
+ * keeps, or a fetch() or unstable_cache per path (or on a route of one path) that no other route makes, read by ISR renders only (no dynamic
  * route, or deploys that reuse the fetch cache).
  */
 function ownFetchesBlocked(s: Scenario, i: number): boolean {
@@ -94,7 +94,7 @@ function ownFetchesBlocked(s: Scenario, i: number): boolean {
   const ids = r.fetches.map((f) => f.id)
   // A cached fetch with one URL for every path is the path's own only on a route of one path that one-off paths do not visit.
   const ownKeys = (f: Scenario['routes'][number]['fetches'][number]) => (f.perPath ?? f.tags.some((t) => t.includes('{'))) || (resolved.count === 1 && r.traffic.unknownRate === 0)
-  return new Set(ids).size < ids.length || r.fetches.some((f) => (f.kind ?? 'fetch') !== 'fetch'
+  return new Set(ids).size < ids.length || r.fetches.some((f) => !['fetch', 'unstable_cache'].includes(f.kind ?? 'fetch')
     || (kept(s, f) && (!ownKeys(f) || s.routes.some((x, j) => j !== i && x.fetches.some((g) => g.id === f.id)))))
 }
 

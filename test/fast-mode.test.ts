@@ -219,8 +219,8 @@ describe('routes with their own fetches (30 replications each)', () => {
   /**
    * The catalogue (16.4) on 2 instances for 30 min: each product page fetches its own product
    * (revalidate 1800 s, so most regenerations find it fresh; 1% of origin calls fail), each
-   * category two per-path fetches (a tagged one at 60 s, below the page's 120 s, and an uncached
-   * one), a crawler on the categories, expireTime 900 s (past it a render bypasses the Data
+   * category an unstable_cache function per path (tagged, 60 s, below the page's 120 s) and an
+   * uncached per-path fetch, a crawler on the categories, expireTime 900 s (past it a render bypasses the Data
    * Cache, §2), a restart (the Data Cache survives it) and two deploys (at 25 min one that
    * prerenders, seeding the prebuilt products' data; at 27.5 min one that does not: no data left),
    * and a navigation fetch that home, product and category pages share, which the Data Cache never
@@ -232,7 +232,7 @@ describe('routes with their own fetches (30 replications each)', () => {
   async function withFetches(productRevalidateS: number): Promise<Scenario> {
     const c = await loadScenario(join(DIR, 'catalogue.ts'))
     const routes = c.routes.map((r) => r.id === 'product' ? { ...r, fetches: [{ id: 'product', perPath: true, revalidateS: productRevalidateS, latencyS: 0.08, failureRate: 0.01 }, nav], traffic: { ...r.traffic, unknownRate: 3 } }
-      : r.id === 'category' ? { ...r, fetches: [{ id: 'cat', tags: ['cat-{category}'], revalidateS: 60, latencyS: 0.2 }, { id: 'cat-stock', perPath: true, latencyS: 0.05 }, nav], traffic: { ...r.traffic, crawlers: [{ name: 'bot', revisitS: 300 }] } }
+      : r.id === 'category' ? { ...r, fetches: [{ id: 'cat', kind: 'unstable_cache', tags: ['cat-{category}'], revalidateS: 60, latencyS: 0.2 }, { id: 'cat-stock', perPath: true, latencyS: 0.05 }, nav], traffic: { ...r.traffic, crawlers: [{ name: 'bot', revisitS: 300 }] } }
         : r.id === 'home' ? { ...r, fetches: [{ id: 'featured', tags: ['featured'], revalidateS: 60, latencyS: 0.1 }, nav] } : r)
     return parseScenario({ ...c, routes, durationS: 1800, warmupS: 150, next: { version: '16.4', expireTimeS: 900 }, deployment: { instances: 2, balancer: 'random' }, restarts: [{ atS: 900 }], deploys: [{ atS: 1500 }, { atS: 1650, prerender: false }] } as Parameters<typeof parseScenario>[0])
   }

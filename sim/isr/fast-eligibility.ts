@@ -13,6 +13,7 @@ import type { SimMode } from '../contract.ts'
 import { isPerPathFetch } from './data-cache.ts'
 import type { ResolvedRoute } from './entries.ts'
 import { isDataCached, profileFor } from './profiles.ts'
+import { isUnstableCache } from './unstable-cache.ts'
 
 export interface FastPlan {
   /** Per route (scenario order): null when it runs fast, else why it runs exact. */
@@ -60,8 +61,8 @@ export function routeBlocker(s: Scenario, i: number, r: ResolvedRoute): string |
  * Why route i's fetches keep it exact, or null. A fetch the Data Cache never keeps in an ISR
  * render (§5.3: no revalidate, no tags, and a version that does not cache plain fetch()) is
  * one origin call per render, whichever path or route makes it: no state couples them, so it
- * may be shared (fastPlan keeps every route that makes it on one side). A cached fetch is
- * carried along the path's timeline (fast-fetches.ts) when its entry is the path's own: keyed
+ * may be shared (fastPlan keeps every route that makes it on one side). A cached fetch or an
+ * unstable_cache function is carried along the path's timeline (fast-fetches.ts) when its entry is the path's own: keyed
  * per path, or on a route of one path without one-off paths, and made by no other route.
  * A one-off unknown path's render (drawn in bulk, fast-paths.ts) finds none of its keys. A deploy gives the path the new build's entries
  * (fast-timeline.ts runPath), unless it reuses the old fetch cache.
@@ -69,16 +70,16 @@ export function routeBlocker(s: Scenario, i: number, r: ResolvedRoute): string |
 function fetchBlocker(s: Scenario, i: number, r: ResolvedRoute): string | null {
   const cfg = s.routes[i]!
   if (cfg.fetches.length === 0) return null
-  const why = (what: string) => `fetches: ${what} (fast mode carries a path's own fetch keys, plain fetch() per path made by no other route, and fetches the Data Cache never keeps, in ISR renders)`
+  const why = (what: string) => `fetches: ${what} (fast mode carries a path's own fetch keys, plain fetch() or unstable_cache per path made by no other route, and fetches the Data Cache never keeps, in ISR renders)`
   if (r.isDynamic) return why('a dynamic route serves stale data and refreshes it per request')
   if (s.deploys.some((d) => d.reuseFetchCache === true)) return why('deploys with reuseFetchCache: the new build reads the old Data Cache')
   const profile = profileFor(s.next.version)
   const ids = new Set<string>()
   for (const f of cfg.fetches) {
-    if (f.kind !== undefined && f.kind !== 'fetch') return why(`fetch "${f.id}" is ${f.kind}`)
+    if (f.kind !== undefined && f.kind !== 'fetch' && f.kind !== 'unstable_cache') return why(`fetch "${f.id}" is ${f.kind}`)
     if (ids.has(f.id)) return why(`fetch "${f.id}" is made twice by the route`)
     ids.add(f.id)
-    if (!isDataCached(profile, f, false)) continue
+    if (!isUnstableCache(f) && !isDataCached(profile, f, false)) continue
     // On a route of one path (a static page), one key for every path is that path's own, unless one-off paths read it too.
     if (!isPerPathFetch(f) && r.count > 1) return why(`fetch "${f.id}" has one key for every path (perPath false) and the Data Cache keeps it`)
     if (!isPerPathFetch(f) && cfg.traffic.unknownRate > 0) return why(`fetch "${f.id}" has one key that one-off unknown paths (traffic.unknownRate) read too, and the Data Cache keeps it`)

@@ -3,7 +3,9 @@
  * fetchBlocker): each cached fetch is keyed per path and made by no other route, so path k's
  * entries are read and written only by path k's renders, on its instance (local caches), and
  * ride along its timeline. A fetch the Data Cache never keeps has no entry: every render calls
- * the origin, whoever else makes it, so it may be shared by paths and routes. Each render reads them as data-cache.ts read() does in an ISR render
+ * the origin, whoever else makes it, so it may be shared by paths and routes. An unstable_cache
+ * function is an entry like a cached fetch's, with its own revalidate and, on 14, a stale entry
+ * kept and refreshed in the background (§13). Each render reads them as data-cache.ts read() does in an ISR render
  * (§5.3): a fresh entry is used; a stale one, none, or any in a render past expire (§2, which
  * bypasses the Data Cache) is fetched in the foreground: one origin call (counted after
  * warmup, one failure draw from the fetch's stream), the render waits its latency, and a
@@ -16,7 +18,8 @@ import { secToUs } from '../kernel/time.ts'
 import type { Scenario } from '../scenario/schema.ts'
 import { fetchRevalidateUs, isPerPathFetch } from './data-cache.ts'
 import type { ResolvedRoute } from './entries.ts'
-import { isDataCached, type VersionProfile } from './profiles.ts'
+import { awaitsUnstableCacheRefresh, isDataCached, type VersionProfile } from './profiles.ts'
+import { isUnstableCache, unstableCacheRevalidateUs } from './unstable-cache.ts'
 
 export interface FastFetches {
   readonly ids: readonly string[]
@@ -24,6 +27,8 @@ export interface FastFetches {
   readonly keys: readonly number[]
   /** Per fetch: 1 when the Data Cache keeps its responses. */
   readonly cacheable: Uint8Array
+  /** Per fetch: 1 when an ISR render keeps a stale entry and refreshes it in the background (unstable_cache with the one-cycle lag, §13.2). */
+  readonly background: Uint8Array
   readonly revalUs: Float64Array
   readonly latencyUs: Float64Array
   readonly failureRate: Float64Array
@@ -31,6 +36,9 @@ export interface FastFetches {
   /** The path's entries: 1 when it holds one, and when it was written. */
   readonly has: Uint8Array
   readonly lastModUs: Float64Array
+  /** Per fetch: the arrival times of its successful calls still on their way (in order: one latency per fetch), from inFlightHead on. */
+  readonly inFlight: number[][]
+  readonly inFlightHead: Int32Array
   /** Per fetch: origin calls after warmup. */
   readonly originFetches: Float64Array
 }
@@ -43,26 +51,32 @@ export function fastFetches(s: Scenario, r: ResolvedRoute, profile: VersionProfi
   const specs = s.routes[r.index]!.fetches
   if (specs.length === 0) return null
   const n = specs.length
-  const cacheable = Uint8Array.from(specs, (f) => (isDataCached(profile, f, false) ? 1 : 0))
+  // An unstable_cache function is always cached, and its revalidate is its own or a year (§13).
+  const cacheable = Uint8Array.from(specs, (f) => (isUnstableCache(f) || isDataCached(profile, f, false) ? 1 : 0))
   return {
     ids: specs.map((f) => f.id),
     keys: specs.map((f) => (isPerPathFetch(f) ? r.count : 1)),
     cacheable,
-    revalUs: Float64Array.from(specs, (f) => fetchRevalidateUs(f, r)),
+    background: Uint8Array.from(specs, (f) => (isUnstableCache(f) && !awaitsUnstableCacheRefresh(profile, true) ? 1 : 0)),
+    revalUs: Float64Array.from(specs, (f) => (isUnstableCache(f) ? unstableCacheRevalidateUs(f) : fetchRevalidateUs(f, r))),
     latencyUs: Float64Array.from(specs, (f) => secToUs(f.latencyS)),
     failureRate: Float64Array.from(specs, (f) => f.failureRate),
     rngs: specs.map((f) => rngOf(f.id)),
     has: new Uint8Array(n),
     lastModUs: new Float64Array(n),
+    inFlight: specs.map(() => []),
+    inFlightHead: new Int32Array(n),
     originFetches: new Float64Array(n),
   }
 }
 
-/** The path's entries as a build written at atUs left them (`prerendered`: the build prerendered this path, and so fetched its cached keys, §11.3). */
+/** The path's entries as a build written at atUs left them (`prerendered`: the build prerendered this path, and so fetched its cached keys, §11.3); no call of the old build lands. */
 export function resetFetches(f: FastFetches, atUs: number, prerendered: boolean): void {
   for (let i = 0; i < f.has.length; i++) {
     f.has[i] = prerendered && f.cacheable[i] === 1 ? 1 : 0
     f.lastModUs[i] = atUs
+    f.inFlight[i]!.length = 0
+    f.inFlightHead[i] = 0
   }
 }
 
@@ -74,13 +88,31 @@ export function readFetches(f: FastFetches, atUs: number, bypass: boolean, warmu
   let waitUs = 0
   for (let i = 0; i < f.has.length; i++) {
     const cached = f.cacheable[i] === 1
-    if (cached && !bypass && f.has[i] === 1 && !(atUs - f.lastModUs[i]! > f.revalUs[i]!)) continue
+    if (cached) settle(f, i, atUs)
+    let foreground = true
+    if (cached && !bypass && f.has[i] === 1) {
+      if (!(atUs - f.lastModUs[i]! > f.revalUs[i]!)) continue
+      foreground = f.background[i] === 0
+    }
     if (atUs >= warmupUs) f.originFetches[i] = f.originFetches[i]! + 1
     const ok = (f.rngs[i]!.nextInt32() >>> 0) * UINT32_SCALE >= f.failureRate[i]!
     const lat = f.latencyUs[i]!
-    // Only successful responses are stored (§5.3), when they arrive: before the path's next render reads them.
-    if (ok && cached && atUs + lat < durationUs) { f.has[i] = 1; f.lastModUs[i] = atUs + lat }
-    if (lat > waitUs) waitUs = lat
+    // Only successful responses are stored (§5.3), when they arrive.
+    if (ok && cached && atUs + lat < durationUs) f.inFlight[i]!.push(atUs + lat)
+    if (foreground && lat > waitUs) waitUs = lat
   }
   return waitUs
+}
+
+/** Lands fetch i's calls that arrived by atUs (data-cache.ts settle()): the latest one's time is the entry's. */
+function settle(f: FastFetches, i: number, atUs: number): void {
+  const q = f.inFlight[i]!
+  let h = f.inFlightHead[i]!
+  while (h < q.length && q[h]! <= atUs) {
+    f.has[i] = 1
+    f.lastModUs[i] = q[h]!
+    h++
+  }
+  if (h === q.length) { q.length = 0; h = 0 }
+  f.inFlightHead[i] = h
 }
