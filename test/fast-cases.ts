@@ -68,8 +68,7 @@ export function withLayoutFetch(c: Case, f: { latencyS: number; failureRate: num
   return { ...c, input: { ...c.input, routes: c.input.routes.map((r) => (rendersPerRequest(r) || r.segmentConfig !== undefined ? r : { ...r, fetches: [...(r.fetches ?? []), layout] })) } }
 }
 
-/** Generated fast-eligible scenarios with fetches, each route's kept as its own, and often a layout's uncached fetch every ISR route shares (deploys that reuse the old fetch cache keep them exact: left out). */
+/** Generated fast-eligible scenarios with fetches, each route's kept as its own, and often a layout's uncached fetch every ISR route shares. */
 export const arbFastFetchCase = fc.tuple(arbCase({ isolated: true, invalidations: false, restarts: false, deploys: true, route: fastFetchRoute }), fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.integer({ min: 2, max: 3 }) }), fc.option(arbRestarts, { nil: null }), arbLayoutFetch)
   .map(([c, instances, restarts, layout]) => withLayoutFetch(withRestarts(instances === null ? c : randomlyBalanced(c, instances), restarts), layout))
-  .map((c): Case => ({ ...c, input: { ...c.input, ...(c.input.deploys ? { deploys: c.input.deploys.map(({ reuseFetchCache: _r, ...d }) => d) } : {}) } }))
   .filter((c) => c.input.next?.cacheComponents !== true && c.input.routes.some((r) => (r.fetches?.length ?? 0) > 0))

@@ -8,7 +8,11 @@ import { describe, expect, it } from 'vitest'
 import { parseScenario, runScenario, type ScenarioInput } from '../sim/index.ts'
 import { lognormalParams } from '../sim/kernel/dist.ts'
 import { bucketOf } from '../sim/kernel/histogram.ts'
+import { resolveRoutes } from '../sim/isr/entries.ts'
 import { durationBuckets } from '../sim/isr/fast-durations.ts'
+import { fastFetches, readFetches, resetFetches, reuseFetches } from '../sim/isr/fast-fetches.ts'
+import { profileFor } from '../sim/isr/profiles.ts'
+import { AleaRng } from '../sim/kernel/rng.ts'
 
 type RouteInput = ScenarioInput['routes'][number]
 const product: RouteInput = {
@@ -23,6 +27,7 @@ describe('which fetches fast mode carries', () => {
     expect(modeOf({}).mode).toBe('fast')
     expect(modeOf({}, { fetches: [{ id: 'item', tags: ['item-{id}'], latencyS: 0.05 }] }).mode).toBe('fast')
     expect(modeOf({ deploys: [{ atS: 200 }, { atS: 400, prerender: false }] }).mode).toBe('fast')
+    expect(modeOf({ deploys: [{ atS: 300, reuseFetchCache: true }] }).mode).toBe('fast')
     expect(modeOf({}, { fetches: [{ id: 'item', perPath: true, kind: 'unstable_cache', revalidateS: 300 }] }).mode).toBe('fast')
   })
 
@@ -79,7 +84,6 @@ describe('which fetches fast mode carries', () => {
       [{ routes: [{ id: 'q', pattern: '/q/[id]', revalidateS: 60, params: { count: 5 }, renderS: 0.1, fetches: [{ id: 'item', perPath: true, revalidateS: 300, latencyS: 0.05 }], traffic: { rps: 1 } }] }, {}, /fetch "item" is also made by route "q"/],
       [{}, { dynamic: true }, /a dynamic route/],
       [{}, { params: { count: 1, prebuilt: 1 }, fetches: [{ id: 'nav', revalidateS: 300 }], traffic: { rps: 5, unknownRate: 1 } }, /fetch "nav" has one key that one-off unknown paths \(traffic\.unknownRate\) read too/],
-      [{ deploys: [{ atS: 300, reuseFetchCache: true }] }, {}, /deploys with reuseFetchCache/],
     ]
     for (const [over, route, why] of cases) {
       const r = modeOf(over, route)
@@ -87,6 +91,30 @@ describe('which fetches fast mode carries', () => {
       expect(r.exactBecause, String(why)).toMatch(why)
       expect(r.exactBecause).toMatch(/^fetches: /)
     }
+  })
+})
+
+describe('a deploy whose build keeps the fetch cache (§15.5), for one path', () => {
+  it('reuses a fresh entry as it was, gives a stale one the build\'s, keeps what it does not prerender, and loses calls on their way', () => {
+    const sc = one({ next: { version: '16.4' } })
+    const f = fastFetches(sc, resolveRoutes(sc)[0]!, profileFor('16.4'), () => new AleaRng('fetch/item', 'x'))!
+    const S = 1e6 // µs per s; item: revalidate 300 s, latency 0.05 s
+    resetFetches(f, 0, true)
+    reuseFetches(f, 200 * S, true)
+    expect([f.has[0], f.lastModUs[0]]).toEqual([1, 0]) // 200 s old: fresh, reused
+    reuseFetches(f, 400 * S, true)
+    expect([f.has[0], f.lastModUs[0]]).toEqual([1, 400 * S]) // 400 s old: the build's
+    reuseFetches(f, 500 * S, false)
+    expect([f.has[0], f.lastModUs[0]]).toEqual([1, 400 * S]) // not prerendered: as it was
+    expect(readFetches(f, 800 * S, false, 0, 3000 * S)).toBe(0.05 * S) // stale: a call, landing at 800.05 s
+    reuseFetches(f, 800.05 * S, false)
+    expect(f.lastModUs[0]).toBe(800.05 * S) // landed by the deploy: in the folder
+    readFetches(f, 1200 * S, false, 0, 3000 * S)
+    reuseFetches(f, 1200.01 * S, false)
+    expect(f.lastModUs[0]).toBe(800.05 * S) // still on its way: lost
+    expect(readFetches(f, 1200.1 * S, false, 0, 3000 * S)).toBe(0.05 * S) // so the next render calls again
+    resetFetches(f, 1300 * S, false)
+    expect(f.has[0]).toBe(0)
   })
 })
 
@@ -165,6 +193,25 @@ describe('a hand-traced timeline: one path, a crawler every 12 s, no users', () 
       expect(calls / renders).toBeGreaterThan(0.4)
       expect(calls / renders).toBeLessThan(3 / 7 + 0.01)
     } else expect(calls).toBeLessThanOrEqual(Math.ceil(renders / 2))
+  })
+
+  // Deploys whose builds keep the fetch cache (§15.5): at 301 s one that prerenders (the data
+  // written at most 25 s before is reused as it is, older data is the build's), at 602 s two at
+  // once (the first prerenders, the second does not: the path keeps what the first left), at
+  // 905 s one that does not prerender (the old entry stays); and a call on its way at a deploy is lost.
+  it.each([['16.4', 1], ['14', 1], ['14', 30]] as const)('deploys that keep the fetch cache, %s, latency %d s: the same figures in both modes', (version, latencyS) => {
+    const kind = version === '14' ? { kind: 'unstable_cache' as const } : {}
+    const d = parseScenario({ ...s, next: { version }, deploys: [{ atS: 301, reuseFetchCache: true }, { atS: 602, reuseFetchCache: true }, { atS: 602, reuseFetchCache: true, prerender: false }, { atS: 905, reuseFetchCache: true, prerender: false }],
+      routes: [{ ...s.routes[0]!, fetches: [{ ...s.routes[0]!.fetches[0]!, ...kind, latencyS }] }] } as ScenarioInput)
+    const f = runScenario(d, { mode: 'fast' }), e = runScenario(d, { mode: 'exact' })
+    expect(f.routes.p!.mode).toBe('fast')
+    const { mode: _m, ...fr } = f.routes.p!
+    const { mode: _n, ...er } = e.routes.p!
+    expect(fr).toEqual(er)
+    expect(f.fetches.d).toEqual(e.fetches.d)
+    // The kept cache changes what the path calls: the same deploys without it do not give these figures.
+    const plain = parseScenario({ ...d, deploys: d.deploys.map(({ reuseFetchCache: _r, ...x }) => x) } as ScenarioInput)
+    expect(runScenario(plain, { mode: 'exact' }).fetches.d!.originFetches).not.toBe(e.fetches.d!.originFetches)
   })
 
   it('every visit renders, and every third render calls the origin', () => {

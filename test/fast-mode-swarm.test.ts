@@ -83,14 +83,14 @@ function kept(s: Scenario, f: Scenario['routes'][number]['fetches'][number]): bo
 
 /**
  * A route's fetches keep it exact unless each is a plain fetch() that the Data Cache never
- * keeps, or a fetch() or unstable_cache per path (or on a route of one path) that no other route makes, read by ISR renders only (no dynamic
- * route, or deploys that reuse the fetch cache).
+ * keeps, or a fetch() or unstable_cache per path (or on a route of one path) that no other
+ * route makes, read by ISR renders only (not on a dynamic route).
  */
 function ownFetchesBlocked(s: Scenario, i: number): boolean {
   const r = s.routes[i]!
   if (r.fetches.length === 0) return false
   const resolved = resolveRoutes(s)[i]!
-  if (resolved.isDynamic || s.deploys.some((d) => d.reuseFetchCache === true)) return true
+  if (resolved.isDynamic) return true
   const ids = r.fetches.map((f) => f.id)
   // A cached fetch with one URL for every path is the path's own only on a route of one path that one-off paths do not visit.
   const ownKeys = (f: Scenario['routes'][number]['fetches'][number]) => (f.perPath ?? f.tags.some((t) => t.includes('{'))) || (resolved.count === 1 && r.traffic.unknownRate === 0)

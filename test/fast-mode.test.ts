@@ -222,7 +222,7 @@ describe('routes with their own fetches (30 replications each)', () => {
    * category an unstable_cache function per path (tagged, 60 s, below the page's 120 s) and an
    * uncached per-path fetch, a crawler on the categories, expireTime 900 s (past it a render bypasses the Data
    * Cache, §2), a restart (the Data Cache survives it) and two deploys (at 25 min one that
-   * prerenders, seeding the prebuilt products' data; at 27.5 min one that does not: no data left),
+   * prerenders and keeps the fetch cache: the prebuilt products' data still fresh is reused, the rest is the build's; at 27.5 min one that does not: no data left),
    * and a navigation fetch that home, product and category pages share, which the Data Cache never
    * keeps; the home page (one path) also fetches its featured items, one URL, cached for 60 s; and
    * 3 one-off product URLs per second (each a new page whose data is a new URL too).
@@ -234,7 +234,7 @@ describe('routes with their own fetches (30 replications each)', () => {
     const routes = c.routes.map((r) => r.id === 'product' ? { ...r, fetches: [{ id: 'product', perPath: true, revalidateS: productRevalidateS, latencyS: 0.08, failureRate: 0.01 }, nav], traffic: { ...r.traffic, unknownRate: 3 } }
       : r.id === 'category' ? { ...r, fetches: [{ id: 'cat', kind: 'unstable_cache', tags: ['cat-{category}'], revalidateS: 60, latencyS: 0.2 }, { id: 'cat-stock', perPath: true, latencyS: 0.05 }, nav], traffic: { ...r.traffic, crawlers: [{ name: 'bot', revisitS: 300 }] } }
         : r.id === 'home' ? { ...r, fetches: [{ id: 'featured', tags: ['featured'], revalidateS: 60, latencyS: 0.1 }, nav] } : r)
-    return parseScenario({ ...c, routes, durationS: 1800, warmupS: 150, next: { version: '16.4', expireTimeS: 900 }, deployment: { instances: 2, balancer: 'random' }, restarts: [{ atS: 900 }], deploys: [{ atS: 1500 }, { atS: 1650, prerender: false }] } as Parameters<typeof parseScenario>[0])
+    return parseScenario({ ...c, routes, durationS: 1800, warmupS: 150, next: { version: '16.4', expireTimeS: 900 }, deployment: { instances: 2, balancer: 'random' }, restarts: [{ atS: 900 }], deploys: [{ atS: 1500, reuseFetchCache: true }, { atS: 1650, prerender: false }] } as Parameters<typeof parseScenario>[0])
   }
 
   test('every route fast, and fast agrees with exact, origin calls per fetch included', async () => {

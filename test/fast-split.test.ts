@@ -130,7 +130,7 @@ describe('what keeps a route or a scenario exact', () => {
   it('deploys at one µs keep the engine\'s order: by when each was scheduled, so the build live is the one the engine leaves live', () => {
     // A fires at 1, 5, 9 (its 9 s firing scheduled at 5); B first fires at 9, scheduled at the start: B goes first at 9, A's build is live.
     const tie = one({ durationS: 12, warmupS: 0, deploys: [{ atS: 1, everyS: 4 }, { everyS: 9, prerender: false }] })
-    expect(deployTimes(tie, 12e6)).toEqual([{ atUs: 1e6, prerender: true }, { atUs: 5e6, prerender: true }, { atUs: 9e6, prerender: false }, { atUs: 9e6, prerender: true }])
+    expect(deployTimes(tie, 12e6)).toEqual([{ atUs: 1e6, prerender: true, reuse: false }, { atUs: 5e6, prerender: true, reuse: false }, { atUs: 9e6, prerender: false, reuse: false }, { atUs: 9e6, prerender: true, reuse: false }])
     // Both first firings at 9, scheduled at the start in scenario order: the second is live.
     const both = one({ durationS: 12, warmupS: 0, deploys: [{ atS: 9 }, { atS: 9, prerender: false }] })
     expect(deployTimes(both, 12e6).map((d) => d.prerender)).toEqual([true, false])
@@ -193,6 +193,17 @@ describe('exact mode\'s per-path memory, estimated before a run', () => {
     // A deploy that reuses the fetch cache may carry every key over.
     const reused = sc({ durationS: 3600, deploys: [{ atS: 60, reuseFetchCache: true }] }, { params: { count: 4_000_000, prebuilt: 1000 }, traffic: { rps: 10 }, ...perPath })
     expect(bytes(reused, 'exact')).toBe(36_001 * 163 + 4_000_001 * (1.5 * 17 + 64))
+  })
+  it('a fast route\'s fetches cost the exact part nothing: only the exact routes\' keys are counted', () => {
+    // p fast with its 1000 per-path keys; q exact (evenly spaced arrivals) with one shared key.
+    const s = parseScenario({ name: 'm', durationS: 60, routes: [
+      { id: 'p', pattern: '/p/[id]', revalidateS: 60, renderS: 0.1, params: { count: 1000 }, traffic: { rps: 1 }, fetches: [{ id: 'f', revalidateS: 600, perPath: true }] },
+      { id: 'q', pattern: '/q/[id]', revalidateS: 60, renderS: 0.1, params: { count: 10 }, traffic: { rps: 1, arrivals: 'uniform' }, fetches: [{ id: 'shared', revalidateS: 600 }] },
+    ] } as ScenarioInput)
+    const auto = exactMemory(s, resolveRoutes(s), 'auto'), exact = exactMemory(s, resolveRoutes(s), 'exact')
+    expect(auto.dataBytes).toBe(17)
+    expect(exact.dataBytes).toBe(1001 * 17)
+    expect(auto.bytes).toBe(10 * 66 + 17)
   })
 })
 

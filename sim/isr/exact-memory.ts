@@ -62,7 +62,8 @@ export function exactMemory(s: Scenario, routes: readonly ResolvedRoute[], mode:
   const shared = d.cache === 'shared'
   const lazy = wantsLazyRecords(s, exact, d.instances, shared)
   const records = lazy ? recordsBound(s, exact, d.instances, shared) : slots
-  const data = dataBytes(s, routes, shared, lazy ? records : null)
+  // The exact part's Data Cache holds only the exact routes' fetch keys (fast.ts runSplit runs them as a scenario of their own).
+  const data = exact.length === 0 ? 0 : dataBytes({ ...s, routes: exact.map((r) => s.routes[r.index]!) }, exact, shared, lazy ? records : null)
   return {
     bytes: records * (lazy ? lazyBytes(SLOT_BYTES) : SLOT_BYTES) + cdnBytes(s, exact, pops, paths) + alias + data,
     dataBytes: data,

@@ -62,17 +62,17 @@ export function routeBlocker(s: Scenario, i: number, r: ResolvedRoute): string |
  * render (§5.3: no revalidate, no tags, and a version that does not cache plain fetch()) is
  * one origin call per render, whichever path or route makes it: no state couples them, so it
  * may be shared (fastPlan keeps every route that makes it on one side). A cached fetch or an
- * unstable_cache function is carried along the path's timeline (fast-fetches.ts) when its entry is the path's own: keyed
- * per path, or on a route of one path without one-off paths, and made by no other route.
- * A one-off unknown path's render (drawn in bulk, fast-paths.ts) finds none of its keys. A deploy gives the path the new build's entries
- * (fast-timeline.ts runPath), unless it reuses the old fetch cache.
+ * unstable_cache function is carried along the path's timeline (fast-fetches.ts) when its
+ * entry is the path's own: keyed per path, or on a route of one path without one-off paths,
+ * and made by no other route. A one-off unknown path's render (drawn in bulk, fast-paths.ts)
+ * finds none of its keys. A deploy gives the path the new build's entries, or what a build
+ * that keeps the fetch cache leaves (fast-timeline.ts runPath).
  */
 function fetchBlocker(s: Scenario, i: number, r: ResolvedRoute): string | null {
   const cfg = s.routes[i]!
   if (cfg.fetches.length === 0) return null
   const why = (what: string) => `fetches: ${what} (fast mode carries a path's own fetch keys, plain fetch() or unstable_cache per path made by no other route, and fetches the Data Cache never keeps, in ISR renders)`
   if (r.isDynamic) return why('a dynamic route serves stale data and refreshes it per request')
-  if (s.deploys.some((d) => d.reuseFetchCache === true)) return why('deploys with reuseFetchCache: the new build reads the old Data Cache')
   const profile = profileFor(s.next.version)
   const ids = new Set<string>()
   for (const f of cfg.fetches) {

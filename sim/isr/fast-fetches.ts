@@ -30,6 +30,8 @@ export interface FastFetches {
   /** Per fetch: 1 when an ISR render keeps a stale entry and refreshes it in the background (unstable_cache with the one-cycle lag, §13.2). */
   readonly background: Uint8Array
   readonly revalUs: Float64Array
+  /** Per fetch: how long an old entry counts as fresh to a build that keeps the fetch cache (build-reuse.ts), or -1 when that build never reads it. */
+  readonly reuseRevalUs: Float64Array
   readonly latencyUs: Float64Array
   readonly failureRate: Float64Array
   readonly rngs: readonly AleaRng[]
@@ -59,6 +61,8 @@ export function fastFetches(s: Scenario, r: ResolvedRoute, profile: VersionProfi
     cacheable,
     background: Uint8Array.from(specs, (f) => (isUnstableCache(f) && !awaitsUnstableCacheRefresh(profile, true) ? 1 : 0)),
     revalUs: Float64Array.from(specs, (f) => (isUnstableCache(f) ? unstableCacheRevalidateUs(f) : fetchRevalidateUs(f, r))),
+    // build-reuse.ts reads the entries isDataCached keeps, judged by the fetch rule (for unstable_cache too).
+    reuseRevalUs: Float64Array.from(specs, (f) => (isDataCached(profile, f, false) ? fetchRevalidateUs(f, r) : -1)),
     latencyUs: Float64Array.from(specs, (f) => secToUs(f.latencyS)),
     failureRate: Float64Array.from(specs, (f) => f.failureRate),
     rngs: specs.map((f) => rngOf(f.id)),
@@ -81,10 +85,33 @@ export function resetFetches(f: FastFetches, atUs: number, prerendered: boolean)
 }
 
 /**
+ * A deploy at atUs whose build keeps .next/cache/fetch-cache (§15.5, build-reuse.ts), for this
+ * path: the calls completed by then are in the folder, the ones on their way are lost. A key the
+ * build prerenders (`prerendered`) gets the build's entry, unless the old one is still fresh,
+ * which the build reuses as it is (16 refetches a stale one, 14 and 15 serve it into the page
+ * and refresh it: either way the cache holds the build's); a key it does not read keeps its old
+ * entry, or none.
+ */
+export function reuseFetches(f: FastFetches, atUs: number, prerendered: boolean): void {
+  for (let i = 0; i < f.has.length; i++) {
+    if (f.cacheable[i] === 1) settle(f, i, atUs)
+    const had = f.has[i] === 1, lastModUs = f.lastModUs[i]!
+    f.inFlight[i]!.length = 0
+    f.inFlightHead[i] = 0
+    if (prerendered && f.cacheable[i] === 1) {
+      f.has[i] = 1
+      f.lastModUs[i] = had && f.reuseRevalUs[i]! >= 0 && atUs - lastModUs <= f.reuseRevalUs[i]! ? lastModUs : atUs
+    }
+  }
+}
+
+/**
  * A render of the path starting at atUs reads its fetches (data-cache.ts read(), an ISR
  * render); `bypass`: a render past expire (§2). Returns how long it waits for the origin, µs.
+ * A response arriving before the run's end lands when it arrives, unless a deploy comes first
+ * (resetFetches, reuseFetches).
  */
-export function readFetches(f: FastFetches, atUs: number, bypass: boolean, warmupUs: number, durationUs: number): number {
+export function readFetches(f: FastFetches, atUs: number, bypass: boolean, warmupUs: number, runEndUs: number): number {
   let waitUs = 0
   for (let i = 0; i < f.has.length; i++) {
     const cached = f.cacheable[i] === 1
@@ -98,7 +125,7 @@ export function readFetches(f: FastFetches, atUs: number, bypass: boolean, warmu
     const ok = (f.rngs[i]!.nextInt32() >>> 0) * UINT32_SCALE >= f.failureRate[i]!
     const lat = f.latencyUs[i]!
     // Only successful responses are stored (§5.3), when they arrive.
-    if (ok && cached && atUs + lat < durationUs) f.inFlight[i]!.push(atUs + lat)
+    if (ok && cached && atUs + lat < runEndUs) f.inFlight[i]!.push(atUs + lat)
     if (foreground && lat > waitUs) waitUs = lat
   }
   return waitUs

@@ -90,6 +90,8 @@ export interface PathCtx {
   /** The deploys' times before the run's end, ascending (µs), and whether each prerenders (deploys[].prerender). */
   readonly deployAtUs: readonly number[]
   readonly deployPrerenders: readonly boolean[]
+  /** Per deploy: whether its build keeps the old fetch cache (reuseFetchCache, §15.5). */
+  readonly deployReuses: readonly boolean[]
   /** The path's share of the route's traffic. */
   share: number
   /** With a flat rate: µs per unit of Exp(1) for this path (1 / (share × rate)); NaN with a daily curve. */

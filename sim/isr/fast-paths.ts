@@ -43,16 +43,16 @@ function shareOf(s: Scenario, r: ResolvedRoute): (k: number) => number {
  * (in scenario order), each later one when the one before fires, so at a tie the deploy whose
  * previous firing came first goes first, and the last one's build is live.
  */
-export function deployTimes(s: Scenario, durationUs: number): { readonly atUs: number; readonly prerender: boolean }[] {
+export function deployTimes(s: Scenario, durationUs: number): { readonly atUs: number; readonly prerender: boolean; readonly reuse: boolean }[] {
   const timings = s.deploys.map((d) => timingOf(d, null))
   let seq = 0
   const queue: { atUs: number; seq: number; i: number }[] = []
   timings.forEach((x, i) => { if (x.firstUs >= 0 && x.firstUs < durationUs) queue.push({ atUs: x.firstUs, seq: seq++, i }) })
-  const out: { atUs: number; prerender: boolean }[] = []
+  const out: { atUs: number; prerender: boolean; reuse: boolean }[] = []
   while (queue.length > 0) {
     queue.sort((a, b) => a.atUs - b.atUs || a.seq - b.seq)
     const e = queue.shift()!
-    out.push({ atUs: e.atUs, prerender: s.deploys[e.i]!.prerender })
+    out.push({ atUs: e.atUs, prerender: s.deploys[e.i]!.prerender, reuse: s.deploys[e.i]!.reuseFetchCache === true })
     const x = timings[e.i]!
     if (x.everyUs > 0 && e.atUs + x.everyUs < durationUs) queue.push({ atUs: e.atUs + x.everyUs, seq: seq++, i: e.i })
   }
@@ -73,7 +73,7 @@ export function runFastRoute(s: Scenario, r: ResolvedRoute, profile: VersionProf
   const deploys = deployTimes(s, durationUs)
   const ctx: PathCtx = {
     s, r, profile, m, curve, arrivals, render, acc, crawl, fetches, durationUs, endCont: durationUs - 0.5, runEndUs: durationUs,
-    deployAtUs: deploys.map((d) => d.atUs), deployPrerenders: deploys.map((d) => d.prerender),
+    deployAtUs: deploys.map((d) => d.atUs), deployPrerenders: deploys.map((d) => d.prerender), deployReuses: deploys.map((d) => d.reuse),
     share: 1, usPerArrival: curve.segUs === Infinity ? 1 / curve.segRate[0]! : NaN, scratch: new Float64Array(1),
   }
   // A deploy writes the build's prerendered pages (deploys.ts), counted as exact mode counts them.

@@ -17,7 +17,7 @@
 import { roundHalfUp, secToUs, US_PER_S } from '../kernel/time.ts'
 import { DEFAULT_REVALIDATE_US } from './entries.ts'
 import { advance, nextCrawler, startPath } from './fast-crawl.ts'
-import { readFetches, resetFetches } from './fast-fetches.ts'
+import { readFetches, resetFetches, reuseFetches } from './fast-fetches.ts'
 import { point, renderStarted, written } from './fast-metrics.ts'
 import { bulk, drawRender, nextArrival, type PathCtx, type PathState } from './fast-path-ctx.ts'
 import { runSteady, steadyApplies, steadyEnabled } from './fast-steady.ts'
@@ -92,18 +92,24 @@ export function runPath(c: PathCtx, st: PathState, k: number, buildAtUs: number)
   if (c.crawl !== null) startPath(c.crawl, k)
   const cuts = c.deployAtUs
   let built = k < c.r.prebuilt, atUs = buildAtUs, fromCont = 0
+  if (c.fetches !== null) resetFetches(c.fetches, atUs, built)
   for (let i = 0; ; i++) {
+    const first = i
     while (i < cuts.length - 1 && cuts[i + 1] === cuts[i]) i++ // deploys at one µs: the last one's build is live
     const toUs = i < cuts.length ? cuts[i]! : c.runEndUs
     c.durationUs = toUs
     c.endCont = toUs - 0.5
     st.pending = NaN
     st.freshFrom = fromCont
-    if (c.fetches !== null) resetFetches(c.fetches, atUs, built)
     runStretch(c, st, built, atUs, fromCont)
     if (i >= cuts.length) break
-    built = c.deployPrerenders[i]! && k < c.r.prebuilt
     atUs = toUs
+    // The path's Data Cache entries after each deploy at this µs, in order (a build that keeps the fetch cache reads what the one before left).
+    for (let j = first; j <= i; j++) {
+      const b = c.deployPrerenders[j]! && k < c.r.prebuilt
+      if (c.fetches !== null) (c.deployReuses[j] ? reuseFetches : resetFetches)(c.fetches, atUs, b)
+    }
+    built = c.deployPrerenders[i]! && k < c.r.prebuilt
     fromCont = Math.max(0, toUs - 0.5) // (arrivals start at t = 0: a deploy at 0 leaves nothing before it)
   }
 }
@@ -143,7 +149,7 @@ function runStretch(c: PathCtx, st: PathState, built: boolean, atUs: number, fro
         // §1.1, §1.3: STALE, and a background regeneration; requests meanwhile are STALE too.
         point(m, route, STALE, T, T - st.contentAtUs, 0)
         drawRender(d, T)
-        if (c.fetches !== null) d.out[0] = d.out[0]! + readFetches(c.fetches, T, false, m.warmupUs, c.durationUs)
+        if (c.fetches !== null) d.out[0] = d.out[0]! + readFetches(c.fetches, T, false, m.warmupUs, c.runEndUs)
         const dur = d.out[0]!, ok = d.out[1] === 1
         renderStarted(m, route, BACKGROUND, ok, T, dur)
         if (st.byCrawler && T >= m.warmupUs) m.crawlerRenders[route] = m.crawlerRenders[route]! + 1
@@ -183,7 +189,7 @@ function blocking(c: PathCtx, st: PathState, T: number, byCrawler: boolean, with
   const m = c.m, route = c.r.index, d = c.render
   drawRender(d, T)
   // A render past expire (withPrev, §2) bypasses the Data Cache.
-  if (c.fetches !== null) d.out[0] = d.out[0]! + readFetches(c.fetches, T, withPrev, m.warmupUs, c.durationUs)
+  if (c.fetches !== null) d.out[0] = d.out[0]! + readFetches(c.fetches, T, withPrev, m.warmupUs, c.runEndUs)
   const dur = d.out[0]!, ok = d.out[1] === 1
   const o: Outcome = ok ? MISS : ERROR
   renderStarted(m, route, BLOCKING, ok, T, dur)
