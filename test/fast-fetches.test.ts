@@ -138,6 +138,17 @@ describe('render times shifted by a fetch wait (one-off paths\' bulk renders)', 
   })
 })
 
+/** Runs sc in both modes and checks that route p's figures and the fetches are exact mode's, field for field. */
+function sameInBothModes(sc: ReturnType<typeof parseScenario>): { f: ReturnType<typeof runScenario>; e: ReturnType<typeof runScenario> } {
+  const f = runScenario(sc, { mode: 'fast' }), e = runScenario(sc, { mode: 'exact' })
+  expect(f.routes.p!.mode).toBe('fast')
+  const { mode: _m, ...fr } = f.routes.p!
+  const { mode: _n, ...er } = e.routes.p!
+  expect(fr).toEqual(er)
+  expect(f.fetches).toEqual(e.fetches)
+  return { f, e }
+}
+
 describe('a hand-traced timeline: one path, a crawler every 12 s, no users', () => {
   // Page revalidate 10 s, its fetch's 25 s, 1 s origin latency, 0.5 s of render: every visit
   // (12 s apart, past the page's 10 s + 1.5 s of render) regenerates the page, and a
@@ -160,14 +171,9 @@ describe('a hand-traced timeline: one path, a crawler every 12 s, no users', () 
 
   it('the same timeline with one URL for every path (a static page\'s own): the same figures, fast', () => {
     const shared = parseScenario({ ...s, routes: [{ ...s.routes[0]!, fetches: [{ ...s.routes[0]!.fetches[0]!, perPath: false, tags: ['d'] }] }] } as ScenarioInput)
-    const f = runScenario(shared, { mode: 'fast' }), e = runScenario(shared, { mode: 'exact' })
-    expect(f.routes.p!.mode).toBe('fast')
+    const { f } = sameInBothModes(shared)
     expect(f.routes.p!.renders).toBe(fast.routes.p!.renders)
-    expect(f.fetches.d).toEqual(e.fetches.d)
     expect(f.fetches.d!.originFetches).toBe(fast.fetches.d!.originFetches)
-    const { mode: _m, ...fr } = f.routes.p!
-    const { mode: _n, ...er } = e.routes.p!
-    expect(fr).toEqual(er)
   })
 
   // unstable_cache (§13): on 16 a regeneration waits for a stale entry's refresh, as for a fetch;
@@ -175,13 +181,7 @@ describe('a hand-traced timeline: one path, a crawler every 12 s, no users', () 
   // render waits, and with a latency past the page's cycle several refreshes are in flight at once.
   const unstable = (version: '14' | '16.4', latencyS: number) => parseScenario({ ...s, next: { version }, routes: [{ ...s.routes[0]!, fetches: [{ id: 'd', kind: 'unstable_cache', perPath: true, revalidateS: 25, latencyS }] }] } as ScenarioInput)
   it.each([['16.4', 1], ['14', 1], ['14', 30]] as const)('unstable_cache on %s, latency %d s: the same figures in both modes', (version, latencyS) => {
-    const u = unstable(version, latencyS)
-    const f = runScenario(u, { mode: 'fast' }), e = runScenario(u, { mode: 'exact' })
-    expect(f.routes.p!.mode).toBe('fast')
-    const { mode: _m, ...fr } = f.routes.p!
-    const { mode: _n, ...er } = e.routes.p!
-    expect(fr).toEqual(er)
-    expect(f.fetches.d).toEqual(e.fetches.d)
+    const { f } = sameInBothModes(unstable(version, latencyS))
     const renders = f.routes.p!.renders, calls = f.fetches.d!.originFetches
     if (version === '16.4') expect(f.routes.p!.renderCpuS).toBeCloseTo(0.5 * renders + latencyS * calls, 6)
     else expect(f.routes.p!.renderCpuS).toBeCloseTo(0.5 * renders, 6)
@@ -203,12 +203,7 @@ describe('a hand-traced timeline: one path, a crawler every 12 s, no users', () 
     const kind = version === '14' ? { kind: 'unstable_cache' as const } : {}
     const d = parseScenario({ ...s, next: { version }, deploys: [{ atS: 301, reuseFetchCache: true }, { atS: 602, reuseFetchCache: true }, { atS: 602, reuseFetchCache: true, prerender: false }, { atS: 905, reuseFetchCache: true, prerender: false }],
       routes: [{ ...s.routes[0]!, fetches: [{ ...s.routes[0]!.fetches[0]!, ...kind, latencyS }] }] } as ScenarioInput)
-    const f = runScenario(d, { mode: 'fast' }), e = runScenario(d, { mode: 'exact' })
-    expect(f.routes.p!.mode).toBe('fast')
-    const { mode: _m, ...fr } = f.routes.p!
-    const { mode: _n, ...er } = e.routes.p!
-    expect(fr).toEqual(er)
-    expect(f.fetches.d).toEqual(e.fetches.d)
+    const { e } = sameInBothModes(d)
     // The kept cache changes what the path calls: the same deploys without it do not give these figures.
     const plain = parseScenario({ ...d, deploys: d.deploys.map(({ reuseFetchCache: _r, ...x }) => x) } as ScenarioInput)
     expect(runScenario(plain, { mode: 'exact' }).fetches.d!.originFetches).not.toBe(e.fetches.d!.originFetches)
