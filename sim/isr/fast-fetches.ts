@@ -5,8 +5,8 @@
  * ride along its timeline. A fetch the Data Cache never keeps has no entry: every render calls
  * the origin, whoever else makes it, so it may be shared by paths and routes. An unstable_cache
  * function is an entry like a cached fetch's, with its own revalidate and, on 14, a stale entry
- * kept and refreshed in the background (§13). Each render reads them as data-cache.ts read() does in an ISR render
- * (§5.3): a fresh entry is used; a stale one, none, or any in a render past expire (§2, which
+ * kept and refreshed in the background (§13). Each render reads them as data-cache.ts read()
+ * does in an ISR render (§5.3): a fresh entry is used; a stale one, none, or any in a render past expire (§2, which
  * bypasses the Data Cache) is fetched in the foreground: one origin call (counted after
  * warmup, one failure draw from the fetch's stream), the render waits its latency, and a
  * successful response is written when it arrives. The build seeds the prebuilt paths' keys
