@@ -132,8 +132,17 @@ export interface PathState {
   freshFrom: number
   /** Who made the request nextRequest returned: 1 a crawler, 0 a user. */
   byCrawler: boolean
+  /** The path's first draw, already made (fast-sparse.ts: its first state-changing arrival), or NaN: draw it. */
+  firstUs: number
 }
 
 export function createPathState(): PathState {
-  return { has: false, lastModUs: 0, contentAtUs: 0, revalUs: 0, expireUs: 0, pending: NaN, freshFrom: 0, byCrawler: false }
+  return { has: false, lastModUs: 0, contentAtUs: 0, revalUs: 0, expireUs: 0, pending: NaN, freshFrom: 0, byCrawler: false, firstUs: NaN }
+}
+
+/** The path's next arrival after st.freshFrom: the one given in st.firstUs if not yet taken, else a draw. */
+export function arrivalFrom(c: PathCtx, st: PathState): number {
+  const t = st.firstUs
+  if (t === t) { st.firstUs = NaN; return t }
+  return nextArrival(c, st.freshFrom)
 }

@@ -17,6 +17,7 @@ import { fastFetches } from './fast-fetches.ts'
 import { addPiece, createFastAcc, drawDeferred, nextCut, point, renderStarted, type DeferredRenders } from './fast-metrics.ts'
 import { createPathState, drawRender, okProbability, renderDraw, type PathCtx } from './fast-path-ctx.ts'
 import { rateCurve, segmentOf, type RateCurve } from './fast-rate.ts'
+import { isSparse, runSparse } from './fast-sparse.ts'
 import { runPath } from './fast-timeline.ts'
 import { BLOCKING, DYNAMIC, DYNAMIC_RENDER, ERROR, MISS, NOT_FOUND, OBS_AT, type Metrics } from './metrics.ts'
 import type { VersionProfile } from './profiles.ts'
@@ -80,15 +81,16 @@ export function runFastRoute(s: Scenario, r: ResolvedRoute, profile: VersionProf
   if (!r.isDynamic && r.prebuilt > 0) {
     for (const d of deploys) if (d.prerender) { m.obs[OBS_AT] = d.atUs; m.deployWrite(r.index, r.prebuilt) }
   }
+  // Several instances behind a random balancer, each with its own cache: the balancer marks
+  // each request with an instance independently, so (instance, path) is a Poisson process of
+  // its own at 1/instances of the path's rate, and each runs alone (fast-eligibility.ts keeps
+  // round-robin and shared caches exact; crawlers' visits get their instances in fast-crawl.ts).
+  const instances = deploymentOf(s).instances
   if (r.isDynamic) runDynamic(ctx)
+  else if (isSparse(ctx, r, instances, crawl !== null, deploys.length)) runSparse(ctx, createPathState(), s, r, shareOf(s, r), instances, buildAtUs, streams.claim('paths', r.id))
   else {
     const share = shareOf(s, r)
     const st = createPathState()
-    // Several instances behind a random balancer, each with its own cache: the balancer marks
-    // each request with an instance independently, so (instance, path) is a Poisson process of
-    // its own at 1/instances of the path's rate, and each runs alone (fast-eligibility.ts keeps
-    // round-robin and shared caches exact; crawlers' visits get their instances in fast-crawl.ts).
-    const instances = deploymentOf(s).instances
     for (let k = 0; k < r.count; k++) {
       // A path no user visits may still be crawled: its timeline then has only the crawler's visits.
       const crawled = crawl !== null && crawl.walks.some((w) => k < w.paths)

@@ -83,8 +83,9 @@ export function runSteady(c: PathCtx, st: PathState): number {
   let tc = ci < 0 ? Infinity : +crawl!.next[ci]!
 
   let lastMod = +st.lastModUs, contentAt = +st.contentAtUs, reval = +st.revalUs, expire = +st.expireUs, freshFrom = +st.freshFrom
-  // The user request drawn ahead (continuous µs), or NaN (fast-timeline.ts PathState.pending); whether a crawler made T.
-  let pending = +st.pending, byCrawler = false
+  // The user request drawn ahead (continuous µs), or NaN (fast-timeline.ts PathState.pending); whether a crawler made T;
+  // the path's first draw if already made (PathState.firstUs).
+  let pending = +st.pending, byCrawler = false, given = +st.firstUs
   // The current piece: series bin and warmup side of continuous times below cutCont (as nextCut and binOfCont give them).
   let cutCont = -Infinity, cell = -1, measured = false
   // The series bin of integer times below binEndUs (as point() computes it).
@@ -195,7 +196,8 @@ export function runSteady(c: PathCtx, st: PathState): number {
     // The HIT window is over: the next request (nextRequest()), a user's or a crawler's, is STALE.
     if (!(untilCont < endCont)) break
     if (pending !== pending) {
-      if (freshFrom < endCont) {
+      if (given === given) { pending = given; given = NaN }
+      else if (freshFrom < endCont) {
         // nextArrival() on the flat rate: one Alea step of the arrivals stream (AleaRng.step, nextInt32), then the exponential
         // ziggurat's common case (dist.ts addExponential); its rare case re-draws through addExponential from the state before.
         const ta = ALEA_MUL * a0 + ac * UINT32_SCALE, ca = ta | 0, ua = ta - ca
@@ -298,6 +300,7 @@ export function runSteady(c: PathCtx, st: PathState): number {
   ageMax[route] = maxAge
   renderUs[route] = sumRenderUs
   st.byCrawler = byCrawler
+  st.firstUs = given
   sa[0] = ac; sa[1] = a0; sa[2] = a1; sa[3] = a2
   sf[0] = fc; sf[1] = f0; sf[2] = f1; sf[3] = f2
   sr[0] = rc; sr[1] = r0; sr[2] = r1; sr[3] = r2

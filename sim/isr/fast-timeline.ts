@@ -19,7 +19,7 @@ import { DEFAULT_REVALIDATE_US } from './entries.ts'
 import { advance, nextCrawler, startPath } from './fast-crawl.ts'
 import { readFetches, resetFetches, reuseFetches } from './fast-fetches.ts'
 import { point, renderStarted, written } from './fast-metrics.ts'
-import { bulk, drawRender, nextArrival, type PathCtx, type PathState } from './fast-path-ctx.ts'
+import { arrivalFrom, bulk, drawRender, nextArrival, type PathCtx, type PathState } from './fast-path-ctx.ts'
 import { runSteady, steadyApplies, steadyEnabled } from './fast-steady.ts'
 import { BACKGROUND, BLOCKING, ERROR, HIT, MISS, NOT_FOUND, STALE, type Outcome } from './metrics.ts'
 import { backoffExpireUs, backoffRevalidateS } from './profiles.ts'
@@ -62,7 +62,7 @@ function crawlerRequest(c: PathCtx, T: number): void {
  * leaves the pending user request in place.
  */
 function nextRequest(c: PathCtx, st: PathState): number {
-  if (Number.isNaN(st.pending)) st.pending = st.freshFrom < c.endCont ? nextArrival(c, st.freshFrom) : Infinity
+  if (Number.isNaN(st.pending)) st.pending = st.freshFrom < c.endCont ? arrivalFrom(c, st) : Infinity
   const Th = st.pending < c.endCont ? roundHalfUp(st.pending) : Infinity
   const crawl = c.crawl
   const ci = crawl === null ? -1 : nextCrawler(crawl)
@@ -81,15 +81,17 @@ function nextRequest(c: PathCtx, st: PathState): number {
 }
 
 /**
- * One path's whole timeline (path k of the route): one stretch per live build. A deploy at t
+ * One path's whole timeline (path k of the route): one stretch per live build. `firstUs`: its
+ * first draw, already made (fast-sparse.ts). A deploy at t
  * (deploys.ts) starts the path again from the new build: its prerendered entry written at t, or
  * none; the old build's render in flight writes nothing (its stretch ends at t, as the run's end
  * would end it), and requests from t on (the engine fires the deploy first at a tie) see the new
  * build. Users' arrivals start again from the stretch's start, which is exact for a Poisson
  * process (independent increments); an arrival drawn past the old stretch is dropped.
  */
-export function runPath(c: PathCtx, st: PathState, k: number, buildAtUs: number): void {
+export function runPath(c: PathCtx, st: PathState, k: number, buildAtUs: number, firstUs = NaN): void {
   if (c.crawl !== null) startPath(c.crawl, k)
+  st.firstUs = firstUs
   const cuts = c.deployAtUs
   let built = k < c.r.prebuilt, atUs = buildAtUs, fromCont = 0
   if (c.fetches !== null) resetFetches(c.fetches, atUs, built)
@@ -198,7 +200,7 @@ function blocking(c: PathCtx, st: PathState, T: number, byCrawler: boolean, with
   point(m, route, o, T, ok ? dur : -1, dur)
   // Users' requests until the end, one by one (each waits its own time).
   const until = Math.min(endUs - 0.5, c.endCont)
-  if (Number.isNaN(st.pending)) st.pending = st.freshFrom < c.endCont ? nextArrival(c, st.freshFrom) : Infinity
+  if (Number.isNaN(st.pending)) st.pending = st.freshFrom < c.endCont ? arrivalFrom(c, st) : Infinity
   while (st.pending < until) {
     const U = roundHalfUp(st.pending)
     point(m, route, o, U, ok ? dur : -1, endUs - U)

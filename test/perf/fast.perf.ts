@@ -7,9 +7,10 @@
  *     loop (minimal-loop.ts), in simulated requests per second of wall time on one core;
  *  2. a 1.1M-path site with a daily crawler walk and light human traffic, 30 days
  *     (sites/large-site.ts, --mode auto): wall time and peak RSS;
- *  3. 40M paths of which ~100k are visited (sites/sparse-site.ts): peak RSS, in fast mode and
- *     in exact mode (lazy records, entries.ts); and with a per-path fetch (sites/sparse-fetch-site.ts,
- *     which runs exact: lazy Data Cache rows, fetch-cache-rows.ts);
+ *  3. 40M paths of which ~100k are visited (sites/sparse-site.ts): wall time and peak RSS, in
+ *     fast mode (sparse traffic, fast-sparse.ts) and in exact mode (lazy records, entries.ts);
+ *     and with a per-path fetch (sites/sparse-fetch-site.ts), in auto mode (fast) and in exact
+ *     mode (lazy Data Cache rows, fetch-cache-rows.ts);
  *  4. a 20-point sweep of a month of the large site on 2 workers (sweeps default to auto).
  * Set BENCH_QUICK=1 for a short version.
  */
@@ -58,8 +59,10 @@ for (const mode of ['fast', 'exact']) {
   const sparse = fastOnce('test/perf/sites/sparse-site.ts', mode)
   console.log(`   ${mode}: ${M(sparse.requests)} requests in ${sparse.wallS.toFixed(1)} s wall, peak RSS ${sparse.maxRssMiB} MiB`)
 }
-const fetching = fastOnce('test/perf/sites/sparse-fetch-site.ts', 'auto')
-console.log(`   with a per-path fetch (test/perf/sites/sparse-fetch-site.ts), auto: ${M(fetching.requests)} requests in ${fetching.wallS.toFixed(1)} s wall, peak RSS ${fetching.maxRssMiB} MiB; routes ${JSON.stringify(fetching.routes)}`)
+for (const mode of ['auto', 'exact']) {
+  const fetching = fastOnce('test/perf/sites/sparse-fetch-site.ts', mode)
+  console.log(`   with a per-path fetch (test/perf/sites/sparse-fetch-site.ts), ${mode}: ${M(fetching.requests)} requests in ${fetching.wallS.toFixed(1)} s wall, peak RSS ${fetching.maxRssMiB} MiB; routes ${JSON.stringify(fetching.routes)}`)
+}
 
 // 4. ----------------------------------------------------------------------------------
 if (!quick) {
