@@ -72,3 +72,20 @@ export function withLayoutFetch(c: Case, f: { latencyS: number; failureRate: num
 export const arbFastFetchCase = fc.tuple(arbCase({ isolated: true, invalidations: false, restarts: false, deploys: true, route: fastFetchRoute }), fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.integer({ min: 2, max: 3 }) }), fc.option(arbRestarts, { nil: null }), arbLayoutFetch)
   .map(([c, instances, restarts, layout]) => withLayoutFetch(withRestarts(instances === null ? c : randomlyBalanced(c, instances), restarts), layout))
   .filter((c) => c.input.next?.cacheComponents !== true && c.input.routes.some((r) => (r.fetches?.length ?? 0) > 0))
+
+/**
+ * Generated fast-eligible scenarios with fetches made sparse (fast-sparse.ts): each route with
+ * params has 200 times the paths (prebuilt and real paths in proportion), a twentieth of the
+ * traffic, and no crawlers; no deploys. Most routes then draw their visits instead of running every path.
+ */
+export const arbSparseCase = arbFastFetchCase.map((c): Case => {
+  const { deploys: _d, ...input } = c.input
+  const routes = input.routes.map((r) => {
+    const { crawlers: _c, ...traffic } = r.traffic
+    const scaled = { ...r, traffic: { ...traffic, rps: traffic.rps / 20 } }
+    if (r.params === undefined) return scaled
+    const { prebuilt, ...params } = r.params
+    return { ...scaled, params: { ...params, count: params.count * 200, ...(prebuilt === undefined ? {} : { prebuilt: prebuilt * 200 }) } }
+  })
+  return { ...c, input: { ...input, routes } }
+})

@@ -24,7 +24,7 @@ import { parseScenario, runScenario, type Scenario, type SimResult } from '../si
 import { resolveRoutes } from '../sim/isr/entries.ts'
 import { deploymentOf } from '../sim/scenario/schema.ts'
 import { arbCase, type Case } from './arbitraries.ts'
-import { arbFastCase, arbFastFetchCase, arbLayoutFetch, fastFetchRoute, fastRoute, withLayoutFetch } from './fast-cases.ts'
+import { arbFastCase, arbFastFetchCase, arbLayoutFetch, arbSparseCase, fastFetchRoute, fastRoute, withLayoutFetch } from './fast-cases.ts'
 import { crossValidate } from './fast-stats.ts'
 
 /** Cases per property: FC_NUM_RUNS raises them for soak runs. */
@@ -47,6 +47,10 @@ function agreesRunningFast(c: Case): void {
 describe('swarm: fast mode agrees with exact mode on generated fast-eligible scenarios', () => {
   test('30 replications per mode: means, spreads and served ages agree at 1%; every route ran fast', () => {
     fc.assert(fc.property(arbFastCase, agreesRunningFast), { numRuns: RUNS(30), endOnFailure: true })
+  }, 600_000)
+
+  test('sparse traffic (200 times the paths, a twentieth of the requests): the same agreement; every route ran fast', () => {
+    fc.assert(fc.property(arbSparseCase, agreesRunningFast), { numRuns: RUNS(10), endOnFailure: true })
   }, 600_000)
 
   test('with the routes\' own fetches: the same agreement, origin calls per fetch included; every route ran fast', () => {
