@@ -52,6 +52,9 @@ describe('fast mode: the steady loop gives the general code\'s bytes', () => {
     ['catalogue, crawlers, an outage failing 70% of renders', crawled(400, { outages: [{ fromS: 1000, toS: 1600, failureRate: 0.7 }] })],
     ['catalogue, expireTime 650 s (16.4)', { ...catalogue, next: { version: '16.4', expireTimeS: 650 } }],
     ['catalogue, crawlers, deploys (periodic, one without prerender, two at one second)', crawled(600, { deploys: [{ atS: 1200 }, { atS: 2400, prerender: false }, { everyS: 1000 }, { atS: 3000 }] })],
+    // Sparse traffic (fast-sparse.ts): each visited page's first arrival is drawn ahead and given to the loop.
+    ['a sparse route: 20,000 pages, 2,000 prebuilt, a request every 2 s for two hours', { name: 'sparse', seed: '5', durationS: 7200, warmupS: 0, next: { version: '16.4', expireTimeS: 900 },
+      routes: [{ id: 'v', pattern: '/v/[id]', revalidateS: 120, params: { count: 20_000, prebuilt: 2_000 }, renderS: 0.3, failureRate: 0.05, traffic: { rps: 0.5, popularity: { zipf: 1.2 } } }] }],
   ]
   test.each(cases)('%s', (_name, input) => {
     const r = both(input)

@@ -87,7 +87,7 @@ export function runFastRoute(s: Scenario, r: ResolvedRoute, profile: VersionProf
   // round-robin and shared caches exact; crawlers' visits get their instances in fast-crawl.ts).
   const instances = deploymentOf(s).instances
   if (r.isDynamic) runDynamic(ctx)
-  else if (isSparse(ctx, r, instances, crawl !== null, deploys.length)) runSparse(ctx, createPathState(), s, r, shareOf(s, r), instances, buildAtUs, streams.claim('paths', r.id))
+  else if (isSparse(ctx, s, r, instances, crawl !== null, deploys.length)) runSparse(ctx, createPathState(), s, r, shareOf(s, r), instances, buildAtUs, streams.claim('paths', r.id))
   else {
     const share = shareOf(s, r)
     const st = createPathState()

@@ -15,16 +15,15 @@
  * process after an arrival is independent of it). The pairs never visited add only their
  * build-fixed windows, in bulk at their summed share (fast-paths.ts).
  */
-import { pickAliasInt32 } from '../kernel/dist.ts'
+import { createAlias, pickAliasInt32, type AliasTable } from '../kernel/dist.ts'
 import { UINT32_SCALE, type AleaRng } from '../kernel/rng.ts'
-import { sampleZipf } from '../kernel/zipf.ts'
+import { createZipf, sampleZipf, type ZipfSampler } from '../kernel/zipf.ts'
 import type { Scenario } from '../scenario/schema.ts'
 import type { ResolvedRoute } from './entries.ts'
 import { bulk, nextArrival, type PathCtx, type PathState } from './fast-path-ctx.ts'
 import { lambdaAt } from './fast-rate.ts'
 import { runPath } from './fast-timeline.ts'
 import { HIT, NOT_FOUND } from './metrics.ts'
-import { pathSampler } from './popularity.ts'
 
 /** The most arrivals the sparse draw takes (a map entry per visited pair: ~80 bytes each at most 2^20). */
 export const SPARSE_MAX_ARRIVALS = 1 << 20
@@ -35,11 +34,30 @@ export interface SparseVisits {
   readonly firstUs: Float64Array
 }
 
-/** Whether route r's traffic is sparse enough to draw its visits (no crawlers and no deploys: their visits and new builds are per path). */
-export function isSparse(c: PathCtx, r: ResolvedRoute, instances: number, hasCrawl: boolean, deploys: number): boolean {
+/**
+ * Whether route r's traffic is sparse enough to draw its visits: at most a quarter of the pairs
+ * a request can reach (paths of positive share). No crawlers and no deploys: their visits and
+ * new builds are per path.
+ */
+export function isSparse(c: PathCtx, s: Scenario, r: ResolvedRoute, instances: number, hasCrawl: boolean, deploys: number): boolean {
   if (hasCrawl || deploys > 0 || r.count < 2) return false
+  const pop = s.routes[r.index]!.traffic.popularity
+  const reachable = pop !== 'uniform' && 'weights' in pop ? pop.weights.slice(0, r.count).filter((w) => w > 0).length : r.count
   const expected = lambdaAt(c.curve, c.endCont)
-  return expected <= SPARSE_MAX_ARRIVALS && expected * 4 <= r.count * instances
+  return expected <= SPARSE_MAX_ARRIVALS && expected * 4 <= reachable * instances
+}
+
+/**
+ * Draws path indexes by the route's popularity with no table the size of the route: uniform,
+ * Zipf by rejection-inversion (kernel/zipf.ts), or an alias table over the weights given (the
+ * paths past them have none), the same distributions as fast-paths.ts shareOf.
+ */
+function pathPicker(s: Scenario, r: ResolvedRoute): (rng: AleaRng) => number {
+  const pop = s.routes[r.index]!.traffic.popularity, n = r.count
+  if (pop === 'uniform') return (rng) => Math.floor((rng.nextInt32() >>> 0) * UINT32_SCALE * n)
+  if ('zipf' in pop) { const z: ZipfSampler = createZipf(n, pop.zipf); return (rng) => sampleZipf(z, rng) }
+  const alias: AliasTable = createAlias(pop.weights.slice(0, n))
+  return (rng) => pickAliasInt32(alias, rng.nextInt32())
 }
 
 /**
@@ -48,10 +66,10 @@ export function isSparse(c: PathCtx, r: ResolvedRoute, instances: number, hasCra
  * request ever changes its state).
  */
 export function sparseVisits(c: PathCtx, s: Scenario, r: ResolvedRoute, instances: number, pathRng: AleaRng, startUs: (k: number) => number): SparseVisits {
-  const { alias, zipf } = pathSampler(s.routes[r.index]!.traffic.popularity, r.count)
+  const pick = pathPicker(s, r)
   const first = new Map<number, number>()
   for (let t = nextArrival(c, 0); t < c.endCont; t = nextArrival(c, t)) {
-    const k = zipf !== null ? sampleZipf(zipf, pathRng) : alias !== null ? pickAliasInt32(alias, pathRng.nextInt32()) : Math.floor((pathRng.nextInt32() >>> 0) * UINT32_SCALE * r.count)
+    const k = pick(pathRng)
     const inst = instances === 1 ? 0 : Math.floor((pathRng.nextInt32() >>> 0) * UINT32_SCALE * instances)
     if (t < startUs(k)) continue
     const key = k * instances + inst
@@ -89,6 +107,7 @@ export function runSparse(c: PathCtx, st: PathState, s: Scenario, r: ResolvedRou
   // The pairs no request reached: only what the build fixed, at their summed share (a float residue of the difference is no share).
   c.share = built - visitedBuilt > 1e-12 * built ? built - visitedBuilt : 0
   if (c.share > 0) bulk(c, HIT, 0, Math.min(builtStart, c.endCont), buildAtUs, true)
-  c.share = 1 - built
-  if (!r.dynamicParams && c.share > 1e-12) bulk(c, NOT_FOUND, 0, c.endCont, 0, false)
+  // (With every page prebuilt there are none: 1 − built would leave a float residue.)
+  c.share = r.prebuilt >= r.count ? 0 : 1 - built
+  if (!r.dynamicParams && c.share > 0) bulk(c, NOT_FOUND, 0, c.endCont, 0, false)
 }
