@@ -85,7 +85,9 @@ export const arbSparseCase = arbFastFetchCase.map((c): Case => {
     const scaled = { ...r, traffic: { ...traffic, rps: traffic.rps / 20 } }
     if (r.params === undefined) return scaled
     const { prebuilt, ...params } = r.params
-    return { ...scaled, params: { ...params, count: params.count * 200, ...(prebuilt === undefined ? {} : { prebuilt: prebuilt * 200 }) } }
+    // A route of one path had its fetches made one URL (fastFetchRoute); with more paths each must be per path again (the shared layout fetch is uncached either way).
+    const fetches = r.fetches?.map((f) => (f.id === 'layout' ? f : { ...f, perPath: true }))
+    return { ...scaled, params: { ...params, count: params.count * 200, ...(prebuilt === undefined ? {} : { prebuilt: prebuilt * 200 }) }, ...(fetches === undefined ? {} : { fetches }) }
   })
   return { ...c, input: { ...input, routes } }
 })
