@@ -10,7 +10,7 @@
  * instance's pass sees the same draws and keeps the visits drawn for it; after the last pass the
  * stream moves past every draw any pass made (beginPath, endPath).
  */
-import { UINT32_SCALE, type AleaRng, type Streams } from '../kernel/rng.ts'
+import { indexBelow, type AleaRng, type Streams } from '../kernel/rng.ts'
 import { roundHalfUp, secToUs } from '../kernel/time.ts'
 import { deploymentOf, type Scenario } from '../scenario/schema.ts'
 import { crawlerStreamKey, drawCrawlerWalk, type CrawlerWalk } from './crawlers.ts'
@@ -90,7 +90,7 @@ export function startPath(c: PathCrawl, k: number): void {
 function toOwnVisit(c: PathCrawl, sp: CrawlSpread, i: number): void {
   const rng = sp.rngs[i]!, revisitUs = c.walks[i]!.revisitUs
   while (c.next[i]! < sp.endUs) {
-    const inst = Math.floor((rng.nextInt32() >>> 0) * UINT32_SCALE * sp.instances)
+    const inst = indexBelow(rng, sp.instances)
     sp.drawn[i] = sp.drawn[i]! + 1
     if (sp.drawn[i]! > sp.most[i]!) sp.most[i] = sp.drawn[i]!
     if (inst === sp.inst) return

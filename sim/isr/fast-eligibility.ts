@@ -81,8 +81,10 @@ function fetchBlocker(s: Scenario, i: number, r: ResolvedRoute): string | null {
     ids.add(f.id)
     if (!isUnstableCache(f) && !isDataCached(profile, f, false)) continue
     // On a route of one path (a static page), one key for every path is that path's own, unless one-off paths read it too.
-    if (!isPerPathFetch(f) && r.count > 1) return why(`fetch "${f.id}" has one key for every path (perPath false) and the Data Cache keeps it`)
-    if (!isPerPathFetch(f) && cfg.traffic.unknownRate > 0) return why(`fetch "${f.id}" has one key that one-off unknown paths (traffic.unknownRate) read too, and the Data Cache keeps it`)
+    if (!isPerPathFetch(f)) {
+      if (r.count > 1) return why(`fetch "${f.id}" has one key for every path (perPath false) and the Data Cache keeps it`)
+      if (cfg.traffic.unknownRate > 0) return why(`fetch "${f.id}" has one key that one-off unknown paths (traffic.unknownRate) read too, and the Data Cache keeps it`)
+    }
     const other = s.routes.find((x, j) => j !== i && x.fetches.some((g) => g.id === f.id))
     if (other !== undefined) return why(`fetch "${f.id}" is also made by route "${other.id}" and the Data Cache keeps it`)
   }

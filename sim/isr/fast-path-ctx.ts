@@ -140,8 +140,12 @@ export function createPathState(): PathState {
   return { has: false, lastModUs: 0, contentAtUs: 0, revalUs: 0, expireUs: 0, pending: NaN, freshFrom: 0, byCrawler: false, firstUs: NaN }
 }
 
-/** The path's next arrival after st.freshFrom: the one given in st.firstUs if not yet taken, else a draw. */
+/**
+ * The path's next user arrival after st.freshFrom, to draw ahead: none (Infinity) once the
+ * stretch is over, the one given in st.firstUs if not yet taken, else a draw.
+ */
 export function arrivalFrom(c: PathCtx, st: PathState): number {
+  if (!(st.freshFrom < c.endCont)) return Infinity
   const t = st.firstUs
   if (t === t) { st.firstUs = NaN; return t }
   return nextArrival(c, st.freshFrom)

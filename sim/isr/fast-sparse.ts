@@ -16,7 +16,7 @@
  * build-fixed windows, in bulk at their summed share (fast-paths.ts).
  */
 import { createAlias, pickAliasInt32, type AliasTable } from '../kernel/dist.ts'
-import { UINT32_SCALE, type AleaRng } from '../kernel/rng.ts'
+import { indexBelow, type AleaRng } from '../kernel/rng.ts'
 import { createZipf, sampleZipf, type ZipfSampler } from '../kernel/zipf.ts'
 import type { Scenario } from '../scenario/schema.ts'
 import type { ResolvedRoute } from './entries.ts'
@@ -54,7 +54,7 @@ export function isSparse(c: PathCtx, s: Scenario, r: ResolvedRoute, instances: n
  */
 function pathPicker(s: Scenario, r: ResolvedRoute): (rng: AleaRng) => number {
   const pop = s.routes[r.index]!.traffic.popularity, n = r.count
-  if (pop === 'uniform') return (rng) => Math.floor((rng.nextInt32() >>> 0) * UINT32_SCALE * n)
+  if (pop === 'uniform') return (rng) => indexBelow(rng, n)
   if ('zipf' in pop) { const z: ZipfSampler = createZipf(n, pop.zipf); return (rng) => sampleZipf(z, rng) }
   const alias: AliasTable = createAlias(pop.weights.slice(0, n))
   return (rng) => pickAliasInt32(alias, rng.nextInt32())
@@ -70,7 +70,7 @@ export function sparseVisits(c: PathCtx, s: Scenario, r: ResolvedRoute, instance
   const first = new Map<number, number>()
   for (let t = nextArrival(c, 0); t < c.endCont; t = nextArrival(c, t)) {
     const k = pick(pathRng)
-    const inst = instances === 1 ? 0 : Math.floor((pathRng.nextInt32() >>> 0) * UINT32_SCALE * instances)
+    const inst = instances === 1 ? 0 : indexBelow(pathRng, instances)
     if (t < startUs(k)) continue
     const key = k * instances + inst
     if (!first.has(key)) first.set(key, t)

@@ -62,7 +62,7 @@ function crawlerRequest(c: PathCtx, T: number): void {
  * leaves the pending user request in place.
  */
 function nextRequest(c: PathCtx, st: PathState): number {
-  if (Number.isNaN(st.pending)) st.pending = st.freshFrom < c.endCont ? arrivalFrom(c, st) : Infinity
+  if (Number.isNaN(st.pending)) st.pending = arrivalFrom(c, st)
   const Th = st.pending < c.endCont ? roundHalfUp(st.pending) : Infinity
   const crawl = c.crawl
   const ci = crawl === null ? -1 : nextCrawler(crawl)
@@ -200,7 +200,7 @@ function blocking(c: PathCtx, st: PathState, T: number, byCrawler: boolean, with
   point(m, route, o, T, ok ? dur : -1, dur)
   // Users' requests until the end, one by one (each waits its own time).
   const until = Math.min(endUs - 0.5, c.endCont)
-  if (Number.isNaN(st.pending)) st.pending = st.freshFrom < c.endCont ? arrivalFrom(c, st) : Infinity
+  if (Number.isNaN(st.pending)) st.pending = arrivalFrom(c, st)
   while (st.pending < until) {
     const U = roundHalfUp(st.pending)
     point(m, route, o, U, ok ? dur : -1, endUs - U)

@@ -84,6 +84,11 @@ export interface Streams {
   claim(name: StreamName, key?: string): AleaRng
 }
 
+/** An index in [0, n), uniform, from one 32-bit draw. */
+export function indexBelow(rng: Rng, n: number): number {
+  return Math.floor((rng.nextInt32() >>> 0) * UINT32_SCALE * n)
+}
+
 /** The seed string of a stream: a function of the names only, never of draw order. */
 export function streamSeed(seed: string, name: StreamName, key?: string): string {
   return JSON.stringify([seed, name, key ?? null])
