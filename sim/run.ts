@@ -9,6 +9,7 @@ import { InvariantError } from './kernel/errors.ts'
 import { createIsrModel, type IsrModel } from './isr/model.ts'
 import { resolveRoutes } from './isr/entries.ts'
 import { fastPlan } from './isr/fast-eligibility.ts'
+import { withPagesRoutes } from './isr/pages.ts'
 import { runSplit, type RunParts } from './isr/fast.ts'
 import type { TraceEvent } from './isr/trace.ts'
 import { profileFor } from './isr/profiles.ts'
@@ -139,7 +140,8 @@ function runOnce(s: Scenario, seed: string, trace: ((e: TraceEvent) => void) | n
     runModel(model, metrics)
     parts = { routes: model.routes, fetchStats: model.fetchStats(), freshness: model.freshness(), onDemandStats: model.onDemandStats() }
   } else {
-    parts = runSplit(s, resolveRoutes(s), fast, profile, streams, metrics, engine, trace, runModel)
+    // A Pages route's fallback false is dynamicParams false (§14.2), as the exact model reads it.
+    parts = runSplit(s, withPagesRoutes(s, resolveRoutes(s)), fast, profile, streams, metrics, engine, trace, runModel)
     onSlice?.(durationUs)
   }
 

@@ -5,10 +5,15 @@
 import fc from 'fast-check'
 import { arbCase, type Case, type RouteInput } from './arbitraries.ts'
 
-/** The route without what keeps it exact: an App Router page of its own, Poisson traffic (crawlers and one-off unknown paths kept: they run fast). */
+/**
+ * The route without what keeps it exact: a page of its own, Poisson traffic (crawlers and
+ * one-off unknown paths kept: they run fast). A Pages Router page stays one unless its fallback
+ * is true (the shell); an App page loses what only the App Router has that fast mode does not cover.
+ */
 export function fastRoute(r: RouteInput): RouteInput {
   const { router: _r, kind: _k, cacheLife: _c, segmentConfig: _s, fetches: _f, ...rest } = r
   const { schedule: _sc, arrivals: _a, ...traffic } = r.traffic
+  if (r.router === 'pages' && r.params?.fallback !== true) return { ...rest, router: 'pages', traffic }
   // fallback and a redirect for unknown paths are the Pages Router's (the route becomes an App page).
   const params = r.params && (({ fallback: _fb, ...p }) => (p.unknownResult === 'redirect' ? { ...p, unknownResult: 'notFound' as const } : p))(r.params)
   return { ...rest, ...(r.layouts ? { layouts: r.layouts.map(({ cacheLife: _l, ...l }) => l) } : {}), ...(params ? { params } : {}), traffic }
@@ -32,7 +37,8 @@ function randomlyBalanced(c: Case, instances: number): Case {
 /** Restarts, which run fast on 16.4 (it reads each entry's cache control back): at fractions of the run, of every instance or one. */
 const arbRestarts = fc.array(fc.record({ at: fc.integer({ min: 0, max: 99 }), instance: fc.option(fc.integer({ min: 0, max: 2 }), { nil: undefined }) }), { minLength: 1, maxLength: 3 })
 function withRestarts(c: Case, restarts: readonly { at: number; instance: number | undefined }[] | null): Case {
-  if (restarts === null || c.input.next?.version !== '16.4') return c
+  // A restart drops a Pages page's cache control (§14.7), which keeps it exact.
+  if (restarts === null || c.input.next?.version !== '16.4' || c.input.routes.some((r) => r.router === 'pages')) return c
   const instances = c.input.deployment?.instances ?? 1
   return { ...c, input: { ...c.input, restarts: restarts.map((r) => ({ atS: Math.round((r.at / 100) * c.input.durationS * 2) / 2, ...(r.instance === undefined ? {} : { instance: r.instance % instances }) })) } }
 }

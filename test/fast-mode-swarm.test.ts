@@ -81,8 +81,9 @@ function scenarioBlockers(s: Scenario): string[] {
 }
 
 /** Whether the Data Cache keeps fetch f in an ISR render (§5.3): a revalidate other than 0, tags, or 14's plain fetch(); an unstable_cache function always (§13). */
-function kept(s: Scenario, f: Scenario['routes'][number]['fetches'][number]): boolean {
-  return f.kind === 'unstable_cache' || (f.revalidateS !== 0 && (f.revalidateS !== undefined || f.tags.length > 0 || s.next.version === '14'))
+function kept(s: Scenario, r: Scenario['routes'][number], f: Scenario['routes'][number]['fetches'][number]): boolean {
+  // getStaticProps has no Data Cache (§14.9).
+  return f.kind === 'unstable_cache' || (r.router !== 'pages' && f.revalidateS !== 0 && (f.revalidateS !== undefined || f.tags.length > 0 || s.next.version === '14'))
 }
 
 /**
@@ -99,14 +100,15 @@ function ownFetchesBlocked(s: Scenario, i: number): boolean {
   // A cached fetch with one URL for every path is the path's own only on a route of one path that one-off paths do not visit.
   const ownKeys = (f: Scenario['routes'][number]['fetches'][number]) => (f.perPath ?? f.tags.some((t) => t.includes('{'))) || (resolved.count === 1 && r.traffic.unknownRate === 0)
   return new Set(ids).size < ids.length || r.fetches.some((f) => !['fetch', 'unstable_cache'].includes(f.kind ?? 'fetch')
-    || (kept(s, f) && (!ownKeys(f) || s.routes.some((x, j) => j !== i && x.fetches.some((g) => g.id === f.id)))))
+    || (kept(s, r, f) && (!ownKeys(f) || s.routes.some((x, j) => j !== i && x.fetches.some((g) => g.id === f.id)))))
 }
 
 function ownBlockers(s: Scenario, i: number): string[] {
   const r = s.routes[i]!
   const t = r.traffic
   return [
-    r.router === 'pages' ? 'router' : null,
+    // A Pages page runs fast but for the fallback shell and restarts, which drop its cache control (§14.7).
+    r.router === 'pages' && (r.params?.fallback === true || s.restarts.length > 0) ? 'router' : null,
     r.kind === 'route-handler' ? 'kind' : null,
     ownFetchesBlocked(s, i) ? 'fetches' : null,
     r.cacheLife !== undefined || r.layouts.some((l) => l.cacheLife !== undefined) ? 'cacheLife' : null,

@@ -264,6 +264,46 @@ describe('routes with their own fetches (30 replications each)', () => {
   }, 300_000)
 })
 
+describe('Pages Router routes (30 replications each)', () => {
+  /**
+   * A blog on the Pages Router beside an App home page, 30 min: posts (fallback "blocking", 400
+   * paths of which 50 prebuilt, revalidate 60 s, 2 one-off URLs a second) whose getStaticProps
+   * calls fetch() (never cached there, §14.9: one origin call per render, 2% failing) and an
+   * unstable_cache function per path (300 s; when stale, recomputed in the render on every
+   * version, also on 14, whose App pages would serve it stale, §13.2); docs (fallback false,
+   * 80 paths of 100 prebuilt, one-off URLs 404, §14.2). On 14 and on 16.4 with expireTime 300 s.
+   */
+  const blog = (version: '14' | '16.4') => parseScenario({
+    name: 'pages-blog', seed: '3', durationS: 1800, warmupS: 120, next: { version, ...(version === '16.4' ? { expireTimeS: 300 } : {}) },
+    routes: [
+      { id: 'home', pattern: '/', revalidateS: 30, renderS: 0.1, traffic: { rps: 5 } },
+      {
+        id: 'post', pattern: '/blog/[slug]', router: 'pages', revalidateS: 60, params: { count: 400, prebuilt: 50 }, renderS: { lognormal: { medianS: 0.2, p95S: 0.8 } },
+        fetches: [{ id: 'post', perPath: true, revalidateS: 3600, latencyS: 0.05, failureRate: 0.02 }, { id: 'author', kind: 'unstable_cache', perPath: true, revalidateS: 300, latencyS: 0.1 }],
+        failureRate: 0.01, traffic: { rps: 30, popularity: { zipf: 1 }, unknownRate: 2 },
+      },
+      { id: 'docs', pattern: '/docs/[id]', router: 'pages', revalidateS: 120, params: { count: 100, prebuilt: 80, fallback: false }, renderS: 0.15, traffic: { rps: 8, unknownRate: 0.5 } },
+    ],
+  } as Parameters<typeof parseScenario>[0])
+
+  test.each(['14', '16.4'] as const)('%s: every route fast, and fast agrees with exact, origin calls per fetch included', (version) => {
+    const s = blog(version)
+    const cv = crossValidate(s, `pages-${version}`)
+    console.log(cv.report)
+    for (const r of cv.fast.results) for (const [id, route] of Object.entries(r.routes)) expect([id, route.mode]).toEqual([id, 'fast'])
+    expect(cv.confirmed.map((f) => f.key), cv.report).toEqual([])
+    expect(Object.keys(headline(cv.fast.results[0]!))).toEqual(expect.arrayContaining(['fetches.post.originFetches', 'fetches.author.originFetches', 'routes.docs.notFound']))
+    const f = cv.fast.results[0]!
+    // fetch() in getStaticProps: every render calls it; the unstable_cache entry is reused by some renders.
+    expect(f.fetches.post).toMatchObject({ cached: false, originFetches: f.routes.post!.renders })
+    expect(f.fetches.author!.cached).toBe(true)
+    expect(f.fetches.author!.originFetches).toBeLessThan(0.9 * f.routes.post!.renders)
+    expect(f.fetches.author!.originFetches).toBeGreaterThan(0.1 * f.routes.post!.renders)
+    // fallback false: the 20 paths not prebuilt and the one-off URLs are 404s, with no render.
+    expect(f.routes.docs!.notFound).toBeGreaterThan(0.2 * f.routes.docs!.requests)
+  }, 300_000)
+})
+
 // ---------------------------------------------------------------------------
 // The test's teeth: wrong fast modes are rejected by the same procedure.
 

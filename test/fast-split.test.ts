@@ -78,7 +78,7 @@ describe('what keeps a route or a scenario exact', () => {
   })
   const routeCases: [string, Record<string, unknown>, RegExp][] = [
     ['a fetch', { fetches: [{ id: 'x', revalidateS: 30 }] }, /^fetches/],
-    ['the Pages Router', { router: 'pages' }, /^router "pages"/],
+    ['a Pages Router page with fallback true', { router: 'pages', params: { count: 10, fallback: true } }, /^router "pages" with fallback true/],
     ['evenly spaced arrivals', { traffic: { rps: 5, arrivals: 'uniform' } }, /^traffic\.arrivals "uniform"/],
     ['cacheLife', { cacheLife: 'hours' }, /^cacheLife/],
   ]
@@ -86,6 +86,22 @@ describe('what keeps a route or a scenario exact', () => {
     const s = one({}, route)
     expect(scenarioBlocker(s)).toBeNull()
     expect(routeBlocker(s, 0, resolveRoutes(s)[0]!)).toMatch(reason)
+  })
+  it('a Pages Router page with fallback "blocking" or false runs fast (§14.1, §14.2), its fetch() uncached (§14.9); with restarts, exact (§14.7)', () => {
+    for (const fallback of ['blocking', false] as const) {
+      const s = one({}, { router: 'pages', params: { count: 10, prebuilt: 4, fallback }, fetches: [{ id: 'x', revalidateS: 30 }], traffic: { rps: 5, unknownRate: 1 } })
+      expect(fastPlan(s, resolveRoutes(s), 'auto').exactBecause).toEqual([null])
+      const fast = runScenario(s, { mode: 'fast' })
+      expect(fast.routes.p!.mode).toBe('fast')
+      // fallback false: a path that was not prebuilt is a 404 (one-off paths and paths 4-9); "blocking" renders them.
+      if (fallback === false) expect(fast.routes.p!.notFound).toBeGreaterThan(fast.routes.p!.requests / 2)
+      else expect(fast.routes.p!.notFound).toBe(0)
+      // getStaticProps has no Data Cache: one origin call per render.
+      expect(fast.fetches.x!.cached).toBe(false)
+      expect(fast.fetches.x!.originFetches).toBe(fast.routes.p!.renders)
+      const restarted = one({ restarts: [{ atS: 10 }] }, { router: 'pages', params: { count: 10, fallback } })
+      expect(routeBlocker(restarted, 0, resolveRoutes(restarted)[0]!)).toMatch(/^router "pages" with restarts/)
+    }
   })
   it('several instances behind a random balancer run fast, crawlers included; with a route that runs exact, every route runs exact', () => {
     const s = one({ deployment: { instances: 3, balancer: 'random' } }, { traffic: { rps: 5, crawlers: [{ name: 'bot', revisitS: 60 }] } })

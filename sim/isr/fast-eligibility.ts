@@ -45,7 +45,12 @@ export function scenarioBlocker(s: Scenario): string | null {
 export function routeBlocker(s: Scenario, i: number, r: ResolvedRoute): string | null {
   const cfg = s.routes[i]!
   const t = cfg.traffic
-  if (cfg.router === 'pages') return 'router "pages": fallback shells and res.revalidate are simulated request by request'
+  if (cfg.router === 'pages') {
+    // §14: with fallback false or "blocking" a Pages page is an App page without tags (§14.6, and on-demand calls keep the scenario exact anyway).
+    if (cfg.params?.fallback === true) return 'router "pages" with fallback true: the fallback shell and the data request that renders the page are simulated request by request'
+    // §14.7: a restart drops a Pages entry's cache control on every version (16.4 keeps an App page's).
+    if (s.restarts.length > 0) return 'router "pages" with restarts: a restart resets a Pages path\'s cache control (§14.7), which fast mode does not carry'
+  }
   if (cfg.kind === 'route-handler') return 'kind "route-handler": simulated request by request'
   const fetches = fetchBlocker(s, i, r)
   if (fetches !== null) return fetches
@@ -79,7 +84,8 @@ function fetchBlocker(s: Scenario, i: number, r: ResolvedRoute): string | null {
     if (f.kind !== undefined && f.kind !== 'fetch' && f.kind !== 'unstable_cache') return why(`fetch "${f.id}" is ${f.kind}`)
     if (ids.has(f.id)) return why(`fetch "${f.id}" is made twice by the route`)
     ids.add(f.id)
-    if (!isUnstableCache(f) && !isDataCached(profile, f, false)) continue
+    // getStaticProps has no Data Cache: a Pages route's fetch() is an origin call per render (§14.9).
+    if (!isUnstableCache(f) && (cfg.router === 'pages' || !isDataCached(profile, f, false))) continue
     // On a route of one path (a static page), one key for every path is that path's own, unless one-off paths read it too.
     if (!isPerPathFetch(f)) {
       if (r.count > 1) return why(`fetch "${f.id}" has one key for every path (perPath false) and the Data Cache keeps it`)

@@ -54,12 +54,14 @@ export function fastFetches(s: Scenario, r: ResolvedRoute, profile: VersionProfi
   if (specs.length === 0) return null
   const n = specs.length
   // An unstable_cache function is always cached, and its revalidate is its own or a year (§13).
-  const cacheable = Uint8Array.from(specs, (f) => (isUnstableCache(f) || isDataCached(profile, f, false) ? 1 : 0))
+  // On a Pages route fetch() is never cached and a stale unstable_cache entry is recomputed in the render (§14.9).
+  const pages = s.routes[r.index]!.router === 'pages'
+  const cacheable = Uint8Array.from(specs, (f) => (isUnstableCache(f) || (!pages && isDataCached(profile, f, false)) ? 1 : 0))
   return {
     ids: specs.map((f) => f.id),
     keys: specs.map((f) => (isPerPathFetch(f) ? r.count : 1)),
     cacheable,
-    background: Uint8Array.from(specs, (f) => (isUnstableCache(f) && !awaitsUnstableCacheRefresh(profile, true) ? 1 : 0)),
+    background: Uint8Array.from(specs, (f) => (!pages && isUnstableCache(f) && !awaitsUnstableCacheRefresh(profile, true) ? 1 : 0)),
     revalUs: Float64Array.from(specs, (f) => (isUnstableCache(f) ? unstableCacheRevalidateUs(f) : fetchRevalidateUs(f, r))),
     // build-reuse.ts reads the entries isDataCached keeps, judged by the fetch rule (for unstable_cache too).
     reuseRevalUs: Float64Array.from(specs, (f) => (isDataCached(profile, f, false) ? fetchRevalidateUs(f, r) : -1)),
