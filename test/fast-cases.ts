@@ -49,15 +49,19 @@ export const arbFastCase = fc.tuple(arbCase({ isolated: true, invalidations: fal
 
 /**
  * fastRoute with the generated fetches kept as the route's own (fast-fetches.ts): plain fetch()
- * or unstable_cache per path (one URL on a route of one path), ids already the route's (arbCase isolated); none on a route that renders per request
- * (dynamic, revalidate 0, a dynamic layout, a no-store fetch).
+ * or unstable_cache per path (one URL on a route of one path), ids already the route's (arbCase
+ * isolated); on a route that renders per request (dynamic, revalidate 0, a dynamic layout) only
+ * the fetches no dynamic render keeps.
  */
 export function fastFetchRoute(r: RouteInput): RouteInput {
   const fast = fastRoute(r)
-  // On a route of one path, one URL for every path: the path's own too (unless one-off paths read it).
-  const perPath = (r.params?.count ?? 1) > 1 || (r.traffic.unknownRate ?? 0) > 0
-  const fetches = (r.fetches ?? []).filter((f) => (f.kind === undefined || f.kind === 'fetch' || f.kind === 'unstable_cache') && f.revalidateS !== 0).map((f) => ({ ...f, kind: f.kind ?? 'fetch', perPath }))
-  return rendersPerRequest(r) || fetches.length === 0 ? fast : { ...fast, fetches }
+  const plain = (f: NonNullable<RouteInput['fetches']>[number]) => f.kind === undefined || f.kind === 'fetch'
+  // A route that renders per request keeps the fetches no dynamic render keeps (§5.2): no-store, or no revalidate and no tags.
+  const fetches = rendersPerRequest(r)
+    ? (r.fetches ?? []).filter((f) => plain(f) && (f.revalidateS === 0 || (f.revalidateS === undefined && (f.tags ?? []).length === 0))).map((f) => ({ ...f, kind: 'fetch' as const }))
+    // On a route of one path, one URL for every path: the path's own too (unless one-off paths read it).
+    : (r.fetches ?? []).filter((f) => (plain(f) || f.kind === 'unstable_cache') && f.revalidateS !== 0).map((f) => ({ ...f, kind: f.kind ?? 'fetch', perPath: (r.params?.count ?? 1) > 1 || (r.traffic.unknownRate ?? 0) > 0 }))
+  return fetches.length === 0 ? fast : { ...fast, fetches }
 }
 
 /** Whether the route renders per request (dynamic, revalidate 0 in the page or a layout), where fetches keep it exact. */
@@ -65,13 +69,13 @@ function rendersPerRequest(r: RouteInput): boolean {
   return r.dynamic === true || r.revalidateS === 0 || (r.layouts ?? []).some((l) => l.dynamic === true || l.revalidateS === 0)
 }
 
-/** A layout's plain fetch() that every ISR route makes, one URL for all paths: uncached after 14 (§5.3), so one origin call per render. */
+/** A layout's plain fetch() that every route makes, one URL for all paths: uncached after 14 (§5.3) and in every dynamic render, so one origin call per render. */
 export const arbLayoutFetch = fc.option(fc.record({ latencyS: fc.constantFrom(0, 0.02, 0.3), failureRate: fc.constantFrom(0, 0.1) }), { nil: null })
 export function withLayoutFetch(c: Case, f: { latencyS: number; failureRate: number } | null): Case {
   if (f === null || c.input.next?.version === '14') return c
   const layout = { id: 'layout', kind: 'fetch' as const, perPath: false, ...f }
   // Not on a route whose segment config sets its fetches' caching (fetchCache): that could make it no-store, and the route dynamic.
-  return { ...c, input: { ...c.input, routes: c.input.routes.map((r) => (rendersPerRequest(r) || r.segmentConfig !== undefined ? r : { ...r, fetches: [...(r.fetches ?? []), layout] })) } }
+  return { ...c, input: { ...c.input, routes: c.input.routes.map((r) => (r.segmentConfig !== undefined ? r : { ...r, fetches: [...(r.fetches ?? []), layout] })) } }
 }
 
 /** Generated fast-eligible scenarios with fetches, each route's kept as its own, and often a layout's uncached fetch every ISR route shares. */

@@ -75,6 +75,28 @@ describe('which fetches fast mode carries', () => {
     expect(f.fetches.item!.keys).toBe(e.fetches.item!.keys)
   })
 
+  it('a dynamic route whose fetches no render keeps (plain on 14 too, no-store): fast, every request and crawler visit calls each and waits for the slowest', () => {
+    for (const version of ['14', '16.4'] as const) {
+      // Cookies in the page: every request renders (0.2 s) and calls both fetches; the slower takes 0.08 s.
+      const s = one({ next: { version } }, { dynamic: true, traffic: { rps: 5, unknownRate: 1, crawlers: [{ name: 'bot', revisitS: 100 }] }, fetches: [{ id: 'cart', perPath: true, revalidateS: 0, latencyS: 0.03, failureRate: 0.1 }, { ...nav, latencyS: 0.08 }] })
+      const f = runScenario(s, { mode: 'fast' }), e = runScenario(s, { mode: 'exact' })
+      expect(f.routes.p!.mode).toBe('fast')
+      for (const r of [f, e]) {
+        const renders = r.routes.p!.renders
+        // 6 requests a second for 600 s after warmup, and the crawler's 50 paths every 100 s.
+        expect(renders).toBeGreaterThan(3500)
+        expect(r.routes.p!.dynamic).toBe(renders)
+        expect(r.routes.p!.crawlerRenders).toBe(300)
+        expect(r.fetches.cart).toEqual({ originFetches: renders, keys: 50, cached: false })
+        expect(r.fetches.nav).toEqual({ originFetches: renders, keys: 1, cached: version === '14' })
+        expect(r.routes.p!.renderCpuS).toBeCloseTo(0.28 * renders, 6)
+        expect(r.latency.p50Ms).toBeGreaterThan(279)
+        expect(r.latency.p50Ms).toBeLessThan(281.5)
+        expect(r.staleness.ageP50S).toBeCloseTo(0.28, 2)
+      }
+    }
+  })
+
   it('every other fetch keeps the route exact, naming the fetch and why', () => {
     const cases: [Partial<ScenarioInput>, Partial<RouteInput>, RegExp][] = [
       [{}, { fetches: [{ id: 'nav', revalidateS: 300 }] }, /fetch "nav" has one key for every path \(perPath false\) and the Data Cache keeps it/],
@@ -82,7 +104,9 @@ describe('which fetches fast mode carries', () => {
       [{ next: { version: '14' } }, { fetches: [nav] }, /fetch "nav" has one key for every path/],
       [{}, { fetches: [{ id: 'item', perPath: true, kind: 'use cache' }] }, /fetch "item" is use cache/],
       [{ routes: [{ id: 'q', pattern: '/q/[id]', revalidateS: 60, params: { count: 5 }, renderS: 0.1, fetches: [{ id: 'item', perPath: true, revalidateS: 300, latencyS: 0.05 }], traffic: { rps: 1 } }] }, {}, /fetch "item" is also made by route "q"/],
-      [{}, { dynamic: true }, /a dynamic route/],
+      // A dynamic render keeps a fetch with a revalidate (§5.2), and serves it stale while it refreshes.
+      [{}, { dynamic: true }, /fetch "item" on a dynamic route serves stale data/],
+      [{}, { dynamic: true, fetches: [nav, { id: 'kv', kind: 'unstable_cache', perPath: true }] }, /fetch "kv" on a dynamic route/],
       [{}, { params: { count: 1, prebuilt: 1 }, fetches: [{ id: 'nav', revalidateS: 300 }], traffic: { rps: 5, unknownRate: 1 } }, /fetch "nav" has one key that one-off unknown paths \(traffic\.unknownRate\) read too/],
     ]
     for (const [over, route, why] of cases) {

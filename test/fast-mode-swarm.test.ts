@@ -89,13 +89,14 @@ function kept(s: Scenario, r: Scenario['routes'][number], f: Scenario['routes'][
 /**
  * A route's fetches keep it exact unless each is a plain fetch() that the Data Cache never
  * keeps, or a fetch() or unstable_cache per path (or on a route of one path) that no other
- * route makes, read by ISR renders only (not on a dynamic route).
+ * route makes, read by ISR renders only; on a dynamic route, unless no dynamic render keeps any.
  */
 function ownFetchesBlocked(s: Scenario, i: number): boolean {
   const r = s.routes[i]!
   if (r.fetches.length === 0) return false
   const resolved = resolveRoutes(s)[i]!
-  if (resolved.isDynamic) return true
+  // A dynamic render keeps a fetch with a revalidate (not 0) or tags (§5.2), never in getStaticProps (§14.9).
+  if (resolved.isDynamic) return r.fetches.some((f) => !['fetch', undefined].includes(f.kind) || (r.router !== 'pages' && f.revalidateS !== 0 && (f.revalidateS !== undefined || f.tags.length > 0)))
   const ids = r.fetches.map((f) => f.id)
   // A cached fetch with one URL for every path is the path's own only on a route of one path that one-off paths do not visit.
   const ownKeys = (f: Scenario['routes'][number]['fetches'][number]) => (f.perPath ?? f.tags.some((t) => t.includes('{'))) || (resolved.count === 1 && r.traffic.unknownRate === 0)

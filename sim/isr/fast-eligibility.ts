@@ -70,15 +70,22 @@ export function routeBlocker(s: Scenario, i: number, r: ResolvedRoute): string |
  * unstable_cache function is carried along the path's timeline (fast-fetches.ts) when its
  * entry is the path's own: keyed per path, or on a route of one path without one-off paths,
  * and made by no other route. A one-off unknown path's render (drawn in bulk, fast-paths.ts)
- * finds none of its keys. A deploy gives the path the new build's entries, or what a build
+ * finds none of its keys, and a dynamic route runs fast when no render keeps any of its
+ * fetches. A deploy gives the path the new build's entries, or what a build
  * that keeps the fetch cache leaves (fast-timeline.ts runPath).
  */
 function fetchBlocker(s: Scenario, i: number, r: ResolvedRoute): string | null {
   const cfg = s.routes[i]!
   if (cfg.fetches.length === 0) return null
   const why = (what: string) => `fetches: ${what} (fast mode carries a path's own fetch keys, plain fetch() or unstable_cache per path made by no other route, and fetches the Data Cache never keeps, in ISR renders)`
-  if (r.isDynamic) return why('a dynamic route serves stale data and refreshes it per request')
   const profile = profileFor(s.next.version)
+  // A dynamic render calls every fetch the Data Cache does not keep in a dynamic render (§5.2:
+  // not even 14's plain fetch(); any in getStaticProps, §14.9) and waits for it, whatever the
+  // path: nothing is kept, so nothing couples its requests.
+  if (r.isDynamic) {
+    const kept = cfg.fetches.find((f) => (f.kind !== undefined && f.kind !== 'fetch') || (cfg.router !== 'pages' && isDataCached(profile, f, true)))
+    return kept === undefined ? null : why(`fetch "${kept.id}" on a dynamic route serves stale data and refreshes it per request`)
+  }
   const ids = new Set<string>()
   for (const f of cfg.fetches) {
     if (f.kind !== undefined && f.kind !== 'fetch' && f.kind !== 'unstable_cache') return why(`fetch "${f.id}" is ${f.kind}`)

@@ -117,15 +117,21 @@ export function runFastRoute(s: Scenario, r: ResolvedRoute, profile: VersionProf
     else deferRequests(ctx, oneOff, MISS, true)
   }
   const kind: Omit<DeferredRenders, 'durations'> | null = r.isDynamic ? { mode: DYNAMIC_RENDER, ok: DYNAMIC } : oneOff !== null && r.dynamicParams ? { mode: BLOCKING, ok: MISS } : null
-  // A one-off path's keys are new URLs (data-cache.ts read(): key -1), and the route's other
-  // fetches are uncached (fast-eligibility.ts): its render calls every fetch and waits for the slowest.
-  const waitUs = fetches === null || r.isDynamic ? 0 : Math.max(...fetches.latencyUs)
-  const renders: DeferredRenders | null = kind === null ? null : { ...kind, durations: durationBuckets(s.routes[r.index]!.renderS, waitUs) }
-  const oneOffRenders = drawDeferred(acc, m, arrivals, renders)
-  if (fetches !== null && kind?.mode === BLOCKING) for (let i = 0; i < fetches.ids.length; i++) fetches.originFetches[i] = fetches.originFetches[i]! + oneOffRenders
+  const renders: DeferredRenders | null = kind === null ? null : { ...kind, durations: durationBuckets(s.routes[r.index]!.renderS, uncachedWaitUs(ctx)) }
+  const drawn = drawDeferred(acc, m, arrivals, renders)
+  if (fetches !== null && kind !== null) for (let i = 0; i < fetches.ids.length; i++) fetches.originFetches[i] = fetches.originFetches[i]! + drawn
   const stats: FastFetchStats = {}
   fetches?.ids.forEach((id, i) => { stats[id] = { originFetches: fetches.originFetches[i]!, keys: fetches.keys[i]!, cached: fetches.cacheable[i] === 1 } })
   return stats
+}
+
+/**
+ * How long a render that keeps nothing waits for its fetches: a one-off path's keys are new URLs
+ * (data-cache.ts read(): key -1) and a dynamic route's fetches are ones no render keeps
+ * (fast-eligibility.ts), so it calls every fetch and waits for the slowest (renders.ts adds the wait).
+ */
+function uncachedWaitUs(c: PathCtx): number {
+  return c.fetches === null ? 0 : Math.max(...c.fetches.latencyUs)
 }
 
 /**
@@ -165,18 +171,19 @@ function deferRequests(c: PathCtx, curve: RateCurve, ok: typeof DYNAMIC | typeof
 
 /** Every crawler visit of a dynamic route renders (§5.2), in the walk's order. */
 function crawlDynamic(c: PathCtx, crawl: PathCrawl): void {
-  const m = c.m, route = c.r.index, d = c.render
+  const m = c.m, route = c.r.index, d = c.render, waitUs = uncachedWaitUs(c), fetches = c.fetches
   for (const w of crawl.walks) {
     for (let base = w.phaseUs; base < c.durationUs; base += w.revisitUs) {
       for (let i = 0; i < w.paths; i++) {
         const T = base + roundHalfUp((i * w.revisitUs) / w.paths)
         if (T >= c.durationUs) break
         drawRender(d, T)
-        const dur = d.out[0]!, ok = d.out[1] === 1
+        const dur = d.out[0]! + waitUs, ok = d.out[1] === 1
         renderStarted(m, route, DYNAMIC_RENDER, ok, T, dur)
         if (T >= m.warmupUs) {
           m.crawlerRequests[route] = m.crawlerRequests[route]! + 1
           m.crawlerRenders[route] = m.crawlerRenders[route]! + 1
+          if (fetches !== null) for (let f = 0; f < fetches.ids.length; f++) fetches.originFetches[f] = fetches.originFetches[f]! + 1
         }
         point(m, route, ok ? DYNAMIC : ERROR, T, ok ? dur : -1, dur)
       }
