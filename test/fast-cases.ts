@@ -50,18 +50,39 @@ export const arbFastCase = fc.tuple(arbCase({ isolated: true, invalidations: fal
 /**
  * fastRoute with the generated fetches kept as the route's own (fast-fetches.ts): plain fetch()
  * or unstable_cache per path (one URL on a route of one path), ids already the route's (arbCase
- * isolated); on a route that renders per request (dynamic, revalidate 0, a dynamic layout) only
- * the fetches no dynamic render keeps.
+ * isolated); on a route that renders per request (dynamic, revalidate 0, a dynamic layout) the
+ * fetches no dynamic render keeps and at most one it keeps (fast-dynamic.ts).
  */
 export function fastFetchRoute(r: RouteInput): RouteInput {
   const fast = fastRoute(r)
-  const plain = (f: NonNullable<RouteInput['fetches']>[number]) => f.kind === undefined || f.kind === 'fetch'
-  // A route that renders per request keeps the fetches no dynamic render keeps (§5.2): no-store, or no revalidate and no tags.
-  const fetches = rendersPerRequest(r)
-    ? (r.fetches ?? []).filter((f) => plain(f) && (f.revalidateS === 0 || (f.revalidateS === undefined && (f.tags ?? []).length === 0))).map((f) => ({ ...f, kind: 'fetch' as const }))
-    // On a route of one path, one URL for every path: the path's own too (unless one-off paths read it).
-    : (r.fetches ?? []).filter((f) => (plain(f) || f.kind === 'unstable_cache') && f.revalidateS !== 0).map((f) => ({ ...f, kind: f.kind ?? 'fetch', perPath: (r.params?.count ?? 1) > 1 || (r.traffic.unknownRate ?? 0) > 0 }))
+  // On a route of one path, one URL for every path: the path's own too (unless one-off paths read it).
+  const perPath = (r.params?.count ?? 1) > 1 || (r.traffic.unknownRate ?? 0) > 0
+  if (rendersPerRequest(r)) {
+    // The fetches no dynamic render keeps (§5.2), and at most one it keeps (§5.3, §13.3; not on a Pages page), whose route then has no crawlers.
+    const all = r.fetches ?? []
+    const uncached = all.filter((f) => plain(f) && !keptDynamic(f, fast)).map((f) => ({ ...f, kind: 'fetch' as const }))
+    const kept = all.find((f) => (plain(f) || f.kind === 'unstable_cache') && keptDynamic(f, fast))
+    const fetches = kept === undefined ? uncached : [...uncached, { ...kept, kind: kept.kind ?? 'fetch', perPath }]
+    if (fetches.length === 0) return fast
+    if (kept === undefined) return { ...fast, fetches }
+    const { crawlers: _c, ...traffic } = fast.traffic
+    return { ...fast, fetches, traffic }
+  }
+  const fetches = (r.fetches ?? []).filter((f) => (plain(f) || f.kind === 'unstable_cache') && f.revalidateS !== 0).map((f) => ({ ...f, kind: f.kind ?? 'fetch', perPath }))
   return fetches.length === 0 ? fast : { ...fast, fetches }
+}
+
+type FetchInput = NonNullable<RouteInput['fetches']>[number]
+const plain = (f: FetchInput) => f.kind === undefined || f.kind === 'fetch'
+/** Whether a dynamic render keeps f (§5.3: a revalidate other than 0, or tags; unstable_cache, §13.3); never on a Pages page (§14.9). */
+function keptDynamic(f: FetchInput, r: RouteInput): boolean {
+  return r.router !== 'pages' && (f.kind === 'unstable_cache' || (f.revalidateS !== 0 && (f.revalidateS !== undefined || (f.tags ?? []).length > 0)))
+}
+
+/** Without deploys' Data Cache resets, which keep a dynamic route's kept fetch exact: drops those fetches where the scenario deploys. */
+function withoutKeptOnDeploys(c: Case): Case {
+  if ((c.input.deploys?.length ?? 0) === 0) return c
+  return { ...c, input: { ...c.input, routes: c.input.routes.map((r) => (rendersPerRequest(r) && r.fetches ? { ...r, fetches: r.fetches.filter((f) => !keptDynamic(f, r)) } : r)) } }
 }
 
 /** Whether the route renders per request (dynamic, revalidate 0 in the page or a layout), where fetches keep it exact. */
@@ -80,7 +101,7 @@ export function withLayoutFetch(c: Case, f: { latencyS: number; failureRate: num
 
 /** Generated fast-eligible scenarios with fetches, each route's kept as its own, and often a layout's uncached fetch every ISR route shares. */
 export const arbFastFetchCase = fc.tuple(arbCase({ isolated: true, invalidations: false, restarts: false, deploys: true, route: fastFetchRoute }), fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.integer({ min: 2, max: 3 }) }), fc.option(arbRestarts, { nil: null }), arbLayoutFetch)
-  .map(([c, instances, restarts, layout]) => withLayoutFetch(withRestarts(instances === null ? c : randomlyBalanced(c, instances), restarts), layout))
+  .map(([c, instances, restarts, layout]) => withoutKeptOnDeploys(withLayoutFetch(withRestarts(instances === null ? c : randomlyBalanced(c, instances), restarts), layout)))
   .filter((c) => c.input.next?.cacheComponents !== true && c.input.routes.some((r) => (r.fetches?.length ?? 0) > 0))
 
 /**

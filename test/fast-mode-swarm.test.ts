@@ -95,8 +95,17 @@ function ownFetchesBlocked(s: Scenario, i: number): boolean {
   const r = s.routes[i]!
   if (r.fetches.length === 0) return false
   const resolved = resolveRoutes(s)[i]!
-  // A dynamic render keeps a fetch with a revalidate (not 0) or tags (§5.2), never in getStaticProps (§14.9).
-  if (resolved.isDynamic) return r.fetches.some((f) => !['fetch', undefined].includes(f.kind) || (r.router !== 'pages' && f.revalidateS !== 0 && (f.revalidateS !== undefined || f.tags.length > 0)))
+  if (resolved.isDynamic) {
+    // A dynamic render keeps an unstable_cache function or a fetch with a revalidate (not 0) or tags (§5.3), never in getServerSideProps (§14.9).
+    const pages = r.router === 'pages'
+    if (r.fetches.some((f) => !['fetch', undefined, ...(pages ? [] : ['unstable_cache'])].includes(f.kind))) return true
+    const kept = r.fetches.filter((f) => !pages && (f.kind === 'unstable_cache' || (f.revalidateS !== 0 && (f.revalidateS !== undefined || f.tags.length > 0))))
+    if (kept.length === 0) return false
+    const f = kept[0]!
+    // One kept fetch of its own, read by no one-off path through a shared key, nor by crawlers, never reset by a deploy.
+    return kept.length > 1 || r.fetches.filter((g) => g.id === f.id).length > 1 || s.routes.some((x, j) => j !== i && x.fetches.some((g) => g.id === f.id))
+      || (!(f.perPath ?? f.tags.some((t) => t.includes('{'))) && r.traffic.unknownRate > 0) || (r.traffic.crawlers?.length ?? 0) > 0 || s.deploys.length > 0
+  }
   const ids = r.fetches.map((f) => f.id)
   // A cached fetch with one URL for every path is the path's own only on a route of one path that one-off paths do not visit.
   const ownKeys = (f: Scenario['routes'][number]['fetches'][number]) => (f.perPath ?? f.tags.some((t) => t.includes('{'))) || (resolved.count === 1 && r.traffic.unknownRate === 0)

@@ -304,6 +304,42 @@ describe('Pages Router routes (30 replications each)', () => {
   }, 300_000)
 })
 
+describe('dynamic routes with a fetch the Data Cache keeps (30 replications each)', () => {
+  /**
+   * An account page, 20 min: cookies in its layout make it dynamic, and the build still
+   * prerendered it, so its orders fetch (revalidate 30 s, tagged, 0.12 s, 20% failing) starts
+   * cached (finding F7); each stale read serves the old orders and calls the origin until a call
+   * lands (§5.3); a plain fetch() of the navigation is called by every render. On 16.4, 15 and 14
+   * (which does not keep a plain fetch() in a dynamic render either, §5.2). And user pages (60,
+   * Zipf, 1 one-off URL a second, 2 instances behind a random balancer) whose profile comes from
+   * unstable_cache per path (20 s, 0.3 s, 10% failing; stale-while-revalidate in a dynamic
+   * render, §13.3).
+   */
+  const account = { id: 'account', pattern: '/account', revalidateS: 60, layouts: [{ dynamic: true }], renderS: { lognormal: { medianS: 0.05, p95S: 0.2 } }, failureRate: 0.02, fetches: [{ id: 'orders', revalidateS: 30, tags: ['orders'], latencyS: 0.12, failureRate: 0.2 }, { id: 'nav', latencyS: 0.03 }], traffic: { rps: 8 } }
+  const users = { id: 'u', pattern: '/u/[id]', dynamic: true, params: { count: 60 }, renderS: 0.04, fetches: [{ id: 'profile', kind: 'unstable_cache', perPath: true, revalidateS: 20, latencyS: 0.3, failureRate: 0.1 }], traffic: { rps: 10, popularity: { zipf: 1.2 }, unknownRate: 1 } }
+  const cases = [['account on 16.4', '16.4', account], ['account on 15', '15', account], ['account on 14', '14', account], ['user pages on 16.4, 2 instances', '16.4', users]] as const
+  test.each(cases)('%s: fast, and fast agrees with exact, origin calls per fetch included', (_name, version, route) => {
+    const s = parseScenario({ name: 'dynamic-kept', seed: '5', durationS: 1200, warmupS: 60, next: { version }, routes: [route], ...(route === users ? { deployment: { instances: 2, balancer: 'random' } } : {}) } as Parameters<typeof parseScenario>[0])
+    const cv = crossValidate(s, `dynamic-kept-${version}`)
+    console.log(cv.report)
+    for (const r of cv.fast.results) for (const [id, x] of Object.entries(r.routes)) expect([id, x.mode]).toEqual([id, 'fast'])
+    expect(cv.confirmed.map((f) => f.key), cv.report).toEqual([])
+    const f = cv.fast.results[0]!, kept = route === users ? 'profile' : 'orders'
+    expect(Object.keys(headline(f))).toContain(`fetches.${kept}.originFetches`)
+    // The kept fetch is called by a few requests per period (a stale read until a call lands), far fewer than the renders.
+    expect(f.fetches[kept]!.originFetches).toBeGreaterThan(20)
+    expect(f.fetches[kept]!.originFetches).toBeLessThan(0.5 * f.routes[route.id]!.renders)
+    if (route === account) expect(f.fetches.nav!.originFetches).toBe(f.routes.account!.renders)
+  }, 300_000)
+
+  test('a fast mode whose stale reads stop calling once one call is on its way (a tenth of the latency) is rejected', () => {
+    const mk = (latencyS: number) => parseScenario({ name: 'dynamic-kept', seed: '5', durationS: 1200, warmupS: 60, next: { version: '16.4' }, routes: [{ ...account, fetches: [{ ...account.fetches[0], latencyS }, account.fetches[1]] }] } as Parameters<typeof parseScenario>[0])
+    const shorter = mk(0.012)
+    const cv = crossValidate(mk(0.12), 'dynamic-kept-biased', (_sc, seed, n) => runReplications(shorter, 'fast', seed, n))
+    expect(cv.confirmed.map((x) => x.key), cv.report).toContain('mean fetches.orders.originFetches')
+  }, 300_000)
+})
+
 // ---------------------------------------------------------------------------
 // The test's teeth: wrong fast modes are rejected by the same procedure.
 

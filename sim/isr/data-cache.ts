@@ -8,7 +8,7 @@
  */
 import { UINT32_SCALE, type AleaRng, type Streams } from '../kernel/rng.ts'
 import { ONE_YEAR_S, secToUs } from '../kernel/time.ts'
-import type { Scenario } from '../scenario/schema.ts'
+import type { RouteConfig, Scenario } from '../scenario/schema.ts'
 import * as Decision from './decide.ts'
 import type { ResolvedRoute } from './entries.ts'
 import { awaitsUnstableCacheRefresh, isDataCached, type VersionProfile } from './profiles.ts'
@@ -86,6 +86,17 @@ export interface DataCache {
 }
 
 /** Whether a fetch has one URL (and Data Cache key) per path: `perPath`, by default when a tag has a {param}. */
+/**
+ * Whether the build's prerender of the route runs its fetches (and so seeds the Data Cache with
+ * their keys, §11.3): a static route with prebuilt paths, or a route made dynamic only by a
+ * layout's request API, which the build still prerenders until the layout bails out, its
+ * page's fetches having run by then (observed against next start 16.4.6: finding F7).
+ */
+export function buildFetchesFor(r: RouteConfig, route: ResolvedRoute): boolean {
+  const layoutOnlyDynamic = route.isDynamic && !r.dynamic && r.revalidateS !== 0 && r.layouts.some((l) => l.dynamic) && !r.fetches.some((f) => f.revalidateS === 0)
+  return !(route.isDynamic && !layoutOnlyDynamic) && route.prebuilt > 0
+}
+
 export function isPerPathFetch(f: { readonly perPath?: boolean | undefined; readonly tags: readonly string[] }): boolean {
   return f.perPath ?? f.tags.some((t) => t.includes('{'))
 }
@@ -138,11 +149,7 @@ export function createDataCache(
   const seeded = new Int32Array(fetches.length)
   s.routes.forEach((r, ri) => {
     const route = routes[ri]!
-    // A route made dynamic only by a layout's request API is still prerendered by the build
-    // until the layout bails out; its page's fetches have run by then and stay cached
-    // (observed against next start 16.4.6: docs/semantics.md finding F7).
-    const layoutOnlyDynamic = route.isDynamic && !r.dynamic && r.revalidateS !== 0 && r.layouts.some((l) => l.dynamic) && !r.fetches.some((f) => f.revalidateS === 0)
-    if ((route.isDynamic && !layoutOnlyDynamic) || route.prebuilt === 0) return
+    if (!buildFetchesFor(r, route)) return
     for (const f of r.fetches) {
       const info = fetches[index.get(f.id)!]!
       if (isUseCacheKind(f.kind)) continue // §12.5: the build's 'use cache' entries stay in its workers' memory

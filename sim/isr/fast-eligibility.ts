@@ -82,10 +82,7 @@ function fetchBlocker(s: Scenario, i: number, r: ResolvedRoute): string | null {
   // A dynamic render calls every fetch the Data Cache does not keep in a dynamic render (§5.2:
   // not even 14's plain fetch(); any in getStaticProps, §14.9) and waits for it, whatever the
   // path: nothing is kept, so nothing couples its requests.
-  if (r.isDynamic) {
-    const kept = cfg.fetches.find((f) => (f.kind !== undefined && f.kind !== 'fetch') || (cfg.router !== 'pages' && isDataCached(profile, f, true)))
-    return kept === undefined ? null : why(`fetch "${kept.id}" on a dynamic route serves stale data and refreshes it per request`)
-  }
+  if (r.isDynamic) return dynamicFetchBlocker(s, i, why)
   const ids = new Set<string>()
   for (const f of cfg.fetches) {
     if (f.kind !== undefined && f.kind !== 'fetch' && f.kind !== 'unstable_cache') return why(`fetch "${f.id}" is ${f.kind}`)
@@ -101,6 +98,46 @@ function fetchBlocker(s: Scenario, i: number, r: ResolvedRoute): string | null {
     const other = s.routes.find((x, j) => j !== i && x.fetches.some((g) => g.id === f.id))
     if (other !== undefined) return why(`fetch "${f.id}" is also made by route "${other.id}" and the Data Cache keeps it`)
   }
+  return null
+}
+
+/** Whether a dynamic render of this route keeps fetch f in the Data Cache (§5.3; unstable_cache, §13.3), serving it stale while it refreshes. */
+function keptInDynamicRender(s: Scenario, cfg: Scenario['routes'][number], f: Scenario['routes'][number]['fetches'][number]): boolean {
+  if (cfg.router === 'pages') return false // getServerSideProps: no Data Cache (§14.9); its unstable_cache is refused below
+  return isUnstableCache(f) || isDataCached(profileFor(s.next.version), f, true)
+}
+
+/**
+ * The fetch a dynamic route's renders keep, by index in its fetches, or -1. Only for a route
+ * fastPlan runs fast (dynamicFetchBlocker allows at most one).
+ */
+export function dynamicKeptFetch(s: Scenario, i: number): number {
+  const cfg = s.routes[i]!
+  return cfg.fetches.findIndex((f) => keptInDynamicRender(s, cfg, f))
+}
+
+/**
+ * A dynamic route's fetches (§5.2): one no render keeps is an origin call per request, whatever
+ * the path; one kept (fast-dynamic.ts) is an entry whose stale reads call the origin until a
+ * call lands, carried along its key's own requests: one kept fetch, keyed per path or (without
+ * one-off paths, which read it too) once, made by no other route, without crawlers (their
+ * visits would read it) or deploys (which reset it).
+ */
+function dynamicFetchBlocker(s: Scenario, i: number, why: (what: string) => string): string | null {
+  const cfg = s.routes[i]!
+  const other = cfg.fetches.find((f) => f.kind !== undefined && f.kind !== 'fetch' && !(f.kind === 'unstable_cache' && cfg.router !== 'pages'))
+  if (other !== undefined) return why(`fetch "${other.id}" is ${other.kind} on a dynamic route`)
+  const kept = cfg.fetches.filter((f) => keptInDynamicRender(s, cfg, f))
+  if (kept.length === 0) return null
+  const f = kept[0]!
+  const stale = `fetch "${f.id}" on a dynamic route serves stale data while it refreshes`
+  if (kept.length > 1) return why(`fetches "${f.id}" and "${kept[1]!.id}" on a dynamic route are both kept by the Data Cache`)
+  if (cfg.fetches.filter((g) => g.id === f.id).length > 1) return why(`fetch "${f.id}" is made twice by the route`)
+  const shared = s.routes.find((x, j) => j !== i && x.fetches.some((g) => g.id === f.id))
+  if (shared !== undefined) return why(`${stale}, and route "${shared.id}" makes it too`)
+  if (!isPerPathFetch(f) && cfg.traffic.unknownRate > 0) return why(`${stale}, one key that one-off unknown paths (traffic.unknownRate) read too`)
+  if ((cfg.traffic.crawlers?.length ?? 0) > 0) return why(`${stale}, and traffic.crawlers read it too`)
+  if (s.deploys.length > 0) return why(`${stale}, and deploys reset it`)
   return null
 }
 

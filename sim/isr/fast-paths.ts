@@ -11,15 +11,18 @@ import { roundHalfUp } from '../kernel/time.ts'
 import { deploymentOf, type Scenario } from '../scenario/schema.ts'
 import type { ResolvedRoute } from './entries.ts'
 import { timingOf } from './events.ts'
-import { beginPath, endPath, routeCrawl, type PathCrawl } from './fast-crawl.ts'
+import { buildFetchesFor } from './data-cache.ts'
+import { beginPath, endPath, routeCrawl } from './fast-crawl.ts'
+import { deferRequests, runDynamic, runDynamicUnit, uncachedWaitUs } from './fast-dynamic.ts'
+import { dynamicKeptFetch } from './fast-eligibility.ts'
 import { durationBuckets } from './fast-durations.ts'
 import { fastFetches } from './fast-fetches.ts'
-import { addPiece, createFastAcc, drawDeferred, nextCut, point, renderStarted, type DeferredRenders } from './fast-metrics.ts'
-import { createPathState, drawRender, okProbability, renderDraw, type PathCtx } from './fast-path-ctx.ts'
-import { rateCurve, segmentOf, type RateCurve } from './fast-rate.ts'
+import { createFastAcc, drawDeferred, type DeferredRenders } from './fast-metrics.ts'
+import { createPathState, renderDraw, type PathCtx } from './fast-path-ctx.ts'
+import { rateCurve } from './fast-rate.ts'
 import { isSparse, runSparse } from './fast-sparse.ts'
 import { runPath } from './fast-timeline.ts'
-import { BLOCKING, DYNAMIC, DYNAMIC_RENDER, ERROR, MISS, NOT_FOUND, OBS_AT, type Metrics } from './metrics.ts'
+import { BLOCKING, DYNAMIC, DYNAMIC_RENDER, MISS, NOT_FOUND, OBS_AT, type Metrics } from './metrics.ts'
 import type { VersionProfile } from './profiles.ts'
 
 /** A route's paths' shares of its traffic, computed per path (no table for uniform or Zipf popularity). */
@@ -86,7 +89,22 @@ export function runFastRoute(s: Scenario, r: ResolvedRoute, profile: VersionProf
   // its own at 1/instances of the path's rate, and each runs alone (fast-eligibility.ts keeps
   // round-robin and shared caches exact; crawlers' visits get their instances in fast-crawl.ts).
   const instances = deploymentOf(s).instances
-  if (r.isDynamic) runDynamic(ctx)
+  const kept = r.isDynamic && fetches !== null ? dynamicKeptFetch(s, r.index) : -1
+  if (r.isDynamic && kept < 0) runDynamic(ctx)
+  else if (r.isDynamic) {
+    // One unit per key of the fetch its renders keep (fast-dynamic.ts): each path's, or the route's.
+    const units = fetches!.keys[kept]!, share = shareOf(s, r), landings: number[] = []
+    const seeds = buildFetchesFor(s.routes[r.index]!, r) ? Math.min(r.prebuilt, units) : 0
+    for (let k = 0; k < units; k++) {
+      const unitShare = units === 1 ? 1 : share(k)
+      if (!(unitShare > 0)) continue
+      for (let inst = 0; inst < instances; inst++) {
+        ctx.share = unitShare / instances
+        if (curve.segUs === Infinity) ctx.usPerArrival = 1 / (ctx.share * curve.segRate[0]!)
+        runDynamicUnit(ctx, kept, k < seeds, buildAtUs, landings)
+      }
+    }
+  }
   else if (isSparse(ctx, s, r, instances, crawl !== null, deploys.length)) runSparse(ctx, createPathState(), s, r, shareOf(s, r), instances, buildAtUs, streams.claim('paths', r.id))
   else {
     const share = shareOf(s, r)
@@ -111,82 +129,23 @@ export function runFastRoute(s: Scenario, r: ResolvedRoute, profile: VersionProf
   // render of its own (blocking and written, or dynamic), deferred like a dynamic route's.
   const unknownRps = s.routes[r.index]!.traffic.unknownRate
   const oneOff = unknownRps > 0 ? rateCurve(s, r.index, durationUs, unknownRps) : null
+  // With a kept fetch, a one-off path's render calls it too and waits for it (a new URL): its own deferral.
+  const oneOffCtx = kept >= 0 && oneOff !== null ? { ...ctx, acc: createFastAcc(r.index, m.bins) } : ctx
   if (oneOff !== null) {
-    if (r.isDynamic) deferRequests(ctx, oneOff, DYNAMIC, true)
+    if (r.isDynamic) deferRequests(oneOffCtx, oneOff, DYNAMIC, true)
     else if (!r.dynamicParams) deferRequests(ctx, oneOff, NOT_FOUND, false)
     else deferRequests(ctx, oneOff, MISS, true)
   }
   const kind: Omit<DeferredRenders, 'durations'> | null = r.isDynamic ? { mode: DYNAMIC_RENDER, ok: DYNAMIC } : oneOff !== null && r.dynamicParams ? { mode: BLOCKING, ok: MISS } : null
-  const renders: DeferredRenders | null = kind === null ? null : { ...kind, durations: durationBuckets(s.routes[r.index]!.renderS, uncachedWaitUs(ctx)) }
-  const drawn = drawDeferred(acc, m, arrivals, renders)
-  if (fetches !== null && kind !== null) for (let i = 0; i < fetches.ids.length; i++) fetches.originFetches[i] = fetches.originFetches[i]! + drawn
+  const renderS = s.routes[r.index]!.renderS
+  // The deferred renders call every fetch but the kept one (whose entry was fresh for them).
+  const drawn = drawDeferred(acc, m, arrivals, kind === null ? null : { ...kind, durations: durationBuckets(renderS, uncachedWaitUs(ctx, kept)) })
+  if (fetches !== null && kind !== null) for (let i = 0; i < fetches.ids.length; i++) if (i !== kept) fetches.originFetches[i] = fetches.originFetches[i]! + drawn
+  if (oneOffCtx !== ctx) {
+    const n = drawDeferred(oneOffCtx.acc, m, arrivals, { mode: DYNAMIC_RENDER, ok: DYNAMIC, durations: durationBuckets(renderS, uncachedWaitUs(ctx)) })
+    for (let i = 0; i < fetches!.ids.length; i++) fetches!.originFetches[i] = fetches!.originFetches[i]! + n
+  }
   const stats: FastFetchStats = {}
   fetches?.ids.forEach((id, i) => { stats[id] = { originFetches: fetches.originFetches[i]!, keys: fetches.keys[i]!, cached: fetches.cacheable[i] === 1 } })
   return stats
-}
-
-/**
- * How long a render that keeps nothing waits for its fetches: a one-off path's keys are new URLs
- * (data-cache.ts read(): key -1) and a dynamic route's fetches are ones no render keeps
- * (fast-eligibility.ts), so it calls every fetch and waits for the slowest (renders.ts adds the wait).
- */
-function uncachedWaitUs(c: PathCtx): number {
-  return c.fetches === null ? 0 : Math.max(...c.fetches.latencyUs)
-}
-
-/**
- * A dynamic route: every request renders for itself (§5.2), whatever its path, and nothing is
- * cached, so its users' requests change no state: each piece of time (constant rate and
- * failure probability) defers its expected successes (DYNAMIC) and failures (ERROR), and
- * drawDeferred draws their renders' durations in bulk (fast-durations.ts). Crawlers' visits
- * are known, and rendered one by one.
- */
-function runDynamic(c: PathCtx): void {
-  deferRequests(c, c.curve, DYNAMIC, true)
-  if (c.crawl !== null) crawlDynamic(c, c.crawl)
-}
-
-/**
- * Defers every request of a Poisson process at the curve's rate, piece by piece (constant rate
- * and failure probability): with `renders`, each renders for itself (ok: outcome `ok`, failed:
- * ERROR, drawDeferred draws the renders); without, each is an `ok` that renders nothing.
- */
-function deferRequests(c: PathCtx, curve: RateCurve, ok: typeof DYNAMIC | typeof MISS | typeof NOT_FOUND, renders: boolean): void {
-  const d = c.render, cuts = renders ? d.outages.flatMap((o) => [o.fromUs - 0.5, o.toUs - 0.5]) : []
-  let t0 = 0
-  while (t0 < c.endCont) {
-    const seg = segmentOf(curve, t0)
-    const segEnd = curve.segUs === Infinity ? Infinity : (seg + 1) * curve.segUs
-    let cut = Math.min(c.endCont, nextCut(c.m, t0), segEnd)
-    for (const x of cuts) if (x > t0 && x < cut) cut = x
-    const rate = curve.segRate[seg]!
-    const pOk = renders ? okProbability(d, roundHalfUp((t0 + cut) / 2)) : 1
-    if (rate > 0) {
-      addPiece(c.acc, c.m, ok, t0, cut, rate * (cut - t0) * pOk, 0, 0, false)
-      if (pOk < 1) addPiece(c.acc, c.m, ERROR, t0, cut, rate * (cut - t0) * (1 - pOk), 0, 0, false)
-    }
-    t0 = cut
-  }
-}
-
-/** Every crawler visit of a dynamic route renders (§5.2), in the walk's order. */
-function crawlDynamic(c: PathCtx, crawl: PathCrawl): void {
-  const m = c.m, route = c.r.index, d = c.render, waitUs = uncachedWaitUs(c), fetches = c.fetches
-  for (const w of crawl.walks) {
-    for (let base = w.phaseUs; base < c.durationUs; base += w.revisitUs) {
-      for (let i = 0; i < w.paths; i++) {
-        const T = base + roundHalfUp((i * w.revisitUs) / w.paths)
-        if (T >= c.durationUs) break
-        drawRender(d, T)
-        const dur = d.out[0]! + waitUs, ok = d.out[1] === 1
-        renderStarted(m, route, DYNAMIC_RENDER, ok, T, dur)
-        if (T >= m.warmupUs) {
-          m.crawlerRequests[route] = m.crawlerRequests[route]! + 1
-          m.crawlerRenders[route] = m.crawlerRenders[route]! + 1
-          if (fetches !== null) for (let f = 0; f < fetches.ids.length; f++) fetches.originFetches[f] = fetches.originFetches[f]! + 1
-        }
-        point(m, route, ok ? DYNAMIC : ERROR, T, ok ? dur : -1, dur)
-      }
-    }
-  }
 }
