@@ -163,6 +163,12 @@ describe.each(FIXTURES)('isrsim import of test/fixtures/$name, built with next $
       }
     }, 600_000)
 
+    it('16.4 fixture: isrsim run (auto) runs every imported route fast, the cookie-reading account page with its cached orders fetch included', () => {
+      for (const r of s.scenario.routes) expect([r.pattern, s.result.routes[r.id]!.mode, s.result.routes[r.id]!.exactBecause], `reproduce: node bin/isrsim.js import ${s.build.dir}`).toEqual([r.pattern, 'fast', undefined])
+      expect(s.result.mode).toBe('auto')
+      expect(s.scenario.routes.length).toBeGreaterThanOrEqual(9)
+    })
+
     it('16.4 fixture: layout and fetch lowering revalidate, cookies() layout, dynamicParams, per-param tags, route group, catch-all, root page, no revalidate', () => {
       const home = route('/')
       expect(home.source?.revalidate).toBe(`app/page.tsx:${lineIn(fx, 'app/page.tsx', 'await fetch(')} fetch(\`\${API}/featured\`) next.revalidate = 600`)

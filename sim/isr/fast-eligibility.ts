@@ -79,9 +79,6 @@ function fetchBlocker(s: Scenario, i: number, r: ResolvedRoute): string | null {
   if (cfg.fetches.length === 0) return null
   const why = (what: string) => `fetches: ${what} (fast mode carries a path's own fetch keys, plain fetch() or unstable_cache per path made by no other route, and fetches the Data Cache never keeps, in ISR renders)`
   const profile = profileFor(s.next.version)
-  // A dynamic render calls every fetch the Data Cache does not keep in a dynamic render (§5.2:
-  // not even 14's plain fetch(); any in getStaticProps, §14.9) and waits for it, whatever the
-  // path: nothing is kept, so nothing couples its requests.
   if (r.isDynamic) return dynamicFetchBlocker(s, i, why)
   const ids = new Set<string>()
   for (const f of cfg.fetches) {
@@ -117,8 +114,8 @@ export function dynamicKeptFetch(s: Scenario, i: number): number {
 }
 
 /**
- * A dynamic route's fetches (§5.2): one no render keeps is an origin call per request, whatever
- * the path; one kept (fast-dynamic.ts) is an entry whose stale reads call the origin until a
+ * A dynamic route's fetches (§5.2): one no dynamic render keeps (not even 14's plain fetch(); any
+ * in getServerSideProps, §14.9) is an origin call per request, whatever the path; one kept (fast-dynamic.ts) is an entry whose stale reads call the origin until a
  * call lands, carried along its key's own requests: one kept fetch, keyed per path or (without
  * one-off paths, which read it too) once, made by no other route, without crawlers (their
  * visits would read it) or deploys (which reset it).
