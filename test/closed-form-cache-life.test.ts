@@ -1,6 +1,6 @@
 /**
  * A 'use cache' page under a cacheLife preset in closed form (sim/isr/closed-form-cache-life.ts,
- * docs/semantics.md §12.7), checked against long simulations within 1%.
+ * docs/semantics.md §12.7), checked against long simulations within 1%, in exact and fast mode.
  *
  * One path, Poisson arrivals at rate λ, constant render R, the page's cacheLife {T, E}.
  * A cycle starts when a render ends (§1.3):
@@ -54,23 +54,27 @@ describe('a \'use cache\' page under a cacheLife preset (renewal-reward)', () =>
     const s = parseScenario(input)
     const want = cacheLifeClosedForm(s, 0)
     if (typeof want === 'string') throw new Error(`no closed form: ${want}`)
-    const got = runScenario(s, { seed: SEED })
-    const route = got.routes.p!
-    const simStale = route.stale / route.requests
-    const simMiss = route.miss / route.requests
-    const simRenders = route.renders / D
-    const why = `closed form stale ${want.staleFraction.toFixed(6)} miss ${want.missFraction.toFixed(6)} renders/s ${want.rendersPerS.toExponential(6)}; simulated stale ${simStale.toFixed(6)} miss ${simMiss.toFixed(6)} renders/s ${simRenders.toExponential(6)} (${route.requests} requests). Reproduce: runScenario(parseScenario(${JSON.stringify(input)}), { seed: "${SEED}" })`
-    console.log(`${input.name}: ${why.split('. Reproduce')[0]}`)
-    expect(Math.abs(simRenders / want.rendersPerS - 1), `renders/s: ${why}`).toBeLessThan(0.01)
-    if (want.hole) {
-      expect(route.stale, why).toBe(0)
-      expect(route.dynamicRenders, why).toBe(route.requests)
-    } else {
-      expect(Math.abs(simStale / want.staleFraction - 1), `stale fraction: ${why}`).toBeLessThan(0.01)
-      // Misses are rarer: within four standard errors of a binomial count (and 1% when that is less).
-      const m = want.missFraction
-      if (m > 0.01) expect(Math.abs(simMiss / m - 1), `miss fraction: ${why}`).toBeLessThan(Math.max(0.01, 4 * Math.sqrt((1 - m) / (route.requests * m))))
-      else expect(simMiss, why).toBeLessThan(0.001)
+    // Both modes (docs/fast-mode.md): fast mode runs a 'use cache' page fast, and a hole exact.
+    for (const mode of ['exact', 'fast'] as const) {
+      const got = runScenario(s, { seed: SEED, mode })
+      const route = got.routes.p!
+      if (mode === 'fast') expect([route.mode, route.exactBecause ?? null]).toEqual(want.hole ? ['exact', expect.stringMatching(/^cacheComponents holes/)] : ['fast', null])
+      const simStale = route.stale / route.requests
+      const simMiss = route.miss / route.requests
+      const simRenders = route.renders / D
+      const why = `${mode} mode: closed form stale ${want.staleFraction.toFixed(6)} miss ${want.missFraction.toFixed(6)} renders/s ${want.rendersPerS.toExponential(6)}; simulated stale ${simStale.toFixed(6)} miss ${simMiss.toFixed(6)} renders/s ${simRenders.toExponential(6)} (${route.requests} requests). Reproduce: runScenario(parseScenario(${JSON.stringify(input)}), { seed: "${SEED}", mode: "${mode}" })`
+      console.log(`${input.name}: ${why.split('. Reproduce')[0]}`)
+      expect(Math.abs(simRenders / want.rendersPerS - 1), `renders/s: ${why}`).toBeLessThan(0.01)
+      if (want.hole) {
+        expect(route.stale, why).toBe(0)
+        expect(route.dynamicRenders, why).toBe(route.requests)
+      } else {
+        expect(Math.abs(simStale / want.staleFraction - 1), `stale fraction: ${why}`).toBeLessThan(0.01)
+        // Misses are rarer: within four standard errors of a binomial count (and 1% when that is less).
+        const m = want.missFraction
+        if (m > 0.01) expect(Math.abs(simMiss / m - 1), `miss fraction: ${why}`).toBeLessThan(Math.max(0.01, 4 * Math.sqrt((1 - m) / (route.requests * m))))
+        else expect(simMiss, why).toBeLessThan(0.001)
+      }
     }
   }, 120_000)
 

@@ -6,17 +6,24 @@ import fc from 'fast-check'
 import { arbCase, type Case, type RouteInput } from './arbitraries.ts'
 
 /**
- * The route without what keeps it exact: a page of its own, Poisson traffic (crawlers and
- * one-off unknown paths kept: they run fast). A Pages Router page stays one unless its fallback
- * is true (the shell); an App page loses what only the App Router has that fast mode does not cover.
+ * The route without what keeps it exact: no fetches, Poisson traffic (crawlers and one-off
+ * unknown paths kept: they run fast). A Pages Router page stays one unless its fallback is true
+ * (the shell), which makes it an App page; an App page keeps its kind (a route handler),
+ * cacheLife and segment config.
  */
 export function fastRoute(r: RouteInput): RouteInput {
-  const { router: _r, kind: _k, cacheLife: _c, segmentConfig: _s, fetches: _f, ...rest } = r
+  const { router: _r, fetches: _f, ...rest } = r
   const { schedule: _sc, arrivals: _a, ...traffic } = r.traffic
   if (r.router === 'pages' && r.params?.fallback !== true) return { ...rest, router: 'pages', traffic }
   // fallback and a redirect for unknown paths are the Pages Router's (the route becomes an App page).
   const params = r.params && (({ fallback: _fb, ...p }) => (p.unknownResult === 'redirect' ? { ...p, unknownResult: 'notFound' as const } : p))(r.params)
-  return { ...rest, ...(r.layouts ? { layouts: r.layouts.map(({ cacheLife: _l, ...l }) => l) } : {}), ...(params ? { params } : {}), traffic }
+  return { ...rest, ...(params ? { params } : {}), traffic }
+}
+
+/** Without a route handler's kind, cacheLife or segment config, which can make a route dynamic in ways the fetch cases below do not read. */
+function plainPage(r: RouteInput): RouteInput {
+  const { kind: _k, cacheLife: _c, segmentConfig: _s, ...rest } = r
+  return { ...rest, ...(r.layouts ? { layouts: r.layouts.map(({ cacheLife: _l, ...l }) => l) } : {}) }
 }
 
 /**
@@ -25,8 +32,9 @@ export function fastRoute(r: RouteInput): RouteInput {
  * go, so that the shell itself is cross-validated (dynamic pages are, without cacheComponents).
  */
 function withoutHoles(r: RouteInput): RouteInput {
-  const { dynamic: _d, ...rest } = r
-  return { ...rest, ...(r.revalidateS === 0 ? { revalidateS: false } : {}), ...(r.layouts ? { layouts: r.layouts.map(({ dynamic: _l, ...l }) => (l.revalidateS === 0 ? { ...l, revalidateS: false } : l)) } : {}) }
+  // A short-lived cacheLife is a hole too (§12.3).
+  const { dynamic: _d, cacheLife: _c, ...rest } = r
+  return { ...rest, ...(r.revalidateS === 0 ? { revalidateS: false } : {}), ...(r.layouts ? { layouts: r.layouts.map(({ dynamic: _l, cacheLife: _m, ...l }) => (l.revalidateS === 0 ? { ...l, revalidateS: false } : l)) } : {}) }
 }
 
 /** Two or three instances behind a random balancer, each with its own cache. */
@@ -54,7 +62,7 @@ export const arbFastCase = fc.tuple(arbCase({ isolated: true, invalidations: fal
  * fetches no dynamic render keeps and at most one it keeps (fast-dynamic.ts).
  */
 export function fastFetchRoute(r: RouteInput): RouteInput {
-  const fast = fastRoute(r)
+  const fast = plainPage(fastRoute(r))
   // On a route of one path, one URL for every path: the path's own too (unless one-off paths read it).
   const perPath = (r.params?.count ?? 1) > 1 || (r.traffic.unknownRate ?? 0) > 0
   if (rendersPerRequest(r)) {

@@ -2,8 +2,9 @@
  * Fast mode against exact mode on swarm-generated scenarios (issue 19, test/arbitraries.ts).
  *
  * 1. Scenarios made fast-eligible (one instance, or 2-3 behind a random balancer, local
- *    caches; no on-demand calls, data changes, purges, or restarts before 16.4; App Router pages
- *    without fetches, cacheLife or segment config, Poisson traffic) but otherwise every feature
+ *    caches; no on-demand calls, data changes, purges, or restarts before 16.4; App pages and
+ *    route handlers, cacheLife and segment config included, and Pages pages without fallback
+ *    true; Poisson traffic) but otherwise every feature
  *    the generator draws: deploys, restarts on 16.4, daily curves, crawlers, one-off unknown paths, every popularity,
  *    prebuilt and dynamicParams, revalidate numbers, false and 0, dynamic pages and layouts,
  *    failures, outages, expireTimeS, buildAgeS, warmup, both
@@ -119,16 +120,13 @@ function ownBlockers(s: Scenario, i: number): string[] {
   return [
     // A Pages page runs fast but for the fallback shell and restarts, which drop its cache control (§14.7).
     r.router === 'pages' && (r.params?.fallback === true || s.restarts.length > 0) ? 'router' : null,
-    r.kind === 'route-handler' ? 'kind' : null,
     ownFetchesBlocked(s, i) ? 'fetches' : null,
-    r.cacheLife !== undefined || r.layouts.some((l) => l.cacheLife !== undefined) ? 'cacheLife' : null,
-    r.segmentConfig !== undefined ? 'segmentConfig' : null,
     t.arrivals !== 'poisson' ? 'traffic.arrivals' : null,
     deploymentOf(s).instances > 1 && (t.crawlers?.length ?? 0) > 0 ? 'traffic.crawlers' : null,
     t.schedule !== undefined ? 'traffic.schedule' : null,
-    // Holes (§12.4): an App page's dynamic causes under cacheComponents.
+    // Holes (§12.4): an App page's dynamic causes under cacheComponents, or a short-lived cacheLife (§12.3, as the resolver finds them).
     s.next.cacheComponents && (r.router ?? 'app') === 'app' && (r.kind ?? 'page') === 'page'
-      && (r.dynamic === true || r.revalidateS === 0 || r.layouts.some((l) => l.dynamic === true || l.revalidateS === 0)) ? 'cacheComponents' : null,
+      && (r.dynamic === true || r.revalidateS === 0 || r.layouts.some((l) => l.dynamic === true || l.revalidateS === 0) || resolveRoutes(s)[i]!.effective.holes !== undefined) ? 'cacheComponents' : null,
   ].filter((x) => x !== null)
 }
 
@@ -154,7 +152,7 @@ function withoutModes(r: SimResult): unknown {
 /**
  * Scenarios as generated (a scenario-wide blocker nearly always: 200 of 200 sampled), and
  * scenarios with none where every other route is made fast-eligible, the rest as generated
- * (route blockers: routers, kinds, fetches, cacheLife, segment config, schedules, arrivals),
+ * (route blockers: fallback shells, fetches, holes, schedules, arrivals),
  * so that fast and exact routes share runs, some of them sharing a layout's fetch.
  */
 const arbMixedCase = fc.oneof(

@@ -80,12 +80,27 @@ describe('what keeps a route or a scenario exact', () => {
     ['a fetch', { fetches: [{ id: 'x', revalidateS: 30 }] }, /^fetches/],
     ['a Pages Router page with fallback true', { router: 'pages', params: { count: 10, fallback: true } }, /^router "pages" with fallback true/],
     ['evenly spaced arrivals', { traffic: { rps: 5, arrivals: 'uniform' } }, /^traffic\.arrivals "uniform"/],
-    ['cacheLife', { cacheLife: 'hours' }, /^cacheLife/],
+    ['a \'use cache\' function', { fetches: [{ id: 'x', kind: 'use cache', perPath: true }] }, /^fetches: fetch "x" is use cache/],
   ]
   it.each(routeCases)('%s keeps its route exact', (_name, route, reason) => {
     const s = one({}, route)
     expect(scenarioBlocker(s)).toBeNull()
     expect(routeBlocker(s, 0, resolveRoutes(s)[0]!)).toMatch(reason)
+  })
+  it('a cached route handler (§15.1), a \'use cache\' page and layout (cacheLife, §12.2) and segment config (§15.2, §15.3) run fast, with the revalidate and expire they set', () => {
+    const cases: [Record<string, unknown>, number | false, number | undefined][] = [
+      [{ kind: 'route-handler', revalidateS: 30 }, 30, undefined],
+      [{ cacheLife: 'minutes' }, 60, 3600],
+      [{ layouts: [{ cacheLife: { revalidateS: 20, expireS: 200 } }] }, 20, 200],
+      [{ segmentConfig: { dynamic: 'force-static' }, dynamic: true }, 60, undefined],
+      // fetchCache force-no-store: the fetch is no-store and makes the route dynamic; it is then an origin call per request.
+      [{ segmentConfig: { fetchCache: 'force-no-store' }, fetches: [{ id: 'x', perPath: true, revalidateS: 30, latencyS: 0.05 }] }, 0, undefined],
+    ]
+    for (const [route, revalidateS, expireS] of cases) {
+      const s = one({}, route)
+      const r = runScenario(s, { mode: 'fast' }).routes.p!
+      expect([JSON.stringify(route), r.mode, r.exactBecause, r.effectiveRevalidateS, r.effectiveExpireS]).toEqual([JSON.stringify(route), 'fast', undefined, revalidateS, expireS])
+    }
   })
   it('a Pages Router page with fallback "blocking" or false runs fast (§14.1, §14.2), its fetch() uncached (§14.9); with restarts, exact (§14.7)', () => {
     for (const fallback of ['blocking', false] as const) {

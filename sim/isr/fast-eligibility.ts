@@ -13,6 +13,7 @@ import type { SimMode } from '../contract.ts'
 import { isPerPathFetch } from './data-cache.ts'
 import type { ResolvedRoute } from './entries.ts'
 import { isDataCached, profileFor } from './profiles.ts'
+import { withSegmentConfig } from './segment-config.ts'
 import { isUnstableCache } from './unstable-cache.ts'
 
 export interface FastPlan {
@@ -51,12 +52,12 @@ export function routeBlocker(s: Scenario, i: number, r: ResolvedRoute): string |
     // §14.7: a restart drops a Pages entry's cache control on every version (16.4 keeps an App page's).
     if (s.restarts.length > 0) return 'router "pages" with restarts: a restart resets a Pages path\'s cache control (§14.7), which fast mode does not carry'
   }
-  if (cfg.kind === 'route-handler') return 'kind "route-handler": simulated request by request'
+  // A cached route handler runs the page state machine (§15.1); a page's or layout's cacheLife and
+  // its segment config set only its revalidate and expire (§12.2, §15.2) and, through fetchCache,
+  // its fetches (§15.3, applied by fastPlan): none of them differs in a path's timeline once tags are out.
   const fetches = fetchBlocker(s, i, r)
   if (fetches !== null) return fetches
-  if (cfg.cacheLife !== undefined || cfg.layouts.some((l) => l.cacheLife !== undefined)) return 'cacheLife: \'use cache\' scopes are simulated request by request'
   if (r.effective.holes !== undefined) return 'cacheComponents holes: rendered per request inside the shell'
-  if (cfg.segmentConfig !== undefined) return 'segmentConfig: simulated request by request'
   if (t.arrivals !== 'poisson') return `traffic.arrivals "${t.arrivals}": evenly spaced arrivals are not a Poisson process`
   if (t.schedule !== undefined) return 'traffic.schedule: replayed requests are stepped one by one'
   return null
@@ -160,7 +161,9 @@ function sameSideForSharedFetches(s: Scenario, exactBecause: (string | null)[]):
 }
 
 /** The plan for a run in `mode`: exact everywhere, or fast wherever it is exact in distribution. */
-export function fastPlan(s: Scenario, routes: readonly ResolvedRoute[], mode: SimMode, sameTraffic = false): FastPlan {
+export function fastPlan(scenario: Scenario, routes: readonly ResolvedRoute[], mode: SimMode, sameTraffic = false): FastPlan {
+  // Each fetch as its segment's fetchCache leaves it (§15.3), as the model and fast mode read them.
+  const s = withSegmentConfig(scenario)
   if (mode === 'exact') return { exactBecause: routes.map(() => '--mode exact'), anyFast: false, anyExact: true }
   const all = sameTraffic ? '--same-traffic: replications replay replication 0\'s requests one by one, which fast mode never draws' : scenarioBlocker(s)
   let exactBecause = routes.map((r, i) => all ?? routeBlocker(s, i, r))

@@ -17,6 +17,7 @@ import type { FreshnessStats } from './freshness.ts'
 import { Metrics, OUTCOME_NAMES } from './metrics.ts'
 import { createIsrModel, type IsrModel } from './model.ts'
 import type { VersionProfile } from './profiles.ts'
+import { withSegmentConfig } from './segment-config.ts'
 import type { TraceEvent } from './trace.ts'
 
 const NO = OUTCOME_NAMES.length
@@ -57,13 +58,15 @@ export function runSplit(
     parts = { routes, fetchStats: model.fetchStats(), freshness: { ...f, outdatedByRoute, lagByRoute }, onDemandStats: model.onDemandStats() }
   }
   const buildAtUs = -secToUs(s.buildAgeS)
+  // Each fetch as its segment's fetchCache leaves it (§15.3), as createIsrModel reads the exact routes'.
+  const sv = withSegmentConfig(s)
   const fastFetches: Record<string, RunParts['fetchStats'][string]> = {}
   // One stream per fetch id, claimed once: routes that share an uncached fetch (all fast, fastPlan) draw from it in turn.
   const fetchRngs = new Map<string, AleaRng>()
   const fetchRng = (id: string) => fetchRngs.get(id) ?? fetchRngs.set(id, streams.claim('fetch', id)).get(id)!
   for (const r of all) {
     if (!fast[r.index]) continue
-    for (const [id, x] of Object.entries(runFastRoute(s, r, profile, streams, fetchRng, metrics, durationUs, buildAtUs))) {
+    for (const [id, x] of Object.entries(runFastRoute(sv, r, profile, streams, fetchRng, metrics, durationUs, buildAtUs))) {
       const had = fastFetches[id]
       // As exact mode counts a fetch several routes make: all their origin calls, the most keys any of them has.
       fastFetches[id] = had === undefined ? x : { ...had, originFetches: had.originFetches + x.originFetches, keys: Math.max(had.keys, x.keys) }
