@@ -39,14 +39,16 @@ function withoutHoles(r: RouteInput): RouteInput {
 
 /** Two or three instances behind a random balancer, each with its own cache. */
 function randomlyBalanced(c: Case, instances: number): Case {
+  // The remote 'use cache' store is one for every instance (§12.5), which keeps it exact.
+  if (readsUseCache(c, 'use cache: remote')) return c
   return { ...c, input: { ...c.input, deployment: { instances, balancer: 'random' } } }
 }
 
 /** Restarts, which run fast on 16.4 (it reads each entry's cache control back): at fractions of the run, of every instance or one. */
 const arbRestarts = fc.array(fc.record({ at: fc.integer({ min: 0, max: 99 }), instance: fc.option(fc.integer({ min: 0, max: 2 }), { nil: undefined }) }), { minLength: 1, maxLength: 3 })
 function withRestarts(c: Case, restarts: readonly { at: number; instance: number | undefined }[] | null): Case {
-  // A restart drops a Pages page's cache control (§14.7), which keeps it exact.
-  if (restarts === null || c.input.next?.version !== '16.4' || c.input.routes.some((r) => r.router === 'pages')) return c
+  // A restart drops a Pages page's cache control (§14.7) and empties the 'use cache' default handler (§12.5), which keeps them exact.
+  if (restarts === null || c.input.next?.version !== '16.4' || c.input.routes.some((r) => r.router === 'pages') || readsUseCache(c, 'use cache')) return c
   const instances = c.input.deployment?.instances ?? 1
   return { ...c, input: { ...c.input, restarts: restarts.map((r) => ({ atS: Math.round((r.at / 100) * c.input.durationS * 2) / 2, ...(r.instance === undefined ? {} : { instance: r.instance % instances }) })) } }
 }
@@ -69,29 +71,34 @@ export function fastFetchRoute(r: RouteInput): RouteInput {
     // The fetches no dynamic render keeps (§5.2), and at most one it keeps (§5.3, §13.3; not on a Pages page), whose route then has no crawlers.
     const all = r.fetches ?? []
     const uncached = all.filter((f) => plain(f) && !keptDynamic(f, fast)).map((f) => ({ ...f, kind: 'fetch' as const }))
-    const kept = all.find((f) => (plain(f) || f.kind === 'unstable_cache') && keptDynamic(f, fast))
+    const kept = all.find((f) => keptDynamic(f, fast))
     const fetches = kept === undefined ? uncached : [...uncached, { ...kept, kind: kept.kind ?? 'fetch', perPath }]
     if (fetches.length === 0) return fast
     if (kept === undefined) return { ...fast, fetches }
     const { crawlers: _c, ...traffic } = fast.traffic
     return { ...fast, fetches, traffic }
   }
-  const fetches = (r.fetches ?? []).filter((f) => (plain(f) || f.kind === 'unstable_cache') && f.revalidateS !== 0).map((f) => ({ ...f, kind: f.kind ?? 'fetch', perPath }))
+  // Not a no-store fetch, nor a 'use cache' life of revalidate 0: either makes the route dynamic (§5.2, §12.2).
+  const fetches = (r.fetches ?? []).filter((f) => f.revalidateS !== 0 && !(typeof f.cacheLife === 'object' && f.cacheLife.revalidateS === 0)).map((f) => ({ ...f, kind: f.kind ?? 'fetch', perPath }))
   return fetches.length === 0 ? fast : { ...fast, fetches }
 }
 
 type FetchInput = NonNullable<RouteInput['fetches']>[number]
 const plain = (f: FetchInput) => f.kind === undefined || f.kind === 'fetch'
-/** Whether a dynamic render keeps f (§5.3: a revalidate other than 0, or tags; unstable_cache, §13.3); never on a Pages page (§14.9). */
+const useCache = (f: FetchInput) => f.kind === 'use cache' || f.kind === 'use cache: remote'
+/** Whether a dynamic render keeps f (§5.3: a revalidate other than 0, or tags; unstable_cache, §13.3; 'use cache', §12.5); never on a Pages page (§14.9). */
 function keptDynamic(f: FetchInput, r: RouteInput): boolean {
-  return r.router !== 'pages' && (f.kind === 'unstable_cache' || (f.revalidateS !== 0 && (f.revalidateS !== undefined || (f.tags ?? []).length > 0)))
+  return r.router !== 'pages' && (f.kind === 'unstable_cache' || useCache(f) || (f.revalidateS !== 0 && (f.revalidateS !== undefined || (f.tags ?? []).length > 0)))
 }
 
-/** Without deploys' Data Cache resets, which keep a dynamic route's kept fetch exact: drops those fetches where the scenario deploys. */
-function withoutKeptOnDeploys(c: Case): Case {
-  if ((c.input.deploys?.length ?? 0) === 0) return c
-  return { ...c, input: { ...c.input, routes: c.input.routes.map((r) => (rendersPerRequest(r) && r.fetches ? { ...r, fetches: r.fetches.filter((f) => !keptDynamic(f, r)) } : r)) } }
+/** A deploy that keeps the old fetch cache keeps a dynamic route's kept Data Cache fetch exact: drops those fetches where one does. */
+function withoutKeptOnReuse(c: Case): Case {
+  if (!(c.input.deploys ?? []).some((d) => d.reuseFetchCache === true)) return c
+  return { ...c, input: { ...c.input, routes: c.input.routes.map((r) => (rendersPerRequest(r) && r.fetches ? { ...r, fetches: r.fetches.filter((f) => useCache(f) || !keptDynamic(f, r)) } : r)) } }
 }
+
+/** Whether the case reads a 'use cache' function of the default handler (emptied by restarts), or of the remote store (one for every instance). */
+const readsUseCache = (c: Case, kind: 'use cache' | 'use cache: remote') => c.input.routes.some((r) => (r.fetches ?? []).some((f) => f.kind === kind))
 
 /** Whether the route renders per request (dynamic, revalidate 0 in the page or a layout), where fetches keep it exact. */
 function rendersPerRequest(r: RouteInput): boolean {
@@ -109,7 +116,7 @@ export function withLayoutFetch(c: Case, f: { latencyS: number; failureRate: num
 
 /** Generated fast-eligible scenarios with fetches, each route's kept as its own, and often a layout's uncached fetch every ISR route shares. */
 export const arbFastFetchCase = fc.tuple(arbCase({ isolated: true, invalidations: false, restarts: false, deploys: true, route: fastFetchRoute }), fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.integer({ min: 2, max: 3 }) }), fc.option(arbRestarts, { nil: null }), arbLayoutFetch)
-  .map(([c, instances, restarts, layout]) => withoutKeptOnDeploys(withLayoutFetch(withRestarts(instances === null ? c : randomlyBalanced(c, instances), restarts), layout)))
+  .map(([c, instances, restarts, layout]) => withoutKeptOnReuse(withLayoutFetch(withRestarts(instances === null ? c : randomlyBalanced(c, instances), restarts), layout)))
   .filter((c) => c.input.next?.cacheComponents !== true && c.input.routes.some((r) => (r.fetches?.length ?? 0) > 0))
 
 /**

@@ -102,14 +102,14 @@ describe('which fetches fast mode carries', () => {
       [{}, { fetches: [{ id: 'nav', revalidateS: 300 }] }, /fetch "nav" has one key for every path \(perPath false\) and the Data Cache keeps it/],
       // 14 keeps a plain fetch() (§5.3): then one entry couples the paths.
       [{ next: { version: '14' } }, { fetches: [nav] }, /fetch "nav" has one key for every path/],
-      [{}, { fetches: [{ id: 'item', perPath: true, kind: 'use cache' }] }, /fetch "item" is use cache/],
       [{ routes: [{ id: 'q', pattern: '/q/[id]', revalidateS: 60, params: { count: 5 }, renderS: 0.1, fetches: [{ id: 'item', perPath: true, revalidateS: 300, latencyS: 0.05 }], traffic: { rps: 1 } }] }, {}, /fetch "item" is also made by route "q"/],
       // A dynamic render keeps a fetch with a revalidate (§5.3) and serves it stale while it refreshes: one of its own runs fast, unless something else reads or resets it.
-      [{ deploys: [{ atS: 100 }] }, { dynamic: true }, /fetch "item" on a dynamic route serves stale data while it refreshes, and deploys reset it/],
+      [{ deploys: [{ atS: 100, reuseFetchCache: true }] }, { dynamic: true }, /fetch "item" on a dynamic route serves stale data while it refreshes, and a deploy keeps the fetch cache/],
+      [{ restarts: [{ atS: 100 }] }, { fetches: [{ id: 'uc', kind: 'use cache', perPath: true }] }, /fetch "uc" is 'use cache', whose entries a restart empties/],
+      [{ deployment: { instances: 2, balancer: 'random' } }, { fetches: [{ id: 'ur', kind: 'use cache: remote', perPath: true }] }, /fetch "ur" is 'use cache: remote', one store every instance shares/],
       [{}, { dynamic: true, traffic: { rps: 5, crawlers: [{ name: 'bot', revisitS: 60 }] } }, /fetch "item" on a dynamic route .*, and traffic\.crawlers read it too/],
       [{}, { dynamic: true, fetches: [product.fetches![0]!, nav, { id: 'kv', kind: 'unstable_cache', perPath: true }] }, /fetches "item" and "kv" on a dynamic route are both kept/],
       [{}, { dynamic: true, fetches: [{ id: 'one', revalidateS: 60 }], traffic: { rps: 5, unknownRate: 1 } }, /fetch "one" on a dynamic route .*, one key that one-off unknown paths/],
-      [{}, { dynamic: true, fetches: [{ id: 'uc', kind: 'use cache' }] }, /fetch "uc" is use cache on a dynamic route/],
       [{}, { params: { count: 1, prebuilt: 1 }, fetches: [{ id: 'nav', revalidateS: 300 }], traffic: { rps: 5, unknownRate: 1 } }, /fetch "nav" has one key that one-off unknown paths \(traffic\.unknownRate\) read too/],
     ]
     for (const [over, route, why] of cases) {

@@ -83,9 +83,13 @@ function scenarioBlockers(s: Scenario): string[] {
 
 /** Whether the Data Cache keeps fetch f in an ISR render (§5.3): a revalidate other than 0, tags, or 14's plain fetch(); an unstable_cache function always (§13). */
 function kept(s: Scenario, r: Scenario['routes'][number], f: Scenario['routes'][number]['fetches'][number]): boolean {
-  // getStaticProps has no Data Cache (§14.9).
-  return f.kind === 'unstable_cache' || (r.router !== 'pages' && f.revalidateS !== 0 && (f.revalidateS !== undefined || f.tags.length > 0 || s.next.version === '14'))
+  // getStaticProps has no Data Cache (§14.9); a 'use cache' function has its own store (§12.5).
+  return f.kind === 'unstable_cache' || useCache(f) || (r.router !== 'pages' && f.revalidateS !== 0 && (f.revalidateS !== undefined || f.tags.length > 0 || s.next.version === '14'))
 }
+
+const useCache = (f: Scenario['routes'][number]['fetches'][number]) => f.kind === 'use cache' || f.kind === 'use cache: remote'
+/** A 'use cache' function whose store a restart empties (the default handler), or one every instance shares (remote). */
+const storeBlocked = (s: Scenario, f: Scenario['routes'][number]['fetches'][number]) => (f.kind === 'use cache' && s.restarts.length > 0) || (f.kind === 'use cache: remote' && deploymentOf(s).instances > 1)
 
 /**
  * A route's fetches keep it exact unless each is a plain fetch() that the Data Cache never
@@ -99,18 +103,19 @@ function ownFetchesBlocked(s: Scenario, i: number): boolean {
   if (resolved.isDynamic) {
     // A dynamic render keeps an unstable_cache function or a fetch with a revalidate (not 0) or tags (§5.3), never in getServerSideProps (§14.9).
     const pages = r.router === 'pages'
-    if (r.fetches.some((f) => !['fetch', undefined, ...(pages ? [] : ['unstable_cache'])].includes(f.kind))) return true
-    const kept = r.fetches.filter((f) => !pages && (f.kind === 'unstable_cache' || (f.revalidateS !== 0 && (f.revalidateS !== undefined || f.tags.length > 0))))
+    if (r.fetches.some((f) => (pages && f.kind === 'unstable_cache') || storeBlocked(s, f))) return true
+    const kept = r.fetches.filter((f) => !pages && (f.kind === 'unstable_cache' || useCache(f) || (f.revalidateS !== 0 && (f.revalidateS !== undefined || f.tags.length > 0))))
     if (kept.length === 0) return false
     const f = kept[0]!
-    // One kept fetch of its own, read by no one-off path through a shared key, nor by crawlers, never reset by a deploy.
+    // One kept fetch of its own, read by no one-off path through a shared key, nor by crawlers, never kept across a deploy (reuseFetchCache, for the Data Cache).
     return kept.length > 1 || r.fetches.filter((g) => g.id === f.id).length > 1 || s.routes.some((x, j) => j !== i && x.fetches.some((g) => g.id === f.id))
-      || (!(f.perPath ?? f.tags.some((t) => t.includes('{'))) && r.traffic.unknownRate > 0) || (r.traffic.crawlers?.length ?? 0) > 0 || s.deploys.length > 0
+      || (!(f.perPath ?? f.tags.some((t) => t.includes('{'))) && r.traffic.unknownRate > 0) || (r.traffic.crawlers?.length ?? 0) > 0
+      || (!useCache(f) && s.deploys.some((d) => d.reuseFetchCache === true))
   }
   const ids = r.fetches.map((f) => f.id)
   // A cached fetch with one URL for every path is the path's own only on a route of one path that one-off paths do not visit.
   const ownKeys = (f: Scenario['routes'][number]['fetches'][number]) => (f.perPath ?? f.tags.some((t) => t.includes('{'))) || (resolved.count === 1 && r.traffic.unknownRate === 0)
-  return new Set(ids).size < ids.length || r.fetches.some((f) => !['fetch', 'unstable_cache'].includes(f.kind ?? 'fetch')
+  return new Set(ids).size < ids.length || r.fetches.some((f) => storeBlocked(s, f)
     || (kept(s, r, f) && (!ownKeys(f) || s.routes.some((x, j) => j !== i && x.fetches.some((g) => g.id === f.id)))))
 }
 

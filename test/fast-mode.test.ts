@@ -340,6 +340,38 @@ describe('dynamic routes with a fetch the Data Cache keeps (30 replications each
   }, 300_000)
 })
 
+describe('\'use cache\' functions (30 replications each)', () => {
+  /**
+   * 16.4 with expireTime 600 s, 20 min: product pages (80, Zipf, 20 prebuilt, 1 one-off URL a
+   * second) whose item comes from a 'use cache' function per path (cacheLife revalidate 300 s,
+   * expire 900 s; 80 ms, 5% failing): set when a run starts, never written by the build, run
+   * in the render's foreground once past its life (§12.5); a home page reading a 'use cache:
+   * remote' function ('minutes'); and dynamic account pages (30) reading a 'use cache' cart per
+   * path (20 s, 100 ms, 10% failing): a request past its life runs it and waits. Then products
+   * and accounts on 2 instances (each its own store) with a deploy at 700 s (which empties them).
+   */
+  const product = { id: 'p', pattern: '/p/[id]', revalidateS: 120, params: { count: 80, prebuilt: 20 }, renderS: { lognormal: { medianS: 0.1, p95S: 0.4 } }, failureRate: 0.01, fetches: [{ id: 'item', kind: 'use cache', perPath: true, cacheLife: { revalidateS: 300, expireS: 900 }, latencyS: 0.08, failureRate: 0.05 }], traffic: { rps: 15, popularity: { zipf: 1 }, unknownRate: 1 } }
+  const home = { id: 'home', pattern: '/', revalidateS: 30, renderS: 0.1, fetches: [{ id: 'feat', kind: 'use cache: remote', cacheLife: 'minutes', latencyS: 0.2 }], traffic: { rps: 4 } }
+  const account = { id: 'a', pattern: '/a/[id]', dynamic: true, params: { count: 30 }, renderS: 0.05, fetches: [{ id: 'cart', kind: 'use cache', perPath: true, cacheLife: { revalidateS: 20, expireS: 400 }, latencyS: 0.1, failureRate: 0.1 }], traffic: { rps: 6, unknownRate: 0.5 } }
+  const cases = [
+    ['products and a home page', [product, home], {}],
+    ['dynamic account pages', [account], {}],
+    ['products and accounts on 2 instances, with a deploy', [product, account], { deployment: { instances: 2, balancer: 'random' }, deploys: [{ atS: 700 }] }],
+  ] as const
+  test.each(cases)('%s: every route fast, and fast agrees with exact, runs per function included', (name, routes, extra) => {
+    const s = parseScenario({ name: 'use-cache', seed: '5', durationS: 1200, warmupS: 60, next: { version: '16.4', expireTimeS: 600 }, routes, ...extra } as unknown as Parameters<typeof parseScenario>[0])
+    const cv = crossValidate(s, `use-cache-${name}`)
+    console.log(cv.report)
+    for (const r of cv.fast.results) for (const [id, x] of Object.entries(r.routes)) expect([id, x.mode]).toEqual([id, 'fast'])
+    expect(cv.confirmed.map((f) => f.key), cv.report).toEqual([])
+    const f = cv.fast.results[0]!
+    for (const id of Object.keys(f.fetches)) {
+      expect(Object.keys(headline(f))).toContain(`fetches.${id}.originFetches`)
+      expect(f.fetches[id]!.cached).toBe(true)
+    }
+  }, 300_000)
+})
+
 // ---------------------------------------------------------------------------
 // The test's teeth: wrong fast modes are rejected by the same procedure.
 

@@ -80,7 +80,7 @@ describe('what keeps a route or a scenario exact', () => {
     ['a fetch', { fetches: [{ id: 'x', revalidateS: 30 }] }, /^fetches/],
     ['a Pages Router page with fallback true', { router: 'pages', params: { count: 10, fallback: true } }, /^router "pages" with fallback true/],
     ['evenly spaced arrivals', { traffic: { rps: 5, arrivals: 'uniform' } }, /^traffic\.arrivals "uniform"/],
-    ['a \'use cache\' function', { fetches: [{ id: 'x', kind: 'use cache', perPath: true }] }, /^fetches: fetch "x" is use cache/],
+    ['a \'use cache\' function every path shares', { fetches: [{ id: 'x', kind: 'use cache' }] }, /^fetches: fetch "x" has one key for every path/],
   ]
   it.each(routeCases)('%s keeps its route exact', (_name, route, reason) => {
     const s = one({}, route)

@@ -3,12 +3,14 @@
  * and one-off unknown paths'. Each renders for itself, so requests that change no state are
  * deferred piece by piece and their renders drawn in bulk (fast-metrics.ts drawDeferred).
  *
- * A dynamic route may read one fetch the Data Cache keeps in a dynamic render (§5.3: a revalidate
- * or tags; an unstable_cache function, §13.3), keyed per path or once for the route. That entry
- * is the only state: while it is fresh, requests are deferred; once it is stale, every request
- * gets the stale data and calls the origin in the background (data-cache.ts read(): no
- * de-duplication), and with no entry every request waits for its own call, until a successful
- * call lands. Those requests are stepped one by one (a few per revalidate period).
+ * A dynamic route may read one fetch a dynamic render keeps (§5.3: a revalidate or tags; an
+ * unstable_cache function, §13.3; a 'use cache' function, §12.5), keyed per path or once for the
+ * route. That entry is the only state: while it is fresh, requests are deferred; once it is
+ * stale, every request gets the stale data and calls the origin in the background (data-cache.ts
+ * read(): no de-duplication), and with no entry every request waits for its own call, until a
+ * successful call lands. Those requests are stepped one by one (a few per revalidate period). A
+ * 'use cache' entry is set when a successful run starts, and a render never serves it stale:
+ * the first request past its life runs it and waits.
  */
 import { roundHalfUp } from '../kernel/time.ts'
 import type { PathCrawl } from './fast-crawl.ts'
@@ -103,18 +105,39 @@ function crawlDynamic(c: PathCtx, crawl: PathCrawl): void {
 /**
  * A dynamic route reading fetch `kept` from the Data Cache, one unit at a time: each path (the
  * fetch keyed per path) or the route (one key), on each instance (its own cache), at `share` of
- * the route's rate. `seeded`: the build wrote the unit's key (a route made dynamic by a layout
- * only, finding F7), at buildAtUs. The requests the entry serves fresh go to c.acc, to be drawn
+ * the route's rate. `seeded`: a build that prerenders writes the unit's key (a route made dynamic
+ * by a layout only, finding F7), the first at buildAtUs. The requests the entry serves fresh go to c.acc, to be drawn
  * in bulk with the other fetches' wait.
  */
 export function runDynamicUnit(c: PathCtx, kept: number, seeded: boolean, buildAtUs: number, landings: number[]): void {
+  const cuts = c.deployAtUs, runEndUs = c.runEndUs
+  let built = seeded, atUs = buildAtUs, fromCont = 0
+  // One stretch per live build, as fast-timeline.ts runPath: a deploy leaves the new build's key
+  // (seeded by a build that prerenders), or none, and the old build's calls on their way are not stored.
+  for (let i = 0; ; i++) {
+    while (i < cuts.length - 1 && cuts[i + 1] === cuts[i]) i++ // deploys at one µs: the last one's build is live
+    const toUs = i < cuts.length ? cuts[i]! : runEndUs
+    c.durationUs = toUs
+    c.endCont = toUs - 0.5
+    unitStretch(c, kept, built, atUs, fromCont, landings)
+    if (i >= cuts.length) break
+    atUs = toUs
+    built = seeded && c.deployPrerenders[i]!
+    fromCont = Math.max(0, toUs - 0.5)
+  }
+  c.durationUs = runEndUs
+  c.endCont = runEndUs - 0.5
+}
+
+/** The unit from continuous time fromCont to c.endCont, from a build's state: its key written at atUs, or none. */
+function unitStretch(c: PathCtx, kept: number, built: boolean, atUs: number, fromCont: number, landings: number[]): void {
   const f = c.fetches!, m = c.m, rng = f.rngs[kept]!
-  const revalUs = f.revalUs[kept]!, latencyUs = f.latencyUs[kept]!, failureRate = f.failureRate[kept]!
+  const revalUs = f.revalUs[kept]!, latencyUs = f.latencyUs[kept]!, failureRate = f.failureRate[kept]!, atStart = f.atStart[kept] === 1
   const waitFresh = uncachedWaitUs(c, kept), waitOwn = Math.max(waitFresh, latencyUs)
-  let has = seeded, lastModUs = buildAtUs, head = 0
+  let has = built, lastModUs = atUs, head = 0
   landings.length = 0
   // Continuous time from which arrivals are not accounted for; the next arrival drawn ahead (NaN: none).
-  let t = 0, pending = NaN
+  let t = fromCont, pending = NaN
   for (;;) {
     if (has) {
       // Fresh while now − lastModified ≤ revalidate (§1.1); a call landing meanwhile re-sets the entry later.
@@ -141,9 +164,15 @@ export function runDynamicUnit(c: PathCtx, kept: number, seeded: boolean, buildA
     while (head < landings.length && landings[head]! <= T) { lastModUs = landings[head++]!; has = true }
     callUncached(c, T, kept)
     if (has && T - lastModUs <= revalUs) { renderAt(c, T, waitFresh); continue }
-    // data-cache.ts originCall(): counted after warmup, one failure draw, a success stored when it lands.
+    // data-cache.ts originCall(): counted after warmup, one failure draw, a success stored when it
+    // lands; use-cache.ts generate(): a 'use cache' run is set when it starts and always waited for.
     if (T >= m.warmupUs) f.originFetches[kept] = f.originFetches[kept]! + 1
     const ok = (rng.nextInt32() >>> 0) * UINT32_SCALE >= failureRate
+    if (atStart) {
+      renderAt(c, T, waitOwn)
+      if (ok) { has = true; lastModUs = T }
+      continue
+    }
     if (ok && T + latencyUs < c.runEndUs) landings.push(T + latencyUs)
     // A stale entry is served while it refreshes; with none, the render waits for its own call.
     renderAt(c, T, has ? waitFresh : waitOwn)

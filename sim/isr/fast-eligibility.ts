@@ -11,6 +11,7 @@ import type { Scenario } from '../scenario/schema.ts'
 import { deploymentOf } from '../scenario/schema.ts'
 import type { SimMode } from '../contract.ts'
 import { isPerPathFetch } from './data-cache.ts'
+import { isUseCacheKind } from './cache-life.ts'
 import type { ResolvedRoute } from './entries.ts'
 import { isDataCached, profileFor } from './profiles.ts'
 import { withSegmentConfig } from './segment-config.ts'
@@ -78,16 +79,17 @@ export function routeBlocker(s: Scenario, i: number, r: ResolvedRoute): string |
 function fetchBlocker(s: Scenario, i: number, r: ResolvedRoute): string | null {
   const cfg = s.routes[i]!
   if (cfg.fetches.length === 0) return null
-  const why = (what: string) => `fetches: ${what} (fast mode carries a path's own fetch keys, plain fetch() or unstable_cache per path made by no other route, and fetches the Data Cache never keeps, in ISR renders)`
+  const why = (what: string) => `fetches: ${what} (fast mode carries a path's own fetch keys, a plain fetch(), unstable_cache or 'use cache' per path that no other route makes, and fetches no render keeps)`
   const profile = profileFor(s.next.version)
   if (r.isDynamic) return dynamicFetchBlocker(s, i, why)
   const ids = new Set<string>()
   for (const f of cfg.fetches) {
-    if (f.kind !== undefined && f.kind !== 'fetch' && f.kind !== 'unstable_cache') return why(`fetch "${f.id}" is ${f.kind}`)
+    const store = useCacheBlocker(s, f)
+    if (store !== null) return why(store)
     if (ids.has(f.id)) return why(`fetch "${f.id}" is made twice by the route`)
     ids.add(f.id)
     // getStaticProps has no Data Cache: a Pages route's fetch() is an origin call per render (§14.9).
-    if (!isUnstableCache(f) && (cfg.router === 'pages' || !isDataCached(profile, f, false))) continue
+    if (!isUnstableCache(f) && !isUseCacheKind(f.kind) && (cfg.router === 'pages' || !isDataCached(profile, f, false))) continue
     // On a route of one path (a static page), one key for every path is that path's own, unless one-off paths read it too.
     if (!isPerPathFetch(f)) {
       if (r.count > 1) return why(`fetch "${f.id}" has one key for every path (perPath false) and the Data Cache keeps it`)
@@ -99,10 +101,23 @@ function fetchBlocker(s: Scenario, i: number, r: ResolvedRoute): string | null {
   return null
 }
 
-/** Whether a dynamic render of this route keeps fetch f in the Data Cache (§5.3; unstable_cache, §13.3), serving it stale while it refreshes. */
+/**
+ * Why a 'use cache' function keeps its routes exact, or null: the default handler's entries live
+ * in each process's memory, which a restart empties; the remote store is one for every instance (§12.5).
+ */
+function useCacheBlocker(s: Scenario, f: Scenario['routes'][number]['fetches'][number]): string | null {
+  if (f.kind === 'use cache' && s.restarts.length > 0) return `fetch "${f.id}" is 'use cache', whose entries a restart empties`
+  if (f.kind === 'use cache: remote' && deploymentOf(s).instances > 1) return `fetch "${f.id}" is 'use cache: remote', one store every instance shares`
+  return null
+}
+
+/**
+ * Whether a dynamic render of this route keeps fetch f (§5.3, a Data Cache entry it serves stale
+ * while it refreshes; unstable_cache, §13.3; a 'use cache' entry, run in the foreground once stale, §12.5).
+ */
 function keptInDynamicRender(s: Scenario, cfg: Scenario['routes'][number], f: Scenario['routes'][number]['fetches'][number]): boolean {
   if (cfg.router === 'pages') return false // getServerSideProps: no Data Cache (§14.9); its unstable_cache is refused below
-  return isUnstableCache(f) || isDataCached(profileFor(s.next.version), f, true)
+  return isUnstableCache(f) || isUseCacheKind(f.kind) || isDataCached(profileFor(s.next.version), f, true)
 }
 
 /**
@@ -119,12 +134,13 @@ export function dynamicKeptFetch(s: Scenario, i: number): number {
  * in getServerSideProps, §14.9) is an origin call per request, whatever the path; one kept (fast-dynamic.ts) is an entry whose stale reads call the origin until a
  * call lands, carried along its key's own requests: one kept fetch, keyed per path or (without
  * one-off paths, which read it too) once, made by no other route, without crawlers (their
- * visits would read it) or deploys (which reset it).
+ * visits would read it) or a deploy that keeps the old fetch cache.
  */
 function dynamicFetchBlocker(s: Scenario, i: number, why: (what: string) => string): string | null {
   const cfg = s.routes[i]!
-  const other = cfg.fetches.find((f) => f.kind !== undefined && f.kind !== 'fetch' && !(f.kind === 'unstable_cache' && cfg.router !== 'pages'))
-  if (other !== undefined) return why(`fetch "${other.id}" is ${other.kind} on a dynamic route`)
+  const other = cfg.fetches.find((f) => f.kind === 'unstable_cache' && cfg.router === 'pages')
+  if (other !== undefined) return why(`fetch "${other.id}" is unstable_cache on a dynamic Pages page, recomputed in the render`)
+  for (const f of cfg.fetches) { const store = useCacheBlocker(s, f); if (store !== null) return why(store) }
   const kept = cfg.fetches.filter((f) => keptInDynamicRender(s, cfg, f))
   if (kept.length === 0) return null
   const f = kept[0]!
@@ -135,7 +151,7 @@ function dynamicFetchBlocker(s: Scenario, i: number, why: (what: string) => stri
   if (shared !== undefined) return why(`${stale}, and route "${shared.id}" makes it too`)
   if (!isPerPathFetch(f) && cfg.traffic.unknownRate > 0) return why(`${stale}, one key that one-off unknown paths (traffic.unknownRate) read too`)
   if ((cfg.traffic.crawlers?.length ?? 0) > 0) return why(`${stale}, and traffic.crawlers read it too`)
-  if (s.deploys.length > 0) return why(`${stale}, and deploys reset it`)
+  if (!isUseCacheKind(f.kind) && s.deploys.some((d) => d.reuseFetchCache === true)) return why(`${stale}, and a deploy keeps the fetch cache (reuseFetchCache)`)
   return null
 }
 

@@ -5,7 +5,9 @@
  * ride along its timeline. A fetch the Data Cache never keeps has no entry: every render calls
  * the origin, whoever else makes it, so it may be shared by paths and routes. An unstable_cache
  * function is an entry like a cached fetch's, with its own revalidate and, on 14, a stale entry
- * kept and refreshed in the background (§13). Each render reads them as data-cache.ts read()
+ * kept and refreshed in the background (§13). A 'use cache' function's entry (§12.5) is set when
+ * its run starts and served while younger than its cacheLife revalidate and expire; no build
+ * writes one. Each render reads them as data-cache.ts read()
  * does in an ISR render (§5.3): a fresh entry is used; a stale one, none, or any in a render past expire (§2, which
  * bypasses the Data Cache) is fetched in the foreground: one origin call (counted after
  * warmup, one failure draw from the fetch's stream), the render waits its latency, and a
@@ -16,6 +18,7 @@
 import { UINT32_SCALE, type AleaRng } from '../kernel/rng.ts'
 import { secToUs } from '../kernel/time.ts'
 import type { Scenario } from '../scenario/schema.ts'
+import { INFINITE_CACHE_S, isUseCacheKind, resolveLife } from './cache-life.ts'
 import { fetchRevalidateUs, isPerPathFetch } from './data-cache.ts'
 import type { ResolvedRoute } from './entries.ts'
 import { awaitsUnstableCacheRefresh, isDataCached, type VersionProfile } from './profiles.ts'
@@ -29,6 +32,8 @@ export interface FastFetches {
   readonly cacheable: Uint8Array
   /** Per fetch: 1 when an ISR render keeps a stale entry and refreshes it in the background (unstable_cache with the one-cycle lag, §13.2). */
   readonly background: Uint8Array
+  /** Per fetch: 1 for a 'use cache' function (§12.5): its entry is set when a successful run starts, no build writes one, and every deploy empties its store. */
+  readonly atStart: Uint8Array
   readonly revalUs: Float64Array
   /** Per fetch: how long an old entry counts as fresh to a build that keeps the fetch cache (build-reuse.ts), or -1 when that build never reads it. */
   readonly reuseRevalUs: Float64Array
@@ -56,15 +61,16 @@ export function fastFetches(s: Scenario, r: ResolvedRoute, profile: VersionProfi
   // An unstable_cache function is always cached, and its revalidate is its own or a year (§13).
   // On a Pages route fetch() is never cached and a stale unstable_cache entry is recomputed in the render (§14.9).
   const pages = s.routes[r.index]!.router === 'pages'
-  const cacheable = Uint8Array.from(specs, (f) => (isUnstableCache(f) || (!pages && isDataCached(profile, f, false)) ? 1 : 0))
+  const cacheable = Uint8Array.from(specs, (f) => (isUnstableCache(f) || isUseCacheKind(f.kind) || (!pages && isDataCached(profile, f, false)) ? 1 : 0))
   return {
     ids: specs.map((f) => f.id),
     keys: specs.map((f) => (isPerPathFetch(f) ? r.count : 1)),
     cacheable,
     background: Uint8Array.from(specs, (f) => (!pages && isUnstableCache(f) && !awaitsUnstableCacheRefresh(profile, true) ? 1 : 0)),
-    revalUs: Float64Array.from(specs, (f) => (isUnstableCache(f) ? unstableCacheRevalidateUs(f) : fetchRevalidateUs(f, r))),
+    atStart: Uint8Array.from(specs, (f) => (isUseCacheKind(f.kind) ? 1 : 0)),
+    revalUs: Float64Array.from(specs, (f) => (isUseCacheKind(f.kind) ? useCacheFreshUs(profile, f) : isUnstableCache(f) ? unstableCacheRevalidateUs(f) : fetchRevalidateUs(f, r))),
     // build-reuse.ts reads the entries isDataCached keeps, judged by the fetch rule (for unstable_cache too).
-    reuseRevalUs: Float64Array.from(specs, (f) => (isDataCached(profile, f, false) ? fetchRevalidateUs(f, r) : -1)),
+    reuseRevalUs: Float64Array.from(specs, (f) => (!isUseCacheKind(f.kind) && isDataCached(profile, f, false) ? fetchRevalidateUs(f, r) : -1)),
     latencyUs: Float64Array.from(specs, (f) => secToUs(f.latencyS)),
     failureRate: Float64Array.from(specs, (f) => f.failureRate),
     rngs: specs.map((f) => rngOf(f.id)),
@@ -76,10 +82,17 @@ export function fastFetches(s: Scenario, r: ResolvedRoute, profile: VersionProfi
   }
 }
 
+/** How long a 'use cache' entry is served, µs: while its age is at most its cacheLife revalidate and expire (use-cache.ts read()). */
+function useCacheFreshUs(profile: VersionProfile, f: Scenario['routes'][number]['fetches'][number]): number {
+  const life = resolveLife(profile, f.cacheLife)
+  const s = Math.min(life.revalidateS, life.expireS)
+  return s >= INFINITE_CACHE_S ? Infinity : secToUs(s)
+}
+
 /** The path's entries as a build written at atUs left them (`prerendered`: the build prerendered this path, and so fetched its cached keys, §11.3); no call of the old build lands. */
 export function resetFetches(f: FastFetches, atUs: number, prerendered: boolean): void {
   for (let i = 0; i < f.has.length; i++) {
-    f.has[i] = prerendered && f.cacheable[i] === 1 ? 1 : 0
+    f.has[i] = prerendered && f.cacheable[i] === 1 && f.atStart[i] === 0 ? 1 : 0
     f.lastModUs[i] = atUs
     f.inFlight[i]!.length = 0
     f.inFlightHead[i] = 0
@@ -100,7 +113,9 @@ export function reuseFetches(f: FastFetches, atUs: number, prerendered: boolean)
     const had = f.has[i] === 1, lastModUs = f.lastModUs[i]!
     f.inFlight[i]!.length = 0
     f.inFlightHead[i] = 0
-    if (prerendered && f.cacheable[i] === 1) {
+    // The build id is in a 'use cache' key: the new build finds none (use-cache.ts rebuild()).
+    if (f.atStart[i] === 1) f.has[i] = 0
+    else if (prerendered && f.cacheable[i] === 1) {
       f.has[i] = 1
       f.lastModUs[i] = had && f.reuseRevalUs[i]! >= 0 && atUs - lastModUs <= f.reuseRevalUs[i]! ? lastModUs : atUs
     }
@@ -126,8 +141,9 @@ export function readFetches(f: FastFetches, atUs: number, bypass: boolean, warmu
     if (atUs >= warmupUs) f.originFetches[i] = f.originFetches[i]! + 1
     const ok = (f.rngs[i]!.nextInt32() >>> 0) * UINT32_SCALE >= f.failureRate[i]!
     const lat = f.latencyUs[i]!
-    // Only successful responses are stored (§5.3), when they arrive.
-    if (ok && cached && atUs + lat < runEndUs) f.inFlight[i]!.push(atUs + lat)
+    // Only successful responses are stored (§5.3), when they arrive; a 'use cache' entry when its run starts (§12.5).
+    if (ok && f.atStart[i] === 1) { f.has[i] = 1; f.lastModUs[i] = atUs }
+    else if (ok && cached && atUs + lat < runEndUs) f.inFlight[i]!.push(atUs + lat)
     if (foreground && lat > waitUs) waitUs = lat
   }
   return waitUs

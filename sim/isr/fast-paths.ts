@@ -94,7 +94,8 @@ export function runFastRoute(s: Scenario, r: ResolvedRoute, profile: VersionProf
   else if (r.isDynamic) {
     // One unit per key of the fetch its renders keep (fast-dynamic.ts): each path's, or the route's.
     const units = fetches!.keys[kept]!, share = shareOf(s, r), landings: number[] = []
-    const seeds = buildFetchesFor(s.routes[r.index]!, r) ? Math.min(r.prebuilt, units) : 0
+    // The build seeds a layout-only-dynamic route's keys (finding F7), never a 'use cache' one (§12.5).
+    const seeds = fetches!.atStart[kept] === 0 && buildFetchesFor(s.routes[r.index]!, r) ? Math.min(r.prebuilt, units) : 0
     for (let k = 0; k < units; k++) {
       const unitShare = units === 1 ? 1 : share(k)
       if (!(unitShare > 0)) continue
