@@ -7,17 +7,13 @@ import { arbCase, type Case, type RouteInput } from './arbitraries.ts'
 
 /**
  * The route without what keeps it exact: no fetches, Poisson traffic (crawlers and one-off
- * unknown paths kept: they run fast). A Pages Router page stays one unless its fallback is true
- * (the shell), which makes it an App page; an App page keeps its kind (a route handler),
- * cacheLife and segment config.
+ * unknown paths kept: they run fast). Pages pages (fallback shells included), route handlers,
+ * cacheLife and segment config stay.
  */
 export function fastRoute(r: RouteInput): RouteInput {
   const { router: _r, fetches: _f, ...rest } = r
   const { schedule: _sc, arrivals: _a, ...traffic } = r.traffic
-  if (r.router === 'pages' && r.params?.fallback !== true) return { ...rest, router: 'pages', traffic }
-  // fallback and a redirect for unknown paths are the Pages Router's (the route becomes an App page).
-  const params = r.params && (({ fallback: _fb, ...p }) => (p.unknownResult === 'redirect' ? { ...p, unknownResult: 'notFound' as const } : p))(r.params)
-  return { ...rest, ...(params ? { params } : {}), traffic }
+  return { ...rest, ...(r.router === 'pages' ? { router: 'pages' as const } : {}), traffic }
 }
 
 /** Without a route handler's kind, cacheLife or segment config, which can make a route dynamic in ways the fetch cases below do not read. */

@@ -3,8 +3,8 @@
  *
  * 1. Scenarios made fast-eligible (one instance, or 2-3 behind a random balancer, local
  *    caches; no on-demand calls, data changes, purges, or restarts before 16.4; App pages and
- *    route handlers, cacheLife and segment config included, and Pages pages without fallback
- *    true; Poisson traffic) but otherwise every feature
+ *    route handlers, cacheLife and segment config included, and Pages pages, fallback shells
+ *    included; Poisson traffic) but otherwise every feature
  *    the generator draws: deploys, restarts on 16.4, daily curves, crawlers, one-off unknown paths, every popularity,
  *    prebuilt and dynamicParams, revalidate numbers, false and 0, dynamic pages and layouts,
  *    failures, outages, expireTimeS, buildAgeS, warmup, both
@@ -123,8 +123,8 @@ function ownBlockers(s: Scenario, i: number): string[] {
   const r = s.routes[i]!
   const t = r.traffic
   return [
-    // A Pages page runs fast but for the fallback shell and restarts, which drop its cache control (§14.7).
-    r.router === 'pages' && (r.params?.fallback === true || s.restarts.length > 0) ? 'router' : null,
+    // A Pages page runs fast but with restarts, which drop its cache control (§14.7).
+    r.router === 'pages' && s.restarts.length > 0 ? 'router' : null,
     ownFetchesBlocked(s, i) ? 'fetches' : null,
     t.arrivals !== 'poisson' ? 'traffic.arrivals' : null,
     deploymentOf(s).instances > 1 && (t.crawlers?.length ?? 0) > 0 ? 'traffic.crawlers' : null,
@@ -157,7 +157,7 @@ function withoutModes(r: SimResult): unknown {
 /**
  * Scenarios as generated (a scenario-wide blocker nearly always: 200 of 200 sampled), and
  * scenarios with none where every other route is made fast-eligible, the rest as generated
- * (route blockers: fallback shells, fetches, holes, schedules, arrivals),
+ * (route blockers: fetches, holes, schedules, arrivals),
  * so that fast and exact routes share runs, some of them sharing a layout's fetch.
  */
 const arbMixedCase = fc.oneof(

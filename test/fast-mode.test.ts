@@ -271,7 +271,10 @@ describe('Pages Router routes (30 replications each)', () => {
    * calls fetch() (never cached there, §14.9: one origin call per render, 2% failing) and an
    * unstable_cache function per path (300 s; when stale, recomputed in the render on every
    * version, also on 14, whose App pages would serve it stale, §13.2); docs (fallback false,
-   * 80 paths of 100 prebuilt, one-off URLs 404, §14.2). On 14 and on 16.4 with expireTime 300 s.
+   * 80 paths of 100 prebuilt, one-off URLs 404, §14.2); guides (fallback true, 10 of 60 prebuilt,
+   * 5% failing renders, a crawler every 10 min, one-off URLs): a user's first request for a path
+   * gets the shell and its data request renders the page, which the next requests join; a
+   * crawler waits for the render (§14.3). On 14 and on 16.4 with expireTime 300 s.
    */
   const blog = (version: '14' | '16.4') => parseScenario({
     name: 'pages-blog', seed: '3', durationS: 1800, warmupS: 120, next: { version, ...(version === '16.4' ? { expireTimeS: 300 } : {}) },
@@ -283,6 +286,10 @@ describe('Pages Router routes (30 replications each)', () => {
         failureRate: 0.01, traffic: { rps: 30, popularity: { zipf: 1 }, unknownRate: 2 },
       },
       { id: 'docs', pattern: '/docs/[id]', router: 'pages', revalidateS: 120, params: { count: 100, prebuilt: 80, fallback: false }, renderS: 0.15, traffic: { rps: 8, unknownRate: 0.5 } },
+      {
+        id: 'guides', pattern: '/guides/[slug]', router: 'pages', revalidateS: 90, params: { count: 60, prebuilt: 10, fallback: true }, renderS: { lognormal: { medianS: 0.3, p95S: 1.2 } },
+        failureRate: 0.05, traffic: { rps: 6, popularity: { zipf: 0.8 }, unknownRate: 0.5, crawlers: [{ name: 'bot', revisitS: 600 }] },
+      },
     ],
   } as Parameters<typeof parseScenario>[0])
 
@@ -301,6 +308,9 @@ describe('Pages Router routes (30 replications each)', () => {
     expect(f.fetches.author!.originFetches).toBeGreaterThan(0.1 * f.routes.post!.renders)
     // fallback false: the 20 paths not prebuilt and the one-off URLs are 404s, with no render.
     expect(f.routes.docs!.notFound).toBeGreaterThan(0.2 * f.routes.docs!.requests)
+    // fallback true: every one-off URL and each path's first visits get the shell.
+    expect(f.routes.guides!.fallback).toBeGreaterThan(0.5 * 0.5 * 1680)
+    expect(Object.keys(headline(f))).toContain('routes.guides.fallback')
   }, 300_000)
 })
 

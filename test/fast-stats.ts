@@ -220,6 +220,9 @@ export function headline(r: SimResult): Record<string, number> {
   for (const k of LATENCY) out[`latency.${k}`] = r.latency[k]
   for (const k of COST) out[`cost.${k}`] = r.cost[k]
   for (const [id, route] of Object.entries(r.routes)) for (const k of TOTAL_COUNTS) out[`routes.${id}.${k}`] = route[k]
+  // Fallback shells (§14.3), where a route has them.
+  if (r.totals.fallback !== undefined) out['totals.fallback'] = r.totals.fallback
+  for (const [id, route] of Object.entries(r.routes)) if (route.fallback !== undefined) out[`routes.${id}.fallback`] = route.fallback
   // The Data Cache's origin calls, per fetch id (a scenario without fetches has none to compare).
   for (const [id, f] of Object.entries(r.fetches)) out[`fetches.${id}.originFetches`] = f.originFetches
   return out

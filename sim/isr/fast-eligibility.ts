@@ -47,12 +47,10 @@ export function scenarioBlocker(s: Scenario): string | null {
 export function routeBlocker(s: Scenario, i: number, r: ResolvedRoute): string | null {
   const cfg = s.routes[i]!
   const t = cfg.traffic
-  if (cfg.router === 'pages') {
-    // §14: with fallback false or "blocking" a Pages page is an App page without tags (§14.6, and on-demand calls keep the scenario exact anyway).
-    if (cfg.params?.fallback === true) return 'router "pages" with fallback true: the fallback shell and the data request that renders the page are simulated request by request'
-    // §14.7: a restart drops a Pages entry's cache control on every version (16.4 keeps an App page's).
-    if (s.restarts.length > 0) return 'router "pages" with restarts: a restart resets a Pages path\'s cache control (§14.7), which fast mode does not carry'
-  }
+  // §14: a Pages page is an App page without tags (§14.6; on-demand calls keep the scenario exact
+  // anyway), with fallback true its shell (§14.3, fast-timeline.ts). A restart drops a Pages
+  // entry's cache control on every version (§14.7; 16.4 keeps an App page's).
+  if (cfg.router === 'pages' && s.restarts.length > 0) return 'router "pages" with restarts: a restart resets a Pages path\'s cache control (§14.7), which fast mode does not carry'
   // A cached route handler runs the page state machine (§15.1); a page's or layout's cacheLife and
   // its segment config set only its revalidate and expire (§12.2, §15.2) and, through fetchCache,
   // its fetches (§15.3, applied by fastPlan): none of them differs in a path's timeline once tags are out.

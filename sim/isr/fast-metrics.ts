@@ -17,7 +17,7 @@ import type { Rng } from '../kernel/rng.ts'
 import { maxOfUniforms, multinomialInto, poisson } from '../kernel/sample.ts'
 import { roundHalfUp } from '../kernel/time.ts'
 import type { DurationBuckets } from './fast-durations.ts'
-import { BLOCKING, ERROR, OUTCOME_NAMES, type Metrics, type Outcome, type RenderMode } from './metrics.ts'
+import { BLOCKING, ERROR, FALLBACK, OUTCOME_NAMES, type Metrics, type Outcome, type RenderMode } from './metrics.ts'
 
 const NO = OUTCOME_NAMES.length
 /** Series columns per bin (metrics.ts): the outcomes, renders by mode, failed renders. */
@@ -130,6 +130,8 @@ export interface DeferredRenders {
   readonly durations: DurationBuckets
   readonly mode: RenderMode
   readonly ok: Outcome
+  /** The requests got a Pages fallback shell (§14.3): outcome FALLBACK, no age or latency, whatever their render did. */
+  readonly shell?: boolean
 }
 
 /**
@@ -146,9 +148,10 @@ export function drawDeferred(acc: FastAcc, m: Metrics, rng: Rng, renders: Deferr
         const mu = acc.mu[(bin * 2 + period) * NO + o]!
         if (mu === 0) continue
         const n = poisson(rng, mu)
-        const c = r * NO + o
+        const served = renders?.shell === true ? FALLBACK : o
+        const c = r * NO + served
         m.counts[c] = m.counts[c]! + n
-        m.series[bin * SC + o] = m.series[bin * SC + o]! + n
+        m.series[bin * SC + served] = m.series[bin * SC + served]! + n
         if (renders !== null && (o === renders.ok || o === ERROR)) {
           const mode = renders.mode
           m.series[bin * SC + NO + mode] = m.series[bin * SC + NO + mode]! + n
@@ -166,8 +169,9 @@ export function drawDeferred(acc: FastAcc, m: Metrics, rng: Rng, renders: Deferr
     }
   }
   if (renders !== null) {
-    drawDurations(m, r, rng, renders.durations, ok, true)
-    drawDurations(m, r, rng, renders.durations, failed, false)
+    const served = renders.shell !== true
+    drawDurations(m, r, rng, renders.durations, ok, served, served)
+    drawDurations(m, r, rng, renders.durations, failed, false, served)
   }
   if (aged === 0) return ok + failed
   // The intensity per bucket: the partial pieces, plus the whole-bucket density times the width.
@@ -203,7 +207,8 @@ function maxInBucket(rng: Rng, b: number, n: number, upTo = Infinity): number {
 }
 
 /** n renders' durations of a dynamic route, measured: latencies, ages when they succeeded, render time. */
-function drawDurations(m: Metrics, r: number, rng: Rng, d: DurationBuckets, n: number, succeeded: boolean): void {
+/** n renders' durations into the route's render time; `succeeded`: their requests' ages too; `waited`: their requests' latencies too. */
+function drawDurations(m: Metrics, r: number, rng: Rng, d: DurationBuckets, n: number, succeeded: boolean, waited: boolean): void {
   if (n === 0) return
   const counts = new Float64Array(K)
   multinomialInto(rng, n, d.prob, d.from, d.to, counts)
@@ -213,7 +218,7 @@ function drawDurations(m: Metrics, r: number, rng: Rng, d: DurationBuckets, n: n
     if (k === 0) continue
     const sum = k * d.meanUs[b]!
     m.renderUs[r] = m.renderUs[r]! + sum
-    if (b > 0) { // a render of 0 µs is a response that took no time (metrics.ts request())
+    if (waited && b > 0) { // a render of 0 µs is a response that took no time (metrics.ts request())
       m.latHist[r * K + b] = m.latHist[r * K + b]! + k
       m.latSum[r] = m.latSum[r]! + sum
     }
@@ -224,6 +229,6 @@ function drawDurations(m: Metrics, r: number, rng: Rng, d: DurationBuckets, n: n
     top = b
   }
   const max = d.to - d.from === 1 ? d.meanUs[d.from]! : maxInBucket(rng, top, counts[top]!) // a constant render time is exact
-  if (max > m.latMax[r]!) m.latMax[r] = max
+  if (waited && max > m.latMax[r]!) m.latMax[r] = max
   if (succeeded && max > m.ageMax[r]!) m.ageMax[r] = max
 }

@@ -81,6 +81,8 @@ export interface PathCtx {
   readonly crawl: PathCrawl | null
   /** The route's fetches and the path's Data Cache entries (fast-fetches.ts), or null. */
   readonly fetches: FastFetches | null
+  /** A Pages route with fallback true (§14.3): a user's request for a path with no entry gets the shell, and starts the render. */
+  readonly shell: boolean
   /** The end of the stretch being run, µs: the run's end, or the next deploy's time (runPath sets it per stretch). */
   durationUs: number
   /** Arrivals at continuous times below this round to before durationUs. */

@@ -22,6 +22,7 @@ import { createPathState, renderDraw, type PathCtx } from './fast-path-ctx.ts'
 import { rateCurve } from './fast-rate.ts'
 import { isSparse, runSparse } from './fast-sparse.ts'
 import { runPath } from './fast-timeline.ts'
+import { fallbackOf } from './pages.ts'
 import { BLOCKING, DYNAMIC, DYNAMIC_RENDER, MISS, NOT_FOUND, OBS_AT, type Metrics } from './metrics.ts'
 import type { VersionProfile } from './profiles.ts'
 
@@ -75,8 +76,14 @@ export function runFastRoute(s: Scenario, r: ResolvedRoute, profile: VersionProf
   const crawl = routeCrawl(s, r, streams, durationUs)
   const fetches = fastFetches(s, r, profile, fetchRng)
   const deploys = deployTimes(s, durationUs)
+  // §14.3: a Pages route with fallback true (pages.ts createPagesRoutes' shell).
+  const shell = fallbackOf(s.routes[r.index]!) === true && !r.isDynamic
+  if (shell) {
+    if (m.shellRoutes === null) m.shellRoutes = new Uint8Array(m.routes)
+    m.shellRoutes[r.index] = 1
+  }
   const ctx: PathCtx = {
-    s, r, profile, m, curve, arrivals, render, acc, crawl, fetches, durationUs, endCont: durationUs - 0.5, runEndUs: durationUs,
+    s, r, profile, m, curve, arrivals, render, acc, crawl, fetches, shell, durationUs, endCont: durationUs - 0.5, runEndUs: durationUs,
     deployAtUs: deploys.map((d) => d.atUs), deployPrerenders: deploys.map((d) => d.prerender), deployReuses: deploys.map((d) => d.reuse),
     share: 1, usPerArrival: curve.segUs === Infinity ? 1 / curve.segRate[0]! : NaN, scratch: new Float64Array(1),
   }
@@ -130,12 +137,13 @@ export function runFastRoute(s: Scenario, r: ResolvedRoute, profile: VersionProf
   // render of its own (blocking and written, or dynamic), deferred like a dynamic route's.
   const unknownRps = s.routes[r.index]!.traffic.unknownRate
   const oneOff = unknownRps > 0 ? rateCurve(s, r.index, durationUs, unknownRps) : null
-  // With a kept fetch, a one-off path's render calls it too and waits for it (a new URL): its own deferral.
-  const oneOffCtx = kept >= 0 && oneOff !== null ? { ...ctx, acc: createFastAcc(r.index, m.bins) } : ctx
+  // With a kept fetch, a one-off path's render calls it too and waits for it (a new URL); with a
+  // fallback shell, its request gets the shell whatever the render does: each its own deferral.
+  const oneOffCtx = (kept >= 0 || shell) && oneOff !== null ? { ...ctx, acc: createFastAcc(r.index, m.bins) } : ctx
   if (oneOff !== null) {
     if (r.isDynamic) deferRequests(oneOffCtx, oneOff, DYNAMIC, true)
     else if (!r.dynamicParams) deferRequests(ctx, oneOff, NOT_FOUND, false)
-    else deferRequests(ctx, oneOff, MISS, true)
+    else deferRequests(oneOffCtx, oneOff, MISS, true)
   }
   const kind: Omit<DeferredRenders, 'durations'> | null = r.isDynamic ? { mode: DYNAMIC_RENDER, ok: DYNAMIC } : oneOff !== null && r.dynamicParams ? { mode: BLOCKING, ok: MISS } : null
   const renderS = s.routes[r.index]!.renderS
@@ -143,8 +151,10 @@ export function runFastRoute(s: Scenario, r: ResolvedRoute, profile: VersionProf
   const drawn = drawDeferred(acc, m, arrivals, kind === null ? null : { ...kind, durations: durationBuckets(renderS, uncachedWaitUs(ctx, kept)) })
   if (fetches !== null && kind !== null) for (let i = 0; i < fetches.ids.length; i++) if (i !== kept) fetches.originFetches[i] = fetches.originFetches[i]! + drawn
   if (oneOffCtx !== ctx) {
-    const n = drawDeferred(oneOffCtx.acc, m, arrivals, { mode: DYNAMIC_RENDER, ok: DYNAMIC, durations: durationBuckets(renderS, uncachedWaitUs(ctx)) })
-    for (let i = 0; i < fetches!.ids.length; i++) fetches!.originFetches[i] = fetches!.originFetches[i]! + n
+    // §14.3: a one-off path gets the shell, and its data request renders it (cached, never asked for again).
+    const oneOffKind = r.isDynamic ? { mode: DYNAMIC_RENDER, ok: DYNAMIC } as const : { mode: BLOCKING, ok: MISS, shell: true } as const
+    const n = drawDeferred(oneOffCtx.acc, m, arrivals, { ...oneOffKind, durations: durationBuckets(renderS, uncachedWaitUs(ctx)) })
+    if (fetches !== null) for (let i = 0; i < fetches.ids.length; i++) fetches.originFetches[i] = fetches.originFetches[i]! + n
   }
   const stats: FastFetchStats = {}
   fetches?.ids.forEach((id, i) => { stats[id] = { originFetches: fetches.originFetches[i]!, keys: fetches.keys[i]!, cached: fetches.cacheable[i] === 1 } })

@@ -12,7 +12,7 @@
  * and recorded one by one; at the same µs a crawler's visit comes before a user's.
  *
  * Rule references (§n) point at docs/semantics.md: §1.1–1.3 (fresh, stale, de-duplication),
- * §2 (expire, 16.3+), §3 (the failure back-off), §6 (dynamicParams false).
+ * §2 (expire, 16.3+), §3 (the failure back-off), §6 (dynamicParams false), §14.3 (fallback shells).
  */
 import { roundHalfUp, secToUs, US_PER_S } from '../kernel/time.ts'
 import { DEFAULT_REVALIDATE_US } from './entries.ts'
@@ -21,7 +21,7 @@ import { readFetches, resetFetches, reuseFetches } from './fast-fetches.ts'
 import { point, renderStarted, written } from './fast-metrics.ts'
 import { arrivalFrom, bulk, drawRender, nextArrival, type PathCtx, type PathState } from './fast-path-ctx.ts'
 import { runSteady, steadyApplies, steadyEnabled } from './fast-steady.ts'
-import { BACKGROUND, BLOCKING, ERROR, HIT, MISS, NOT_FOUND, STALE, type Outcome } from './metrics.ts'
+import { BACKGROUND, BLOCKING, ERROR, FALLBACK, HIT, MISS, NOT_FOUND, STALE, type Outcome } from './metrics.ts'
 import { backoffExpireUs, backoffRevalidateS } from './profiles.ts'
 
 /** Records every request of [.., endCont) up to a window's end `untilCont` with outcome o (HIT or STALE from the entry). */
@@ -173,7 +173,8 @@ function runStretch(c: PathCtx, st: PathState, built: boolean, atUs: number, fro
     } else {
       const T = nextRequest(c, st)
       if (T < 0) return
-      blocking(c, st, T, st.byCrawler, withPrev)
+      // §14.3: no entry on a fallback: true route: a user gets the shell, whose data request renders; a crawler waits.
+      blocking(c, st, T, st.byCrawler, withPrev, c.shell && !st.byCrawler)
     }
     if (Number.isNaN(st.lastModUs)) return // the render outlived the run
   }
@@ -186,8 +187,11 @@ function backoff(c: PathCtx, st: PathState): void {
   st.expireUs = backoffExpireUs(c.profile, r2, st.expireUs)
 }
 
-/** A blocking render at T (§1.2): this request and every request until it ends wait for it. Sets lastModUs to NaN when it outlives the run. */
-function blocking(c: PathCtx, st: PathState, T: number, byCrawler: boolean, withPrev: boolean): void {
+/**
+ * A blocking render at T (§1.2): this request and every request until it ends wait for it; with
+ * `shell`, this one got the fallback shell instead (§14.3). Sets lastModUs to NaN when it outlives the run.
+ */
+function blocking(c: PathCtx, st: PathState, T: number, byCrawler: boolean, withPrev: boolean, shell = false): void {
   const m = c.m, route = c.r.index, d = c.render
   drawRender(d, T)
   // A render past expire (withPrev, §2) bypasses the Data Cache.
@@ -197,7 +201,8 @@ function blocking(c: PathCtx, st: PathState, T: number, byCrawler: boolean, with
   renderStarted(m, route, BLOCKING, ok, T, dur)
   if (byCrawler && T >= m.warmupUs) m.crawlerRenders[route] = m.crawlerRenders[route]! + 1
   const endUs = T + dur
-  point(m, route, o, T, ok ? dur : -1, dur)
+  if (shell) point(m, route, FALLBACK, T, -1, 0) // a static file: no page content, so no age
+  else point(m, route, o, T, ok ? dur : -1, dur)
   // Users' requests until the end, one by one (each waits its own time).
   const until = Math.min(endUs - 0.5, c.endCont)
   if (Number.isNaN(st.pending)) st.pending = arrivalFrom(c, st)
