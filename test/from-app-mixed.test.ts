@@ -87,6 +87,12 @@ describe.each(FIXTURES)('isrsim import of test/fixtures/$name (App and Pages Rou
     }
   })
 
+  it('isrsim run (auto) runs every imported route fast: App pages with \'use cache\' functions, route handlers, Pages pages and the fallback shell', () => {
+    for (const r of s.scenario.routes) expect([r.pattern, s.result.routes[r.id]!.mode, s.result.routes[r.id]!.exactBecause], repro()).toEqual([r.pattern, 'fast', undefined])
+    expect(s.scenario.routes.some((r) => r.router === 'pages' && r.params?.fallback === true)).toBe(true)
+    expect(s.scenario.routes.some((r) => r.kind === 'route-handler')).toBe(true)
+  })
+
   it('Pages Router routes: getStaticProps revalidate, getStaticPaths fallback, notFound and redirect results', () => {
     const ext = fx.major === '16' ? 'tsx' : 'jsx'
     const f = (p: string) => `pages/${p}.${ext}`

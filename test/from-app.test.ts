@@ -89,6 +89,12 @@ describe.each(FIXTURES)('isrsim import of test/fixtures/$name, built with next $
     }
   })
 
+  it('isrsim run (auto) runs every imported route fast (16.4: the cookie-reading account page with its cached orders fetch included)', () => {
+    for (const r of s.scenario.routes) expect([r.pattern, s.result.routes[r.id]!.mode, s.result.routes[r.id]!.exactBecause], `reproduce: node bin/isrsim.js import ${s.build.dir}`).toEqual([r.pattern, 'fast', undefined])
+    expect(s.result.mode).toBe('auto')
+    expect(s.scenario.routes.length).toBeGreaterThanOrEqual(9)
+  })
+
   it('prerendered paths, prebuilt counts and dynamicParams are the build\'s', () => {
     for (const r of appRoutes().filter((x) => x.pattern.includes('['))) {
       const t = s.table.get(r.pattern)!
@@ -162,12 +168,6 @@ describe.each(FIXTURES)('isrsim import of test/fixtures/$name, built with next $
         expect(e === 0 ? 'ƒ' : formatLikeNext(e), `${r.pattern}; reproduce: node bin/isrsim.js import ${b.dir}`).toBe(t.mark === 'ƒ' ? 'ƒ' : t.revalidate)
       }
     }, 600_000)
-
-    it('16.4 fixture: isrsim run (auto) runs every imported route fast, the cookie-reading account page with its cached orders fetch included', () => {
-      for (const r of s.scenario.routes) expect([r.pattern, s.result.routes[r.id]!.mode, s.result.routes[r.id]!.exactBecause], `reproduce: node bin/isrsim.js import ${s.build.dir}`).toEqual([r.pattern, 'fast', undefined])
-      expect(s.result.mode).toBe('auto')
-      expect(s.scenario.routes.length).toBeGreaterThanOrEqual(9)
-    })
 
     it('16.4 fixture: layout and fetch lowering revalidate, cookies() layout, dynamicParams, per-param tags, route group, catch-all, root page, no revalidate', () => {
       const home = route('/')
