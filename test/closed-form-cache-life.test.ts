@@ -54,11 +54,11 @@ describe('a \'use cache\' page under a cacheLife preset (renewal-reward)', () =>
     const s = parseScenario(input)
     const want = cacheLifeClosedForm(s, 0)
     if (typeof want === 'string') throw new Error(`no closed form: ${want}`)
-    // Both modes (docs/fast-mode.md): fast mode runs a 'use cache' page fast, and a hole exact.
+    // Both modes (docs/fast-mode.md): fast mode runs a 'use cache' page, and a hole, fast.
     for (const mode of ['exact', 'fast'] as const) {
       const got = runScenario(s, { seed: SEED, mode })
       const route = got.routes.p!
-      if (mode === 'fast') expect([route.mode, route.exactBecause ?? null]).toEqual(want.hole ? ['exact', expect.stringMatching(/^cacheComponents holes/)] : ['fast', null])
+      if (mode === 'fast') expect([route.mode, route.exactBecause ?? null]).toEqual(['fast', null])
       const simStale = route.stale / route.requests
       const simMiss = route.miss / route.requests
       const simRenders = route.renders / D

@@ -24,8 +24,8 @@ function plainPage(r: RouteInput): RouteInput {
 
 /**
  * Under cacheComponents a page's dynamic causes (request APIs, revalidate 0, in the page or a
- * layout) are holes of a cached shell (§12.4), which fast mode does not cover: there the causes
- * go, so that the shell itself is cross-validated (dynamic pages are, without cacheComponents).
+ * layout) and short-lived cacheLife are holes of a cached shell (§12.4), which fast mode does not
+ * cover with outages (each hole render fails by its own time): there they go.
  */
 function withoutHoles(r: RouteInput): RouteInput {
   // A short-lived cacheLife is a hole too (§12.3).
@@ -51,7 +51,8 @@ function withRestarts(c: Case, restarts: readonly { at: number; instance: number
 
 export const arbFastCase = fc.tuple(arbCase({ isolated: true, invalidations: false, restarts: false, deploys: true, route: fastRoute }), fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.integer({ min: 2, max: 3 }) }), fc.option(arbRestarts, { nil: null }))
   .map(([c, instances, restarts]) => withRestarts(instances === null ? c : randomlyBalanced(c, instances), restarts))
-  .map((c): Case => (c.input.next?.cacheComponents === true ? { ...c, input: { ...c.input, routes: c.input.routes.map(withoutHoles) } } : c))
+  // Holes render per request at the route's failure rate: an outage keeps them exact.
+  .map((c): Case => (c.input.next?.cacheComponents === true && (c.input.outages?.length ?? 0) > 0 ? { ...c, input: { ...c.input, routes: c.input.routes.map(withoutHoles) } } : c))
 
 /**
  * fastRoute with the generated fetches kept as the route's own (fast-fetches.ts): plain fetch()

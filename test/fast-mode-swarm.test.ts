@@ -129,9 +129,11 @@ function ownBlockers(s: Scenario, i: number): string[] {
     t.arrivals !== 'poisson' ? 'traffic.arrivals' : null,
     deploymentOf(s).instances > 1 && (t.crawlers?.length ?? 0) > 0 ? 'traffic.crawlers' : null,
     t.schedule !== undefined ? 'traffic.schedule' : null,
-    // Holes (§12.4): an App page's dynamic causes under cacheComponents, or a short-lived cacheLife (§12.3, as the resolver finds them).
+    // Holes (§12.4: an App page's dynamic causes under cacheComponents, or a short-lived cacheLife, §12.3, as the resolver finds them)
+    // run fast but with an outage on the route, or a fetch some render keeps (a hole render reads it too).
     s.next.cacheComponents && (r.router ?? 'app') === 'app' && (r.kind ?? 'page') === 'page'
-      && (r.dynamic === true || r.revalidateS === 0 || r.layouts.some((l) => l.dynamic === true || l.revalidateS === 0) || resolveRoutes(s)[i]!.effective.holes !== undefined) ? 'cacheComponents' : null,
+      && (r.dynamic === true || r.revalidateS === 0 || r.layouts.some((l) => l.dynamic === true || l.revalidateS === 0) || resolveRoutes(s)[i]!.effective.holes !== undefined)
+      && (s.outages.some((o) => o.failureRate > 0 && (o.routes === undefined || o.routes.includes(r.id))) || r.fetches.some((f) => kept(s, r, f))) ? 'cacheComponents' : null,
   ].filter((x) => x !== null)
 }
 

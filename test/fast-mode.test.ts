@@ -382,6 +382,32 @@ describe('\'use cache\' functions (30 replications each)', () => {
   }, 300_000)
 })
 
+describe('Cache Components holes (30 replications each)', () => {
+  /**
+   * 16.4 with cacheComponents, 20 min: product pages (40, 10 prebuilt, Zipf, 1 one-off URL a
+   * second, a crawler every 5 min) whose cached shell ('use cache' minutes) has a hole, a layout
+   * reading cookies() (§12.4): every request of a known path, a crawler's included, renders the
+   * hole (lognormal, 5% failing, waiting 40 ms for an uncached navigation fetch) besides the
+   * shell's HIT, STALE or MISS; a one-off URL does not. And a dynamic home page beside it.
+   */
+  test('every route fast, and fast agrees with exact: hole renders, their failures and render time included', () => {
+    const page = { id: 'p', pattern: '/p/[id]', layouts: [{ dynamic: true }], cacheLife: 'minutes', params: { count: 40, prebuilt: 10 }, renderS: { lognormal: { medianS: 0.1, p95S: 0.5 } }, failureRate: 0.05, fetches: [{ id: 'nav', latencyS: 0.04 }], traffic: { rps: 8, popularity: { zipf: 1 }, unknownRate: 1, crawlers: [{ name: 'bot', revisitS: 300 }] } }
+    const home = { id: 'home', pattern: '/', dynamic: true, renderS: 0.05, traffic: { rps: 3 } }
+    const s = parseScenario({ name: 'holes', seed: '5', durationS: 1200, warmupS: 90, next: { version: '16.4', cacheComponents: true }, routes: [page, home] } as Parameters<typeof parseScenario>[0])
+    const cv = crossValidate(s, 'holes')
+    console.log(cv.report)
+    for (const r of cv.fast.results) for (const [id, x] of Object.entries(r.routes)) expect([id, x.mode]).toEqual([id, 'fast'])
+    expect(cv.confirmed.map((f) => f.key), cv.report).toEqual([])
+    const f = cv.fast.results[0]!, p = f.routes.p!
+    expect(p.holes).toEqual(['layouts[0] calls request APIs'])
+    // One hole render per request of a known path: all but the one-off URLs' (each a MISS or an ERROR of its own blocking render).
+    expect(p.dynamicRenders).toBeGreaterThan(0.8 * p.requests)
+    expect(p.dynamicRenders).toBeLessThan(p.requests)
+    expect(p.crawlerRenders).toBeGreaterThan(p.crawlerRequests!)
+    expect(f.fetches.nav!.originFetches).toBe(p.renders)
+  }, 300_000)
+})
+
 // ---------------------------------------------------------------------------
 // The test's teeth: wrong fast modes are rejected by the same procedure.
 

@@ -12,13 +12,19 @@
  * 'use cache' entry is set when a successful run starts, and a render never serves it stale:
  * the first request past its life runs it and waits.
  */
+import { UINT32_SCALE } from '../kernel/rng.ts'
+import { binomial } from '../kernel/sample.ts'
 import { roundHalfUp } from '../kernel/time.ts'
 import type { PathCrawl } from './fast-crawl.ts'
-import { addPiece, nextCut, point, renderStarted } from './fast-metrics.ts'
+import { durationBuckets } from './fast-durations.ts'
+import { addPiece, addRenderTime, nextCut, point, renderStarted } from './fast-metrics.ts'
 import { drawRender, nextArrival, okProbability, type PathCtx } from './fast-path-ctx.ts'
 import { segmentOf, type RateCurve } from './fast-rate.ts'
-import { DYNAMIC, DYNAMIC_RENDER, ERROR, type MISS, type NOT_FOUND } from './metrics.ts'
-import { UINT32_SCALE } from '../kernel/rng.ts'
+import { DYNAMIC, DYNAMIC_RENDER, ERROR, OUTCOME_NAMES, type Metrics, type MISS, type NOT_FOUND } from './metrics.ts'
+
+const NO = OUTCOME_NAMES.length
+/** Series columns per bin (metrics.ts). */
+const SC = NO + 4
 
 /**
  * How long a render waits for the fetches it calls (renders.ts adds the wait): every fetch but
@@ -177,4 +183,55 @@ function unitStretch(c: PathCtx, kept: number, built: boolean, atUs: number, fro
     // A stale entry is served while it refreshes; with none, the render waits for its own call.
     renderAt(c, T, has ? waitFresh : waitOwn)
   }
+}
+
+/** What a route's requests had recorded before its paths ran (holesMark), to tell its own requests after. */
+export interface HolesMark {
+  /** Per series bin and outcome: the requests recorded (every route's). */
+  readonly series: Float64Array
+  /** The route's requests before warmup, and its crawlers' requests after. */
+  readonly warmup: number
+  readonly crawler: number
+}
+
+export function holesMark(m: Metrics, route: number): HolesMark {
+  const series = new Float64Array(m.bins * NO)
+  for (let b = 0; b < m.bins; b++) for (let o = 0; o < NO; o++) series[b * NO + o] = m.series[b * SC + o]!
+  let warmup = 0
+  for (let o = 0; o < NO; o++) warmup += m.countsAtWarmup[route * NO + o]!
+  return { series, warmup, crawler: m.crawlerRequests[route]! }
+}
+
+/**
+ * The holes of a Cache Components shell (§12.4): every request of a known path (a user's or a
+ * crawler's), whatever its outcome, also starts one render that caches nothing and changes no
+ * response (model.ts onRequest). So the route's hole renders are exactly its requests since
+ * `mark`, bin by bin (the first ones before warmup), each failing with the route's failure rate
+ * (fast-eligibility.ts keeps outages exact), each waiting for the route's fetches (none of
+ * them kept by any render).
+ */
+export function renderHoles(c: PathCtx, mark: HolesMark): void {
+  const m = c.m, route = c.r.index, rng = c.arrivals
+  const pFail = c.render.alwaysOk ? 0 : c.render.failureRate
+  let warmup = -mark.warmup
+  for (let o = 0; o < NO; o++) warmup += m.countsAtWarmup[route * NO + o]!
+  let measured = 0, failed = 0
+  for (let b = 0; b < m.bins; b++) {
+    let n = 0
+    for (let o = 0; o < NO; o++) n += m.series[b * SC + o]! - mark.series[b * NO + o]!
+    if (n === 0) continue
+    const early = Math.min(warmup, n), late = n - early
+    warmup -= early
+    const f = binomial(rng, early, pFail), g = binomial(rng, late, pFail)
+    m.series[b * SC + NO + DYNAMIC_RENDER] = m.series[b * SC + NO + DYNAMIC_RENDER]! + n
+    m.series[b * SC + NO + 3] = m.series[b * SC + NO + 3]! + f + g
+    measured += late
+    failed += g
+  }
+  m.renders[route * 3 + DYNAMIC_RENDER] = m.renders[route * 3 + DYNAMIC_RENDER]! + measured
+  m.failed[route] = m.failed[route]! + failed
+  m.crawlerRenders[route] = m.crawlerRenders[route]! + m.crawlerRequests[route]! - mark.crawler
+  addRenderTime(m, route, rng, durationBuckets(c.s.routes[route]!.renderS, uncachedWaitUs(c)), measured)
+  const f = c.fetches
+  if (f !== null) for (let i = 0; i < f.ids.length; i++) f.originFetches[i] = f.originFetches[i]! + measured
 }

@@ -56,7 +56,12 @@ export function routeBlocker(s: Scenario, i: number, r: ResolvedRoute): string |
   // its fetches (§15.3, applied by fastPlan): none of them differs in a path's timeline once tags are out.
   const fetches = fetchBlocker(s, i, r)
   if (fetches !== null) return fetches
-  if (r.effective.holes !== undefined) return 'cacheComponents holes: rendered per request inside the shell'
+  if (r.effective.holes !== undefined) {
+    // §12.4: a hole render per request of a known path (fast-dynamic.ts renderHoles), drawn in bulk at one failure rate, reading fetches no render keeps.
+    if (s.outages.some((o) => o.failureRate > 0 && (o.routes === undefined || o.routes.includes(cfg.id)))) return 'cacheComponents holes with outages: each hole render fails by its own time'
+    const kept = cfg.fetches.find((f) => (f.kind !== undefined && f.kind !== 'fetch') || isDataCached(profileFor(s.next.version), f, true) || isDataCached(profileFor(s.next.version), f, false))
+    if (kept !== undefined) return `cacheComponents holes: a hole render reads fetch "${kept.id}", which the shell's renders keep`
+  }
   if (t.arrivals !== 'poisson') return `traffic.arrivals "${t.arrivals}": evenly spaced arrivals are not a Poisson process`
   if (t.schedule !== undefined) return 'traffic.schedule: replayed requests are stepped one by one'
   return null

@@ -207,6 +207,11 @@ function maxInBucket(rng: Rng, b: number, n: number, upTo = Infinity): number {
 }
 
 /** n renders' durations of a dynamic route, measured: latencies, ages when they succeeded, render time. */
+/** n renders whose durations count in the route's render time only (a shell's holes, §12.4). */
+export function addRenderTime(m: Metrics, r: number, rng: Rng, d: DurationBuckets, n: number): void {
+  drawDurations(m, r, rng, d, n, false, false)
+}
+
 /** n renders' durations into the route's render time; `succeeded`: their requests' ages too; `waited`: their requests' latencies too. */
 function drawDurations(m: Metrics, r: number, rng: Rng, d: DurationBuckets, n: number, succeeded: boolean, waited: boolean): void {
   if (n === 0) return

@@ -13,7 +13,7 @@ import type { ResolvedRoute } from './entries.ts'
 import { timingOf } from './events.ts'
 import { buildFetchesFor } from './data-cache.ts'
 import { beginPath, endPath, routeCrawl } from './fast-crawl.ts'
-import { deferRequests, runDynamic, runDynamicUnit, uncachedWaitUs } from './fast-dynamic.ts'
+import { deferRequests, holesMark, renderHoles, runDynamic, runDynamicUnit, uncachedWaitUs } from './fast-dynamic.ts'
 import { dynamicKeptFetch } from './fast-eligibility.ts'
 import { durationBuckets } from './fast-durations.ts'
 import { fastFetches } from './fast-fetches.ts'
@@ -87,6 +87,8 @@ export function runFastRoute(s: Scenario, r: ResolvedRoute, profile: VersionProf
     deployAtUs: deploys.map((d) => d.atUs), deployPrerenders: deploys.map((d) => d.prerender), deployReuses: deploys.map((d) => d.reuse),
     share: 1, usPerArrival: curve.segUs === Infinity ? 1 / curve.segRate[0]! : NaN, scratch: new Float64Array(1),
   }
+  // A Cache Components shell's holes (§12.4): the route's requests so far, to count its own after.
+  const holes = r.effective.holes === undefined ? null : holesMark(m, r.index)
   // A deploy writes the build's prerendered pages (deploys.ts), counted as exact mode counts them.
   if (!r.isDynamic && r.prebuilt > 0) {
     for (const d of deploys) if (d.prerender) { m.obs[OBS_AT] = d.atUs; m.deployWrite(r.index, r.prebuilt) }
@@ -139,7 +141,7 @@ export function runFastRoute(s: Scenario, r: ResolvedRoute, profile: VersionProf
   const oneOff = unknownRps > 0 ? rateCurve(s, r.index, durationUs, unknownRps) : null
   // With a kept fetch, a one-off path's render calls it too and waits for it (a new URL); with a
   // fallback shell, its request gets the shell whatever the render does: each its own deferral.
-  const oneOffCtx = (kept >= 0 || shell) && oneOff !== null ? { ...ctx, acc: createFastAcc(r.index, m.bins) } : ctx
+  const oneOffCtx = (kept >= 0 || shell || holes !== null) && oneOff !== null ? { ...ctx, acc: createFastAcc(r.index, m.bins) } : ctx
   if (oneOff !== null) {
     if (r.isDynamic) deferRequests(oneOffCtx, oneOff, DYNAMIC, true)
     else if (!r.dynamicParams) deferRequests(ctx, oneOff, NOT_FOUND, false)
@@ -150,9 +152,11 @@ export function runFastRoute(s: Scenario, r: ResolvedRoute, profile: VersionProf
   // The deferred renders call every fetch but the kept one (whose entry was fresh for them).
   const drawn = drawDeferred(acc, m, arrivals, kind === null ? null : { ...kind, durations: durationBuckets(renderS, uncachedWaitUs(ctx, kept)) })
   if (fetches !== null && kind !== null) for (let i = 0; i < fetches.ids.length; i++) if (i !== kept) fetches.originFetches[i] = fetches.originFetches[i]! + drawn
+  // §12.4: every request of a known path rendered the shell's holes (a one-off path's did not).
+  if (holes !== null) renderHoles(ctx, holes)
   if (oneOffCtx !== ctx) {
     // §14.3: a one-off path gets the shell, and its data request renders it (cached, never asked for again).
-    const oneOffKind = r.isDynamic ? { mode: DYNAMIC_RENDER, ok: DYNAMIC } as const : { mode: BLOCKING, ok: MISS, shell: true } as const
+    const oneOffKind = r.isDynamic ? { mode: DYNAMIC_RENDER, ok: DYNAMIC } as const : { mode: BLOCKING, ok: MISS, shell } as const
     const n = drawDeferred(oneOffCtx.acc, m, arrivals, { ...oneOffKind, durations: durationBuckets(renderS, uncachedWaitUs(ctx)) })
     if (fetches !== null) for (let i = 0; i < fetches.ids.length; i++) fetches.originFetches[i] = fetches.originFetches[i]! + n
   }
