@@ -105,7 +105,7 @@ describe('which fetches fast mode carries', () => {
       [{ routes: [{ id: 'q', pattern: '/q/[id]', revalidateS: 60, params: { count: 5 }, renderS: 0.1, fetches: [{ id: 'item', perPath: true, revalidateS: 300, latencyS: 0.05 }], traffic: { rps: 1 } }] }, {}, /fetch "item" is also made by route "q"/],
       // A dynamic render keeps a fetch with a revalidate (§5.3) and serves it stale while it refreshes: one of its own runs fast, unless something else reads or resets it.
       [{ deploys: [{ atS: 100, reuseFetchCache: true }] }, { dynamic: true }, /fetch "item" on a dynamic route serves stale data while it refreshes, and a deploy keeps the fetch cache/],
-      [{ restarts: [{ atS: 100 }] }, { fetches: [{ id: 'uc', kind: 'use cache', perPath: true }] }, /fetch "uc" is 'use cache', whose entries a restart empties/],
+      [{ restarts: [{ atS: 100 }] }, { dynamic: true, fetches: [{ id: 'uc', kind: 'use cache', perPath: true }] }, /fetch "uc" is 'use cache' on a dynamic route, whose entries a restart empties/],
       [{ deployment: { instances: 2, balancer: 'random' } }, { fetches: [{ id: 'ur', kind: 'use cache: remote', perPath: true }] }, /fetch "ur" is 'use cache: remote', one store every instance shares/],
       [{}, { dynamic: true, traffic: { rps: 5, crawlers: [{ name: 'bot', revisitS: 60 }] } }, /fetch "item" on a dynamic route .*, and traffic\.crawlers read it too/],
       [{}, { dynamic: true, fetches: [product.fetches![0]!, nav, { id: 'kv', kind: 'unstable_cache', perPath: true }] }, /fetches "item" and "kv" on a dynamic route are both kept/],

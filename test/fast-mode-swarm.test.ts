@@ -2,7 +2,7 @@
  * Fast mode against exact mode on swarm-generated scenarios (issue 19, test/arbitraries.ts).
  *
  * 1. Scenarios made fast-eligible (one instance, or 2-3 behind a random balancer, local
- *    caches; no on-demand calls, data changes, purges, or restarts before 16.4; App pages and
+ *    caches; no on-demand calls, data changes or purges; App pages and
  *    route handlers, cacheLife and segment config included, and Pages pages, fallback shells
  *    included; Poisson traffic) but otherwise every feature
  *    the generator draws: deploys, restarts on 16.4, daily curves, crawlers, one-off unknown paths, every popularity,
@@ -23,6 +23,7 @@ import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
 import { parseScenario, runScenario, type Scenario, type SimResult } from '../sim/index.ts'
 import { resolveRoutes } from '../sim/isr/entries.ts'
+import { withSegmentConfig } from '../sim/isr/segment-config.ts'
 import { deploymentOf } from '../sim/scenario/schema.ts'
 import { arbCase, type Case } from './arbitraries.ts'
 import { arbFastCase, arbFastFetchCase, arbLayoutFetch, arbSparseCase, fastFetchRoute, fastRoute, withLayoutFetch } from './fast-cases.ts'
@@ -76,7 +77,6 @@ function scenarioBlockers(s: Scenario): string[] {
     d.renderConcurrency !== undefined ? 'deployment.renderConcurrency' : null,
     s.onDemand.length > 0 ? 'onDemand' : null,
     s.dataChanges.length > 0 ? 'dataChanges' : null,
-    s.restarts.length > 0 && s.next.version !== '16.4' ? 'restarts' : null,
     s.purges.length > 0 ? 'purges' : null,
   ].filter((x) => x !== null)
 }
@@ -88,8 +88,8 @@ function kept(s: Scenario, r: Scenario['routes'][number], f: Scenario['routes'][
 }
 
 const useCache = (f: Scenario['routes'][number]['fetches'][number]) => f.kind === 'use cache' || f.kind === 'use cache: remote'
-/** A 'use cache' function whose store a restart empties (the default handler), or one every instance shares (remote). */
-const storeBlocked = (s: Scenario, f: Scenario['routes'][number]['fetches'][number]) => (f.kind === 'use cache' && s.restarts.length > 0) || (f.kind === 'use cache: remote' && deploymentOf(s).instances > 1)
+/** A 'use cache' function whose store a restart empties (the default handler) on a dynamic route, or one every instance shares (remote). */
+const storeBlocked = (s: Scenario, f: Scenario['routes'][number]['fetches'][number], dynamic: boolean) => (f.kind === 'use cache' && dynamic && s.restarts.length > 0) || (f.kind === 'use cache: remote' && deploymentOf(s).instances > 1)
 
 /**
  * A route's fetches keep it exact unless each is a plain fetch() that the Data Cache never
@@ -103,7 +103,7 @@ function ownFetchesBlocked(s: Scenario, i: number): boolean {
   if (resolved.isDynamic) {
     // A dynamic render keeps an unstable_cache function or a fetch with a revalidate (not 0) or tags (§5.3), never in getServerSideProps (§14.9).
     const pages = r.router === 'pages'
-    if (r.fetches.some((f) => (pages && f.kind === 'unstable_cache') || storeBlocked(s, f))) return true
+    if (r.fetches.some((f) => (pages && f.kind === 'unstable_cache') || storeBlocked(s, f, true))) return true
     const kept = r.fetches.filter((f) => !pages && (f.kind === 'unstable_cache' || useCache(f) || (f.revalidateS !== 0 && (f.revalidateS !== undefined || f.tags.length > 0))))
     if (kept.length === 0) return false
     const f = kept[0]!
@@ -115,7 +115,7 @@ function ownFetchesBlocked(s: Scenario, i: number): boolean {
   const ids = r.fetches.map((f) => f.id)
   // A cached fetch with one URL for every path is the path's own only on a route of one path that one-off paths do not visit.
   const ownKeys = (f: Scenario['routes'][number]['fetches'][number]) => (f.perPath ?? f.tags.some((t) => t.includes('{'))) || (resolved.count === 1 && r.traffic.unknownRate === 0)
-  return new Set(ids).size < ids.length || r.fetches.some((f) => storeBlocked(s, f)
+  return new Set(ids).size < ids.length || r.fetches.some((f) => storeBlocked(s, f, false)
     || (kept(s, r, f) && (!ownKeys(f) || s.routes.some((x, j) => j !== i && x.fetches.some((g) => g.id === f.id)))))
 }
 
@@ -123,8 +123,6 @@ function ownBlockers(s: Scenario, i: number): string[] {
   const r = s.routes[i]!
   const t = r.traffic
   return [
-    // A Pages page runs fast but with restarts, which drop its cache control (§14.7).
-    r.router === 'pages' && s.restarts.length > 0 ? 'router' : null,
     ownFetchesBlocked(s, i) ? 'fetches' : null,
     t.arrivals !== 'poisson' ? 'traffic.arrivals' : null,
     deploymentOf(s).instances > 1 && (t.crawlers?.length ?? 0) > 0 ? 'traffic.crawlers' : null,
@@ -138,7 +136,9 @@ function ownBlockers(s: Scenario, i: number): string[] {
 }
 
 /** A route's blockers; with none of its own, 'fetches' when it makes a fetch that a route running exact makes too (one stream draws for both). */
-function routeBlockers(s: Scenario, i: number): string[] {
+function routeBlockers(scenario: Scenario, i: number): string[] {
+  // Each fetch as its segment's fetchCache leaves it (§15.3: force-cache caches a plain fetch, force-no-store none).
+  const s = withSegmentConfig(scenario)
   const own = ownBlockers(s, i)
   if (own.length > 0) return own
   const exact = s.routes.map((_, j) => ownBlockers(s, j).length > 0)

@@ -206,6 +206,33 @@ describe('deploys and restarts (30 replications each)', () => {
     expect(f.totals.fillWrites).toBeGreaterThan(2 * noDeploys.totals.fillWrites)
   }, 300_000)
 
+  /**
+   * Restarts before 16.4 (§11.2): each drops the process's cache controls, so a product page
+   * generated on demand falls back to the 1 s default until regenerated once, a prebuilt one to
+   * the manifest's. The catalogue on 16.3 with failing renders (their back-off lowers revalidate,
+   * which a restart resets), a Pages route (whose cache control a restart drops on every
+   * version, §14.7) and 'use cache' data per category (emptied with the process's memory, §12.5),
+   * on 2 instances restarted apart and together.
+   */
+  test('the catalogue on 16.3, 2 instances, 3 restarts, with a Pages route and per-path \'use cache\' data: every route fast, and fast agrees with exact', async () => {
+    const c = await loadScenario(join(DIR, 'catalogue.ts'))
+    const routes = [
+      ...c.routes.map((r) => (r.id === 'category' ? { ...r, failureRate: 0.1, fetches: [{ id: 'cat', kind: 'use cache', perPath: true, cacheLife: 'hours', latencyS: 0.1 }] } : r)),
+      { id: 'docs', pattern: '/docs/[slug]', router: 'pages', revalidateS: 300, params: { count: 50, prebuilt: 10 }, renderS: 0.2, failureRate: 0.05, traffic: { rps: 20, popularity: { zipf: 1 } } },
+    ]
+    const input: Record<string, unknown> = { ...c, routes, next: { version: '16.3' }, durationS: 1800, warmupS: 150, deployment: { instances: 2, balancer: 'random' } }
+    const s = parseScenario({ ...input, restarts: [{ atS: 500, instance: 0 }, { atS: 900 }, { atS: 1300, instance: 1 }] } as Parameters<typeof parseScenario>[0])
+    const cv = crossValidate(s, 'restarts')
+    console.log(cv.report)
+    for (const r of cv.fast.results) for (const [id, route] of Object.entries(r.routes)) expect([id, route.mode]).toEqual([id, 'fast'])
+    expect(cv.confirmed.map((f) => f.key), cv.report).toEqual([])
+    // The restarts did reach the run: without them fewer regenerations, and fewer 'use cache' runs.
+    const without = runScenario(parseScenario(input), { mode: 'fast' })
+    const f = cv.fast.results[0]!
+    expect(f.totals.backgroundRenders).toBeGreaterThan(without.totals.backgroundRenders)
+    expect(f.fetches.cat!.originFetches).toBeGreaterThan(without.fetches.cat!.originFetches)
+  }, 300_000)
+
   test('a fast mode that ignores deploys is rejected', async () => {
     const c = await loadScenario(join(DIR, 'catalogue.ts'))
     const s = parseScenario({ ...c, durationS: 1800, warmupS: 150, deploys: [{ atS: 600 }, { atS: 1200, prerender: false }] } as Parameters<typeof parseScenario>[0])

@@ -3,7 +3,7 @@
  * independent of each other and of every other route, so that each path's timeline can be run
  * alone, from state change to state change, and its requests between them drawn from their
  * distribution. Anything that couples paths (a shared worker pool, round-robin balancing, tags
- * and on-demand calls, shared fetch keys, data changes, restarts before 16.4, purges, a CDN) or
+ * and on-demand calls, shared fetch keys, data changes, purges, a CDN) or
  * that fast mode does not cover yet keeps the route, or the whole scenario, exact, with the
  * reason. Deploys are covered (fast-timeline.ts runPath).
  */
@@ -34,11 +34,8 @@ export function scenarioBlocker(s: Scenario): string | null {
   if (d.renderConcurrency !== undefined) return `deployment.renderConcurrency ${d.renderConcurrency}: renders of every path share the workers`
   if (s.onDemand.length > 0) return 'onDemand: on-demand calls reach many paths at once'
   if (s.dataChanges.length > 0) return 'dataChanges: data freshness is tracked per response'
-  // §11.2: a restart keeps entries and loses the process's cache controls; 16.4 reads each
-  // entry's back (finding F2), so there it changes nothing an App page's timeline holds (a path
-  // with no entry blocks on its next request whatever its cache control, and a render in flight
-  // finishes and sets the route's). Before 16.4 it lowers some paths' revalidate mid-window.
-  if (s.restarts.length > 0 && !profileFor(s.next.version).persistsCacheControl) return `restarts on ${s.next.version}: a restart resets every path's cache control on the instance (16.4 keeps it with the entry)`
+  // §11.2: a restart keeps entries and loses the process's cache controls (16.4 reads an App
+  // entry's back, finding F2) and 'use cache' entries: a cut in each path's timeline (fast-timeline.ts).
   if (s.purges.length > 0) return 'purges: a purge resets many paths at once'
   return null
 }
@@ -48,9 +45,7 @@ export function routeBlocker(s: Scenario, i: number, r: ResolvedRoute): string |
   const cfg = s.routes[i]!
   const t = cfg.traffic
   // §14: a Pages page is an App page without tags (§14.6; on-demand calls keep the scenario exact
-  // anyway), with fallback true its shell (§14.3, fast-timeline.ts). A restart drops a Pages
-  // entry's cache control on every version (§14.7; 16.4 keeps an App page's).
-  if (cfg.router === 'pages' && s.restarts.length > 0) return 'router "pages" with restarts: a restart resets a Pages path\'s cache control (§14.7), which fast mode does not carry'
+  // anyway), with fallback true its shell (§14.3, fast-timeline.ts), whose cache control a restart drops on every version (§14.7).
   // A cached route handler runs the page state machine (§15.1); a page's or layout's cacheLife and
   // its segment config set only its revalidate and expire (§12.2, §15.2) and, through fetchCache,
   // its fetches (§15.3, applied by fastPlan): none of them differs in a path's timeline once tags are out.
@@ -87,7 +82,7 @@ function fetchBlocker(s: Scenario, i: number, r: ResolvedRoute): string | null {
   if (r.isDynamic) return dynamicFetchBlocker(s, i, why)
   const ids = new Set<string>()
   for (const f of cfg.fetches) {
-    const store = useCacheBlocker(s, f)
+    const store = useCacheBlocker(s, f, false)
     if (store !== null) return why(store)
     if (ids.has(f.id)) return why(`fetch "${f.id}" is made twice by the route`)
     ids.add(f.id)
@@ -106,10 +101,11 @@ function fetchBlocker(s: Scenario, i: number, r: ResolvedRoute): string | null {
 
 /**
  * Why a 'use cache' function keeps its routes exact, or null: the default handler's entries live
- * in each process's memory, which a restart empties; the remote store is one for every instance (§12.5).
+ * in each process's memory, which a restart empties (fast-dynamic.ts does not carry restarts); the
+ * remote store is one for every instance (§12.5).
  */
-function useCacheBlocker(s: Scenario, f: Scenario['routes'][number]['fetches'][number]): string | null {
-  if (f.kind === 'use cache' && s.restarts.length > 0) return `fetch "${f.id}" is 'use cache', whose entries a restart empties`
+function useCacheBlocker(s: Scenario, f: Scenario['routes'][number]['fetches'][number], dynamic: boolean): string | null {
+  if (f.kind === 'use cache' && dynamic && s.restarts.length > 0) return `fetch "${f.id}" is 'use cache' on a dynamic route, whose entries a restart empties`
   if (f.kind === 'use cache: remote' && deploymentOf(s).instances > 1) return `fetch "${f.id}" is 'use cache: remote', one store every instance shares`
   return null
 }
@@ -143,7 +139,7 @@ function dynamicFetchBlocker(s: Scenario, i: number, why: (what: string) => stri
   const cfg = s.routes[i]!
   const other = cfg.fetches.find((f) => f.kind === 'unstable_cache' && cfg.router === 'pages')
   if (other !== undefined) return why(`fetch "${other.id}" is unstable_cache on a dynamic Pages page, recomputed in the render`)
-  for (const f of cfg.fetches) { const store = useCacheBlocker(s, f); if (store !== null) return why(store) }
+  for (const f of cfg.fetches) { const store = useCacheBlocker(s, f, true); if (store !== null) return why(store) }
   const kept = cfg.fetches.filter((f) => keptInDynamicRender(s, cfg, f))
   if (kept.length === 0) return null
   const f = kept[0]!

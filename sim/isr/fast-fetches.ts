@@ -89,6 +89,11 @@ function useCacheFreshUs(profile: VersionProfile, f: Scenario['routes'][number][
   return s >= INFINITE_CACHE_S ? Infinity : secToUs(s)
 }
 
+/** A restart of the path's process (§11.2): its 'use cache' entries were in that process's memory (§12.5); the Data Cache is on disk. */
+export function restartFetches(f: FastFetches): void {
+  for (let i = 0; i < f.has.length; i++) if (f.atStart[i] === 1) f.has[i] = 0
+}
+
 /** The path's entries as a build written at atUs left them (`prerendered`: the build prerendered this path, and so fetched its cached keys, §11.3); no call of the old build lands. */
 export function resetFetches(f: FastFetches, atUs: number, prerendered: boolean): void {
   for (let i = 0; i < f.has.length; i++) {

@@ -83,6 +83,9 @@ export interface PathCtx {
   readonly fetches: FastFetches | null
   /** A Pages route with fallback true (§14.3): a user's request for a path with no entry gets the shell, and starts the render. */
   readonly shell: boolean
+  /** The restarts of the instance being run (µs, ascending, before the run's end), and whether one keeps an entry's cache control (16.4 App, §11.2, §14.7). */
+  restartUs: readonly number[]
+  readonly keepsCacheControl: boolean
   /** The end of the stretch being run, µs: the run's end, or the next deploy's time (runPath sets it per stretch). */
   durationUs: number
   /** Arrivals at continuous times below this round to before durationUs. */
@@ -136,10 +139,12 @@ export interface PathState {
   byCrawler: boolean
   /** The path's first draw, already made (fast-sparse.ts: its first state-changing arrival), or NaN: draw it. */
   firstUs: number
+  /** The next of the instance's restarts (an index into PathCtx.restartUs) not yet applied. */
+  restartI: number
 }
 
 export function createPathState(): PathState {
-  return { has: false, lastModUs: 0, contentAtUs: 0, revalUs: 0, expireUs: 0, pending: NaN, freshFrom: 0, byCrawler: false, firstUs: NaN }
+  return { has: false, lastModUs: 0, contentAtUs: 0, revalUs: 0, expireUs: 0, pending: NaN, freshFrom: 0, byCrawler: false, firstUs: NaN, restartI: 0 }
 }
 
 /**

@@ -7,7 +7,7 @@
  * A dynamic route has no per-path state at all: every request renders for itself.
  */
 import type { AleaRng, Streams } from '../kernel/rng.ts'
-import { roundHalfUp } from '../kernel/time.ts'
+import { roundHalfUp, secToUs } from '../kernel/time.ts'
 import { deploymentOf, type Scenario } from '../scenario/schema.ts'
 import type { ResolvedRoute } from './entries.ts'
 import { timingOf } from './events.ts'
@@ -24,7 +24,7 @@ import { isSparse, runSparse } from './fast-sparse.ts'
 import { runPath } from './fast-timeline.ts'
 import { fallbackOf } from './pages.ts'
 import { BLOCKING, DYNAMIC, DYNAMIC_RENDER, MISS, NOT_FOUND, OBS_AT, type Metrics } from './metrics.ts'
-import type { VersionProfile } from './profiles.ts'
+import { keepsCacheControlOnRestart, type VersionProfile } from './profiles.ts'
 
 /** A route's paths' shares of its traffic, computed per path (no table for uniform or Zipf popularity). */
 function shareOf(s: Scenario, r: ResolvedRoute): (k: number) => number {
@@ -82,8 +82,10 @@ export function runFastRoute(s: Scenario, r: ResolvedRoute, profile: VersionProf
     if (m.shellRoutes === null) m.shellRoutes = new Uint8Array(m.routes)
     m.shellRoutes[r.index] = 1
   }
+  // §11.2: each instance's restarts, and whether one keeps an entry's cache control (16.4, App routes).
+  const restartsOf = (inst: number) => s.restarts.filter((x) => x.instance === undefined || x.instance === inst).map((x) => secToUs(x.atS)).filter((t) => t < durationUs).sort((a, b) => a - b)
   const ctx: PathCtx = {
-    s, r, profile, m, curve, arrivals, render, acc, crawl, fetches, shell, durationUs, endCont: durationUs - 0.5, runEndUs: durationUs,
+    s, r, profile, m, curve, arrivals, render, acc, crawl, fetches, shell, restartUs: restartsOf(0), keepsCacheControl: keepsCacheControlOnRestart(profile, s.routes[r.index]!.router === 'pages'), durationUs, endCont: durationUs - 0.5, runEndUs: durationUs,
     deployAtUs: deploys.map((d) => d.atUs), deployPrerenders: deploys.map((d) => d.prerender), deployReuses: deploys.map((d) => d.reuse),
     share: 1, usPerArrival: curve.segUs === Infinity ? 1 / curve.segRate[0]! : NaN, scratch: new Float64Array(1),
   }
@@ -115,10 +117,11 @@ export function runFastRoute(s: Scenario, r: ResolvedRoute, profile: VersionProf
       }
     }
   }
-  else if (isSparse(ctx, s, r, instances, crawl !== null, deploys.length)) runSparse(ctx, createPathState(), s, r, shareOf(s, r), instances, buildAtUs, streams.claim('paths', r.id))
+  else if (s.restarts.length === 0 && isSparse(ctx, s, r, instances, crawl !== null, deploys.length)) runSparse(ctx, createPathState(), s, r, shareOf(s, r), instances, buildAtUs, streams.claim('paths', r.id))
   else {
     const share = shareOf(s, r)
     const st = createPathState()
+    const restarts = Array.from({ length: instances }, (_, inst) => restartsOf(inst))
     for (let k = 0; k < r.count; k++) {
       // A path no user visits may still be crawled: its timeline then has only the crawler's visits.
       const crawled = crawl !== null && crawl.walks.some((w) => k < w.paths)
@@ -129,6 +132,7 @@ export function runFastRoute(s: Scenario, r: ResolvedRoute, profile: VersionProf
         ctx.share = pathShare / instances
         if (curve.segUs === Infinity) ctx.usPerArrival = 1 / (ctx.share * curve.segRate[0]!)
         if (crawl?.spread) crawl.spread.inst = inst
+        ctx.restartUs = restarts[inst]!
         runPath(ctx, st, k, buildAtUs)
       }
       if (crawl !== null) endPath(crawl)

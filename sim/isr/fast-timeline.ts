@@ -17,7 +17,7 @@
 import { roundHalfUp, secToUs, US_PER_S } from '../kernel/time.ts'
 import { DEFAULT_REVALIDATE_US } from './entries.ts'
 import { advance, nextCrawler, startPath } from './fast-crawl.ts'
-import { readFetches, resetFetches, reuseFetches } from './fast-fetches.ts'
+import { readFetches, resetFetches, restartFetches, reuseFetches } from './fast-fetches.ts'
 import { point, renderStarted, written } from './fast-metrics.ts'
 import { arrivalFrom, bulk, drawRender, nextArrival, type PathCtx, type PathState } from './fast-path-ctx.ts'
 import { runSteady, steadyApplies, steadyEnabled } from './fast-steady.ts'
@@ -92,6 +92,7 @@ function nextRequest(c: PathCtx, st: PathState): number {
 export function runPath(c: PathCtx, st: PathState, k: number, buildAtUs: number, firstUs = NaN): void {
   if (c.crawl !== null) startPath(c.crawl, k)
   st.firstUs = firstUs
+  st.restartI = 0
   const cuts = c.deployAtUs
   let built = k < c.r.prebuilt, atUs = buildAtUs, fromCont = 0
   if (c.fetches !== null) resetFetches(c.fetches, atUs, built)
@@ -131,20 +132,32 @@ function runStretch(c: PathCtx, st: PathState, built: boolean, atUs: number, fro
   st.contentAtUs = atUs
   st.revalUs = built ? r.revalidateUs : DEFAULT_REVALIDATE_US
   st.expireUs = built ? r.expireUs : Infinity
-  const steady = steadyEnabled() && steadyApplies(c) && c.fetches === null
+  // A deploy's manifest replaces what the restarts before it left.
+  while (st.restartI < c.restartUs.length && c.restartUs[st.restartI]! < atUs) st.restartI++
+  const steady = steadyEnabled() && steadyApplies(c) && c.fetches === null && st.restartI >= c.restartUs.length
   for (;;) {
     let withPrev = false
+    const restartUs = nextRestart(c, st)
     if (st.has && steady) {
       // The common case, in one tight loop (fast-steady.ts); it returns for a request past expire.
       const T = runSteady(c, st)
       if (T < 0) return
-      blocking(c, st, T, st.byCrawler, true)
+      blocking(c, st, T, st.byCrawler, true, built)
     } else if (st.has) {
       // Fresh until lastModified + revalidate (the boundary is fresh, §1.1), or expire if lower (§2).
       const limitUs = st.lastModUs + (enforces ? Math.min(st.revalUs, st.expireUs) : st.revalUs)
+      if (restartUs !== Infinity && restartUs <= limitUs) {
+        // §11.2: a restart while the entry is fresh (before any request at its µs): its cache control may change.
+        window(c, st, HIT, restartUs - 0.5)
+        crawlerVisits(c, st, HIT, restartUs, -1, 0)
+        restart(c, st, built)
+        continue
+      }
       window(c, st, HIT, limitUs + 0.5)
       crawlerVisits(c, st, HIT, limitUs + 1, -1, 0)
       if (!(limitUs + 0.5 < c.endCont)) return
+      // A restart before the next request can make the entry fresh again (the manifest's revalidate over a back-off's).
+      if (restartUs !== Infinity && restartUs <= peekRequest(c, st)) { restart(c, st, built); continue }
       const T = nextRequest(c, st)
       if (T < 0) return
       if (!(enforces && T - st.lastModUs > st.expireUs)) {
@@ -159,6 +172,7 @@ function runStretch(c: PathCtx, st: PathState, built: boolean, atUs: number, fro
         window(c, st, STALE, endUs - 0.5)
         crawlerVisits(c, st, STALE, endUs, -1, 0)
         if (endUs >= c.durationUs) return
+        restartsUntil(c, st, built, endUs) // a restart lands before a render's end at its µs
         if (ok) {
           written(m, route, false, endUs)
           st.contentAtUs = T
@@ -169,15 +183,51 @@ function runStretch(c: PathCtx, st: PathState, built: boolean, atUs: number, fro
         continue
       }
       withPrev = true // §2, 16.3+: past expire, the request blocks on a render that keeps the entry for a failure
-      blocking(c, st, T, st.byCrawler, withPrev)
+      blocking(c, st, T, st.byCrawler, withPrev, built)
     } else {
       const T = nextRequest(c, st)
       if (T < 0) return
+      restartsUntil(c, st, built, T)
       // §14.3: no entry on a fallback: true route: a user gets the shell, whose data request renders; a crawler waits.
-      blocking(c, st, T, st.byCrawler, withPrev, c.shell && !st.byCrawler)
+      blocking(c, st, T, st.byCrawler, withPrev, built, c.shell && !st.byCrawler)
     }
     if (Number.isNaN(st.lastModUs)) return // the render outlived the run
   }
+}
+
+/** The time of the instance's next restart in this stretch, µs, or Infinity. */
+function nextRestart(c: PathCtx, st: PathState): number {
+  const t = st.restartI < c.restartUs.length ? c.restartUs[st.restartI]! : Infinity
+  return t < c.durationUs ? t : Infinity
+}
+
+/**
+ * §11.2: the process restarts: its cache controls are gone, unless the profile reads an entry's
+ * back (16.4, App pages only, §14.7): the manifest's for a path the live build prerendered
+ * (`built`), else the 1 s default and no expire until regenerated once; and so are its 'use
+ * cache' entries (§12.5). A render in flight finishes (a graceful restart).
+ */
+function restart(c: PathCtx, st: PathState, built: boolean): void {
+  st.restartI++
+  if (c.fetches !== null) restartFetches(c.fetches)
+  if (c.keepsCacheControl && st.has) return
+  st.revalUs = built ? c.r.revalidateUs : DEFAULT_REVALIDATE_US
+  st.expireUs = built ? c.r.expireUs : Infinity
+}
+
+/** Every restart at or before atUs. */
+function restartsUntil(c: PathCtx, st: PathState, built: boolean, atUs: number): void {
+  while (nextRestart(c, st) <= atUs) restart(c, st, built)
+}
+
+/** The time of the next request, user's (drawn ahead, kept pending) or crawler's, µs; Infinity if none. */
+function peekRequest(c: PathCtx, st: PathState): number {
+  if (Number.isNaN(st.pending)) st.pending = arrivalFrom(c, st)
+  const Th = st.pending < c.endCont ? roundHalfUp(st.pending) : Infinity
+  const crawl = c.crawl
+  const ci = crawl === null ? -1 : nextCrawler(crawl)
+  const Tc = ci < 0 ? Infinity : crawl!.next[ci]!
+  return Tc <= Th && Tc < c.durationUs ? Tc : Th
 }
 
 /** §3: the old content stays, re-set from the failure with the clamped revalidate. */
@@ -191,7 +241,7 @@ function backoff(c: PathCtx, st: PathState): void {
  * A blocking render at T (§1.2): this request and every request until it ends wait for it; with
  * `shell`, this one got the fallback shell instead (§14.3). Sets lastModUs to NaN when it outlives the run.
  */
-function blocking(c: PathCtx, st: PathState, T: number, byCrawler: boolean, withPrev: boolean, shell = false): void {
+function blocking(c: PathCtx, st: PathState, T: number, byCrawler: boolean, withPrev: boolean, built: boolean, shell = false): void {
   const m = c.m, route = c.r.index, d = c.render
   drawRender(d, T)
   // A render past expire (withPrev, §2) bypasses the Data Cache.
@@ -213,6 +263,7 @@ function blocking(c: PathCtx, st: PathState, T: number, byCrawler: boolean, with
   }
   crawlerVisits(c, st, o, endUs, endUs, dur)
   if (endUs >= c.durationUs) { st.lastModUs = NaN; return }
+  restartsUntil(c, st, built, endUs) // a restart lands before a render's end at its µs
   if (ok) {
     written(m, route, !st.has, endUs)
     st.has = true
