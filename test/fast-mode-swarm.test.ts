@@ -5,7 +5,7 @@
  *    caches; no on-demand calls, data changes or purges; App pages and
  *    route handlers, cacheLife and segment config included, and Pages pages, fallback shells
  *    included; Poisson traffic) but otherwise every feature
- *    the generator draws: deploys, restarts on 16.4, daily curves, crawlers, one-off unknown paths, every popularity,
+ *    the generator draws: deploys, restarts, daily curves, crawlers, one-off unknown paths, every popularity,
  *    prebuilt and dynamicParams, revalidate numbers, false and 0, dynamic pages and layouts,
  *    failures, outages, expireTimeS, buildAgeS, warmup, both
  *    render laws, every version, cacheComponents. Each runs 30 replications per mode and must
