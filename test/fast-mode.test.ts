@@ -386,12 +386,14 @@ describe('\'use cache\' functions (30 replications each)', () => {
    * remote' function ('minutes'); and dynamic account pages (30) reading a 'use cache' cart per
    * path (20 s, 100 ms, 10% failing): a request past its life runs it and waits. Then products
    * and accounts on 2 instances (each its own store) with a deploy at 700 s (which empties them).
+   * With a restart at 600 s, the products' entries go with the process, the home page's stay.
    */
   const product = { id: 'p', pattern: '/p/[id]', revalidateS: 120, params: { count: 80, prebuilt: 20 }, renderS: { lognormal: { medianS: 0.1, p95S: 0.4 } }, failureRate: 0.01, fetches: [{ id: 'item', kind: 'use cache', perPath: true, cacheLife: { revalidateS: 300, expireS: 900 }, latencyS: 0.08, failureRate: 0.05 }], traffic: { rps: 15, popularity: { zipf: 1 }, unknownRate: 1 } }
   const home = { id: 'home', pattern: '/', revalidateS: 30, renderS: 0.1, fetches: [{ id: 'feat', kind: 'use cache: remote', cacheLife: 'minutes', latencyS: 0.2 }], traffic: { rps: 4 } }
   const account = { id: 'a', pattern: '/a/[id]', dynamic: true, params: { count: 30 }, renderS: 0.05, fetches: [{ id: 'cart', kind: 'use cache', perPath: true, cacheLife: { revalidateS: 20, expireS: 400 }, latencyS: 0.1, failureRate: 0.1 }], traffic: { rps: 6, unknownRate: 0.5 } }
   const cases = [
-    ['products and a home page', [product, home], {}],
+    // A restart empties each process's 'use cache' entries, not the remote store (§12.5).
+    ['products and a home page, with a restart', [product, home], { restarts: [{ atS: 600 }] }],
     ['dynamic account pages', [account], {}],
     ['products and accounts on 2 instances, with a deploy', [product, account], { deployment: { instances: 2, balancer: 'random' }, deploys: [{ atS: 700 }] }],
   ] as const

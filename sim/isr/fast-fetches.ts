@@ -34,6 +34,8 @@ export interface FastFetches {
   readonly background: Uint8Array
   /** Per fetch: 1 for a 'use cache' function (§12.5): its entry is set when a successful run starts, no build writes one, and every deploy empties its store. */
   readonly atStart: Uint8Array
+  /** Per fetch: 1 when its entries live in the process's memory (the default 'use cache' handler), which a restart empties; not the remote store. */
+  readonly inProcess: Uint8Array
   readonly revalUs: Float64Array
   /** Per fetch: how long an old entry counts as fresh to a build that keeps the fetch cache (build-reuse.ts), or -1 when that build never reads it. */
   readonly reuseRevalUs: Float64Array
@@ -68,6 +70,7 @@ export function fastFetches(s: Scenario, r: ResolvedRoute, profile: VersionProfi
     cacheable,
     background: Uint8Array.from(specs, (f) => (!pages && isUnstableCache(f) && !awaitsUnstableCacheRefresh(profile, true) ? 1 : 0)),
     atStart: Uint8Array.from(specs, (f) => (isUseCacheKind(f.kind) ? 1 : 0)),
+    inProcess: Uint8Array.from(specs, (f) => (f.kind === 'use cache' ? 1 : 0)),
     revalUs: Float64Array.from(specs, (f) => (isUseCacheKind(f.kind) ? useCacheFreshUs(profile, f) : isUnstableCache(f) ? unstableCacheRevalidateUs(f) : fetchRevalidateUs(f, r))),
     // build-reuse.ts reads the entries isDataCached keeps, judged by the fetch rule (for unstable_cache too).
     reuseRevalUs: Float64Array.from(specs, (f) => (!isUseCacheKind(f.kind) && isDataCached(profile, f, false) ? fetchRevalidateUs(f, r) : -1)),
@@ -89,9 +92,9 @@ function useCacheFreshUs(profile: VersionProfile, f: Scenario['routes'][number][
   return s >= INFINITE_CACHE_S ? Infinity : secToUs(s)
 }
 
-/** A restart of the path's process (§11.2): its 'use cache' entries were in that process's memory (§12.5); the Data Cache is on disk. */
+/** A restart of the path's process (§11.2): its 'use cache' entries were in that process's memory (§12.5); the Data Cache is on disk, the remote store elsewhere. */
 export function restartFetches(f: FastFetches): void {
-  for (let i = 0; i < f.has.length; i++) if (f.atStart[i] === 1) f.has[i] = 0
+  for (let i = 0; i < f.has.length; i++) if (f.inProcess[i] === 1) f.has[i] = 0
 }
 
 /** The path's entries as a build written at atUs left them (`prerendered`: the build prerendered this path, and so fetched its cached keys, §11.3); no call of the old build lands. */

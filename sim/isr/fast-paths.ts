@@ -144,7 +144,8 @@ export function runFastRoute(s: Scenario, r: ResolvedRoute, profile: VersionProf
   const unknownRps = s.routes[r.index]!.traffic.unknownRate
   const oneOff = unknownRps > 0 ? rateCurve(s, r.index, durationUs, unknownRps) : null
   // With a kept fetch, a one-off path's render calls it too and waits for it (a new URL); with a
-  // fallback shell, its request gets the shell whatever the render does: each its own deferral.
+  // fallback shell, its request gets the shell whatever the render does; with holes, it renders
+  // none (renderHoles counts the known paths' requests): each its own deferral.
   const oneOffCtx = (kept >= 0 || shell || holes !== null) && oneOff !== null ? { ...ctx, acc: createFastAcc(r.index, m.bins) } : ctx
   if (oneOff !== null) {
     if (r.isDynamic) deferRequests(oneOffCtx, oneOff, DYNAMIC, true)

@@ -62,22 +62,21 @@ function crawlerRequest(c: PathCtx, T: number): void {
  * leaves the pending user request in place.
  */
 function nextRequest(c: PathCtx, st: PathState): number {
-  if (Number.isNaN(st.pending)) st.pending = arrivalFrom(c, st)
-  const Th = st.pending < c.endCont ? roundHalfUp(st.pending) : Infinity
+  const T = peekRequest(c, st)
+  if (T === Infinity) return -1
   const crawl = c.crawl
   const ci = crawl === null ? -1 : nextCrawler(crawl)
-  const Tc = ci < 0 ? Infinity : crawl!.next[ci]!
-  if (Tc <= Th && Tc < c.durationUs) {
+  if (ci >= 0 && crawl!.next[ci] === T) {
+    // A crawler's visit comes first at a tie; the user's request stays drawn ahead.
     advance(crawl!, ci)
-    crawlerRequest(c, Tc)
+    crawlerRequest(c, T)
     st.byCrawler = true
-    return Tc
+    return T
   }
-  if (Th === Infinity) return -1
   st.freshFrom = st.pending
   st.pending = NaN
   st.byCrawler = false
-  return Th
+  return T
 }
 
 /**
