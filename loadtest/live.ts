@@ -20,6 +20,7 @@ import { NEXT_PINS, TS_PINS, writeApp, type NextMajor } from './app.ts'
 import type { OriginCounters } from './origin.ts'
 import { calibrate, getJson, isCachedRoute, warmInstances } from './calibrate.ts'
 import { LiveError } from './errors.ts'
+import { coverBuildAge, neighbourBuildAges } from './build-age.ts'
 import { NginxError, startNginx, type Nginx } from './services/nginx.ts'
 import { RedisError, startRedisFor } from './services/redis.ts'
 import { cdnRefusal, startCdnFor, type CdnRun } from './services/nginx-cdn.ts'
@@ -323,7 +324,16 @@ export async function runLive(o: LiveOptions): Promise<LiveResult> {
   writeAtomic(files.prediction, `${JSON.stringify({ ...prediction, calibration }, null, 2)}\n`)
   const observed = JSON.parse(readFileSync(files.observed, 'utf8')) as Observed
   let verdict = verify({ ...prediction, calibration } as SimResult, [observed])
-  if (o.target !== undefined) {
+  if (o.target === undefined) {
+    // The measured build age is approximate: cover its neighbours too (build-age.ts).
+    const measuredS = (calibrated as { buildAgeS: number }).buildAgeS
+    const neighbours = neighbourBuildAges(measuredS).map((buildAgeS) => {
+      const file = join(o.outDir, `scenario.build-age-${buildAgeS}.json`)
+      writeAtomic(file, `${JSON.stringify({ ...calibrated, buildAgeS }, null, 2)}\n`)
+      return { buildAgeS, verdict: verify({ ...predict(file), calibration } as SimResult, [observed]) }
+    })
+    verdict = coverBuildAge({ buildAgeS: measuredS, verdict }, neighbours)
+  } else {
     // A deployment's initial cache state is unknown (target.ts): predict each that matters, cover them all.
     const states = initialStates(prediction)
     const verdicts = [{ state: states[0]!, verdict }]
