@@ -2,7 +2,7 @@
  * Fast mode with a path's own fetches (sim/isr/fast-fetches.ts, docs/fast-mode.md): which
  * routes' fetches fast mode carries and why the others run exact, and a hand-traced timeline
  * on which both modes must give the same figures. The statistical agreement on a large run is
- * test/fast-mode.test.ts's ("routes with their own fetches").
+ * test/fast-mode-fetches.test.ts's ("routes with their own fetches").
  */
 import { describe, expect, it } from 'vitest'
 import { parseScenario, runScenario, type ScenarioInput } from '../sim/index.ts'

@@ -319,8 +319,21 @@ export interface CrossValidation {
  * seeds (`${seed}` and `${seed}/fast`): streams they share would correlate them and blunt the
  * comparison.
  */
+/**
+ * Exact runs by scenario, seed and count, kept for the file's worker: a test of the test that
+ * compares a wrong fast mode with the same exact runs as its real sibling does not pay for them
+ * twice. Nothing here mutates runs.
+ */
+const exactRuns = new Map<string, ModeRuns>()
+function exactReplications(s: Scenario, seed: string, n: number): ModeRuns {
+  const key = `${JSON.stringify(s, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v))}\u0000${seed}\u0000${n}`
+  let runs = exactRuns.get(key)
+  if (runs === undefined) exactRuns.set(key, (runs = runReplications(s, 'exact', seed, n)))
+  return runs
+}
+
 export function crossValidate(s: Scenario, seed: string, fastRunner: FastRunner = realFast): CrossValidation {
-  const stage = (sd: string, level: Level) => ({ exact: runReplications(s, 'exact', sd, level.replications), fast: fastRunner(s, `${sd}/fast`, level.replications) })
+  const stage = (sd: string, level: Level) => ({ exact: exactReplications(s, sd, level.replications), fast: fastRunner(s, `${sd}/fast`, level.replications) })
   const one = stage(seed, FIRST)
   const first = compareRuns(s, one.exact, one.fast, seed)
   let confirmed: Finding[] = []
