@@ -20,7 +20,7 @@ import { NEXT_PINS, TS_PINS, writeApp, type NextMajor } from './app.ts'
 import type { OriginCounters } from './origin.ts'
 import { calibrate, getJson, isCachedRoute, warmInstances } from './calibrate.ts'
 import { LiveError } from './errors.ts'
-import { coverBuildAge, neighbourBuildAges } from './build-age.ts'
+import { coverBuildAge, neighbourBuildAgesS } from './build-age.ts'
 import { NginxError, startNginx, type Nginx } from './services/nginx.ts'
 import { RedisError, startRedisFor } from './services/redis.ts'
 import { cdnRefusal, startCdnFor, type CdnRun } from './services/nginx-cdn.ts'
@@ -327,10 +327,12 @@ export async function runLive(o: LiveOptions): Promise<LiveResult> {
   if (o.target === undefined) {
     // The measured build age is approximate: cover its neighbours too (build-age.ts).
     const measuredS = (calibrated as { buildAgeS: number }).buildAgeS
-    const neighbours = neighbourBuildAges(measuredS).map((buildAgeS) => {
-      const file = join(o.outDir, `scenario.build-age-${buildAgeS}.json`)
+    const neighbours = neighbourBuildAgesS(measuredS).map(({ tag, buildAgeS }) => {
+      const file = join(o.outDir, `scenario.build-age-${tag}.json`)
       writeAtomic(file, `${JSON.stringify({ ...calibrated, buildAgeS }, null, 2)}\n`)
-      return { buildAgeS, verdict: verify({ ...predict(file), calibration } as SimResult, [observed]) }
+      const p = predict(file)
+      writeAtomic(join(o.outDir, `prediction.build-age-${tag}.json`), `${JSON.stringify({ ...p, calibration }, null, 2)}\n`)
+      return { buildAgeS, verdict: verify({ ...p, calibration } as SimResult, [observed]) }
     })
     verdict = coverBuildAge({ buildAgeS: measuredS, verdict }, neighbours)
   } else {

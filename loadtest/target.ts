@@ -13,7 +13,7 @@
  *   check's range covers them all, with a note that says so.
  */
 import type { RequestPlan, SimResult, VerdictJson } from '../sim/contract.ts'
-import { combineStartStates } from './start-states.ts'
+import { mergeStartStates } from './start-states.ts'
 
 type Spec = RequestPlan['spec']
 type RouteSpec = Spec['routes'][number]
@@ -96,8 +96,5 @@ export function initialStates(fresh: SimResult): InitialState[] {
 
 /** One verdict from the verdicts of several initial states, merged by start-states.ts's rule. */
 export function mergeInitialStates(verdicts: readonly { readonly state: InitialState; readonly verdict: VerdictJson }[]): VerdictJson {
-  const first = verdicts[0]
-  if (!first) throw new Error('mergeInitialStates: no verdicts')
-  const checks = combineStartStates(verdicts.map((v) => ({ label: v.state.label, checks: v.verdict.checks })), 'initial state unknown: the deployment\'s prerendered pages may be of any age')
-  return { ...first.verdict, pass: checks.every((c) => c.verdict !== 'FAIL'), checks }
+  return mergeStartStates(verdicts.map((v) => ({ label: v.state.label, verdict: v.verdict })), 'initial state unknown: the deployment\'s prerendered pages may be of any age')
 }

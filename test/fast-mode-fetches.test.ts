@@ -147,7 +147,7 @@ describe('dynamic routes with a fetch the Data Cache keeps (30 replications each
   test('a fast mode whose stale reads stop calling once one call is on its way (a tenth of the latency) is rejected', () => {
     const mk = (latencyS: number) => parseScenario({ name: 'dynamic-kept', seed: '5', durationS: 1200, warmupS: 60, next: { version: '16.4' }, routes: [{ ...account, fetches: [{ ...account.fetches[0], latencyS }, account.fetches[1]] }] } as Parameters<typeof parseScenario>[0])
     const shorter = mk(0.012)
-    const cv = crossValidate(mk(0.12), 'dynamic-kept-biased', (_sc, seed, n) => runReplications(shorter, 'fast', seed, n))
+    const cv = crossValidate(mk(0.12), 'dynamic-kept-16.4', (_sc, seed, n) => runReplications(shorter, 'fast', seed, n))
     expect(cv.confirmed.map((x) => x.key), cv.report).toContain('mean fetches.orders.originFetches')
   }, 300_000)
 })

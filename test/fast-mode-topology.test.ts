@@ -87,5 +87,6 @@ describe('deploys and restarts (30 replications each)', () => {
     // The real test's seed: its exact runs are reused (fast-stats.ts).
     const cv = crossValidate(s, 'deploys', (_sc, seed, n) => runReplications(without, 'fast', seed, n))
     expect(cv.confirmed.length, cv.report).toBeGreaterThan(5)
+    expect(cv.confirmed.map((x) => x.key), cv.report).toEqual(expect.arrayContaining(['mean totals.fillWrites']))
   }, 300_000)
 })

@@ -313,25 +313,30 @@ export interface CrossValidation {
 }
 
 /**
+ * The last few exact runs by scenario, seed and count: a test of the test that compares a wrong
+ * fast mode with its real sibling's scenario and seed, a test or two later in the same file,
+ * does not pay for them twice. Bounded, since a swarm never repeats a key. Nothing mutates runs.
+ */
+const EXACT_KEPT = 4
+const exactRuns = new Map<string, ModeRuns>()
+function exactReplications(s: Scenario, seed: string, n: number): ModeRuns {
+  const key = `${JSON.stringify(s, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v))}\u0000${seed}\u0000${n}`
+  let runs = exactRuns.get(key)
+  if (runs === undefined) {
+    runs = runReplications(s, 'exact', seed, n)
+    exactRuns.set(key, runs)
+    if (exactRuns.size > EXACT_KEPT) exactRuns.delete(exactRuns.keys().next().value!)
+  }
+  return runs
+}
+
+/**
  * Exact against fast, 30 replications each, every comparison at 1% (FIRST). A comparison that
  * rejects is run again on 60 fresh replications per mode (the seed `${seed}/confirm`) at the
  * CONFIRM levels, and fails only if it rejects there too. The two modes draw from different
  * seeds (`${seed}` and `${seed}/fast`): streams they share would correlate them and blunt the
  * comparison.
  */
-/**
- * Exact runs by scenario, seed and count, kept for the file's worker: a test of the test that
- * compares a wrong fast mode with the same exact runs as its real sibling does not pay for them
- * twice. Nothing here mutates runs.
- */
-const exactRuns = new Map<string, ModeRuns>()
-function exactReplications(s: Scenario, seed: string, n: number): ModeRuns {
-  const key = `${JSON.stringify(s, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v))}\u0000${seed}\u0000${n}`
-  let runs = exactRuns.get(key)
-  if (runs === undefined) exactRuns.set(key, (runs = runReplications(s, 'exact', seed, n)))
-  return runs
-}
-
 export function crossValidate(s: Scenario, seed: string, fastRunner: FastRunner = realFast): CrossValidation {
   const stage = (sd: string, level: Level) => ({ exact: exactReplications(s, sd, level.replications), fast: fastRunner(s, `${sd}/fast`, level.replications) })
   const one = stage(seed, FIRST)
