@@ -6,7 +6,8 @@
  *
  * Independent scenarios run two at a time (each its own `isrsim loadtest` process): measured
  * on the 2 vCPUs here, a pair's verdicts and figures are those of the same runs alone (the
- * numbers are in loadtest/README.md), and a pair takes ~80 s instead of ~145 s.
+ * numbers are in loadtest/README.md), and a pair takes ~80 s instead of ~145 s. Not (a): its
+ * verdict sits near back-off edges that a neighbour's CPU load moves (see its describe).
  *
  * Reproduce one: isrsim loadtest scenarios/live/<name>.json --out out/live/<name>
  *
@@ -58,7 +59,9 @@ describe('live validation against next start 16.4.6 and k6', () => {
     ensureNext('16', log)
   }, 600_000)
 
-  describe.concurrent('(a) and (b), at once', () => {
+  // (a) runs alone: its outage ends near a retry, so a few hundred ms of render time stretched by
+  // a neighbour's build move a whole back-off period (3 of the last 6 paired fresh-clone runs failed it).
+  describe.sequential('(a), then (b)', () => {
     it('(a) time-based SWR with an outage: failed regenerations keep the stale page and back off', async () => {
       const r = await liveRun('swr-failure')
       expect(failed(r.verdict), repro('swr-failure')).toEqual([])
