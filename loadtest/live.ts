@@ -324,29 +324,23 @@ export async function runLive(o: LiveOptions): Promise<LiveResult> {
   writeAtomic(files.prediction, `${JSON.stringify({ ...prediction, calibration }, null, 2)}\n`)
   const observed = JSON.parse(readFileSync(files.observed, 'utf8')) as Observed
   let verdict = verify({ ...prediction, calibration } as SimResult, [observed])
+  // The same scenario at another build age, predicted and verified; its files are named by `name`.
+  const verdictAt = (name: string, buildAgeS: number): VerdictJson => {
+    const file = join(o.outDir, `scenario.${name}.json`)
+    writeAtomic(file, `${JSON.stringify({ ...calibrated, buildAgeS }, null, 2)}\n`)
+    const p = predict(file)
+    writeAtomic(join(o.outDir, `prediction.${name}.json`), `${JSON.stringify({ ...p, calibration }, null, 2)}\n`)
+    return verify({ ...p, calibration } as SimResult, [observed])
+  }
   if (o.target === undefined) {
     // The measured build age is approximate: cover its neighbours too (build-age.ts).
     const measuredS = (calibrated as { buildAgeS: number }).buildAgeS
-    const neighbours = neighbourBuildAgesS(measuredS).map(({ tag, buildAgeS }) => {
-      const file = join(o.outDir, `scenario.build-age-${tag}.json`)
-      writeAtomic(file, `${JSON.stringify({ ...calibrated, buildAgeS }, null, 2)}\n`)
-      const p = predict(file)
-      writeAtomic(join(o.outDir, `prediction.build-age-${tag}.json`), `${JSON.stringify({ ...p, calibration }, null, 2)}\n`)
-      return { buildAgeS, verdict: verify({ ...p, calibration } as SimResult, [observed]) }
-    })
+    const neighbours = neighbourBuildAgesS(measuredS).map(({ tag, buildAgeS }) => ({ buildAgeS, verdict: verdictAt(`build-age-${tag}`, buildAgeS) }))
     verdict = coverBuildAge({ buildAgeS: measuredS, verdict }, neighbours)
   } else {
     // A deployment's initial cache state is unknown (target.ts): predict each that matters, cover them all.
-    const states = initialStates(prediction)
-    const verdicts = [{ state: states[0]!, verdict }]
-    for (const st of states.slice(1)) {
-      const file = join(o.outDir, `scenario.${st.name}.json`)
-      writeAtomic(file, `${JSON.stringify({ ...calibrated, buildAgeS: st.buildAgeS }, null, 2)}\n`)
-      const p = predict(file)
-      writeAtomic(join(o.outDir, `prediction.${st.name}.json`), `${JSON.stringify({ ...p, calibration }, null, 2)}\n`)
-      verdicts.push({ state: st, verdict: verify({ ...p, calibration } as SimResult, [observed]) })
-    }
-    verdict = mergeInitialStates(verdicts)
+    const [first, ...others] = initialStates(prediction)
+    verdict = mergeInitialStates([{ state: first!, verdict }, ...others.map((st) => ({ state: st, verdict: verdictAt(st.name, st.buildAgeS) }))])
   }
   timings.predictS = t()
   writeAtomic(files.verdict, `${JSON.stringify(verdict, null, 2)}\n`)
