@@ -348,6 +348,8 @@ export interface ScenarioOpts extends Omit<RouteOpts, 'pool'> {
   readonly outages?: boolean
   /** On-demand calls and data-change webhooks. @default true */
   readonly invalidations?: boolean
+  /** Data changes (with their webhooks), apart from on-demand calls. @default invalidations */
+  readonly dataChanges?: boolean
   /** Process restarts, deploys and purges (each resets caches). @default true */
   readonly restarts?: boolean
   /** Deploys, apart from restarts and purges. @default restarts */
@@ -410,7 +412,7 @@ export function arbScenario(opts: ScenarioOpts = {}): fc.Arbitrary<ScenarioInput
     return fc.tuple(...Array.from({ length: n }, (_, i) => arbRoute(i, { ...opts, pool, version }))).chain((generated) => {
       // A caller's rewrite may turn a fetch against the route's fetchCache mode: re-check what next build accepts.
       const routes = opts.route ? generated.map((r) => buildableRoute(opts.route!(r))) : generated
-      const change = opts.invalidations === false ? null : arbDataChange(routes, instances)
+      const change = (opts.dataChanges ?? opts.invalidations) === false ? null : arbDataChange(routes, instances)
       return fc.record({
         outages: opts.outages === false ? fc.constant<Outages>([]) : opt(arbOutages(n), 4),
         durationS: fc.integer({ min: 10, max: 400 }),

@@ -3,6 +3,9 @@
  * shared by the fast-mode swarm and the steady-loop tests.
  */
 import fc from 'fast-check'
+import { parseScenario } from '../sim/index.ts'
+import { resolveRoutes } from '../sim/isr/entries.ts'
+import { fastPlan } from '../sim/isr/fast-eligibility.ts'
 import { arbCase, type Case, type RouteInput } from './arbitraries.ts'
 
 /**
@@ -135,3 +138,28 @@ export const arbSparseCase = arbFastFetchCase.map((c): Case => {
   })
   return { ...c, input: { ...input, routes } }
 })
+
+/**
+ * Drops the calls fast mode cannot replay: res.revalidate (it renders at the call), and a call
+ * that reaches a route's 'use cache' entry or a dynamic route's kept fetch (fast-eligibility.ts
+ * names it in the route's reason), one at a time until every route runs fast.
+ */
+function withReplayableCalls(c: Case): Case {
+  let onDemand = (c.input.onDemand ?? []).filter((e) => e.kind !== 'res.revalidate')
+  for (;;) {
+    const s = parseScenario({ ...c.input, onDemand })
+    const blocked = fastPlan(s, resolveRoutes(s), 'fast').exactBecause.map((x) => /^onDemand\[(\d+)\] reaches/.exec(x ?? '')).find((m) => m !== null)
+    if (blocked == null) return { ...c, input: { ...c.input, onDemand } }
+    onDemand = onDemand.filter((_, i) => i !== Number(blocked[1]))
+  }
+}
+
+/**
+ * Generated fast-eligible scenarios with fetches and on-demand calls (revalidateTag with and
+ * without a profile, revalidatePath, updateTag; one-off, periodic, Poisson; to an instance or all
+ * of them), each route's fetches kept as its own, so that a call reaches page entries and the
+ * Data Cache entries of the fetches whose tags it names.
+ */
+export const arbFastOnDemandCase = fc.tuple(arbCase({ isolated: true, dataChanges: false, restarts: false, deploys: true, route: fastFetchRoute }), fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.integer({ min: 2, max: 3 }) }), fc.option(arbRestarts, { nil: null }))
+  .map(([c, instances, restarts]) => withReplayableCalls(withoutKeptOnReuse(withRestarts(instances === null ? c : randomlyBalanced(c, instances), restarts))))
+  .filter((c) => c.input.next?.cacheComponents !== true && (c.input.onDemand?.length ?? 0) > 0)

@@ -2,7 +2,7 @@
  * Fast mode against exact mode on swarm-generated scenarios (issue 19, test/arbitraries.ts).
  *
  * 1. Scenarios made fast-eligible (one instance, or 2-3 behind a random balancer, local
- *    caches; no on-demand calls, data changes or purges; App pages and
+ *    caches; no data changes or purges; on-demand calls in a property of their own; App pages and
  *    route handlers, cacheLife and segment config included, and Pages pages, fallback shells
  *    included; Poisson traffic) but otherwise every feature
  *    the generator draws: deploys, restarts, daily curves, crawlers, one-off unknown paths, every popularity,
@@ -24,9 +24,11 @@ import { describe, expect, test } from 'vitest'
 import { parseScenario, runScenario, type Scenario, type SimResult } from '../sim/index.ts'
 import { resolveRoutes } from '../sim/isr/entries.ts'
 import { withSegmentConfig } from '../sim/isr/segment-config.ts'
+import { tagIndexOf } from '../sim/isr/tags-manifest.ts'
+import { profileFor } from '../sim/isr/profiles.ts'
 import { deploymentOf } from '../sim/scenario/schema.ts'
 import { arbCase, type Case } from './arbitraries.ts'
-import { arbFastCase, arbFastFetchCase, arbLayoutFetch, arbSparseCase, fastFetchRoute, fastRoute, withLayoutFetch } from './fast-cases.ts'
+import { arbFastCase, arbFastFetchCase, arbFastOnDemandCase, arbLayoutFetch, arbSparseCase, fastFetchRoute, fastRoute, withLayoutFetch } from './fast-cases.ts'
 import { crossValidate } from './fast-stats.ts'
 
 /** Cases per property: FC_NUM_RUNS raises them for soak runs. */
@@ -61,6 +63,13 @@ describe('swarm: fast mode agrees with exact mode on generated fast-eligible sce
       agreesRunningFast(c)
     }), { numRuns: RUNS(15), endOnFailure: true })
   }, 600_000)
+
+  test('with on-demand calls reaching page entries and the routes\' fetches: the same agreement, each call\'s entries touched and renders caused included; every route ran fast', () => {
+    fc.assert(fc.property(arbFastOnDemandCase, (c) => {
+      expect(c.input.onDemand!.length).toBeGreaterThan(0)
+      agreesRunningFast(c)
+    }), { numRuns: RUNS(12), endOnFailure: true })
+  }, 600_000)
 })
 
 // ---------------------------------------------------------------------------
@@ -75,7 +84,8 @@ function scenarioBlockers(s: Scenario): string[] {
     d.cdn !== undefined ? 'deployment.cdn' : null,
     d.platform === 'vercel' ? 'deployment.platform' : null,
     d.renderConcurrency !== undefined ? 'deployment.renderConcurrency' : null,
-    s.onDemand.length > 0 ? 'onDemand' : null,
+    // res.revalidate renders its Pages path at the call; the other calls are replayed per path.
+    s.onDemand.some((e) => e.kind === 'res.revalidate') ? 'onDemand' : null,
     s.dataChanges.length > 0 ? 'dataChanges' : null,
     s.purges.length > 0 ? 'purges' : null,
   ].filter((x) => x !== null)
@@ -119,11 +129,21 @@ function ownFetchesBlocked(s: Scenario, i: number): boolean {
     || (kept(s, r, f) && (!ownKeys(f) || s.routes.some((x, j) => j !== i && x.fetches.some((g) => g.id === f.id)))))
 }
 
+/** Whether an on-demand call's tags reach route i (the model's tag index), whose 'use cache' entry or dynamic render's kept fetch fast mode does not replay them on. */
+function callBlocked(s: Scenario, i: number): boolean {
+  const r = s.routes[i]!
+  const dynamic = resolveRoutes(s)[i]!.isDynamic
+  if (!r.fetches.some((f) => useCache(f) || (dynamic && r.router !== 'pages' && (f.kind === 'unstable_cache' || (f.revalidateS !== 0 && (f.revalidateS !== undefined || f.tags.length > 0)))))) return false
+  const index = tagIndexOf(s, profileFor(s.next.version))
+  return index.onDemandIds.some((ids) => ids.some((id) => index.targets[id]!.some((t) => t.route === i)))
+}
+
 function ownBlockers(s: Scenario, i: number): string[] {
   const r = s.routes[i]!
   const t = r.traffic
   return [
     ownFetchesBlocked(s, i) ? 'fetches' : null,
+    callBlocked(s, i) ? 'onDemand' : null,
     t.arrivals !== 'poisson' ? 'traffic.arrivals' : null,
     deploymentOf(s).instances > 1 && (t.crawlers?.length ?? 0) > 0 ? 'traffic.crawlers' : null,
     t.schedule !== undefined ? 'traffic.schedule' : null,
@@ -179,7 +199,9 @@ describe('swarm: what fast mode cannot fast-forward runs exact, and says why', (
         const exact = runScenario(s, { mode: 'exact', seed: c.seed })
         expect(fast.mode).toBe('fast')
         // Several instances share the balancer's stream: one exact route keeps them all exact.
-        const all = [...scenarioBlockers(s), ...(deploymentOf(s).instances > 1 && s.routes.some((_, i) => routeBlockers(s, i).length > 0) ? ['deployment.instances'] : [])]
+        // So do on-demand calls, which fire once for every route.
+        const anyRouteExact = s.routes.some((_, i) => routeBlockers(s, i).length > 0)
+        const all = [...scenarioBlockers(s), ...(deploymentOf(s).instances > 1 && anyRouteExact ? ['deployment.instances'] : []), ...(s.onDemand.length > 0 && anyRouteExact ? ['onDemand'] : [])]
         s.routes.forEach((r, i) => {
           const blockers = [...all, ...routeBlockers(s, i)]
           const got = fast.routes[r.id]!

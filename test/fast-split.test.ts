@@ -66,7 +66,6 @@ describe('what keeps a route or a scenario exact', () => {
     ['a CDN', { deployment: { cdn: { pops: 1 } } }, /^deployment\.cdn/],
     ['Vercel', { deployment: { platform: 'vercel' } }, /^deployment\.platform "vercel"/],
     ['render concurrency', { deployment: { renderConcurrency: 2 } }, /^deployment\.renderConcurrency 2/],
-    ['on-demand calls', { onDemand: [{ kind: 'revalidatePath', path: '/p/1', atS: 10 }] }, /^onDemand/],
     ['purges', { purges: [{ atS: 10 }] }, /^purges/],
   ]
   it.each(scenarioCases)('%s keeps the whole scenario exact', (_name, over, reason) => {
@@ -80,6 +79,22 @@ describe('what keeps a route or a scenario exact', () => {
     ['evenly spaced arrivals', { traffic: { rps: 5, arrivals: 'uniform' } }, /^traffic\.arrivals "uniform"/],
     ['a \'use cache\' function every path shares', { fetches: [{ id: 'x', kind: 'use cache' }] }, /^fetches: fetch "x" has one key for every path/],
   ]
+  it('on-demand calls run fast, replayed per path (fast-tags.ts); one that reaches a \'use cache\' entry keeps its route exact, and with it every route', () => {
+    const calls = { onDemand: [{ kind: 'revalidatePath', path: '/p/1', atS: 10 }, { kind: 'revalidateTag', tag: 'items', everyS: 100 }] } as Partial<ScenarioInput>
+    const tagged = one(calls, { fetches: [{ id: 'x', revalidateS: 30, perPath: true, tags: ['items'] }] })
+    expect(scenarioBlocker(tagged)).toBeNull()
+    expect(fastPlan(tagged, resolveRoutes(tagged), 'auto').exactBecause).toEqual([null])
+    // §14.5: res.revalidate renders its Pages path at the call, which fast mode does not carry.
+    const pages = one({ onDemand: [{ kind: 'res.revalidate', path: '/p/1', atS: 10 }] }, { router: 'pages' })
+    expect(scenarioBlocker(pages)).toMatch(/^onDemand\[0\] res\.revalidate: the call renders its Pages path at once/)
+    const cached = one(calls, { fetches: [{ id: 'x', kind: 'use cache', perPath: true, tags: ['items'] }] })
+    expect(routeBlocker(cached, 0, resolveRoutes(cached)[0]!)).toMatch(/^onDemand\[0\] reaches route "p", whose fetch "x" keeps a 'use cache' entry/)
+    // The calls fire once for the run and count over every route: a route run exact keeps the others exact.
+    const m = parseScenario({ ...mixed, onDemand: [{ kind: 'revalidatePath', path: '/', atS: 10 }] } as ScenarioInput)
+    const plan = fastPlan(m, resolveRoutes(m), 'auto')
+    expect(plan.anyFast).toBe(false)
+    expect(plan.exactBecause[0]).toMatch(/^onDemand: the calls fire once for every route, and route "feed" runs exact \(fetches: /)
+  })
   it.each(routeCases)('%s keeps its route exact', (_name, route, reason) => {
     const s = one({}, route)
     expect(scenarioBlocker(s)).toBeNull()

@@ -225,6 +225,10 @@ export function headline(r: SimResult): Record<string, number> {
   for (const [id, route] of Object.entries(r.routes)) if (route.fallback !== undefined) out[`routes.${id}.fallback`] = route.fallback
   // The Data Cache's origin calls, per fetch id (a scenario without fetches has none to compare).
   for (const [id, f] of Object.entries(r.fetches)) out[`fetches.${id}.originFetches`] = f.originFetches
+  // Each on-demand call's reach: the entries it touched and the renders it caused (stats.ts).
+  r.onDemand.forEach((e, i) => {
+    for (const k of ['occurrences', 'entriesTouched', 'rendersWithin1m', 'rendersWithin1h', 'rendersWithin1d'] as const) out[`onDemand.${i}.${k}`] = e[k]
+  })
   return out
 }
 

@@ -166,32 +166,9 @@ export function createDataCache(
   const bases = Int32Array.from(fetches, (f) => f.base)
   const rows = createFetchCacheRows(caches, keys, bases, seeded, seedsBuild ? buildAtUs : null, lazy)
 
-  /**
-   * The keys of fetch `id` whose templated tag t yields `tag` through a real param value
-   * (params.paths) on a route that makes the fetch; empty when no such route has real paths.
-   */
-  function realTemplateIndexes(id: string, t: string, tag: string): number[] {
-    if (!t.includes('{')) return []
-    const out = new Set<number>()
-    for (const r of s.routes) {
-      if ((r.params?.paths?.length ?? 0) === 0 || !r.fetches.some((f) => f.id === id)) continue
-      for (const k of templateIndexesIn(t, tag, r)) out.add(k)
-    }
-    return [...out]
-  }
-
-  /**
-   * Per (fetch, tag id): 1 when the tag does not apply to the fetch's entries: another fetch's
-   * own tag (the page's implicit _N_T_ tags and the fetch's own tags apply, §4.1).
-   */
+  const realTemplateIndexes = (id: string, t: string, tag: string) => realTemplateIndexesIn(s, id, t, tag)
   const nTags = manifest.names.length
-  const tagIgnored = new Uint8Array(fetches.length * nTags)
-  manifest.names.forEach((tag, id) => {
-    if (tag.startsWith(IMPLICIT_TAG_PREFIX)) return
-    fetches.forEach((f, fi) => {
-      if (!f.spec.tags.some((t) => tagMatchesTemplate(t, tag) || realTemplateIndexes(f.id, t, tag).length > 0)) tagIgnored[fi * nTags + id] = 1
-    })
-  })
+  const tagIgnored = tagIgnoredOf(s, fetches.map((f) => f.spec), manifest.names)
 
   /** Per route and fetch: 1 if the Data Cache keeps its entries, and their revalidate, µs; 1 for an unstable_cache function. */
   const keyBase = new Int32Array(routes.length * maxF)
@@ -360,4 +337,34 @@ export function createDataCache(
     },
   }
   return self
+}
+
+/**
+ * The path indexes k whose real URL fills template t to give `tag`, over the routes with real
+ * param values (params.paths) that make fetch `id`; empty when no such route has real paths.
+ */
+function realTemplateIndexesIn(s: Scenario, id: string, t: string, tag: string): number[] {
+  if (!t.includes('{')) return []
+  const out = new Set<number>()
+  for (const r of s.routes) {
+    if ((r.params?.paths?.length ?? 0) === 0 || !r.fetches.some((f) => f.id === id)) continue
+    for (const k of templateIndexesIn(t, tag, r)) out.add(k)
+  }
+  return [...out]
+}
+
+/**
+ * Per (fetch, tag id), at fi × names.length + id: 1 when the tag does not apply to the fetch's
+ * entries: another fetch's own tag (the page's implicit _N_T_ tags and the fetch's own tags apply, §4.1).
+ */
+export function tagIgnoredOf(s: Scenario, fetches: readonly { readonly id: string; readonly tags: readonly string[] }[], names: readonly string[]): Uint8Array {
+  const nTags = names.length
+  const out = new Uint8Array(fetches.length * nTags)
+  names.forEach((tag, id) => {
+    if (tag.startsWith(IMPLICIT_TAG_PREFIX)) return
+    fetches.forEach((f, fi) => {
+      if (!f.tags.some((t) => tagMatchesTemplate(t, tag) || realTemplateIndexesIn(s, f.id, t, tag).length > 0)) out[fi * nTags + id] = 1
+    })
+  })
+  return out
 }

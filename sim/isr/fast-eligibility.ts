@@ -16,6 +16,7 @@ import type { ResolvedRoute } from './entries.ts'
 import { isDataCached, profileFor } from './profiles.ts'
 import { withSegmentConfig } from './segment-config.ts'
 import { isUnstableCache } from './unstable-cache.ts'
+import { tagIndexOf } from './tags-manifest.ts'
 
 export interface FastPlan {
   /** Per route (scenario order): null when it runs fast, else why it runs exact. */
@@ -32,7 +33,9 @@ export function scenarioBlocker(s: Scenario): string | null {
   if (d.cdn !== undefined) return 'deployment.cdn: the CDN layer is simulated request by request'
   if (d.platform === 'vercel') return 'deployment.platform "vercel": simulated request by request'
   if (d.renderConcurrency !== undefined) return `deployment.renderConcurrency ${d.renderConcurrency}: renders of every path share the workers`
-  if (s.onDemand.length > 0) return 'onDemand: on-demand calls reach many paths at once'
+  // On-demand calls are replayed per path (fast-tags.ts); res.revalidate renders a Pages path at the call's own time.
+  const rr = s.onDemand.findIndex((e) => e.kind === 'res.revalidate')
+  if (rr >= 0) return `onDemand[${rr}] res.revalidate: the call renders its Pages path at once, which fast mode does not carry`
   if (s.dataChanges.length > 0) return 'dataChanges: data freshness is tracked per response'
   // §11.2: a restart keeps entries and loses the process's cache controls (16.4 reads an App
   // entry's back, finding F2) and 'use cache' entries: a cut in each path's timeline (fast-timeline.ts).
@@ -51,6 +54,8 @@ export function routeBlocker(s: Scenario, i: number, r: ResolvedRoute): string |
   // its fetches (§15.3, applied by fastPlan): none of them differs in a path's timeline once tags are out.
   const fetches = fetchBlocker(s, i, r)
   if (fetches !== null) return fetches
+  const tagged = onDemandBlocker(s, i, r)
+  if (tagged !== null) return tagged
   if (r.effective.holes !== undefined) {
     // §12.4: a hole render per request of a known path (fast-dynamic.ts renderHoles), drawn in bulk at one failure rate, reading fetches no render keeps.
     if (s.outages.some((o) => o.failureRate > 0 && (o.routes === undefined || o.routes.includes(cfg.id)))) return 'cacheComponents holes with outages: each hole render fails by its own time'
@@ -60,6 +65,25 @@ export function routeBlocker(s: Scenario, i: number, r: ResolvedRoute): string |
   if (t.arrivals !== 'poisson') return `traffic.arrivals "${t.arrivals}": evenly spaced arrivals are not a Poisson process`
   if (t.schedule !== undefined) return 'traffic.schedule: replayed requests are stepped one by one'
   return null
+}
+
+/**
+ * Why an on-demand call keeps route i exact, or null. A call that reaches the route's tags also
+ * reaches the entries its renders keep (§4.3, read with the page's implicit tags): fast mode
+ * replays it on the page entries (fast-tags.ts) and on an ISR render's Data Cache and
+ * unstable_cache entries (fast-fetches.ts), not on 'use cache' entries or a dynamic route's.
+ */
+function onDemandBlocker(s: Scenario, i: number, r: ResolvedRoute): string | null {
+  if (s.onDemand.length === 0) return null
+  const cfg = s.routes[i]!
+  const profile = profileFor(s.next.version)
+  // fast-fetches.ts reads a kept fetch's or unstable_cache entry's tags in an ISR render; not a 'use cache' entry's, nor any on a dynamic route.
+  const kept = cfg.fetches.find((f) => isUseCacheKind(f.kind) || (r.isDynamic && (isUnstableCache(f) || (cfg.router !== 'pages' && isDataCached(profile, f, true)))))
+  if (kept === undefined) return null
+  const index = tagIndexOf(s, profile)
+  const call = s.onDemand.findIndex((_, e) => index.onDemandIds[e]!.some((id) => index.targets[id]!.some((t) => t.route === i)))
+  if (call < 0) return null
+  return `onDemand[${call}] reaches route "${cfg.id}", whose fetch "${kept.id}" keeps ${isUseCacheKind(kept.kind) ? 'a \'use cache\' entry' : 'a Data Cache entry in dynamic renders'}: fast mode replays the calls on page entries and an ISR render's Data Cache and unstable_cache entries`
 }
 
 /**
@@ -190,6 +214,11 @@ export function fastPlan(scenario: Scenario, routes: readonly ResolvedRoute[], m
   const blocked = routes.find((r) => exactBecause[r.index] !== null)
   if (all === null && instances > 1 && blocked !== undefined && exactBecause.some((x) => x === null)) {
     const why = `deployment.instances ${instances}: the balancer draws for every route's requests in turn, and route "${blocked.id}" runs exact (${exactBecause[blocked.index]})`
+    exactBecause = exactBecause.map((x) => x ?? why)
+  }
+  // On-demand calls fire once for the run and count over every route: all fast, or all exact.
+  if (all === null && s.onDemand.length > 0 && blocked !== undefined && exactBecause.some((x) => x === null)) {
+    const why = `onDemand: the calls fire once for every route, and route "${blocked.id}" runs exact (${exactBecause[blocked.index]})`
     exactBecause = exactBecause.map((x) => x ?? why)
   }
   return { exactBecause, anyFast: exactBecause.some((x) => x === null), anyExact: exactBecause.some((x) => x !== null) }

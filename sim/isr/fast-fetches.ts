@@ -23,6 +23,8 @@ import { fetchRevalidateUs, isPerPathFetch } from './data-cache.ts'
 import type { ResolvedRoute } from './entries.ts'
 import { awaitsUnstableCacheRefresh, isDataCached, type VersionProfile } from './profiles.ts'
 import { isUnstableCache, unstableCacheRevalidateUs } from './unstable-cache.ts'
+import { TAGS_EXPIRED, TAGS_NONE } from './decide.ts'
+import { tagState, type PathTags } from './fast-tags.ts'
 
 export interface FastFetches {
   readonly ids: readonly string[]
@@ -136,15 +138,19 @@ export function reuseFetches(f: FastFetches, atUs: number, prerendered: boolean)
  * A response arriving before the run's end lands when it arrives, unless a deploy comes first
  * (resetFetches, reuseFetches).
  */
-export function readFetches(f: FastFetches, atUs: number, bypass: boolean, warmupUs: number, runEndUs: number): number {
+export function readFetches(f: FastFetches, atUs: number, bypass: boolean, warmupUs: number, runEndUs: number, tags: PathTags | null = null): number {
   let waitUs = 0
   for (let i = 0; i < f.has.length; i++) {
     const cached = f.cacheable[i] === 1
     if (cached) settle(f, i, atUs)
     let foreground = true
     if (cached && !bypass && f.has[i] === 1) {
-      if (!(atUs - f.lastModUs[i]! > f.revalUs[i]!)) continue
-      foreground = f.background[i] === 0
+      // §4.3: a call that reached the entry's tags since its write: expired, fetched again; stale, as stale by time.
+      const v = tags === null ? TAGS_NONE : tagState(tags, f.lastModUs[i]!, atUs, i)
+      if (v !== TAGS_EXPIRED) {
+        if (v === TAGS_NONE && !(atUs - f.lastModUs[i]! > f.revalUs[i]!)) continue
+        foreground = f.background[i] === 0
+      }
     }
     if (atUs >= warmupUs) f.originFetches[i] = f.originFetches[i]! + 1
     const ok = (f.rngs[i]!.nextInt32() >>> 0) * UINT32_SCALE >= f.failureRate[i]!

@@ -12,6 +12,7 @@ import type { Scenario } from '../scenario/schema.ts'
 import type { ResolvedRoute } from './entries.ts'
 import type { PathCrawl } from './fast-crawl.ts'
 import type { FastFetches } from './fast-fetches.ts'
+import type { PathTags } from './fast-tags.ts'
 import { addPiece, nextCut, type FastAcc } from './fast-metrics.ts'
 import { lambdaAt, segmentOf, timeAt, type RateCurve } from './fast-rate.ts'
 import type { Metrics, Outcome } from './metrics.ts'
@@ -97,6 +98,8 @@ export interface PathCtx {
   readonly deployPrerenders: readonly boolean[]
   /** Per deploy: whether its build keeps the old fetch cache (reuseFetchCache, §15.5). */
   readonly deployReuses: readonly boolean[]
+  /** The on-demand calls that reach the path being run (fast-tags.ts), or null: none does. */
+  tags: PathTags | null
   /** The path's share of the route's traffic. */
   share: number
   /** With a flat rate: µs per unit of Exp(1) for this path (1 / (share × rate)); NaN with a daily curve. */

@@ -21,6 +21,7 @@ import { createFastAcc, drawDeferred, type DeferredRenders } from './fast-metric
 import { createPathState, renderDraw, type PathCtx } from './fast-path-ctx.ts'
 import { rateCurve } from './fast-rate.ts'
 import { isSparse, runSparse } from './fast-sparse.ts'
+import { beginTags, routeTags, touchesOnly, type TagRun } from './fast-tags.ts'
 import { runPath } from './fast-timeline.ts'
 import { fallbackOf } from './pages.ts'
 import { BLOCKING, DYNAMIC, DYNAMIC_RENDER, MISS, NOT_FOUND, OBS_AT, type Metrics } from './metrics.ts'
@@ -68,7 +69,7 @@ export function deployTimes(s: Scenario, durationUs: number): { readonly atUs: n
 export type FastFetchStats = Record<string, { readonly originFetches: number; readonly keys: number; readonly cached: boolean }>
 
 /** Runs route r in fast mode, recording into m; returns its fetches' figures. */
-export function runFastRoute(s: Scenario, r: ResolvedRoute, profile: VersionProfile, streams: Streams, fetchRng: (id: string) => AleaRng, m: Metrics, durationUs: number, buildAtUs: number): FastFetchStats {
+export function runFastRoute(s: Scenario, r: ResolvedRoute, profile: VersionProfile, streams: Streams, fetchRng: (id: string) => AleaRng, m: Metrics, durationUs: number, buildAtUs: number, tagRun: TagRun | null): FastFetchStats {
   const curve = rateCurve(s, r.index, durationUs)
   const arrivals = streams.claim('arrivals', r.id)
   const render = renderDraw(s, r, streams)
@@ -87,7 +88,7 @@ export function runFastRoute(s: Scenario, r: ResolvedRoute, profile: VersionProf
   const ctx: PathCtx = {
     s, r, profile, m, curve, arrivals, render, acc, crawl, fetches, shell, restartUs: restartsOf(0), keepsCacheControl: keepsCacheControlOnRestart(profile, s.routes[r.index]!.router === 'pages'), durationUs, endCont: durationUs - 0.5, runEndUs: durationUs,
     deployAtUs: deploys.map((d) => d.atUs), deployPrerenders: deploys.map((d) => d.prerender), deployReuses: deploys.map((d) => d.reuse),
-    share: 1, usPerArrival: curve.segUs === Infinity ? 1 / curve.segRate[0]! : NaN, scratch: new Float64Array(1),
+    tags: null, share: 1, usPerArrival: curve.segUs === Infinity ? 1 / curve.segRate[0]! : NaN, scratch: new Float64Array(1),
   }
   // A Cache Components shell's holes (§12.4): the route's requests so far, to count its own after.
   const holes = r.effective.holes === undefined ? null : holesMark(m, r.index)
@@ -100,6 +101,8 @@ export function runFastRoute(s: Scenario, r: ResolvedRoute, profile: VersionProf
   // its own at 1/instances of the path's rate, and each runs alone (fast-eligibility.ts keeps
   // round-robin and shared caches exact; crawlers' visits get their instances in fast-crawl.ts).
   const instances = deploymentOf(s).instances
+  // The on-demand calls that reach the route's tags, replayed per (instance, path) timeline (fast-tags.ts).
+  const pathTags = routeTags(tagRun, s, r)
   const kept = r.isDynamic && fetches !== null ? dynamicKeptFetch(s, r.index) : -1
   if (r.isDynamic && kept < 0) runDynamic(ctx)
   else if (r.isDynamic) {
@@ -117,7 +120,7 @@ export function runFastRoute(s: Scenario, r: ResolvedRoute, profile: VersionProf
       }
     }
   }
-  else if (s.restarts.length === 0 && isSparse(ctx, s, r, instances, crawl !== null, deploys.length)) runSparse(ctx, createPathState(), s, r, shareOf(s, r), instances, buildAtUs, streams.claim('paths', r.id))
+  else if (s.restarts.length === 0 && pathTags === null && isSparse(ctx, s, r, instances, crawl !== null, deploys.length)) runSparse(ctx, createPathState(), s, r, shareOf(s, r), instances, buildAtUs, streams.claim('paths', r.id))
   else {
     const share = shareOf(s, r)
     const st = createPathState()
@@ -126,13 +129,18 @@ export function runFastRoute(s: Scenario, r: ResolvedRoute, profile: VersionProf
       // A path no user visits may still be crawled: its timeline then has only the crawler's visits.
       const crawled = crawl !== null && crawl.walks.some((w) => k < w.paths)
       const pathShare = share(k)
-      if (!(pathShare > 0 || crawled)) continue
+      if (!(pathShare > 0 || crawled)) {
+        // Never requested: its entry is the live build's prerender, which a call still reaches.
+        if (pathTags !== null) for (let inst = 0; inst < instances; inst++) if (beginTags(pathTags, k, inst)) touchesOnly(pathTags, (b) => k < r.prebuilt && (b === 0 || deploys[b - 1]!.prerender))
+        continue
+      }
       if (crawl !== null) beginPath(crawl)
       for (let inst = 0; inst < instances; inst++) {
         ctx.share = pathShare / instances
         if (curve.segUs === Infinity) ctx.usPerArrival = 1 / (ctx.share * curve.segRate[0]!)
         if (crawl?.spread) crawl.spread.inst = inst
         ctx.restartUs = restarts[inst]!
+        ctx.tags = pathTags !== null && beginTags(pathTags, k, inst) ? pathTags : null
         runPath(ctx, st, k, buildAtUs)
       }
       if (crawl !== null) endPath(crawl)

@@ -21,6 +21,8 @@ import { readFetches, resetFetches, restartFetches, reuseFetches } from './fast-
 import { point, renderStarted, written } from './fast-metrics.ts'
 import { arrivalFrom, bulk, drawRender, nextArrival, type PathCtx, type PathState } from './fast-path-ctx.ts'
 import { runSteady, steadyApplies, steadyEnabled } from './fast-steady.ts'
+import { advanceTags, attributeTagRender, nextBuild, nextTagChange, tagState } from './fast-tags.ts'
+import { TAGS_EXPIRED, TAGS_NONE } from './decide.ts'
 import { BACKGROUND, BLOCKING, ERROR, FALLBACK, HIT, MISS, NOT_FOUND, STALE, type Outcome } from './metrics.ts'
 import { backoffExpireUs, backoffRevalidateS } from './profiles.ts'
 
@@ -104,6 +106,11 @@ export function runPath(c: PathCtx, st: PathState, k: number, buildAtUs: number,
     st.pending = NaN
     st.freshFrom = fromCont
     runStretch(c, st, built, atUs, fromCont)
+    if (c.tags !== null) {
+      // The calls of this build still to come (touches only), then the deploys' builds (fast-tags.ts).
+      const prerenders = c.deployPrerenders, prebuilt = k < c.r.prebuilt
+      nextBuild(c.tags, st.has, i >= cuts.length ? Infinity : i + 1, (b) => prerenders[b - 1]! && prebuilt)
+    }
     if (i >= cuts.length) break
     atUs = toUs
     // The path's Data Cache entries after each deploy at this µs, in order (a build that keeps the fetch cache reads what the one before left).
@@ -118,22 +125,22 @@ export function runPath(c: PathCtx, st: PathState, k: number, buildAtUs: number,
 
 /** The path from continuous time fromCont to c.endCont, from a build's state: its prerendered entry written at atUs, or none. */
 function runStretch(c: PathCtx, st: PathState, built: boolean, atUs: number, fromCont: number): void {
-  const r = c.r, m = c.m, route = r.index, d = c.render
+  const r = c.r
+  st.has = built
   if (!built && !r.dynamicParams) {
     // §6: never rendered, every request a 404.
     bulk(c, NOT_FOUND, fromCont, c.endCont, 0, false)
     crawlerVisits(c, st, NOT_FOUND, Infinity, -1, 0)
     return
   }
-  const enforces = c.profile.enforcesExpire
-  st.has = built
+  const enforces = c.profile.enforcesExpire, tags = c.tags
   st.lastModUs = atUs
   st.contentAtUs = atUs
   st.revalUs = built ? r.revalidateUs : DEFAULT_REVALIDATE_US
   st.expireUs = built ? r.expireUs : Infinity
   // A deploy's manifest replaces what the restarts before it left.
   while (st.restartI < c.restartUs.length && c.restartUs[st.restartI]! < atUs) st.restartI++
-  const steady = steadyEnabled() && steadyApplies(c) && c.fetches === null && st.restartI >= c.restartUs.length
+  const steady = steadyEnabled() && steadyApplies(c) && c.fetches === null && st.restartI >= c.restartUs.length && tags === null
   for (;;) {
     let withPrev = false
     const restartUs = nextRestart(c, st)
@@ -142,9 +149,37 @@ function runStretch(c: PathCtx, st: PathState, built: boolean, atUs: number, fro
       const T = runSteady(c, st)
       if (T < 0) return
       blocking(c, st, T, st.byCrawler, true, built)
+    } else if (st.has && tags !== null && tagState(tags, st.lastModUs, tags.atUs) !== TAGS_NONE) {
+      // §4.3: a tag marked the entry stale or expired; the next request decides, unless a restart or a tag change comes first.
+      const Tp = peekRequest(c, st)
+      if (restartUs !== Infinity && restartUs <= Tp) { restart(c, st, built); continue }
+      const cut = nextTagChange(tags, st.lastModUs)
+      if (cut !== Infinity && cut <= Tp) { advanceTags(tags, cut, true); continue }
+      const T = nextRequest(c, st)
+      if (T < 0) return
+      const sinceUs = T - st.lastModUs
+      if (tagState(tags, st.lastModUs, T) === TAGS_EXPIRED) {
+        // It reads as missing: a blocking render with no previous entry (MISS_TAG_EXPIRED).
+        attributeTagRender(tags, T)
+        blocking(c, st, T, st.byCrawler, false, built)
+      } else if (enforces && sinceUs > st.expireUs) blocking(c, st, T, st.byCrawler, true, built)
+      else {
+        // STALE, and a background regeneration: the tag's (SERVE_STALE_TAG) while fresh by time.
+        if (sinceUs <= st.revalUs) attributeTagRender(tags, T)
+        if (!background(c, st, T, built)) return
+        continue
+      }
     } else if (st.has) {
       // Fresh until lastModified + revalidate (the boundary is fresh, §1.1), or expire if lower (§2).
       const limitUs = st.lastModUs + (enforces ? Math.min(st.revalUs, st.expireUs) : st.revalUs)
+      const cut = tags === null ? Infinity : nextTagChange(tags, st.lastModUs)
+      if (cut !== Infinity && cut <= limitUs && cut <= restartUs) {
+        // §4.3: a call reaches the fresh entry's tags: requests from its µs on see it.
+        window(c, st, HIT, cut - 0.5)
+        crawlerVisits(c, st, HIT, cut, -1, 0)
+        advanceTags(tags!, cut, true)
+        continue
+      }
       if (restartUs !== Infinity && restartUs <= limitUs) {
         // §11.2: a restart while the entry is fresh (before any request at its µs): its cache control may change.
         window(c, st, HIT, restartUs - 0.5)
@@ -156,29 +191,14 @@ function runStretch(c: PathCtx, st: PathState, built: boolean, atUs: number, fro
       crawlerVisits(c, st, HIT, limitUs + 1, -1, 0)
       if (!(limitUs + 0.5 < c.endCont)) return
       // A restart before the next request can make the entry fresh again (the manifest's revalidate over a back-off's).
-      if (restartUs !== Infinity && restartUs <= peekRequest(c, st)) { restart(c, st, built); continue }
+      const Tp = peekRequest(c, st)
+      if (restartUs !== Infinity && restartUs <= Tp) { restart(c, st, built); continue }
+      if (cut !== Infinity && cut <= Tp) { advanceTags(tags!, cut, true); continue }
       const T = nextRequest(c, st)
       if (T < 0) return
       if (!(enforces && T - st.lastModUs > st.expireUs)) {
         // §1.1, §1.3: STALE, and a background regeneration; requests meanwhile are STALE too.
-        point(m, route, STALE, T, T - st.contentAtUs, 0)
-        drawRender(d, T)
-        if (c.fetches !== null) d.out[0] = d.out[0]! + readFetches(c.fetches, T, false, m.warmupUs, c.runEndUs)
-        const dur = d.out[0]!, ok = d.out[1] === 1
-        renderStarted(m, route, BACKGROUND, ok, T, dur)
-        if (st.byCrawler && T >= m.warmupUs) m.crawlerRenders[route] = m.crawlerRenders[route]! + 1
-        const endUs = T + dur
-        window(c, st, STALE, endUs - 0.5)
-        crawlerVisits(c, st, STALE, endUs, -1, 0)
-        if (endUs >= c.durationUs) return
-        restartsUntil(c, st, built, endUs) // a restart lands before a render's end at its µs
-        if (ok) {
-          written(m, route, false, endUs)
-          st.contentAtUs = T
-          st.revalUs = r.revalidateUs
-          st.expireUs = r.expireUs
-        } else backoff(c, st)
-        st.lastModUs = endUs
+        if (!background(c, st, T, built)) return
         continue
       }
       withPrev = true // §2, 16.3+: past expire, the request blocks on a render that keeps the entry for a failure
@@ -187,11 +207,40 @@ function runStretch(c: PathCtx, st: PathState, built: boolean, atUs: number, fro
       const T = nextRequest(c, st)
       if (T < 0) return
       restartsUntil(c, st, built, T)
+      if (tags !== null) advanceTags(tags, T, false) // the render reads its fetches' tags as of T
       // §14.3: no entry on a fallback: true route: a user gets the shell, whose data request renders; a crawler waits.
       blocking(c, st, T, st.byCrawler, withPrev, built, c.shell && !st.byCrawler)
     }
     if (Number.isNaN(st.lastModUs)) return // the render outlived the run
   }
+}
+
+/**
+ * A background regeneration started by the STALE request at T (§1.3): requests until it ends
+ * are STALE too; its end re-sets the entry, or applies the back-off (§3). False when it outlives the stretch.
+ */
+function background(c: PathCtx, st: PathState, T: number, built: boolean): boolean {
+  const m = c.m, route = c.r.index, d = c.render
+  point(m, route, STALE, T, T - st.contentAtUs, 0)
+  drawRender(d, T)
+  if (c.fetches !== null) d.out[0] = d.out[0]! + readFetches(c.fetches, T, false, m.warmupUs, c.runEndUs, c.tags)
+  const dur = d.out[0]!, ok = d.out[1] === 1
+  renderStarted(m, route, BACKGROUND, ok, T, dur)
+  if (st.byCrawler && T >= m.warmupUs) m.crawlerRenders[route] = m.crawlerRenders[route]! + 1
+  const endUs = T + dur
+  window(c, st, STALE, endUs - 0.5)
+  crawlerVisits(c, st, STALE, endUs, -1, 0)
+  if (endUs >= c.durationUs) return false
+  restartsUntil(c, st, built, endUs) // a restart lands before a render's end at its µs
+  if (c.tags !== null) advanceTags(c.tags, endUs, true) // and so does a call
+  if (ok) {
+    written(m, route, false, endUs)
+    st.contentAtUs = T
+    st.revalUs = c.r.revalidateUs
+    st.expireUs = c.r.expireUs
+  } else backoff(c, st)
+  st.lastModUs = endUs
+  return true
 }
 
 /** The time of the instance's next restart in this stretch, µs, or Infinity. */
@@ -244,7 +293,7 @@ function blocking(c: PathCtx, st: PathState, T: number, byCrawler: boolean, with
   const m = c.m, route = c.r.index, d = c.render
   drawRender(d, T)
   // A render past expire (withPrev, §2) bypasses the Data Cache.
-  if (c.fetches !== null) d.out[0] = d.out[0]! + readFetches(c.fetches, T, withPrev, m.warmupUs, c.runEndUs)
+  if (c.fetches !== null) d.out[0] = d.out[0]! + readFetches(c.fetches, T, withPrev, m.warmupUs, c.runEndUs, c.tags)
   const dur = d.out[0]!, ok = d.out[1] === 1
   const o: Outcome = ok ? MISS : ERROR
   renderStarted(m, route, BLOCKING, ok, T, dur)
@@ -263,6 +312,7 @@ function blocking(c: PathCtx, st: PathState, T: number, byCrawler: boolean, with
   crawlerVisits(c, st, o, endUs, endUs, dur)
   if (endUs >= c.durationUs) { st.lastModUs = NaN; return }
   restartsUntil(c, st, built, endUs) // a restart lands before a render's end at its µs
+  if (c.tags !== null) advanceTags(c.tags, endUs, st.has) // and so does a call
   if (ok) {
     written(m, route, !st.has, endUs)
     st.has = true

@@ -13,6 +13,7 @@ import { secToUs } from '../kernel/time.ts'
 import type { Scenario } from '../scenario/schema.ts'
 import type { ResolvedRoute } from './entries.ts'
 import { runFastRoute } from './fast-paths.ts'
+import { createTagRun, tagRunStats } from './fast-tags.ts'
 import type { FreshnessStats } from './freshness.ts'
 import { Metrics, OUTCOME_NAMES } from './metrics.ts'
 import { createIsrModel, type IsrModel } from './model.ts'
@@ -64,9 +65,11 @@ export function runSplit(
   // One stream per fetch id, claimed once: routes that share an uncached fetch (all fast, fastPlan) draw from it in turn.
   const fetchRngs = new Map<string, AleaRng>()
   const fetchRng = (id: string) => fetchRngs.get(id) ?? fetchRngs.set(id, streams.claim('fetch', id)).get(id)!
+  // On-demand calls: only in a run whose routes all run fast (fast-eligibility.ts), drawn once for every route.
+  const tagRun = exactIdx.length === 0 ? createTagRun(s, profile, streams, durationUs) : null
   for (const r of all) {
     if (!fast[r.index]) continue
-    for (const [id, x] of Object.entries(runFastRoute(sv, r, profile, streams, fetchRng, metrics, durationUs, buildAtUs))) {
+    for (const [id, x] of Object.entries(runFastRoute(sv, r, profile, streams, fetchRng, metrics, durationUs, buildAtUs, tagRun))) {
       const had = fastFetches[id]
       // As exact mode counts a fetch several routes make: all their origin calls, the most keys any of them has.
       fastFetches[id] = had === undefined ? x : { ...had, originFetches: had.originFetches + x.originFetches, keys: Math.max(had.keys, x.keys) }
@@ -78,7 +81,7 @@ export function runSplit(
     const x = parts.fetchStats[id] ?? fastFetches[id]
     if (x !== undefined) fetchStats[id] = x
   }
-  return { ...parts, fetchStats }
+  return { ...parts, fetchStats, ...(tagRun !== null ? { onDemandStats: tagRunStats(tagRun) } : {}) }
 }
 
 /** A run's freshness with no data changes: nothing tracked, nothing outdated. */

@@ -85,12 +85,15 @@ export interface TagsManifest {
   reset(): void
 }
 
-export function createTagsManifest(
-  s: Scenario, routes: readonly ResolvedRoute[], profile: VersionProfile, totalPaths: number, instances: number, sharedCache: boolean, propagationS: number, engine: Engine, durationUs: number,
-  sparse = false,
-): TagsManifest {
-  const clock = engine.clock, when = engine.when
-  const revalidatedAt = profile.tagModel === 'revalidated-at'
+/** The tracked tags (by id), who carries each, and the ids each on-demand call and webhook names: the manifest's index, with no state. */
+export interface TagIndex {
+  readonly names: readonly string[]
+  readonly targets: readonly (readonly Target[])[]
+  readonly onDemandIds: readonly (readonly number[])[]
+  readonly webhookIds: readonly (readonly (readonly number[])[])[]
+}
+
+export function tagIndexOf(s: Scenario, profile: VersionProfile): TagIndex {
   const index = new Map<string, number>()
   const idOf = (t: string) => {
     let id = index.get(t)
@@ -114,9 +117,19 @@ export function createTagsManifest(
     return out
   })
   const names = [...index.keys()]
-  const nTags = names.length
   // A route handler's entry on 14 carries no tags the cache checks (§15.1).
   const targets = names.map((t) => targetsOfTag(t, s.routes).filter((x) => tagsReachRoute(s.routes[x.route]!, profile)))
+  return { names, targets, onDemandIds, webhookIds }
+}
+
+export function createTagsManifest(
+  s: Scenario, routes: readonly ResolvedRoute[], profile: VersionProfile, totalPaths: number, instances: number, sharedCache: boolean, propagationS: number, engine: Engine, durationUs: number,
+  sparse = false,
+): TagsManifest {
+  const clock = engine.clock, when = engine.when
+  const revalidatedAt = profile.tagModel === 'revalidated-at'
+  const { names, targets, onDemandIds, webhookIds } = tagIndexOf(s, profile)
+  const nTags = names.length
 
   // 16.x: when each tag was marked stale / expired; 14.x-15.x: expired is revalidatedAt.
   const stale = new Float64Array(instances * nTags).fill(-Infinity)

@@ -1,0 +1,322 @@
+/**
+ * On-demand calls in fast mode (docs/fast-mode.md, "On-demand calls"). A call's firing times
+ * and receivers depend on no path, so they are drawn once for the run, in the engine's order
+ * (controlOrder); each (instance, path) timeline then replays the writes that reach its tags
+ * (§4.3 write side) as cuts, with its own copy of the manifest's view of those tags, and asks
+ * the read side (tagVerdict) at each request that can change its state. A call counts the
+ * entries it reaches and the renders it causes (stats.ts) per timeline, summed over paths.
+ */
+import { addExponential } from '../kernel/dist.ts'
+import { UINT32_SCALE, type AleaRng, type Streams } from '../kernel/rng.ts'
+import { roundHalfUp, secToUs, US_PER_S } from '../kernel/time.ts'
+import { deploymentOf, type Scenario } from '../scenario/schema.ts'
+import { TAGS_EXPIRED, TAGS_NONE, TAGS_STALE, type TagState } from './decide.ts'
+import type { ResolvedRoute } from './entries.ts'
+import { timingOf, type Timing } from './events.ts'
+import { keepsTagsOnRestart, type VersionProfile } from './profiles.ts'
+import { tagIgnoredOf } from './data-cache.ts'
+import { profileWrite, tagIndexOf, tagVerdict, type TagIndex } from './tags-manifest.ts'
+
+const OP_WRITE = 0, OP_CLEAR = 1
+const MINUTE_US = 60 * US_PER_S, HOUR_US = 60 * MINUTE_US, DAY_US = 24 * HOUR_US
+/** Firing times kept per call (stats.ts MAX_EVENT_TIMES). */
+const MAX_EVENT_TIMES = 1000
+
+/** The calendar's rank-0 events fast mode needs, in the engine's order (time, then scheduling). */
+interface ControlEvent { readonly atUs: number; readonly kind: 'call' | 'restart' | 'deploy'; readonly i: number }
+
+/**
+ * Every on-demand firing, restart and deploy before the end, ordered as the engine orders them
+ * at one µs: by when each was scheduled. start() schedules the calls' first firings, then the
+ * restarts, then the deploys' first firings (model.ts); each later firing is scheduled when the
+ * one before it fires. A Poisson call draws its gaps from its own stream, as events.ts does.
+ */
+function controlOrder(s: Scenario, durationUs: number, callTiming: readonly Timing[]): ControlEvent[] {
+  let seq = 0
+  const queue: { atUs: number; seq: number; kind: ControlEvent['kind']; i: number }[] = []
+  const gap = new Float64Array(1)
+  const push = (atUs: number, kind: ControlEvent['kind'], i: number) => { if (atUs < durationUs) queue.push({ atUs, seq: seq++, kind, i }) }
+  const after = (x: Timing, fromUs: number, first: boolean, i: number) => {
+    if (x.everyUs > 0 && !first) push(fromUs + x.everyUs, 'call', i)
+    else if (x.usPerEvent > 0) {
+      gap[0] = 0
+      addExponential(gap, 0, x.rng!)
+      push(fromUs + roundHalfUp(gap[0]! * x.usPerEvent), 'call', i)
+    }
+  }
+  callTiming.forEach((x, i) => (x.firstUs >= 0 ? push(x.firstUs, 'call', i) : after(x, 0, true, i)))
+  s.restarts.forEach((r, i) => push(secToUs(r.atS), 'restart', i))
+  const deploys = s.deploys.map((d) => timingOf(d, null))
+  deploys.forEach((x, i) => { if (x.firstUs >= 0) push(x.firstUs, 'deploy', i) })
+  const out: ControlEvent[] = []
+  while (queue.length > 0) {
+    let b = 0
+    for (let j = 1; j < queue.length; j++) if (queue[j]!.atUs < queue[b]!.atUs || (queue[j]!.atUs === queue[b]!.atUs && queue[j]!.seq < queue[b]!.seq)) b = j
+    const e = queue.splice(b, 1)[0]!
+    out.push({ atUs: e.atUs, kind: e.kind, i: e.i })
+    if (e.kind === 'call') after(callTiming[e.i]!, e.atUs, false, e.i)
+    else if (e.kind === 'deploy' && deploys[e.i]!.everyUs > 0) push(e.atUs + deploys[e.i]!.everyUs, 'deploy', e.i)
+  }
+  return out
+}
+
+/** The run's on-demand calls, drawn once: the writes, in order, and the figures every route adds to. */
+export interface TagRun {
+  readonly index: TagIndex
+  readonly revalidatedAt: boolean
+  /** Per call: its tag ids and what it writes (§4.3 table). */
+  readonly calls: readonly { readonly ids: Int32Array; readonly swr: boolean; readonly expireUs: number }[]
+  /** The ops in the engine's order: time, OP_WRITE (a call's firing) or OP_CLEAR (a restart that loses the manifest), call, receiving instance (-1: every one), deploys fired before it. */
+  readonly opAtUs: Float64Array
+  readonly opKind: Uint8Array
+  readonly opCall: Int32Array
+  readonly opInst: Int32Array
+  readonly opBuild: Int32Array
+  /** Per call: firings, their first times (s), entries touched, renders within 1 min, 1 h, 1 day (summed over paths). */
+  readonly occurrences: Float64Array
+  readonly atS: number[][]
+  readonly touched: Float64Array
+  readonly within: Float64Array
+}
+
+/** The run's calls, or null when it has none. */
+export function createTagRun(s: Scenario, profile: VersionProfile, streams: Streams, durationUs: number): TagRun | null {
+  if (s.onDemand.length === 0) return null
+  const index = tagIndexOf(s, profile)
+  const timing = s.onDemand.map((e, i) => timingOf(e, e.ratePerS !== undefined ? streams.claim('on-demand', String(i)) : null))
+  const { instances, balancer } = deploymentOf(s)
+  // As invalidations.ts: a call through a random balancer draws its instance from a stream of its own.
+  const balancerRng: AleaRng | null = instances > 1 && balancer === 'random' && s.onDemand.some((e) => e.target === 'balancer') ? streams.claim('balancer', 'invalidations') : null
+  const clears = !keepsTagsOnRestart(profile, false)
+  const ops: { atUs: number; kind: number; call: number; inst: number; build: number }[] = []
+  const occurrences = new Float64Array(s.onDemand.length)
+  const atS = s.onDemand.map((): number[] => [])
+  let build = 0
+  for (const e of controlOrder(s, durationUs, timing)) {
+    if (e.kind === 'deploy') { build++; continue }
+    if (e.kind === 'restart') {
+      const which = s.restarts[e.i]!.instance
+      if (clears) ops.push({ atUs: e.atUs, kind: OP_CLEAR, call: -1, inst: which ?? -1, build })
+      continue
+    }
+    const c = s.onDemand[e.i]!
+    occurrences[e.i]!++
+    if (atS[e.i]!.length < MAX_EVENT_TIMES) atS[e.i]!.push(e.atUs / US_PER_S)
+    const target = c.target ?? 'instance'
+    const inst = target === 'all' ? -1 : target === 'instance' ? c.instance : instances === 1 ? 0 : ((balancerRng!.nextInt32() >>> 0) * instances * UINT32_SCALE) | 0
+    ops.push({ atUs: e.atUs, kind: OP_WRITE, call: e.i, inst, build })
+  }
+  return {
+    index,
+    revalidatedAt: profile.tagModel === 'revalidated-at',
+    calls: s.onDemand.map((e, i) => ({ ids: Int32Array.from(index.onDemandIds[i]!), ...(e.kind === 'res.revalidate' ? { swr: false, expireUs: 0 } : profileWrite(e.kind, e.profile)) })),
+    opAtUs: Float64Array.from(ops, (o) => o.atUs),
+    opKind: Uint8Array.from(ops, (o) => o.kind),
+    opCall: Int32Array.from(ops, (o) => o.call),
+    opInst: Int32Array.from(ops, (o) => o.inst),
+    opBuild: Int32Array.from(ops, (o) => o.build),
+    occurrences, atS,
+    touched: new Float64Array(s.onDemand.length),
+    within: new Float64Array(3 * s.onDemand.length),
+  }
+}
+
+/** The calls' figures as the result lists them (stats.ts onDemand()). */
+export function tagRunStats(run: TagRun): { occurrences: number; atS: number[]; entriesTouched: number; rendersWithin1m: number; rendersWithin1h: number; rendersWithin1d: number }[] {
+  return run.calls.map((_, i) => ({
+    occurrences: run.occurrences[i]!, atS: run.atS[i]!, entriesTouched: run.touched[i]!,
+    rendersWithin1m: run.within[3 * i]!, rendersWithin1h: run.within[3 * i + 1]!, rendersWithin1d: run.within[3 * i + 2]!,
+  }))
+}
+
+/**
+ * One route's side of the calls, and the state of the (instance, path) timeline being run: the
+ * ops that reach its tags, how far they are applied, its view of those tags, and the call
+ * that last reached its entry (for the renders it causes).
+ */
+export interface PathTags {
+  readonly run: TagRun
+  /** Tag ids every path of the route carries, and those of paths with tags of their own. */
+  readonly routeIds: Int32Array
+  readonly ownIds: ReadonlyMap<number, Int32Array>
+  /** Ops reaching the route's tags (indexes into the run's), and per path with tags of its own, its list. */
+  readonly routeOps: Int32Array
+  readonly ownOps: ReadonlyMap<number, Int32Array>
+  /** Per (route fetch i, tag id) at i × tags + id: 1 when the tag does not apply to the fetch's Data Cache entry (data-cache.ts tagIgnoredOf). */
+  readonly fetchIgnored: Uint8Array
+  /** The path's tag ids (1 at its ids), and the view: when each was marked stale, expired. */
+  readonly carried: Uint8Array
+  readonly stale: Float64Array
+  readonly expired: Float64Array
+  list: Int32Array
+  own: Int32Array | null
+  i: number
+  inst: number
+  build: number
+  /** Ops are applied through this time (µs). */
+  atUs: number
+  lastCall: number
+  lastAtUs: number
+}
+
+/** Route r's side of the calls, or null when none reaches it. */
+export function routeTags(run: TagRun | null, s: Scenario, r: ResolvedRoute): PathTags | null {
+  if (run === null || r.isDynamic) return null
+  const routeAll: number[] = []
+  const own = new Map<number, number[]>()
+  run.index.targets.forEach((ts, id) => {
+    for (const t of ts) {
+      if (t.route !== r.index) continue
+      if (t.path === 'all') routeAll.push(id)
+      else if (t.path < r.count) own.set(t.path, [...(own.get(t.path) ?? []), id])
+    }
+  })
+  if (routeAll.length === 0 && own.size === 0) return null
+  const reaches = (j: number, ids: readonly number[]) => run.opKind[j] === OP_CLEAR || run.calls[run.opCall[j]!]!.ids.some((id) => ids.includes(id))
+  const opsFor = (ids: readonly number[]) => Int32Array.from(run.opAtUs.keys()).filter((j) => reaches(j, ids))
+  const n = run.index.names.length
+  return {
+    run,
+    routeIds: Int32Array.from(routeAll),
+    ownIds: new Map([...own].map(([k, ids]) => [k, Int32Array.from(ids)])),
+    routeOps: routeAll.length > 0 ? opsFor(routeAll) : new Int32Array(0),
+    ownOps: new Map([...own].map(([k, ids]) => [k, opsFor([...routeAll, ...ids])])),
+    fetchIgnored: tagIgnoredOf(s, s.routes[r.index]!.fetches, run.index.names),
+    carried: new Uint8Array(n), stale: new Float64Array(n), expired: new Float64Array(n),
+    list: new Int32Array(0), own: null, i: 0, inst: 0, build: 0, atUs: -Infinity, lastCall: -1, lastAtUs: 0,
+  }
+}
+
+/** Starts path k's timeline on instance inst; false when no op reaches it (nothing to replay). */
+export function beginTags(pt: PathTags, k: number, inst: number): boolean {
+  if (pt.own !== null) for (const id of pt.own) pt.carried[id] = 0
+  pt.own = pt.ownIds.get(k) ?? null
+  pt.list = pt.own === null ? pt.routeOps : pt.ownOps.get(k)!
+  for (const id of pt.routeIds) pt.carried[id] = 1
+  if (pt.own !== null) for (const id of pt.own) pt.carried[id] = 1
+  pt.i = 0
+  pt.inst = inst
+  pt.build = 0
+  pt.atUs = -Infinity
+  pt.lastCall = -1
+  resetView(pt)
+  return pt.list.length > 0
+}
+
+function resetView(pt: PathTags): void {
+  pt.stale.fill(-Infinity)
+  pt.expired.fill(-Infinity)
+}
+
+/** The next op of this instance in the current build, by index into the run's, or -1. */
+function nextOp(pt: PathTags): number {
+  const run = pt.run
+  while (pt.i < pt.list.length) {
+    const j = pt.list[pt.i]!
+    if (run.opBuild[j]! > pt.build) return -1
+    const to = run.opInst[j]!
+    if (run.opBuild[j]! === pt.build && (to < 0 || to === pt.inst)) return j
+    pt.i++
+  }
+  return -1
+}
+
+/** Applies op j: a write to the path's view (and a touch of its entry when it has one), or a restart's clear. */
+function apply(pt: PathTags, j: number, has: boolean): void {
+  const run = pt.run
+  pt.i++
+  if (run.opKind[j] === OP_CLEAR) { resetView(pt); return }
+  const call = run.opCall[j]!, W = run.opAtUs[j]!, c = run.calls[call]!
+  for (const id of c.ids) {
+    if (pt.carried[id] !== 1) continue
+    // tags-manifest.ts write(): 14/15 record revalidatedAt; 16 a stale time and an expire (a profile), or expired now.
+    if (!run.revalidatedAt && c.swr) { pt.stale[id] = W; pt.expired[id] = W + c.expireUs }
+    else pt.expired[id] = W
+  }
+  if (has) {
+    run.touched[call]!++
+    pt.lastCall = call
+    pt.lastAtUs = W
+  }
+}
+
+/** Applies the ops of the current build at or before tUs (ops come before requests and render ends at their µs); `has`: the path has an entry meanwhile. */
+export function advanceTags(pt: PathTags, tUs: number, has: boolean): void {
+  for (let j = nextOp(pt); j >= 0 && pt.run.opAtUs[j]! <= tUs; j = nextOp(pt)) apply(pt, j, has)
+  if (tUs > pt.atUs) pt.atUs = tUs
+}
+
+/**
+ * The end of a build's stretch: its remaining ops (`has` as the stretch left it), then each
+ * build live only for a moment at one µs (deploys at one time: touches only, `hasIn(b)`), and
+ * build `toBuild` starts with an empty view (a deploy resets the manifest).
+ */
+export function nextBuild(pt: PathTags, has: boolean, toBuild: number, hasIn: (build: number) => boolean): void {
+  for (;;) {
+    for (let j = nextOp(pt); j >= 0; j = nextOp(pt)) apply(pt, j, has)
+    if (toBuild === Infinity || pt.build + 1 >= toBuild) break // Infinity: the run ends
+    pt.build++
+    has = hasIn(pt.build)
+  }
+  if (toBuild === Infinity) return
+  pt.build = toBuild
+  resetView(pt)
+}
+
+/** The timeline of a path no request reaches: each call that reaches it counts its entry if the build live then (`hasIn(build)`) prerendered it. */
+export function touchesOnly(pt: PathTags, hasIn: (build: number) => boolean): void {
+  const run = pt.run
+  for (const j of pt.list) {
+    const to = run.opInst[j]!
+    if (run.opKind[j] === OP_WRITE && (to < 0 || to === pt.inst) && hasIn(run.opBuild[j]!)) run.touched[run.opCall[j]!]!++
+  }
+}
+
+/**
+ * §4.3 read side: what the path's tags make of an entry written at writtenUs, at nowUs (the ops
+ * through nowUs applied): the page's (fetch -1), or route fetch i's Data Cache entry, which
+ * reads the page's implicit tags and its own (data-cache.ts read()).
+ */
+export function tagState(pt: PathTags, writtenUs: number, nowUs: number, fetch = -1): TagState {
+  const rv = pt.run.revalidatedAt, ignored = pt.fetchIgnored, off = fetch * pt.run.index.names.length
+  let res: TagState = TAGS_NONE
+  for (const ids of [pt.routeIds, pt.own]) {
+    if (ids === null) continue
+    for (const id of ids) {
+      if (fetch >= 0 && ignored[off + id] === 1) continue
+      const v = tagVerdict(rv, pt.stale[id]!, pt.expired[id]!, writtenUs, nowUs)
+      if (v === TAGS_EXPIRED) return TAGS_EXPIRED
+      if (v === TAGS_STALE) res = TAGS_STALE
+    }
+  }
+  return res
+}
+
+/**
+ * The next time after the ops applied when the read side may change for an entry written at
+ * writtenUs: the next op, or (16.x) an expire time set by a write coming due. Infinity if none.
+ */
+export function nextTagChange(pt: PathTags, writtenUs: number): number {
+  const j = nextOp(pt)
+  let t = j < 0 ? Infinity : pt.run.opAtUs[j]!
+  if (pt.run.revalidatedAt) return t
+  for (const ids of [pt.routeIds, pt.own]) {
+    if (ids === null) continue
+    for (const id of ids) {
+      const x = pt.expired[id]!
+      if (x > pt.atUs && x > writtenUs && x < t) t = x
+    }
+  }
+  return t
+}
+
+/** A render a tag caused starts at tUs: counted against the call that last reached the entry, once (stats.ts attribute). */
+export function attributeTagRender(pt: PathTags, tUs: number): void {
+  const call = pt.lastCall
+  if (call < 0) return
+  pt.lastCall = -1
+  const delayUs = tUs - pt.lastAtUs, w = pt.run.within
+  if (delayUs <= MINUTE_US) w[3 * call]!++
+  if (delayUs <= HOUR_US) w[3 * call + 1]!++
+  if (delayUs <= DAY_US) w[3 * call + 2]!++
+}
