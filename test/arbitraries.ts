@@ -354,6 +354,8 @@ export interface ScenarioOpts extends Omit<RouteOpts, 'pool'> {
   readonly restarts?: boolean
   /** Deploys, apart from restarts and purges. @default restarts */
   readonly deploys?: boolean
+  /** Purges, apart from restarts and deploys. @default restarts */
+  readonly purges?: boolean
   /**
    * Routes share nothing: no fetch id or tag in common, one instance, no render concurrency
    * (a shared worker pool or round-robin balancer would couple their requests). For stream
@@ -427,7 +429,7 @@ export function arbScenario(opts: ScenarioOpts = {}): fc.Arbitrary<ScenarioInput
         dataChanges: change === null ? fc.constant(undefined) : opt(fc.array(change, { minLength: 1, maxLength: 3 }), 3),
         restarts: opts.restarts === false ? fc.constant([]) : opt(fc.array(fc.record({ atS: grid(0, 400, 0.5), instance: opt(fc.integer({ min: 0, max: instances - 1 })) }).map((r) => ({ atS: r.atS, ...field('instance', r.instance) })), { maxLength: 2 }), 3),
         deploys: (opts.deploys ?? opts.restarts) === false ? fc.constant(undefined) : opt(arbDeploys, 3),
-        purges: opts.restarts === false ? fc.constant(undefined) : opt(arbPurges(routes), 3),
+        purges: (opts.purges ?? opts.restarts) === false ? fc.constant(undefined) : opt(arbPurges(routes), 3),
         cost: opt(arbCost, 4),
         build: opt(arbBuild, 4),
         paperwork: arbPaperwork,

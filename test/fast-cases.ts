@@ -155,11 +155,11 @@ function withReplayableCalls(c: Case): Case {
 }
 
 /**
- * Generated fast-eligible scenarios with fetches and on-demand calls (revalidateTag with and
+ * Generated fast-eligible scenarios with fetches, on-demand calls (revalidateTag with and
  * without a profile, revalidatePath, updateTag; one-off, periodic, Poisson; to an instance or all
- * of them), each route's fetches kept as its own, so that a call reaches page entries and the
- * Data Cache entries of the fetches whose tags it names.
+ * of them) and often purges (every page or a prefix), each route's fetches kept as its own, so
+ * that a call reaches page entries and the Data Cache entries of the fetches whose tags it names.
  */
-export const arbFastOnDemandCase = fc.tuple(arbCase({ isolated: true, dataChanges: false, restarts: false, deploys: true, route: fastFetchRoute }), fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.integer({ min: 2, max: 3 }) }), fc.option(arbRestarts, { nil: null }))
+export const arbFastOnDemandCase = fc.tuple(arbCase({ isolated: true, dataChanges: false, restarts: false, deploys: true, purges: true, route: fastFetchRoute }), fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.integer({ min: 2, max: 3 }) }), fc.option(arbRestarts, { nil: null }))
   .map(([c, instances, restarts]) => withReplayableCalls(withoutKeptOnReuse(withRestarts(instances === null ? c : randomlyBalanced(c, instances), restarts))))
-  .filter((c) => c.input.next?.cacheComponents !== true && (c.input.onDemand?.length ?? 0) > 0)
+  .filter((c) => c.input.next?.cacheComponents !== true && (c.input.onDemand?.length ?? 0) + (c.input.purges?.length ?? 0) > 0)

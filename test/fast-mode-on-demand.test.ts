@@ -1,9 +1,9 @@
 /**
- * Fast mode against exact mode with on-demand calls (issue 19; docs/fast-mode.md "On-demand
- * calls"): the catalogue with a per-path fetch tagged `products` and `product:{sku}`, under
+ * Fast mode against exact mode with on-demand calls and purges (issue 19; docs/fast-mode.md
+ * "On-demand calls and purges"): the catalogue with a per-path fetch tagged `products` and `product:{sku}`, under
  * revalidateTag with and without a profile, revalidatePath of a URL and of a route file,
  * updateTag, one-off, periodic and Poisson, on 16.4, on 14 (revalidatedAt) and on two
- * instances with a restart (which empties the manifest on 15+) and deploys. Each runs 30
+ * instances with a restart (which empties the manifest on 15+), deploys and purges. Each runs 30
  * replications per mode, compared as test/fast-mode.test.ts says, each call's entries touched
  * and renders caused included; a fast mode whose calls reach nothing is rejected.
  *
@@ -32,10 +32,10 @@ const cases: [string, string, Record<string, unknown>][] = [
   ['14', '14 (revalidatedAt, kept across a restart): revalidateTag every 5 min, revalidatePath of the product route file once, a restart and a deploy', {
     next: { version: '14' }, onDemand: [{ kind: 'revalidateTag', tag: 'products', everyS: 300 }, { kind: 'revalidatePath', path: '/p/[sku]', type: 'page', atS: 500 }], restarts: [{ atS: 450 }], deploys: [{ atS: 700 }],
   }],
-  ['2 instances', '16.4 on 2 instances: revalidateTag with a 30 s expire through the balancer, updateTag of one product to all, a restart of one instance, a deploy that prerenders nothing', {
+  ['2 instances', '16.4 on 2 instances: revalidateTag with a 30 s expire through the balancer, updateTag of one product to all, a restart of one instance, a deploy that prerenders nothing, a purge of everything and one of /p/1 every 4 min', {
     deployment: { instances: 2, balancer: 'random' },
     onDemand: [{ kind: 'revalidateTag', tag: 'products', profile: { expireS: 30 }, everyS: 200, target: 'balancer' }, { kind: 'updateTag', tag: 'product:1', ratePerS: 0.05, target: 'all' }],
-    restarts: [{ atS: 300, instance: 1 }], deploys: [{ atS: 650, prerender: false }],
+    restarts: [{ atS: 300, instance: 1 }], deploys: [{ atS: 650, prerender: false }], purges: [{ atS: 450 }, { prefix: '/p/1', everyS: 240 }],
   }],
 ]
 

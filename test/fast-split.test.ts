@@ -66,7 +66,6 @@ describe('what keeps a route or a scenario exact', () => {
     ['a CDN', { deployment: { cdn: { pops: 1 } } }, /^deployment\.cdn/],
     ['Vercel', { deployment: { platform: 'vercel' } }, /^deployment\.platform "vercel"/],
     ['render concurrency', { deployment: { renderConcurrency: 2 } }, /^deployment\.renderConcurrency 2/],
-    ['purges', { purges: [{ atS: 10 }] }, /^purges/],
   ]
   it.each(scenarioCases)('%s keeps the whole scenario exact', (_name, over, reason) => {
     const s = one(over)
@@ -79,6 +78,13 @@ describe('what keeps a route or a scenario exact', () => {
     ['evenly spaced arrivals', { traffic: { rps: 5, arrivals: 'uniform' } }, /^traffic\.arrivals "uniform"/],
     ['a \'use cache\' function every path shares', { fetches: [{ id: 'x', kind: 'use cache' }] }, /^fetches: fetch "x" has one key for every path/],
   ]
+  it('purges run fast, replayed per path with the calls (fast-tags.ts), also beside a route that runs exact', () => {
+    const s = one({ purges: [{ atS: 10 }, { prefix: '/p/1', everyS: 30 }] })
+    expect(scenarioBlocker(s)).toBeNull()
+    expect(fastPlan(s, resolveRoutes(s), 'auto').exactBecause).toEqual([null])
+    const m = parseScenario({ ...mixed, purges: [{ everyS: 100 }] } as ScenarioInput)
+    expect(fastPlan(m, resolveRoutes(m), 'auto').exactBecause.filter((x) => x === null)).toHaveLength(4)
+  })
   it('on-demand calls run fast, replayed per path (fast-tags.ts); one that reaches a \'use cache\' entry keeps its route exact, and with it every route', () => {
     const calls = { onDemand: [{ kind: 'revalidatePath', path: '/p/1', atS: 10 }, { kind: 'revalidateTag', tag: 'items', everyS: 100 }] } as Partial<ScenarioInput>
     const tagged = one(calls, { fetches: [{ id: 'x', revalidateS: 30, perPath: true, tags: ['items'] }] })

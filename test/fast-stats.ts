@@ -321,7 +321,7 @@ export interface CrossValidation {
  * fast mode with its real sibling's scenario and seed, a test or two later in the same file,
  * does not pay for them twice. Bounded, since a swarm never repeats a key. Nothing mutates runs.
  */
-const EXACT_KEPT = 4
+const EXACT_KEPT = 6
 const exactRuns = new Map<string, ModeRuns>()
 function exactReplications(s: Scenario, seed: string, n: number): ModeRuns {
   const key = `${JSON.stringify(s, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v))}\u0000${seed}\u0000${n}`

@@ -2,10 +2,10 @@
  * Which routes fast mode may fast-forward (docs/fast-mode.md): a route whose paths are
  * independent of each other and of every other route, so that each path's timeline can be run
  * alone, from state change to state change, and its requests between them drawn from their
- * distribution. Anything that couples paths (a shared worker pool, round-robin balancing, tags
- * and on-demand calls, shared fetch keys, data changes, purges, a CDN) or
- * that fast mode does not cover yet keeps the route, or the whole scenario, exact, with the
- * reason. Deploys are covered (fast-timeline.ts runPath).
+ * distribution. Anything that couples paths (a shared worker pool, round-robin balancing,
+ * shared fetch keys, data changes, a CDN) or that fast mode does not cover yet keeps
+ * the route, or the whole scenario, exact, with the reason. Deploys are covered
+ * (fast-timeline.ts runPath), and so are on-demand calls and purges, drawn once and replayed per path (fast-tags.ts).
  */
 import type { Scenario } from '../scenario/schema.ts'
 import { deploymentOf } from '../scenario/schema.ts'
@@ -38,8 +38,8 @@ export function scenarioBlocker(s: Scenario): string | null {
   if (rr >= 0) return `onDemand[${rr}] res.revalidate: the call renders its Pages path at once, which fast mode does not carry`
   if (s.dataChanges.length > 0) return 'dataChanges: data freshness is tracked per response'
   // §11.2: a restart keeps entries and loses the process's cache controls (16.4 reads an App
-  // entry's back, finding F2) and 'use cache' entries: a cut in each path's timeline (fast-timeline.ts).
-  if (s.purges.length > 0) return 'purges: a purge resets many paths at once'
+  // entry's back, finding F2) and 'use cache' entries: a cut in each path's timeline (fast-timeline.ts);
+  // so is a purge (§11.10), replayed with the calls (fast-tags.ts).
   return null
 }
 

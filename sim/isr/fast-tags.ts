@@ -1,10 +1,11 @@
 /**
- * On-demand calls in fast mode (docs/fast-mode.md, "On-demand calls"). A call's firing times
- * and receivers depend on no path, so they are drawn once for the run, in the engine's order
- * (controlOrder); each (instance, path) timeline then replays the writes that reach its tags
- * (§4.3 write side) as cuts, with its own copy of the manifest's view of those tags, and asks
- * the read side (tagVerdict) at each request that can change its state. A call counts the
- * entries it reaches and the renders it causes (stats.ts) per timeline, summed over paths.
+ * On-demand calls and purges in fast mode (docs/fast-mode.md, "On-demand calls and purges").
+ * A call's firing times and receivers depend on no path, nor do a purge's times, so they are
+ * drawn once for the run, in the engine's order (controlOrder); each (instance, path) timeline
+ * then replays the writes that reach its tags (§4.3 write side) and the purges that reach its
+ * page (§11.10) as cuts, with its own copy of the manifest's view of those tags, and asks the
+ * read side (tagVerdict) at each request that can change its state. A call counts the entries
+ * it reaches and the renders it causes (stats.ts) per timeline, summed over paths.
  */
 import { addExponential } from '../kernel/dist.ts'
 import { UINT32_SCALE, type AleaRng, type Streams } from '../kernel/rng.ts'
@@ -12,24 +13,25 @@ import { roundHalfUp, secToUs, US_PER_S } from '../kernel/time.ts'
 import { deploymentOf, type Scenario } from '../scenario/schema.ts'
 import { TAGS_EXPIRED, TAGS_NONE, TAGS_STALE, type TagState } from './decide.ts'
 import type { ResolvedRoute } from './entries.ts'
+import { pathsUnder } from './deploys.ts'
 import { timingOf, type Timing } from './events.ts'
 import { keepsTagsOnRestart, type VersionProfile } from './profiles.ts'
 import { tagIgnoredOf } from './data-cache.ts'
 import { profileWrite, tagIndexOf, tagVerdict, type TagIndex } from './tags-manifest.ts'
 
-const OP_WRITE = 0, OP_CLEAR = 1
+const OP_WRITE = 0, OP_CLEAR = 1, OP_PURGE = 2
 const MINUTE_US = 60 * US_PER_S, HOUR_US = 60 * MINUTE_US, DAY_US = 24 * HOUR_US
 /** Firing times kept per call (stats.ts MAX_EVENT_TIMES). */
 const MAX_EVENT_TIMES = 1000
 
 /** The calendar's rank-0 events fast mode needs, in the engine's order (time, then scheduling). */
-interface ControlEvent { readonly atUs: number; readonly kind: 'call' | 'restart' | 'deploy'; readonly i: number }
+interface ControlEvent { readonly atUs: number; readonly kind: 'call' | 'restart' | 'deploy' | 'purge'; readonly i: number }
 
 /**
- * Every on-demand firing, restart and deploy before the end, ordered as the engine orders them
- * at one µs: by when each was scheduled. start() schedules the calls' first firings, then the
- * restarts, then the deploys' first firings (model.ts); each later firing is scheduled when the
- * one before it fires. A Poisson call draws its gaps from its own stream, as events.ts does.
+ * Every on-demand firing, restart, deploy and purge before the end, ordered as the engine orders
+ * them at one µs: by when each was scheduled. start() schedules the calls' first firings, then
+ * the restarts, then the deploys' first firings, then the purges' (model.ts, deploys.ts); each
+ * later firing is scheduled when the one before it fires. A Poisson call draws its gaps from its own stream, as events.ts does.
  */
 function controlOrder(s: Scenario, durationUs: number, callTiming: readonly Timing[]): ControlEvent[] {
   let seq = 0
@@ -46,8 +48,9 @@ function controlOrder(s: Scenario, durationUs: number, callTiming: readonly Timi
   }
   callTiming.forEach((x, i) => (x.firstUs >= 0 ? push(x.firstUs, 'call', i) : after(x, 0, true, i)))
   s.restarts.forEach((r, i) => push(secToUs(r.atS), 'restart', i))
-  const deploys = s.deploys.map((d) => timingOf(d, null))
+  const deploys = s.deploys.map((d) => timingOf(d, null)), purges = s.purges.map((x) => timingOf(x, null))
   deploys.forEach((x, i) => { if (x.firstUs >= 0) push(x.firstUs, 'deploy', i) })
+  purges.forEach((x, i) => { if (x.firstUs >= 0) push(x.firstUs, 'purge', i) })
   const out: ControlEvent[] = []
   while (queue.length > 0) {
     let b = 0
@@ -56,17 +59,18 @@ function controlOrder(s: Scenario, durationUs: number, callTiming: readonly Timi
     out.push({ atUs: e.atUs, kind: e.kind, i: e.i })
     if (e.kind === 'call') after(callTiming[e.i]!, e.atUs, false, e.i)
     else if (e.kind === 'deploy' && deploys[e.i]!.everyUs > 0) push(e.atUs + deploys[e.i]!.everyUs, 'deploy', e.i)
+    else if (e.kind === 'purge' && purges[e.i]!.everyUs > 0) push(e.atUs + purges[e.i]!.everyUs, 'purge', e.i)
   }
   return out
 }
 
-/** The run's on-demand calls, drawn once: the writes, in order, and the figures every route adds to. */
+/** The run's on-demand calls and purges, drawn once: the ops, in order, and the figures every route adds to. */
 export interface TagRun {
   readonly index: TagIndex
   readonly revalidatedAt: boolean
   /** Per call: its tag ids and what it writes (§4.3 table). */
   readonly calls: readonly { readonly ids: Int32Array; readonly swr: boolean; readonly expireUs: number }[]
-  /** The ops in the engine's order: time, OP_WRITE (a call's firing) or OP_CLEAR (a restart that loses the manifest), call, receiving instance (-1: every one), deploys fired before it. */
+  /** The ops in the engine's order: time, OP_WRITE (a call's firing), OP_CLEAR (a restart that loses the manifest) or OP_PURGE, the call or purge, receiving instance (-1: every one), deploys fired before it. */
   readonly opAtUs: Float64Array
   readonly opKind: Uint8Array
   readonly opCall: Int32Array
@@ -79,9 +83,9 @@ export interface TagRun {
   readonly within: Float64Array
 }
 
-/** The run's calls, or null when it has none. */
+/** The run's calls and purges, or null when it has none. */
 export function createTagRun(s: Scenario, profile: VersionProfile, streams: Streams, durationUs: number): TagRun | null {
-  if (s.onDemand.length === 0) return null
+  if (s.onDemand.length === 0 && s.purges.length === 0) return null
   const index = tagIndexOf(s, profile)
   const timing = s.onDemand.map((e, i) => timingOf(e, e.ratePerS !== undefined ? streams.claim('on-demand', String(i)) : null))
   const { instances, balancer } = deploymentOf(s)
@@ -94,6 +98,7 @@ export function createTagRun(s: Scenario, profile: VersionProfile, streams: Stre
   let build = 0
   for (const e of controlOrder(s, durationUs, timing)) {
     if (e.kind === 'deploy') { build++; continue }
+    if (e.kind === 'purge') { ops.push({ atUs: e.atUs, kind: OP_PURGE, call: e.i, inst: -1, build }); continue }
     if (e.kind === 'restart') {
       const which = s.restarts[e.i]!.instance
       if (clears) ops.push({ atUs: e.atUs, kind: OP_CLEAR, call: -1, inst: which ?? -1, build })
@@ -171,16 +176,23 @@ export function routeTags(run: TagRun | null, s: Scenario, r: ResolvedRoute): Pa
       else if (t.path < r.count) own.set(t.path, [...(own.get(t.path) ?? []), id])
     }
   })
-  if (routeAll.length === 0 && own.size === 0) return null
-  const reaches = (j: number, ids: readonly number[]) => run.opKind[j] === OP_CLEAR || run.calls[run.opCall[j]!]!.ids.some((id) => ids.includes(id))
-  const opsFor = (ids: readonly number[]) => Int32Array.from(run.opAtUs.keys()).filter((j) => reaches(j, ids))
+  // §11.10: a purge reaches every page of the route, or those under its prefix (none of a dynamic route's).
+  const purged = s.purges.map((x) => (x.prefix === undefined ? 'all' as const : pathsUnder(s.routes[r.index]!, x.prefix)))
+  for (const ks of purged) if (ks !== 'all') for (const k of ks) if (!own.has(k)) own.set(k, [])
+  if (routeAll.length === 0 && own.size === 0 && !purged.includes('all')) return null
+  const reaches = (j: number, ids: readonly number[], k: number) => {
+    const kind = run.opKind[j]!
+    if (kind === OP_PURGE) { const ks = purged[run.opCall[j]!]!; return ks === 'all' || ks.includes(k) }
+    return ids.length > 0 && (kind === OP_CLEAR || run.calls[run.opCall[j]!]!.ids.some((id) => ids.includes(id)))
+  }
+  const opsFor = (ids: readonly number[], k: number) => Int32Array.from(run.opAtUs.keys()).filter((j) => reaches(j, ids, k))
   const n = run.index.names.length
   return {
     run,
     routeIds: Int32Array.from(routeAll),
     ownIds: new Map([...own].map(([k, ids]) => [k, Int32Array.from(ids)])),
-    routeOps: routeAll.length > 0 ? opsFor(routeAll) : new Int32Array(0),
-    ownOps: new Map([...own].map(([k, ids]) => [k, opsFor([...routeAll, ...ids])])),
+    routeOps: opsFor(routeAll, -1),
+    ownOps: new Map([...own].map(([k, ids]) => [k, opsFor([...routeAll, ...ids], k)])),
     fetchIgnored: tagIgnoredOf(s, s.routes[r.index]!.fetches, run.index.names),
     carried: new Uint8Array(n), stale: new Float64Array(n), expired: new Float64Array(n),
     list: new Int32Array(0), own: null, i: 0, inst: 0, build: 0, atUs: -Infinity, lastCall: -1, lastAtUs: 0,
@@ -221,11 +233,13 @@ function nextOp(pt: PathTags): number {
   return -1
 }
 
-/** Applies op j: a write to the path's view (and a touch of its entry when it has one), or a restart's clear. */
+/** Applies op j: a write to the path's view (and a touch of its entry when it has one), a restart's clear, or a purge (the caller drops the entry). */
 function apply(pt: PathTags, j: number, has: boolean): void {
   const run = pt.run
   pt.i++
-  if (run.opKind[j] === OP_CLEAR) { resetView(pt); return }
+  const kind = run.opKind[j]
+  if (kind === OP_CLEAR) { resetView(pt); return }
+  if (kind === OP_PURGE) return
   const call = run.opCall[j]!, W = run.opAtUs[j]!, c = run.calls[call]!
   for (const id of c.ids) {
     if (pt.carried[id] !== 1) continue
@@ -240,10 +254,30 @@ function apply(pt: PathTags, j: number, has: boolean): void {
   }
 }
 
-/** Applies the ops of the current build at or before tUs (ops come before requests and render ends at their µs); `has`: the path has an entry meanwhile. */
-export function advanceTags(pt: PathTags, tUs: number, has: boolean): void {
-  for (let j = nextOp(pt); j >= 0 && pt.run.opAtUs[j]! <= tUs; j = nextOp(pt)) apply(pt, j, has)
+/**
+ * Applies the ops of the current build at or before tUs (ops come before requests and render
+ * ends at their µs); `has`: the path has an entry meanwhile. True when a purge came: the
+ * caller drops the entry (§11.10).
+ */
+export function advanceTags(pt: PathTags, tUs: number, has: boolean): boolean {
+  let purged = false
+  for (let j = nextOp(pt); j >= 0 && pt.run.opAtUs[j]! <= tUs; j = nextOp(pt)) {
+    if (pt.run.opKind[j] === OP_PURGE) { purged = true; has = false }
+    apply(pt, j, has)
+  }
   if (tUs > pt.atUs) pt.atUs = tUs
+  return purged
+}
+
+/** The first purge of the path after the ops applied and at or before untilUs, µs, or Infinity. */
+export function nextPurge(pt: PathTags, untilUs: number): number {
+  const run = pt.run
+  for (let i = pt.i; i < pt.list.length; i++) {
+    const j = pt.list[i]!
+    if (run.opBuild[j]! !== pt.build || run.opAtUs[j]! > untilUs) return Infinity
+    if (run.opKind[j] === OP_PURGE) return run.opAtUs[j]!
+  }
+  return Infinity
 }
 
 /**
@@ -253,7 +287,10 @@ export function advanceTags(pt: PathTags, tUs: number, has: boolean): void {
  */
 export function nextBuild(pt: PathTags, has: boolean, toBuild: number, hasIn: (build: number) => boolean): void {
   for (;;) {
-    for (let j = nextOp(pt); j >= 0; j = nextOp(pt)) apply(pt, j, has)
+    for (let j = nextOp(pt); j >= 0; j = nextOp(pt)) {
+      if (pt.run.opKind[j] === OP_PURGE) has = false
+      apply(pt, j, has)
+    }
     if (toBuild === Infinity || pt.build + 1 >= toBuild) break // Infinity: the run ends
     pt.build++
     has = hasIn(pt.build)
@@ -266,9 +303,11 @@ export function nextBuild(pt: PathTags, has: boolean, toBuild: number, hasIn: (b
 /** The timeline of a path no request reaches: each call that reaches it counts its entry if the build live then (`hasIn(build)`) prerendered it. */
 export function touchesOnly(pt: PathTags, hasIn: (build: number) => boolean): void {
   const run = pt.run
+  let purgedIn = -1 // a purge drops the prerender until the next deploy
   for (const j of pt.list) {
-    const to = run.opInst[j]!
-    if (run.opKind[j] === OP_WRITE && (to < 0 || to === pt.inst) && hasIn(run.opBuild[j]!)) run.touched[run.opCall[j]!]!++
+    const to = run.opInst[j]!, b = run.opBuild[j]!
+    if (run.opKind[j] === OP_PURGE) purgedIn = b
+    else if (run.opKind[j] === OP_WRITE && (to < 0 || to === pt.inst) && purgedIn !== b && hasIn(b)) run.touched[run.opCall[j]!]!++
   }
 }
 

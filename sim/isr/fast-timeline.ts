@@ -21,7 +21,7 @@ import { readFetches, resetFetches, restartFetches, reuseFetches } from './fast-
 import { point, renderStarted, written } from './fast-metrics.ts'
 import { arrivalFrom, bulk, drawRender, nextArrival, type PathCtx, type PathState } from './fast-path-ctx.ts'
 import { runSteady, steadyApplies, steadyEnabled } from './fast-steady.ts'
-import { advanceTags, attributeTagRender, nextBuild, nextTagChange, tagState } from './fast-tags.ts'
+import { advanceTags, attributeTagRender, nextBuild, nextPurge, nextTagChange, tagState } from './fast-tags.ts'
 import { TAGS_EXPIRED, TAGS_NONE } from './decide.ts'
 import { BACKGROUND, BLOCKING, ERROR, FALLBACK, HIT, MISS, NOT_FOUND, STALE, type Outcome } from './metrics.ts'
 import { backoffExpireUs, backoffRevalidateS } from './profiles.ts'
@@ -154,7 +154,7 @@ function runStretch(c: PathCtx, st: PathState, built: boolean, atUs: number, fro
       const Tp = peekRequest(c, st)
       if (restartUs !== Infinity && restartUs <= Tp) { restart(c, st, built); continue }
       const cut = nextTagChange(tags, st.lastModUs)
-      if (cut !== Infinity && cut <= Tp) { advanceTags(tags, cut, true); continue }
+      if (cut !== Infinity && cut <= Tp) { if (advanceTags(tags, cut, true)) st.has = false; continue }
       const T = nextRequest(c, st)
       if (T < 0) return
       const sinceUs = T - st.lastModUs
@@ -174,10 +174,10 @@ function runStretch(c: PathCtx, st: PathState, built: boolean, atUs: number, fro
       const limitUs = st.lastModUs + (enforces ? Math.min(st.revalUs, st.expireUs) : st.revalUs)
       const cut = tags === null ? Infinity : nextTagChange(tags, st.lastModUs)
       if (cut !== Infinity && cut <= limitUs && cut <= restartUs) {
-        // §4.3: a call reaches the fresh entry's tags: requests from its µs on see it.
+        // §4.3: a call reaches the fresh entry's tags, or (§11.10) a purge drops it: requests from its µs on see it.
         window(c, st, HIT, cut - 0.5)
         crawlerVisits(c, st, HIT, cut, -1, 0)
-        advanceTags(tags!, cut, true)
+        if (advanceTags(tags!, cut, true)) st.has = false
         continue
       }
       if (restartUs !== Infinity && restartUs <= limitUs) {
@@ -193,7 +193,7 @@ function runStretch(c: PathCtx, st: PathState, built: boolean, atUs: number, fro
       // A restart before the next request can make the entry fresh again (the manifest's revalidate over a back-off's).
       const Tp = peekRequest(c, st)
       if (restartUs !== Infinity && restartUs <= Tp) { restart(c, st, built); continue }
-      if (cut !== Infinity && cut <= Tp) { advanceTags(tags!, cut, true); continue }
+      if (cut !== Infinity && cut <= Tp) { if (advanceTags(tags!, cut, true)) st.has = false; continue }
       const T = nextRequest(c, st)
       if (T < 0) return
       if (!(enforces && T - st.lastModUs > st.expireUs)) {
@@ -208,8 +208,9 @@ function runStretch(c: PathCtx, st: PathState, built: boolean, atUs: number, fro
       if (T < 0) return
       restartsUntil(c, st, built, T)
       if (tags !== null) advanceTags(tags, T, false) // the render reads its fetches' tags as of T
-      // §14.3: no entry on a fallback: true route: a user gets the shell, whose data request renders; a crawler waits.
-      blocking(c, st, T, st.byCrawler, withPrev, built, c.shell && !st.byCrawler)
+      // §14.3: no entry on a fallback: true route: a user gets the shell, whose data request renders; a crawler
+      // waits, and so does anyone for a path the live build prerendered (purged since, §11.10).
+      blocking(c, st, T, st.byCrawler, withPrev, built, c.shell && !st.byCrawler && !built)
     }
     if (Number.isNaN(st.lastModUs)) return // the render outlived the run
   }
@@ -228,11 +229,23 @@ function background(c: PathCtx, st: PathState, T: number, built: boolean): boole
   renderStarted(m, route, BACKGROUND, ok, T, dur)
   if (st.byCrawler && T >= m.warmupUs) m.crawlerRenders[route] = m.crawlerRenders[route]! + 1
   const endUs = T + dur
-  window(c, st, STALE, endUs - 0.5)
-  crawlerVisits(c, st, STALE, endUs, -1, 0)
+  // §11.10: a purge during the regeneration leaves no page to serve: from it on, requests wait for the render.
+  const purgeUs = c.tags === null ? Infinity : nextPurge(c.tags, endUs)
+  window(c, st, STALE, Math.min(endUs, purgeUs) - 0.5)
+  crawlerVisits(c, st, STALE, Math.min(endUs, purgeUs), -1, 0)
+  if (purgeUs !== Infinity) {
+    const o: Outcome = ok ? MISS : ERROR
+    joiners(c, st, o, ok, dur, endUs)
+    crawlerVisits(c, st, o, endUs, endUs, dur)
+  }
   if (endUs >= c.durationUs) return false
   restartsUntil(c, st, built, endUs) // a restart lands before a render's end at its µs
-  if (c.tags !== null) advanceTags(c.tags, endUs, true) // and so does a call
+  if (c.tags !== null && advanceTags(c.tags, endUs, true)) {
+    // and so do a call and a purge: with no page left, a success is a fill and a failure keeps nothing (§3.3).
+    st.has = false
+    if (ok) { blockingDone(c, st, T, endUs); return true }
+    return true
+  }
   if (ok) {
     written(m, route, false, endUs)
     st.contentAtUs = T
@@ -241,6 +254,28 @@ function background(c: PathCtx, st: PathState, T: number, built: boolean): boole
   } else backoff(c, st)
   st.lastModUs = endUs
   return true
+}
+
+/** Users' requests until a render ends at endUs, one by one: each waits its own time for its result (§1.2). */
+function joiners(c: PathCtx, st: PathState, o: Outcome, ok: boolean, dur: number, endUs: number): void {
+  const m = c.m, route = c.r.index
+  const until = Math.min(endUs - 0.5, c.endCont)
+  if (Number.isNaN(st.pending)) st.pending = arrivalFrom(c, st)
+  while (st.pending < until) {
+    const U = roundHalfUp(st.pending)
+    point(m, route, o, U, ok ? dur : -1, endUs - U)
+    st.pending = nextArrival(c, st.pending)
+  }
+}
+
+/** A render started at T that the waiting requests shared ends well at endUs: the entry is written (a fill when the path had none). */
+function blockingDone(c: PathCtx, st: PathState, T: number, endUs: number): void {
+  written(c.m, c.r.index, !st.has, endUs)
+  st.has = true
+  st.contentAtUs = T
+  st.revalUs = c.r.revalidateUs
+  st.expireUs = c.r.expireUs
+  st.lastModUs = endUs
 }
 
 /** The time of the instance's next restart in this stretch, µs, or Infinity. */
@@ -301,26 +336,13 @@ function blocking(c: PathCtx, st: PathState, T: number, byCrawler: boolean, with
   const endUs = T + dur
   if (shell) point(m, route, FALLBACK, T, -1, 0) // a static file: no page content, so no age
   else point(m, route, o, T, ok ? dur : -1, dur)
-  // Users' requests until the end, one by one (each waits its own time).
-  const until = Math.min(endUs - 0.5, c.endCont)
-  if (Number.isNaN(st.pending)) st.pending = arrivalFrom(c, st)
-  while (st.pending < until) {
-    const U = roundHalfUp(st.pending)
-    point(m, route, o, U, ok ? dur : -1, endUs - U)
-    st.pending = nextArrival(c, st.pending)
-  }
+  joiners(c, st, o, ok, dur, endUs)
   crawlerVisits(c, st, o, endUs, endUs, dur)
   if (endUs >= c.durationUs) { st.lastModUs = NaN; return }
   restartsUntil(c, st, built, endUs) // a restart lands before a render's end at its µs
-  if (c.tags !== null) advanceTags(c.tags, endUs, st.has) // and so does a call
-  if (ok) {
-    written(m, route, !st.has, endUs)
-    st.has = true
-    st.contentAtUs = T
-    st.revalUs = c.r.revalidateUs
-    st.expireUs = c.r.expireUs
-    st.lastModUs = endUs
-  } else if (withPrev) {
+  if (c.tags !== null && advanceTags(c.tags, endUs, st.has)) st.has = false // and so do a call and a purge (§11.10)
+  if (ok) blockingDone(c, st, T, endUs)
+  else if (withPrev) {
     backoff(c, st)
     st.lastModUs = endUs
   }

@@ -3,7 +3,7 @@
  * (fast-paths.ts); the others run in the exact engine as a scenario of their own. Stream
  * isolation makes that split invisible to them: every stream is keyed by its route's id, and
  * fast-eligibility.ts keeps exact every scenario whose routes share anything (a balancer,
- * workers, tags, data, deploys, a CDN), so an exact route draws and does exactly what it would
+ * workers, on-demand calls, data, a CDN), so an exact route draws and does exactly what it would
  * in a run of the whole scenario. Both parts record into one Metrics.
  */
 import type { Engine } from '../kernel/engine.ts'
@@ -65,8 +65,8 @@ export function runSplit(
   // One stream per fetch id, claimed once: routes that share an uncached fetch (all fast, fastPlan) draw from it in turn.
   const fetchRngs = new Map<string, AleaRng>()
   const fetchRng = (id: string) => fetchRngs.get(id) ?? fetchRngs.set(id, streams.claim('fetch', id)).get(id)!
-  // On-demand calls: only in a run whose routes all run fast (fast-eligibility.ts), drawn once for every route.
-  const tagRun = exactIdx.length === 0 ? createTagRun(s, profile, streams, durationUs) : null
+  // On-demand calls (only in a run whose routes all run fast, fast-eligibility.ts) and purges, drawn once for every fast route.
+  const tagRun = exactIdx.length < all.length ? createTagRun(s, profile, streams, durationUs) : null
   for (const r of all) {
     if (!fast[r.index]) continue
     for (const [id, x] of Object.entries(runFastRoute(sv, r, profile, streams, fetchRng, metrics, durationUs, buildAtUs, tagRun))) {
@@ -81,7 +81,7 @@ export function runSplit(
     const x = parts.fetchStats[id] ?? fastFetches[id]
     if (x !== undefined) fetchStats[id] = x
   }
-  return { ...parts, fetchStats, ...(tagRun !== null ? { onDemandStats: tagRunStats(tagRun) } : {}) }
+  return { ...parts, fetchStats, ...(tagRun !== null && s.onDemand.length > 0 ? { onDemandStats: tagRunStats(tagRun) } : {}) }
 }
 
 /** A run's freshness with no data changes: nothing tracked, nothing outdated. */
