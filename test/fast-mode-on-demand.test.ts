@@ -26,8 +26,9 @@ async function catalogue(over: Record<string, unknown>): Promise<Scenario> {
 }
 
 const cases: [string, string, Record<string, unknown>][] = [
-  ['16.4', '16.4: revalidateTag every 5 min (expires at once), revalidatePath of a category by Poisson, revalidateTag of one product with profile "max" by Poisson', {
-    onDemand: [{ kind: 'revalidateTag', tag: 'products', everyS: 300 }, { kind: 'revalidatePath', path: '/c/3', ratePerS: 0.01 }, { kind: 'revalidateTag', tag: 'product:0', profile: 'max', ratePerS: 0.02 }],
+  ['16.4', '16.4: revalidateTag every 5 min (expires at once), revalidatePath of a category by Poisson, revalidateTag of one product with profile "max" by Poisson and with a 60 s expire every 170 s, a deploy between', {
+    onDemand: [{ kind: 'revalidateTag', tag: 'products', everyS: 300 }, { kind: 'revalidatePath', path: '/c/3', ratePerS: 0.01 }, { kind: 'revalidateTag', tag: 'product:0', profile: 'max', ratePerS: 0.02 }, { kind: 'revalidateTag', tag: 'product:0', profile: { expireS: 60 }, everyS: 170 }],
+    deploys: [{ atS: 450 }],
   }],
   ['14', '14 (revalidatedAt, kept across a restart): revalidateTag every 5 min, revalidatePath of the product route file once, a restart and a deploy', {
     next: { version: '14' }, onDemand: [{ kind: 'revalidateTag', tag: 'products', everyS: 300 }, { kind: 'revalidatePath', path: '/p/[sku]', type: 'page', atS: 500 }], restarts: [{ atS: 450 }], deploys: [{ atS: 700 }],
@@ -72,6 +73,26 @@ describe('what fast mode replays, figure for figure', () => {
       expect(firings[0]).toBeGreaterThan(3)
       expect(fast.onDemand.map((o) => o.entriesTouched)).toEqual([120 * firings[0]!, firings[1]!])
       expect(exact.onDemand.map((o) => o.entriesTouched)).toEqual([120 * firings[0]!, firings[1]!])
+    }
+  })
+})
+
+describe('a profile\'s expire across a deploy, figure for figure', () => {
+  test('16.4, one page (revalidate false): revalidateTag(t, "max") at 100 s, a deploy at 500 s, revalidateTag(t, { expire: 60 }) at 600 s: a background render after each call, one blocking render once the expire comes due at 660 s, in both modes', () => {
+    // The deploy's build starts with an empty manifest: the first call's year-long expire is not the second's.
+    const s = parseScenario({
+      name: 'expire-across-deploy', durationS: 800, warmupS: 0, next: { version: '16.4' },
+      routes: [{ id: 'p', pattern: '/p/[id]', revalidateS: false, renderS: 0.2, params: { count: 1, prebuilt: 1 }, fetches: [{ id: 'x', perPath: true, tags: ['t'], latencyS: 0.01 }], traffic: { rps: 5 } }],
+      onDemand: [{ kind: 'revalidateTag', tag: 't', profile: 'max', atS: 100 }, { kind: 'revalidateTag', tag: 't', profile: { expireS: 60 }, atS: 600 }],
+      deploys: [{ atS: 500 }],
+    })
+    for (const seed of ['1', '2', '3']) {
+      for (const mode of ['fast', 'exact'] as const) {
+        const r = runScenario(s, { mode, seed })
+        const what = `reproduce: isrsim run <expire-across-deploy> --seed ${seed} --mode ${mode}`
+        expect(r.routes.p!.mode, what).toBe(mode)
+        expect([r.totals.backgroundRenders, r.totals.blockingRenders, r.onDemand.map((o) => [o.entriesTouched, o.rendersWithin1m])], what).toEqual([2, 1, [[1, 1], [1, 1]]])
+      }
     }
   })
 })

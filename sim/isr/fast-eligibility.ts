@@ -47,11 +47,11 @@ export function scenarioBlocker(s: Scenario): string | null {
 export function routeBlocker(s: Scenario, i: number, r: ResolvedRoute): string | null {
   const cfg = s.routes[i]!
   const t = cfg.traffic
-  // §14: a Pages page is an App page without tags (§14.6; on-demand calls keep the scenario exact
-  // anyway), with fallback true its shell (§14.3, fast-timeline.ts), whose cache control a restart drops on every version (§14.7).
+  // §14: a Pages page is an App page without tags (§14.6: no call reaches it, targetsOfTag), with
+  // fallback true its shell (§14.3, fast-timeline.ts), whose cache control a restart drops on every version (§14.7).
   // A cached route handler runs the page state machine (§15.1); a page's or layout's cacheLife and
   // its segment config set only its revalidate and expire (§12.2, §15.2) and, through fetchCache,
-  // its fetches (§15.3, applied by fastPlan): none of them differs in a path's timeline once tags are out.
+  // its fetches (§15.3, applied by fastPlan): each path's timeline reads them, tags included (fast-tags.ts).
   const fetches = fetchBlocker(s, i, r)
   if (fetches !== null) return fetches
   const tagged = onDemandBlocker(s, i, r)

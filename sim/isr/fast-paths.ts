@@ -10,7 +10,6 @@ import type { AleaRng, Streams } from '../kernel/rng.ts'
 import { roundHalfUp, secToUs } from '../kernel/time.ts'
 import { deploymentOf, type Scenario } from '../scenario/schema.ts'
 import type { ResolvedRoute } from './entries.ts'
-import { timingOf } from './events.ts'
 import { buildFetchesFor } from './data-cache.ts'
 import { beginPath, endPath, routeCrawl } from './fast-crawl.ts'
 import { deferRequests, holesMark, renderHoles, runDynamic, runDynamicUnit, uncachedWaitUs } from './fast-dynamic.ts'
@@ -21,7 +20,7 @@ import { createFastAcc, drawDeferred, type DeferredRenders } from './fast-metric
 import { createPathState, renderDraw, type PathCtx } from './fast-path-ctx.ts'
 import { rateCurve } from './fast-rate.ts'
 import { isSparse, runSparse } from './fast-sparse.ts'
-import { beginTags, routeTags, touchesOnly, type TagRun } from './fast-tags.ts'
+import { beginTags, controlOrder, routeTags, touchesOnly, type TagRun } from './fast-tags.ts'
 import { runPath } from './fast-timeline.ts'
 import { fallbackOf } from './pages.ts'
 import { BLOCKING, DYNAMIC, DYNAMIC_RENDER, MISS, NOT_FOUND, OBS_AT, type Metrics } from './metrics.ts'
@@ -45,24 +44,11 @@ function shareOf(s: Scenario, r: ResolvedRoute): (k: number) => number {
 
 /**
  * The deploys' firings before the run's end, in the order the engine fires them (deploys.ts):
- * by time, then by when each was scheduled. A deploy's first firing is scheduled at the start
- * (in scenario order), each later one when the one before fires, so at a tie the deploy whose
- * previous firing came first goes first, and the last one's build is live.
+ * by time, then by when each was scheduled (fast-tags.ts controlOrder), so at a tie the deploy
+ * whose previous firing came first goes first, and the last one's build is live.
  */
 export function deployTimes(s: Scenario, durationUs: number): { readonly atUs: number; readonly prerender: boolean; readonly reuse: boolean }[] {
-  const timings = s.deploys.map((d) => timingOf(d, null))
-  let seq = 0
-  const queue: { atUs: number; seq: number; i: number }[] = []
-  timings.forEach((x, i) => { if (x.firstUs >= 0 && x.firstUs < durationUs) queue.push({ atUs: x.firstUs, seq: seq++, i }) })
-  const out: { atUs: number; prerender: boolean; reuse: boolean }[] = []
-  while (queue.length > 0) {
-    queue.sort((a, b) => a.atUs - b.atUs || a.seq - b.seq)
-    const e = queue.shift()!
-    out.push({ atUs: e.atUs, prerender: s.deploys[e.i]!.prerender, reuse: s.deploys[e.i]!.reuseFetchCache === true })
-    const x = timings[e.i]!
-    if (x.everyUs > 0 && e.atUs + x.everyUs < durationUs) queue.push({ atUs: e.atUs + x.everyUs, seq: seq++, i: e.i })
-  }
-  return out
+  return controlOrder(s, durationUs, []).filter((e) => e.kind === 'deploy').map((e) => ({ atUs: e.atUs, prerender: s.deploys[e.i]!.prerender, reuse: s.deploys[e.i]!.reuseFetchCache === true }))
 }
 
 /** What a fast route's fetches did, per fetch id (the result's `fetches`). */

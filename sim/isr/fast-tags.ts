@@ -17,15 +17,13 @@ import { pathsUnder } from './deploys.ts'
 import { timingOf, type Timing } from './events.ts'
 import { keepsTagsOnRestart, type VersionProfile } from './profiles.ts'
 import { tagIgnoredOf } from './data-cache.ts'
+import { countRenderWithin, MAX_EVENT_TIMES } from './stats.ts'
 import { profileWrite, tagIndexOf, tagVerdict, type TagIndex } from './tags-manifest.ts'
 
 const OP_WRITE = 0, OP_CLEAR = 1, OP_PURGE = 2
-const MINUTE_US = 60 * US_PER_S, HOUR_US = 60 * MINUTE_US, DAY_US = 24 * HOUR_US
-/** Firing times kept per call (stats.ts MAX_EVENT_TIMES). */
-const MAX_EVENT_TIMES = 1000
 
 /** The calendar's rank-0 events fast mode needs, in the engine's order (time, then scheduling). */
-interface ControlEvent { readonly atUs: number; readonly kind: 'call' | 'restart' | 'deploy' | 'purge'; readonly i: number }
+export interface ControlEvent { readonly atUs: number; readonly kind: 'call' | 'restart' | 'deploy' | 'purge'; readonly i: number }
 
 /**
  * Every on-demand firing, restart, deploy and purge before the end, ordered as the engine orders
@@ -33,7 +31,7 @@ interface ControlEvent { readonly atUs: number; readonly kind: 'call' | 'restart
  * the restarts, then the deploys' first firings, then the purges' (model.ts, deploys.ts); each
  * later firing is scheduled when the one before it fires. A Poisson call draws its gaps from its own stream, as events.ts does.
  */
-function controlOrder(s: Scenario, durationUs: number, callTiming: readonly Timing[]): ControlEvent[] {
+export function controlOrder(s: Scenario, durationUs: number, callTiming: readonly Timing[]): ControlEvent[] {
   let seq = 0
   const queue: { atUs: number; seq: number; kind: ControlEvent['kind']; i: number }[] = []
   const gap = new Float64Array(1)
@@ -177,12 +175,12 @@ export function routeTags(run: TagRun | null, s: Scenario, r: ResolvedRoute): Pa
     }
   })
   // §11.10: a purge reaches every page of the route, or those under its prefix (none of a dynamic route's).
-  const purged = s.purges.map((x) => (x.prefix === undefined ? 'all' as const : pathsUnder(s.routes[r.index]!, x.prefix)))
+  const purged = s.purges.map((x) => { const ks = x.prefix === undefined ? 'all' as const : pathsUnder(s.routes[r.index]!, x.prefix); return ks === 'all' ? ks : new Set(ks) })
   for (const ks of purged) if (ks !== 'all') for (const k of ks) if (!own.has(k)) own.set(k, [])
   if (routeAll.length === 0 && own.size === 0 && !purged.includes('all')) return null
   const reaches = (j: number, ids: readonly number[], k: number) => {
     const kind = run.opKind[j]!
-    if (kind === OP_PURGE) { const ks = purged[run.opCall[j]!]!; return ks === 'all' || ks.includes(k) }
+    if (kind === OP_PURGE) { const ks = purged[run.opCall[j]!]!; return ks === 'all' || ks.has(k) }
     return ids.length > 0 && (kind === OP_CLEAR || run.calls[run.opCall[j]!]!.ids.some((id) => ids.includes(id)))
   }
   const opsFor = (ids: readonly number[], k: number) => Int32Array.from(run.opAtUs.keys()).filter((j) => reaches(j, ids, k))
@@ -297,6 +295,7 @@ export function nextBuild(pt: PathTags, has: boolean, toBuild: number, hasIn: (b
   }
   if (toBuild === Infinity) return
   pt.build = toBuild
+  pt.atUs = -Infinity // the old stretch may have looked past its end (a far expire): the new build's view starts empty
   resetView(pt)
 }
 
@@ -354,8 +353,5 @@ export function attributeTagRender(pt: PathTags, tUs: number): void {
   const call = pt.lastCall
   if (call < 0) return
   pt.lastCall = -1
-  const delayUs = tUs - pt.lastAtUs, w = pt.run.within
-  if (delayUs <= MINUTE_US) w[3 * call]!++
-  if (delayUs <= HOUR_US) w[3 * call + 1]!++
-  if (delayUs <= DAY_US) w[3 * call + 2]!++
+  countRenderWithin(pt.run.within, 3 * call, tUs - pt.lastAtUs)
 }

@@ -26,7 +26,14 @@ export type OnDemandStats = Readonly<InvalidationCounts>
 /** The windows of an invalidation's renders. */
 const MINUTE_US = 60 * US_PER_S, HOUR_US = 60 * MINUTE_US, DAY_US = 24 * HOUR_US
 /** Firing times kept per on-demand call (reports mark them on the time axis). */
-const MAX_EVENT_TIMES = 1000
+export const MAX_EVENT_TIMES = 1000
+
+/** Counts a render an invalidation caused delayUs after it into the row's windows (counts[at], +1, +2: 1 min, 1 h, 1 day). */
+export function countRenderWithin(counts: { [k: number]: number }, at: number, delayUs: number): void {
+  if (delayUs <= MINUTE_US) counts[at]!++
+  if (delayUs <= HOUR_US) counts[at + 1]!++
+  if (delayUs <= DAY_US) counts[at + 2]!++
+}
 
 export interface InvalidationStats {
   /** One row per on-demand call, then one per data change. */
@@ -59,6 +66,7 @@ export function createInvalidationStats(onDemandRows: number, changeRows: number
   let touchAtUs = new Float64Array(lastTouch.length)
   let touchStamp = new Float64Array(lastTouch.length)
   let serial = 0
+  const within = new Float64Array(3)
   const grow = (d: number) => {
     lastTouch = grown(lastTouch, d + 1, -1)
     touchAtUs = grown(touchAtUs, d + 1)
@@ -144,9 +152,11 @@ export function createInvalidationStats(onDemandRows: number, changeRows: number
       lastTouch[d] = -1
       const delayUs = clock[0]! - touchAtUs[d]!
       const c = rows[row]!
-      if (delayUs <= MINUTE_US) c.rendersWithin1m++
-      if (delayUs <= HOUR_US) c.rendersWithin1h++
-      if (delayUs <= DAY_US) c.rendersWithin1d++
+      within[0] = 0; within[1] = 0; within[2] = 0
+      countRenderWithin(within, 0, delayUs)
+      c.rendersWithin1m += within[0]!
+      c.rendersWithin1h += within[1]!
+      c.rendersWithin1d += within[2]!
     },
     onDemand() {
       return rows.slice(0, onDemandRows).map((c, i) => ({ occurrences: c.occurrences, atS: timesUs[i]!.map((t) => t / US_PER_S), entriesTouched: c.entriesTouched, rendersWithin1m: c.rendersWithin1m, rendersWithin1h: c.rendersWithin1h, rendersWithin1d: c.rendersWithin1d }))
