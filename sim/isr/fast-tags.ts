@@ -139,7 +139,7 @@ export function tagRunStats(run: TagRun): { occurrences: number; atS: number[]; 
  */
 export interface PathTags {
   readonly run: TagRun
-  /** Tag ids every path of the route carries, and those of paths with tags of their own. */
+  /** Tag ids every path of the route carries, and all of those of each path with tags of its own. */
   readonly routeIds: Int32Array
   readonly ownIds: ReadonlyMap<number, Int32Array>
   /** Ops reaching the route's tags (indexes into the run's), and per path with tags of its own, its list. */
@@ -152,7 +152,8 @@ export interface PathTags {
   readonly stale: Float64Array
   readonly expired: Float64Array
   list: Int32Array
-  own: Int32Array | null
+  /** The path's tag ids (routeIds, or its entry in ownIds). */
+  ids: Int32Array
   i: number
   inst: number
   build: number
@@ -188,22 +189,22 @@ export function routeTags(run: TagRun | null, s: Scenario, r: ResolvedRoute): Pa
   return {
     run,
     routeIds: Int32Array.from(routeAll),
-    ownIds: new Map([...own].map(([k, ids]) => [k, Int32Array.from(ids)])),
+    ownIds: new Map([...own].map(([k, ids]) => [k, Int32Array.from([...routeAll, ...ids])])),
     routeOps: opsFor(routeAll, -1),
     ownOps: new Map([...own].map(([k, ids]) => [k, opsFor([...routeAll, ...ids], k)])),
     fetchIgnored: tagIgnoredOf(s, s.routes[r.index]!.fetches, run.index.names),
     carried: new Uint8Array(n), stale: new Float64Array(n), expired: new Float64Array(n),
-    list: new Int32Array(0), own: null, i: 0, inst: 0, build: 0, atUs: -Infinity, lastCall: -1, lastAtUs: 0,
+    list: new Int32Array(0), ids: new Int32Array(0), i: 0, inst: 0, build: 0, atUs: -Infinity, lastCall: -1, lastAtUs: 0,
   }
 }
 
 /** Starts path k's timeline on instance inst; false when no op reaches it (nothing to replay). */
 export function beginTags(pt: PathTags, k: number, inst: number): boolean {
-  if (pt.own !== null) for (const id of pt.own) pt.carried[id] = 0
-  pt.own = pt.ownIds.get(k) ?? null
-  pt.list = pt.own === null ? pt.routeOps : pt.ownOps.get(k)!
-  for (const id of pt.routeIds) pt.carried[id] = 1
-  if (pt.own !== null) for (const id of pt.own) pt.carried[id] = 1
+  for (const id of pt.ids) pt.carried[id] = 0
+  const own = pt.ownIds.get(k)
+  pt.ids = own ?? pt.routeIds
+  pt.list = own === undefined ? pt.routeOps : pt.ownOps.get(k)!
+  for (const id of pt.ids) pt.carried[id] = 1
   pt.i = 0
   pt.inst = inst
   pt.build = 0
@@ -318,14 +319,11 @@ export function touchesOnly(pt: PathTags, hasIn: (build: number) => boolean): vo
 export function tagState(pt: PathTags, writtenUs: number, nowUs: number, fetch = -1): TagState {
   const rv = pt.run.revalidatedAt, ignored = pt.fetchIgnored, off = fetch * pt.run.index.names.length
   let res: TagState = TAGS_NONE
-  for (const ids of [pt.routeIds, pt.own]) {
-    if (ids === null) continue
-    for (const id of ids) {
-      if (fetch >= 0 && ignored[off + id] === 1) continue
-      const v = tagVerdict(rv, pt.stale[id]!, pt.expired[id]!, writtenUs, nowUs)
-      if (v === TAGS_EXPIRED) return TAGS_EXPIRED
-      if (v === TAGS_STALE) res = TAGS_STALE
-    }
+  for (const id of pt.ids) {
+    if (fetch >= 0 && ignored[off + id] === 1) continue
+    const v = tagVerdict(rv, pt.stale[id]!, pt.expired[id]!, writtenUs, nowUs)
+    if (v === TAGS_EXPIRED) return TAGS_EXPIRED
+    if (v === TAGS_STALE) res = TAGS_STALE
   }
   return res
 }
@@ -338,12 +336,9 @@ export function nextTagChange(pt: PathTags, writtenUs: number): number {
   const j = nextOp(pt)
   let t = j < 0 ? Infinity : pt.run.opAtUs[j]!
   if (pt.run.revalidatedAt) return t
-  for (const ids of [pt.routeIds, pt.own]) {
-    if (ids === null) continue
-    for (const id of ids) {
-      const x = pt.expired[id]!
-      if (x > pt.atUs && x > writtenUs && x < t) t = x
-    }
+  for (const id of pt.ids) {
+    const x = pt.expired[id]!
+    if (x > pt.atUs && x > writtenUs && x < t) t = x
   }
   return t
 }
