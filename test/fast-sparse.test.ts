@@ -7,6 +7,7 @@
 import { describe, expect, test } from 'vitest'
 import { parseScenario, runScenario, type ScenarioInput } from '../sim/index.ts'
 import { resolveRoutes } from '../sim/isr/entries.ts'
+import { fastPlan } from '../sim/isr/fast-eligibility.ts'
 import type { PathCtx } from '../sim/isr/fast-path-ctx.ts'
 import { rateCurve } from '../sim/isr/fast-rate.ts'
 import { isSparse } from '../sim/isr/fast-sparse.ts'
@@ -60,4 +61,41 @@ describe('sparse traffic: only the pages a request reaches run (30 replications 
   test('the same scenario, seed and mode give the same bytes', () => {
     expect(JSON.stringify(runScenario(s, { mode: 'fast', seed: 'x' }))).toBe(JSON.stringify(runScenario(parseScenario(input), { mode: 'fast', seed: 'x' })))
   })
+})
+
+describe('auto mode runs a large sparse route exact when the sparse draw cannot take it', () => {
+  // 2M pages, 1.16 req/s for a day (about 100k requests): sparse, and 2M pairs ≥ SPARSE_WEIGH_PAIRS.
+  const big = (extra: Partial<ScenarioInput>, count = 2_000_000): ScenarioInput => ({
+    name: 'big-sparse', seed: '40', durationS: 86_400, next: { version: '16.4' },
+    routes: [{ id: 'variant', pattern: '/[locale]/p/[variant]', revalidateS: 3600, params: { count, prebuilt: 100_000 }, renderS: 0.2, fetches: [{ id: 'v', tags: ['variants', 'v:{variant}'], latencyS: 0.05 }], traffic: { rps: 1.16 } }],
+    ...extra,
+  })
+  const plan = (input: ScenarioInput, mode: 'auto' | 'fast' = 'auto') => { const s = parseScenario(input); return fastPlan(s, resolveRoutes(s), mode).exactBecause[0] }
+  const call = { onDemand: [{ kind: 'revalidateTag' as const, tag: 'variants', atS: 3600, everyS: 21_600 }] }
+
+  test('a call reaching it, a purge, a restart or a deploy: exact in auto mode, with the figures', () => {
+    expect(plan(big(call))).toBe('sparse traffic (about 100,224 requests over 2,000,000 (instance, path) pairs) and on-demand calls reach it: fast mode would run every pair\'s timeline, exact mode keeps records only for the paths visited (--mode fast runs it fast)')
+    expect(plan(big({ purges: [{ atS: 600 }] }))).toMatch(/^sparse traffic .* and purges:/)
+    expect(plan(big({ restarts: [{ atS: 600 }] }))).toMatch(/^sparse traffic .* and restarts:/)
+    expect(plan(big({ deploys: [{ atS: 600 }] }))).toMatch(/^sparse traffic .* and deploys:/)
+    // Two instances: twice the pairs.
+    expect(plan(big({ ...call, deployment: { instances: 2, balancer: 'random' } }))).toMatch(/over 4,000,000 \(instance, path\) pairs/)
+  })
+
+  test('fast otherwise: --mode fast, no such event, a call that reaches no page of it, crawlers, a smaller route, denser traffic', () => {
+    expect(plan(big(call), 'fast')).toBeNull()
+    expect(plan(big({}))).toBeNull()
+    const other = big({ onDemand: [{ kind: 'revalidateTag', tag: 'home', atS: 3600 }] })
+    expect(plan({ ...other, routes: [...other.routes, { id: 'home', pattern: '/', revalidateS: 60, renderS: 0.1, fetches: [{ id: 'h', tags: ['home'] }], traffic: { rps: 1 } }] })).toBeNull()
+    expect(plan({ ...big(call), routes: [{ ...big(call).routes[0]!, traffic: { rps: 1.16, crawlers: [{ name: 'bot', paths: 1000, revisitS: 86_400 }] } }] })).toBeNull()
+    expect(plan(big(call, (1 << 20) - 1))).toBeNull()
+    expect(plan({ ...big(call), routes: [{ ...big(call).routes[0]!, traffic: { rps: 10 } }] })).toBeNull() // 864k requests over 2M pairs: more than a quarter
+  })
+
+  test('the run says so per route, and its figures are exact mode\'s bytes', () => {
+    const s = parseScenario(big(call, 1 << 20))
+    const auto = runScenario(s, { mode: 'auto' })
+    expect(auto.routes.variant!.mode).toBe('exact')
+    expect(JSON.stringify({ ...auto, mode: null, routes: null })).toBe(JSON.stringify({ ...runScenario(s, { mode: 'exact' }), mode: null, routes: null }))
+  }, 120_000)
 })

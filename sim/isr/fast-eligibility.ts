@@ -17,6 +17,8 @@ import { isDataCached, profileFor } from './profiles.ts'
 import { withSegmentConfig } from './segment-config.ts'
 import { isUnstableCache } from './unstable-cache.ts'
 import { tagIndexOf } from './tags-manifest.ts'
+import { lambdaAt, rateCurve } from './fast-rate.ts'
+import { secToUs } from '../kernel/time.ts'
 
 export interface FastPlan {
   /** Per route (scenario order): null when it runs fast, else why it runs exact. */
@@ -199,6 +201,29 @@ function sameSideForSharedFetches(s: Scenario, exactBecause: (string | null)[]):
   }
 }
 
+/** The fewest (instance, path) pairs of a route for which auto mode weighs sparse traffic (sparseSlower). */
+export const SPARSE_WEIGH_PAIRS = 1 << 20
+
+/**
+ * Why auto mode runs route i exact although fast mode could: its traffic is sparse (at most a
+ * quarter of its pairs are ever requested, as fast-sparse.ts isSparse counts them) but
+ * something fast-sparse.ts does not carry (an on-demand call reaching it, a purge, a restart,
+ * a deploy) makes fast mode run every pair's timeline, a draw or more each, while exact mode's
+ * lazy records cost only the requests made. Weighed only for routes of at least
+ * SPARSE_WEIGH_PAIRS pairs, where the difference is seconds; null otherwise.
+ */
+function sparseSlower(s: Scenario, i: number, r: ResolvedRoute, reachedByCalls: boolean): string | null {
+  const cfg = s.routes[i]!
+  const pairs = r.count * deploymentOf(s).instances
+  if (r.isDynamic || pairs < SPARSE_WEIGH_PAIRS || (cfg.traffic.crawlers?.length ?? 0) > 0) return null
+  const what = reachedByCalls ? 'on-demand calls reach it' : s.purges.length > 0 ? 'purges' : s.restarts.length > 0 ? 'restarts' : s.deploys.length > 0 ? 'deploys' : null
+  if (what === null) return null
+  const durationUs = secToUs(s.durationS)
+  const expected = lambdaAt(rateCurve(s, i, durationUs), durationUs - 0.5)
+  if (expected * 4 > pairs) return null
+  return `sparse traffic (about ${Math.round(expected).toLocaleString('en-US')} requests over ${pairs.toLocaleString('en-US')} (instance, path) pairs) and ${what}: fast mode would run every pair's timeline, exact mode keeps records only for the paths visited (--mode fast runs it fast)`
+}
+
 /** The plan for a run in `mode`: exact everywhere, or fast wherever it is exact in distribution. */
 export function fastPlan(scenario: Scenario, routes: readonly ResolvedRoute[], mode: SimMode, sameTraffic = false): FastPlan {
   // Each fetch as its segment's fetchCache leaves it (§15.3), as the model and fast mode read them.
@@ -206,6 +231,11 @@ export function fastPlan(scenario: Scenario, routes: readonly ResolvedRoute[], m
   if (mode === 'exact') return { exactBecause: routes.map(() => '--mode exact'), anyFast: false, anyExact: true }
   const all = sameTraffic ? '--same-traffic: replications replay replication 0\'s requests one by one, which fast mode never draws' : scenarioBlocker(s)
   let exactBecause = routes.map((r, i) => all ?? routeBlocker(s, i, r))
+  if (mode === 'auto' && all === null) {
+    const index = s.onDemand.length > 0 ? tagIndexOf(s, profileFor(s.next.version)) : null
+    const reached = (i: number) => (index !== null && index.onDemandIds.some((ids) => ids.some((id) => index.targets[id]!.some((t) => t.route === i))))
+    exactBecause = exactBecause.map((x, i) => x ?? sparseSlower(s, i, routes[i]!, reached(i)))
+  }
   sameSideForSharedFetches(s, exactBecause)
   // Several instances: the balancer's one stream draws for every route's requests in turn, so a
   // route run exact apart would not draw what it draws in a run of the whole scenario. All

@@ -8,13 +8,14 @@
  * it reaches and the renders it causes (stats.ts) per timeline, summed over paths.
  */
 import { addExponential } from '../kernel/dist.ts'
-import { UINT32_SCALE, type AleaRng, type Streams } from '../kernel/rng.ts'
+import type { Streams } from '../kernel/rng.ts'
 import { roundHalfUp, secToUs, US_PER_S } from '../kernel/time.ts'
-import { deploymentOf, type Scenario } from '../scenario/schema.ts'
+import type { Scenario } from '../scenario/schema.ts'
 import { TAGS_EXPIRED, TAGS_NONE, TAGS_STALE, type TagState } from './decide.ts'
 import type { ResolvedRoute } from './entries.ts'
 import { pathsUnder } from './deploys.ts'
 import { timingOf, type Timing } from './events.ts'
+import { createReceiver } from './receiver.ts'
 import { keepsTagsOnRestart, type VersionProfile } from './profiles.ts'
 import { tagIgnoredOf } from './data-cache.ts'
 import { countRenderWithin, MAX_EVENT_TIMES } from './stats.ts'
@@ -86,9 +87,7 @@ export function createTagRun(s: Scenario, profile: VersionProfile, streams: Stre
   if (s.onDemand.length === 0 && s.purges.length === 0) return null
   const index = tagIndexOf(s, profile)
   const timing = s.onDemand.map((e, i) => timingOf(e, e.ratePerS !== undefined ? streams.claim('on-demand', String(i)) : null))
-  const { instances, balancer } = deploymentOf(s)
-  // As invalidations.ts: a call through a random balancer draws its instance from a stream of its own.
-  const balancerRng: AleaRng | null = instances > 1 && balancer === 'random' && s.onDemand.some((e) => e.target === 'balancer') ? streams.claim('balancer', 'invalidations') : null
+  const receiver = createReceiver(s, streams)
   const clears = !keepsTagsOnRestart(profile, false)
   const ops: { atUs: number; kind: number; call: number; inst: number; build: number }[] = []
   const occurrences = new Float64Array(s.onDemand.length)
@@ -106,7 +105,7 @@ export function createTagRun(s: Scenario, profile: VersionProfile, streams: Stre
     occurrences[e.i]!++
     if (atS[e.i]!.length < MAX_EVENT_TIMES) atS[e.i]!.push(e.atUs / US_PER_S)
     const target = c.target ?? 'instance'
-    const inst = target === 'all' ? -1 : target === 'instance' ? c.instance : instances === 1 ? 0 : ((balancerRng!.nextInt32() >>> 0) * instances * UINT32_SCALE) | 0
+    const inst = target === 'all' ? -1 : receiver(target, c.instance)
     ops.push({ atUs: e.atUs, kind: OP_WRITE, call: e.i, inst, build })
   }
   return {

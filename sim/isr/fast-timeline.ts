@@ -243,7 +243,7 @@ function background(c: PathCtx, st: PathState, T: number, built: boolean): boole
   if (c.tags !== null && advanceTags(c.tags, endUs, true)) {
     // and so do a call and a purge: with no page left, a success is a fill and a failure keeps nothing (§3.3).
     st.has = false
-    if (ok) { blockingDone(c, st, T, endUs); return true }
+    if (ok) blockingDone(c, st, T, endUs)
     return true
   }
   if (ok) {

@@ -13,12 +13,10 @@ import type { ResolvedRoute } from './entries.ts'
 import { createEventTimer, EV_DATA_CHANGE, EV_ON_DEMAND, EV_WEBHOOK, expectedFirings, RANK_ON_DEMAND, timingOf, type Timing } from './events.ts'
 import type { DataFreshness, FreshnessStats } from './freshness.ts'
 import type { ResRevalidate } from './pages.ts'
+import { createReceiver, type Target } from './receiver.ts'
 import type { InvalidationStats } from './stats.ts'
 import { changeSpanOf, profileWrite, type TagsManifest } from './tags-manifest.ts'
 import type { TraceEvent } from './trace.ts'
-
-/** Who receives an on-demand call or a webhook (schema: `target`). */
-type Target = 'instance' | 'all' | 'balancer'
 
 export interface Invalidations {
   /** Schedules every on-demand call's first firing. */
@@ -58,21 +56,8 @@ export function createInvalidations(
   /** Webhook calls on their way: the change, and the path index its "{slug}" takes. */
   const webhookQueue: { readonly ci: number; readonly k: number }[] = []
 
-  // A call through the load balancer goes where the balancer sends it: round-robin over the
-  // instances with its own turn, or random from its own stream, so that calls never move a
-  // request's instance.
-  const { instances, balancer } = deploymentOf(s)
-  const viaBalancer = instances > 1 && [...s.onDemand, ...s.dataChanges.map((c) => c.webhook)].some((e) => e?.target === 'balancer')
-  const balancerRng = viaBalancer && balancer === 'random' ? streams.claim('balancer', 'invalidations') : null
-  let turn = 0
-  function receiver(target: Target, instance: number): number {
-    if (target === 'instance') return instance
-    if (instances === 1) return 0
-    if (balancerRng !== null) return ((balancerRng.nextInt32() >>> 0) * instances * UINT32_SCALE) | 0
-    const i = turn
-    turn = (turn + 1) % instances
-    return i
-  }
+  const { instances } = deploymentOf(s)
+  const receiver = createReceiver(s, streams)
 
   /**
    * Record an invalidation of tag ids where `target` sends it (the instance named, the one
