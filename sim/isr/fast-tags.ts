@@ -141,16 +141,24 @@ export interface PathTags {
   /** Tag ids every path of the route carries, and all of those of each path with tags of its own. */
   readonly routeIds: Int32Array
   readonly ownIds: ReadonlyMap<number, Int32Array>
-  /** Ops reaching the route's tags (indexes into the run's), and per path with tags of its own, its list. */
+  /** Ops reaching every path of the route (indexes into the run's, in order). */
   readonly routeOps: Int32Array
-  readonly ownOps: ReadonlyMap<number, Int32Array>
+  /** Per purge: the route's paths under its prefix, or 'all'; and the purges of some paths, by op index. */
+  readonly purged: readonly ('all' | ReadonlySet<number>)[]
+  readonly prefixPurges: Int32Array
   /** Per (route fetch i, tag id) at i × tags + id: 1 when the tag does not apply to the fetch's Data Cache entry (data-cache.ts tagIgnoredOf). */
   readonly fetchIgnored: Uint8Array
   /** The path's tag ids (1 at its ids), and the view: when each was marked stale, expired. */
   readonly carried: Uint8Array
   readonly stale: Float64Array
   readonly expired: Float64Array
+  /**
+   * The path's ops: the first n of routeOps, or of buffer when the path has tags of its own or
+   * is under a purge's prefix (built when its timeline starts, so no list is kept per path).
+   */
   list: Int32Array
+  n: number
+  readonly buffer: Int32Array
   /** The path's tag ids (routeIds, or its entry in ownIds). */
   ids: Int32Array
   i: number
@@ -176,24 +184,19 @@ export function routeTags(run: TagRun | null, s: Scenario, r: ResolvedRoute): Pa
   })
   // §11.10: a purge reaches every page of the route, or those under its prefix (none of a dynamic route's).
   const purged = s.purges.map((x) => { const ks = x.prefix === undefined ? 'all' as const : pathsUnder(s.routes[r.index]!, x.prefix); return ks === 'all' ? ks : new Set(ks) })
-  for (const ks of purged) if (ks !== 'all') for (const k of ks) if (!own.has(k)) own.set(k, [])
-  if (routeAll.length === 0 && own.size === 0 && !purged.includes('all')) return null
-  const reaches = (j: number, ids: readonly number[], k: number) => {
-    const kind = run.opKind[j]!
-    if (kind === OP_PURGE) { const ks = purged[run.opCall[j]!]!; return ks === 'all' || ks.has(k) }
-    return ids.length > 0 && (kind === OP_CLEAR || run.calls[run.opCall[j]!]!.ids.some((id) => ids.includes(id)))
-  }
-  const opsFor = (ids: readonly number[], k: number) => Int32Array.from(run.opAtUs.keys()).filter((j) => reaches(j, ids, k))
+  if (routeAll.length === 0 && own.size === 0 && !purged.some((ks) => ks === 'all' || ks.size > 0)) return null
+  const ops = Int32Array.from(run.opAtUs.keys())
+  const routeOps = ops.filter((j) => run.opKind[j] === OP_PURGE ? purged[run.opCall[j]!] === 'all' : routeAll.length > 0 && (run.opKind[j] === OP_CLEAR || run.calls[run.opCall[j]!]!.ids.some((id) => routeAll.includes(id))))
   const n = run.index.names.length
   return {
     run,
     routeIds: Int32Array.from(routeAll),
     ownIds: new Map([...own].map(([k, ids]) => [k, Int32Array.from([...routeAll, ...ids])])),
-    routeOps: opsFor(routeAll, -1),
-    ownOps: new Map([...own].map(([k, ids]) => [k, opsFor([...routeAll, ...ids], k)])),
+    routeOps, purged,
+    prefixPurges: ops.filter((j) => run.opKind[j] === OP_PURGE && purged[run.opCall[j]!] !== 'all'),
     fetchIgnored: tagIgnoredOf(s, s.routes[r.index]!.fetches, run.index.names),
     carried: new Uint8Array(n), stale: new Float64Array(n), expired: new Float64Array(n),
-    list: new Int32Array(0), ids: new Int32Array(0), i: 0, inst: 0, build: 0, atUs: -Infinity, lastCall: -1, lastAtUs: 0,
+    list: routeOps, n: 0, buffer: new Int32Array(ops.length), ids: new Int32Array(0), i: 0, inst: 0, build: 0, atUs: -Infinity, lastCall: -1, lastAtUs: 0,
   }
 }
 
@@ -202,15 +205,44 @@ export function beginTags(pt: PathTags, k: number, inst: number): boolean {
   for (const id of pt.ids) pt.carried[id] = 0
   const own = pt.ownIds.get(k)
   pt.ids = own ?? pt.routeIds
-  pt.list = own === undefined ? pt.routeOps : pt.ownOps.get(k)!
   for (const id of pt.ids) pt.carried[id] = 1
+  pathOps(pt, k, own !== undefined)
   pt.i = 0
   pt.inst = inst
   pt.build = 0
   pt.atUs = -Infinity
   pt.lastCall = -1
   resetView(pt)
-  return pt.list.length > 0
+  return pt.n > 0
+}
+
+/**
+ * Path k's ops, in order: the route's, with the purges of some paths that reach k merged in; for
+ * a path with tags of its own (pt.carried set), every op that reaches one of its tags or it.
+ */
+function pathOps(pt: PathTags, k: number, own: boolean): void {
+  const run = pt.run, out = pt.buffer
+  let n = 0
+  if (own) {
+    for (let j = 0; j < run.opAtUs.length; j++) {
+      const kind = run.opKind[j], ks = pt.purged[run.opCall[j]!]
+      const reaches = kind === OP_PURGE ? ks === 'all' || ks!.has(k) : kind === OP_CLEAR || run.calls[run.opCall[j]!]!.ids.some((id) => pt.carried[id] === 1)
+      if (reaches) out[n++] = j
+    }
+  } else {
+    const route = pt.routeOps, pp = pt.prefixPurges
+    let a = 0
+    for (let b = 0; b < pp.length; b++) {
+      const j = pp[b]!
+      if (!(pt.purged[run.opCall[j]!] as ReadonlySet<number>).has(k)) continue
+      while (a < route.length && route[a]! < j) out[n++] = route[a++]!
+      out[n++] = j
+    }
+    if (n === 0) { pt.list = route; pt.n = route.length; return }
+    while (a < route.length) out[n++] = route[a++]!
+  }
+  pt.list = out
+  pt.n = n
 }
 
 function resetView(pt: PathTags): void {
@@ -221,7 +253,7 @@ function resetView(pt: PathTags): void {
 /** The next op of this instance in the current build, by index into the run's, or -1. */
 function nextOp(pt: PathTags): number {
   const run = pt.run
-  while (pt.i < pt.list.length) {
+  while (pt.i < pt.n) {
     const j = pt.list[pt.i]!
     if (run.opBuild[j]! > pt.build) return -1
     const to = run.opInst[j]!
@@ -270,7 +302,7 @@ export function advanceTags(pt: PathTags, tUs: number, has: boolean): boolean {
 /** The first purge of the path after the ops applied and at or before untilUs, µs, or Infinity. */
 export function nextPurge(pt: PathTags, untilUs: number): number {
   const run = pt.run
-  for (let i = pt.i; i < pt.list.length; i++) {
+  for (let i = pt.i; i < pt.n; i++) {
     const j = pt.list[i]!
     if (run.opBuild[j]! !== pt.build || run.opAtUs[j]! > untilUs) return Infinity
     if (run.opKind[j] === OP_PURGE) return run.opAtUs[j]!
@@ -303,8 +335,8 @@ export function nextBuild(pt: PathTags, has: boolean, toBuild: number, hasIn: (b
 export function touchesOnly(pt: PathTags, hasIn: (build: number) => boolean): void {
   const run = pt.run
   let purgedIn = -1 // a purge drops the prerender until the next deploy
-  for (const j of pt.list) {
-    const to = run.opInst[j]!, b = run.opBuild[j]!
+  for (let i = 0; i < pt.n; i++) {
+    const j = pt.list[i]!, to = run.opInst[j]!, b = run.opBuild[j]!
     if (run.opKind[j] === OP_PURGE) purgedIn = b
     else if (run.opKind[j] === OP_WRITE && (to < 0 || to === pt.inst) && purgedIn !== b && hasIn(b)) run.touched[run.opCall[j]!]!++
   }
