@@ -299,6 +299,24 @@ export function advanceTags(pt: PathTags, tUs: number, has: boolean): boolean {
   return purged
 }
 
+/**
+ * advanceTags through tUs for an entry a tag has marked, where the ops before the next request
+ * change nothing the timeline reads but the marks (a rarely visited page sees hundreds): each
+ * write is applied, and it stops after the ops at the µs of a purge or a restart's clear, which
+ * drop the entry or the marks (true after a purge). A profile's expire coming due meanwhile
+ * changes nothing either; the caller still takes those one by one (nextTagChange).
+ */
+export function advanceMarked(pt: PathTags, tUs: number): boolean {
+  const run = pt.run
+  for (let j = nextOp(pt); j >= 0 && run.opAtUs[j]! <= tUs; j = nextOp(pt)) {
+    const at = run.opAtUs[j]!
+    if (run.opKind[j] !== OP_WRITE) return advanceTags(pt, at, true)
+    apply(pt, j, true)
+    if (at > pt.atUs) pt.atUs = at
+  }
+  return false
+}
+
 /** The first purge of the path after the ops applied and at or before untilUs, µs, or Infinity. */
 export function nextPurge(pt: PathTags, untilUs: number): number {
   const run = pt.run

@@ -21,7 +21,7 @@ import { readFetches, resetFetches, restartFetches, reuseFetches } from './fast-
 import { point, renderStarted, written } from './fast-metrics.ts'
 import { arrivalFrom, bulk, drawRender, nextArrival, type PathCtx, type PathState } from './fast-path-ctx.ts'
 import { runSteady, steadyApplies, steadyEnabled } from './fast-steady.ts'
-import { advanceTags, attributeTagRender, nextBuild, nextPurge, nextTagChange, tagState } from './fast-tags.ts'
+import { advanceMarked, advanceTags, attributeTagRender, nextBuild, nextPurge, nextTagChange, tagState } from './fast-tags.ts'
 import { TAGS_EXPIRED, TAGS_NONE } from './decide.ts'
 import { BACKGROUND, BLOCKING, ERROR, FALLBACK, HIT, MISS, NOT_FOUND, STALE, type Outcome } from './metrics.ts'
 import { backoffExpireUs, backoffRevalidateS } from './profiles.ts'
@@ -154,7 +154,8 @@ function runStretch(c: PathCtx, st: PathState, built: boolean, atUs: number, fro
       const Tp = peekRequest(c, st)
       if (restartUs !== Infinity && restartUs <= Tp) { restart(c, st, built); continue }
       const cut = nextTagChange(tags, st.lastModUs)
-      if (cut !== Infinity && cut <= Tp) { if (advanceTags(tags, cut, true)) st.has = false; continue }
+      // (An expire coming due first, with no op before the request, is advanceTags' to apply.)
+      if (cut !== Infinity && cut <= Tp) { if (advanceMarked(tags, Tp) || advanceTags(tags, cut, true)) st.has = false; continue }
       const T = nextRequest(c, st)
       if (T < 0) return
       const sinceUs = T - st.lastModUs
