@@ -7,6 +7,8 @@
 import { register } from 'tsx/esm/api'
 
 register()
+// A user's .ts scenario then loads into this module graph (sim/cli/files.ts importUserModule).
+globalThis[Symbol.for('isrsim.tsxRegistered')] = true
 
 // Output piped to `head` (or any reader that stops early) ends quietly: the reader has what it
 // wanted, so EPIPE is a normal end, not a crash with a stack trace.

@@ -1,6 +1,6 @@
 /** The CLI's file input and output, shared by the commands and the sweep runner. */
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs'
-import { dirname, extname, resolve } from 'node:path'
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs'
+import { dirname, extname, join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { tsImport } from 'tsx/esm/api'
 import { ScenarioError, UsageError } from '../kernel/errors.ts'
@@ -78,6 +78,38 @@ export function readJsonFile(file: string, what: string): unknown {
   }
 }
 
+/** Set to true on globalThis by a host that registered tsx's loader for the whole process (bin/isrsim.js). */
+export const TSX_REGISTERED = Symbol.for('isrsim.tsxRegistered')
+
+/**
+ * A user's .ts/.js module (a scenario). With tsx registered for the process, a file that loads
+ * as an ES module joins the CLI's own module graph: tsImport would load a second copy of sim/
+ * and zod under its namespace, about 190 more modules through the loader and 0.3-0.5 s of
+ * every start. Elsewhere tsImport, which also loads a .ts file of a CommonJS package.
+ */
+export async function importUserModule(path: string): Promise<{ default?: unknown }> {
+  const url = pathToFileURL(path).href
+  if ((globalThis as Record<symbol, unknown>)[TSX_REGISTERED] === true && loadsAsEsm(path)) return (await import(url)) as { default?: unknown }
+  return (await tsImport(url, import.meta.url)) as { default?: unknown }
+}
+
+/** Node's rule: .mts/.mjs always, .ts/.js when the nearest package.json says "type": "module". */
+function loadsAsEsm(path: string): boolean {
+  const ext = extname(path)
+  if (ext === '.mts' || ext === '.mjs') return true
+  for (let dir = dirname(path); ; dir = dirname(dir)) {
+    const pkg = join(dir, 'package.json')
+    if (existsSync(pkg)) {
+      try {
+        return (JSON.parse(readFileSync(pkg, 'utf8')) as { type?: unknown }).type === 'module'
+      } catch {
+        return false
+      }
+    }
+    if (dirname(dir) === dir) return false
+  }
+}
+
 /** A scenario file (.json, or .ts/.js with `export default defineScenario(...)`), validated. */
 export async function loadScenario(file: string): Promise<Scenario> {
   const path = resolve(file)
@@ -88,8 +120,7 @@ export async function loadScenario(file: string): Promise<Scenario> {
   } else if (['.ts', '.mts', '.js', '.mjs'].includes(ext)) {
     let mod: { default?: unknown }
     try {
-      // tsImport loads .ts whether or not the user's folder is an ES module package.
-      mod = (await tsImport(pathToFileURL(path).href, import.meta.url)) as { default?: unknown }
+      mod = await importUserModule(path)
     } catch (e) {
       // The user's file may load its own copy of sim/ (another module instance): match by shape.
       if (e instanceof Error && e.name === 'ScenarioError' && Array.isArray((e as ScenarioError).issues)) throw new ScenarioError((e as ScenarioError).issues, file)
