@@ -5,7 +5,8 @@
  * results must be identical: on the bundled scenarios, on variants that reach every branch
  * the loop takes over (crawlers walking all or some paths, a request drawn ahead of a
  * crawler's visit, expire on 16.3+ with crawler-made past-expire requests, failures and
- * outages with the back-off, version 15), and on generated fast-eligible scenarios.
+ * outages with the back-off, version 15, a daily curve with silent hours), and on generated
+ * fast-eligible scenarios.
  */
 import fc from 'fast-check'
 import { afterEach, describe, expect, test } from 'vitest'
@@ -52,6 +53,12 @@ describe('fast mode: the steady loop gives the general code\'s bytes', () => {
     ['catalogue, crawlers, an outage failing 70% of renders', crawled(400, { outages: [{ fromS: 1000, toS: 1600, failureRate: 0.7 }] })],
     ['catalogue, expireTime 650 s (16.4)', { ...catalogue, next: { version: '16.4', expireTimeS: 650 } }],
     ['catalogue, crawlers, deploys (periodic, one without prerender, two at one second)', crawled(600, { deploys: [{ atS: 1200 }, { atS: 2400, prerender: false }, { everyS: 1000 }, { atS: 3000 }] })],
+    // A daily curve (hourly segments) with silent hours: windows and waits for the next request cross segment ends and skip hours with no traffic.
+    ['catalogue over 8 hours on a daily curve with two silent hours, crawlers', (() => {
+      const c = crawled(900, { durationS: 8 * 3600 }) as { routes: { traffic: object }[] }
+      const hourly = [0.4, 2, 0, 0, 1.5, 0.7, 1, 2.5, ...Array.from({ length: 16 }, () => 1)]
+      return { ...c, routes: c.routes.map((r) => ({ ...r, traffic: { ...r.traffic, diurnal: { hourly, startHour: 0 } } })) }
+    })()],
     // Sparse traffic (fast-sparse.ts): each visited page's first arrival is drawn ahead and given to the loop.
     ['a sparse route: 20,000 pages, 2,000 prebuilt, a request every 2 s for two hours', { name: 'sparse', seed: '5', durationS: 7200, warmupS: 0, next: { version: '16.4', expireTimeS: 900 },
       routes: [{ id: 'v', pattern: '/v/[id]', revalidateS: 120, params: { count: 20_000, prebuilt: 2_000 }, renderS: 0.3, failureRate: 0.05, traffic: { rps: 0.5, popularity: { zipf: 1.2 } } }] }],

@@ -4,8 +4,8 @@
  * the back-off), and again. Nearly all of a long run's cost is this cycle (a path with
  * revalidate 600 s renders ~4,300 times a month), so it is fast-timeline.ts's runPath with
  * window(), bulk(), addPiece(), point(), nextRequest(), crawlerVisits(), drawRender(),
- * renderStarted() and written() written out by hand for a flat rate (crawlers and a user
- * request drawn ahead included). It draws the same numbers from the same streams in the same
+ * renderStarted() and written() written out by hand, for a flat rate or a daily curve (crawlers
+ * and a user request drawn ahead included). It draws the same numbers from the same streams in the same
  * order and adds the same terms in the same order, so its results are the general code's, bit
  * for bit (test/fast-steady.test.ts runs both).
  *
@@ -31,11 +31,6 @@ const NO = OUTCOME_NAMES.length
 /** Series columns per bin (metrics.ts). */
 const SC = NO + 4
 const TWO32 = 2 ** 32
-
-/** Whether runSteady can take path timelines of this route: a flat rate. */
-export function steadyApplies(c: PathCtx): boolean {
-  return c.curve.segUs === Infinity
-}
 
 /** For tests that check the loop against the general code: false sends every path through fast-timeline.ts alone. */
 let enabled = true
@@ -64,8 +59,12 @@ export function runSteady(c: PathCtx, st: PathState): number {
   // unknown type would make them tagged, and box a new double at every assignment).
   const endCont = +c.endCont, durationUs = +c.durationUs, warmupUs = +m.warmupUs, binUs = +m.binUs, lastBin = m.bins - 1
   const revalRoute = +r.revalidateUs, expireRoute = +r.expireUs
-  // The same double bulk() computes per piece (share × the flat rate), and 1 / it.
-  const density = c.share * c.curve.segRate[0]!
+  // The rate (fast-rate.ts): flat, or a daily curve of segments segUs wide. The path's density
+  // (share × the segment's rate, the same double bulk() computes per piece) holds for continuous
+  // times below segEndCont; with a flat rate, everywhere.
+  const curve = c.curve, segRate = curve.segRate, segLambda = curve.segLambda, segUs = +curve.segUs, nSeg = segRate.length, flat = segUs === Infinity
+  const share = +c.share
+  let density = share * segRate[0]!, segEndCont = flat ? Infinity : -Infinity
   const usPerArrival = +c.usPerArrival
   // The streams' Alea states (rng.ts AleaRng.s [c, s0, s1, s2]), stepped here by hand in locals and
   // written back before a rare case draws through the stream, and when the loop ends.
@@ -127,7 +126,15 @@ export function runSteady(c: PathCtx, st: PathState): number {
         muHit = mu[cell + HIT]!
         muStale = mu[cell + STALE]!
       }
-      const t1 = end < cutCont ? end : cutCont
+      if (t0 >= segEndCont) {
+        // bulk()'s segmentOf() and segment end.
+        let seg = Math.floor(t0 / segUs)
+        if (!(seg < nSeg)) seg = nSeg - 1
+        segEndCont = (seg + 1) * segUs
+        density = share * segRate[seg]!
+      }
+      let t1 = end < cutCont ? end : cutCont
+      if (segEndCont < t1) t1 = segEndCont
       if (density > 0) {
         if (o === HIT) muHit += density * (t1 - t0)
         else muStale += density * (t1 - t0)
@@ -198,7 +205,7 @@ export function runSteady(c: PathCtx, st: PathState): number {
     if (pending !== pending) {
       if (given === given) { pending = given; given = NaN }
       else if (freshFrom < endCont) {
-        // nextArrival() on the flat rate: one Alea step of the arrivals stream (AleaRng.step, nextInt32), then the exponential
+        // nextArrival(): one Alea step of the arrivals stream (AleaRng.step, nextInt32), then the exponential
         // ziggurat's common case (dist.ts addExponential); its rare case re-draws through addExponential from the state before.
         const ta = ALEA_MUL * a0 + ac * UINT32_SCALE, ca = ta | 0, ua = ta - ca
         const jz = (ua * UINT32_RANGE) >>> 0
@@ -211,7 +218,21 @@ export function runSteady(c: PathCtx, st: PathState): number {
           e = scratch[0]!
           ac = sa[0]!; a0 = sa[1]!; a1 = sa[2]!; a2 = sa[3]!
         }
-        pending = freshFrom + e * usPerArrival
+        if (flat) pending = freshFrom + e * usPerArrival
+        else {
+          // nextArrival() on the curve: timeAt(lambdaAt(freshFrom) + e / share), fast-rate.ts by hand.
+          let j = Math.floor(freshFrom / segUs)
+          if (!(j < nSeg)) j = nSeg - 1
+          const x = segLambda[j]! + segRate[j]! * (freshFrom - j * segUs) + e / share
+          if (!(x < segLambda[nSeg]!)) pending = Infinity
+          else {
+            // timeAt's segment: the last whose start Λ is at or below x, found forward from j (Λ(freshFrom) <= x), then past zero rates.
+            let lo = j
+            while (lo + 1 < nSeg && segLambda[lo + 1]! <= x) lo++
+            while (segRate[lo]! === 0) lo++
+            pending = lo * segUs + (x - segLambda[lo]!) / segRate[lo]!
+          }
+        }
       } else pending = Infinity
     }
     let Th = Infinity

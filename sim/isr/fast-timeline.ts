@@ -20,7 +20,7 @@ import { advance, nextCrawler, startPath } from './fast-crawl.ts'
 import { readFetches, resetFetches, restartFetches, reuseFetches } from './fast-fetches.ts'
 import { point, renderStarted, written } from './fast-metrics.ts'
 import { arrivalFrom, bulk, drawRender, nextArrival, type PathCtx, type PathState } from './fast-path-ctx.ts'
-import { runSteady, steadyApplies, steadyEnabled } from './fast-steady.ts'
+import { runSteady, steadyEnabled } from './fast-steady.ts'
 import { advanceMarked, advanceTags, attributeTagRender, nextBuild, nextPurge, nextTagChange, tagState } from './fast-tags.ts'
 import { TAGS_EXPIRED, TAGS_NONE } from './decide.ts'
 import { BACKGROUND, BLOCKING, ERROR, FALLBACK, HIT, MISS, NOT_FOUND, STALE, type Outcome } from './metrics.ts'
@@ -140,7 +140,7 @@ function runStretch(c: PathCtx, st: PathState, built: boolean, atUs: number, fro
   st.expireUs = built ? r.expireUs : Infinity
   // A deploy's manifest replaces what the restarts before it left.
   while (st.restartI < c.restartUs.length && c.restartUs[st.restartI]! < atUs) st.restartI++
-  const steady = steadyEnabled() && steadyApplies(c) && c.fetches === null && st.restartI >= c.restartUs.length && tags === null
+  const steady = steadyEnabled() && c.fetches === null && st.restartI >= c.restartUs.length && tags === null
   for (;;) {
     let withPrev = false
     const restartUs = nextRestart(c, st)
