@@ -34,7 +34,7 @@ import { checkSupported, ensureK6, ensureNext, LiveError, ROOT } from '../loadte
 import { CDN_STATUS_HEADER, MAX_LIVE_POPS, readCdnAccessLog, startCdn } from '../loadtest/services/nginx-cdn.ts'
 import { failed, liveRun, repro, type LiveRun } from './live-helpers.ts'
 
-const LOAD_TIMEOUT_MS = 400_000
+const LOAD_TIMEOUT_MS = 800_000
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 describe('the CDN service: real nginx proxy_cache in front of an upstream answering as next start', () => {

@@ -32,7 +32,7 @@ import type { RequestPlan, SimResult } from '../sim/contract.ts'
 import { ensureK6, ensureNext } from '../loadtest/live.ts'
 import { failed, liveRun, repro } from './live-helpers.ts'
 
-const LOAD_TIMEOUT_MS = 400_000
+const LOAD_TIMEOUT_MS = 800_000
 const log = () => {}
 
 describe('live: issue 17\'s cache families against next start 16.4.6 and k6', () => {

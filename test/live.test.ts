@@ -50,7 +50,7 @@ import type { Observed } from '../loadtest/verify.ts'
 import { buildFixture, type FixtureBuild } from './fixture-apps.ts'
 import { cli, contentApi, failed, LIVE_OUT as OUT, liveRun, nextStart, repro } from './live-helpers.ts'
 
-const LOAD_TIMEOUT_MS = 300_000
+const LOAD_TIMEOUT_MS = 600_000
 const log = () => {}
 
 describe('live validation against next start 16.4.6 and k6', () => {
@@ -240,7 +240,7 @@ describe('isrsim import, live: real logs end to end (e), and a user\'s deploymen
       expect(fail.code, `${fail.stdout}\n${fail.stderr}`).toBe(1)
       const v2 = JSON.parse(readFileSync(join(OUT, 'replay.doctored.json'), 'utf8')) as VerdictJson
       expect(v2.checks.filter((c) => c.verdict === 'FAIL').map((c) => c.scope).sort()).toEqual(expect.arrayContaining(['doc', 'home', 'post']))
-    }, 400_000)
+    }, 700_000)
 
     it('(f) import, then loadtest --target with the imported real paths: PASS', async () => {
       const scenario = JSON.parse(readFileSync(join(TARGET_OUT, 'imported.json'), 'utf8')) as ImportedScenario
