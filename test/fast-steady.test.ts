@@ -5,8 +5,8 @@
  * results must be identical: on the bundled scenarios, on variants that reach every branch
  * the loop takes over (crawlers walking all or some paths, a request drawn ahead of a
  * crawler's visit, expire on 16.3+ with crawler-made past-expire requests, failures and
- * outages with the back-off, version 15, a daily curve with silent hours), and on generated
- * fast-eligible scenarios.
+ * outages with the back-off, version 15, a daily curve with silent hours, the route's own
+ * fetches), and on generated fast-eligible scenarios, with and without fetches.
  */
 import fc from 'fast-check'
 import { afterEach, describe, expect, test } from 'vitest'
@@ -14,7 +14,7 @@ import { parseScenario, runScenario } from '../sim/index.ts'
 import { useSteadyLoop } from '../sim/isr/fast-steady.ts'
 import blog from '../scenarios/blog.ts'
 import catalogueInput from '../scenarios/catalogue.ts'
-import { arbFastCase } from './fast-cases.ts'
+import { arbFastCase, arbFastFetchCase } from './fast-cases.ts'
 
 const RUNS = (n: number) => (process.env.FC_NUM_RUNS !== undefined ? Number(process.env.FC_NUM_RUNS) : n)
 
@@ -59,6 +59,17 @@ describe('fast mode: the steady loop gives the general code\'s bytes', () => {
       const hourly = [0.4, 2, 0, 0, 1.5, 0.7, 1, 2.5, ...Array.from({ length: 16 }, () => 1)]
       return { ...c, routes: c.routes.map((r) => ({ ...r, traffic: { ...r.traffic, diurnal: { hourly, startHour: 0 } } })) }
     })()],
+    // The route's own fetches ride along (fast-fetches.ts): a stale or missing entry makes the background render wait for the origin.
+    ['catalogue, products with a per-path fetch (revalidate 300 s, 5% failing), an unstable_cache function and a layout fetch; categories an unstable_cache function (60 s, 0.4 s)', {
+      ...catalogue, durationS: 7200,
+      routes: catalogue.routes.map((r, i) => i === 1
+        ? { ...r, fetches: [{ id: 'p', perPath: true, revalidateS: 300, latencyS: 0.05, failureRate: 0.05 }, { id: 'u', kind: 'unstable_cache', perPath: true, revalidateS: 900, latencyS: 0.2 }, { id: 'nav', latencyS: 0.03, failureRate: 0.1 }] }
+        : i === 2 ? { ...r, fetches: [{ id: 'c', kind: 'unstable_cache', perPath: true, revalidateS: 60, latencyS: 0.4 }, { id: 'nav', latencyS: 0.03, failureRate: 0.1 }] } : r),
+    }],
+    ['products with a per-path fetch and an unstable_cache function on version 14, with crawlers and deploys keeping the fetch cache', (() => {
+      const c = crawled(600, { next: { version: '14' }, durationS: 7200, deploys: [{ atS: 2000, reuseFetchCache: true }, { atS: 5000 }] }) as typeof catalogue
+      return { ...c, routes: c.routes.map((r, i) => i === 1 ? { ...r, fetches: [{ id: 'p', perPath: true, revalidateS: 300, latencyS: 0.05, failureRate: 0.05 }, { id: 'u', kind: 'unstable_cache', perPath: true, revalidateS: 900, latencyS: 0.2 }] } : r) }
+    })()],
     // Sparse traffic (fast-sparse.ts): each visited page's first arrival is drawn ahead and given to the loop.
     ['a sparse route: 20,000 pages, 2,000 prebuilt, a request every 2 s for two hours', { name: 'sparse', seed: '5', durationS: 7200, warmupS: 0, next: { version: '16.4', expireTimeS: 900 },
       routes: [{ id: 'v', pattern: '/v/[id]', revalidateS: 120, params: { count: 20_000, prebuilt: 2_000 }, renderS: 0.3, failureRate: 0.05, traffic: { rps: 0.5, popularity: { zipf: 1.2 } } }] }],
@@ -75,6 +86,16 @@ describe('fast mode: the steady loop gives the general code\'s bytes', () => {
   test('generated fast-eligible scenarios (crawlers, daily curves, expire, failures, outages, every version)', () => {
     fc.assert(
       fc.property(arbFastCase, (c) => {
+        const r = both(c.input, c.seed)
+        expect(r.withLoop === r.general, `the steady loop and the general code differ on scenario ${JSON.stringify(c.input)} seed ${JSON.stringify(c.seed)}`).toBe(true)
+      }),
+      { numRuns: RUNS(40) },
+    )
+  }, 300_000)
+
+  test('generated fast-eligible scenarios with fetches (each route\'s own, a layout\'s shared uncached one, deploys keeping the fetch cache)', () => {
+    fc.assert(
+      fc.property(arbFastFetchCase, (c) => {
         const r = both(c.input, c.seed)
         expect(r.withLoop === r.general, `the steady loop and the general code differ on scenario ${JSON.stringify(c.input)} seed ${JSON.stringify(c.seed)}`).toBe(true)
       }),

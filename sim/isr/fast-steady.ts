@@ -4,8 +4,8 @@
  * the back-off), and again. Nearly all of a long run's cost is this cycle (a path with
  * revalidate 600 s renders ~4,300 times a month), so it is fast-timeline.ts's runPath with
  * window(), bulk(), addPiece(), point(), nextRequest(), crawlerVisits(), drawRender(),
- * renderStarted() and written() written out by hand, for a flat rate or a daily curve (crawlers
- * and a user request drawn ahead included). It draws the same numbers from the same streams in the same
+ * renderStarted() and written() written out by hand, for a flat rate or a daily curve (crawlers,
+ * a user request drawn ahead and the route's own fetches, fast-fetches.ts, included). It draws the same numbers from the same streams in the same
  * order and adds the same terms in the same order, so its results are the general code's, bit
  * for bit (test/fast-steady.test.ts runs both).
  *
@@ -23,6 +23,7 @@ import { ALEA_MUL, UINT32_RANGE, UINT32_SCALE } from '../kernel/rng.ts'
 import { secToUs, US_PER_S } from '../kernel/time.ts'
 import { advance, nextCrawler } from './fast-crawl.ts'
 import { BETA, binOfCont, nextCut, point } from './fast-metrics.ts'
+import { readFetches } from './fast-fetches.ts'
 import { okProbability, type PathCtx, type PathState } from './fast-path-ctx.ts'
 import { BACKGROUND, HIT, OUTCOME_NAMES, STALE } from './metrics.ts'
 import { backoffExpireUs, backoffRevalidateS } from './profiles.ts'
@@ -76,6 +77,7 @@ export function runSteady(c: PathCtx, st: PathState): number {
   const lnMu = params === null ? 0 : params[0]!, lnSigma = params === null ? 0 : params[1]!, constantUs = +d.constantUs
   const alwaysOk = d.alwaysOk, flatOk = d.outages.length === 0, pOkFlat = 1 - d.failureRate
   const hRoute = route * K, sRoute = route * NO + STALE
+  const fetches = c.fetches, runEndUs = +c.runEndUs
   const crawl = c.crawl, crawlerRequests = m.crawlerRequests, crawlerRenders = m.crawlerRenders
   // The next crawler visit (integer µs; Infinity: none left) and whose it is.
   let ci = crawl === null ? -1 : nextCrawler(crawl)
@@ -300,6 +302,8 @@ export function runSteady(c: PathCtx, st: PathState): number {
       f0 = f1; f1 = f2; fc = tf | 0; f2 = tf - fc
       ok = ((f2 * UINT32_RANGE) >>> 0) * UINT32_SCALE < (flatOk ? pOkFlat : okProbability(d, T))
     }
+    // readFetches(): the route's fetches (fast-fetches.ts), which a stale or missing entry makes the render wait for.
+    if (fetches !== null) durUs += readFetches(fetches, T, false, warmupUs, runEndUs, null)
     // renderStarted(): a background render.
     if (!ok) series[sBin + NO + 3] = series[sBin + NO + 3]! + 1
     if (live) {

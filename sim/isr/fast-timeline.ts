@@ -140,7 +140,7 @@ function runStretch(c: PathCtx, st: PathState, built: boolean, atUs: number, fro
   st.expireUs = built ? r.expireUs : Infinity
   // A deploy's manifest replaces what the restarts before it left.
   while (st.restartI < c.restartUs.length && c.restartUs[st.restartI]! < atUs) st.restartI++
-  const steady = steadyEnabled() && c.fetches === null && st.restartI >= c.restartUs.length && tags === null
+  const steady = steadyEnabled() && st.restartI >= c.restartUs.length && tags === null
   for (;;) {
     let withPrev = false
     const restartUs = nextRestart(c, st)
