@@ -6,7 +6,8 @@
  * the loop takes over (crawlers walking all or some paths, a request drawn ahead of a
  * crawler's visit, expire on 16.3+ with crawler-made past-expire requests, failures and
  * outages with the back-off, version 15, a daily curve with silent hours, the route's own
- * fetches), and on generated fast-eligible scenarios, with and without fetches.
+ * fetches, restarts, on-demand calls and purges), and on generated fast-eligible scenarios,
+ * with and without fetches, and with calls, purges and restarts.
  */
 import fc from 'fast-check'
 import { afterEach, describe, expect, test } from 'vitest'
@@ -14,7 +15,7 @@ import { parseScenario, runScenario } from '../sim/index.ts'
 import { useSteadyLoop } from '../sim/isr/fast-steady.ts'
 import blog from '../scenarios/blog.ts'
 import catalogueInput from '../scenarios/catalogue.ts'
-import { arbFastCase, arbFastFetchCase } from './fast-cases.ts'
+import { arbFastCase, arbFastFetchCase, arbFastOnDemandCase } from './fast-cases.ts'
 
 const RUNS = (n: number) => (process.env.FC_NUM_RUNS !== undefined ? Number(process.env.FC_NUM_RUNS) : n)
 
@@ -70,6 +71,28 @@ describe('fast mode: the steady loop gives the general code\'s bytes', () => {
       const c = crawled(600, { next: { version: '14' }, durationS: 7200, deploys: [{ atS: 2000, reuseFetchCache: true }, { atS: 5000 }] }) as typeof catalogue
       return { ...c, routes: c.routes.map((r, i) => i === 1 ? { ...r, fetches: [{ id: 'p', perPath: true, revalidateS: 300, latencyS: 0.05, failureRate: 0.05 }, { id: 'u', kind: 'unstable_cache', perPath: true, revalidateS: 900, latencyS: 0.2 }] } : r) }
     })()],
+    // Restarts, on-demand calls and purges stop the loop where they could change a cycle (fast-timeline.ts runStretch); the general code takes that step.
+    ['catalogue on 2 instances over 8 hours: restarts, calls (a tag on the products\' fetch every 40 min, a profile call by Poisson, a path), purges and a deploy', (() => {
+      const c = crawled(900, { durationS: 8 * 3600, deployment: { instances: 2, balancer: 'random' }, next: { version: '16.4', expireTimeS: 5000 } }) as typeof catalogue
+      return {
+        ...c,
+        // The fetch outlives the page's cycle and often fails: an entry a call marked can stay marked after the page's next write.
+        routes: c.routes.map((r, i) => i === 1 ? { ...r, fetches: [{ id: 'p', perPath: true, tags: ['products', 'product:{sku}'], revalidateS: 3600, latencyS: 0.05, failureRate: 0.3 }] } : r),
+        restarts: [{ atS: 3000 }, { atS: 9000, instance: 1 }, { atS: 20000 }],
+        onDemand: [{ kind: 'revalidateTag', tag: 'products', everyS: 2400 }, { kind: 'revalidateTag', tag: 'product:3', profile: 'max', ratePerS: 0.002 }, { kind: 'revalidatePath', path: '/c/2', atS: 5000 }],
+        purges: [{ atS: 12000, prefix: '/p' }, { atS: 26000 }],
+        deploys: [{ atS: 16000 }],
+      }
+    })()],
+    ['the same on version 14 (revalidatedAt tags, a restart clears the calls\' view)', (() => {
+      const c = crawled(900, { durationS: 8 * 3600, next: { version: '14' } }) as typeof catalogue
+      return {
+        ...c,
+        routes: c.routes.map((r, i) => i === 1 ? { ...r, fetches: [{ id: 'p', perPath: true, tags: ['products', 'product:{sku}'], revalidateS: 300, latencyS: 0.05 }] } : r),
+        restarts: [{ atS: 3000 }, { atS: 20000 }],
+        onDemand: [{ kind: 'revalidateTag', tag: 'products', everyS: 2400 }, { kind: 'revalidatePath', path: '/c/2', atS: 5000 }],
+      }
+    })()],
     // Sparse traffic (fast-sparse.ts): each visited page's first arrival is drawn ahead and given to the loop.
     ['a sparse route: 20,000 pages, 2,000 prebuilt, a request every 2 s for two hours', { name: 'sparse', seed: '5', durationS: 7200, warmupS: 0, next: { version: '16.4', expireTimeS: 900 },
       routes: [{ id: 'v', pattern: '/v/[id]', revalidateS: 120, params: { count: 20_000, prebuilt: 2_000 }, renderS: 0.3, failureRate: 0.05, traffic: { rps: 0.5, popularity: { zipf: 1.2 } } }] }],
@@ -86,6 +109,16 @@ describe('fast mode: the steady loop gives the general code\'s bytes', () => {
   test('generated fast-eligible scenarios (crawlers, daily curves, expire, failures, outages, every version)', () => {
     fc.assert(
       fc.property(arbFastCase, (c) => {
+        const r = both(c.input, c.seed)
+        expect(r.withLoop === r.general, `the steady loop and the general code differ on scenario ${JSON.stringify(c.input)} seed ${JSON.stringify(c.seed)}`).toBe(true)
+      }),
+      { numRuns: RUNS(40) },
+    )
+  }, 300_000)
+
+  test('generated fast-eligible scenarios with on-demand calls, purges and restarts', () => {
+    fc.assert(
+      fc.property(arbFastOnDemandCase, (c) => {
         const r = both(c.input, c.seed)
         expect(r.withLoop === r.general, `the steady loop and the general code differ on scenario ${JSON.stringify(c.input)} seed ${JSON.stringify(c.seed)}`).toBe(true)
       }),

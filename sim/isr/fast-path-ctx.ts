@@ -144,10 +144,12 @@ export interface PathState {
   firstUs: number
   /** The next of the instance's restarts (an index into PathCtx.restartUs) not yet applied. */
   restartI: number
+  /** The start of the background render runSteady handed over (STEADY_RENDERING), µs. */
+  renderAtUs: number
 }
 
 export function createPathState(): PathState {
-  return { has: false, lastModUs: 0, contentAtUs: 0, revalUs: 0, expireUs: 0, pending: NaN, freshFrom: 0, byCrawler: false, firstUs: NaN, restartI: 0 }
+  return { has: false, lastModUs: 0, contentAtUs: 0, revalUs: 0, expireUs: 0, pending: NaN, freshFrom: 0, byCrawler: false, firstUs: NaN, restartI: 0, renderAtUs: 0 }
 }
 
 /**

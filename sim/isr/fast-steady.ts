@@ -42,14 +42,28 @@ export function steadyEnabled(): boolean {
   return enabled
 }
 
+/** runSteady's answers besides -1 (the timeline is over) and a request's time T ≥ 0 past expire. */
+export const STEADY_HANDOFF = -2, STEADY_RENDERING = -3
+
 /**
- * Runs the cycle from a state with an entry. Returns -1 when the path's timeline is over, or
- * the time T ≥ 0 of a request that came past expire (§2, 16.3+), which the caller handles as a
- * blocking render; st is then up to date (with the user request drawn ahead, if any, and who
- * made T). Crawlers' visits (rare next to renders) go through point() as fast-timeline.ts
- * records them, with the loop's age sums written back around each.
+ * Runs the cycle from a state with an entry that no tag marks, until something at or after
+ * stopUs (a restart, an on-demand call or purge reaching the path, or an expire a call set
+ * coming due: fast-timeline.ts runStretch) could change what a cycle does, which the general
+ * code then takes. Returns:
+ * - -1 when the path's timeline is over;
+ * - the time T ≥ 0 of a request that came past expire (§2, 16.3+), which the caller handles as
+ *   a blocking render;
+ * - STEADY_HANDOFF when stopUs comes before the end of the next fresh window or before the next
+ *   request: the general code takes that step, nothing of it consumed (the request drawn ahead
+ *   is in st);
+ * - STEADY_RENDERING when stopUs comes before the end of the background render started at
+ *   st.renderAtUs: its STALE request, its draw (c.render.out: duration with the fetches' wait,
+ *   ok) and its start are recorded, the rest is the general code's (backgroundEnd).
+ * st is up to date (with the user request drawn ahead, if any, and who made T). Crawlers'
+ * visits (rare next to renders) go through point() as fast-timeline.ts records them, with the
+ * loop's age sums written back around each.
  */
-export function runSteady(c: PathCtx, st: PathState): number {
+export function runSteady(c: PathCtx, st: PathState, stopUs: number): number {
   const m = c.m, acc = c.acc, r = c.r, route = r.index, d = c.render
   const mu = acc.mu, ageTop = acc.ageTop, direct = acc.ageDirect, densityDiff = acc.ageDensityDiff, openDiff = acc.ageOpenDiff
   const counts = m.counts, countsAtWarmup = m.countsAtWarmup, series = m.series, ageHist = m.ageHist, ageSum = m.ageSum, ageMax = m.ageMax
@@ -102,7 +116,11 @@ export function runSteady(c: PathCtx, st: PathState): number {
   let o: typeof HIT | typeof STALE = HIT
   let untilCont = lastMod + (enforces ? Math.min(reval, expire) : reval) + 0.5
   let T = 0, endUs = 0, ok = true
+  // The last render end the loop wrote (runStretch's background() moves the calls' view to it).
+  let lastEndUs = -Infinity
   for (;;) {
+    // Something at or after stopUs may cut this fresh window (runStretch: before its limit): the general code runs it.
+    if (o === HIT && stopUs <= untilCont - 0.5) { ret = STEADY_HANDOFF; break }
     // window(): the window's arrivals, deferred piece by piece (bulk()) from its start, or from
     // the request drawn ahead when it falls in the window (recorded first); none when it falls after.
     const end = untilCont < endCont ? untilCont : endCont
@@ -185,6 +203,7 @@ export function runSteady(c: PathCtx, st: PathState): number {
     if (o === STALE) {
       // The regeneration ends: the entry is re-set (or backs off), fresh again until its revalidate.
       if (endUs >= durationUs) break
+      lastEndUs = endUs
       if (ok) {
         if (endUs >= warmupUs) nWrites++
         contentAt = T
@@ -239,6 +258,8 @@ export function runSteady(c: PathCtx, st: PathState): number {
     }
     let Th = Infinity
     if (pending < endCont) { const fp = Math.floor(pending); Th = fp + Number(pending - fp >= 0.5) }
+    // peekRequest(): a restart, call or purge at or before the next request (or with none left) is the general code's.
+    if (stopUs <= (tc <= Th && tc < durationUs ? tc : Th)) { ret = STEADY_HANDOFF; break }
     if (tc <= Th && tc < durationUs) {
       // A crawler's visit comes first (first on a tie): the user's request stays drawn ahead.
       T = tc
@@ -303,7 +324,7 @@ export function runSteady(c: PathCtx, st: PathState): number {
       ok = ((f2 * UINT32_RANGE) >>> 0) * UINT32_SCALE < (flatOk ? pOkFlat : okProbability(d, T))
     }
     // readFetches(): the route's fetches (fast-fetches.ts), which a stale or missing entry makes the render wait for.
-    if (fetches !== null) durUs += readFetches(fetches, T, false, warmupUs, runEndUs, null)
+    if (fetches !== null) durUs += readFetches(fetches, T, false, warmupUs, runEndUs, c.tags)
     // renderStarted(): a background render.
     if (!ok) series[sBin + NO + 3] = series[sBin + NO + 3]! + 1
     if (live) {
@@ -313,9 +334,20 @@ export function runSteady(c: PathCtx, st: PathState): number {
       if (byCrawler) crawlerRenders[route] = crawlerRenders[route]! + 1
     }
     endUs = T + durUs
+    if (stopUs <= endUs) {
+      // Something lands during the render or at its end: background()'s rest (backgroundEnd) takes it from here.
+      out[0] = durUs
+      out[1] = ok ? 1 : 0
+      st.renderAtUs = T
+      ret = STEADY_RENDERING
+      break
+    }
     untilCont = endUs - 0.5
     o = STALE
   }
+  // background() moves the calls' view to each render's end (advanceTags): so does the loop, once.
+  const tags = c.tags
+  if (tags !== null && lastEndUs > tags.atUs) tags.atUs = lastEndUs
   if (cell >= 0) { mu[cell + HIT] = muHit; mu[cell + STALE] = muStale }
   if (nBin > 0) addBin(series, bin * SC, nBin)
   counts[sRoute] = counts[sRoute]! + nStale

@@ -20,7 +20,7 @@ import { advance, nextCrawler, startPath } from './fast-crawl.ts'
 import { readFetches, resetFetches, restartFetches, reuseFetches } from './fast-fetches.ts'
 import { point, renderStarted, written } from './fast-metrics.ts'
 import { arrivalFrom, bulk, drawRender, nextArrival, type PathCtx, type PathState } from './fast-path-ctx.ts'
-import { runSteady, steadyEnabled } from './fast-steady.ts'
+import { runSteady, STEADY_HANDOFF, STEADY_RENDERING, steadyEnabled } from './fast-steady.ts'
 import { advanceMarked, advanceTags, attributeTagRender, nextBuild, nextPurge, nextTagChange, tagState } from './fast-tags.ts'
 import { TAGS_EXPIRED, TAGS_NONE } from './decide.ts'
 import { BACKGROUND, BLOCKING, ERROR, FALLBACK, HIT, MISS, NOT_FOUND, STALE, type Outcome } from './metrics.ts'
@@ -140,16 +140,23 @@ function runStretch(c: PathCtx, st: PathState, built: boolean, atUs: number, fro
   st.expireUs = built ? r.expireUs : Infinity
   // A deploy's manifest replaces what the restarts before it left.
   while (st.restartI < c.restartUs.length && c.restartUs[st.restartI]! < atUs) st.restartI++
-  const steady = steadyEnabled() && st.restartI >= c.restartUs.length && tags === null
+  const steady = steadyEnabled()
+  // After the steady loop handed a step over, the general code takes that one step.
+  let handedOver = false
   for (;;) {
     let withPrev = false
     const restartUs = nextRestart(c, st)
-    if (st.has && steady) {
-      // The common case, in one tight loop (fast-steady.ts); it returns for a request past expire.
-      const T = runSteady(c, st)
-      if (T < 0) return
-      blocking(c, st, T, st.byCrawler, true, built)
-    } else if (st.has && tags !== null && tagState(tags, st.lastModUs, tags.atUs) !== TAGS_NONE) {
+    const marked = st.has && tags !== null && tagState(tags, st.lastModUs, tags.atUs) !== TAGS_NONE
+    const loop = st.has && steady && !marked && !handedOver
+    handedOver = false
+    if (loop) {
+      // The common case, in one tight loop (fast-steady.ts), until a restart, a call or a purge could change a cycle.
+      const T = runSteady(c, st, tags === null ? restartUs : Math.min(restartUs, nextTagChange(tags, st.lastModUs)))
+      if (T === -1) return
+      if (T === STEADY_HANDOFF) handedOver = true
+      else if (T === STEADY_RENDERING) { if (!backgroundEnd(c, st, st.renderAtUs, built)) return }
+      else blocking(c, st, T, st.byCrawler, true, built)
+    } else if (marked) {
       // §4.3: a tag marked the entry stale or expired; the next request decides, unless a restart or a tag change comes first.
       const Tp = peekRequest(c, st)
       if (restartUs !== Infinity && restartUs <= Tp) { restart(c, st, built); continue }
@@ -226,9 +233,14 @@ function background(c: PathCtx, st: PathState, T: number, built: boolean): boole
   point(m, route, STALE, T, T - st.contentAtUs, 0)
   drawRender(d, T)
   if (c.fetches !== null) d.out[0] = d.out[0]! + readFetches(c.fetches, T, false, m.warmupUs, c.runEndUs, c.tags)
-  const dur = d.out[0]!, ok = d.out[1] === 1
-  renderStarted(m, route, BACKGROUND, ok, T, dur)
+  renderStarted(m, route, BACKGROUND, d.out[1] === 1, T, d.out[0]!)
   if (st.byCrawler && T >= m.warmupUs) m.crawlerRenders[route] = m.crawlerRenders[route]! + 1
+  return backgroundEnd(c, st, T, built)
+}
+
+/** The rest of the background regeneration started at T, drawn into c.render.out (duration, ok) and recorded as started. */
+function backgroundEnd(c: PathCtx, st: PathState, T: number, built: boolean): boolean {
+  const d = c.render, dur = d.out[0]!, ok = d.out[1] === 1
   const endUs = T + dur
   // §11.10: a purge during the regeneration leaves no page to serve: from it on, requests wait for the render.
   const purgeUs = c.tags === null ? Infinity : nextPurge(c.tags, endUs)
@@ -248,7 +260,7 @@ function background(c: PathCtx, st: PathState, T: number, built: boolean): boole
     return true
   }
   if (ok) {
-    written(m, route, false, endUs)
+    written(c.m, c.r.index, false, endUs)
     st.contentAtUs = T
     st.revalUs = c.r.revalidateUs
     st.expireUs = c.r.expireUs
