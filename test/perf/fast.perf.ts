@@ -11,7 +11,10 @@
  *     fast mode (sparse traffic, fast-sparse.ts) and in exact mode (lazy records, entries.ts);
  *     and with a per-path fetch (sites/sparse-fetch-site.ts), in auto mode (fast) and in exact
  *     mode (lazy Data Cache rows, fetch-cache-rows.ts);
- *  4. a 20-point sweep of a month of the large site on 2 workers (sweeps default to auto).
+ *  4. a 20-point sweep of a month of the large site on 2 workers (sweeps default to auto);
+ *  5. what real sites add to the catalogue: the bundled blog's daily traffic curve over a month,
+ *     and test/perf/catalogue-shop.ts (a per-path tagged fetch, a daily revalidateTag, a
+ *     nightly restart) over a week, in fast mode against exact mode (one day).
  * Set BENCH_QUICK=1 for a short version.
  */
 import { execFileSync } from 'node:child_process'
@@ -75,4 +78,11 @@ if (!quick) {
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
+}
+
+// 5. ----------------------------------------------------------------------------------
+console.log('\n5. a daily curve, fetches, calls and restarts: the bundled blog over 30 days, test/perf/catalogue-shop.ts over 7 days; fast mode, and exact mode over one day')
+for (const [file, days] of [['scenarios/blog.ts', quick ? 7 : 30], ['test/perf/catalogue-shop.ts', quick ? 2 : 7]] as const) {
+  const f5 = fastOnce(file, 'auto', days * 86400), e5 = fastOnce(file, 'exact', 86400)
+  console.log(`   ${file}: ${M(f5.requests)} requests in ${f5.wallS.toFixed(2)} s wall = ${M(f5.requestsPerWallS)} req/s, ${(f5.requestsPerWallS / e5.requestsPerWallS).toFixed(1)}x exact mode (${M(e5.requestsPerWallS)} req/s); routes ${JSON.stringify(f5.routes)}`)
 }
