@@ -106,29 +106,14 @@ describe('fast mode: the steady loop gives the general code\'s bytes', () => {
     expect(both(crawled(600), undefined, 1).crawlerRenders).toBeGreaterThan(1000)
   })
 
-  test('generated fast-eligible scenarios (crawlers, daily curves, expire, failures, outages, every version)', () => {
+  const generated: [string, typeof arbFastCase][] = [
+    ['(crawlers, daily curves, expire, failures, outages, every version)', arbFastCase],
+    ['with on-demand calls, purges and restarts', arbFastOnDemandCase],
+    ['with fetches (each route\'s own, a layout\'s shared uncached one, deploys keeping the fetch cache)', arbFastFetchCase],
+  ]
+  test.each(generated)('generated fast-eligible scenarios %s', (_name, arb) => {
     fc.assert(
-      fc.property(arbFastCase, (c) => {
-        const r = both(c.input, c.seed)
-        expect(r.withLoop === r.general, `the steady loop and the general code differ on scenario ${JSON.stringify(c.input)} seed ${JSON.stringify(c.seed)}`).toBe(true)
-      }),
-      { numRuns: RUNS(40) },
-    )
-  }, 300_000)
-
-  test('generated fast-eligible scenarios with on-demand calls, purges and restarts', () => {
-    fc.assert(
-      fc.property(arbFastOnDemandCase, (c) => {
-        const r = both(c.input, c.seed)
-        expect(r.withLoop === r.general, `the steady loop and the general code differ on scenario ${JSON.stringify(c.input)} seed ${JSON.stringify(c.seed)}`).toBe(true)
-      }),
-      { numRuns: RUNS(40) },
-    )
-  }, 300_000)
-
-  test('generated fast-eligible scenarios with fetches (each route\'s own, a layout\'s shared uncached one, deploys keeping the fetch cache)', () => {
-    fc.assert(
-      fc.property(arbFastFetchCase, (c) => {
+      fc.property(arb, (c) => {
         const r = both(c.input, c.seed)
         expect(r.withLoop === r.general, `the steady loop and the general code differ on scenario ${JSON.stringify(c.input)} seed ${JSON.stringify(c.seed)}`).toBe(true)
       }),

@@ -5,9 +5,9 @@
  * revalidate 600 s renders ~4,300 times a month), so it is fast-timeline.ts's runPath with
  * window(), bulk(), addPiece(), point(), nextRequest(), crawlerVisits(), drawRender(),
  * renderStarted() and written() written out by hand, for a flat rate or a daily curve (crawlers,
- * a user request drawn ahead and the route's own fetches, fast-fetches.ts, included). It draws the same numbers from the same streams in the same
- * order and adds the same terms in the same order, so its results are the general code's, bit
- * for bit (test/fast-steady.test.ts runs both).
+ * a user request drawn ahead and the route's own fetches, fast-fetches.ts, included). It draws
+ * the same numbers from the same streams in the same order and adds the same terms in the same
+ * order, so its results are the general code's, bit for bit (test/fast-steady.test.ts runs both).
  *
  * Why by hand: V8 boxes a double passed to or returned from a call it does not inline (an
  * allocation per call, and the GC to match), and it stops inlining when a function's budget
