@@ -135,8 +135,9 @@ describe(`simulator laws over random scenarios (fast-check seed ${fc.readConfigu
     const withPoisson = arbCase().chain((c) =>
       fc.tuple(grid(1, 20, 0.1), arbSeed).map(([rps, other]) => {
         const [first, ...rest] = c.input.routes
-        // Without the route's and the site's daily curves, whose hour may be silent.
-        const { diurnal: _rd, ...traffic } = first!.traffic
+        // Without the route's and the site's daily curves, whose hour may be silent, and without a
+        // schedule, whose fixed times replace the Poisson arrivals.
+        const { diurnal: _rd, schedule: _sc, ...traffic } = first!.traffic
         const r0: RouteInput = { ...first!, traffic: { ...traffic, rps, arrivals: 'poisson' } }
         const { diurnal: _d, ...input } = c.input
         return { c: { ...c, input: { ...input, routes: [r0, ...rest] } }, other }
