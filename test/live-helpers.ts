@@ -35,8 +35,6 @@ export interface LiveRun {
   readonly appDir: string
   readonly observed: Observed
   readonly wallS: number
-  /** The first run's failed checks when its verdict FAILed and this is the second run (liveRun). */
-  readonly firstFailures?: readonly string[]
 }
 
 /**
@@ -57,7 +55,7 @@ export async function liveRun(name: string, extra: readonly string[] = []): Prom
   rmSync(`${first.out}-first`, { recursive: true, force: true })
   renameSync(first.out, `${first.out}-first`)
   process.stderr.write(`live ${name}: the first run's verdict FAILed (${fails.join('; ')}), files in ${first.out}-first; running it once more. ${repro(name, extra.join(' '))}\n`)
-  return { ...(await liveRunOnce(name, extra)), firstFailures: fails }
+  return liveRunOnce(name, extra)
 }
 
 async function liveRunOnce(name: string, extra: readonly string[]): Promise<LiveRun> {

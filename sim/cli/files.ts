@@ -79,7 +79,7 @@ export function readJsonFile(file: string, what: string): unknown {
 }
 
 /** Set to true on globalThis by a host that registered tsx's loader for the whole process (bin/isrsim.js). */
-export const TSX_REGISTERED = Symbol.for('isrsim.tsxRegistered')
+const TSX_REGISTERED = Symbol.for('isrsim.tsxRegistered')
 
 /**
  * A user's .ts/.js module (a scenario). With tsx registered for the process, a file that loads

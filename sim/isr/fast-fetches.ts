@@ -167,8 +167,9 @@ export function readFetches(f: FastFetches, atUs: number, bypass: boolean, warmu
       let q = f.inFlight[i]!
       const t = f.inFlightTail[i]!
       if (t === q.length) {
+        const old = q
         q = new Float64Array(2 * t)
-        q.set(f.inFlight[i]!)
+        q.set(old)
         f.inFlight[i] = q
       }
       q[t] = atUs + lat

@@ -147,11 +147,13 @@ function runStretch(c: PathCtx, st: PathState, built: boolean, atUs: number, fro
     let withPrev = false
     const restartUs = nextRestart(c, st)
     const marked = st.has && tags !== null && tagState(tags, st.lastModUs, tags.atUs) !== TAGS_NONE
-    const loop = st.has && steady && !marked && !handedOver
+    // The loop's stop; one before the fresh window's end is the general code's at once (runSteady would hand it back).
+    const stopUs = !st.has || !steady || marked || handedOver ? -Infinity : tags === null ? restartUs : Math.min(restartUs, nextTagChange(tags, st.lastModUs))
+    const loop = stopUs > st.lastModUs + (enforces ? Math.min(st.revalUs, st.expireUs) : st.revalUs)
     handedOver = false
     if (loop) {
       // The common case, in one tight loop (fast-steady.ts), until a restart, a call or a purge could change a cycle.
-      const T = runSteady(c, st, tags === null ? restartUs : Math.min(restartUs, nextTagChange(tags, st.lastModUs)))
+      const T = runSteady(c, st, stopUs)
       if (T === -1) return
       if (T === STEADY_HANDOFF) handedOver = true
       else if (T === STEADY_RENDERING) { if (!backgroundEnd(c, st, st.renderAtUs, built)) return }
